@@ -1,0 +1,127 @@
+# Lockstep - plain Makefile, see README.md.
+#
+#   make            build bin/ programs into $(BUILD)/bin
+#   make check      install missing packages, build with ASan+UBSan, run all
+#   make demo       install missing packages, build, run the demo
+#   make bench      build optimised, run the benchmarks against references
+#   make conformance [CASES=DIR]   run Rego conformance cases
+#
+# Sources are found by wildcard: common/**.c is libcommon, server/*.c and
+# agent/*.c (except their main files) are libserver and libagent, and every
+# tests/unit/test_*.c is one cmocka program.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+CFLAGS ?= -O2 -g
+BUILD ?= build
+SAN ?=
+WERROR ?=
+
+PKGS := libgit2 libsodium libarchive libmicrohttpd libcurl jansson libpcre2-8
+WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wwrite-strings \
+	-Wformat=2 -Wundef
+
+ifeq ($(SAN),1)
+BUILD := build/san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+endif
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) -D_GNU_SOURCE -Iinclude -Icommon \
+	-MMD -MP $(PKG_CFLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+LIBS = $(PKG_LIBS) -lpthread -lm
+
+COMMON_SRC := $(wildcard common/*.c common/rego/*.c)
+SERVER_MAINS := server/main.c server/lockstep.c
+SERVER_SRC := $(filter-out $(SERVER_MAINS),$(wildcard server/*.c))
+AGENT_SRC := $(filter-out agent/main.c,$(wildcard agent/*.c))
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+COMMON_LIB := $(BUILD)/libcommon.a
+SERVER_LIB := $(BUILD)/libserver.a
+AGENT_LIB := $(BUILD)/libagent.a
+ALL_LIBS := $(SERVER_LIB) $(AGENT_LIB) $(COMMON_LIB)
+PROGS := $(BUILD)/bin/lockstep $(BUILD)/bin/lockstep-server \
+	$(BUILD)/bin/lockstep-agent
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+CONF_BIN := $(BUILD)/tests/conformance-runner
+
+.PHONY: all tests check demo bench conformance deps format lint install \
+	clean
+all: $(PROGS)
+tests: $(UNIT_BINS) $(if $(wildcard tests/conformance/runner.c),$(CONF_BIN))
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(COMMON_LIB): $(call obj,$(COMMON_SRC))
+$(SERVER_LIB): $(call obj,$(SERVER_SRC))
+$(AGENT_LIB): $(call obj,$(AGENT_SRC))
+$(ALL_LIBS):
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/bin/lockstep: $(call obj,server/lockstep.c) $(ALL_LIBS)
+$(BUILD)/bin/lockstep-server: $(call obj,server/main.c) $(ALL_LIBS)
+$(BUILD)/bin/lockstep-agent: $(call obj,agent/main.c) $(ALL_LIBS)
+$(PROGS):
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(ALL_LIBS) $(LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(ALL_LIBS) $(LIBS) -lcmocka
+
+$(CONF_BIN): $(call obj,tests/conformance/runner.c) $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(ALL_LIBS) $(LIBS)
+
+deps:
+	@deploy/install-deps.sh
+
+# The sanitizer build and every test: unit, integration, conformance.
+check: deps
+	$(MAKE) SAN=1 all tests
+	tests/run-all.sh build/san
+
+demo: deps
+	$(MAKE) all
+	deploy/demo.sh $(BUILD)/bin
+
+bench:
+	@deploy/install-deps.sh --bench
+	$(MAKE) all CFLAGS="-O2 -g -DNDEBUG"
+	bench/run.sh $(BUILD)/bin
+
+CASES ?= ../shared/rego-conformance
+conformance: deps
+	$(MAKE) $(CONF_BIN)
+	$(CONF_BIN) $(CASES)
+
+SOURCES = $(shell find include common server agent tests -name '*.[ch]')
+format:
+	clang-format -i $(SOURCES)
+lint:
+	cppcheck --quiet --error-exitcode=1 --std=c11 -Iinclude -Icommon \
+		--suppress=missingIncludeSystem --inline-suppr common server agent
+	clang-tidy --quiet $(filter %.c,$(SOURCES)) -- -std=c11 -D_GNU_SOURCE \
+		-Iinclude -Icommon $(PKG_CFLAGS)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(PROGS) $(DESTDIR)$(BINDIR)
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,94 @@
+/*
+ * rego.h - the embedded Rego engine: load modules and data, compile into an
+ * immutable policy, evaluate queries, run tests.
+ *
+ * A compiled struct ls_rego_policy is immutable and reference counted: any
+ * number of threads may evaluate it at once, each evaluation using its own
+ * arena freed in one step.  The agent swaps policies under load by
+ * publishing a new pointer and dropping its reference to the old one;
+ * evaluations in flight keep theirs.  No global mutable state.
+ *
+ * Errors: functions return 0 or a negative enum ls_err (LS_EREGO for
+ * policy errors) and fill *err_out, when given, with a message such as
+ * "policy.rego:12:5: rego_parse_error: unexpected '}'"; the caller frees it.
+ */
+#ifndef LOCKSTEP_REGO_H
+#define LOCKSTEP_REGO_H
+
+#include <stddef.h>
+
+struct ls_rego_builder;
+struct ls_rego_policy;
+
+struct ls_rego_builder *ls_rego_builder_new(void);	/* NULL on ENOMEM */
+void ls_rego_builder_free(struct ls_rego_builder *b);
+
+/* rego_version: 0 (v0 syntax) or 1 (v1, the default). */
+int ls_rego_builder_add_module(struct ls_rego_builder *b, const char *file,
+    const char *src, size_t len, int rego_version, char **err_out);
+
+/* Merge a JSON document at a slash path ("" = root, "a/b" = data.a.b). */
+int ls_rego_builder_add_data(struct ls_rego_builder *b, const char *path,
+    const char *json, size_t len, char **err_out);
+
+/* Compile (checks safety, recursion, conflicts, arity).  The builder is
+ * not consumed. */
+int ls_rego_compile(struct ls_rego_policy **out, struct ls_rego_builder *b,
+    char **err_out);
+
+/*
+ * Load an OPA bundle directory: .manifest (rego_version), every *.rego,
+ * every data.json / data.yaml-free JSON at its directory path.  With
+ * with_tests == 0, *_test.rego files are skipped.
+ */
+int ls_rego_load_dir(struct ls_rego_policy **out, const char *dir,
+    int with_tests, char **err_out);
+
+struct ls_rego_policy *ls_rego_policy_ref(struct ls_rego_policy *p);
+void ls_rego_policy_unref(struct ls_rego_policy *p);	/* NULL ok */
+
+struct ls_rego_eval_opts {
+	int strict_builtin_errors;	/* builtin errors halt the query */
+	size_t max_steps;		/* 0 = default cap on evaluation work */
+};
+
+/*
+ * Evaluate query with input (JSON text or NULL).  *out_json gets
+ * {"result":[{"expressions":[...],"bindings":{...}}]} as opa eval
+ * --format=json prints it, or {} when undefined.  LS_EREGO with
+ * *err_out for parse, compile or evaluation errors.
+ */
+int ls_rego_eval_query(char **out_json, const struct ls_rego_policy *p,
+    const char *query, const char *input_json, size_t input_len,
+    const struct ls_rego_eval_opts *opts, char **err_out);
+
+/* Evaluate the document at a data path ("kubernetes/admission/deny") and
+ * return its JSON value, LS_ENOTFOUND when undefined. */
+int ls_rego_eval_path(char **out_json, const struct ls_rego_policy *p,
+    const char *path, const char *input_json, size_t input_len,
+    char **err_out);
+
+enum ls_rego_test_status { LS_REGO_PASS, LS_REGO_FAIL, LS_REGO_ERROR,
+	LS_REGO_SKIP };
+
+struct ls_rego_test_result {
+	char *package;		/* "data.k8s.admission" */
+	char *name;		/* "test_deny_privileged" */
+	char *file;		/* file:line of the rule */
+	enum ls_rego_test_status status;
+	char *message;		/* error text for LS_REGO_ERROR, else NULL */
+	unsigned long long duration_ns;
+};
+
+struct ls_rego_test_results {
+	struct ls_rego_test_result *v;	/* owned */
+	size_t n;
+	size_t passed, failed, errored, skipped;
+};
+
+/* Run every test_ rule (todo_test_ rules are SKIP) like opa test. */
+int ls_rego_run_tests(struct ls_rego_test_results *out,
+    const struct ls_rego_policy *p, char **err_out);
+void ls_rego_test_results_cleanup(struct ls_rego_test_results *r);
+
+#endif

@@ -1,0 +1,12 @@
+/* cli_note.c - PLACEHOLDER until its issue lands; replace wholesale. */
+#include <stdio.h>
+
+#include "cli.h"
+
+int
+cli_note(int argc, char **argv)
+{
+	(void)argc;
+	fprintf(stderr, "lockstep %s: not built yet\n", argv[0]);
+	return 2;
+}

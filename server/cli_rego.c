@@ -1,0 +1,20 @@
+/* cli_rego.c - PLACEHOLDER until its issue lands; replace wholesale. */
+#include <stdio.h>
+
+#include "cli.h"
+
+int
+cli_test(int argc, char **argv)
+{
+	(void)argc;
+	fprintf(stderr, "lockstep %s: not built yet\n", argv[0]);
+	return 2;
+}
+
+int
+cli_eval(int argc, char **argv)
+{
+	(void)argc;
+	fprintf(stderr, "lockstep %s: not built yet\n", argv[0]);
+	return 2;
+}

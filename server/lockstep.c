@@ -1,0 +1,80 @@
+/* lockstep.c - the operator CLI: dispatch to one subcommand. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "cli.h"
+#include "lockstep/error.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *help;
+} cmds[] = {
+	{ "keygen", cli_keygen, "keygen NAME -o DIR       new Ed25519 key" },
+	{ "init", cli_init, "init KEYDIR --origin NAME   role keys + root v1" },
+	{ "note", cli_note, "note sign|verify ...     signed notes" },
+	{ "bundle", cli_bundle, "bundle build|inspect|extract ..." },
+	{ "test", cli_test, "test DIR [-v] [--format=json]  run Rego tests" },
+	{ "eval", cli_eval, "eval -d DIR [-i INPUT] QUERY   evaluate Rego" },
+	{ "pin", cli_pin, "pin CHANNEL VERSION --owner --reason --until" },
+	{ "rollback", cli_rollback, "rollback CHANNEL VERSION ..." },
+	{ "unpin", cli_unpin, "unpin CHANNEL ..." },
+	{ "status", cli_status, "status                   channels and pins" },
+	{ "agent", cli_agent, "agent add NAME VKEY      enrol an agent" },
+	{ "evidence", cli_evidence, "evidence verify DATA_DIR ..." },
+};
+
+void
+cli_fail(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "lockstep %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (ls_error_last()[0] != '\0')
+		fprintf(stderr, ": %s", ls_error_last());
+	fputc('\n', stderr);
+}
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: lockstep COMMAND [ARGS...]\n\n"
+	    "Operator tool for Lockstep signed policy releases.\n\n");
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(f, "  lockstep %s\n", cmds[i].help);
+	fprintf(f, "\nRun 'lockstep COMMAND --help' for details.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (sodium_init() < 0) {
+		fprintf(stderr, "lockstep: libsodium failed to initialise\n");
+		return 1;
+	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(argv[1], cmds[i].name) == 0)
+			return cmds[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "lockstep: unknown command '%s' (see lockstep --help)\n",
+	    argv[1]);
+	return 2;
+}
