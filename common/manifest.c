@@ -6,6 +6,7 @@
 
 #include "lockstep/error.h"
 #include "lockstep/manifest.h"
+#include "jsoncap.h"
 
 #define MANIFEST_MAX_DEPTH 32
 #define MANIFEST_MAX_ROOTS 1024
@@ -28,36 +29,6 @@ ls_manifest_cleanup(struct ls_manifest *m)
 	free(m->roots);
 	free(m->metadata_json);
 	ls_manifest_init(m);
-}
-
-/*
- * Nesting depth of JSON text, counted before jansson sees it (jansson's
- * own limit is 2048, far more than a manifest needs).  Brackets inside
- * strings do not count.
- */
-static size_t
-json_depth(const char *s, size_t len)
-{
-	size_t i, depth = 0, max = 0;
-	int in_str = 0;
-
-	for (i = 0; i < len; i++) {
-		if (in_str) {
-			if (s[i] == '\\')
-				i++;
-			else if (s[i] == '"')
-				in_str = 0;
-			continue;
-		}
-		if (s[i] == '"')
-			in_str = 1;
-		else if (s[i] == '{' || s[i] == '[') {
-			if (++depth > max)
-				max = depth;
-		} else if ((s[i] == '}' || s[i] == ']') && depth > 0)
-			depth--;
-	}
-	return max;
 }
 
 static int
@@ -140,7 +111,7 @@ ls_manifest_parse(struct ls_manifest *out, const char *json, size_t len)
 	if (len > LS_MANIFEST_MAX)
 		return ls_error_set(LS_ETOOBIG, ".manifest: %zu bytes, limit %d",
 		    len, LS_MANIFEST_MAX);
-	if (json_depth(json, len) > MANIFEST_MAX_DEPTH)
+	if (jsoncap_depth(json, len) > MANIFEST_MAX_DEPTH)
 		return ls_error_set(LS_ETOOBIG, ".manifest: nested deeper than "
 		    "%d levels", MANIFEST_MAX_DEPTH);
 	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
