@@ -332,10 +332,13 @@ walk_entry(struct archive *a, struct archive_entry *e,
 	if ((rc = pathset_add_file(seen, path)) < 0)
 		return rc;
 	size = archive_entry_size_is_set(e) ? archive_entry_size(e) : 0;
-	/* Refuse a declared size past the cap before reading any of it. */
+	/* Refuse a declared size past the cap before reading any of it;
+	 * stream_file counts the bytes actually read as well, in case a
+	 * reader ever hands over more than the header said. */
 	if (size < 0 || (uint64_t)size > lim->max_total - *total)
-		return ls_error_set(LS_ETOOBIG, "declared size %lld exceeds the "
-		    "%llu-byte cap", (long long)size,
+		return ls_error_set(LS_ETOOBIG, "%lld bytes after %llu would "
+		    "pass the %llu-byte content cap", (long long)size,
+		    (unsigned long long)*total,
 		    (unsigned long long)lim->max_total);
 	if (ops && ops->file_begin &&
 	    (rc = ops->file_begin(ctx, path, (uint64_t)size)) != 0)
