@@ -116,8 +116,18 @@ ls_bundle_files_add(struct ls_bundle_files *f, const char *path,
 
 /* ---- collecting a directory ---- */
 
+/* A directory walk: its top for messages, and one file to leave out (the
+ * bundle being written, when it lies inside the source directory, so a
+ * second build does not swallow the first one's output). */
+struct walk {
+	const char *top;
+	int skip;		/* 1 if skip_dev/skip_ino are set */
+	dev_t skip_dev;
+	ino_t skip_ino;
+};
+
 static int collect_dir(struct ls_bundle_files *f, int fd, const char *rel,
-    const char *top, size_t depth);
+    const struct walk *w, size_t depth);
 
 static int
 read_fd(uint8_t **out, size_t *out_len, int fd, size_t max)
@@ -181,7 +191,7 @@ collect_file(struct ls_bundle_files *f, int dfd, const char *name,
 /* One directory entry: recurse, read, skip or refuse. */
 static int
 collect_entry(struct ls_bundle_files *f, int dfd, const char *name,
-    const char *rel, const char *top, size_t depth)
+    const char *rel, const struct walk *w, size_t depth)
 {
 	struct ls_extract_limits lim;
 	struct stat st;
@@ -189,28 +199,32 @@ collect_entry(struct ls_bundle_files *f, int dfd, const char *name,
 
 	ls_extract_limits_default(&lim);
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return ls_error_set(LS_EIO, "%s/%s: %s", top, rel,
+		return ls_error_set(LS_EIO, "%s/%s: %s", w->top, rel,
 		    strerror(errno));
+	if (w->skip && st.st_dev == w->skip_dev && st.st_ino == w->skip_ino)
+		return 0;
 	if (S_ISDIR(st.st_mode)) {
 		fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 		    O_CLOEXEC);
 		if (fd < 0)
-			return ls_error_set(LS_EIO, "%s/%s: %s", top, rel,
+			return ls_error_set(LS_EIO, "%s/%s: %s", w->top, rel,
 			    strerror(errno));
-		return collect_dir(f, fd, rel, top, depth + 1);
+		return collect_dir(f, fd, rel, w, depth + 1);
 	}
 	if (!S_ISREG(st.st_mode))
 		return ls_error_set(LS_EUNSAFE, "%s/%s: not a regular file "
-		    "(links, devices and FIFOs are refused)", top, rel);
+		    "(links, devices and FIFOs are refused)", w->top, rel);
 	if ((rc = tarsafe_check_path(rel, lim.max_depth, lim.max_name)) < 0)
-		return ls_error_wrap(rc, "%s/%s", top, rel);
-	return collect_file(f, dfd, name, rel);
+		return ls_error_wrap(rc, "%s/%s", w->top, rel);
+	if ((rc = collect_file(f, dfd, name, rel)) < 0)
+		return ls_error_wrap(rc, "%s", w->top);
+	return 0;
 }
 
 /* Walk the directory open at fd (taken: closed here). */
 static int
 collect_dir(struct ls_bundle_files *f, int fd, const char *rel,
-    const char *top, size_t depth)
+    const struct walk *w, size_t depth)
 {
 	char sub[4096];
 	struct dirent *de;
@@ -220,10 +234,10 @@ collect_dir(struct ls_bundle_files *f, int fd, const char *rel,
 	if (depth > 32) {
 		close(fd);
 		return ls_error_set(LS_ETOOBIG, "%s/%s: deeper than 32 levels",
-		    top, rel);
+		    w->top, rel);
 	}
 	if ((d = fdopendir(fd)) == NULL) {
-		rc = ls_error_set(LS_EIO, "%s/%s: %s", top, rel,
+		rc = ls_error_set(LS_EIO, "%s/%s: %s", w->top, rel,
 		    strerror(errno));
 		close(fd);
 		return rc;
@@ -237,24 +251,30 @@ collect_dir(struct ls_bundle_files *f, int fd, const char *rel,
 		    de->d_name);
 		if (n < 0 || (size_t)n >= sizeof(sub))
 			rc = ls_error_set(LS_ETOOBIG, "%s/%s: path too long",
-			    top, rel);
+			    w->top, rel);
 		else
-			rc = collect_entry(f, dirfd(d), de->d_name, sub, top,
+			rc = collect_entry(f, dirfd(d), de->d_name, sub, w,
 			    depth);
 	}
 	if (rc == 0 && errno != 0)
-		rc = ls_error_set(LS_EIO, "%s/%s: %s", top, rel,
+		rc = ls_error_set(LS_EIO, "%s/%s: %s", w->top, rel,
 		    strerror(errno));
 	closedir(d);
 	return rc;
 }
 
-int
-ls_bundle_files_from_dir(struct ls_bundle_files *f, const char *dir)
+static int
+collect_top(struct ls_bundle_files *f, const char *dir, const char *skip)
 {
+	struct walk w = { dir, 0, 0, 0 };
 	struct stat st;
 	int fd;
 
+	if (skip != NULL && stat(skip, &st) == 0) {
+		w.skip = 1;
+		w.skip_dev = st.st_dev;
+		w.skip_ino = st.st_ino;
+	}
 	if (lstat(dir, &st) < 0)
 		return ls_error_set(errno == ENOENT ? LS_ENOTFOUND : LS_EIO,
 		    "%s: %s", dir, strerror(errno));
@@ -262,7 +282,13 @@ ls_bundle_files_from_dir(struct ls_bundle_files *f, const char *dir)
 		return ls_error_set(LS_EINVAL, "%s: not a directory", dir);
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return ls_error_set(LS_EIO, "%s: %s", dir, strerror(errno));
-	return collect_dir(f, fd, "", dir, 0);
+	return collect_dir(f, fd, "", &w, 0);
+}
+
+int
+ls_bundle_files_from_dir(struct ls_bundle_files *f, const char *dir)
+{
+	return collect_top(f, dir, NULL);
 }
 
 /* ---- writing ---- */
@@ -378,7 +404,7 @@ ls_bundle_build(const char *src_dir, const char *out_path,
 
 	ls_bundle_files_init(&f);
 	ls_buf_init(&out, BUNDLE_OUT_MAX);
-	if ((rc = ls_bundle_files_from_dir(&f, src_dir)) < 0)
+	if ((rc = collect_top(&f, src_dir, out_path)) < 0)
 		goto out;
 	if ((rc = ls_bundle_write(&out, &f)) < 0) {
 		rc = ls_error_wrap(rc, "%s", out_path);

@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "lockstep/bundle.h"
+#include "lockstep/controls.h"
 #include "lockstep/error.h"
 #include "lockstep/extract.h"
 #include "lockstep/file.h"
@@ -29,7 +31,9 @@ static const char usage_text[] =
     "         only, sorted, owner root, mode 0644, mtime 0); the same\n"
     "         content always gives the same bytes.  Prints nothing.\n"
     "inspect  print the archive's sha256 and length, each file with its\n"
-    "         size and sha256, and the .manifest fields.\n"
+    "         size and sha256, the .manifest fields, and the controls and\n"
+    "         exceptions of lockstep/data.json; exits 1 if either is\n"
+    "         invalid.\n"
     "extract  unpack into DIR, which must not exist yet; refuses links,\n"
     "         devices, '..', absolute paths, duplicates and archives past\n"
     "         256 MiB or 10,000 entries, and then leaves nothing behind.\n";
@@ -83,25 +87,32 @@ bundle_build(int argc, char **argv)
 	return 0;
 }
 
-static void
-print_manifest(const struct ls_bundle_files *f)
+/* The content of path in f, or NULL. */
+static const struct ls_bundle_file *
+find_file(const struct ls_bundle_files *f, const char *path)
 {
-	struct ls_manifest m;
 	size_t i;
 
 	for (i = 0; i < f->n; i++)
-		if (strcmp(f->v[i].path, ".manifest") == 0)
-			break;
-	if (i == f->n) {
+		if (strcmp(f->v[i].path, path) == 0)
+			return &f->v[i];
+	return NULL;
+}
+
+static int
+print_manifest(const struct ls_bundle_files *f)
+{
+	const struct ls_bundle_file *mf = find_file(f, ".manifest");
+	struct ls_manifest m;
+	size_t i;
+
+	if (mf == NULL) {
 		printf("manifest: none (OPA defaults: roots [\"\"], "
 		    "rego_version 1)\n");
-		return;
+		return 0;
 	}
-	if (ls_manifest_parse(&m, (const char *)f->v[i].data,
-	    f->v[i].len) < 0) {
-		printf("manifest: invalid: %s\n", ls_error_last());
-		return;
-	}
+	if (ls_manifest_parse(&m, (const char *)mf->data, mf->len) < 0)
+		return -1;
 	printf("manifest: revision \"%s\" rego_version %d\n", m.revision,
 	    m.rego_version);
 	for (i = 0; i < m.nroots; i++)
@@ -109,6 +120,36 @@ print_manifest(const struct ls_bundle_files *f)
 	if (m.metadata_json != NULL)
 		printf("manifest: metadata %s\n", m.metadata_json);
 	ls_manifest_cleanup(&m);
+	return 0;
+}
+
+/* Controls covered and exceptions granted (lockstep/data.json). */
+static int
+print_controls(const struct ls_bundle_files *f)
+{
+	const struct ls_bundle_file *cf = find_file(f, LS_CONTROLS_FILE);
+	struct ls_controls c;
+	char **list = NULL;
+	time_t now = time(NULL);
+	size_t i;
+
+	if (cf == NULL)
+		return 0;
+	if (ls_controls_parse(&c, (const char *)cf->data, cf->len,
+	    LS_CONTROLS_FILE) < 0)
+		return -1;
+	if (ls_controls_list(&list, NULL, &c) == 0) {
+		for (i = 0; list[i] != NULL; i++)
+			printf("control: %s\n", list[i]);
+		ls_controls_list_free(list);
+	}
+	for (i = 0; i < c.nexceptions; i++)
+		printf("exception: %s owner %s ticket %s expires %s%s\n",
+		    c.exceptions[i].id, c.exceptions[i].owner,
+		    c.exceptions[i].ticket, c.exceptions[i].expires_text,
+		    c.exceptions[i].expires <= now ? " (EXPIRED)" : "");
+	ls_controls_cleanup(&c);
+	return 0;
 }
 
 static int
@@ -140,7 +181,10 @@ bundle_inspect(int argc, char **argv)
 		printf("file: %s %zu sha256:%s\n", f.v[i].path, f.v[i].len,
 		    hex);
 	}
-	print_manifest(&f);
+	if (print_manifest(&f) < 0 || print_controls(&f) < 0) {
+		fail("inspect", argv[1]);
+		goto out;
+	}
 	rc = 0;
 out:
 	free(data);

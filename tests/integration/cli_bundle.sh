@@ -48,6 +48,17 @@ rego_sha=$(sha256sum "$src/kubernetes/admission.rego" | cut -d' ' -f1)
 grep -q "^file: kubernetes/admission.rego [0-9]* sha256:$rego_sha$" "$T/inspect" ||
 	fail "inspect file line"
 grep -q '^manifest: root "kubernetes"$' "$T/inspect" || fail "inspect manifest"
+grep -q '^control: soc2:CC6.1$' "$T/inspect" || fail "inspect controls"
+grep -q '^exception: EXC-2026-001 owner .* ticket SEC-4711 expires 2027-12-31' \
+    "$T/inspect" || fail "inspect exceptions"
+# A bundle whose controls file is invalid: inspect names the field, exits 1.
+mkdir -p "$T/badctl/lockstep"
+echo '{"exceptions": [{"id": "E1"}]}' >"$T/badctl/lockstep/data.json"
+"$L" bundle build "$T/badctl" -o "$T/badctl.tar.gz"
+if "$L" bundle inspect "$T/badctl.tar.gz" >/dev/null 2>"$T/err"; then
+	fail "inspect accepted an invalid controls file"
+fi
+grep -q "exceptions\[0\].owner: missing" "$T/err" || fail "controls message: $(cat "$T/err")"
 
 # --- extract ---
 "$L" bundle extract "$T/one.tar.gz" "$T/ex"

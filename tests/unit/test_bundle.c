@@ -101,6 +101,21 @@ test_bundle__same_content_same_bytes(void **state)
 	assert_int_equal(ls_file_remove_tree(dir), 0);
 }
 
+/* Building into the source directory must not swallow the last output. */
+static void
+test_bundle__output_inside_source_left_out(void **state)
+{
+	char dir[] = "/tmp/ls-bundle-XXXXXX", out[600], h1[65], h2[65];
+
+	(void)state;
+	make_tree(dir);
+	snprintf(out, sizeof(out), "%s/bundle.tar.gz", dir);
+	assert_int_equal(ls_bundle_build(dir, out, h1, NULL), 0);
+	assert_int_equal(ls_bundle_build(dir, out, h2, NULL), 0);
+	assert_string_equal(h1, h2);
+	assert_int_equal(ls_file_remove_tree(dir), 0);
+}
+
 static void
 test_bundle__entries_sorted_with_fixed_metadata(void **state)
 {
@@ -281,6 +296,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bundle__same_content_same_bytes),
+		cmocka_unit_test(test_bundle__output_inside_source_left_out),
 		cmocka_unit_test(test_bundle__entries_sorted_with_fixed_metadata),
 		cmocka_unit_test(test_bundle__read_roundtrip),
 		cmocka_unit_test(test_bundle__add_refuses_bad_paths),
