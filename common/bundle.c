@@ -59,8 +59,9 @@ files_push(struct ls_bundle_files *f, char *path, uint8_t *data, size_t len)
 		goto fail;
 	}
 	if (len > LS_BUNDLE_MAX_BYTES - f->total) {
-		rc = ls_error_set(LS_ETOOBIG, "%s: bundle content over %llu "
-		    "bytes", path, (unsigned long long)LS_BUNDLE_MAX_BYTES);
+		rc = ls_error_set(LS_ETOOBIG,
+		    "%s: bundle content over %llu bytes", path,
+		    (unsigned long long)LS_BUNDLE_MAX_BYTES);
 		goto fail;
 	}
 	if (f->n == f->cap) {
@@ -89,8 +90,8 @@ fail:
 }
 
 int
-ls_bundle_files_add(struct ls_bundle_files *f, const char *path,
-    const void *data, size_t len)
+ls_bundle_files_add(
+    struct ls_bundle_files *f, const char *path, const void *data, size_t len)
 {
 	struct ls_extract_limits lim;
 	char *p = NULL;
@@ -121,7 +122,7 @@ ls_bundle_files_add(struct ls_bundle_files *f, const char *path,
  * second build does not swallow the first one's output). */
 struct walk {
 	const char *top;
-	int skip;		/* 1 if skip_dev/skip_ino are set */
+	int skip; /* 1 if skip_dev/skip_ino are set */
 	dev_t skip_dev;
 	ino_t skip_ino;
 };
@@ -160,8 +161,8 @@ out:
 }
 
 static int
-collect_file(struct ls_bundle_files *f, int dfd, const char *name,
-    const char *rel)
+collect_file(
+    struct ls_bundle_files *f, int dfd, const char *name, const char *rel)
 {
 	uint8_t *data = NULL;
 	size_t len = 0;
@@ -199,21 +200,23 @@ collect_entry(struct ls_bundle_files *f, int dfd, const char *name,
 
 	ls_extract_limits_default(&lim);
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return ls_error_set(LS_EIO, "%s/%s: %s", w->top, rel,
-		    strerror(errno));
+		return ls_error_set(
+		    LS_EIO, "%s/%s: %s", w->top, rel, strerror(errno));
 	if (w->skip && st.st_dev == w->skip_dev && st.st_ino == w->skip_ino)
 		return 0;
 	if (S_ISDIR(st.st_mode)) {
-		fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-		    O_CLOEXEC);
+		fd = openat(
+		    dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
-			return ls_error_set(LS_EIO, "%s/%s: %s", w->top, rel,
-			    strerror(errno));
+			return ls_error_set(
+			    LS_EIO, "%s/%s: %s", w->top, rel, strerror(errno));
 		return collect_dir(f, fd, rel, w, depth + 1);
 	}
 	if (!S_ISREG(st.st_mode))
-		return ls_error_set(LS_EUNSAFE, "%s/%s: not a regular file "
-		    "(links, devices and FIFOs are refused)", w->top, rel);
+		return ls_error_set(LS_EUNSAFE,
+		    "%s/%s: not a regular file (links, devices and FIFOs are "
+		    "refused)",
+		    w->top, rel);
 	if ((rc = tarsafe_check_path(rel, lim.max_depth, lim.max_name)) < 0)
 		return ls_error_wrap(rc, "%s/%s", w->top, rel);
 	if ((rc = collect_file(f, dfd, name, rel)) < 0)
@@ -233,12 +236,12 @@ collect_dir(struct ls_bundle_files *f, int fd, const char *rel,
 
 	if (depth > 32) {
 		close(fd);
-		return ls_error_set(LS_ETOOBIG, "%s/%s: deeper than 32 levels",
-		    w->top, rel);
+		return ls_error_set(
+		    LS_ETOOBIG, "%s/%s: deeper than 32 levels", w->top, rel);
 	}
 	if ((d = fdopendir(fd)) == NULL) {
-		rc = ls_error_set(LS_EIO, "%s/%s: %s", w->top, rel,
-		    strerror(errno));
+		rc = ls_error_set(
+		    LS_EIO, "%s/%s: %s", w->top, rel, strerror(errno));
 		close(fd);
 		return rc;
 	}
@@ -250,15 +253,15 @@ collect_dir(struct ls_bundle_files *f, int fd, const char *rel,
 		n = snprintf(sub, sizeof(sub), "%s%s%s", rel, rel[0] ? "/" : "",
 		    de->d_name);
 		if (n < 0 || (size_t)n >= sizeof(sub))
-			rc = ls_error_set(LS_ETOOBIG, "%s/%s: path too long",
-			    w->top, rel);
+			rc = ls_error_set(
+			    LS_ETOOBIG, "%s/%s: path too long", w->top, rel);
 		else
-			rc = collect_entry(f, dirfd(d), de->d_name, sub, w,
-			    depth);
+			rc = collect_entry(
+			    f, dirfd(d), de->d_name, sub, w, depth);
 	}
 	if (rc == 0 && errno != 0)
-		rc = ls_error_set(LS_EIO, "%s/%s: %s", w->top, rel,
-		    strerror(errno));
+		rc = ls_error_set(
+		    LS_EIO, "%s/%s: %s", w->top, rel, strerror(errno));
 	closedir(d);
 	return rc;
 }
@@ -266,7 +269,7 @@ collect_dir(struct ls_bundle_files *f, int fd, const char *rel,
 static int
 collect_top(struct ls_bundle_files *f, const char *dir, const char *skip)
 {
-	struct walk w = { dir, 0, 0, 0 };
+	struct walk w = {dir, 0, 0, 0};
 	struct stat st;
 	int fd;
 
@@ -299,8 +302,8 @@ buf_write_cb(struct archive *a, void *ctx, const void *p, size_t n)
 	struct ls_buf *out = ctx;
 
 	if (ls_buf_add(out, p, n) < 0) {
-		archive_set_error(a, ENOMEM, "bundle larger than %zu bytes",
-		    out->max);
+		archive_set_error(
+		    a, ENOMEM, "bundle larger than %zu bytes", out->max);
 		return -1;
 	}
 	return (la_ssize_t)n;
@@ -311,7 +314,7 @@ cmp_path(const void *a, const void *b)
 {
 	const struct ls_bundle_file *const *x = a, *const *y = b;
 
-	return strcmp((*x)->path, (*y)->path);	/* bytewise: unsigned */
+	return strcmp((*x)->path, (*y)->path); /* bytewise: unsigned */
 }
 
 /* The writer: pax-restricted tar, gzip without name or timestamp. */
@@ -325,13 +328,13 @@ writer_new(struct ls_buf *out)
 	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
 	    archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
 	    archive_write_set_filter_option(a, "gzip", "timestamp", NULL) !=
-	    ARCHIVE_OK ||
-	    archive_write_set_filter_option(a, "gzip", "compression-level",
-	    "9") != ARCHIVE_OK ||
+		ARCHIVE_OK ||
+	    archive_write_set_filter_option(
+		a, "gzip", "compression-level", "9") != ARCHIVE_OK ||
 	    /* No zero padding after the gzip stream. */
 	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
 	    archive_write_open2(a, out, NULL, buf_write_cb, NULL, NULL) !=
-	    ARCHIVE_OK) {
+		ARCHIVE_OK) {
 		archive_write_free(a);
 		return NULL;
 	}
@@ -354,10 +357,10 @@ write_entry(struct archive *a, struct archive_entry *e,
 	archive_entry_set_mtime(e, 0, 0);
 	if (archive_write_header(a, e) != ARCHIVE_OK ||
 	    (file->len > 0 && archive_write_data(a, file->data, file->len) !=
-	    (la_ssize_t)file->len))
+				  (la_ssize_t)file->len))
 		return ls_error_set(LS_EIO, "%s: %s", file->path,
-		    archive_error_string(a) ? archive_error_string(a) :
-		    "write failed");
+		    archive_error_string(a) ? archive_error_string(a)
+					    : "write failed");
 	return 0;
 }
 
@@ -384,8 +387,8 @@ ls_bundle_write(struct ls_buf *out, const struct ls_bundle_files *f)
 			goto out;
 	if (archive_write_close(a) != ARCHIVE_OK)
 		rc = ls_error_set(LS_EIO, "bundle writer: %s",
-		    archive_error_string(a) ? archive_error_string(a) :
-		    "close failed");
+		    archive_error_string(a) ? archive_error_string(a)
+					    : "close failed");
 out:
 	if (a != NULL)
 		archive_write_free(a);
@@ -395,8 +398,8 @@ out:
 }
 
 int
-ls_bundle_build(const char *src_dir, const char *out_path,
-    char *sha256_hex_out, uint64_t *len_out)
+ls_bundle_build(const char *src_dir, const char *out_path, char *sha256_hex_out,
+    uint64_t *len_out)
 {
 	struct ls_bundle_files f;
 	struct ls_buf out;
@@ -410,12 +413,12 @@ ls_bundle_build(const char *src_dir, const char *out_path,
 		rc = ls_error_wrap(rc, "%s", out_path);
 		goto out;
 	}
-	if ((rc = ls_file_write_atomic(out_path, out.data ? out.data : "",
-	    out.len, 0644)) < 0)
+	if ((rc = ls_file_write_atomic(
+		 out_path, out.data ? out.data : "", out.len, 0644)) < 0)
 		goto out;
 	if (sha256_hex_out != NULL)
-		ls_sha256_hex(sha256_hex_out, out.data ? out.data : "",
-		    out.len);
+		ls_sha256_hex(
+		    sha256_hex_out, out.data ? out.data : "", out.len);
 	if (len_out != NULL)
 		*len_out = out.len;
 out:
@@ -428,8 +431,8 @@ out:
 
 struct read_ctx {
 	struct ls_bundle_files *f;
-	struct ls_buf cur;	/* content of the entry being read */
-	char *path;		/* owned; the entry being read */
+	struct ls_buf cur; /* content of the entry being read */
+	char *path;	   /* owned; the entry being read */
 };
 
 static int
@@ -438,7 +441,7 @@ read_begin(void *vctx, const char *path, uint64_t size)
 	struct read_ctx *c = vctx;
 
 	ls_buf_cleanup(&c->cur);
-	ls_buf_init(&c->cur, (size_t)size);	/* tarsafe checked the cap */
+	ls_buf_init(&c->cur, (size_t)size); /* tarsafe checked the cap */
 	free(c->path);
 	if ((c->path = strdup(path)) == NULL)
 		return ls_error_set(LS_ENOMEM, "out of memory");
@@ -472,10 +475,10 @@ read_end(void *vctx)
 int
 ls_bundle_read(struct ls_bundle_files *f, const void *tgz, size_t len)
 {
-	static const struct tarsafe_ops ops = { NULL, read_begin, read_data,
-		read_end };
+	static const struct tarsafe_ops ops = {
+	    NULL, read_begin, read_data, read_end};
 	struct ls_extract_limits lim;
-	struct read_ctx c = { f, { NULL, 0, 0, 0 }, NULL };
+	struct read_ctx c = {f, {NULL, 0, 0, 0}, NULL};
 	struct archive *a = NULL;
 	int rc = 0;
 

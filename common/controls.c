@@ -58,13 +58,13 @@ is_ident(const char *s, size_t n)
 {
 	size_t i;
 
-	if (n == 0 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' &&
-	    s[0] <= 'Z') || s[0] == '_'))
+	if (n == 0 || !((s[0] >= 'a' && s[0] <= 'z') ||
+			  (s[0] >= 'A' && s[0] <= 'Z') || s[0] == '_'))
 		return 0;
 	for (i = 1; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' &&
-		    s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
-		    s[i] == '_'))
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+			(s[i] >= 'A' && s[i] <= 'Z') ||
+			(s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
 			return 0;
 	return 1;
 }
@@ -100,8 +100,8 @@ valid_chars(const char *s, size_t n, int lower_only)
 		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
 		    c == '-')
 			continue;
-		if (!lower_only && ((c >= 'A' && c <= 'Z') || c == '.' ||
-		    c == '_'))
+		if (!lower_only &&
+		    ((c >= 'A' && c <= 'Z') || c == '.' || c == '_'))
 			continue;
 		return 0;
 	}
@@ -115,7 +115,7 @@ valid_control(const char *s)
 	const char *colon = strchr(s, ':');
 
 	return colon != NULL && valid_chars(s, (size_t)(colon - s), 1) &&
-	    valid_chars(colon + 1, strlen(colon + 1), 0);
+	       valid_chars(colon + 1, strlen(colon + 1), 0);
 }
 
 /* ---- the control map ---- */
@@ -136,23 +136,29 @@ parse_target(struct ls_control_target *t, const char *key, json_t *list,
 	size_t i;
 
 	if (!valid_target(key))
-		return ls_error_set(LS_EFORMAT, "%s: controls: key '%.200s' "
-		    "is not a data path such as data.pkg.rule", file, key);
+		return ls_error_set(LS_EFORMAT,
+		    "%s: controls: key '%.200s' is not a data path such as "
+		    "data.pkg.rule",
+		    file, key);
 	if (!json_is_array(list) || json_array_size(list) == 0)
-		return ls_error_set(LS_EFORMAT, "%s: controls.%s: must be a "
-		    "non-empty array of control ids", file, key);
+		return ls_error_set(LS_EFORMAT,
+		    "%s: controls.%s: must be a non-empty array of control ids",
+		    file, key);
 	if (json_array_size(list) > LS_CONTROLS_MAX_PER_TARGET)
-		return ls_error_set(LS_ETOOBIG, "%s: controls.%s: more than %d "
-		    "controls", file, key, LS_CONTROLS_MAX_PER_TARGET);
+		return ls_error_set(LS_ETOOBIG,
+		    "%s: controls.%s: more than %d controls", file, key,
+		    LS_CONTROLS_MAX_PER_TARGET);
 	if ((t->target = strdup(key)) == NULL ||
 	    (t->controls = calloc(json_array_size(list), sizeof(char *))) ==
-	    NULL)
+		NULL)
 		return ls_error_set(LS_ENOMEM, "out of memory");
-	json_array_foreach(list, i, v) {
+	for (i = 0; i < json_array_size(list); i++) {
+		v = json_array_get(list, i);
 		if (!json_is_string(v) || !valid_control(json_string_value(v)))
-			return ls_error_set(LS_EFORMAT, "%s: controls.%s[%zu]: "
-			    "must be a control id such as soc2:CC6.1", file,
-			    key, i);
+			return ls_error_set(LS_EFORMAT,
+			    "%s: controls.%s[%zu]: must be a control id such "
+			    "as soc2:CC6.1",
+			    file, key, i);
 		if ((t->controls[i] = strdup(json_string_value(v))) == NULL)
 			return ls_error_set(LS_ENOMEM, "out of memory");
 		t->ncontrols++;
@@ -164,19 +170,26 @@ static int
 parse_map(struct ls_controls *out, json_t *map, const char *file)
 {
 	const char *key;
+	void *it;
 	json_t *v;
 	int rc;
 
 	if (!json_is_object(map))
-		return ls_error_set(LS_EFORMAT, "%s: controls: must be an "
-		    "object mapping data paths to control ids", file);
+		return ls_error_set(LS_EFORMAT,
+		    "%s: controls: must be an object mapping data paths to "
+		    "control ids",
+		    file);
 	if (json_object_size(map) > LS_CONTROLS_MAX_TARGETS)
-		return ls_error_set(LS_ETOOBIG, "%s: controls: more than %d "
-		    "entries", file, LS_CONTROLS_MAX_TARGETS);
+		return ls_error_set(LS_ETOOBIG,
+		    "%s: controls: more than %d entries", file,
+		    LS_CONTROLS_MAX_TARGETS);
 	out->targets = calloc(json_object_size(map) + 1, sizeof(*out->targets));
 	if (out->targets == NULL)
 		return ls_error_set(LS_ENOMEM, "out of memory");
-	json_object_foreach(map, key, v) {
+	for (it = json_object_iter(map); it != NULL;
+	     it = json_object_iter_next(map, it)) {
+		key = json_object_iter_key(it);
+		v = json_object_iter_value(it);
 		rc = parse_target(&out->targets[out->ntargets++], key, v, file);
 		if (rc < 0)
 			return rc;
@@ -189,42 +202,46 @@ parse_map(struct ls_controls *out, json_t *map, const char *file)
 
 /* A required non-empty string field of at most LS_CONTROLS_MAX_FIELD. */
 static int
-get_str(char **dst, json_t *o, const char *field, size_t idx,
-    const char *file)
+get_str(char **dst, json_t *o, const char *field, size_t idx, const char *file)
 {
 	json_t *v = json_object_get(o, field);
 	const char *s;
 
 	if (v == NULL)
-		return ls_error_set(LS_EFORMAT, "%s: exceptions[%zu].%s: "
-		    "missing (id, owner, ticket, reason, expires and exempts "
-		    "are required)", file, idx, field);
+		return ls_error_set(LS_EFORMAT,
+		    "%s: exceptions[%zu].%s: missing (id, owner, ticket, "
+		    "reason, expires and exempts are required)",
+		    file, idx, field);
 	if (!json_is_string(v) || (s = json_string_value(v))[0] == '\0')
-		return ls_error_set(LS_EFORMAT, "%s: exceptions[%zu].%s: must "
-		    "be a non-empty string", file, idx, field);
+		return ls_error_set(LS_EFORMAT,
+		    "%s: exceptions[%zu].%s: must be a non-empty string", file,
+		    idx, field);
 	if (strlen(s) > LS_CONTROLS_MAX_FIELD)
-		return ls_error_set(LS_ETOOBIG, "%s: exceptions[%zu].%s: over "
-		    "%d bytes", file, idx, field, LS_CONTROLS_MAX_FIELD);
+		return ls_error_set(LS_ETOOBIG,
+		    "%s: exceptions[%zu].%s: over %d bytes", file, idx, field,
+		    LS_CONTROLS_MAX_FIELD);
 	if ((*dst = strdup(s)) == NULL)
 		return ls_error_set(LS_ENOMEM, "out of memory");
 	return 0;
 }
 
 static int
-check_keys(json_t *o, const char *const *allowed, const char *where,
-    const char *file)
+check_keys(
+    json_t *o, const char *const *allowed, const char *where, const char *file)
 {
 	const char *key;
-	json_t *v;
+	void *it;
 	size_t i;
 
-	json_object_foreach(o, key, v) {
+	for (it = json_object_iter(o); it != NULL;
+	     it = json_object_iter_next(o, it)) {
+		key = json_object_iter_key(it);
 		for (i = 0; allowed[i] != NULL; i++)
 			if (strcmp(key, allowed[i]) == 0)
 				break;
 		if (allowed[i] == NULL)
-			return ls_error_set(LS_EFORMAT, "%s: %s: unknown key "
-			    "'%.100s'", file, where, key);
+			return ls_error_set(LS_EFORMAT,
+			    "%s: %s: unknown key '%.100s'", file, where, key);
 	}
 	return 0;
 }
@@ -235,28 +252,28 @@ parse_expiry(struct ls_exception *e, size_t idx, const char *file)
 	size_t n = strlen(e->expires_text);
 
 	if (ls_time_parse(&e->expires, e->expires_text, n) < 0)
-		return ls_error_set(LS_EFORMAT, "%s: exceptions[%zu].expires: "
-		    "'%.40s' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", file,
-		    idx, e->expires_text);
-	if (n == 10)	/* a bare date holds through that whole day */
+		return ls_error_set(LS_EFORMAT,
+		    "%s: exceptions[%zu].expires: '%.40s' is not YYYY-MM-DD or "
+		    "YYYY-MM-DDTHH:MM:SSZ",
+		    file, idx, e->expires_text);
+	if (n == 10) /* a bare date holds through that whole day */
 		e->expires += 86400;
 	return 0;
 }
 
 static int
-parse_exception(struct ls_exception *e, json_t *o, size_t idx,
-    const char *file)
+parse_exception(struct ls_exception *e, json_t *o, size_t idx, const char *file)
 {
-	static const char *const keys[] = { "id", "owner", "ticket", "reason",
-		"expires", "exempts", NULL };
+	static const char *const keys[] = {
+	    "id", "owner", "ticket", "reason", "expires", "exempts", NULL};
 	char where[64];
 	json_t *ex;
 	int rc;
 
 	snprintf(where, sizeof(where), "exceptions[%zu]", idx);
 	if (!json_is_object(o))
-		return ls_error_set(LS_EFORMAT, "%s: %s: must be an object",
-		    file, where);
+		return ls_error_set(
+		    LS_EFORMAT, "%s: %s: must be an object", file, where);
 	if ((rc = check_keys(o, keys, where, file)) < 0 ||
 	    (rc = get_str(&e->id, o, "id", idx, file)) < 0 ||
 	    (rc = get_str(&e->owner, o, "owner", idx, file)) < 0 ||
@@ -265,16 +282,18 @@ parse_exception(struct ls_exception *e, json_t *o, size_t idx,
 	    (rc = get_str(&e->expires_text, o, "expires", idx, file)) < 0)
 		return rc;
 	if (!valid_chars(e->id, strlen(e->id), 0) || strlen(e->id) > 64)
-		return ls_error_set(LS_EFORMAT, "%s: %s.id: use 1 to 64 of "
-		    "A-Z a-z 0-9 . _ -", file, where);
+		return ls_error_set(LS_EFORMAT,
+		    "%s: %s.id: use 1 to 64 of A-Z a-z 0-9 . _ -", file, where);
 	if ((rc = parse_expiry(e, idx, file)) < 0)
 		return rc;
 	ex = json_object_get(o, "exempts");
 	if (!json_is_object(ex) || json_object_size(ex) == 0)
-		return ls_error_set(LS_EFORMAT, "%s: %s.exempts: must be a "
-		    "non-empty object saying what is exempted", file, where);
-	if ((e->exempts_json = json_dumps(ex, JSON_COMPACT |
-	    JSON_SORT_KEYS)) == NULL)
+		return ls_error_set(LS_EFORMAT,
+		    "%s: %s.exempts: must be a non-empty object saying what is "
+		    "exempted",
+		    file, where);
+	if ((e->exempts_json = json_dumps(ex, JSON_COMPACT | JSON_SORT_KEYS)) ==
+	    NULL)
 		return ls_error_set(LS_ENOMEM, "out of memory");
 	return 0;
 }
@@ -287,24 +306,25 @@ parse_exceptions(struct ls_controls *out, json_t *list, const char *file)
 	int rc;
 
 	if (!json_is_array(list))
-		return ls_error_set(LS_EFORMAT, "%s: exceptions: must be an "
-		    "array", file);
+		return ls_error_set(
+		    LS_EFORMAT, "%s: exceptions: must be an array", file);
 	if (json_array_size(list) > LS_CONTROLS_MAX_EXCEPTIONS)
 		return ls_error_set(LS_ETOOBIG, "%s: exceptions: more than %d",
 		    file, LS_CONTROLS_MAX_EXCEPTIONS);
-	out->exceptions = calloc(json_array_size(list) + 1,
-	    sizeof(*out->exceptions));
+	out->exceptions =
+	    calloc(json_array_size(list) + 1, sizeof(*out->exceptions));
 	if (out->exceptions == NULL)
 		return ls_error_set(LS_ENOMEM, "out of memory");
-	json_array_foreach(list, i, v) {
+	for (i = 0; i < json_array_size(list); i++) {
+		v = json_array_get(list, i);
 		out->nexceptions++;
 		if ((rc = parse_exception(&out->exceptions[i], v, i, file)) < 0)
 			return rc;
 		for (j = 0; j < i; j++)
 			if (strcmp(out->exceptions[j].id,
-			    out->exceptions[i].id) == 0)
-				return ls_error_set(LS_ECONFLICT, "%s: "
-				    "exceptions[%zu].id: '%s' used twice",
+				out->exceptions[i].id) == 0)
+				return ls_error_set(LS_ECONFLICT,
+				    "%s: exceptions[%zu].id: '%s' used twice",
 				    file, i, out->exceptions[i].id);
 	}
 	return 0;
@@ -313,13 +333,13 @@ parse_exceptions(struct ls_controls *out, json_t *list, const char *file)
 static int
 parse_root(struct ls_controls *out, json_t *root, const char *file)
 {
-	static const char *const keys[] = { "controls", "exceptions", NULL };
+	static const char *const keys[] = {"controls", "exceptions", NULL};
 	json_t *v;
 	int rc;
 
 	if (!json_is_object(root))
-		return ls_error_set(LS_EFORMAT, "%s: must be a JSON object",
-		    file);
+		return ls_error_set(
+		    LS_EFORMAT, "%s: must be a JSON object", file);
 	if ((rc = check_keys(root, keys, "top level", file)) < 0)
 		return rc;
 	if ((v = json_object_get(root, "controls")) != NULL &&
@@ -332,8 +352,8 @@ parse_root(struct ls_controls *out, json_t *root, const char *file)
 }
 
 int
-ls_controls_parse(struct ls_controls *out, const char *json, size_t len,
-    const char *file)
+ls_controls_parse(
+    struct ls_controls *out, const char *json, size_t len, const char *file)
 {
 	json_error_t jerr;
 	json_t *root;
@@ -344,8 +364,9 @@ ls_controls_parse(struct ls_controls *out, const char *json, size_t len,
 		return ls_error_set(LS_ETOOBIG, "%s: %zu bytes, limit %d", file,
 		    len, LS_CONTROLS_MAX);
 	if (jsoncap_depth(json, len) > LS_CONTROLS_MAX_DEPTH)
-		return ls_error_set(LS_ETOOBIG, "%s: nested deeper than %d "
-		    "levels", file, LS_CONTROLS_MAX_DEPTH);
+		return ls_error_set(LS_ETOOBIG,
+		    "%s: nested deeper than %d levels", file,
+		    LS_CONTROLS_MAX_DEPTH);
 	if ((root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr)) ==
 	    NULL)
 		return ls_error_set(LS_EFORMAT, "%s: line %d column %d: %s",
@@ -446,12 +467,14 @@ ls_controls_check_exceptions(const struct ls_controls *c, time_t now)
 		if (now < e->expires)
 			continue;
 		/* Truncation is fine: the message is one line anyway. */
-		w = snprintf(msg + off, sizeof(msg) - off, "%sexception %s "
-		    "(owner %s, ticket %s) expired %s", bad++ ? "; " : "",
-		    e->id, e->owner, e->ticket, e->expires_text);
+		w = snprintf(msg + off, sizeof(msg) - off,
+		    "%sexception %s (owner %s, ticket %s) expired %s",
+		    bad++ ? "; " : "", e->id, e->owner, e->ticket,
+		    e->expires_text);
 		if (w > 0)
-			off += (size_t)w < sizeof(msg) - off ? (size_t)w :
-			    sizeof(msg) - off - 1;
+			off += (size_t)w < sizeof(msg) - off
+				   ? (size_t)w
+				   : sizeof(msg) - off - 1;
 	}
 	if (bad == 0)
 		return 0;

@@ -25,4 +25,3 @@ jsoncap_depth(const char *s, size_t len)
 	}
 	return max;
 }
-

@@ -22,6 +22,7 @@
 /* The largest bundle file inspect reads into memory. */
 #define INSPECT_MAX (LS_BUNDLE_MAX_BYTES + 64ULL * 1024 * 1024)
 
+/* clang-format off */
 static const char usage_text[] =
     "usage: lockstep bundle build SRC_DIR -o OUT.tar.gz\n"
     "       lockstep bundle inspect FILE.tar.gz\n"
@@ -37,6 +38,7 @@ static const char usage_text[] =
     "extract  unpack into DIR, which must not exist yet; refuses links,\n"
     "         devices, '..', absolute paths, duplicates and archives past\n"
     "         256 MiB or 10,000 entries, and then leaves nothing behind.\n";
+/* clang-format on */
 
 static int
 is_help(const char *s)
@@ -68,15 +70,17 @@ bundle_build(int argc, char **argv)
 		if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
 			out = argv[++i];
 		else if (argv[i][0] == '-' || src != NULL) {
-			fprintf(stderr, "lockstep bundle build: unexpected "
-			    "argument '%s' (see --help)\n", argv[i]);
+			fprintf(stderr,
+			    "lockstep bundle build: unexpected argument '%s' "
+			    "(see --help)\n",
+			    argv[i]);
 			return 2;
 		} else
 			src = argv[i];
 	}
 	if (src == NULL || out == NULL) {
-		fprintf(stderr, "lockstep bundle build: need SRC_DIR and "
-		    "-o OUT.tar.gz (see --help)\n");
+		fprintf(stderr, "lockstep bundle build: need SRC_DIR and -o "
+				"OUT.tar.gz (see --help)\n");
 		return 2;
 	}
 	ls_error_clear();
@@ -108,7 +112,7 @@ print_manifest(const struct ls_bundle_files *f)
 
 	if (mf == NULL) {
 		printf("manifest: none (OPA defaults: roots [\"\"], "
-		    "rego_version 1)\n");
+		       "rego_version 1)\n");
 		return 0;
 	}
 	if (ls_manifest_parse(&m, (const char *)mf->data, mf->len) < 0)
@@ -135,8 +139,8 @@ print_controls(const struct ls_bundle_files *f)
 
 	if (cf == NULL)
 		return 0;
-	if (ls_controls_parse(&c, (const char *)cf->data, cf->len,
-	    LS_CONTROLS_FILE) < 0)
+	if (ls_controls_parse(
+		&c, (const char *)cf->data, cf->len, LS_CONTROLS_FILE) < 0)
 		return -1;
 	if (ls_controls_list(&list, NULL, &c) == 0) {
 		for (i = 0; list[i] != NULL; i++)
@@ -161,8 +165,8 @@ bundle_inspect(int argc, char **argv)
 	int rc = 1;
 
 	if (argc != 2 || argv[1][0] == '-') {
-		fprintf(stderr, "lockstep bundle inspect: need one FILE "
-		    "(see --help)\n");
+		fprintf(stderr,
+		    "lockstep bundle inspect: need one FILE (see --help)\n");
 		return 2;
 	}
 	ls_bundle_files_init(&f);
@@ -173,13 +177,13 @@ bundle_inspect(int argc, char **argv)
 		goto out;
 	}
 	ls_sha256_hex(hex, data, len);
-	printf("bundle: %s\nsha256: %s\nlength: %zu\nfiles: %zu\n"
-	    "content: %llu bytes\n", argv[1], hex, len, f.n,
-	    (unsigned long long)f.total);
+	printf("bundle: %s\nsha256: %s\nlength: %zu\nfiles: %zu\ncontent: %llu "
+	       "bytes\n",
+	    argv[1], hex, len, f.n, (unsigned long long)f.total);
 	for (i = 0; i < f.n; i++) {
 		ls_sha256_hex(hex, f.v[i].data, f.v[i].len);
-		printf("file: %s %zu sha256:%s\n", f.v[i].path, f.v[i].len,
-		    hex);
+		printf(
+		    "file: %s %zu sha256:%s\n", f.v[i].path, f.v[i].len, hex);
 	}
 	if (print_manifest(&f) < 0 || print_controls(&f) < 0) {
 		fail("inspect", argv[1]);
@@ -197,7 +201,7 @@ bundle_extract(int argc, char **argv)
 {
 	if (argc != 3 || argv[1][0] == '-' || argv[2][0] == '-') {
 		fprintf(stderr, "lockstep bundle extract: need FILE and DIR "
-		    "(see --help)\n");
+				"(see --help)\n");
 		return 2;
 	}
 	ls_error_clear();
@@ -228,7 +232,7 @@ cli_bundle(int argc, char **argv)
 		return bundle_inspect(argc - 1, argv + 1);
 	if (strcmp(argv[1], "extract") == 0)
 		return bundle_extract(argc - 1, argv + 1);
-	fprintf(stderr, "lockstep bundle: unknown subcommand '%s' (see "
-	    "--help)\n", argv[1]);
+	fprintf(stderr,
+	    "lockstep bundle: unknown subcommand '%s' (see --help)\n", argv[1]);
 	return 2;
 }

@@ -20,17 +20,17 @@
 struct pathset;
 
 struct ls_bundle_file {
-	char *path;	/* owned; relative, '/'-separated, no "." or ".." */
-	uint8_t *data;	/* owned */
+	char *path;    /* owned; relative, '/'-separated, no "." or ".." */
+	uint8_t *data; /* owned */
 	size_t len;
 };
 
 /* A list of files, in any order; the writer sorts. */
 struct ls_bundle_files {
-	struct ls_bundle_file *v;	/* owned */
+	struct ls_bundle_file *v; /* owned */
 	size_t n, cap;
-	uint64_t total;			/* sum of len */
-	struct pathset *index;		/* private: catches duplicates */
+	uint64_t total;	       /* sum of len */
+	struct pathset *index; /* private: catches duplicates */
 };
 
 void ls_bundle_files_init(struct ls_bundle_files *f);
@@ -38,8 +38,8 @@ void ls_bundle_files_cleanup(struct ls_bundle_files *f);
 
 /* Add a copy.  LS_EUNSAFE for a bad path, LS_EEXISTS for a duplicate,
  * LS_ETOOBIG past the caps. */
-int ls_bundle_files_add(struct ls_bundle_files *f, const char *path,
-    const void *data, size_t len);
+int ls_bundle_files_add(
+    struct ls_bundle_files *f, const char *path, const void *data, size_t len);
 
 /* Collect the regular files under dir (skips .git; refuses links and
  * devices with LS_EUNSAFE). */

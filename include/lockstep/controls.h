@@ -46,38 +46,38 @@
 #include <time.h>
 
 #define LS_CONTROLS_FILE "lockstep/data.json"
-#define LS_CONTROLS_MAX (256 * 1024)	/* bytes of the file */
-#define LS_CONTROLS_MAX_DEPTH 16	/* JSON nesting */
+#define LS_CONTROLS_MAX (256 * 1024) /* bytes of the file */
+#define LS_CONTROLS_MAX_DEPTH 16     /* JSON nesting */
 #define LS_CONTROLS_MAX_TARGETS 1000
 #define LS_CONTROLS_MAX_PER_TARGET 64
 #define LS_CONTROLS_MAX_EXCEPTIONS 1000
-#define LS_CONTROLS_MAX_FIELD 1024	/* bytes of one string field */
+#define LS_CONTROLS_MAX_FIELD 1024 /* bytes of one string field */
 
 struct ls_control_target {
-	char *target;		/* owned; "data.kubernetes.checks.security" */
-	char **controls;	/* owned; "soc2:CC6.1", in file order */
+	char *target;	 /* owned; "data.kubernetes.checks.security" */
+	char **controls; /* owned; "soc2:CC6.1", in file order */
 	size_t ncontrols;
 };
 
 struct ls_exception {
-	char *id;		/* owned */
-	char *owner;		/* owned */
-	char *ticket;		/* owned */
-	char *reason;		/* owned */
-	char *expires_text;	/* owned; as written in the file */
-	time_t expires;		/* first second at which it no longer holds */
-	char *exempts_json;	/* owned; compact JSON object, sorted keys */
+	char *id;	    /* owned */
+	char *owner;	    /* owned */
+	char *ticket;	    /* owned */
+	char *reason;	    /* owned */
+	char *expires_text; /* owned; as written in the file */
+	time_t expires;	    /* first second at which it no longer holds */
+	char *exempts_json; /* owned; compact JSON object, sorted keys */
 };
 
 struct ls_controls {
-	struct ls_control_target *targets;	/* owned; sorted by target */
+	struct ls_control_target *targets; /* owned; sorted by target */
 	size_t ntargets;
-	struct ls_exception *exceptions;	/* owned; in file order */
+	struct ls_exception *exceptions; /* owned; in file order */
 	size_t nexceptions;
 };
 
 void ls_controls_init(struct ls_controls *c);
-void ls_controls_cleanup(struct ls_controls *c);	/* safe to repeat */
+void ls_controls_cleanup(struct ls_controls *c); /* safe to repeat */
 
 /*
  * Parse the JSON text of a controls file; file names it in messages.
@@ -85,8 +85,8 @@ void ls_controls_cleanup(struct ls_controls *c);	/* safe to repeat */
  * must be a non-empty string"), LS_ETOOBIG past a cap, LS_ECONFLICT for a
  * duplicate exception id.  On failure *out is left empty.
  */
-int ls_controls_parse(struct ls_controls *out, const char *json, size_t len,
-    const char *file);
+int ls_controls_parse(
+    struct ls_controls *out, const char *json, size_t len, const char *file);
 
 /* Read and parse DIR/LS_CONTROLS_FILE.  An absent file gives an empty
  * *out and 0. */
@@ -98,7 +98,7 @@ int ls_controls_load_dir(struct ls_controls *out, const char *dir);
  * NULL.  LS_ENOMEM.
  */
 int ls_controls_list(char ***out, size_t *n, const struct ls_controls *c);
-void ls_controls_list_free(char **list);	/* NULL ok */
+void ls_controls_list_free(char **list); /* NULL ok */
 
 /*
  * Check every exception against now.  LS_EEXPIRED naming each expired
