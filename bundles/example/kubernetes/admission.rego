@@ -7,7 +7,26 @@ package kubernetes.admission
 
 import data.kubernetes.lib
 
-violations := ((((data.kubernetes.checks.security.violation | data.kubernetes.checks.images.violation) | data.kubernetes.checks.labels.violation) | data.kubernetes.checks.volumes.violation) | data.kubernetes.checks.resources.violation)
+# Every violation any check found.
+violations contains v if {
+	some v in data.kubernetes.checks.security.violation
+}
+
+violations contains v if {
+	some v in data.kubernetes.checks.images.violation
+}
+
+violations contains v if {
+	some v in data.kubernetes.checks.labels.violation
+}
+
+violations contains v if {
+	some v in data.kubernetes.checks.volumes.violation
+}
+
+violations contains v if {
+	some v in data.kubernetes.checks.resources.violation
+}
 
 deny contains msg if {
 	some v in violations
