@@ -350,6 +350,22 @@ walk_entry(struct archive *a, struct archive_entry *e,
 	return ops && ops->file_end ? ops->file_end(ctx) : 0;
 }
 
+/* An entry name fit for a message: at most outsz - 1 bytes, control
+ * characters (terminal escapes included) shown as '?'. */
+static void
+printable(char *out, size_t outsz, const char *name)
+{
+	size_t i;
+
+	if (name == NULL)
+		name = "?";
+	for (i = 0; name[i] != '\0' && i + 1 < outsz; i++)
+		out[i] = ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+			     ? '?'
+			     : name[i];
+	out[i] = '\0';
+}
+
 int
 tarsafe_walk(struct archive *a, const char *src,
     const struct ls_extract_limits *lim, const struct tarsafe_ops *ops,
@@ -359,7 +375,7 @@ tarsafe_walk(struct archive *a, const char *src,
 	struct pathset *seen = NULL;
 	uint64_t total = 0;
 	size_t count = 0;
-	char *chunk = NULL;
+	char *chunk = NULL, shown[201];
 	int rc = 0, r;
 
 	if ((seen = pathset_new()) == NULL ||
@@ -382,10 +398,9 @@ tarsafe_walk(struct archive *a, const char *src,
 		}
 		rc = walk_entry(a, e, lim, seen, &total, ops, ctx, chunk);
 		if (rc != 0) {
-			const char *p = archive_entry_pathname(e);
-
-			rc = ls_error_wrap(
-			    rc, "%s: entry '%.200s'", src, p ? p : "?");
+			printable(
+			    shown, sizeof(shown), archive_entry_pathname(e));
+			rc = ls_error_wrap(rc, "%s: entry '%s'", src, shown);
 			goto out;
 		}
 	}

@@ -272,6 +272,7 @@ test_bundle__read_refuses_hostile_archives(void **state)
 	    {"too-deep.tar.gz", LS_ETOOBIG},
 	    {"long-name.tar.gz", LS_ETOOBIG},
 	    {"too-many.tar.gz", LS_ETOOBIG},
+	    {"control-char.tar.gz", LS_EUNSAFE},
 	};
 	struct ls_bundle_files f;
 	char path[600], *data = NULL;

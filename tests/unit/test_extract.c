@@ -150,6 +150,7 @@ test_extract__hostile_fixtures_refused(void **state)
 	    {"too-deep.tar.gz", LS_ETOOBIG, "deeper than 32"},
 	    {"long-name.tar.gz", LS_ETOOBIG, "limit 1024"},
 	    {"too-many.tar.gz", LS_ETOOBIG, "more than 10000 entries"},
+	    {"control-char.tar.gz", LS_EUNSAFE, "'evil?]0;owned??.rego'"},
 	};
 	char path[600];
 	size_t i;

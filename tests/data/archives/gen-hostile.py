@@ -67,6 +67,8 @@ def fixtures():
           [ok, entry("/".join(["d"] * 40) + "/x.rego", data=b"x\n")])
     write("long-name.tar.gz",
           [ok, entry("/".join(["n" * 200] * 6) + "/x.rego", data=b"x\n")])
+    write("control-char.tar.gz",
+          [ok, entry("evil\x1b]0;owned\x07\n.rego", data=b"x\n")])
     write("too-many.tar.gz",
           [entry("f%05d" % i) for i in range(10001)], fmt=tarfile.USTAR_FORMAT)
 
