@@ -91,6 +91,19 @@ bundle_build(int argc, char **argv)
 	return 0;
 }
 
+/* Replace control characters in s (owned, printed next) with '?', so no
+ * terminal escape from a bundle reaches the operator's screen. */
+static const char *
+tame(char *s)
+{
+	char *p;
+
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return s;
+}
+
 /* The content of path in f, or NULL. */
 static const struct ls_bundle_file *
 find_file(const struct ls_bundle_files *f, const char *path)
@@ -117,10 +130,10 @@ print_manifest(const struct ls_bundle_files *f)
 	}
 	if (ls_manifest_parse(&m, (const char *)mf->data, mf->len) < 0)
 		return -1;
-	printf("manifest: revision \"%s\" rego_version %d\n", m.revision,
+	printf("manifest: revision \"%s\" rego_version %d\n", tame(m.revision),
 	    m.rego_version);
 	for (i = 0; i < m.nroots; i++)
-		printf("manifest: root \"%s\"\n", m.roots[i]);
+		printf("manifest: root \"%s\"\n", tame(m.roots[i]));
 	if (m.metadata_json != NULL)
 		printf("manifest: metadata %s\n", m.metadata_json);
 	ls_manifest_cleanup(&m);
@@ -149,8 +162,9 @@ print_controls(const struct ls_bundle_files *f)
 	}
 	for (i = 0; i < c.nexceptions; i++)
 		printf("exception: %s owner %s ticket %s expires %s%s\n",
-		    c.exceptions[i].id, c.exceptions[i].owner,
-		    c.exceptions[i].ticket, c.exceptions[i].expires_text,
+		    c.exceptions[i].id, tame(c.exceptions[i].owner),
+		    tame(c.exceptions[i].ticket),
+		    tame(c.exceptions[i].expires_text),
 		    c.exceptions[i].expires <= now ? " (EXPIRED)" : "");
 	ls_controls_cleanup(&c);
 	return 0;
