@@ -233,7 +233,8 @@ get_u64(const struct reader *r, uint64_t *out, const char *s, size_t n,
     uint64_t min, uint64_t max)
 {
 	if (parse_u64(out, s, n, min, max) < 0)
-		return bad(r, "needs a whole number", min > 0 ? "of at least 1" :
+		return bad(r, "needs a decimal number without leading zeros",
+		    min > 0 ? "of at least 1" :
 		    NULL);
 	return 0;
 }
