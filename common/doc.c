@@ -234,8 +234,7 @@ get_u64(const struct reader *r, uint64_t *out, const char *s, size_t n,
 {
 	if (parse_u64(out, s, n, min, max) < 0)
 		return bad(r, "needs a decimal number without leading zeros",
-		    min > 0 ? "of at least 1" :
-		    NULL);
+		    min > 0 ? "of at least 1" : NULL);
 	return 0;
 }
 

@@ -184,6 +184,10 @@ ls_vkey_parse(struct ls_vkey *out, const char *text, size_t len)
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	if (len >= sizeof(PRIV_PREFIX) - 1 && memcmp(text, PRIV_PREFIX,
+	    sizeof(PRIV_PREFIX) - 1) == 0)
+		return ls_error_set(LS_EFORMAT, "this is a secret key, not a "
+		    "verifier key");
 	if (len >= LS_VKEY_TEXT_MAX)
 		return ls_error_set(LS_EFORMAT, "verifier key too long");
 	if ((rc = split_key_text(text, len, &nlen, &hex, &b64, &blen)) < 0)

@@ -114,8 +114,12 @@ parse_args(struct note_args *a, int argc, char **argv, int verify)
 		    i + 1 < argc) {
 			val = argv[++i];
 			if (parse_count(&a->threshold, val,
-			    LS_NOTE_MAX_SIGS) < 0)
-				goto bad;
+			    LS_NOTE_MAX_SIGS) < 0) {
+				fprintf(stderr, "lockstep %s: --threshold '%s': "
+				    "want a number from 1 to %d\n", a->cmd,
+				    val, LS_NOTE_MAX_SIGS);
+				return 2;
+			}
 			continue;
 		}
 		if (argv[i][0] == '-' && argv[i][1] != '\0')
@@ -168,7 +172,7 @@ note_sign(struct note_args *a, int cosign)
 	ls_error_clear();
 	for (i = 0; i < a->nfiles; i++)
 		if (ls_key_load(&keys[i], a->files[i]) < 0) {
-			cli_fail(a->cmd, "cannot load secret key");
+			cli_fail(a->cmd, "secret key");
 			goto out;
 		}
 	if (read_input(&in, &inlen, a->in) < 0) {
@@ -206,7 +210,7 @@ note_verify(struct note_args *a)
 	for (i = 0; i < a->nfiles; i++)
 		if (ls_vkey_load(&vk, a->files[i]) < 0 ||
 		    ls_keyset_add(&ks, &vk) < 0) {
-			cli_fail(a->cmd, "%s", a->files[i]);
+			cli_fail(a->cmd, "verifier key");
 			goto out;
 		}
 	if (read_input(&in, &inlen, a->in) < 0) {
