@@ -364,6 +364,12 @@ test_doc__builders_refuse_bad_values(void **state)
 	(void)state;
 	assert_int_equal(ls_timestamp_parse(&t, TIMESTAMP_BODY,
 	    strlen(TIMESTAMP_BODY)), 0);
+	t.expires = (time_t)300000000000LL;	/* year 11476 */
+	assert_int_equal(ls_timestamp_body(&body, &len, &t), LS_EINVAL);
+	assert_non_null(strstr(ls_error_last(), "expires"));
+	t.expires = -1;
+	assert_int_equal(ls_timestamp_body(&body, &len, &t), LS_EINVAL);
+	t.expires = 0;
 	snprintf(t.channel, sizeof(t.channel), "bad channel");
 	assert_int_equal(ls_timestamp_body(&body, &len, &t), LS_EINVAL);
 	assert_non_null(strstr(ls_error_last(), "channel"));

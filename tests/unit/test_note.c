@@ -314,6 +314,8 @@ static void
 test_note__parse_refuses_malformed(void **state)
 {
 	static const char *const bad[] = {
+		"\n",				/* nothing at all */
+		"\n\n",				/* empty body, no signature */
 		"body\n\n",			/* no signature lines */
 		"body\n\n\xe2\x80\x94 k\n",	/* no space after name */
 		"body\n\n\xe2\x80\x94 k AAAA\n",	/* shorter than a key id */
