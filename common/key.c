@@ -448,6 +448,10 @@ ls_key_save(const struct ls_key *k, const char *dir)
 	size_t slen = 0, vlen;
 	int rc;
 
+	/* The name becomes a file name: keep it inside dir. */
+	if (strchr(k->name, '/') != NULL || k->name[0] == '.')
+		return ls_error_set(LS_EINVAL, "key name '%s' cannot be a file "
+		    "name (no '/', no leading '.')", k->name);
 	if ((rc = join_path(kpath, dir, k->name, ".key")) < 0 ||
 	    (rc = join_path(ppath, dir, k->name, ".pub")) < 0)
 		return rc;

@@ -42,7 +42,8 @@ int ls_key_generate(struct ls_key **out, const char *name);
 
 /*
  * Write DIR/NAME.key (0600, O_EXCL) and DIR/NAME.pub (verifier key + "\n").
- * LS_EEXISTS if either exists (nothing is written then), LS_EIO.
+ * LS_EEXISTS if either exists (nothing is written then), LS_EIO; LS_EINVAL
+ * for a name with '/' or a leading '.', which would leave DIR.
  */
 int ls_key_save(const struct ls_key *k, const char *dir);
 

@@ -52,6 +52,9 @@ cmp -s "$work/k/alice.key" "$work/alice.key.orig" ||
 	fail "keygen changed an existing key"
 expect_refusal "keygen bad name" "bad key name" \
 	"$ls" keygen "a+b" -o "$work/k"
+expect_refusal "keygen name leaving DIR" "cannot be a file name" \
+	"$ls" keygen "../up" -o "$work/k"
+[ ! -e "$work/up.key" ] || fail "keygen wrote outside DIR"
 expect_refusal "keygen without -o" "need NAME and -o DIR" \
 	"$ls" keygen carol
 "$ls" keygen bob -o "$work/k" || fail "keygen bob"
