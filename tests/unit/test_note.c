@@ -356,6 +356,43 @@ test_note__too_many_signatures(void **state)
 	ls_buf_cleanup(&b);
 }
 
+static void
+test_note__every_single_byte_change_is_refused(void **state)
+{
+	static const unsigned char flips[] = { 0x01, 0x20, 0x80 };
+	struct ls_keyset ks = { 0 };
+	char *text = NULL;
+	size_t len = 0, i, f, refused = 0;
+	unsigned char orig;
+
+	(void)state;
+	add_vkey_file(&ks, "alice.pub");
+	add_vkey_file(&ks, "bob.pub");
+	assert_int_equal(ls_file_read(&text, &len, fixture("good-two-keys.note"),
+	    4096), 0);
+	assert_int_equal(ls_note_open(NULL, text, len, &ks, 2), 0);
+	for (i = 0; i < len; i++)
+		for (f = 0; f < sizeof(flips); f++) {
+			orig = (unsigned char)text[i];
+			text[i] = (char)(orig ^ flips[f]);
+			if (ls_note_open(NULL, text, len, &ks, 2) < 0)
+				refused++;
+			else
+				print_message("accepted a change at byte %zu\n",
+				    i);
+			text[i] = (char)orig;
+		}
+	assert_int_equal(refused, len * sizeof(flips));
+	/*
+	 * Every proper prefix is refused at threshold 2 (the prefix that ends
+	 * after alice's line is a complete note signed by alice alone).
+	 */
+	for (i = 0; i < len; i++)
+		assert_true(ls_note_open(NULL, text, i, &ks, 2) < 0);
+	free(text);
+	ls_keyset_cleanup(&ks);
+}
+
 int
 main(void)
 {
@@ -371,6 +408,7 @@ main(void)
 		cmocka_unit_test(test_note__sign_refuses_bad_bodies),
 		cmocka_unit_test(test_note__parse_refuses_malformed),
 		cmocka_unit_test(test_note__too_many_signatures),
+		cmocka_unit_test(test_note__every_single_byte_change_is_refused),
 	};
 
 	if (sodium_init() < 0)
