@@ -168,6 +168,23 @@ expect_refusal "init past expiry" "not a future date" \
 expect_refusal "init bad origin" "not a valid name" \
 	"$ls" init "$work/keys4" --origin "a b"
 
+# --- a root rotation as an operator would script it -----------------------
+# Root v2 moves the root key to root2: body from v1 with the version and the
+# root key line changed, signed by the old and the new root key at once.
+"$ls" keygen root2 -o "$work/keys" || fail "keygen root2"
+sed -e 's/^version 1$/version 2/' \
+	-e "s|^key root .*|key root $(cat "$work/keys/root2.pub")|" \
+	"$work/root.body" >"$work/root2.body"
+"$ls" note sign "$work/keys/root.key" "$work/keys/root2.key" \
+	--in "$work/root2.body" >"$work/keys/2.root.note" || fail "sign root v2"
+"$ls" note verify "$work/keys/root.pub" --in "$work/keys/2.root.note" \
+	>/dev/null || fail "root v2 lacks the old root signature"
+"$ls" note verify "$work/keys/root2.pub" --in "$work/keys/2.root.note" \
+	>"$work/root2.verified" || fail "root v2 lacks the new root signature"
+cmp -s "$work/root2.body" "$work/root2.verified" || fail "root v2 body"
+grep -qx "key root $(cat "$work/keys/root2.pub")" "$work/root2.verified" ||
+	fail "root v2 does not list root2"
+
 if [ "$fails" -ne 0 ]; then
 	echo "$fails check(s) failed"
 	exit 1
