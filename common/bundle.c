@@ -303,7 +303,7 @@ buf_write_cb(struct archive *a, void *ctx, const void *p, size_t n)
 
 	if (ls_buf_add(out, p, n) < 0) {
 		archive_set_error(
-		    a, ENOMEM, "bundle larger than %zu bytes", out->max);
+		    a, EFBIG, "bundle larger than %zu bytes", out->max);
 		return -1;
 	}
 	return (la_ssize_t)n;
@@ -341,6 +341,16 @@ writer_new(struct ls_buf *out)
 	return a;
 }
 
+/* LS_ETOOBIG when the output buffer's max was hit, else LS_EIO. */
+static int
+writer_error(struct archive *a, const char *what)
+{
+	const char *msg = archive_error_string(a);
+
+	return ls_error_set(archive_errno(a) == EFBIG ? LS_ETOOBIG : LS_EIO,
+	    "%s: %s", what, msg ? msg : "write failed");
+}
+
 static int
 write_entry(struct archive *a, struct archive_entry *e,
     const struct ls_bundle_file *file)
@@ -358,9 +368,7 @@ write_entry(struct archive *a, struct archive_entry *e,
 	if (archive_write_header(a, e) != ARCHIVE_OK ||
 	    (file->len > 0 && archive_write_data(a, file->data, file->len) !=
 				  (la_ssize_t)file->len))
-		return ls_error_set(LS_EIO, "%s: %s", file->path,
-		    archive_error_string(a) ? archive_error_string(a)
-					    : "write failed");
+		return writer_error(a, file->path);
 	return 0;
 }
 
@@ -386,9 +394,7 @@ ls_bundle_write(struct ls_buf *out, const struct ls_bundle_files *f)
 		if ((rc = write_entry(a, e, order[i])) < 0)
 			goto out;
 	if (archive_write_close(a) != ARCHIVE_OK)
-		rc = ls_error_set(LS_EIO, "bundle writer: %s",
-		    archive_error_string(a) ? archive_error_string(a)
-					    : "close failed");
+		rc = writer_error(a, "bundle writer");
 out:
 	if (a != NULL)
 		archive_write_free(a);

@@ -186,6 +186,10 @@ test_bundle__read_roundtrip(void **state)
 		assert_int_equal(f.v[i].len, g.v[j].len);
 		assert_memory_equal(f.v[i].data, g.v[j].data, f.v[i].len);
 	}
+	/* an output buffer too small for the bundle */
+	ls_buf_cleanup(&out);
+	ls_buf_init(&out, 64);
+	assert_int_equal(ls_bundle_write(&out, &f), LS_ETOOBIG);
 	/* in sorted order */
 	assert_string_equal(g.v[0].path, "data.json");
 	assert_string_equal(g.v[2].path, "z/empty.json");
