@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "jsoncap.h"
+#include "lockstep/bundle.h"
 #include "lockstep/controls.h"
 #include "lockstep/error.h"
 #include "lockstep/file.h"
@@ -399,6 +400,20 @@ ls_controls_load_dir(struct ls_controls *out, const char *dir)
 	rc = ls_controls_parse(out, data, len, path);
 	free(data);
 	return rc;
+}
+
+int
+ls_controls_from_files(struct ls_controls *out, const struct ls_bundle_files *f)
+{
+	size_t i;
+
+	ls_controls_init(out);
+	for (i = 0; i < f->n; i++)
+		if (strcmp(f->v[i].path, LS_CONTROLS_FILE) == 0)
+			return ls_controls_parse(out,
+			    (const char *)f->v[i].data, f->v[i].len,
+			    LS_CONTROLS_FILE);
+	return 0;
 }
 
 /* ---- queries ---- */

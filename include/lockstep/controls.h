@@ -92,6 +92,12 @@ int ls_controls_parse(
  * *out and 0. */
 int ls_controls_load_dir(struct ls_controls *out, const char *dir);
 
+/* The same for a bundle in memory (the server's pipeline reads the git
+ * tree, not a directory): the file LS_CONTROLS_FILE of f, absent = empty. */
+struct ls_bundle_files;
+int ls_controls_from_files(
+    struct ls_controls *out, const struct ls_bundle_files *f);
+
 /*
  * Every control id the map covers, sorted bytewise and unique, in *out
  * (a NULL-terminated array; free with ls_controls_list_free).  *n may be

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "lockstep/bundle.h"
 #include "lockstep/controls.h"
 #include "lockstep/error.h"
 #include "lockstep/file.h"
@@ -119,6 +120,35 @@ test_controls__expired_exception_named(void **state)
 }
 
 static void
+test_controls__from_bundle_files(void **state)
+{
+	static const char js[] =
+	    "{\"exceptions\": [{\"id\": \"E1\", \"owner\": "
+	    "\"o\", \"ticket\": \"T-1\", \"reason\": \"r\", "
+	    "\"expires\": \"2026-01-01T00:00:00Z\", "
+	    "\"exempts\": {\"check\": \"x\"}}]}";
+	struct ls_bundle_files f;
+	struct ls_controls c;
+
+	(void)state;
+	ls_bundle_files_init(&f);
+	assert_int_equal(ls_controls_from_files(&c, &f), 0);
+	assert_int_equal(c.nexceptions, 0);
+	assert_int_equal(
+	    ls_bundle_files_add(&f, LS_CONTROLS_FILE, js, strlen(js)), 0);
+	assert_int_equal(ls_controls_from_files(&c, &f), 0);
+	assert_int_equal(c.nexceptions, 1);
+	/* an RFC 3339 expiry is exact, not the end of a day */
+	assert_int_equal(
+	    ls_controls_check_exceptions(&c, at("2025-12-31T23:59:59Z")), 0);
+	assert_int_equal(
+	    ls_controls_check_exceptions(&c, at("2026-01-01T00:00:00Z")),
+	    LS_EEXPIRED);
+	ls_controls_cleanup(&c);
+	ls_bundle_files_cleanup(&f);
+}
+
+static void
 test_controls__absent_file_is_empty(void **state)
 {
 	struct ls_controls c;
@@ -197,6 +227,7 @@ main(void)
 	    cmocka_unit_test(test_controls__example_repository),
 	    cmocka_unit_test(test_controls__expiry_is_end_of_day),
 	    cmocka_unit_test(test_controls__expired_exception_named),
+	    cmocka_unit_test(test_controls__from_bundle_files),
 	    cmocka_unit_test(test_controls__absent_file_is_empty),
 	    cmocka_unit_test(test_controls__hostile_files),
 	    cmocka_unit_test(test_controls__size_cap),
