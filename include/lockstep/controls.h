@@ -45,6 +45,8 @@
 #include <stddef.h>
 #include <time.h>
 
+struct ls_bundle_files; /* lockstep/bundle.h */
+
 #define LS_CONTROLS_FILE "lockstep/data.json"
 #define LS_CONTROLS_MAX (256 * 1024) /* bytes of the file */
 #define LS_CONTROLS_MAX_DEPTH 16     /* JSON nesting */
@@ -94,7 +96,6 @@ int ls_controls_load_dir(struct ls_controls *out, const char *dir);
 
 /* The same for a bundle in memory (the server's pipeline reads the git
  * tree, not a directory): the file LS_CONTROLS_FILE of f, absent = empty. */
-struct ls_bundle_files;
 int ls_controls_from_files(
     struct ls_controls *out, const struct ls_bundle_files *f);
 
