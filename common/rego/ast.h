@@ -79,6 +79,7 @@ struct ls_expr {
 	size_t nvars;
 	struct ls_body *body;	/* LS_E_EVERY */
 	int lo, hi;		/* LS_E_EVERY: own slots [lo,hi) */
+	size_t off, end;	/* source bytes of the expression */
 	struct ls_with *with;
 	size_t nwith;
 };

@@ -76,6 +76,8 @@ struct ls_eval_cfg {
 	long long now_ns;		/* 0: clock at start */
 	void (*print)(void *arg, const char *line, size_t len);
 	void *print_arg;
+	const struct ls_expr *const *exprs;	/* query exprs, in order */
+	size_t nexprs;			/* their values go to sol() */
 };
 
 /* Called once per solution of a query with the frame of slot values. */

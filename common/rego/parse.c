@@ -16,6 +16,7 @@ struct ps {
 	int depth;	/* nesting, capped */
 	int nest;	/* open brackets: newlines do not end expressions */
 	int kw;		/* future keywords (in, every, if, contains) on */
+	const char *src;
 };
 
 struct plist {
@@ -696,8 +697,25 @@ parse_withs(struct ps *p, struct ls_expr *e)
 	return 0;
 }
 
+static int parse_literal1(struct ps *p, struct ls_expr **out);
+
 static int
 parse_literal(struct ps *p, struct ls_expr **out)
+{
+	size_t off = (size_t)(cur(p)->p - p->src);
+	const struct ls_token *last;
+	int rc = parse_literal1(p, out);
+
+	if (rc == 0 && p->i > 0) {
+		last = &p->t[p->i - 1];
+		(*out)->off = off;
+		(*out)->end = (size_t)(last->p - p->src) + last->len;
+	}
+	return rc;
+}
+
+static int
+parse_literal1(struct ps *p, struct ls_expr **out)
 {
 	struct ls_token *t = cur(p);
 	struct ls_expr *e;
@@ -1088,6 +1106,7 @@ ps_init(struct ps *p, struct ls_arena *a, const char *file, const char *src,
 	p->a = a;
 	p->version = version;
 	p->kw = version != 0;
+	p->src = src;
 	return ls_rego_lex(&p->t, &p->n, a, file, src, len);
 }
 
