@@ -1,7 +1,7 @@
 /*
  * bi_lib.h - the value-independent layers under the Rego builtins: RE2
  * regexes on PCRE2, gobwas globs, semver, IP/CIDR arithmetic, Go time
- * layouts and time zones, units, and Go's fmt verbs.  Internal to
+ * layouts and time zones, and Go's fmt verbs.  Internal to
  * common/rego; the builtins in bi_*.c wrap these around Rego values.
  *
  * Every fallible function returns 0 or a negative enum ls_err and records
@@ -135,16 +135,6 @@ int bi_time_parse(int64_t *sec, int *nsec, const char *layout, size_t llen,
 int bi_duration_parse(int64_t *out, const char *s, size_t len);
 /* sec,nsec to int64 nanoseconds; LS_ETOOBIG outside int64. */
 int bi_time_to_ns(int64_t *out, int64_t sec, int nsec);
-
-/* ---- units and decimals (bi_units.c) ---- */
-
-/*
- * units.parse / units.parse_bytes: the exact value as a decimal string
- * ("1126.4", "1000000000") in out.  bytes selects parse_bytes.  The
- * message on failure is OPA's ("no byte amount provided", ...).
- */
-int bi_units_parse(struct ls_buf *out, const char *s, size_t len,
-    int bytes);
 
 /* ---- Go fmt (bi_fmt.c) ---- */
 
