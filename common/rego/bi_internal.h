@@ -121,7 +121,6 @@ BI_DECL(ls_bi_cidr_contains); BI_DECL(ls_bi_cidr_intersects);
 BI_DECL(ls_bi_cidr_is_valid); BI_DECL(ls_bi_cidr_expand);
 BI_DECL(ls_bi_cidr_merge); BI_DECL(ls_bi_cidr_contains_matches);
 BI_DECL(ls_bi_semver_is_valid); BI_DECL(ls_bi_semver_compare);
-BI_DECL(ls_bi_uuid_rfc4122); BI_DECL(ls_bi_uuid_parse);
 /* time (bi_timefn.c) */
 BI_DECL(ls_bi_time_now_ns); BI_DECL(ls_bi_time_parse_ns);
 BI_DECL(ls_bi_time_parse_rfc3339_ns); BI_DECL(ls_bi_time_parse_duration_ns);

@@ -139,6 +139,16 @@ const struct ls_bi ls_bi_table[] = {
 	{ "urlquery.decode_object", 1, 0, ls_bi_urlquery_decode_object },
 	{ "units.parse", 1, 0, ls_bi_units_parse },
 	{ "units.parse_bytes", 1, 0, ls_bi_units_parse_bytes },
+	/* net and semver */
+	{ "net.cidr_contains", 2, 0, ls_bi_cidr_contains },
+	{ "net.cidr_overlap", 2, 0, ls_bi_cidr_contains },
+	{ "net.cidr_intersects", 2, 0, ls_bi_cidr_intersects },
+	{ "net.cidr_is_valid", 1, 0, ls_bi_cidr_is_valid },
+	{ "net.cidr_expand", 1, 0, ls_bi_cidr_expand },
+	{ "net.cidr_merge", 1, 0, ls_bi_cidr_merge },
+	{ "net.cidr_contains_matches", 2, 0, ls_bi_cidr_contains_matches },
+	{ "semver.is_valid", 1, 0, ls_bi_semver_is_valid },
+	{ "semver.compare", 2, 0, ls_bi_semver_compare },
 };
 
 const size_t ls_bi_table_len = sizeof(ls_bi_table) / sizeof(ls_bi_table[0]);
