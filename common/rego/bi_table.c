@@ -149,6 +149,17 @@ const struct ls_bi ls_bi_table[] = {
 	{ "net.cidr_contains_matches", 2, 0, ls_bi_cidr_contains_matches },
 	{ "semver.is_valid", 1, 0, ls_bi_semver_is_valid },
 	{ "semver.compare", 2, 0, ls_bi_semver_compare },
+	/* time */
+	{ "time.now_ns", 0, LS_BI_F_NONDET, ls_bi_time_now_ns },
+	{ "time.parse_ns", 2, 0, ls_bi_time_parse_ns },
+	{ "time.parse_rfc3339_ns", 1, 0, ls_bi_time_parse_rfc3339_ns },
+	{ "time.parse_duration_ns", 1, 0, ls_bi_time_parse_duration_ns },
+	{ "time.date", 1, 0, ls_bi_time_date },
+	{ "time.clock", 1, 0, ls_bi_time_clock },
+	{ "time.weekday", 1, 0, ls_bi_time_weekday },
+	{ "time.add_date", 4, 0, ls_bi_time_add_date },
+	{ "time.diff", 2, 0, ls_bi_time_diff },
+	{ "time.format", 1, 0, ls_bi_time_format },
 };
 
 const size_t ls_bi_table_len = sizeof(ls_bi_table) / sizeof(ls_bi_table[0]);
