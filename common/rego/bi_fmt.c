@@ -189,7 +189,7 @@ go_float_g(char out[48], double f, int upper)
 	}
 	shortest(d, &e, f);
 	nd = (int)strlen(d);
-	if (e < -4 || e >= (nd > 6 ? nd : 6)) {
+	if (e < -4 || e >= 6) {	/* strconv's shortest %g: precision 6 */
 		out[pos++] = d[0];
 		if (nd > 1) {
 			out[pos++] = '.';

@@ -550,10 +550,21 @@ fmt_arg(struct ls_bi_ctx *ctx, const struct ls_val *v, struct bi_fmt_arg *a)
 	}
 	if (v->type == LS_VAL_NUMBER) {
 		double d = ls_num_to_double(&v->u.num);
-		if (ls_num_format(&b, &v->u.num) != 0)
+		if (d - d != 0 && v->u.num.digits != NULL) {
+			/* beyond float64: OPA passes the number's text */
+			const struct ls_num *n = &v->u.num;
+			if (ls_buf_addf(&b, "%s%c", n->neg ? "-" : "",
+			    n->digits[0]) != 0 || (n->ndigits > 1 &&
+			    (ls_buf_addc(&b, '.') != 0 || ls_buf_add(&b,
+			    n->digits + 1, n->ndigits - 1) != 0)) ||
+			    ls_buf_addf(&b, "e%ld", (long)n->exp +
+			    (long)n->ndigits - 1) != 0)
+				goto nomem;
+		} else if (ls_num_format(&b, &v->u.num) != 0) {
 			goto nomem;
+		}
 		if (ls_num_is_int(&v->u.num) && memchr(b.data, 'e', b.len) ==
-		    NULL)
+		    NULL && d - d == 0)
 			a->kind = BI_FMT_INT;
 		else if (d - d == 0)
 			a->kind = BI_FMT_FLOAT, a->f = d;

@@ -255,6 +255,10 @@ bi_time_to_ns(int64_t *out, int64_t sec, int nsec)
 {
 	int64_t ns;
 
+	if (sec < 0 && nsec > 0) {	/* keep the product in range */
+		sec++;
+		nsec -= 1000000000;
+	}
 	if (__builtin_mul_overflow(sec, (int64_t)1000000000, &ns) ||
 	    __builtin_add_overflow(ns, (int64_t)nsec, &ns))
 		return ls_error_set(LS_ETOOBIG, "time outside of valid range");
