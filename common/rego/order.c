@@ -332,7 +332,8 @@ order_into(struct rs *r, struct ls_body *b, char *bound)
 		done[i] = 1;
 		out[k++] = b->e[i];
 	}
-	memcpy(b->e, out, b->n * sizeof(*out));
+	if (b->n > 0)
+		memcpy(b->e, out, b->n * sizeof(*out));
 	return 0;
 }
 
