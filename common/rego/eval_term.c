@@ -108,7 +108,8 @@ ev_unify_val(struct ev *ev, struct frame *f, const struct ls_term *t,
 			return ls_val_equal(f->slots[t->slot], v) ?
 			    k(ev, arg) : 0;
 		mark = ev->ntrail;
-		if ((rc = ev_bind(ev, f, t->slot, v)) != 0)
+		if ((rc = ev_step(ev)) != 0 ||
+		    (rc = ev_bind(ev, f, t->slot, v)) != 0)
 			return rc;
 		rc = k(ev, arg);
 		ev_undo(ev, mark);
