@@ -285,6 +285,7 @@ struct every_state {
 	struct frame *f;
 	const struct ls_expr *e;
 	int failed;
+	int defined;	/* the domain had a value */
 };
 
 static int
@@ -310,7 +311,10 @@ static int
 every_domain(struct ev *ev, void *arg, const struct ls_val *v)
 {
 	struct every_state *s = arg;
-	int rc = each_elem(ev, v, every_each, s);
+	int rc;
+
+	s->defined = 1;
+	rc = each_elem(ev, v, every_each, s);
 
 	return rc < 0 ? rc : 0;
 }
@@ -319,12 +323,12 @@ static int
 ev_every(struct ev *ev, struct frame *f, const struct ls_expr *e, ev_k k,
     void *arg)
 {
-	struct every_state s = { f, e, 0 };
+	struct every_state s = { f, e, 0, 0 };
 	int rc = ev_term(ev, f, e->t[2], every_domain, &s);
 
 	if (rc < 0)
 		return rc;
-	if (s.failed)
+	if (s.failed || !s.defined)
 		return 0;
 	return k(ev, arg);
 }

@@ -675,7 +675,9 @@ parse_every(struct ps *p, struct ls_expr **out)
 	if (!is_p(p, "{"))
 		return fail_at(p, cur(p), "expected '{' after 'every' domain");
 	*out = e;
-	return parse_body_block(p, &e->body);
+	if ((rc = parse_body_block(p, &e->body)) != 0)
+		return rc;
+	return parse_withs(p, e);
 }
 
 static int
