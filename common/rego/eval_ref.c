@@ -16,6 +16,10 @@ unbound_op(const struct frame *f, const struct ls_term *t)
 		for (i = 0; i < t->n; i++)
 			if (unbound_op(f, t->a[i]))
 				return 1;
+	if (t->k == LS_T_OBJ)
+		for (i = 1; i < t->n; i += 2)
+			if (unbound_op(f, t->a[i]))
+				return 1;
 	return 0;
 }
 

@@ -173,13 +173,18 @@ ready(struct rs *r, const struct ls_expr *e, const char *bound, char *buf)
 {
 	int n = r->nslots;
 	struct vs v = { buf, buf + n, buf + 2 * n };
-	int ok;
+	int ok, k;
 
 	memset(buf, 0, (size_t)n * 5);
 	collect_expr(e, &v);
 	if (e->neg)
 		return subset(v.need, bound, n) && subset(v.pat, bound, n) &&
 		    subset(v.self, bound, n);
+	/* Refs in the expression bind their operand vars before the
+	 * call that needs them (calls take var arguments last). */
+	for (k = 0; k < n; k++)
+		if (v.self[k])
+			v.need[k] = 0;
 	if (!subset(v.need, bound, n))
 		return 0;
 	if (e->k != LS_E_UNIFY && e->k != LS_E_ASSIGN)

@@ -140,6 +140,7 @@ set_items(struct ls_term *x, struct plist *l)
 
 static int parse_infix(struct ps *p, int level, struct ls_term **out);
 static int parse_withs(struct ps *p, struct ls_expr *e);
+static int parse_in_expr(struct ps *p, struct ls_term **out);
 static int parse_body_block(struct ps *p, struct ls_body **out);
 static int parse_literals(struct ps *p, struct ls_body **out, int braces);
 
@@ -513,7 +514,7 @@ parse_primary(struct ps *p, struct ls_term **out)
 	} else if (is_p(p, "(")) {
 		p->i++;
 		p->nest++;
-		rc = parse_infix(p, L_IN, out);
+		rc = parse_in_expr(p, out);
 		p->nest--;
 		if (rc == 0)
 			rc = expect(p, ")");
@@ -716,34 +717,61 @@ parse_withs(struct ps *p, struct ls_expr *e)
 
 static int parse_literal1(struct ps *p, struct ls_expr **out);
 
-/* `k, v in xs` after k was parsed into e->t[0]. */
-static int
-parse_member3(struct ps *p, struct ls_expr *e)
+static struct ls_term *
+mk_call(struct ps *p, const char *name, struct ls_term *a0,
+    struct ls_term *a1, struct ls_term *a2)
 {
-	struct ls_term *c = new_term(p, LS_T_CALL, cur(p)), *v, *xs;
-	int rc;
+	struct ls_term *c = new_term(p, LS_T_CALL, cur(p));
 
 	if (c == NULL)
-		return LS_ENOMEM;
-	p->i++;
-	if ((rc = parse_infix(p, L_REL, &v)) != 0)
+		return NULL;
+	c->name = name;
+	c->line = a0->line;
+	c->col = a0->col;
+	c->n = a2 ? 3 : 2;
+	if ((c->a = ls_arena_alloc(p->a, 3 * sizeof(*c->a))) == NULL)
+		return NULL;
+	c->a[0] = a0;
+	c->a[1] = a1;
+	c->a[2] = a2;
+	return c;
+}
+
+/* A term, or `k, v in xs`, then any further `in ys`. */
+static int
+parse_in_expr(struct ps *p, struct ls_term **out)
+{
+	struct ls_term *v, *xs;
+	int rc;
+
+	if ((rc = parse_infix(p, L_IN, out)) != 0)
 		return rc;
-	if (!is_kw(p, "in"))
-		return fail_at(p, cur(p), "expected 'in'");
+	if (!p->kw || !is_p(p, ",") || (cur(p)->nl && !p->nest))
+		return 0;
+	/* Only `a, b in c` continues a term with a comma here. */
+	{
+		size_t save = p->i;
+
+		p->i++;
+		if (parse_infix(p, L_REL, &v) != 0 || !is_kw(p, "in")) {
+			p->i = save;
+			ls_error_clear();
+			return 0;
+		}
+	}
 	p->i++;
 	if ((rc = parse_infix(p, L_REL, &xs)) != 0)
 		return rc;
-	c->name = "internal.member_3";
-	c->line = e->t[0]->line;
-	c->col = e->t[0]->col;
-	c->a = ls_arena_alloc(p->a, 3 * sizeof(*c->a));
-	if (c->a == NULL)
+	if ((*out = mk_call(p, "internal.member_3", *out, v, xs)) == NULL)
 		return LS_ENOMEM;
-	c->a[0] = e->t[0];
-	c->a[1] = v;
-	c->a[2] = xs;
-	c->n = 3;
-	e->t[0] = c;
+	while (is_kw(p, "in") && !(cur(p)->nl && !p->nest)) {
+		p->i++;
+		if ((rc = parse_infix(p, L_REL, &xs)) != 0)
+			return rc;
+		if ((*out = mk_call(p, "internal.member_2", *out, xs, NULL)) ==
+		    NULL)
+			return LS_ENOMEM;
+	}
 	return 0;
 }
 
@@ -789,14 +817,12 @@ parse_literal1(struct ps *p, struct ls_expr **out)
 	if ((e = new_expr(p, LS_E_TERM, t)) == NULL)
 		return LS_ENOMEM;
 	e->neg = neg;
-	if ((rc = parse_infix(p, L_IN, &e->t[0])) != 0)
-		return rc;
-	if (p->kw && is_p(p, ",") && (rc = parse_member3(p, e)) != 0)
+	if ((rc = parse_in_expr(p, &e->t[0])) != 0)
 		return rc;
 	if ((is_p(p, "=") || is_p(p, ":=")) && !(cur(p)->nl && !p->nest)) {
 		e->k = is_p(p, "=") ? LS_E_UNIFY : LS_E_ASSIGN;
 		p->i++;
-		if ((rc = parse_infix(p, L_IN, &e->t[1])) != 0)
+		if ((rc = parse_in_expr(p, &e->t[1])) != 0)
 			return rc;
 	}
 	*out = e;
@@ -943,6 +969,7 @@ rule_kind(struct ps *p, struct ls_rule *r, const struct ls_module *m,
 	}
 	last = nops > 1 ? h->a[nops - 1] : NULL;
 	if (last != NULL && r->value == NULL && r->mod->version == 0 &&
+	    !is_kw(p, "if") &&
 	    !(last->name != NULL && strcmp(last->name, ".") == 0)) {
 		r->k = LS_R_SET;
 		r->key = last;
