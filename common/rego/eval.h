@@ -9,6 +9,7 @@
 #define EV_STOP 1		/* stop the search: a caller has its answer */
 #define EV_MAX_DEPTH 400	/* nested rule / function evaluations */
 #define EV_DEFAULT_STEPS 50000000ULL
+#define EV_MAX_STACK (4u << 20)	/* bytes of C stack evaluation may use */
 
 struct frame {
 	const struct ls_val **slots;
@@ -46,6 +47,7 @@ struct ev {
 	unsigned long long steps, max_steps;
 	long long deadline_ns;		/* 0: none */
 	int depth;
+	uintptr_t stack_base;		/* address of a local at the start */
 	struct ls_bi_ctx bctx;
 	/* query expression values, for opa eval's "expressions" */
 	const struct ls_expr **qexpr;

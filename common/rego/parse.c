@@ -844,6 +844,9 @@ parse_literals(struct ps *p, struct ls_body **out, int braces)
 	if ((rc = enter(p)) != 0)
 		return rc;
 	while (!is_p(p, "}") && !is_p(p, "]") && cur(p)->k != LS_TK_EOF) {
+		if (l.n >= LS_REGO_MAX_BODY)
+			return fail_at(p, cur(p), "body has more than %d "
+			    "expressions", LS_REGO_MAX_BODY);
 		if ((rc = parse_literal(p, &e)) != 0 ||
 		    (rc = pl_push(p, &l, e)) != 0)
 			return rc;
