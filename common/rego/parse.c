@@ -994,10 +994,11 @@ parse_rule_body(struct ps *p, struct ls_rule *r)
 {
 	struct ls_body *b;
 	struct ls_expr *e;
-	int rc, nest = p->nest;
+	int rc, nest = p->nest, had_if = 0;
 
 	if ((p->kw || p->version) && is_kw(p, "if")) {
 		p->i++;
+		had_if = 1;
 		if (!is_p(p, "{")) {
 			b = ls_arena_alloc(p->a, sizeof(*b));
 			if (b == NULL)
@@ -1016,8 +1017,12 @@ parse_rule_body(struct ps *p, struct ls_rule *r)
 			return 0;
 		}
 	}
-	if (is_p(p, "{"))
+	if (is_p(p, "{")) {
+		if (p->version == 1 && !had_if)
+			return fail_at(p, cur(p), "`if` keyword is required "
+			    "before rule body");
 		return parse_body_block(p, &r->body);
+	}
 	r->body = ls_arena_alloc(p->a, sizeof(*r->body));
 	return r->body ? 0 : LS_ENOMEM;
 }
@@ -1188,7 +1193,10 @@ ps_init(struct ps *p, struct ls_arena *a, const char *file, const char *src,
 	p->file = file;
 	p->a = a;
 	p->version = version;
-	p->kw = version != 0;
+	/* in, every, if and contains are understood in v0 modules too:
+	 * OPA needs future.keywords for them, accepting them anyway lets
+	 * v1-style modules load in v0 mode with the same meaning. */
+	p->kw = 1;
 	p->src = src;
 	return ls_rego_lex(&p->t, &p->n, a, file, src, len);
 }
