@@ -65,6 +65,7 @@ const struct ls_bi ls_bi_table[] = {
 	{ "object.keys", 1, 0, ls_bi_object_keys },
 	{ "json.filter", 2, 0, ls_bi_json_filter },
 	{ "json.remove", 2, 0, ls_bi_json_remove },
+	{ "json.patch", 2, 0, ls_bi_json_patch },
 	{ "walk", 1, LS_BI_F_MULTI, ls_bi_walk },
 	/* types */
 	{ "is_number", 1, 0, ls_bi_is_number },
@@ -85,6 +86,7 @@ const struct ls_bi ls_bi_table[] = {
 	{ "print", V, LS_BI_F_NONDET, ls_bi_print },
 	{ "internal.print", 1, LS_BI_F_NONDET, ls_bi_print },
 	{ "trace", 1, 0, ls_bi_trace },
+	{ "test.sleep", 1, LS_BI_F_NONDET, ls_bi_test_sleep },
 	/* strings */
 	{ "concat", 2, 0, ls_bi_concat },
 	{ "contains", 2, 0, ls_bi_contains },

@@ -1,9 +1,11 @@
 /* bi_types.c - type tests, type_name, casts, to_number, print, trace. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lockstep/error.h"
 #include "rego/bi_internal.h"
+#include "rego/bi_lib.h"
 
 #define PRINT_MAX (1u << 20)	/* cap on one print() line */
 
@@ -246,4 +248,30 @@ ls_bi_trace(BI_ARGS)
 	if ((rc = bi_arg_type(ctx, args, 0, LS_VAL_STRING, "string")) != 0)
 		return rc;
 	return bi_ret(out, ls_val_bool(1));
+}
+
+/* test.sleep(duration): pause the evaluation (for tests of time.now_ns
+ * caching); capped at one second. */
+int
+ls_bi_test_sleep(BI_ARGS)
+{
+	struct timespec ts;
+	const char *s;
+	size_t sl;
+	int64_t ns;
+	int rc;
+
+	(void)nargs;
+	if ((rc = bi_arg_str(ctx, args, 0, &s, &sl)) != 0)
+		return rc;
+	if ((rc = bi_duration_parse(&ns, s, sl)) != 0)
+		return bi_fail(ctx, rc);
+	if (ns > 1000000000LL)
+		ns = 1000000000LL;
+	if (ns > 0) {
+		ts.tv_sec = (time_t)(ns / 1000000000LL);
+		ts.tv_nsec = (long)(ns % 1000000000LL);
+		nanosleep(&ts, NULL);
+	}
+	return bi_ret(out, ls_val_null());
 }
