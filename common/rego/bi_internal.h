@@ -127,6 +127,9 @@ BI_DECL(ls_bi_time_parse_rfc3339_ns); BI_DECL(ls_bi_time_parse_duration_ns);
 BI_DECL(ls_bi_time_date); BI_DECL(ls_bi_time_clock);
 BI_DECL(ls_bi_time_weekday); BI_DECL(ls_bi_time_add_date);
 BI_DECL(ls_bi_time_diff); BI_DECL(ls_bi_time_format);
+/* graphs and rand (bi_graph.c) */
+BI_DECL(ls_bi_graph_reachable); BI_DECL(ls_bi_graph_reachable_paths);
+BI_DECL(ls_bi_rand_intn);
 #undef BI_DECL
 
 #endif

@@ -162,6 +162,10 @@ const struct ls_bi ls_bi_table[] = {
 	{ "time.add_date", 4, 0, ls_bi_time_add_date },
 	{ "time.diff", 2, 0, ls_bi_time_diff },
 	{ "time.format", 1, 0, ls_bi_time_format },
+	/* graphs and rand */
+	{ "graph.reachable", 2, 0, ls_bi_graph_reachable },
+	{ "graph.reachable_paths", 2, 0, ls_bi_graph_reachable_paths },
+	{ "rand.intn", 2, LS_BI_F_NONDET, ls_bi_rand_intn },
 };
 
 const size_t ls_bi_table_len = sizeof(ls_bi_table) / sizeof(ls_bi_table[0]);
