@@ -1,5 +1,5 @@
 /*
- * bi_graph.c - graph.reachable, graph.reachable_paths and rand.intn.
+ * bi_graph.c - graph.reachable and graph.reachable_paths.
  *
  * A graph is an object from vertex to an array or set of neighbours.
  * reachable_paths follows OPA's pathBuilder exactly, including how it
@@ -174,36 +174,4 @@ ls_bi_graph_reachable_paths(BI_ARGS)
 		}
 	}
 	return bi_ret(out, ls_val_set(ctx->arena, p.result.v, p.result.n));
-}
-
-/*
- * rand.intn(key, n): a number in [0, n).  OPA draws it once per key and
- * query; here it is derived from the key, n and the evaluation's fixed
- * time, so calls within one evaluation agree without shared state.
- */
-int
-ls_bi_rand_intn(BI_ARGS)
-{
-	const char *s;
-	size_t sl, i;
-	int64_t n;
-	uint64_t h;
-	int rc;
-
-	(void)nargs;
-	if ((rc = bi_arg_str(ctx, args, 0, &s, &sl)) != 0 ||
-	    (rc = bi_arg_int(ctx, args, 1, &n)) != 0)
-		return rc;
-	if (n == 0)
-		return bi_ret(out, ls_val_int(ctx->arena, 0));
-	if (n < 0)
-		n = -n;
-	h = (uint64_t)ctx->now_ns ^ 0x9E3779B97F4A7C15ULL ^ (uint64_t)n;
-	for (i = 0; i < sl; i++)
-		h = (h ^ (unsigned char)s[i]) * 0x100000001B3ULL;
-	h += 0x9E3779B97F4A7C15ULL;		/* splitmix64 finaliser */
-	h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	h = (h ^ (h >> 27)) * 0x94D049BB133111EBULL;
-	h ^= h >> 31;
-	return bi_ret(out, ls_val_int(ctx->arena, (int64_t)(h % (uint64_t)n)));
 }

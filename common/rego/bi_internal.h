@@ -127,9 +127,11 @@ BI_DECL(ls_bi_time_parse_rfc3339_ns); BI_DECL(ls_bi_time_parse_duration_ns);
 BI_DECL(ls_bi_time_date); BI_DECL(ls_bi_time_clock);
 BI_DECL(ls_bi_time_weekday); BI_DECL(ls_bi_time_add_date);
 BI_DECL(ls_bi_time_diff); BI_DECL(ls_bi_time_format);
-/* graphs and rand (bi_graph.c) */
+/* graphs (bi_graph.c), rand and uuid (bi_uuid.c) */
 BI_DECL(ls_bi_graph_reachable); BI_DECL(ls_bi_graph_reachable_paths);
-BI_DECL(ls_bi_rand_intn);
+BI_DECL(ls_bi_rand_intn); BI_DECL(ls_bi_uuid_rfc4122);
+BI_DECL(ls_bi_uuid_parse); BI_DECL(ls_bi_array_flatten);
+BI_DECL(ls_bi_split_n);
 #undef BI_DECL
 
 #endif

@@ -55,6 +55,7 @@ const struct ls_bi ls_bi_table[] = {
 	{ "array.concat", 2, 0, ls_bi_array_concat },
 	{ "array.slice", 3, 0, ls_bi_array_slice },
 	{ "array.reverse", 1, 0, ls_bi_array_reverse },
+	{ "array.flatten", 1, 0, ls_bi_array_flatten },
 	/* objects */
 	{ "object.get", 3, 0, ls_bi_object_get },
 	{ "object.remove", 2, 0, ls_bi_object_remove },
@@ -95,6 +96,7 @@ const struct ls_bi ls_bi_table[] = {
 	{ "lower", 1, 0, ls_bi_lower },
 	{ "upper", 1, 0, ls_bi_upper },
 	{ "split", 2, 0, ls_bi_split },
+	{ "strings.split_n", 3, 0, ls_bi_split_n },
 	{ "replace", 3, 0, ls_bi_replace },
 	{ "strings.replace_n", 2, 0, ls_bi_replace_n },
 	{ "indexof", 2, 0, ls_bi_indexof },
@@ -166,6 +168,8 @@ const struct ls_bi ls_bi_table[] = {
 	{ "graph.reachable", 2, 0, ls_bi_graph_reachable },
 	{ "graph.reachable_paths", 2, 0, ls_bi_graph_reachable_paths },
 	{ "rand.intn", 2, LS_BI_F_NONDET, ls_bi_rand_intn },
+	{ "uuid.rfc4122", 1, LS_BI_F_NONDET, ls_bi_uuid_rfc4122 },
+	{ "uuid.parse", 1, 0, ls_bi_uuid_parse },
 };
 
 const size_t ls_bi_table_len = sizeof(ls_bi_table) / sizeof(ls_bi_table[0]);

@@ -277,6 +277,10 @@ test_rego_builtins__units(void **state)
 	    "units.parse_bytes", 1, "\"GB\"");
 	CHECK("ERR:units.parse: could not parse amount to a number",
 	    "units.parse", 1, "\".5.2\"");
+	CHECK("1500", "units.parse", 1, "\"1.5e3\"");
+	CHECK("10000000000000000000", "units.parse", 1, "\"10e\"");
+	CHECK("ERR:units.parse: exponent too large", "units.parse", 1,
+	    "\"10e10000000Ei\"");
 	CHECK("ERR:units.parse: spaces not allowed in resource strings",
 	    "units.parse", 1, "\"100 k\"");
 }
@@ -349,6 +353,19 @@ test_rego_builtins__strings_and_objects(void **state)
 	    1, "\"a=value_a1&b\"");
 	CHECK("[[[],[1,2]],[[0],1],[[1],2]]", "walk", 1, "[1, 2]");
 	CHECK("3", "count", 1, "\"\\u00e5\\u00e4\\u00f6\"");
+	CHECK("[\"c\",\"d\"]", "strings.split_n", 3, "\"a.b.c.d\"", "\".\"",
+	    "-2");
+	CHECK("[\"a\",\"b\"]", "strings.split_n", 3, "\"abc\"", "\"\"", "2");
+	CHECK("[[1],[2,3,[]],[4,5]]", "array.flatten", 1,
+	    "[[[1], [2, 3, []]], [[4, 5]]]");
+	CHECK("{\"clocksequence\":12800,\"domain\":\"Person\",\"id\":1000,"
+	    "\"macvariables\":\"local:unicast\",\"nodeid\":"
+	    "\"32-50-96-b3-9f-47\",\"time\":1693566990121469600,\"variant\":"
+	    "\"RFC4122\",\"version\":2}", "uuid.parse", 1,
+	    "\"urn:uuid:000003e8-48b9-21ee-b200-325096b39f47\"");
+	CHECK("{\"variant\":\"RFC4122\",\"version\":3}", "uuid.parse", 1,
+	    "\"6bea8ef2d3d33cd184e09bab06a52ece\"");
+	CHECK("UNDEF", "uuid.parse", 1, "\"123\"");
 }
 
 int
