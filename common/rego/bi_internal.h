@@ -131,7 +131,8 @@ BI_DECL(ls_bi_time_diff); BI_DECL(ls_bi_time_format);
 BI_DECL(ls_bi_graph_reachable); BI_DECL(ls_bi_graph_reachable_paths);
 BI_DECL(ls_bi_rand_intn); BI_DECL(ls_bi_uuid_rfc4122);
 BI_DECL(ls_bi_uuid_parse); BI_DECL(ls_bi_array_flatten);
-BI_DECL(ls_bi_split_n);
+BI_DECL(ls_bi_split_n); BI_DECL(ls_bi_yaml_marshal);
+BI_DECL(ls_bi_yaml_unmarshal); BI_DECL(ls_bi_yaml_is_valid);
 #undef BI_DECL
 
 #endif

@@ -368,6 +368,58 @@ test_rego_builtins__strings_and_objects(void **state)
 	CHECK("UNDEF", "uuid.parse", 1, "\"123\"");
 }
 
+static void
+test_rego_builtins__yaml(void **state)
+{
+	(void)state;
+	CHECK("{\"foo\":[{\"qux\":\"bar\"},{\"baz\":2}]}", "yaml.unmarshal", 1,
+	    "\"foo:\\n - qux: bar\\n - baz: 2\"");
+	CHECK("\"- foo:\\n  - 1\\n  - 2\\n\"", "yaml.marshal", 1,
+	    "[{\"foo\": [1, 2]}]");
+	CHECK("[{\"foo\":[1,2]}]", "yaml.unmarshal", 1,
+	    "\"- foo:\\n  - 1\\n  - 2\\n\"");
+	CHECK("{\"a\":true,\"b\":\"yes\",\"c\":null,\"d\":1.5,\"e\":[1,\"x y\"],"
+	    "\"f\":\"line1\\nline2\\n\",\"g\":{\"h\":\"it's\"}}", "yaml.unmarshal", 1,
+	    "\"# comment\\na: yes\\nb: 'yes'\\nc: ~\\nd: 1.5\\ne: [1, x y]\\n"
+	    "f: |\\n  line1\\n  line2\\ng: {h: \\\"it's\\\"}\\n\"");
+	CHECK("[{\"a\":1},{\"a\":1}]", "yaml.unmarshal", 1,
+	    "\"- &x {a: 1}\\n- *x\"");
+	CHECK("ERR:yaml.unmarshal: yaml: line 1: did not find expected ',' or "
+	    "']'", "yaml.unmarshal", 1, "\"[1,2,3\"");
+	CHECK("false", "yaml.is_valid", 1, "\"foo:\\n - qux: bar\\n - baz: {\"");
+	CHECK("true", "yaml.is_valid", 1, "\"{\\\"json\\\": \\\"ok\\\"}\"");
+}
+
+/* Every prefix of a document that uses most of the syntax is either
+ * valid or invalid YAML: no prefix may crash or trip a sanitizer. */
+static void
+test_rego_builtins__yaml_truncated_input(void **state)
+{
+	static const char doc[] = "---\n# c\na: &x {b: [1, 'two', \"th\\u00e9\"]}\n"
+	    "c:\n- d: |+\n    lit\n\n  e: >-\n    fold\n    ed\n- *x\n"
+	    "- [x, {y: z}]\n'q': \"multi\n  line\"\n...\n";
+	struct ls_arena *a = ls_arena_new(0);
+	const struct ls_val *arg, *out;
+	const struct ls_bi *bi = ls_bi_lookup("yaml.is_valid", 13);
+	struct ls_bi_ctx ctx;
+	size_t n;
+
+	(void)state;
+	memset(&ctx, 0, sizeof ctx);
+	ctx.arena = a;
+	ctx.name = bi->name;
+	for (n = 0; n <= sizeof doc - 1; n++) {
+		arg = ls_val_string(a, doc, n);
+		out = NULL;
+		assert_int_equal(bi->fn(&ctx, &arg, 1, &out), LS_BI_OK);
+		assert_int_equal(out->type, LS_VAL_BOOL);
+	}
+	arg = ls_val_string(a, doc, sizeof doc - 1);
+	assert_int_equal(bi->fn(&ctx, &arg, 1, &out), LS_BI_OK);
+	assert_true(out->u.b);
+	ls_arena_free(a);
+}
+
 int
 main(void)
 {
@@ -381,6 +433,8 @@ main(void)
 		cmocka_unit_test(test_rego_builtins__units),
 		cmocka_unit_test(test_rego_builtins__arithmetic_exact),
 		cmocka_unit_test(test_rego_builtins__strings_and_objects),
+		cmocka_unit_test(test_rego_builtins__yaml),
+		cmocka_unit_test(test_rego_builtins__yaml_truncated_input),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
