@@ -289,15 +289,16 @@ double_quoted(struct yp *p, const struct ls_val **out)
 			int nd = c == 'x' ? 2 : c == 'u' ? 4 : 8, k;
 			uint32_t r = 0;
 			char enc[4];
-			for (k = 0; k < nd; k++) {
+			for (k = 0; k < nd && rc == 0; k++) {
 				int h = hexval(cur(p));
 				if (h < 0)
-					return yerr(p, "did not find expected "
+					rc = yerr(p, "did not find expected "
 					    "hexdecimal number");
-				r = r << 4 | (uint32_t)h;
+				r = r << 4 | (uint32_t)(h & 0xF);
 				p->i++;
 			}
-			rc = ls_buf_add(&b, enc, bi_utf8_encode(enc, r));
+			if (rc == 0)
+				rc = ls_buf_add(&b, enc, bi_utf8_encode(enc, r));
 			break;
 		}
 		default:
