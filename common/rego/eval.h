@@ -40,6 +40,7 @@ struct ev {
 	const struct ls_val *data;	/* base documents (maybe overridden) */
 	struct ovr *ovr;		/* data and function replacements */
 	struct memo *memo;
+	int in_mock;			/* inside a replacement function */
 	const struct ls_val ***trail;	/* slots bound, for undo */
 	size_t ntrail, captrail;
 	unsigned long long steps, max_steps;

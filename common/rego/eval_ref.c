@@ -167,7 +167,8 @@ full_doc(struct ev *ev, const struct ls_node *n, const struct ls_val *base,
 	if (n->nrules || n->dflt)
 		return n->k == LS_R_FUNC ? 0 : ev_node_doc(ev, n, out);
 	if (n->nkids == 0 || (base != NULL && base->type != LS_VAL_OBJECT)) {
-		*out = base;
+		*out = base == NULL && n->is_pkg ? ls_val_empty_object() :
+		    base;
 		return 0;
 	}
 	ls_vlist_init(&keys, ev->a);

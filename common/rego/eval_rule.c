@@ -308,7 +308,9 @@ call_result(struct ev *ev, const struct ls_term *t,
 {
 	const struct ls_bi *bi = t->bi;
 	const struct ls_node *fn = t->fn;
-	const struct ovr *o = ev->ovr ? func_override(ev, t) : NULL;
+	const struct ovr *o = ev->ovr && !ev->in_mock ?
+	    func_override(ev, t) : NULL;
+	int rc;
 
 	*multi = 0;
 	if (t->op == LS_OP_MEMBER2) {
@@ -326,6 +328,15 @@ call_result(struct ev *ev, const struct ls_term *t,
 		}
 		bi = o->bi_to;
 		fn = o->fn_to;
+		/* The replacement sees the real functions, not mocks. */
+		ev->in_mock++;
+		if (fn != NULL)
+			rc = complete_value(ev, fn, args, out);
+		else
+			rc = call_builtin(ev, bi, args, n, out);
+		ev->in_mock--;
+		*multi = fn == NULL && (bi->flags & LS_BI_F_MULTI) != 0;
+		return rc;
 	}
 	if (fn != NULL)
 		return complete_value(ev, fn, args, out);

@@ -184,6 +184,9 @@ ready(struct rs *r, const struct ls_expr *e, const char *bound, char *buf)
 		return 0;
 	if (e->k != LS_E_UNIFY && e->k != LS_E_ASSIGN)
 		return 1;
+	if (e->t[0]->k == e->t[1]->k && (e->t[0]->k == LS_T_ARR ||
+	    e->t[0]->k == LS_T_OBJ))
+		return 1;	/* element-wise: some element may bind another */
 	/* One side must be fully known for the other to be bound. */
 	memset(buf + 3 * n, 0, (size_t)n * 2);
 	side_pat(e->t[0], buf + 3 * n, buf + 4 * n, buf + 4 * n);
@@ -228,6 +231,7 @@ unsafe_error(struct rs *r, const struct ls_expr *e, const char *bound,
 
 static int order_nested_term(struct rs *r, struct ls_term *t,
     const char *bound);
+static int order_into(struct rs *r, struct ls_body *b, char *bound);
 
 static int
 order_nested(struct rs *r, struct ls_expr *e, const char *bound)
@@ -290,7 +294,7 @@ order_nested_term(struct rs *r, struct ls_term *t, const char *bound)
 			return LS_ENOMEM;
 		for (k = 0; k < r->nslots; k++)
 			b[k] = (char)(k < t->lo || k >= t->hi || r->wild[k]);
-		if ((rc = ls_rs_order_body(r, t->body, b)) != 0)
+		if ((rc = order_into(r, t->body, b)) != 0)
 			return rc;
 		if (t->key != NULL && (rc = check_bound(r, t->key, b)) != 0)
 			return rc;
@@ -328,7 +332,8 @@ order_into(struct rs *r, struct ls_body *b, char *bound)
 		done[i] = 1;
 		out[k++] = b->e[i];
 	}
-	memcpy(b->e, out, b->n * sizeof(*out));
+	if (b->n > 0)
+		memcpy(b->e, out, b->n * sizeof(*out));
 	return 0;
 }
 

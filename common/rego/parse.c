@@ -17,6 +17,7 @@ struct ps {
 	int nest;	/* open brackets: newlines do not end expressions */
 	int kw;		/* future keywords (in, every, if, contains) on */
 	const char *src;
+	int no_or;	/* depth at which '|' ends a term (collections) */
 };
 
 struct plist {
@@ -138,6 +139,7 @@ set_items(struct ls_term *x, struct plist *l)
 }
 
 static int parse_infix(struct ps *p, int level, struct ls_term **out);
+static int parse_withs(struct ps *p, struct ls_expr *e);
 static int parse_body_block(struct ps *p, struct ls_body **out);
 static int parse_literals(struct ps *p, struct ls_body **out, int braces);
 
@@ -211,6 +213,18 @@ parse_compr_body(struct ps *p, struct ls_term *x, const char *close)
 	return rc ? rc : expect(p, close);
 }
 
+/* A collection's first term: a top-level '|' starts a comprehension. */
+static int
+parse_first(struct ps *p, struct ls_term **out)
+{
+	int save = p->no_or, rc;
+
+	p->no_or = p->depth + 1;
+	rc = parse_infix(p, L_IN, out);
+	p->no_or = save;
+	return rc;
+}
+
 static int
 parse_array(struct ps *p, struct ls_term **out)
 {
@@ -227,7 +241,7 @@ parse_array(struct ps *p, struct ls_term **out)
 		p->i++;
 		return 0;
 	}
-	if ((rc = parse_infix(p, L_IN, &first)) != 0)
+	if ((rc = parse_first(p, &first)) != 0)
 		return rc;
 	if (is_p(p, "|")) {
 		x->k = LS_T_ACOMP;
@@ -253,7 +267,7 @@ parse_object_rest(struct ps *p, struct ls_term *x, struct ls_term *k1)
 	int rc;
 
 	p->i++;	/* ':' */
-	if ((rc = parse_infix(p, L_IN, &v)) != 0)
+	if ((rc = parse_first(p, &v)) != 0)
 		return rc;
 	if (is_p(p, "|")) {
 		x->k = LS_T_OCOMP;
@@ -294,7 +308,7 @@ parse_brace(struct ps *p, struct ls_term **out)
 		p->i++;
 		return 0;
 	}
-	if ((rc = parse_infix(p, L_IN, &first)) != 0)
+	if ((rc = parse_first(p, &first)) != 0)
 		return rc;
 	if (is_p(p, ":"))
 		return parse_object_rest(p, x, first);
@@ -532,7 +546,8 @@ infix_op(struct ps *p, int level)
 			if (is_p(p, rel[k]))
 				return names[k];
 		return NULL;
-	case L_OR: return is_p(p, "|") ? "or" : NULL;
+	case L_OR:
+		return is_p(p, "|") && p->no_or != p->depth + 1 ? "or" : NULL;
 	case L_AND: return is_p(p, "&") ? "and" : NULL;
 	case L_ARITH:
 		return is_p(p, "+") ? "plus" : is_p(p, "-") ? "minus" : NULL;
@@ -630,7 +645,7 @@ parse_some(struct ps *p, struct ls_expr **out)
 		e->nvars = l.n;
 	}
 	*out = e;
-	return rc;
+	return rc ? rc : parse_withs(p, e);
 }
 
 static int
@@ -660,7 +675,9 @@ parse_every(struct ps *p, struct ls_expr **out)
 	if (!is_p(p, "{"))
 		return fail_at(p, cur(p), "expected '{' after 'every' domain");
 	*out = e;
-	return parse_body_block(p, &e->body);
+	if ((rc = parse_body_block(p, &e->body)) != 0)
+		return rc;
+	return parse_withs(p, e);
 }
 
 static int
@@ -699,6 +716,37 @@ parse_withs(struct ps *p, struct ls_expr *e)
 
 static int parse_literal1(struct ps *p, struct ls_expr **out);
 
+/* `k, v in xs` after k was parsed into e->t[0]. */
+static int
+parse_member3(struct ps *p, struct ls_expr *e)
+{
+	struct ls_term *c = new_term(p, LS_T_CALL, cur(p)), *v, *xs;
+	int rc;
+
+	if (c == NULL)
+		return LS_ENOMEM;
+	p->i++;
+	if ((rc = parse_infix(p, L_REL, &v)) != 0)
+		return rc;
+	if (!is_kw(p, "in"))
+		return fail_at(p, cur(p), "expected 'in'");
+	p->i++;
+	if ((rc = parse_infix(p, L_REL, &xs)) != 0)
+		return rc;
+	c->name = "internal.member_3";
+	c->line = e->t[0]->line;
+	c->col = e->t[0]->col;
+	c->a = ls_arena_alloc(p->a, 3 * sizeof(*c->a));
+	if (c->a == NULL)
+		return LS_ENOMEM;
+	c->a[0] = e->t[0];
+	c->a[1] = v;
+	c->a[2] = xs;
+	c->n = 3;
+	e->t[0] = c;
+	return 0;
+}
+
 static int
 parse_literal(struct ps *p, struct ls_expr **out)
 {
@@ -721,7 +769,10 @@ parse_literal1(struct ps *p, struct ls_expr **out)
 	struct ls_expr *e;
 	int rc, neg = 0;
 
-	if (is_kw(p, "some") && peek(p, 1)->k == LS_TK_IDENT)
+	if (is_kw(p, "some") && (peek(p, 1)->k == LS_TK_IDENT ||
+	    peek(p, 1)->k == LS_TK_STRING || peek(p, 1)->k == LS_TK_NUMBER ||
+	    tok_is(peek(p, 1), LS_TK_PUNCT, "[") ||
+	    tok_is(peek(p, 1), LS_TK_PUNCT, "{")))
 		return parse_some(p, out);
 	if (p->kw && is_kw(p, "every") && peek(p, 1)->k == LS_TK_IDENT)
 		return parse_every(p, out);
@@ -739,6 +790,8 @@ parse_literal1(struct ps *p, struct ls_expr **out)
 		return LS_ENOMEM;
 	e->neg = neg;
 	if ((rc = parse_infix(p, L_IN, &e->t[0])) != 0)
+		return rc;
+	if (p->kw && is_p(p, ",") && (rc = parse_member3(p, e)) != 0)
 		return rc;
 	if ((is_p(p, "=") || is_p(p, ":=")) && !(cur(p)->nl && !p->nest)) {
 		e->k = is_p(p, "=") ? LS_E_UNIFY : LS_E_ASSIGN;
@@ -890,7 +943,7 @@ rule_kind(struct ps *p, struct ls_rule *r, const struct ls_module *m,
 	}
 	last = nops > 1 ? h->a[nops - 1] : NULL;
 	if (last != NULL && r->value == NULL && r->mod->version == 0 &&
-	    last->name == NULL) {
+	    !(last->name != NULL && strcmp(last->name, ".") == 0)) {
 		r->k = LS_R_SET;
 		r->key = last;
 		return head_path(p, r, m, h, nops - 1);
