@@ -105,7 +105,7 @@ BI_DECL(ls_bi_re_match); BI_DECL(ls_bi_regex_is_valid);
 BI_DECL(ls_bi_regex_split); BI_DECL(ls_bi_regex_find_n);
 BI_DECL(ls_bi_regex_find_all_sub); BI_DECL(ls_bi_regex_replace);
 BI_DECL(ls_bi_regex_template_match); BI_DECL(ls_bi_glob_match);
-BI_DECL(ls_bi_glob_quote_meta);
+BI_DECL(ls_bi_glob_quote_meta); BI_DECL(ls_bi_regex_globs_match);
 /* encodings (bi_encoding.c) */
 BI_DECL(ls_bi_json_marshal); BI_DECL(ls_bi_json_unmarshal);
 BI_DECL(ls_bi_json_is_valid); BI_DECL(ls_bi_base64_encode);

@@ -125,6 +125,7 @@ const struct ls_bi ls_bi_table[] = {
 	{ "regex.template_match", 4, 0, ls_bi_regex_template_match },
 	{ "glob.match", 3, 0, ls_bi_glob_match },
 	{ "glob.quote_meta", 1, 0, ls_bi_glob_quote_meta },
+	{ "regex.globs_match", 2, 0, ls_bi_regex_globs_match },
 	/* encodings */
 	{ "json.marshal", 1, 0, ls_bi_json_marshal },
 	{ "json.unmarshal", 1, 0, ls_bi_json_unmarshal },

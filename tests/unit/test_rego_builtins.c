@@ -165,6 +165,12 @@ test_rego_builtins__glob_gobwas(void **state)
 	assert_int_equal(bi_glob_match(&m, "*a*a*a*a*a*a*a*a*a*a*a*b", 24,
 	    NULL, 0, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 48),
 	    LS_ETOOBIG);
+	CHECK("true", "regex.globs_match", 2, "\"a.a.[0-9]+z\"",
+	    "\".b.b2359825792*594823z\"");
+	CHECK("false", "regex.globs_match", 2, "\"[a-z]+\"", "\"[0-9]*\"");
+	CHECK("ERR:regex.globs_match: input:pqrs], pos:5, set-close ']' with no "
+	    "preceding '[': the input provided is invalid", "regex.globs_match",
+	    2, "\"pqrs]\"", "\"[a-b]+\"");
 	CHECK("false", "glob.match", 3, "\"*\"", "[]", "\"foo.bar\"");
 }
 
