@@ -33,6 +33,10 @@ int bi_arg_int(struct ls_bi_ctx *ctx, const struct ls_val *const *args,
 int bi_arg_type(struct ls_bi_ctx *ctx, const struct ls_val *const *args,
     int i, enum ls_val_type t, const char *want);
 
+/* "NAME: operand N must be array of WANT but got array containing T". */
+int bi_elem_error(struct ls_bi_ctx *ctx, int operand,
+    const struct ls_val *coll, const struct ls_val *got, const char *want);
+
 /* *out = v, or LS_BI_ENOMEM when v is NULL (arena exhausted). */
 int bi_ret(const struct ls_val **out, const struct ls_val *v);
 /* String result from a buffer (copied into the arena; buffer cleaned). */
