@@ -161,8 +161,7 @@ ls_bi_concat(BI_ARGS)
 	for (i = 0; i < n; i++) {
 		if (el[i]->type != LS_VAL_STRING) {
 			ls_buf_cleanup(&b);
-			return ls_bi_type_error(ctx, 2,
-			    "one of {set, array} of strings", el[i]);
+			return bi_elem_error(ctx, 2, args[1], el[i], "string");
 		}
 		if ((i > 0 && ls_buf_add(&b, d, dl) != 0) ||
 		    ls_buf_add(&b, el[i]->u.str.p, el[i]->u.str.len) != 0) {

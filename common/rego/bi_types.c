@@ -1,6 +1,8 @@
 /* bi_types.c - type tests, type_name, casts, to_number, print, trace. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "lockstep/error.h"
@@ -100,14 +102,25 @@ ls_bi_to_number(BI_ARGS)
 	case LS_VAL_NUMBER:
 		*out = v;
 		return LS_BI_OK;
-	case LS_VAL_STRING:
-		if ((r = parse_number(ctx->arena, v->u.str.p, v->u.str.len)) ==
-		    NULL)
+	case LS_VAL_STRING: {
+		const char *t = v->u.str.p;
+		while (*t == '+' || *t == '-')
+			t++;
+		if (strcasecmp(t, "inf") == 0 || strcasecmp(t, "infinity") == 0 ||
+		    strcasecmp(t, "nan") == 0)
+			return ls_bi_type_error(ctx, 1, "valid number string", v);
+		if ((r = parse_number(ctx->arena, v->u.str.p, v->u.str.len)) !=
+		    NULL && isinf(ls_num_to_double(&r->u.num)))
+			return ls_bi_error(ctx, "strconv.ParseFloat: parsing "
+			    "\"%.*s\": value out of range", (int)(v->u.str.len >
+			    200 ? 200 : v->u.str.len), v->u.str.p);
+		if (r == NULL)
 			return ls_bi_error(ctx, "strconv.ParseFloat: parsing "
 			    "\"%.*s\": invalid syntax", (int)(v->u.str.len > 200 ?
 			    200 : v->u.str.len), v->u.str.p);
 		*out = r;
 		return LS_BI_OK;
+	}
 	default:
 		return ls_bi_type_error(ctx, 1,
 		    "one of {null, boolean, number, string}", v);

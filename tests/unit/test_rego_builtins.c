@@ -358,6 +358,14 @@ test_rego_builtins__strings_and_objects(void **state)
 	CHECK("{\"a\":[\"value_a1\"],\"b\":[\"\"]}", "urlquery.decode_object",
 	    1, "\"a=value_a1&b\"");
 	CHECK("[[[],[1,2]],[[0],1],[[1],2]]", "walk", 1, "[1, 2]");
+	CHECK("-42", "to_number", 1, "\"-42.0\"");
+	CHECK("0.5", "to_number", 1, "\".5\"");
+	CHECK("ERR:to_number: operand 1 must be valid number string but got "
+	    "string", "to_number", 1, "\"-Inf\"");
+	CHECK("ERR:to_number: strconv.ParseFloat: parsing \"x1\": invalid "
+	    "syntax", "to_number", 1, "\"x1\"");
+	CHECK("ERR:concat: operand 2 must be array of string but got array "
+	    "containing number", "concat", 2, "\",\"", "[\"a\", 1]");
 	CHECK("3", "count", 1, "\"\\u00e5\\u00e4\\u00f6\"");
 	CHECK("[\"c\",\"d\"]", "strings.split_n", 3, "\"a.b.c.d\"", "\".\"",
 	    "-2");
