@@ -263,6 +263,13 @@ test_rego_builtins__time_layouts(void **state)
 	CHECK("ERR:time.parse_rfc3339_ns: time outside of valid range",
 	    "time.parse_rfc3339_ns", 1,
 	    "\"2262-04-11T23:47:16.854775808-00:00\"");
+	CHECK("ERR:time.parse_ns: parsing time \"2021-1-02\" as \"2006-01-02\": "
+	    "cannot parse \"1-02\" as \"01\"", "time.parse_ns", 2,
+	    "\"2006-01-02\"", "\"2021-1-02\"");
+	CHECK("1496455200000000000", "time.parse_ns", 2, "\"RFC822Z\"",
+	    "\"02 Jun 17 19:00 -0700\"");
+	CHECK("1520294400000000000", "time.add_date", 4,
+	    "[1517875200000000000, \"America/New_York\"]", "0", "1", "0");
 	CHECK("[1,0,1,0,0,0]", "time.diff", 2, "1078012800000000000",
 	    "1109635200000000000");
 	CHECK("ERR:time.date: timestamp too big", "time.date", 1,
