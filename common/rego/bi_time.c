@@ -111,7 +111,6 @@ bi_tz_load(struct bi_tz **out, const char *name, size_t len)
 	struct bi_tz *tz = NULL;
 	char *data = NULL;
 	size_t n = 0, i;
-	int rc;
 
 	*out = NULL;
 	if (len == 0 || (len == 3 && memcmp(name, "UTC", 3) == 0) ||
@@ -128,7 +127,7 @@ bi_tz_load(struct bi_tz **out, const char *name, size_t len)
 			goto bad;
 	}
 	snprintf(path, sizeof path, "%s%.*s", TZ_DIR, (int)len, name);
-	if ((rc = ls_file_read(&data, &n, path, TZ_MAX_FILE)) != 0)
+	if (ls_file_read(&data, &n, path, TZ_MAX_FILE) != 0)
 		goto bad;
 	if ((tz = calloc(1, sizeof *tz)) == NULL || tz_parse(tz, (const unsigned char *)data, n) != 0) {
 		free(data);

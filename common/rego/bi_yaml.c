@@ -194,6 +194,7 @@ resolve(struct yp *p, const char *s, size_t n)
 		if (ok && digits && (buf[k - 1] >= '0' && buf[k - 1] <= '9')) {
 			char *d = buf + (buf[0] == '-');
 			const struct ls_val *v;
+			buf[k] = '\0';
 			/* drop leading zeros JSON refuses: 007 -> 7 */
 			while (d[0] == '0' && d[1] >= '0' && d[1] <= '9') {
 				memmove(d, d + 1, (size_t)(buf + k - d));
