@@ -273,6 +273,10 @@ run(void *arg)
 		if (now >= next_tick && ls_store_tick(w->o.store, now,
 		    &next_tick) != 0)
 			logf_(w, "error", "timestamp: %s", ls_error_last());
+		/* A pin set through the API may end sooner than the next
+		 * re-sign; a tick is cheap, so look every second. */
+		if (next_tick > now + 1)
+			next_tick = now + 1;
 		if (do_fetch) {
 			(void)ls_gitwatch_poll(w);
 			last_fetch = time(NULL);

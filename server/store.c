@@ -493,8 +493,14 @@ replay_entry(void *arg, json_t *e)
 
 	if (kind == NULL)
 		return 0;
+	/* Failed and held builds are known only from here; a passed build
+	 * is known from its release note, so one cut short by a crash
+	 * before its release was written is built again. */
 	if (strcmp(kind, "build") == 0 && ch != NULL && tag != NULL &&
-	    (c = store_channel(s, ch, 1)) != NULL)
+	    (json_is_true(json_object_get(d, "held_by_pin")) ||
+	    strcmp(json_string_value(json_object_get(d, "result")) ?
+	    json_string_value(json_object_get(d, "result")) : "",
+	    "failed") == 0) && (c = store_channel(s, ch, 1)) != NULL)
 		return store_tag_add(c, tag);
 	if (strcmp(kind, "report") == 0 && agent != NULL)
 		(void)ls_agents_set_seq(s->agents, agent, (uint64_t)
