@@ -17,6 +17,8 @@
 #define LS_BUNDLE_MAX_FILES 10000
 #define LS_BUNDLE_MAX_BYTES (256ULL * 1024 * 1024)
 
+struct pathset;
+
 struct ls_bundle_file {
 	char *path;	/* owned; relative, '/'-separated, no "." or ".." */
 	uint8_t *data;	/* owned */
@@ -28,6 +30,7 @@ struct ls_bundle_files {
 	struct ls_bundle_file *v;	/* owned */
 	size_t n, cap;
 	uint64_t total;			/* sum of len */
+	struct pathset *index;		/* private: catches duplicates */
 };
 
 void ls_bundle_files_init(struct ls_bundle_files *f);
@@ -51,7 +54,9 @@ int ls_bundle_build(const char *src_dir, const char *out_path,
     char *sha256_hex_out, uint64_t *len_out);
 
 /* Read a bundle from memory into f, with the same caps and checks as
- * extraction (ls_extract_*); nothing touches disk. */
+ * extraction (ls_extract_*, default limits); nothing touches disk.
+ * LS_EUNSAFE, LS_ETOOBIG, LS_EEXISTS, LS_ECONFLICT or LS_EFORMAT naming
+ * the entry; on failure f may hold the files read so far (clean it up). */
 int ls_bundle_read(struct ls_bundle_files *f, const void *tgz, size_t len);
 
 #endif
