@@ -116,10 +116,18 @@ recover(struct ls_agent *a)
 	size_t n = 0;
 	int rc;
 
-	if (a->st.has_active) {
-		if ((rc = ls_activate_load(&p, a->cfg->state,
-		    a->st.active.dir)) != 0)
-			return rc;
+	if (a->st.has_active &&
+	    ls_activate_load(&p, a->cfg->state, a->st.active.dir) != 0) {
+		/* Damaged on disk: enforce nothing rather than refuse to
+		 * start; the next update fetches the bundle again. */
+		ls_agent_logf(a, "error", "restore", "%s", ls_error_last());
+		st.has_active = 0;
+		memset(&st.active, 0, sizeof(st.active));
+		snprintf(st.state, sizeof(st.state), "error");
+		snprintf(st.last_error, sizeof(st.last_error), "%s",
+		    ls_error_last());
+		a->st.has_active = 0;
+	} else if (a->st.has_active) {
 		ls_engine_swap(a->engine, p);
 		ls_agent_logf(a, "info", "restored", "enforcing %s (release "
 		    "%llu) from %s", a->st.active.version,

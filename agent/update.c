@@ -300,7 +300,7 @@ apply_timestamp(struct ls_agent *a, const struct ls_timestamp *ts, time_t t)
 	long status;
 	int rc;
 
-	if (ts->release_seq == a->st.release_seq &&
+	if (a->st.has_active && ts->release_seq == a->st.release_seq &&
 	    strcmp(ts->release_sha256, a->st.release_sha256) == 0)
 		return apply_same_release(a, ts);
 	ls_buf_init(&b, LS_NOTE_MAX);
@@ -316,7 +316,8 @@ apply_timestamp(struct ls_agent *a, const struct ls_timestamp *ts, time_t t)
 	if ((rc = ls_verify_release(&rel, &a->root, ts, b.data, b.len,
 	    a->cfg->channel, a->st.release_seq, a->st.floor, t)) != 0)
 		goto out;
-	if (rel.seq == a->st.release_seq)
+	if (rel.seq == a->st.release_seq &&
+	    strcmp(ts->release_sha256, a->st.release_sha256) != 0)
 		rc = ls_error_set(LS_ECONFLICT, "release %llu: differs from "
 		    "the one already applied", (unsigned long long)rel.seq);
 	else

@@ -180,6 +180,12 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    def handle_error(self, request, client_address):
+        if isinstance(sys.exc_info()[1], (ConnectionResetError,
+                                          BrokenPipeError)):
+            return  # the agent hung up on purpose (caps, timeouts)
+        super().handle_error(request, client_address)
+
 
 def main():
     global ARGS
