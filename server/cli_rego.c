@@ -1,20 +1,237 @@
-/* cli_rego.c - PLACEHOLDER until its issue lands; replace wholesale. */
+/* cli_rego.c - `lockstep eval` and `lockstep test`: the Rego engine on
+ * the command line, shaped like `opa eval --format=json` and `opa test`. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
+#include "lockstep/buf.h"
+#include "lockstep/error.h"
+#include "lockstep/file.h"
+#include "lockstep/rego.h"
+#include "rego/value.h"
 
-int
-cli_test(int argc, char **argv)
+#define MAX_INPUT (64u << 20)
+
+static void
+usage_eval(FILE *f)
 {
-	(void)argc;
-	fprintf(stderr, "lockstep %s: not built yet\n", argv[0]);
-	return 2;
+	fprintf(f, "usage: lockstep eval -d DIR [-i INPUT.json] "
+	    "[--strict-builtin-errors] QUERY\n"
+	    "  Evaluate QUERY against the policies and data under DIR and\n"
+	    "  print the result as `opa eval --format=json` does.\n");
+}
+
+static void
+usage_test(FILE *f)
+{
+	fprintf(f, "usage: lockstep test DIR [-v] [--format=json]\n"
+	    "  Run every test_ rule of the policies under DIR like `opa test`;\n"
+	    "  exit 2 if any test fails or errors.\n");
+}
+
+/* Compact JSON text -> indented, as opa prints it. */
+static int
+print_pretty(const char *json)
+{
+	struct ls_arena *a = ls_arena_new(0);
+	const struct ls_val *v;
+	struct ls_buf b;
+	int rc;
+
+	ls_buf_init(&b, 1u << 30);
+	rc = a ? ls_val_from_json(&v, a, json, strlen(json), 0) : LS_ENOMEM;
+	if (rc == 0)
+		rc = ls_val_to_json_pretty(&b, v);
+	if (rc == 0)
+		printf("%s\n", b.data);
+	ls_buf_cleanup(&b);
+	ls_arena_free(a);
+	return rc;
 }
 
 int
 cli_eval(int argc, char **argv)
 {
-	(void)argc;
-	fprintf(stderr, "lockstep %s: not built yet\n", argv[0]);
-	return 2;
+	const char *dir = NULL, *input = NULL, *query = NULL;
+	struct ls_rego_eval_opts o;
+	struct ls_rego_policy *p = NULL;
+	char *text = NULL, *out = NULL, *err = NULL;
+	size_t len = 0;
+	int i, rc = 1;
+
+	memset(&o, 0, sizeof(o));
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage_eval(stdout);
+			return 0;
+		} else if ((strcmp(argv[i], "-d") == 0 || strcmp(argv[i],
+		    "--data") == 0) && i + 1 < argc)
+			dir = argv[++i];
+		else if ((strcmp(argv[i], "-i") == 0 || strcmp(argv[i],
+		    "--input") == 0) && i + 1 < argc)
+			input = argv[++i];
+		else if (strcmp(argv[i], "--strict-builtin-errors") == 0)
+			o.strict_builtin_errors = 1;
+		else if (argv[i][0] == '-' || query != NULL) {
+			usage_eval(stderr);
+			return 2;
+		} else
+			query = argv[i];
+	}
+	if (dir == NULL || query == NULL) {
+		usage_eval(stderr);
+		return 2;
+	}
+	if (input != NULL && ls_file_read(&text, &len, input, MAX_INPUT) != 0) {
+		cli_fail(argv[0], "%s", input);
+		goto out;
+	}
+	if (ls_rego_load_dir(&p, dir, 0, &err) != 0 ||
+	    ls_rego_eval_query(&out, p, query, text, len, &o, &err) != 0) {
+		ls_error_clear();
+		cli_fail(argv[0], "%s", err ? err : "failed");
+		goto out;
+	}
+	rc = print_pretty(out) == 0 ? 0 : 1;
+out:
+	free(text);
+	free(out);
+	free(err);
+	ls_rego_policy_unref(p);
+	return rc;
+}
+
+static const char *
+status_name(enum ls_rego_test_status s)
+{
+	static const char *const names[] = { "PASS", "FAIL", "ERROR",
+		"SKIPPED" };
+
+	return names[s];
+}
+
+static void
+print_json_str(const char *s)
+{
+	struct ls_buf b;
+	struct ls_val v;
+
+	v.type = LS_VAL_STRING;
+	v.u.str.p = s;
+	v.u.str.len = strlen(s);
+	ls_buf_init(&b, 1u << 20);
+	if (ls_val_to_json(&b, &v) == 0)
+		fputs(b.data, stdout);
+	ls_buf_cleanup(&b);
+}
+
+static void
+print_tests_json(const struct ls_rego_test_results *r)
+{
+	size_t i;
+
+	printf("[");
+	for (i = 0; i < r->n; i++) {
+		const struct ls_rego_test_result *t = &r->v[i];
+
+		printf("%s\n  {\"location\": ", i ? "," : "");
+		print_json_str(t->file);
+		printf(", \"package\": ");
+		print_json_str(t->package);
+		printf(", \"name\": ");
+		print_json_str(t->name);
+		if (t->status == LS_REGO_FAIL)
+			printf(", \"fail\": true");
+		if (t->status == LS_REGO_SKIP)
+			printf(", \"skip\": true");
+		if (t->status == LS_REGO_ERROR) {
+			printf(", \"error\": {\"message\": ");
+			print_json_str(t->message ? t->message : "");
+			printf("}");
+		}
+		printf(", \"duration\": %llu}", t->duration_ns);
+	}
+	printf("%s]\n", r->n ? "\n" : "");
+}
+
+static void
+print_tests_text(const struct ls_rego_test_results *r, int verbose)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		const struct ls_rego_test_result *t = &r->v[i];
+
+		if (!verbose && (t->status == LS_REGO_PASS ||
+		    t->status == LS_REGO_SKIP))
+			continue;
+		printf("%s.%s: %s (%.6fms)\n", t->package, t->name,
+		    status_name(t->status), (double)t->duration_ns / 1e6);
+		if (t->status == LS_REGO_ERROR && t->message)
+			printf("  %s: %s\n", t->file, t->message);
+	}
+	printf("%s\n", "--------------------------------------------------"
+	    "------------------------------");
+	if (r->passed)
+		printf("PASS: %zu/%zu\n", r->passed, r->n);
+	if (r->failed)
+		printf("FAIL: %zu/%zu\n", r->failed, r->n);
+	if (r->errored)
+		printf("ERROR: %zu/%zu\n", r->errored, r->n);
+	if (r->skipped)
+		printf("SKIPPED: %zu/%zu\n", r->skipped, r->n);
+}
+
+int
+cli_test(int argc, char **argv)
+{
+	struct ls_rego_test_results r;
+	struct ls_rego_policy *p = NULL;
+	const char *dir = NULL;
+	char *err = NULL;
+	int i, verbose = 0, json = 0, rc = 1;
+
+	memset(&r, 0, sizeof(r));
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage_test(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "-v") == 0)
+			verbose = 1;
+		else if (strcmp(argv[i], "--format=json") == 0)
+			json = 1;
+		else if (strcmp(argv[i], "--format=pretty") == 0)
+			json = 0;
+		else if (argv[i][0] == '-' || dir != NULL) {
+			usage_test(stderr);
+			return 2;
+		} else
+			dir = argv[i];
+	}
+	if (dir == NULL) {
+		usage_test(stderr);
+		return 2;
+	}
+	if (ls_rego_load_dir(&p, dir, 1, &err) != 0 ||
+	    ls_rego_run_tests(&r, p, &err) != 0) {
+		ls_error_clear();
+		cli_fail(argv[0], "%s", err ? err : "failed");
+		goto out;
+	}
+	if (r.n == 0) {
+		ls_error_clear();
+		cli_fail(argv[0], "%s: no test_ rules found", dir);
+		goto out;
+	}
+	if (json)
+		print_tests_json(&r);
+	else
+		print_tests_text(&r, verbose);
+	rc = r.failed || r.errored ? 2 : 0;
+out:
+	ls_rego_test_results_cleanup(&r);
+	free(err);
+	ls_rego_policy_unref(p);
+	return rc;
 }

@@ -50,6 +50,12 @@ void ls_rego_policy_unref(struct ls_rego_policy *p);	/* NULL ok */
 struct ls_rego_eval_opts {
 	int strict_builtin_errors;	/* builtin errors halt the query */
 	size_t max_steps;		/* 0 = default cap on evaluation work */
+	unsigned timeout_ms;		/* 0 = no wall-clock limit */
+	int input_is_rego;		/* input text is a Rego term (sets ok) */
+	size_t max_memory;		/* 0 = default arena cap (1 GiB) */
+	/* print() output, one line per call; NULL = discarded. */
+	void (*print)(void *arg, const char *line, size_t len);
+	void *print_arg;
 };
 
 /*

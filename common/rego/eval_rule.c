@@ -1,0 +1,410 @@
+/* eval_rule.c - rule documents (complete, partial set, partial object),
+ * function calls (user and builtin), and `with`. */
+#include <string.h>
+
+#include "lockstep/error.h"
+#include "rego/eval.h"
+
+int
+ev_memo_new(struct ev *ev, struct memo **out)
+{
+	struct memo *m = ls_arena_alloc(ev->a, sizeof(*m));
+	size_t n = (size_t)ev->p->nnodes + 1;
+
+	if (m == NULL || (m->doc = ls_arena_alloc(ev->a, n *
+	    sizeof(*m->doc))) == NULL || (m->state = ls_arena_alloc(ev->a,
+	    n)) == NULL)
+		return ev_nomem(ev);
+	*out = m;
+	return 0;
+}
+
+/* Collects the values one rule (or else branch) produces. */
+struct rk {
+	struct frame *f;
+	const struct ls_rule *r;
+	const struct ls_val *val;	/* complete/func: the value */
+	int conflict;
+	struct ls_vlist keys, vals;	/* partial docs */
+	const struct ls_val *key;
+};
+
+static int
+rk_value(struct ev *ev, void *arg, const struct ls_val *v)
+{
+	struct rk *c = arg;
+
+	if (c->r->k == LS_R_SET)
+		return ls_vlist_push(&c->vals, v) ? ev_nomem(ev) : 0;
+	if (c->r->k == LS_R_OBJ)
+		return ls_vlist_push(&c->keys, c->key) ||
+		    ls_vlist_push(&c->vals, v) ? ev_nomem(ev) : 0;
+	if (c->val != NULL && !ls_val_equal(c->val, v))
+		c->conflict = 1;
+	c->val = v;
+	return 0;
+}
+
+static int
+rk_key(struct ev *ev, void *arg, const struct ls_val *v)
+{
+	struct rk *c = arg;
+
+	c->key = v;
+	if (c->r->value == NULL)
+		return rk_value(ev, c, ls_val_bool(1));
+	return ev_term(ev, c->f, c->r->value, rk_value, c);
+}
+
+static int
+rk_solution(struct ev *ev, void *arg)
+{
+	struct rk *c = arg;
+
+	if (c->r->k == LS_R_SET)
+		return ev_term(ev, c->f, c->r->key, rk_value, c);
+	if (c->r->k == LS_R_OBJ)
+		return ev_term(ev, c->f, c->r->key, rk_key, c);
+	if (c->r->value == NULL)
+		return rk_value(ev, c, ls_val_bool(1));
+	return ev_term(ev, c->f, c->r->value, rk_value, c);
+}
+
+struct ak {
+	struct rk *c;
+	const struct ls_val *const *args;
+	size_t i;
+};
+
+static int
+args_step(struct ev *ev, void *arg)
+{
+	struct ak *a = arg, n = *a;
+
+	if (a->i == a->c->r->nargs)
+		return ev_body(ev, a->c->f, a->c->r->body, 0, rk_solution,
+		    a->c);
+	n.i++;
+	return ev_unify_val(ev, a->c->f, a->c->r->args[a->i], a->args[a->i],
+	    args_step, &n);
+}
+
+/* Evaluate one rule (not its else branches) into c. */
+static int
+run_rule(struct ev *ev, const struct ls_rule *r,
+    const struct ls_val *const *args, struct rk *c)
+{
+	struct frame f;
+	struct ak a = { c, args, 0 };
+	size_t mark = ev->ntrail;
+	int rc;
+
+	if ((rc = ev_frame(ev, &f, r->nslots)) != 0)
+		return rc;
+	c->f = &f;
+	c->r = r;
+	if (ev->depth >= EV_MAX_DEPTH)
+		return ev_error(ev, "eval_recursion_error",
+		    "rules nested more than %d deep", EV_MAX_DEPTH);
+	ev->depth++;
+	rc = args_step(ev, &a);
+	ev->depth--;
+	ev_undo(ev, mark);
+	return rc < 0 ? rc : 0;
+}
+
+static int
+conflict(struct ev *ev, const struct ls_rule *r, const char *what)
+{
+	return ev_error(ev, "eval_conflict_error", "%s:%d: %s", r->mod->file,
+	    r->line, what);
+}
+
+/* Value of a complete rule or function: first branch of each else chain
+ * that succeeds; all definitions must agree. */
+static int
+complete_value(struct ev *ev, const struct ls_node *n,
+    const struct ls_val *const *args, const struct ls_val **out)
+{
+	struct rk c;
+	const struct ls_val *v = NULL;
+	const struct ls_rule *r;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n->nrules; i++) {
+		for (r = n->rules[i]; r != NULL; r = r->els) {
+			memset(&c, 0, sizeof(c));
+			if ((rc = run_rule(ev, r, args, &c)) != 0)
+				return rc;
+			if (c.conflict || (c.val && v && !ls_val_equal(v,
+			    c.val)))
+				return conflict(ev, r, n->k == LS_R_FUNC ?
+				    "functions must not produce multiple "
+				    "outputs for same inputs" : "complete "
+				    "rules must not produce multiple outputs");
+			if (c.val != NULL) {
+				v = c.val;
+				break;
+			}
+		}
+	}
+	if (v == NULL && n->dflt != NULL) {
+		memset(&c, 0, sizeof(c));
+		if ((rc = run_rule(ev, n->dflt, args, &c)) != 0)
+			return rc;
+		v = c.val;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+partial_value(struct ev *ev, const struct ls_node *n,
+    const struct ls_val **out)
+{
+	struct rk c;
+	size_t i;
+	int rc, dup = 0;
+
+	memset(&c, 0, sizeof(c));
+	ls_vlist_init(&c.keys, ev->a);
+	ls_vlist_init(&c.vals, ev->a);
+	for (i = 0; i < n->nrules; i++)
+		if ((rc = run_rule(ev, n->rules[i], NULL, &c)) != 0)
+			return rc;
+	if (n->k == LS_R_SET)
+		*out = ls_val_set(ev->a, c.vals.v, c.vals.n);
+	else {
+		*out = ls_val_object(ev->a, c.keys.v, c.vals.v, c.vals.n, &dup);
+		if (*out == NULL && dup)
+			return conflict(ev, n->rules[0],
+			    "object keys must be unique");
+	}
+	return *out ? 0 : ev_nomem(ev);
+}
+
+int
+ev_node_doc(struct ev *ev, const struct ls_node *n, const struct ls_val **out)
+{
+	struct memo *m = ev->memo;
+	int rc;
+
+	if (m->state[n->id] == 1) {
+		*out = m->doc[n->id];
+		return 0;
+	}
+	if (m->state[n->id] == 2)
+		return ev_error(ev, "rego_recursion_error", "rule %s is "
+		    "recursive", n->name);
+	m->state[n->id] = 2;
+	if (n->k == LS_R_SET || n->k == LS_R_OBJ)
+		rc = partial_value(ev, n, out);
+	else
+		rc = complete_value(ev, n, NULL, out);
+	if (rc != 0) {
+		m->state[n->id] = 0;
+		return rc;
+	}
+	m->doc[n->id] = *out;
+	m->state[n->id] = 1;
+	return 0;
+}
+
+/* Calls ------------------------------------------------------------------- */
+
+struct callk {
+	struct frame *f;
+	const struct ls_term *t;
+	size_t i, nin;
+	const struct ls_val **vals;
+	ev_vk k;
+	void *arg;
+};
+
+static int
+member(const struct ls_val *x, const struct ls_val *xs)
+{
+	size_t i;
+
+	if (xs->type == LS_VAL_SET)
+		return ls_val_set_has(xs, x);
+	if (xs->type == LS_VAL_ARRAY) {
+		for (i = 0; i < xs->u.arr.n; i++)
+			if (ls_val_equal(xs->u.arr.v[i], x))
+				return 1;
+	} else if (xs->type == LS_VAL_OBJECT) {
+		for (i = 0; i < xs->u.obj.n; i++)
+			if (ls_val_equal(xs->u.obj.v[i], x))
+				return 1;
+	}
+	return 0;
+}
+
+static int
+member3(const struct ls_val *k, const struct ls_val *v,
+    const struct ls_val *xs)
+{
+	const struct ls_val *got = NULL;
+	int of;
+	int64_t i;
+
+	if (xs->type == LS_VAL_OBJECT)
+		got = ls_val_object_get(xs, k);
+	else if (xs->type == LS_VAL_ARRAY && k->type == LS_VAL_NUMBER) {
+		i = ls_num_to_int64(&k->u.num, &of);
+		if (!of && ls_num_is_int(&k->u.num) && i >= 0 &&
+		    (uint64_t)i < xs->u.arr.n)
+			got = xs->u.arr.v[i];
+	} else if (xs->type == LS_VAL_SET && ls_val_equal(k, v))
+		got = ls_val_set_has(xs, k) ? k : NULL;
+	return got != NULL && ls_val_equal(got, v);
+}
+
+static const struct ovr *
+func_override(const struct ev *ev, const struct ls_term *t)
+{
+	const struct ovr *o;
+
+	for (o = ev->ovr; o != NULL; o = o->next)
+		if (o->is_func && ((t->bi && o->bi_from == t->bi) ||
+		    (t->fn && o->fn_from == t->fn)))
+			return o;
+	return NULL;
+}
+
+static int
+call_builtin(struct ev *ev, const struct ls_bi *bi,
+    const struct ls_val *const *args, size_t n, const struct ls_val **out)
+{
+	int rc;
+
+	ev->bctx.name = bi->name;
+	ev->bctx.msg[0] = '\0';
+	rc = bi->fn(&ev->bctx, args, n, out);
+	switch (rc) {
+	case LS_BI_OK:
+		return 0;
+	case LS_BI_UNDEF:
+		*out = NULL;
+		return 0;
+	case LS_BI_ETYPE:
+	case LS_BI_EBUILTIN:
+		*out = NULL;
+		if (!ev->bctx.strict)
+			return 0;
+		return ev_error(ev, rc == LS_BI_ETYPE ? "eval_type_error" :
+		    "eval_builtin_error", "%s", ev->bctx.msg);
+	default:
+		return ev_nomem(ev);
+	}
+}
+
+/* Produce the call's result(s) in *out; multi: array of results. */
+static int
+call_result(struct ev *ev, const struct ls_term *t,
+    const struct ls_val *const *args, size_t n, const struct ls_val **out,
+    int *multi)
+{
+	const struct ls_bi *bi = t->bi;
+	const struct ls_node *fn = t->fn;
+	const struct ovr *o = ev->ovr ? func_override(ev, t) : NULL;
+
+	*multi = 0;
+	if (t->op == LS_OP_MEMBER2) {
+		*out = ls_val_bool(member(args[0], args[1]));
+		return 0;
+	}
+	if (t->op == LS_OP_MEMBER3) {
+		*out = ls_val_bool(member3(args[0], args[1], args[2]));
+		return 0;
+	}
+	if (o != NULL) {
+		if (o->value != NULL) {
+			*out = o->value;
+			return 0;
+		}
+		bi = o->bi_to;
+		fn = o->fn_to;
+	}
+	if (fn != NULL)
+		return complete_value(ev, fn, args, out);
+	*multi = (bi->flags & LS_BI_F_MULTI) != 0;
+	return call_builtin(ev, bi, args, n, out);
+}
+
+static int
+true_k(struct ev *ev, void *arg)
+{
+	struct callk *c = arg;
+
+	return c->k(ev, c->arg, ls_val_bool(1));
+}
+
+static int
+yield(struct ev *ev, struct callk *c, const struct ls_val *v)
+{
+	if (c->nin < c->t->n)	/* relation form: unify the output */
+		return ev_unify_val(ev, c->f, c->t->a[c->nin], v, true_k, c);
+	return c->k(ev, c->arg, v);
+}
+
+static int
+call_do(struct ev *ev, struct callk *c)
+{
+	const struct ls_val *res;
+	size_t i;
+	int rc, multi;
+
+	if ((rc = call_result(ev, c->t, c->vals, c->nin, &res, &multi)) != 0)
+		return rc;
+	if (res == NULL)
+		return 0;
+	if (!multi)
+		return yield(ev, c, res);
+	if (res->type != LS_VAL_ARRAY)
+		return 0;
+	for (i = 0; i < res->u.arr.n; i++)
+		if ((rc = yield(ev, c, res->u.arr.v[i])) != 0)
+			return rc;
+	return 0;
+}
+
+static int call_step(struct ev *ev, struct callk *c);
+
+static int
+call_arg(struct ev *ev, void *arg, const struct ls_val *v)
+{
+	struct callk *c = arg, n = *c;
+
+	c->vals[c->i] = v;
+	n.i++;
+	return call_step(ev, &n);
+}
+
+static int
+call_step(struct ev *ev, struct callk *c)
+{
+	if (c->i == c->nin)
+		return call_do(ev, c);
+	return ev_term(ev, c->f, c->t->a[c->i], call_arg, c);
+}
+
+int
+ev_call(struct ev *ev, struct frame *f, const struct ls_term *t, ev_vk k,
+    void *arg)
+{
+	struct callk c = { f, t, 0, t->n, NULL, k, arg };
+	int arity = t->fn ? t->fn->nargs : t->bi ? t->bi->arity :
+	    t->op == LS_OP_MEMBER3 ? 3 : 2;
+	int rc;
+
+	if ((rc = ev_step(ev)) != 0)
+		return rc;
+	if (arity >= 0 && t->n == (size_t)arity + 1)
+		c.nin = (size_t)arity;
+	c.vals = ls_arena_alloc(ev->a, (t->n + 1) * sizeof(*c.vals));
+	if (c.vals == NULL)
+		return ev_nomem(ev);
+	return call_step(ev, &c);
+}

@@ -1,0 +1,178 @@
+/* rego_test.c - run a policy's test_ rules like `opa test`. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lockstep/buf.h"
+#include "lockstep/error.h"
+#include "lockstep/rego.h"
+#include "rego/compile.h"
+
+static unsigned long long
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ULL +
+	    (unsigned long long)ts.tv_nsec;
+}
+
+static int
+is_test(const char *name)
+{
+	return strncmp(name, "test_", 5) == 0 ||
+	    strncmp(name, "todo_test_", 10) == 0;
+}
+
+/* "a/b/c" path (for eval_path) and "data.a.b" package of node n. */
+static int
+node_paths(const struct ls_node *n, struct ls_buf *path, struct ls_buf *pkg)
+{
+	const struct ls_node *chain[256];
+	int depth = 0, i, rc = 0;
+
+	for (; n->parent != NULL && depth < 256; n = n->parent)
+		chain[depth++] = n;
+	rc = ls_buf_adds(pkg, "data");
+	for (i = depth - 1; i >= 0 && rc == 0; i--) {
+		rc = ls_buf_addf(path, "%s%s", i == depth - 1 ? "" : "/",
+		    chain[i]->name);
+		if (rc == 0 && i > 0)
+			rc = ls_buf_addf(pkg, ".%s", chain[i]->name);
+	}
+	return rc;
+}
+
+static int
+push(struct ls_rego_test_results *r, size_t *cap)
+{
+	struct ls_rego_test_result *v;
+
+	if (r->n < *cap)
+		return 0;
+	*cap = *cap ? *cap * 2 : 16;
+	v = realloc(r->v, *cap * sizeof(*v));
+	if (v == NULL)
+		return ls_error_set(LS_ENOMEM, "out of memory");
+	r->v = v;
+	return 0;
+}
+
+static void
+run_one(const struct ls_rego_policy *p, const struct ls_node *n,
+    const char *path, struct ls_rego_test_result *t)
+{
+	char *out = NULL, *err = NULL;
+	unsigned long long start = mono_ns();
+	int rc;
+
+	if (strncmp(n->name, "todo_", 5) == 0) {
+		t->status = LS_REGO_SKIP;
+		return;
+	}
+	rc = ls_rego_eval_path(&out, p, path, NULL, 0, &err);
+	t->duration_ns = mono_ns() - start;
+	if (rc == 0)
+		t->status = strcmp(out, "true") == 0 ? LS_REGO_PASS :
+		    LS_REGO_FAIL;
+	else if (rc == LS_ENOTFOUND)
+		t->status = LS_REGO_FAIL;
+	else {
+		t->status = LS_REGO_ERROR;
+		t->message = err;
+		err = NULL;
+	}
+	free(out);
+	free(err);
+}
+
+static int
+add_test(const struct ls_rego_policy *p, const struct ls_node *n,
+    struct ls_rego_test_results *r, size_t *cap)
+{
+	struct ls_rego_test_result *t;
+	const struct ls_rule *rule = n->nrules ? n->rules[0] : n->dflt;
+	struct ls_buf path, pkg, file;
+	int rc;
+
+	if ((rc = push(r, cap)) != 0)
+		return rc;
+	t = &r->v[r->n];
+	memset(t, 0, sizeof(*t));
+	ls_buf_init(&path, 1u << 16);
+	ls_buf_init(&pkg, 1u << 16);
+	ls_buf_init(&file, 1u << 16);
+	rc = node_paths(n->parent, &path, &pkg);
+	if (rc == 0)
+		rc = ls_buf_addf(&path, "%s%s", path.len ? "/" : "", n->name);
+	if (rc == 0)
+		rc = ls_buf_addf(&file, "%s:%d", rule->mod->file, rule->line);
+	if (rc == 0) {
+		t->package = ls_buf_take(&pkg, NULL);
+		t->name = strdup(n->name);
+		t->file = ls_buf_take(&file, NULL);
+		r->n++;
+		run_one(p, n, path.data, t);
+		r->passed += t->status == LS_REGO_PASS;
+		r->failed += t->status == LS_REGO_FAIL;
+		r->errored += t->status == LS_REGO_ERROR;
+		r->skipped += t->status == LS_REGO_SKIP;
+		if (t->package == NULL || t->name == NULL || t->file == NULL)
+			rc = ls_error_set(LS_ENOMEM, "out of memory");
+	}
+	ls_buf_cleanup(&path);
+	ls_buf_cleanup(&pkg);
+	ls_buf_cleanup(&file);
+	return rc;
+}
+
+static int
+walk(const struct ls_rego_policy *p, const struct ls_node *n,
+    struct ls_rego_test_results *r, size_t *cap)
+{
+	size_t i;
+	int rc;
+
+	if (!n->has_rules)
+		return 0;
+	if (n->nrules && n->k == LS_R_COMPLETE && is_test(n->name))
+		return add_test(p, n, r, cap);
+	for (i = 0; i < n->nkids; i++)
+		if ((rc = walk(p, n->kids[i], r, cap)) != 0)
+			return rc;
+	return 0;
+}
+
+int
+ls_rego_run_tests(struct ls_rego_test_results *out,
+    const struct ls_rego_policy *p, char **err_out)
+{
+	size_t cap = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = walk(p, p->root, out, &cap);
+	if (rc != 0) {
+		if (err_out != NULL)
+			*err_out = strdup(ls_error_last());
+		ls_rego_test_results_cleanup(out);
+	}
+	return rc;
+}
+
+void
+ls_rego_test_results_cleanup(struct ls_rego_test_results *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		free(r->v[i].package);
+		free(r->v[i].name);
+		free(r->v[i].file);
+		free(r->v[i].message);
+	}
+	free(r->v);
+	memset(r, 0, sizeof(*r));
+}

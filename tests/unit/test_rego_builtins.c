@@ -1,0 +1,370 @@
+/*
+ * test_rego_builtins.c - the builtin library: its helper layers (Go fmt,
+ * RE2 regexes, globs, semver, CIDRs, time layouts, durations, exact
+ * arithmetic) and builtins called through the registry with JSON
+ * operands, compared with what opa v0.48 returns.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lockstep/error.h"
+#include "rego/bi_lib.h"
+#include "rego/builtins.h"
+#include "rego/number_arith.h"
+#include "rego/value.h"
+
+/* Call builtin name on JSON operands; returns the result's canonical
+ * JSON, or "ERR:" + message, or "UNDEF".  The caller frees. */
+static char *
+call(const char *name, int n, ...)
+{
+	struct ls_arena *a = ls_arena_new(0);
+	const struct ls_val *args[8], *out = NULL;
+	const struct ls_bi *bi = ls_bi_lookup(name, strlen(name));
+	struct ls_bi_ctx ctx;
+	struct ls_buf b;
+	va_list ap;
+	char *res;
+	int i, rc;
+
+	assert_non_null(a);
+	assert_non_null(bi);
+	va_start(ap, n);
+	for (i = 0; i < n; i++) {
+		const char *j = va_arg(ap, const char *);
+		assert_int_equal(ls_val_from_json(&args[i], a, j, strlen(j), 0),
+		    0);
+	}
+	va_end(ap);
+	memset(&ctx, 0, sizeof ctx);
+	ctx.arena = a;
+	ctx.name = bi->name;
+	ctx.now_ns = 1700000000123456789LL;
+	rc = bi->fn(&ctx, args, (size_t)n, &out);
+	ls_buf_init(&b, 1 << 20);
+	if (rc == LS_BI_OK)
+		assert_int_equal(ls_val_to_json(&b, out), 0);
+	else if (rc == LS_BI_UNDEF)
+		assert_int_equal(ls_buf_adds(&b, "UNDEF"), 0);
+	else
+		assert_int_equal(ls_buf_addf(&b, "ERR:%s", ctx.msg), 0);
+	res = ls_buf_take(&b, NULL);
+	ls_arena_free(a);
+	return res;
+}
+
+#define CHECK(want, name, ...) do {				\
+	char *got_ = call(name, __VA_ARGS__);			\
+	assert_string_equal(got_, want);			\
+	free(got_);						\
+} while (0)
+
+static void
+test_rego_builtins__sprintf_go_verbs(void **state)
+{
+	(void)state;
+	CHECK("\"hi 05\"", "sprintf", 2, "\"hi %02d\"", "[5]");
+	CHECK("\"hi 7F.01\"", "sprintf", 2, "\"hi %02X.%02X\"", "[127, 1]");
+	CHECK("\"hi 3.14\"", "sprintf", 2, "\"hi %.2f\"", "[3.1415]");
+	CHECK("\"hi 2e308\"", "sprintf", 2, "\"hi %v\"", "[2e308]");
+	CHECK("\"123456789123456789123\"", "sprintf", 2, "\"%s\"",
+	    "[123456789123456789123]");
+	CHECK("\"%!d(string=x)\"", "sprintf", 2, "\"%d\"", "[\"x\"]");
+	CHECK("\"a %!s(MISSING)\"", "sprintf", 2, "\"a %s\"", "[]");
+	CHECK("\"1.0000005e+06 1.5 |  ab|ab  |\"", "sprintf", 2,
+	    "\"%v %v |%4s|%-4s|\"", "[1000000.5e0, 1.5, \"ab\", \"ab\"]");
+	CHECK("\"\\\"a\\\\n\\\" ff 0x10\"", "sprintf", 2, "\"%q %x %#x\"",
+	    "[\"a\\n\", 255, 16]");
+	CHECK("\"101 -17\"", "sprintf", 2, "\"%b %o\"", "[5, -15]");
+}
+
+static void
+test_rego_builtins__regex_re2_semantics(void **state)
+{
+	struct bi_regex *re = NULL;
+	long *m = NULL;
+	size_t n = 0;
+
+	(void)state;
+	/* RE2 refuses lookaround and backreferences that PCRE2 accepts */
+	assert_int_equal(bi_regex_get(&re, "(?=a)b", 6), LS_EFORMAT);
+	assert_int_equal(bi_regex_get(&re, "(a)\\1", 5), LS_EFORMAT);
+	assert_int_equal(bi_regex_get(&re, "a++", 3), LS_EFORMAT);
+	assert_int_equal(bi_regex_get(&re, "[", 1), LS_EFORMAT);
+	assert_string_equal(ls_error_last(),
+	    "error parsing regexp: missing closing ]: `[`");
+	/* $ matches only at the very end, as in Go */
+	assert_int_equal(bi_regex_get(&re, "a$", 2), 0);
+	assert_int_equal(bi_regex_match(re, "a\n", 2), 0);
+	assert_int_equal(bi_regex_match(re, "ba", 2), 1);
+	bi_regex_release(re);
+	/* empty matches next to a previous match are dropped, like Go */
+	assert_int_equal(bi_regex_get(&re, "x*", 2), 0);
+	assert_int_equal(bi_regex_find_all(&m, &n, re, "axxb", 4, -1), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(m[2], 1);
+	assert_int_equal(m[3], 3);
+	free(m);
+	bi_regex_release(re);
+	bi_regex_cache_clear();
+	CHECK("[\"ar\",\"an\"]", "regex.find_n", 3, "\"a.\"", "\"paranormal\"",
+	    "2");
+	CHECK("[[\"som\",\"o\",\"m\"],[\"ri\",\"i\",\"\"]]",
+	    "regex.find_all_string_submatch_n", 3,
+	    "\"[^aouiye]([aouiye])([^aouiye])?\"", "\"somestri\"", "-1");
+	CHECK("[\"b\",\"n\",\"n\",\"\"]", "regex.split", 2, "\"a\"",
+	    "\"banana\"");
+	CHECK("\"-0-0-\"", "regex.replace", 3, "\"-wy-wxxy-\"", "\"w(x*)y\"",
+	    "\"0\"");
+	CHECK("\"foofoo\"", "regex.replace", 3, "\"foo\"", "\"(foo)\"",
+	    "\"$1$1\"");
+	CHECK("true", "regex.template_match", 4, "\"urn:foo:{.*}\"",
+	    "\"urn:foo:bar:baz\"", "\"{\"", "\"}\"");
+	CHECK("false", "regex.is_valid", 1, "\"++\"");
+	CHECK("ERR:re_match: error parsing regexp: missing closing ]: `[`",
+	    "re_match", 2, "\"][\"", "\"x\"");
+}
+
+static int
+glob(const char *pat, const char *delims, const char *s)
+{
+	uint32_t d[4];
+	size_t i, n = strlen(delims);
+	int m = -1;
+
+	for (i = 0; i < n; i++)
+		d[i] = (unsigned char)delims[i];
+	assert_int_equal(bi_glob_match(&m, pat, strlen(pat), d, n, s,
+	    strlen(s)), 0);
+	return m;
+}
+
+static void
+test_rego_builtins__glob_gobwas(void **state)
+{
+	int m = 0;
+
+	(void)state;
+	assert_int_equal(glob("*.github.com", ".", "api.github.com"), 1);
+	assert_int_equal(glob("*.github.com", ".", "a.b.github.com"), 0);
+	assert_int_equal(glob("api.**.com", ".", "api.cdn.github.com"), 1);
+	assert_int_equal(glob("[!a-c]at", "", "fat"), 1);
+	assert_int_equal(glob("{cat,bat,[fr]at}", "", "rat"), 1);
+	assert_int_equal(glob("?at", "f", "fat"), 0);
+	assert_int_equal(glob("*", "", "foo.bar"), 1);
+	assert_int_equal(bi_glob_match(&m, "[abc", 4, NULL, 0, "a", 1),
+	    LS_EFORMAT);
+	/* pathological stars end with an error, not a hang */
+	assert_int_equal(bi_glob_match(&m, "*a*a*a*a*a*a*a*a*a*a*a*b", 24,
+	    NULL, 0, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 48),
+	    LS_ETOOBIG);
+	CHECK("false", "glob.match", 3, "\"*\"", "[]", "\"foo.bar\"");
+}
+
+static void
+test_rego_builtins__semver(void **state)
+{
+	(void)state;
+	assert_true(bi_semver_valid("1.0.0-alpha.1+build.5", 21));
+	assert_false(bi_semver_valid("1.0", 3));
+	assert_false(bi_semver_valid("01.0.0", 6));
+	assert_true(bi_semver_compare("1.0.0-alpha", 11, "1.0.0-alpha.1",
+	    13) < 0);
+	assert_true(bi_semver_compare("1.0.0-rc.1", 10, "1.0.0", 5) < 0);
+	assert_true(bi_semver_compare("1.10.0", 6, "1.9.0", 5) > 0);
+	CHECK("ERR:semver.compare: operand 1: string \"1\" is not a valid "
+	    "SemVer", "semver.compare", 2, "\"1\"", "\"1.0.0\"");
+}
+
+static void
+test_rego_builtins__cidr(void **state)
+{
+	struct bi_net n[4];
+	char txt[64];
+	size_t k = 3;
+
+	(void)state;
+	assert_int_equal(bi_cidr_parse(&n[0], "2001:db8::1/64", 14), 0);
+	bi_net_mask(&n[0]);
+	bi_net_format(txt, &n[0], 1);
+	assert_string_equal(txt, "2001:db8::/64");
+	assert_int_equal(bi_cidr_parse(&n[0], "010.0.0.0/8", 11), LS_EFORMAT);
+	assert_int_equal(bi_cidr_parse(&n[0], "192.0.2.112/30", 14), 0);
+	assert_int_equal(bi_cidr_parse(&n[1], "192.0.2.116/31", 14), 0);
+	assert_int_equal(bi_cidr_parse(&n[2], "192.0.2.118/31", 14), 0);
+	bi_net_merge(n, &k);
+	assert_int_equal(k, 1);
+	bi_net_format(txt, &n[0], 1);
+	assert_string_equal(txt, "192.0.2.112/29");
+	CHECK("true", "net.cidr_contains", 2, "\"10.0.0.0/8\"",
+	    "\"10.1.2.3\"");
+	CHECK("true", "net.cidr_contains", 2, "\"2001:4860:4860::8888/32\"",
+	    "\"2001:4860:4860:1234::8888/40\"");
+	CHECK("[\"192.168.1.0\",\"192.168.1.1\",\"192.168.1.2\","
+	    "\"192.168.1.3\"]", "net.cidr_expand", 1, "\"192.168.1.1/30\"");
+	CHECK("[\"192.0.2.0/23\",\"192.0.4.0/24\",\"fe80::/120\"]",
+	    "net.cidr_merge", 1, "[\"fe80::/120\", \"192.0.2.0/24\", "
+	    "\"192.0.3.0/24\", \"192.0.4.0/25\", \"192.0.4.128/25\"]");
+}
+
+static void
+test_rego_builtins__time_layouts(void **state)
+{
+	struct bi_tz *tz = NULL;
+	struct ls_buf b;
+	int64_t sec = 0, ns = 0;
+	int nsec = 0;
+
+	(void)state;
+	assert_int_equal(bi_time_parse(&sec, &nsec, "2006-01-02T15:04:05Z07:00",
+	    25, "2017-06-02T19:00:00-07:00", 25), 0);
+	assert_int_equal(sec, 1496455200);
+	assert_int_equal(bi_time_parse(&sec, &nsec,
+	    "01/02 03:04:05PM '06 -0700", 26, "06/02 07:00:00PM '17 -0700",
+	    26), 0);
+	assert_int_equal(sec, 1496455200);
+	assert_int_equal(bi_time_parse(&sec, &nsec, "2006-01-02", 10,
+	    "2021-02-30", 10), LS_EFORMAT);
+	assert_int_equal(bi_tz_load(&tz, "Asia/Kolkata", 12), 0);
+	ls_buf_init(&b, 256);
+	assert_int_equal(bi_time_format(&b, "Mon Jan 02 15:04:05 -0700 2006",
+	    30, 1670006453, 141828752, tz), 0);
+	assert_string_equal(b.data, "Sat Dec 03 00:10:53 +0530 2022");
+	bi_tz_free(tz);
+	ls_buf_cleanup(&b);
+	assert_int_equal(bi_tz_load(&tz, "../etc/passwd", 13), LS_ENOTFOUND);
+	assert_int_equal(bi_duration_parse(&ns, "1h2m3.5s", 8), 0);
+	assert_int_equal(ns, 3723500000000LL);
+	assert_int_equal(bi_duration_parse(&ns, "5", 1), LS_EFORMAT);
+	CHECK("\"2022-12-02T18:40:53.141828752Z\"", "time.format", 1,
+	    "1670006453141828752");
+	CHECK("[2018,2,4]", "time.date", 1,
+	    "[1517814000000000000, \"America/Los_Angeles\"]");
+	CHECK("[7,0,0]", "time.clock", 1,
+	    "[1517832000000000000, \"America/New_York\"]");
+	CHECK("\"Monday\"", "time.weekday", 1, "1517832000000000000");
+	CHECK("1705257221593912000", "time.add_date", 4,
+	    "1585852421593912000", "3", "9", "12");
+	CHECK("-9223372036854775808", "time.parse_rfc3339_ns", 1,
+	    "\"1677-09-21T00:12:43.145224192-00:00\"");
+	CHECK("ERR:time.parse_rfc3339_ns: time outside of valid range",
+	    "time.parse_rfc3339_ns", 1,
+	    "\"2262-04-11T23:47:16.854775808-00:00\"");
+	CHECK("[1,0,1,0,0,0]", "time.diff", 2, "1078012800000000000",
+	    "1109635200000000000");
+	CHECK("ERR:time.date: timestamp too big", "time.date", 1,
+	    "1582977600000000000000");
+}
+
+static void
+test_rego_builtins__units(void **state)
+{
+	(void)state;
+	CHECK("1126.4", "units.parse", 1, "\"1.1Ki\"");
+	CHECK("0.5", "units.parse", 1, "\"500m\"");
+	CHECK("10240", "units.parse", 1, "\"10KI\"");
+	CHECK("11529215046068469760", "units.parse", 1, "\"10Ei\"");
+	CHECK("1000000000", "units.parse", 1, "\"1G\"");
+	CHECK("4299161", "units.parse_bytes", 1, "\"4.1Mi\"");
+	CHECK("ERR:units.parse_bytes: no byte amount provided",
+	    "units.parse_bytes", 1, "\"GB\"");
+	CHECK("ERR:units.parse: could not parse amount to a number",
+	    "units.parse", 1, "\".5.2\"");
+	CHECK("ERR:units.parse: spaces not allowed in resource strings",
+	    "units.parse", 1, "\"100 k\"");
+}
+
+static void
+test_rego_builtins__arithmetic_exact(void **state)
+{
+	(void)state;
+	CHECK("49649733058", "plus", 2, "49649733057", "1");
+	CHECK("18446744073709551614", "plus", 2, "9223372036854775807",
+	    "9223372036854775807");
+	CHECK("-9223372036854775809", "minus", 2, "-9223372036854775808", "1");
+	CHECK("0.3", "plus", 2, "0.1", "0.2");
+	CHECK("85070591730234615847396907784232501249", "mul", 2,
+	    "9223372036854775807", "9223372036854775807");
+	CHECK("0.33333333333333333334", "div", 2, "1", "3");
+	CHECK("2", "div", 2, "6", "3");
+	CHECK("ERR:div: divide by zero", "div", 2, "1", "0");
+	CHECK("ERR:rem: modulo on floating-point number", "rem", 2, "1.1",
+	    "1");
+	CHECK("-1", "rem", 2, "-7", "3");
+	CHECK("3", "rem", 2, "100000000000000000000003", "10");
+	CHECK("-2", "round", 1, "-1.5");
+	CHECK("2223", "ceil", 1, "2222.2222222222");
+	CHECK("-2", "floor", 1, "-1.001");
+	CHECK("18446744073709551614", "bits.lsh", 2, "9223372036854775807",
+	    "1");
+	CHECK("ERR:bits.and: operand 1 must be integer number but got "
+	    "floating-point number", "bits.and", 2, "7.2", "42");
+	CHECK("[2,1,0,-1]", "numbers.range", 2, "2", "-1");
+	CHECK("ERR:minus: operand 2 must be number but got object", "minus",
+	    2, "1", "{}");
+}
+
+static void
+test_rego_builtins__strings_and_objects(void **state)
+{
+	(void)state;
+	CHECK("\"cde\"", "substring", 3, "\"abcdefgh\"", "2", "3");
+	CHECK("\"\xc3\xa4\xc3\xb6\"", "substring", 3, "\"a\\u00e5\\u00e4\\u00f6\"",
+	    "2", "-1");
+	CHECK("9", "indexof", 2, "\"sk\\u00f6n var v\\u00e5ren\"",
+	    "\"v\\u00e5r\"");
+	CHECK("\"xoobar\"", "strings.replace_n", 2,
+	    "{\"f\": \"x\", \"foo\": \"xxx\"}", "\"foobar\"");
+	CHECK("\"foo, bar\"", "trim_space", 1, "\" \\t\\n foo, bar \\n\\t\"");
+	CHECK("\"oo.ba\"", "trim", 2, "\"...foo.bar...\"", "\".fr\"");
+	CHECK("\"f\"", "format_int", 2, "15.5", "16");
+	CHECK("\"[{\\\"foo\\\":[1,2,3]}]\"", "json.marshal", 1,
+	    "[{\"foo\": [1, 2, 3]}]");
+	CHECK("\"\\\"\\\\u003cb\\\\u003e\\\"\"", "json.marshal", 1,
+	    "\"<b>\"");
+	CHECK("{\"a\":{\"b\":{\"c\":7}},\"e\":9}", "json.filter", 2,
+	    "{\"a\": {\"b\": {\"c\": 7, \"d\": 8}}, \"e\": 9}",
+	    "[\"a/b/c\", \"e\"]");
+	CHECK("{\"a\":[{\"c\":8}]}", "json.remove", 2,
+	    "{\"a\": [{\"b\": 7, \"c\": 8}, {\"d\": 9}]}",
+	    "[\"a/0/b\", \"a/1\"]");
+	CHECK("{\"a\":{\"b\":\"foo\",\"b1\":\"bar\"},\"d\":7,\"e\":17}",
+	    "object.union", 2, "{\"a\": {\"b\": {\"c\": 1}}, \"e\": 1}",
+	    "{\"a\": {\"b\": \"foo\", \"b1\": \"bar\"}, \"d\": 7, \"e\": 17}");
+	CHECK("1", "object.get", 3, "{\"a\": {\"b\": [{\"c\": 1}]}}",
+	    "[\"a\", \"b\", 0, \"c\"]", "2");
+	CHECK("true", "object.subset", 2, "[1,2,3,4,5,6]", "[3,4,5]");
+	CHECK("\"aGVsbG8\"", "base64url.encode_no_pad", 1, "\"hello\"");
+	CHECK("\"hello\"", "base64url.decode", 1, "\"aGVsbG8\"");
+	CHECK("ERR:hex.decode: encoding/hex: invalid byte: U+0067 'g'",
+	    "hex.decode", 1, "\"fghijkl\"");
+	CHECK("{\"a\":[\"value_a1\"],\"b\":[\"\"]}", "urlquery.decode_object",
+	    1, "\"a=value_a1&b\"");
+	CHECK("[[[],[1,2]],[[0],1],[[1],2]]", "walk", 1, "[1, 2]");
+	CHECK("3", "count", 1, "\"\\u00e5\\u00e4\\u00f6\"");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rego_builtins__sprintf_go_verbs),
+		cmocka_unit_test(test_rego_builtins__regex_re2_semantics),
+		cmocka_unit_test(test_rego_builtins__glob_gobwas),
+		cmocka_unit_test(test_rego_builtins__semver),
+		cmocka_unit_test(test_rego_builtins__cidr),
+		cmocka_unit_test(test_rego_builtins__time_layouts),
+		cmocka_unit_test(test_rego_builtins__units),
+		cmocka_unit_test(test_rego_builtins__arithmetic_exact),
+		cmocka_unit_test(test_rego_builtins__strings_and_objects),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
