@@ -34,12 +34,7 @@ ls_agent_logf(struct ls_agent *a, const char *level, const char *event,
 void
 ls_agent_publish_status(struct ls_agent *a)
 {
-	char *json = NULL;
-
-	if (ls_state_status_json(&json, &a->st, time(NULL)) == 0) {
-		ls_engine_set_status(a->engine, json);
-		free(json);
-	}
+	ls_engine_set_state(a->engine, &a->st);
 }
 
 int

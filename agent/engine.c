@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -23,9 +24,7 @@ void
 ls_engine_cleanup(struct ls_engine *e)
 {
 	ls_rego_policy_unref(e->policy);
-	free(e->status);
 	e->policy = NULL;
-	e->status = NULL;
 	pthread_mutex_destroy(&e->mu);
 }
 
@@ -53,32 +52,27 @@ ls_engine_policy(struct ls_engine *e)
 	return p;
 }
 
-int
-ls_engine_set_status(struct ls_engine *e, const char *json)
+void
+ls_engine_set_state(struct ls_engine *e, const struct ls_state *st)
 {
-	char *copy = strdup(json), *old;
-
-	if (copy == NULL)
-		return ls_error_set(LS_ENOMEM, "status: out of memory");
 	pthread_mutex_lock(&e->mu);
-	old = e->status;
-	e->status = copy;
+	e->state = *st;
+	e->has_state = 1;
 	pthread_mutex_unlock(&e->mu);
-	free(old);
-	return 0;
 }
 
 int
 ls_engine_status(char **out, struct ls_engine *e)
 {
-	int rc = 0;
+	struct ls_state st;
+	int has;
 
-	pthread_mutex_lock(&e->mu);
 	*out = NULL;
-	if (e->status != NULL && (*out = strdup(e->status)) == NULL)
-		rc = ls_error_set(LS_ENOMEM, "status: out of memory");
+	pthread_mutex_lock(&e->mu);
+	st = e->state;
+	has = e->has_state;
 	pthread_mutex_unlock(&e->mu);
-	return rc;
+	return has ? ls_state_status_json(out, &st, time(NULL)) : 0;
 }
 
 static int

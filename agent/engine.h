@@ -14,13 +14,15 @@
 #include <stddef.h>
 
 #include "lockstep/rego.h"
+#include "state.h"
 
 #define LS_ENGINE_INPUT_MAX (1024 * 1024)	/* decision request body */
 
 struct ls_engine {
 	pthread_mutex_t mu;
 	struct ls_rego_policy *policy;	/* owned reference, NULL if none */
-	char *status;			/* owned status JSON, NULL if none */
+	struct ls_state state;		/* copy of the persisted state */
+	int has_state;
 	unsigned long long decisions;	/* answered, for logs */
 };
 
@@ -33,8 +35,10 @@ void ls_engine_swap(struct ls_engine *e, struct ls_rego_policy *p);
 /* A new reference to the current policy (unref it), NULL when none. */
 struct ls_rego_policy *ls_engine_policy(struct ls_engine *e);
 
-/* Replace / copy the status JSON.  LS_ENOMEM; *out NULL when none. */
-int ls_engine_set_status(struct ls_engine *e, const char *json);
+/* Publish a copy of the agent state / build the status JSON from it at
+ * this moment (so "stale" shows on time even while the loop waits).
+ * LS_ENOMEM; *out NULL when no state was published yet. */
+void ls_engine_set_state(struct ls_engine *e, const struct ls_state *st);
 int ls_engine_status(char **out, struct ls_engine *e);
 
 /*

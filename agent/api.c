@@ -1,4 +1,4 @@
-/* httpd.c - health, status and decisions over libmicrohttpd. */
+/* api.c - health, status and decisions over libmicrohttpd. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -8,7 +8,7 @@
 
 #include <microhttpd.h>
 
-#include "httpd.h"
+#include "api.h"
 #include "lockstep/buf.h"
 #include "lockstep/error.h"
 
@@ -17,7 +17,7 @@
 #define CONN_TIMEOUT 30		/* s of idleness */
 #define THREADS 4
 
-struct ls_httpd {
+struct ls_api {
 	struct MHD_Daemon *d;
 	struct ls_engine *e;
 };
@@ -45,7 +45,7 @@ reply(struct MHD_Connection *c, unsigned code, const char *json)
 }
 
 static enum MHD_Result
-handle(struct ls_httpd *h, struct MHD_Connection *c, const char *url,
+handle(struct ls_api *h, struct MHD_Connection *c, const char *url,
     const char *method, struct req *q)
 {
 	enum MHD_Result ret;
@@ -147,12 +147,12 @@ parse_listen(struct sockaddr_in *sa, const char *s)
 }
 
 int
-ls_httpd_start(struct ls_httpd **out, const char *listen_addr,
+ls_api_start(struct ls_api **out, const char *listen_addr,
     struct ls_engine *e, char *bound, size_t boundsz)
 {
 	struct sockaddr_in sa;
 	const union MHD_DaemonInfo *info;
-	struct ls_httpd *h;
+	struct ls_api *h;
 	char host[INET_ADDRSTRLEN];
 	int rc;
 
@@ -184,7 +184,7 @@ ls_httpd_start(struct ls_httpd **out, const char *listen_addr,
 }
 
 void
-ls_httpd_stop(struct ls_httpd *h)
+ls_api_stop(struct ls_api *h)
 {
 	if (h == NULL)
 		return;
