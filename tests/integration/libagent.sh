@@ -108,6 +108,7 @@ start_server() {	# extra server args...
 	PIDS+=("$SERVER_PID")
 	wait_until 30 test -s "$W/server.port" || die "server did not start"
 	SERVER_URL="http://$(cat "$W/server.port")"
+	SERVER_PORT=$(cat "$W/server.port")
 }
 
 stop_server() {
@@ -264,6 +265,7 @@ run_attack() {
 restart_server() {
 	local port
 	port=$(cat "$W/server.port")
+	port=${port:-$SERVER_PORT}
 	stop_server
 	SERVER_LISTEN=$port start_server "$@"
 }
