@@ -81,7 +81,7 @@ args_step(struct ev *ev, void *arg)
 {
 	struct ak *a = arg, n = *a;
 
-	if (a->i == a->c->r->nargs)
+	if (a->i == a->c->r->nargs || a->args == NULL)
 		return ev_body(ev, a->c->f, a->c->r->body, 0, rk_solution,
 		    a->c);
 	n.i++;
@@ -99,17 +99,18 @@ run_rule(struct ev *ev, const struct ls_rule *r,
 	size_t mark = ev->ntrail;
 	int rc;
 
+	if (ev->depth >= EV_MAX_DEPTH)
+		return ev_error(ev, "eval_recursion_error",
+		    "rules nested more than %d deep", EV_MAX_DEPTH);
 	if ((rc = ev_frame(ev, &f, r->nslots)) != 0)
 		return rc;
 	c->f = &f;
 	c->r = r;
-	if (ev->depth >= EV_MAX_DEPTH)
-		return ev_error(ev, "eval_recursion_error",
-		    "rules nested more than %d deep", EV_MAX_DEPTH);
 	ev->depth++;
 	rc = args_step(ev, &a);
 	ev->depth--;
 	ev_undo(ev, mark);
+	c->f = NULL;	/* the frame dies here */
 	return rc < 0 ? rc : 0;
 }
 
@@ -340,17 +341,22 @@ call_result(struct ev *ev, const struct ls_term *t,
 		bi = o->bi_to;
 		fn = o->fn_to;
 		/* The replacement sees the real functions, not mocks. */
+		*out = NULL;
 		ev->in_mock++;
 		if (fn != NULL)
 			rc = complete_value(ev, fn, args, out);
 		else
-			rc = call_builtin(ev, bi, args, n, out);
+			rc = bi ? call_builtin(ev, bi, args, n, out) : 0;
 		ev->in_mock--;
-		*multi = fn == NULL && (bi->flags & LS_BI_F_MULTI) != 0;
+		*multi = fn == NULL && bi && (bi->flags & LS_BI_F_MULTI) != 0;
 		return rc;
 	}
 	if (fn != NULL)
 		return complete_value(ev, fn, args, out);
+	if (bi == NULL) {
+		*out = NULL;
+		return 0;
+	}
 	*multi = (bi->flags & LS_BI_F_MULTI) != 0;
 	return call_builtin(ev, bi, args, n, out);
 }
@@ -374,9 +380,9 @@ yield(struct ev *ev, struct callk *c, const struct ls_val *v)
 static int
 call_do(struct ev *ev, struct callk *c)
 {
-	const struct ls_val *res;
+	const struct ls_val *res = NULL;
 	size_t i;
-	int rc, multi;
+	int rc, multi = 0;
 
 	if ((rc = call_result(ev, c->t, c->vals, c->nin, &res, &multi)) != 0)
 		return rc;
