@@ -104,6 +104,8 @@ struct ls_rule {
 	struct ls_term **args;		/* functions */
 	size_t nargs;
 	struct ls_term *key;		/* set element / object key */
+	struct ls_term **keys;		/* general ref heads (p[x].y): the */
+	size_t nkeys;			/* dynamic rest of the path, or 0 */
 	struct ls_term *value;		/* NULL: true */
 	struct ls_body *body;		/* empty body: always true */
 	struct ls_rule *els;		/* else chain */

@@ -26,6 +26,7 @@ struct ls_node {
 	int id;				/* index for memoisation */
 	int has_rules;			/* rules here or below */
 	int is_pkg;			/* a package: {} even when empty */
+	int general;			/* some rule has a general ref head */
 	int visiting, done;		/* recursion check */
 };
 

@@ -72,12 +72,25 @@ split_name(struct ps *p, struct ls_rule *r, const struct ls_module *m,
 	return 0;
 }
 
+/* Index of the first operand of a head ref that is not a string. */
+static size_t
+first_dynamic(const struct ls_term *h, size_t nops)
+{
+	size_t j;
+
+	for (j = 1; j < nops; j++)
+		if (!(h->a[j]->k == LS_T_VAL && h->a[j]->v->type ==
+		    LS_VAL_STRING))
+			return j;
+	return nops;
+}
+
 static int
 rule_kind(struct ps *p, struct ls_rule *r, const struct ls_module *m,
     int contains)
 {
 	struct ls_term *h = r->head, *last;
-	size_t nops;
+	size_t nops, j;
 
 	if (h->k == LS_T_CALL) {
 		r->k = LS_R_FUNC;
@@ -89,23 +102,33 @@ rule_kind(struct ps *p, struct ls_rule *r, const struct ls_module *m,
 		return ls_error_set(LS_EREGO, "%s:%d:%d: rego_parse_error: "
 		    "invalid rule head", p->file, h->line, h->col);
 	nops = h->k == LS_T_REF ? h->n : 1;
+	j = h->k == LS_T_REF ? first_dynamic(h, nops) : nops;
+	last = nops > 1 ? h->a[nops - 1] : NULL;
 	if (contains) {
 		r->k = LS_R_SET;
-		return head_path(p, r, m, h, nops);
+		if (j < nops) {
+			r->keys = &h->a[j];
+			r->nkeys = nops - j;
+		}
+		return head_path(p, r, m, h, j);
 	}
-	last = nops > 1 ? h->a[nops - 1] : NULL;
+	/* v0: `p[x] { ... }` (no value, no if) is a partial set. */
 	if (last != NULL && r->value == NULL && r->mod->version == 0 &&
-	    !ls_ps_is_kw(p, "if") &&
+	    !ls_ps_is_kw(p, "if") && j >= nops - 1 &&
 	    !(last->name != NULL && strcmp(last->name, ".") == 0)) {
 		r->k = LS_R_SET;
 		r->key = last;
 		return head_path(p, r, m, h, nops - 1);
 	}
-	if (last != NULL && !(last->k == LS_T_VAL &&
-	    last->v->type == LS_VAL_STRING)) {
+	if (j < nops) {
 		r->k = LS_R_OBJ;
-		r->key = last;
-		return head_path(p, r, m, h, nops - 1);
+		if (j == nops - 1)
+			r->key = last;
+		else {
+			r->keys = &h->a[j];
+			r->nkeys = nops - j;
+		}
+		return head_path(p, r, m, h, j);
 	}
 	r->k = LS_R_COMPLETE;
 	return head_path(p, r, m, h, nops);
