@@ -134,6 +134,106 @@ rule_kind(struct ps *p, struct ls_rule *r, const struct ls_module *m,
 	return head_path(p, r, m, h, nops);
 }
 
+/* Deep copies, so that else branches and extra bodies, which share a
+ * head, each get terms of their own to resolve. */
+static struct ls_body *clone_body(struct ps *p, const struct ls_body *b);
+
+static struct ls_term *
+clone_term(struct ps *p, const struct ls_term *t)
+{
+	struct ls_term *c;
+	size_t i;
+
+	if (t == NULL || (c = ls_arena_alloc(p->a, sizeof(*c))) == NULL)
+		return NULL;
+	*c = *t;
+	if (t->n > 0 && (c->a = ls_arena_alloc(p->a, t->n *
+	    sizeof(*c->a))) == NULL)
+		return NULL;
+	for (i = 0; i < t->n; i++)
+		if ((c->a[i] = clone_term(p, t->a[i])) == NULL)
+			return NULL;
+	if ((t->key && (c->key = clone_term(p, t->key)) == NULL) ||
+	    (t->val && (c->val = clone_term(p, t->val)) == NULL) ||
+	    (t->body && (c->body = clone_body(p, t->body)) == NULL))
+		return NULL;
+	return c;
+}
+
+static struct ls_expr *
+clone_expr(struct ps *p, const struct ls_expr *e)
+{
+	struct ls_expr *c = ls_arena_alloc(p->a, sizeof(*c));
+	size_t i;
+
+	if (c == NULL)
+		return NULL;
+	*c = *e;
+	for (i = 0; i < 3; i++)
+		if (e->t[i] && (c->t[i] = clone_term(p, e->t[i])) == NULL)
+			return NULL;
+	if ((e->nvars && (c->vars = ls_arena_alloc(p->a, e->nvars *
+	    sizeof(*c->vars))) == NULL) || (e->nwith && (c->with =
+	    ls_arena_alloc(p->a, e->nwith * sizeof(*c->with))) == NULL) ||
+	    (e->body && (c->body = clone_body(p, e->body)) == NULL))
+		return NULL;
+	for (i = 0; i < e->nvars; i++)
+		if ((c->vars[i] = clone_term(p, e->vars[i])) == NULL)
+			return NULL;
+	for (i = 0; i < e->nwith; i++)
+		if ((c->with[i].target = clone_term(p, e->with[i].target)) ==
+		    NULL || (c->with[i].value = clone_term(p,
+		    e->with[i].value)) == NULL)
+			return NULL;
+	return c;
+}
+
+static struct ls_body *
+clone_body(struct ps *p, const struct ls_body *b)
+{
+	struct ls_body *c = ls_arena_alloc(p->a, sizeof(*c));
+	size_t i;
+
+	if (c == NULL || (b->n && (c->e = ls_arena_alloc(p->a, b->n *
+	    sizeof(*c->e))) == NULL))
+		return NULL;
+	c->n = b->n;
+	for (i = 0; i < b->n; i++)
+		if ((c->e[i] = clone_expr(p, b->e[i])) == NULL)
+			return NULL;
+	return c;
+}
+
+/* dst gets copies of src's head, args, key(s) and (if keep) value. */
+static int
+clone_head(struct ps *p, struct ls_rule *dst, const struct ls_rule *src,
+    int keep_value)
+{
+	const struct ls_term *h = src->head;
+	size_t i;
+
+	*dst = *src;
+	dst->els = NULL;
+	if ((dst->head = clone_term(p, h)) == NULL)
+		return ls_error_set(LS_ENOMEM, "out of memory");
+	if (src->k == LS_R_FUNC)
+		dst->args = dst->head->a;
+	if (src->nkeys > 0)
+		dst->keys = dst->head->a + (src->keys - h->a);
+	dst->key = NULL;
+	for (i = 0; src->key && h->k == LS_T_REF && i < h->n; i++)
+		if (h->a[i] == src->key)
+			dst->key = dst->head->a[i];
+	if (src->key && dst->key == NULL &&
+	    (dst->key = clone_term(p, src->key)) == NULL)
+		return ls_error_set(LS_ENOMEM, "out of memory");
+	dst->value = NULL;
+	if (keep_value && src->value &&
+	    (dst->value = clone_term(p, src->value)) == NULL)
+		return ls_error_set(LS_ENOMEM, "out of memory");
+	return 0;
+}
+
 /* `if {..}`, `if expr`, `{..}` or nothing. */
 static int
 parse_rule_body(struct ps *p, struct ls_rule *r)
@@ -194,9 +294,8 @@ parse_else(struct ps *p, struct ls_rule *r)
 		e = ls_arena_alloc(p->a, sizeof(*e));
 		if (e == NULL)
 			return LS_ENOMEM;
-		*e = *r;
-		e->els = NULL;
-		e->value = NULL;
+		if ((rc = clone_head(p, e, r, 0)) != 0)
+			return rc;
 		e->line = ls_ps_cur(p)->line;
 		e->col = ls_ps_cur(p)->col;
 		p->i++;
@@ -250,8 +349,8 @@ parse_rule(struct ps *p, struct ls_module *m, struct plist *rules)
 		extra = ls_arena_alloc(p->a, sizeof(*extra));
 		if (extra == NULL)
 			return LS_ENOMEM;
-		*extra = *r;
-		extra->els = NULL;
+		if ((rc = clone_head(p, extra, r, 1)) != 0)
+			return rc;
 		if ((rc = ls_ps_body_block(p, &extra->body)) != 0 ||
 		    (rc = ls_ps_pl_push(p, rules, extra)) != 0)
 			return rc;
