@@ -112,6 +112,8 @@ struct ls_rule {
 	struct ls_module *mod;
 	int line, col;
 	int nslots;			/* frame size, set by compile */
+	const struct ls_term *idx_ref;	/* index: body needs input ref ... */
+	const struct ls_val *idx_val;	/* ... to equal this (index.c) */
 };
 
 struct ls_import {

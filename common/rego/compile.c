@@ -315,9 +315,12 @@ resolve_all(struct ls_rego_policy *p, struct ls_rule *r)
 	struct ls_rule *e;
 	int rc;
 
-	for (e = r; e != NULL; e = e->els)
+	for (e = r; e != NULL; e = e->els) {
 		if ((rc = ls_rego_resolve_rule(p, p->arena, e)) != 0)
 			return rc;
+		if (e->k != LS_R_FUNC)
+			ls_rego_index_rule(e);
+	}
 	return 0;
 }
 

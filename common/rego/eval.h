@@ -87,6 +87,9 @@ int ev_memo_new(struct ev *ev, struct memo **out);
 int ev_full_doc(struct ev *ev, const struct ls_node *n,
     const struct ls_val *base, const struct ls_val **out);
 
+/* index.c: 1 when the input rules out rule r (skip it). */
+int ev_index_skip(const struct ev *ev, const struct ls_rule *r);
+
 /* eval_rule.c */
 int ev_node_doc(struct ev *ev, const struct ls_node *n,
     const struct ls_val **out);

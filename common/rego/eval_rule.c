@@ -164,6 +164,8 @@ run_rule(struct ev *ev, const struct ls_rule *r,
 	size_t mark = ev->ntrail;
 	int rc;
 
+	if (ev_index_skip(ev, r))
+		return 0;
 	if (ev->depth >= EV_MAX_DEPTH)
 		return ev_error(ev, "eval_recursion_error",
 		    "rules nested more than %d deep", EV_MAX_DEPTH);
