@@ -83,6 +83,12 @@ test_rego_builtins__sprintf_go_verbs(void **state)
 	CHECK("\"\\\"a\\\\n\\\" ff 0x10\"", "sprintf", 2, "\"%q %x %#x\"",
 	    "[\"a\\n\", 255, 16]");
 	CHECK("\"101 -17\"", "sprintf", 2, "\"%b %o\"", "[5, -15]");
+	CHECK("\"b a b\"", "sprintf", 2, "\"%[2]s %[1]s %[2]s\"",
+	    "[\"a\", \"b\"]");
+	CHECK("\"%!s(BADINDEX)\"", "sprintf", 2, "\"%[3]s\"", "[\"a\"]");
+	CHECK("\"int string float64\"", "sprintf", 2, "\"%T %T %T\"",
+	    "[1, \"x\", 1.5]");
+	CHECK("\"1%!(EXTRA string=x)\"", "sprintf", 2, "\"%d\"", "[1, \"x\"]");
 }
 
 static void
@@ -97,6 +103,9 @@ test_rego_builtins__regex_re2_semantics(void **state)
 	assert_int_equal(bi_regex_get(&re, "(?=a)b", 6), LS_EFORMAT);
 	assert_int_equal(bi_regex_get(&re, "(a)\\1", 5), LS_EFORMAT);
 	assert_int_equal(bi_regex_get(&re, "a++", 3), LS_EFORMAT);
+	assert_int_equal(bi_regex_get(&re, "a{1001}", 7), LS_EFORMAT);
+	assert_int_equal(bi_regex_get(&re, "a{2,1000}", 9), 0);
+	bi_regex_release(re);
 	assert_int_equal(bi_regex_get(&re, "[", 1), LS_EFORMAT);
 	assert_string_equal(ls_error_last(),
 	    "error parsing regexp: missing closing ]: `[`");
