@@ -177,8 +177,8 @@ bi_fmt_float(char out[40], double f)
 }
 
 /* Go's %v / %g with shortest precision for float64. */
-static void
-go_float_g(char out[48], double f, int upper)
+void
+bi_fmt_go_float(char out[48], double f, int upper)
 {
 	char d[24];
 	int e, nd, pos = 0, i;
@@ -350,7 +350,7 @@ fmt_float(struct ls_buf *b, const struct spec *sp, double f)
 
 	if (sp->verb == 'v' || ((sp->verb == 'g' || sp->verb == 'G') &&
 	    prec < 0)) {
-		go_float_g(g, f, sp->verb == 'G');
+		bi_fmt_go_float(g, f, sp->verb == 'G');
 		if (sp->plus && f >= 0)
 			n = snprintf(tmp, sizeof tmp, "+%s", g);
 		else if (sp->space && f >= 0)
@@ -486,7 +486,7 @@ plain(struct ls_buf *b, const struct bi_fmt_arg *a)
 
 	switch (a->kind) {
 	case BI_FMT_FLOAT:
-		go_float_g(g, a->f, 0);
+		bi_fmt_go_float(g, a->f, 0);
 		return ls_buf_adds(b, g);
 	case BI_FMT_BOOL:
 		return ls_buf_adds(b, a->b ? "true" : "false");

@@ -103,7 +103,7 @@ BI_DECL(ls_bi_trim_prefix); BI_DECL(ls_bi_trim_suffix);
 BI_DECL(ls_bi_trim_space); BI_DECL(ls_bi_sprintf);
 BI_DECL(ls_bi_format_int); BI_DECL(ls_bi_strings_reverse);
 BI_DECL(ls_bi_any_prefix_match); BI_DECL(ls_bi_any_suffix_match);
-BI_DECL(ls_bi_strings_count);
+BI_DECL(ls_bi_strings_count); BI_DECL(ls_bi_render_template);
 /* regex and glob (bi_match.c) */
 BI_DECL(ls_bi_re_match); BI_DECL(ls_bi_regex_is_valid);
 BI_DECL(ls_bi_regex_split); BI_DECL(ls_bi_regex_find_n);

@@ -114,6 +114,7 @@ const struct ls_bi ls_bi_table[] = {
 	{ "strings.any_prefix_match", 2, 0, ls_bi_any_prefix_match },
 	{ "strings.any_suffix_match", 2, 0, ls_bi_any_suffix_match },
 	{ "strings.count", 2, 0, ls_bi_strings_count },
+	{ "strings.render_template", 2, 0, ls_bi_render_template },
 	/* regex and glob */
 	{ "re_match", 2, 0, ls_bi_re_match },
 	{ "regex.match", 2, 0, ls_bi_re_match },

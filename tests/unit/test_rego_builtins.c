@@ -450,6 +450,35 @@ test_rego_builtins__yaml_truncated_input(void **state)
 	ls_arena_free(a);
 }
 
+static void
+test_rego_builtins__render_template(void **state)
+{
+	(void)state;
+	CHECK("\"hi x\"", "strings.render_template", 2, "\"hi {{.n}}\"",
+	    "{\"n\": \"x\"}");
+	CHECK("\"1 1.5 1e+06 true [1 2] map[a:1]\"", "strings.render_template", 2,
+	    "\"{{.a}} {{.b}} {{.c}} {{.d}} {{.e}} {{.f}}\"",
+	    "{\"a\": 1, \"b\": 1.5, \"c\": 1000000, \"d\": true, \"e\": [1, 2], "
+	    "\"f\": {\"a\": 1}}");
+	CHECK("\"a=1;b=2;\"", "strings.render_template", 2,
+	    "\"{{range $k, $v := .m}}{{$k}}={{$v}};{{end}}\"",
+	    "{\"m\": {\"b\": 2, \"a\": 1}}");
+	CHECK("\"<x-y-z>\"", "strings.render_template", 2,
+	    "\"<{{- range $i, $e := .l}}{{if $i}}-{{end}}{{$e}}{{end -}} >\"",
+	    "{\"l\": [\"x\", \"y\", \"z\"]}");
+	CHECK("\"big\"", "strings.render_template", 2,
+	    "\"{{if gt .n 10.0}}big{{else if eq .n 1.0}}one{{else}}small{{end}}\"",
+	    "{\"n\": 42}");
+	CHECK("\"none 3 B\"", "strings.render_template", 2,
+	    "\"{{with .missing_ok}}x{{else}}none{{end}} {{len .l}} {{index .m \\\"b\\\"}}\"",
+	    "{\"missing_ok\": null, \"l\": [1,2,3], \"m\": {\"b\": \"B\"}}");
+	CHECK("ERR:strings.render_template: template: template:1: map has no "
+	    "entry for key \"b\"", "strings.render_template", 2, "\"{{.b}}\"",
+	    "{\"a\": 1}");
+	CHECK("ERR:strings.render_template: template: template:1: unexpected "
+	    "EOF", "strings.render_template", 2, "\"{{if .a}}x\"", "{\"a\": 1}");
+}
+
 int
 main(void)
 {
@@ -464,6 +493,7 @@ main(void)
 		cmocka_unit_test(test_rego_builtins__arithmetic_exact),
 		cmocka_unit_test(test_rego_builtins__strings_and_objects),
 		cmocka_unit_test(test_rego_builtins__yaml),
+		cmocka_unit_test(test_rego_builtins__render_template),
 		cmocka_unit_test(test_rego_builtins__yaml_truncated_input),
 	};
 
