@@ -42,6 +42,15 @@ now_ns(void)
 int
 ev_step(struct ev *ev)
 {
+	char here;
+	uintptr_t sp = (uintptr_t)&here;
+
+	/* Continuation passing nests C frames as deep as the search; stop
+	 * cleanly before the stack runs out. */
+	if ((sp < ev->stack_base ? ev->stack_base - sp : sp - ev->stack_base) >
+	    EV_MAX_STACK)
+		return ev_error(ev, "eval_cancel_error",
+		    "evaluation nested too deeply");
 	if (++ev->steps > ev->max_steps)
 		return ev_error(ev, "eval_cancel_error",
 		    "evaluation exceeded %llu steps", ev->max_steps);

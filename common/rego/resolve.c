@@ -453,6 +453,25 @@ declared_later(const struct rs *r, const char *name)
 	return 0;
 }
 
+/* Function arguments are always local, whatever rules are named. */
+static int
+declare_args(struct rs *r, const struct ls_term *t)
+{
+	size_t i;
+	int rc;
+
+	if (t->k == LS_T_VAR) {
+		if (strcmp(t->name, "_") == 0 || lookup_in(r->sc, t->name) >= 0)
+			return 0;
+		return declare(r, t->name) < 0 ? LS_ENOMEM : 0;
+	}
+	if (t->k == LS_T_ARR || t->k == LS_T_OBJ || t->k == LS_T_SET)
+		for (i = 0; i < t->n; i++)
+			if ((rc = declare_args(r, t->a[i])) != 0)
+				return rc;
+	return 0;
+}
+
 /* Declare implicit vars of a term that are not known yet. */
 static int
 declare_implicit(struct rs *r, const struct ls_term *t)
@@ -689,7 +708,7 @@ ls_rego_resolve_rule(struct ls_rego_policy *p, struct ls_arena *a,
 	rs_init(&r, p, a, rule->mod, rule->mod->pkg, rule->mod->npkg);
 	push_scope(&r, &s);
 	for (i = 0; i < rule->nargs && rc == 0; i++)
-		rc = declare_implicit(&r, rule->args[i]);
+		rc = declare_args(&r, rule->args[i]);
 	if (rc == 0)
 		rc = res_body(&r, rule->body);
 	for (i = 0; i < rule->nargs && rc == 0; i++)

@@ -252,6 +252,33 @@ test_rego_eval__bundle_dir_and_tests(void **state)
 	assert_int_equal(ls_file_remove_tree(dir), 0);
 }
 
+static void
+test_rego_eval__deep_bodies_stop_cleanly(void **state)
+{
+	struct ls_rego_builder *b = ls_rego_builder_new();
+	struct ls_rego_policy *p = NULL;
+	char *src = malloc(400000), *out = NULL, *err = NULL;
+	size_t n = 0;
+	int i;
+
+	(void)state;
+	assert_non_null(src);
+	n += (size_t)snprintf(src + n, 100, "package d\np if {\n");
+	for (i = 0; i < 9000; i++)
+		n += (size_t)snprintf(src + n, 100, " x%d := %d\n", i, i);
+	n += (size_t)snprintf(src + n, 100, "}\n");
+	assert_int_equal(ls_rego_builder_add_module(b, "d.rego", src, n, 1,
+	    &err), 0);
+	assert_int_equal(ls_rego_compile(&p, b, &err), 0);
+	assert_int_equal(ls_rego_eval_query(&out, p, "data.d.p", NULL, 0,
+	    NULL, &err), LS_EREGO);
+	assert_non_null(strstr(err, "nested too deeply"));
+	free(err);
+	free(src);
+	ls_rego_policy_unref(p);
+	ls_rego_builder_free(b);
+}
+
 int
 main(void)
 {
@@ -260,6 +287,7 @@ main(void)
 		cmocka_unit_test(test_rego_eval__query_shape_and_errors),
 		cmocka_unit_test(test_rego_eval__concurrent_evaluation),
 		cmocka_unit_test(test_rego_eval__bundle_dir_and_tests),
+		cmocka_unit_test(test_rego_eval__deep_bodies_stop_cleanly),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
