@@ -137,6 +137,8 @@ BI_DECL(ls_bi_rand_intn); BI_DECL(ls_bi_uuid_rfc4122);
 BI_DECL(ls_bi_uuid_parse); BI_DECL(ls_bi_array_flatten);
 BI_DECL(ls_bi_split_n); BI_DECL(ls_bi_yaml_marshal);
 BI_DECL(ls_bi_yaml_unmarshal); BI_DECL(ls_bi_yaml_is_valid);
+/* runtime (bi_runtime.c) */
+BI_DECL(ls_bi_opa_runtime); BI_DECL(ls_bi_http_send);
 #undef BI_DECL
 
 #endif

@@ -382,6 +382,11 @@ test_rego_builtins__strings_and_objects(void **state)
 	    "syntax", "to_number", 1, "\"x1\"");
 	CHECK("ERR:concat: operand 2 must be array of string but got array "
 	    "containing number", "concat", 2, "\",\"", "[\"a\", 1]");
+	CHECK("ERR:http.send: invalid request parameters(s): {\"bad_key\"}",
+	    "http.send", 1, "{\"bad_key\": 1, \"method\": \"get\", \"url\": \"x\"}");
+	CHECK("ERR:http.send: missing required request parameters(s): {\"url\"}",
+	    "http.send", 1, "{\"method\": \"get\"}");
+	CHECK("{}", "opa.runtime", 0);
 	CHECK("3", "count", 1, "\"\\u00e5\\u00e4\\u00f6\"");
 	CHECK("[\"c\",\"d\"]", "strings.split_n", 3, "\"a.b.c.d\"", "\".\"",
 	    "-2");
