@@ -484,6 +484,55 @@ test_rego_builtins__render_template(void **state)
 	    "EOF", "strings.render_template", 2, "\"{{if .a}}x\"", "{\"a\": 1}");
 }
 
+/* Hostile inputs for the parsers: random strings over each syntax's
+ * alphabet.  A fixed seed keeps the run reproducible; every call must
+ * return a result or an error, never crash or trip a sanitizer. */
+static void
+test_rego_builtins__random_patterns_do_not_crash(void **state)
+{
+	static const char *const alphabets[] = {
+		"ab.*+?()[]{}^$|\\-:,0123456789<>=!PQE",	/* regex */
+		"ab*?[]{},!\\-.",			/* glob */
+		"2006-01-02T15:04:05.999Z07:00 JanMon_PMpm", /* time layout */
+		"ab-: #\n[]{},'\"|>&*!~0123.e",		/* yaml */
+		"{}.$ab|()\" 12=:,-",			/* template */
+	};
+	static const char *const fns[] = { "re_match", "glob.match",
+		"time.parse_ns", "yaml.is_valid", "strings.render_template" };
+	struct ls_arena *a = ls_arena_new(0);
+	unsigned long seed = 12345;
+	char buf[40];
+	int k, i, j;
+
+	(void)state;
+	for (k = 0; k < 5; k++) {
+		const struct ls_bi *bi = ls_bi_lookup(fns[k], strlen(fns[k]));
+		size_t al = strlen(alphabets[k]);
+		for (i = 0; i < 1500; i++) {
+			const struct ls_val *args[3], *out = NULL;
+			struct ls_bi_ctx ctx;
+			int n = (int)((seed >> 16) % (sizeof buf - 1)), rc;
+			for (j = 0; j < n; j++) {
+				seed = seed * 1103515245 + 12345;
+				buf[j] = alphabets[k][(seed >> 16) % al];
+			}
+			seed = seed * 1103515245 + 12345;
+			memset(&ctx, 0, sizeof ctx);
+			ctx.arena = a;
+			ctx.name = bi->name;
+			args[0] = ls_val_string(a, buf, (size_t)n);
+			args[1] = k == 1 ? ls_val_empty_array() : k == 4 ?
+			    ls_val_empty_object() : ls_val_string(a, buf, (size_t)n);
+			args[2] = ls_val_string(a, buf, (size_t)n);
+			rc = bi->fn(&ctx, args, (size_t)bi->arity, &out);
+			assert_true(rc == LS_BI_OK || rc == LS_BI_UNDEF ||
+			    rc == LS_BI_ETYPE || rc == LS_BI_EBUILTIN);
+		}
+	}
+	ls_arena_free(a);
+	bi_regex_cache_clear();
+}
+
 int
 main(void)
 {
@@ -499,6 +548,7 @@ main(void)
 		cmocka_unit_test(test_rego_builtins__strings_and_objects),
 		cmocka_unit_test(test_rego_builtins__yaml),
 		cmocka_unit_test(test_rego_builtins__render_template),
+		cmocka_unit_test(test_rego_builtins__random_patterns_do_not_crash),
 		cmocka_unit_test(test_rego_builtins__yaml_truncated_input),
 	};
 
