@@ -6,8 +6,10 @@
  *
  * Every fallible function returns 0 or a negative enum ls_err and records
  * a one-line message with ls_error_set() worded as OPA words it (without
- * the "builtin-name: " prefix, which the caller adds).  Nothing here keeps
- * global mutable state except the regex cache, which is locked.
+ * the "builtin-name: " prefix, which the caller adds).  The only global
+ * state is two caches of immutable objects (compiled regexes, loaded time
+ * zones), each behind a mutex; everything else is safe to call from any
+ * number of threads at once.
  */
 #ifndef LS_REGO_BI_LIB_H
 #define LS_REGO_BI_LIB_H
