@@ -41,7 +41,9 @@ struct ev {
 	const struct ls_val *data;	/* base documents (maybe overridden) */
 	struct ovr *ovr;		/* data and function replacements */
 	struct memo *memo;
-	int in_mock;			/* inside a replacement function */
+	/* Inside a replacement function, the function mocks made outside
+	 * it (this entry of ovr and older) do not apply. */
+	const struct ovr *mock_barrier;
 	const struct ls_val ***trail;	/* slots bound, for undo */
 	size_t ntrail, captrail;
 	unsigned long long steps, max_steps;

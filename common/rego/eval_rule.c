@@ -474,7 +474,7 @@ func_override(const struct ev *ev, const struct ls_term *t)
 {
 	const struct ovr *o;
 
-	for (o = ev->ovr; o != NULL; o = o->next)
+	for (o = ev->ovr; o != NULL && o != ev->mock_barrier; o = o->next)
 		if (o->is_func && ((t->bi && o->bi_from == t->bi) ||
 		    (t->fn && o->fn_from == t->fn)))
 			return o;
@@ -516,8 +516,9 @@ call_result(struct ev *ev, const struct ls_term *t,
 {
 	const struct ls_bi *bi = t->bi;
 	const struct ls_node *fn = t->fn;
-	const struct ovr *o = ev->ovr && !ev->in_mock ?
-	    func_override(ev, t) : NULL;
+	const struct ovr *o = ev->ovr ? func_override(ev, t) : NULL;
+	const struct ovr *barrier;
+	struct memo *memo;
 	int rc;
 
 	*multi = 0;
@@ -536,14 +537,20 @@ call_result(struct ev *ev, const struct ls_term *t,
 		}
 		bi = o->bi_to;
 		fn = o->fn_to;
-		/* The replacement sees the real functions, not mocks. */
+		/* Mocks do not apply inside a mock (as in OPA), except
+		 * those its own body sets up with `with`. */
 		*out = NULL;
-		ev->in_mock++;
+		barrier = ev->mock_barrier;
+		memo = ev->memo;
+		if ((rc = ev_memo_new(ev, &ev->memo)) != 0)
+			return rc;
+		ev->mock_barrier = ev->ovr;
 		if (fn != NULL)
 			rc = complete_value(ev, fn, args, out);
 		else
 			rc = bi ? call_builtin(ev, bi, args, n, out) : 0;
-		ev->in_mock--;
+		ev->mock_barrier = barrier;
+		ev->memo = memo;
 		*multi = fn == NULL && bi && (bi->flags & LS_BI_F_MULTI) != 0;
 		return rc;
 	}
