@@ -279,5 +279,7 @@ ls_eval_query(const struct ls_rego_policy *p, struct ls_arena *a,
 	    (rc = ev_frame(&ev, &f, nslots)) != 0)
 		return rc;
 	rc = ev_body(&ev, &f, q, 0, q_solution, &k);
+	if (cfg->steps_out != NULL)
+		*cfg->steps_out = ev.steps;
 	return rc < 0 ? rc : 0;
 }
