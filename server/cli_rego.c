@@ -53,6 +53,15 @@ print_pretty(const char *json)
 	return rc;
 }
 
+/* print() output of policies goes to stderr, like opa eval. */
+static void
+print_line(void *arg, const char *line, size_t len)
+{
+	(void)arg;
+	fprintf(stderr, "%.*s\n", (int)(len > 1u << 20 ? 1u << 20 : len),
+	    line);
+}
+
 static double
 mono_ms(void)
 {
@@ -127,6 +136,7 @@ cli_eval(int argc, char **argv)
 	int i, rc = 1;
 
 	memset(&o, 0, sizeof(o));
+	o.print = print_line;
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			usage_eval(stdout);
