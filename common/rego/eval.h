@@ -49,6 +49,7 @@ struct ev {
 	unsigned long long steps, max_steps;
 	long long deadline_ns;		/* 0: none */
 	int depth;
+	const char *file;		/* module of the rule being run */
 	uintptr_t stack_base;		/* address of a local at the start */
 	struct ls_bi_ctx bctx;
 	/* query expression values, for opa eval's "expressions" */

@@ -162,6 +162,7 @@ run_rule(struct ev *ev, const struct ls_rule *r,
 	struct frame f;
 	struct ak a = { c, args, 0 };
 	size_t mark = ev->ntrail;
+	const char *file;
 	int rc;
 
 	if (ev_index_skip(ev, r))
@@ -173,9 +174,12 @@ run_rule(struct ev *ev, const struct ls_rule *r,
 		return rc;
 	c->f = &f;
 	c->r = r;
+	file = ev->file;
+	ev->file = r->mod->file;
 	ev->depth++;
 	rc = args_step(ev, &a);
 	ev->depth--;
+	ev->file = file;
 	ev_undo(ev, mark);
 	c->f = NULL;	/* the frame dies here */
 	return rc < 0 ? rc : 0;
@@ -184,8 +188,9 @@ run_rule(struct ev *ev, const struct ls_rule *r,
 static int
 conflict(struct ev *ev, const struct ls_rule *r, const char *what)
 {
-	return ev_error(ev, "eval_conflict_error", "%s:%d: %s", r->mod->file,
-	    r->line, what);
+	(void)ev;
+	return ls_error_set(LS_EREGO, "%s:%d: eval_conflict_error: %s",
+	    r->mod->file, r->line, what);
 }
 
 /* Value of a complete rule or function: first branch of each else chain
@@ -502,7 +507,7 @@ func_override(const struct ev *ev, const struct ls_term *t)
 }
 
 static int
-call_builtin(struct ev *ev, const struct ls_bi *bi,
+call_builtin(struct ev *ev, const struct ls_bi *bi, int line,
     const struct ls_val *const *args, size_t n, const struct ls_val **out)
 {
 	int rc;
@@ -521,8 +526,9 @@ call_builtin(struct ev *ev, const struct ls_bi *bi,
 		*out = NULL;
 		if (!ev->bctx.strict)
 			return 0;
-		return ev_error(ev, rc == LS_BI_ETYPE ? "eval_type_error" :
-		    "eval_builtin_error", "%s", ev->bctx.msg);
+		return ls_error_set(LS_EREGO, "%s:%d: %s: %s", ev->file
+		    ? ev->file : "query", line, rc == LS_BI_ETYPE ?
+		    "eval_type_error" : "eval_builtin_error", ev->bctx.msg);
 	default:
 		return ev_nomem(ev);
 	}
@@ -568,7 +574,7 @@ call_result(struct ev *ev, const struct ls_term *t,
 		if (fn != NULL)
 			rc = complete_value(ev, fn, args, out);
 		else
-			rc = bi ? call_builtin(ev, bi, args, n, out) : 0;
+			rc = bi ? call_builtin(ev, bi, t->line, args, n, out) : 0;
 		ev->mock_barrier = barrier;
 		ev->memo = memo;
 		*multi = fn == NULL && bi && (bi->flags & LS_BI_F_MULTI) != 0;
@@ -581,7 +587,7 @@ call_result(struct ev *ev, const struct ls_term *t,
 		return 0;
 	}
 	*multi = (bi->flags & LS_BI_F_MULTI) != 0;
-	return call_builtin(ev, bi, args, n, out);
+	return call_builtin(ev, bi, t->line, args, n, out);
 }
 
 static int
