@@ -78,7 +78,8 @@ ls_bi_minus(BI_ARGS)
 		return set_minus(ctx, args[0], args[1], out);
 	}
 	if (args[0]->type != LS_VAL_NUMBER)
-		return ls_bi_type_error(ctx, 1, "one of {number, set}", args[0]);
+		return ls_bi_type_error(ctx, 1, "one of {number, set}",
+		    args[0]);
 	return arith2(ctx, args, nargs, out, ls_num_sub);
 }
 

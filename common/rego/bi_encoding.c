@@ -172,7 +172,8 @@ b64_encode(struct ls_buf *b, const unsigned char *s, size_t len,
 		rc = ls_buf_add(b, q, 4);
 	}
 	if (rc == 0 && len - i == 1) {
-		char q[4] = { alpha[s[i] >> 2], alpha[(s[i] & 3) << 4], '=', '=' };
+		char q[4] = { alpha[s[i] >> 2], alpha[(s[i] & 3) << 4], '=',
+		    '=' };
 		rc = ls_buf_add(b, q, pad ? 4 : 2);
 	} else if (rc == 0 && len - i == 2) {
 		char q[4] = { alpha[s[i] >> 2],
@@ -312,7 +313,8 @@ ls_bi_base64url_decode(BI_ARGS)
 		    sl % 4 == 3 ? ls_buf_adds(&in, "=") : sl % 4 == 0 ? 0 : -1;
 		if (rc != 0) {
 			ls_buf_cleanup(&in);
-			return ls_bi_error(ctx, "illegal base64url string: %.*s",
+			return ls_bi_error(ctx,
+			    "illegal base64url string: %.*s",
 			    (int)(sl > 200 ? 200 : sl), s);
 		}
 	}
@@ -409,7 +411,8 @@ query_escape(struct ls_buf *b, const char *s, size_t len)
 	for (i = 0; i < len && rc == 0; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		    c == '.' ||
 		    c == '~')
 			rc = ls_buf_addc(b, (char)c);
 		else if (c == ' ')
@@ -436,7 +439,8 @@ query_unescape(struct ls_buf *b, const char *s, size_t len)
 			if (hi < 0 || lo < 0) {
 				size_t n = len - i < 3 ? len - i : 3;
 				return ls_error_set(LS_EFORMAT,
-				    "invalid URL escape \"%.*s\"", (int)n, s + i);
+				    "invalid URL escape \"%.*s\"", (int)n,
+				    s + i);
 			}
 			rc = ls_buf_addc(b, (char)(hi << 4 | lo));
 			i += 2;
@@ -564,7 +568,8 @@ ls_bi_urlquery_decode_object(BI_ARGS)
 		ls_buf_init(&vb, BI_MAX_STRING);
 		rc = query_unescape(&kb, p, (size_t)((eq ? eq : amp) - p));
 		if (rc == 0 && eq != NULL)
-			rc = query_unescape(&vb, eq + 1, (size_t)(amp - eq - 1));
+			rc = query_unescape(&vb, eq + 1,
+			    (size_t)(amp - eq - 1));
 		k = ls_val_string(ctx->arena, kb.data ? kb.data : "", kb.len);
 		v = ls_val_string(ctx->arena, vb.data ? vb.data : "", vb.len);
 		ls_buf_cleanup(&kb);
@@ -656,7 +661,8 @@ units(BI_ARGS, int bytes)
 	if (i < rl)
 		return ls_bi_error(ctx, "could not parse %s to a number", what);
 	if (memchr(s, ' ', n) != NULL)
-		return ls_bi_error(ctx, "spaces not allowed in resource strings");
+		return ls_bi_error(ctx,
+		    "spaces not allowed in resource strings");
 	for (numlen = 0; numlen < n && ((s[numlen] >= '0' && s[numlen] <= '9')
 	    || s[numlen] == '.'); numlen++)
 		;
@@ -701,7 +707,8 @@ units(BI_ARGS, int bytes)
 		return ls_bi_error(ctx, "could not parse %s to a number", what);
 	if (u == NULL)
 		return bytes ? ls_bi_error(ctx, "byte unit %s not recognized",
-		    s + numlen) : ls_bi_error(ctx, "unknown unit %s", s + numlen);
+		    s + numlen) : ls_bi_error(ctx, "unknown unit %s",
+		    s + numlen);
 	if ((rc = ls_num_from_dec(&num, ctx->arena, 0, dig, nd,
 	    (int64_t)u->pow10 - (int64_t)frac + (expneg ? -exp10 :
 	    exp10))) != 0)

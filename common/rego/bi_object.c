@@ -33,7 +33,8 @@ ls_bi_object_get(BI_ARGS)
 			cur = ls_val_object_get(cur, k);
 			break;
 		case LS_VAL_ARRAY:
-			if (k->type != LS_VAL_NUMBER || !ls_num_is_int(&k->u.num)) {
+			if (k->type != LS_VAL_NUMBER ||
+			    !ls_num_is_int(&k->u.num)) {
 				cur = NULL;
 				break;
 			}
@@ -67,7 +68,8 @@ key_list(struct ls_bi_ctx *ctx, const struct ls_val *v,
 		*n = v->u.obj.n;
 		return 0;
 	default:
-		return ls_bi_type_error(ctx, 2, "one of {object, set, array}", v);
+		return ls_bi_type_error(ctx, 2, "one of {object, set, array}",
+		    v);
 	}
 }
 
@@ -190,7 +192,8 @@ ls_bi_object_union_n(BI_ARGS)
 		return rc;
 	for (i = 0; i < a->u.arr.n; i++) {
 		if (a->u.arr.v[i]->type != LS_VAL_OBJECT)
-			return bi_elem_error(ctx, 1, a, a->u.arr.v[i], "object");
+			return bi_elem_error(ctx, 1, a, a->u.arr.v[i],
+			    "object");
 		if ((acc = merge(ctx->arena, acc, a->u.arr.v[i], 0)) == NULL)
 			return LS_BI_ENOMEM;
 	}
@@ -209,7 +212,8 @@ is_subset(const struct ls_val *sup, const struct ls_val *sub, int depth)
 		for (i = 0; i < sub->u.obj.n; i++) {
 			const struct ls_val *v = ls_val_object_get(sup,
 			    sub->u.obj.k[i]);
-			if (v == NULL || !is_subset(v, sub->u.obj.v[i], depth + 1))
+			if (v == NULL || !is_subset(v, sub->u.obj.v[i],
+			    depth + 1))
 				return 0;
 		}
 		return 1;
@@ -236,7 +240,8 @@ is_subset(const struct ls_val *sup, const struct ls_val *sub, int depth)
 	if (sup->type == LS_VAL_ARRAY && sub->type == LS_VAL_SET) {
 		for (i = 0; i < sub->u.set.n; i++) {
 			for (j = 0; j < sup->u.arr.n; j++)
-				if (ls_val_equal(sup->u.arr.v[j], sub->u.set.v[i]))
+				if (ls_val_equal(sup->u.arr.v[j],
+				    sub->u.set.v[i]))
 					break;
 			if (j == sup->u.arr.n)
 				return 0;
@@ -341,7 +346,8 @@ ptrie_add(struct ls_bi_ctx *ctx, struct ptrie *root, const struct ls_val *p)
 			if ((t = ptrie_child(t, p->u.arr.v[i], 1)) == NULL)
 				return LS_BI_ENOMEM;
 	} else {
-		return ls_bi_type_error(ctx, 2, "one of {set, array} containing "
+		return ls_bi_type_error(ctx, 2,
+		    "one of {set, array} containing "
 		    "string paths or array of path segments", p);
 	}
 	t->leaf = 1;

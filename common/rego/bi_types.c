@@ -106,9 +106,11 @@ ls_bi_to_number(BI_ARGS)
 		const char *t = v->u.str.p;
 		while (*t == '+' || *t == '-')
 			t++;
-		if (strcasecmp(t, "inf") == 0 || strcasecmp(t, "infinity") == 0 ||
+		if (strcasecmp(t, "inf") == 0 || strcasecmp(t,
+		    "infinity") == 0 ||
 		    strcasecmp(t, "nan") == 0)
-			return ls_bi_type_error(ctx, 1, "valid number string", v);
+			return ls_bi_type_error(ctx, 1, "valid number string",
+			    v);
 		if ((r = parse_number(ctx->arena, v->u.str.p, v->u.str.len)) !=
 		    NULL && isinf(ls_num_to_double(&r->u.num)))
 			return ls_bi_error(ctx, "strconv.ParseFloat: parsing "
@@ -116,7 +118,8 @@ ls_bi_to_number(BI_ARGS)
 			    200 ? 200 : v->u.str.len), v->u.str.p);
 		if (r == NULL)
 			return ls_bi_error(ctx, "strconv.ParseFloat: parsing "
-			    "\"%.*s\": invalid syntax", (int)(v->u.str.len > 200 ?
+			    "\"%.*s\": invalid syntax",
+			    (int)(v->u.str.len > 200 ?
 			    200 : v->u.str.len), v->u.str.p);
 		*out = r;
 		return LS_BI_OK;

@@ -32,7 +32,7 @@ struct yp {
 	const char *s;		/* input, NUL-terminated at s[n] */
 	size_t n, i;
 	int depth;
-	long owner;		/* column of the node owning a block scalar */
+	long owner;		/* column of a block scalar's owner */
 	struct yanchor anchors[YAML_MAX_ANCHORS];
 	size_t nanchors;
 	char err[200];
@@ -47,7 +47,8 @@ yerr(struct yp *p, const char *msg)
 		if (p->s[k] == '\n')
 			line++;
 	if (p->err[0] == '\0')
-		snprintf(p->err, sizeof p->err, "yaml: line %zu: %s", line, msg);
+		snprintf(p->err, sizeof p->err, "yaml: line %zu: %s", line,
+		    msg);
 	return -1;
 }
 
@@ -299,7 +300,8 @@ double_quoted(struct yp *p, const struct ls_val **out)
 				p->i++;
 			}
 			if (rc == 0)
-				rc = ls_buf_add(&b, enc, bi_utf8_encode(enc, r));
+				rc = ls_buf_add(&b, enc, bi_utf8_encode(enc,
+				    r));
 			break;
 		}
 		default:
@@ -397,7 +399,8 @@ block_scalar(struct yp *p, const struct ls_val **out)
 			e++;
 		if (style == '>' && !first && b.len > 0 &&
 		    b.data[b.len - 1] == '\n' && !prev_more &&
-		    p->s[p->i] != ' ' && (b.len < 2 || b.data[b.len - 2] != '\n'))
+		    p->s[p->i] != ' ' && (b.len < 2 ||
+		    b.data[b.len - 2] != '\n'))
 			b.data[b.len - 1] = ' ';
 		prev_more = p->s[p->i] == ' ';
 		if (rc == 0)
@@ -434,7 +437,8 @@ plain(struct yp *p, int flow, const struct ls_val **out)
 
 	while (!endch(cur(p))) {
 		char c = cur(p);
-		if (c == ':' && (endch(p->s[p->i + 1]) || blank(p->s[p->i + 1]) ||
+		if (c == ':' && (endch(p->s[p->i + 1]) ||
+		    blank(p->s[p->i + 1]) ||
 		    (flow && strchr(",[]{}", p->s[p->i + 1]) != NULL &&
 		    p->s[p->i + 1] != '\0')))
 			break;
@@ -498,7 +502,8 @@ flow_collection(struct yp *p, const struct ls_val **out)
 			break;
 		}
 		if (cur(p) == '\0')
-			return yerr(p, open == '[' ? "did not find expected ',' "
+			return yerr(p,
+			    open == '[' ? "did not find expected ',' "
 			    "or ']'" : "did not find expected ',' or '}'");
 		if (flow_node(p, &k) != 0)
 			return -1;
@@ -521,7 +526,8 @@ flow_collection(struct yp *p, const struct ls_val **out)
 			const struct ls_val *ks = NULL, *pair, *kv[1], *vv[1];
 			if (flow_key_string(p, k, &ks) != 0)
 				return -1;
-			if (open == '[') {	/* [a: 1] is a list of one-pair maps */
+			/* [a: 1] is a list of one-pair maps */
+			if (open == '[') {
 				kv[0] = ks;
 				vv[0] = v;
 				pair = ls_val_object(p->a, kv, vv, 1, NULL);
@@ -537,7 +543,8 @@ flow_collection(struct yp *p, const struct ls_val **out)
 			continue;
 		}
 		if (cur(p) != close)
-			return yerr(p, open == '[' ? "did not find expected ',' "
+			return yerr(p,
+			    open == '[' ? "did not find expected ',' "
 			    "or ']'" : "did not find expected ',' or '}'");
 	}
 	p->depth--;
@@ -593,7 +600,8 @@ looks_like_key(const struct yp *p)
 	for (; !endch(p->s[k]); k++) {
 		if (p->s[k] == '#' && k > p->i && blank(p->s[k - 1]))
 			return 0;
-		if (p->s[k] == ':' && (endch(p->s[k + 1]) || blank(p->s[k + 1])))
+		if (p->s[k] == ':' && (endch(p->s[k + 1]) ||
+		    blank(p->s[k + 1])))
 			return 1;
 	}
 	return 0;
@@ -946,7 +954,8 @@ y_node(struct ls_buf *b, struct ls_arena *a, const struct ls_val *v,
 	}
 	if (v->type == LS_VAL_OBJECT) {
 		for (i = 0; i < v->u.obj.n && rc == 0; i++) {
-			const struct ls_val *k = v->u.obj.k[i], *c = v->u.obj.v[i];
+			const struct ls_val *k = v->u.obj.k[i], *c =
+			    v->u.obj.v[i];
 			if (i > 0)
 				rc = pad(b, indent);
 			if (rc == 0 && k->type == LS_VAL_STRING)
@@ -956,7 +965,8 @@ y_node(struct ls_buf *b, struct ls_arena *a, const struct ls_val *v,
 			if (rc == 0)
 				rc = ls_buf_addc(b, ':');
 			if (rc == 0 && is_block(c)) {
-				int sub = c->type == LS_VAL_OBJECT ? indent + 2 :
+				int sub = c->type == LS_VAL_OBJECT ?
+				    indent + 2 :
 				    indent;
 				rc = ls_buf_addc(b, '\n');
 				if (rc == 0)
