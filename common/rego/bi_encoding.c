@@ -732,3 +732,126 @@ ls_bi_units_parse_bytes(BI_ARGS)
 {
 	return units(ctx, args, nargs, out, 1);
 }
+
+struct jindent {
+	const char *prefix, *indent;
+	size_t plen, ilen;
+};
+
+static int
+newline(struct ls_buf *b, const struct jindent *j, int depth)
+{
+	int rc = ls_buf_addc(b, '\n');
+
+	if (rc == 0)
+		rc = ls_buf_add(b, j->prefix, j->plen);
+	while (rc == 0 && depth-- > 0)
+		rc = ls_buf_add(b, j->indent, j->ilen);
+	return rc;
+}
+
+/* Go's json.MarshalIndent layout. */
+static int
+json_pretty(struct ls_buf *b, const struct ls_val *v, const struct jindent *j,
+    int depth)
+{
+	const struct ls_val *const *el;
+	size_t n, i;
+	int rc = 0;
+
+	if (depth > JSON_MAX_DEPTH)
+		return ls_error_set(LS_ETOOBIG, "value nested too deeply");
+	if (ls_val_len(v) == 0 || (v->type != LS_VAL_ARRAY &&
+	    v->type != LS_VAL_SET && v->type != LS_VAL_OBJECT))
+		return json_marshal(b, v, depth);
+	if (v->type == LS_VAL_OBJECT) {
+		rc = ls_buf_addc(b, '{');
+		for (i = 0; i < v->u.obj.n && rc == 0; i++) {
+			if (i > 0)
+				rc = ls_buf_addc(b, ',');
+			if (rc == 0)
+				rc = newline(b, j, depth + 1);
+			if (rc == 0)
+				rc = json_marshal(b, v->u.obj.k[i], depth + 1);
+			if (rc == 0 && v->u.obj.k[i]->type != LS_VAL_STRING)
+				rc = ls_error_set(LS_EFORMAT,
+				    "object keys must be strings");
+			if (rc == 0)
+				rc = ls_buf_adds(b, ": ");
+			if (rc == 0)
+				rc = json_pretty(b, v->u.obj.v[i], j, depth + 1);
+		}
+		if (rc == 0)
+			rc = newline(b, j, depth);
+		return rc ? rc : ls_buf_addc(b, '}');
+	}
+	el = bi_elems(v, &n);
+	rc = ls_buf_addc(b, '[');
+	for (i = 0; i < n && rc == 0; i++) {
+		if (i > 0)
+			rc = ls_buf_addc(b, ',');
+		if (rc == 0)
+			rc = newline(b, j, depth + 1);
+		if (rc == 0)
+			rc = json_pretty(b, el[i], j, depth + 1);
+	}
+	if (rc == 0)
+		rc = newline(b, j, depth);
+	return rc ? rc : ls_buf_addc(b, ']');
+}
+
+/* json.marshal_with_options(x, {"pretty", "indent", "prefix"}). */
+int
+ls_bi_json_marshal_opts(BI_ARGS)
+{
+	struct jindent j = { "", "\t", 0, 1 };
+	const struct ls_val *o = args[1];
+	int pretty = 0, explicit = 0, implicit = 0, rc;
+	struct ls_buf b;
+	size_t i;
+
+	(void)nargs;
+	if ((rc = bi_arg_type(ctx, args, 1, LS_VAL_OBJECT, "object")) != 0)
+		return rc;
+	for (i = 0; i < o->u.obj.n; i++) {
+		const struct ls_val *k = o->u.obj.k[i], *v = o->u.obj.v[i];
+		if (ls_val_is_string(k, "pretty") && v->type == LS_VAL_BOOL) {
+			pretty = v->u.b;
+			explicit = 1;
+		} else if ((ls_val_is_string(k, "indent") ||
+		    ls_val_is_string(k, "prefix")) && v->type == LS_VAL_STRING) {
+			if (ls_val_is_string(k, "indent"))
+				j.indent = v->u.str.p, j.ilen = v->u.str.len;
+			else
+				j.prefix = v->u.str.p, j.plen = v->u.str.len;
+			implicit = 1;
+		} else if (ls_val_is_string(k, "pretty") ||
+		    ls_val_is_string(k, "indent") ||
+		    ls_val_is_string(k, "prefix")) {
+			snprintf(ctx->msg, sizeof ctx->msg, "%s: operand 2 %s must "
+			    "be a %s", ctx->name, k->u.str.p,
+			    ls_val_is_string(k, "pretty") ? "boolean" : "string");
+			return LS_BI_ETYPE;
+		} else {
+			struct ls_buf kb;
+			ls_buf_init(&kb, 256);
+			ls_val_to_rego(&kb, k);
+			snprintf(ctx->msg, sizeof ctx->msg, "%s: operand 2 object "
+			    "contained unknown key %s", ctx->name,
+			    kb.data ? kb.data : "");
+			ls_buf_cleanup(&kb);
+			return LS_BI_ETYPE;
+		}
+	}
+	if (!explicit)
+		pretty = implicit;
+	if (!pretty)
+		return ls_bi_json_marshal(ctx, args, 1, out);
+	ls_buf_init(&b, BI_MAX_STRING);
+	if ((rc = ls_buf_add(&b, j.prefix, j.plen)) != 0 ||
+	    (rc = json_pretty(&b, args[0], &j, 0)) != 0) {
+		ls_buf_cleanup(&b);
+		return bi_fail(ctx, rc);
+	}
+	return bi_ret_buf(ctx, out, &b);
+}

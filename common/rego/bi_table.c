@@ -129,6 +129,7 @@ const struct ls_bi ls_bi_table[] = {
 	{ "regex.globs_match", 2, 0, ls_bi_regex_globs_match },
 	/* encodings */
 	{ "json.marshal", 1, 0, ls_bi_json_marshal },
+	{ "json.marshal_with_options", 2, 0, ls_bi_json_marshal_opts },
 	{ "json.unmarshal", 1, 0, ls_bi_json_unmarshal },
 	{ "json.is_valid", 1, 0, ls_bi_json_is_valid },
 	{ "yaml.marshal", 1, 0, ls_bi_yaml_marshal },

@@ -355,6 +355,16 @@ test_rego_builtins__strings_and_objects(void **state)
 	    "[{\"foo\": [1, 2, 3]}]");
 	CHECK("\"\\\"\\\\u003cb\\\\u003e\\\"\"", "json.marshal", 1,
 	    "\"<b>\"");
+	CHECK("\"{\\n  \\\"a\\\": [\\n    1,\\n    {}\\n  ]\\n}\"",
+	    "json.marshal_with_options", 2, "{\"a\": [1, {}]}",
+	    "{\"indent\": \"  \", \"pretty\": true}");
+	CHECK("\"[1]\"", "json.marshal_with_options", 2, "[1]",
+	    "{\"indent\": \"  \", \"pretty\": false}");
+	CHECK("\">[\\n>-1\\n>]\"", "json.marshal_with_options", 2, "[1]",
+	    "{\"prefix\": \">\", \"indent\": \"-\"}");
+	CHECK("ERR:json.marshal_with_options: operand 2 object contained "
+	    "unknown key \"x\"", "json.marshal_with_options", 2, "1",
+	    "{\"x\": 1}");
 	CHECK("{\"a\":{\"b\":{\"c\":7}},\"e\":9}", "json.filter", 2,
 	    "{\"a\": {\"b\": {\"c\": 7, \"d\": 8}}, \"e\": 9}",
 	    "[\"a/b/c\", \"e\"]");
