@@ -93,6 +93,7 @@ BI_DECL(ls_bi_cast_array); BI_DECL(ls_bi_cast_set);
 BI_DECL(ls_bi_cast_string); BI_DECL(ls_bi_cast_boolean);
 BI_DECL(ls_bi_cast_null); BI_DECL(ls_bi_cast_object);
 BI_DECL(ls_bi_print); BI_DECL(ls_bi_trace); BI_DECL(ls_bi_test_sleep);
+BI_DECL(ls_bi_template_string);
 /* strings (bi_strings.c) */
 BI_DECL(ls_bi_concat); BI_DECL(ls_bi_contains); BI_DECL(ls_bi_startswith);
 BI_DECL(ls_bi_endswith); BI_DECL(ls_bi_lower); BI_DECL(ls_bi_upper);

@@ -87,6 +87,7 @@ const struct ls_bi ls_bi_table[] = {
 	{ "print", V, LS_BI_F_NONDET, ls_bi_print },
 	{ "internal.print", 1, LS_BI_F_NONDET, ls_bi_print },
 	{ "trace", 1, 0, ls_bi_trace },
+	{ "internal.template_string", 1, 0, ls_bi_template_string },
 	{ "test.sleep", 1, LS_BI_F_NONDET, ls_bi_test_sleep },
 	/* strings */
 	{ "concat", 2, 0, ls_bi_concat },

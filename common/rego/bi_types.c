@@ -291,3 +291,40 @@ ls_bi_test_sleep(BI_ARGS)
 	}
 	return bi_ret(out, ls_val_null());
 }
+
+/*
+ * internal.template_string([part, ...]): the lowered form of $"..{x}.."
+ * strings.  Literal parts are strings; each {expr} arrives as the set of
+ * its values: empty prints <undefined>, several are an error.
+ */
+int
+ls_bi_template_string(BI_ARGS)
+{
+	const struct ls_val *arr = args[0];
+	struct ls_buf b;
+	size_t i;
+	int rc = 0;
+
+	(void)nargs;
+	if ((rc = bi_arg_type(ctx, args, 0, LS_VAL_ARRAY, "array")) != 0)
+		return rc;
+	ls_buf_init(&b, BI_MAX_STRING);
+	for (i = 0; i < arr->u.arr.n && rc == 0; i++) {
+		const struct ls_val *p = arr->u.arr.v[i];
+		if (p->type == LS_VAL_SET && p->u.set.n == 0) {
+			rc = ls_buf_adds(&b, "<undefined>");
+		} else if (p->type == LS_VAL_SET && p->u.set.n > 1) {
+			ls_buf_cleanup(&b);
+			return ls_bi_error(ctx, "template-strings must not "
+			    "produce multiple outputs");
+		} else {
+			rc = print_one(&b, p->type == LS_VAL_SET ?
+			    p->u.set.v[0] : p);
+		}
+	}
+	if (rc != 0) {
+		ls_buf_cleanup(&b);
+		return ls_bi_error(ctx, "result too large");
+	}
+	return bi_ret_buf(ctx, out, &b);
+}

@@ -397,6 +397,11 @@ test_rego_builtins__strings_and_objects(void **state)
 	CHECK("ERR:http.send: missing required request parameters(s): {\"url\"}",
 	    "http.send", 1, "{\"method\": \"get\"}");
 	CHECK("{}", "opa.runtime", 0);
+	/* (sets cannot be written in JSON: arrays print as Rego text) */
+	CHECK("\"foo 42 4.2 false null [] [\\\"x\\\"]\"",
+	    "internal.template_string", 1,
+	    "[\"foo \", 42, \" \", 4.2, \" \", false, \" \", null, \" \", [], \" \", "
+	    "[\"x\"]]");
 	CHECK("3", "count", 1, "\"\\u00e5\\u00e4\\u00f6\"");
 	CHECK("[\"c\",\"d\"]", "strings.split_n", 3, "\"a.b.c.d\"", "\".\"",
 	    "-2");
