@@ -539,12 +539,60 @@ ls_bi_urlquery_encode_object(BI_ARGS)
 	return bi_ret_buf(ctx, out, &b);
 }
 
+struct kv_ref {
+	const struct ls_val *k;
+	size_t at;		/* position in the query, keeps value order */
+};
+
+static int
+cmp_kv_ref(const void *x, const void *y)
+{
+	const struct kv_ref *a = x, *b = y;
+	int c = ls_val_compare(a->k, b->k);
+
+	return c != 0 ? c : (a->at > b->at) - (a->at < b->at);
+}
+
+/* An object from each key to the array of its values, in query order. */
+static int
+group_values(struct ls_bi_ctx *ctx, const struct ls_vlist *keys,
+    const struct ls_vlist *vals, const struct ls_val **out)
+{
+	struct ls_vlist ok, ov, grp;
+	struct kv_ref *r;
+	size_t i, j;
+
+	if (keys->n == 0)
+		return bi_ret(out, ls_val_empty_object());
+	if ((r = ls_arena_alloc(ctx->arena, keys->n * sizeof *r)) == NULL)
+		return LS_BI_ENOMEM;
+	for (i = 0; i < keys->n; i++) {
+		r[i].k = keys->v[i];
+		r[i].at = i;
+	}
+	qsort(r, keys->n, sizeof *r, cmp_kv_ref);
+	ls_vlist_init(&ok, ctx->arena);
+	ls_vlist_init(&ov, ctx->arena);
+	for (i = 0; i < keys->n; i = j) {
+		const struct ls_val *arr;
+		ls_vlist_init(&grp, ctx->arena);
+		for (j = i; j < keys->n && ls_val_equal(r[j].k, r[i].k); j++)
+			if (ls_vlist_push(&grp, vals->v[r[j].at]) != 0)
+				return LS_BI_ENOMEM;
+		if ((arr = ls_val_array(ctx->arena, grp.v, grp.n)) == NULL ||
+		    ls_vlist_push(&ok, r[i].k) != 0 ||
+		    ls_vlist_push(&ov, arr) != 0)
+			return LS_BI_ENOMEM;
+	}
+	return bi_ret(out, ls_val_object(ctx->arena, ok.v, ov.v, ok.n, NULL));
+}
+
 int
 ls_bi_urlquery_decode_object(BI_ARGS)
 {
 	struct ls_vlist keys, vals;
 	const char *s, *p, *e;
-	size_t sl, i, j;
+	size_t sl;
 	int rc;
 
 	(void)nargs;
@@ -581,31 +629,7 @@ ls_bi_urlquery_decode_object(BI_ARGS)
 			return LS_BI_ENOMEM;
 		p = amp + 1;
 	}
-	/* Group the values of each key, in order, into arrays. */
-	{
-		struct ls_vlist ok, ov, grp;
-		ls_vlist_init(&ok, ctx->arena);
-		ls_vlist_init(&ov, ctx->arena);
-		for (i = 0; i < keys.n; i++) {
-			const struct ls_val *arr;
-			for (j = 0; j < i; j++)
-				if (ls_val_equal(keys.v[j], keys.v[i]))
-					break;
-			if (j < i)
-				continue;
-			ls_vlist_init(&grp, ctx->arena);
-			for (j = i; j < keys.n; j++)
-				if (ls_val_equal(keys.v[j], keys.v[i]) &&
-				    ls_vlist_push(&grp, vals.v[j]) != 0)
-					return LS_BI_ENOMEM;
-			if ((arr = ls_val_array(ctx->arena, grp.v, grp.n)) ==
-			    NULL || ls_vlist_push(&ok, keys.v[i]) != 0 ||
-			    ls_vlist_push(&ov, arr) != 0)
-				return LS_BI_ENOMEM;
-		}
-		return bi_ret(out, ls_val_object(ctx->arena, ok.v, ov.v, ok.n,
-		    NULL));
-	}
+	return group_values(ctx, &keys, &vals, out);
 }
 
 /* ---- units ---- */

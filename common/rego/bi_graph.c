@@ -86,10 +86,16 @@ struct paths {
 	struct ls_vlist result;		/* arrays of vertices */
 };
 
+#define GRAPH_MAX_PATHS 1000000
+
 static int
 add_path(struct paths *p, const struct ls_vlist *path)
 {
-	const struct ls_val *arr = ls_val_array(p->a, path->v, path->n);
+	const struct ls_val *arr;
+
+	if (p->result.n >= GRAPH_MAX_PATHS)
+		return LS_BI_ENOMEM;
+	arr = ls_val_array(p->a, path->v, path->n);
 
 	return arr == NULL || ls_vlist_push(&p->result, arr) != 0 ?
 	    LS_BI_ENOMEM : 0;

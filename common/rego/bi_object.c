@@ -73,21 +73,11 @@ key_list(struct ls_bi_ctx *ctx, const struct ls_val *v,
 	}
 }
 
-static int
-has_key(const struct ls_val *const *keys, size_t n, const struct ls_val *k)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (ls_val_equal(keys[i], k))
-			return 1;
-	return 0;
-}
 
 static int
 keep_keys(BI_ARGS, int keep)
 {
-	const struct ls_val *o = args[0];
+	const struct ls_val *o = args[0], *set;
 	const struct ls_val *const *keys = NULL;
 	struct ls_vlist k, v;
 	size_t n = 0, i;
@@ -97,10 +87,13 @@ keep_keys(BI_ARGS, int keep)
 	if ((rc = bi_arg_type(ctx, args, 0, LS_VAL_OBJECT, "object")) != 0 ||
 	    (rc = key_list(ctx, args[1], &keys, &n)) != 0)
 		return rc;
+	/* a sorted set of the keys: lookups by binary search */
+	if ((set = ls_val_set(ctx->arena, keys, n)) == NULL)
+		return LS_BI_ENOMEM;
 	ls_vlist_init(&k, ctx->arena);
 	ls_vlist_init(&v, ctx->arena);
 	for (i = 0; i < o->u.obj.n; i++) {
-		if (has_key(keys, n, o->u.obj.k[i]) != keep)
+		if (ls_val_set_has(set, o->u.obj.k[i]) != keep)
 			continue;
 		if (ls_vlist_push(&k, o->u.obj.k[i]) != 0 ||
 		    ls_vlist_push(&v, o->u.obj.v[i]) != 0)

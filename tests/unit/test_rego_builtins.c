@@ -330,6 +330,8 @@ test_rego_builtins__arithmetic_exact(void **state)
 	CHECK("-2", "floor", 1, "-1.001");
 	CHECK("18446744073709551614", "bits.lsh", 2, "9223372036854775807",
 	    "1");
+	CHECK("1606938044258990275541962092341162602522202993782792835301376",
+	    "bits.lsh", 2, "1", "200");
 	CHECK("ERR:bits.and: operand 1 must be integer number but got "
 	    "floating-point number", "bits.and", 2, "7.2", "42");
 	CHECK("[2,1,0,-1]", "numbers.range", 2, "2", "-1");
@@ -381,6 +383,8 @@ test_rego_builtins__strings_and_objects(void **state)
 	CHECK("\"hello\"", "base64url.decode", 1, "\"aGVsbG8\"");
 	CHECK("ERR:hex.decode: encoding/hex: invalid byte: U+0067 'g'",
 	    "hex.decode", 1, "\"fghijkl\"");
+	CHECK("{\"a\":[\"1\",\"3\"],\"b\":[\"2\"]}", "urlquery.decode_object", 1,
+	    "\"a=1&b=2&a=3\"");
 	CHECK("{\"a\":[\"value_a1\"],\"b\":[\"\"]}", "urlquery.decode_object",
 	    1, "\"a=value_a1&b\"");
 	CHECK("[[[],[1,2]],[[0],1],[[1],2]]", "walk", 1, "[1, 2]");
