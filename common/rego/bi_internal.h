@@ -113,7 +113,8 @@ BI_DECL(ls_bi_regex_template_match); BI_DECL(ls_bi_glob_match);
 BI_DECL(ls_bi_glob_quote_meta); BI_DECL(ls_bi_regex_globs_match);
 /* encodings (bi_encoding.c) */
 BI_DECL(ls_bi_json_marshal); BI_DECL(ls_bi_json_unmarshal);
-BI_DECL(ls_bi_json_marshal_opts);
+BI_DECL(ls_bi_json_marshal_opts); BI_DECL(ls_bi_json_match_schema);
+BI_DECL(ls_bi_json_verify_schema);
 BI_DECL(ls_bi_json_is_valid); BI_DECL(ls_bi_base64_encode);
 BI_DECL(ls_bi_base64_decode); BI_DECL(ls_bi_base64_is_valid);
 BI_DECL(ls_bi_base64url_encode); BI_DECL(ls_bi_base64url_encode_no_pad);

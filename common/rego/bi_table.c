@@ -133,6 +133,8 @@ const struct ls_bi ls_bi_table[] = {
 	{ "json.marshal_with_options", 2, 0, ls_bi_json_marshal_opts },
 	{ "json.unmarshal", 1, 0, ls_bi_json_unmarshal },
 	{ "json.is_valid", 1, 0, ls_bi_json_is_valid },
+	{ "json.match_schema", 2, 0, ls_bi_json_match_schema },
+	{ "json.verify_schema", 1, 0, ls_bi_json_verify_schema },
 	{ "yaml.marshal", 1, 0, ls_bi_yaml_marshal },
 	{ "yaml.unmarshal", 1, 0, ls_bi_yaml_unmarshal },
 	{ "yaml.is_valid", 1, 0, ls_bi_yaml_is_valid },

@@ -552,6 +552,49 @@ test_rego_builtins__random_patterns_do_not_crash(void **state)
 	bi_regex_cache_clear();
 }
 
+static void
+test_rego_builtins__json_schema(void **state)
+{
+	static const char schema[] = "{\"properties\": {\"id\": {\"type\": "
+	    "\"integer\"}}, \"required\": [\"id\"]}";
+
+	(void)state;
+	CHECK("[true,[]]", "json.match_schema", 2, "{\"id\": 5}", schema);
+	CHECK("[true,[]]", "json.match_schema", 2, "\"{\\\"id\\\": 5}\"",
+	    schema);
+	CHECK("[false,[{\"desc\":\"Invalid type. Expected: integer, given: "
+	    "string\",\"error\":\"id: Invalid type. Expected: integer, given: "
+	    "string\",\"field\":\"id\",\"type\":\"invalid_type\"}]]",
+	    "json.match_schema", 2, "{\"id\": \"foo\"}", schema);
+	CHECK("[false,[{\"desc\":\"id is required\",\"error\":\"(root): id is "
+	    "required\",\"field\":\"(root)\",\"type\":\"required\"}]]",
+	    "json.match_schema", 2, "{}", schema);
+	CHECK("[false,[{\"desc\":\"(root) must be one of the following: \",\""
+	    "error\":\"(root): (root) must be one of the following: \",\"field\""
+	    ":\"(root)\",\"type\":\"enum\"}]]", "json.match_schema", 2,
+	    "{\"value\": \"allow\"}", "{\"enum\": []}");
+	CHECK("ERR:json.match_schema: has a primitive type that is NOT VALID -- "
+	    "given: /unknown/ Expected valid values are:[array boolean integer "
+	    "number null object string]", "json.match_schema", 2, "{}",
+	    "{\"properties\": {\"id\": {\"type\": \"unknown\"}}}");
+	CHECK("[false,[{\"desc\":\"Must validate at least one schema (anyOf)\","
+	    "\"error\":\"a.0: Must validate at least one schema (anyOf)\","
+	    "\"field\":\"a.0\",\"type\":\"number_any_of\"},{\"desc\":"
+	    "\"String length must be greater than or equal to 3\",\"error\":"
+	    "\"a.0: String length must be greater than or equal to 3\",\"field\":"
+	    "\"a.0\",\"type\":\"string_gte\"}]]", "json.match_schema", 2,
+	    "{\"a\": [\"x\"]}", "{\"definitions\": {\"s\": {\"type\": \"string\", "
+	    "\"minLength\": 3}}, \"properties\": {\"a\": {\"items\": {\"anyOf\": "
+	    "[{\"$ref\": \"#/definitions/s\"}, {\"type\": \"number\"}]}}}}");
+	CHECK("ERR:json.match_schema: remote $ref is not supported: "
+	    "http://x/s.json", "json.match_schema", 2, "{}",
+	    "{\"$ref\": \"http://x/s.json\"}");
+	CHECK("[true,null]", "json.verify_schema", 1, schema);
+	CHECK("[false,\"has a primitive type that is NOT VALID -- given: /bad/ "
+	    "Expected valid values are:[array boolean integer number null "
+	    "object string]\"]", "json.verify_schema", 1, "{\"type\": \"bad\"}");
+}
+
 int
 main(void)
 {
@@ -567,6 +610,7 @@ main(void)
 		cmocka_unit_test(test_rego_builtins__strings_and_objects),
 		cmocka_unit_test(test_rego_builtins__yaml),
 		cmocka_unit_test(test_rego_builtins__render_template),
+		cmocka_unit_test(test_rego_builtins__json_schema),
 		cmocka_unit_test(test_rego_builtins__random_patterns_do_not_crash),
 		cmocka_unit_test(test_rego_builtins__yaml_truncated_input),
 	};
