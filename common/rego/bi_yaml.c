@@ -839,40 +839,44 @@ ls_bi_yaml_is_valid(BI_ARGS)
 
 /* ---- marshal, go-yaml v2 block style ---- */
 
+/* How go-yaml v2 writes a string: 0 plain, 1 single-quoted (the plain
+ * form would not parse back), 2 double-quoted (it would read back as
+ * another type, or it holds control characters). */
 static int
-needs_quotes(struct ls_arena *a, const char *s, size_t n)
+quote_style(struct ls_arena *a, const char *s, size_t n)
 {
 	struct yp p;
 	const struct ls_val *v;
 	size_t i;
+	int single = 0;
 
-	if (n == 0 || blank(s[0]) || blank(s[n - 1]) ||
-	    strchr("-?:,[]{}#&*!|>'\"%@`~", s[0]) != NULL)
-		return 1;
-	for (i = 0; i < n; i++) {
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7F ||
-		    (s[i] == ':' && (i + 1 == n || blank(s[i + 1]))) ||
-		    (s[i] == '#' && i > 0 && blank(s[i - 1])))
-			return 1;
-	}
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7F)
+			return 2;
 	memset(&p, 0, sizeof p);
 	p.a = a;
 	v = resolve(&p, s, n);
-	return v == NULL || v->type != LS_VAL_STRING;
+	if (v == NULL || v->type != LS_VAL_STRING)
+		return 2;
+	if (n == 0 || blank(s[0]) || blank(s[n - 1]) ||
+	    strchr("-?:,[]{}#&*!|>'\"%@`~", s[0]) != NULL)
+		single = 1;
+	for (i = 0; i < n && !single; i++)
+		if ((s[i] == ':' && (i + 1 == n || blank(s[i + 1]))) ||
+		    (s[i] == '#' && i > 0 && blank(s[i - 1])))
+			single = 1;
+	return single;
 }
 
 static int
 y_string(struct ls_buf *b, struct ls_arena *a, const char *s, size_t n)
 {
 	size_t i;
-	int rc = 0, ctrl = 0;
+	int rc = 0, style = quote_style(a, s, n);
 
-	if (!needs_quotes(a, s, n))
+	if (style == 0)
 		return ls_buf_add(b, s, n);
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7F)
-			ctrl = 1;
-	if (!ctrl) {
+	if (style == 1) {
 		rc = ls_buf_addc(b, '\'');
 		for (i = 0; i < n && rc == 0; i++)
 			rc = s[i] == '\'' ? ls_buf_adds(b, "''") :

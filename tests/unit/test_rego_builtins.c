@@ -430,6 +430,10 @@ test_rego_builtins__yaml(void **state)
 	    "\"foo:\\n - qux: bar\\n - baz: 2\"");
 	CHECK("\"- foo:\\n  - 1\\n  - 2\\n\"", "yaml.marshal", 1,
 	    "[{\"foo\": [1, 2]}]");
+	CHECK("\"- \\\"yes\\\"\\n- 'a: b'\\n- \\\"1\\\"\\n- \\\"x\\\\ny\\\"\\n- \\\"\\\"\\n\"",
+	    "yaml.marshal", 1, "[\"yes\", \"a: b\", \"1\", \"x\\ny\", \"\"]");
+	CHECK("[\"yes\",\"a: b\",\"1\",\"x\\ny\",\"\"]", "yaml.unmarshal", 1,
+	    "\"- \\\"yes\\\"\\n- 'a: b'\\n- \\\"1\\\"\\n- \\\"x\\\\ny\\\"\\n- \\\"\\\"\\n\"");
 	CHECK("[{\"foo\":[1,2]}]", "yaml.unmarshal", 1,
 	    "\"- foo:\\n  - 1\\n  - 2\\n\"");
 	CHECK("{\"a\":true,\"b\":\"yes\",\"c\":null,\"d\":1.5,\"e\":[1,\"x y\"],"
