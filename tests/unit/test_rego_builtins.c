@@ -599,6 +599,52 @@ test_rego_builtins__json_schema(void **state)
 	    "object string]\"]", "json.verify_schema", 1, "{\"type\": \"bad\"}");
 }
 
+/* The same for the one-string builtins that parse their operand. */
+static void
+test_rego_builtins__random_operands_do_not_crash(void **state)
+{
+	static const char alphabet[] = "0123456789.:/-+eEiKkMmGgbB x%=&\"{}[],"
+	    "abcdef~";
+	static const char *const fns[] = { "units.parse", "units.parse_bytes",
+		"time.parse_duration_ns", "time.parse_rfc3339_ns",
+		"net.cidr_is_valid", "net.cidr_expand", "uuid.parse",
+		"base64.decode", "base64url.decode", "hex.decode",
+		"urlquery.decode", "urlquery.decode_object", "json.unmarshal",
+		"to_number", "semver.is_valid", "json.verify_schema",
+		"yaml.unmarshal" };
+	struct ls_arena *a = ls_arena_new(0);
+	unsigned long seed = 777;
+	char buf[48];
+	size_t k;
+	int i, j;
+
+	(void)state;
+	for (k = 0; k < sizeof fns / sizeof fns[0]; k++) {
+		const struct ls_bi *bi = ls_bi_lookup(fns[k], strlen(fns[k]));
+		assert_non_null(bi);
+		for (i = 0; i < 800; i++) {
+			const struct ls_val *arg, *out = NULL;
+			struct ls_bi_ctx ctx;
+			int n, rc;
+			seed = seed * 1103515245 + 12345;
+			n = (int)((seed >> 16) % (sizeof buf - 1));
+			for (j = 0; j < n; j++) {
+				seed = seed * 1103515245 + 12345;
+				buf[j] = alphabet[(seed >> 16) %
+				    (sizeof alphabet - 1)];
+			}
+			memset(&ctx, 0, sizeof ctx);
+			ctx.arena = a;
+			ctx.name = bi->name;
+			arg = ls_val_string(a, buf, (size_t)n);
+			rc = bi->fn(&ctx, &arg, 1, &out);
+			assert_true(rc == LS_BI_OK || rc == LS_BI_UNDEF ||
+			    rc == LS_BI_ETYPE || rc == LS_BI_EBUILTIN);
+		}
+	}
+	ls_arena_free(a);
+}
+
 int
 main(void)
 {
@@ -616,6 +662,7 @@ main(void)
 		cmocka_unit_test(test_rego_builtins__render_template),
 		cmocka_unit_test(test_rego_builtins__json_schema),
 		cmocka_unit_test(test_rego_builtins__random_patterns_do_not_crash),
+		cmocka_unit_test(test_rego_builtins__random_operands_do_not_crash),
 		cmocka_unit_test(test_rego_builtins__yaml_truncated_input),
 	};
 
