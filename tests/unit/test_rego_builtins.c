@@ -4,6 +4,7 @@
  * arithmetic) and builtins called through the registry with JSON
  * operands, compared with what opa v0.48 returns.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -645,6 +646,54 @@ test_rego_builtins__random_operands_do_not_crash(void **state)
 	ls_arena_free(a);
 }
 
+/* Many threads sharing the regex and time-zone caches, with more
+ * patterns than the cache holds so entries are evicted while others are
+ * in use: ASan would see a use after free. */
+static void *
+cache_worker(void *arg)
+{
+	static const char *const zones[] = { "Europe/Paris", "Asia/Tokyo",
+		"America/New_York", "UTC" };
+	unsigned long id = (unsigned long)(uintptr_t)arg;
+	char pat[32], subj[32];
+	int i;
+
+	for (i = 0; i < 400; i++) {
+		struct bi_regex *re = NULL;
+		struct bi_tz *tz = NULL;
+		int n = snprintf(pat, sizeof pat, "^x%lu_%d$",
+		    (id + (unsigned long)i) % 3, i % 300);
+		int m = snprintf(subj, sizeof subj, "x%lu_%d",
+		    (id + (unsigned long)i) % 3, i % 300);
+		if (bi_regex_get(&re, pat, (size_t)n) != 0 ||
+		    bi_regex_match(re, subj, (size_t)m) != 1)
+			return (void *)1;
+		bi_regex_release(re);
+		if (bi_tz_load(&tz, zones[i % 4], strlen(zones[i % 4])) != 0)
+			return (void *)1;
+		bi_tz_free(tz);
+	}
+	return NULL;
+}
+
+static void
+test_rego_builtins__caches_under_threads(void **state)
+{
+	pthread_t th[4];
+	void *res;
+	unsigned long i;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, cache_worker,
+		    (void *)(uintptr_t)i), 0);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(th[i], &res), 0);
+		assert_null(res);
+	}
+	bi_regex_cache_clear();
+}
+
 int
 main(void)
 {
@@ -663,6 +712,7 @@ main(void)
 		cmocka_unit_test(test_rego_builtins__json_schema),
 		cmocka_unit_test(test_rego_builtins__random_patterns_do_not_crash),
 		cmocka_unit_test(test_rego_builtins__random_operands_do_not_crash),
+		cmocka_unit_test(test_rego_builtins__caches_under_threads),
 		cmocka_unit_test(test_rego_builtins__yaml_truncated_input),
 	};
 
