@@ -52,6 +52,27 @@
  *   state active|stale|error|none
  *   error TEXT               (optional: last error)
  *   dropped N                (optional: reports lost to the queue bound)
+ *
+ * Value rules (parsers and builders agree, so parse(build(x)) == x):
+ *   - N is decimal without sign or leading zeros, at most 2^64-1; seq and
+ *     root version are at least 1; release/timestamp/root counters in a
+ *     report may be 0 (nothing accepted yet); a threshold is 1..64.
+ *   - TIME is exactly "YYYY-MM-DDTHH:MM:SSZ".
+ *   - NAME and TAG follow ls_name_valid; HEX is lower-case; a control ID
+ *     is 1..128 printable ASCII bytes without spaces.
+ *   - fields may come in any order after the type line; a value has no
+ *     leading or trailing space and words are separated by one space.
+ *   - root: every role has a threshold line and at least that many keys;
+ *     a key listed twice for one role is refused; at most LS_DOC_MAX_KEYS.
+ *   - release: floor <= seq; expires after built; controls strictly
+ *     sorted (strcmp); owner and reason present exactly when action is;
+ *     until is required for pin and rollback, optional for unpin.
+ *   - report: bundle and version may be left out when state is none (the
+ *     builder omits them when empty then); error is omitted when empty,
+ *     dropped when 0.
+ *   - parse errors are LS_EFORMAT ("lockstep/release/v1 line 4: 'seq'
+ *     needs a whole number ..."), a body over LS_NOTE_MAX is LS_ETOOBIG;
+ *     on error the out struct is left zeroed with nothing to clean up.
  */
 #ifndef LOCKSTEP_DOC_H
 #define LOCKSTEP_DOC_H
@@ -70,7 +91,10 @@
 enum ls_role { LS_ROLE_ROOT, LS_ROLE_RELEASE, LS_ROLE_TIMESTAMP, LS_ROLE_LOG,
 	LS_ROLE_COUNT };
 
+/* "root", "release", "timestamp", "log" ("?" out of range). */
 const char *ls_role_name(enum ls_role r);
+/* Role from its name.  LS_EFORMAT. */
+int ls_role_parse(enum ls_role *out, const char *s, size_t len);
 
 struct ls_root {
 	char origin[LS_NAME_MAX + 1];
@@ -135,7 +159,8 @@ int ls_report_parse(struct ls_report *out, const char *body, size_t len);
 void ls_root_cleanup(struct ls_root *r);
 void ls_release_cleanup(struct ls_release *r);
 
-/* Builders: *out is the body text, caller frees.  LS_EINVAL, LS_ENOMEM. */
+/* Builders: *out is the body text, caller frees.  LS_EINVAL (naming the
+ * field) when a value breaks the rules above, LS_ENOMEM, LS_ETOOBIG. */
 int ls_root_body(char **out, size_t *out_len, const struct ls_root *r);
 int ls_release_body(char **out, size_t *out_len, const struct ls_release *r);
 int ls_timestamp_body(char **out, size_t *out_len,

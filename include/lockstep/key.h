@@ -34,16 +34,22 @@ struct ls_keyset {
 	size_t n;
 };
 
+/* 1 if s[0..len) is a valid key name (see above), else 0. */
+int ls_key_name_valid(const char *s, size_t len);
+
 /* Generate a new key.  LS_EINVAL for a bad name, LS_ENOMEM. */
 int ls_key_generate(struct ls_key **out, const char *name);
 
 /*
  * Write DIR/NAME.key (0600, O_EXCL) and DIR/NAME.pub (verifier key + "\n").
- * LS_EEXISTS if either exists (nothing is written then), LS_EIO.
+ * LS_EEXISTS if either exists (nothing is written then), LS_EIO; LS_EINVAL
+ * for a name with '/' or a leading '.', which would leave DIR.
  */
 int ls_key_save(const struct ls_key *k, const char *dir);
 
-/* Load a secret key file.  LS_ENOTFOUND, LS_EFORMAT. */
+/* Load a secret key file (read into sodium memory only, never plain heap).
+ * The key id in the file must match the key.  LS_ENOTFOUND, LS_EFORMAT,
+ * LS_EIO. */
 int ls_key_load(struct ls_key **out, const char *path);
 
 void ls_key_free(struct ls_key *k);	/* wipes; NULL is a no-op */
@@ -63,7 +69,8 @@ void ls_vkey_format(char out[LS_VKEY_TEXT_MAX], const struct ls_vkey *vk);
 int ls_vkey_load(struct ls_vkey *out, const char *path);
 
 /* Add a copy of vk; a key with the same name and id already there is
- * LS_EEXISTS.  LS_ENOMEM. */
+ * LS_EEXISTS.  LS_ETOOBIG past 4,096 keys, LS_ENOMEM.  A zeroed struct
+ * ls_keyset is an empty set. */
 int ls_keyset_add(struct ls_keyset *ks, const struct ls_vkey *vk);
 void ls_keyset_cleanup(struct ls_keyset *ks);
 

@@ -8,8 +8,11 @@
  *
  * Verification: signatures from keys not in the set are ignored (so others
  * may co-sign); a signature from a key in the set that does not verify is
- * LS_EBADSIG; two signatures from the same key are LS_EFORMAT; fewer than
- * threshold valid signatures from distinct keys is LS_EBADSIG.
+ * LS_EBADSIG; two signatures from the same key (name and key id, known or
+ * not) are LS_EFORMAT, refused already by ls_note_parse; fewer than threshold valid signatures from distinct keys is
+ * LS_EBADSIG.  A threshold of 0 counts as 1: a note that no known key
+ * vouches for is never accepted.  Keys of the set that share one public key
+ * under different names count once.
  */
 #ifndef LOCKSTEP_NOTE_H
 #define LOCKSTEP_NOTE_H
@@ -22,6 +25,11 @@
 #define LS_NOTE_MAX_SIGS 32
 
 struct ls_note;	/* a parsed note: body plus signature lines */
+
+/* 1 if s[0..len) is well-formed UTF-8 (no overlong forms, surrogates or
+ * values past U+10FFFF) with no ASCII control character other than "\n",
+ * the rule for note text; else 0. */
+int ls_utf8_valid(const char *s, size_t len);
 
 /*
  * Sign body (must end in "\n", no blank line, valid UTF-8, <= LS_NOTE_MAX)
@@ -40,18 +48,27 @@ int ls_note_sign(char **out, size_t *out_len, const char *body,
 int ls_note_parse(struct ls_note **out, const char *text, size_t len);
 void ls_note_free(struct ls_note *n);
 
-/* Number of signatures from distinct keys in ks that verify; see above. */
+/* Number of signatures from distinct keys in ks that verify (> 0, at least
+ * threshold), or LS_EBADSIG / LS_ENOMEM; see above. */
 int ls_note_verify(const struct ls_note *n, const struct ls_keyset *ks,
     unsigned threshold);
 
-/* Parse + verify in one step.  *out may be NULL when only checking. */
+/* Parse + verify in one step; 0 on success.  out may be NULL when only
+ * checking. */
 int ls_note_open(struct ls_note **out, const char *text, size_t len,
     const struct ls_keyset *ks, unsigned threshold);
 
 /* The body (NUL-terminated copy owned by n). */
 const char *ls_note_body(const struct ls_note *n, size_t *len);
 
-/* Append one more set of signatures to an existing note text. */
+/* Signature lines of the parsed note, in order: how many, and the key
+ * name of the i-th (NULL past the end).  Unverified by themselves. */
+size_t ls_note_nsigs(const struct ls_note *n);
+const char *ls_note_sig_name(const struct ls_note *n, size_t i);
+
+/* Append one more set of signatures to an existing note text (which is
+ * parsed, not verified).  LS_EEXISTS if a key already signed it,
+ * LS_ETOOBIG, LS_EFORMAT. */
 int ls_note_cosign(char **out, size_t *out_len, const char *text,
     size_t len, struct ls_key *const *keys, size_t nkeys);
 

@@ -1,0 +1,33 @@
+/*
+ * config.h - lockstep-server's command line.
+ */
+#ifndef LOCKSTEP_SERVER_CONFIG_H
+#define LOCKSTEP_SERVER_CONFIG_H
+
+#include <stddef.h>
+
+#include "gitwatch.h"
+
+struct ls_srv_config {
+	const char *repo_arg;		/* as given */
+	char *repo;			/* owned: URL or absolute path */
+	const char *keys, *data, *listen;
+	struct ls_gitwatch_channel channels[LS_GITWATCH_MAX_CHANNELS];
+	size_t nchannels;
+	unsigned poll_interval;		/* seconds, default 10 */
+	unsigned ttl;			/* timestamp lifetime, default 3600 */
+	unsigned threads;		/* HTTP threads, 0 = one per CPU */
+	const char *admin_token_file, *enroll_token_file, *port_file;
+	char *admin_token, *enroll_token;	/* sodium_malloc, or NULL */
+	int log_json;
+	int help;
+};
+
+extern const char ls_srv_usage[];
+
+/* Parse argv (tokens are read from their files).  LS_EINVAL naming the
+ * option, LS_ENOTFOUND / LS_EFORMAT naming a token file. */
+int ls_srv_config_parse(struct ls_srv_config *out, int argc, char **argv);
+void ls_srv_config_cleanup(struct ls_srv_config *c);
+
+#endif

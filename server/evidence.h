@@ -1,0 +1,70 @@
+/*
+ * evidence.h - the append-only evidence log under DATA/evidence/log.jsonl.
+ *
+ * One JSON object per line: {"n", "time", "kind", "channel", "agent",
+ * "details", "prev"} where prev is the hex SHA-256 of the previous line's
+ * bytes (without its newline; 64 zeros for the first line) and n counts
+ * lines from 0.  An append is written and fsynced before it returns, so a
+ * caller may acknowledge it.  A torn last line (no newline: the process
+ * died while writing it, nobody was told it was written) is cut off when
+ * the log is opened.  Thread-safe.
+ */
+#ifndef LOCKSTEP_SERVER_EVIDENCE_H
+#define LOCKSTEP_SERVER_EVIDENCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "lockstep/buf.h"
+
+#define LS_EVIDENCE_LINE_MAX (256 * 1024)	/* one entry */
+#define LS_EVIDENCE_QUERY_MAX (64 * 1024 * 1024)	/* one answer */
+
+struct ls_evidence;
+
+/* Called for every entry while opening (the log is replayed so the caller
+ * can rebuild in-memory state).  Return non-zero to stop with that code. */
+typedef int (*ls_evidence_visit_fn)(void *arg, json_t *entry);
+
+/*
+ * Open (create) DATA/evidence/log.jsonl, check the whole chain and call
+ * visit (may be NULL) for each entry.  LS_EFORMAT naming the line on a
+ * broken chain (the server refuses to append to a log it cannot extend
+ * honestly), LS_EIO.
+ */
+int ls_evidence_open(struct ls_evidence **out, const char *data_dir,
+    ls_evidence_visit_fn visit, void *arg);
+void ls_evidence_free(struct ls_evidence *ev);
+
+/*
+ * Append one entry; details is borrowed (NULL gives {}), channel and agent
+ * may be NULL.  Returns after fsync.  LS_EIO, LS_ETOOBIG, LS_ENOMEM.
+ */
+int ls_evidence_append(struct ls_evidence *ev, const char *kind,
+    const char *channel, const char *agent, json_t *details);
+
+/* Number of entries so far. */
+uint64_t ls_evidence_count(struct ls_evidence *ev);
+
+struct ls_evidence_filter {
+	time_t since, until;	/* inclusive bounds; 0 = open */
+	const char *agent, *channel, *kind;	/* NULL = any */
+};
+
+/* Matching lines (each ending in "\n") into out.  LS_ETOOBIG past
+ * LS_EVIDENCE_QUERY_MAX. */
+int ls_evidence_query(struct ls_evidence *ev, struct ls_buf *out,
+    const struct ls_evidence_filter *f);
+
+/*
+ * Check the chain of DATA/evidence/log.jsonl without the server: every
+ * line is a JSON object with the fields above, n counts up from 0, prev
+ * matches.  *count_out gets the number of entries.  LS_EFORMAT naming
+ * the first bad line, LS_ENOTFOUND, LS_EIO.
+ */
+int ls_evidence_verify(const char *data_dir, uint64_t *count_out);
+
+#endif

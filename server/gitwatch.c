@@ -1,0 +1,370 @@
+/* gitwatch.c - fetch tags with libgit2, build the new ones. */
+#include <fnmatch.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <git2.h>
+
+#include "gitwatch.h"
+#include "lockstep/error.h"
+#include "metrics.h"
+#include "pipeline.h"
+
+#define MAX_TAGS 100000
+
+struct ls_gitwatch {
+	struct ls_gitwatch_opts o;
+	struct ls_gitwatch_channel ch[LS_GITWATCH_MAX_CHANNELS];
+	char *url, *mirror;		/* owned copies */
+	git_repository *repo;
+	pthread_t thread;
+	int started;
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	int stop, refresh;		/* under mu */
+};
+
+struct tag {
+	char *name;
+	git_oid commit;
+};
+
+struct taglist {
+	struct tag *v;
+	size_t n, cap;
+};
+
+static void
+logf_(struct ls_gitwatch *w, const char *level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+logf_(struct ls_gitwatch *w, const char *level, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (w->o.log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	w->o.log(w->o.log_arg, level, msg);
+}
+
+static const char *
+git_msg(void)
+{
+	const git_error *e = git_error_last();
+
+	return e != NULL && e->message != NULL ? e->message : "unknown error";
+}
+
+struct deadline {
+	time_t end;
+};
+
+static int
+progress_cb(const git_indexer_progress *stats, void *payload)
+{
+	struct deadline *d = payload;
+
+	(void)stats;
+	return time(NULL) > d->end ? -1 : 0;	/* abort a fetch that drags */
+}
+
+static int
+fetch(struct ls_gitwatch *w)
+{
+	git_fetch_options fo;
+	char spec[] = "+refs/tags/*:refs/tags/*";
+	char *specv[] = { spec };
+	git_strarray specs = { specv, 1 };
+	struct deadline d = { time(NULL) + LS_GITWATCH_FETCH_TIMEOUT };
+	git_remote_create_options ro;
+	git_remote *remote = NULL;
+	int rc = 0;
+
+	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+	fo.callbacks.transfer_progress = progress_cb;
+	fo.callbacks.payload = &d;
+	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	/* Skipping url.*.insteadOf also skips libgit2 1.5's config regex
+	 * walk, which leaks PCRE2 match data on every non-matching entry
+	 * (fixed upstream in libgit2 PR #6382). */
+	git_remote_create_options_init(&ro, GIT_REMOTE_CREATE_OPTIONS_VERSION);
+	ro.repository = w->repo;
+	ro.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF |
+	    GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+	if (git_remote_create_with_opts(&remote, w->url, &ro) != 0 ||
+	    git_remote_fetch(remote, &specs, &fo, "lockstep fetch") != 0) {
+		rc = ls_error_set(LS_ENET, "%s: fetch: %s", w->url, git_msg());
+		ls_metrics_add(LS_M_FETCHES_FAILED, 1);
+	} else {
+		ls_metrics_add(LS_M_FETCHES_OK, 1);
+	}
+	git_remote_free(remote);
+	return rc;
+}
+
+static int
+tag_add(struct taglist *l, const char *name, const git_oid *id)
+{
+	struct tag *v;
+
+	if (l->n >= MAX_TAGS)
+		return ls_error_set(LS_ETOOBIG, "more than %d tags", MAX_TAGS);
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 32;
+
+		if ((v = realloc(l->v, cap * sizeof(*v))) == NULL)
+			return ls_error_set(LS_ENOMEM, "out of memory");
+		l->v = v;
+		l->cap = cap;
+	}
+	if ((l->v[l->n].name = strdup(name)) == NULL)
+		return ls_error_set(LS_ENOMEM, "out of memory");
+	l->v[l->n++].commit = *id;
+	return 0;
+}
+
+static void
+taglist_cleanup(struct taglist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i].name);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+static int
+tag_cmp(const void *a, const void *b)
+{
+	return strverscmp(((const struct tag *)a)->name,
+	    ((const struct tag *)b)->name);
+}
+
+/* Every tag of the mirror peeled to its commit. */
+static int
+list_tags(struct ls_gitwatch *w, struct taglist *out)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	git_object *obj = NULL;
+	const char *name;
+	int rc = 0;
+
+	if (git_reference_iterator_glob_new(&it, w->repo, "refs/tags/*") != 0)
+		return ls_error_set(LS_EIO, "%s: %s", w->mirror, git_msg());
+	while (rc == 0 && git_reference_next(&ref, it) == 0) {
+		name = git_reference_name(ref) + strlen("refs/tags/");
+		if (git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) != 0)
+			logf_(w, "warn", "tag %s: not a commit, ignored", name);
+		else if (!ls_name_valid(name))
+			logf_(w, "warn", "tag %s: not a valid version name, "
+			    "ignored", name);
+		else
+			rc = tag_add(out, name, git_object_id(obj));
+		git_object_free(obj);
+		obj = NULL;
+		git_reference_free(ref);
+		ref = NULL;
+	}
+	git_reference_iterator_free(it);
+	if (rc == 0)
+		qsort(out->v, out->n, sizeof(*out->v), tag_cmp);
+	return rc;
+}
+
+static int
+build_one(struct ls_gitwatch *w, const char *channel, const struct tag *t)
+{
+	struct ls_build b;
+	int rc;
+
+	ls_build_init(&b, channel, t->name);
+	if ((rc = ls_pipeline_run(&b, w->repo, &t->commit)) == 0)
+		rc = ls_store_build_done(w->o.store, &b);
+	if (rc != 0)
+		logf_(w, "error", "channel %s tag %s: %s", channel, t->name,
+		    ls_error_last());
+	else if (b.ok)
+		logf_(w, "info", "channel %s tag %s: built %s", channel,
+		    t->name, b.sha256);
+	else
+		logf_(w, "warn", "channel %s tag %s: %s stage failed: %s",
+		    channel, t->name, b.failed_stage, b.reason);
+	ls_build_cleanup(&b);
+	return rc;
+}
+
+int
+ls_gitwatch_poll(struct ls_gitwatch *w)
+{
+	struct taglist tags = { NULL, 0, 0 };
+	size_t i, j;
+	int rc;
+
+	if ((rc = fetch(w)) != 0) {
+		logf_(w, "warn", "%s", ls_error_last());
+		/* Tags fetched earlier are still worth building. */
+	}
+	if ((rc = list_tags(w, &tags)) != 0)
+		goto out;
+	for (i = 0; i < w->o.nchannels; i++)
+		for (j = 0; j < tags.n; j++) {
+			if (fnmatch(w->ch[i].glob, tags.v[j].name, 0) != 0 ||
+			    ls_store_tag_known(w->o.store, w->ch[i].name,
+			    tags.v[j].name))
+				continue;
+			(void)build_one(w, w->ch[i].name, &tags.v[j]);
+		}
+out:
+	taglist_cleanup(&tags);
+	return rc;
+}
+
+/* Sleep until the next fetch or tick is due, or a refresh may run (at
+ * most one fetch a second), or stop.  Returns with w->mu held. */
+static void
+wait_due(struct ls_gitwatch *w, time_t next_fetch, time_t next_tick,
+    time_t last_fetch)
+{
+	struct timespec ts;
+	time_t target;
+
+	pthread_mutex_lock(&w->mu);
+	while (!w->stop) {
+		target = next_fetch < next_tick ? next_fetch : next_tick;
+		if (w->refresh && last_fetch + 1 < target)
+			target = last_fetch + 1;
+		if (time(NULL) >= target)
+			break;
+		ts.tv_sec = target;
+		ts.tv_nsec = 0;
+		pthread_cond_timedwait(&w->cond, &w->mu, &ts);
+	}
+}
+
+static void *
+run(void *arg)
+{
+	struct ls_gitwatch *w = arg;
+	time_t next_fetch = 0, next_tick = 0, last_fetch = 0, now;
+	int do_fetch, stop;
+
+	for (;;) {
+		wait_due(w, next_fetch, next_tick, last_fetch);
+		now = time(NULL);
+		stop = w->stop;
+		do_fetch = now >= next_fetch || (w->refresh &&
+		    now > last_fetch);
+		if (do_fetch)
+			w->refresh = 0;
+		pthread_mutex_unlock(&w->mu);
+		if (stop)
+			break;
+		if (now >= next_tick && ls_store_tick(w->o.store, now,
+		    &next_tick) != 0)
+			logf_(w, "error", "timestamp: %s", ls_error_last());
+		/* A pin set through the API may end sooner than the next
+		 * re-sign; a tick is cheap, so look every second. */
+		if (next_tick > now + 1)
+			next_tick = now + 1;
+		if (do_fetch) {
+			(void)ls_gitwatch_poll(w);
+			last_fetch = time(NULL);
+			next_fetch = last_fetch + (time_t)w->o.interval;
+		}
+	}
+	return NULL;
+}
+
+static int
+open_mirror(struct ls_gitwatch *w)
+{
+	if (git_repository_open_bare(&w->repo, w->mirror) == 0)
+		return 0;
+	if (git_repository_init(&w->repo, w->mirror, 1) != 0)
+		return ls_error_set(LS_EIO, "%s: %s", w->mirror, git_msg());
+	return 0;
+}
+
+int
+ls_gitwatch_start(struct ls_gitwatch **out, const struct ls_gitwatch_opts *o)
+{
+	struct ls_gitwatch *w;
+	size_t i;
+	int rc = 0;
+
+	*out = NULL;
+	if (o->nchannels > LS_GITWATCH_MAX_CHANNELS)
+		return ls_error_set(LS_EINVAL, "more than %d channels",
+		    LS_GITWATCH_MAX_CHANNELS);
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return ls_error_set(LS_ENOMEM, "out of memory");
+	w->o = *o;
+	for (i = 0; i < o->nchannels; i++)
+		w->ch[i] = o->channels[i];
+	w->o.channels = w->ch;
+	if (w->o.interval == 0)
+		w->o.interval = 1;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cond, NULL);
+	if ((w->url = strdup(o->url)) == NULL ||
+	    (w->mirror = strdup(o->mirror)) == NULL) {
+		rc = ls_error_set(LS_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = open_mirror(w)) != 0)
+		goto out;
+	for (i = 0; i < o->nchannels && rc == 0; i++)
+		rc = ls_store_channel_add(o->store, w->ch[i].name);
+	if (rc != 0)
+		goto out;
+	if (pthread_create(&w->thread, NULL, run, w) != 0) {
+		rc = ls_error_set(LS_ERROR, "cannot start the watcher thread");
+		goto out;
+	}
+	w->started = 1;
+	*out = w;
+	w = NULL;
+out:
+	ls_gitwatch_stop(w);
+	return rc;
+}
+
+void
+ls_gitwatch_refresh(struct ls_gitwatch *w)
+{
+	pthread_mutex_lock(&w->mu);
+	w->refresh = 1;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->mu);
+}
+
+void
+ls_gitwatch_stop(struct ls_gitwatch *w)
+{
+	if (w == NULL)
+		return;
+	if (w->started) {
+		pthread_mutex_lock(&w->mu);
+		w->stop = 1;
+		pthread_cond_signal(&w->cond);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(w->thread, NULL);
+	}
+	git_repository_free(w->repo);
+	pthread_cond_destroy(&w->cond);
+	pthread_mutex_destroy(&w->mu);
+	free(w->url);
+	free(w->mirror);
+	free(w);
+}

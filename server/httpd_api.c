@@ -1,0 +1,335 @@
+/* httpd_api.c - health, metrics, evidence, enrolment, reports, admin. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "httpd_impl.h"
+#include "lockstep/error.h"
+#include "lockstep/note.h"
+#include "lockstep/timefmt.h"
+#include "metrics.h"
+
+size_t
+httpd_body_cap(const char *url)
+{
+	return strcmp(url, "/v1/reports") == 0 ? LS_HTTPD_REPORT_MAX :
+	    LS_HTTPD_BODY_MAX;
+}
+
+static enum MHD_Result
+answer_json(struct MHD_Connection *c, unsigned code, json_t *j)
+{
+	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	struct ls_buf b;
+	enum MHD_Result ret;
+
+	if (s == NULL)
+		return httpd_answer_error(c, 500, "out of memory");
+	ls_buf_init(&b, strlen(s) + 2);
+	if (ls_buf_addf(&b, "%s\n", s) != 0)
+		ret = httpd_answer_error(c, 500, "out of memory");
+	else
+		ret = httpd_answer_text(c, code, "application/json", b.data,
+		    b.len);
+	ls_buf_cleanup(&b);
+	free(s);
+	return ret;
+}
+
+/* Constant-time check of "Authorization: Bearer TOKEN". */
+static int
+token_ok(struct MHD_Connection *c, const char *header, const char *prefix,
+    const char *want)
+{
+	const char *got = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    header);
+	size_t plen = strlen(prefix), wlen;
+
+	if (want == NULL || got == NULL || strncmp(got, prefix, plen) != 0)
+		return 0;
+	got += plen;
+	wlen = strlen(want);
+	return strlen(got) == wlen && sodium_memcmp(got, want, wlen) == 0;
+}
+
+static int
+admin_ok(struct ls_httpd *h, struct MHD_Connection *c)
+{
+	return token_ok(c, MHD_HTTP_HEADER_AUTHORIZATION, "Bearer ",
+	    h->o.admin_token);
+}
+
+static enum MHD_Result
+admin_refused(struct ls_httpd *h, struct MHD_Connection *c)
+{
+	if (h->o.admin_token == NULL)
+		return httpd_answer_error(c, 403, "admin API is off (no "
+		    "--admin-token-file)");
+	return httpd_answer_error(c, 401, "admin token required");
+}
+
+/* Map a store error to an HTTP status. */
+static unsigned
+status_of(int rc)
+{
+	switch (rc) {
+	case LS_EINVAL: case LS_EFORMAT: return 400;
+	case LS_ENOTFOUND: return 404;
+	case LS_ECONFLICT: case LS_EROLLBACK: return 409;
+	case LS_ETOOBIG: return 413;
+	default: return 500;
+	}
+}
+
+static int
+time_arg(struct MHD_Connection *c, const char *name, time_t *out, int end)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+	    name);
+	size_t n;
+
+	*out = 0;
+	if (v == NULL || v[0] == '\0')
+		return 0;
+	n = strlen(v);
+	if (ls_time_parse(out, v, n) != 0)
+		return -1;
+	if (end && n == 10)	/* a bare date includes its whole day */
+		*out += 86399;
+	return 0;
+}
+
+static enum MHD_Result
+serve_evidence(struct ls_httpd *h, struct MHD_Connection *c)
+{
+	struct ls_evidence_filter f;
+	struct MHD_Response *r;
+	struct ls_buf b;
+	enum MHD_Result ret;
+	char *data;
+	size_t len;
+	int rc;
+
+	memset(&f, 0, sizeof(f));
+	if (time_arg(c, "since", &f.since, 0) != 0 ||
+	    time_arg(c, "until", &f.until, 1) != 0)
+		return httpd_answer_error(c, 400, "since/until: expected "
+		    "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
+	f.agent = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+	    "agent");
+	f.channel = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+	    "channel");
+	f.kind = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "kind");
+	ls_buf_init(&b, LS_EVIDENCE_QUERY_MAX);
+	rc = ls_evidence_query(ls_store_evidence(h->o.store), &b, &f);
+	if (rc != 0) {
+		ls_buf_cleanup(&b);
+		return httpd_answer_error(c, rc == LS_ETOOBIG ? 413 : 500,
+		    rc == LS_ETOOBIG ? "answer too large: narrow the query" :
+		    ls_error_last());
+	}
+	data = ls_buf_take(&b, &len);
+	if (data == NULL)
+		return httpd_answer_error(c, 500, "out of memory");
+	r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(data);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    "application/x-ndjson");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	ret = httpd_answer(c, 200, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+serve_metrics(struct MHD_Connection *c)
+{
+	struct ls_buf b;
+	enum MHD_Result ret;
+
+	ls_buf_init(&b, 1 << 20);
+	if (ls_metrics_render(&b) != 0)
+		ret = httpd_answer_error(c, 500, ls_error_last());
+	else
+		ret = httpd_answer_text(c, 200, "text/plain; version=0.0.4",
+		    b.data, b.len);
+	ls_buf_cleanup(&b);
+	return ret;
+}
+
+enum MHD_Result
+httpd_api_get(struct ls_httpd *h, struct MHD_Connection *c, const char *url,
+    int *handled)
+{
+	json_t *j = NULL;
+	enum MHD_Result ret;
+
+	*handled = 1;
+	if (strcmp(url, "/health") == 0)
+		return httpd_answer_text(c, 200, "text/plain", "ok\n", 3);
+	if (strcmp(url, "/metrics") == 0)
+		return serve_metrics(c);
+	if (strcmp(url, "/v1/evidence") == 0)
+		return serve_evidence(h, c);
+	if (strcmp(url, "/v1/admin/status") == 0) {
+		if (!admin_ok(h, c))
+			return admin_refused(h, c);
+		if (ls_store_status(h->o.store, &j) != 0)
+			return httpd_answer_error(c, 500, ls_error_last());
+		ret = answer_json(c, 200, j);
+		json_decref(j);
+		return ret;
+	}
+	*handled = 0;
+	return MHD_NO;
+}
+
+static enum MHD_Result
+post_enroll(struct ls_httpd *h, struct MHD_Connection *c, struct req *r,
+    int admin)
+{
+	int rc;
+
+	if (!admin && !token_ok(c, "X-Lockstep-Enroll-Token", "",
+	    h->o.enroll_token)) {
+		ls_metrics_add(LS_M_ENROLL_REFUSED, 1);
+		return httpd_answer_error(c, 403, h->o.enroll_token == NULL ?
+		    "enrolment is off" : "wrong or missing enrolment token");
+	}
+	if (r->toobig || r->body.len == 0) {
+		ls_metrics_add(LS_M_ENROLL_REFUSED, 1);
+		return httpd_answer_error(c, r->toobig ? 413 : 400,
+		    "expected one verifier key line");
+	}
+	rc = ls_store_enroll(h->o.store, r->body.data, r->body.len,
+	    admin ? "admin API" : "enrolment token");
+	if (rc < 0) {
+		ls_metrics_add(LS_M_ENROLL_REFUSED, 1);
+		return httpd_answer_error(c, status_of(rc), ls_error_last());
+	}
+	if (rc == 0)
+		ls_metrics_add(LS_M_ENROLLED, 1);
+	return httpd_answer_text(c, rc == 0 ? 201 : 200, "application/json",
+	    rc == 0 ? "{\"enrolled\":true}\n" : "{\"enrolled\":false}\n",
+	    rc == 0 ? 17 : 18);
+}
+
+static enum MHD_Result
+post_report(struct ls_httpd *h, struct MHD_Connection *c, struct req *r)
+{
+	int rc;
+
+	if (r->toobig) {
+		ls_metrics_add(LS_M_REPORTS_TOOBIG, 1);
+		return httpd_answer_error(c, 413, "report over 64 KiB");
+	}
+	rc = ls_store_report(h->o.store, r->body.data ? r->body.data : "",
+	    r->body.len);
+	switch (rc) {
+	case 0:
+		ls_metrics_add(LS_M_REPORTS_ACCEPTED, 1);
+		return httpd_answer_text(c, 202, "application/json",
+		    "{\"accepted\":true}\n", 18);
+	case LS_ETOOBIG:
+		ls_metrics_add(LS_M_REPORTS_TOOBIG, 1);
+		return httpd_answer_error(c, 413, ls_error_last());
+	case LS_ENOTFOUND: case LS_EBADSIG:
+		ls_metrics_add(LS_M_REPORTS_FORBIDDEN, 1);
+		return httpd_answer_error(c, 403, ls_error_last());
+	case LS_EROLLBACK:
+		ls_metrics_add(LS_M_REPORTS_REPLAYED, 1);
+		return httpd_answer_error(c, 409, ls_error_last());
+	case LS_EFORMAT:
+		ls_metrics_add(LS_M_REPORTS_MALFORMED, 1);
+		return httpd_answer_error(c, 400, ls_error_last());
+	default:
+		return httpd_answer_error(c, 500, ls_error_last());
+	}
+}
+
+static const char *
+jstr(json_t *j, const char *key)
+{
+	return json_string_value(json_object_get(j, key));
+}
+
+static enum MHD_Result
+post_operator(struct ls_httpd *h, struct MHD_Connection *c, struct req *r,
+    const char *action)
+{
+	json_t *j = NULL, *res = NULL, *fl;
+	struct ls_op op;
+	const char *until;
+	enum MHD_Result ret;
+	int rc;
+
+	memset(&op, 0, sizeof(op));
+	if (r->toobig || (j = json_loadb(r->body.data ? r->body.data : "",
+	    r->body.len, JSON_REJECT_DUPLICATES, NULL)) == NULL ||
+	    !json_is_object(j)) {
+		json_decref(j);
+		return httpd_answer_error(c, 400, "expected a JSON object");
+	}
+	op.action = action;
+	op.channel = jstr(j, "channel");
+	op.version = jstr(j, "version");
+	op.owner = jstr(j, "owner");
+	op.reason = jstr(j, "reason");
+	until = jstr(j, "until");
+	fl = json_object_get(j, "floor");
+	if (json_is_integer(fl) && json_integer_value(fl) > 0)
+		op.floor = (uint64_t)json_integer_value(fl);
+	if (until != NULL && ls_time_parse(&op.until, until,
+	    strlen(until)) != 0) {
+		json_decref(j);
+		return httpd_answer_error(c, 400, "until: expected YYYY-MM-DD "
+		    "or YYYY-MM-DDTHH:MM:SSZ");
+	}
+	rc = ls_store_operate(h->o.store, &op, &res);
+	if (rc != 0)
+		ret = httpd_answer_error(c, status_of(rc), ls_error_last());
+	else
+		ret = answer_json(c, 200, res);
+	json_decref(res);
+	json_decref(j);
+	return ret;
+}
+
+enum MHD_Result
+httpd_api_post(struct ls_httpd *h, struct MHD_Connection *c, const char *url,
+    struct req *r)
+{
+	if (strcmp(url, "/v1/reports") == 0)
+		return post_report(h, c, r);
+	if (strcmp(url, "/v1/enroll") == 0)
+		return post_enroll(h, c, r, 0);
+	if (strcmp(url, "/v1/admin/refresh") == 0) {
+		/* Only triggers a fetch (coalesced): no token needed. */
+		struct ls_gitwatch *w = __atomic_load_n(&h->o.watch,
+		    __ATOMIC_SEQ_CST);
+
+		if (w == NULL)
+			return httpd_answer_error(c, 503, "no watcher");
+		ls_gitwatch_refresh(w);
+		return httpd_answer_text(c, 202, "application/json",
+		    "{\"refresh\":true}\n", 17);
+	}
+	if (strncmp(url, "/v1/admin/", 10) != 0)
+		return httpd_answer_error(c, 404, "not found");
+	if (!admin_ok(h, c))
+		return admin_refused(h, c);
+	if (strcmp(url, "/v1/admin/agents") == 0)
+		return post_enroll(h, c, r, 1);
+	if (strcmp(url, "/v1/admin/pin") == 0)
+		return post_operator(h, c, r, "pin");
+	if (strcmp(url, "/v1/admin/rollback") == 0)
+		return post_operator(h, c, r, "rollback");
+	if (strcmp(url, "/v1/admin/unpin") == 0)
+		return post_operator(h, c, r, "unpin");
+	return httpd_answer_error(c, 404, "not found");
+}

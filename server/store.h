@@ -1,0 +1,125 @@
+/*
+ * store.h - the server's data folder: the published static layout, the
+ * evidence log, enrolled agents and channel state, behind one lock.
+ *
+ *   DATA/lock                           flock()ed by whoever writes DATA
+ *   DATA/v1/root/N.note                 copied from --keys
+ *   DATA/v1/channels/CH/timestamp.note  the only mutable public file
+ *   DATA/v1/channels/CH/releases/N.note
+ *   DATA/v1/bundles/SHA256.tar.gz
+ *   DATA/evidence/log.jsonl             see evidence.h
+ *   DATA/agents/NAME.pub                see agents.h
+ *   DATA/state/CH.pending               a build held back by a pin
+ *
+ * Publishing writes the immutable files first and the timestamp last, each
+ * with temp file, fsync, rename, so a reader (or a restart after kill -9)
+ * sees either the old release or the new one.  On open, a release written
+ * but not yet named by the timestamp is rolled forward.  The server and
+ * the `lockstep` CLI both use this module; the lock keeps them from
+ * writing the same folder at once.  Every entry point is thread-safe.
+ */
+#ifndef LOCKSTEP_SERVER_STORE_H
+#define LOCKSTEP_SERVER_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "evidence.h"
+#include "pipeline.h"
+
+#define LS_STORE_MAX_CHANNELS 64
+#define LS_RELEASE_LIFETIME (365L * 24 * 3600)	/* release expires */
+
+struct ls_store;
+
+struct ls_store_opts {
+	const char *data_dir;
+	const char *keys_dir;	/* release.key, timestamp.key, log.key,
+				   N.root.note; NULL: no signing (status,
+				   agent add), notes read unverified */
+	unsigned ttl;		/* timestamp lifetime, seconds (>= 2) */
+	/* Called (outside the store lock) after a channel's timestamp
+	 * changed on disk. */
+	void (*on_change)(void *arg, const char *channel);
+	void *arg;
+};
+
+/*
+ * Lock DATA (LS_ECONFLICT naming the holder's pid when another process
+ * has it), load the keys and the newest root note (the release and
+ * timestamp keys must be listed in it), replay the evidence, scan the
+ * channels and roll forward an interrupted publish.
+ */
+int ls_store_open(struct ls_store **out, const struct ls_store_opts *o);
+void ls_store_free(struct ls_store *s);
+
+const char *ls_store_data_dir(const struct ls_store *s);
+const char *ls_store_origin(const struct ls_store *s);
+struct ls_evidence *ls_store_evidence(struct ls_store *s);
+
+/* Make channel known (no files until its first release).  LS_EINVAL. */
+int ls_store_channel_add(struct ls_store *s, const char *channel);
+
+/* The sha256 of the bundle channel serves now.  LS_ENOTFOUND. */
+int ls_store_current(struct ls_store *s, const char *channel,
+    char sha256_out[65]);
+
+/* 1 if tag was already built for channel (published, held or failed). */
+int ls_store_tag_known(struct ls_store *s, const char *channel,
+    const char *tag);
+
+/*
+ * Record a finished build (evidence kind "build", pass or fail) and, when
+ * it passed, publish it (or hold it while the channel is pinned).  The
+ * build keeps its ownership.
+ */
+int ls_store_build_done(struct ls_store *s, const struct ls_build *b);
+
+/* Re-sign timestamps that are past half their lifetime and end pins
+ * whose sunset has passed.  *next_out gets when to call again. */
+int ls_store_tick(struct ls_store *s, time_t now, time_t *next_out);
+
+struct ls_op {
+	const char *action;	/* "pin", "rollback", "unpin" */
+	const char *channel;
+	const char *version;	/* target tag; NULL for unpin */
+	const char *owner;
+	const char *reason;
+	time_t until;		/* sunset; required for pin and rollback */
+	uint64_t floor;		/* raise the channel floor to this; 0 keeps */
+};
+
+/*
+ * An operator action: a new release seq pointing at the bundle of an
+ * existing release, then a new timestamp, then an "operator" evidence
+ * entry.  *result_out (may be NULL) gets {"channel","seq","version",
+ * "bundle"}.  LS_EINVAL for bad arguments, LS_ENOTFOUND for an unknown
+ * channel or version, LS_ECONFLICT when unpinning an unpinned channel.
+ */
+int ls_store_operate(struct ls_store *s, const struct ls_op *op,
+    json_t **result_out);
+
+/* {"origin", "channels": [{"name", "seq", "version", "bundle", "floor",
+ * "timestamp_seq", "timestamp_expires", "pin": {...}|null, "held"}]} */
+int ls_store_status(struct ls_store *s, json_t **out);
+
+/*
+ * Enrol an agent from its verifier-key line.  0 created, 1 already
+ * enrolled with this key, LS_ECONFLICT name taken, LS_EFORMAT bad key.
+ * Writes an "operator" evidence entry (source names who asked).
+ */
+int ls_store_enroll(struct ls_store *s, const char *vkey_text, size_t len,
+    const char *source);
+
+/*
+ * Accept a signed report note: LS_ETOOBIG (> LS_NOTE_MAX), LS_EFORMAT
+ * (not a report note), LS_ENOTFOUND (agent not enrolled), LS_EBADSIG,
+ * LS_EROLLBACK (seq not above the last accepted).  0 once the evidence
+ * entry is on disk.
+ */
+int ls_store_report(struct ls_store *s, const char *note, size_t len);
+
+#endif
