@@ -495,7 +495,7 @@ pattern_match(struct sv *v, const struct ls_val *pat, const struct ls_val *k,
 	struct bi_regex *re = NULL;
 	int rc;
 
-	if (k->type != LS_VAL_STRING)
+	if (k->type != LS_VAL_STRING || pat->type != LS_VAL_STRING)
 		return *out = 0, 0;
 	if (bi_regex_get(&re, pat->u.str.p, pat->u.str.len) != 0)
 		return fatal(v, "invalid pattern: ", pat->u.str.p);
@@ -543,12 +543,12 @@ objects(struct sv *v, const struct ls_val *s, const struct ls_val *x,
 	pp = get(s, "patternProperties");
 	add = get(s, "additionalProperties");
 	for (i = 0; i < x->u.obj.n; i++) {
-		const struct ls_val *k = x->u.obj.k[i], *ps = NULL;
+		const struct ls_val *k = x->u.obj.k[i];
 		int matched = 0;
 
 		if (k->type != LS_VAL_STRING)
 			continue;
-		if (props != NULL && (ps = get(props, k->u.str.p)) != NULL)
+		if (props != NULL && get(props, k->u.str.p) != NULL)
 			matched = 1;
 		for (j = 0; pp != NULL && pp->type == LS_VAL_OBJECT &&
 		    j < pp->u.obj.n; j++) {
