@@ -1,9 +1,154 @@
-/* main.c - PLACEHOLDER for lockstep-agent until its issue lands; replace wholesale. */
+/* main.c - lockstep-agent: wiring of config, agent loop and local API. */
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "agent.h"
+#include "config.h"
+#include "engine.h"
+#include "api.h"
+#include "lockstep/error.h"
+#include "lockstep/file.h"
+#include "lockstep/timefmt.h"
+
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void
+log_line(void *ctx, const char *level, const char *event, const char *msg)
+{
+	const struct ls_config *c = ctx;
+	char now[LS_TIME_LEN], *line;
+	json_t *o;
+
+	if (!c->log_json) {
+		fprintf(stderr, "lockstep-agent: %s: %s\n", level, msg);
+		return;
+	}
+	ls_time_format(now, time(NULL));
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "time", now, "level", level,
+	    "event", event, "agent", c->name, "msg", msg);
+	if (o != NULL && (line = json_dumps(o, JSON_COMPACT |
+	    JSON_PRESERVE_ORDER)) != NULL) {
+		fprintf(stderr, "%s\n", line);
+		free(line);
+	}
+	json_decref(o);
+}
+
+static int
+status_cmd(const struct ls_config *c)
+{
+	char *json = NULL;
+	json_t *o;
+	int rc;
+
+	if ((rc = ls_agent_status(&json, c->state)) != 0) {
+		fprintf(stderr, "lockstep-agent: %s\n", ls_error_last());
+		return 1;
+	}
+	if (c->json) {
+		printf("%s\n", json);
+	} else if ((o = json_loads(json, 0, NULL)) != NULL) {
+		json_t *act = json_object_get(o, "active");
+
+		printf("channel %s\nstate %s\n", json_string_value(
+		    json_object_get(o, "channel")), json_string_value(
+		    json_object_get(o, "state")));
+		if (json_is_object(act))
+			printf("active %s seq %lld sha256 %s since %s\n",
+			    json_string_value(json_object_get(act, "version")),
+			    (long long)json_integer_value(json_object_get(act,
+			    "seq")), json_string_value(json_object_get(act,
+			    "sha256")), json_string_value(json_object_get(act,
+			    "activated_at")));
+		if (json_is_string(json_object_get(o, "last_error")))
+			printf("last_error %s\n", json_string_value(
+			    json_object_get(o, "last_error")));
+		json_decref(o);
+	}
+	free(json);
+	return 0;
+}
+
+static int
+write_port_file(const char *path, const char *bound)
+{
+	char line[128];
+	int n = snprintf(line, sizeof(line), "%s\n", bound);
+
+	return ls_file_write_atomic(path, line, (size_t)n, 0644);
+}
+
+static int
+run(const struct ls_config *c)
+{
+	struct ls_api *h = NULL;
+	struct ls_agent *a = NULL;
+	struct ls_engine e;
+	char bound[64];
+	int rc, status = 1;
+
+	if (ls_engine_init(&e) != 0) {
+		fprintf(stderr, "lockstep-agent: %s\n", ls_error_last());
+		return 1;
+	}
+	if ((rc = ls_agent_new(&a, c, &e, log_line, (void *)(uintptr_t)c,
+	    &stop)) != 0)
+		goto out;
+	if (c->once) {
+		rc = ls_agent_once(a);
+		status = rc == 0 ? 0 : 1;
+		goto out;
+	}
+	if (c->listen[0] != '\0') {
+		if ((rc = ls_api_start(&h, c->listen, &e, bound,
+		    sizeof(bound))) != 0)
+			goto out;
+		if (c->port_file != NULL &&
+		    (rc = write_port_file(c->port_file, bound)) != 0)
+			goto out;
+	}
+	status = ls_agent_run(a) == 0 ? 0 : 1;
+out:
+	if (rc != 0)
+		fprintf(stderr, "lockstep-agent: %s\n", ls_error_last());
+	ls_api_stop(h);
+	ls_agent_free(a);
+	ls_engine_cleanup(&e);
+	return status;
+}
 
 int
-main(void)
+main(int argc, char **argv)
 {
-	fprintf(stderr, "lockstep-agent: not built yet\n");
-	return 2;
+	struct ls_config c;
+	struct sigaction sa;
+
+	if (ls_config_parse(&c, argc, argv) != 0) {
+		fprintf(stderr, "lockstep-agent: %s\n", ls_error_last());
+		return 2;
+	}
+	if (c.cmd == LS_CMD_HELP) {
+		fputs(ls_config_usage, stdout);
+		return 0;
+	}
+	if (c.cmd == LS_CMD_STATUS)
+		return status_cmd(&c);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return run(&c);
 }

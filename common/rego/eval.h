@@ -82,6 +82,10 @@ int ev_ref(struct ev *ev, struct frame *f, const struct ls_term *t,
 int ev_walk_val(struct ev *ev, struct frame *f, const struct ls_term *t,
     size_t i, const struct ls_val *v, ev_vk k, void *arg);
 int ev_memo_new(struct ev *ev, struct memo **out);
+/* The document at node n over base data base (NULL: none); *out NULL
+ * when undefined. */
+int ev_full_doc(struct ev *ev, const struct ls_node *n,
+    const struct ls_val *base, const struct ls_val **out);
 
 /* eval_rule.c */
 int ev_node_doc(struct ev *ev, const struct ls_node *n,

@@ -154,8 +154,8 @@ node_override(const struct ev *ev, const struct ls_node *n)
 }
 
 /* The whole document at a node: rules, children and base data. */
-static int
-full_doc(struct ev *ev, const struct ls_node *n, const struct ls_val *base,
+int
+ev_full_doc(struct ev *ev, const struct ls_node *n, const struct ls_val *base,
     const struct ls_val **out)
 {
 	struct ls_vlist keys, vals;
@@ -180,7 +180,7 @@ full_doc(struct ev *ev, const struct ls_node *n, const struct ls_val *base,
 	for (i = 0; i < n->nkids; i++) {
 		const struct ls_node *c = n->kids[i];
 
-		if ((rc = full_doc(ev, c, base ? ls_val_object_get(base,
+		if ((rc = ev_full_doc(ev, c, base ? ls_val_object_get(base,
 		    c->key) : NULL, &d)) != 0)
 			return rc;
 		if (d != NULL && (ls_vlist_push(&keys, c->key) != 0 ||
@@ -285,7 +285,7 @@ walk_data(struct ev *ev, struct frame *f, const struct ls_term *t, size_t i,
 		return doc ? ev_walk_val(ev, f, t, i, doc, k, arg) : 0;
 	}
 	if (i == t->n) {
-		if ((rc = full_doc(ev, n, base, &doc)) != 0)
+		if ((rc = ev_full_doc(ev, n, base, &doc)) != 0)
 			return rc;
 		return doc ? k(ev, arg, doc) : 0;
 	}

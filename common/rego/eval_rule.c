@@ -173,6 +173,17 @@ partial_value(struct ev *ev, const struct ls_node *n,
 	for (i = 0; i < n->nrules; i++)
 		if ((rc = run_rule(ev, n->rules[i], NULL, &c)) != 0)
 			return rc;
+	/* Rules with longer heads below an object rule (p.q.r := 1 next
+	 * to p.q[k] := v) add their documents as keys. */
+	for (i = 0; n->k == LS_R_OBJ && i < n->nkids; i++) {
+		const struct ls_val *d;
+
+		if ((rc = ev_full_doc(ev, n->kids[i], NULL, &d)) != 0)
+			return rc;
+		if (d != NULL && (ls_vlist_push(&c.keys, n->kids[i]->key) ||
+		    ls_vlist_push(&c.vals, d)))
+			return ev_nomem(ev);
+	}
 	if (n->k == LS_R_SET)
 		*out = ls_val_set(ev->a, c.vals.v, c.vals.n);
 	else {

@@ -88,6 +88,8 @@ test_rego_parse__malformed_has_location(void **state)
 	expect_error("package a\np := 1 $\n", 1, "policy.rego:2:8: "
 	    "rego_parse_error: unexpected character");
 	expect_error("package a\np if {\n", 1, "policy.rego:3:1");
+	expect_error("package a\np { true }\n", 1, "policy.rego:2:3: "
+	    "rego_parse_error: `if` keyword is required");
 }
 
 static void

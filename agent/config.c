@@ -1,0 +1,192 @@
+/* config.c - lockstep-agent's command line. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "lockstep/error.h"
+#include "reports.h"
+
+const char ls_config_usage[] =
+"usage: lockstep-agent --server URL [--server URL...] --root ROOT.note\n"
+"                      --state DIR --channel NAME [options]\n"
+"       lockstep-agent --state DIR status [--json]\n"
+"\n"
+"Fetches, verifies and activates the signed policy bundles of a channel,\n"
+"answers decisions on --listen and reports what it enforces.\n"
+"\n"
+"  --server URL         server or mirror base URL (repeat: tried in turn)\n"
+"  --root FILE          trusted root note (used until STATE holds a newer)\n"
+"  --state DIR          state directory (created; keys, bundles, queue)\n"
+"  --channel NAME       channel to follow\n"
+"  --enroll-token T     present T to the server to enrol this agent's key\n"
+"  --name ID            agent id (default: derived from the host name)\n"
+"  --listen HOST:PORT   status and decision API (default 127.0.0.1:8182,\n"
+"                       port 0 picks one, \"off\" disables it)\n"
+"  --port-file F        write the bound HOST:PORT to F\n"
+"  --interval S         seconds between polls when not long-polling (30)\n"
+"  --max-backoff S      cap of the back-off after errors (60)\n"
+"  --long-poll S        seconds a long poll may be held (30, 0 = off)\n"
+"  --low-speed-time S   abort a download slower than 1 KiB/s for S (10)\n"
+"  --queue-max N        reports kept on disk while offline (1000)\n"
+"  --on-activate CMD    run CMD (sh -c) after each activation\n"
+"  --once               one update attempt; exit 0 if the latest release\n"
+"                       is enforced\n"
+"  --log-json           log one JSON object per line on stderr\n"
+"  --help               this text\n";
+
+/* Bounded decimal parse (no atoi on outside input). */
+static int
+parse_long(long *out, const char *opt, const char *s, long min, long max)
+{
+	long v = 0;
+	const char *p = s;
+
+	if (*p == '\0')
+		return ls_error_set(LS_EINVAL, "%s: empty number", opt);
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return ls_error_set(LS_EINVAL, "%s %s: not a number",
+			    opt, s);
+		if (v > (max - (*p - '0')) / 10)
+			return ls_error_set(LS_EINVAL, "%s %s: above %ld", opt,
+			    s, max);
+		v = v * 10 + (*p - '0');
+	}
+	if (v < min)
+		return ls_error_set(LS_EINVAL, "%s %s: below %ld", opt, s, min);
+	*out = v;
+	return 0;
+}
+
+void
+ls_config_default_name(char out[LS_NAME_MAX + 1])
+{
+	char host[256];
+	size_t i, j = 0;
+
+	memset(host, 0, sizeof(host));
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		host[0] = '\0';
+	for (i = 0; host[i] != '\0' && j < LS_NAME_MAX; i++) {
+		char c = host[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+			c = '-';
+		if (j == 0 && c == '.')
+			continue;
+		out[j++] = c;
+	}
+	out[j] = '\0';
+	if (j == 0)
+		snprintf(out, LS_NAME_MAX + 1, "agent");
+}
+
+static void
+defaults(struct ls_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->cmd = LS_CMD_RUN;
+	c->listen = "127.0.0.1:8182";
+	c->interval = 30;
+	c->max_backoff = 60;
+	c->long_poll = 30;
+	c->low_speed_time = 10;
+	c->queue_max = LS_REPORTS_DEFAULT_MAX;
+}
+
+static int
+option(struct ls_config *c, const char *o, const char *v)
+{
+	if (strcmp(o, "--server") == 0) {
+		if (c->nservers == LS_CONFIG_MAX_SERVERS)
+			return ls_error_set(LS_EINVAL, "--server: at most %d",
+			    LS_CONFIG_MAX_SERVERS);
+		if (strncmp(v, "http://", 7) != 0 &&
+		    strncmp(v, "https://", 8) != 0)
+			return ls_error_set(LS_EINVAL, "--server %s: want an "
+			    "http:// or https:// URL", v);
+		if (strlen(v) > LS_CONFIG_URL_MAX - 128)
+			return ls_error_set(LS_EINVAL, "--server: URL too long");
+		c->servers[c->nservers++] = v;
+	} else if (strcmp(o, "--root") == 0) {
+		c->root = v;
+	} else if (strcmp(o, "--state") == 0) {
+		c->state = v;
+	} else if (strcmp(o, "--channel") == 0) {
+		if (!ls_name_valid(v))
+			return ls_error_set(LS_EINVAL, "--channel %s: not a "
+			    "valid name", v);
+		c->channel = v;
+	} else if (strcmp(o, "--enroll-token") == 0) {
+		c->enroll_token = v;
+	} else if (strcmp(o, "--name") == 0) {
+		if (!ls_name_valid(v))
+			return ls_error_set(LS_EINVAL, "--name %s: not a valid "
+			    "name", v);
+		snprintf(c->name, sizeof(c->name), "%s", v);
+	} else if (strcmp(o, "--listen") == 0) {
+		c->listen = strcmp(v, "off") == 0 ? "" : v;
+	} else if (strcmp(o, "--port-file") == 0) {
+		c->port_file = v;
+	} else if (strcmp(o, "--interval") == 0) {
+		return parse_long(&c->interval, o, v, 1, 86400);
+	} else if (strcmp(o, "--max-backoff") == 0) {
+		return parse_long(&c->max_backoff, o, v, 1, 86400);
+	} else if (strcmp(o, "--long-poll") == 0) {
+		return parse_long(&c->long_poll, o, v, 0, 3600);
+	} else if (strcmp(o, "--low-speed-time") == 0) {
+		return parse_long(&c->low_speed_time, o, v, 1, 3600);
+	} else if (strcmp(o, "--queue-max") == 0) {
+		return parse_long(&c->queue_max, o, v, 1, 1000000);
+	} else if (strcmp(o, "--on-activate") == 0) {
+		c->on_activate = v;
+	} else {
+		return ls_error_set(LS_EINVAL, "%s: unknown option", o);
+	}
+	return 0;
+}
+
+int
+ls_config_parse(struct ls_config *c, int argc, char **argv)
+{
+	int i, rc;
+
+	defaults(c);
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			c->cmd = LS_CMD_HELP;
+			return 0;
+		} else if (strcmp(a, "--once") == 0) {
+			c->once = 1;
+		} else if (strcmp(a, "--log-json") == 0) {
+			c->log_json = 1;
+		} else if (strcmp(a, "--json") == 0) {
+			c->json = 1;
+		} else if (strcmp(a, "status") == 0) {
+			c->cmd = LS_CMD_STATUS;
+		} else if (strncmp(a, "--", 2) == 0) {
+			if (i + 1 >= argc)
+				return ls_error_set(LS_EINVAL, "%s: missing "
+				    "value", a);
+			if ((rc = option(c, a, argv[++i])) != 0)
+				return rc;
+		} else {
+			return ls_error_set(LS_EINVAL, "%s: unexpected "
+			    "argument", a);
+		}
+	}
+	if (c->state == NULL)
+		return ls_error_set(LS_EINVAL, "--state DIR is required");
+	if (c->cmd == LS_CMD_STATUS)
+		return 0;
+	if (c->nservers == 0 || c->root == NULL || c->channel == NULL)
+		return ls_error_set(LS_EINVAL, "--server, --root and --channel "
+		    "are required (see --help)");
+	if (c->name[0] == '\0')
+		ls_config_default_name(c->name);
+	return 0;
+}

@@ -1,0 +1,54 @@
+/*
+ * config.h - lockstep-agent's command line.
+ *
+ *   lockstep-agent --server URL [--server URL...] --root ROOT.note
+ *       --state DIR --channel NAME [--enroll-token T] [--name ID]
+ *       [--listen HOST:PORT] [--port-file F] [--interval S]
+ *       [--max-backoff S] [--long-poll S] [--low-speed-time S]
+ *       [--queue-max N] [--on-activate CMD] [--once] [--log-json]
+ *   lockstep-agent --state DIR status [--json]
+ */
+#ifndef LOCKSTEP_AGENT_CONFIG_H
+#define LOCKSTEP_AGENT_CONFIG_H
+
+#include <stddef.h>
+
+#include "lockstep/doc.h"
+
+#define LS_CONFIG_MAX_SERVERS 8
+#define LS_CONFIG_URL_MAX 512
+
+enum ls_config_cmd { LS_CMD_RUN, LS_CMD_STATUS, LS_CMD_HELP };
+
+struct ls_config {
+	enum ls_config_cmd cmd;
+	const char *servers[LS_CONFIG_MAX_SERVERS];	/* argv strings */
+	size_t nservers;
+	const char *root;		/* trust anchor file */
+	const char *state;		/* state directory */
+	const char *channel;
+	const char *enroll_token;	/* NULL: do not enrol */
+	char name[LS_NAME_MAX + 1];	/* agent id ("" = from hostname) */
+	const char *listen;		/* default 127.0.0.1:8182, "" = off */
+	const char *port_file;
+	long interval;			/* s between plain polls, default 30 */
+	long max_backoff;		/* s, default 60 */
+	long long_poll;			/* s asked per long poll, default 30 */
+	long low_speed_time;		/* s window for stalled downloads */
+	long queue_max;			/* reports kept while offline */
+	const char *on_activate;	/* shell command or NULL */
+	int once;
+	int log_json;
+	int json;			/* status --json */
+};
+
+/* Parse argv into *out (which points into argv).  LS_EINVAL with a
+ * one-line message naming the option. */
+int ls_config_parse(struct ls_config *out, int argc, char **argv);
+
+/* A valid agent id from the host name ("agent" if none is usable). */
+void ls_config_default_name(char out[LS_NAME_MAX + 1]);
+
+extern const char ls_config_usage[];
+
+#endif

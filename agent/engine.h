@@ -1,0 +1,54 @@
+/*
+ * engine.h - the policy the agent enforces right now, and its status.
+ *
+ * The decision API reads the policy pointer while the update loop swaps
+ * it: a reader takes a reference under a short lock and evaluates without
+ * it, the writer publishes the new pointer and drops its own reference to
+ * the old one, so evaluations in flight finish on the policy they
+ * started with and no decision is dropped or sees a half state.
+ */
+#ifndef LOCKSTEP_AGENT_ENGINE_H
+#define LOCKSTEP_AGENT_ENGINE_H
+
+#include <pthread.h>
+#include <stddef.h>
+
+#include "lockstep/rego.h"
+#include "state.h"
+
+#define LS_ENGINE_INPUT_MAX (1024 * 1024)	/* decision request body */
+
+struct ls_engine {
+	pthread_mutex_t mu;
+	struct ls_rego_policy *policy;	/* owned reference, NULL if none */
+	struct ls_state state;		/* copy of the persisted state */
+	int has_state;
+	unsigned long long decisions;	/* answered, for logs */
+};
+
+int ls_engine_init(struct ls_engine *e);
+void ls_engine_cleanup(struct ls_engine *e);
+
+/* Publish p (the engine takes over the caller's reference). */
+void ls_engine_swap(struct ls_engine *e, struct ls_rego_policy *p);
+
+/* A new reference to the current policy (unref it), NULL when none. */
+struct ls_rego_policy *ls_engine_policy(struct ls_engine *e);
+
+/* Publish a copy of the agent state / build the status JSON from it at
+ * this moment (so "stale" shows on time even while the loop waits).
+ * LS_ENOMEM; *out NULL when no state was published yet. */
+void ls_engine_set_state(struct ls_engine *e, const struct ls_state *st);
+int ls_engine_status(char **out, struct ls_engine *e);
+
+/*
+ * Answer a decision like OPA's data API: body is {"input": ...} (or
+ * empty), path the data path ("a/b"); *out gets {"result": ...} or {}
+ * when undefined, *http the status (200, 400 for a bad request, 503
+ * without a policy, 500 for an evaluation error with an OPA-style
+ * {"code","message"} body).  LS_ENOMEM only.
+ */
+int ls_engine_decide(char **out, int *http, struct ls_engine *e,
+    const char *path, const char *body, size_t len);
+
+#endif
