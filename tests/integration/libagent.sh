@@ -13,6 +13,7 @@ ROOT=${LOCKSTEP_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 MIRROR_PY=$ROOT/tests/tools/hostile_mirror.py
 W=$(mktemp -d /tmp/ls-agent-it.XXXXXX)
 PIDS=()
+AGENTS=()
 FAILS=0
 TS_TTL=${TS_TTL:-3600}
 
@@ -146,6 +147,7 @@ start_agent() {
 	AGENT_PID=$!
 	PIDS+=("$AGENT_PID")
 	eval "PID_$name=$AGENT_PID"
+	AGENTS+=("$name")
 	wait_until 30 test -s "$W/$name.port" || die "agent $name did not start"
 }
 
@@ -154,7 +156,12 @@ stop_agent() {	# NAME
 	eval "pid=\${PID_$1:-}"
 	[ -n "$pid" ] || return 0
 	kill "$pid" 2>/dev/null
+	if ! wait_until 20 sh -c "! kill -0 $pid"; then
+		fail "agent $1 ignored SIGTERM for 20 s"
+		kill -9 "$pid" 2>/dev/null
+	fi
 	wait "$pid" 2>/dev/null
+	eval "PID_$1="
 }
 
 # status NAME FIELD: one field of `status --json` (active.version etc.)
@@ -225,7 +232,22 @@ setup_world() {
 	start_mirror
 }
 
+# Sanitizer reports in any log (agents stopped with SIGTERM first so
+# LeakSanitizer runs at their exit) fail the test.
+check_sanitizers() {
+	local n f
+	for n in "${AGENTS[@]}"; do stop_agent "$n"; done
+	for f in "$W"/*.log "$W"/*/*.log; do
+		[ -f "$f" ] || continue
+		if grep -q "Sanitizer\|runtime error:" "$f"; then
+			fail "sanitizer report in $f"
+			grep -m 5 -A 12 "Sanitizer\|runtime error:" "$f"
+		fi
+	done
+}
+
 finish() {
+	check_sanitizers
 	if [ "$FAILS" -ne 0 ]; then
 		echo "$FAILS failure(s)"
 		exit 1
