@@ -14,6 +14,7 @@ MIRROR_PY=$ROOT/tests/tools/hostile_mirror.py
 W=$(mktemp -d /tmp/ls-agent-it.XXXXXX)
 PIDS=()
 AGENTS=()
+declare -A AGENT_PID_OF
 FAILS=0
 TS_TTL=${TS_TTL:-3600}
 
@@ -146,14 +147,14 @@ start_agent() {
 		>>"$W/$name.log" 2>&1 &
 	AGENT_PID=$!
 	PIDS+=("$AGENT_PID")
-	eval "PID_$name=$AGENT_PID"
+	AGENT_PID_OF[$name]=$AGENT_PID
 	AGENTS+=("$name")
 	wait_until 30 test -s "$W/$name.port" || die "agent $name did not start"
 }
 
 stop_agent() {	# NAME
 	local pid
-	eval "pid=\${PID_$1:-}"
+	pid=${AGENT_PID_OF[$1]:-}
 	[ -n "$pid" ] || return 0
 	kill "$pid" 2>/dev/null
 	if ! wait_until 20 sh -c "! kill -0 $pid"; then
@@ -161,7 +162,7 @@ stop_agent() {	# NAME
 		kill -9 "$pid" 2>/dev/null
 	fi
 	wait "$pid" 2>/dev/null
-	eval "PID_$1="
+	AGENT_PID_OF[$1]=""
 }
 
 # status NAME FIELD: one field of `status --json` (active.version etc.)
