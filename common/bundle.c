@@ -59,8 +59,9 @@ files_push(struct ls_bundle_files *f, char *path, uint8_t *data, size_t len)
 		goto fail;
 	}
 	if (len > LS_BUNDLE_MAX_BYTES - f->total) {
-		rc = ls_error_set(LS_ETOOBIG, "%s: bundle content over %llu "
-		    "bytes", path, (unsigned long long)LS_BUNDLE_MAX_BYTES);
+		rc = ls_error_set(LS_ETOOBIG,
+		    "%s: bundle content over %llu bytes", path,
+		    (unsigned long long)LS_BUNDLE_MAX_BYTES);
 		goto fail;
 	}
 	if (f->n == f->cap) {
@@ -89,8 +90,8 @@ fail:
 }
 
 int
-ls_bundle_files_add(struct ls_bundle_files *f, const char *path,
-    const void *data, size_t len)
+ls_bundle_files_add(
+    struct ls_bundle_files *f, const char *path, const void *data, size_t len)
 {
 	struct ls_extract_limits lim;
 	char *p = NULL;
@@ -116,8 +117,18 @@ ls_bundle_files_add(struct ls_bundle_files *f, const char *path,
 
 /* ---- collecting a directory ---- */
 
+/* A directory walk: its top for messages, and one file to leave out (the
+ * bundle being written, when it lies inside the source directory, so a
+ * second build does not swallow the first one's output). */
+struct walk {
+	const char *top;
+	int skip; /* 1 if skip_dev/skip_ino are set */
+	dev_t skip_dev;
+	ino_t skip_ino;
+};
+
 static int collect_dir(struct ls_bundle_files *f, int fd, const char *rel,
-    const char *top, size_t depth);
+    const struct walk *w, size_t depth);
 
 static int
 read_fd(uint8_t **out, size_t *out_len, int fd, size_t max)
@@ -150,8 +161,8 @@ out:
 }
 
 static int
-collect_file(struct ls_bundle_files *f, int dfd, const char *name,
-    const char *rel)
+collect_file(
+    struct ls_bundle_files *f, int dfd, const char *name, const char *rel)
 {
 	uint8_t *data = NULL;
 	size_t len = 0;
@@ -181,7 +192,7 @@ collect_file(struct ls_bundle_files *f, int dfd, const char *name,
 /* One directory entry: recurse, read, skip or refuse. */
 static int
 collect_entry(struct ls_bundle_files *f, int dfd, const char *name,
-    const char *rel, const char *top, size_t depth)
+    const char *rel, const struct walk *w, size_t depth)
 {
 	struct ls_extract_limits lim;
 	struct stat st;
@@ -189,28 +200,34 @@ collect_entry(struct ls_bundle_files *f, int dfd, const char *name,
 
 	ls_extract_limits_default(&lim);
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return ls_error_set(LS_EIO, "%s/%s: %s", top, rel,
-		    strerror(errno));
+		return ls_error_set(
+		    LS_EIO, "%s/%s: %s", w->top, rel, strerror(errno));
+	if (w->skip && st.st_dev == w->skip_dev && st.st_ino == w->skip_ino)
+		return 0;
 	if (S_ISDIR(st.st_mode)) {
-		fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-		    O_CLOEXEC);
+		fd = openat(
+		    dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
-			return ls_error_set(LS_EIO, "%s/%s: %s", top, rel,
-			    strerror(errno));
-		return collect_dir(f, fd, rel, top, depth + 1);
+			return ls_error_set(
+			    LS_EIO, "%s/%s: %s", w->top, rel, strerror(errno));
+		return collect_dir(f, fd, rel, w, depth + 1);
 	}
 	if (!S_ISREG(st.st_mode))
-		return ls_error_set(LS_EUNSAFE, "%s/%s: not a regular file "
-		    "(links, devices and FIFOs are refused)", top, rel);
+		return ls_error_set(LS_EUNSAFE,
+		    "%s/%s: not a regular file (links, devices and FIFOs are "
+		    "refused)",
+		    w->top, rel);
 	if ((rc = tarsafe_check_path(rel, lim.max_depth, lim.max_name)) < 0)
-		return ls_error_wrap(rc, "%s/%s", top, rel);
-	return collect_file(f, dfd, name, rel);
+		return ls_error_wrap(rc, "%s/%s", w->top, rel);
+	if ((rc = collect_file(f, dfd, name, rel)) < 0)
+		return ls_error_wrap(rc, "%s", w->top);
+	return 0;
 }
 
 /* Walk the directory open at fd (taken: closed here). */
 static int
 collect_dir(struct ls_bundle_files *f, int fd, const char *rel,
-    const char *top, size_t depth)
+    const struct walk *w, size_t depth)
 {
 	char sub[4096];
 	struct dirent *de;
@@ -219,12 +236,12 @@ collect_dir(struct ls_bundle_files *f, int fd, const char *rel,
 
 	if (depth > 32) {
 		close(fd);
-		return ls_error_set(LS_ETOOBIG, "%s/%s: deeper than 32 levels",
-		    top, rel);
+		return ls_error_set(
+		    LS_ETOOBIG, "%s/%s: deeper than 32 levels", w->top, rel);
 	}
 	if ((d = fdopendir(fd)) == NULL) {
-		rc = ls_error_set(LS_EIO, "%s/%s: %s", top, rel,
-		    strerror(errno));
+		rc = ls_error_set(
+		    LS_EIO, "%s/%s: %s", w->top, rel, strerror(errno));
 		close(fd);
 		return rc;
 	}
@@ -236,25 +253,31 @@ collect_dir(struct ls_bundle_files *f, int fd, const char *rel,
 		n = snprintf(sub, sizeof(sub), "%s%s%s", rel, rel[0] ? "/" : "",
 		    de->d_name);
 		if (n < 0 || (size_t)n >= sizeof(sub))
-			rc = ls_error_set(LS_ETOOBIG, "%s/%s: path too long",
-			    top, rel);
+			rc = ls_error_set(
+			    LS_ETOOBIG, "%s/%s: path too long", w->top, rel);
 		else
-			rc = collect_entry(f, dirfd(d), de->d_name, sub, top,
-			    depth);
+			rc = collect_entry(
+			    f, dirfd(d), de->d_name, sub, w, depth);
 	}
 	if (rc == 0 && errno != 0)
-		rc = ls_error_set(LS_EIO, "%s/%s: %s", top, rel,
-		    strerror(errno));
+		rc = ls_error_set(
+		    LS_EIO, "%s/%s: %s", w->top, rel, strerror(errno));
 	closedir(d);
 	return rc;
 }
 
-int
-ls_bundle_files_from_dir(struct ls_bundle_files *f, const char *dir)
+static int
+collect_top(struct ls_bundle_files *f, const char *dir, const char *skip)
 {
+	struct walk w = {dir, 0, 0, 0};
 	struct stat st;
 	int fd;
 
+	if (skip != NULL && stat(skip, &st) == 0) {
+		w.skip = 1;
+		w.skip_dev = st.st_dev;
+		w.skip_ino = st.st_ino;
+	}
 	if (lstat(dir, &st) < 0)
 		return ls_error_set(errno == ENOENT ? LS_ENOTFOUND : LS_EIO,
 		    "%s: %s", dir, strerror(errno));
@@ -262,7 +285,13 @@ ls_bundle_files_from_dir(struct ls_bundle_files *f, const char *dir)
 		return ls_error_set(LS_EINVAL, "%s: not a directory", dir);
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return ls_error_set(LS_EIO, "%s: %s", dir, strerror(errno));
-	return collect_dir(f, fd, "", dir, 0);
+	return collect_dir(f, fd, "", &w, 0);
+}
+
+int
+ls_bundle_files_from_dir(struct ls_bundle_files *f, const char *dir)
+{
+	return collect_top(f, dir, NULL);
 }
 
 /* ---- writing ---- */
@@ -273,8 +302,8 @@ buf_write_cb(struct archive *a, void *ctx, const void *p, size_t n)
 	struct ls_buf *out = ctx;
 
 	if (ls_buf_add(out, p, n) < 0) {
-		archive_set_error(a, ENOMEM, "bundle larger than %zu bytes",
-		    out->max);
+		archive_set_error(
+		    a, EFBIG, "bundle larger than %zu bytes", out->max);
 		return -1;
 	}
 	return (la_ssize_t)n;
@@ -285,7 +314,7 @@ cmp_path(const void *a, const void *b)
 {
 	const struct ls_bundle_file *const *x = a, *const *y = b;
 
-	return strcmp((*x)->path, (*y)->path);	/* bytewise: unsigned */
+	return strcmp((*x)->path, (*y)->path); /* bytewise: unsigned */
 }
 
 /* The writer: pax-restricted tar, gzip without name or timestamp. */
@@ -299,17 +328,27 @@ writer_new(struct ls_buf *out)
 	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
 	    archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
 	    archive_write_set_filter_option(a, "gzip", "timestamp", NULL) !=
-	    ARCHIVE_OK ||
-	    archive_write_set_filter_option(a, "gzip", "compression-level",
-	    "9") != ARCHIVE_OK ||
+		ARCHIVE_OK ||
+	    archive_write_set_filter_option(
+		a, "gzip", "compression-level", "9") != ARCHIVE_OK ||
 	    /* No zero padding after the gzip stream. */
 	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
 	    archive_write_open2(a, out, NULL, buf_write_cb, NULL, NULL) !=
-	    ARCHIVE_OK) {
+		ARCHIVE_OK) {
 		archive_write_free(a);
 		return NULL;
 	}
 	return a;
+}
+
+/* LS_ETOOBIG when the output buffer's max was hit, else LS_EIO. */
+static int
+writer_error(struct archive *a, const char *what)
+{
+	const char *msg = archive_error_string(a);
+
+	return ls_error_set(archive_errno(a) == EFBIG ? LS_ETOOBIG : LS_EIO,
+	    "%s: %s", what, msg ? msg : "write failed");
 }
 
 static int
@@ -328,10 +367,8 @@ write_entry(struct archive *a, struct archive_entry *e,
 	archive_entry_set_mtime(e, 0, 0);
 	if (archive_write_header(a, e) != ARCHIVE_OK ||
 	    (file->len > 0 && archive_write_data(a, file->data, file->len) !=
-	    (la_ssize_t)file->len))
-		return ls_error_set(LS_EIO, "%s: %s", file->path,
-		    archive_error_string(a) ? archive_error_string(a) :
-		    "write failed");
+				  (la_ssize_t)file->len))
+		return writer_error(a, file->path);
 	return 0;
 }
 
@@ -357,9 +394,7 @@ ls_bundle_write(struct ls_buf *out, const struct ls_bundle_files *f)
 		if ((rc = write_entry(a, e, order[i])) < 0)
 			goto out;
 	if (archive_write_close(a) != ARCHIVE_OK)
-		rc = ls_error_set(LS_EIO, "bundle writer: %s",
-		    archive_error_string(a) ? archive_error_string(a) :
-		    "close failed");
+		rc = writer_error(a, "bundle writer");
 out:
 	if (a != NULL)
 		archive_write_free(a);
@@ -369,8 +404,8 @@ out:
 }
 
 int
-ls_bundle_build(const char *src_dir, const char *out_path,
-    char *sha256_hex_out, uint64_t *len_out)
+ls_bundle_build(const char *src_dir, const char *out_path, char *sha256_hex_out,
+    uint64_t *len_out)
 {
 	struct ls_bundle_files f;
 	struct ls_buf out;
@@ -378,18 +413,18 @@ ls_bundle_build(const char *src_dir, const char *out_path,
 
 	ls_bundle_files_init(&f);
 	ls_buf_init(&out, BUNDLE_OUT_MAX);
-	if ((rc = ls_bundle_files_from_dir(&f, src_dir)) < 0)
+	if ((rc = collect_top(&f, src_dir, out_path)) < 0)
 		goto out;
 	if ((rc = ls_bundle_write(&out, &f)) < 0) {
 		rc = ls_error_wrap(rc, "%s", out_path);
 		goto out;
 	}
-	if ((rc = ls_file_write_atomic(out_path, out.data ? out.data : "",
-	    out.len, 0644)) < 0)
+	if ((rc = ls_file_write_atomic(
+		 out_path, out.data ? out.data : "", out.len, 0644)) < 0)
 		goto out;
 	if (sha256_hex_out != NULL)
-		ls_sha256_hex(sha256_hex_out, out.data ? out.data : "",
-		    out.len);
+		ls_sha256_hex(
+		    sha256_hex_out, out.data ? out.data : "", out.len);
 	if (len_out != NULL)
 		*len_out = out.len;
 out:
@@ -402,8 +437,8 @@ out:
 
 struct read_ctx {
 	struct ls_bundle_files *f;
-	struct ls_buf cur;	/* content of the entry being read */
-	char *path;		/* owned; the entry being read */
+	struct ls_buf cur; /* content of the entry being read */
+	char *path;	   /* owned; the entry being read */
 };
 
 static int
@@ -412,7 +447,7 @@ read_begin(void *vctx, const char *path, uint64_t size)
 	struct read_ctx *c = vctx;
 
 	ls_buf_cleanup(&c->cur);
-	ls_buf_init(&c->cur, (size_t)size);	/* tarsafe checked the cap */
+	ls_buf_init(&c->cur, (size_t)size); /* tarsafe checked the cap */
 	free(c->path);
 	if ((c->path = strdup(path)) == NULL)
 		return ls_error_set(LS_ENOMEM, "out of memory");
@@ -446,10 +481,10 @@ read_end(void *vctx)
 int
 ls_bundle_read(struct ls_bundle_files *f, const void *tgz, size_t len)
 {
-	static const struct tarsafe_ops ops = { NULL, read_begin, read_data,
-		read_end };
+	static const struct tarsafe_ops ops = {
+	    NULL, read_begin, read_data, read_end};
 	struct ls_extract_limits lim;
-	struct read_ctx c = { f, { NULL, 0, 0, 0 }, NULL };
+	struct read_ctx c = {f, {NULL, 0, 0, 0}, NULL};
 	struct archive *a = NULL;
 	int rc = 0;
 

@@ -182,7 +182,7 @@ split_words(const struct reader *r, struct words *ws, size_t want)
 {
 	const char *p = r->val, *end = r->val + r->vlen, *sp;
 
-	ws->count = 0;
+	memset(ws, 0, sizeof(*ws));
 	while (p < end) {
 		if (ws->count == want)
 			return bad(r, "has too many words", NULL);
@@ -763,11 +763,17 @@ sha_valid(const char *s)
 	return s[64] == '\0';
 }
 
+/* Times a body can carry: 1970-01-01T00:00:00Z .. 9999-12-31T23:59:59Z. */
+#define TIME_MAX 253402300799LL
+
 static int
 put_time(struct ls_buf *b, const char *key, time_t t)
 {
 	char s[LS_TIME_LEN];
 
+	if (t < 0 || (long long)t > TIME_MAX)
+		return ls_error_set(LS_EINVAL, "'%s' time %lld is outside "
+		    "years 1970..9999", key, (long long)t);
 	ls_time_format(s, t);
 	return ls_buf_addf(b, "%s %s\n", key, s);
 }

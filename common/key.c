@@ -179,8 +179,8 @@ int
 ls_vkey_parse(struct ls_vkey *out, const char *text, size_t len)
 {
 	uint8_t raw[1 + LS_KEY_PUB_LEN + 8], id[LS_KEY_ID_LEN];
-	const char *hex, *b64;
-	size_t nlen, blen, got;
+	const char *hex = NULL, *b64 = NULL;
+	size_t nlen = 0, blen = 0, got = 0;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -246,7 +246,7 @@ read_secret(char **out, size_t *out_len, const char *path)
 	int fd, rc = 0;
 
 	*out = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return ls_error_set(errno == ENOENT ? LS_ENOTFOUND : LS_EIO,
 		    "%s: %s", path, strerror(errno));
 	if ((buf = sodium_malloc(KEYFILE_MAX + 1)) == NULL) {
@@ -288,8 +288,8 @@ parse_secret(struct ls_key *k, const char *text, size_t len)
 {
 	const size_t plen = sizeof(PRIV_PREFIX) - 1;
 	uint8_t *raw = NULL, id[LS_KEY_ID_LEN];
-	const char *hex, *b64;
-	size_t nlen, blen, got = 0;
+	const char *hex = NULL, *b64 = NULL;
+	size_t nlen = 0, blen = 0, got = 0;
 	int rc = 0;
 
 	if (len > 0 && text[len - 1] == '\n')
@@ -448,6 +448,10 @@ ls_key_save(const struct ls_key *k, const char *dir)
 	size_t slen = 0, vlen;
 	int rc;
 
+	/* The name becomes a file name: keep it inside dir. */
+	if (strchr(k->name, '/') != NULL || k->name[0] == '.')
+		return ls_error_set(LS_EINVAL, "key name '%s' cannot be a file "
+		    "name (no '/', no leading '.')", k->name);
 	if ((rc = join_path(kpath, dir, k->name, ".key")) < 0 ||
 	    (rc = join_path(ppath, dir, k->name, ".pub")) < 0)
 		return rc;

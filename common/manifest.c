@@ -6,6 +6,7 @@
 
 #include "lockstep/error.h"
 #include "lockstep/manifest.h"
+#include "jsoncap.h"
 
 #define MANIFEST_MAX_DEPTH 32
 #define MANIFEST_MAX_ROOTS 1024
@@ -30,36 +31,6 @@ ls_manifest_cleanup(struct ls_manifest *m)
 	ls_manifest_init(m);
 }
 
-/*
- * Nesting depth of JSON text, counted before jansson sees it (jansson's
- * own limit is 2048, far more than a manifest needs).  Brackets inside
- * strings do not count.
- */
-static size_t
-json_depth(const char *s, size_t len)
-{
-	size_t i, depth = 0, max = 0;
-	int in_str = 0;
-
-	for (i = 0; i < len; i++) {
-		if (in_str) {
-			if (s[i] == '\\')
-				i++;
-			else if (s[i] == '"')
-				in_str = 0;
-			continue;
-		}
-		if (s[i] == '"')
-			in_str = 1;
-		else if (s[i] == '{' || s[i] == '[') {
-			if (++depth > max)
-				max = depth;
-		} else if ((s[i] == '}' || s[i] == ']') && depth > 0)
-			depth--;
-	}
-	return max;
-}
-
 static int
 parse_roots(struct ls_manifest *out, json_t *roots)
 {
@@ -67,18 +38,21 @@ parse_roots(struct ls_manifest *out, json_t *roots)
 	size_t i;
 
 	if (!json_is_array(roots))
-		return ls_error_set(LS_EFORMAT, ".manifest: field 'roots' "
-		    "must be an array of strings");
+		return ls_error_set(LS_EFORMAT,
+		    ".manifest: field 'roots' must be an array of strings");
 	if (json_array_size(roots) > MANIFEST_MAX_ROOTS)
-		return ls_error_set(LS_ETOOBIG, ".manifest: field 'roots' has "
-		    "more than %d entries", MANIFEST_MAX_ROOTS);
+		return ls_error_set(LS_ETOOBIG,
+		    ".manifest: field 'roots' has more than %d entries",
+		    MANIFEST_MAX_ROOTS);
 	out->roots = calloc(json_array_size(roots) + 1, sizeof(char *));
 	if (out->roots == NULL)
 		return ls_error_set(LS_ENOMEM, "out of memory");
-	json_array_foreach(roots, i, r) {
+	for (i = 0; i < json_array_size(roots); i++) {
+		r = json_array_get(roots, i);
 		if (!json_is_string(r))
-			return ls_error_set(LS_EFORMAT, ".manifest: field "
-			    "'roots[%zu]' must be a string", i);
+			return ls_error_set(LS_EFORMAT,
+			    ".manifest: field 'roots[%zu]' must be a string",
+			    i);
 		if ((out->roots[i] = strdup(json_string_value(r))) == NULL)
 			return ls_error_set(LS_ENOMEM, "out of memory");
 		out->nroots++;
@@ -93,12 +67,12 @@ parse_fields(struct ls_manifest *out, json_t *root)
 	int rc;
 
 	if (!json_is_object(root))
-		return ls_error_set(LS_EFORMAT, ".manifest: must be a JSON "
-		    "object");
+		return ls_error_set(
+		    LS_EFORMAT, ".manifest: must be a JSON object");
 	v = json_object_get(root, "revision");
 	if (v != NULL && !json_is_string(v))
-		return ls_error_set(LS_EFORMAT, ".manifest: field 'revision' "
-		    "must be a string");
+		return ls_error_set(
+		    LS_EFORMAT, ".manifest: field 'revision' must be a string");
 	if ((out->revision = strdup(v ? json_string_value(v) : "")) == NULL)
 		return ls_error_set(LS_ENOMEM, "out of memory");
 	if ((v = json_object_get(root, "roots")) != NULL) {
@@ -112,18 +86,18 @@ parse_fields(struct ls_manifest *out, json_t *root)
 	}
 	if ((v = json_object_get(root, "metadata")) != NULL) {
 		if (!json_is_object(v))
-			return ls_error_set(LS_EFORMAT, ".manifest: field "
-			    "'metadata' must be an object");
-		out->metadata_json = json_dumps(v, JSON_COMPACT |
-		    JSON_SORT_KEYS);
+			return ls_error_set(LS_EFORMAT,
+			    ".manifest: field 'metadata' must be an object");
+		out->metadata_json =
+		    json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
 		if (out->metadata_json == NULL)
 			return ls_error_set(LS_ENOMEM, "out of memory");
 	}
 	if ((v = json_object_get(root, "rego_version")) != NULL) {
-		if (!json_is_integer(v) || (json_integer_value(v) != 0 &&
-		    json_integer_value(v) != 1))
-			return ls_error_set(LS_EFORMAT, ".manifest: field "
-			    "'rego_version' must be 0 or 1");
+		if (!json_is_integer(v) ||
+		    (json_integer_value(v) != 0 && json_integer_value(v) != 1))
+			return ls_error_set(LS_EFORMAT,
+			    ".manifest: field 'rego_version' must be 0 or 1");
 		out->rego_version = (int)json_integer_value(v);
 	}
 	return 0;
@@ -138,15 +112,17 @@ ls_manifest_parse(struct ls_manifest *out, const char *json, size_t len)
 
 	ls_manifest_init(out);
 	if (len > LS_MANIFEST_MAX)
-		return ls_error_set(LS_ETOOBIG, ".manifest: %zu bytes, limit %d",
-		    len, LS_MANIFEST_MAX);
-	if (json_depth(json, len) > MANIFEST_MAX_DEPTH)
-		return ls_error_set(LS_ETOOBIG, ".manifest: nested deeper than "
-		    "%d levels", MANIFEST_MAX_DEPTH);
+		return ls_error_set(LS_ETOOBIG,
+		    ".manifest: %zu bytes, limit %d", len, LS_MANIFEST_MAX);
+	if (jsoncap_depth(json, len) > MANIFEST_MAX_DEPTH)
+		return ls_error_set(LS_ETOOBIG,
+		    ".manifest: nested deeper than %d levels",
+		    MANIFEST_MAX_DEPTH);
 	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL)
-		return ls_error_set(LS_EFORMAT, ".manifest: line %d column %d: "
-		    "%s", jerr.line, jerr.column, jerr.text);
+		return ls_error_set(LS_EFORMAT,
+		    ".manifest: line %d column %d: %s", jerr.line, jerr.column,
+		    jerr.text);
 	rc = parse_fields(out, root);
 	json_decref(root);
 	if (rc < 0)
@@ -170,20 +146,21 @@ build_json(json_t **out, const struct ls_manifest *m)
 			json_decref(meta);
 			json_decref(roots);
 			json_decref(o);
-			return ls_error_set(LS_EINVAL, ".manifest: metadata is "
-			    "not a JSON object");
+			return ls_error_set(LS_EINVAL,
+			    ".manifest: metadata is not a JSON object");
 		}
 		bad = json_object_set_new(o, "metadata", meta);
 	}
-	bad = bad || json_object_set_new(o, "revision",
-	    json_string(m->revision ? m->revision : "")) ||
-	    json_object_set_new(o, "rego_version",
-	    json_integer(m->rego_version));
+	bad = bad ||
+	      json_object_set_new(
+		  o, "revision", json_string(m->revision ? m->revision : "")) ||
+	      json_object_set_new(
+		  o, "rego_version", json_integer(m->rego_version));
 	if (bad || json_object_set(o, "roots", roots)) {
 		json_decref(roots);
 		json_decref(o);
-		return ls_error_set(LS_EINVAL, ".manifest: cannot encode "
-		    "(strings must be UTF-8)");
+		return ls_error_set(LS_EINVAL,
+		    ".manifest: cannot encode (strings must be UTF-8)");
 	}
 	json_decref(roots);
 	*out = o;
@@ -237,8 +214,8 @@ ls_manifest_check_roots(const struct ls_manifest *m)
 	for (i = 0; i < m->nroots; i++)
 		for (j = 0; j < m->nroots; j++)
 			if (i != j && root_covers(m->roots[i], m->roots[j]))
-				return ls_error_set(LS_ECONFLICT, ".manifest: "
-				    "roots '%s' and '%s' overlap",
+				return ls_error_set(LS_ECONFLICT,
+				    ".manifest: roots '%s' and '%s' overlap",
 				    m->roots[i], m->roots[j]);
 	return 0;
 }

@@ -279,6 +279,7 @@ ls_note_parse(struct ls_note **out, const char *text, size_t len)
 {
 	struct ls_note *n = NULL;
 	const char *split;
+	size_t i;
 	int rc;
 
 	*out = NULL;
@@ -291,12 +292,13 @@ ls_note_parse(struct ls_note **out, const char *text, size_t len)
 	if ((rc = check_text(text, len, "note")) < 0)
 		return rc;
 	/* C2SP: the signatures follow the last blank line. */
-	for (split = text + len - 2; split >= text; split--)
-		if (split[0] == '\n' && split[1] == '\n')
+	for (i = len - 1; i > 0; i--)
+		if (text[i - 1] == '\n' && text[i] == '\n')
 			break;
-	if (split < text)
+	if (i == 0)
 		return ls_error_set(LS_EFORMAT, "note has no blank line before "
 		    "its signatures");
+	split = text + i - 1;
 	if ((n = calloc(1, sizeof(*n))) == NULL)
 		return ls_error_set(LS_ENOMEM, "out of memory");
 	n->body_len = (size_t)(split - text) + 1;

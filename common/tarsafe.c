@@ -19,8 +19,8 @@ tarsafe_check_path(const char *path, size_t max_depth, size_t max_name)
 	if (len == 0)
 		return ls_error_set(LS_EUNSAFE, "empty path");
 	if (len > max_name)
-		return ls_error_set(LS_ETOOBIG, "path of %zu bytes, limit %zu",
-		    len, max_name);
+		return ls_error_set(
+		    LS_ETOOBIG, "path of %zu bytes, limit %zu", len, max_name);
 	if (path[0] == '/')
 		return ls_error_set(LS_EUNSAFE, "absolute path refused");
 	for (i = 0; i <= len; i++) {
@@ -35,9 +35,9 @@ tarsafe_check_path(const char *path, size_t max_depth, size_t max_name)
 			return ls_error_set(LS_EUNSAFE, "empty path component");
 		if ((i - start == 1 && path[start] == '.') ||
 		    (i - start == 2 && path[start] == '.' &&
-		    path[start + 1] == '.'))
-			return ls_error_set(LS_EUNSAFE,
-			    "'.' or '..' component refused");
+			path[start + 1] == '.'))
+			return ls_error_set(
+			    LS_EUNSAFE, "'.' or '..' component refused");
 		if (i - start > TARSAFE_MAX_COMPONENT)
 			return ls_error_set(LS_ETOOBIG,
 			    "path component over %d bytes",
@@ -55,12 +55,12 @@ tarsafe_check_path(const char *path, size_t max_depth, size_t max_name)
 enum { KIND_DIR = 1, KIND_FILE = 2 };
 
 struct pathset_slot {
-	char *path;	/* owned; NULL = empty slot */
+	char *path; /* owned; NULL = empty slot */
 	int kind;
 };
 
 struct pathset {
-	struct pathset_slot *v;	/* owned */
+	struct pathset_slot *v; /* owned */
 	size_t n, cap;		/* cap is a power of two */
 };
 
@@ -83,7 +83,8 @@ find_slot(const struct pathset *s, const char *p, size_t n)
 	size_t i = (size_t)hash_bytes(p, n) & (s->cap - 1);
 
 	while (s->v[i].path != NULL) {
-		if (strlen(s->v[i].path) == n && memcmp(s->v[i].path, p, n) == 0)
+		if (strlen(s->v[i].path) == n &&
+		    memcmp(s->v[i].path, p, n) == 0)
 			break;
 		i = (i + 1) & (s->cap - 1);
 	}
@@ -167,9 +168,9 @@ add_parents(struct pathset *s, const char *path)
 	int prev, rc;
 
 	for (slash = strchr(path, '/'); slash != NULL;
-	    slash = strchr(slash + 1, '/')) {
-		if ((rc = insert(s, path, (size_t)(slash - path), KIND_DIR,
-		    &prev)) < 0)
+	     slash = strchr(slash + 1, '/')) {
+		if ((rc = insert(
+			 s, path, (size_t)(slash - path), KIND_DIR, &prev)) < 0)
 			return rc;
 		if (prev == KIND_FILE)
 			return ls_error_set(LS_ECONFLICT,
@@ -191,8 +192,8 @@ pathset_add_file(struct pathset *s, const char *path)
 	if (prev == KIND_FILE)
 		return ls_error_set(LS_EEXISTS, "duplicate entry");
 	if (prev == KIND_DIR)
-		return ls_error_set(LS_ECONFLICT,
-		    "is both a file and a directory");
+		return ls_error_set(
+		    LS_ECONFLICT, "is both a file and a directory");
 	return 0;
 }
 
@@ -206,8 +207,8 @@ pathset_add_dir(struct pathset *s, const char *path)
 	if ((rc = insert(s, path, strlen(path), KIND_DIR, &prev)) < 0)
 		return rc;
 	if (prev == KIND_FILE)
-		return ls_error_set(LS_ECONFLICT,
-		    "is both a file and a directory");
+		return ls_error_set(
+		    LS_ECONFLICT, "is both a file and a directory");
 	return 0;
 }
 
@@ -256,13 +257,12 @@ entry_path(struct archive_entry *e, const struct ls_extract_limits *lim,
 	}
 	n = strlen(p);
 	if (n >= bufsz) {
-		*rc = ls_error_set(LS_ETOOBIG, "entry name of %zu bytes, "
-		    "limit %zu", n, lim->max_name);
+		*rc = ls_error_set(LS_ETOOBIG,
+		    "entry name of %zu bytes, limit %zu", n, lim->max_name);
 		return NULL;
 	}
 	memcpy(buf, p, n + 1);
-	if (archive_entry_filetype(e) == AE_IFDIR && n > 1 &&
-	    buf[n - 1] == '/')
+	if (archive_entry_filetype(e) == AE_IFDIR && n > 1 && buf[n - 1] == '/')
 		buf[n - 1] = '\0';
 	if ((*rc = tarsafe_check_path(buf, lim->max_depth, lim->max_name)) < 0)
 		return NULL;
@@ -298,11 +298,12 @@ stream_file(struct archive *a, const struct ls_extract_limits *lim,
 			return 0;
 		if (n < 0)
 			return ls_error_set(LS_EFORMAT, "corrupt data: %s",
-			    archive_error_string(a) ? archive_error_string(a) :
-			    "read error");
+			    archive_error_string(a) ? archive_error_string(a)
+						    : "read error");
 		if ((uint64_t)n > lim->max_total - *total)
-			return ls_error_set(LS_ETOOBIG, "content exceeds %llu "
-			    "bytes", (unsigned long long)lim->max_total);
+			return ls_error_set(LS_ETOOBIG,
+			    "content exceeds %llu bytes",
+			    (unsigned long long)lim->max_total);
 		*total += (uint64_t)n;
 		if (ops != NULL && ops->file_data != NULL &&
 		    (rc = ops->file_data(ctx, chunk, (size_t)n)) != 0)
@@ -312,8 +313,8 @@ stream_file(struct archive *a, const struct ls_extract_limits *lim,
 
 static int
 walk_entry(struct archive *a, struct archive_entry *e,
-    const struct ls_extract_limits *lim, struct pathset *seen,
-    uint64_t *total, const struct tarsafe_ops *ops, void *ctx, char *chunk)
+    const struct ls_extract_limits *lim, struct pathset *seen, uint64_t *total,
+    const struct tarsafe_ops *ops, void *ctx, char *chunk)
 {
 	char name[4096];
 	const char *path;
@@ -332,10 +333,14 @@ walk_entry(struct archive *a, struct archive_entry *e,
 	if ((rc = pathset_add_file(seen, path)) < 0)
 		return rc;
 	size = archive_entry_size_is_set(e) ? archive_entry_size(e) : 0;
-	/* Refuse a declared size past the cap before reading any of it. */
+	/* Refuse a declared size past the cap before reading any of it;
+	 * stream_file counts the bytes actually read as well, in case a
+	 * reader ever hands over more than the header said. */
 	if (size < 0 || (uint64_t)size > lim->max_total - *total)
-		return ls_error_set(LS_ETOOBIG, "declared size %lld exceeds the "
-		    "%llu-byte cap", (long long)size,
+		return ls_error_set(LS_ETOOBIG,
+		    "%lld bytes after %llu would pass the %llu-byte content "
+		    "cap",
+		    (long long)size, (unsigned long long)*total,
 		    (unsigned long long)lim->max_total);
 	if (ops && ops->file_begin &&
 	    (rc = ops->file_begin(ctx, path, (uint64_t)size)) != 0)
@@ -343,6 +348,22 @@ walk_entry(struct archive *a, struct archive_entry *e,
 	if ((rc = stream_file(a, lim, total, ops, ctx, chunk)) != 0)
 		return rc;
 	return ops && ops->file_end ? ops->file_end(ctx) : 0;
+}
+
+/* An entry name fit for a message: at most outsz - 1 bytes, control
+ * characters (terminal escapes included) shown as '?'. */
+static void
+printable(char *out, size_t outsz, const char *name)
+{
+	size_t i;
+
+	if (name == NULL)
+		name = "?";
+	for (i = 0; name[i] != '\0' && i + 1 < outsz; i++)
+		out[i] = ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+			     ? '?'
+			     : name[i];
+	out[i] = '\0';
 }
 
 int
@@ -354,32 +375,32 @@ tarsafe_walk(struct archive *a, const char *src,
 	struct pathset *seen = NULL;
 	uint64_t total = 0;
 	size_t count = 0;
-	char *chunk = NULL;
+	char *chunk = NULL, shown[201];
 	int rc = 0, r;
 
-	if ((seen = pathset_new()) == NULL || (chunk = malloc(READ_CHUNK)) ==
-	    NULL) {
+	if ((seen = pathset_new()) == NULL ||
+	    (chunk = malloc(READ_CHUNK)) == NULL) {
 		rc = ls_error_set(LS_ENOMEM, "%s: out of memory", src);
 		goto out;
 	}
 	while ((r = archive_read_next_header(a, &e)) != ARCHIVE_EOF) {
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-			rc = ls_error_set(LS_EFORMAT, "%s: not a valid tar.gz: "
-			    "%s", src, archive_error_string(a) ?
-			    archive_error_string(a) : "read error");
+			rc = ls_error_set(LS_EFORMAT,
+			    "%s: not a valid tar.gz: %s", src,
+			    archive_error_string(a) ? archive_error_string(a)
+						    : "read error");
 			goto out;
 		}
 		if (++count > lim->max_entries) {
-			rc = ls_error_set(LS_ETOOBIG, "%s: more than %zu "
-			    "entries", src, lim->max_entries);
+			rc = ls_error_set(LS_ETOOBIG,
+			    "%s: more than %zu entries", src, lim->max_entries);
 			goto out;
 		}
 		rc = walk_entry(a, e, lim, seen, &total, ops, ctx, chunk);
 		if (rc != 0) {
-			const char *p = archive_entry_pathname(e);
-
-			rc = ls_error_wrap(rc, "%s: entry '%.200s'", src,
-			    p ? p : "?");
+			printable(
+			    shown, sizeof(shown), archive_entry_pathname(e));
+			rc = ls_error_wrap(rc, "%s: entry '%s'", src, shown);
 			goto out;
 		}
 	}

@@ -15,7 +15,7 @@
 
 struct archive;
 
-#define TARSAFE_MAX_COMPONENT 255	/* bytes of one path component */
+#define TARSAFE_MAX_COMPONENT 255 /* bytes of one path component */
 
 /*
  * Check one relative path: not empty, not absolute, no "", "." or ".."
@@ -33,8 +33,8 @@ int tarsafe_check_path(const char *path, size_t max_depth, size_t max_name);
  */
 struct pathset;
 
-struct pathset *pathset_new(void);	/* NULL on ENOMEM */
-void pathset_free(struct pathset *s);	/* NULL ok */
+struct pathset *pathset_new(void);    /* NULL on ENOMEM */
+void pathset_free(struct pathset *s); /* NULL ok */
 
 /* Record a regular file (and its parents as directories).  LS_EEXISTS for
  * a duplicate, LS_ECONFLICT for a file/directory clash, LS_ENOMEM. */

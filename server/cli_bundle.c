@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "lockstep/bundle.h"
+#include "lockstep/controls.h"
 #include "lockstep/error.h"
 #include "lockstep/extract.h"
 #include "lockstep/file.h"
@@ -20,6 +22,7 @@
 /* The largest bundle file inspect reads into memory. */
 #define INSPECT_MAX (LS_BUNDLE_MAX_BYTES + 64ULL * 1024 * 1024)
 
+/* clang-format off */
 static const char usage_text[] =
     "usage: lockstep bundle build SRC_DIR -o OUT.tar.gz\n"
     "       lockstep bundle inspect FILE.tar.gz\n"
@@ -29,10 +32,13 @@ static const char usage_text[] =
     "         only, sorted, owner root, mode 0644, mtime 0); the same\n"
     "         content always gives the same bytes.  Prints nothing.\n"
     "inspect  print the archive's sha256 and length, each file with its\n"
-    "         size and sha256, and the .manifest fields.\n"
+    "         size and sha256, the .manifest fields, and the controls and\n"
+    "         exceptions of lockstep/data.json; exits 1 if either is\n"
+    "         invalid.\n"
     "extract  unpack into DIR, which must not exist yet; refuses links,\n"
     "         devices, '..', absolute paths, duplicates and archives past\n"
     "         256 MiB or 10,000 entries, and then leaves nothing behind.\n";
+/* clang-format on */
 
 static int
 is_help(const char *s)
@@ -64,15 +70,17 @@ bundle_build(int argc, char **argv)
 		if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
 			out = argv[++i];
 		else if (argv[i][0] == '-' || src != NULL) {
-			fprintf(stderr, "lockstep bundle build: unexpected "
-			    "argument '%s' (see --help)\n", argv[i]);
+			fprintf(stderr,
+			    "lockstep bundle build: unexpected argument '%s' "
+			    "(see --help)\n",
+			    argv[i]);
 			return 2;
 		} else
 			src = argv[i];
 	}
 	if (src == NULL || out == NULL) {
-		fprintf(stderr, "lockstep bundle build: need SRC_DIR and "
-		    "-o OUT.tar.gz (see --help)\n");
+		fprintf(stderr, "lockstep bundle build: need SRC_DIR and -o "
+				"OUT.tar.gz (see --help)\n");
 		return 2;
 	}
 	ls_error_clear();
@@ -83,32 +91,83 @@ bundle_build(int argc, char **argv)
 	return 0;
 }
 
-static void
-print_manifest(const struct ls_bundle_files *f)
+/* Replace control characters in s (owned, printed next) with '?', so no
+ * terminal escape from a bundle reaches the operator's screen. */
+static const char *
+tame(char *s)
 {
-	struct ls_manifest m;
+	char *p;
+
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return s;
+}
+
+/* The content of path in f, or NULL. */
+static const struct ls_bundle_file *
+find_file(const struct ls_bundle_files *f, const char *path)
+{
 	size_t i;
 
 	for (i = 0; i < f->n; i++)
-		if (strcmp(f->v[i].path, ".manifest") == 0)
-			break;
-	if (i == f->n) {
+		if (strcmp(f->v[i].path, path) == 0)
+			return &f->v[i];
+	return NULL;
+}
+
+static int
+print_manifest(const struct ls_bundle_files *f)
+{
+	const struct ls_bundle_file *mf = find_file(f, ".manifest");
+	struct ls_manifest m;
+	size_t i;
+
+	if (mf == NULL) {
 		printf("manifest: none (OPA defaults: roots [\"\"], "
-		    "rego_version 1)\n");
-		return;
+		       "rego_version 1)\n");
+		return 0;
 	}
-	if (ls_manifest_parse(&m, (const char *)f->v[i].data,
-	    f->v[i].len) < 0) {
-		printf("manifest: invalid: %s\n", ls_error_last());
-		return;
-	}
-	printf("manifest: revision \"%s\" rego_version %d\n", m.revision,
+	if (ls_manifest_parse(&m, (const char *)mf->data, mf->len) < 0)
+		return -1;
+	printf("manifest: revision \"%s\" rego_version %d\n", tame(m.revision),
 	    m.rego_version);
 	for (i = 0; i < m.nroots; i++)
-		printf("manifest: root \"%s\"\n", m.roots[i]);
+		printf("manifest: root \"%s\"\n", tame(m.roots[i]));
 	if (m.metadata_json != NULL)
 		printf("manifest: metadata %s\n", m.metadata_json);
 	ls_manifest_cleanup(&m);
+	return 0;
+}
+
+/* Controls covered and exceptions granted (lockstep/data.json). */
+static int
+print_controls(const struct ls_bundle_files *f)
+{
+	const struct ls_bundle_file *cf = find_file(f, LS_CONTROLS_FILE);
+	struct ls_controls c;
+	char **list = NULL;
+	time_t now = time(NULL);
+	size_t i;
+
+	if (cf == NULL)
+		return 0;
+	if (ls_controls_parse(
+		&c, (const char *)cf->data, cf->len, LS_CONTROLS_FILE) < 0)
+		return -1;
+	if (ls_controls_list(&list, NULL, &c) == 0) {
+		for (i = 0; list[i] != NULL; i++)
+			printf("control: %s\n", list[i]);
+		ls_controls_list_free(list);
+	}
+	for (i = 0; i < c.nexceptions; i++)
+		printf("exception: %s owner %s ticket %s expires %s%s\n",
+		    c.exceptions[i].id, tame(c.exceptions[i].owner),
+		    tame(c.exceptions[i].ticket),
+		    tame(c.exceptions[i].expires_text),
+		    c.exceptions[i].expires <= now ? " (EXPIRED)" : "");
+	ls_controls_cleanup(&c);
+	return 0;
 }
 
 static int
@@ -120,8 +179,8 @@ bundle_inspect(int argc, char **argv)
 	int rc = 1;
 
 	if (argc != 2 || argv[1][0] == '-') {
-		fprintf(stderr, "lockstep bundle inspect: need one FILE "
-		    "(see --help)\n");
+		fprintf(stderr,
+		    "lockstep bundle inspect: need one FILE (see --help)\n");
 		return 2;
 	}
 	ls_bundle_files_init(&f);
@@ -132,15 +191,18 @@ bundle_inspect(int argc, char **argv)
 		goto out;
 	}
 	ls_sha256_hex(hex, data, len);
-	printf("bundle: %s\nsha256: %s\nlength: %zu\nfiles: %zu\n"
-	    "content: %llu bytes\n", argv[1], hex, len, f.n,
-	    (unsigned long long)f.total);
+	printf("bundle: %s\nsha256: %s\nlength: %zu\nfiles: %zu\ncontent: %llu "
+	       "bytes\n",
+	    argv[1], hex, len, f.n, (unsigned long long)f.total);
 	for (i = 0; i < f.n; i++) {
 		ls_sha256_hex(hex, f.v[i].data, f.v[i].len);
-		printf("file: %s %zu sha256:%s\n", f.v[i].path, f.v[i].len,
-		    hex);
+		printf(
+		    "file: %s %zu sha256:%s\n", f.v[i].path, f.v[i].len, hex);
 	}
-	print_manifest(&f);
+	if (print_manifest(&f) < 0 || print_controls(&f) < 0) {
+		fail("inspect", argv[1]);
+		goto out;
+	}
 	rc = 0;
 out:
 	free(data);
@@ -153,7 +215,7 @@ bundle_extract(int argc, char **argv)
 {
 	if (argc != 3 || argv[1][0] == '-' || argv[2][0] == '-') {
 		fprintf(stderr, "lockstep bundle extract: need FILE and DIR "
-		    "(see --help)\n");
+				"(see --help)\n");
 		return 2;
 	}
 	ls_error_clear();
@@ -184,7 +246,7 @@ cli_bundle(int argc, char **argv)
 		return bundle_inspect(argc - 1, argv + 1);
 	if (strcmp(argv[1], "extract") == 0)
 		return bundle_extract(argc - 1, argv + 1);
-	fprintf(stderr, "lockstep bundle: unknown subcommand '%s' (see "
-	    "--help)\n", argv[1]);
+	fprintf(stderr,
+	    "lockstep bundle: unknown subcommand '%s' (see --help)\n", argv[1]);
 	return 2;
 }

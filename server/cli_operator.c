@@ -1,52 +1,519 @@
-/* cli_operator.c - PLACEHOLDER until its issue lands; replace wholesale. */
+/*
+ * cli_operator.c - lockstep pin | rollback | unpin | status | agent add |
+ * evidence verify.  With --server URL the action goes through the running
+ * server's admin API (--token-file F holds the bearer token); with --data
+ * DIR it is done on the data folder directly, which needs the server to be
+ * stopped (the folder's lock file says who holds it).
+ */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <sodium.h>
 
 #include "cli.h"
+#include "evidence.h"
+#include "lockstep/buf.h"
+#include "lockstep/error.h"
+#include "lockstep/file.h"
+#include "lockstep/key.h"
+#include "lockstep/timefmt.h"
+#include "store.h"
+
+#define ANSWER_MAX (8u << 20)
+#define TOKEN_MAX 4096
+
+struct opts {
+	const char *server, *token_file, *data, *keys;
+	const char *owner, *reason, *until, *floor;
+	const char *pos[3];		/* positional arguments */
+	int npos, json, help;
+};
+
+static const char op_usage[] =
+"usage: lockstep %s CHANNEL%s --owner NAME --reason TEXT%s\n"
+"           [--floor N] (--server URL [--token-file F] | --data DIR --keys DIR)\n"
+"\n"
+"A new release seq that points at the bundle of an existing release;\n"
+"never a lower seq.  --until is the sunset date (YYYY-MM-DD or RFC 3339).\n";
+
+static int
+parse_opts(struct opts *o, int argc, char **argv, const char *cmd)
+{
+	static const char *names[] = { "--server", "--token-file", "--data",
+		"--keys", "--owner", "--reason", "--until", "--floor" };
+	const char **slots[] = { &o->server, &o->token_file, &o->data,
+		&o->keys, &o->owner, &o->reason, &o->until, &o->floor };
+	size_t k;
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") ==
+		    0) {
+			o->help = 1;
+			continue;
+		}
+		if (strcmp(argv[i], "--json") == 0) {
+			o->json = 1;
+			continue;
+		}
+		for (k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+			if (strcmp(argv[i], names[k]) == 0)
+				break;
+		if (k < sizeof(names) / sizeof(names[0])) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "lockstep %s: %s needs a "
+				    "value\n", cmd, argv[i]);
+				return -1;
+			}
+			*slots[k] = argv[++i];
+		} else if (argv[i][0] == '-' || o->npos >= 3) {
+			fprintf(stderr, "lockstep %s: %s: unexpected "
+			    "argument\n", cmd, argv[i]);
+			return -1;
+		} else {
+			o->pos[o->npos++] = argv[i];
+		}
+	}
+	return 0;
+}
+
+/* ---- through the admin API ---------------------------------------- */
+
+static size_t
+collect(char *p, size_t size, size_t n, void *arg)
+{
+	return ls_buf_add(arg, p, size * n) == 0 ? size * n : 0;
+}
+
+static int
+read_token(char **out, const char *path)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	*out = NULL;
+	if (path == NULL)
+		return 0;
+	if ((rc = ls_file_read(&text, &len, path, TOKEN_MAX)) != 0)
+		return rc;
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+		len--;
+	if ((*out = sodium_malloc(len + 1)) == NULL) {
+		rc = ls_error_set(LS_ENOMEM, "out of memory");
+	} else {
+		memcpy(*out, text, len);
+		(*out)[len] = '\0';
+	}
+	sodium_memzero(text, len);
+	free(text);
+	return rc;
+}
+
+/*
+ * One request to the server with timeouts.  *code_out gets the HTTP
+ * status, answer the body (capped).  LS_ENET on transport failure.
+ */
+static int
+http_call(struct ls_buf *answer, long *code_out, const struct opts *o,
+    const char *method, const char *path, const char *body,
+    const char *ctype)
+{
+	struct curl_slist *hdr = NULL;
+	struct ls_buf url, auth;
+	char *token = NULL, ct[128];
+	CURL *c = NULL;
+	CURLcode cc;
+	int rc;
+
+	ls_buf_init(&url, 4096);
+	ls_buf_init(&auth, TOKEN_MAX + 64);
+	if ((rc = read_token(&token, o->token_file)) != 0)
+		goto out;
+	if ((rc = ls_buf_addf(&url, "%s%s", o->server, path)) != 0)
+		goto out;
+	if ((c = curl_easy_init()) == NULL) {
+		rc = ls_error_set(LS_ENOMEM, "curl: cannot initialise");
+		goto out;
+	}
+	if (token != NULL) {
+		if ((rc = ls_buf_addf(&auth, "Authorization: Bearer %s",
+		    token)) != 0)
+			goto out;
+		hdr = curl_slist_append(hdr, auth.data);
+	}
+	snprintf(ct, sizeof(ct), "Content-Type: %s", ctype);
+	hdr = curl_slist_append(hdr, ct);
+	curl_easy_setopt(c, CURLOPT_URL, url.data);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, answer);
+	if (body != NULL)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	if ((cc = curl_easy_perform(c)) != CURLE_OK) {
+		rc = ls_error_set(LS_ENET, "%s: %s", url.data,
+		    curl_easy_strerror(cc));
+		goto out;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, code_out);
+out:
+	curl_slist_free_all(hdr);
+	curl_easy_cleanup(c);
+	if (auth.data != NULL)
+		sodium_memzero(auth.data, auth.len);
+	ls_buf_cleanup(&auth);
+	ls_buf_cleanup(&url);
+	sodium_free(token);
+	return rc;
+}
+
+/* The server's {"error": ...} text, or the raw answer. */
+static const char *
+server_error(const struct ls_buf *answer, char *tmp, size_t tmpsz)
+{
+	json_t *j = json_loadb(answer->data ? answer->data : "", answer->len,
+	    0, NULL);
+	const char *e = json_string_value(json_object_get(j, "error"));
+
+	snprintf(tmp, tmpsz, "%s", e ? e : answer->data ? answer->data : "");
+	tmp[strcspn(tmp, "\n")] = '\0';
+	json_decref(j);
+	return tmp;
+}
+
+static int
+remote(const char *cmd, const struct opts *o, const char *method,
+    const char *path, const char *body, const char *ctype, json_t **out)
+{
+	struct ls_buf answer;
+	char tmp[512];
+	long code = 0;
+	int rc;
+
+	if (out != NULL)
+		*out = NULL;
+	ls_buf_init(&answer, ANSWER_MAX);
+	if ((rc = http_call(&answer, &code, o, method, path, body, ctype)) !=
+	    0) {
+		cli_fail(cmd, "%s", o->server);
+		ls_buf_cleanup(&answer);
+		return 1;
+	}
+	if (code < 200 || code > 299) {
+		ls_error_clear();
+		cli_fail(cmd, "%s: HTTP %ld: %s", o->server, code,
+		    server_error(&answer, tmp, sizeof(tmp)));
+		ls_buf_cleanup(&answer);
+		return 1;
+	}
+	if (out != NULL)
+		*out = json_loadb(answer.data ? answer.data : "", answer.len, 0,
+		    NULL);
+	ls_buf_cleanup(&answer);
+	return 0;
+}
+
+/* ---- on the data folder ------------------------------------------- */
+
+static int
+open_store(struct ls_store **s, const char *cmd, const struct opts *o,
+    int need_keys)
+{
+	struct ls_store_opts so;
+
+	memset(&so, 0, sizeof(so));
+	so.data_dir = o->data;
+	so.keys_dir = o->keys;
+	so.ttl = 3600;
+	if (need_keys && o->keys == NULL) {
+		ls_error_clear();
+		cli_fail(cmd, "--keys DIR is needed to sign on the data folder");
+		return 1;
+	}
+	if (ls_store_open(s, &so) != 0) {
+		cli_fail(cmd, "%s", o->data);
+		return 1;
+	}
+	return 0;
+}
+
+static int
+need_target(const char *cmd, const struct opts *o)
+{
+	if ((o->server == NULL) == (o->data == NULL)) {
+		fprintf(stderr, "lockstep %s: give exactly one of --server URL "
+		    "or --data DIR\n", cmd);
+		return 1;
+	}
+	return 0;
+}
+
+static int
+operator_cmd(int argc, char **argv, const char *action)
+{
+	const char *cmd = argv[0];
+	int unpin = strcmp(action, "unpin") == 0;
+	struct ls_store *s = NULL;
+	struct ls_op op;
+	struct opts o;
+	json_t *body = NULL;
+	char *text = NULL, path[64];
+	int rc = 1;
+
+	if (parse_opts(&o, argc, argv, cmd) != 0)
+		return 2;
+	if (o.help) {
+		printf(op_usage, cmd, unpin ? " [VERSION]" : " VERSION",
+		    unpin ? "" : " --until DATE");
+		return 0;
+	}
+	if (o.npos < (unpin ? 1 : 2) || o.owner == NULL || o.reason == NULL ||
+	    (!unpin && o.until == NULL)) {
+		fprintf(stderr, op_usage, cmd, unpin ? " [VERSION]" :
+		    " VERSION", unpin ? "" : " --until DATE");
+		return 2;
+	}
+	if (need_target(cmd, &o) != 0)
+		return 2;
+	memset(&op, 0, sizeof(op));
+	op.action = action;
+	op.channel = o.pos[0];
+	op.version = unpin ? NULL : o.pos[1];
+	op.owner = o.owner;
+	op.reason = o.reason;
+	if (o.until != NULL && ls_time_parse(&op.until, o.until,
+	    strlen(o.until)) != 0) {
+		cli_fail(cmd, "--until %s", o.until);
+		return 2;
+	}
+	if (o.floor != NULL) {
+		char *end;
+
+		op.floor = strtoull(o.floor, &end, 10);
+		if (*end != '\0' || op.floor == 0) {
+			fprintf(stderr, "lockstep %s: --floor %s: expected a "
+			    "positive number\n", cmd, o.floor);
+			return 2;
+		}
+	}
+	if (o.server != NULL) {
+		body = json_pack("{s:s, s:s?, s:s, s:s, s:s?, s:I}", "channel",
+		    op.channel, "version", op.version, "owner", op.owner,
+		    "reason", op.reason, "until", o.until, "floor",
+		    (json_int_t)op.floor);
+		text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+		snprintf(path, sizeof(path), "/v1/admin/%s", action);
+		rc = text ? remote(cmd, &o, "POST", path, text,
+		    "application/json", NULL) : 1;
+		goto out;
+	}
+	if (open_store(&s, cmd, &o, 1) != 0)
+		goto out;
+	if (ls_store_operate(s, &op, NULL) != 0) {
+		cli_fail(cmd, "%s", op.channel);
+		goto out;
+	}
+	rc = 0;
+out:
+	ls_store_free(s);
+	free(text);
+	json_decref(body);
+	return rc;
+}
 
 int
 cli_pin(int argc, char **argv)
 {
-	(void)argc;
-	fprintf(stderr, "lockstep %s: not built yet\n", argv[0]);
-	return 2;
+	return operator_cmd(argc, argv, "pin");
 }
 
 int
 cli_rollback(int argc, char **argv)
 {
-	(void)argc;
-	fprintf(stderr, "lockstep %s: not built yet\n", argv[0]);
-	return 2;
+	return operator_cmd(argc, argv, "rollback");
 }
 
 int
 cli_unpin(int argc, char **argv)
 {
-	(void)argc;
-	fprintf(stderr, "lockstep %s: not built yet\n", argv[0]);
-	return 2;
+	return operator_cmd(argc, argv, "unpin");
+}
+
+static void
+print_status(json_t *st)
+{
+	json_t *chs = json_object_get(st, "channels"), *c, *pin;
+	size_t i;
+
+	printf("origin %s, %lld agents enrolled\n",
+	    json_string_value(json_object_get(st, "origin")),
+	    (long long)json_integer_value(json_object_get(st, "agents")));
+	json_array_foreach(chs, i, c) {
+		if (json_object_get(c, "seq") == NULL) {
+			printf("%s: no release yet\n",
+			    json_string_value(json_object_get(c, "name")));
+			continue;
+		}
+		printf("%s: seq %lld serves %s (bundle %.12s, floor %lld, "
+		    "timestamp %lld until %s)\n",
+		    json_string_value(json_object_get(c, "name")),
+		    (long long)json_integer_value(json_object_get(c, "seq")),
+		    json_string_value(json_object_get(c, "version")),
+		    json_string_value(json_object_get(c, "bundle")),
+		    (long long)json_integer_value(json_object_get(c, "floor")),
+		    (long long)json_integer_value(json_object_get(c,
+		    "timestamp_seq")),
+		    json_string_value(json_object_get(c,
+		    "timestamp_expires")));
+		pin = json_object_get(c, "pin");
+		if (json_is_object(pin))
+			printf("  %s by %s until %s%s: %s\n",
+			    json_string_value(json_object_get(pin, "action")),
+			    json_string_value(json_object_get(pin, "owner")),
+			    json_string_value(json_object_get(pin, "until")),
+			    json_is_true(json_object_get(pin, "active")) ?
+			    "" : " (sunset passed)",
+			    json_string_value(json_object_get(pin, "reason")));
+		if (json_is_string(json_object_get(c, "held")))
+			printf("  held back by the pin: %s\n",
+			    json_string_value(json_object_get(c, "held")));
+	}
 }
 
 int
 cli_status(int argc, char **argv)
 {
-	(void)argc;
-	fprintf(stderr, "lockstep %s: not built yet\n", argv[0]);
-	return 2;
+	struct ls_store *s = NULL;
+	struct opts o;
+	json_t *st = NULL;
+	char *text;
+	int rc = 1;
+
+	if (parse_opts(&o, argc, argv, argv[0]) != 0)
+		return 2;
+	if (o.help) {
+		printf("usage: lockstep status [--json] (--server URL "
+		    "[--token-file F] | --data DIR)\n\nChannels, what each "
+		    "serves, active pins and their sunset.\n");
+		return 0;
+	}
+	if (need_target(argv[0], &o) != 0)
+		return 2;
+	if (o.server != NULL) {
+		if (remote(argv[0], &o, "GET", "/v1/admin/status", NULL,
+		    "text/plain", &st) != 0)
+			return 1;
+	} else {
+		if (open_store(&s, argv[0], &o, 0) != 0)
+			return 1;
+		if (ls_store_status(s, &st) != 0) {
+			cli_fail(argv[0], "%s", o.data);
+			goto out;
+		}
+	}
+	if (st == NULL) {
+		fprintf(stderr, "lockstep status: malformed answer\n");
+		goto out;
+	}
+	if (o.json) {
+		text = json_dumps(st, JSON_INDENT(2));
+		if (text != NULL)
+			printf("%s\n", text);
+		free(text);
+	} else {
+		print_status(st);
+	}
+	rc = 0;
+out:
+	json_decref(st);
+	ls_store_free(s);
+	return rc;
+}
+
+static int
+agent_add(const struct opts *o, const char *cmd)
+{
+	struct ls_store *s = NULL;
+	struct ls_vkey vk;
+	char text[LS_VKEY_TEXT_MAX + 1];
+	size_t len;
+	int rc;
+
+	/* VKEY is the key text or a .pub file holding it. */
+	if (ls_vkey_parse(&vk, o->pos[2], strlen(o->pos[2])) != 0 &&
+	    ls_vkey_load(&vk, o->pos[2]) != 0) {
+		cli_fail(cmd, "%s: not a verifier key or key file", o->pos[2]);
+		return 1;
+	}
+	if (strcmp(vk.name, o->pos[1]) != 0) {
+		ls_error_clear();
+		cli_fail(cmd, "key name %s differs from agent name %s",
+		    vk.name, o->pos[1]);
+		return 1;
+	}
+	ls_vkey_format(text, &vk);
+	len = strlen(text);
+	if (o->server != NULL)
+		return remote(cmd, o, "POST", "/v1/admin/agents", text,
+		    "text/plain", NULL);
+	if (open_store(&s, cmd, o, 0) != 0)
+		return 1;
+	rc = ls_store_enroll(s, text, len, "lockstep agent add");
+	ls_store_free(s);
+	if (rc < 0) {
+		cli_fail(cmd, "%s", o->pos[1]);
+		return 1;
+	}
+	return 0;
 }
 
 int
 cli_agent(int argc, char **argv)
 {
-	(void)argc;
-	fprintf(stderr, "lockstep %s: not built yet\n", argv[0]);
-	return 2;
+	struct opts o;
+
+	if (parse_opts(&o, argc, argv, argv[0]) != 0)
+		return 2;
+	if (o.help || o.npos != 3 || strcmp(o.pos[0], "add") != 0) {
+		fprintf(o.help ? stdout : stderr, "usage: lockstep agent add "
+		    "NAME VKEY (--server URL [--token-file F] | --data DIR)\n"
+		    "\nEnrol an agent: VKEY is its verifier key "
+		    "(NAME+HEXID+BASE64) or a .pub file.\n");
+		return o.help ? 0 : 2;
+	}
+	if (need_target("agent", &o) != 0)
+		return 2;
+	return agent_add(&o, "agent");
 }
 
 int
 cli_evidence(int argc, char **argv)
 {
-	(void)argc;
-	fprintf(stderr, "lockstep %s: not built yet\n", argv[0]);
-	return 2;
+	uint64_t n = 0;
+
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0)) {
+		printf("usage: lockstep evidence verify DATA_DIR\n\nCheck the "
+		    "hash chain of DATA_DIR/evidence/log.jsonl; exit 1 on any "
+		    "break.\n");
+		return 0;
+	}
+	if (argc != 3 || strcmp(argv[1], "verify") != 0) {
+		fprintf(stderr, "usage: lockstep evidence verify DATA_DIR\n");
+		return 2;
+	}
+	if (ls_evidence_verify(argv[2], &n) != 0) {
+		cli_fail("evidence", "verify");
+		return 1;
+	}
+	return 0;
 }

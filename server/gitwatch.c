@@ -85,6 +85,7 @@ fetch(struct ls_gitwatch *w)
 	char *specv[] = { spec };
 	git_strarray specs = { specv, 1 };
 	struct deadline d = { time(NULL) + LS_GITWATCH_FETCH_TIMEOUT };
+	git_remote_create_options ro;
 	git_remote *remote = NULL;
 	int rc = 0;
 
@@ -92,7 +93,14 @@ fetch(struct ls_gitwatch *w)
 	fo.callbacks.transfer_progress = progress_cb;
 	fo.callbacks.payload = &d;
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
-	if (git_remote_create_anonymous(&remote, w->repo, w->url) != 0 ||
+	/* Skipping url.*.insteadOf also skips libgit2 1.5's config regex
+	 * walk, which leaks PCRE2 match data on every non-matching entry
+	 * (fixed upstream in libgit2 PR #6382). */
+	git_remote_create_options_init(&ro, GIT_REMOTE_CREATE_OPTIONS_VERSION);
+	ro.repository = w->repo;
+	ro.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF |
+	    GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+	if (git_remote_create_with_opts(&remote, w->url, &ro) != 0 ||
 	    git_remote_fetch(remote, &specs, &fo, "lockstep fetch") != 0) {
 		rc = ls_error_set(LS_ENET, "%s: fetch: %s", w->url, git_msg());
 		ls_metrics_add(LS_M_FETCHES_FAILED, 1);
@@ -222,47 +230,57 @@ out:
 	return rc;
 }
 
+/* Sleep until the next fetch or tick is due, or a refresh may run (at
+ * most one fetch a second), or stop.  Returns with w->mu held. */
+static void
+wait_due(struct ls_gitwatch *w, time_t next_fetch, time_t next_tick,
+    time_t last_fetch)
+{
+	struct timespec ts;
+	time_t target;
+
+	pthread_mutex_lock(&w->mu);
+	while (!w->stop) {
+		target = next_fetch < next_tick ? next_fetch : next_tick;
+		if (w->refresh && last_fetch + 1 < target)
+			target = last_fetch + 1;
+		if (time(NULL) >= target)
+			break;
+		ts.tv_sec = target;
+		ts.tv_nsec = 0;
+		pthread_cond_timedwait(&w->cond, &w->mu, &ts);
+	}
+}
+
 static void *
 run(void *arg)
 {
 	struct ls_gitwatch *w = arg;
-	time_t next_fetch = 0, next_tick = 0, last_fetch = 0, now, wake;
-	struct timespec ts;
-	int do_fetch;
+	time_t next_fetch = 0, next_tick = 0, last_fetch = 0, now;
+	int do_fetch, stop;
 
 	for (;;) {
+		wait_due(w, next_fetch, next_tick, last_fetch);
 		now = time(NULL);
+		stop = w->stop;
+		do_fetch = now >= next_fetch || (w->refresh &&
+		    now > last_fetch);
+		if (do_fetch)
+			w->refresh = 0;
+		pthread_mutex_unlock(&w->mu);
+		if (stop)
+			break;
 		if (now >= next_tick && ls_store_tick(w->o.store, now,
 		    &next_tick) != 0)
 			logf_(w, "error", "timestamp: %s", ls_error_last());
-		pthread_mutex_lock(&w->mu);
-		/* A refresh is coalesced into at most one fetch a second. */
-		if (w->refresh && now > last_fetch && next_fetch > now)
-			next_fetch = now;
-		do_fetch = now >= next_fetch;
-		if (do_fetch)
-			w->refresh = 0;
-		if (!do_fetch && !w->stop) {
-			wake = next_fetch < next_tick ? next_fetch : next_tick;
-			if (w->refresh && last_fetch + 1 < wake)
-				wake = last_fetch + 1;
-			ts.tv_sec = wake;
-			ts.tv_nsec = 0;
-			while (!w->stop && (!w->refresh || time(NULL) <=
-			    last_fetch) && time(NULL) < wake)
-				if (pthread_cond_timedwait(&w->cond, &w->mu,
-				    &ts) != 0)
-					break;
-		}
-		if (w->stop) {
-			pthread_mutex_unlock(&w->mu);
-			break;
-		}
-		pthread_mutex_unlock(&w->mu);
+		/* A pin set through the API may end sooner than the next
+		 * re-sign; a tick is cheap, so look every second. */
+		if (next_tick > now + 1)
+			next_tick = now + 1;
 		if (do_fetch) {
 			(void)ls_gitwatch_poll(w);
 			last_fetch = time(NULL);
-			next_fetch = time(NULL) + (time_t)w->o.interval;
+			next_fetch = last_fetch + (time_t)w->o.interval;
 		}
 	}
 	return NULL;

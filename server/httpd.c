@@ -230,18 +230,28 @@ waiter_resume(struct ls_httpd *h, struct req *r)
 	MHD_resume_connection(r->conn);
 }
 
+/* Wall-clock milliseconds (pthread_cond_timedwait's clock). */
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void *
 waker(void *arg)
 {
 	struct ls_httpd *h = arg;
 	struct req *r, *next;
 	struct timespec ts;
-	time_t now, soonest;
+	int64_t now, soonest;
 
 	pthread_mutex_lock(&h->wmu);
 	while (!h->stopping) {
-		now = time(NULL);
-		soonest = now + 60;
+		now = now_ms();
+		soonest = now + 60000;
 		for (r = h->waiters; r != NULL; r = next) {
 			next = r->next;
 			if (r->deadline <= now)
@@ -250,8 +260,8 @@ waker(void *arg)
 				soonest = r->deadline;
 		}
 		h->next_wake = soonest;
-		ts.tv_sec = soonest;
-		ts.tv_nsec = 0;
+		ts.tv_sec = (time_t)(soonest / 1000);
+		ts.tv_nsec = (long)(soonest % 1000) * 1000000;
 		pthread_cond_timedwait(&h->wcond, &h->wmu, &ts);
 	}
 	while (h->waiters != NULL)
@@ -316,7 +326,7 @@ hold(struct ls_httpd *h, struct MHD_Connection *c, struct req *r,
 {
 	r->held = 1;
 	r->wait = wait;
-	r->deadline = time(NULL) + (time_t)wait;
+	r->deadline = now_ms() + (int64_t)wait * 1000;
 	r->conn = c;
 	snprintf(r->channel, sizeof(r->channel), "%s", channel);
 	r->next = h->waiters;

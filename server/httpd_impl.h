@@ -6,6 +6,7 @@
 
 #include <limits.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <time.h>
 
 #include <microhttpd.h>
@@ -23,7 +24,7 @@ struct req {
 	struct MHD_Connection *conn;
 	int held;			/* suspended as a long poll */
 	int resumed;			/* woken: answer now */
-	time_t deadline;
+	int64_t deadline;		/* wall-clock ms */
 	unsigned wait;			/* seconds asked for */
 	char channel[LS_NAME_MAX + 1];
 	struct ls_buf body;		/* POST body, capped */
@@ -65,7 +66,7 @@ struct ls_httpd {
 	pthread_mutex_t wmu;		/* waiters, stopping */
 	pthread_cond_t wcond;
 	struct req *waiters;
-	time_t next_wake;		/* when the waker looks next */
+	int64_t next_wake;		/* when the waker looks next, ms */
 	int stopping, waker_started;
 	pthread_t waker;
 };

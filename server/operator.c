@@ -9,8 +9,11 @@
 #include "metrics.h"
 #include "store_impl.h"
 
-/* The newest tag release (not an operator action) of version, or of any
- * version when version is NULL. */
+/*
+ * The newest release of version (any release naming it has the same
+ * bundle), or when version is NULL the newest release that brought a
+ * tag: a build ("") or a held build released by "unpin".
+ */
 static int
 find_release(struct ls_store *s, struct channel *c, const char *version,
     struct ls_release *out)
@@ -24,8 +27,9 @@ find_release(struct ls_store *s, struct channel *c, const char *version,
 			continue;
 		if (rc != 0)
 			return rc;
-		if (out->action[0] == '\0' && (version == NULL ||
-		    strcmp(out->version, version) == 0))
+		if (version != NULL ? strcmp(out->version, version) == 0 :
+		    (out->action[0] == '\0' ||
+		    strcmp(out->action, "unpin") == 0))
 			return 0;
 		ls_release_cleanup(out);
 	}

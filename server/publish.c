@@ -120,6 +120,8 @@ publish_locked(struct ls_store *s, struct channel *c,
 
 	if (b->ok) {
 		release_from_build(&r, s, c, b);
+		/* A held build gets its real seq when the pin ends. */
+		r.seq = c->max_seq + 1;
 		if ((rc = write_bundle(s, b)) != 0)
 			return rc;
 	}

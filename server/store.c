@@ -81,6 +81,21 @@ load_key(struct ls_key **out, const char *dir, const char *name)
 }
 
 static int
+load_keys(struct ls_store *s, const char *dir)
+{
+	int rc;
+
+	if ((rc = load_key(&s->release_key, dir, "release")) != 0 ||
+	    (rc = load_key(&s->timestamp_key, dir, "timestamp")) != 0)
+		return rc;
+	if ((rc = load_key(&s->log_key, dir, "log")) == LS_ENOTFOUND) {
+		ls_error_clear();
+		rc = 0;	/* only checkpoints need it */
+	}
+	return rc;
+}
+
+static int
 key_listed(const struct ls_root *r, enum ls_role role, const struct ls_key *k)
 {
 	struct ls_vkey vk;
@@ -258,12 +273,17 @@ read_note(char **text_out, size_t *len_out, const char **body_out,
 	struct ls_vkey vk;
 	int rc;
 
-	ls_key_vkey(&vk, k);
-	ks.keys = &vk;
-	ks.n = 1;
 	if ((rc = ls_file_read(text_out, len_out, path, LS_NOTE_MAX)) != 0)
 		return rc;
-	if ((rc = ls_note_open(note_out, *text_out, *len_out, &ks, 1)) != 0)
+	if (k == NULL)	/* opened without --keys: read-only use */
+		rc = ls_note_parse(note_out, *text_out, *len_out);
+	else {
+		ls_key_vkey(&vk, k);
+		ks.keys = &vk;
+		ks.n = 1;
+		rc = ls_note_open(note_out, *text_out, *len_out, &ks, 1);
+	}
+	if (rc != 0)
 		return ls_error_wrap(rc, "%s", path);
 	*body_out = ls_note_body(*note_out, blen_out);
 	return 0;
@@ -473,8 +493,14 @@ replay_entry(void *arg, json_t *e)
 
 	if (kind == NULL)
 		return 0;
+	/* Failed and held builds are known only from here; a passed build
+	 * is known from its release note, so one cut short by a crash
+	 * before its release was written is built again. */
 	if (strcmp(kind, "build") == 0 && ch != NULL && tag != NULL &&
-	    (c = store_channel(s, ch, 1)) != NULL)
+	    (json_is_true(json_object_get(d, "held_by_pin")) ||
+	    strcmp(json_string_value(json_object_get(d, "result")) ?
+	    json_string_value(json_object_get(d, "result")) : "",
+	    "failed") == 0) && (c = store_channel(s, ch, 1)) != NULL)
 		return store_tag_add(c, tag);
 	if (strcmp(kind, "report") == 0 && agent != NULL)
 		(void)ls_agents_set_seq(s->agents, agent, (uint64_t)
@@ -565,6 +591,9 @@ store_publish(struct ls_store *s, struct channel *c,
 	if ((rc = release_note_path(s, path, sizeof(path), c->name,
 	    r->seq)) != 0)
 		return rc;
+	if (s->release_key == NULL || s->timestamp_key == NULL)
+		return ls_error_set(LS_EINVAL, "signing needs the release and "
+		    "timestamp keys (--keys DIR)");
 	if (r->seq <= c->max_seq)
 		return ls_error_set(LS_EROLLBACK, "%s: seq %" PRIu64 " is not "
 		    "above %" PRIu64, c->name, r->seq, c->max_seq);
@@ -598,6 +627,9 @@ store_resign(struct ls_store *s, struct channel *c, uint64_t seq)
 	size_t len;
 	int rc;
 
+	if (s->timestamp_key == NULL)
+		return ls_error_set(LS_EINVAL, "signing needs the timestamp "
+		    "key (--keys DIR)");
 	if ((rc = release_note_path(s, path, sizeof(path), c->name, seq)) != 0)
 		return rc;
 	if ((rc = ls_file_read(&text, &len, path, LS_NOTE_MAX)) != 0)
@@ -660,18 +692,15 @@ ls_store_open(struct ls_store **out, const struct ls_store_opts *o)
 	if ((rc = pathf(s->data, sizeof(s->data), "%s", o->data_dir)) != 0 ||
 	    (rc = lock_data(s)) != 0)
 		goto out;
-	if ((rc = load_key(&s->release_key, o->keys_dir, "release")) != 0 ||
-	    (rc = load_key(&s->timestamp_key, o->keys_dir, "timestamp")) != 0)
-		goto out;
-	if ((rc = load_key(&s->log_key, o->keys_dir, "log")) == LS_ENOTFOUND)
-		rc = 0;	/* only checkpoints need it */
-	if (rc != 0 || (rc = install_roots(s, o->keys_dir)) != 0)
+	if (o->keys_dir != NULL && ((rc = load_keys(s, o->keys_dir)) != 0 ||
+	    (rc = install_roots(s, o->keys_dir)) != 0))
 		goto out;
 	if ((rc = ls_agents_open(&s->agents, s->data)) != 0 ||
 	    (rc = scan_channels(s)) != 0)
 		goto out;
-	if ((rc = ls_evidence_open(&s->ev, s->data, replay_entry, s)) != 0 ||
-	    (rc = roll_forward(s)) != 0)
+	if ((rc = ls_evidence_open(&s->ev, s->data, replay_entry, s)) != 0)
+		goto out;
+	if (o->keys_dir != NULL && (rc = roll_forward(s)) != 0)
 		goto out;
 	*out = s;
 	s = NULL;

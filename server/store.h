@@ -38,7 +38,8 @@ struct ls_store;
 struct ls_store_opts {
 	const char *data_dir;
 	const char *keys_dir;	/* release.key, timestamp.key, log.key,
-				   N.root.note */
+				   N.root.note; NULL: no signing (status,
+				   agent add), notes read unverified */
 	unsigned ttl;		/* timestamp lifetime, seconds (>= 2) */
 	/* Called (outside the store lock) after a channel's timestamp
 	 * changed on disk. */

@@ -18,6 +18,7 @@
 
 #define LS_REGO_MAX_SRC (16u << 20)	/* bytes of one module */
 #define LS_REGO_MAX_DEPTH 200		/* nesting of terms and bodies */
+#define LS_REGO_MAX_BODY 10000		/* expressions in one body */
 
 enum ls_tk {
 	LS_T_VAL,	/* constant scalar or ground value: v */

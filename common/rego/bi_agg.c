@@ -45,14 +45,12 @@ fold(BI_ARGS, int mul)
 
 	(void)nargs;
 	if (!is_coll(args[0]))
-		return ls_bi_type_error(ctx, 1, "one of {array, set}", args[0]);
+		return ls_bi_type_error(ctx, 1, "one of {set, array}", args[0]);
 	el = bi_elems(args[0], &n);
 	ls_num_from_int64(&acc, mul ? 1 : 0);
 	for (i = 0; i < n; i++) {
 		if (el[i]->type != LS_VAL_NUMBER)
-			return ls_bi_type_error(ctx, 1, mul ?
-			    "array or set of numbers" : "array or set of numbers",
-			    args[0]);
+			return bi_elem_error(ctx, 1, args[0], el[i], "number");
 		t = acc;
 		rc = mul ? ls_num_mul(&acc, ctx->arena, &t, &el[i]->u.num) :
 		    ls_num_add(&acc, ctx->arena, &t, &el[i]->u.num);
@@ -82,7 +80,7 @@ extreme(BI_ARGS, int want_max)
 
 	(void)nargs;
 	if (!is_coll(args[0]))
-		return ls_bi_type_error(ctx, 1, "one of {array, set}", args[0]);
+		return ls_bi_type_error(ctx, 1, "one of {set, array}", args[0]);
 	el = bi_elems(args[0], &n);
 	for (i = 0; i < n; i++) {
 		int c = best == NULL ? 0 : ls_val_compare(el[i], best);
@@ -124,7 +122,7 @@ ls_bi_sort(BI_ARGS)
 
 	(void)nargs;
 	if (!is_coll(args[0]))
-		return ls_bi_type_error(ctx, 1, "one of {array, set}", args[0]);
+		return ls_bi_type_error(ctx, 1, "one of {set, array}", args[0]);
 	el = bi_elems(args[0], &n);
 	if (args[0]->type == LS_VAL_SET)
 		return bi_ret(out, ls_val_array(ctx->arena, el, n));
@@ -211,6 +209,9 @@ ls_bi_member3(BI_ARGS)
 
 	(void)ctx;
 	(void)nargs;
+	if (c->type == LS_VAL_SET)
+		return bi_ret(out, ls_val_bool(ls_val_set_has(c, k) &&
+		    ls_val_equal(k, x)));
 	if (c->type == LS_VAL_OBJECT) {
 		got = ls_val_object_get(c, k);
 		return bi_ret(out, ls_val_bool(got != NULL &&

@@ -178,8 +178,7 @@ ls_bi_numbers_range_step(BI_ARGS)
 	    (rc = bi_arg_int(ctx, args, 2, &s)) != 0)
 		return rc;
 	if (s <= 0)
-		return ls_bi_error(ctx, "step must be a positive number above "
-		    "zero");
+		return ls_bi_error(ctx, "step must be a positive integer");
 	return range(ctx, a, b, s, out);
 }
 

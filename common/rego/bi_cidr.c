@@ -127,6 +127,7 @@ bi_cidr_parse(struct bi_net *out, const char *s, size_t len)
 	size_t i;
 	int bits = 0;
 
+	memset(out, 0, sizeof *out);
 	if (slash == NULL || bi_ip_parse(out, s, (size_t)(slash - s)) != 0)
 		goto bad;
 	i = (size_t)(slash - s) + 1;

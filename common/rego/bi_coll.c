@@ -164,3 +164,30 @@ ls_bi_array_reverse(BI_ARGS)
 			return LS_BI_ENOMEM;
 	return bi_ret(out, ls_val_array(ctx->arena, l.v, l.n));
 }
+
+/* array.flatten: one level of nested arrays spliced in. */
+int
+ls_bi_array_flatten(BI_ARGS)
+{
+	const struct ls_val *a = args[0];
+	struct ls_vlist l;
+	size_t i, j;
+	int rc;
+
+	(void)nargs;
+	if ((rc = bi_arg_type(ctx, args, 0, LS_VAL_ARRAY, "array")) != 0)
+		return rc;
+	ls_vlist_init(&l, ctx->arena);
+	for (i = 0; i < a->u.arr.n; i++) {
+		const struct ls_val *e = a->u.arr.v[i];
+		if (e->type != LS_VAL_ARRAY) {
+			if (ls_vlist_push(&l, e) != 0)
+				return LS_BI_ENOMEM;
+			continue;
+		}
+		for (j = 0; j < e->u.arr.n; j++)
+			if (ls_vlist_push(&l, e->u.arr.v[j]) != 0)
+				return LS_BI_ENOMEM;
+	}
+	return bi_ret(out, ls_val_array(ctx->arena, l.v, l.n));
+}

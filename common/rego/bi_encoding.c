@@ -642,7 +642,8 @@ units(BI_ARGS, int bytes)
 	const char *raw;
 	size_t rl, n = 0, i, nd = 0, frac = 0, numlen;
 	struct ls_num num, mul, r;
-	int dots = 0, rc;
+	int dots = 0, rc, expneg = 0;
+	int64_t exp10 = 0;
 
 	(void)nargs;
 	if ((rc = bi_arg_str(ctx, args, 0, &raw, &rl)) != 0)
@@ -659,6 +660,25 @@ units(BI_ARGS, int bytes)
 	for (numlen = 0; numlen < n && ((s[numlen] >= '0' && s[numlen] <= '9')
 	    || s[numlen] == '.'); numlen++)
 		;
+	/* a decimal exponent ("1e3") as opposed to the unit E/e */
+	if (numlen > 0 && numlen + 1 < n && (s[numlen] | 32) == 'e') {
+		size_t k = numlen + 1;
+		if (s[k] == '+' || s[k] == '-')
+			k++;
+		if (k < n && s[k] >= '0' && s[k] <= '9') {
+			expneg = s[numlen + 1] == '-';
+			while (k < n && s[k] >= '0' && s[k] <= '9') {
+				if (exp10 > 100000)
+					return ls_bi_error(ctx,
+					    "exponent too large");
+				exp10 = exp10 * 10 + (s[k++] - '0');
+			}
+			if (exp10 > 100000)
+				return ls_bi_error(ctx, "exponent too large");
+			memmove(s + numlen, s + k, n - k + 1);
+			n -= k - numlen;
+		}
+	}
 	if (numlen == 0)
 		return ls_bi_error(ctx, "no %s provided", what);
 	if (!bytes && n - numlen > 1)
@@ -683,7 +703,8 @@ units(BI_ARGS, int bytes)
 		return bytes ? ls_bi_error(ctx, "byte unit %s not recognized",
 		    s + numlen) : ls_bi_error(ctx, "unknown unit %s", s + numlen);
 	if ((rc = ls_num_from_dec(&num, ctx->arena, 0, dig, nd,
-	    (int64_t)u->pow10 - (int64_t)frac)) != 0)
+	    (int64_t)u->pow10 - (int64_t)frac + (expneg ? -exp10 :
+	    exp10))) != 0)
 		return bi_fail(ctx, rc);
 	ls_num_from_int64(&mul, (int64_t)1 << u->pow2);
 	if ((rc = ls_num_mul(&r, ctx->arena, &num, &mul)) != 0 ||

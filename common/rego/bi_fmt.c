@@ -110,7 +110,11 @@ shortest(char *digits, int *exp10, double f)
 		if (strtod(tmp, NULL) == f)
 			break;
 	}
-	e = strchr(tmp, 'e');
+	if ((e = strchr(tmp, 'e')) == NULL) {	/* not finite: callers exclude */
+		snprintf(digits, 2, "0");
+		*exp10 = 0;
+		return;
+	}
 	*exp10 = (int)strtol(e + 1, NULL, 10);
 	for (i = 0; tmp + i < e; i++)
 		if (tmp[i] >= '0' && tmp[i] <= '9')

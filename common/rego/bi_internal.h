@@ -33,6 +33,10 @@ int bi_arg_int(struct ls_bi_ctx *ctx, const struct ls_val *const *args,
 int bi_arg_type(struct ls_bi_ctx *ctx, const struct ls_val *const *args,
     int i, enum ls_val_type t, const char *want);
 
+/* "NAME: operand N must be array of WANT but got array containing T". */
+int bi_elem_error(struct ls_bi_ctx *ctx, int operand,
+    const struct ls_val *coll, const struct ls_val *got, const char *want);
+
 /* *out = v, or LS_BI_ENOMEM when v is NULL (arena exhausted). */
 int bi_ret(const struct ls_val **out, const struct ls_val *v);
 /* String result from a buffer (copied into the arena; buffer cleaned). */
@@ -88,7 +92,7 @@ BI_DECL(ls_bi_type_name); BI_DECL(ls_bi_to_number);
 BI_DECL(ls_bi_cast_array); BI_DECL(ls_bi_cast_set);
 BI_DECL(ls_bi_cast_string); BI_DECL(ls_bi_cast_boolean);
 BI_DECL(ls_bi_cast_null); BI_DECL(ls_bi_cast_object);
-BI_DECL(ls_bi_print); BI_DECL(ls_bi_trace);
+BI_DECL(ls_bi_print); BI_DECL(ls_bi_trace); BI_DECL(ls_bi_test_sleep);
 /* strings (bi_strings.c) */
 BI_DECL(ls_bi_concat); BI_DECL(ls_bi_contains); BI_DECL(ls_bi_startswith);
 BI_DECL(ls_bi_endswith); BI_DECL(ls_bi_lower); BI_DECL(ls_bi_upper);
@@ -105,7 +109,7 @@ BI_DECL(ls_bi_re_match); BI_DECL(ls_bi_regex_is_valid);
 BI_DECL(ls_bi_regex_split); BI_DECL(ls_bi_regex_find_n);
 BI_DECL(ls_bi_regex_find_all_sub); BI_DECL(ls_bi_regex_replace);
 BI_DECL(ls_bi_regex_template_match); BI_DECL(ls_bi_glob_match);
-BI_DECL(ls_bi_glob_quote_meta);
+BI_DECL(ls_bi_glob_quote_meta); BI_DECL(ls_bi_regex_globs_match);
 /* encodings (bi_encoding.c) */
 BI_DECL(ls_bi_json_marshal); BI_DECL(ls_bi_json_unmarshal);
 BI_DECL(ls_bi_json_is_valid); BI_DECL(ls_bi_base64_encode);
@@ -127,6 +131,12 @@ BI_DECL(ls_bi_time_parse_rfc3339_ns); BI_DECL(ls_bi_time_parse_duration_ns);
 BI_DECL(ls_bi_time_date); BI_DECL(ls_bi_time_clock);
 BI_DECL(ls_bi_time_weekday); BI_DECL(ls_bi_time_add_date);
 BI_DECL(ls_bi_time_diff); BI_DECL(ls_bi_time_format);
+/* graphs (bi_graph.c), rand and uuid (bi_uuid.c) */
+BI_DECL(ls_bi_graph_reachable); BI_DECL(ls_bi_graph_reachable_paths);
+BI_DECL(ls_bi_rand_intn); BI_DECL(ls_bi_uuid_rfc4122);
+BI_DECL(ls_bi_uuid_parse); BI_DECL(ls_bi_array_flatten);
+BI_DECL(ls_bi_split_n); BI_DECL(ls_bi_yaml_marshal);
+BI_DECL(ls_bi_yaml_unmarshal); BI_DECL(ls_bi_yaml_is_valid);
 #undef BI_DECL
 
 #endif

@@ -127,6 +127,10 @@ ls_bi_cidr_merge(BI_ARGS)
 		} else if (nets[i].v6) {
 			return ls_bi_error(ctx, "IPv6 invalid: needs prefix "
 			    "length");
+		} else {
+			/* Go's IP.DefaultMask: the classful network */
+			nets[i].bits = nets[i].addr[0] < 0x80 ? 8 :
+			    nets[i].addr[0] < 0xC0 ? 16 : 24;
 		}
 	}
 	bi_net_merge(nets, &n);

@@ -190,7 +190,7 @@ ls_bi_object_union_n(BI_ARGS)
 		return rc;
 	for (i = 0; i < a->u.arr.n; i++) {
 		if (a->u.arr.v[i]->type != LS_VAL_OBJECT)
-			return ls_bi_type_error(ctx, 1, "object", a->u.arr.v[i]);
+			return bi_elem_error(ctx, 1, a, a->u.arr.v[i], "object");
 		if ((acc = merge(ctx->arena, acc, a->u.arr.v[i], 0)) == NULL)
 			return LS_BI_ENOMEM;
 	}

@@ -161,8 +161,7 @@ ls_bi_concat(BI_ARGS)
 	for (i = 0; i < n; i++) {
 		if (el[i]->type != LS_VAL_STRING) {
 			ls_buf_cleanup(&b);
-			return ls_bi_type_error(ctx, 2,
-			    "one of {set, array} of strings", el[i]);
+			return bi_elem_error(ctx, 2, args[1], el[i], "string");
 		}
 		if ((i > 0 && ls_buf_add(&b, d, dl) != 0) ||
 		    ls_buf_add(&b, el[i]->u.str.p, el[i]->u.str.len) != 0) {
@@ -759,4 +758,30 @@ ls_bi_strings_count(BI_ARGS)
 		i = (size_t)(p - s) + nl;
 	}
 	return bi_ret(out, ls_val_int(ctx->arena, c));
+}
+
+/* strings.split_n(s, sep, n): the first n pieces of split(s, sep), the
+ * last -n pieces for negative n. */
+int
+ls_bi_split_n(BI_ARGS)
+{
+	const struct ls_val *all = NULL;
+	int64_t n;
+	size_t total;
+	int rc;
+
+	if ((rc = ls_bi_split(ctx, args, nargs, &all)) != 0 ||
+	    (rc = bi_arg_int(ctx, args, 2, &n)) != 0)
+		return rc;
+	total = all->u.arr.n;
+	if (n == 0)
+		return bi_ret(out, ls_val_empty_array());
+	if (n > 0 && (uint64_t)n < total)
+		return bi_ret(out, ls_val_array(ctx->arena, all->u.arr.v,
+		    (size_t)n));
+	if (n < 0 && (uint64_t)-n < total)
+		return bi_ret(out, ls_val_array(ctx->arena, all->u.arr.v + total -
+		    (size_t)-n, (size_t)-n));
+	*out = all;
+	return LS_BI_OK;
 }

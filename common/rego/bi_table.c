@@ -55,6 +55,7 @@ const struct ls_bi ls_bi_table[] = {
 	{ "array.concat", 2, 0, ls_bi_array_concat },
 	{ "array.slice", 3, 0, ls_bi_array_slice },
 	{ "array.reverse", 1, 0, ls_bi_array_reverse },
+	{ "array.flatten", 1, 0, ls_bi_array_flatten },
 	/* objects */
 	{ "object.get", 3, 0, ls_bi_object_get },
 	{ "object.remove", 2, 0, ls_bi_object_remove },
@@ -65,6 +66,7 @@ const struct ls_bi ls_bi_table[] = {
 	{ "object.keys", 1, 0, ls_bi_object_keys },
 	{ "json.filter", 2, 0, ls_bi_json_filter },
 	{ "json.remove", 2, 0, ls_bi_json_remove },
+	{ "json.patch", 2, 0, ls_bi_json_patch },
 	{ "walk", 1, LS_BI_F_MULTI, ls_bi_walk },
 	/* types */
 	{ "is_number", 1, 0, ls_bi_is_number },
@@ -85,6 +87,7 @@ const struct ls_bi ls_bi_table[] = {
 	{ "print", V, LS_BI_F_NONDET, ls_bi_print },
 	{ "internal.print", 1, LS_BI_F_NONDET, ls_bi_print },
 	{ "trace", 1, 0, ls_bi_trace },
+	{ "test.sleep", 1, LS_BI_F_NONDET, ls_bi_test_sleep },
 	/* strings */
 	{ "concat", 2, 0, ls_bi_concat },
 	{ "contains", 2, 0, ls_bi_contains },
@@ -93,6 +96,7 @@ const struct ls_bi ls_bi_table[] = {
 	{ "lower", 1, 0, ls_bi_lower },
 	{ "upper", 1, 0, ls_bi_upper },
 	{ "split", 2, 0, ls_bi_split },
+	{ "strings.split_n", 3, 0, ls_bi_split_n },
 	{ "replace", 3, 0, ls_bi_replace },
 	{ "strings.replace_n", 2, 0, ls_bi_replace_n },
 	{ "indexof", 2, 0, ls_bi_indexof },
@@ -121,10 +125,14 @@ const struct ls_bi ls_bi_table[] = {
 	{ "regex.template_match", 4, 0, ls_bi_regex_template_match },
 	{ "glob.match", 3, 0, ls_bi_glob_match },
 	{ "glob.quote_meta", 1, 0, ls_bi_glob_quote_meta },
+	{ "regex.globs_match", 2, 0, ls_bi_regex_globs_match },
 	/* encodings */
 	{ "json.marshal", 1, 0, ls_bi_json_marshal },
 	{ "json.unmarshal", 1, 0, ls_bi_json_unmarshal },
 	{ "json.is_valid", 1, 0, ls_bi_json_is_valid },
+	{ "yaml.marshal", 1, 0, ls_bi_yaml_marshal },
+	{ "yaml.unmarshal", 1, 0, ls_bi_yaml_unmarshal },
+	{ "yaml.is_valid", 1, 0, ls_bi_yaml_is_valid },
 	{ "base64.encode", 1, 0, ls_bi_base64_encode },
 	{ "base64.decode", 1, 0, ls_bi_base64_decode },
 	{ "base64.is_valid", 1, 0, ls_bi_base64_is_valid },
@@ -160,6 +168,12 @@ const struct ls_bi ls_bi_table[] = {
 	{ "time.add_date", 4, 0, ls_bi_time_add_date },
 	{ "time.diff", 2, 0, ls_bi_time_diff },
 	{ "time.format", 1, 0, ls_bi_time_format },
+	/* graphs and rand */
+	{ "graph.reachable", 2, 0, ls_bi_graph_reachable },
+	{ "graph.reachable_paths", 2, 0, ls_bi_graph_reachable_paths },
+	{ "rand.intn", 2, LS_BI_F_NONDET, ls_bi_rand_intn },
+	{ "uuid.rfc4122", 1, LS_BI_F_NONDET, ls_bi_uuid_rfc4122 },
+	{ "uuid.parse", 1, 0, ls_bi_uuid_parse },
 };
 
 const size_t ls_bi_table_len = sizeof(ls_bi_table) / sizeof(ls_bi_table[0]);

@@ -111,7 +111,6 @@ bi_tz_load(struct bi_tz **out, const char *name, size_t len)
 	struct bi_tz *tz = NULL;
 	char *data = NULL;
 	size_t n = 0, i;
-	int rc;
 
 	*out = NULL;
 	if (len == 0 || (len == 3 && memcmp(name, "UTC", 3) == 0) ||
@@ -128,7 +127,7 @@ bi_tz_load(struct bi_tz **out, const char *name, size_t len)
 			goto bad;
 	}
 	snprintf(path, sizeof path, "%s%.*s", TZ_DIR, (int)len, name);
-	if ((rc = ls_file_read(&data, &n, path, TZ_MAX_FILE)) != 0)
+	if (ls_file_read(&data, &n, path, TZ_MAX_FILE) != 0)
 		goto bad;
 	if ((tz = calloc(1, sizeof *tz)) == NULL || tz_parse(tz, (const unsigned char *)data, n) != 0) {
 		free(data);
@@ -826,11 +825,11 @@ int
 bi_time_parse(int64_t *sec, int *nsec, const char *l, size_t ln,
     const char *value, size_t vn)
 {
-	struct pstate p = { value, vn };
+	struct pstate p = { value, vn }, save;
 	struct parsed r;
 	struct chunk c, next;
-	const char *lay = l;
-	size_t ll = ln;
+	const char *lay = l, *elem = l;
+	size_t ll = ln, elen = 0;
 
 	memset(&r, 0, sizeof r);
 	r.year = 0;
@@ -841,15 +840,25 @@ bi_time_parse(int64_t *sec, int *nsec, const char *l, size_t ln,
 		const char *rest;
 		size_t rn;
 
-		if (skip(&p, lay, c.prefix) != 0)
+		elem = lay;
+		elen = c.prefix;
+		save = p;
+		if (skip(&p, lay, c.prefix) != 0) {
+			p = save;
 			goto bad;
+		}
+		save = p;
 		if (c.std == S_NONE)
 			break;
 		rest = lay + c.prefix + c.len;
 		rn = ll - c.prefix - c.len;
 		next_chunk(rest, rn, &next);
-		if (parse_one(&p, &c, &next, &r) != 0)
+		elem = lay + c.prefix;
+		elen = c.len;
+		if (parse_one(&p, &c, &next, &r) != 0) {
+			p = save;
 			goto bad;
+		}
 		lay = rest;
 		ll = rn;
 		c = next;
@@ -874,7 +883,8 @@ bi_time_parse(int64_t *sec, int *nsec, const char *l, size_t ln,
 	return 0;
 bad:
 	return ls_error_set(LS_EFORMAT, "parsing time \"%.*s\" as \"%.*s\": "
-	    "cannot parse \"%.*s\"", (int)vn, value, (int)ln, l, (int)p.n, p.v);
+	    "cannot parse \"%.*s\" as \"%.*s\"", (int)vn, value, (int)ln, l,
+	    (int)p.n, p.v, (int)elen, elem);
 }
 
 /* ---- durations ---- */

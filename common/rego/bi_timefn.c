@@ -22,12 +22,23 @@ static const struct {
 	{ "RFC1123Z", "Mon, 02 Jan 2006 15:04:05 -0700" },
 	{ "RFC3339", RFC3339 },
 	{ "RFC3339Nano", RFC3339NANO },
-	{ "Kitchen", "3:04PM" },
-	{ "Stamp", "Jan _2 15:04:05" },
-	{ "StampMilli", "Jan _2 15:04:05.000" },
-	{ "StampMicro", "Jan _2 15:04:05.000000" },
-	{ "StampNano", "Jan _2 15:04:05.000000000" },
 };
+
+/* A layout name OPA accepts in place of a Go layout, or the text itself. */
+static void
+named_layout(const char **l, size_t *len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof named_layouts / sizeof named_layouts[0]; i++) {
+		if (strlen(named_layouts[i].name) == *len &&
+		    memcmp(named_layouts[i].name, *l, *len) == 0) {
+			*l = named_layouts[i].layout;
+			*len = strlen(*l);
+			return;
+		}
+	}
+}
 
 struct tztime {
 	int64_t ns;
@@ -56,7 +67,6 @@ static int
 tz_time(struct ls_bi_ctx *ctx, const struct ls_val *v, struct tztime *t)
 {
 	const struct ls_val *e;
-	size_t i;
 	int rc;
 
 	memset(t, 0, sizeof *t);
@@ -84,13 +94,11 @@ tz_time(struct ls_bi_ctx *ctx, const struct ls_val *v, struct tztime *t)
 		}
 		t->layout = e->u.str.p;
 		t->llen = e->u.str.len;
-		for (i = 0; i < sizeof named_layouts / sizeof named_layouts[0];
-		    i++) {
-			if (strcmp(named_layouts[i].name, e->u.str.p) == 0) {
-				t->layout = named_layouts[i].layout;
-				t->llen = strlen(t->layout);
-			}
+		if (t->llen == 0) {
+			t->layout = RFC3339NANO;
+			t->llen = strlen(RFC3339NANO);
 		}
+		named_layout(&t->layout, &t->llen);
 	}
 	return 0;
 }
@@ -225,6 +233,7 @@ ls_bi_time_parse_ns(BI_ARGS)
 	if ((rc = bi_arg_str(ctx, args, 0, &l, &ll)) != 0 ||
 	    (rc = bi_arg_str(ctx, args, 1, &v, &vl)) != 0)
 		return rc;
+	named_layout(&l, &ll);
 	if ((rc = bi_time_parse(&sec, &nsec, l, ll, v, vl)) != 0)
 		return bi_fail(ctx, rc);
 	return ret_time(ctx, out, sec, nsec);
@@ -266,23 +275,31 @@ ls_bi_time_parse_duration_ns(BI_ARGS)
 int
 ls_bi_time_add_date(BI_ARGS)
 {
-	int64_t ns, y, m, d, sec;
+	struct tztime t;
+	int64_t y, m, d, sec;
 	struct bi_tm tm;
 	int nsec, rc;
 
 	(void)nargs;
-	if ((rc = ns_of(ctx, args[0], &ns)) != 0 ||
-	    (rc = bi_arg_int(ctx, args, 1, &y)) != 0 ||
-	    (rc = bi_arg_int(ctx, args, 2, &m)) != 0 ||
-	    (rc = bi_arg_int(ctx, args, 3, &d)) != 0)
+	if ((rc = tz_time(ctx, args[0], &t)) != 0)
 		return rc;
+	if ((rc = bi_arg_int(ctx, args, 1, &y)) != 0 ||
+	    (rc = bi_arg_int(ctx, args, 2, &m)) != 0 ||
+	    (rc = bi_arg_int(ctx, args, 3, &d)) != 0) {
+		bi_tz_free(t.tz);
+		return rc;
+	}
 	if (y > 1000000 || y < -1000000 || m > 12000000 || m < -12000000 ||
-	    d > 400000000 || d < -400000000)
+	    d > 400000000 || d < -400000000) {
+		bi_tz_free(t.tz);
 		return ls_bi_error(ctx, "time outside of valid range");
-	split_ns(ns, &sec, &nsec);
-	bi_time_civil(&tm, sec, nsec, NULL);
+	}
+	/* Go's AddDate: normalise the civil date in the time's zone */
+	split_ns(t.ns, &sec, &nsec);
+	bi_time_civil(&tm, sec, nsec, t.tz);
 	sec = bi_time_from_civil(tm.year + y, tm.month + m, tm.day + d,
-	    tm.hour, tm.min, tm.sec, NULL);
+	    tm.hour, tm.min, tm.sec, t.tz);
+	bi_tz_free(t.tz);
 	return ret_time(ctx, out, sec, nsec);
 }
 

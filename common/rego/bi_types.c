@@ -1,9 +1,13 @@
 /* bi_types.c - type tests, type_name, casts, to_number, print, trace. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include "lockstep/error.h"
 #include "rego/bi_internal.h"
+#include "rego/bi_lib.h"
 
 #define PRINT_MAX (1u << 20)	/* cap on one print() line */
 
@@ -98,14 +102,25 @@ ls_bi_to_number(BI_ARGS)
 	case LS_VAL_NUMBER:
 		*out = v;
 		return LS_BI_OK;
-	case LS_VAL_STRING:
-		if ((r = parse_number(ctx->arena, v->u.str.p, v->u.str.len)) ==
-		    NULL)
+	case LS_VAL_STRING: {
+		const char *t = v->u.str.p;
+		while (*t == '+' || *t == '-')
+			t++;
+		if (strcasecmp(t, "inf") == 0 || strcasecmp(t, "infinity") == 0 ||
+		    strcasecmp(t, "nan") == 0)
+			return ls_bi_type_error(ctx, 1, "valid number string", v);
+		if ((r = parse_number(ctx->arena, v->u.str.p, v->u.str.len)) !=
+		    NULL && isinf(ls_num_to_double(&r->u.num)))
+			return ls_bi_error(ctx, "strconv.ParseFloat: parsing "
+			    "\"%.*s\": value out of range", (int)(v->u.str.len >
+			    200 ? 200 : v->u.str.len), v->u.str.p);
+		if (r == NULL)
 			return ls_bi_error(ctx, "strconv.ParseFloat: parsing "
 			    "\"%.*s\": invalid syntax", (int)(v->u.str.len > 200 ?
 			    200 : v->u.str.len), v->u.str.p);
 		*out = r;
 		return LS_BI_OK;
+	}
 	default:
 		return ls_bi_type_error(ctx, 1,
 		    "one of {null, boolean, number, string}", v);
@@ -246,4 +261,30 @@ ls_bi_trace(BI_ARGS)
 	if ((rc = bi_arg_type(ctx, args, 0, LS_VAL_STRING, "string")) != 0)
 		return rc;
 	return bi_ret(out, ls_val_bool(1));
+}
+
+/* test.sleep(duration): pause the evaluation (for tests of time.now_ns
+ * caching); capped at one second. */
+int
+ls_bi_test_sleep(BI_ARGS)
+{
+	struct timespec ts;
+	const char *s;
+	size_t sl;
+	int64_t ns;
+	int rc;
+
+	(void)nargs;
+	if ((rc = bi_arg_str(ctx, args, 0, &s, &sl)) != 0)
+		return rc;
+	if ((rc = bi_duration_parse(&ns, s, sl)) != 0)
+		return bi_fail(ctx, rc);
+	if (ns > 1000000000LL)
+		ns = 1000000000LL;
+	if (ns > 0) {
+		ts.tv_sec = (time_t)(ns / 1000000000LL);
+		ts.tv_nsec = (long)(ns % 1000000000LL);
+		nanosleep(&ts, NULL);
+	}
+	return bi_ret(out, ls_val_null());
 }

@@ -326,10 +326,18 @@ ls_rego_compile_modules(struct ls_rego_policy *p)
 
 	if (p->root == NULL && (p->root = node_new(p, NULL, "data")) == NULL)
 		return ls_error_set(LS_ENOMEM, "out of memory");
-	for (i = 0; i < p->nmods; i++)
+	for (i = 0; i < p->nmods; i++) {
+		struct ls_node *n = p->root;
+
+		for (j = 0; j < p->mods[i]->npkg && n != NULL; j++)
+			n = ls_node_ensure(p, n, p->mods[i]->pkg[j]);
+		if (n == NULL)
+			return ls_error_set(LS_ENOMEM, "out of memory");
+		n->is_pkg = 1;
 		for (j = 0; j < p->mods[i]->nrules; j++)
 			if ((rc = add_rule(p, p->mods[i]->rules[j])) != 0)
 				return rc;
+	}
 	for (i = 0; i < p->nmods; i++)
 		for (j = 0; j < p->mods[i]->nrules; j++)
 			if ((rc = resolve_all(p, p->mods[i]->rules[j])) != 0)

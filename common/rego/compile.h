@@ -25,6 +25,7 @@ struct ls_node {
 	int nargs;			/* functions: arity */
 	int id;				/* index for memoisation */
 	int has_rules;			/* rules here or below */
+	int is_pkg;			/* a package: {} even when empty */
 	int visiting, done;		/* recursion check */
 };
 

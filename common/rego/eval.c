@@ -42,6 +42,15 @@ now_ns(void)
 int
 ev_step(struct ev *ev)
 {
+	char here;
+	uintptr_t sp = (uintptr_t)&here;
+
+	/* Continuation passing nests C frames as deep as the search; stop
+	 * cleanly before the stack runs out. */
+	if ((sp < ev->stack_base ? ev->stack_base - sp : sp - ev->stack_base) >
+	    EV_MAX_STACK)
+		return ev_error(ev, "eval_cancel_error",
+		    "evaluation nested too deeply");
 	if (++ev->steps > ev->max_steps)
 		return ev_error(ev, "eval_cancel_error",
 		    "evaluation exceeded %llu steps", ev->max_steps);
@@ -146,26 +155,34 @@ struct tk {
 	void *arg;
 };
 
-static void
+/* Record a query expression's value; 1 if e is a query expression. */
+static int
 record_query_value(struct ev *ev, const struct ls_expr *e,
     const struct ls_val *v)
 {
 	size_t i;
 
 	for (i = 0; i < ev->nq; i++)
-		if (ev->qexpr[i] == e)
+		if (ev->qexpr[i] == e) {
 			ev->qval[i] = v;
+			return 1;
+		}
+	return 0;
 }
 
 static int
 term_truthy(struct ev *ev, void *arg, const struct ls_val *v)
 {
 	struct tk *c = arg;
+	int is_false = v->type == LS_VAL_BOOL && !v->u.b;
 
-	if (v->type == LS_VAL_BOOL && !v->u.b)
+	/* Like opa eval, a query's plain term (not a call) is captured
+	 * with its value even when that value is false. */
+	if (ev->nq && record_query_value(ev, c->e, v) && !c->e->neg &&
+	    c->e->t[0]->k != LS_T_CALL)
+		is_false = 0;
+	if (is_false)
 		return 0;
-	if (ev->nq)
-		record_query_value(ev, c->e, v);
 	return c->k(ev, c->arg);
 }
 
@@ -277,6 +294,7 @@ struct every_state {
 	struct frame *f;
 	const struct ls_expr *e;
 	int failed;
+	int defined;	/* the domain had a value */
 };
 
 static int
@@ -302,7 +320,10 @@ static int
 every_domain(struct ev *ev, void *arg, const struct ls_val *v)
 {
 	struct every_state *s = arg;
-	int rc = each_elem(ev, v, every_each, s);
+	int rc;
+
+	s->defined = 1;
+	rc = each_elem(ev, v, every_each, s);
 
 	return rc < 0 ? rc : 0;
 }
@@ -311,12 +332,12 @@ static int
 ev_every(struct ev *ev, struct frame *f, const struct ls_expr *e, ev_k k,
     void *arg)
 {
-	struct every_state s = { f, e, 0 };
+	struct every_state s = { f, e, 0, 0 };
 	int rc = ev_term(ev, f, e->t[2], every_domain, &s);
 
 	if (rc < 0)
 		return rc;
-	if (s.failed)
+	if (s.failed || !s.defined)
 		return 0;
 	return k(ev, arg);
 }

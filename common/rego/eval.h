@@ -9,6 +9,7 @@
 #define EV_STOP 1		/* stop the search: a caller has its answer */
 #define EV_MAX_DEPTH 400	/* nested rule / function evaluations */
 #define EV_DEFAULT_STEPS 50000000ULL
+#define EV_MAX_STACK (4u << 20)	/* bytes of C stack evaluation may use */
 
 struct frame {
 	const struct ls_val **slots;
@@ -40,11 +41,13 @@ struct ev {
 	const struct ls_val *data;	/* base documents (maybe overridden) */
 	struct ovr *ovr;		/* data and function replacements */
 	struct memo *memo;
+	int in_mock;			/* inside a replacement function */
 	const struct ls_val ***trail;	/* slots bound, for undo */
 	size_t ntrail, captrail;
 	unsigned long long steps, max_steps;
 	long long deadline_ns;		/* 0: none */
 	int depth;
+	uintptr_t stack_base;		/* address of a local at the start */
 	struct ls_bi_ctx bctx;
 	/* query expression values, for opa eval's "expressions" */
 	const struct ls_expr **qexpr;
@@ -79,6 +82,10 @@ int ev_ref(struct ev *ev, struct frame *f, const struct ls_term *t,
 int ev_walk_val(struct ev *ev, struct frame *f, const struct ls_term *t,
     size_t i, const struct ls_val *v, ev_vk k, void *arg);
 int ev_memo_new(struct ev *ev, struct memo **out);
+/* The document at node n over base data base (NULL: none); *out NULL
+ * when undefined. */
+int ev_full_doc(struct ev *ev, const struct ls_node *n,
+    const struct ls_val *base, const struct ls_val **out);
 
 /* eval_rule.c */
 int ev_node_doc(struct ev *ev, const struct ls_node *n,

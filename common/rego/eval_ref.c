@@ -16,6 +16,10 @@ unbound_op(const struct frame *f, const struct ls_term *t)
 		for (i = 0; i < t->n; i++)
 			if (unbound_op(f, t->a[i]))
 				return 1;
+	if (t->k == LS_T_OBJ)
+		for (i = 1; i < t->n; i += 2)
+			if (unbound_op(f, t->a[i]))
+				return 1;
 	return 0;
 }
 
@@ -150,8 +154,8 @@ node_override(const struct ev *ev, const struct ls_node *n)
 }
 
 /* The whole document at a node: rules, children and base data. */
-static int
-full_doc(struct ev *ev, const struct ls_node *n, const struct ls_val *base,
+int
+ev_full_doc(struct ev *ev, const struct ls_node *n, const struct ls_val *base,
     const struct ls_val **out)
 {
 	struct ls_vlist keys, vals;
@@ -167,7 +171,8 @@ full_doc(struct ev *ev, const struct ls_node *n, const struct ls_val *base,
 	if (n->nrules || n->dflt)
 		return n->k == LS_R_FUNC ? 0 : ev_node_doc(ev, n, out);
 	if (n->nkids == 0 || (base != NULL && base->type != LS_VAL_OBJECT)) {
-		*out = base;
+		*out = base == NULL && n->is_pkg ? ls_val_empty_object() :
+		    base;
 		return 0;
 	}
 	ls_vlist_init(&keys, ev->a);
@@ -175,7 +180,7 @@ full_doc(struct ev *ev, const struct ls_node *n, const struct ls_val *base,
 	for (i = 0; i < n->nkids; i++) {
 		const struct ls_node *c = n->kids[i];
 
-		if ((rc = full_doc(ev, c, base ? ls_val_object_get(base,
+		if ((rc = ev_full_doc(ev, c, base ? ls_val_object_get(base,
 		    c->key) : NULL, &d)) != 0)
 			return rc;
 		if (d != NULL && (ls_vlist_push(&keys, c->key) != 0 ||
@@ -280,7 +285,7 @@ walk_data(struct ev *ev, struct frame *f, const struct ls_term *t, size_t i,
 		return doc ? ev_walk_val(ev, f, t, i, doc, k, arg) : 0;
 	}
 	if (i == t->n) {
-		if ((rc = full_doc(ev, n, base, &doc)) != 0)
+		if ((rc = ev_full_doc(ev, n, base, &doc)) != 0)
 			return rc;
 		return doc ? k(ev, arg, doc) : 0;
 	}

@@ -173,6 +173,17 @@ partial_value(struct ev *ev, const struct ls_node *n,
 	for (i = 0; i < n->nrules; i++)
 		if ((rc = run_rule(ev, n->rules[i], NULL, &c)) != 0)
 			return rc;
+	/* Rules with longer heads below an object rule (p.q.r := 1 next
+	 * to p.q[k] := v) add their documents as keys. */
+	for (i = 0; n->k == LS_R_OBJ && i < n->nkids; i++) {
+		const struct ls_val *d;
+
+		if ((rc = ev_full_doc(ev, n->kids[i], NULL, &d)) != 0)
+			return rc;
+		if (d != NULL && (ls_vlist_push(&c.keys, n->kids[i]->key) ||
+		    ls_vlist_push(&c.vals, d)))
+			return ev_nomem(ev);
+	}
 	if (n->k == LS_R_SET)
 		*out = ls_val_set(ev->a, c.vals.v, c.vals.n);
 	else {
@@ -308,7 +319,9 @@ call_result(struct ev *ev, const struct ls_term *t,
 {
 	const struct ls_bi *bi = t->bi;
 	const struct ls_node *fn = t->fn;
-	const struct ovr *o = ev->ovr ? func_override(ev, t) : NULL;
+	const struct ovr *o = ev->ovr && !ev->in_mock ?
+	    func_override(ev, t) : NULL;
+	int rc;
 
 	*multi = 0;
 	if (t->op == LS_OP_MEMBER2) {
@@ -326,6 +339,15 @@ call_result(struct ev *ev, const struct ls_term *t,
 		}
 		bi = o->bi_to;
 		fn = o->fn_to;
+		/* The replacement sees the real functions, not mocks. */
+		ev->in_mock++;
+		if (fn != NULL)
+			rc = complete_value(ev, fn, args, out);
+		else
+			rc = call_builtin(ev, bi, args, n, out);
+		ev->in_mock--;
+		*multi = fn == NULL && (bi->flags & LS_BI_F_MULTI) != 0;
+		return rc;
 	}
 	if (fn != NULL)
 		return complete_value(ev, fn, args, out);
@@ -371,23 +393,42 @@ call_do(struct ev *ev, struct callk *c)
 }
 
 static int call_step(struct ev *ev, struct callk *c);
+static size_t arg_index(const struct callk *c, size_t i);
 
 static int
 call_arg(struct ev *ev, void *arg, const struct ls_val *v)
 {
 	struct callk *c = arg, n = *c;
 
-	c->vals[c->i] = v;
+	c->vals[arg_index(c, c->i)] = v;
 	n.i++;
 	return call_step(ev, &n);
 }
+
+/* Arguments in evaluation order: refs and the like first, plain vars
+ * last, so a ref can bind a var another argument names. */
+static size_t
+arg_index(const struct callk *c, size_t i)
+{
+	size_t k, seen = 0;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++)
+		for (k = 0; k < c->nin; k++)
+			if ((c->t->a[k]->k == LS_T_VAR) == pass && seen++ == i)
+				return k;
+	return i;
+}
+
+static int
+call_arg(struct ev *ev, void *arg, const struct ls_val *v);
 
 static int
 call_step(struct ev *ev, struct callk *c)
 {
 	if (c->i == c->nin)
 		return call_do(ev, c);
-	return ev_term(ev, c->f, c->t->a[c->i], call_arg, c);
+	return ev_term(ev, c->f, c->t->a[arg_index(c, c->i)], call_arg, c);
 }
 
 int

@@ -108,7 +108,8 @@ ev_unify_val(struct ev *ev, struct frame *f, const struct ls_term *t,
 			return ls_val_equal(f->slots[t->slot], v) ?
 			    k(ev, arg) : 0;
 		mark = ev->ntrail;
-		if ((rc = ev_bind(ev, f, t->slot, v)) != 0)
+		if ((rc = ev_step(ev)) != 0 ||
+		    (rc = ev_bind(ev, f, t->slot, v)) != 0)
 			return rc;
 		rc = k(ev, arg);
 		ev_undo(ev, mark);
@@ -163,6 +164,34 @@ uval_k(struct ev *ev, void *arg, const struct ls_val *v)
 	return ev_unify_val(ev, c->f, c->t, v, c->k, c->arg);
 }
 
+/* Objects of constant keys: unify the values of equal keys. */
+static int
+uobjs_step(struct ev *ev, void *arg)
+{
+	struct utk *c = arg, n = *c;
+	size_t j;
+
+	if (2 * c->i == c->a->n)
+		return c->k(ev, c->arg);
+	n.i++;
+	for (j = 0; j < c->b->n; j += 2)
+		if (ls_val_equal(c->a->a[2 * c->i]->v, c->b->a[j]->v))
+			return ev_unify(ev, c->f, c->a->a[2 * c->i + 1],
+			    c->b->a[j + 1], uobjs_step, &n);
+	return 0;
+}
+
+static int
+const_keys(const struct ls_term *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i += 2)
+		if (t->a[i]->k != LS_T_VAL)
+			return 0;
+	return 1;
+}
+
 int
 ev_unify(struct ev *ev, struct frame *f, const struct ls_term *a,
     const struct ls_term *b, ev_k k, void *arg)
@@ -178,6 +207,9 @@ ev_unify(struct ev *ev, struct frame *f, const struct ls_term *a,
 			return 0;
 		return uterms_step(ev, &c);
 	}
+	if (a->k == LS_T_OBJ && b->k == LS_T_OBJ && a->n == b->n &&
+	    const_keys(a) && const_keys(b))
+		return uobjs_step(ev, &c);
 	if (is_unbound(f, a) || has_unbound(f, a))
 		return ev_term(ev, f, b, uval_k, &u);
 	u.t = b;

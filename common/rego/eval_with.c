@@ -252,6 +252,7 @@ ls_eval_query(const struct ls_rego_policy *p, struct ls_arena *a,
 	int rc;
 
 	memset(&ev, 0, sizeof(ev));
+	ev.stack_base = (uintptr_t)&ev;
 	ev.p = p;
 	ev.a = a;
 	ev.input = cfg->input;

@@ -95,7 +95,7 @@ static int
 put_key(struct out *o, const struct ls_val *k)
 {
 	struct ls_buf tmp;
-	struct out t = { &tmp, -1, 1 };
+	struct out t = { &tmp, -1, 0 };
 	int rc;
 
 	if (o->rego || k->type == LS_VAL_STRING)

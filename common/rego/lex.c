@@ -138,8 +138,11 @@ lex_string(struct lx *l)
 	for (;;) {
 		char c;
 
-		if (l->i >= l->len || l->src[l->i] == '\n')
+		if (l->i >= l->len || l->src[l->i] == '\n') {
+			l->line = line;
+			l->col = col;
 			return lx_fail(l, "unterminated string");
+		}
 		c = l->src[l->i];
 		if (c == '"')
 			break;

@@ -6,20 +6,48 @@
 #include "lockstep/error.h"
 #include "rego/resolve.h"
 
-/* Per-expression var sets, one byte per slot. */
+/* A list of slots (duplicates allowed), grown in the arena. */
+struct ilist {
+	struct ls_arena *a;
+	int *v;
+	size_t n, cap;
+	int oom;
+};
+
+static void
+il_push(struct ilist *l, int x)
+{
+	int *nv;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+
+		if ((nv = ls_arena_alloc(l->a, cap * sizeof(*nv))) == NULL) {
+			l->oom = 1;
+			return;
+		}
+		if (l->n)
+			memcpy(nv, l->v, l->n * sizeof(*nv));
+		l->v = nv;
+		l->cap = cap;
+	}
+	l->v[l->n++] = x;
+}
+
+/* Var sets of an expression. */
 struct vs {
-	char *need;	/* must be bound before */
-	char *pat;	/* bound by unification if the other side is known */
-	char *self;	/* bound by the expression itself (ref operands) */
+	struct ilist *need;	/* must be bound before */
+	struct ilist *pat;	/* bound by unification if the other side is */
+	struct ilist *self;	/* bound by the expression (ref operands) */
 };
 
 static void collect(const struct ls_term *t, struct vs *v, int pattern);
 
 static void
-free_vars(const struct ls_term *t, int lo, int hi, char *need);
+free_vars(const struct ls_term *t, int lo, int hi, struct ilist *need);
 
 static void
-free_vars_body(const struct ls_body *b, int lo, int hi, char *need)
+free_vars_body(const struct ls_body *b, int lo, int hi, struct ilist *need)
 {
 	size_t i, j;
 
@@ -38,13 +66,13 @@ free_vars_body(const struct ls_body *b, int lo, int hi, char *need)
 
 /* Vars of t outside [lo, hi) go to need. */
 static void
-free_vars(const struct ls_term *t, int lo, int hi, char *need)
+free_vars(const struct ls_term *t, int lo, int hi, struct ilist *need)
 {
 	size_t i;
 
 	if (t->k == LS_T_VAR && t->slot >= 0 && (t->slot < lo ||
 	    t->slot >= hi))
-		need[t->slot] = 1;
+		il_push(need, t->slot);
 	for (i = 0; i < t->n; i++)
 		free_vars(t->a[i], lo, hi, need);
 	if (t->body != NULL)
@@ -63,11 +91,11 @@ collect(const struct ls_term *t, struct vs *v, int pattern)
 	switch (t->k) {
 	case LS_T_VAR:
 		if (t->slot >= 0)
-			(pattern ? v->pat : v->need)[t->slot] = 1;
+			il_push(pattern ? v->pat : v->need, t->slot);
 		return;
 	case LS_T_REF:
 		if (t->a[0]->k == LS_T_VAR)
-			v->need[t->a[0]->slot] = 1;
+			il_push(v->need, t->a[0]->slot);
 		else
 			collect(t->a[0], v, 0);
 		for (i = 1; i < t->n; i++) {
@@ -147,84 +175,144 @@ collect_expr(const struct ls_expr *e, struct vs *v)
 		collect(e->with[i].value, v, 0);
 }
 
-static int
-subset(const char *a, const char *bound, int n)
-{
-	int i;
+struct einfo {
+	struct ilist need, pat, self;	/* the whole expression */
+	struct ilist lpat, rpat;	/* unification: pattern vars per side */
+	int composite;			/* array = array, object = object */
+};
 
-	for (i = 0; i < n; i++)
-		if (a[i] && !bound[i])
+static void
+il_init(struct rs *r, struct ilist *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->a = r->a;
+}
+
+static int
+info_of(struct rs *r, const struct ls_expr *e, struct einfo *x)
+{
+	struct ilist scratch;
+	struct vs v = { &x->need, &x->pat, &x->self };
+	struct vs l = { &scratch, &x->lpat, &scratch };
+	struct vs rr = { &scratch, &x->rpat, &scratch };
+
+	il_init(r, &x->need);
+	il_init(r, &x->pat);
+	il_init(r, &x->self);
+	il_init(r, &x->lpat);
+	il_init(r, &x->rpat);
+	il_init(r, &scratch);
+	collect_expr(e, &v);
+	if (e->k == LS_E_UNIFY || e->k == LS_E_ASSIGN) {
+		collect(e->t[0], &l, 1);
+		collect(e->t[1], &rr, 1);
+		x->composite = e->t[0]->k == e->t[1]->k &&
+		    (e->t[0]->k == LS_T_ARR || e->t[0]->k == LS_T_OBJ);
+	}
+	if (x->need.oom || x->pat.oom || x->self.oom || x->lpat.oom ||
+	    x->rpat.oom || scratch.oom)
+		return ls_error_set(LS_ENOMEM, "out of memory");
+	return 0;
+}
+
+static int
+all_bound(const struct ilist *l, const char *bound)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (!bound[l->v[i]])
 			return 0;
 	return 1;
 }
 
-/* Term-level pattern vars of one side of a unification. */
-static void
-side_pat(const struct ls_term *t, char *pat, char *scratch_need,
-    char *scratch_self)
+static int
+in_list(const struct ilist *l, int x)
 {
-	struct vs v = { scratch_need, pat, scratch_self };
+	size_t i;
 
-	collect(t, &v, 1);
+	for (i = 0; i < l->n; i++)
+		if (l->v[i] == x)
+			return 1;
+	return 0;
 }
 
 static int
-ready(struct rs *r, const struct ls_expr *e, const char *bound, char *buf)
+ready(const struct ls_expr *e, const struct einfo *x, const char *bound)
 {
-	int n = r->nslots;
-	struct vs v = { buf, buf + n, buf + 2 * n };
-	int ok;
+	size_t i;
 
-	memset(buf, 0, (size_t)n * 5);
-	collect_expr(e, &v);
 	if (e->neg)
-		return subset(v.need, bound, n) && subset(v.pat, bound, n) &&
-		    subset(v.self, bound, n);
-	if (!subset(v.need, bound, n))
-		return 0;
+		return all_bound(&x->need, bound) && all_bound(&x->pat,
+		    bound) && all_bound(&x->self, bound);
+	/* Refs in the expression bind their operand vars before the
+	 * call that needs them (calls take var arguments last). */
+	for (i = 0; i < x->need.n; i++)
+		if (!bound[x->need.v[i]] && !in_list(&x->self, x->need.v[i]))
+			return 0;
 	if (e->k != LS_E_UNIFY && e->k != LS_E_ASSIGN)
 		return 1;
-	if (e->t[0]->k == e->t[1]->k && (e->t[0]->k == LS_T_ARR ||
-	    e->t[0]->k == LS_T_OBJ))
-		return 1;	/* element-wise: some element may bind another */
-	/* One side must be fully known for the other to be bound. */
-	memset(buf + 3 * n, 0, (size_t)n * 2);
-	side_pat(e->t[0], buf + 3 * n, buf + 4 * n, buf + 4 * n);
-	ok = subset(buf + 3 * n, bound, n);
-	memset(buf + 3 * n, 0, (size_t)n * 2);
-	side_pat(e->t[1], buf + 3 * n, buf + 4 * n, buf + 4 * n);
-	return ok || subset(buf + 3 * n, bound, n);
+	if (x->composite)
+		return 1;	/* element-wise: one element may bind another */
+	return all_bound(&x->lpat, bound) || all_bound(&x->rpat, bound);
 }
 
 static void
-bind_expr(struct rs *r, const struct ls_expr *e, char *bound, char *buf)
+bind_all(const struct ilist *l, char *bound)
 {
-	int n = r->nslots, i;
-	struct vs v = { buf, buf + n, buf + 2 * n };
+	size_t i;
 
+	for (i = 0; i < l->n; i++)
+		bound[l->v[i]] = 1;
+}
+
+static void
+bind_expr(const struct ls_expr *e, const struct einfo *x, char *bound)
+{
 	if (e->neg)
 		return;
-	memset(buf, 0, (size_t)n * 3);
-	collect_expr(e, &v);
-	for (i = 0; i < 3 * n; i++)
-		if (buf[i])
-			bound[i % n] = 1;
+	bind_all(&x->need, bound);
+	bind_all(&x->pat, bound);
+	bind_all(&x->self, bound);
+}
+
+/* Bind the pattern vars of t (function args, every key/value). */
+static int
+side_pat(struct rs *r, const struct ls_term *t, char *bound)
+{
+	struct ilist l;
+	struct vs v = { &l, &l, &l };
+
+	il_init(r, &l);
+	collect(t, &v, 1);
+	bind_all(&l, bound);
+	return l.oom ? ls_error_set(LS_ENOMEM, "out of memory") : 0;
 }
 
 static int
-unsafe_error(struct rs *r, const struct ls_expr *e, const char *bound,
-    char *buf)
+first_unbound(struct rs *r, const struct ilist *l, const char *bound,
+    int line, int col)
 {
-	int n = r->nslots, i;
-	struct vs v = { buf, buf + n, buf + 2 * n };
+	size_t i;
 
-	memset(buf, 0, (size_t)n * 3);
-	collect_expr(e, &v);
-	for (i = 0; i < 3 * n; i++)
-		if (buf[i] && !bound[i % n] && r->names[i % n] != NULL)
+	for (i = 0; i < l->n; i++)
+		if (!bound[l->v[i]] && r->names[l->v[i]] != NULL)
 			return ls_error_set(LS_EREGO, "%s:%d:%d: "
 			    "rego_unsafe_var_error: var %s is unsafe", r->file,
-			    e->line, e->col, r->names[i % n]);
+			    line, col, r->names[l->v[i]]);
+	return 0;
+}
+
+static int
+unsafe_error(struct rs *r, const struct ls_expr *e, const struct einfo *x,
+    const char *bound)
+{
+	int rc;
+
+	if ((rc = first_unbound(r, &x->need, bound, e->line, e->col)) ||
+	    (rc = first_unbound(r, &x->pat, bound, e->line, e->col)) ||
+	    (rc = first_unbound(r, &x->self, bound, e->line, e->col)))
+		return rc;
 	return ls_error_set(LS_EREGO, "%s:%d:%d: rego_unsafe_var_error: "
 	    "expression is unsafe", r->file, e->line, e->col);
 }
@@ -253,10 +341,11 @@ order_nested(struct rs *r, struct ls_expr *e, const char *bound)
 		for (k = 0; k < r->nslots; k++)
 			b[k] = (char)(k < e->lo || k >= e->hi || r->wild[k] ||
 			    bound[k]);
-		if (e->t[0] != NULL)
-			side_pat(e->t[0], b, b, b);
-		side_pat(e->t[1], b, b, b);
-		rc = ls_rs_order_body(r, e->body, b);
+		if (e->t[0] != NULL && (rc = side_pat(r, e->t[0], b)) != 0)
+			return rc;
+		if ((rc = side_pat(r, e->t[1], b)) != 0)
+			return rc;
+		rc = order_into(r, e->body, b);
 	}
 	return rc;
 }
@@ -264,19 +353,14 @@ order_nested(struct rs *r, struct ls_expr *e, const char *bound)
 static int
 check_bound(struct rs *r, const struct ls_term *t, const char *bound)
 {
-	char *buf = ls_arena_alloc(r->a, (size_t)r->nslots * 3 + 1);
-	struct vs v = { buf, buf + r->nslots, buf + 2 * r->nslots };
-	int i, n = r->nslots;
+	struct ilist l;
+	struct vs v = { &l, &l, &l };
 
-	if (buf == NULL)
-		return LS_ENOMEM;
+	il_init(r, &l);
 	collect(t, &v, 0);
-	for (i = 0; i < 3 * n; i++)
-		if (buf[i] && !bound[i % n] && r->names[i % n] != NULL)
-			return ls_error_set(LS_EREGO, "%s:%d:%d: "
-			    "rego_unsafe_var_error: var %s is unsafe", r->file,
-			    t->line, t->col, r->names[i % n]);
-	return 0;
+	if (l.oom)
+		return ls_error_set(LS_ENOMEM, "out of memory");
+	return first_unbound(r, &l, bound, t->line, t->col);
 }
 
 static int
@@ -308,27 +392,31 @@ static int
 order_into(struct rs *r, struct ls_body *b, char *bound)
 {
 	struct ls_expr **out;
-	char *done, *buf;
-	size_t i, k = 0;
+	struct einfo *info;
+	char *done;
+	size_t i, k = 0, first = 0;
 	int rc;
 
 	out = ls_arena_alloc(r->a, (b->n + 1) * sizeof(*out));
 	done = ls_arena_alloc(r->a, b->n + 1);
-	buf = ls_arena_alloc(r->a, (size_t)r->nslots * 5 + 1);
-	if (out == NULL || done == NULL || buf == NULL)
-		return LS_ENOMEM;
+	info = ls_arena_alloc(r->a, (b->n + 1) * sizeof(*info));
+	if (out == NULL || done == NULL || info == NULL)
+		return ls_error_set(LS_ENOMEM, "out of memory");
+	for (i = 0; i < b->n; i++)
+		if ((rc = info_of(r, b->e[i], &info[i])) != 0)
+			return rc;
 	while (k < b->n) {
-		for (i = 0; i < b->n; i++)
-			if (!done[i] && ready(r, b->e[i], bound, buf))
+		while (done[first])
+			first++;
+		for (i = first; i < b->n; i++)
+			if (!done[i] && ready(b->e[i], &info[i], bound))
 				break;
-		if (i == b->n) {
-			for (i = 0; done[i]; i++)
-				;
-			return unsafe_error(r, b->e[i], bound, buf);
-		}
+		if (i == b->n)
+			return unsafe_error(r, b->e[first], &info[first],
+			    bound);
 		if ((rc = order_nested(r, b->e[i], bound)) != 0)
 			return rc;
-		bind_expr(r, b->e[i], bound, buf);
+		bind_expr(b->e[i], &info[i], bound);
 		done[i] = 1;
 		out[k++] = b->e[i];
 	}
@@ -362,7 +450,8 @@ ls_rs_order_rule(struct rs *r, struct ls_rule *rule)
 	for (k = 0; k < r->nslots; k++)
 		bound[k] = r->wild[k];
 	for (i = 0; i < rule->nargs; i++)
-		side_pat(rule->args[i], bound, bound, bound);
+		if ((rc = side_pat(r, rule->args[i], bound)) != 0)
+			return rc;
 	if ((rc = order_into(r, rule->body, bound)) != 0)
 		return rc;
 	for (i = 0; i < rule->nargs; i++)

@@ -6,27 +6,10 @@
 #include "lockstep/error.h"
 #include "rego/ast.h"
 #include "rego/lex.h"
+#include "rego/parse.h"
 
-struct ps {
-	const char *file;
-	struct ls_token *t;
-	size_t n, i;
-	struct ls_arena *a;
-	int version;	/* 0 or 1 */
-	int depth;	/* nesting, capped */
-	int nest;	/* open brackets: newlines do not end expressions */
-	int kw;		/* future keywords (in, every, if, contains) on */
-	const char *src;
-	int no_or;	/* depth at which '|' ends a term (collections) */
-};
-
-struct plist {
-	void **v;
-	size_t n, cap;
-};
-
-static int
-pl_push(struct ps *p, struct plist *l, void *x)
+int
+ls_ps_pl_push(struct ps *p, struct plist *l, void *x)
 {
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 4;
@@ -43,8 +26,8 @@ pl_push(struct ps *p, struct plist *l, void *x)
 	return 0;
 }
 
-static struct ls_token *
-cur(struct ps *p)
+struct ls_token *
+ls_ps_cur(struct ps *p)
 {
 	return &p->t[p->i];
 }
@@ -63,24 +46,24 @@ tok_is(const struct ls_token *t, enum ls_tok k, const char *s)
 	return t->k == k && t->len == n && memcmp(t->p, s, n) == 0;
 }
 
-static int
-is_p(struct ps *p, const char *s)
+int
+ls_ps_is_p(struct ps *p, const char *s)
 {
-	return tok_is(cur(p), LS_TK_PUNCT, s);
+	return tok_is(ls_ps_cur(p), LS_TK_PUNCT, s);
 }
 
-static int
-is_kw(struct ps *p, const char *s)
+int
+ls_ps_is_kw(struct ps *p, const char *s)
 {
-	return tok_is(cur(p), LS_TK_IDENT, s);
+	return tok_is(ls_ps_cur(p), LS_TK_IDENT, s);
 }
 
-static int
-fail_at(struct ps *p, const struct ls_token *t, const char *fmt, ...)
+int
+ls_ps_fail_at(struct ps *p, const struct ls_token *t, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static int
-fail_at(struct ps *p, const struct ls_token *t, const char *fmt, ...)
+int
+ls_ps_fail_at(struct ps *p, const struct ls_token *t, const char *fmt, ...)
 {
 	char msg[300];
 	va_list ap;
@@ -92,24 +75,25 @@ fail_at(struct ps *p, const struct ls_token *t, const char *fmt, ...)
 	    p->file, t->line, t->col, msg);
 }
 
-static int
-unexpected(struct ps *p)
+int
+ls_ps_unexpected(struct ps *p)
 {
-	struct ls_token *t = cur(p);
+	struct ls_token *t = ls_ps_cur(p);
+	const char *kind = t->k == LS_TK_IDENT ? "ident " : t->k ==
+	    LS_TK_STRING ? "string " : t->k == LS_TK_NUMBER ? "number " : "";
 
 	if (t->k == LS_TK_EOF)
-		return fail_at(p, t, "unexpected end of input");
-	return fail_at(p, t, "unexpected %s token '%.*s'", t->k == LS_TK_IDENT ?
-	    "ident" : t->k == LS_TK_STRING ? "string" : t->k == LS_TK_NUMBER ?
-	    "number" : "", (int)(t->len > 40 ? 40 : t->len), t->p);
+		return ls_ps_fail_at(p, t, "unexpected end of input");
+	return ls_ps_fail_at(p, t, "unexpected %s'%.*s'", kind,
+	    (int)(t->len > 40 ? 40 : t->len), t->p);
 }
 
 static int
 expect(struct ps *p, const char *s)
 {
-	if (!is_p(p, s))
-		return fail_at(p, cur(p), "expected '%s'%s", s,
-		    cur(p)->k == LS_TK_EOF ? " before end of input" : "");
+	if (!ls_ps_is_p(p, s))
+		return ls_ps_fail_at(p, ls_ps_cur(p), "expected '%s'%s", s,
+		    ls_ps_cur(p)->k == LS_TK_EOF ? " before end of input" : "");
 	p->i++;
 	return 0;
 }
@@ -138,18 +122,16 @@ set_items(struct ls_term *x, struct plist *l)
 	return 0;
 }
 
-static int parse_infix(struct ps *p, int level, struct ls_term **out);
 static int parse_withs(struct ps *p, struct ls_expr *e);
-static int parse_body_block(struct ps *p, struct ls_body **out);
-static int parse_literals(struct ps *p, struct ls_body **out, int braces);
+static int parse_in_expr(struct ps *p, struct ls_term **out);
 
-enum { L_IN, L_REL, L_OR, L_AND, L_ARITH, L_FACTOR, L_PRIMARY };
+
 
 static int
 enter(struct ps *p)
 {
 	if (++p->depth > LS_REGO_MAX_DEPTH)
-		return fail_at(p, cur(p), "nested deeper than %d",
+		return ls_ps_fail_at(p, ls_ps_cur(p), "nested deeper than %d",
 		    LS_REGO_MAX_DEPTH);
 	return 0;
 }
@@ -157,7 +139,7 @@ enter(struct ps *p)
 static int
 parse_scalar(struct ps *p, struct ls_term **out, int neg)
 {
-	struct ls_token *t = cur(p);
+	struct ls_token *t = ls_ps_cur(p);
 	struct ls_term *x = new_term(p, LS_T_VAL, t);
 	char buf[LS_NUM_MAX_DIGITS + 64];
 
@@ -167,13 +149,13 @@ parse_scalar(struct ps *p, struct ls_term **out, int neg)
 		x->v = ls_val_string_ref(p->a, t->s, t->slen);
 	else {
 		if (t->len + 1 >= sizeof(buf))
-			return fail_at(p, t, "number too long");
+			return ls_ps_fail_at(p, t, "number too long");
 		buf[0] = '-';
 		memcpy(buf + 1, t->p, t->len);
 		x->v = ls_val_number_text(p->a, neg ? buf : buf + 1,
 		    t->len + (neg ? 1 : 0));
 		if (x->v == NULL)
-			return fail_at(p, t, "invalid number");
+			return ls_ps_fail_at(p, t, "invalid number");
 	}
 	if (x->v == NULL)
 		return ls_error_set(LS_ENOMEM, "out of memory");
@@ -189,12 +171,12 @@ parse_list(struct ps *p, struct plist *l, const char *close)
 	struct ls_term *x;
 	int rc;
 
-	while (!is_p(p, close)) {
-		if ((rc = parse_infix(p, L_IN, &x)) != 0)
+	while (!ls_ps_is_p(p, close)) {
+		if ((rc = ls_ps_infix(p, LS_PS_IN, &x)) != 0)
 			return rc;
-		if ((rc = pl_push(p, l, x)) != 0)
+		if ((rc = ls_ps_pl_push(p, l, x)) != 0)
 			return rc;
-		if (!is_p(p, ","))
+		if (!ls_ps_is_p(p, ","))
 			break;
 		p->i++;
 	}
@@ -208,7 +190,7 @@ parse_compr_body(struct ps *p, struct ls_term *x, const char *close)
 
 	p->i++;	/* the '|' */
 	p->nest = 0;
-	rc = parse_literals(p, &x->body, 0);
+	rc = ls_ps_literals(p, &x->body, 0);
 	p->nest = nest;
 	return rc ? rc : expect(p, close);
 }
@@ -220,7 +202,7 @@ parse_first(struct ps *p, struct ls_term **out)
 	int save = p->no_or, rc;
 
 	p->no_or = p->depth + 1;
-	rc = parse_infix(p, L_IN, out);
+	rc = ls_ps_infix(p, LS_PS_IN, out);
 	p->no_or = save;
 	return rc;
 }
@@ -228,7 +210,7 @@ parse_first(struct ps *p, struct ls_term **out)
 static int
 parse_array(struct ps *p, struct ls_term **out)
 {
-	struct ls_token *t = cur(p);
+	struct ls_token *t = ls_ps_cur(p);
 	struct ls_term *x = new_term(p, LS_T_ARR, t), *first;
 	struct plist l = { 0 };
 	int rc;
@@ -237,23 +219,23 @@ parse_array(struct ps *p, struct ls_term **out)
 		return LS_ENOMEM;
 	p->i++;
 	*out = x;
-	if (is_p(p, "]")) {
+	if (ls_ps_is_p(p, "]")) {
 		p->i++;
 		return 0;
 	}
 	if ((rc = parse_first(p, &first)) != 0)
 		return rc;
-	if (is_p(p, "|")) {
+	if (ls_ps_is_p(p, "|")) {
 		x->k = LS_T_ACOMP;
 		x->val = first;
 		return parse_compr_body(p, x, "]");
 	}
-	if ((rc = pl_push(p, &l, first)) != 0)
+	if ((rc = ls_ps_pl_push(p, &l, first)) != 0)
 		return rc;
-	if (is_p(p, ","))
+	if (ls_ps_is_p(p, ","))
 		p->i++;
-	else if (!is_p(p, "]"))
-		return fail_at(p, cur(p), "expected ',' or ']' in array");
+	else if (!ls_ps_is_p(p, "]"))
+		return ls_ps_fail_at(p, ls_ps_cur(p), "expected ',' or ']' in array");
 	rc = parse_list(p, &l, "]");
 	set_items(x, &l);
 	return rc;
@@ -269,24 +251,24 @@ parse_object_rest(struct ps *p, struct ls_term *x, struct ls_term *k1)
 	p->i++;	/* ':' */
 	if ((rc = parse_first(p, &v)) != 0)
 		return rc;
-	if (is_p(p, "|")) {
+	if (ls_ps_is_p(p, "|")) {
 		x->k = LS_T_OCOMP;
 		x->key = k1;
 		x->val = v;
 		return parse_compr_body(p, x, "}");
 	}
-	if ((rc = pl_push(p, &l, k1)) != 0 || (rc = pl_push(p, &l, v)) != 0)
+	if ((rc = ls_ps_pl_push(p, &l, k1)) != 0 || (rc = ls_ps_pl_push(p, &l, v)) != 0)
 		return rc;
-	while (is_p(p, ",")) {
+	while (ls_ps_is_p(p, ",")) {
 		p->i++;
-		if (is_p(p, "}"))
+		if (ls_ps_is_p(p, "}"))
 			break;
-		if ((rc = parse_infix(p, L_IN, &k)) != 0 ||
+		if ((rc = ls_ps_infix(p, LS_PS_IN, &k)) != 0 ||
 		    (rc = expect(p, ":")) != 0 ||
-		    (rc = parse_infix(p, L_IN, &v)) != 0)
+		    (rc = ls_ps_infix(p, LS_PS_IN, &v)) != 0)
 			return rc;
-		if ((rc = pl_push(p, &l, k)) != 0 ||
-		    (rc = pl_push(p, &l, v)) != 0)
+		if ((rc = ls_ps_pl_push(p, &l, k)) != 0 ||
+		    (rc = ls_ps_pl_push(p, &l, v)) != 0)
 			return rc;
 	}
 	set_items(x, &l);
@@ -296,7 +278,7 @@ parse_object_rest(struct ps *p, struct ls_term *x, struct ls_term *k1)
 static int
 parse_brace(struct ps *p, struct ls_term **out)
 {
-	struct ls_term *x = new_term(p, LS_T_OBJ, cur(p)), *first;
+	struct ls_term *x = new_term(p, LS_T_OBJ, ls_ps_cur(p)), *first;
 	struct plist l = { 0 };
 	int rc;
 
@@ -304,26 +286,26 @@ parse_brace(struct ps *p, struct ls_term **out)
 		return LS_ENOMEM;
 	p->i++;
 	*out = x;
-	if (is_p(p, "}")) {
+	if (ls_ps_is_p(p, "}")) {
 		p->i++;
 		return 0;
 	}
 	if ((rc = parse_first(p, &first)) != 0)
 		return rc;
-	if (is_p(p, ":"))
+	if (ls_ps_is_p(p, ":"))
 		return parse_object_rest(p, x, first);
 	x->k = LS_T_SET;
-	if (is_p(p, "|")) {
+	if (ls_ps_is_p(p, "|")) {
 		x->k = LS_T_SCOMP;
 		x->val = first;
 		return parse_compr_body(p, x, "}");
 	}
-	if ((rc = pl_push(p, &l, first)) != 0)
+	if ((rc = ls_ps_pl_push(p, &l, first)) != 0)
 		return rc;
-	if (is_p(p, ","))
+	if (ls_ps_is_p(p, ","))
 		p->i++;
-	else if (!is_p(p, "}"))
-		return fail_at(p, cur(p), "expected ',' or '}' in set");
+	else if (!ls_ps_is_p(p, "}"))
+		return ls_ps_fail_at(p, ls_ps_cur(p), "expected ',' or '}' in set");
 	rc = parse_list(p, &l, "}");
 	set_items(x, &l);
 	return rc;
@@ -368,7 +350,7 @@ add_operand(struct ps *p, struct ls_term **x, struct ls_term *op)
 	struct ls_term **a;
 
 	if (r->k != LS_T_REF) {
-		struct ls_term *nr = new_term(p, LS_T_REF, cur(p));
+		struct ls_term *nr = new_term(p, LS_T_REF, ls_ps_cur(p));
 
 		if (nr == NULL)
 			return LS_ENOMEM;
@@ -394,7 +376,7 @@ add_operand(struct ps *p, struct ls_term **x, struct ls_term *op)
 static int
 parse_call(struct ps *p, struct ls_term **x)
 {
-	struct ls_term *c = new_term(p, LS_T_CALL, cur(p));
+	struct ls_term *c = new_term(p, LS_T_CALL, ls_ps_cur(p));
 	struct plist l = { 0 };
 	int rc;
 
@@ -402,7 +384,7 @@ parse_call(struct ps *p, struct ls_term **x)
 		return LS_ENOMEM;
 	c->name = call_name(p, *x);
 	if (c->name == NULL)
-		return fail_at(p, cur(p), "invalid function name");
+		return ls_ps_fail_at(p, ls_ps_cur(p), "invalid function name");
 	c->line = (*x)->line;
 	c->col = (*x)->col;
 	p->i++;
@@ -421,11 +403,11 @@ parse_postfix(struct ps *p, struct ls_term **x)
 	int rc;
 
 	for (;;) {
-		struct ls_token *t = cur(p);
+		struct ls_token *t = ls_ps_cur(p);
 
 		if (t->nl && p->nest == 0)
 			return 0;
-		if (is_p(p, ".") && peek(p, 1)->k == LS_TK_IDENT) {
+		if (ls_ps_is_p(p, ".") && peek(p, 1)->k == LS_TK_IDENT) {
 			struct ls_token *id = peek(p, 1);
 
 			op = new_term(p, LS_T_VAL, id);
@@ -434,14 +416,14 @@ parse_postfix(struct ps *p, struct ls_term **x)
 			op->v = ls_val_string(p->a, id->p, id->len);
 			op->name = ".";
 			p->i += 2;
-		} else if (is_p(p, "[")) {
+		} else if (ls_ps_is_p(p, "[")) {
 			p->i++;
 			p->nest++;
-			rc = parse_infix(p, L_IN, &op);
+			rc = ls_ps_infix(p, LS_PS_IN, &op);
 			p->nest--;
 			if (rc != 0 || (rc = expect(p, "]")) != 0)
 				return rc;
-		} else if (is_p(p, "(") && ((*x)->k == LS_T_VAR ||
+		} else if (ls_ps_is_p(p, "(") && ((*x)->k == LS_T_VAR ||
 		    (*x)->k == LS_T_REF)) {
 			if ((rc = parse_call(p, x)) != 0)
 				return rc;
@@ -458,7 +440,7 @@ parse_postfix(struct ps *p, struct ls_term **x)
 static int
 parse_ident(struct ps *p, struct ls_term **out)
 {
-	struct ls_token *t = cur(p);
+	struct ls_token *t = ls_ps_cur(p);
 	struct ls_term *x;
 
 	if (tok_is(t, LS_TK_IDENT, "set") && tok_is(peek(p, 1), LS_TK_PUNCT,
@@ -486,10 +468,10 @@ parse_ident(struct ps *p, struct ls_term **out)
 	return 0;
 }
 
-static int
-parse_primary(struct ps *p, struct ls_term **out)
+int
+ls_ps_primary(struct ps *p, struct ls_term **out)
 {
-	struct ls_token *t = cur(p);
+	struct ls_token *t = ls_ps_cur(p);
 	int rc;
 
 	if ((rc = enter(p)) != 0)
@@ -502,23 +484,23 @@ parse_primary(struct ps *p, struct ls_term **out)
 		rc = parse_scalar(p, out, 1);
 	} else if (t->k == LS_TK_IDENT)
 		rc = parse_ident(p, out);
-	else if (is_p(p, "[")) {
+	else if (ls_ps_is_p(p, "[")) {
 		p->nest++;
 		rc = parse_array(p, out);
 		p->nest--;
-	} else if (is_p(p, "{")) {
+	} else if (ls_ps_is_p(p, "{")) {
 		p->nest++;
 		rc = parse_brace(p, out);
 		p->nest--;
-	} else if (is_p(p, "(")) {
+	} else if (ls_ps_is_p(p, "(")) {
 		p->i++;
 		p->nest++;
-		rc = parse_infix(p, L_IN, out);
+		rc = parse_in_expr(p, out);
 		p->nest--;
 		if (rc == 0)
 			rc = expect(p, ")");
 	} else
-		rc = unexpected(p);
+		rc = ls_ps_unexpected(p);
 	if (rc == 0)
 		rc = parse_postfix(p, out);
 	p->depth--;
@@ -532,49 +514,49 @@ infix_op(struct ps *p, int level)
 		NULL };
 	static const char *const names[] = { "equal", "neq", "lte", "gte",
 		"lt", "gt" };
-	struct ls_token *t = cur(p);
+	struct ls_token *t = ls_ps_cur(p);
 	int k;
 
 	if (t->nl && p->nest == 0)
 		return NULL;
 	switch (level) {
-	case L_IN:
+	case LS_PS_IN:
 		return p->kw && tok_is(t, LS_TK_IDENT, "in") ?
 		    "internal.member_2" : NULL;
 	case L_REL:
 		for (k = 0; rel[k]; k++)
-			if (is_p(p, rel[k]))
+			if (ls_ps_is_p(p, rel[k]))
 				return names[k];
 		return NULL;
 	case L_OR:
-		return is_p(p, "|") && p->no_or != p->depth + 1 ? "or" : NULL;
-	case L_AND: return is_p(p, "&") ? "and" : NULL;
+		return ls_ps_is_p(p, "|") && p->no_or != p->depth + 1 ? "or" : NULL;
+	case L_AND: return ls_ps_is_p(p, "&") ? "and" : NULL;
 	case L_ARITH:
-		return is_p(p, "+") ? "plus" : is_p(p, "-") ? "minus" : NULL;
+		return ls_ps_is_p(p, "+") ? "plus" : ls_ps_is_p(p, "-") ? "minus" : NULL;
 	case L_FACTOR:
-		return is_p(p, "*") ? "mul" : is_p(p, "/") ? "div" :
-		    is_p(p, "%") ? "rem" : NULL;
+		return ls_ps_is_p(p, "*") ? "mul" : ls_ps_is_p(p, "/") ? "div" :
+		    ls_ps_is_p(p, "%") ? "rem" : NULL;
 	}
 	return NULL;
 }
 
-static int
-parse_infix(struct ps *p, int level, struct ls_term **out)
+int
+ls_ps_infix(struct ps *p, int level, struct ls_term **out)
 {
 	struct ls_term *lhs, *rhs, *c;
 	const char *op;
 	int rc;
 
 	if (level == L_PRIMARY)
-		return parse_primary(p, out);
-	if ((rc = parse_infix(p, level + 1, &lhs)) != 0)
+		return ls_ps_primary(p, out);
+	if ((rc = ls_ps_infix(p, level + 1, &lhs)) != 0)
 		return rc;
 	while ((op = infix_op(p, level)) != NULL) {
-		c = new_term(p, LS_T_CALL, cur(p));
+		c = new_term(p, LS_T_CALL, ls_ps_cur(p));
 		if (c == NULL)
 			return LS_ENOMEM;
 		p->i++;
-		if ((rc = parse_infix(p, level + 1, &rhs)) != 0)
+		if ((rc = ls_ps_infix(p, level + 1, &rhs)) != 0)
 			return rc;
 		c->name = op;
 		c->line = lhs->line;
@@ -610,7 +592,7 @@ new_expr(struct ps *p, enum ls_ek k, const struct ls_token *t)
 static int
 parse_some(struct ps *p, struct ls_expr **out)
 {
-	struct ls_expr *e = new_expr(p, LS_E_SOME, cur(p));
+	struct ls_expr *e = new_expr(p, LS_E_SOME, ls_ps_cur(p));
 	struct plist l = { 0 };
 	struct ls_term *x;
 	int rc;
@@ -619,27 +601,27 @@ parse_some(struct ps *p, struct ls_expr **out)
 		return LS_ENOMEM;
 	p->i++;
 	for (;;) {
-		if ((rc = parse_infix(p, L_REL, &x)) != 0 ||
-		    (rc = pl_push(p, &l, x)) != 0)
+		if ((rc = ls_ps_infix(p, L_REL, &x)) != 0 ||
+		    (rc = ls_ps_pl_push(p, &l, x)) != 0)
 			return rc;
-		if (!is_p(p, ","))
+		if (!ls_ps_is_p(p, ","))
 			break;
 		p->i++;
 	}
-	if (is_kw(p, "in")) {
+	if (ls_ps_is_kw(p, "in")) {
 		if (l.n > 2)
-			return fail_at(p, cur(p), "too many vars before 'in'");
+			return ls_ps_fail_at(p, ls_ps_cur(p), "too many vars before 'in'");
 		p->i++;
 		e->k = LS_E_SOMEIN;
 		e->t[0] = l.n == 2 ? l.v[0] : NULL;
 		e->t[1] = l.v[l.n - 1];
-		rc = parse_infix(p, L_REL, &e->t[2]);
+		rc = ls_ps_infix(p, L_REL, &e->t[2]);
 	} else {
 		size_t i;
 
 		for (i = 0; i < l.n; i++)
 			if (((struct ls_term *)l.v[i])->k != LS_T_VAR)
-				return fail_at(p, cur(p), "expected var after "
+				return ls_ps_fail_at(p, ls_ps_cur(p), "expected var after "
 				    "'some'");
 		e->vars = (struct ls_term **)l.v;
 		e->nvars = l.n;
@@ -651,31 +633,33 @@ parse_some(struct ps *p, struct ls_expr **out)
 static int
 parse_every(struct ps *p, struct ls_expr **out)
 {
-	struct ls_expr *e = new_expr(p, LS_E_EVERY, cur(p));
+	struct ls_expr *e = new_expr(p, LS_E_EVERY, ls_ps_cur(p));
 	struct ls_term *a, *b = NULL;
 	int rc;
 
 	if (e == NULL)
 		return LS_ENOMEM;
 	p->i++;
-	if ((rc = parse_primary(p, &a)) != 0)
+	if ((rc = ls_ps_primary(p, &a)) != 0)
 		return rc;
-	if (is_p(p, ",")) {
+	if (ls_ps_is_p(p, ",")) {
 		p->i++;
-		if ((rc = parse_primary(p, &b)) != 0)
+		if ((rc = ls_ps_primary(p, &b)) != 0)
 			return rc;
 	}
-	if (!is_kw(p, "in"))
-		return fail_at(p, cur(p), "expected 'in' after 'every' vars");
+	if (!ls_ps_is_kw(p, "in"))
+		return ls_ps_fail_at(p, ls_ps_cur(p), "expected 'in' after 'every' vars");
 	p->i++;
 	e->t[0] = b ? a : NULL;
 	e->t[1] = b ? b : a;
-	if ((rc = parse_infix(p, L_REL, &e->t[2])) != 0)
+	if ((rc = ls_ps_infix(p, L_REL, &e->t[2])) != 0)
 		return rc;
-	if (!is_p(p, "{"))
-		return fail_at(p, cur(p), "expected '{' after 'every' domain");
+	if (!ls_ps_is_p(p, "{"))
+		return ls_ps_fail_at(p, ls_ps_cur(p), "expected '{' after 'every' domain");
 	*out = e;
-	return parse_body_block(p, &e->body);
+	if ((rc = ls_ps_body_block(p, &e->body)) != 0)
+		return rc;
+	return parse_withs(p, e);
 }
 
 static int
@@ -686,19 +670,19 @@ parse_withs(struct ps *p, struct ls_expr *e)
 	size_t i;
 	int rc;
 
-	while (is_kw(p, "with")) {
+	while (ls_ps_is_kw(p, "with")) {
 		w = ls_arena_alloc(p->a, sizeof(*w));
 		if (w == NULL)
 			return LS_ENOMEM;
 		p->i++;
-		if ((rc = parse_primary(p, &w->target)) != 0)
+		if ((rc = ls_ps_primary(p, &w->target)) != 0)
 			return rc;
-		if (!is_kw(p, "as"))
-			return fail_at(p, cur(p), "expected 'as' after 'with' "
+		if (!ls_ps_is_kw(p, "as"))
+			return ls_ps_fail_at(p, ls_ps_cur(p), "expected 'as' after 'with' "
 			    "target");
 		p->i++;
-		if ((rc = parse_infix(p, L_IN, &w->value)) != 0 ||
-		    (rc = pl_push(p, &l, w)) != 0)
+		if ((rc = ls_ps_infix(p, LS_PS_IN, &w->value)) != 0 ||
+		    (rc = ls_ps_pl_push(p, &l, w)) != 0)
 			return rc;
 	}
 	if (l.n == 0)
@@ -714,41 +698,68 @@ parse_withs(struct ps *p, struct ls_expr *e)
 
 static int parse_literal1(struct ps *p, struct ls_expr **out);
 
-/* `k, v in xs` after k was parsed into e->t[0]. */
-static int
-parse_member3(struct ps *p, struct ls_expr *e)
+static struct ls_term *
+mk_call(struct ps *p, const char *name, struct ls_term *a0,
+    struct ls_term *a1, struct ls_term *a2)
 {
-	struct ls_term *c = new_term(p, LS_T_CALL, cur(p)), *v, *xs;
-	int rc;
+	struct ls_term *c = new_term(p, LS_T_CALL, ls_ps_cur(p));
 
 	if (c == NULL)
-		return LS_ENOMEM;
-	p->i++;
-	if ((rc = parse_infix(p, L_REL, &v)) != 0)
+		return NULL;
+	c->name = name;
+	c->line = a0->line;
+	c->col = a0->col;
+	c->n = a2 ? 3 : 2;
+	if ((c->a = ls_arena_alloc(p->a, 3 * sizeof(*c->a))) == NULL)
+		return NULL;
+	c->a[0] = a0;
+	c->a[1] = a1;
+	c->a[2] = a2;
+	return c;
+}
+
+/* A term, or `k, v in xs`, then any further `in ys`. */
+static int
+parse_in_expr(struct ps *p, struct ls_term **out)
+{
+	struct ls_term *v, *xs;
+	int rc;
+
+	if ((rc = ls_ps_infix(p, LS_PS_IN, out)) != 0)
 		return rc;
-	if (!is_kw(p, "in"))
-		return fail_at(p, cur(p), "expected 'in'");
+	if (!p->kw || !ls_ps_is_p(p, ",") || (ls_ps_cur(p)->nl && !p->nest))
+		return 0;
+	/* Only `a, b in c` continues a term with a comma here. */
+	{
+		size_t save = p->i;
+
+		p->i++;
+		if (ls_ps_infix(p, L_REL, &v) != 0 || !ls_ps_is_kw(p, "in")) {
+			p->i = save;
+			ls_error_clear();
+			return 0;
+		}
+	}
 	p->i++;
-	if ((rc = parse_infix(p, L_REL, &xs)) != 0)
+	if ((rc = ls_ps_infix(p, L_REL, &xs)) != 0)
 		return rc;
-	c->name = "internal.member_3";
-	c->line = e->t[0]->line;
-	c->col = e->t[0]->col;
-	c->a = ls_arena_alloc(p->a, 3 * sizeof(*c->a));
-	if (c->a == NULL)
+	if ((*out = mk_call(p, "internal.member_3", *out, v, xs)) == NULL)
 		return LS_ENOMEM;
-	c->a[0] = e->t[0];
-	c->a[1] = v;
-	c->a[2] = xs;
-	c->n = 3;
-	e->t[0] = c;
+	while (ls_ps_is_kw(p, "in") && !(ls_ps_cur(p)->nl && !p->nest)) {
+		p->i++;
+		if ((rc = ls_ps_infix(p, L_REL, &xs)) != 0)
+			return rc;
+		if ((*out = mk_call(p, "internal.member_2", *out, xs, NULL)) ==
+		    NULL)
+			return LS_ENOMEM;
+	}
 	return 0;
 }
 
-static int
-parse_literal(struct ps *p, struct ls_expr **out)
+int
+ls_ps_literal(struct ps *p, struct ls_expr **out)
 {
-	size_t off = (size_t)(cur(p)->p - p->src);
+	size_t off = (size_t)(ls_ps_cur(p)->p - p->src);
 	const struct ls_token *last;
 	int rc = parse_literal1(p, out);
 
@@ -763,21 +774,21 @@ parse_literal(struct ps *p, struct ls_expr **out)
 static int
 parse_literal1(struct ps *p, struct ls_expr **out)
 {
-	struct ls_token *t = cur(p);
+	struct ls_token *t = ls_ps_cur(p);
 	struct ls_expr *e;
 	int rc, neg = 0;
 
-	if (is_kw(p, "some") && (peek(p, 1)->k == LS_TK_IDENT ||
+	if (ls_ps_is_kw(p, "some") && (peek(p, 1)->k == LS_TK_IDENT ||
 	    peek(p, 1)->k == LS_TK_STRING || peek(p, 1)->k == LS_TK_NUMBER ||
 	    tok_is(peek(p, 1), LS_TK_PUNCT, "[") ||
 	    tok_is(peek(p, 1), LS_TK_PUNCT, "{")))
 		return parse_some(p, out);
-	if (p->kw && is_kw(p, "every") && peek(p, 1)->k == LS_TK_IDENT)
+	if (p->kw && ls_ps_is_kw(p, "every") && peek(p, 1)->k == LS_TK_IDENT)
 		return parse_every(p, out);
-	if (is_kw(p, "not") && peek(p, 1)->k != LS_TK_PUNCT) {
+	if (ls_ps_is_kw(p, "not") && peek(p, 1)->k != LS_TK_PUNCT) {
 		neg = 1;
 		p->i++;
-	} else if (is_kw(p, "not") && (tok_is(peek(p, 1), LS_TK_PUNCT, "[") ||
+	} else if (ls_ps_is_kw(p, "not") && (tok_is(peek(p, 1), LS_TK_PUNCT, "[") ||
 	    tok_is(peek(p, 1), LS_TK_PUNCT, "{") ||
 	    tok_is(peek(p, 1), LS_TK_PUNCT, "(") ||
 	    tok_is(peek(p, 1), LS_TK_PUNCT, "-"))) {
@@ -787,14 +798,12 @@ parse_literal1(struct ps *p, struct ls_expr **out)
 	if ((e = new_expr(p, LS_E_TERM, t)) == NULL)
 		return LS_ENOMEM;
 	e->neg = neg;
-	if ((rc = parse_infix(p, L_IN, &e->t[0])) != 0)
+	if ((rc = parse_in_expr(p, &e->t[0])) != 0)
 		return rc;
-	if (p->kw && is_p(p, ",") && (rc = parse_member3(p, e)) != 0)
-		return rc;
-	if ((is_p(p, "=") || is_p(p, ":=")) && !(cur(p)->nl && !p->nest)) {
-		e->k = is_p(p, "=") ? LS_E_UNIFY : LS_E_ASSIGN;
+	if ((ls_ps_is_p(p, "=") || ls_ps_is_p(p, ":=")) && !(ls_ps_cur(p)->nl && !p->nest)) {
+		e->k = ls_ps_is_p(p, "=") ? LS_E_UNIFY : LS_E_ASSIGN;
 		p->i++;
-		if ((rc = parse_infix(p, L_IN, &e->t[1])) != 0)
+		if ((rc = parse_in_expr(p, &e->t[1])) != 0)
 			return rc;
 	}
 	*out = e;
@@ -802,8 +811,8 @@ parse_literal1(struct ps *p, struct ls_expr **out)
 }
 
 /* Literals separated by ';' or newlines, up to '}' / ']' / EOF. */
-static int
-parse_literals(struct ps *p, struct ls_body **out, int braces)
+int
+ls_ps_literals(struct ps *p, struct ls_body **out, int braces)
 {
 	struct ls_body *b = ls_arena_alloc(p->a, sizeof(*b));
 	struct plist l = { 0 };
@@ -815,421 +824,41 @@ parse_literals(struct ps *p, struct ls_body **out, int braces)
 		return LS_ENOMEM;
 	if ((rc = enter(p)) != 0)
 		return rc;
-	while (!is_p(p, "}") && !is_p(p, "]") && cur(p)->k != LS_TK_EOF) {
-		if ((rc = parse_literal(p, &e)) != 0 ||
-		    (rc = pl_push(p, &l, e)) != 0)
+	while (!ls_ps_is_p(p, "}") && !ls_ps_is_p(p, "]") && ls_ps_cur(p)->k != LS_TK_EOF) {
+		if (l.n >= LS_REGO_MAX_BODY)
+			return ls_ps_fail_at(p, ls_ps_cur(p), "body has more than %d "
+			    "expressions", LS_REGO_MAX_BODY);
+		if ((rc = ls_ps_literal(p, &e)) != 0 ||
+		    (rc = ls_ps_pl_push(p, &l, e)) != 0)
 			return rc;
-		if (is_p(p, ";")) {
+		if (ls_ps_is_p(p, ";")) {
 			p->i++;
 			continue;
 		}
-		if (!cur(p)->nl && !is_p(p, "}") && !is_p(p, "]") &&
-		    cur(p)->k != LS_TK_EOF)
-			return unexpected(p);
+		if (!ls_ps_cur(p)->nl && !ls_ps_is_p(p, "}") && !ls_ps_is_p(p, "]") &&
+		    ls_ps_cur(p)->k != LS_TK_EOF)
+			return ls_ps_unexpected(p);
 	}
 	p->depth--;
 	if (l.n == 0 && braces)
-		return fail_at(p, cur(p), "found empty body");
+		return ls_ps_fail_at(p, ls_ps_cur(p), "found empty body");
 	b->e = (struct ls_expr **)l.v;
 	b->n = l.n;
 	*out = b;
 	return 0;
 }
 
-static int
-parse_body_block(struct ps *p, struct ls_body **out)
+int
+ls_ps_body_block(struct ps *p, struct ls_body **out)
 {
 	int rc, nest = p->nest;
 
 	if ((rc = expect(p, "{")) != 0)
 		return rc;
 	p->nest = 0;
-	rc = parse_literals(p, out, 1);
+	rc = ls_ps_literals(p, out, 1);
 	p->nest = nest;
 	return rc ? rc : expect(p, "}");
 }
 
 
-/* Rules and modules ------------------------------------------------------ */
-
-static int
-ref_segment(const struct ls_term *x, const char **out)
-{
-	if (x->k == LS_T_VAL && x->v->type == LS_VAL_STRING) {
-		*out = x->v->u.str.p;
-		return 0;
-	}
-	return -1;
-}
-
-/* r->path = pkg + head var + string operands [1, upto). */
-static int
-head_path(struct ps *p, struct ls_rule *r, const struct ls_module *m,
-    const struct ls_term *head, size_t upto)
-{
-	size_t i, n = m->npkg + upto;
-	const char **path = ls_arena_alloc(p->a, (n + 1) * sizeof(*path));
-
-	if (path == NULL)
-		return LS_ENOMEM;
-	memcpy(path, m->pkg, m->npkg * sizeof(*path));
-	if (head->k == LS_T_VAR) {
-		path[m->npkg] = head->name;
-	} else {
-		if (head->a[0]->k != LS_T_VAR)
-			return fail_at(p, cur(p), "invalid rule head");
-		path[m->npkg] = head->a[0]->name;
-		for (i = 1; i < upto; i++)
-			if (ref_segment(head->a[i], &path[m->npkg + i]) != 0)
-				return ls_error_set(LS_EREGO, "%s:%d:%d: "
-				    "rego_parse_error: rule head refs with "
-				    "variables are not supported", p->file,
-				    head->line, head->col);
-	}
-	r->path = path;
-	r->npath = n;
-	return 0;
-}
-
-static int
-split_name(struct ps *p, struct ls_rule *r, const struct ls_module *m,
-    const char *name)
-{
-	size_t n = m->npkg, i = 0;
-	const char *s = name, *dot;
-	const char **path;
-
-	for (dot = name; *dot; dot++)
-		n += *dot == '.';
-	path = ls_arena_alloc(p->a, (n + 1) * sizeof(*path));
-	if (path == NULL)
-		return LS_ENOMEM;
-	memcpy(path, m->pkg, m->npkg * sizeof(*path));
-	i = m->npkg;
-	while ((dot = strchr(s, '.')) != NULL) {
-		if ((path[i++] = ls_arena_strndup(p->a, s,
-		    (size_t)(dot - s))) == NULL)
-			return LS_ENOMEM;
-		s = dot + 1;
-	}
-	path[i++] = s;
-	r->path = path;
-	r->npath = i;
-	return 0;
-}
-
-static int
-rule_kind(struct ps *p, struct ls_rule *r, const struct ls_module *m,
-    int contains)
-{
-	struct ls_term *h = r->head, *last;
-	size_t nops;
-
-	if (h->k == LS_T_CALL) {
-		r->k = LS_R_FUNC;
-		r->args = h->a;
-		r->nargs = h->n;
-		return split_name(p, r, m, h->name);
-	}
-	if (h->k != LS_T_VAR && (h->k != LS_T_REF || h->a[0]->k != LS_T_VAR))
-		return ls_error_set(LS_EREGO, "%s:%d:%d: rego_parse_error: "
-		    "invalid rule head", p->file, h->line, h->col);
-	nops = h->k == LS_T_REF ? h->n : 1;
-	if (contains) {
-		r->k = LS_R_SET;
-		return head_path(p, r, m, h, nops);
-	}
-	last = nops > 1 ? h->a[nops - 1] : NULL;
-	if (last != NULL && r->value == NULL && r->mod->version == 0 &&
-	    !(last->name != NULL && strcmp(last->name, ".") == 0)) {
-		r->k = LS_R_SET;
-		r->key = last;
-		return head_path(p, r, m, h, nops - 1);
-	}
-	if (last != NULL && !(last->k == LS_T_VAL &&
-	    last->v->type == LS_VAL_STRING)) {
-		r->k = LS_R_OBJ;
-		r->key = last;
-		return head_path(p, r, m, h, nops - 1);
-	}
-	r->k = LS_R_COMPLETE;
-	return head_path(p, r, m, h, nops);
-}
-
-/* `if {..}`, `if expr`, `{..}` or nothing. */
-static int
-parse_rule_body(struct ps *p, struct ls_rule *r)
-{
-	struct ls_body *b;
-	struct ls_expr *e;
-	int rc, nest = p->nest;
-
-	if ((p->kw || p->version) && is_kw(p, "if")) {
-		p->i++;
-		if (!is_p(p, "{")) {
-			b = ls_arena_alloc(p->a, sizeof(*b));
-			if (b == NULL)
-				return LS_ENOMEM;
-			b->e = ls_arena_alloc(p->a, sizeof(*b->e));
-			if (b->e == NULL)
-				return LS_ENOMEM;
-			p->nest = 0;
-			rc = parse_literal(p, &e);
-			p->nest = nest;
-			if (rc != 0)
-				return rc;
-			b->e[0] = e;
-			b->n = 1;
-			r->body = b;
-			return 0;
-		}
-	}
-	if (is_p(p, "{"))
-		return parse_body_block(p, &r->body);
-	r->body = ls_arena_alloc(p->a, sizeof(*r->body));
-	return r->body ? 0 : LS_ENOMEM;
-}
-
-static int
-parse_value(struct ps *p, struct ls_rule *r)
-{
-	if ((is_p(p, "=") || is_p(p, ":=")) && !cur(p)->nl) {
-		r->assign = is_p(p, ":=");
-		p->i++;
-		return parse_infix(p, L_IN, &r->value);
-	}
-	return 0;
-}
-
-static int
-parse_else(struct ps *p, struct ls_rule *r)
-{
-	struct ls_rule *prev = r, *e;
-	int rc;
-
-	while (is_kw(p, "else")) {
-		e = ls_arena_alloc(p->a, sizeof(*e));
-		if (e == NULL)
-			return LS_ENOMEM;
-		*e = *r;
-		e->els = NULL;
-		e->value = NULL;
-		e->line = cur(p)->line;
-		e->col = cur(p)->col;
-		p->i++;
-		if ((rc = parse_value(p, e)) != 0 ||
-		    (rc = parse_rule_body(p, e)) != 0)
-			return rc;
-		prev->els = e;
-		prev = e;
-	}
-	return 0;
-}
-
-static int
-parse_rule(struct ps *p, struct ls_module *m, struct plist *rules)
-{
-	struct ls_rule *r = ls_arena_alloc(p->a, sizeof(*r)), *extra;
-	int rc, contains = 0;
-
-	if (r == NULL)
-		return LS_ENOMEM;
-	r->mod = m;
-	r->line = cur(p)->line;
-	r->col = cur(p)->col;
-	if (is_kw(p, "default")) {
-		r->is_default = 1;
-		p->i++;
-	}
-	if (cur(p)->k != LS_TK_IDENT)
-		return unexpected(p);
-	if ((rc = parse_primary(p, &r->head)) != 0)
-		return rc;
-	if ((p->kw || p->version) && is_kw(p, "contains") && !cur(p)->nl) {
-		p->i++;
-		contains = 1;
-		if ((rc = parse_infix(p, L_IN, &r->key)) != 0)
-			return rc;
-	}
-	if ((rc = parse_value(p, r)) != 0 ||
-	    (rc = rule_kind(p, r, m, contains)) != 0)
-		return rc;
-	if (r->is_default) {
-		if (r->value == NULL)
-			return fail_at(p, cur(p), "default rule needs a value");
-		r->body = ls_arena_alloc(p->a, sizeof(*r->body));
-		return r->body ? pl_push(p, rules, r) : LS_ENOMEM;
-	}
-	if ((rc = parse_rule_body(p, r)) != 0 || (rc = parse_else(p, r)) != 0 ||
-	    (rc = pl_push(p, rules, r)) != 0)
-		return rc;
-	while (p->version == 0 && is_p(p, "{")) {
-		extra = ls_arena_alloc(p->a, sizeof(*extra));
-		if (extra == NULL)
-			return LS_ENOMEM;
-		*extra = *r;
-		extra->els = NULL;
-		if ((rc = parse_body_block(p, &extra->body)) != 0 ||
-		    (rc = pl_push(p, rules, extra)) != 0)
-			return rc;
-	}
-	return 0;
-}
-
-/* `package a.b["c"]` -> m->pkg. */
-static int
-parse_package(struct ps *p, struct ls_module *m)
-{
-	struct ls_term *x;
-	size_t i;
-	int rc;
-
-	if (!is_kw(p, "package"))
-		return fail_at(p, cur(p), "expected 'package'");
-	p->i++;
-	if ((rc = parse_primary(p, &x)) != 0)
-		return rc;
-	m->npkg = x->k == LS_T_REF ? x->n : 1;
-	m->pkg = ls_arena_alloc(p->a, m->npkg * sizeof(*m->pkg));
-	if (m->pkg == NULL)
-		return LS_ENOMEM;
-	if (x->k == LS_T_VAR) {
-		m->pkg[0] = x->name;
-		return 0;
-	}
-	if (x->k != LS_T_REF || x->a[0]->k != LS_T_VAR)
-		return fail_at(p, cur(p), "invalid package name");
-	m->pkg[0] = x->a[0]->name;
-	for (i = 1; i < x->n; i++)
-		if (ref_segment(x->a[i], &m->pkg[i]) != 0)
-			return fail_at(p, cur(p), "invalid package name");
-	return 0;
-}
-
-static int
-parse_import(struct ps *p, struct ls_module *m, struct plist *imps)
-{
-	struct ls_import *im = ls_arena_alloc(p->a, sizeof(*im));
-	struct ls_term *x, *h;
-	int rc;
-
-	if (im == NULL)
-		return LS_ENOMEM;
-	im->line = cur(p)->line;
-	im->col = cur(p)->col;
-	p->i++;
-	if ((rc = parse_primary(p, &x)) != 0)
-		return rc;
-	h = x->k == LS_T_REF ? x->a[0] : x;
-	if (h->k != LS_T_VAR || (strcmp(h->name, "data") != 0 &&
-	    strcmp(h->name, "input") != 0 && strcmp(h->name, "future") != 0 &&
-	    strcmp(h->name, "rego") != 0))
-		return ls_error_set(LS_EREGO, "%s:%d:%d: rego_parse_error: "
-		    "invalid import path", p->file, im->line, im->col);
-	if (strcmp(h->name, "future") == 0)
-		p->kw = 1;
-	if (strcmp(h->name, "rego") == 0) {
-		p->kw = 1;
-		p->version = m->version = 1;
-	}
-	im->ref = x;
-	if (is_kw(p, "as")) {
-		p->i++;
-		if (cur(p)->k != LS_TK_IDENT)
-			return unexpected(p);
-		im->alias = ls_arena_strndup(p->a, cur(p)->p, cur(p)->len);
-		p->i++;
-	} else if (x->k == LS_T_REF)
-		im->alias = x->a[x->n - 1]->v->type == LS_VAL_STRING ?
-		    x->a[x->n - 1]->v->u.str.p : NULL;
-	else
-		im->alias = h->name;
-	(void)m;
-	return pl_push(p, imps, im);
-}
-
-static int
-ps_init(struct ps *p, struct ls_arena *a, const char *file, const char *src,
-    size_t len, int version)
-{
-	memset(p, 0, sizeof(*p));
-	p->file = file;
-	p->a = a;
-	p->version = version;
-	p->kw = version != 0;
-	p->src = src;
-	return ls_rego_lex(&p->t, &p->n, a, file, src, len);
-}
-
-int
-ls_rego_parse_module(struct ls_module **out, struct ls_arena *a,
-    const char *file, const char *src, size_t len, int version)
-{
-	struct ps p;
-	struct ls_module *m = ls_arena_alloc(a, sizeof(*m));
-	struct plist rules = { 0 }, imps = { 0 };
-	size_t i;
-	int rc;
-
-	if (m == NULL)
-		return ls_error_set(LS_ENOMEM, "out of memory");
-	if ((rc = ps_init(&p, a, file, src, len, version)) != 0)
-		return rc;
-	m->file = ls_arena_strndup(a, file, strlen(file));
-	m->version = version;
-	if ((rc = parse_package(&p, m)) != 0)
-		return rc;
-	while (cur(&p)->k != LS_TK_EOF) {
-		if (is_kw(&p, "import"))
-			rc = parse_import(&p, m, &imps);
-		else
-			rc = parse_rule(&p, m, &rules);
-		if (rc != 0)
-			return rc;
-		if (is_p(&p, ";"))
-			p.i++;
-	}
-	m->imports = ls_arena_alloc(a, (imps.n + 1) * sizeof(*m->imports));
-	if (m->imports == NULL)
-		return LS_ENOMEM;
-	for (i = 0; i < imps.n; i++)
-		m->imports[i] = *(struct ls_import *)imps.v[i];
-	m->nimports = imps.n;
-	m->rules = (struct ls_rule **)rules.v;
-	m->nrules = rules.n;
-	*out = m;
-	return 0;
-}
-
-int
-ls_rego_parse_body(struct ls_body **out, struct ls_arena *a,
-    const char *file, const char *src, size_t len, int version)
-{
-	struct ps p;
-	int rc;
-
-	if ((rc = ps_init(&p, a, file, src, len, version)) != 0)
-		return rc;
-	p.kw = 1;
-	if ((rc = parse_literals(&p, out, 0)) != 0)
-		return rc;
-	if (cur(&p)->k != LS_TK_EOF)
-		return unexpected(&p);
-	if ((*out)->n == 0)
-		return fail_at(&p, cur(&p), "empty query");
-	return 0;
-}
-
-int
-ls_rego_parse_term(struct ls_term **out, struct ls_arena *a,
-    const char *file, const char *src, size_t len)
-{
-	struct ps p;
-	int rc;
-
-	if ((rc = ps_init(&p, a, file, src, len, 1)) != 0)
-		return rc;
-	if ((rc = parse_infix(&p, L_IN, out)) != 0)
-		return rc;
-	return cur(&p)->k == LS_TK_EOF ? 0 : unexpected(&p);
-}

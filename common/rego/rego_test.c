@@ -39,7 +39,7 @@ node_paths(const struct ls_node *n, struct ls_buf *path, struct ls_buf *pkg)
 	for (i = depth - 1; i >= 0 && rc == 0; i--) {
 		rc = ls_buf_addf(path, "%s%s", i == depth - 1 ? "" : "/",
 		    chain[i]->name);
-		if (rc == 0 && i > 0)
+		if (rc == 0)
 			rc = ls_buf_addf(pkg, ".%s", chain[i]->name);
 	}
 	return rc;

@@ -118,7 +118,8 @@ pkg_rule(const struct rs *r, const char *name)
 	if (r->pkg == NULL)
 		return NULL;
 	n = ls_node_find(r->p->root, r->pkg, r->npkg);
-	return n ? ls_node_child(n, name, strlen(name)) : NULL;
+	n = n ? ls_node_child(n, name, strlen(name)) : NULL;
+	return n != NULL && (n->nrules || n->dflt || n->has_rules) ? n : NULL;
 }
 
 /* Is name global here (root, import, rule of the package)? */
@@ -413,6 +414,64 @@ declare_pattern(struct rs *r, const struct ls_term *t)
 	return 0;
 }
 
+static int
+pattern_has(const struct ls_term *t, const char *name)
+{
+	size_t i;
+
+	if (t == NULL)
+		return 0;
+	if (t->k == LS_T_VAR)
+		return strcmp(t->name, name) == 0;
+	if (t->k == LS_T_ARR || t->k == LS_T_OBJ)
+		for (i = t->k == LS_T_OBJ ? 1 : 0; i < t->n;
+		    i += t->k == LS_T_OBJ ? 2 : 1)
+			if (pattern_has(t->a[i], name))
+				return 1;
+	return 0;
+}
+
+/* Is name declared by `:=` or `some` somewhere in the current body? */
+static int
+declared_later(const struct rs *r, const char *name)
+{
+	const struct ls_body *b = r->sc->body;
+	size_t i, j;
+
+	for (i = 0; b != NULL && i < b->n; i++) {
+		const struct ls_expr *e = b->e[i];
+
+		if (e->k == LS_E_ASSIGN && pattern_has(e->t[0], name))
+			return 1;
+		if (e->k == LS_E_SOMEIN && (pattern_has(e->t[0], name) ||
+		    pattern_has(e->t[1], name)))
+			return 1;
+		for (j = 0; e->k == LS_E_SOME && j < e->nvars; j++)
+			if (strcmp(e->vars[j]->name, name) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+/* Function arguments are always local, whatever rules are named. */
+static int
+declare_args(struct rs *r, const struct ls_term *t)
+{
+	size_t i;
+	int rc;
+
+	if (t->k == LS_T_VAR) {
+		if (strcmp(t->name, "_") == 0 || lookup_in(r->sc, t->name) >= 0)
+			return 0;
+		return declare(r, t->name) < 0 ? LS_ENOMEM : 0;
+	}
+	if (t->k == LS_T_ARR || t->k == LS_T_OBJ || t->k == LS_T_SET)
+		for (i = 0; i < t->n; i++)
+			if ((rc = declare_args(r, t->a[i])) != 0)
+				return rc;
+	return 0;
+}
+
 /* Declare implicit vars of a term that are not known yet. */
 static int
 declare_implicit(struct rs *r, const struct ls_term *t)
@@ -423,7 +482,7 @@ declare_implicit(struct rs *r, const struct ls_term *t)
 	switch (t->k) {
 	case LS_T_VAR:
 		if (strcmp(t->name, "_") != 0 && lookup(r, t->name) < 0 &&
-		    !is_global(r, t->name))
+		    !is_global(r, t->name) && !declared_later(r, t->name))
 			return declare(r, t->name) < 0 ? LS_ENOMEM : 0;
 		return 0;
 	case LS_T_REF:
@@ -460,47 +519,81 @@ declare_expr(struct rs *r, struct ls_expr *e)
 	}
 }
 
+/* "a.b.c" for a var or a ref of a var and string operands, else NULL. */
+static const char *
+dotted(struct rs *r, const struct ls_term *t)
+{
+	char buf[512];
+	size_t n = 0, i, len;
+	const char *s;
+
+	if (t->k == LS_T_VAR)
+		return t->name;
+	if (t->k != LS_T_REF || t->a[0]->k != LS_T_VAR)
+		return NULL;
+	for (i = 0; i < t->n; i++) {
+		if (i == 0)
+			s = t->a[0]->name;
+		else if (t->a[i]->k == LS_T_VAL &&
+		    t->a[i]->v->type == LS_VAL_STRING)
+			s = t->a[i]->v->u.str.p;
+		else
+			return NULL;
+		len = strlen(s);
+		if (n + len + 2 >= sizeof(buf))
+			return NULL;
+		if (i > 0)
+			buf[n++] = '.';
+		memcpy(buf + n, s, len);
+		n += len;
+	}
+	return ls_arena_strndup(r->a, buf, n);
+}
+
+/* A call term (no args) naming the function t refers to, or NULL. */
+static struct ls_term *
+func_term(struct rs *r, const struct ls_term *t)
+{
+	const char *name = dotted(r, t);
+	struct ls_node *fn;
+	struct ls_term *c;
+
+	if (name == NULL || (t->k == LS_T_VAR && lookup(r, name) >= 0))
+		return NULL;
+	if ((c = mk(r, LS_T_CALL, t, 0)) == NULL)
+		return NULL;
+	c->name = name;
+	fn = find_func(r, name);
+	if (fn != NULL && fn->k == LS_R_FUNC && (fn->nrules || fn->dflt))
+		c->fn = fn;
+	else if ((c->bi = ls_bi_lookup(name, strlen(name))) == NULL)
+		return NULL;
+	return c;
+}
+
 static int
 res_with(struct rs *r, struct ls_with *w)
 {
-	struct ls_term *t = w->target;
+	struct ls_term *t = w->target, *c;
 	const char *h = t->k == LS_T_VAR ? t->name : t->k == LS_T_REF &&
-	    t->a[0]->k == LS_T_VAR ? t->a[0]->name : NULL;
+	    t->a[0]->k == LS_T_VAR ? t->a[0]->name : "";
 	int rc;
 
-	if (h != NULL && strcmp(h, "input") != 0 && strcmp(h, "data") != 0) {
-		struct ls_term *c = mk(r, LS_T_CALL, t, 0);
-		const char *name = NULL;
-
-		if (c == NULL)
-			return LS_ENOMEM;
-		if (t->k == LS_T_VAR)
-			name = t->name;
-		else
-			return rs_fail(r, t, "rego_compile_error", "with "
-			    "keyword target must reference existing input, "
-			    "data, or a function");
-		c->name = name;
-		if ((rc = ls_rs_call_target(r, c, 0)) != 0 && c->bi == NULL &&
-		    c->fn == NULL)
+	if (strcmp(h, "input") == 0) {
+		if ((rc = res_term(r, &w->target)) != 0)
 			return rc;
-		ls_error_clear();
+	} else if ((c = func_term(r, t)) != NULL)
 		w->target = c;
-	} else if ((rc = res_term(r, &w->target)) != 0)
-		return rc;
-	t = w->value;
-	if (t->k == LS_T_VAR && lookup(r, t->name) < 0 &&
-	    !is_global(r, t->name) && (find_func(r, t->name) != NULL ||
-	    ls_bi_lookup(t->name, strlen(t->name)) != NULL)) {
-		struct ls_term *c = mk(r, LS_T_CALL, t, 0);
-
-		if (c == NULL)
-			return LS_ENOMEM;
-		c->name = t->name;
-		if ((rc = ls_rs_call_target(r, c, 0)) != 0 && c->bi == NULL &&
-		    c->fn == NULL)
+	else if (strcmp(h, "data") == 0) {
+		if ((rc = res_term(r, &w->target)) != 0)
 			return rc;
-		ls_error_clear();
+	} else
+		return rs_fail(r, t, "rego_compile_error", "with keyword "
+		    "target must reference existing input, data, or a "
+		    "function");
+	if ((c = func_term(r, w->value)) != NULL && !(w->value->k == LS_T_REF &&
+	    strcmp(w->value->a[0]->name, "data") != 0 && c->fn == NULL &&
+	    c->bi == NULL)) {
 		w->value = c;
 		return 0;
 	}
@@ -533,15 +626,32 @@ res_expr(struct rs *r, struct ls_expr *e)
 	size_t i;
 	int rc = 0;
 
-	if (e->k == LS_E_EVERY)
+	switch (e->k) {
+	case LS_E_EVERY:
 		rc = res_every(r, e);
-	else if (e->k == LS_E_SOME)
-		for (i = 0; i < e->nvars; i++)
-			e->vars[i]->slot = lookup(r, e->vars[i]->name);
-	else
+		break;
+	case LS_E_SOME:
+		for (i = 0; i < e->nvars && rc == 0; i++)
+			if ((e->vars[i]->slot = declare(r, e->vars[i]->name)) < 0)
+				rc = LS_ENOMEM;
+		break;
+	case LS_E_ASSIGN:
+		if ((rc = res_term(r, &e->t[1])) == 0 &&
+		    (rc = declare_expr(r, e)) == 0)
+			rc = res_term(r, &e->t[0]);
+		break;
+	case LS_E_SOMEIN:
+		if ((rc = res_term(r, &e->t[2])) == 0 &&
+		    (rc = declare_expr(r, e)) == 0 && e->t[0] != NULL)
+			rc = res_term(r, &e->t[0]);
+		if (rc == 0)
+			rc = res_term(r, &e->t[1]);
+		break;
+	default:
 		for (i = 0; i < 3 && rc == 0; i++)
 			if (e->t[i] != NULL)
 				rc = res_term(r, &e->t[i]);
+	}
 	for (i = 0; i < e->nwith && rc == 0; i++)
 		rc = res_with(r, &e->with[i]);
 	return rc;
@@ -553,21 +663,19 @@ res_body(struct rs *r, struct ls_body *b)
 	size_t i, j;
 	int rc;
 
-	for (i = 0; i < b->n; i++)
-		if ((rc = declare_expr(r, b->e[i])) != 0)
-			return rc;
+	r->sc->body = b;
 	for (i = 0; i < b->n; i++) {
 		struct ls_expr *e = b->e[i];
 
-		if (e->k == LS_E_EVERY) {
-			if ((rc = declare_implicit(r, e->t[2])) != 0)
+		for (j = 0; j < 3; j++) {
+			if (e->t[j] == NULL || e->k == LS_E_SOME ||
+			    (e->k == LS_E_EVERY && j < 2) ||
+			    (e->k == LS_E_ASSIGN && j == 0) ||
+			    (e->k == LS_E_SOMEIN && j < 2))
+				continue;
+			if ((rc = declare_implicit(r, e->t[j])) != 0)
 				return rc;
-			continue;
 		}
-		for (j = 0; j < 3; j++)
-			if (e->t[j] != NULL && e->k != LS_E_SOME &&
-			    (rc = declare_implicit(r, e->t[j])) != 0)
-				return rc;
 	}
 	for (i = 0; i < b->n; i++)
 		if ((rc = res_expr(r, b->e[i])) != 0)
@@ -600,7 +708,7 @@ ls_rego_resolve_rule(struct ls_rego_policy *p, struct ls_arena *a,
 	rs_init(&r, p, a, rule->mod, rule->mod->pkg, rule->mod->npkg);
 	push_scope(&r, &s);
 	for (i = 0; i < rule->nargs && rc == 0; i++)
-		rc = declare_implicit(&r, rule->args[i]);
+		rc = declare_args(&r, rule->args[i]);
 	if (rc == 0)
 		rc = res_body(&r, rule->body);
 	for (i = 0; i < rule->nargs && rc == 0; i++)

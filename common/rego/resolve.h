@@ -10,6 +10,7 @@ struct scope {
 	const char **names;
 	int *slots;
 	size_t n, cap;
+	const struct ls_body *body;	/* names := / some declare later */
 };
 
 struct rs {

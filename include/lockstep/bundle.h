@@ -20,36 +20,42 @@
 struct pathset;
 
 struct ls_bundle_file {
-	char *path;	/* owned; relative, '/'-separated, no "." or ".." */
-	uint8_t *data;	/* owned */
+	char *path;    /* owned; relative, '/'-separated, no "." or ".." */
+	uint8_t *data; /* owned */
 	size_t len;
 };
 
 /* A list of files, in any order; the writer sorts. */
 struct ls_bundle_files {
-	struct ls_bundle_file *v;	/* owned */
+	struct ls_bundle_file *v; /* owned */
 	size_t n, cap;
-	uint64_t total;			/* sum of len */
-	struct pathset *index;		/* private: catches duplicates */
+	uint64_t total;	       /* sum of len */
+	struct pathset *index; /* private: catches duplicates */
 };
 
 void ls_bundle_files_init(struct ls_bundle_files *f);
 void ls_bundle_files_cleanup(struct ls_bundle_files *f);
 
 /* Add a copy.  LS_EUNSAFE for a bad path, LS_EEXISTS for a duplicate,
- * LS_ETOOBIG past the caps. */
-int ls_bundle_files_add(struct ls_bundle_files *f, const char *path,
-    const void *data, size_t len);
+ * LS_ECONFLICT for a path that is also a directory ("a" and "a/b"),
+ * LS_ETOOBIG past the caps.  f is unchanged on error. */
+int ls_bundle_files_add(
+    struct ls_bundle_files *f, const char *path, const void *data, size_t len);
 
-/* Collect the regular files under dir (skips .git; refuses links and
- * devices with LS_EUNSAFE). */
+/* Collect the regular files under dir, hidden ones (.manifest) included
+ * and any directory named .git skipped; refuses symbolic links, devices,
+ * FIFOs and sockets with LS_EUNSAFE naming the file, LS_ENOTFOUND if dir
+ * is absent.  File modes and times are not recorded. */
 int ls_bundle_files_from_dir(struct ls_bundle_files *f, const char *dir);
 
-/* Write the reproducible tar.gz of f into out. */
+/* Write the reproducible tar.gz of f into out (f's order does not
+ * matter).  LS_ETOOBIG if out's max is too small. */
 int ls_bundle_write(struct ls_buf *out, const struct ls_bundle_files *f);
 
-/* Directory -> tar.gz file at out_path (atomic).  sha256_hex_out (65 bytes)
- * and len_out may be NULL. */
+/* Directory -> tar.gz file at out_path (atomic, mode 0644).  When out_path
+ * lies inside src_dir, the existing output is left out of the bundle, so
+ * building twice gives the same bytes.  sha256_hex_out (65 bytes) and
+ * len_out may be NULL. */
 int ls_bundle_build(const char *src_dir, const char *out_path,
     char *sha256_hex_out, uint64_t *len_out);
 

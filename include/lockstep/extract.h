@@ -7,6 +7,13 @@
  * devices, FIFOs, duplicate names and anything past the caps, with
  * LS_EUNSAFE or LS_ETOOBIG naming the entry.  On any failure the new
  * directory is removed again, so nothing remains.
+ *
+ * The archive is checked completely before anything is created (a hostile
+ * one leaves no trace), then extracted with every check applied again.
+ * The size cap counts content while it streams, so an expansion bomb stops
+ * at the cap.  Files are created 0644 and directories 0755 whatever the
+ * archive says; owners and times are not restored.  Files and new
+ * directories are fsynced, and so is dest_dir's parent.
  */
 #ifndef LOCKSTEP_EXTRACT_H
 #define LOCKSTEP_EXTRACT_H
@@ -23,7 +30,10 @@ struct ls_extract_limits {
 
 void ls_extract_limits_default(struct ls_extract_limits *l);
 
-/* lim may be NULL for the defaults. */
+/* Extract into dest_dir, which must not exist (LS_EEXISTS) and whose
+ * parent must.  lim may be NULL for the defaults.  LS_EUNSAFE, LS_ETOOBIG,
+ * LS_EEXISTS (duplicate entry), LS_ECONFLICT (a path both file and
+ * directory), LS_EFORMAT (not a tar.gz), LS_ENOTFOUND, LS_EIO. */
 int ls_extract_file(const char *tgz_path, const char *dest_dir,
     const struct ls_extract_limits *lim);
 int ls_extract_mem(const void *tgz, size_t len, const char *dest_dir,

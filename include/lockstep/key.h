@@ -42,13 +42,14 @@ int ls_key_generate(struct ls_key **out, const char *name);
 
 /*
  * Write DIR/NAME.key (0600, O_EXCL) and DIR/NAME.pub (verifier key + "\n").
- * LS_EEXISTS if either exists (nothing is written then), LS_EIO.
+ * LS_EEXISTS if either exists (nothing is written then), LS_EIO; LS_EINVAL
+ * for a name with '/' or a leading '.', which would leave DIR.
  */
 int ls_key_save(const struct ls_key *k, const char *dir);
 
-/* Load a secret key file (read into sodium memory only; a symbolic link is
- * refused).  The key id in the file must match the key.  LS_ENOTFOUND,
- * LS_EFORMAT, LS_EIO. */
+/* Load a secret key file (read into sodium memory only, never plain heap).
+ * The key id in the file must match the key.  LS_ENOTFOUND, LS_EFORMAT,
+ * LS_EIO. */
 int ls_key_load(struct ls_key **out, const char *path);
 
 void ls_key_free(struct ls_key *k);	/* wipes; NULL is a no-op */

@@ -8,8 +8,8 @@
  *
  * Verification: signatures from keys not in the set are ignored (so others
  * may co-sign); a signature from a key in the set that does not verify is
- * LS_EBADSIG; two signatures from the same key (name and key id) are
- * LS_EFORMAT; fewer than threshold valid signatures from distinct keys is
+ * LS_EBADSIG; two signatures from the same key (name and key id, known or
+ * not) are LS_EFORMAT, refused already by ls_note_parse; fewer than threshold valid signatures from distinct keys is
  * LS_EBADSIG.  A threshold of 0 counts as 1: a note that no known key
  * vouches for is never accepted.  Keys of the set that share one public key
  * under different names count once.

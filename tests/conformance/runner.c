@@ -73,11 +73,18 @@ add_note(struct run *r, const char *name, int failed)
 	return 0;
 }
 
+static int
+cmp_val_ptr(const void *a, const void *b)
+{
+	return ls_val_compare(*(const struct ls_val *const *)a,
+	    *(const struct ls_val *const *)b);
+}
+
 /* Copy of v with arrays sorted (sets in want_result are arrays). */
 static const struct ls_val *
 sort_arrays(struct ls_arena *a, const struct ls_val *v)
 {
-	const struct ls_val **items, *s;
+	const struct ls_val **items;
 	size_t i, n = ls_val_len(v);
 
 	if (v->type == LS_VAL_OBJECT) {
@@ -96,11 +103,8 @@ sort_arrays(struct ls_arena *a, const struct ls_val *v)
 	for (i = 0; i < n; i++)
 		items[i] = sort_arrays(a, v->type == LS_VAL_ARRAY ?
 		    v->u.arr.v[i] : v->u.set.v[i]);
-	/* A set keeps duplicates out; sorting an array keeps them. */
-	s = ls_val_set(a, items, n);
-	if (s == NULL || ls_val_len(s) == n)
-		return s ? ls_val_array(a, s->u.set.v, n) : NULL;
-	return v;
+	qsort(items, n, sizeof(*items), cmp_val_ptr);
+	return ls_val_array(a, items, n);
 }
 
 /* Binding objects without "__" vars, as a set of values. */

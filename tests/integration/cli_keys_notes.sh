@@ -52,6 +52,9 @@ cmp -s "$work/k/alice.key" "$work/alice.key.orig" ||
 	fail "keygen changed an existing key"
 expect_refusal "keygen bad name" "bad key name" \
 	"$ls" keygen "a+b" -o "$work/k"
+expect_refusal "keygen name leaving DIR" "cannot be a file name" \
+	"$ls" keygen "../up" -o "$work/k"
+[ ! -e "$work/up.key" ] || fail "keygen wrote outside DIR"
 expect_refusal "keygen without -o" "need NAME and -o DIR" \
 	"$ls" keygen carol
 "$ls" keygen bob -o "$work/k" || fail "keygen bob"
@@ -164,6 +167,23 @@ expect_refusal "init past expiry" "not a future date" \
 [ ! -e "$work/keys3/root.key" ] || fail "init wrote keys on a bad date"
 expect_refusal "init bad origin" "not a valid name" \
 	"$ls" init "$work/keys4" --origin "a b"
+
+# --- a root rotation as an operator would script it -----------------------
+# Root v2 moves the root key to root2: body from v1 with the version and the
+# root key line changed, signed by the old and the new root key at once.
+"$ls" keygen root2 -o "$work/keys" || fail "keygen root2"
+sed -e 's/^version 1$/version 2/' \
+	-e "s|^key root .*|key root $(cat "$work/keys/root2.pub")|" \
+	"$work/root.body" >"$work/root2.body"
+"$ls" note sign "$work/keys/root.key" "$work/keys/root2.key" \
+	--in "$work/root2.body" >"$work/keys/2.root.note" || fail "sign root v2"
+"$ls" note verify "$work/keys/root.pub" --in "$work/keys/2.root.note" \
+	>/dev/null || fail "root v2 lacks the old root signature"
+"$ls" note verify "$work/keys/root2.pub" --in "$work/keys/2.root.note" \
+	>"$work/root2.verified" || fail "root v2 lacks the new root signature"
+cmp -s "$work/root2.body" "$work/root2.verified" || fail "root v2 body"
+grep -qx "key root $(cat "$work/keys/root2.pub")" "$work/root2.verified" ||
+	fail "root v2 does not list root2"
 
 if [ "$fails" -ne 0 ]; then
 	echo "$fails check(s) failed"

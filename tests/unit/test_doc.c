@@ -364,6 +364,12 @@ test_doc__builders_refuse_bad_values(void **state)
 	(void)state;
 	assert_int_equal(ls_timestamp_parse(&t, TIMESTAMP_BODY,
 	    strlen(TIMESTAMP_BODY)), 0);
+	t.expires = (time_t)300000000000LL;	/* year 11476 */
+	assert_int_equal(ls_timestamp_body(&body, &len, &t), LS_EINVAL);
+	assert_non_null(strstr(ls_error_last(), "expires"));
+	t.expires = -1;
+	assert_int_equal(ls_timestamp_body(&body, &len, &t), LS_EINVAL);
+	t.expires = 0;
 	snprintf(t.channel, sizeof(t.channel), "bad channel");
 	assert_int_equal(ls_timestamp_body(&body, &len, &t), LS_EINVAL);
 	assert_non_null(strstr(ls_error_last(), "channel"));
@@ -435,6 +441,81 @@ test_doc__name_valid(void **state)
 	assert_false(ls_name_valid(longest));
 }
 
+/* Parse must answer 0 or LS_EFORMAT, and leave nothing allocated on error. */
+static void
+test_doc__mutated_bodies_never_crash(void **state)
+{
+	static const char *const bodies[] = { ROOT_BODY, RELEASE_BODY,
+	    TIMESTAMP_BODY, REPORT_BODY };
+	char buf[4096];
+	struct ls_release rl;
+	struct ls_root rt;
+	struct ls_timestamp ts;
+	struct ls_report rp;
+	size_t b, i, len;
+	int rc;
+
+	(void)state;
+	for (b = 0; b < 4; b++) {
+		len = strlen(bodies[b]);
+		assert_true(len < sizeof(buf));
+		for (i = 0; i < len * 4; i++) {
+			memcpy(buf, bodies[b], len);
+			/* deterministic: each position, four byte values */
+			buf[i / 4] = "\n 0\xff"[i % 4];
+			rc = ls_root_parse(&rt, buf, len);
+			assert_true(rc == 0 || rc == LS_EFORMAT);
+			ls_root_cleanup(&rt);
+			rc = ls_release_parse(&rl, buf, len);
+			assert_true(rc == 0 || rc == LS_EFORMAT);
+			ls_release_cleanup(&rl);
+			rc = ls_timestamp_parse(&ts, buf, len);
+			assert_true(rc == 0 || rc == LS_EFORMAT);
+			rc = ls_report_parse(&rp, buf, len);
+			assert_true(rc == 0 || rc == LS_EFORMAT);
+		}
+	}
+}
+
+static void
+test_doc__count_caps(void **state)
+{
+	struct ls_release rl;
+	struct ls_root rt;
+	char *body;
+	size_t cap = 64 * 1024, n = 0;
+	int i;
+
+	(void)state;
+	body = malloc(cap);
+	assert_non_null(body);
+	n = (size_t)snprintf(body, cap, "%s", edit(RELEASE_BODY,
+	    "control pci-dss:2.2.1\ncontrol soc2:CC6.1\ncontrol soc2:CC6.8\n",
+	    ""));
+	for (i = 0; i <= LS_DOC_MAX_CONTROLS; i++)
+		n += (size_t)snprintf(body + n, cap - n, "control c%04d\n", i);
+	assert_int_equal(ls_release_parse(&rl, body, n), LS_EFORMAT);
+	assert_non_null(strstr(ls_error_last(), "too many controls"));
+	/* 5 keys already, plus 60 distinct new ones: one past the cap. */
+	n = (size_t)snprintf(body, cap, "%s", ROOT_BODY);
+	for (i = 0; i <= LS_DOC_MAX_KEYS - 5; i++) {
+		struct ls_key *k = NULL;
+		struct ls_vkey vk;
+		char name[16], text[LS_VKEY_TEXT_MAX];
+
+		snprintf(name, sizeof(name), "k%d", i);
+		assert_int_equal(ls_key_generate(&k, name), 0);
+		ls_key_vkey(&vk, k);
+		ls_vkey_format(text, &vk);
+		ls_key_free(k);
+		n += (size_t)snprintf(body + n, cap - n, "key log %s\n", text);
+	}
+	assert_int_equal(ls_root_parse(&rt, body, n), LS_EFORMAT);
+	assert_non_null(strstr(ls_error_last(), "too many keys"));
+	assert_null(rt.keys[LS_ROLE_LOG].keys);
+	free(body);
+}
+
 int
 main(void)
 {
@@ -450,6 +531,8 @@ main(void)
 		cmocka_unit_test(test_doc__builders_refuse_bad_values),
 		cmocka_unit_test(test_doc__limits),
 		cmocka_unit_test(test_doc__name_valid),
+		cmocka_unit_test(test_doc__mutated_bodies_never_crash),
+		cmocka_unit_test(test_doc__count_caps),
 	};
 
 	if (sodium_init() < 0)

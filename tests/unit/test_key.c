@@ -164,6 +164,14 @@ test_key__bad_names_refused(void **state)
 	assert_int_equal(ls_key_generate(&k, "a\nb"), LS_EINVAL);
 	assert_int_equal(ls_key_generate(&k, long_name), LS_EINVAL);
 	assert_null(k);
+	/* Valid note names, but not file names: nothing is written. */
+	assert_int_equal(ls_key_generate(&k, "../escape"), 0);
+	assert_int_equal(ls_key_save(k, tmpdir), LS_EINVAL);
+	ls_key_free(k);
+	assert_int_equal(ls_key_generate(&k, ".hidden"), 0);
+	assert_int_equal(ls_key_save(k, tmpdir), LS_EINVAL);
+	ls_key_free(k);
+	assert_false(ls_file_exists("/tmp/escape.key"));
 }
 
 static void

@@ -314,6 +314,8 @@ static void
 test_note__parse_refuses_malformed(void **state)
 {
 	static const char *const bad[] = {
+		"\n",				/* nothing at all */
+		"\n\n",				/* empty body, no signature */
 		"body\n\n",			/* no signature lines */
 		"body\n\n\xe2\x80\x94 k\n",	/* no space after name */
 		"body\n\n\xe2\x80\x94 k AAAA\n",	/* shorter than a key id */
@@ -354,6 +356,86 @@ test_note__too_many_signatures(void **state)
 	ls_buf_cleanup(&b);
 }
 
+static void
+test_note__every_single_byte_change_is_refused(void **state)
+{
+	static const unsigned char flips[] = { 0x01, 0x20, 0x80 };
+	struct ls_keyset ks = { 0 };
+	char *text = NULL;
+	size_t len = 0, i, f, refused = 0;
+	unsigned char orig;
+
+	(void)state;
+	add_vkey_file(&ks, "alice.pub");
+	add_vkey_file(&ks, "bob.pub");
+	assert_int_equal(ls_file_read(&text, &len, fixture("good-two-keys.note"),
+	    4096), 0);
+	assert_int_equal(ls_note_open(NULL, text, len, &ks, 2), 0);
+	for (i = 0; i < len; i++)
+		for (f = 0; f < sizeof(flips); f++) {
+			orig = (unsigned char)text[i];
+			text[i] = (char)(orig ^ flips[f]);
+			if (ls_note_open(NULL, text, len, &ks, 2) < 0)
+				refused++;
+			else
+				print_message("accepted a change at byte %zu\n",
+				    i);
+			text[i] = (char)orig;
+		}
+	assert_int_equal(refused, len * sizeof(flips));
+	/*
+	 * Every proper prefix is refused at threshold 2 (the prefix that ends
+	 * after alice's line is a complete note signed by alice alone).
+	 */
+	for (i = 0; i < len; i++)
+		assert_true(ls_note_open(NULL, text, i, &ks, 2) < 0);
+	free(text);
+	ls_keyset_cleanup(&ks);
+}
+
+/* One Ed25519 key listed twice under two names still counts once. */
+static void
+test_note__one_public_key_under_two_names_counts_once(void **state)
+{
+	struct ls_key *k = go_key();
+	struct ls_keyset ks = { 0 };
+	struct ls_vkey vk, alias;
+	crypto_hash_sha256_state st;
+	uint8_t hash[32], raw[4 + 64], alg = 1;
+	char b64[128], *note = NULL;
+	size_t len = 0;
+	struct ls_buf b;
+
+	(void)state;
+	ls_key_vkey(&vk, k);
+	alias = vk;
+	snprintf(alias.name, sizeof(alias.name), "alias");
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const uint8_t *)"alias\n", 6);
+	crypto_hash_sha256_update(&st, &alg, 1);
+	crypto_hash_sha256_update(&st, alias.pub, 32);
+	crypto_hash_sha256_final(&st, hash);
+	memcpy(alias.id, hash, 4);
+	assert_int_equal(ls_keyset_add(&ks, &vk), 0);
+	assert_int_equal(ls_keyset_add(&ks, &alias), 0);
+	assert_int_equal(ls_note_sign(&note, &len, BODY, strlen(BODY), &k, 1),
+	    0);
+	memcpy(raw, alias.id, 4);
+	ls_key_sign(k, raw + 4, BODY, strlen(BODY));
+	sodium_bin2base64(b64, sizeof(b64), raw, sizeof(raw),
+	    sodium_base64_VARIANT_ORIGINAL);
+	ls_buf_init(&b, LS_NOTE_MAX);
+	assert_int_equal(ls_buf_add(&b, note, len), 0);
+	assert_int_equal(ls_buf_addf(&b, "\xe2\x80\x94 alias %s\n", b64), 0);
+	/* Both lines verify, yet only one key stands behind them. */
+	assert_int_equal(ls_note_open(NULL, b.data, b.len, &ks, 1), 0);
+	assert_int_equal(ls_note_open(NULL, b.data, b.len, &ks, 2), LS_EBADSIG);
+	ls_buf_cleanup(&b);
+	free(note);
+	ls_keyset_cleanup(&ks);
+	ls_key_free(k);
+}
+
 int
 main(void)
 {
@@ -369,6 +451,9 @@ main(void)
 		cmocka_unit_test(test_note__sign_refuses_bad_bodies),
 		cmocka_unit_test(test_note__parse_refuses_malformed),
 		cmocka_unit_test(test_note__too_many_signatures),
+		cmocka_unit_test(test_note__every_single_byte_change_is_refused),
+		cmocka_unit_test(
+		    test_note__one_public_key_under_two_names_counts_once),
 	};
 
 	if (sodium_init() < 0)

@@ -165,6 +165,12 @@ test_rego_builtins__glob_gobwas(void **state)
 	assert_int_equal(bi_glob_match(&m, "*a*a*a*a*a*a*a*a*a*a*a*b", 24,
 	    NULL, 0, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 48),
 	    LS_ETOOBIG);
+	CHECK("true", "regex.globs_match", 2, "\"a.a.[0-9]+z\"",
+	    "\".b.b2359825792*594823z\"");
+	CHECK("false", "regex.globs_match", 2, "\"[a-z]+\"", "\"[0-9]*\"");
+	CHECK("ERR:regex.globs_match: input:pqrs], pos:5, set-close ']' with no "
+	    "preceding '[': the input provided is invalid", "regex.globs_match",
+	    2, "\"pqrs]\"", "\"[a-b]+\"");
 	CHECK("false", "glob.match", 3, "\"*\"", "[]", "\"foo.bar\"");
 }
 
@@ -257,6 +263,13 @@ test_rego_builtins__time_layouts(void **state)
 	CHECK("ERR:time.parse_rfc3339_ns: time outside of valid range",
 	    "time.parse_rfc3339_ns", 1,
 	    "\"2262-04-11T23:47:16.854775808-00:00\"");
+	CHECK("ERR:time.parse_ns: parsing time \"2021-1-02\" as \"2006-01-02\": "
+	    "cannot parse \"1-02\" as \"01\"", "time.parse_ns", 2,
+	    "\"2006-01-02\"", "\"2021-1-02\"");
+	CHECK("1496455200000000000", "time.parse_ns", 2, "\"RFC822Z\"",
+	    "\"02 Jun 17 19:00 -0700\"");
+	CHECK("1520294400000000000", "time.add_date", 4,
+	    "[1517875200000000000, \"America/New_York\"]", "0", "1", "0");
 	CHECK("[1,0,1,0,0,0]", "time.diff", 2, "1078012800000000000",
 	    "1109635200000000000");
 	CHECK("ERR:time.date: timestamp too big", "time.date", 1,
@@ -277,6 +290,10 @@ test_rego_builtins__units(void **state)
 	    "units.parse_bytes", 1, "\"GB\"");
 	CHECK("ERR:units.parse: could not parse amount to a number",
 	    "units.parse", 1, "\".5.2\"");
+	CHECK("1500", "units.parse", 1, "\"1.5e3\"");
+	CHECK("10000000000000000000", "units.parse", 1, "\"10e\"");
+	CHECK("ERR:units.parse: exponent too large", "units.parse", 1,
+	    "\"10e10000000Ei\"");
 	CHECK("ERR:units.parse: spaces not allowed in resource strings",
 	    "units.parse", 1, "\"100 k\"");
 }
@@ -348,7 +365,80 @@ test_rego_builtins__strings_and_objects(void **state)
 	CHECK("{\"a\":[\"value_a1\"],\"b\":[\"\"]}", "urlquery.decode_object",
 	    1, "\"a=value_a1&b\"");
 	CHECK("[[[],[1,2]],[[0],1],[[1],2]]", "walk", 1, "[1, 2]");
+	CHECK("-42", "to_number", 1, "\"-42.0\"");
+	CHECK("0.5", "to_number", 1, "\".5\"");
+	CHECK("ERR:to_number: operand 1 must be valid number string but got "
+	    "string", "to_number", 1, "\"-Inf\"");
+	CHECK("ERR:to_number: strconv.ParseFloat: parsing \"x1\": invalid "
+	    "syntax", "to_number", 1, "\"x1\"");
+	CHECK("ERR:concat: operand 2 must be array of string but got array "
+	    "containing number", "concat", 2, "\",\"", "[\"a\", 1]");
 	CHECK("3", "count", 1, "\"\\u00e5\\u00e4\\u00f6\"");
+	CHECK("[\"c\",\"d\"]", "strings.split_n", 3, "\"a.b.c.d\"", "\".\"",
+	    "-2");
+	CHECK("[\"a\",\"b\"]", "strings.split_n", 3, "\"abc\"", "\"\"", "2");
+	CHECK("[[1],[2,3,[]],[4,5]]", "array.flatten", 1,
+	    "[[[1], [2, 3, []]], [[4, 5]]]");
+	CHECK("{\"clocksequence\":12800,\"domain\":\"Person\",\"id\":1000,"
+	    "\"macvariables\":\"local:unicast\",\"nodeid\":"
+	    "\"32-50-96-b3-9f-47\",\"time\":1693566990121469600,\"variant\":"
+	    "\"RFC4122\",\"version\":2}", "uuid.parse", 1,
+	    "\"urn:uuid:000003e8-48b9-21ee-b200-325096b39f47\"");
+	CHECK("{\"variant\":\"RFC4122\",\"version\":3}", "uuid.parse", 1,
+	    "\"6bea8ef2d3d33cd184e09bab06a52ece\"");
+	CHECK("UNDEF", "uuid.parse", 1, "\"123\"");
+}
+
+static void
+test_rego_builtins__yaml(void **state)
+{
+	(void)state;
+	CHECK("{\"foo\":[{\"qux\":\"bar\"},{\"baz\":2}]}", "yaml.unmarshal", 1,
+	    "\"foo:\\n - qux: bar\\n - baz: 2\"");
+	CHECK("\"- foo:\\n  - 1\\n  - 2\\n\"", "yaml.marshal", 1,
+	    "[{\"foo\": [1, 2]}]");
+	CHECK("[{\"foo\":[1,2]}]", "yaml.unmarshal", 1,
+	    "\"- foo:\\n  - 1\\n  - 2\\n\"");
+	CHECK("{\"a\":true,\"b\":\"yes\",\"c\":null,\"d\":1.5,\"e\":[1,\"x y\"],"
+	    "\"f\":\"line1\\nline2\\n\",\"g\":{\"h\":\"it's\"}}", "yaml.unmarshal", 1,
+	    "\"# comment\\na: yes\\nb: 'yes'\\nc: ~\\nd: 1.5\\ne: [1, x y]\\n"
+	    "f: |\\n  line1\\n  line2\\ng: {h: \\\"it's\\\"}\\n\"");
+	CHECK("[{\"a\":1},{\"a\":1}]", "yaml.unmarshal", 1,
+	    "\"- &x {a: 1}\\n- *x\"");
+	CHECK("ERR:yaml.unmarshal: yaml: line 1: did not find expected ',' or "
+	    "']'", "yaml.unmarshal", 1, "\"[1,2,3\"");
+	CHECK("false", "yaml.is_valid", 1, "\"foo:\\n - qux: bar\\n - baz: {\"");
+	CHECK("true", "yaml.is_valid", 1, "\"{\\\"json\\\": \\\"ok\\\"}\"");
+}
+
+/* Every prefix of a document that uses most of the syntax is either
+ * valid or invalid YAML: no prefix may crash or trip a sanitizer. */
+static void
+test_rego_builtins__yaml_truncated_input(void **state)
+{
+	static const char doc[] = "---\n# c\na: &x {b: [1, 'two', \"th\\u00e9\"]}\n"
+	    "c:\n- d: |+\n    lit\n\n  e: >-\n    fold\n    ed\n- *x\n"
+	    "- [x, {y: z}]\n'q': \"multi\n  line\"\n...\n";
+	struct ls_arena *a = ls_arena_new(0);
+	const struct ls_val *arg, *out;
+	const struct ls_bi *bi = ls_bi_lookup("yaml.is_valid", 13);
+	struct ls_bi_ctx ctx;
+	size_t n;
+
+	(void)state;
+	memset(&ctx, 0, sizeof ctx);
+	ctx.arena = a;
+	ctx.name = bi->name;
+	for (n = 0; n <= sizeof doc - 1; n++) {
+		arg = ls_val_string(a, doc, n);
+		out = NULL;
+		assert_int_equal(bi->fn(&ctx, &arg, 1, &out), LS_BI_OK);
+		assert_int_equal(out->type, LS_VAL_BOOL);
+	}
+	arg = ls_val_string(a, doc, sizeof doc - 1);
+	assert_int_equal(bi->fn(&ctx, &arg, 1, &out), LS_BI_OK);
+	assert_true(out->u.b);
+	ls_arena_free(a);
 }
 
 int
@@ -364,6 +454,8 @@ main(void)
 		cmocka_unit_test(test_rego_builtins__units),
 		cmocka_unit_test(test_rego_builtins__arithmetic_exact),
 		cmocka_unit_test(test_rego_builtins__strings_and_objects),
+		cmocka_unit_test(test_rego_builtins__yaml),
+		cmocka_unit_test(test_rego_builtins__yaml_truncated_input),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

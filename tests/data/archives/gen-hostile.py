@@ -8,7 +8,7 @@ Each fixture is refused by `lockstep bundle extract` (see
 tests/unit/test_extract.c and tests/integration/cli_bundle.sh).  Output is
 deterministic (mtime 0, gzip header mtime 0) so regenerating changes nothing.
 
-The bomb (one 2 GiB file of zeros, about 2 MB compressed) is not committed:
+The bomb (2 GiB of zeros in 8 files, about 2 MB compressed) is not committed:
 it is built on demand in well under a second by repeating one compressed
 member of 8 MiB of zeros, since a gzip file may be several members in a row.
 """
@@ -67,22 +67,25 @@ def fixtures():
           [ok, entry("/".join(["d"] * 40) + "/x.rego", data=b"x\n")])
     write("long-name.tar.gz",
           [ok, entry("/".join(["n" * 200] * 6) + "/x.rego", data=b"x\n")])
+    write("control-char.tar.gz",
+          [ok, entry("evil\x1b]0;owned\x07\n.rego", data=b"x\n")])
     write("too-many.tar.gz",
           [entry("f%05d" % i) for i in range(10001)], fmt=tarfile.USTAR_FORMAT)
 
 
-def bomb(path, total=2 << 30):
-    """One file 'zeros' of total bytes: header member, zero members, end."""
+def bomb(path, files=8, size=256 << 20):
+    """files x size bytes of zeros (2 GiB): the first file fits the 256 MiB
+    cap exactly, so extraction streams it and must stop at the second."""
     chunk = 8 << 20
-    assert total % chunk == 0
-    hdr = entry("zeros")[0]
-    hdr.size = total
-    head = hdr.tobuf(tarfile.USTAR_FORMAT)
+    assert size % chunk == 0
     member = gzip.compress(bytes(chunk), compresslevel=9, mtime=0)
     with open(path, "wb") as f:
-        f.write(gzip.compress(head, mtime=0))
-        for _ in range(total // chunk):
-            f.write(member)
+        for i in range(files):
+            hdr = entry("zeros%d" % i)[0]
+            hdr.size = size
+            f.write(gzip.compress(hdr.tobuf(tarfile.USTAR_FORMAT), mtime=0))
+            for _ in range(size // chunk):
+                f.write(member)
         f.write(gzip.compress(bytes(1024), mtime=0))  # end-of-archive
 
 

@@ -1,0 +1,398 @@
+/* parse_rule.c - Rego rules, packages, imports and modules. */
+#include <string.h>
+
+#include "lockstep/error.h"
+#include "rego/parse.h"
+
+/* Rules and modules ------------------------------------------------------ */
+
+static int
+ref_segment(const struct ls_term *x, const char **out)
+{
+	if (x->k == LS_T_VAL && x->v->type == LS_VAL_STRING) {
+		*out = x->v->u.str.p;
+		return 0;
+	}
+	return -1;
+}
+
+/* r->path = pkg + head var + string operands [1, upto). */
+static int
+head_path(struct ps *p, struct ls_rule *r, const struct ls_module *m,
+    const struct ls_term *head, size_t upto)
+{
+	size_t i, n = m->npkg + upto;
+	const char **path = ls_arena_alloc(p->a, (n + 1) * sizeof(*path));
+
+	if (path == NULL)
+		return LS_ENOMEM;
+	memcpy(path, m->pkg, m->npkg * sizeof(*path));
+	if (head->k == LS_T_VAR) {
+		path[m->npkg] = head->name;
+	} else {
+		if (head->a[0]->k != LS_T_VAR)
+			return ls_ps_fail_at(p, ls_ps_cur(p), "invalid rule head");
+		path[m->npkg] = head->a[0]->name;
+		for (i = 1; i < upto; i++)
+			if (ref_segment(head->a[i], &path[m->npkg + i]) != 0)
+				return ls_error_set(LS_EREGO, "%s:%d:%d: "
+				    "rego_parse_error: rule head refs with "
+				    "variables are not supported", p->file,
+				    head->line, head->col);
+	}
+	r->path = path;
+	r->npath = n;
+	return 0;
+}
+
+static int
+split_name(struct ps *p, struct ls_rule *r, const struct ls_module *m,
+    const char *name)
+{
+	size_t n = m->npkg, i = 0;
+	const char *s = name, *dot;
+	const char **path;
+
+	for (dot = name; *dot; dot++)
+		n += *dot == '.';
+	path = ls_arena_alloc(p->a, (n + 1) * sizeof(*path));
+	if (path == NULL)
+		return LS_ENOMEM;
+	memcpy(path, m->pkg, m->npkg * sizeof(*path));
+	i = m->npkg;
+	while ((dot = strchr(s, '.')) != NULL) {
+		if ((path[i++] = ls_arena_strndup(p->a, s,
+		    (size_t)(dot - s))) == NULL)
+			return LS_ENOMEM;
+		s = dot + 1;
+	}
+	path[i++] = s;
+	r->path = path;
+	r->npath = i;
+	return 0;
+}
+
+static int
+rule_kind(struct ps *p, struct ls_rule *r, const struct ls_module *m,
+    int contains)
+{
+	struct ls_term *h = r->head, *last;
+	size_t nops;
+
+	if (h->k == LS_T_CALL) {
+		r->k = LS_R_FUNC;
+		r->args = h->a;
+		r->nargs = h->n;
+		return split_name(p, r, m, h->name);
+	}
+	if (h->k != LS_T_VAR && (h->k != LS_T_REF || h->a[0]->k != LS_T_VAR))
+		return ls_error_set(LS_EREGO, "%s:%d:%d: rego_parse_error: "
+		    "invalid rule head", p->file, h->line, h->col);
+	nops = h->k == LS_T_REF ? h->n : 1;
+	if (contains) {
+		r->k = LS_R_SET;
+		return head_path(p, r, m, h, nops);
+	}
+	last = nops > 1 ? h->a[nops - 1] : NULL;
+	if (last != NULL && r->value == NULL && r->mod->version == 0 &&
+	    !ls_ps_is_kw(p, "if") &&
+	    !(last->name != NULL && strcmp(last->name, ".") == 0)) {
+		r->k = LS_R_SET;
+		r->key = last;
+		return head_path(p, r, m, h, nops - 1);
+	}
+	if (last != NULL && !(last->k == LS_T_VAL &&
+	    last->v->type == LS_VAL_STRING)) {
+		r->k = LS_R_OBJ;
+		r->key = last;
+		return head_path(p, r, m, h, nops - 1);
+	}
+	r->k = LS_R_COMPLETE;
+	return head_path(p, r, m, h, nops);
+}
+
+/* `if {..}`, `if expr`, `{..}` or nothing. */
+static int
+parse_rule_body(struct ps *p, struct ls_rule *r)
+{
+	struct ls_body *b;
+	struct ls_expr *e;
+	int rc, nest = p->nest, had_if = 0;
+
+	if ((p->kw || p->version) && ls_ps_is_kw(p, "if")) {
+		p->i++;
+		had_if = 1;
+		if (!ls_ps_is_p(p, "{")) {
+			b = ls_arena_alloc(p->a, sizeof(*b));
+			if (b == NULL)
+				return LS_ENOMEM;
+			b->e = ls_arena_alloc(p->a, sizeof(*b->e));
+			if (b->e == NULL)
+				return LS_ENOMEM;
+			p->nest = 0;
+			rc = ls_ps_literal(p, &e);
+			p->nest = nest;
+			if (rc != 0)
+				return rc;
+			b->e[0] = e;
+			b->n = 1;
+			r->body = b;
+			return 0;
+		}
+	}
+	if (ls_ps_is_p(p, "{")) {
+		if (p->version == 1 && !had_if)
+			return ls_ps_fail_at(p, ls_ps_cur(p), "`if` keyword is required "
+			    "before rule body");
+		return ls_ps_body_block(p, &r->body);
+	}
+	r->body = ls_arena_alloc(p->a, sizeof(*r->body));
+	return r->body ? 0 : LS_ENOMEM;
+}
+
+static int
+parse_value(struct ps *p, struct ls_rule *r)
+{
+	if ((ls_ps_is_p(p, "=") || ls_ps_is_p(p, ":=")) && !ls_ps_cur(p)->nl) {
+		r->assign = ls_ps_is_p(p, ":=");
+		p->i++;
+		return ls_ps_infix(p, LS_PS_IN, &r->value);
+	}
+	return 0;
+}
+
+static int
+parse_else(struct ps *p, struct ls_rule *r)
+{
+	struct ls_rule *prev = r, *e;
+	int rc;
+
+	while (ls_ps_is_kw(p, "else")) {
+		e = ls_arena_alloc(p->a, sizeof(*e));
+		if (e == NULL)
+			return LS_ENOMEM;
+		*e = *r;
+		e->els = NULL;
+		e->value = NULL;
+		e->line = ls_ps_cur(p)->line;
+		e->col = ls_ps_cur(p)->col;
+		p->i++;
+		if ((rc = parse_value(p, e)) != 0 ||
+		    (rc = parse_rule_body(p, e)) != 0)
+			return rc;
+		prev->els = e;
+		prev = e;
+	}
+	return 0;
+}
+
+static int
+parse_rule(struct ps *p, struct ls_module *m, struct plist *rules)
+{
+	struct ls_rule *r = ls_arena_alloc(p->a, sizeof(*r)), *extra;
+	int rc, contains = 0;
+
+	if (r == NULL)
+		return LS_ENOMEM;
+	r->mod = m;
+	r->line = ls_ps_cur(p)->line;
+	r->col = ls_ps_cur(p)->col;
+	if (ls_ps_is_kw(p, "default")) {
+		r->is_default = 1;
+		p->i++;
+	}
+	if (ls_ps_cur(p)->k != LS_TK_IDENT)
+		return ls_ps_unexpected(p);
+	if ((rc = ls_ps_primary(p, &r->head)) != 0)
+		return rc;
+	if ((p->kw || p->version) && ls_ps_is_kw(p, "contains") && !ls_ps_cur(p)->nl) {
+		p->i++;
+		contains = 1;
+		if ((rc = ls_ps_infix(p, LS_PS_IN, &r->key)) != 0)
+			return rc;
+	}
+	if ((rc = parse_value(p, r)) != 0 ||
+	    (rc = rule_kind(p, r, m, contains)) != 0)
+		return rc;
+	if (r->is_default) {
+		if (r->value == NULL)
+			return ls_ps_fail_at(p, ls_ps_cur(p), "default rule needs a value");
+		r->body = ls_arena_alloc(p->a, sizeof(*r->body));
+		return r->body ? ls_ps_pl_push(p, rules, r) : LS_ENOMEM;
+	}
+	if ((rc = parse_rule_body(p, r)) != 0 || (rc = parse_else(p, r)) != 0 ||
+	    (rc = ls_ps_pl_push(p, rules, r)) != 0)
+		return rc;
+	while (p->version == 0 && ls_ps_is_p(p, "{")) {
+		extra = ls_arena_alloc(p->a, sizeof(*extra));
+		if (extra == NULL)
+			return LS_ENOMEM;
+		*extra = *r;
+		extra->els = NULL;
+		if ((rc = ls_ps_body_block(p, &extra->body)) != 0 ||
+		    (rc = ls_ps_pl_push(p, rules, extra)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* `package a.b["c"]` -> m->pkg. */
+static int
+parse_package(struct ps *p, struct ls_module *m)
+{
+	struct ls_term *x;
+	size_t i;
+	int rc;
+
+	if (!ls_ps_is_kw(p, "package"))
+		return ls_ps_fail_at(p, ls_ps_cur(p), "expected 'package'");
+	p->i++;
+	if ((rc = ls_ps_primary(p, &x)) != 0)
+		return rc;
+	m->npkg = x->k == LS_T_REF ? x->n : 1;
+	m->pkg = ls_arena_alloc(p->a, m->npkg * sizeof(*m->pkg));
+	if (m->pkg == NULL)
+		return LS_ENOMEM;
+	if (x->k == LS_T_VAR) {
+		m->pkg[0] = x->name;
+		return 0;
+	}
+	if (x->k != LS_T_REF || x->a[0]->k != LS_T_VAR)
+		return ls_ps_fail_at(p, ls_ps_cur(p), "invalid package name");
+	m->pkg[0] = x->a[0]->name;
+	for (i = 1; i < x->n; i++)
+		if (ref_segment(x->a[i], &m->pkg[i]) != 0)
+			return ls_ps_fail_at(p, ls_ps_cur(p), "invalid package name");
+	return 0;
+}
+
+static int
+parse_import(struct ps *p, struct ls_module *m, struct plist *imps)
+{
+	struct ls_import *im = ls_arena_alloc(p->a, sizeof(*im));
+	struct ls_term *x, *h;
+	int rc;
+
+	if (im == NULL)
+		return LS_ENOMEM;
+	im->line = ls_ps_cur(p)->line;
+	im->col = ls_ps_cur(p)->col;
+	p->i++;
+	if ((rc = ls_ps_primary(p, &x)) != 0)
+		return rc;
+	h = x->k == LS_T_REF ? x->a[0] : x;
+	if (h->k != LS_T_VAR || (strcmp(h->name, "data") != 0 &&
+	    strcmp(h->name, "input") != 0 && strcmp(h->name, "future") != 0 &&
+	    strcmp(h->name, "rego") != 0))
+		return ls_error_set(LS_EREGO, "%s:%d:%d: rego_parse_error: "
+		    "invalid import path", p->file, im->line, im->col);
+	if (strcmp(h->name, "future") == 0)
+		p->kw = 1;
+	if (strcmp(h->name, "rego") == 0) {
+		p->kw = 1;
+		p->version = m->version = 1;
+	}
+	im->ref = x;
+	if (ls_ps_is_kw(p, "as")) {
+		p->i++;
+		if (ls_ps_cur(p)->k != LS_TK_IDENT)
+			return ls_ps_unexpected(p);
+		im->alias = ls_arena_strndup(p->a, ls_ps_cur(p)->p, ls_ps_cur(p)->len);
+		p->i++;
+	} else if (x->k == LS_T_REF)
+		im->alias = x->a[x->n - 1]->v->type == LS_VAL_STRING ?
+		    x->a[x->n - 1]->v->u.str.p : NULL;
+	else
+		im->alias = h->name;
+	(void)m;
+	return ls_ps_pl_push(p, imps, im);
+}
+
+int
+ls_ps_init(struct ps *p, struct ls_arena *a, const char *file, const char *src,
+    size_t len, int version)
+{
+	memset(p, 0, sizeof(*p));
+	p->file = file;
+	p->a = a;
+	p->version = version;
+	/* in, every, if and contains are understood in v0 modules too:
+	 * OPA needs future.keywords for them, accepting them anyway lets
+	 * v1-style modules load in v0 mode with the same meaning. */
+	p->kw = 1;
+	p->src = src;
+	return ls_rego_lex(&p->t, &p->n, a, file, src, len);
+}
+
+int
+ls_rego_parse_module(struct ls_module **out, struct ls_arena *a,
+    const char *file, const char *src, size_t len, int version)
+{
+	struct ps p;
+	struct ls_module *m = ls_arena_alloc(a, sizeof(*m));
+	struct plist rules = { 0 }, imps = { 0 };
+	size_t i;
+	int rc;
+
+	if (m == NULL)
+		return ls_error_set(LS_ENOMEM, "out of memory");
+	if ((rc = ls_ps_init(&p, a, file, src, len, version)) != 0)
+		return rc;
+	m->file = ls_arena_strndup(a, file, strlen(file));
+	m->version = version;
+	if ((rc = parse_package(&p, m)) != 0)
+		return rc;
+	while (ls_ps_cur(&p)->k != LS_TK_EOF) {
+		if (ls_ps_is_kw(&p, "import"))
+			rc = parse_import(&p, m, &imps);
+		else
+			rc = parse_rule(&p, m, &rules);
+		if (rc != 0)
+			return rc;
+		if (ls_ps_is_p(&p, ";"))
+			p.i++;
+	}
+	m->imports = ls_arena_alloc(a, (imps.n + 1) * sizeof(*m->imports));
+	if (m->imports == NULL)
+		return LS_ENOMEM;
+	for (i = 0; i < imps.n; i++)
+		m->imports[i] = *(struct ls_import *)imps.v[i];
+	m->nimports = imps.n;
+	m->rules = (struct ls_rule **)rules.v;
+	m->nrules = rules.n;
+	*out = m;
+	return 0;
+}
+
+int
+ls_rego_parse_body(struct ls_body **out, struct ls_arena *a,
+    const char *file, const char *src, size_t len, int version)
+{
+	struct ps p;
+	int rc;
+
+	if ((rc = ls_ps_init(&p, a, file, src, len, version)) != 0)
+		return rc;
+	p.kw = 1;
+	if ((rc = ls_ps_literals(&p, out, 0)) != 0)
+		return rc;
+	if (ls_ps_cur(&p)->k != LS_TK_EOF)
+		return ls_ps_unexpected(&p);
+	if ((*out)->n == 0)
+		return ls_ps_fail_at(&p, ls_ps_cur(&p), "empty query");
+	return 0;
+}
+
+int
+ls_rego_parse_term(struct ls_term **out, struct ls_arena *a,
+    const char *file, const char *src, size_t len)
+{
+	struct ps p;
+	int rc;
+
+	if ((rc = ls_ps_init(&p, a, file, src, len, 1)) != 0)
+		return rc;
+	if ((rc = ls_ps_infix(&p, LS_PS_IN, out)) != 0)
+		return rc;
+	return ls_ps_cur(&p)->k == LS_TK_EOF ? 0 : ls_ps_unexpected(&p);
+}

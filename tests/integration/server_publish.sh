@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# server_publish.sh - a tag becomes a signed, correctly linked release; the
+# same tag seen twice is built once (also across a restart); a tag with a
+# broken data.json publishes nothing and its failure is in the evidence.
+set -u
+. "$(dirname "$0")/lib_server.sh"
+
+make_keys
+make_repo
+tag_repo v1.0.0
+start_server --channel stable='v*' --channel beta='beta-*'
+
+check "v1.0.0 published as seq 1" wait_published stable 1
+d=$work/data/v1
+ts=$(ts_file stable)
+rel=$d/channels/stable/releases/1.note
+
+# Signatures: timestamp by the timestamp key, release by the release key.
+check "timestamp verifies with timestamp.pub" \
+    "$ls" note verify "$work/keys/timestamp.pub" --in "$ts" >/dev/null
+check "release verifies with release.pub" \
+    "$ls" note verify "$work/keys/release.pub" --in "$rel" >/dev/null
+if "$ls" note verify "$work/keys/release.pub" --in "$ts" >/dev/null 2>&1; then
+	fail "timestamp must not verify with the release key"
+fi
+
+# Links: timestamp -> release note bytes -> bundle bytes.
+want="1 sha256:$(sha256sum "$rel" | cut -d' ' -f1) length $(stat -c %s "$rel")"
+check "timestamp names the release note's sha256 and length" \
+    test "$(body_field "$ts" release)" = "$want"
+bundle_sha=$(body_field "$rel" bundle | sed 's/^sha256:\([0-9a-f]*\) .*/\1/')
+bundle=$d/bundles/$bundle_sha.tar.gz
+check "bundle file exists" test -f "$bundle"
+check "release names the bundle's sha256 and length" test \
+    "$(body_field "$rel" bundle)" = \
+    "sha256:$(sha256sum "$bundle" | cut -d' ' -f1) length $(stat -c %s "$bundle")"
+check "release version is the tag" test "$(body_field "$rel" version)" = v1.0.0
+check "release commit is the tag's commit" test \
+    "$(body_field "$rel" commit)" = "$(git_q rev-parse 'v1.0.0^{commit}')"
+check "root note published" cmp -s "$d/root/1.note" "$work/keys/1.root.note"
+check "bundle holds the policy" sh -c \
+    "tar -tzf '$bundle' | grep -qx policy/admission.rego"
+check "beta channel untouched" test ! -e "$(ts_file beta)"
+
+# Reproducible: the same tree gives the same bytes.
+"$ls" bundle build "$work/repo" -o "$work/rebuilt.tar.gz" >/dev/null 2>&1 &&
+	check "bundle is reproducible from the tree" \
+	    cmp -s "$bundle" "$work/rebuilt.tar.gz"
+
+# The same tag seen again (refreshes) is not rebuilt.
+refresh
+sleep 1.2
+refresh
+sleep 1.2
+builds=$(grep -c '"kind":"build".*"tag":"v1.0.0"' "$work/data/evidence/log.jsonl")
+check "v1.0.0 built exactly once (builds: $builds)" test "$builds" -eq 1
+check "no second release" test ! -e "$d/channels/stable/releases/2.note"
+
+# A tag with broken data.json: nothing published, failure in evidence.
+tag_repo v1.1.0 policy/data.json '{"limits": {"cpu": 2,}'
+refresh
+check "failed build recorded" wait_until 20 grep -q \
+    '"kind":"build".*"tag":"v1.1.0".*"result":"failed"' \
+    "$work/data/evidence/log.jsonl"
+check "failure names the validate stage and data.json" grep -q \
+    '"tag":"v1.1.0".*"stage":"validate","reason":"policy/data.json' \
+    "$work/data/evidence/log.jsonl"
+check "nothing published for v1.1.0" test "$(ts_release stable)" = 1
+check "no release 2 after the failed build" \
+    test ! -e "$d/channels/stable/releases/2.note"
+
+# Fixed in the next tag: published as seq 2; tags of another channel go
+# to that channel only.
+tag_repo v1.2.0 policy/data.json '{"limits": {"cpu": 4}}'
+tag_repo beta-1
+refresh
+check "v1.2.0 published as seq 2" wait_published stable 2
+check "beta-1 published on beta as seq 1" wait_published beta 1
+check "beta release names beta" grep -qx "channel beta" \
+    "$d/channels/beta/releases/1.note"
+
+# Restart: nothing rebuilt, nothing republished.
+stop_server
+nlines=$(wc -l <"$work/data/evidence/log.jsonl")
+start_server --channel stable='v*' --channel beta='beta-*'
+refresh
+sleep 1.5
+check "restart rebuilds nothing" test \
+    "$(wc -l <"$work/data/evidence/log.jsonl")" -eq "$nlines"
+check "still seq 2 after restart" test "$(ts_release stable)" = 2
+
+# Two tags at once are built in version order (v1.10 after v1.9).
+tag_repo v1.10.0 policy/extra.rego 'package extra'
+tag_repo v1.9.0
+refresh
+check "v1.9.0 and v1.10.0 published" wait_published stable 4
+check "v1.10.0 got the higher seq" grep -qx "version v1.10.0" \
+    "$d/channels/stable/releases/4.note"
+
+stop_server
+check "evidence chain verifies" "$ls" evidence verify "$work/data"
+# Tamper with one byte of an old entry: verify must fail.
+cp "$work/data/evidence/log.jsonl" "$work/log.bak"
+sed -i '1s/"passed"/"Passed"/' "$work/data/evidence/log.jsonl"
+if "$ls" evidence verify "$work/data" 2>"$work/err"; then
+	fail "tampered evidence verified"
+else
+	ok "tampered evidence refused: $(cat "$work/err")"
+fi
+cp "$work/log.bak" "$work/data/evidence/log.jsonl"
+finish
