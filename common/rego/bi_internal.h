@@ -103,7 +103,7 @@ BI_DECL(ls_bi_trim_prefix); BI_DECL(ls_bi_trim_suffix);
 BI_DECL(ls_bi_trim_space); BI_DECL(ls_bi_sprintf);
 BI_DECL(ls_bi_format_int); BI_DECL(ls_bi_strings_reverse);
 BI_DECL(ls_bi_any_prefix_match); BI_DECL(ls_bi_any_suffix_match);
-BI_DECL(ls_bi_strings_count);
+BI_DECL(ls_bi_strings_count); BI_DECL(ls_bi_render_template);
 /* regex and glob (bi_match.c) */
 BI_DECL(ls_bi_re_match); BI_DECL(ls_bi_regex_is_valid);
 BI_DECL(ls_bi_regex_split); BI_DECL(ls_bi_regex_find_n);
@@ -137,6 +137,8 @@ BI_DECL(ls_bi_rand_intn); BI_DECL(ls_bi_uuid_rfc4122);
 BI_DECL(ls_bi_uuid_parse); BI_DECL(ls_bi_array_flatten);
 BI_DECL(ls_bi_split_n); BI_DECL(ls_bi_yaml_marshal);
 BI_DECL(ls_bi_yaml_unmarshal); BI_DECL(ls_bi_yaml_is_valid);
+/* runtime (bi_runtime.c) */
+BI_DECL(ls_bi_opa_runtime); BI_DECL(ls_bi_http_send);
 #undef BI_DECL
 
 #endif

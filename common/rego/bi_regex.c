@@ -119,6 +119,23 @@ re2_refuses(const char *p, size_t n)
 				return "invalid or unsupported Perl syntax";
 			continue;
 		}
+		if (c == '{') {
+			/* RE2 caps counted repetition at 1000 */
+			size_t k = i + 1;
+			long lo = 0, hi = 0;
+			int digits = 0;
+			while (k < n && p[k] >= '0' && p[k] <= '9' && lo <= 100000)
+				lo = lo * 10 + (p[k++] - '0'), digits = 1;
+			if (digits && k < n && p[k] == ',') {
+				k++;
+				while (k < n && p[k] >= '0' && p[k] <= '9' &&
+				    hi <= 100000)
+					hi = hi * 10 + (p[k++] - '0');
+			}
+			if (digits && k < n && p[k] == '}' &&
+			    (lo > 1000 || hi > 1000))
+				return "invalid repeat count";
+		}
 		if (c == '*' || c == '+' || c == '?' || c == '}') {
 			if (after_rep == 2 || (after_rep == 1 && c != '?'))
 				return "invalid nested repetition operator";

@@ -114,6 +114,7 @@ const struct ls_bi ls_bi_table[] = {
 	{ "strings.any_prefix_match", 2, 0, ls_bi_any_prefix_match },
 	{ "strings.any_suffix_match", 2, 0, ls_bi_any_suffix_match },
 	{ "strings.count", 2, 0, ls_bi_strings_count },
+	{ "strings.render_template", 2, 0, ls_bi_render_template },
 	/* regex and glob */
 	{ "re_match", 2, 0, ls_bi_re_match },
 	{ "regex.match", 2, 0, ls_bi_re_match },
@@ -174,6 +175,9 @@ const struct ls_bi ls_bi_table[] = {
 	{ "rand.intn", 2, LS_BI_F_NONDET, ls_bi_rand_intn },
 	{ "uuid.rfc4122", 1, LS_BI_F_NONDET, ls_bi_uuid_rfc4122 },
 	{ "uuid.parse", 1, 0, ls_bi_uuid_parse },
+	/* runtime */
+	{ "opa.runtime", 0, 0, ls_bi_opa_runtime },
+	{ "http.send", 1, LS_BI_F_NONDET, ls_bi_http_send },
 };
 
 const size_t ls_bi_table_len = sizeof(ls_bi_table) / sizeof(ls_bi_table[0]);

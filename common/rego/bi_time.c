@@ -7,6 +7,7 @@
  * chunks are recognised exactly as Go's time.nextStdChunk does, so
  * formatting and parsing agree with opa for any layout.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,8 @@
 #define TZ_MAX_NAME 128
 
 struct bi_tz {
+	char name[TZ_MAX_NAME];	/* IANA name, the cache key */
+	int cached;		/* owned by the cache: never freed */
 	int64_t *trans;		/* transition instants, ascending */
 	uint8_t *idx;		/* ttinfo index per transition */
 	size_t ntrans;
@@ -30,10 +33,19 @@ struct bi_tz {
 	size_t nabbr;
 };
 
+/*
+ * Loaded zones are immutable and kept for the life of the process (at
+ * most TZ_CACHE of them) so time.* calls in a hot policy do not re-read
+ * zoneinfo; the table is guarded by a mutex.
+ */
+#define TZ_CACHE 64
+static pthread_mutex_t tz_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct bi_tz *tz_cache[TZ_CACHE];
+
 void
 bi_tz_free(struct bi_tz *tz)
 {
-	if (tz == NULL)
+	if (tz == NULL || tz->cached)
 		return;
 	free(tz->trans);
 	free(tz->idx);
@@ -126,6 +138,16 @@ bi_tz_load(struct bi_tz **out, const char *name, size_t len)
 		    name[i + 1] == '.'))
 			goto bad;
 	}
+	pthread_mutex_lock(&tz_lock);
+	for (i = 0; i < TZ_CACHE && tz_cache[i] != NULL; i++) {
+		if (strlen(tz_cache[i]->name) == len &&
+		    memcmp(tz_cache[i]->name, name, len) == 0) {
+			*out = tz_cache[i];
+			pthread_mutex_unlock(&tz_lock);
+			return 0;
+		}
+	}
+	pthread_mutex_unlock(&tz_lock);
 	snprintf(path, sizeof path, "%s%.*s", TZ_DIR, (int)len, name);
 	if (ls_file_read(&data, &n, path, TZ_MAX_FILE) != 0)
 		goto bad;
@@ -135,6 +157,22 @@ bi_tz_load(struct bi_tz **out, const char *name, size_t len)
 		goto bad;
 	}
 	free(data);
+	memcpy(tz->name, name, len);
+	pthread_mutex_lock(&tz_lock);
+	for (i = 0; i < TZ_CACHE; i++) {
+		if (tz_cache[i] != NULL && strcmp(tz_cache[i]->name,
+		    tz->name) == 0) {
+			bi_tz_free(tz);		/* another thread won the race */
+			tz = tz_cache[i];
+			break;
+		}
+		if (tz_cache[i] == NULL) {
+			tz->cached = 1;
+			tz_cache[i] = tz;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&tz_lock);
 	*out = tz;
 	return 0;
 bad:
@@ -300,7 +338,8 @@ lower_at(const char *l, size_t n, size_t i)
 	return i < n && l[i] >= 'a' && l[i] <= 'z';
 }
 
-/* Go's nextStdChunk. */
+/* Go's nextStdChunk, case for case, so layouts split exactly as in Go;
+ * kept as one switch (longer than usual) to stay comparable with it. */
 static void
 next_chunk(const char *l, size_t n, struct chunk *c)
 {
@@ -704,6 +743,7 @@ struct parsed {
 	int pm_set, pm, have_off, off;
 };
 
+/* One layout element of Go's time.Parse; one case per element kind. */
 static int
 parse_one(struct pstate *p, const struct chunk *c, const struct chunk *next,
     struct parsed *r)

@@ -41,7 +41,9 @@ struct ev {
 	const struct ls_val *data;	/* base documents (maybe overridden) */
 	struct ovr *ovr;		/* data and function replacements */
 	struct memo *memo;
-	int in_mock;			/* inside a replacement function */
+	/* Inside a replacement function, the function mocks made outside
+	 * it (this entry of ovr and older) do not apply. */
+	const struct ovr *mock_barrier;
 	const struct ls_val ***trail;	/* slots bound, for undo */
 	size_t ntrail, captrail;
 	unsigned long long steps, max_steps;
@@ -86,6 +88,9 @@ int ev_memo_new(struct ev *ev, struct memo **out);
  * when undefined. */
 int ev_full_doc(struct ev *ev, const struct ls_node *n,
     const struct ls_val *base, const struct ls_val **out);
+
+/* index.c: 1 when the input rules out rule r (skip it). */
+int ev_index_skip(const struct ev *ev, const struct ls_rule *r);
 
 /* eval_rule.c */
 int ev_node_doc(struct ev *ev, const struct ls_node *n,

@@ -169,7 +169,8 @@ ev_full_doc(struct ev *ev, const struct ls_node *n, const struct ls_val *base,
 		return 0;
 	}
 	if (n->nrules || n->dflt)
-		return n->k == LS_R_FUNC ? 0 : ev_node_doc(ev, n, out);
+		return n->k == LS_R_FUNC && n->nargs > 0 ? 0 :
+		    ev_node_doc(ev, n, out);
 	if (n->nkids == 0 || (base != NULL && base->type != LS_VAL_OBJECT)) {
 		*out = base == NULL && n->is_pkg ? ls_val_empty_object() :
 		    base;
@@ -278,7 +279,7 @@ walk_data(struct ev *ev, struct frame *f, const struct ls_term *t, size_t i,
 	if (ov != NULL)
 		return ev_walk_val(ev, f, t, i, ov, k, arg);
 	if (n->nrules || n->dflt) {
-		if (n->k == LS_R_FUNC)
+		if (n->k == LS_R_FUNC && n->nargs > 0)
 			return 0;
 		if ((rc = ev_node_doc(ev, n, &doc)) != 0)
 			return rc;

@@ -63,7 +63,7 @@ upsert(struct ls_arena *a, const struct ls_val *v,
 	const struct ls_val **keys, **vals, *child;
 	size_t i, m = 0;
 
-	if (n == 0)
+	if (n == 0 || path == NULL)
 		return val;
 	if (v == NULL || v->type != LS_VAL_OBJECT)
 		v = ls_val_empty_object();
@@ -90,7 +90,7 @@ touches_rules(const struct ls_node *n, const struct ls_val *const *path,
 {
 	size_t i;
 
-	for (i = 0; i < np && n != NULL; i++) {
+	for (i = 0; i < np && n != NULL && path != NULL; i++) {
 		if (n->nrules || n->dflt)
 			return 1;
 		if (path[i]->type != LS_VAL_STRING)

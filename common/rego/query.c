@@ -30,7 +30,7 @@ term_value(struct ls_arena *a, const struct ls_term *t,
 {
 	const struct ls_val **v;
 	size_t i;
-	int rc, dup = 0;
+	int rc;
 
 	if (t->k == LS_T_VAL) {
 		*out = t->v;
@@ -59,10 +59,7 @@ term_value(struct ls_arena *a, const struct ls_term *t,
 			k[i] = v[2 * i];
 			vv[i] = v[2 * i + 1];
 		}
-		*out = ls_val_object(a, k, vv, t->n / 2, &dup);
-		if (*out == NULL && dup)
-			return ls_error_set(LS_EREGO, "input term has a "
-			    "duplicate key");
+		*out = ls_val_object_last(a, k, vv, t->n / 2);
 	}
 	return *out ? 0 : ls_error_set(LS_ENOMEM, "out of memory");
 }

@@ -273,7 +273,7 @@ run_case(struct ls_arena *a, const struct ls_val *c, struct ls_buf *why)
 	o.timeout_ms = (CASE_SECONDS - 5) * 1000;
 	o.input_is_rego = is_rego;
 	o.max_memory = 512u << 20;
-	if (rc == 0)
+	if (rc == 0 && q != NULL)
 		rc = ls_rego_eval_query(&out, p, q->u.str.p, has_in ? in.data :
 		    NULL, in.len, &o, &err);
 	if (rc != 0 && code != NULL)
@@ -487,17 +487,20 @@ main(int argc, char **argv)
 		else if (argv[i][0] == '-') {
 			fprintf(stderr, "usage: conformance-runner [--expect "
 			    "LIST] [--passing-out FILE] [-v] PATH...\n");
-			return 2;
+			bad = 2;
+			break;
 		} else {
 			run_path(&r, argv[i], 0);
 			npaths++;
 		}
 	}
-	if (npaths == 0) {
+	if (npaths == 0 && bad == 0) {
 		fprintf(stderr, "conformance-runner: no case path given\n");
-		return 2;
+		bad = 2;
 	}
-	if (expect != NULL)
+	if (bad != 0)
+		expect = passing = NULL;
+	else if (expect != NULL)
 		bad = check_expect(&r, expect);
 	if (passing != NULL && write_passing(&r, passing) != 0) {
 		fprintf(stderr, "conformance-runner: %s: %s\n", passing,

@@ -83,6 +83,12 @@ test_rego_builtins__sprintf_go_verbs(void **state)
 	CHECK("\"\\\"a\\\\n\\\" ff 0x10\"", "sprintf", 2, "\"%q %x %#x\"",
 	    "[\"a\\n\", 255, 16]");
 	CHECK("\"101 -17\"", "sprintf", 2, "\"%b %o\"", "[5, -15]");
+	CHECK("\"b a b\"", "sprintf", 2, "\"%[2]s %[1]s %[2]s\"",
+	    "[\"a\", \"b\"]");
+	CHECK("\"%!s(BADINDEX)\"", "sprintf", 2, "\"%[3]s\"", "[\"a\"]");
+	CHECK("\"int string float64\"", "sprintf", 2, "\"%T %T %T\"",
+	    "[1, \"x\", 1.5]");
+	CHECK("\"1%!(EXTRA string=x)\"", "sprintf", 2, "\"%d\"", "[1, \"x\"]");
 }
 
 static void
@@ -97,6 +103,9 @@ test_rego_builtins__regex_re2_semantics(void **state)
 	assert_int_equal(bi_regex_get(&re, "(?=a)b", 6), LS_EFORMAT);
 	assert_int_equal(bi_regex_get(&re, "(a)\\1", 5), LS_EFORMAT);
 	assert_int_equal(bi_regex_get(&re, "a++", 3), LS_EFORMAT);
+	assert_int_equal(bi_regex_get(&re, "a{1001}", 7), LS_EFORMAT);
+	assert_int_equal(bi_regex_get(&re, "a{2,1000}", 9), 0);
+	bi_regex_release(re);
 	assert_int_equal(bi_regex_get(&re, "[", 1), LS_EFORMAT);
 	assert_string_equal(ls_error_last(),
 	    "error parsing regexp: missing closing ]: `[`");
@@ -373,6 +382,11 @@ test_rego_builtins__strings_and_objects(void **state)
 	    "syntax", "to_number", 1, "\"x1\"");
 	CHECK("ERR:concat: operand 2 must be array of string but got array "
 	    "containing number", "concat", 2, "\",\"", "[\"a\", 1]");
+	CHECK("ERR:http.send: invalid request parameters(s): {\"bad_key\"}",
+	    "http.send", 1, "{\"bad_key\": 1, \"method\": \"get\", \"url\": \"x\"}");
+	CHECK("ERR:http.send: missing required request parameters(s): {\"url\"}",
+	    "http.send", 1, "{\"method\": \"get\"}");
+	CHECK("{}", "opa.runtime", 0);
 	CHECK("3", "count", 1, "\"\\u00e5\\u00e4\\u00f6\"");
 	CHECK("[\"c\",\"d\"]", "strings.split_n", 3, "\"a.b.c.d\"", "\".\"",
 	    "-2");
@@ -441,6 +455,84 @@ test_rego_builtins__yaml_truncated_input(void **state)
 	ls_arena_free(a);
 }
 
+static void
+test_rego_builtins__render_template(void **state)
+{
+	(void)state;
+	CHECK("\"hi x\"", "strings.render_template", 2, "\"hi {{.n}}\"",
+	    "{\"n\": \"x\"}");
+	CHECK("\"1 1.5 1e+06 true [1 2] map[a:1]\"", "strings.render_template", 2,
+	    "\"{{.a}} {{.b}} {{.c}} {{.d}} {{.e}} {{.f}}\"",
+	    "{\"a\": 1, \"b\": 1.5, \"c\": 1000000, \"d\": true, \"e\": [1, 2], "
+	    "\"f\": {\"a\": 1}}");
+	CHECK("\"a=1;b=2;\"", "strings.render_template", 2,
+	    "\"{{range $k, $v := .m}}{{$k}}={{$v}};{{end}}\"",
+	    "{\"m\": {\"b\": 2, \"a\": 1}}");
+	CHECK("\"<x-y-z>\"", "strings.render_template", 2,
+	    "\"<{{- range $i, $e := .l}}{{if $i}}-{{end}}{{$e}}{{end -}} >\"",
+	    "{\"l\": [\"x\", \"y\", \"z\"]}");
+	CHECK("\"big\"", "strings.render_template", 2,
+	    "\"{{if gt .n 10.0}}big{{else if eq .n 1.0}}one{{else}}small{{end}}\"",
+	    "{\"n\": 42}");
+	CHECK("\"none 3 B\"", "strings.render_template", 2,
+	    "\"{{with .missing_ok}}x{{else}}none{{end}} {{len .l}} {{index .m \\\"b\\\"}}\"",
+	    "{\"missing_ok\": null, \"l\": [1,2,3], \"m\": {\"b\": \"B\"}}");
+	CHECK("ERR:strings.render_template: template: template:1: map has no "
+	    "entry for key \"b\"", "strings.render_template", 2, "\"{{.b}}\"",
+	    "{\"a\": 1}");
+	CHECK("ERR:strings.render_template: template: template:1: unexpected "
+	    "EOF", "strings.render_template", 2, "\"{{if .a}}x\"", "{\"a\": 1}");
+}
+
+/* Hostile inputs for the parsers: random strings over each syntax's
+ * alphabet.  A fixed seed keeps the run reproducible; every call must
+ * return a result or an error, never crash or trip a sanitizer. */
+static void
+test_rego_builtins__random_patterns_do_not_crash(void **state)
+{
+	static const char *const alphabets[] = {
+		"ab.*+?()[]{}^$|\\-:,0123456789<>=!PQE",	/* regex */
+		"ab*?[]{},!\\-.",			/* glob */
+		"2006-01-02T15:04:05.999Z07:00 JanMon_PMpm", /* time layout */
+		"ab-: #\n[]{},'\"|>&*!~0123.e",		/* yaml */
+		"{}.$ab|()\" 12=:,-",			/* template */
+	};
+	static const char *const fns[] = { "re_match", "glob.match",
+		"time.parse_ns", "yaml.is_valid", "strings.render_template" };
+	struct ls_arena *a = ls_arena_new(0);
+	unsigned long seed = 12345;
+	char buf[40];
+	int k, i, j;
+
+	(void)state;
+	for (k = 0; k < 5; k++) {
+		const struct ls_bi *bi = ls_bi_lookup(fns[k], strlen(fns[k]));
+		size_t al = strlen(alphabets[k]);
+		for (i = 0; i < 1500; i++) {
+			const struct ls_val *args[3], *out = NULL;
+			struct ls_bi_ctx ctx;
+			int n = (int)((seed >> 16) % (sizeof buf - 1)), rc;
+			for (j = 0; j < n; j++) {
+				seed = seed * 1103515245 + 12345;
+				buf[j] = alphabets[k][(seed >> 16) % al];
+			}
+			seed = seed * 1103515245 + 12345;
+			memset(&ctx, 0, sizeof ctx);
+			ctx.arena = a;
+			ctx.name = bi->name;
+			args[0] = ls_val_string(a, buf, (size_t)n);
+			args[1] = k == 1 ? ls_val_empty_array() : k == 4 ?
+			    ls_val_empty_object() : ls_val_string(a, buf, (size_t)n);
+			args[2] = ls_val_string(a, buf, (size_t)n);
+			rc = bi->fn(&ctx, args, (size_t)bi->arity, &out);
+			assert_true(rc == LS_BI_OK || rc == LS_BI_UNDEF ||
+			    rc == LS_BI_ETYPE || rc == LS_BI_EBUILTIN);
+		}
+	}
+	ls_arena_free(a);
+	bi_regex_cache_clear();
+}
+
 int
 main(void)
 {
@@ -455,6 +547,8 @@ main(void)
 		cmocka_unit_test(test_rego_builtins__arithmetic_exact),
 		cmocka_unit_test(test_rego_builtins__strings_and_objects),
 		cmocka_unit_test(test_rego_builtins__yaml),
+		cmocka_unit_test(test_rego_builtins__render_template),
+		cmocka_unit_test(test_rego_builtins__random_patterns_do_not_crash),
 		cmocka_unit_test(test_rego_builtins__yaml_truncated_input),
 	};
 
