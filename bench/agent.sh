@@ -13,6 +13,8 @@
 # Uses the integration helpers (real server, real git, 127.0.0.1).
 set -u
 RUNS=${RUNS:-9}
+# Usage: bench/agent.sh BIN_DIR (or LOCKSTEP_BIN set).
+export LOCKSTEP_BIN=$(cd "${1:-${LOCKSTEP_BIN:?usage: bench/agent.sh BIN_DIR}}" && pwd)
 export LOCKSTEP_ROOT=${LOCKSTEP_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 . "$LOCKSTEP_ROOT/tests/integration/libagent.sh"
 now_ms() { date +%s%3N; }

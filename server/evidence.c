@@ -14,6 +14,7 @@
 #include "lockstep/file.h"
 #include "lockstep/hash.h"
 #include "lockstep/timefmt.h"
+#include "merkle.h"
 
 struct ls_evidence {
 	pthread_mutex_t mu;
@@ -22,7 +23,35 @@ struct ls_evidence {
 	char last[LS_SHA256_HEX_LEN + 1];	/* hash of the last line */
 	uint64_t count;			/* entries */
 	off_t size;			/* bytes of whole lines */
+	uint8_t (*leaves)[LS_SHA256_LEN];	/* RFC 6962 leaf hashes */
+	size_t cap;			/* of leaves */
+	struct ls_merkle_frontier tree;	/* root in O(log n) */
 };
+
+#define MAX_ENTRIES (64u << 20)	/* 2 GiB of leaf hashes at most */
+
+/* Hash line into the Merkle tree. */
+static int
+tree_add(struct ls_evidence *ev, const char *line, size_t len)
+{
+	uint8_t (*v)[LS_SHA256_LEN];
+	size_t cap;
+
+	if (ev->tree.size >= ev->cap) {
+		if (ev->cap >= MAX_ENTRIES)
+			return ls_error_set(LS_ETOOBIG, "%s: more than %u "
+			    "entries", ev->path, MAX_ENTRIES);
+		cap = ev->cap ? ev->cap * 2 : 1024;
+		if ((v = realloc(ev->leaves, cap * LS_SHA256_LEN)) == NULL)
+			return ls_error_set(LS_ENOMEM, "evidence: out of "
+			    "memory");
+		ev->leaves = v;
+		ev->cap = cap;
+	}
+	ls_merkle_leaf(ev->leaves[ev->tree.size], line, len);
+	ls_merkle_frontier_add(&ev->tree, ev->leaves[ev->tree.size]);
+	return 0;
+}
 
 static const char zero_hash[] =
     "0000000000000000000000000000000000000000000000000000000000000000";
@@ -90,7 +119,7 @@ out:
 static int
 replay(const char *path, ls_evidence_visit_fn visit, void *arg,
     uint64_t *count_out, char prev[LS_SHA256_HEX_LEN + 1], off_t *good_out,
-    int *torn_out)
+    int *torn_out, struct ls_evidence *ev)
 {
 	FILE *f = NULL;
 	char *line = NULL;
@@ -125,6 +154,9 @@ replay(const char *path, ls_evidence_visit_fn visit, void *arg,
 		}
 		if ((rc = check_line(path, line, (size_t)got - 1, &n, prev,
 		    &e)) != 0)
+			goto out;
+		if (ev != NULL && (rc = tree_add(ev, line, (size_t)got - 1)) !=
+		    0)
 			goto out;
 		if (visit != NULL && (rc = visit(arg, e)) != 0)
 			goto out;
@@ -171,7 +203,7 @@ ls_evidence_open(struct ls_evidence **out, const char *data_dir,
 	}
 	ev->fd = fd;
 	if ((rc = replay(ev->path, visit, arg, &ev->count, ev->last,
-	    &ev->size, &torn)) != 0)
+	    &ev->size, &torn, ev)) != 0)
 		goto out;
 	if (torn && (ftruncate(ev->fd, ev->size) < 0 || fsync(ev->fd) < 0)) {
 		rc = ls_error_set(LS_EIO, "%s: cutting a torn last line: %s",
@@ -195,6 +227,7 @@ ls_evidence_free(struct ls_evidence *ev)
 	if (ev->fd >= 0)
 		close(ev->fd);
 	pthread_mutex_destroy(&ev->mu);
+	free(ev->leaves);
 	free(ev);
 }
 
@@ -213,6 +246,17 @@ write_all(int fd, const char *p, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+/* Drop the last leaf again (a failed append). */
+static void
+tree_rebuild(struct ls_evidence *ev)
+{
+	uint64_t i, n = ev->count;
+
+	ls_merkle_frontier_init(&ev->tree);
+	for (i = 0; i < n; i++)
+		ls_merkle_frontier_add(&ev->tree, ev->leaves[i]);
 }
 
 static json_t *
@@ -251,6 +295,9 @@ ls_evidence_append(struct ls_evidence *ev, const char *kind,
 		    len);
 		goto out;
 	}
+	/* Room in the tree first: a failure then leaves nothing written. */
+	if ((rc = tree_add(ev, line, len)) != 0)
+		goto out;
 	line[len] = '\n';
 	if (write_all(ev->fd, line, len + 1) < 0 || fdatasync(ev->fd) < 0) {
 		rc = ls_error_set(LS_EIO, "%s: %s", ev->path, strerror(errno));
@@ -258,6 +305,7 @@ ls_evidence_append(struct ls_evidence *ev, const char *kind,
 		if (ftruncate(ev->fd, ev->size) < 0)
 			rc = ls_error_set(LS_EIO, "%s: cannot undo a failed "
 			    "append: %s", ev->path, strerror(errno));
+		tree_rebuild(ev);
 		goto out;
 	}
 	ls_sha256_hex(ev->last, line, len);
@@ -359,10 +407,63 @@ ls_evidence_verify(const char *data_dir, uint64_t *count_out)
 	if ((rc = log_path(path, sizeof(path), data_dir, 0)) != 0)
 		return rc;
 	if ((rc = replay(path, NULL, NULL, count_out, prev, &good,
-	    &torn)) != 0)
+	    &torn, NULL)) != 0)
 		return rc;
 	if (torn)
 		return ls_error_set(LS_EFORMAT, "%s: entry %llu: torn last "
 		    "line (no newline)", path, (unsigned long long)*count_out);
+	return 0;
+}
+
+void
+ls_evidence_root(struct ls_evidence *ev, uint64_t *size_out,
+    uint8_t root[LS_SHA256_LEN])
+{
+	pthread_mutex_lock(&ev->mu);
+	*size_out = ev->tree.size;
+	ls_merkle_frontier_root(&ev->tree, root);
+	pthread_mutex_unlock(&ev->mu);
+}
+
+int
+ls_evidence_proof(struct ls_evidence *ev, uint64_t index, uint64_t size,
+    uint8_t leaf[LS_SHA256_LEN],
+    uint8_t proof[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN], size_t *len_out)
+{
+	int rc;
+
+	pthread_mutex_lock(&ev->mu);
+	if (size > ev->tree.size || index >= size) {
+		rc = ls_error_set(LS_ENOTFOUND, "entry %llu is not in a tree "
+		    "of %llu", (unsigned long long)index,
+		    (unsigned long long)size);
+	} else {
+		memcpy(leaf, ev->leaves[index], LS_SHA256_LEN);
+		rc = ls_merkle_inclusion(proof, len_out,
+		    (const uint8_t (*)[LS_SHA256_LEN])ev->leaves, index, size);
+	}
+	pthread_mutex_unlock(&ev->mu);
+	return rc;
+}
+
+int
+ls_evidence_tree(const char *data_dir, uint8_t (**leaves_out)[LS_SHA256_LEN],
+    uint64_t *count_out)
+{
+	struct ls_evidence ev;
+	char prev[LS_SHA256_HEX_LEN + 1];
+	off_t good;
+	int torn, rc;
+
+	memset(&ev, 0, sizeof(ev));
+	*leaves_out = NULL;
+	if ((rc = log_path(ev.path, sizeof(ev.path), data_dir, 0)) != 0)
+		return rc;
+	rc = replay(ev.path, NULL, NULL, count_out, prev, &good, &torn, &ev);
+	if (rc != 0) {
+		free(ev.leaves);
+		return rc;
+	}
+	*leaves_out = ev.leaves;
 	return 0;
 }
