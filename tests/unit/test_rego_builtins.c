@@ -105,6 +105,10 @@ test_rego_builtins__regex_re2_semantics(void **state)
 	assert_int_equal(bi_regex_get(&re, "(a)\\1", 5), LS_EFORMAT);
 	assert_int_equal(bi_regex_get(&re, "a++", 3), LS_EFORMAT);
 	assert_int_equal(bi_regex_get(&re, "a{1001}", 7), LS_EFORMAT);
+	assert_int_equal(bi_regex_get(&re, "a{2}{3}", 7), LS_EFORMAT);
+	assert_int_equal(bi_regex_get(&re, "a*{2}", 5), LS_EFORMAT);
+	assert_int_equal(bi_regex_get(&re, "a{2}?b{,3}}", 11), 0);
+	bi_regex_release(re);
 	assert_int_equal(bi_regex_get(&re, "a{2,1000}", 9), 0);
 	bi_regex_release(re);
 	assert_int_equal(bi_regex_get(&re, "[", 1), LS_EFORMAT);
