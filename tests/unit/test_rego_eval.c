@@ -35,7 +35,8 @@ static const char *policy_src =
     "multi.m[x] contains y if { some x, y in {\"k\": 1} }\n"
     "route := \"a\" if input.req.kind == \"A\"\n"
     "route := \"b\" if { \"B\" = input.req.kind }\n"
-    "route := \"n\" if input.req.kind == 1\n";
+    "route := \"n\" if input.req.kind == 1\n"
+    "quarter := .5 + -.25\n";
 
 static const char *data_json =
     "{\"admins\": [\"ann\"], \"users\": [{\"id\": 1, \"name\": \"bo\"},"
@@ -111,6 +112,7 @@ test_rego_eval__documents(void **state)
 	expect_path(p, "authz/route", "{\"req\":{\"kind\":1.0}}", "\"n\"");
 	assert_null(path(p, "authz/route", "{\"req\":{\"kind\":\"C\"}}"));
 	assert_null(path(p, "authz/route", "{\"req\":[1]}"));
+	expect_path(p, "authz/quarter", NULL, "0.25");
 	assert_null(path(p, "authz/clash", NULL));
 	assert_null(path(p, "authz/nothing", NULL));
 	ls_rego_policy_unref(p);
