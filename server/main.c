@@ -90,7 +90,7 @@ serve(struct ls_srv_config *cfg, sigset_t *sigs)
 	int sig = 0, rc = 1;
 
 	if (ls_store_open(&store, &so) != 0)
-		return fail(cfg->data);
+		return fail("cannot open the data folder");
 	memset(&ho, 0, sizeof(ho));
 	ho.listen = cfg->listen;
 	ho.store = store;
