@@ -104,12 +104,16 @@ struct ls_rule {
 	struct ls_term **args;		/* functions */
 	size_t nargs;
 	struct ls_term *key;		/* set element / object key */
+	struct ls_term **keys;		/* general ref heads (p[x].y): the */
+	size_t nkeys;			/* dynamic rest of the path, or 0 */
 	struct ls_term *value;		/* NULL: true */
 	struct ls_body *body;		/* empty body: always true */
 	struct ls_rule *els;		/* else chain */
 	struct ls_module *mod;
 	int line, col;
 	int nslots;			/* frame size, set by compile */
+	const struct ls_term *idx_ref;	/* index: body needs input ref ... */
+	const struct ls_val *idx_val;	/* ... to equal this (index.c) */
 };
 
 struct ls_import {

@@ -110,7 +110,8 @@ shortest(char *digits, int *exp10, double f)
 		if (strtod(tmp, NULL) == f)
 			break;
 	}
-	if ((e = strchr(tmp, 'e')) == NULL) {	/* not finite: callers exclude */
+	/* not finite: callers exclude that */
+	if ((e = strchr(tmp, 'e')) == NULL) {
 		snprintf(digits, 2, "0");
 		*exp10 = 0;
 		return;
@@ -177,8 +178,8 @@ bi_fmt_float(char out[40], double f)
 }
 
 /* Go's %v / %g with shortest precision for float64. */
-static void
-go_float_g(char out[48], double f, int upper)
+void
+bi_fmt_go_float(char out[48], double f, int upper)
 {
 	char d[24];
 	int e, nd, pos = 0, i;
@@ -332,7 +333,8 @@ fmt_int(struct ls_buf *b, const struct spec *sp, const char *s, size_t len)
 			t.len = mark;
 		while (zeros-- > 0 && rc == 0) {
 			rc = ls_buf_addc(&t, '0');
-			memmove(t.data + mark + 1, t.data + mark, t.len - mark - 1);
+			memmove(t.data + mark + 1, t.data + mark,
+			    t.len - mark - 1);
 			t.data[mark] = '0';
 		}
 	}
@@ -350,7 +352,7 @@ fmt_float(struct ls_buf *b, const struct spec *sp, double f)
 
 	if (sp->verb == 'v' || ((sp->verb == 'g' || sp->verb == 'G') &&
 	    prec < 0)) {
-		go_float_g(g, f, sp->verb == 'G');
+		bi_fmt_go_float(g, f, sp->verb == 'G');
 		if (sp->plus && f >= 0)
 			n = snprintf(tmp, sizeof tmp, "+%s", g);
 		else if (sp->space && f >= 0)
@@ -451,7 +453,8 @@ fmt_string(struct ls_buf *b, const struct spec *sp, const char *s,
 			if (sp->space && i > 0)
 				rc = ls_buf_addc(&t, ' ');
 			if (rc == 0 && sp->sharp && (sp->space || i == 0))
-				rc = ls_buf_adds(&t, sp->verb == 'X' ? "0X" : "0x");
+				rc = ls_buf_adds(&t,
+				    sp->verb == 'X' ? "0X" : "0x");
 			if (rc == 0)
 				rc = ls_buf_addf(&t, sp->verb == 'X' ? "%02X" :
 				    "%02x", (unsigned char)s[i]);
@@ -486,7 +489,7 @@ plain(struct ls_buf *b, const struct bi_fmt_arg *a)
 
 	switch (a->kind) {
 	case BI_FMT_FLOAT:
-		go_float_g(g, a->f, 0);
+		bi_fmt_go_float(g, a->f, 0);
 		return ls_buf_adds(b, g);
 	case BI_FMT_BOOL:
 		return ls_buf_adds(b, a->b ? "true" : "false");
@@ -573,7 +576,8 @@ parse_num(const char *f, size_t n, size_t *i, int *out)
 	while (*i < n && f[*i] >= '0' && f[*i] <= '9') {
 		v = v * 10 + (f[*i] - '0');
 		if (v > FMT_MAX_WIDTH)
-			return ls_error_set(LS_ETOOBIG, "format width too large");
+			return ls_error_set(LS_ETOOBIG,
+			    "format width too large");
 		(*i)++;
 		any = 1;
 	}
@@ -581,15 +585,99 @@ parse_num(const char *f, size_t n, size_t *i, int *out)
 	return 0;
 }
 
+/* Go's argNumber: an explicit "[n]" argument index at f[*i]. */
+static void
+arg_index(const char *f, size_t n, size_t *i, size_t *argi, size_t nargs,
+    int *bad, int *reordered)
+{
+	size_t k = *i + 1, v = 0;
+
+	if (*i >= n || f[*i] != '[')
+		return;
+	*reordered = 1;
+	while (k < n && f[k] >= '0' && f[k] <= '9' && v < 100000)
+		v = v * 10 + (size_t)(f[k++] - '0');
+	if (k >= n || f[k] != ']' || k == *i + 1 || v < 1 || v > nargs) {
+		*bad = 1;
+		while (k < n && f[k] != ']')
+			k++;
+		*i = k < n ? k + 1 : k;
+		return;
+	}
+	*argi = v - 1;
+	*i = k + 1;
+}
+
+/* Flags, [index], width, precision and verb of one directive; *i is
+ * just past the '%'.  0, or 1 when the format ended early. */
+static int
+parse_spec(const char *f, size_t n, size_t *i, struct spec *sp,
+    size_t *argi, size_t nargs, int *bad, int *reordered)
+{
+	int indexed;
+
+	memset(sp, 0, sizeof *sp);
+	sp->width = sp->prec = -1;
+	for (; *i < n; (*i)++) {
+		if (f[*i] == '-')
+			sp->minus = 1, sp->zero = 0;
+		else if (f[*i] == '+')
+			sp->plus = 1;
+		else if (f[*i] == '#')
+			sp->sharp = 1;
+		else if (f[*i] == ' ')
+			sp->space = 1;
+		else if (f[*i] == '0')
+			sp->zero = !sp->minus;
+		else
+			break;
+	}
+	indexed = *i < n && f[*i] == '[';
+	arg_index(f, n, i, argi, nargs, bad, reordered);
+	if (parse_num(f, n, i, &sp->width) != 0)
+		return -1;
+	if (*i < n && f[*i] == '.') {
+		(*i)++;
+		arg_index(f, n, i, argi, nargs, bad, reordered);
+		if (parse_num(f, n, i, &sp->prec) != 0)
+			return -1;
+		if (sp->prec < 0)
+			sp->prec = 0;
+	}
+	if (!indexed)
+		arg_index(f, n, i, argi, nargs, bad, reordered);
+	if (*i >= n)
+		return 1;
+	sp->verb = f[(*i)++];
+	return 0;
+}
+
+static int
+extra_args(struct ls_buf *b, const struct bi_fmt_arg *args, size_t argi,
+    size_t nargs)
+{
+	int rc = ls_buf_adds(b, "%!(EXTRA ");
+
+	for (; argi < nargs && rc == 0; argi++) {
+		rc = ls_buf_addf(b, "%s=", type_name(&args[argi]));
+		if (rc == 0)
+			rc = plain(b, &args[argi]);
+		if (rc == 0 && argi + 1 < nargs)
+			rc = ls_buf_adds(b, ", ");
+	}
+	return rc ? rc : ls_buf_addc(b, ')');
+}
+
 int
 bi_fmt_sprintf(struct ls_buf *b, const char *f, size_t n,
     const struct bi_fmt_arg *args, size_t nargs)
 {
 	size_t i = 0, argi = 0, start;
-	int rc = 0;
+	int rc = 0, reordered = 0;
 
 	while (i < n && rc == 0) {
 		struct spec sp;
+		int bad = 0, end;
 
 		if (f[i] != '%') {
 			start = i;
@@ -599,57 +687,28 @@ bi_fmt_sprintf(struct ls_buf *b, const char *f, size_t n,
 			continue;
 		}
 		i++;
-		memset(&sp, 0, sizeof sp);
-		sp.width = sp.prec = -1;
-		for (; i < n; i++) {
-			if (f[i] == '-')
-				sp.minus = 1;
-			else if (f[i] == '+')
-				sp.plus = 1;
-			else if (f[i] == '#')
-				sp.sharp = 1;
-			else if (f[i] == ' ')
-				sp.space = 1;
-			else if (f[i] == '0')
-				sp.zero = !sp.minus;
-			else
-				break;
-		}
-		if ((rc = parse_num(f, n, &i, &sp.width)) != 0)
-			break;
-		if (i < n && f[i] == '.') {
-			i++;
-			if ((rc = parse_num(f, n, &i, &sp.prec)) != 0)
-				break;
-			if (sp.prec < 0)
-				sp.prec = 0;
-		}
-		if (i >= n) {
+		if ((end = parse_spec(f, n, &i, &sp, &argi, nargs, &bad,
+		    &reordered)) < 0)
+			return ls_error_set(LS_ETOOBIG,
+			    "format width too large");
+		if (end) {
 			rc = ls_buf_adds(b, "%!(NOVERB)");
 			break;
 		}
-		sp.verb = f[i++];
-		if (sp.verb == '%') {
+		if (sp.verb == '%')
 			rc = ls_buf_addc(b, '%');
-			continue;
-		}
-		if (argi >= nargs) {
+		else if (bad)
+			rc = ls_buf_addf(b, "%%!%c(BADINDEX)", sp.verb);
+		else if (argi >= nargs)
 			rc = ls_buf_addf(b, "%%!%c(MISSING)", sp.verb);
-			continue;
+		else if (sp.verb == 'T') {
+			const char *t = type_name(&args[argi++]);
+			rc = emit(b, &sp, t, strlen(t), 0);
 		}
-		rc = fmt_arg(b, &sp, &args[argi++]);
+		else
+			rc = fmt_arg(b, &sp, &args[argi++]);
 	}
-	if (rc == 0 && argi < nargs) {
-		rc = ls_buf_adds(b, "%!(EXTRA ");
-		for (; argi < nargs && rc == 0; argi++) {
-			rc = ls_buf_addf(b, "%s=", type_name(&args[argi]));
-			if (rc == 0)
-				rc = plain(b, &args[argi]);
-			if (rc == 0 && argi + 1 < nargs)
-				rc = ls_buf_adds(b, ", ");
-		}
-		if (rc == 0)
-			rc = ls_buf_addc(b, ')');
-	}
+	if (rc == 0 && !reordered && argi < nargs)
+		rc = extra_args(b, args, argi, nargs);
 	return rc;
 }

@@ -93,6 +93,7 @@ BI_DECL(ls_bi_cast_array); BI_DECL(ls_bi_cast_set);
 BI_DECL(ls_bi_cast_string); BI_DECL(ls_bi_cast_boolean);
 BI_DECL(ls_bi_cast_null); BI_DECL(ls_bi_cast_object);
 BI_DECL(ls_bi_print); BI_DECL(ls_bi_trace); BI_DECL(ls_bi_test_sleep);
+BI_DECL(ls_bi_template_string);
 /* strings (bi_strings.c) */
 BI_DECL(ls_bi_concat); BI_DECL(ls_bi_contains); BI_DECL(ls_bi_startswith);
 BI_DECL(ls_bi_endswith); BI_DECL(ls_bi_lower); BI_DECL(ls_bi_upper);
@@ -103,7 +104,7 @@ BI_DECL(ls_bi_trim_prefix); BI_DECL(ls_bi_trim_suffix);
 BI_DECL(ls_bi_trim_space); BI_DECL(ls_bi_sprintf);
 BI_DECL(ls_bi_format_int); BI_DECL(ls_bi_strings_reverse);
 BI_DECL(ls_bi_any_prefix_match); BI_DECL(ls_bi_any_suffix_match);
-BI_DECL(ls_bi_strings_count);
+BI_DECL(ls_bi_strings_count); BI_DECL(ls_bi_render_template);
 /* regex and glob (bi_match.c) */
 BI_DECL(ls_bi_re_match); BI_DECL(ls_bi_regex_is_valid);
 BI_DECL(ls_bi_regex_split); BI_DECL(ls_bi_regex_find_n);
@@ -112,6 +113,8 @@ BI_DECL(ls_bi_regex_template_match); BI_DECL(ls_bi_glob_match);
 BI_DECL(ls_bi_glob_quote_meta); BI_DECL(ls_bi_regex_globs_match);
 /* encodings (bi_encoding.c) */
 BI_DECL(ls_bi_json_marshal); BI_DECL(ls_bi_json_unmarshal);
+BI_DECL(ls_bi_json_marshal_opts); BI_DECL(ls_bi_json_match_schema);
+BI_DECL(ls_bi_json_verify_schema);
 BI_DECL(ls_bi_json_is_valid); BI_DECL(ls_bi_base64_encode);
 BI_DECL(ls_bi_base64_decode); BI_DECL(ls_bi_base64_is_valid);
 BI_DECL(ls_bi_base64url_encode); BI_DECL(ls_bi_base64url_encode_no_pad);
@@ -137,6 +140,8 @@ BI_DECL(ls_bi_rand_intn); BI_DECL(ls_bi_uuid_rfc4122);
 BI_DECL(ls_bi_uuid_parse); BI_DECL(ls_bi_array_flatten);
 BI_DECL(ls_bi_split_n); BI_DECL(ls_bi_yaml_marshal);
 BI_DECL(ls_bi_yaml_unmarshal); BI_DECL(ls_bi_yaml_is_valid);
+/* runtime (bi_runtime.c) */
+BI_DECL(ls_bi_opa_runtime); BI_DECL(ls_bi_http_send);
 #undef BI_DECL
 
 #endif

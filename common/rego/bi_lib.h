@@ -6,8 +6,10 @@
  *
  * Every fallible function returns 0 or a negative enum ls_err and records
  * a one-line message with ls_error_set() worded as OPA words it (without
- * the "builtin-name: " prefix, which the caller adds).  Nothing here keeps
- * global mutable state except the regex cache, which is locked.
+ * the "builtin-name: " prefix, which the caller adds).  The only global
+ * state is two caches of immutable objects (compiled regexes, loaded time
+ * zones), each behind a mutex; everything else is safe to call from any
+ * number of threads at once.
  */
 #ifndef LS_REGO_BI_LIB_H
 #define LS_REGO_BI_LIB_H
@@ -78,7 +80,7 @@ int bi_semver_compare(const char *a, size_t alen, const char *b,
 struct bi_net {
 	uint8_t addr[16];	/* network byte order; v4 in the first 4 */
 	int bits;		/* prefix length */
-	int v6;			/* 1 for IPv6 (16 bytes), 0 for IPv4 (4) */
+	int v6;			/* 1: IPv6 (16 bytes), 0: IPv4 (4) */
 };
 
 /* Go's net.ParseCIDR: "a.b.c.d/n" or "x::y/n".  addr keeps host bits. */
@@ -157,8 +159,10 @@ struct bi_fmt_arg {
 /* Go's fmt.Sprintf(format, args...) for the verbs OPA's sprintf meets. */
 int bi_fmt_sprintf(struct ls_buf *b, const char *fmt, size_t flen,
     const struct bi_fmt_arg *args, size_t nargs);
-/* Go's strconv.FormatFloat(f, 'g', -1, 64) style shortest text. */
+/* Shortest text of f, in exponent form below 1e-6 or from 1e21. */
 void bi_fmt_float(char out[40], double f);
+/* Go's %v of a float64 (shortest digits, exponent from 1e6). */
+void bi_fmt_go_float(char out[48], double f, int upper);
 
 /* ---- UTF-8 (bi_fmt.c) ---- */
 

@@ -7,6 +7,7 @@
  * chunks are recognised exactly as Go's time.nextStdChunk does, so
  * formatting and parsing agree with opa for any layout.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,8 @@
 #define TZ_MAX_NAME 128
 
 struct bi_tz {
+	char name[TZ_MAX_NAME];	/* IANA name, the cache key */
+	int cached;		/* owned by the cache: never freed */
 	int64_t *trans;		/* transition instants, ascending */
 	uint8_t *idx;		/* ttinfo index per transition */
 	size_t ntrans;
@@ -30,10 +33,19 @@ struct bi_tz {
 	size_t nabbr;
 };
 
+/*
+ * Loaded zones are immutable and kept for the life of the process (at
+ * most TZ_CACHE of them) so time.* calls in a hot policy do not re-read
+ * zoneinfo; the table is guarded by a mutex.
+ */
+#define TZ_CACHE 64
+static pthread_mutex_t tz_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct bi_tz *tz_cache[TZ_CACHE];
+
 void
 bi_tz_free(struct bi_tz *tz)
 {
-	if (tz == NULL)
+	if (tz == NULL || tz->cached)
 		return;
 	free(tz->trans);
 	free(tz->idx);
@@ -126,15 +138,43 @@ bi_tz_load(struct bi_tz **out, const char *name, size_t len)
 		    name[i + 1] == '.'))
 			goto bad;
 	}
+	pthread_mutex_lock(&tz_lock);
+	for (i = 0; i < TZ_CACHE && tz_cache[i] != NULL; i++) {
+		if (strlen(tz_cache[i]->name) == len &&
+		    memcmp(tz_cache[i]->name, name, len) == 0) {
+			*out = tz_cache[i];
+			pthread_mutex_unlock(&tz_lock);
+			return 0;
+		}
+	}
+	pthread_mutex_unlock(&tz_lock);
 	snprintf(path, sizeof path, "%s%.*s", TZ_DIR, (int)len, name);
 	if (ls_file_read(&data, &n, path, TZ_MAX_FILE) != 0)
 		goto bad;
-	if ((tz = calloc(1, sizeof *tz)) == NULL || tz_parse(tz, (const unsigned char *)data, n) != 0) {
+	if ((tz = calloc(1, sizeof *tz)) == NULL || tz_parse(tz,
+	    (const unsigned char *)data, n) != 0) {
 		free(data);
 		bi_tz_free(tz);
 		goto bad;
 	}
 	free(data);
+	memcpy(tz->name, name, len);
+	pthread_mutex_lock(&tz_lock);
+	for (i = 0; i < TZ_CACHE; i++) {
+		if (tz_cache[i] != NULL && strcmp(tz_cache[i]->name,
+		    tz->name) == 0) {
+			/* another thread won the race */
+			bi_tz_free(tz);
+			tz = tz_cache[i];
+			break;
+		}
+		if (tz_cache[i] == NULL) {
+			tz->cached = 1;
+			tz_cache[i] = tz;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&tz_lock);
 	*out = tz;
 	return 0;
 bad:
@@ -226,7 +266,8 @@ bi_time_civil(struct bi_tm *out, int64_t sec, int nsec,
 	out->min = (int)(rem % 3600 / 60);
 	out->sec = (int)(rem % 60);
 	out->nsec = nsec;
-	out->wday = (int)((days % 7 + 11) % 7);	/* 1970-01-01 was Thursday */
+	/* 1970-01-01 was a Thursday */
+	out->wday = (int)((days % 7 + 11) % 7);
 	out->yday = (int)(days - days_from_civil(out->year, 1, 1) + 1);
 }
 
@@ -300,15 +341,18 @@ lower_at(const char *l, size_t n, size_t i)
 	return i < n && l[i] >= 'a' && l[i] <= 'z';
 }
 
-/* Go's nextStdChunk. */
+/* Go's nextStdChunk, case for case, so layouts split exactly as in Go;
+ * kept as one switch (longer than usual) to stay comparable with it. */
 static void
 next_chunk(const char *l, size_t n, struct chunk *c)
 {
 	static const struct { const char *w; enum std s; } tz[] = {
-		{ "-07:00:00", S_NUM_COLON_SECS_TZ }, { "-070000", S_NUM_SECS_TZ },
+		{ "-07:00:00", S_NUM_COLON_SECS_TZ }, { "-070000",
+		    S_NUM_SECS_TZ },
 		{ "-07:00", S_NUM_COLON_TZ }, { "-0700", S_NUM_TZ },
 		{ "-07", S_NUM_SHORT_TZ },
-		{ "Z07:00:00", S_ISO_COLON_SECS_TZ }, { "Z070000", S_ISO_SECS_TZ },
+		{ "Z07:00:00", S_ISO_COLON_SECS_TZ }, { "Z070000",
+		    S_ISO_SECS_TZ },
 		{ "Z07:00", S_ISO_COLON_TZ }, { "Z0700", S_ISO_TZ },
 		{ "Z07", S_ISO_SHORT_TZ },
 	};
@@ -409,7 +453,8 @@ next_chunk(const char *l, size_t n, struct chunk *c)
 		case 'Z':
 			for (k = 0; k < sizeof tz / sizeof tz[0]; k++) {
 				if (starts(l, n, i, tz[k].w)) {
-					c->std = tz[k].s, c->len = strlen(tz[k].w);
+					c->std = tz[k].s, c->len =
+					    strlen(tz[k].w);
 					return;
 				}
 			}
@@ -704,6 +749,7 @@ struct parsed {
 	int pm_set, pm, have_off, off;
 };
 
+/* One layout element of Go's time.Parse; one case per element kind. */
 static int
 parse_one(struct pstate *p, const struct chunk *c, const struct chunk *next,
     struct parsed *r)
@@ -723,7 +769,8 @@ parse_one(struct pstate *p, const struct chunk *c, const struct chunk *next,
 		return 0;
 	case S_MONTH:
 	case S_LONGMONTH:
-		if ((i = lookup_name(p, long_months, 12, c->std == S_MONTH)) < 0)
+		if ((i = lookup_name(p, long_months, 12,
+		    c->std == S_MONTH)) < 0)
 			return -1;
 		r->month = i + 1;
 		return 0;
@@ -814,7 +861,8 @@ parse_one(struct pstate *p, const struct chunk *c, const struct chunk *next,
 static int
 days_in(int64_t y, int m)
 {
-	static const int d[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	static const int d[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
+	    31 };
 
 	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
 		return 29;
@@ -874,7 +922,8 @@ bi_time_parse(int64_t *sec, int *nsec, const char *l, size_t ln,
 		r.month = 1;
 		r.day = r.yday;
 	} else if (r.day < 1 || r.day > days_in(r.year, r.month)) {
-		return ls_error_set(LS_EFORMAT, "parsing time \"%.*s\": day out "
+		return ls_error_set(LS_EFORMAT,
+		    "parsing time \"%.*s\": day out "
 		    "of range", (int)vn, value);
 	}
 	*sec = bi_time_from_civil(r.year, r.month, r.day, r.hour, r.min, r.sec,
@@ -926,7 +975,8 @@ bi_duration_parse(int64_t *out, const char *s, size_t len)
 			i++;
 			while (i < len && s[i] >= '0' && s[i] <= '9') {
 				if (scale < 1000000000000000000ULL) {
-					frac = frac * 10 + (uint64_t)(s[i] - '0');
+					frac = frac * 10 +
+					    (uint64_t)(s[i] - '0');
 					scale *= 10;
 				}
 				i++;
@@ -947,7 +997,8 @@ bi_duration_parse(int64_t *out, const char *s, size_t len)
 			return ls_error_set(LS_EFORMAT, "time: missing unit in "
 			    "duration \"%.*s\"", (int)len, s);
 		i += ul;
-		v = (long double)whole * mult + (long double)frac * mult / scale;
+		v = (long double)whole * mult +
+		    (long double)frac * mult / scale;
 		if (v > 9223372036854775807.0L || total + (uint64_t)v < total)
 			goto bad;
 		total += (uint64_t)v;

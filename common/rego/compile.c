@@ -116,6 +116,7 @@ add_rule(struct ls_rego_policy *p, struct ls_rule *r)
 	}
 	n->k = r->k;
 	n->nargs = (int)r->nargs;
+	n->general |= r->nkeys > 0;
 	if (r->is_default) {
 		if (n->dflt != NULL)
 			return rule_fail(r, "rego_type_error",
@@ -234,6 +235,9 @@ dep_rule(struct ls_rego_policy *p, const struct ls_rule *r,
 			return rc;
 		if (r->key && (rc = dep_term(p, r->key, stack, depth)) != 0)
 			return rc;
+		for (i = 0; i < r->nkeys; i++)
+			if ((rc = dep_term(p, r->keys[i], stack, depth)) != 0)
+				return rc;
 		if (r->value && (rc = dep_term(p, r->value, stack, depth)) != 0)
 			return rc;
 		for (i = 0; i < r->nargs; i++)
@@ -311,9 +315,12 @@ resolve_all(struct ls_rego_policy *p, struct ls_rule *r)
 	struct ls_rule *e;
 	int rc;
 
-	for (e = r; e != NULL; e = e->els)
+	for (e = r; e != NULL; e = e->els) {
 		if ((rc = ls_rego_resolve_rule(p, p->arena, e)) != 0)
 			return rc;
+		if (e->k != LS_R_FUNC)
+			ls_rego_index_rule(e);
+	}
 	return 0;
 }
 

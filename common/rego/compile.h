@@ -26,6 +26,7 @@ struct ls_node {
 	int id;				/* index for memoisation */
 	int has_rules;			/* rules here or below */
 	int is_pkg;			/* a package: {} even when empty */
+	int general;			/* some rule has a general ref head */
 	int visiting, done;		/* recursion check */
 };
 
@@ -49,6 +50,9 @@ struct ls_node *ls_node_find(struct ls_node *root, const char *const *path,
 /* Child named name, created if absent; NULL on ENOMEM. */
 struct ls_node *ls_node_ensure(struct ls_rego_policy *p, struct ls_node *n,
     const char *name);
+
+/* Record the input field a rule's body requires, if any (index.c). */
+void ls_rego_index_rule(struct ls_rule *r);
 
 /* Add p->mods' rules to the tree, resolve them, reject recursion. */
 int ls_rego_compile_modules(struct ls_rego_policy *p);
@@ -77,6 +81,7 @@ struct ls_eval_cfg {
 	long long now_ns;		/* 0: clock at start */
 	void (*print)(void *arg, const char *line, size_t len);
 	void *print_arg;
+	unsigned long long *steps_out;	/* steps taken, when not NULL */
 	const struct ls_expr *const *exprs;	/* query exprs, in order */
 	size_t nexprs;			/* their values go to sol() */
 };

@@ -41,12 +41,15 @@ struct ev {
 	const struct ls_val *data;	/* base documents (maybe overridden) */
 	struct ovr *ovr;		/* data and function replacements */
 	struct memo *memo;
-	int in_mock;			/* inside a replacement function */
+	/* Inside a replacement function, the function mocks made outside
+	 * it (this entry of ovr and older) do not apply. */
+	const struct ovr *mock_barrier;
 	const struct ls_val ***trail;	/* slots bound, for undo */
 	size_t ntrail, captrail;
 	unsigned long long steps, max_steps;
 	long long deadline_ns;		/* 0: none */
 	int depth;
+	const char *file;		/* module of the rule being run */
 	uintptr_t stack_base;		/* address of a local at the start */
 	struct ls_bi_ctx bctx;
 	/* query expression values, for opa eval's "expressions" */
@@ -87,11 +90,18 @@ int ev_memo_new(struct ev *ev, struct memo **out);
 int ev_full_doc(struct ev *ev, const struct ls_node *n,
     const struct ls_val *base, const struct ls_val **out);
 
+/* index.c: 1 when the input rules out rule r (skip it). */
+int ev_index_skip(const struct ev *ev, const struct ls_rule *r);
+
 /* eval_rule.c */
 int ev_node_doc(struct ev *ev, const struct ls_node *n,
     const struct ls_val **out);
 int ev_call(struct ev *ev, struct frame *f, const struct ls_term *t,
     ev_vk k, void *arg);
+/* v with path[0..n) set to val (objects made as needed); NULL: ENOMEM. */
+const struct ls_val *ev_upsert(struct ls_arena *a, const struct ls_val *v,
+    const struct ls_val *const *path, size_t n, const struct ls_val *val);
+
 /* Evaluate e under its `with` modifiers; k runs without them. */
 int ev_with(struct ev *ev, struct frame *f, const struct ls_expr *e,
     ev_k k, void *arg);

@@ -1,5 +1,6 @@
 /* eval_rule.c - rule documents (complete, partial set, partial object),
  * function calls (user and builtin), and `with`. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "lockstep/error.h"
@@ -27,6 +28,7 @@ struct rk {
 	int conflict;
 	struct ls_vlist keys, vals;	/* partial docs */
 	const struct ls_val *key;
+	int general;			/* keys holds key paths */
 };
 
 static int
@@ -56,10 +58,73 @@ rk_key(struct ev *ev, void *arg, const struct ls_val *v)
 	return ev_term(ev, c->f, c->r->value, rk_value, c);
 }
 
+/* General ref heads: each solution gives a key path and a leaf. */
+struct gk {
+	struct rk *c;
+	struct ls_term *const *keys;
+	size_t n, i;
+	const struct ls_val **vals;
+};
+
+static int
+gk_leaf(struct ev *ev, void *arg, const struct ls_val *v)
+{
+	struct gk *g = arg;
+	const struct ls_val *path = ls_val_array(ev->a, g->vals, g->n);
+
+	if (path == NULL || ls_vlist_push(&g->c->keys, path) ||
+	    ls_vlist_push(&g->c->vals, v))
+		return ev_nomem(ev);
+	return 0;
+}
+
+static int gk_step(struct ev *ev, struct gk *g);
+
+static int
+gk_key(struct ev *ev, void *arg, const struct ls_val *v)
+{
+	struct gk *g = arg, n = *g;
+
+	g->vals[g->i] = v;
+	n.i++;
+	return gk_step(ev, &n);
+}
+
+static int
+gk_step(struct ev *ev, struct gk *g)
+{
+	const struct ls_rule *r = g->c->r;
+
+	if (g->i < g->n)
+		return ev_term(ev, g->c->f, g->keys[g->i], gk_key, g);
+	if (r->k == LS_R_SET)
+		return ev_term(ev, g->c->f, r->key, gk_leaf, g);
+	if (r->value == NULL)
+		return gk_leaf(ev, g, ls_val_bool(1));
+	return ev_term(ev, g->c->f, r->value, gk_leaf, g);
+}
+
+static int
+rk_general(struct ev *ev, struct rk *c)
+{
+	const struct ls_rule *r = c->r;
+	struct gk g = { c, r->keys, r->nkeys, 0, NULL };
+
+	if (r->nkeys == 0 && r->k == LS_R_OBJ) {	/* p[k] := v */
+		g.keys = &r->key;
+		g.n = 1;
+	}
+	g.vals = ls_arena_alloc(ev->a, (g.n + 1) * sizeof(*g.vals));
+	return g.vals ? gk_step(ev, &g) : ev_nomem(ev);
+}
+
 static int
 rk_solution(struct ev *ev, void *arg)
 {
 	struct rk *c = arg;
+
+	if (c->general)
+		return rk_general(ev, c);
 
 	if (c->r->k == LS_R_SET)
 		return ev_term(ev, c->f, c->r->key, rk_value, c);
@@ -81,7 +146,7 @@ args_step(struct ev *ev, void *arg)
 {
 	struct ak *a = arg, n = *a;
 
-	if (a->i == a->c->r->nargs)
+	if (a->i == a->c->r->nargs || a->args == NULL)
 		return ev_body(ev, a->c->f, a->c->r->body, 0, rk_solution,
 		    a->c);
 	n.i++;
@@ -97,27 +162,35 @@ run_rule(struct ev *ev, const struct ls_rule *r,
 	struct frame f;
 	struct ak a = { c, args, 0 };
 	size_t mark = ev->ntrail;
+	const char *file;
 	int rc;
 
+	if (ev_index_skip(ev, r))
+		return 0;
+	if (ev->depth >= EV_MAX_DEPTH)
+		return ev_error(ev, "eval_recursion_error",
+		    "rules nested more than %d deep", EV_MAX_DEPTH);
 	if ((rc = ev_frame(ev, &f, r->nslots)) != 0)
 		return rc;
 	c->f = &f;
 	c->r = r;
-	if (ev->depth >= EV_MAX_DEPTH)
-		return ev_error(ev, "eval_recursion_error",
-		    "rules nested more than %d deep", EV_MAX_DEPTH);
+	file = ev->file;
+	ev->file = r->mod->file;
 	ev->depth++;
 	rc = args_step(ev, &a);
 	ev->depth--;
+	ev->file = file;
 	ev_undo(ev, mark);
+	c->f = NULL;	/* the frame dies here */
 	return rc < 0 ? rc : 0;
 }
 
 static int
 conflict(struct ev *ev, const struct ls_rule *r, const char *what)
 {
-	return ev_error(ev, "eval_conflict_error", "%s:%d: %s", r->mod->file,
-	    r->line, what);
+	(void)ev;
+	return ls_error_set(LS_EREGO, "%s:%d: eval_conflict_error: %s",
+	    r->mod->file, r->line, what);
 }
 
 /* Value of a complete rule or function: first branch of each else chain
@@ -159,6 +232,152 @@ complete_value(struct ev *ev, const struct ls_node *n,
 	return 0;
 }
 
+struct gent {
+	const struct ls_val *path;	/* array of keys */
+	const struct ls_val *leaf;
+	int whole;			/* leaf is a rule's whole document */
+};
+
+static int
+cmp_gent(const void *a, const void *b, void *arg)
+{
+	size_t d = *(const size_t *)arg;
+
+	return ls_val_compare(((const struct gent *)a)->path->u.arr.v[d],
+	    ((const struct gent *)b)->path->u.arr.v[d]);
+}
+
+static int nested(struct ev *ev, const struct ls_node *n, struct gent *e,
+    size_t ne, size_t d, const struct ls_val **out);
+
+/* The value for one key: a leaf (set of leaves for sets) or deeper. */
+static int
+nested_group(struct ev *ev, const struct ls_node *n, struct gent *e,
+    size_t ne, size_t d, const struct ls_val **out)
+{
+	struct ls_vlist leaves;
+	size_t i, nleaf = 0;
+
+	for (i = 0; i < ne; i++)
+		nleaf += e[i].path->u.arr.n == d + 1;
+	if (nleaf == 0)
+		return nested(ev, n, e, ne, d + 1, out);
+	if (nleaf != ne)
+		return conflict(ev, n->rules[0], "object keys must be unique");
+	if (n->k == LS_R_OBJ) {
+		for (i = 1; i < ne; i++)
+			if (!ls_val_equal(e[0].leaf, e[i].leaf))
+				return conflict(ev, n->rules[0],
+				    "object keys must be unique");
+		*out = e[0].leaf;
+		return 0;
+	}
+	ls_vlist_init(&leaves, ev->a);
+	for (i = 0; i < ne; i++) {
+		size_t j, m = e[i].whole ? ls_val_len(e[i].leaf) : 1;
+
+		if (e[i].whole && e[i].leaf->type != LS_VAL_SET)
+			return conflict(ev, n->rules[0],
+			    "object keys must be unique");
+		for (j = 0; j < m; j++)
+			if (ls_vlist_push(&leaves, e[i].whole ?
+			    e[i].leaf->u.set.v[j] : e[i].leaf))
+				return ev_nomem(ev);
+	}
+	*out = ls_val_set(ev->a, leaves.v, leaves.n);
+	return *out ? 0 : ev_nomem(ev);
+}
+
+static int
+nested(struct ev *ev, const struct ls_node *n, struct gent *e, size_t ne,
+    size_t d, const struct ls_val **out)
+{
+	struct ls_vlist keys, vals;
+	const struct ls_val *v;
+	size_t i, j;
+	int rc;
+
+	for (i = 0; i < ne; i++)
+		if (e[i].path->u.arr.n <= d)
+			return conflict(ev, n->rules[0],
+			    "object keys must be unique");
+	qsort_r(e, ne, sizeof(*e), cmp_gent, &d);
+	ls_vlist_init(&keys, ev->a);
+	ls_vlist_init(&vals, ev->a);
+	for (i = 0; i < ne; i = j) {
+		for (j = i + 1; j < ne && cmp_gent(&e[i], &e[j], &d) == 0; j++)
+			;
+		if ((rc = nested_group(ev, n, e + i, j - i, d, &v)) != 0)
+			return rc;
+		if (ls_vlist_push(&keys, e[i].path->u.arr.v[d]) ||
+		    ls_vlist_push(&vals, v))
+			return ev_nomem(ev);
+	}
+	*out = ls_val_object(ev->a, keys.v, vals.v, keys.n, NULL);
+	return *out ? 0 : ev_nomem(ev);
+}
+
+/* Documents of rules below n (p.a.r := 0 next to p[q].r := i) join the
+ * general ones as entries keyed by their path below n. */
+static int
+kid_entries(struct ev *ev, const struct ls_node *n, const struct ls_val *pre,
+    struct rk *c)
+{
+	const struct ls_val **items, *path, *d;
+	size_t i, np = pre ? pre->u.arr.n : 0;
+	int rc;
+
+	for (i = 0; i < n->nkids; i++) {
+		const struct ls_node *k = n->kids[i];
+
+		items = ls_arena_alloc(ev->a, (np + 1) * sizeof(*items));
+		if (items == NULL)
+			return ev_nomem(ev);
+		if (np)
+			memcpy(items, pre->u.arr.v, np * sizeof(*items));
+		items[np] = k->key;
+		if ((path = ls_val_array(ev->a, items, np + 1)) == NULL)
+			return ev_nomem(ev);
+		if (!(k->nrules || k->dflt)) {
+			if ((rc = kid_entries(ev, k, path, c)) != 0)
+				return rc;
+			continue;
+		}
+		if (k->k == LS_R_FUNC && k->nargs > 0)
+			continue;
+		if ((rc = ev_node_doc(ev, k, &d)) != 0)
+			return rc;
+		if (d != NULL && (ls_vlist_push(&c->keys, path) ||
+		    ls_vlist_push(&c->vals, d)))
+			return ev_nomem(ev);
+	}
+	return 0;
+}
+
+static int
+general_value(struct ev *ev, const struct ls_node *n, struct rk *c,
+    const struct ls_val **out)
+{
+	size_t i, nrule = c->keys.n;
+	struct gent *e;
+	int rc;
+
+	if ((rc = kid_entries(ev, n, NULL, c)) != 0)
+		return rc;
+	if (c->keys.n == 0) {
+		*out = ls_val_empty_object();
+		return 0;
+	}
+	if ((e = ls_arena_alloc(ev->a, (c->keys.n + 1) * sizeof(*e))) == NULL)
+		return ev_nomem(ev);
+	for (i = 0; i < c->keys.n; i++) {
+		e[i].path = c->keys.v[i];
+		e[i].leaf = c->vals.v[i];
+		e[i].whole = i >= nrule;
+	}
+	return nested(ev, n, e, c->keys.n, 0, out);
+}
+
 static int
 partial_value(struct ev *ev, const struct ls_node *n,
     const struct ls_val **out)
@@ -170,9 +389,12 @@ partial_value(struct ev *ev, const struct ls_node *n,
 	memset(&c, 0, sizeof(c));
 	ls_vlist_init(&c.keys, ev->a);
 	ls_vlist_init(&c.vals, ev->a);
+	c.general = n->general;
 	for (i = 0; i < n->nrules; i++)
 		if ((rc = run_rule(ev, n->rules[i], NULL, &c)) != 0)
 			return rc;
+	if (n->general)
+		return general_value(ev, n, &c, out);
 	/* Rules with longer heads below an object rule (p.q.r := 1 next
 	 * to p.q[k] := v) add their documents as keys. */
 	for (i = 0; n->k == LS_R_OBJ && i < n->nkids; i++) {
@@ -277,7 +499,7 @@ func_override(const struct ev *ev, const struct ls_term *t)
 {
 	const struct ovr *o;
 
-	for (o = ev->ovr; o != NULL; o = o->next)
+	for (o = ev->ovr; o != NULL && o != ev->mock_barrier; o = o->next)
 		if (o->is_func && ((t->bi && o->bi_from == t->bi) ||
 		    (t->fn && o->fn_from == t->fn)))
 			return o;
@@ -285,7 +507,7 @@ func_override(const struct ev *ev, const struct ls_term *t)
 }
 
 static int
-call_builtin(struct ev *ev, const struct ls_bi *bi,
+call_builtin(struct ev *ev, const struct ls_bi *bi, int line,
     const struct ls_val *const *args, size_t n, const struct ls_val **out)
 {
 	int rc;
@@ -304,8 +526,9 @@ call_builtin(struct ev *ev, const struct ls_bi *bi,
 		*out = NULL;
 		if (!ev->bctx.strict)
 			return 0;
-		return ev_error(ev, rc == LS_BI_ETYPE ? "eval_type_error" :
-		    "eval_builtin_error", "%s", ev->bctx.msg);
+		return ls_error_set(LS_EREGO, "%s:%d: %s: %s", ev->file
+		    ? ev->file : "query", line, rc == LS_BI_ETYPE ?
+		    "eval_type_error" : "eval_builtin_error", ev->bctx.msg);
 	default:
 		return ev_nomem(ev);
 	}
@@ -319,8 +542,9 @@ call_result(struct ev *ev, const struct ls_term *t,
 {
 	const struct ls_bi *bi = t->bi;
 	const struct ls_node *fn = t->fn;
-	const struct ovr *o = ev->ovr && !ev->in_mock ?
-	    func_override(ev, t) : NULL;
+	const struct ovr *o = ev->ovr ? func_override(ev, t) : NULL;
+	const struct ovr *barrier;
+	struct memo *memo;
 	int rc;
 
 	*multi = 0;
@@ -339,20 +563,31 @@ call_result(struct ev *ev, const struct ls_term *t,
 		}
 		bi = o->bi_to;
 		fn = o->fn_to;
-		/* The replacement sees the real functions, not mocks. */
-		ev->in_mock++;
+		/* Mocks do not apply inside a mock (as in OPA), except
+		 * those its own body sets up with `with`. */
+		*out = NULL;
+		barrier = ev->mock_barrier;
+		memo = ev->memo;
+		if ((rc = ev_memo_new(ev, &ev->memo)) != 0)
+			return rc;
+		ev->mock_barrier = ev->ovr;
 		if (fn != NULL)
 			rc = complete_value(ev, fn, args, out);
 		else
-			rc = call_builtin(ev, bi, args, n, out);
-		ev->in_mock--;
-		*multi = fn == NULL && (bi->flags & LS_BI_F_MULTI) != 0;
+			rc = bi ? call_builtin(ev, bi, t->line, args, n, out) : 0;
+		ev->mock_barrier = barrier;
+		ev->memo = memo;
+		*multi = fn == NULL && bi && (bi->flags & LS_BI_F_MULTI) != 0;
 		return rc;
 	}
 	if (fn != NULL)
 		return complete_value(ev, fn, args, out);
+	if (bi == NULL) {
+		*out = NULL;
+		return 0;
+	}
 	*multi = (bi->flags & LS_BI_F_MULTI) != 0;
-	return call_builtin(ev, bi, args, n, out);
+	return call_builtin(ev, bi, t->line, args, n, out);
 }
 
 static int
@@ -374,9 +609,9 @@ yield(struct ev *ev, struct callk *c, const struct ls_val *v)
 static int
 call_do(struct ev *ev, struct callk *c)
 {
-	const struct ls_val *res;
+	const struct ls_val *res = NULL;
 	size_t i;
-	int rc, multi;
+	int rc, multi = 0;
 
 	if ((rc = call_result(ev, c->t, c->vals, c->nin, &res, &multi)) != 0)
 		return rc;

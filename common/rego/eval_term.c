@@ -233,7 +233,6 @@ comp_build(struct ev *ev, struct ck *c)
 	const struct ls_term *t = c->t;
 	const struct ls_val *v, **keys, **vals;
 	size_t i, n = t->n / 2;
-	int conflict = 0;
 
 	if (t->k == LS_T_ARR)
 		v = ls_val_array(ev->a, c->vals, t->n);
@@ -248,10 +247,7 @@ comp_build(struct ev *ev, struct ck *c)
 			keys[i] = c->vals[2 * i];
 			vals[i] = c->vals[2 * i + 1];
 		}
-		v = ls_val_object(ev->a, keys, vals, n, &conflict);
-		if (v == NULL && conflict)
-			return ev_error(ev, "eval_conflict_error",
-			    "object keys must be unique");
+		v = ls_val_object_last(ev->a, keys, vals, n);
 	}
 	if (v == NULL)
 		return ev_nomem(ev);

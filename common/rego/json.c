@@ -336,7 +336,7 @@ static int
 jp_array(struct jp *p, const struct ls_val **out)
 {
 	struct ls_vlist l;
-	const struct ls_val *v;
+	const struct ls_val *v = NULL;
 	int rc;
 
 	ls_vlist_init(&l, p->a);
@@ -369,7 +369,7 @@ jp_array(struct jp *p, const struct ls_val **out)
 static int
 jp_member(struct jp *p, struct ls_vlist *k, struct ls_vlist *v)
 {
-	const struct ls_val *key, *val;
+	const struct ls_val *key = NULL, *val = NULL;
 	int rc;
 
 	jp_ws(p);

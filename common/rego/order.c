@@ -459,6 +459,9 @@ ls_rs_order_rule(struct rs *r, struct ls_rule *rule)
 			return rc;
 	if (rule->key != NULL && (rc = check_bound(r, rule->key, bound)) != 0)
 		return rc;
+	for (i = 0; i < rule->nkeys; i++)
+		if ((rc = check_bound(r, rule->keys[i], bound)) != 0)
+			return rc;
 	if (rule->value != NULL)
 		rc = check_bound(r, rule->value, bound);
 	if (rc == 0 && rule->value != NULL)

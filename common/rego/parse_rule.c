@@ -31,7 +31,7 @@ head_path(struct ps *p, struct ls_rule *r, const struct ls_module *m,
 		path[m->npkg] = head->name;
 	} else {
 		if (head->a[0]->k != LS_T_VAR)
-			return ls_ps_fail_at(p, ls_ps_cur(p), "invalid rule head");
+			return ls_ps_fail(p, "invalid rule head");
 		path[m->npkg] = head->a[0]->name;
 		for (i = 1; i < upto; i++)
 			if (ref_segment(head->a[i], &path[m->npkg + i]) != 0)
@@ -72,12 +72,25 @@ split_name(struct ps *p, struct ls_rule *r, const struct ls_module *m,
 	return 0;
 }
 
+/* Index of the first operand of a head ref that is not a string. */
+static size_t
+first_dynamic(const struct ls_term *h, size_t nops)
+{
+	size_t j;
+
+	for (j = 1; j < nops; j++)
+		if (!(h->a[j]->k == LS_T_VAL && h->a[j]->v->type ==
+		    LS_VAL_STRING))
+			return j;
+	return nops;
+}
+
 static int
 rule_kind(struct ps *p, struct ls_rule *r, const struct ls_module *m,
     int contains)
 {
 	struct ls_term *h = r->head, *last;
-	size_t nops;
+	size_t nops, j;
 
 	if (h->k == LS_T_CALL) {
 		r->k = LS_R_FUNC;
@@ -89,26 +102,136 @@ rule_kind(struct ps *p, struct ls_rule *r, const struct ls_module *m,
 		return ls_error_set(LS_EREGO, "%s:%d:%d: rego_parse_error: "
 		    "invalid rule head", p->file, h->line, h->col);
 	nops = h->k == LS_T_REF ? h->n : 1;
+	j = h->k == LS_T_REF ? first_dynamic(h, nops) : nops;
+	last = nops > 1 ? h->a[nops - 1] : NULL;
 	if (contains) {
 		r->k = LS_R_SET;
-		return head_path(p, r, m, h, nops);
+		if (j < nops) {
+			r->keys = &h->a[j];
+			r->nkeys = nops - j;
+		}
+		return head_path(p, r, m, h, j);
 	}
-	last = nops > 1 ? h->a[nops - 1] : NULL;
+	/* v0: `p[x] { ... }` (no value, no if) is a partial set. */
 	if (last != NULL && r->value == NULL && r->mod->version == 0 &&
-	    !ls_ps_is_kw(p, "if") &&
+	    !ls_ps_is_kw(p, "if") && j >= nops - 1 &&
 	    !(last->name != NULL && strcmp(last->name, ".") == 0)) {
 		r->k = LS_R_SET;
 		r->key = last;
 		return head_path(p, r, m, h, nops - 1);
 	}
-	if (last != NULL && !(last->k == LS_T_VAL &&
-	    last->v->type == LS_VAL_STRING)) {
+	if (j < nops) {
 		r->k = LS_R_OBJ;
-		r->key = last;
-		return head_path(p, r, m, h, nops - 1);
+		if (j == nops - 1)
+			r->key = last;
+		else {
+			r->keys = &h->a[j];
+			r->nkeys = nops - j;
+		}
+		return head_path(p, r, m, h, j);
 	}
 	r->k = LS_R_COMPLETE;
 	return head_path(p, r, m, h, nops);
+}
+
+/* Deep copies, so that else branches and extra bodies, which share a
+ * head, each get terms of their own to resolve. */
+static struct ls_body *clone_body(struct ps *p, const struct ls_body *b);
+
+static struct ls_term *
+clone_term(struct ps *p, const struct ls_term *t)
+{
+	struct ls_term *c;
+	size_t i;
+
+	if (t == NULL || (c = ls_arena_alloc(p->a, sizeof(*c))) == NULL)
+		return NULL;
+	*c = *t;
+	if (t->n > 0 && (c->a = ls_arena_alloc(p->a, t->n *
+	    sizeof(*c->a))) == NULL)
+		return NULL;
+	for (i = 0; i < t->n; i++)
+		if ((c->a[i] = clone_term(p, t->a[i])) == NULL)
+			return NULL;
+	if ((t->key && (c->key = clone_term(p, t->key)) == NULL) ||
+	    (t->val && (c->val = clone_term(p, t->val)) == NULL) ||
+	    (t->body && (c->body = clone_body(p, t->body)) == NULL))
+		return NULL;
+	return c;
+}
+
+static struct ls_expr *
+clone_expr(struct ps *p, const struct ls_expr *e)
+{
+	struct ls_expr *c = ls_arena_alloc(p->a, sizeof(*c));
+	size_t i;
+
+	if (c == NULL)
+		return NULL;
+	*c = *e;
+	for (i = 0; i < 3; i++)
+		if (e->t[i] && (c->t[i] = clone_term(p, e->t[i])) == NULL)
+			return NULL;
+	if ((e->nvars && (c->vars = ls_arena_alloc(p->a, e->nvars *
+	    sizeof(*c->vars))) == NULL) || (e->nwith && (c->with =
+	    ls_arena_alloc(p->a, e->nwith * sizeof(*c->with))) == NULL) ||
+	    (e->body && (c->body = clone_body(p, e->body)) == NULL))
+		return NULL;
+	for (i = 0; i < e->nvars; i++)
+		if ((c->vars[i] = clone_term(p, e->vars[i])) == NULL)
+			return NULL;
+	for (i = 0; i < e->nwith; i++)
+		if ((c->with[i].target = clone_term(p, e->with[i].target)) ==
+		    NULL || (c->with[i].value = clone_term(p,
+		    e->with[i].value)) == NULL)
+			return NULL;
+	return c;
+}
+
+static struct ls_body *
+clone_body(struct ps *p, const struct ls_body *b)
+{
+	struct ls_body *c = ls_arena_alloc(p->a, sizeof(*c));
+	size_t i;
+
+	if (c == NULL || (b->n && (c->e = ls_arena_alloc(p->a, b->n *
+	    sizeof(*c->e))) == NULL))
+		return NULL;
+	c->n = b->n;
+	for (i = 0; i < b->n; i++)
+		if ((c->e[i] = clone_expr(p, b->e[i])) == NULL)
+			return NULL;
+	return c;
+}
+
+/* dst gets copies of src's head, args, key(s) and (if keep) value. */
+static int
+clone_head(struct ps *p, struct ls_rule *dst, const struct ls_rule *src,
+    int keep_value)
+{
+	const struct ls_term *h = src->head;
+	size_t i;
+
+	*dst = *src;
+	dst->els = NULL;
+	if ((dst->head = clone_term(p, h)) == NULL)
+		return ls_error_set(LS_ENOMEM, "out of memory");
+	if (src->k == LS_R_FUNC)
+		dst->args = dst->head->a;
+	if (src->nkeys > 0)
+		dst->keys = dst->head->a + (src->keys - h->a);
+	dst->key = NULL;
+	for (i = 0; src->key && h->k == LS_T_REF && i < h->n; i++)
+		if (h->a[i] == src->key)
+			dst->key = dst->head->a[i];
+	if (src->key && dst->key == NULL &&
+	    (dst->key = clone_term(p, src->key)) == NULL)
+		return ls_error_set(LS_ENOMEM, "out of memory");
+	dst->value = NULL;
+	if (keep_value && src->value &&
+	    (dst->value = clone_term(p, src->value)) == NULL)
+		return ls_error_set(LS_ENOMEM, "out of memory");
+	return 0;
 }
 
 /* `if {..}`, `if expr`, `{..}` or nothing. */
@@ -142,7 +265,7 @@ parse_rule_body(struct ps *p, struct ls_rule *r)
 	}
 	if (ls_ps_is_p(p, "{")) {
 		if (p->version == 1 && !had_if)
-			return ls_ps_fail_at(p, ls_ps_cur(p), "`if` keyword is required "
+			return ls_ps_fail(p, "`if` keyword is required "
 			    "before rule body");
 		return ls_ps_body_block(p, &r->body);
 	}
@@ -171,9 +294,8 @@ parse_else(struct ps *p, struct ls_rule *r)
 		e = ls_arena_alloc(p->a, sizeof(*e));
 		if (e == NULL)
 			return LS_ENOMEM;
-		*e = *r;
-		e->els = NULL;
-		e->value = NULL;
+		if ((rc = clone_head(p, e, r, 0)) != 0)
+			return rc;
 		e->line = ls_ps_cur(p)->line;
 		e->col = ls_ps_cur(p)->col;
 		p->i++;
@@ -205,7 +327,8 @@ parse_rule(struct ps *p, struct ls_module *m, struct plist *rules)
 		return ls_ps_unexpected(p);
 	if ((rc = ls_ps_primary(p, &r->head)) != 0)
 		return rc;
-	if ((p->kw || p->version) && ls_ps_is_kw(p, "contains") && !ls_ps_cur(p)->nl) {
+	if ((p->kw || p->version) && ls_ps_is_kw(p, "contains") &&
+	    !ls_ps_cur(p)->nl) {
 		p->i++;
 		contains = 1;
 		if ((rc = ls_ps_infix(p, LS_PS_IN, &r->key)) != 0)
@@ -216,7 +339,7 @@ parse_rule(struct ps *p, struct ls_module *m, struct plist *rules)
 		return rc;
 	if (r->is_default) {
 		if (r->value == NULL)
-			return ls_ps_fail_at(p, ls_ps_cur(p), "default rule needs a value");
+			return ls_ps_fail(p, "default rule needs a value");
 		r->body = ls_arena_alloc(p->a, sizeof(*r->body));
 		return r->body ? ls_ps_pl_push(p, rules, r) : LS_ENOMEM;
 	}
@@ -227,8 +350,8 @@ parse_rule(struct ps *p, struct ls_module *m, struct plist *rules)
 		extra = ls_arena_alloc(p->a, sizeof(*extra));
 		if (extra == NULL)
 			return LS_ENOMEM;
-		*extra = *r;
-		extra->els = NULL;
+		if ((rc = clone_head(p, extra, r, 1)) != 0)
+			return rc;
 		if ((rc = ls_ps_body_block(p, &extra->body)) != 0 ||
 		    (rc = ls_ps_pl_push(p, rules, extra)) != 0)
 			return rc;
@@ -245,7 +368,7 @@ parse_package(struct ps *p, struct ls_module *m)
 	int rc;
 
 	if (!ls_ps_is_kw(p, "package"))
-		return ls_ps_fail_at(p, ls_ps_cur(p), "expected 'package'");
+		return ls_ps_fail(p, "expected 'package'");
 	p->i++;
 	if ((rc = ls_ps_primary(p, &x)) != 0)
 		return rc;
@@ -258,11 +381,11 @@ parse_package(struct ps *p, struct ls_module *m)
 		return 0;
 	}
 	if (x->k != LS_T_REF || x->a[0]->k != LS_T_VAR)
-		return ls_ps_fail_at(p, ls_ps_cur(p), "invalid package name");
+		return ls_ps_fail(p, "invalid package name");
 	m->pkg[0] = x->a[0]->name;
 	for (i = 1; i < x->n; i++)
 		if (ref_segment(x->a[i], &m->pkg[i]) != 0)
-			return ls_ps_fail_at(p, ls_ps_cur(p), "invalid package name");
+			return ls_ps_fail(p, "invalid package name");
 	return 0;
 }
 
@@ -297,7 +420,8 @@ parse_import(struct ps *p, struct ls_module *m, struct plist *imps)
 		p->i++;
 		if (ls_ps_cur(p)->k != LS_TK_IDENT)
 			return ls_ps_unexpected(p);
-		im->alias = ls_arena_strndup(p->a, ls_ps_cur(p)->p, ls_ps_cur(p)->len);
+		im->alias = ls_arena_strndup(p->a, ls_ps_cur(p)->p,
+		    ls_ps_cur(p)->len);
 		p->i++;
 	} else if (x->k == LS_T_REF)
 		im->alias = x->a[x->n - 1]->v->type == LS_VAL_STRING ?

@@ -30,7 +30,7 @@ term_value(struct ls_arena *a, const struct ls_term *t,
 {
 	const struct ls_val **v;
 	size_t i;
-	int rc, dup = 0;
+	int rc;
 
 	if (t->k == LS_T_VAL) {
 		*out = t->v;
@@ -59,10 +59,7 @@ term_value(struct ls_arena *a, const struct ls_term *t,
 			k[i] = v[2 * i];
 			vv[i] = v[2 * i + 1];
 		}
-		*out = ls_val_object(a, k, vv, t->n / 2, &dup);
-		if (*out == NULL && dup)
-			return ls_error_set(LS_EREGO, "input term has a "
-			    "duplicate key");
+		*out = ls_val_object_last(a, k, vv, t->n / 2);
 	}
 	return *out ? 0 : ls_error_set(LS_ENOMEM, "out of memory");
 }
@@ -192,6 +189,8 @@ run(struct qrun *r, const struct ls_rego_policy *p, const char *query,
 	}
 	cfg.exprs = r->exprs;
 	cfg.nexprs = r->nexprs;
+	if (o != NULL && o->stats != NULL)
+		cfg.steps_out = &o->stats->steps;
 	return ls_eval_query(p, r->a, r->q, r->nslots, &cfg, on_solution, r);
 }
 
@@ -230,6 +229,11 @@ ls_rego_eval_query(char **out_json, const struct ls_rego_policy *p,
 	}
 	if (rc == 0)
 		*out_json = ls_buf_take(&r.out, NULL);
+	if (opts != NULL && opts->stats != NULL) {
+		opts->stats->arena_bytes = ls_arena_used(r.a);
+		/* the arena itself, its chunks, the result buffer */
+		opts->stats->allocations = ls_arena_chunks(r.a) + 2;
+	}
 	ls_buf_cleanup(&r.out);
 	ls_arena_free(r.a);
 	if (rc != 0) {

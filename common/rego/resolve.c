@@ -717,6 +717,9 @@ ls_rego_resolve_rule(struct ls_rego_policy *p, struct ls_arena *a,
 		if ((rc = declare_implicit(&r, rule->key)) == 0)
 			rc = res_term(&r, &rule->key);
 	}
+	for (i = 0; i < rule->nkeys && rc == 0; i++)
+		if ((rc = declare_implicit(&r, rule->keys[i])) == 0)
+			rc = res_term(&r, &rule->keys[i]);
 	if (rc == 0 && rule->value != NULL) {
 		if ((rc = declare_implicit(&r, rule->value)) == 0)
 			rc = res_term(&r, &rule->value);

@@ -174,17 +174,22 @@ ls_val_set(struct ls_arena *a, const struct ls_val *const *items, size_t n)
 
 struct kv {
 	const struct ls_val *k, *v;
+	size_t idx;	/* position in the input: later wins if asked */
 };
 
 static int
 cmp_kv(const void *x, const void *y)
 {
-	return ls_val_compare(((const struct kv *)x)->k,
-	    ((const struct kv *)y)->k);
+	const struct kv *a = x, *b = y;
+	int c = ls_val_compare(a->k, b->k);
+
+	return c ? c : a->idx < b->idx ? -1 : a->idx > b->idx;
 }
 
+/* conflict == NULL with last_wins: duplicates keep the last value. */
 static const struct ls_val *
-object_from_kv(struct ls_arena *a, struct kv *kv, size_t n, int *conflict)
+object_from_kv(struct ls_arena *a, struct kv *kv, size_t n, int *conflict,
+    int last_wins)
 {
 	struct ls_val *o = new_val(a, LS_VAL_OBJECT);
 	size_t i, m = 0;
@@ -198,7 +203,10 @@ object_from_kv(struct ls_arena *a, struct kv *kv, size_t n, int *conflict)
 		return NULL;
 	for (i = 0; i < n; i++) {
 		if (m > 0 && ls_val_compare(o->u.obj.k[m - 1], kv[i].k) == 0) {
-			if (ls_val_equal(o->u.obj.v[m - 1], kv[i].v))
+			if (last_wins)
+				o->u.obj.v[m - 1] = kv[i].v;
+			if (last_wins || ls_val_equal(o->u.obj.v[m - 1],
+			    kv[i].v))
 				continue;
 			if (conflict != NULL)
 				*conflict = 1;
@@ -211,9 +219,9 @@ object_from_kv(struct ls_arena *a, struct kv *kv, size_t n, int *conflict)
 	return o;
 }
 
-const struct ls_val *
-ls_val_object(struct ls_arena *a, const struct ls_val *const *keys,
-    const struct ls_val *const *vals, size_t n, int *conflict)
+static const struct ls_val *
+object_new(struct ls_arena *a, const struct ls_val *const *keys,
+    const struct ls_val *const *vals, size_t n, int *conflict, int last_wins)
 {
 	struct kv *kv;
 	size_t i;
@@ -230,8 +238,23 @@ ls_val_object(struct ls_arena *a, const struct ls_val *const *keys,
 	for (i = 0; i < n; i++) {
 		kv[i].k = keys[i];
 		kv[i].v = vals[i];
+		kv[i].idx = i;
 	}
-	return object_from_kv(a, kv, n, conflict);
+	return object_from_kv(a, kv, n, conflict, last_wins);
+}
+
+const struct ls_val *
+ls_val_object(struct ls_arena *a, const struct ls_val *const *keys,
+    const struct ls_val *const *vals, size_t n, int *conflict)
+{
+	return object_new(a, keys, vals, n, conflict, 0);
+}
+
+const struct ls_val *
+ls_val_object_last(struct ls_arena *a, const struct ls_val *const *keys,
+    const struct ls_val *const *vals, size_t n)
+{
+	return object_new(a, keys, vals, n, NULL, 1);
 }
 
 void

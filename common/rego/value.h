@@ -108,6 +108,12 @@ const struct ls_val *ls_val_object(struct ls_arena *a,
     const struct ls_val *const *keys, const struct ls_val *const *vals,
     size_t n, int *conflict);
 
+/* Like ls_val_object, but a duplicate key takes the value given last
+ * (Rego object literals such as {"a": 1, "a": 2}). */
+const struct ls_val *ls_val_object_last(struct ls_arena *a,
+    const struct ls_val *const *keys, const struct ls_val *const *vals,
+    size_t n);
+
 /* A growable list of values in an arena, to collect items before
  * building an array, set or object. */
 struct ls_vlist {

@@ -29,7 +29,14 @@ static const char *policy_src =
     "clash := 1 if { input.clash }\n"
     "clash := 2 if { input.clash }\n"
     "tests_ok if { allow with input as {\"user\": \"ann\"} }\n"
-    "spin if { count([x | some x in numbers.range(1, 100000)]) > 0 }\n";
+    "spin if { count([x | some x in numbers.range(1, 100000)]) > 0 }\n"
+    "gen[q].r := i if { some i, q in [\"a\", \"b\"] }\n"
+    "gen.c.r := 9\n"
+    "multi.m[x] contains y if { some x, y in {\"k\": 1} }\n"
+    "route := \"a\" if input.req.kind == \"A\"\n"
+    "route := \"b\" if { \"B\" = input.req.kind }\n"
+    "route := \"n\" if input.req.kind == 1\n"
+    "quarter := .5 + -.25\n";
 
 static const char *data_json =
     "{\"admins\": [\"ann\"], \"users\": [{\"id\": 1, \"name\": \"bo\"},"
@@ -96,6 +103,16 @@ test_rego_eval__documents(void **state)
 	expect_path(p, "authz/by_id", NULL, "{\"1\":\"bo\",\"2\":\"cy\"}");
 	expect_path(p, "authz/limit", NULL, "42");
 	expect_path(p, "authz/tests_ok", NULL, "true");
+	expect_path(p, "authz/gen", NULL,
+	    "{\"a\":{\"r\":0},\"b\":{\"r\":1},\"c\":{\"r\":9}}");
+	expect_path(p, "authz/gen/b/r", NULL, "1");
+	expect_path(p, "authz/multi", NULL, "{\"m\":{\"k\":[1]}}");
+	expect_path(p, "authz/route", "{\"req\":{\"kind\":\"A\"}}", "\"a\"");
+	expect_path(p, "authz/route", "{\"req\":{\"kind\":\"B\"}}", "\"b\"");
+	expect_path(p, "authz/route", "{\"req\":{\"kind\":1.0}}", "\"n\"");
+	assert_null(path(p, "authz/route", "{\"req\":{\"kind\":\"C\"}}"));
+	assert_null(path(p, "authz/route", "{\"req\":[1]}"));
+	expect_path(p, "authz/quarter", NULL, "0.25");
 	assert_null(path(p, "authz/clash", NULL));
 	assert_null(path(p, "authz/nothing", NULL));
 	ls_rego_policy_unref(p);

@@ -1,0 +1,4 @@
+package bad
+
+p if q
+q if p

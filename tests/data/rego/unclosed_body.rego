@@ -1,0 +1,4 @@
+package bad
+
+allow if {
+	input.user == "admin"

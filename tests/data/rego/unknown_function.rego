@@ -1,0 +1,3 @@
+package bad
+
+p if nosuch.fn(1)

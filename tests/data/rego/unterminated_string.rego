@@ -1,0 +1,3 @@
+package bad
+
+p := "no end
