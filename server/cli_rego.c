@@ -214,6 +214,24 @@ print_json_str(const char *s)
 	ls_buf_cleanup(&b);
 }
 
+/* "file.rego:12" -> {"file": "file.rego", "row": 12} */
+static void
+print_location(const char *where)
+{
+	const char *colon = strrchr(where, ':');
+	char *file;
+
+	if (colon == NULL || (file = strndup(where, (size_t)(colon -
+	    where))) == NULL) {
+		print_json_str(where);
+		return;
+	}
+	printf("{\"file\": ");
+	print_json_str(file);
+	printf(", \"row\": %ld}", strtol(colon + 1, NULL, 10));
+	free(file);
+}
+
 static void
 print_tests_json(const struct ls_rego_test_results *r)
 {
@@ -224,7 +242,7 @@ print_tests_json(const struct ls_rego_test_results *r)
 		const struct ls_rego_test_result *t = &r->v[i];
 
 		printf("%s\n  {\"location\": ", i ? "," : "");
-		print_json_str(t->file);
+		print_location(t->file);
 		printf(", \"package\": ");
 		print_json_str(t->package);
 		printf(", \"name\": ");
