@@ -1,6 +1,7 @@
 /* update.c - one pass of the agent update workflow (DESIGN.md 1-7). */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "activate.h"
@@ -207,7 +209,10 @@ activate_release(struct ls_agent *a, const struct ls_timestamp *ts,
 	struct ls_rego_policy *policy = NULL;
 	struct ls_state st = a->st;
 	char tgz[PATH_MAX], dir[96];
+	struct timespec t0, t1;
 	int rc, reuse;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	reuse = a->st.has_active &&
 	    strcmp(a->st.active.sha256, rel->bundle_sha256) == 0;
@@ -259,9 +264,16 @@ activate_release(struct ls_agent *a, const struct ls_timestamp *ts,
 		policy = NULL;
 	}
 	ls_activate_prune(a->cfg->state, dir);
+	/* Extraction and compilation freed a lot: give it back, an idle
+	 * agent should hold little more than the policy. */
+	malloc_trim(0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ls_agent_logf(a, "info", "activated", "enforcing %s (release %llu, "
-	    "bundle %s)", rel->version, (unsigned long long)rel->seq,
-	    rel->bundle_sha256);
+	    "bundle %s) after %ld ms of download, verification, extraction, "
+	    "compilation and commit", rel->version,
+	    (unsigned long long)rel->seq, rel->bundle_sha256,
+	    (long)((t1.tv_sec - t0.tv_sec) * 1000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000000));
 	run_hook(a);
 	ls_agent_report(a, "activation");
 out:

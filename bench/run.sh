@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # run.sh BIN_DIR - run every bench/*.sh (except this one) with the
-# optimised programs in BIN_DIR; each prints its own figures.
+# optimised programs in BIN_DIR; each prints its own figures.  BIN_DIR is
+# passed as the first argument and as LOCKSTEP_BIN; the exit status is
+# non-zero if any benchmark failed to run.
 set -u
 bin=$(cd "${1:?usage: bench/run.sh BIN_DIR}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
@@ -8,6 +10,10 @@ status=0
 for b in "$here"/*.sh; do
 	[ "$(basename "$b")" = run.sh ] && continue
 	echo "== $(basename "$b" .sh)"
-	LOCKSTEP_BIN=$bin LOCKSTEP_ROOT=$(dirname "$here") bash "$b" || status=1
+	if ! LOCKSTEP_BIN=$bin LOCKSTEP_ROOT=$(dirname "$here") \
+	    bash "$b" "$bin"; then
+		echo "bench $(basename "$b"): failed"
+		status=1
+	fi
 done
 exit $status

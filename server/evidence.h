@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "lockstep/buf.h"
+#include "merkle.h"
 
 #define LS_EVIDENCE_LINE_MAX (256 * 1024)	/* one entry */
 #define LS_EVIDENCE_QUERY_MAX (64 * 1024 * 1024)	/* one answer */
@@ -52,6 +53,10 @@ uint64_t ls_evidence_count(struct ls_evidence *ev);
 struct ls_evidence_filter {
 	time_t since, until;	/* inclusive bounds; 0 = open */
 	const char *agent, *channel, *kind;	/* NULL = any */
+	/* A control id ("soc2:CC6.1"): builds and publishes whose release
+	 * covers it, and every entry naming such a bundle (operator
+	 * actions, reports of agents running it).  NULL = any. */
+	const char *control;
 };
 
 /* Matching lines (each ending in "\n") into out.  LS_ETOOBIG past
@@ -66,5 +71,23 @@ int ls_evidence_query(struct ls_evidence *ev, struct ls_buf *out,
  * the first bad line, LS_ENOTFOUND, LS_EIO.
  */
 int ls_evidence_verify(const char *data_dir, uint64_t *count_out);
+
+/*
+ * The log is also an RFC 6962 Merkle tree whose leaves are the entry lines
+ * (without newline).  Size and root of the tree now:
+ */
+void ls_evidence_root(struct ls_evidence *ev, uint64_t *size_out,
+    uint8_t root[LS_SHA256_LEN]);
+
+/* Leaf hash and inclusion proof of entry index in the tree of the first
+ * size entries.  LS_ENOTFOUND when index >= size or size > entries. */
+int ls_evidence_proof(struct ls_evidence *ev, uint64_t index, uint64_t size,
+    uint8_t leaf[LS_SHA256_LEN],
+    uint8_t proof[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN], size_t *len_out);
+
+/* Leaf hashes of DATA/evidence/log.jsonl (whole lines, chain checked) for
+ * offline checks; *leaves_out is the caller's to free. */
+int ls_evidence_tree(const char *data_dir,
+    uint8_t (**leaves_out)[LS_SHA256_LEN], uint64_t *count_out);
 
 #endif

@@ -319,11 +319,24 @@ answer_held(struct ls_httpd *h, struct MHD_Connection *c, struct req *r,
 	return ret;
 }
 
-/* Under wmu and the read lock: hold r until channel changes or wait ends. */
-static void
-hold(struct ls_httpd *h, struct MHD_Connection *c, struct req *r,
+/* con_cls of a GET that needs no state of its own (the hot path
+ * allocates nothing). */
+static char get_marker;
+
+/* Under wmu and the read lock: hold the request until channel changes or
+ * the wait ends.  0, or -1 when out of memory. */
+static int
+hold(struct ls_httpd *h, struct MHD_Connection *c, void **con_cls,
     const char *channel, unsigned wait)
 {
+	struct req *r = *con_cls;
+
+	if (r == (void *)&get_marker) {
+		if ((r = calloc(1, sizeof(*r))) == NULL)
+			return -1;
+		ls_buf_init(&r->body, 0);
+		*con_cls = r;
+	}
 	r->held = 1;
 	r->wait = wait;
 	r->deadline = now_ms() + (int64_t)wait * 1000;
@@ -338,16 +351,19 @@ hold(struct ls_httpd *h, struct MHD_Connection *c, struct req *r,
 	ls_metrics_add(LS_M_LONGPOLLS_HELD, 1);
 	if (r->deadline < h->next_wake)
 		pthread_cond_signal(&h->wcond);
+	return 0;
 }
 
 /*
- * 200 with the body, 304, or (held == 1) hold the request.  The hot path
- * (a plain 304) takes only the read lock; holding also takes wmu first so
- * a change after our check is sure to find us in the list.
+ * 200 with the body, 304, or hold the request.  The hot path (a plain
+ * 304) takes only the read lock; holding also takes wmu first so a change
+ * after our check is sure to find us in the list: without may_hold,
+ * *retry is set instead.
  */
 static enum MHD_Result
-ts_try(struct ls_httpd *h, struct MHD_Connection *c, struct req *r,
-    const char *channel, const char *inm, unsigned wait, int may_hold)
+ts_try(struct ls_httpd *h, struct MHD_Connection *c, void **con_cls,
+    const char *channel, const char *inm, unsigned wait, int may_hold,
+    int *retry)
 {
 	struct tsent *e;
 	enum MHD_Result ret = MHD_YES;
@@ -362,33 +378,34 @@ ts_try(struct ls_httpd *h, struct MHD_Connection *c, struct req *r,
 		ret = httpd_answer(c, 200, e->ok);
 	else if (wait == 0 || h->stopping)
 		ret = httpd_answer(c, 304, e->nm);
-	else if (may_hold)
-		hold(h, c, r, channel, wait);
-	else
-		r->held = -1;	/* ask the caller to retry under wmu */
+	else if (!may_hold)
+		*retry = 1;
+	else if (hold(h, c, con_cls, channel, wait) != 0)
+		ret = MHD_NO;
 	pthread_rwlock_unlock(&h->lock);
 	return ret;
 }
 
 static enum MHD_Result
-serve_timestamp(struct ls_httpd *h, struct MHD_Connection *c, struct req *r,
-    const char *channel)
+serve_timestamp(struct ls_httpd *h, struct MHD_Connection *c,
+    void **con_cls, const char *channel)
 {
 	const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_IF_NONE_MATCH);
+	struct req *r = *con_cls;
 	enum MHD_Result ret;
 	unsigned wait;
+	int retry = 0;
 
-	if (r->resumed)
+	if (r != (void *)&get_marker && r->resumed)
 		return answer_held(h, c, r, inm);
 	wait = prefer_wait(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    "Prefer"));
-	ret = ts_try(h, c, r, channel, inm, wait, 0);
-	if (r->held != -1)
+	ret = ts_try(h, c, con_cls, channel, inm, wait, 0, &retry);
+	if (!retry)
 		return ret;
-	r->held = 0;
 	pthread_mutex_lock(&h->wmu);
-	ret = ts_try(h, c, r, channel, inm, wait, 1);
+	ret = ts_try(h, c, con_cls, channel, inm, wait, 1, &retry);
 	pthread_mutex_unlock(&h->wmu);
 	return ret;
 }
@@ -613,7 +630,7 @@ serve_opa_bundle(struct ls_httpd *h, struct MHD_Connection *c,
 
 static enum MHD_Result
 route_get(struct ls_httpd *h, struct MHD_Connection *c, const char *url,
-    struct req *r)
+    void **con_cls)
 {
 	char ch[LS_NAME_MAX + 1], hex[65];
 	const char *rest;
@@ -622,7 +639,7 @@ route_get(struct ls_httpd *h, struct MHD_Connection *c, const char *url,
 
 	if (channel_path(url, "/v1/channels/", ch, &rest)) {
 		if (strcmp(rest, "/timestamp.note") == 0)
-			return serve_timestamp(h, c, r, ch);
+			return serve_timestamp(h, c, con_cls, ch);
 		if (strncmp(rest, "/releases/", 10) == 0 &&
 		    is_seq_note(rest + 10))
 			return serve_file(h, c, url, NULL);
@@ -652,16 +669,20 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 
 	(void)version;
 	if (r == NULL) {
+		/* Answering on the first call makes MHD close the
+		 * connection; the second call keeps it alive. */
+		if (get) {
+			*con_cls = &get_marker;
+			return MHD_YES;
+		}
 		if ((r = calloc(1, sizeof(*r))) == NULL)
 			return MHD_NO;
 		ls_buf_init(&r->body, httpd_body_cap(url));
 		*con_cls = r;
-		/* Answering on the first call makes MHD close the
-		 * connection; the second call keeps it alive. */
 		return MHD_YES;
 	}
 	if (get)
-		return route_get(h, c, url, r);
+		return route_get(h, c, url, con_cls);
 	if (strcmp(method, "POST") != 0)
 		return httpd_answer_error(c, 405, "method not allowed");
 	if (*upload_data_size > 0) {
@@ -683,7 +704,7 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)cls;
 	(void)c;
 	(void)toe;
-	if (r == NULL)
+	if (r == NULL || r == (void *)&get_marker)
 		return;
 	ls_buf_cleanup(&r->body);
 	free(r);
@@ -746,8 +767,9 @@ ls_httpd_start(struct ls_httpd **out, const struct ls_httpd_opts *o)
 	struct sockaddr_in sa;
 	const union MHD_DaemonInfo *info;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	/* Two threads a CPU measured best against nginx (bench/server.sh). */
 	unsigned threads = o->threads ? o->threads : (unsigned)(ncpu > 0 ?
-	    ncpu : 1);
+	    2 * ncpu : 2);
 	int rc;
 
 	*out = NULL;

@@ -22,7 +22,7 @@ struct ls_httpd_opts {
 	struct ls_gitwatch *watch;	/* for POST /v1/admin/refresh */
 	const char *admin_token;	/* NULL: admin endpoints are off */
 	const char *enroll_token;	/* NULL: enrolment is off */
-	unsigned threads;		/* 0: one per CPU */
+	unsigned threads;		/* 0: two per CPU */
 	ls_log_fn log;
 	void *log_arg;
 };

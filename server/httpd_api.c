@@ -9,6 +9,8 @@
 #include "lockstep/error.h"
 #include "lockstep/note.h"
 #include "lockstep/timefmt.h"
+#include "lockstep/file.h"
+#include "lockstep/hash.h"
 #include "metrics.h"
 
 size_t
@@ -122,6 +124,8 @@ serve_evidence(struct ls_httpd *h, struct MHD_Connection *c)
 	f.channel = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
 	    "channel");
 	f.kind = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "kind");
+	f.control = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+	    "control");
 	ls_buf_init(&b, LS_EVIDENCE_QUERY_MAX);
 	rc = ls_evidence_query(ls_store_evidence(h->o.store), &b, &f);
 	if (rc != 0) {
@@ -162,6 +166,69 @@ serve_metrics(struct MHD_Connection *c)
 	return ret;
 }
 
+static enum MHD_Result
+serve_checkpoint(struct ls_httpd *h, struct MHD_Connection *c)
+{
+	char path[PATH_MAX], *text = NULL;
+	enum MHD_Result ret;
+	size_t len = 0;
+	int n;
+
+	n = snprintf(path, sizeof(path), "%s/evidence/checkpoint.note",
+	    h->data);
+	if (n < 0 || (size_t)n >= sizeof(path) ||
+	    ls_file_read(&text, &len, path, LS_NOTE_MAX) != 0)
+		return httpd_answer_error(c, 404, "no checkpoint yet");
+	ret = httpd_answer_text(c, 200, "text/plain; charset=utf-8", text,
+	    len);
+	free(text);
+	return ret;
+}
+
+static int
+u64_arg(struct MHD_Connection *c, const char *name, uint64_t *out)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+	    name);
+	char *end;
+
+	if (v == NULL || v[0] < '0' || v[0] > '9')
+		return v == NULL ? 0 : -1;
+	*out = strtoull(v, &end, 10);
+	return *end == '\0' ? 1 : -1;
+}
+
+/* GET /v1/evidence/proof?index=I[&size=N]: the inclusion proof of entry I
+ * in the tree of the first N entries (default: the last checkpoint). */
+static enum MHD_Result
+serve_proof(struct ls_httpd *h, struct MHD_Connection *c)
+{
+	uint8_t leaf[LS_SHA256_LEN], proof[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN];
+	uint64_t index = 0, size = ls_store_checkpoint_size(h->o.store);
+	char b64[64];
+	json_t *j, *arr;
+	enum MHD_Result ret;
+	size_t len = 0, i;
+
+	if (u64_arg(c, "index", &index) != 1 || u64_arg(c, "size", &size) < 0)
+		return httpd_answer_error(c, 400, "expected index=N[&size=N]");
+	if (ls_evidence_proof(ls_store_evidence(h->o.store), index, size,
+	    leaf, proof, &len) != 0)
+		return httpd_answer_error(c, 404, ls_error_last());
+	if ((arr = json_array()) == NULL)
+		return httpd_answer_error(c, 500, "out of memory");
+	for (i = 0; i < len; i++) {
+		ls_base64_encode(b64, sizeof(b64), proof[i], LS_SHA256_LEN);
+		json_array_append_new(arr, json_string(b64));
+	}
+	ls_base64_encode(b64, sizeof(b64), leaf, LS_SHA256_LEN);
+	j = json_pack("{s:I, s:I, s:s, s:o}", "index", (json_int_t)index,
+	    "size", (json_int_t)size, "leaf", b64, "proof", arr);
+	ret = answer_json(c, 200, j);
+	json_decref(j);
+	return ret;
+}
+
 enum MHD_Result
 httpd_api_get(struct ls_httpd *h, struct MHD_Connection *c, const char *url,
     int *handled)
@@ -176,6 +243,10 @@ httpd_api_get(struct ls_httpd *h, struct MHD_Connection *c, const char *url,
 		return serve_metrics(c);
 	if (strcmp(url, "/v1/evidence") == 0)
 		return serve_evidence(h, c);
+	if (strcmp(url, "/v1/evidence/checkpoint") == 0)
+		return serve_checkpoint(h, c);
+	if (strcmp(url, "/v1/evidence/proof") == 0)
+		return serve_proof(h, c);
 	if (strcmp(url, "/v1/admin/status") == 0) {
 		if (!admin_ok(h, c))
 			return admin_refused(h, c);

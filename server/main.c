@@ -134,6 +134,9 @@ out:
 	ls_gitwatch_stop(w);
 	httpd = NULL;
 	ls_httpd_stop(h);
+	/* The last entries get a checkpoint too. */
+	if (store != NULL && ls_store_checkpoint(store) != 0)
+		log_line(NULL, "error", ls_error_last());
 	ls_store_free(store);
 	return rc;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lockstep/controls.h"
 #include "lockstep/error.h"
 #include "lockstep/hash.h"
 #include "lockstep/manifest.h"
@@ -25,13 +26,9 @@ ls_build_init(struct ls_build *b, const char *channel, const char *tag)
 void
 ls_build_cleanup(struct ls_build *b)
 {
-	size_t i;
-
 	ls_bundle_files_cleanup(&b->files);
 	ls_buf_cleanup(&b->tgz);
-	for (i = 0; i < b->ncontrols; i++)
-		free(b->controls[i]);
-	free(b->controls);
+	ls_controls_list_free(b->controls);
 	b->controls = NULL;
 	b->ncontrols = 0;
 	json_decref(b->stages);
@@ -207,6 +204,24 @@ check_file(const struct ls_bundle_file *f, char *reason, size_t rsz)
 	return rc;
 }
 
+/* The control map gives the release's controls; an expired exception
+ * fails the build. */
+static int
+check_controls(struct ls_build *b, char *reason, size_t rsz)
+{
+	struct ls_controls c;
+	int rc;
+
+	ls_controls_init(&c);
+	if ((rc = ls_controls_from_files(&c, &b->files)) == 0 &&
+	    (rc = ls_controls_check_exceptions(&c, time(NULL))) == 0)
+		rc = ls_controls_list(&b->controls, &b->ncontrols, &c);
+	if (rc != 0)
+		snprintf(reason, rsz, "%s", ls_error_last());
+	ls_controls_cleanup(&c);
+	return rc;
+}
+
 static int
 stage_validate(struct ls_build *b)
 {
@@ -225,6 +240,8 @@ stage_validate(struct ls_build *b)
 		snprintf(reason, sizeof(reason), "no .rego files at %s",
 		    b->commit);
 	}
+	if (rc == 0)
+		rc = check_controls(b, reason, sizeof(reason));
 	stage_record(b, "validate", rc == 0, t0, reason, json_pack("{s:I, "
 	    "s:I, s:I}", "files", (json_int_t)b->files.n, "bytes",
 	    (json_int_t)b->files.total, "rego", (json_int_t)nrego));

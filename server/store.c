@@ -16,6 +16,7 @@
 #include "lockstep/hash.h"
 #include "lockstep/note.h"
 #include "lockstep/timefmt.h"
+#include "checkpoint.h"
 #include "metrics.h"
 #include "store_impl.h"
 
@@ -821,8 +822,40 @@ ls_store_tick(struct ls_store *s, time_t now, time_t *next_out)
 	}
 	pthread_mutex_unlock(&s->mu);
 	store_notify(s);
+	if (rc == 0)
+		rc = ls_store_checkpoint(s);
 	*next_out = next > now ? next : now + 1;
 	return rc;
+}
+
+int
+ls_store_checkpoint(struct ls_store *s)
+{
+	uint64_t size;
+	int rc;
+
+	if (s->log_key == NULL ||
+	    (s->ckpt_written && ls_evidence_count(s->ev) == s->ckpt_size))
+		return 0;
+	if ((rc = ls_checkpoint_write(s->ev, s->data, s->origin, s->log_key,
+	    &size)) != 0)
+		return rc;
+	pthread_mutex_lock(&s->mu);
+	s->ckpt_size = size;
+	s->ckpt_written = 1;
+	pthread_mutex_unlock(&s->mu);
+	return 0;
+}
+
+uint64_t
+ls_store_checkpoint_size(struct ls_store *s)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&s->mu);
+	n = s->ckpt_size;
+	pthread_mutex_unlock(&s->mu);
+	return n;
 }
 
 int

@@ -78,9 +78,18 @@ int ls_store_tag_known(struct ls_store *s, const char *channel,
  */
 int ls_store_build_done(struct ls_store *s, const struct ls_build *b);
 
-/* Re-sign timestamps that are past half their lifetime and end pins
- * whose sunset has passed.  *next_out gets when to call again. */
+/* Re-sign timestamps that are past half their lifetime, end pins whose
+ * sunset has passed and sign an evidence checkpoint when the log grew.
+ * *next_out gets when to call again. */
 int ls_store_tick(struct ls_store *s, time_t now, time_t *next_out);
+
+/* Sign DATA/evidence/checkpoint.note when the log grew since the last
+ * one (needs log.key; without it a no-op).  LS_EIO. */
+int ls_store_checkpoint(struct ls_store *s);
+
+/* Size of the tree in DATA/evidence/checkpoint.note as signed by this
+ * process (ls_store_tick signs a new one when the log grew), 0 before. */
+uint64_t ls_store_checkpoint_size(struct ls_store *s);
 
 struct ls_op {
 	const char *action;	/* "pin", "rollback", "unpin" */

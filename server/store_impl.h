@@ -41,6 +41,8 @@ struct ls_store {
 	size_t nch;
 	struct ls_evidence *ev;
 	struct ls_agents *agents;
+	uint64_t ckpt_size;		/* entries in the last checkpoint */
+	int ckpt_written;		/* at least one this run */
 	void (*on_change)(void *arg, const char *channel);
 	void *arg;
 };

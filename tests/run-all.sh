@@ -14,16 +14,19 @@ passed=0 failed=0 failures=()
 logdir=$(mktemp -d /tmp/lockstep-tests.XXXXXX)
 
 run() {	# name, timeout seconds, command...
-	local name=$1 secs=$2 log
+	local name=$1 secs=$2 log t0 rc
 	shift 2
 	log="$logdir/$(echo "$name" | tr '/ ' '__').log"
-	if timeout -k 5 "$secs" "$@" >"$log" 2>&1; then
+	t0=$SECONDS
+	timeout -k 5 "$secs" "$@" >"$log" 2>&1
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
 		passed=$((passed + 1))
-		echo "PASS $name"
+		echo "PASS $name ($((SECONDS - t0)) s)"
 	else
 		failed=$((failed + 1))
 		failures+=("$name")
-		echo "FAIL $name (log: $log)"
+		echo "FAIL $name (exit $rc, $((SECONDS - t0)) s, log: $log)"
 		tail -n 30 "$log" | sed 's/^/    /'
 	fi
 }

@@ -5,7 +5,7 @@
 #include "lockstep/error.h"
 #include "rego/bi_internal.h"
 
-#define RANGE_MAX (10u * 1000 * 1000)	/* cap on numbers.range sizes */
+#define RANGE_MAX (2u * 1000 * 1000)	/* cap on numbers.range sizes */
 
 typedef int (*num_op)(struct ls_num *, struct ls_arena *,
     const struct ls_num *, const struct ls_num *);
@@ -78,7 +78,8 @@ ls_bi_minus(BI_ARGS)
 		return set_minus(ctx, args[0], args[1], out);
 	}
 	if (args[0]->type != LS_VAL_NUMBER)
-		return ls_bi_type_error(ctx, 1, "one of {number, set}", args[0]);
+		return ls_bi_type_error(ctx, 1, "one of {number, set}",
+		    args[0]);
 	return arith2(ctx, args, nargs, out, ls_num_sub);
 }
 
@@ -264,8 +265,10 @@ ls_bi_bits_lsh(BI_ARGS)
 	if (n > 4096)
 		return ls_bi_error(ctx, "shift count too large");
 	acc = *x;
-	ls_num_from_int64(&two, 2);
-	for (i = 0; i < n; i++) {
+	/* multiply by 2^62 at a time: a handful of short multiplications */
+	for (i = 0; i < n; i += 62) {
+		int64_t k = n - i < 62 ? n - i : 62;
+		ls_num_from_int64(&two, (int64_t)1 << k);
 		t = acc;
 		if ((rc = ls_num_mul(&acc, ctx->arena, &t, &two)) != 0)
 			return bi_fail(ctx, rc);

@@ -222,13 +222,15 @@ bi_net_format(char out[64], const struct bi_net *n, int with_bits)
 		}
 		for (i = 0; i < 8; i++) {
 			if (i == best) {
-				pos += snprintf(out + pos, (size_t)(64 - pos), "::");
+				pos += snprintf(out + pos, (size_t)(64 - pos),
+				    "::");
 				i += bestlen - 1;
 				continue;
 			}
 			pos += snprintf(out + pos, (size_t)(64 - pos), "%s%x",
 			    i > 0 && i != best + bestlen ? ":" : "",
-			    (unsigned)(n->addr[2 * i] << 8 | n->addr[2 * i + 1]));
+			    (unsigned)(n->addr[2 * i] << 8 |
+			    n->addr[2 * i + 1]));
 		}
 	}
 	if (with_bits)

@@ -172,7 +172,8 @@ b64_encode(struct ls_buf *b, const unsigned char *s, size_t len,
 		rc = ls_buf_add(b, q, 4);
 	}
 	if (rc == 0 && len - i == 1) {
-		char q[4] = { alpha[s[i] >> 2], alpha[(s[i] & 3) << 4], '=', '=' };
+		char q[4] = { alpha[s[i] >> 2], alpha[(s[i] & 3) << 4], '=',
+		    '=' };
 		rc = ls_buf_add(b, q, pad ? 4 : 2);
 	} else if (rc == 0 && len - i == 2) {
 		char q[4] = { alpha[s[i] >> 2],
@@ -312,7 +313,8 @@ ls_bi_base64url_decode(BI_ARGS)
 		    sl % 4 == 3 ? ls_buf_adds(&in, "=") : sl % 4 == 0 ? 0 : -1;
 		if (rc != 0) {
 			ls_buf_cleanup(&in);
-			return ls_bi_error(ctx, "illegal base64url string: %.*s",
+			return ls_bi_error(ctx,
+			    "illegal base64url string: %.*s",
 			    (int)(sl > 200 ? 200 : sl), s);
 		}
 	}
@@ -409,7 +411,8 @@ query_escape(struct ls_buf *b, const char *s, size_t len)
 	for (i = 0; i < len && rc == 0; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		    c == '.' ||
 		    c == '~')
 			rc = ls_buf_addc(b, (char)c);
 		else if (c == ' ')
@@ -436,7 +439,8 @@ query_unescape(struct ls_buf *b, const char *s, size_t len)
 			if (hi < 0 || lo < 0) {
 				size_t n = len - i < 3 ? len - i : 3;
 				return ls_error_set(LS_EFORMAT,
-				    "invalid URL escape \"%.*s\"", (int)n, s + i);
+				    "invalid URL escape \"%.*s\"", (int)n,
+				    s + i);
 			}
 			rc = ls_buf_addc(b, (char)(hi << 4 | lo));
 			i += 2;
@@ -535,12 +539,60 @@ ls_bi_urlquery_encode_object(BI_ARGS)
 	return bi_ret_buf(ctx, out, &b);
 }
 
+struct kv_ref {
+	const struct ls_val *k;
+	size_t at;		/* position in the query, keeps value order */
+};
+
+static int
+cmp_kv_ref(const void *x, const void *y)
+{
+	const struct kv_ref *a = x, *b = y;
+	int c = ls_val_compare(a->k, b->k);
+
+	return c != 0 ? c : (a->at > b->at) - (a->at < b->at);
+}
+
+/* An object from each key to the array of its values, in query order. */
+static int
+group_values(struct ls_bi_ctx *ctx, const struct ls_vlist *keys,
+    const struct ls_vlist *vals, const struct ls_val **out)
+{
+	struct ls_vlist ok, ov, grp;
+	struct kv_ref *r;
+	size_t i, j;
+
+	if (keys->n == 0)
+		return bi_ret(out, ls_val_empty_object());
+	if ((r = ls_arena_alloc(ctx->arena, keys->n * sizeof *r)) == NULL)
+		return LS_BI_ENOMEM;
+	for (i = 0; i < keys->n; i++) {
+		r[i].k = keys->v[i];
+		r[i].at = i;
+	}
+	qsort(r, keys->n, sizeof *r, cmp_kv_ref);
+	ls_vlist_init(&ok, ctx->arena);
+	ls_vlist_init(&ov, ctx->arena);
+	for (i = 0; i < keys->n; i = j) {
+		const struct ls_val *arr;
+		ls_vlist_init(&grp, ctx->arena);
+		for (j = i; j < keys->n && ls_val_equal(r[j].k, r[i].k); j++)
+			if (ls_vlist_push(&grp, vals->v[r[j].at]) != 0)
+				return LS_BI_ENOMEM;
+		if ((arr = ls_val_array(ctx->arena, grp.v, grp.n)) == NULL ||
+		    ls_vlist_push(&ok, r[i].k) != 0 ||
+		    ls_vlist_push(&ov, arr) != 0)
+			return LS_BI_ENOMEM;
+	}
+	return bi_ret(out, ls_val_object(ctx->arena, ok.v, ov.v, ok.n, NULL));
+}
+
 int
 ls_bi_urlquery_decode_object(BI_ARGS)
 {
 	struct ls_vlist keys, vals;
 	const char *s, *p, *e;
-	size_t sl, i, j;
+	size_t sl;
 	int rc;
 
 	(void)nargs;
@@ -564,7 +616,8 @@ ls_bi_urlquery_decode_object(BI_ARGS)
 		ls_buf_init(&vb, BI_MAX_STRING);
 		rc = query_unescape(&kb, p, (size_t)((eq ? eq : amp) - p));
 		if (rc == 0 && eq != NULL)
-			rc = query_unescape(&vb, eq + 1, (size_t)(amp - eq - 1));
+			rc = query_unescape(&vb, eq + 1,
+			    (size_t)(amp - eq - 1));
 		k = ls_val_string(ctx->arena, kb.data ? kb.data : "", kb.len);
 		v = ls_val_string(ctx->arena, vb.data ? vb.data : "", vb.len);
 		ls_buf_cleanup(&kb);
@@ -576,31 +629,7 @@ ls_bi_urlquery_decode_object(BI_ARGS)
 			return LS_BI_ENOMEM;
 		p = amp + 1;
 	}
-	/* Group the values of each key, in order, into arrays. */
-	{
-		struct ls_vlist ok, ov, grp;
-		ls_vlist_init(&ok, ctx->arena);
-		ls_vlist_init(&ov, ctx->arena);
-		for (i = 0; i < keys.n; i++) {
-			const struct ls_val *arr;
-			for (j = 0; j < i; j++)
-				if (ls_val_equal(keys.v[j], keys.v[i]))
-					break;
-			if (j < i)
-				continue;
-			ls_vlist_init(&grp, ctx->arena);
-			for (j = i; j < keys.n; j++)
-				if (ls_val_equal(keys.v[j], keys.v[i]) &&
-				    ls_vlist_push(&grp, vals.v[j]) != 0)
-					return LS_BI_ENOMEM;
-			if ((arr = ls_val_array(ctx->arena, grp.v, grp.n)) ==
-			    NULL || ls_vlist_push(&ok, keys.v[i]) != 0 ||
-			    ls_vlist_push(&ov, arr) != 0)
-				return LS_BI_ENOMEM;
-		}
-		return bi_ret(out, ls_val_object(ctx->arena, ok.v, ov.v, ok.n,
-		    NULL));
-	}
+	return group_values(ctx, &keys, &vals, out);
 }
 
 /* ---- units ---- */
@@ -656,7 +685,8 @@ units(BI_ARGS, int bytes)
 	if (i < rl)
 		return ls_bi_error(ctx, "could not parse %s to a number", what);
 	if (memchr(s, ' ', n) != NULL)
-		return ls_bi_error(ctx, "spaces not allowed in resource strings");
+		return ls_bi_error(ctx,
+		    "spaces not allowed in resource strings");
 	for (numlen = 0; numlen < n && ((s[numlen] >= '0' && s[numlen] <= '9')
 	    || s[numlen] == '.'); numlen++)
 		;
@@ -701,7 +731,8 @@ units(BI_ARGS, int bytes)
 		return ls_bi_error(ctx, "could not parse %s to a number", what);
 	if (u == NULL)
 		return bytes ? ls_bi_error(ctx, "byte unit %s not recognized",
-		    s + numlen) : ls_bi_error(ctx, "unknown unit %s", s + numlen);
+		    s + numlen) : ls_bi_error(ctx, "unknown unit %s",
+		    s + numlen);
 	if ((rc = ls_num_from_dec(&num, ctx->arena, 0, dig, nd,
 	    (int64_t)u->pow10 - (int64_t)frac + (expneg ? -exp10 :
 	    exp10))) != 0)
@@ -724,4 +755,127 @@ int
 ls_bi_units_parse_bytes(BI_ARGS)
 {
 	return units(ctx, args, nargs, out, 1);
+}
+
+struct jindent {
+	const char *prefix, *indent;
+	size_t plen, ilen;
+};
+
+static int
+newline(struct ls_buf *b, const struct jindent *j, int depth)
+{
+	int rc = ls_buf_addc(b, '\n');
+
+	if (rc == 0)
+		rc = ls_buf_add(b, j->prefix, j->plen);
+	while (rc == 0 && depth-- > 0)
+		rc = ls_buf_add(b, j->indent, j->ilen);
+	return rc;
+}
+
+/* Go's json.MarshalIndent layout. */
+static int
+json_pretty(struct ls_buf *b, const struct ls_val *v, const struct jindent *j,
+    int depth)
+{
+	const struct ls_val *const *el;
+	size_t n, i;
+	int rc = 0;
+
+	if (depth > JSON_MAX_DEPTH)
+		return ls_error_set(LS_ETOOBIG, "value nested too deeply");
+	if (ls_val_len(v) == 0 || (v->type != LS_VAL_ARRAY &&
+	    v->type != LS_VAL_SET && v->type != LS_VAL_OBJECT))
+		return json_marshal(b, v, depth);
+	if (v->type == LS_VAL_OBJECT) {
+		rc = ls_buf_addc(b, '{');
+		for (i = 0; i < v->u.obj.n && rc == 0; i++) {
+			if (i > 0)
+				rc = ls_buf_addc(b, ',');
+			if (rc == 0)
+				rc = newline(b, j, depth + 1);
+			if (rc == 0)
+				rc = json_marshal(b, v->u.obj.k[i], depth + 1);
+			if (rc == 0 && v->u.obj.k[i]->type != LS_VAL_STRING)
+				rc = ls_error_set(LS_EFORMAT,
+				    "object keys must be strings");
+			if (rc == 0)
+				rc = ls_buf_adds(b, ": ");
+			if (rc == 0)
+				rc = json_pretty(b, v->u.obj.v[i], j, depth + 1);
+		}
+		if (rc == 0)
+			rc = newline(b, j, depth);
+		return rc ? rc : ls_buf_addc(b, '}');
+	}
+	el = bi_elems(v, &n);
+	rc = ls_buf_addc(b, '[');
+	for (i = 0; i < n && rc == 0; i++) {
+		if (i > 0)
+			rc = ls_buf_addc(b, ',');
+		if (rc == 0)
+			rc = newline(b, j, depth + 1);
+		if (rc == 0)
+			rc = json_pretty(b, el[i], j, depth + 1);
+	}
+	if (rc == 0)
+		rc = newline(b, j, depth);
+	return rc ? rc : ls_buf_addc(b, ']');
+}
+
+/* json.marshal_with_options(x, {"pretty", "indent", "prefix"}). */
+int
+ls_bi_json_marshal_opts(BI_ARGS)
+{
+	struct jindent j = { "", "\t", 0, 1 };
+	const struct ls_val *o = args[1];
+	int pretty = 0, explicit = 0, implicit = 0, rc;
+	struct ls_buf b;
+	size_t i;
+
+	(void)nargs;
+	if ((rc = bi_arg_type(ctx, args, 1, LS_VAL_OBJECT, "object")) != 0)
+		return rc;
+	for (i = 0; i < o->u.obj.n; i++) {
+		const struct ls_val *k = o->u.obj.k[i], *v = o->u.obj.v[i];
+		if (ls_val_is_string(k, "pretty") && v->type == LS_VAL_BOOL) {
+			pretty = v->u.b;
+			explicit = 1;
+		} else if ((ls_val_is_string(k, "indent") ||
+		    ls_val_is_string(k, "prefix")) && v->type == LS_VAL_STRING) {
+			if (ls_val_is_string(k, "indent"))
+				j.indent = v->u.str.p, j.ilen = v->u.str.len;
+			else
+				j.prefix = v->u.str.p, j.plen = v->u.str.len;
+			implicit = 1;
+		} else if (ls_val_is_string(k, "pretty") ||
+		    ls_val_is_string(k, "indent") ||
+		    ls_val_is_string(k, "prefix")) {
+			snprintf(ctx->msg, sizeof ctx->msg, "%s: operand 2 %s must "
+			    "be a %s", ctx->name, k->u.str.p,
+			    ls_val_is_string(k, "pretty") ? "boolean" : "string");
+			return LS_BI_ETYPE;
+		} else {
+			struct ls_buf kb;
+			ls_buf_init(&kb, 256);
+			ls_val_to_rego(&kb, k);
+			snprintf(ctx->msg, sizeof ctx->msg, "%s: operand 2 object "
+			    "contained unknown key %s", ctx->name,
+			    kb.data ? kb.data : "");
+			ls_buf_cleanup(&kb);
+			return LS_BI_ETYPE;
+		}
+	}
+	if (!explicit)
+		pretty = implicit;
+	if (!pretty)
+		return ls_bi_json_marshal(ctx, args, 1, out);
+	ls_buf_init(&b, BI_MAX_STRING);
+	if ((rc = ls_buf_add(&b, j.prefix, j.plen)) != 0 ||
+	    (rc = json_pretty(&b, args[0], &j, 0)) != 0) {
+		ls_buf_cleanup(&b);
+		return bi_fail(ctx, rc);
+	}
+	return bi_ret_buf(ctx, out, &b);
 }

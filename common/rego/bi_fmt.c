@@ -110,7 +110,8 @@ shortest(char *digits, int *exp10, double f)
 		if (strtod(tmp, NULL) == f)
 			break;
 	}
-	if ((e = strchr(tmp, 'e')) == NULL) {	/* not finite: callers exclude */
+	/* not finite: callers exclude that */
+	if ((e = strchr(tmp, 'e')) == NULL) {
 		snprintf(digits, 2, "0");
 		*exp10 = 0;
 		return;
@@ -332,7 +333,8 @@ fmt_int(struct ls_buf *b, const struct spec *sp, const char *s, size_t len)
 			t.len = mark;
 		while (zeros-- > 0 && rc == 0) {
 			rc = ls_buf_addc(&t, '0');
-			memmove(t.data + mark + 1, t.data + mark, t.len - mark - 1);
+			memmove(t.data + mark + 1, t.data + mark,
+			    t.len - mark - 1);
 			t.data[mark] = '0';
 		}
 	}
@@ -451,7 +453,8 @@ fmt_string(struct ls_buf *b, const struct spec *sp, const char *s,
 			if (sp->space && i > 0)
 				rc = ls_buf_addc(&t, ' ');
 			if (rc == 0 && sp->sharp && (sp->space || i == 0))
-				rc = ls_buf_adds(&t, sp->verb == 'X' ? "0X" : "0x");
+				rc = ls_buf_adds(&t,
+				    sp->verb == 'X' ? "0X" : "0x");
 			if (rc == 0)
 				rc = ls_buf_addf(&t, sp->verb == 'X' ? "%02X" :
 				    "%02x", (unsigned char)s[i]);
@@ -573,7 +576,8 @@ parse_num(const char *f, size_t n, size_t *i, int *out)
 	while (*i < n && f[*i] >= '0' && f[*i] <= '9') {
 		v = v * 10 + (f[*i] - '0');
 		if (v > FMT_MAX_WIDTH)
-			return ls_error_set(LS_ETOOBIG, "format width too large");
+			return ls_error_set(LS_ETOOBIG,
+			    "format width too large");
 		(*i)++;
 		any = 1;
 	}
@@ -685,7 +689,8 @@ bi_fmt_sprintf(struct ls_buf *b, const char *f, size_t n,
 		i++;
 		if ((end = parse_spec(f, n, &i, &sp, &argi, nargs, &bad,
 		    &reordered)) < 0)
-			return ls_error_set(LS_ETOOBIG, "format width too large");
+			return ls_error_set(LS_ETOOBIG,
+			    "format width too large");
 		if (end) {
 			rc = ls_buf_adds(b, "%!(NOVERB)");
 			break;

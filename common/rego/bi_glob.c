@@ -164,7 +164,8 @@ parse_alt(struct gparse *ps, struct gnode *g)
 	if (++ps->depth > GLOB_MAX_DEPTH)
 		return ls_error_set(LS_ETOOBIG, "glob pattern nested too deep");
 	for (;;) {
-		if ((nv = realloc(g->alts, (g->nalts + 1) * sizeof *nv)) == NULL)
+		if ((nv = realloc(g->alts,
+		    (g->nalts + 1) * sizeof *nv)) == NULL)
 			return ls_error_set(LS_ENOMEM, "out of memory");
 		g->alts = nv;
 		memset(&g->alts[g->nalts], 0, sizeof *nv);
@@ -293,7 +294,8 @@ gmatch(struct gmatch *m, const struct gcont *c, size_t pos)
 		for (k = pos; k <= m->n; k++) {
 			if ((rc = gmatch(m, &next, k)) != 0)
 				return rc;
-			if (k < m->n && g->kind == G_STAR && is_delim(m, m->s[k]))
+			if (k < m->n && g->kind == G_STAR && is_delim(m,
+			    m->s[k]))
 				break;
 		}
 		return 0;

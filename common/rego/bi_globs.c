@@ -27,7 +27,8 @@ gerr(struct ls_bi_ctx *ctx, const char *s, size_t len, size_t pos,
     const char *what)
 {
 	snprintf(ctx->msg, sizeof ctx->msg, "%s: input:%.*s, pos:%zu, %s: the "
-	    "input provided is invalid", ctx->name, (int)(len > 200 ? 200 : len),
+	    "input provided is invalid", ctx->name,
+	    (int)(len > 200 ? 200 : len),
 	    s, pos, what);
 	return LS_BI_EBUILTIN;
 }
@@ -53,7 +54,8 @@ static int
 tokenize(struct ls_bi_ctx *ctx, const char *s, size_t len,
     struct gtok **out, size_t *n)
 {
-	struct gtok *v = ls_arena_alloc(ctx->arena, GLOBS_MAX_TOKENS * sizeof *v);
+	struct gtok *v = ls_arena_alloc(ctx->arena,
+	    GLOBS_MAX_TOKENS * sizeof *v);
 	size_t i = 0, w, k = 0;
 
 	if (v == NULL)
@@ -99,13 +101,15 @@ tokenize(struct ls_bi_ctx *ctx, const char *s, size_t len,
 					i += w;
 				}
 				hi = lo;
-				if (i + 1 < len && s[i] == '-' && s[i + 1] != ']') {
+				if (i + 1 < len && s[i] == '-' &&
+				    s[i + 1] != ']') {
 					i++;
 					hi = bi_utf8_decode(s + i, len - i, &w);
 					i += w;
 					if (hi < lo)
 						return gerr(ctx, s, len, i,
-						    "set range is out of order");
+						    "set range is out of "
+						    "order");
 				}
 				if (add_range(ctx->arena, &t, lo, hi) != 0)
 					return LS_BI_ENOMEM;

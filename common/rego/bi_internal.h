@@ -93,6 +93,7 @@ BI_DECL(ls_bi_cast_array); BI_DECL(ls_bi_cast_set);
 BI_DECL(ls_bi_cast_string); BI_DECL(ls_bi_cast_boolean);
 BI_DECL(ls_bi_cast_null); BI_DECL(ls_bi_cast_object);
 BI_DECL(ls_bi_print); BI_DECL(ls_bi_trace); BI_DECL(ls_bi_test_sleep);
+BI_DECL(ls_bi_template_string);
 /* strings (bi_strings.c) */
 BI_DECL(ls_bi_concat); BI_DECL(ls_bi_contains); BI_DECL(ls_bi_startswith);
 BI_DECL(ls_bi_endswith); BI_DECL(ls_bi_lower); BI_DECL(ls_bi_upper);
@@ -112,6 +113,8 @@ BI_DECL(ls_bi_regex_template_match); BI_DECL(ls_bi_glob_match);
 BI_DECL(ls_bi_glob_quote_meta); BI_DECL(ls_bi_regex_globs_match);
 /* encodings (bi_encoding.c) */
 BI_DECL(ls_bi_json_marshal); BI_DECL(ls_bi_json_unmarshal);
+BI_DECL(ls_bi_json_marshal_opts); BI_DECL(ls_bi_json_match_schema);
+BI_DECL(ls_bi_json_verify_schema);
 BI_DECL(ls_bi_json_is_valid); BI_DECL(ls_bi_base64_encode);
 BI_DECL(ls_bi_base64_decode); BI_DECL(ls_bi_base64_is_valid);
 BI_DECL(ls_bi_base64url_encode); BI_DECL(ls_bi_base64url_encode_no_pad);

@@ -80,7 +80,7 @@ int bi_semver_compare(const char *a, size_t alen, const char *b,
 struct bi_net {
 	uint8_t addr[16];	/* network byte order; v4 in the first 4 */
 	int bits;		/* prefix length */
-	int v6;			/* 1 for IPv6 (16 bytes), 0 for IPv4 (4) */
+	int v6;			/* 1: IPv6 (16 bytes), 0: IPv4 (4) */
 };
 
 /* Go's net.ParseCIDR: "a.b.c.d/n" or "x::y/n".  addr keeps host bits. */

@@ -224,7 +224,8 @@ ls_bi_regex_template_match(BI_ARGS)
 		}
 		if (i >= tl) {
 			ls_buf_cleanup(&b);
-			return ls_bi_error(ctx, "unbalanced braces in template");
+			return ls_bi_error(ctx,
+			    "unbalanced braces in template");
 		}
 		if ((rc = ls_buf_addc(&b, '(')) == 0 &&
 		    (rc = ls_buf_add(&b, t + start, i - start)) == 0)
@@ -268,7 +269,8 @@ ls_bi_glob_match(BI_ARGS)
 		for (i = 0; i < d->u.arr.n; i++) {
 			const struct ls_val *e = d->u.arr.v[i];
 			if (e->type != LS_VAL_STRING)
-				return ls_bi_type_error(ctx, 2, "array of strings",
+				return ls_bi_type_error(ctx, 2,
+				    "array of strings",
 				    e);
 			if (e->u.str.len > 0)
 				delims[nd++] = bi_utf8_decode(e->u.str.p,

@@ -36,7 +36,8 @@ ls_bi_cidr_contains(BI_ARGS)
 	if ((rc = arg_cidr(ctx, args, 0, &a)) != 0 ||
 	    (rc = bi_arg_str(ctx, args, 1, &s, &sl)) != 0)
 		return rc;
-	if (bi_ip_parse(&b, s, sl) != 0 && (rc = arg_cidr(ctx, args, 1, &b)) != 0)
+	if (bi_ip_parse(&b, s, sl) != 0 && (rc = arg_cidr(ctx, args, 1,
+	    &b)) != 0)
 		return rc;
 	return bi_ret(out, ls_val_bool(bi_net_contains(&a, &b)));
 }
@@ -119,9 +120,11 @@ ls_bi_cidr_merge(BI_ARGS)
 		if (e->type != LS_VAL_STRING)
 			return ls_bi_type_error(ctx, 1, "array of strings", e);
 		if (memchr(e->u.str.p, '/', e->u.str.len) != NULL) {
-			if (bi_cidr_parse(&nets[i], e->u.str.p, e->u.str.len) != 0)
+			if (bi_cidr_parse(&nets[i], e->u.str.p,
+			    e->u.str.len) != 0)
 				return bi_fail(ctx, LS_EFORMAT);
-		} else if (bi_ip_parse(&nets[i], e->u.str.p, e->u.str.len) != 0) {
+		} else if (bi_ip_parse(&nets[i], e->u.str.p,
+		    e->u.str.len) != 0) {
 			return ls_bi_error(ctx, "IP address invalid: %s",
 			    e->u.str.p);
 		} else if (nets[i].v6) {
@@ -204,7 +207,8 @@ ls_bi_cidr_contains_matches(BI_ARGS)
 	for (i = 0; i < aa.n; i++) {
 		struct bi_net a;
 
-		if (bi_cidr_parse(&a, aa.v[i]->u.str.p, aa.v[i]->u.str.len) != 0)
+		if (bi_cidr_parse(&a, aa.v[i]->u.str.p,
+		    aa.v[i]->u.str.len) != 0)
 			return bi_fail(ctx, LS_EFORMAT);
 		for (j = 0; j < ba.n; j++) {
 			struct bi_net b;
@@ -248,10 +252,12 @@ ls_bi_semver_compare(BI_ARGS)
 	    (rc = bi_arg_str(ctx, args, 1, &b, &bl)) != 0)
 		return rc;
 	if (!bi_semver_valid(a, al))
-		return ls_bi_error(ctx, "operand 1: string \"%s\" is not a valid "
+		return ls_bi_error(ctx,
+		    "operand 1: string \"%s\" is not a valid "
 		    "SemVer", a);
 	if (!bi_semver_valid(b, bl))
-		return ls_bi_error(ctx, "operand 2: string \"%s\" is not a valid "
+		return ls_bi_error(ctx,
+		    "operand 2: string \"%s\" is not a valid "
 		    "SemVer", b);
 	return bi_ret(out, ls_val_int(ctx->arena, bi_semver_compare(a, al, b,
 	    bl)));

@@ -33,7 +33,8 @@ ls_bi_object_get(BI_ARGS)
 			cur = ls_val_object_get(cur, k);
 			break;
 		case LS_VAL_ARRAY:
-			if (k->type != LS_VAL_NUMBER || !ls_num_is_int(&k->u.num)) {
+			if (k->type != LS_VAL_NUMBER ||
+			    !ls_num_is_int(&k->u.num)) {
 				cur = NULL;
 				break;
 			}
@@ -67,25 +68,16 @@ key_list(struct ls_bi_ctx *ctx, const struct ls_val *v,
 		*n = v->u.obj.n;
 		return 0;
 	default:
-		return ls_bi_type_error(ctx, 2, "one of {object, set, array}", v);
+		return ls_bi_type_error(ctx, 2, "one of {object, set, array}",
+		    v);
 	}
 }
 
-static int
-has_key(const struct ls_val *const *keys, size_t n, const struct ls_val *k)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (ls_val_equal(keys[i], k))
-			return 1;
-	return 0;
-}
 
 static int
 keep_keys(BI_ARGS, int keep)
 {
-	const struct ls_val *o = args[0];
+	const struct ls_val *o = args[0], *set;
 	const struct ls_val *const *keys = NULL;
 	struct ls_vlist k, v;
 	size_t n = 0, i;
@@ -95,10 +87,13 @@ keep_keys(BI_ARGS, int keep)
 	if ((rc = bi_arg_type(ctx, args, 0, LS_VAL_OBJECT, "object")) != 0 ||
 	    (rc = key_list(ctx, args[1], &keys, &n)) != 0)
 		return rc;
+	/* a sorted set of the keys: lookups by binary search */
+	if ((set = ls_val_set(ctx->arena, keys, n)) == NULL)
+		return LS_BI_ENOMEM;
 	ls_vlist_init(&k, ctx->arena);
 	ls_vlist_init(&v, ctx->arena);
 	for (i = 0; i < o->u.obj.n; i++) {
-		if (has_key(keys, n, o->u.obj.k[i]) != keep)
+		if (ls_val_set_has(set, o->u.obj.k[i]) != keep)
 			continue;
 		if (ls_vlist_push(&k, o->u.obj.k[i]) != 0 ||
 		    ls_vlist_push(&v, o->u.obj.v[i]) != 0)
@@ -190,7 +185,8 @@ ls_bi_object_union_n(BI_ARGS)
 		return rc;
 	for (i = 0; i < a->u.arr.n; i++) {
 		if (a->u.arr.v[i]->type != LS_VAL_OBJECT)
-			return bi_elem_error(ctx, 1, a, a->u.arr.v[i], "object");
+			return bi_elem_error(ctx, 1, a, a->u.arr.v[i],
+			    "object");
 		if ((acc = merge(ctx->arena, acc, a->u.arr.v[i], 0)) == NULL)
 			return LS_BI_ENOMEM;
 	}
@@ -209,7 +205,8 @@ is_subset(const struct ls_val *sup, const struct ls_val *sub, int depth)
 		for (i = 0; i < sub->u.obj.n; i++) {
 			const struct ls_val *v = ls_val_object_get(sup,
 			    sub->u.obj.k[i]);
-			if (v == NULL || !is_subset(v, sub->u.obj.v[i], depth + 1))
+			if (v == NULL || !is_subset(v, sub->u.obj.v[i],
+			    depth + 1))
 				return 0;
 		}
 		return 1;
@@ -236,7 +233,8 @@ is_subset(const struct ls_val *sup, const struct ls_val *sub, int depth)
 	if (sup->type == LS_VAL_ARRAY && sub->type == LS_VAL_SET) {
 		for (i = 0; i < sub->u.set.n; i++) {
 			for (j = 0; j < sup->u.arr.n; j++)
-				if (ls_val_equal(sup->u.arr.v[j], sub->u.set.v[i]))
+				if (ls_val_equal(sup->u.arr.v[j],
+				    sub->u.set.v[i]))
 					break;
 			if (j == sup->u.arr.n)
 				return 0;
@@ -341,7 +339,8 @@ ptrie_add(struct ls_bi_ctx *ctx, struct ptrie *root, const struct ls_val *p)
 			if ((t = ptrie_child(t, p->u.arr.v[i], 1)) == NULL)
 				return LS_BI_ENOMEM;
 	} else {
-		return ls_bi_type_error(ctx, 2, "one of {set, array} containing "
+		return ls_bi_type_error(ctx, 2,
+		    "one of {set, array} containing "
 		    "string paths or array of path segments", p);
 	}
 	t->leaf = 1;

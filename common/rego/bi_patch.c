@@ -111,7 +111,8 @@ edit(struct ls_arena *a, const struct ls_val *v, const struct ls_val *seg,
 		if (seg_index(seg, v->u.arr.n, kind == P_ADD, &idx) != 0)
 			return NULL;
 		for (i = 0; i <= v->u.arr.n; i++) {
-			if (i == idx && nv != NULL && ls_vlist_push(&vals, nv) != 0)
+			if (i == idx && nv != NULL && ls_vlist_push(&vals,
+			    nv) != 0)
 				return NULL;
 			if (i == v->u.arr.n || (i == idx && kind != P_ADD))
 				continue;
@@ -196,7 +197,8 @@ parse_path(struct ls_arena *a, const struct ls_val *p,
 		if ((buf = ls_arena_alloc(a, (size_t)(e - s) + 1)) == NULL)
 			return -1;
 		for (o = buf; s < e; s++) {
-			if (*s == '~' && s + 1 < e && (s[1] == '0' || s[1] == '1')) {
+			if (*s == '~' && s + 1 < e && (s[1] == '0' ||
+			    s[1] == '1')) {
 				*o++ = s[1] == '0' ? '~' : '/';
 				s++;
 			} else {
@@ -204,7 +206,8 @@ parse_path(struct ls_arena *a, const struct ls_val *p,
 			}
 		}
 		*o = '\0';
-		if ((v = ls_val_string_ref(a, buf, (size_t)(o - buf))) == NULL ||
+		if ((v = ls_val_string_ref(a, buf,
+		    (size_t)(o - buf))) == NULL ||
 		    ls_vlist_push(&l, v) != 0)
 			return -1;
 		if (e == end)
@@ -240,7 +243,8 @@ one_op(struct ls_arena *a, const struct ls_val *doc, const struct ls_val *op)
 		const struct ls_val *got = get_path(doc, path, np);
 		return got != NULL && ls_val_equal(got, value) ? doc : NULL;
 	}
-	if ((ls_val_is_string(kind, "move") || ls_val_is_string(kind, "copy")) &&
+	if ((ls_val_is_string(kind, "move") || ls_val_is_string(kind,
+	    "copy")) &&
 	    parse_path(a, ls_val_object_gets(op, "from", 4), &from, &nf) == 0 &&
 	    (moved = get_path(doc, from, nf)) != NULL) {
 		if (ls_val_is_string(kind, "move") &&

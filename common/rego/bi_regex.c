@@ -90,7 +90,8 @@ re2_refuses(const char *p, size_t n)
 			if (c == ']' && !(in_class == 1))
 				in_class = 0;
 			else if (c == '[' && i + 1 < n && p[i + 1] == ':') {
-				const char *e = memchr(p + i + 2, ']', n - i - 2);
+				const char *e = memchr(p + i + 2, ']',
+				    n - i - 2);
 				if (e != NULL && e[-1] == ':')
 					i = (size_t)(e - p);
 			}
@@ -124,7 +125,8 @@ re2_refuses(const char *p, size_t n)
 			size_t k = i + 1;
 			long lo = 0, hi = 0;
 			int digits = 0;
-			while (k < n && p[k] >= '0' && p[k] <= '9' && lo <= 100000)
+			while (k < n && p[k] >= '0' && p[k] <= '9' &&
+			    lo <= 100000)
 				lo = lo * 10 + (p[k++] - '0'), digits = 1;
 			if (digits && k < n && p[k] == ',') {
 				k++;
@@ -178,7 +180,8 @@ compile_error(int code, size_t off, const char *p, size_t n)
 		    1), tail);
 	default:
 		pcre2_get_error_message(code, msg, sizeof msg);
-		return ls_error_set(LS_EFORMAT, "error parsing regexp: %s: `%.*s`",
+		return ls_error_set(LS_EFORMAT,
+		    "error parsing regexp: %s: `%.*s`",
 		    (const char *)msg, (int)n, p);
 	}
 }
@@ -195,7 +198,8 @@ regex_compile(struct bi_regex **out, const char *p, size_t n)
 		return ls_error_set(LS_ETOOBIG,
 		    "error parsing regexp: expression too large");
 	if ((why = re2_refuses(p, n)) != NULL)
-		return ls_error_set(LS_EFORMAT, "error parsing regexp: %s: `%.*s`",
+		return ls_error_set(LS_EFORMAT,
+		    "error parsing regexp: %s: `%.*s`",
 		    why, (int)(n > 200 ? 200 : n), p);
 	if ((re = calloc(1, sizeof *re)) == NULL ||
 	    (re->pat = malloc(n + 1)) == NULL) {
@@ -228,7 +232,8 @@ bi_regex_get(struct bi_regex **out, const char *pat, size_t len)
 	pthread_mutex_lock(&cache_lock);
 	for (i = 0; i < RE_CACHE_SIZE; i++) {
 		struct bi_regex *c = cache[i];
-		if (c != NULL && c->len == len && memcmp(c->pat, pat, len) == 0) {
+		if (c != NULL && c->len == len && memcmp(c->pat, pat,
+		    len) == 0) {
 			c->refs++;
 			c->used = ++cache_clock;
 			*out = c;
@@ -246,7 +251,8 @@ bi_regex_get(struct bi_regex **out, const char *pat, size_t len)
 			victim = i;
 			break;
 		}
-		if (victim == RE_CACHE_SIZE || cache[i]->used < cache[victim]->used)
+		if (victim == RE_CACHE_SIZE ||
+		    cache[i]->used < cache[victim]->used)
 			victim = i;
 	}
 	if (cache[victim] != NULL) {
@@ -402,12 +408,14 @@ bi_regex_find_all(long **out, size_t *count, const struct bi_regex *re,
 		if (!accept)
 			continue;
 		if (cnt >= RE_MAX_MATCHES) {
-			rc = ls_error_set(LS_ETOOBIG, "too many regexp matches");
+			rc = ls_error_set(LS_ETOOBIG,
+			    "too many regexp matches");
 			break;
 		}
 		if (cnt == cap) {
 			cap = cap ? cap * 2 : 8;
-			if ((nv = realloc(v, cap * pairs * 2 * sizeof *v)) == NULL) {
+			if ((nv = realloc(v,
+			    cap * pairs * 2 * sizeof *v)) == NULL) {
 				rc = ls_error_set(LS_ENOMEM, "out of memory");
 				break;
 			}

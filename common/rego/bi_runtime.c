@@ -87,7 +87,8 @@ ls_bi_http_send(BI_ARGS)
 	if (bad.n > 0)
 		return key_error(ctx, "invalid", &bad);
 	for (i = 0; i < 2; i++) {
-		const struct ls_val *k = ls_val_cstring(ctx->arena, http_keys[i]);
+		const struct ls_val *k = ls_val_cstring(ctx->arena,
+		    http_keys[i]);
 		if (k == NULL)
 			return LS_BI_ENOMEM;
 		if (ls_val_object_get(req, k) == NULL &&

@@ -47,7 +47,8 @@ idents(const char *s, size_t n, int strict)
 			continue;
 		}
 		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' &&
-		    s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || s[i] == '-'))
+		    s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		    s[i] == '-'))
 			return 0;
 	}
 	return 1;

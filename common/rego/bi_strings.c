@@ -195,7 +195,8 @@ ls_bi_split(BI_ARGS)
 		} else if ((p = memmem(s, sl, d, dl)) == NULL) {
 			p = s + sl;
 		}
-		if ((v = ls_val_string(ctx->arena, s, (size_t)(p - s))) == NULL ||
+		if ((v = ls_val_string(ctx->arena, s,
+		    (size_t)(p - s))) == NULL ||
 		    ls_vlist_push(&l, v) != 0)
 			return LS_BI_ENOMEM;
 		if (dl == 0) {
@@ -689,12 +690,14 @@ str_list(struct ls_bi_ctx *ctx, const struct ls_val *const *args, int i,
 		return 0;
 	}
 	if (args[i]->type != LS_VAL_ARRAY && args[i]->type != LS_VAL_SET)
-		return ls_bi_type_error(ctx, i + 1, "one of {string, set, array}",
+		return ls_bi_type_error(ctx, i + 1,
+		    "one of {string, set, array}",
 		    args[i]);
 	*v = bi_elems(args[i], n);
 	for (k = 0; k < *n; k++) {
 		if ((*v)[k]->type != LS_VAL_STRING) {
-			snprintf(ctx->msg, sizeof ctx->msg, "%s: operand %d must "
+			snprintf(ctx->msg, sizeof ctx->msg,
+			    "%s: operand %d must "
 			    "be %s of strings but got %s containing %s",
 			    ctx->name, i + 1, ls_val_type_name(args[i]),
 			    ls_val_type_name(args[i]),
@@ -719,7 +722,8 @@ any_match(BI_ARGS, int suffix)
 	for (i = 0; i < ns; i++) {
 		for (j = 0; j < np; j++) {
 			size_t sl = s[i]->u.str.len, pl = p[j]->u.str.len;
-			if (pl <= sl && memcmp(s[i]->u.str.p + (suffix ? sl - pl :
+			if (pl <= sl &&
+			    memcmp(s[i]->u.str.p + (suffix ? sl - pl :
 			    0), p[j]->u.str.p, pl) == 0)
 				return bi_ret(out, ls_val_bool(1));
 		}
@@ -780,7 +784,8 @@ ls_bi_split_n(BI_ARGS)
 		return bi_ret(out, ls_val_array(ctx->arena, all->u.arr.v,
 		    (size_t)n));
 	if (n < 0 && (uint64_t)-n < total)
-		return bi_ret(out, ls_val_array(ctx->arena, all->u.arr.v + total -
+		return bi_ret(out, ls_val_array(ctx->arena,
+		    all->u.arr.v + total -
 		    (size_t)-n, (size_t)-n));
 	*out = all;
 	return LS_BI_OK;

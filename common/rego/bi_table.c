@@ -87,6 +87,7 @@ const struct ls_bi ls_bi_table[] = {
 	{ "print", V, LS_BI_F_NONDET, ls_bi_print },
 	{ "internal.print", 1, LS_BI_F_NONDET, ls_bi_print },
 	{ "trace", 1, 0, ls_bi_trace },
+	{ "internal.template_string", 1, 0, ls_bi_template_string },
 	{ "test.sleep", 1, LS_BI_F_NONDET, ls_bi_test_sleep },
 	/* strings */
 	{ "concat", 2, 0, ls_bi_concat },
@@ -129,8 +130,11 @@ const struct ls_bi ls_bi_table[] = {
 	{ "regex.globs_match", 2, 0, ls_bi_regex_globs_match },
 	/* encodings */
 	{ "json.marshal", 1, 0, ls_bi_json_marshal },
+	{ "json.marshal_with_options", 2, 0, ls_bi_json_marshal_opts },
 	{ "json.unmarshal", 1, 0, ls_bi_json_unmarshal },
 	{ "json.is_valid", 1, 0, ls_bi_json_is_valid },
+	{ "json.match_schema", 2, 0, ls_bi_json_match_schema },
+	{ "json.verify_schema", 1, 0, ls_bi_json_verify_schema },
 	{ "yaml.marshal", 1, 0, ls_bi_yaml_marshal },
 	{ "yaml.unmarshal", 1, 0, ls_bi_yaml_unmarshal },
 	{ "yaml.is_valid", 1, 0, ls_bi_yaml_is_valid },

@@ -222,7 +222,8 @@ fields(struct lex *l, const struct ls_val *v, const struct ls_val **out)
 		if (v->type != LS_VAL_OBJECT)
 			return terr(t, s, "can't evaluate field %s", name);
 		if ((c = ls_val_object_gets(v, t->s + s, l->i - s)) == NULL)
-			return terr(t, s, "map has no entry for key \"%s\"", name);
+			return terr(t, s, "map has no entry for key \"%s\"",
+			    name);
 		v = c;
 	}
 	*out = v;
@@ -361,7 +362,8 @@ call(struct lex *l, const char *fn, const struct ls_val **args, size_t n,
 			else if (v->type == LS_VAL_ARRAY && args[i]->type ==
 			    LS_VAL_NUMBER) {
 				int ovf = 0;
-				int64_t k = ls_num_to_int64(&args[i]->u.num, &ovf);
+				int64_t k = ls_num_to_int64(&args[i]->u.num,
+				    &ovf);
 				v = !ovf && k >= 0 && (uint64_t)k < v->u.arr.n ?
 				    v->u.arr.v[k] : NULL;
 			} else {
@@ -384,12 +386,14 @@ call(struct lex *l, const char *fn, const struct ls_val **args, size_t n,
 		int rc = 0;
 		ls_buf_init(&b, BI_MAX_STRING);
 		if (fn[5] == 'f') {
-			struct bi_fmt_arg *fa = ls_arena_alloc(t->a, n * sizeof *fa);
+			struct bi_fmt_arg *fa = ls_arena_alloc(t->a,
+			    n * sizeof *fa);
 			for (i = 1; fa != NULL && i < n && rc == 0; i++) {
 				struct ls_buf vb;
 				ls_buf_init(&vb, BI_MAX_STRING);
 				rc = print_val(&vb, args[i], 0);
-				fa[i - 1].kind = args[i]->type == LS_VAL_NUMBER ?
+				fa[i - 1].kind =
+				    args[i]->type == LS_VAL_NUMBER ?
 				    BI_FMT_FLOAT : BI_FMT_STRING;
 				fa[i - 1].f = args[i]->type == LS_VAL_NUMBER ?
 				    ls_num_to_double(&args[i]->u.num) : 0;
@@ -399,7 +403,8 @@ call(struct lex *l, const char *fn, const struct ls_val **args, size_t n,
 				ls_buf_cleanup(&vb);
 			}
 			if (fa == NULL || rc != 0 || bi_fmt_sprintf(&b,
-			    args[0]->u.str.p, args[0]->u.str.len, fa, n - 1) != 0)
+			    args[0]->u.str.p, args[0]->u.str.len, fa,
+			    n - 1) != 0)
 				rc = -1;
 		} else {
 			for (i = 0; i < n && rc == 0; i++) {
@@ -655,7 +660,8 @@ do_cond(struct tpl *t, size_t *pos, const struct action *ac, int is_with,
 		if (cur.end - cur.start >= 2 && memcmp(t->s + cur.start,
 		    is_with ? "with" : "if", 2) == 0 && cur.start < cur.end)
 			continue;
-		return block(t, pos, dot, out, emit && !taken, &st, last, depth);
+		return block(t, pos, dot, out, emit && !taken, &st, last,
+		    depth);
 	}
 }
 
@@ -674,16 +680,19 @@ run(struct tpl *t, size_t *pos, const struct ls_val *dot, struct ls_buf *out,
 		if ((rc = next_action(t, *pos, &ac)) < 0)
 			return -1;
 		if (rc == 1) {
-			if (emit && ls_buf_add(out, t->s + *pos, t->n - *pos) != 0)
+			if (emit && ls_buf_add(out, t->s + *pos,
+			    t->n - *pos) != 0)
 				return terr(t, *pos, "output too large");
 			*pos = t->n;
 			*stop = STOP_EOF;
 			return 0;
 		}
-		if (emit && ls_buf_add(out, t->s + *pos, ac.text_end - *pos) != 0)
+		if (emit && ls_buf_add(out, t->s + *pos,
+		    ac.text_end - *pos) != 0)
 			return terr(t, *pos, "output too large");
 		*pos = ac.next;
-		if (ac.end - ac.start >= 2 && memcmp(t->s + ac.start, "/*", 2) == 0)
+		if (ac.end - ac.start >= 2 &&
+		    memcmp(t->s + ac.start, "/*", 2) == 0)
 			continue;
 		if (word_is(t, &ac, "end") || word_is(t, &ac, "else")) {
 			*stop = word_is(t, &ac, "end") ? STOP_END : STOP_ELSE;
@@ -691,8 +700,8 @@ run(struct tpl *t, size_t *pos, const struct ls_val *dot, struct ls_buf *out,
 			return 0;
 		}
 		if (word_is(t, &ac, "if") || word_is(t, &ac, "with"))
-			rc = do_cond(t, pos, &ac, word_is(t, &ac, "with"), dot, out,
-			    emit, last, depth);
+			rc = do_cond(t, pos, &ac, word_is(t, &ac, "with"), dot,
+			    out, emit, last, depth);
 		else if (word_is(t, &ac, "range"))
 			rc = do_range(t, pos, &ac, dot, out, emit, last, depth);
 		else if (emit) {

@@ -151,7 +151,8 @@ bi_tz_load(struct bi_tz **out, const char *name, size_t len)
 	snprintf(path, sizeof path, "%s%.*s", TZ_DIR, (int)len, name);
 	if (ls_file_read(&data, &n, path, TZ_MAX_FILE) != 0)
 		goto bad;
-	if ((tz = calloc(1, sizeof *tz)) == NULL || tz_parse(tz, (const unsigned char *)data, n) != 0) {
+	if ((tz = calloc(1, sizeof *tz)) == NULL || tz_parse(tz,
+	    (const unsigned char *)data, n) != 0) {
 		free(data);
 		bi_tz_free(tz);
 		goto bad;
@@ -162,7 +163,8 @@ bi_tz_load(struct bi_tz **out, const char *name, size_t len)
 	for (i = 0; i < TZ_CACHE; i++) {
 		if (tz_cache[i] != NULL && strcmp(tz_cache[i]->name,
 		    tz->name) == 0) {
-			bi_tz_free(tz);		/* another thread won the race */
+			/* another thread won the race */
+			bi_tz_free(tz);
 			tz = tz_cache[i];
 			break;
 		}
@@ -264,7 +266,8 @@ bi_time_civil(struct bi_tm *out, int64_t sec, int nsec,
 	out->min = (int)(rem % 3600 / 60);
 	out->sec = (int)(rem % 60);
 	out->nsec = nsec;
-	out->wday = (int)((days % 7 + 11) % 7);	/* 1970-01-01 was Thursday */
+	/* 1970-01-01 was a Thursday */
+	out->wday = (int)((days % 7 + 11) % 7);
 	out->yday = (int)(days - days_from_civil(out->year, 1, 1) + 1);
 }
 
@@ -344,10 +347,12 @@ static void
 next_chunk(const char *l, size_t n, struct chunk *c)
 {
 	static const struct { const char *w; enum std s; } tz[] = {
-		{ "-07:00:00", S_NUM_COLON_SECS_TZ }, { "-070000", S_NUM_SECS_TZ },
+		{ "-07:00:00", S_NUM_COLON_SECS_TZ }, { "-070000",
+		    S_NUM_SECS_TZ },
 		{ "-07:00", S_NUM_COLON_TZ }, { "-0700", S_NUM_TZ },
 		{ "-07", S_NUM_SHORT_TZ },
-		{ "Z07:00:00", S_ISO_COLON_SECS_TZ }, { "Z070000", S_ISO_SECS_TZ },
+		{ "Z07:00:00", S_ISO_COLON_SECS_TZ }, { "Z070000",
+		    S_ISO_SECS_TZ },
 		{ "Z07:00", S_ISO_COLON_TZ }, { "Z0700", S_ISO_TZ },
 		{ "Z07", S_ISO_SHORT_TZ },
 	};
@@ -448,7 +453,8 @@ next_chunk(const char *l, size_t n, struct chunk *c)
 		case 'Z':
 			for (k = 0; k < sizeof tz / sizeof tz[0]; k++) {
 				if (starts(l, n, i, tz[k].w)) {
-					c->std = tz[k].s, c->len = strlen(tz[k].w);
+					c->std = tz[k].s, c->len =
+					    strlen(tz[k].w);
 					return;
 				}
 			}
@@ -763,7 +769,8 @@ parse_one(struct pstate *p, const struct chunk *c, const struct chunk *next,
 		return 0;
 	case S_MONTH:
 	case S_LONGMONTH:
-		if ((i = lookup_name(p, long_months, 12, c->std == S_MONTH)) < 0)
+		if ((i = lookup_name(p, long_months, 12,
+		    c->std == S_MONTH)) < 0)
 			return -1;
 		r->month = i + 1;
 		return 0;
@@ -854,7 +861,8 @@ parse_one(struct pstate *p, const struct chunk *c, const struct chunk *next,
 static int
 days_in(int64_t y, int m)
 {
-	static const int d[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	static const int d[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
+	    31 };
 
 	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
 		return 29;
@@ -914,7 +922,8 @@ bi_time_parse(int64_t *sec, int *nsec, const char *l, size_t ln,
 		r.month = 1;
 		r.day = r.yday;
 	} else if (r.day < 1 || r.day > days_in(r.year, r.month)) {
-		return ls_error_set(LS_EFORMAT, "parsing time \"%.*s\": day out "
+		return ls_error_set(LS_EFORMAT,
+		    "parsing time \"%.*s\": day out "
 		    "of range", (int)vn, value);
 	}
 	*sec = bi_time_from_civil(r.year, r.month, r.day, r.hour, r.min, r.sec,
@@ -966,7 +975,8 @@ bi_duration_parse(int64_t *out, const char *s, size_t len)
 			i++;
 			while (i < len && s[i] >= '0' && s[i] <= '9') {
 				if (scale < 1000000000000000000ULL) {
-					frac = frac * 10 + (uint64_t)(s[i] - '0');
+					frac = frac * 10 +
+					    (uint64_t)(s[i] - '0');
 					scale *= 10;
 				}
 				i++;
@@ -987,7 +997,8 @@ bi_duration_parse(int64_t *out, const char *s, size_t len)
 			return ls_error_set(LS_EFORMAT, "time: missing unit in "
 			    "duration \"%.*s\"", (int)len, s);
 		i += ul;
-		v = (long double)whole * mult + (long double)frac * mult / scale;
+		v = (long double)whole * mult +
+		    (long double)frac * mult / scale;
 		if (v > 9223372036854775807.0L || total + (uint64_t)v < total)
 			goto bad;
 		total += (uint64_t)v;

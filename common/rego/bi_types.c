@@ -106,9 +106,11 @@ ls_bi_to_number(BI_ARGS)
 		const char *t = v->u.str.p;
 		while (*t == '+' || *t == '-')
 			t++;
-		if (strcasecmp(t, "inf") == 0 || strcasecmp(t, "infinity") == 0 ||
+		if (strcasecmp(t, "inf") == 0 || strcasecmp(t,
+		    "infinity") == 0 ||
 		    strcasecmp(t, "nan") == 0)
-			return ls_bi_type_error(ctx, 1, "valid number string", v);
+			return ls_bi_type_error(ctx, 1, "valid number string",
+			    v);
 		if ((r = parse_number(ctx->arena, v->u.str.p, v->u.str.len)) !=
 		    NULL && isinf(ls_num_to_double(&r->u.num)))
 			return ls_bi_error(ctx, "strconv.ParseFloat: parsing "
@@ -116,7 +118,8 @@ ls_bi_to_number(BI_ARGS)
 			    200 ? 200 : v->u.str.len), v->u.str.p);
 		if (r == NULL)
 			return ls_bi_error(ctx, "strconv.ParseFloat: parsing "
-			    "\"%.*s\": invalid syntax", (int)(v->u.str.len > 200 ?
+			    "\"%.*s\": invalid syntax",
+			    (int)(v->u.str.len > 200 ?
 			    200 : v->u.str.len), v->u.str.p);
 		*out = r;
 		return LS_BI_OK;
@@ -287,4 +290,41 @@ ls_bi_test_sleep(BI_ARGS)
 		nanosleep(&ts, NULL);
 	}
 	return bi_ret(out, ls_val_null());
+}
+
+/*
+ * internal.template_string([part, ...]): the lowered form of $"..{x}.."
+ * strings.  Literal parts are strings; each {expr} arrives as the set of
+ * its values: empty prints <undefined>, several are an error.
+ */
+int
+ls_bi_template_string(BI_ARGS)
+{
+	const struct ls_val *arr = args[0];
+	struct ls_buf b;
+	size_t i;
+	int rc = 0;
+
+	(void)nargs;
+	if ((rc = bi_arg_type(ctx, args, 0, LS_VAL_ARRAY, "array")) != 0)
+		return rc;
+	ls_buf_init(&b, BI_MAX_STRING);
+	for (i = 0; i < arr->u.arr.n && rc == 0; i++) {
+		const struct ls_val *p = arr->u.arr.v[i];
+		if (p->type == LS_VAL_SET && p->u.set.n == 0) {
+			rc = ls_buf_adds(&b, "<undefined>");
+		} else if (p->type == LS_VAL_SET && p->u.set.n > 1) {
+			ls_buf_cleanup(&b);
+			return ls_bi_error(ctx, "template-strings must not "
+			    "produce multiple outputs");
+		} else {
+			rc = print_one(&b, p->type == LS_VAL_SET ?
+			    p->u.set.v[0] : p);
+		}
+	}
+	if (rc != 0) {
+		ls_buf_cleanup(&b);
+		return ls_bi_error(ctx, "result too large");
+	}
+	return bi_ret_buf(ctx, out, &b);
 }

@@ -131,7 +131,8 @@ int
 bi_elem_error(struct ls_bi_ctx *ctx, int operand, const struct ls_val *coll,
     const struct ls_val *got, const char *want)
 {
-	snprintf(ctx->msg, sizeof ctx->msg, "%s: operand %d must be %s of %s but "
+	snprintf(ctx->msg, sizeof ctx->msg,
+	    "%s: operand %d must be %s of %s but "
 	    "got %s containing %s", ctx->name, operand, ls_val_type_name(coll),
 	    want, ls_val_type_name(coll), ls_val_type_name(got));
 	return LS_BI_ETYPE;

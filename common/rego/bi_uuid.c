@@ -134,7 +134,8 @@ uuid_parse(unsigned char u[16], const char *s, size_t n)
 	    s[23] != '-')
 		return -1;
 	for (i = 0; i < 16; i++) {
-		if ((hi = hexv(s[pos[i]])) < 0 || (lo = hexv(s[pos[i] + 1])) < 0)
+		if ((hi = hexv(s[pos[i]])) < 0 || (lo =
+		    hexv(s[pos[i] + 1])) < 0)
 			return -1;
 		u[i] = (unsigned char)(hi << 4 | lo);
 	}
@@ -202,8 +203,10 @@ ls_bi_uuid_parse(BI_ARGS)
 		v[n++] = ls_val_int(ctx->arena, ((u[8] << 8) | u[9]) & 0x3FFF);
 		if (version == 2) {
 			k[n] = ls_val_cstring(ctx->arena, "id");
-			v[n++] = ls_val_int(ctx->arena, (int64_t)((uint32_t)u[0] <<
-			    24 | (uint32_t)u[1] << 16 | (uint32_t)u[2] << 8 | u[3]));
+			v[n++] = ls_val_int(ctx->arena,
+			    (int64_t)((uint32_t)u[0] <<
+			    24 | (uint32_t)u[1] << 16 | (uint32_t)u[2] << 8 |
+			    u[3]));
 			if (u[9] <= 2)
 				snprintf(dom, sizeof dom, "%s", u[9] == 0 ?
 				    "Person" : u[9] == 1 ? "Group" : "Org");

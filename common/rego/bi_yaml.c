@@ -32,7 +32,7 @@ struct yp {
 	const char *s;		/* input, NUL-terminated at s[n] */
 	size_t n, i;
 	int depth;
-	long owner;		/* column of the node owning a block scalar */
+	long owner;		/* column of a block scalar's owner */
 	struct yanchor anchors[YAML_MAX_ANCHORS];
 	size_t nanchors;
 	char err[200];
@@ -47,7 +47,8 @@ yerr(struct yp *p, const char *msg)
 		if (p->s[k] == '\n')
 			line++;
 	if (p->err[0] == '\0')
-		snprintf(p->err, sizeof p->err, "yaml: line %zu: %s", line, msg);
+		snprintf(p->err, sizeof p->err, "yaml: line %zu: %s", line,
+		    msg);
 	return -1;
 }
 
@@ -299,7 +300,8 @@ double_quoted(struct yp *p, const struct ls_val **out)
 				p->i++;
 			}
 			if (rc == 0)
-				rc = ls_buf_add(&b, enc, bi_utf8_encode(enc, r));
+				rc = ls_buf_add(&b, enc, bi_utf8_encode(enc,
+				    r));
 			break;
 		}
 		default:
@@ -397,7 +399,8 @@ block_scalar(struct yp *p, const struct ls_val **out)
 			e++;
 		if (style == '>' && !first && b.len > 0 &&
 		    b.data[b.len - 1] == '\n' && !prev_more &&
-		    p->s[p->i] != ' ' && (b.len < 2 || b.data[b.len - 2] != '\n'))
+		    p->s[p->i] != ' ' && (b.len < 2 ||
+		    b.data[b.len - 2] != '\n'))
 			b.data[b.len - 1] = ' ';
 		prev_more = p->s[p->i] == ' ';
 		if (rc == 0)
@@ -434,7 +437,8 @@ plain(struct yp *p, int flow, const struct ls_val **out)
 
 	while (!endch(cur(p))) {
 		char c = cur(p);
-		if (c == ':' && (endch(p->s[p->i + 1]) || blank(p->s[p->i + 1]) ||
+		if (c == ':' && (endch(p->s[p->i + 1]) ||
+		    blank(p->s[p->i + 1]) ||
 		    (flow && strchr(",[]{}", p->s[p->i + 1]) != NULL &&
 		    p->s[p->i + 1] != '\0')))
 			break;
@@ -498,7 +502,8 @@ flow_collection(struct yp *p, const struct ls_val **out)
 			break;
 		}
 		if (cur(p) == '\0')
-			return yerr(p, open == '[' ? "did not find expected ',' "
+			return yerr(p,
+			    open == '[' ? "did not find expected ',' "
 			    "or ']'" : "did not find expected ',' or '}'");
 		if (flow_node(p, &k) != 0)
 			return -1;
@@ -521,7 +526,8 @@ flow_collection(struct yp *p, const struct ls_val **out)
 			const struct ls_val *ks = NULL, *pair, *kv[1], *vv[1];
 			if (flow_key_string(p, k, &ks) != 0)
 				return -1;
-			if (open == '[') {	/* [a: 1] is a list of one-pair maps */
+			/* [a: 1] is a list of one-pair maps */
+			if (open == '[') {
 				kv[0] = ks;
 				vv[0] = v;
 				pair = ls_val_object(p->a, kv, vv, 1, NULL);
@@ -537,7 +543,8 @@ flow_collection(struct yp *p, const struct ls_val **out)
 			continue;
 		}
 		if (cur(p) != close)
-			return yerr(p, open == '[' ? "did not find expected ',' "
+			return yerr(p,
+			    open == '[' ? "did not find expected ',' "
 			    "or ']'" : "did not find expected ',' or '}'");
 	}
 	p->depth--;
@@ -593,7 +600,8 @@ looks_like_key(const struct yp *p)
 	for (; !endch(p->s[k]); k++) {
 		if (p->s[k] == '#' && k > p->i && blank(p->s[k - 1]))
 			return 0;
-		if (p->s[k] == ':' && (endch(p->s[k + 1]) || blank(p->s[k + 1])))
+		if (p->s[k] == ':' && (endch(p->s[k + 1]) ||
+		    blank(p->s[k + 1])))
 			return 1;
 	}
 	return 0;
@@ -831,40 +839,44 @@ ls_bi_yaml_is_valid(BI_ARGS)
 
 /* ---- marshal, go-yaml v2 block style ---- */
 
+/* How go-yaml v2 writes a string: 0 plain, 1 single-quoted (the plain
+ * form would not parse back), 2 double-quoted (it would read back as
+ * another type, or it holds control characters). */
 static int
-needs_quotes(struct ls_arena *a, const char *s, size_t n)
+quote_style(struct ls_arena *a, const char *s, size_t n)
 {
 	struct yp p;
 	const struct ls_val *v;
 	size_t i;
+	int single = 0;
 
-	if (n == 0 || blank(s[0]) || blank(s[n - 1]) ||
-	    strchr("-?:,[]{}#&*!|>'\"%@`~", s[0]) != NULL)
-		return 1;
-	for (i = 0; i < n; i++) {
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7F ||
-		    (s[i] == ':' && (i + 1 == n || blank(s[i + 1]))) ||
-		    (s[i] == '#' && i > 0 && blank(s[i - 1])))
-			return 1;
-	}
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7F)
+			return 2;
 	memset(&p, 0, sizeof p);
 	p.a = a;
 	v = resolve(&p, s, n);
-	return v == NULL || v->type != LS_VAL_STRING;
+	if (v == NULL || v->type != LS_VAL_STRING)
+		return 2;
+	if (n == 0 || blank(s[0]) || blank(s[n - 1]) ||
+	    strchr("-?:,[]{}#&*!|>'\"%@`~", s[0]) != NULL)
+		single = 1;
+	for (i = 0; i < n && !single; i++)
+		if ((s[i] == ':' && (i + 1 == n || blank(s[i + 1]))) ||
+		    (s[i] == '#' && i > 0 && blank(s[i - 1])))
+			single = 1;
+	return single;
 }
 
 static int
 y_string(struct ls_buf *b, struct ls_arena *a, const char *s, size_t n)
 {
 	size_t i;
-	int rc = 0, ctrl = 0;
+	int rc = 0, style = quote_style(a, s, n);
 
-	if (!needs_quotes(a, s, n))
+	if (style == 0)
 		return ls_buf_add(b, s, n);
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7F)
-			ctrl = 1;
-	if (!ctrl) {
+	if (style == 1) {
 		rc = ls_buf_addc(b, '\'');
 		for (i = 0; i < n && rc == 0; i++)
 			rc = s[i] == '\'' ? ls_buf_adds(b, "''") :
@@ -946,7 +958,8 @@ y_node(struct ls_buf *b, struct ls_arena *a, const struct ls_val *v,
 	}
 	if (v->type == LS_VAL_OBJECT) {
 		for (i = 0; i < v->u.obj.n && rc == 0; i++) {
-			const struct ls_val *k = v->u.obj.k[i], *c = v->u.obj.v[i];
+			const struct ls_val *k = v->u.obj.k[i], *c =
+			    v->u.obj.v[i];
 			if (i > 0)
 				rc = pad(b, indent);
 			if (rc == 0 && k->type == LS_VAL_STRING)
@@ -956,7 +969,8 @@ y_node(struct ls_buf *b, struct ls_arena *a, const struct ls_val *v,
 			if (rc == 0)
 				rc = ls_buf_addc(b, ':');
 			if (rc == 0 && is_block(c)) {
-				int sub = c->type == LS_VAL_OBJECT ? indent + 2 :
+				int sub = c->type == LS_VAL_OBJECT ?
+				    indent + 2 :
 				    indent;
 				rc = ls_buf_addc(b, '\n');
 				if (rc == 0)

@@ -62,6 +62,8 @@ for i in $(seq 1 "$POINTS"); do
 	[ "$(readlink "$s/current")" = "$dir" ] || fail "point $i: current -> $(readlink "$s/current"), state $dir"
 	[ "$(ls "$s/bundles" | wc -l)" -eq 1 ] || fail "point $i: leftover bundles $(ls "$s/bundles")"
 	[ -z "$(ls "$s/tmp")" ] || fail "point $i: leftover tmp files"
+	grep -q "Sanitizer\|runtime error:" "$s.log" &&
+		fail "point $i: sanitizer report: $(grep -m 3 "Sanitizer\|runtime error:" "$s.log")"
 	rm -rf "$s" "$s.log"
 done
 summary=""

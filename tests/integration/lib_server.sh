@@ -8,11 +8,16 @@ work=$(mktemp -d /tmp/ls-server-test.XXXXXX)
 fails=0
 pids=()
 
-cleanup() {
+cleanup() {	# TERM first (nginx's master then stops its workers), then KILL
 	local p
 	for p in "${pids[@]}"; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in "${pids[@]}"; do
+		timeout 5 tail --pid="$p" -f /dev/null 2>/dev/null
 		kill -KILL "$p" 2>/dev/null
 	done
+	wait 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT

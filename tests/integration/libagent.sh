@@ -13,6 +13,8 @@ ROOT=${LOCKSTEP_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 MIRROR_PY=$ROOT/tests/tools/hostile_mirror.py
 W=$(mktemp -d /tmp/ls-agent-it.XXXXXX)
 PIDS=()
+AGENTS=()
+declare -A AGENT_PID_OF
 FAILS=0
 TS_TTL=${TS_TTL:-3600}
 
@@ -145,16 +147,22 @@ start_agent() {
 		>>"$W/$name.log" 2>&1 &
 	AGENT_PID=$!
 	PIDS+=("$AGENT_PID")
-	eval "PID_$name=$AGENT_PID"
+	AGENT_PID_OF[$name]=$AGENT_PID
+	AGENTS+=("$name")
 	wait_until 30 test -s "$W/$name.port" || die "agent $name did not start"
 }
 
 stop_agent() {	# NAME
 	local pid
-	eval "pid=\${PID_$1:-}"
+	pid=${AGENT_PID_OF[$1]:-}
 	[ -n "$pid" ] || return 0
 	kill "$pid" 2>/dev/null
+	if ! wait_until 20 sh -c "! kill -0 $pid"; then
+		fail "agent $1 ignored SIGTERM for 20 s"
+		kill -9 "$pid" 2>/dev/null
+	fi
 	wait "$pid" 2>/dev/null
+	AGENT_PID_OF[$1]=""
 }
 
 # status NAME FIELD: one field of `status --json` (active.version etc.)
@@ -225,7 +233,22 @@ setup_world() {
 	start_mirror
 }
 
+# Sanitizer reports in any log (agents stopped with SIGTERM first so
+# LeakSanitizer runs at their exit) fail the test.
+check_sanitizers() {
+	local n f
+	for n in "${AGENTS[@]}"; do stop_agent "$n"; done
+	for f in "$W"/*.log "$W"/*/*.log; do
+		[ -f "$f" ] || continue
+		if grep -q "Sanitizer\|runtime error:" "$f"; then
+			fail "sanitizer report in $f"
+			grep -m 5 -A 12 "Sanitizer\|runtime error:" "$f"
+		fi
+	done
+}
+
 finish() {
+	check_sanitizers
 	if [ "$FAILS" -ne 0 ]; then
 		echo "$FAILS failure(s)"
 		exit 1

@@ -69,6 +69,31 @@ check "nothing published for v1.1.0" test "$(ts_release stable)" = 1
 check "no release 2 after the failed build" \
     test ! -e "$d/channels/stable/releases/2.note"
 
+# A tag whose own Rego tests fail: the test stage stops it.
+git_q checkout -q v1.0.0 -- policy/data.json
+tag_repo v1.1.1 policy/admission_test.rego 'package policy.admission_test
+
+import data.policy.admission
+
+test_privileged_denied if {
+	count(admission.deny) == 2 with input as {"privileged": true}
+}'
+refresh
+check "failing test recorded" wait_until 20 grep -q \
+    '"tag":"v1.1.1".*"stage":"test","reason":"1 of 1 tests failed' \
+    "$work/data/evidence/log.jsonl"
+check "nothing published for v1.1.1" test "$(ts_release stable)" = 1
+# Uncompilable Rego fails the test stage too.
+tag_repo v1.1.2 policy/broken.rego 'package broken
+deny contains x if {'
+refresh
+check "compile error recorded" wait_until 20 grep -q \
+    '"tag":"v1.1.2".*"result":"failed".*"stage":"test"' \
+    "$work/data/evidence/log.jsonl"
+git_q rm -q policy/broken.rego
+git_q checkout -q v1.0.0 -- policy/admission_test.rego
+git_q commit -qm "fix tests"
+
 # Fixed in the next tag: published as seq 2; tags of another channel go
 # to that channel only.
 tag_repo v1.2.0 policy/data.json '{"limits": {"cpu": 4}}'
@@ -97,6 +122,46 @@ check "v1.9.0 and v1.10.0 published" wait_published stable 4
 check "v1.10.0 got the higher seq" grep -qx "version v1.10.0" \
     "$d/channels/stable/releases/4.note"
 
+# The example policy repository: its own tests pass, its control map
+# becomes the release's control lines, an expired exception fails.
+rm -rf "$work/repo"/*
+cp -r "$LOCKSTEP_ROOT/bundles/example/." "$work/repo/"
+git_q add -A
+git_q commit -qm "example policy"
+tag_repo v2.0.0
+refresh
+if wait_published stable 5; then
+	ok "example policy published as seq 5"
+	check "release lists its controls" grep -q '^control soc2:' \
+	    "$d/channels/stable/releases/5.note"
+	check "release counts passed tests" grep -qE '^tests passed [1-9][0-9]* failed 0$' \
+	    "$d/channels/stable/releases/5.note"
+	curl -s -m 5 "$url/v1/evidence?control=soc2:CC6.1" >"$work/q"
+	check "query by control finds the build and the publish" sh -c \
+	    "grep -q '\"kind\":\"build\".*\"tag\":\"v2.0.0\"' '$work/q' && grep -q '\"kind\":\"publish\".*\"version\":\"v2.0.0\"' '$work/q'"
+	check "query by control leaves out releases without it" sh -c \
+	    "! grep -q '\"tag\":\"v1.0.0\"' '$work/q'"
+	check "unknown control: nothing" test \
+	    "$(curl -s -m 5 "$url/v1/evidence?control=iso:0.0" | wc -c)" -eq 0
+else
+	fail "example policy not published: $(grep '"tag":"v2.0.0"' "$work/data/evidence/log.jsonl" | grep -o '"reason":"[^"]*"' | head -3)"
+fi
+python3 - "$work/repo/lockstep/data.json" <<'PY'
+import json, sys
+p = sys.argv[1]
+d = json.load(open(p))
+d.setdefault("exceptions", []).append({"id": "EXC-OLD", "owner": "o@example.org",
+    "ticket": "T-1", "reason": "old", "expires": "2001-01-01",
+    "exempts": {"check": "x"}})
+json.dump(d, open(p, "w"), indent=1)
+PY
+git_q commit -qam "expired exception"
+tag_repo v2.1.0
+refresh
+check "expired exception fails validate" wait_until 20 grep -q \
+    '"tag":"v2.1.0".*"stage":"validate","reason":"[^"]*EXC-OLD' \
+    "$work/data/evidence/log.jsonl"
+
 stop_server
 check "evidence chain verifies" "$ls" evidence verify "$work/data"
 # Tamper with one byte of an old entry: verify must fail.
@@ -108,4 +173,15 @@ else
 	ok "tampered evidence refused: $(cat "$work/err")"
 fi
 cp "$work/log.bak" "$work/data/evidence/log.jsonl"
+
+# Hive-style export: every entry once, in its kind/day partition.
+check "export" "$ls" evidence export "$work/data" "$work/export"
+today=$(date -u +%Y/%m/%d | sed 's|\(....\)/\(..\)/\(..\)|year=\1/month=\2/day=\3|')
+check "build partition for today" test -s "$work/export/kind=build/$today/part-0.jsonl"
+check "publish partition for today" test -s "$work/export/kind=publish/$today/part-0.jsonl"
+check "export holds every entry once" test \
+    "$(cat "$work"/export/kind=*/year=*/month=*/day=*/part-0.jsonl | sort | md5sum)" = \
+    "$(sort "$work/data/evidence/log.jsonl" | md5sum)"
+check "export carries the checkpoint" cmp -s "$work/export/checkpoint.note" \
+    "$work/data/evidence/checkpoint.note"
 finish

@@ -91,6 +91,43 @@ check "query by period (yesterday)" test "$(q "kind=report&until=$(date -u -d ye
 check "bad since: 400" test "$(http_code "$url/v1/evidence?since=yesterday")" = 400
 check "query by channel" test "$(q 'channel=stable&kind=publish' | wc -l)" -eq 1
 
+# Signed checkpoint and an inclusion proof, checked offline.  The server
+# signs a checkpoint within a second of the log growing.
+idx=$(grep -n '"kind":"report"' "$work/data/evidence/log.jsonl" | head -1 | cut -d: -f1)
+idx=$((idx - 1))
+ckpt_covers() {
+	curl -sf -m 5 "$url/v1/evidence/checkpoint" >"$work/ckpt" &&
+	    "$ls" note verify "$work/keys/log.pub" --in "$work/ckpt" \
+	    >"$work/ckpt.body" && [ "$(sed -n 2p "$work/ckpt.body")" -gt "$idx" ]
+}
+check "signed checkpoint covers entry $idx" wait_until 10 ckpt_covers
+size=$(sed -n 2p "$work/ckpt.body")
+curl -s -m 5 "$url/v1/evidence/proof?index=$idx&size=$size" >"$work/proof"
+check "inclusion proof of report entry $idx in the signed tree of $size" \
+    python3 - "$work/data/evidence/log.jsonl" "$idx" "$work/proof" "$work/ckpt.body" <<'PY'
+import base64, hashlib, json, sys
+lines = open(sys.argv[1], "rb").read().split(b"\n")
+idx = int(sys.argv[2])
+proof = json.load(open(sys.argv[3]))
+body = open(sys.argv[4]).read().split("\n")
+size, root = int(body[1]), base64.b64decode(body[2])
+h = lambda b: hashlib.sha256(b).digest()
+r = h(b"\0" + lines[idx])
+assert base64.b64decode(proof["leaf"]) == r and proof["size"] == size
+fn, sn = idx, size - 1
+for p in map(base64.b64decode, proof["proof"]):
+    assert sn != 0
+    if fn & 1 or fn == sn:
+        r = h(b"\1" + p + r)
+        while not fn & 1 and fn != 0:
+            fn >>= 1; sn >>= 1
+    else:
+        r = h(b"\1" + r + p)
+    fn >>= 1; sn >>= 1
+sys.exit(0 if sn == 0 and r == root else 1)
+PY
+check "proof past the tree: 404" test "$(http_code "$url/v1/evidence/proof?index=999999")" = 404
+
 # Replay protection survives a restart.
 stop_server
 start_server --enroll-token-file "$work/enroll.token"
@@ -107,5 +144,15 @@ check "agent add on the data folder" "$ls" agent add agent-3 \
     "$(cat "$work/a3/agent-3.pub")" --data "$work/data"
 "$ls" agent add agent-3 "$work/a1/agent-1.pub" --data "$work/data" 2>/dev/null &&
 	fail "agent add with a mismatched name succeeded"
-check "evidence verifies" "$ls" evidence verify "$work/data"
+check "evidence and checkpoint verify" "$ls" evidence verify "$work/data"
+# Cutting entries off the end keeps the chain valid but not the signed
+# checkpoint: verify must see it.
+cp "$work/data/evidence/log.jsonl" "$work/log.bak"
+head -n -2 "$work/log.bak" >"$work/data/evidence/log.jsonl"
+if "$ls" evidence verify "$work/data" 2>"$work/err"; then
+	fail "truncated log verified"
+else
+	ok "truncated log refused: $(cat "$work/err")"
+fi
+cp "$work/log.bak" "$work/data/evidence/log.jsonl"
 finish

@@ -4,6 +4,7 @@
  * arithmetic) and builtins called through the registry with JSON
  * operands, compared with what opa v0.48 returns.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -326,10 +327,20 @@ test_rego_builtins__arithmetic_exact(void **state)
 	CHECK("-1", "rem", 2, "-7", "3");
 	CHECK("3", "rem", 2, "100000000000000000000003", "10");
 	CHECK("-2", "round", 1, "-1.5");
+	CHECK("18446744073709551618", "sum", 1, "[18446744073709551617, 1]");
+	CHECK("-9223372036854775809", "sum", 1, "[-9223372036854775808, -1]");
+	CHECK("36893488147419103234", "product", 1, "[18446744073709551617, 2]");
+	CHECK("3.5", "sum", 1, "[1, 2.5]");
+	CHECK("\"36893488147419103234\"", "sprintf", 2, "\"%v\"",
+	    "[36893488147419103234]");
+	CHECK("\"1000000000000000000000000000001\"", "sprintf", 2, "\"%v\"",
+	    "[1000000000000000000000000000001]");
 	CHECK("2223", "ceil", 1, "2222.2222222222");
 	CHECK("-2", "floor", 1, "-1.001");
 	CHECK("18446744073709551614", "bits.lsh", 2, "9223372036854775807",
 	    "1");
+	CHECK("1606938044258990275541962092341162602522202993782792835301376",
+	    "bits.lsh", 2, "1", "200");
 	CHECK("ERR:bits.and: operand 1 must be integer number but got "
 	    "floating-point number", "bits.and", 2, "7.2", "42");
 	CHECK("[2,1,0,-1]", "numbers.range", 2, "2", "-1");
@@ -355,6 +366,16 @@ test_rego_builtins__strings_and_objects(void **state)
 	    "[{\"foo\": [1, 2, 3]}]");
 	CHECK("\"\\\"\\\\u003cb\\\\u003e\\\"\"", "json.marshal", 1,
 	    "\"<b>\"");
+	CHECK("\"{\\n  \\\"a\\\": [\\n    1,\\n    {}\\n  ]\\n}\"",
+	    "json.marshal_with_options", 2, "{\"a\": [1, {}]}",
+	    "{\"indent\": \"  \", \"pretty\": true}");
+	CHECK("\"[1]\"", "json.marshal_with_options", 2, "[1]",
+	    "{\"indent\": \"  \", \"pretty\": false}");
+	CHECK("\">[\\n>-1\\n>]\"", "json.marshal_with_options", 2, "[1]",
+	    "{\"prefix\": \">\", \"indent\": \"-\"}");
+	CHECK("ERR:json.marshal_with_options: operand 2 object contained "
+	    "unknown key \"x\"", "json.marshal_with_options", 2, "1",
+	    "{\"x\": 1}");
 	CHECK("{\"a\":{\"b\":{\"c\":7}},\"e\":9}", "json.filter", 2,
 	    "{\"a\": {\"b\": {\"c\": 7, \"d\": 8}}, \"e\": 9}",
 	    "[\"a/b/c\", \"e\"]");
@@ -371,6 +392,8 @@ test_rego_builtins__strings_and_objects(void **state)
 	CHECK("\"hello\"", "base64url.decode", 1, "\"aGVsbG8\"");
 	CHECK("ERR:hex.decode: encoding/hex: invalid byte: U+0067 'g'",
 	    "hex.decode", 1, "\"fghijkl\"");
+	CHECK("{\"a\":[\"1\",\"3\"],\"b\":[\"2\"]}", "urlquery.decode_object", 1,
+	    "\"a=1&b=2&a=3\"");
 	CHECK("{\"a\":[\"value_a1\"],\"b\":[\"\"]}", "urlquery.decode_object",
 	    1, "\"a=value_a1&b\"");
 	CHECK("[[[],[1,2]],[[0],1],[[1],2]]", "walk", 1, "[1, 2]");
@@ -387,6 +410,11 @@ test_rego_builtins__strings_and_objects(void **state)
 	CHECK("ERR:http.send: missing required request parameters(s): {\"url\"}",
 	    "http.send", 1, "{\"method\": \"get\"}");
 	CHECK("{}", "opa.runtime", 0);
+	/* (sets cannot be written in JSON: arrays print as Rego text) */
+	CHECK("\"foo 42 4.2 false null [] [\\\"x\\\"]\"",
+	    "internal.template_string", 1,
+	    "[\"foo \", 42, \" \", 4.2, \" \", false, \" \", null, \" \", [], \" \", "
+	    "[\"x\"]]");
 	CHECK("3", "count", 1, "\"\\u00e5\\u00e4\\u00f6\"");
 	CHECK("[\"c\",\"d\"]", "strings.split_n", 3, "\"a.b.c.d\"", "\".\"",
 	    "-2");
@@ -411,6 +439,10 @@ test_rego_builtins__yaml(void **state)
 	    "\"foo:\\n - qux: bar\\n - baz: 2\"");
 	CHECK("\"- foo:\\n  - 1\\n  - 2\\n\"", "yaml.marshal", 1,
 	    "[{\"foo\": [1, 2]}]");
+	CHECK("\"- \\\"yes\\\"\\n- 'a: b'\\n- \\\"1\\\"\\n- \\\"x\\\\ny\\\"\\n- \\\"\\\"\\n\"",
+	    "yaml.marshal", 1, "[\"yes\", \"a: b\", \"1\", \"x\\ny\", \"\"]");
+	CHECK("[\"yes\",\"a: b\",\"1\",\"x\\ny\",\"\"]", "yaml.unmarshal", 1,
+	    "\"- \\\"yes\\\"\\n- 'a: b'\\n- \\\"1\\\"\\n- \\\"x\\\\ny\\\"\\n- \\\"\\\"\\n\"");
 	CHECK("[{\"foo\":[1,2]}]", "yaml.unmarshal", 1,
 	    "\"- foo:\\n  - 1\\n  - 2\\n\"");
 	CHECK("{\"a\":true,\"b\":\"yes\",\"c\":null,\"d\":1.5,\"e\":[1,\"x y\"],"
@@ -533,6 +565,143 @@ test_rego_builtins__random_patterns_do_not_crash(void **state)
 	bi_regex_cache_clear();
 }
 
+static void
+test_rego_builtins__json_schema(void **state)
+{
+	static const char schema[] = "{\"properties\": {\"id\": {\"type\": "
+	    "\"integer\"}}, \"required\": [\"id\"]}";
+
+	(void)state;
+	CHECK("[true,[]]", "json.match_schema", 2, "{\"id\": 5}", schema);
+	CHECK("[true,[]]", "json.match_schema", 2, "\"{\\\"id\\\": 5}\"",
+	    schema);
+	CHECK("[false,[{\"desc\":\"Invalid type. Expected: integer, given: "
+	    "string\",\"error\":\"id: Invalid type. Expected: integer, given: "
+	    "string\",\"field\":\"id\",\"type\":\"invalid_type\"}]]",
+	    "json.match_schema", 2, "{\"id\": \"foo\"}", schema);
+	CHECK("[false,[{\"desc\":\"id is required\",\"error\":\"(root): id is "
+	    "required\",\"field\":\"(root)\",\"type\":\"required\"}]]",
+	    "json.match_schema", 2, "{}", schema);
+	CHECK("[false,[{\"desc\":\"(root) must be one of the following: \",\""
+	    "error\":\"(root): (root) must be one of the following: \",\"field\""
+	    ":\"(root)\",\"type\":\"enum\"}]]", "json.match_schema", 2,
+	    "{\"value\": \"allow\"}", "{\"enum\": []}");
+	CHECK("ERR:json.match_schema: has a primitive type that is NOT VALID -- "
+	    "given: /unknown/ Expected valid values are:[array boolean integer "
+	    "number null object string]", "json.match_schema", 2, "{}",
+	    "{\"properties\": {\"id\": {\"type\": \"unknown\"}}}");
+	CHECK("[false,[{\"desc\":\"Must validate at least one schema (anyOf)\","
+	    "\"error\":\"a.0: Must validate at least one schema (anyOf)\","
+	    "\"field\":\"a.0\",\"type\":\"number_any_of\"},{\"desc\":"
+	    "\"String length must be greater than or equal to 3\",\"error\":"
+	    "\"a.0: String length must be greater than or equal to 3\",\"field\":"
+	    "\"a.0\",\"type\":\"string_gte\"}]]", "json.match_schema", 2,
+	    "{\"a\": [\"x\"]}", "{\"definitions\": {\"s\": {\"type\": \"string\", "
+	    "\"minLength\": 3}}, \"properties\": {\"a\": {\"items\": {\"anyOf\": "
+	    "[{\"$ref\": \"#/definitions/s\"}, {\"type\": \"number\"}]}}}}");
+	CHECK("ERR:json.match_schema: remote $ref is not supported: "
+	    "http://x/s.json", "json.match_schema", 2, "{}",
+	    "{\"$ref\": \"http://x/s.json\"}");
+	CHECK("[true,null]", "json.verify_schema", 1, schema);
+	CHECK("[false,\"has a primitive type that is NOT VALID -- given: /bad/ "
+	    "Expected valid values are:[array boolean integer number null "
+	    "object string]\"]", "json.verify_schema", 1, "{\"type\": \"bad\"}");
+}
+
+/* The same for the one-string builtins that parse their operand. */
+static void
+test_rego_builtins__random_operands_do_not_crash(void **state)
+{
+	static const char alphabet[] = "0123456789.:/-+eEiKkMmGgbB x%=&\"{}[],"
+	    "abcdef~";
+	static const char *const fns[] = { "units.parse", "units.parse_bytes",
+		"time.parse_duration_ns", "time.parse_rfc3339_ns",
+		"net.cidr_is_valid", "net.cidr_expand", "uuid.parse",
+		"base64.decode", "base64url.decode", "hex.decode",
+		"urlquery.decode", "urlquery.decode_object", "json.unmarshal",
+		"to_number", "semver.is_valid", "json.verify_schema",
+		"yaml.unmarshal" };
+	struct ls_arena *a = ls_arena_new(0);
+	unsigned long seed = 777;
+	char buf[48];
+	size_t k;
+	int i, j;
+
+	(void)state;
+	for (k = 0; k < sizeof fns / sizeof fns[0]; k++) {
+		const struct ls_bi *bi = ls_bi_lookup(fns[k], strlen(fns[k]));
+		assert_non_null(bi);
+		for (i = 0; i < 800; i++) {
+			const struct ls_val *arg, *out = NULL;
+			struct ls_bi_ctx ctx;
+			int n, rc;
+			seed = seed * 1103515245 + 12345;
+			n = (int)((seed >> 16) % (sizeof buf - 1));
+			for (j = 0; j < n; j++) {
+				seed = seed * 1103515245 + 12345;
+				buf[j] = alphabet[(seed >> 16) %
+				    (sizeof alphabet - 1)];
+			}
+			memset(&ctx, 0, sizeof ctx);
+			ctx.arena = a;
+			ctx.name = bi->name;
+			arg = ls_val_string(a, buf, (size_t)n);
+			rc = bi->fn(&ctx, &arg, 1, &out);
+			assert_true(rc == LS_BI_OK || rc == LS_BI_UNDEF ||
+			    rc == LS_BI_ETYPE || rc == LS_BI_EBUILTIN);
+		}
+	}
+	ls_arena_free(a);
+}
+
+/* Many threads sharing the regex and time-zone caches, with more
+ * patterns than the cache holds so entries are evicted while others are
+ * in use: ASan would see a use after free. */
+static void *
+cache_worker(void *arg)
+{
+	static const char *const zones[] = { "Europe/Paris", "Asia/Tokyo",
+		"America/New_York", "UTC" };
+	unsigned long id = (unsigned long)(uintptr_t)arg;
+	char pat[32], subj[32];
+	int i;
+
+	for (i = 0; i < 400; i++) {
+		struct bi_regex *re = NULL;
+		struct bi_tz *tz = NULL;
+		int n = snprintf(pat, sizeof pat, "^x%lu_%d$",
+		    (id + (unsigned long)i) % 3, i % 300);
+		int m = snprintf(subj, sizeof subj, "x%lu_%d",
+		    (id + (unsigned long)i) % 3, i % 300);
+		if (bi_regex_get(&re, pat, (size_t)n) != 0 ||
+		    bi_regex_match(re, subj, (size_t)m) != 1)
+			return (void *)1;
+		bi_regex_release(re);
+		if (bi_tz_load(&tz, zones[i % 4], strlen(zones[i % 4])) != 0)
+			return (void *)1;
+		bi_tz_free(tz);
+	}
+	return NULL;
+}
+
+static void
+test_rego_builtins__caches_under_threads(void **state)
+{
+	pthread_t th[4];
+	void *res;
+	unsigned long i;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, cache_worker,
+		    (void *)(uintptr_t)i), 0);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(th[i], &res), 0);
+		assert_null(res);
+	}
+	bi_regex_cache_clear();
+}
+
 int
 main(void)
 {
@@ -548,7 +717,10 @@ main(void)
 		cmocka_unit_test(test_rego_builtins__strings_and_objects),
 		cmocka_unit_test(test_rego_builtins__yaml),
 		cmocka_unit_test(test_rego_builtins__render_template),
+		cmocka_unit_test(test_rego_builtins__json_schema),
 		cmocka_unit_test(test_rego_builtins__random_patterns_do_not_crash),
+		cmocka_unit_test(test_rego_builtins__random_operands_do_not_crash),
+		cmocka_unit_test(test_rego_builtins__caches_under_threads),
 		cmocka_unit_test(test_rego_builtins__yaml_truncated_input),
 	};
 
