@@ -60,6 +60,8 @@ elif [ -x "$build/tests/conformance-runner" ]; then
 	echo "SKIP conformance: no suite at $cases (the cases are not copied" \
 	    "into this repository; put shared/ beside the checkout)"
 fi
+[ -x "$build/tests/conformance-runner" ] &&
+	spawn "conformance/rego-v1" 300 "$build/tests/conformance-runner" --v1 tests/rego/v1
 
 for t in tests/integration/*.sh; do
 	[ -f "$t" ] || continue

@@ -260,6 +260,12 @@ nested_group(struct ev *ev, const struct ls_node *n, struct gent *e,
 
 	for (i = 0; i < ne; i++)
 		nleaf += e[i].path->u.arr.n == d + 1;
+	/* One document alone at this key: a leaf, or the whole document
+	 * of a rule below (whose kind may differ from n's). */
+	if (nleaf == 1 && ne == 1 && e[0].whole) {
+		*out = e[0].leaf;
+		return 0;
+	}
 	if (nleaf == 0)
 		return nested(ev, n, e, ne, d + 1, out);
 	if (nleaf != ne)

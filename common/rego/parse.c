@@ -346,7 +346,10 @@ call_name(struct ps *p, const struct ls_term *r)
 
 		if (i == 0)
 			s = r->a[0]->name;
-		else if (r->a[i]->k == LS_T_VAL && r->a[i]->name != NULL)
+		else if (r->a[i]->k == LS_T_VAL &&
+		    r->a[i]->v->type == LS_VAL_STRING &&
+		    strchr(r->a[i]->v->u.str.p, '.') == NULL)
+			/* `f.g(x)` and `f["g"](x)` name the same function. */
 			s = r->a[i]->v->u.str.p;
 		else
 			return NULL;

@@ -234,6 +234,30 @@ clone_head(struct ps *p, struct ls_rule *dst, const struct ls_rule *src,
 	return 0;
 }
 
+/* After `if`, is `{` a body rather than the start of an object or set
+ * term (`if {x: 1 | ...}`, `if {1, 2}`)?  OPA tries the body first and
+ * falls back to a term; so do we, on a copy of the parser state. */
+static int
+body_first(struct ps *p)
+{
+	struct ps q = *p;
+	struct ls_body *b = NULL;
+
+	if (ls_ps_body_block(&q, &b) == 0)
+		return 1;
+	q = *p;
+	{
+		struct ls_expr *e = NULL;
+		int nest = q.nest, rc;
+
+		q.nest = 0;
+		rc = ls_ps_literal(&q, &e);
+		q.nest = nest;
+		/* Neither parses: report the body's error. */
+		return rc != 0;
+	}
+}
+
 /* `if {..}`, `if expr`, `{..}` or nothing. */
 static int
 parse_rule_body(struct ps *p, struct ls_rule *r)
@@ -245,7 +269,10 @@ parse_rule_body(struct ps *p, struct ls_rule *r)
 	if ((p->kw || p->version) && ls_ps_is_kw(p, "if")) {
 		p->i++;
 		had_if = 1;
+		if (ls_ps_is_p(p, "{") && !body_first(p))
+			goto literal;
 		if (!ls_ps_is_p(p, "{")) {
+literal:
 			b = ls_arena_alloc(p->a, sizeof(*b));
 			if (b == NULL)
 				return LS_ENOMEM;
