@@ -103,6 +103,14 @@ add_rule(struct ls_rego_policy *p, struct ls_rule *r)
 	struct ls_node *n = p->root;
 	size_t i;
 
+	/* v1 (OPA's strict checks): a rule named input or data would hide
+	 * the root document inside its package. */
+	if (r->mod->version == 1 && r->npath > r->mod->npkg &&
+	    (strcmp(r->path[r->mod->npkg], "input") == 0 ||
+	    strcmp(r->path[r->mod->npkg], "data") == 0))
+		return ls_error_set(LS_EREGO, "%s:%d:%d: rego_compile_error: "
+		    "rules must not shadow %s (use a different rule name)",
+		    r->mod->file, r->line, r->col, r->path[r->mod->npkg]);
 	for (i = 0; i < r->npath; i++)
 		if ((n = ls_node_ensure(p, n, r->path[i])) == NULL)
 			return ls_error_set(LS_ENOMEM, "out of memory");

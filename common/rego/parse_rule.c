@@ -1,4 +1,5 @@
 /* parse_rule.c - Rego rules, packages, imports and modules. */
+#include <stdio.h>
 #include <string.h>
 
 #include "lockstep/error.h"
@@ -416,6 +417,52 @@ parse_package(struct ps *p, struct ls_module *m)
 	return 0;
 }
 
+/* "data.a.b" for an import's ref, for messages. */
+static const char *
+import_path(struct ps *p, const struct ls_term *x)
+{
+	char buf[256];
+	size_t n, i;
+
+	if (x->k != LS_T_REF)
+		return x->name;
+	n = (size_t)snprintf(buf, sizeof(buf), "%s", x->a[0]->name);
+	for (i = 1; i < x->n && n < sizeof(buf); i++)
+		if (x->a[i]->k == LS_T_VAL && x->a[i]->v->type ==
+		    LS_VAL_STRING)
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, ".%s",
+			    x->a[i]->v->u.str.p);
+	if (n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	return ls_arena_strndup(p->a, buf, n);
+}
+
+/* v1: two imports of data or input may not bind the same name. */
+static int
+dup_import(struct ps *p, const struct ls_import *im, const char *root,
+    const struct plist *imps)
+{
+	size_t i;
+
+	if (p->version != 1 || im->alias == NULL ||
+	    (strcmp(root, "data") != 0 && strcmp(root, "input") != 0))
+		return 0;
+	for (i = 0; i < imps->n; i++) {
+		const struct ls_import *o = imps->v[i];
+		const struct ls_term *oh = o->ref->k == LS_T_REF ?
+		    o->ref->a[0] : o->ref;
+
+		if (o->alias == NULL || strcmp(o->alias, im->alias) != 0 ||
+		    (strcmp(oh->name, "data") != 0 &&
+		    strcmp(oh->name, "input") != 0))
+			continue;
+		return ls_error_set(LS_EREGO, "%s:%d:%d: rego_compile_error: "
+		    "import must not shadow import %s", p->file, im->line,
+		    im->col, import_path(p, o->ref));
+	}
+	return 0;
+}
+
 static int
 parse_import(struct ps *p, struct ls_module *m, struct plist *imps)
 {
@@ -455,7 +502,8 @@ parse_import(struct ps *p, struct ls_module *m, struct plist *imps)
 		    x->a[x->n - 1]->v->u.str.p : NULL;
 	else
 		im->alias = h->name;
-	(void)m;
+	if ((rc = dup_import(p, im, h->name, imps)) != 0)
+		return rc;
 	return ls_ps_pl_push(p, imps, im);
 }
 

@@ -307,6 +307,35 @@ find_func(struct rs *r, const char *name)
 	return node;
 }
 
+/* Builtins that Rego v1 modules may no longer call (OPA 1.x). */
+static int
+deprecated(const char *name)
+{
+	static const char *const names[] = {
+		"all", "any", "re_match", "set_diff", "net.cidr_overlap",
+		"cast_array", "cast_set", "cast_string", "cast_boolean",
+		"cast_null", "cast_object",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(name, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* v1: `input := ..` or `some data` would hide a root document. */
+static int
+shadows_root(struct rs *r, const struct ls_term *t)
+{
+	if (r->mod == NULL || r->mod->version != 1)
+		return 0;
+	if (strcmp(t->name, "input") != 0 && strcmp(t->name, "data") != 0)
+		return 0;
+	return rs_fail(r, t, "rego_compile_error", "variables must not "
+	    "shadow %s (use a different variable name)", t->name);
+}
+
 int
 ls_rs_call_target(struct rs *r, struct ls_term *t, size_t nargs)
 {
@@ -325,9 +354,14 @@ ls_rs_call_target(struct rs *r, struct ls_term *t, size_t nargs)
 	if (fn != NULL && fn->k == LS_R_FUNC && fn->nrules + (fn->dflt != 0)) {
 		t->fn = fn;
 		arity = fn->nargs;
-	} else if ((t->bi = ls_bi_lookup(t->name, strlen(t->name))) != NULL)
+	} else if ((t->bi = ls_bi_lookup(t->name, strlen(t->name))) != NULL) {
 		arity = t->bi->arity;
-	else
+		if (r->mod != NULL && r->mod->version == 1 &&
+		    deprecated(t->name))
+			return rs_fail(r, t, "rego_type_error", "deprecated "
+			    "built-in function calls in expression: %s",
+			    t->name);
+	} else
 		return rs_fail(r, t, "rego_type_error", "undefined function %s",
 		    t->name);
 	if (arity >= 0 && nargs != (size_t)arity &&
@@ -401,6 +435,8 @@ declare_pattern(struct rs *r, const struct ls_term *t)
 	int rc;
 
 	if (t->k == LS_T_VAR && strcmp(t->name, "_") != 0) {
+		if ((rc = shadows_root(r, t)) != 0)
+			return rc;
 		if (lookup_in(r->sc, t->name) >= 0)
 			return rs_fail(r, t, "rego_compile_error",
 			    "var %s assigned above", t->name);
@@ -507,7 +543,9 @@ declare_expr(struct rs *r, struct ls_expr *e)
 	switch (e->k) {
 	case LS_E_SOME:
 		for (i = 0; i < e->nvars && rc == 0; i++)
-			rc = declare(r, e->vars[i]->name) < 0 ? LS_ENOMEM : 0;
+			if ((rc = shadows_root(r, e->vars[i])) == 0)
+				rc = declare(r, e->vars[i]->name) < 0 ?
+				    LS_ENOMEM : 0;
 		return rc;
 	case LS_E_ASSIGN:
 		return declare_pattern(r, e->t[0]);
