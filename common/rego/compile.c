@@ -166,32 +166,45 @@ dep_all(struct ls_rego_policy *p, struct ls_node *n, struct ls_node **stack,
 static int dep_body(struct ls_rego_policy *p, const struct ls_body *b,
     struct ls_node **stack, int depth);
 
+/* The rules a data ref may reach from node n at operand i: constant
+ * keys follow one child, others every child, so that data[x].allow
+ * does not depend on data.test.p (as in OPA's rule tree lookup). */
+static int
+dep_ref(struct ls_rego_policy *p, struct ls_node *n, const struct ls_term *t,
+    size_t i, struct ls_node **stack, int depth)
+{
+	const struct ls_term *o;
+	struct ls_node *c;
+	size_t k;
+	int rc;
+
+	if (n->nrules || n->dflt || i >= t->n)
+		return dep_all(p, n, stack, depth);
+	if (!n->has_rules)
+		return 0;
+	o = t->a[i];
+	if (o->k == LS_T_VAL) {
+		if (o->v->type != LS_VAL_STRING)
+			return 0;
+		c = ls_node_child(n, o->v->u.str.p, o->v->u.str.len);
+		return c ? dep_ref(p, c, t, i + 1, stack, depth) : 0;
+	}
+	for (k = 0; k < n->nkids; k++)
+		if ((rc = dep_ref(p, n->kids[k], t, i + 1, stack, depth)) != 0)
+			return rc;
+	return 0;
+}
+
 static int
 dep_term(struct ls_rego_policy *p, const struct ls_term *t,
     struct ls_node **stack, int depth)
 {
-	struct ls_node *n;
 	size_t i;
 	int rc;
 
-	if (t->k == LS_T_REF && t->a[0]->k == LS_T_DATA) {
-		n = p->root;
-		for (i = 1; i < t->n && !(n->nrules || n->dflt); i++) {
-			const struct ls_term *o = t->a[i];
-			struct ls_node *c;
-
-			if (o->k != LS_T_VAL || o->v->type != LS_VAL_STRING)
-				break;
-			c = ls_node_child(n, o->v->u.str.p, o->v->u.str.len);
-			if (c == NULL)
-				break;
-			n = c;
-		}
-		if (!(i < t->n && !(n->nrules || n->dflt) &&
-		    t->a[i]->k == LS_T_VAL) && (rc = dep_all(p, n, stack,
-		    depth)) != 0)
-			return rc;
-	}
+	if (t->k == LS_T_REF && t->a[0]->k == LS_T_DATA &&
+	    (rc = dep_ref(p, p->root, t, 1, stack, depth)) != 0)
+		return rc;
 	if (t->k == LS_T_CALL && t->fn != NULL &&
 	    (rc = visit(p, t->fn, stack, depth)) != 0)
 		return rc;
