@@ -261,6 +261,24 @@ print_tests_json(const struct ls_rego_test_results *r)
 	printf("%s]\n", r->n ? "\n" : "");
 }
 
+/* A test's print() lines as opa test -v shows them: a blank line, the
+ * lines indented by two spaces, a blank line. */
+static void
+print_output(const char *out)
+{
+	const char *s = out, *nl;
+
+	printf("\n");
+	while (*s != '\0') {
+		nl = strchr(s, '\n');
+		if (nl == NULL)
+			nl = s + strlen(s);
+		printf("  %.*s\n", (int)(nl - s), s);
+		s = *nl ? nl + 1 : nl;
+	}
+	printf("\n");
+}
+
 static void
 print_tests_text(const struct ls_rego_test_results *r, int verbose)
 {
@@ -284,6 +302,8 @@ print_tests_text(const struct ls_rego_test_results *r, int verbose)
 		lastlen = flen;
 		printf("%s.%s: %s (%.6fms)\n", t->package, t->name,
 		    status_name(t->status), (double)t->duration_ns / 1e6);
+		if (t->output != NULL)
+			print_output(t->output);
 		if (t->status == LS_REGO_ERROR && t->message)
 			printf("  %s: %s\n", t->file, t->message);
 	}

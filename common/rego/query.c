@@ -275,6 +275,15 @@ ls_rego_eval_path(char **out_json, const struct ls_rego_policy *p,
     const char *path, const char *input_json, size_t input_len,
     char **err_out)
 {
+	return ls_rego_eval_path_opts(out_json, p, path, input_json,
+	    input_len, NULL, err_out);
+}
+
+int
+ls_rego_eval_path_opts(char **out_json, const struct ls_rego_policy *p,
+    const char *path, const char *input_json, size_t input_len,
+    const struct ls_rego_eval_opts *opts, char **err_out)
+{
 	struct qrun r;
 	struct ls_buf q, v;
 	int rc;
@@ -287,7 +296,7 @@ ls_rego_eval_path(char **out_json, const struct ls_rego_policy *p,
 	r.a = ls_arena_new(DEFAULT_MEMORY);
 	rc = r.a ? path_query(&q, path) : LS_ENOMEM;
 	if (rc == 0)
-		rc = run(&r, p, q.data, input_json, input_len, NULL);
+		rc = run(&r, p, q.data, input_json, input_len, opts);
 	if (rc == 0 && r.first == NULL)
 		rc = ls_error_set(LS_ENOTFOUND, "data/%s is undefined", path);
 	if (rc == 0 && (rc = ls_val_to_json(&v, r.first)) == 0)

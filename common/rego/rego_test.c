@@ -60,10 +60,26 @@ push(struct ls_rego_test_results *r, size_t *cap)
 	return 0;
 }
 
+/* Each test's print() output, kept for the report as opa test does;
+ * capped so a print in a loop cannot exhaust memory. */
+#define MAX_TEST_OUTPUT (1u << 20)
+
+static void
+collect_print(void *arg, const char *line, size_t len)
+{
+	struct ls_buf *b = arg;
+
+	/* Past the cap the rest is dropped; the test itself still runs. */
+	if (ls_buf_add(b, line, len) == 0)
+		(void)ls_buf_add(b, "\n", 1);
+}
+
 static void
 run_one(const struct ls_rego_policy *p, const struct ls_node *n,
     const char *path, struct ls_rego_test_result *t)
 {
+	struct ls_rego_eval_opts o;
+	struct ls_buf printed;
 	char *out = NULL, *err = NULL;
 	unsigned long long start = mono_ns();
 	int rc;
@@ -72,8 +88,15 @@ run_one(const struct ls_rego_policy *p, const struct ls_node *n,
 		t->status = LS_REGO_SKIP;
 		return;
 	}
-	rc = ls_rego_eval_path(&out, p, path, NULL, 0, &err);
+	memset(&o, 0, sizeof(o));
+	ls_buf_init(&printed, MAX_TEST_OUTPUT);
+	o.print = collect_print;
+	o.print_arg = &printed;
+	rc = ls_rego_eval_path_opts(&out, p, path, NULL, 0, &o, &err);
 	t->duration_ns = mono_ns() - start;
+	if (printed.len > 0)
+		t->output = ls_buf_take(&printed, NULL);
+	ls_buf_cleanup(&printed);
 	if (rc == 0)
 		t->status = strcmp(out, "true") == 0 ? LS_REGO_PASS :
 		    LS_REGO_FAIL;
@@ -193,6 +216,7 @@ ls_rego_test_results_cleanup(struct ls_rego_test_results *r)
 		free(r->v[i].name);
 		free(r->v[i].file);
 		free(r->v[i].message);
+		free(r->v[i].output);
 	}
 	free(r->v);
 	memset(r, 0, sizeof(*r));

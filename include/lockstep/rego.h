@@ -102,6 +102,8 @@ struct ls_rego_test_result {
 	char *file;		/* file:line of the rule */
 	enum ls_rego_test_status status;
 	char *message;		/* error text for LS_REGO_ERROR, else NULL */
+	char *output;		/* print() lines, each ending in '\n'; NULL
+				 * when the test printed nothing */
 	unsigned long long duration_ns;
 };
 

@@ -34,6 +34,24 @@ set -e
 grep -q "\.$name: FAIL" "$T/out" || fail "broken test not reported: $(cat "$T/out")"
 grep -q '^FAIL: 1/' "$T/out" || fail "no FAIL summary"
 
+# --- print() output is shown under its test, indented, like opa test ---
+mkdir -p "$T/printing"
+printf 'package printing\n\nok if {\n\tprint("seen", input.n)\n\tinput.n > 1\n}\n' \
+	>"$T/printing/p.rego"
+printf 'package printing\n\ntest_two if ok with input as {"n": 2}\n\ntest_zero if ok with input as {"n": 0}\n' \
+	>"$T/printing/p_test.rego"
+set +e
+"$L" test "$T/printing" -v >"$T/out" 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 2 ] || fail "print test: exit $rc, want 2"
+grep -A2 'test_two: PASS' "$T/out" | grep -qx '  seen 2' ||
+	fail "print output of a passing test not shown: $(cat "$T/out")"
+grep -A2 'test_zero: FAIL' "$T/out" | grep -qx '  seen 0' ||
+	fail "print output of a failing test not shown: $(cat "$T/out")"
+"$L" test "$T/printing" >"$T/out" 2>&1 || true
+if grep -q 'seen 2' "$T/out"; then fail "passing test output shown without -v"; fi
+
 # --- eval ---
 echo '{"request": {"kind": {"kind": "Pod"}, "object": {"spec": {}}}}' \
 	>"$T/input.json"
