@@ -61,7 +61,7 @@ elif [ -x "$build/tests/conformance-runner" ]; then
 	    "into this repository; put shared/ beside the checkout)"
 fi
 [ -x "$build/tests/conformance-runner" ] &&
-	spawn "conformance/rego-v1" 300 "$build/tests/conformance-runner" --v1 tests/rego/v1
+	spawn "conformance/rego-v1" 300 "$build/tests/conformance-runner" --v1 --messages tests/rego/v1
 
 for t in tests/integration/*.sh; do
 	[ -f "$t" ] || continue

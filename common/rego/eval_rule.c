@@ -1,6 +1,7 @@
 /* eval_rule.c - rule documents (complete, partial set, partial object),
  * function calls (user and builtin), and `with`. */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lockstep/error.h"
@@ -193,6 +194,40 @@ conflict(struct ev *ev, const struct ls_rule *r, const char *what)
 	    r->mod->file, r->line, what);
 }
 
+/* "data.a.b" for node n, into buf. */
+static void
+node_name(const struct ls_node *n, char *buf, size_t len)
+{
+	const struct ls_node *segs[64];
+	size_t ns = 0, i, off;
+
+	for (; n != NULL && n->parent != NULL && ns < 64; n = n->parent)
+		segs[ns++] = n;
+	off = (size_t)snprintf(buf, len, "data");
+	for (i = ns; i > 0 && off < len; i--)
+		off += (size_t)snprintf(buf + off, len - off, ".%s",
+		    segs[i - 1]->name);
+}
+
+/* Two definitions disagree: OPA 1.x names the rule or function; the
+ * older wording (OPA 0.x) follows in parentheses for tools matching it. */
+static int
+value_conflict(struct ev *ev, const struct ls_node *n, const struct ls_rule *r)
+{
+	char name[512];
+
+	(void)ev;
+	node_name(n, name, sizeof(name));
+	if (n->k == LS_R_FUNC)
+		return ls_error_set(LS_EREGO, "%s:%d: eval_conflict_error: "
+		    "function %s produced conflicting values for the same "
+		    "inputs (functions must not produce multiple outputs for "
+		    "same inputs)", r->mod->file, r->line, name);
+	return ls_error_set(LS_EREGO, "%s:%d: eval_conflict_error: rule %s "
+	    "produced conflicting values (complete rules must not produce "
+	    "multiple outputs)", r->mod->file, r->line, name);
+}
+
 /* Value of a complete rule or function: first branch of each else chain
  * that succeeds; all definitions must agree. */
 static int
@@ -212,10 +247,7 @@ complete_value(struct ev *ev, const struct ls_node *n,
 				return rc;
 			if (c.conflict || (c.val && v && !ls_val_equal(v,
 			    c.val)))
-				return conflict(ev, r, n->k == LS_R_FUNC ?
-				    "functions must not produce multiple "
-				    "outputs for same inputs" : "complete "
-				    "rules must not produce multiple outputs");
+				return value_conflict(ev, n, r);
 			if (c.val != NULL) {
 				v = c.val;
 				break;

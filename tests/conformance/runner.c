@@ -11,7 +11,8 @@
  * "N passed, M failed".  With --expect, exits 1 if a listed note does not
  * pass; --passing-out writes the notes whose cases all passed, sorted.
  * Modules are Rego v0 (keywords such as `if` are understood anyway);
- * --v1 parses them strictly as v1 (OPA 1.x suites).
+ * --v1 parses them strictly as v1 (OPA 1.x suites); --messages also
+ * requires want_error to appear in the error text.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -145,6 +146,10 @@ binding_set(struct ls_arena *a, const struct ls_val *list, int is_result,
 	return ls_val_set(a, out.v, out.n);
 }
 
+/* --messages: a case's want_error must also appear in the error text
+ * (OPA's own harness checks it as a substring). */
+static int check_messages;
+
 /* The error code a case wants, or NULL when it wants results. */
 static const char *
 want_code(struct ls_arena *a, const struct ls_val *c)
@@ -252,6 +257,17 @@ compare(struct ls_arena *a, const struct ls_val *c, const char *json,
 	return 1;
 }
 
+static int
+message_ok(const struct ls_val *c, const char *err)
+{
+	const struct ls_val *msg = get(c, "want_error");
+
+	if (!check_messages || msg == NULL || msg->type != LS_VAL_STRING ||
+	    get(c, "want_error_code") == NULL)
+		return 1;
+	return strstr(err, msg->u.str.p) != NULL;
+}
+
 /* 0 pass, 1 fail (reason in why). */
 static int
 run_case(struct ls_arena *a, const struct ls_val *c, int version,
@@ -282,8 +298,8 @@ run_case(struct ls_arena *a, const struct ls_val *c, int version,
 		rc = ls_rego_eval_query(&out, p, q->u.str.p, has_in ? in.data :
 		    NULL, in.len, &o, &err);
 	if (rc != 0 && code != NULL)
-		res = err && strstr(err, code) ? 0 : fail(why,
-		    "wrong error: %s", err ? err : ls_error_last());
+		res = err && strstr(err, code) && message_ok(c, err) ? 0 :
+		    fail(why, "wrong error: %s", err ? err : ls_error_last());
 	else if (rc != 0)
 		res = fail(why, "error: %s", err ? err : ls_error_last());
 	else if (code != NULL)
@@ -492,9 +508,12 @@ main(int argc, char **argv)
 			passing = argv[++i];
 		else if (strcmp(argv[i], "--v1") == 0)
 			r.version = 1;
+		else if (strcmp(argv[i], "--messages") == 0)
+			check_messages = 1;
 		else if (argv[i][0] == '-') {
 			fprintf(stderr, "usage: conformance-runner [--expect "
-			    "LIST] [--passing-out FILE] [--v1] [-v] PATH...\n");
+			    "LIST] [--passing-out FILE] [--v1] [--messages] "
+			    "[-v] PATH...\n");
 			bad = 2;
 			break;
 		} else {
