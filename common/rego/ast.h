@@ -55,7 +55,8 @@ struct ls_term {
 	int op;				/* LS_OP_* for internal operators */
 };
 
-enum { LS_OP_NONE, LS_OP_MEMBER2, LS_OP_MEMBER3 };
+enum { LS_OP_NONE, LS_OP_MEMBER2, LS_OP_MEMBER3, LS_OP_META_RULE,
+	LS_OP_META_CHAIN };
 
 enum ls_ek {
 	LS_E_TERM,	/* t[0] must be defined and not false */
@@ -114,6 +115,7 @@ struct ls_rule {
 	int nslots;			/* frame size, set by compile */
 	const struct ls_term *idx_ref;	/* index: body needs input ref ... */
 	const struct ls_val *idx_val;	/* ... to equal this (index.c) */
+	const struct ls_val *annot;	/* METADATA above it, or NULL */
 };
 
 struct ls_import {
@@ -131,6 +133,7 @@ struct ls_module {
 	struct ls_rule **rules;
 	size_t nrules;
 	int version;		/* 0 or 1 */
+	const struct ls_val *pkg_annot;	/* METADATA above package, or NULL */
 };
 
 /*

@@ -17,6 +17,7 @@
 #include "lockstep/error.h"
 #include "rego/bi_internal.h"
 #include "rego/bi_lib.h"
+#include "rego/annot.h"
 
 #define YAML_MAX_DEPTH 256
 #define YAML_MAX_ANCHORS 256
@@ -806,6 +807,13 @@ yaml_parse(const struct ls_val **out, struct ls_arena *a, const char *s,
 		snprintf(err, errlen, "%s", p->err);
 	free(p);
 	return rc;
+}
+
+int
+ls_yaml_parse(const struct ls_val **out, struct ls_arena *a, const char *s,
+    size_t n, char *err, size_t errlen)
+{
+	return yaml_parse(out, a, s, n, err, errlen);
 }
 
 int

@@ -50,6 +50,7 @@ struct ev {
 	long long deadline_ns;		/* 0: none */
 	int depth;
 	const char *file;		/* module of the rule being run */
+	const struct ls_rule *rule;	/* rule being run; NULL in a query */
 	uintptr_t stack_base;		/* address of a local at the start */
 	struct ls_bi_ctx bctx;
 	/* query expression values, for opa eval's "expressions" */
@@ -109,5 +110,9 @@ int ev_with(struct ev *ev, struct frame *f, const struct ls_expr *e,
 /* eval.c: an expression without its `with` modifiers. */
 int ev_expr_core(struct ev *ev, struct frame *f, const struct ls_expr *e,
     ev_k k, void *arg);
+
+/* rego.metadata.rule() (chain 0) or rego.metadata.chain() (chain 1)
+ * for the rule being run (eval_meta.c). */
+int ev_metadata(struct ev *ev, int chain, const struct ls_val **out);
 
 #endif

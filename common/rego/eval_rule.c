@@ -163,6 +163,7 @@ run_rule(struct ev *ev, const struct ls_rule *r,
 	struct frame f;
 	struct ak a = { c, args, 0 };
 	size_t mark = ev->ntrail;
+	const struct ls_rule *rule;
 	const char *file;
 	int rc;
 
@@ -176,11 +177,14 @@ run_rule(struct ev *ev, const struct ls_rule *r,
 	c->f = &f;
 	c->r = r;
 	file = ev->file;
+	rule = ev->rule;
 	ev->file = r->mod->file;
+	ev->rule = r;
 	ev->depth++;
 	rc = args_step(ev, &a);
 	ev->depth--;
 	ev->file = file;
+	ev->rule = rule;
 	ev_undo(ev, mark);
 	c->f = NULL;	/* the frame dies here */
 	return rc < 0 ? rc : 0;
@@ -594,6 +598,8 @@ call_result(struct ev *ev, const struct ls_term *t,
 		*out = ls_val_bool(member3(args[0], args[1], args[2]));
 		return 0;
 	}
+	if (t->op == LS_OP_META_RULE || t->op == LS_OP_META_CHAIN)
+		return ev_metadata(ev, t->op == LS_OP_META_CHAIN, out);
 	if (o != NULL) {
 		if (o->value != NULL) {
 			*out = o->value;
@@ -710,7 +716,7 @@ ev_call(struct ev *ev, struct frame *f, const struct ls_term *t, ev_vk k,
 {
 	struct callk c = { f, t, 0, t->n, NULL, k, arg };
 	int arity = t->fn ? t->fn->nargs : t->bi ? t->bi->arity :
-	    t->op == LS_OP_MEMBER3 ? 3 : 2;
+	    t->op == LS_OP_MEMBER3 ? 3 : t->op == LS_OP_MEMBER2 ? 2 : 0;
 	int rc;
 
 	if ((rc = ev_step(ev)) != 0)

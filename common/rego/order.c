@@ -134,7 +134,7 @@ call_arity(const struct ls_term *t)
 		return t->fn->nargs;
 	if (t->bi != NULL)
 		return t->bi->arity;
-	return t->op == LS_OP_MEMBER3 ? 3 : 2;
+	return t->op == LS_OP_MEMBER3 ? 3 : t->op == LS_OP_MEMBER2 ? 2 : 0;
 }
 
 static void

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "lockstep/error.h"
+#include "rego/annot.h"
 #include "rego/parse.h"
 
 /* Rules and modules ------------------------------------------------------ */
@@ -336,6 +337,21 @@ parse_else(struct ps *p, struct ls_rule *r)
 	return 0;
 }
 
+/* The METADATA block above the current token, if any. */
+static int
+annotation(struct ps *p, const struct ls_val **out, const char *scope)
+{
+	char err[200];
+	int rc;
+
+	err[0] = '\0';
+	rc = ls_annot_before(out, p->a, p->src, ls_ps_cur(p)->p, scope, err,
+	    sizeof(err));
+	if (rc == LS_EREGO)
+		return ls_ps_fail(p, "bad METADATA: %s", err);
+	return rc;
+}
+
 static int
 parse_rule(struct ps *p, struct ls_module *m, struct plist *rules)
 {
@@ -347,6 +363,8 @@ parse_rule(struct ps *p, struct ls_module *m, struct plist *rules)
 	r->mod = m;
 	r->line = ls_ps_cur(p)->line;
 	r->col = ls_ps_cur(p)->col;
+	if ((rc = annotation(p, &r->annot, "rule")) != 0)
+		return rc;
 	if (ls_ps_is_kw(p, "default")) {
 		r->is_default = 1;
 		p->i++;
@@ -397,6 +415,8 @@ parse_package(struct ps *p, struct ls_module *m)
 
 	if (!ls_ps_is_kw(p, "package"))
 		return ls_ps_fail(p, "expected 'package'");
+	if ((rc = annotation(p, &m->pkg_annot, "package")) != 0)
+		return rc;
 	p->i++;
 	if ((rc = ls_ps_primary(p, &x)) != 0)
 		return rc;

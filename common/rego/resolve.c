@@ -350,6 +350,16 @@ ls_rs_call_target(struct rs *r, struct ls_term *t, size_t nargs)
 		t->op = LS_OP_MEMBER3;
 		return 0;
 	}
+	if (strcmp(t->name, "rego.metadata.rule") == 0 ||
+	    strcmp(t->name, "rego.metadata.chain") == 0) {
+		t->op = t->name[14] == 'r' ? LS_OP_META_RULE :
+		    LS_OP_META_CHAIN;
+		if (nargs > 1)
+			return rs_fail(r, t, "rego_type_error", "%s: arity "
+			    "mismatch: expected 0 arguments, got %zu", t->name,
+			    nargs);
+		return 0;
+	}
 	fn = find_func(r, t->name);
 	if (fn != NULL && fn->k == LS_R_FUNC && fn->nrules + (fn->dflt != 0)) {
 		t->fn = fn;
