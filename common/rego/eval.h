@@ -29,9 +29,19 @@ struct ovr {
 };
 
 /* Memoised rule documents for one `with` context. */
+/* One memoised function call: fn(args) = res (NULL: undefined). */
+struct fcall {
+	const struct ls_node *fn;	/* NULL: free slot */
+	const struct ls_val *args;	/* array of the argument values */
+	const struct ls_val *res;
+	uint64_t hash;
+};
+
 struct memo {
 	const struct ls_val **doc;	/* per node id */
 	char *state;			/* 0 none, 1 done, 2 running */
+	struct fcall *calls;		/* open addressing, power of two */
+	size_t ncalls, capcalls;
 };
 
 struct ev {

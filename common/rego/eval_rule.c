@@ -21,6 +21,83 @@ ev_memo_new(struct ev *ev, struct memo **out)
 	return 0;
 }
 
+/* Function calls are memoised per query and `with` scope, as OPA does:
+ * the same function on the same arguments is evaluated once. */
+#define MAX_MEMO_CALLS (1u << 16)
+
+static uint64_t
+call_hash(const struct ls_node *fn, const struct ls_val *args)
+{
+	return ls_val_hash(args) ^ ((uint64_t)(uintptr_t)fn *
+	    0x9e3779b97f4a7c15ull);
+}
+
+static struct fcall *
+call_slot(struct fcall *t, size_t cap, const struct ls_node *fn,
+    const struct ls_val *args, uint64_t h)
+{
+	size_t i = (size_t)h & (cap - 1);
+
+	while (t[i].fn != NULL && !(t[i].fn == fn && t[i].hash == h &&
+	    ls_val_equal(t[i].args, args)))
+		i = (i + 1) & (cap - 1);
+	return &t[i];
+}
+
+static int
+memo_grow(struct ev *ev, struct memo *m)
+{
+	size_t cap = m->capcalls ? m->capcalls * 2 : 64, i;
+	struct fcall *t = ls_arena_alloc(ev->a, cap * sizeof(*t));
+
+	if (t == NULL)
+		return ev_nomem(ev);
+	memset(t, 0, cap * sizeof(*t));
+	for (i = 0; i < m->capcalls; i++)
+		if (m->calls[i].fn != NULL)
+			*call_slot(t, cap, m->calls[i].fn, m->calls[i].args,
+			    m->calls[i].hash) = m->calls[i];
+	m->calls = t;
+	m->capcalls = cap;
+	return 0;
+}
+
+static int complete_value(struct ev *ev, const struct ls_node *n,
+    const struct ls_val *const *args, const struct ls_val **out);
+
+static int
+call_memo(struct ev *ev, const struct ls_node *fn,
+    const struct ls_val *const *args, size_t nargs, const struct ls_val **out)
+{
+	struct memo *m = ev->memo;
+	const struct ls_val *key = ls_val_array(ev->a, args, nargs);
+	struct fcall *e;
+	uint64_t h;
+	int rc;
+
+	if (key == NULL)
+		return ev_nomem(ev);
+	h = call_hash(fn, key);
+	if (m->capcalls && (e = call_slot(m->calls, m->capcalls, fn, key,
+	    h))->fn != NULL) {
+		*out = e->res;
+		return 0;
+	}
+	if ((rc = complete_value(ev, fn, args, out)) != 0)
+		return rc;
+	if (m->ncalls >= MAX_MEMO_CALLS)
+		return 0;
+	if (2 * (m->ncalls + 1) > m->capcalls && (rc = memo_grow(ev, m)) != 0)
+		return rc;
+	e = call_slot(m->calls, m->capcalls, fn, key, h);
+	e->fn = fn;
+	e->args = key;
+	e->res = *out;
+	e->hash = h;
+	m->ncalls++;
+	return 0;
+}
+
 /* Collects the values one rule (or else branch) produces. */
 struct rk {
 	struct frame *f;
@@ -625,7 +702,7 @@ call_result(struct ev *ev, const struct ls_term *t,
 		return rc;
 	}
 	if (fn != NULL)
-		return complete_value(ev, fn, args, out);
+		return call_memo(ev, fn, args, n, out);
 	if (bi == NULL) {
 		*out = NULL;
 		return 0;
