@@ -36,6 +36,34 @@ scope_is(const struct ls_val *annot, const char *scope)
 	return s && s->type == LS_VAL_STRING && strcmp(s->u.str.p, scope) == 0;
 }
 
+static int
+same_package(const struct ls_module *a, const struct ls_module *b)
+{
+	size_t i;
+
+	if (a->npkg != b->npkg)
+		return 0;
+	for (i = 0; i < a->npkg; i++)
+		if (strcmp(a->pkg[i], b->pkg[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/* The package's annotation, from whichever module of the package has
+ * one (its own first); NULL when none. */
+static const struct ls_val *
+package_annot(struct ev *ev, const struct ls_module *m)
+{
+	const struct ls_val *annot = m->pkg_annot;
+	size_t i;
+
+	for (i = 0; annot == NULL && i < ev->p->nmods; i++)
+		if (ev->p->mods[i]->pkg_annot != NULL &&
+		    same_package(ev->p->mods[i], m))
+			annot = ev->p->mods[i]->pkg_annot;
+	return annot;
+}
+
 /* The rule's own entry, document-scope annotations of other rules at
  * the same path, then the package's. */
 static int
@@ -43,7 +71,7 @@ chain(struct ev *ev, const struct ls_rule *r, const struct ls_val **out)
 {
 	struct ls_vlist l;
 	const struct ls_node *n;
-	const struct ls_val *e;
+	const struct ls_val *e, *pa;
 	size_t i;
 
 	ls_vlist_init(&l, ev->a);
@@ -61,9 +89,8 @@ chain(struct ev *ev, const struct ls_rule *r, const struct ls_val **out)
 		if (e == NULL || ls_vlist_push(&l, e))
 			return ev_nomem(ev);
 	}
-	if (r->mod->pkg_annot != NULL) {
-		e = chain_entry(ev, r->mod->pkg, r->mod->npkg,
-		    r->mod->pkg_annot);
+	if ((pa = package_annot(ev, r->mod)) != NULL) {
+		e = chain_entry(ev, r->mod->pkg, r->mod->npkg, pa);
 		if (e == NULL || ls_vlist_push(&l, e))
 			return ev_nomem(ev);
 	}
