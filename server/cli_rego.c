@@ -9,6 +9,7 @@
 #include "lockstep/buf.h"
 #include "lockstep/error.h"
 #include "lockstep/file.h"
+#include "lockstep/hash.h"
 #include "lockstep/rego.h"
 #include "rego/value.h"
 
@@ -232,6 +233,20 @@ print_location(const char *where)
 	free(file);
 }
 
+/* opa test --format=json carries print() output base64-encoded. */
+static void
+print_output_b64(const char *out)
+{
+	size_t n = strlen(out), len = ls_base64_encoded_len(n);
+	char *b = malloc(len);
+
+	if (b == NULL)
+		return;
+	ls_base64_encode(b, len, (const uint8_t *)out, n);
+	printf(", \"output\": \"%s\"", b);
+	free(b);
+}
+
 static void
 print_tests_json(const struct ls_rego_test_results *r)
 {
@@ -256,6 +271,8 @@ print_tests_json(const struct ls_rego_test_results *r)
 			print_json_str(t->message ? t->message : "");
 			printf("}");
 		}
+		if (t->output != NULL)
+			print_output_b64(t->output);
 		printf(", \"duration\": %llu}", t->duration_ns);
 	}
 	printf("%s]\n", r->n ? "\n" : "");

@@ -51,6 +51,9 @@ grep -A2 'test_zero: FAIL' "$T/out" | grep -qx '  seen 0' ||
 	fail "print output of a failing test not shown: $(cat "$T/out")"
 "$L" test "$T/printing" >"$T/out" 2>&1 || true
 if grep -q 'seen 2' "$T/out"; then fail "passing test output shown without -v"; fi
+"$L" test "$T/printing" --format=json >"$T/json" 2>&1 || true
+python3 -c 'import base64,json,sys; r={t["name"]: t for t in json.load(open(sys.argv[1]))}; assert base64.b64decode(r["test_two"]["output"]) == b"seen 2\n"' \
+	"$T/json" || fail "--format=json output field: $(cat "$T/json")"
 
 # --- eval ---
 echo '{"request": {"kind": {"kind": "Pod"}, "object": {"spec": {}}}}' \
