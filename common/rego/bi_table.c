@@ -5,6 +5,7 @@
  */
 #include <stddef.h>
 
+#include "rego/bi_crypto.h"
 #include "rego/bi_internal.h"
 #include "rego/builtins.h"
 
@@ -182,6 +183,20 @@ const struct ls_bi ls_bi_table[] = {
 	/* runtime */
 	{ "opa.runtime", 0, 0, ls_bi_opa_runtime },
 	{ "http.send", 1, LS_BI_F_NONDET, ls_bi_http_send },
+	/* crypto (bi_crypto.c, bi_x509.c) */
+	{ "crypto.md5", 1, 0, ls_bi_crypto_md5 },
+	{ "crypto.sha1", 1, 0, ls_bi_crypto_sha1 },
+	{ "crypto.sha256", 1, 0, ls_bi_crypto_sha256 },
+	{ "crypto.hmac.md5", 2, 0, ls_bi_hmac_md5 },
+	{ "crypto.hmac.sha1", 2, 0, ls_bi_hmac_sha1 },
+	{ "crypto.hmac.sha256", 2, 0, ls_bi_hmac_sha256 },
+	{ "crypto.hmac.sha512", 2, 0, ls_bi_hmac_sha512 },
+	{ "crypto.hmac.equal", 2, 0, ls_bi_hmac_equal },
+	{ "crypto.x509.parse_certificates", 1, 0, ls_bi_x509_parse_certs },
+	{ "crypto.x509.parse_certificate_request", 1, 0,
+	    ls_bi_x509_parse_csr },
+	{ "crypto.x509.parse_rsa_private_key", 1, 0,
+	    ls_bi_x509_parse_rsa_key },
 };
 
 const size_t ls_bi_table_len = sizeof(ls_bi_table) / sizeof(ls_bi_table[0]);

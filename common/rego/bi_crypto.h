@@ -1,0 +1,65 @@
+/*
+ * bi_crypto.h - the crypto.*, io.jwt.* and graphql.* builtins and the
+ * layers under them: Go-compatible base64 and PEM decoding, and turning
+ * JWKs, PEM certificates and PEM public keys into OpenSSL keys.  Internal
+ * to common/rego; the registry table (bi_table.c) points at the BI_DECLs.
+ *
+ * Nothing here touches the network or keeps state between calls.  Every
+ * decoder has a size cap (BI_CRYPTO_MAX_INPUT) and fails with a one-line
+ * message in ls_error_last() worded as Go words it.
+ */
+#ifndef LS_REGO_BI_CRYPTO_H
+#define LS_REGO_BI_CRYPTO_H
+
+#include <stddef.h>
+
+#include "lockstep/buf.h"
+#include "rego/bi_internal.h"
+
+#define BI_CRYPTO_MAX_INPUT (4u * 1024 * 1024)	/* cap on decoded inputs */
+#define BI_CRYPTO_MAX_KEYS 64			/* keys in one JWK set */
+
+/*
+ * Go's base64 StdEncoding (url 0) or URLEncoding (url 1) DecodeString,
+ * padding required, CR and LF skipped: appends to b.  LS_EFORMAT with
+ * "illegal base64 data at input byte N".
+ */
+int bi_b64_decode(struct ls_buf *b, const char *s, size_t len, int url);
+/* OPA's base64url.decode: pads a missing "=" or "==" first. */
+int bi_b64url_decode_lax(struct ls_buf *b, const char *s, size_t len);
+int bi_b64_encode(struct ls_buf *b, const void *p, size_t len, int url,
+    int pad);
+
+/* One PEM block as Go's pem.Decode finds it. */
+struct bi_pem {
+	char type[64];		/* "CERTIFICATE", truncated if longer */
+	struct ls_buf der;	/* decoded body; caller cleans up */
+	size_t rest;		/* offset just past the block in the input */
+};
+
+/* 1 and *out filled when a block is found, 0 when none (out->der empty),
+ * <0 on a cap or allocation failure. */
+int bi_pem_decode(struct bi_pem *out, const char *s, size_t len);
+
+/* Builtins. */
+#define BI_DECL(fn) int fn(BI_ARGS)
+/* bi_crypto.c */
+BI_DECL(ls_bi_crypto_md5); BI_DECL(ls_bi_crypto_sha1);
+BI_DECL(ls_bi_crypto_sha256); BI_DECL(ls_bi_hmac_md5);
+BI_DECL(ls_bi_hmac_sha1); BI_DECL(ls_bi_hmac_sha256);
+BI_DECL(ls_bi_hmac_sha512); BI_DECL(ls_bi_hmac_equal);
+/* bi_x509.c */
+BI_DECL(ls_bi_x509_parse_certs); BI_DECL(ls_bi_x509_parse_csr);
+BI_DECL(ls_bi_x509_parse_rsa_key);
+/* bi_jwt.c */
+BI_DECL(ls_bi_jwt_decode); BI_DECL(ls_bi_jwt_decode_verify);
+BI_DECL(ls_bi_jwt_verify_rs256); BI_DECL(ls_bi_jwt_verify_rs384);
+BI_DECL(ls_bi_jwt_verify_rs512); BI_DECL(ls_bi_jwt_verify_ps256);
+BI_DECL(ls_bi_jwt_verify_ps384); BI_DECL(ls_bi_jwt_verify_ps512);
+BI_DECL(ls_bi_jwt_verify_es256); BI_DECL(ls_bi_jwt_verify_es384);
+BI_DECL(ls_bi_jwt_verify_es512); BI_DECL(ls_bi_jwt_verify_hs256);
+BI_DECL(ls_bi_jwt_verify_hs384); BI_DECL(ls_bi_jwt_verify_hs512);
+BI_DECL(ls_bi_jwt_encode_sign); BI_DECL(ls_bi_jwt_encode_sign_raw);
+#undef BI_DECL
+
+#endif
