@@ -13,6 +13,8 @@
 
 #include <stddef.h>
 
+#include <openssl/evp.h>
+
 #include "lockstep/buf.h"
 #include "rego/bi_internal.h"
 
@@ -40,6 +42,45 @@ struct bi_pem {
 /* 1 and *out filled when a block is found, 0 when none (out->der empty),
  * <0 on a cap or allocation failure. */
 int bi_pem_decode(struct bi_pem *out, const char *s, size_t len);
+
+/* ---- keys (bi_jwk.c) ---- */
+
+enum bi_kty { BI_KTY_RSA = 1, BI_KTY_EC, BI_KTY_OCT };
+
+/* A verification or signing key from a JWK, PEM certificate or key. */
+struct bi_jkey {
+	enum bi_kty kty;
+	EVP_PKEY *pkey;		/* RSA / EC; owned */
+	unsigned char *secret;	/* oct key bytes; owned, wiped on free */
+	size_t secret_len;
+	char alg[16];		/* the JWK's "alg", "" when absent */
+	char kid[128];		/* the JWK's "kid", "" when absent */
+};
+
+/*
+ * OPA's getKeysFromCertOrJWK: a PEM CERTIFICATE or PUBLIC KEY block, or
+ * a JWK or JWK set.  *out malloc'd array of *n keys (free with
+ * bi_jkeys_free).  LS_EFORMAT with OPA's message otherwise.
+ */
+int bi_jkeys_from_cert_or_jwk(struct bi_jkey **out, size_t *n,
+    struct ls_arena *a, const char *s, size_t len);
+/* jwk.ParseString: one JWK or a {"keys": [...]} set. */
+int bi_jwk_parse(struct bi_jkey **out, size_t *n, struct ls_arena *a,
+    const char *s, size_t len);
+void bi_jkeys_free(struct bi_jkey *k, size_t n);	/* NULL ok */
+
+/* Digest name ("SHA256") of a JWS alg, NULL when unknown. */
+const char *bi_jws_hash(const char *alg);
+/*
+ * Verify sig over msg with alg ("RS256", "PS384", "ES512", "HS256"...):
+ * 1 verified, 0 not, LS_EFORMAT "incorrect public key type" (or
+ * symmetric) when the key does not fit the algorithm.
+ */
+int bi_jws_verify(const char *alg, const struct bi_jkey *k,
+    const void *msg, size_t mlen, const void *sig, size_t slen);
+/* Sign msg; the raw JWS signature is appended to sig. */
+int bi_jws_sign(struct ls_buf *sig, const char *alg, const struct bi_jkey *k,
+    const void *msg, size_t mlen);
 
 /* Builtins. */
 #define BI_DECL(fn) int fn(BI_ARGS)

@@ -197,6 +197,24 @@ const struct ls_bi ls_bi_table[] = {
 	    ls_bi_x509_parse_csr },
 	{ "crypto.x509.parse_rsa_private_key", 1, 0,
 	    ls_bi_x509_parse_rsa_key },
+	/* io.jwt (bi_jwt.c) */
+	{ "io.jwt.decode", 1, 0, ls_bi_jwt_decode },
+	{ "io.jwt.decode_verify", 2, 0, ls_bi_jwt_decode_verify },
+	{ "io.jwt.verify_rs256", 2, 0, ls_bi_jwt_verify_rs256 },
+	{ "io.jwt.verify_rs384", 2, 0, ls_bi_jwt_verify_rs384 },
+	{ "io.jwt.verify_rs512", 2, 0, ls_bi_jwt_verify_rs512 },
+	{ "io.jwt.verify_ps256", 2, 0, ls_bi_jwt_verify_ps256 },
+	{ "io.jwt.verify_ps384", 2, 0, ls_bi_jwt_verify_ps384 },
+	{ "io.jwt.verify_ps512", 2, 0, ls_bi_jwt_verify_ps512 },
+	{ "io.jwt.verify_es256", 2, 0, ls_bi_jwt_verify_es256 },
+	{ "io.jwt.verify_es384", 2, 0, ls_bi_jwt_verify_es384 },
+	{ "io.jwt.verify_es512", 2, 0, ls_bi_jwt_verify_es512 },
+	{ "io.jwt.verify_hs256", 2, 0, ls_bi_jwt_verify_hs256 },
+	{ "io.jwt.verify_hs384", 2, 0, ls_bi_jwt_verify_hs384 },
+	{ "io.jwt.verify_hs512", 2, 0, ls_bi_jwt_verify_hs512 },
+	{ "io.jwt.encode_sign", 3, LS_BI_F_NONDET, ls_bi_jwt_encode_sign },
+	{ "io.jwt.encode_sign_raw", 3, LS_BI_F_NONDET,
+	    ls_bi_jwt_encode_sign_raw },
 };
 
 const size_t ls_bi_table_len = sizeof(ls_bi_table) / sizeof(ls_bi_table[0]);
