@@ -101,6 +101,10 @@ BI_DECL(ls_bi_jwt_verify_es256); BI_DECL(ls_bi_jwt_verify_es384);
 BI_DECL(ls_bi_jwt_verify_es512); BI_DECL(ls_bi_jwt_verify_hs256);
 BI_DECL(ls_bi_jwt_verify_hs384); BI_DECL(ls_bi_jwt_verify_hs512);
 BI_DECL(ls_bi_jwt_encode_sign); BI_DECL(ls_bi_jwt_encode_sign_raw);
+/* bi_graphql.c */
+BI_DECL(ls_bi_graphql_parse); BI_DECL(ls_bi_graphql_parse_and_verify);
+BI_DECL(ls_bi_graphql_parse_query); BI_DECL(ls_bi_graphql_parse_schema);
+BI_DECL(ls_bi_graphql_is_valid); BI_DECL(ls_bi_graphql_schema_is_valid);
 #undef BI_DECL
 
 #endif

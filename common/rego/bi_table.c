@@ -215,6 +215,13 @@ const struct ls_bi ls_bi_table[] = {
 	{ "io.jwt.encode_sign", 3, LS_BI_F_NONDET, ls_bi_jwt_encode_sign },
 	{ "io.jwt.encode_sign_raw", 3, LS_BI_F_NONDET,
 	    ls_bi_jwt_encode_sign_raw },
+	/* graphql (bi_graphql.c, bi_gql_*.c) */
+	{ "graphql.parse", 2, 0, ls_bi_graphql_parse },
+	{ "graphql.parse_and_verify", 2, 0, ls_bi_graphql_parse_and_verify },
+	{ "graphql.parse_query", 1, 0, ls_bi_graphql_parse_query },
+	{ "graphql.parse_schema", 1, 0, ls_bi_graphql_parse_schema },
+	{ "graphql.is_valid", 2, 0, ls_bi_graphql_is_valid },
+	{ "graphql.schema_is_valid", 1, 0, ls_bi_graphql_schema_is_valid },
 };
 
 const size_t ls_bi_table_len = sizeof(ls_bi_table) / sizeof(ls_bi_table[0]);
