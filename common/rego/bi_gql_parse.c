@@ -780,6 +780,7 @@ variable_defs(struct gp *p, struct node *nd, const char *key)
 			struct node v = { .n = 0 };
 			struct tok at = expect(p, T_DOLLAR);
 			put(p, &v, "Variable", name(p));
+			put(p, &v, "Used", ls_val_bool(0));
 			expect(p, T_COLON);
 			put(p, &v, "Type", type_ref(p));
 			if (skip(p, T_EQUALS))

@@ -285,6 +285,71 @@ test_rego_crypto__hostile_inputs(void **state)
 	    "\"eyJjdHkiOiJKV1QifQ.ZXlKamRIa2lPaUpLVjFRaWZRLmUzMC5BQQ.AA\"");
 }
 
+static void
+test_rego_crypto__graphql_parse_error_location(void **state)
+{
+	(void)state;
+	CHECK("ERR:graphql.parse_query: Expected Name, found <EOF> in GraphQL "
+	    "string at location 1:2", "graphql.parse_query", 1, "\"{\"");
+	CHECK("ERR:graphql.parse_schema: Expected :, found ( in GraphQL "
+	    "string at location 3:10", "graphql.parse_schema", 1,
+	    "\"\\n  input Hello {\\n    world(foo: Int): String\\n  }\"");
+	CHECK("{\"Operations\":[{\"Name\":\"\",\"Operation\":\"query\","
+	    "\"SelectionSet\":[{\"Alias\":\"a\",\"Name\":\"b\"}]}]}",
+	    "graphql.parse_query", 1, "\"{ a: b }\"");
+	/* validation: unknown field, required argument, unused variable */
+	CHECK("true", "graphql.is_valid", 2, "\"{ f(x: 1) }\"",
+	    "\"type Query { f(x: Int!): Int }\"");
+	CHECK("false", "graphql.is_valid", 2, "\"{ g }\"",
+	    "\"type Query { f(x: Int!): Int }\"");
+	CHECK_HAS("Field \"f\" argument \"x\" of type \"Int!\" is "
+	    "required, but it was not provided in GraphQL query string at "
+	    "location 1:3", "graphql.parse", 2, "\"{ f }\"",
+	    "\"type Query { f(x: Int!): Int }\"");
+	CHECK("false", "graphql.is_valid", 2,
+	    "\"query Q($v: Int) { f(x: 1) }\"",
+	    "\"type Query { f(x: Int!): Int }\"");
+	CHECK("false", "graphql.schema_is_valid", 1,
+	    "\"type Query { f: Missing }\"");
+}
+
+static void
+test_rego_crypto__graphql_hostile_inputs(void **state)
+{
+	struct ls_buf b;
+	char *doc;
+	int i;
+
+	(void)state;
+	/* list types nested far past the depth cap */
+	ls_buf_init(&b, 1 << 20);
+	assert_int_equal(ls_buf_adds(&b, "\"type Q { f: "), 0);
+	for (i = 0; i < 20000; i++)
+		assert_int_equal(ls_buf_addc(&b, '['), 0);
+	assert_int_equal(ls_buf_adds(&b, "\""), 0);
+	doc = ls_buf_take(&b, NULL);
+	CHECK_HAS("nested too deeply", "graphql.parse_schema", 1, doc);
+	free(doc);
+	/* selections nested past the cap */
+	ls_buf_init(&b, 1 << 20);
+	assert_int_equal(ls_buf_adds(&b, "\""), 0);
+	for (i = 0; i < 20000; i++)
+		assert_int_equal(ls_buf_adds(&b, "{a"), 0);
+	assert_int_equal(ls_buf_adds(&b, "\""), 0);
+	doc = ls_buf_take(&b, NULL);
+	CHECK_HAS("nested too deeply", "graphql.parse_query", 1, doc);
+	free(doc);
+	/* a fragment cycle is bounded, not endless */
+	CHECK("false", "graphql.is_valid", 2,
+	    "\"{ ...A } fragment A on Query { ...B } fragment B on Query "
+	    "{ ...A }\"", "\"type Query { f: Int }\"");
+	/* unterminated strings, stray characters */
+	CHECK_HAS("Unexpected <Invalid>", "graphql.parse_schema", 1,
+	    "\"\\\"\\\"\\\"\\r\"");
+	CHECK_HAS("ERR:", "graphql.parse_query", 1, "\"{ a(x: \\\"ab) }\"");
+	CHECK_HAS("ERR:", "graphql.parse_query", 1, "\"{ a ? }\"");
+}
+
 int
 main(void)
 {
@@ -293,6 +358,8 @@ main(void)
 		cmocka_unit_test(test_rego_crypto__jwt_hs256_roundtrip),
 		cmocka_unit_test(test_rego_crypto__jwt_es256_roundtrip),
 		cmocka_unit_test(test_rego_crypto__hostile_inputs),
+		cmocka_unit_test(test_rego_crypto__graphql_parse_error_location),
+		cmocka_unit_test(test_rego_crypto__graphql_hostile_inputs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
