@@ -105,6 +105,8 @@ BI_DECL(ls_bi_jwt_encode_sign); BI_DECL(ls_bi_jwt_encode_sign_raw);
 BI_DECL(ls_bi_graphql_parse); BI_DECL(ls_bi_graphql_parse_and_verify);
 BI_DECL(ls_bi_graphql_parse_query); BI_DECL(ls_bi_graphql_parse_schema);
 BI_DECL(ls_bi_graphql_is_valid); BI_DECL(ls_bi_graphql_schema_is_valid);
+/* bi_aws.c */
+BI_DECL(ls_bi_aws_sign_req);
 #undef BI_DECL
 
 #endif

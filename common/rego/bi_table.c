@@ -222,6 +222,8 @@ const struct ls_bi ls_bi_table[] = {
 	{ "graphql.parse_schema", 1, 0, ls_bi_graphql_parse_schema },
 	{ "graphql.is_valid", 2, 0, ls_bi_graphql_is_valid },
 	{ "graphql.schema_is_valid", 1, 0, ls_bi_graphql_schema_is_valid },
+	/* providers (bi_aws.c) */
+	{ "providers.aws.sign_req", 3, 0, ls_bi_aws_sign_req },
 };
 
 const size_t ls_bi_table_len = sizeof(ls_bi_table) / sizeof(ls_bi_table[0]);

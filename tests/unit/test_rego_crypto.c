@@ -350,6 +350,41 @@ test_rego_crypto__graphql_hostile_inputs(void **state)
 	CHECK_HAS("ERR:", "graphql.parse_query", 1, "\"{ a ? }\"");
 }
 
+static void
+test_rego_crypto__aws_sign_req(void **state)
+{
+	const char *conf = "{\"aws_access_key\":\"AKID\","
+	    "\"aws_secret_access_key\":\"SECRET\",\"aws_service\":\"s3\","
+	    "\"aws_region\":\"us-east-1\"}";
+	char *a, *b;
+
+	(void)state;
+	/* deterministic for a fixed time; the body changes the signature */
+	a = call("providers.aws.sign_req", 3,
+	    "{\"method\":\"get\",\"url\":\"http://example.com/x?y=1\"}",
+	    conf, "1451311705000000000");
+	b = call("providers.aws.sign_req", 3,
+	    "{\"method\":\"get\",\"url\":\"http://example.com/x?y=1\","
+	    "\"raw_body\":\"hi\"}", conf, "1451311705000000000");
+	assert_non_null(strstr(a, "Credential=AKID/20151228/us-east-1/s3/"
+	    "aws4_request,SignedHeaders=host;x-amz-content-sha256;x-amz-date,"
+	    "Signature="));
+	assert_non_null(strstr(a, "\"x-amz-content-sha256\":\"e3b0c44298fc"
+	    "1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\""));
+	assert_non_null(strstr(a, "\"host\":\"example.com\""));
+	assert_string_not_equal(strstr(a, "Signature="),
+	    strstr(b, "Signature="));
+	free(a);
+	free(b);
+	CHECK_HAS("operand 2 missing required AWS config parameters(s): "
+	    "{\"aws_access_key\", \"aws_region\"",
+	    "providers.aws.sign_req", 3, "{\"method\":\"get\",\"url\":\"u\"}",
+	    "{\"aws_service\":\"s3\",\"aws_secret_access_key\":\"x\"}", "1");
+	CHECK_HAS("operand 1 missing required request parameters(s): "
+	    "{\"url\"}", "providers.aws.sign_req", 3, "{\"method\":\"get\"}",
+	    conf, "1");
+}
+
 int
 main(void)
 {
@@ -360,6 +395,7 @@ main(void)
 		cmocka_unit_test(test_rego_crypto__hostile_inputs),
 		cmocka_unit_test(test_rego_crypto__graphql_parse_error_location),
 		cmocka_unit_test(test_rego_crypto__graphql_hostile_inputs),
+		cmocka_unit_test(test_rego_crypto__aws_sign_req),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
