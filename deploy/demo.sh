@@ -3,7 +3,8 @@
 #
 # Keys and a signed note, a reproducible bundle, then a server watching a
 # git repository and two agents following it: tag v1.0.0 -> both enforce
-# it; tag v1.1.0 -> both move; a rollback -> both move back under a new
+# it; tag v1.1.0 fails its own tests and is not published; v1.2.0 ->
+# both move; a rollback -> both move back under a new
 # seq; finally the evidence of all of it.  Everything runs in a temporary
 # folder and every process it starts is stopped by PID on exit.
 set -euo pipefail
@@ -138,7 +139,7 @@ info "agent 1 decides on a pod using docker.io/library/nginx:"
 decide "$agent1" "$root/tests/data/admission/denied-registry.json" |
     while IFS= read -r l; do info "  deny: $l"; done
 
-say "7. Tag v1.1.0 (docker.io/library/ approved); both agents move"
+say "7. Tag v1.1.0 approving docker.io/library/: its own tests refuse it"
 python3 - "$work/repo/data.json" <<'EOF'
 import json, sys
 p = sys.argv[1]
@@ -149,20 +150,44 @@ EOF
 git -C "$work/repo" -c user.name=demo -c user.email=demo@example.com \
     commit -qam "approve docker.io/library images"
 git -C "$work/repo" tag v1.1.0
+curl -sf -X POST "$srv/v1/admin/refresh" >/dev/null || true
+build_of() {	# TAG -> "result stage: reason" of TAG's build, if recorded
+	curl -sf "$srv/v1/evidence?kind=build" | python3 -c '
+import json, sys
+for l in sys.stdin:
+    d = json.loads(l).get("details") or {}
+    if d.get("tag") == sys.argv[1]:
+        print("%s at stage %s: %s" % (d.get("result"), d.get("stage"), d.get("reason")))' "$1"
+}
+built() { [ -n "$(build_of "$1")" ]; }
+wait_until 60 "the build of v1.1.0" built v1.1.0
+info "build of v1.1.0: $(build_of v1.1.0)"
+info "nothing published: the channel still serves seq $(release_seq)"
+for a in 1 2; do
+	info "agent $a: still enforcing $(agent_version "$work/agent$a" | sed 's/ / seq /')"
+done
+
+say "8. Tag v1.2.0 with the test updated too; both agents move"
+sed -i 's|docker.io/library/nginx:1.27|quay.io/unapproved/nginx:1.27|g' \
+    "$work/repo/kubernetes/admission_test.rego"
+git -C "$work/repo" -c user.name=demo -c user.email=demo@example.com \
+    commit -qam "registry test: docker.io/library is approved now"
+git -C "$work/repo" tag v1.2.0
 t0=$(date +%s.%N)
 curl -sf -X POST "$srv/v1/admin/refresh" >/dev/null || true
-wait_until 60 "release v1.1.0" sh -c "grep -q '^version v1.1.0' '$work/data/v1/channels/stable/releases/'*.note"
+wait_until 60 "release v1.2.0" sh -c "grep -q '^version v1.2.0' '$work/data/v1/channels/stable/releases/'*.note"
 seq2=$(release_seq)
 for a in 1 2; do
-	wait_until 60 "agent $a on v1.1.0" agent_on "$work/agent$a" v1.1.0 "$seq2"
+	wait_until 60 "agent $a on v1.2.0" agent_on "$work/agent$a" v1.2.0 "$seq2"
 done
 t1=$(date +%s.%N)
-info "release seq $seq2 (v1.1.0) enforced by both agents $(python3 -c "print(f'{$t1-$t0:.1f}')") s after the tag (build and tests included)"
+rel="$work/data/v1/channels/stable/releases/$seq2.note"
+info "release seq $seq2 (v1.2.0, $(sed -n 's/^tests //p' "$rel") tests) enforced by both agents $(python3 -c "print(f'{$t1-$t0:.1f}')") s after the refresh"
 decide "$agent1" "$root/tests/data/admission/denied-registry.json" |
     while IFS= read -r l; do info "  deny: $l"; done
 
-say "8. An operator rolls back to v1.0.0: a new seq, never a lower one"
-"$ls" rollback stable v1.0.0 --owner alice --reason "INC-42: v1.1.0 approved too much" \
+say "9. An operator rolls back to v1.0.0: a new seq, never a lower one"
+"$ls" rollback stable v1.0.0 --owner alice --reason "INC-42: docker.io images must go through review again" \
     --until "$(date -u -d '+7 days' +%Y-%m-%d)" --server "$srv" \
     --token-file "$work/admin.token" >/dev/null
 seq3=$(release_seq)
@@ -173,23 +198,33 @@ done
 "$ls" status --server "$srv" --token-file "$work/admin.token" |
     while IFS= read -r l; do info "$l"; done
 
-say "9. The evidence: every build, publish, operator action and report"
+say "10. The evidence: every build, publish, operator action and report"
 curl -sf "$srv/v1/evidence" >"$work/evidence.jsonl"
 python3 - "$work/evidence.jsonl" <<'EOF'
-import collections, json, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-kinds = collections.Counter(r.get("kind") for r in rows)
-print("   %d entries: %s" % (len(rows), ", ".join("%d %s" % (n, k) for k, n in sorted(kinds.items()))))
-for r in rows:
-    if r.get("kind") == "operator":
-        print("   operator:", json.dumps({k: r[k] for k in r if k not in ("prev", "hash")}, sort_keys=True)[:200])
-last = {}
-for r in rows:
-    if r.get("kind") == "report":
-        last[r.get("agent")] = r
-for a, r in sorted(last.items()):
-    print("   last report from %s: %s" % (a, json.dumps({k: r[k] for k in r if k not in ("prev", "hash")}, sort_keys=True)[:200]))
+import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    d = r.get("details") or {}
+    k = r["kind"]
+    if k == "build":
+        what = "%s %s" % (d.get("tag"), d.get("result"))
+        what += (" at %s: %s" % (d.get("stage"), d.get("reason"))) if d.get("result") != "passed" else \
+            ", tests %d/%d, bundle %s" % (d["tests"]["passed"], d["tests"]["passed"] + d["tests"]["failed"], d.get("bundle", "")[:12])
+    elif k == "publish":
+        what = "%s seq %s = %s, bundle %s" % (r.get("channel"), d.get("seq"), d.get("version"), d.get("bundle", "")[:12])
+    elif k == "operator" and d.get("action") == "enroll":
+        what = "enrolled %s (%s)" % (r.get("agent"), d.get("source"))
+    elif k == "operator":
+        what = "%s %s -> %s seq %s by %s until %s: %s" % (d.get("action"), r.get("channel"), d.get("version"), d.get("seq"),
+                                                      d.get("owner"), d.get("until"), d.get("reason"))
+    else:
+        what = "%s: %s %s seq %s (report %s)" % (r.get("agent"), d.get("state"), d.get("version"), d.get("release"), d.get("seq"))
+    print("   %3d %s %-8s %s" % (r["n"], r["time"][11:19], k, what[:120]))
 EOF
-"$ls" evidence verify "$work/data" && info "hash chain verified: lockstep evidence verify exits 0"
+n=$(curl -sf "$srv/v1/evidence?control=soc2:CC6.8" | wc -l)
+info "an auditor's query, GET /v1/evidence?control=soc2:CC6.8: $n entries"
+info "signed checkpoint of the log (RFC 6962 Merkle root, log key):"
+curl -sf "$srv/v1/evidence/checkpoint" | while IFS= read -r l; do info "  $l"; done
+"$ls" evidence verify "$work/data" && info "hash chain and checkpoint verified: lockstep evidence verify exits 0"
 
 say "Done: stopping the server and both agents"

@@ -15,7 +15,7 @@ static const struct {
 } cmds[] = {
 	{ "keygen", cli_keygen, "keygen NAME -o DIR       new Ed25519 key" },
 	{ "init", cli_init, "init KEYDIR --origin NAME   role keys + root v1" },
-	{ "note", cli_note, "note sign|verify ...     signed notes" },
+	{ "note", cli_note, "note sign|cosign|verify ...  signed notes" },
 	{ "bundle", cli_bundle, "bundle build|inspect|extract ..." },
 	{ "test", cli_test, "test DIR [-v] [--format=json]  run Rego tests" },
 	{ "eval", cli_eval, "eval -d DIR [-i INPUT] QUERY   evaluate Rego" },
@@ -24,7 +24,7 @@ static const struct {
 	{ "unpin", cli_unpin, "unpin CHANNEL ..." },
 	{ "status", cli_status, "status                   channels and pins" },
 	{ "agent", cli_agent, "agent add NAME VKEY      enrol an agent" },
-	{ "evidence", cli_evidence, "evidence verify DATA_DIR ..." },
+	{ "evidence", cli_evidence, "evidence verify|export DATA_DIR ...  the log" },
 };
 
 void

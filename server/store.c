@@ -76,9 +76,7 @@ load_key(struct ls_key **out, const char *dir, const char *name)
 
 	if ((rc = pathf(path, sizeof(path), "%s/%s.key", dir, name)) != 0)
 		return rc;
-	if ((rc = ls_key_load(out, path)) != 0)
-		return ls_error_wrap(rc, "%s", path);
-	return 0;
+	return ls_key_load(out, path);	/* its message names the file */
 }
 
 static int
@@ -337,6 +335,22 @@ note_seq(const char *name)
 	return p != name && strcmp(p, ".note") == 0 ? v : 0;
 }
 
+/* "NAME.tmp.PID": what ls_file_write_atomic writes before its rename. */
+static int
+is_temp(const char *name)
+{
+	const char *p = NULL, *q;
+
+	for (q = strstr(name, ".tmp."); q != NULL; q = strstr(q + 1, ".tmp."))
+		p = q;
+	if (p == NULL || p == name || p[5] == '\0')
+		return 0;
+	for (p += 5; *p != '\0'; p++)
+		if (*p < '0' || *p > '9')
+			return 0;
+	return 1;
+}
+
 /* Remove leftovers of ls_file_write_atomic interrupted by a crash. */
 static void
 remove_temps(const char *dir)
@@ -348,10 +362,25 @@ remove_temps(const char *dir)
 	if ((d = opendir(dir)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL)
-		if (strstr(de->d_name, ".tmp.") != NULL &&
+		if (is_temp(de->d_name) &&
 		    pathf(path, sizeof(path), "%s/%s", dir, de->d_name) == 0)
 			(void)unlink(path);
 	closedir(d);
+}
+
+/* Temp files a crash left in the shared folders (bundles, roots, agent
+ * keys, held builds); channel folders are cleaned while scanned. */
+static void
+remove_data_temps(struct ls_store *s)
+{
+	static const char *const dirs[] = { "v1/bundles", "v1/root", "agents",
+		"state" };
+	char dir[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (pathf(dir, sizeof(dir), "%s/%s", s->data, dirs[i]) == 0)
+			remove_temps(dir);
 }
 
 static int
@@ -690,15 +719,17 @@ ls_store_open(struct ls_store **out, const struct ls_store_opts *o)
 	s->ttl = o->ttl < 2 ? 2 : o->ttl;
 	s->on_change = o->on_change;
 	s->arg = o->arg;
+	/* Keys first: a bad --keys changes nothing on disk. */
 	if ((rc = pathf(s->data, sizeof(s->data), "%s", o->data_dir)) != 0 ||
+	    (o->keys_dir != NULL && (rc = load_keys(s, o->keys_dir)) != 0) ||
 	    (rc = lock_data(s)) != 0)
 		goto out;
-	if (o->keys_dir != NULL && ((rc = load_keys(s, o->keys_dir)) != 0 ||
-	    (rc = install_roots(s, o->keys_dir)) != 0))
+	if (o->keys_dir != NULL && (rc = install_roots(s, o->keys_dir)) != 0)
 		goto out;
 	if ((rc = ls_agents_open(&s->agents, s->data)) != 0 ||
 	    (rc = scan_channels(s)) != 0)
 		goto out;
+	remove_data_temps(s);
 	if ((rc = ls_evidence_open(&s->ev, s->data, replay_entry, s)) != 0)
 		goto out;
 	if (o->keys_dir != NULL && (rc = roll_forward(s)) != 0)
