@@ -1,8 +1,9 @@
 /*
- * bi_gql_parse.c - GraphQL lexer and recursive-descent parser for query
- * and schema documents, following gqlparser's grammar, node shapes and
- * error messages (as OPA v0.48 vendors it).  Bounded: input size, token
- * count and nesting depth are capped; errors never crash.
+ * bi_gql_parse.c - GraphQL lexer, parser primitives, values, types and
+ * query documents, following gqlparser's grammar, node shapes and error
+ * messages (as OPA v0.48 vendors it); schema documents are in
+ * bi_gql_schema.c.  Bounded: input size, token count and nesting depth
+ * are capped; errors never crash.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,49 +11,19 @@
 
 #include "lockstep/error.h"
 #include "rego/bi_gql.h"
+#include "rego/bi_gql_int.h"
 #include "rego/bi_lib.h"
 
-enum tk {
-	T_EOF, T_INVALID, T_BANG, T_DOLLAR, T_AMP, T_PAREN_L, T_PAREN_R,
-	T_SPREAD, T_COLON, T_EQUALS, T_AT, T_BRACKET_L, T_BRACKET_R,
-	T_BRACE_L, T_PIPE, T_BRACE_R, T_NAME, T_INT, T_FLOAT, T_STRING,
-	T_BLOCK_STRING,
-};
-
-static const char *const tk_name[] = {
+const char *const gqp_tk_name[] = {
 	"<EOF>", "<Invalid>", "!", "$", "&", "(", ")", "...", ":", "=", "@",
 	"[", "]", "{", "|", "}", "Name", "Int", "Float", "String",
 	"BlockString",
 };
 
-struct tok {
-	enum tk kind;
-	const char *val;	/* arena copy of the value (NUL-terminated) */
-	size_t vlen;
-	int line, col;
-};
-
-struct gp {
-	struct ls_arena *a;
-	const char *s;
-	size_t len, pos, line_start, ntok;
-	int line;
-	struct tok peek, prev;
-	int peeked, err, depth, oom;
-	struct bi_gql_err *e;
-};
-
 /* ---- node building ---- */
 
-#define NODE_MAX 14
-
-struct node {
-	const struct ls_val *k[NODE_MAX], *v[NODE_MAX];
-	size_t n;
-};
-
-static void
-put(struct gp *p, struct node *nd, const char *key, const struct ls_val *v)
+void
+gqp_put(struct gp *p, struct node *nd, const char *key, const struct ls_val *v)
 {
 	const struct ls_val *k = ls_val_cstring(p->a, key);
 
@@ -65,33 +36,33 @@ put(struct gp *p, struct node *nd, const char *key, const struct ls_val *v)
 }
 
 /* gqlparser's pruning: nothing for an empty list. */
-static void
-put_list(struct gp *p, struct node *nd, const char *key, struct ls_vlist *l)
+void
+gqp_put_list(struct gp *p, struct node *nd, const char *key, struct ls_vlist *l)
 {
 	if (l->n > 0)
-		put(p, nd, key, ls_val_array(p->a, l->v, l->n));
+		gqp_put(p, nd, key, ls_val_array(p->a, l->v, l->n));
 }
 
-static void
-put_str(struct gp *p, struct node *nd, const char *key, const char *s)
+void
+gqp_put_str(struct gp *p, struct node *nd, const char *key, const char *s)
 {
-	put(p, nd, key, ls_val_cstring(p->a, s ? s : ""));
+	gqp_put(p, nd, key, ls_val_cstring(p->a, s ? s : ""));
 }
 
-static void
-put_pos(struct gp *p, struct node *nd, const struct tok *t)
+void
+gqp_put_pos(struct gp *p, struct node *nd, const struct tok *t)
 {
 	struct node pos = { .n = 0 };
 
-	put(p, &pos, "Line", ls_val_int(p->a, t->line));
-	put(p, &pos, "Column", ls_val_int(p->a, t->col));
+	gqp_put(p, &pos, "Line", ls_val_int(p->a, t->line));
+	gqp_put(p, &pos, "Column", ls_val_int(p->a, t->col));
 	if (!p->oom)
-		put(p, nd, "Position", ls_val_object(p->a, pos.k, pos.v, pos.n,
+		gqp_put(p, nd, "Position", ls_val_object(p->a, pos.k, pos.v, pos.n,
 		    NULL));
 }
 
-static const struct ls_val *
-done(struct gp *p, struct node *nd)
+const struct ls_val *
+gqp_done(struct gp *p, struct node *nd)
 {
 	const struct ls_val *v;
 
@@ -105,8 +76,8 @@ done(struct gp *p, struct node *nd)
 	return v;
 }
 
-static void
-push(struct gp *p, struct ls_vlist *l, const struct ls_val *v)
+void
+gqp_push(struct gp *p, struct ls_vlist *l, const struct ls_val *v)
 {
 	if (v == NULL || ls_vlist_push(l, v) != 0)
 		p->oom = 1;
@@ -114,8 +85,8 @@ push(struct gp *p, struct ls_vlist *l, const struct ls_val *v)
 
 /* ---- errors ---- */
 
-static void
-fail_at(struct gp *p, int line, int col, const char *fmt, ...)
+void
+gqp_fail_at(struct gp *p, int line, int col, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -134,19 +105,19 @@ static void
 tok_text(char *out, size_t cap, const struct tok *t)
 {
 	if (t->vlen > 0 && t->kind >= T_NAME)
-		snprintf(out, cap, "%s \"%.*s\"", tk_name[t->kind],
+		snprintf(out, cap, "%s \"%.*s\"", gqp_tk_name[t->kind],
 		    (int)(t->vlen > 100 ? 100 : t->vlen), t->val);
 	else
-		snprintf(out, cap, "%s", tk_name[t->kind]);
+		snprintf(out, cap, "%s", gqp_tk_name[t->kind]);
 }
 
-static void
-unexpected_tok(struct gp *p, const struct tok *t)
+void
+gqp_unexpected_tok(struct gp *p, const struct tok *t)
 {
 	char txt[160];
 
 	tok_text(txt, sizeof txt, t);
-	fail_at(p, t->line, t->col, "Unexpected %s", txt);
+	gqp_fail_at(p, t->line, t->col, "Unexpected %s", txt);
 }
 
 /* ---- lexer ---- */
@@ -401,7 +372,7 @@ lex(struct gp *p, struct tok *t)
 	t->line = p->line;
 	t->col = (int)(p->pos - p->line_start) + 1;
 	if (++p->ntok > BI_GQL_MAX_TOKENS) {
-		fail_at(p, t->line, t->col, "document has too many tokens");
+		gqp_fail_at(p, t->line, t->col, "document has too many tokens");
 		return;
 	}
 	if (p->pos >= p->len)
@@ -441,7 +412,7 @@ lex(struct gp *p, struct tok *t)
 		if (lex_string(p, &b) != 0)
 			t->kind = T_INVALID;
 	} else {
-		fail_at(p, t->line, t->col, "Cannot parse the unexpected "
+		gqp_fail_at(p, t->line, t->col, "Cannot parse the unexpected "
 		    "character \"%c\".", c);
 	}
 	if (rc == 0 && (t->val = ls_arena_strndup(p->a, b.data ? b.data : "",
@@ -454,8 +425,8 @@ lex(struct gp *p, struct tok *t)
 
 /* ---- parser primitives (gqlparser's peek/next/skip/expect) ---- */
 
-static const struct tok *
-peek(struct gp *p)
+const struct tok *
+gqp_peek(struct gp *p)
 {
 	if (!p->peeked && !p->err) {
 		lex(p, &p->peek);
@@ -464,69 +435,69 @@ peek(struct gp *p)
 	return &p->peek;
 }
 
-static struct tok
-next(struct gp *p)
+struct tok
+gqp_next(struct gp *p)
 {
 	if (p->err)
 		return p->prev;
-	peek(p);
+	gqp_peek(p);
 	p->peeked = 0;
 	p->prev = p->peek;
 	return p->prev;
 }
 
-static int
-skip(struct gp *p, enum tk k)
+int
+gqp_skip(struct gp *p, enum tk k)
 {
-	if (p->err || peek(p)->kind != k)
+	if (p->err || gqp_peek(p)->kind != k)
 		return 0;
-	next(p);
+	gqp_next(p);
 	return 1;
 }
 
-static struct tok
-expect(struct gp *p, enum tk k)
+struct tok
+gqp_expect(struct gp *p, enum tk k)
 {
-	struct tok t = next(p);
+	struct tok t = gqp_next(p);
 
 	if (!p->err && t.kind != k)
-		fail_at(p, t.line, t.col, "Expected %s, found %s", tk_name[k],
-		    tk_name[t.kind]);
+		gqp_fail_at(p, t.line, t.col, "Expected %s, found %s", gqp_tk_name[k],
+		    gqp_tk_name[t.kind]);
 	return t;
 }
 
-static int
-peek_kw(struct gp *p, const char *kw)
+int
+gqp_peek_kw(struct gp *p, const char *kw)
 {
-	const struct tok *t = peek(p);
+	const struct tok *t = gqp_peek(p);
 
 	return t->kind == T_NAME && strcmp(t->val, kw) == 0;
 }
 
-static void
-expect_kw(struct gp *p, const char *kw)
+void
+gqp_expect_kw(struct gp *p, const char *kw)
 {
-	struct tok t = next(p);
+	struct tok t = gqp_next(p);
 	char txt[160];
 
 	if (p->err || (t.kind == T_NAME && strcmp(t.val, kw) == 0))
 		return;
 	tok_text(txt, sizeof txt, &t);
-	fail_at(p, t.line, t.col, "Expected \"%s\", found %s", kw, txt);
+	gqp_fail_at(p, t.line, t.col, "Expected \"%s\", found %s", kw, txt);
 }
 
-static void
-unexpected(struct gp *p)
+void
+gqp_unexpected(struct gp *p)
 {
-	struct tok t = *peek(p);
+	struct tok t = *gqp_peek(p);
 
-	unexpected_tok(p, &t);
+	gqp_unexpected_tok(p, &t);
 }
 
-static const struct ls_val *
-name(struct gp *p)
+const struct ls_val *
+gqp_name(struct gp *p)
 {
-	struct tok t = expect(p, T_NAME);
+	struct tok t = gqp_expect(p, T_NAME);
 
 	return ls_val_string(p->a, t.val, t.vlen);
 }
@@ -535,7 +506,7 @@ static int
 enter(struct gp *p)
 {
 	if (++p->depth > BI_GQL_MAX_DEPTH) {
-		fail_at(p, peek(p)->line, peek(p)->col, "document nested too "
+		gqp_fail_at(p, gqp_peek(p)->line, gqp_peek(p)->col, "document nested too "
 		    "deeply");
 		return 0;
 	}
@@ -547,7 +518,6 @@ enter(struct gp *p)
 enum { K_VARIABLE, K_INT, K_FLOAT, K_STRING, K_BLOCK, K_BOOLEAN, K_NULL,
 	K_ENUM, K_LIST, K_OBJECT };
 
-static const struct ls_val *value_literal(struct gp *p, int is_const);
 
 static const struct ls_val *
 value_node(struct gp *p, const struct tok *at, int kind, const char *raw,
@@ -555,46 +525,46 @@ value_node(struct gp *p, const struct tok *at, int kind, const char *raw,
 {
 	struct node nd = { .n = 0 };
 
-	put(p, &nd, "Kind", ls_val_int(p->a, kind));
-	put(p, &nd, "Raw", ls_val_string(p->a, raw, rlen));
+	gqp_put(p, &nd, "Kind", ls_val_int(p->a, kind));
+	gqp_put(p, &nd, "Raw", ls_val_string(p->a, raw, rlen));
 	if (children != NULL)
-		put_list(p, &nd, "Children", children);
-	put_pos(p, &nd, at);
-	return done(p, &nd);
+		gqp_put_list(p, &nd, "Children", children);
+	gqp_put_pos(p, &nd, at);
+	return gqp_done(p, &nd);
 }
 
 static const struct ls_val *
 list_or_object(struct gp *p, int is_const, int object)
 {
-	struct tok at = *peek(p);
+	struct tok at = *gqp_peek(p);
 	struct ls_vlist ch;
 
 	ls_vlist_init(&ch, p->a);
 	if (!enter(p))
 		return ls_val_empty_object();
-	next(p);
-	while (!p->err && peek(p)->kind != (object ? T_BRACE_R : T_BRACKET_R)) {
+	gqp_next(p);
+	while (!p->err && gqp_peek(p)->kind != (object ? T_BRACE_R : T_BRACKET_R)) {
 		struct node cv = { .n = 0 };
-		struct tok ct = *peek(p);
+		struct tok ct = *gqp_peek(p);
 		if (object) {
-			put(p, &cv, "Name", name(p));
-			expect(p, T_COLON);
+			gqp_put(p, &cv, "Name", gqp_name(p));
+			gqp_expect(p, T_COLON);
 		} else {
-			put_str(p, &cv, "Name", "");
+			gqp_put_str(p, &cv, "Name", "");
 		}
-		put(p, &cv, "Value", value_literal(p, is_const));
-		put_pos(p, &cv, &ct);
-		push(p, &ch, done(p, &cv));
+		gqp_put(p, &cv, "Value", gqp_value_literal(p, is_const));
+		gqp_put_pos(p, &cv, &ct);
+		gqp_push(p, &ch, gqp_done(p, &cv));
 	}
-	next(p);
+	gqp_next(p);
 	p->depth--;
 	return value_node(p, &at, object ? K_OBJECT : K_LIST, "", 0, &ch);
 }
 
-static const struct ls_val *
-value_literal(struct gp *p, int is_const)
+const struct ls_val *
+gqp_value_literal(struct gp *p, int is_const)
 {
-	struct tok t = *peek(p);
+	struct tok t = *gqp_peek(p);
 	int kind;
 
 	switch (t.kind) {
@@ -604,11 +574,11 @@ value_literal(struct gp *p, int is_const)
 		return list_or_object(p, is_const, 1);
 	case T_DOLLAR:
 		if (is_const) {
-			unexpected(p);
+			gqp_unexpected(p);
 			return ls_val_empty_object();
 		}
-		next(p);
-		t = expect(p, T_NAME);
+		gqp_next(p);
+		t = gqp_expect(p, T_NAME);
 		return value_node(p, &t, K_VARIABLE, t.val, t.vlen, NULL);
 	case T_INT:
 		kind = K_INT;
@@ -627,32 +597,32 @@ value_literal(struct gp *p, int is_const)
 		    0 ? K_BOOLEAN : strcmp(t.val, "null") == 0 ? K_NULL : K_ENUM;
 		break;
 	default:
-		unexpected(p);
+		gqp_unexpected(p);
 		return ls_val_empty_object();
 	}
-	next(p);
+	gqp_next(p);
 	return value_node(p, &t, kind, t.val, t.vlen, NULL);
 }
 
-static const struct ls_val *
-type_ref(struct gp *p)
+const struct ls_val *
+gqp_type_ref(struct gp *p)
 {
 	struct node nd = { .n = 0 };
-	struct tok at = *peek(p);
+	struct tok at = *gqp_peek(p);
 
 	if (!enter(p))
 		return ls_val_empty_object();
-	if (skip(p, T_BRACKET_L)) {
-		put(p, &nd, "Elem", type_ref(p));
-		expect(p, T_BRACKET_R);
-		put_str(p, &nd, "NamedType", "");
+	if (gqp_skip(p, T_BRACKET_L)) {
+		gqp_put(p, &nd, "Elem", gqp_type_ref(p));
+		gqp_expect(p, T_BRACKET_R);
+		gqp_put_str(p, &nd, "NamedType", "");
 	} else {
-		put(p, &nd, "NamedType", name(p));
+		gqp_put(p, &nd, "NamedType", gqp_name(p));
 	}
-	put(p, &nd, "NonNull", ls_val_bool(skip(p, T_BANG)));
-	put_pos(p, &nd, &at);
+	gqp_put(p, &nd, "NonNull", ls_val_bool(gqp_skip(p, T_BANG)));
+	gqp_put_pos(p, &nd, &at);
 	p->depth--;
-	return done(p, &nd);
+	return gqp_done(p, &nd);
 }
 
 static void
@@ -661,37 +631,37 @@ arguments(struct gp *p, struct node *nd, int is_const)
 	struct ls_vlist l;
 
 	ls_vlist_init(&l, p->a);
-	if (skip(p, T_PAREN_L)) {
-		while (!p->err && peek(p)->kind != T_PAREN_R) {
+	if (gqp_skip(p, T_PAREN_L)) {
+		while (!p->err && gqp_peek(p)->kind != T_PAREN_R) {
 			struct node a = { .n = 0 };
-			struct tok at = *peek(p);
-			put(p, &a, "Name", name(p));
-			expect(p, T_COLON);
-			put(p, &a, "Value", value_literal(p, is_const));
-			put_pos(p, &a, &at);
-			push(p, &l, done(p, &a));
+			struct tok at = *gqp_peek(p);
+			gqp_put(p, &a, "Name", gqp_name(p));
+			gqp_expect(p, T_COLON);
+			gqp_put(p, &a, "Value", gqp_value_literal(p, is_const));
+			gqp_put_pos(p, &a, &at);
+			gqp_push(p, &l, gqp_done(p, &a));
 		}
-		next(p);
+		gqp_next(p);
 	}
-	put_list(p, nd, "Arguments", &l);
+	gqp_put_list(p, nd, "Arguments", &l);
 }
 
-static void
-directives(struct gp *p, struct node *nd, int is_const)
+void
+gqp_directives(struct gp *p, struct node *nd, int is_const)
 {
 	struct ls_vlist l;
 
 	ls_vlist_init(&l, p->a);
-	while (!p->err && peek(p)->kind == T_AT) {
+	while (!p->err && gqp_peek(p)->kind == T_AT) {
 		struct node d = { .n = 0 };
-		struct tok at = next(p);
-		put(p, &d, "Name", name(p));
+		struct tok at = gqp_next(p);
+		gqp_put(p, &d, "Name", gqp_name(p));
 		arguments(p, &d, is_const);
-		put_str(p, &d, "Location", "");
-		put_pos(p, &d, &at);
-		push(p, &l, done(p, &d));
+		gqp_put_str(p, &d, "Location", "");
+		gqp_put_pos(p, &d, &at);
+		gqp_push(p, &l, gqp_done(p, &d));
 	}
-	put_list(p, nd, "Directives", &l);
+	gqp_put_list(p, nd, "Directives", &l);
 }
 
 /* ---- query documents ---- */
@@ -702,40 +672,40 @@ static const struct ls_val *
 field(struct gp *p)
 {
 	struct node nd = { .n = 0 };
-	struct tok at = *peek(p);
-	const struct ls_val *alias = name(p);
+	struct tok at = *gqp_peek(p);
+	const struct ls_val *alias = gqp_name(p);
 
-	put(p, &nd, "Alias", alias);
-	put(p, &nd, "Name", skip(p, T_COLON) ? name(p) : alias);
+	gqp_put(p, &nd, "Alias", alias);
+	gqp_put(p, &nd, "Name", gqp_skip(p, T_COLON) ? gqp_name(p) : alias);
 	arguments(p, &nd, 0);
-	directives(p, &nd, 0);
-	if (!p->err && peek(p)->kind == T_BRACE_L)
+	gqp_directives(p, &nd, 0);
+	if (!p->err && gqp_peek(p)->kind == T_BRACE_L)
 		selection_set(p, &nd, 0);
-	put_pos(p, &nd, &at);
-	return done(p, &nd);
+	gqp_put_pos(p, &nd, &at);
+	return gqp_done(p, &nd);
 }
 
 static const struct ls_val *
 fragment(struct gp *p)
 {
 	struct node nd = { .n = 0 };
-	struct tok at = expect(p, T_SPREAD);
+	struct tok at = gqp_expect(p, T_SPREAD);
 
-	if (peek(p)->kind == T_NAME && !peek_kw(p, "on")) {
-		put(p, &nd, "Name", name(p));
-		directives(p, &nd, 0);
+	if (gqp_peek(p)->kind == T_NAME && !gqp_peek_kw(p, "on")) {
+		gqp_put(p, &nd, "Name", gqp_name(p));
+		gqp_directives(p, &nd, 0);
 	} else {
-		if (peek_kw(p, "on")) {
-			next(p);
-			put(p, &nd, "TypeCondition", name(p));
+		if (gqp_peek_kw(p, "on")) {
+			gqp_next(p);
+			gqp_put(p, &nd, "TypeCondition", gqp_name(p));
 		} else {
-			put_str(p, &nd, "TypeCondition", "");
+			gqp_put_str(p, &nd, "TypeCondition", "");
 		}
-		directives(p, &nd, 0);
+		gqp_directives(p, &nd, 0);
 		selection_set(p, &nd, 1);
 	}
-	put_pos(p, &nd, &at);
-	return done(p, &nd);
+	gqp_put_pos(p, &nd, &at);
+	return gqp_done(p, &nd);
 }
 
 static void
@@ -745,28 +715,28 @@ selection_set(struct gp *p, struct node *nd, int required)
 	int called = 0;
 
 	ls_vlist_init(&l, p->a);
-	if (required && !p->err && peek(p)->kind != T_BRACE_L) {
-		struct tok t = *peek(p);
-		fail_at(p, t.line, t.col, "Expected {, found %s",
-		    tk_name[t.kind]);
+	if (required && !p->err && gqp_peek(p)->kind != T_BRACE_L) {
+		struct tok t = *gqp_peek(p);
+		gqp_fail_at(p, t.line, t.col, "Expected {, found %s",
+		    gqp_tk_name[t.kind]);
 		return;
 	}
 	if (!enter(p))
 		return;
-	if (skip(p, T_BRACE_L)) {
-		while (!p->err && peek(p)->kind != T_BRACE_R) {
+	if (gqp_skip(p, T_BRACE_L)) {
+		while (!p->err && gqp_peek(p)->kind != T_BRACE_R) {
 			called = 1;
-			push(p, &l, peek(p)->kind == T_SPREAD ? fragment(p) :
+			gqp_push(p, &l, gqp_peek(p)->kind == T_SPREAD ? fragment(p) :
 			    field(p));
 		}
 		if (!called && !p->err)
-			fail_at(p, peek(p)->line, peek(p)->col, "expected at "
+			gqp_fail_at(p, gqp_peek(p)->line, gqp_peek(p)->col, "expected at "
 			    "least one definition, found %s",
-			    tk_name[peek(p)->kind]);
-		next(p);
+			    gqp_tk_name[gqp_peek(p)->kind]);
+		gqp_next(p);
 	}
 	p->depth--;
-	put_list(p, nd, "SelectionSet", &l);
+	gqp_put_list(p, nd, "SelectionSet", &l);
 }
 
 static void
@@ -775,68 +745,68 @@ variable_defs(struct gp *p, struct node *nd, const char *key)
 	struct ls_vlist l;
 
 	ls_vlist_init(&l, p->a);
-	if (skip(p, T_PAREN_L)) {
-		while (!p->err && peek(p)->kind != T_PAREN_R) {
+	if (gqp_skip(p, T_PAREN_L)) {
+		while (!p->err && gqp_peek(p)->kind != T_PAREN_R) {
 			struct node v = { .n = 0 };
-			struct tok at = expect(p, T_DOLLAR);
-			put(p, &v, "Variable", name(p));
-			put(p, &v, "Used", ls_val_bool(0));
-			expect(p, T_COLON);
-			put(p, &v, "Type", type_ref(p));
-			if (skip(p, T_EQUALS))
-				put(p, &v, "DefaultValue", value_literal(p, 1));
-			directives(p, &v, 0);
-			put_pos(p, &v, &at);
-			push(p, &l, done(p, &v));
+			struct tok at = gqp_expect(p, T_DOLLAR);
+			gqp_put(p, &v, "Variable", gqp_name(p));
+			gqp_put(p, &v, "Used", ls_val_bool(0));
+			gqp_expect(p, T_COLON);
+			gqp_put(p, &v, "Type", gqp_type_ref(p));
+			if (gqp_skip(p, T_EQUALS))
+				gqp_put(p, &v, "DefaultValue", gqp_value_literal(p, 1));
+			gqp_directives(p, &v, 0);
+			gqp_put_pos(p, &v, &at);
+			gqp_push(p, &l, gqp_done(p, &v));
 		}
-		next(p);
+		gqp_next(p);
 	}
-	put_list(p, nd, key, &l);
+	gqp_put_list(p, nd, key, &l);
 }
 
 static const struct ls_val *
 operation(struct gp *p)
 {
 	struct node nd = { .n = 0 };
-	struct tok at = *peek(p);
+	struct tok at = *gqp_peek(p);
 
 	if (at.kind == T_BRACE_L) {
-		put_str(p, &nd, "Operation", "query");
-		put_str(p, &nd, "Name", "");
+		gqp_put_str(p, &nd, "Operation", "query");
+		gqp_put_str(p, &nd, "Name", "");
 	} else {
-		struct tok op = next(p);
+		struct tok op = gqp_next(p);
 		if (op.kind != T_NAME || (strcmp(op.val, "query") != 0 &&
 		    strcmp(op.val, "mutation") != 0 &&
 		    strcmp(op.val, "subscription") != 0))
-			unexpected_tok(p, &op);
-		put(p, &nd, "Operation", ls_val_string(p->a, op.val, op.vlen));
-		put(p, &nd, "Name", peek(p)->kind == T_NAME ? name(p) :
+			gqp_unexpected_tok(p, &op);
+		gqp_put(p, &nd, "Operation", ls_val_string(p->a, op.val, op.vlen));
+		gqp_put(p, &nd, "Name", gqp_peek(p)->kind == T_NAME ? gqp_name(p) :
 		    ls_val_empty_string());
 		variable_defs(p, &nd, "VariableDefinitions");
-		directives(p, &nd, 0);
+		gqp_directives(p, &nd, 0);
 	}
 	selection_set(p, &nd, 1);
-	put_pos(p, &nd, &at);
-	return done(p, &nd);
+	gqp_put_pos(p, &nd, &at);
+	return gqp_done(p, &nd);
 }
 
 static const struct ls_val *
 fragment_def(struct gp *p)
 {
 	struct node nd = { .n = 0 };
-	struct tok at = *peek(p);
+	struct tok at = *gqp_peek(p);
 
-	expect_kw(p, "fragment");
-	if (peek_kw(p, "on"))
-		unexpected(p);
-	put(p, &nd, "Name", name(p));
+	gqp_expect_kw(p, "fragment");
+	if (gqp_peek_kw(p, "on"))
+		gqp_unexpected(p);
+	gqp_put(p, &nd, "Name", gqp_name(p));
 	variable_defs(p, &nd, "VariableDefinition");
-	expect_kw(p, "on");
-	put(p, &nd, "TypeCondition", name(p));
-	directives(p, &nd, 0);
+	gqp_expect_kw(p, "on");
+	gqp_put(p, &nd, "TypeCondition", gqp_name(p));
+	gqp_directives(p, &nd, 0);
 	selection_set(p, &nd, 1);
-	put_pos(p, &nd, &at);
-	return done(p, &nd);
+	gqp_put_pos(p, &nd, &at);
+	return gqp_done(p, &nd);
 }
 
 static const struct ls_val *
@@ -847,300 +817,21 @@ query_doc(struct gp *p)
 
 	ls_vlist_init(&ops, p->a);
 	ls_vlist_init(&frags, p->a);
-	while (!p->err && peek(p)->kind != T_EOF) {
-		const struct tok *t = peek(p);
+	while (!p->err && gqp_peek(p)->kind != T_EOF) {
+		const struct tok *t = gqp_peek(p);
 		if (t->kind == T_NAME && strcmp(t->val, "fragment") == 0)
-			push(p, &frags, fragment_def(p));
+			gqp_push(p, &frags, fragment_def(p));
 		else if (t->kind == T_BRACE_L || (t->kind == T_NAME &&
 		    (strcmp(t->val, "query") == 0 ||
 		    strcmp(t->val, "mutation") == 0 ||
 		    strcmp(t->val, "subscription") == 0)))
-			push(p, &ops, operation(p));
+			gqp_push(p, &ops, operation(p));
 		else
-			unexpected(p);
+			gqp_unexpected(p);
 	}
-	put_list(p, &nd, "Operations", &ops);
-	put_list(p, &nd, "Fragments", &frags);
-	return done(p, &nd);
-}
-
-/* ---- schema documents ---- */
-
-static const struct ls_val *
-description(struct gp *p)
-{
-	const struct tok *t = peek(p);
-
-	if (!p->err && (t->kind == T_STRING || t->kind == T_BLOCK_STRING)) {
-		struct tok d = next(p);
-		return ls_val_string(p->a, d.val, d.vlen);
-	}
-	return ls_val_empty_string();
-}
-
-/* An argument or input field definition. */
-static const struct ls_val *
-input_value_def(struct gp *p)
-{
-	struct node nd = { .n = 0 };
-	struct tok at;
-
-	put(p, &nd, "Description", description(p));
-	at = *peek(p);
-	put(p, &nd, "Name", name(p));
-	expect(p, T_COLON);
-	put(p, &nd, "Type", type_ref(p));
-	if (skip(p, T_EQUALS))
-		put(p, &nd, "DefaultValue", value_literal(p, 1));
-	directives(p, &nd, 1);
-	put_pos(p, &nd, &at);
-	return done(p, &nd);
-}
-
-static void
-argument_defs(struct gp *p, struct node *nd)
-{
-	struct ls_vlist l;
-
-	ls_vlist_init(&l, p->a);
-	if (skip(p, T_PAREN_L)) {
-		while (!p->err && peek(p)->kind != T_PAREN_R)
-			push(p, &l, input_value_def(p));
-		next(p);
-	}
-	put_list(p, nd, "Arguments", &l);
-}
-
-static const struct ls_val *
-field_def(struct gp *p)
-{
-	struct node nd = { .n = 0 };
-	struct tok at;
-
-	put(p, &nd, "Description", description(p));
-	at = *peek(p);
-	put(p, &nd, "Name", name(p));
-	argument_defs(p, &nd);
-	expect(p, T_COLON);
-	put(p, &nd, "Type", type_ref(p));
-	directives(p, &nd, 1);
-	put_pos(p, &nd, &at);
-	return done(p, &nd);
-}
-
-static const struct ls_val *
-enum_value_def(struct gp *p)
-{
-	struct node nd = { .n = 0 };
-	struct tok at;
-
-	put(p, &nd, "Description", description(p));
-	at = *peek(p);
-	put(p, &nd, "Name", name(p));
-	directives(p, &nd, 1);
-	put_pos(p, &nd, &at);
-	return done(p, &nd);
-}
-
-/* gqlparser's some(): braces optional, but not empty when present. */
-static void
-some(struct gp *p, struct node *nd, const char *key,
-    const struct ls_val *(*item)(struct gp *))
-{
-	struct ls_vlist l;
-	int called = 0;
-
-	ls_vlist_init(&l, p->a);
-	if (skip(p, T_BRACE_L)) {
-		while (!p->err && peek(p)->kind != T_BRACE_R) {
-			called = 1;
-			push(p, &l, item(p));
-		}
-		if (!called && !p->err)
-			fail_at(p, peek(p)->line, peek(p)->col, "expected at "
-			    "least one definition, found %s",
-			    tk_name[peek(p)->kind]);
-		next(p);
-	}
-	put_list(p, nd, key, &l);
-}
-
-/* Names separated by sep ('&' or '|'), a leading one allowed. */
-static void
-name_list(struct gp *p, struct node *nd, const char *key, enum tk sep)
-{
-	struct ls_vlist l;
-
-	ls_vlist_init(&l, p->a);
-	skip(p, sep);
-	do {
-		push(p, &l, name(p));
-	} while (!p->err && skip(p, sep));
-	put_list(p, nd, key, &l);
-}
-
-static const struct ls_val *
-op_type_def(struct gp *p)
-{
-	struct node nd = { .n = 0 };
-	struct tok at = next(p);
-
-	if (at.kind != T_NAME || (strcmp(at.val, "query") != 0 &&
-	    strcmp(at.val, "mutation") != 0 &&
-	    strcmp(at.val, "subscription") != 0))
-		unexpected_tok(p, &at);
-	put(p, &nd, "Operation", ls_val_string(p->a, at.val, at.vlen));
-	expect(p, T_COLON);
-	put(p, &nd, "Type", name(p));
-	put_pos(p, &nd, &at);
-	return done(p, &nd);
-}
-
-/* type/scalar/interface/union/enum/input definition or extension. */
-static const struct ls_val *
-type_def(struct gp *p, const struct ls_val *desc, int ext)
-{
-	static const char *kw[] = { "scalar", "type", "interface", "union",
-		"enum", "input" };
-	static const char *kind[] = { "SCALAR", "OBJECT", "INTERFACE",
-		"UNION", "ENUM", "INPUT_OBJECT" };
-	struct node nd = { .n = 0 };
-	struct tok at = *peek(p);
-	size_t k, before;
-
-	for (k = 0; k < 6 && !peek_kw(p, kw[k]); k++)
-		;
-	if (k == 6) {
-		unexpected(p);
-		return ls_val_empty_object();
-	}
-	next(p);
-	put_str(p, &nd, "Kind", kind[k]);
-	put(p, &nd, "Description", desc);
-	put(p, &nd, "Name", name(p));
-	put(p, &nd, "BuiltIn", ls_val_bool(0));
-	before = nd.n;
-	if (k == 1 || k == 2) {
-		if (peek_kw(p, "implements")) {
-			next(p);
-			name_list(p, &nd, "Interfaces", T_AMP);
-		}
-	}
-	directives(p, &nd, 1);
-	if (k == 1 || k == 2)
-		some(p, &nd, "Fields", field_def);
-	else if (k == 3 && skip(p, T_EQUALS))
-		name_list(p, &nd, "Types", T_PIPE);
-	else if (k == 4)
-		some(p, &nd, "EnumValues", enum_value_def);
-	else if (k == 5)
-		some(p, &nd, "Fields", input_value_def);
-	if (ext && nd.n == before && !p->err)
-		unexpected(p);
-	put_pos(p, &nd, &at);
-	return done(p, &nd);
-}
-
-static const struct ls_val *
-schema_def(struct gp *p, const struct ls_val *desc, int ext)
-{
-	struct node nd = { .n = 0 };
-	struct tok at = *peek(p);
-
-	expect_kw(p, "schema");
-	put(p, &nd, "Description", desc);
-	directives(p, &nd, 1);
-	some(p, &nd, "OperationTypes", op_type_def);
-	if (ext && nd.n == 1 && !p->err)
-		unexpected(p);
-	put_pos(p, &nd, &at);
-	return done(p, &nd);
-}
-
-static int
-directive_location(const char *s)
-{
-	static const char *loc[] = { "QUERY", "MUTATION", "SUBSCRIPTION",
-		"FIELD", "FRAGMENT_DEFINITION", "FRAGMENT_SPREAD",
-		"INLINE_FRAGMENT", "VARIABLE_DEFINITION", "SCHEMA", "SCALAR",
-		"OBJECT", "FIELD_DEFINITION", "ARGUMENT_DEFINITION",
-		"INTERFACE", "UNION", "ENUM", "ENUM_VALUE", "INPUT_OBJECT",
-		"INPUT_FIELD_DEFINITION" };
-	size_t i;
-
-	for (i = 0; i < sizeof loc / sizeof loc[0]; i++)
-		if (strcmp(s, loc[i]) == 0)
-			return 1;
-	return 0;
-}
-
-static const struct ls_val *
-directive_def(struct gp *p, const struct ls_val *desc)
-{
-	struct node nd = { .n = 0 };
-	struct ls_vlist l;
-	struct tok at = *peek(p);
-
-	ls_vlist_init(&l, p->a);
-	expect_kw(p, "directive");
-	expect(p, T_AT);
-	put(p, &nd, "Description", desc);
-	put(p, &nd, "Name", name(p));
-	argument_defs(p, &nd);
-	put(p, &nd, "IsRepeatable", ls_val_bool(peek_kw(p, "repeatable")));
-	if (peek_kw(p, "repeatable"))
-		next(p);
-	expect_kw(p, "on");
-	skip(p, T_PIPE);
-	do {
-		struct tok t = expect(p, T_NAME);
-		if (!p->err && !directive_location(t.val))
-			unexpected_tok(p, &t);
-		push(p, &l, ls_val_string(p->a, t.val, t.vlen));
-	} while (!p->err && skip(p, T_PIPE));
-	put_list(p, &nd, "Locations", &l);
-	put_pos(p, &nd, &at);
-	return done(p, &nd);
-}
-
-static const struct ls_val *
-schema_doc(struct gp *p)
-{
-	struct ls_vlist l[5];
-	static const char *key[5] = { "Schema", "SchemaExtension",
-		"Directives", "Definitions", "Extensions" };
-	struct node nd = { .n = 0 };
-	int i;
-
-	for (i = 0; i < 5; i++)
-		ls_vlist_init(&l[i], p->a);
-	while (!p->err && peek(p)->kind != T_EOF) {
-		const struct ls_val *desc = description(p);
-		if (peek(p)->kind != T_NAME) {
-			unexpected(p);
-			break;
-		}
-		if (peek_kw(p, "schema")) {
-			push(p, &l[0], schema_def(p, desc, 0));
-		} else if (peek_kw(p, "directive")) {
-			push(p, &l[2], directive_def(p, desc));
-		} else if (peek_kw(p, "extend")) {
-			if (desc->u.str.len > 0) {
-				unexpected_tok(p, &p->prev);
-				break;
-			}
-			next(p);
-			if (peek_kw(p, "schema"))
-				push(p, &l[1], schema_def(p, desc, 1));
-			else
-				push(p, &l[4], type_def(p, desc, 1));
-		} else {
-			push(p, &l[3], type_def(p, desc, 0));
-		}
-	}
-	for (i = 0; i < 5; i++)
-		put_list(p, &nd, key[i], &l[i]);
-	return done(p, &nd);
+	gqp_put_list(p, &nd, "Operations", &ops);
+	gqp_put_list(p, &nd, "Fragments", &frags);
+	return gqp_done(p, &nd);
 }
 
 int
@@ -1162,7 +853,7 @@ bi_gql_parse(const struct ls_val **out, struct bi_gql_err *err,
 		err->line = err->col = 1;
 		return ls_error_set(LS_ETOOBIG, "%s", err->msg);
 	}
-	*out = schema ? schema_doc(&p) : query_doc(&p);
+	*out = schema ? gqp_schema_doc(&p) : query_doc(&p);
 	if (p.oom)
 		return ls_error_set(LS_ENOMEM, "out of memory");
 	if (p.err)
@@ -1177,7 +868,8 @@ bi_gql_prune(struct ls_arena *a, const struct ls_val *v)
 	size_t i, n = 0;
 
 	if (v->type == LS_VAL_ARRAY) {
-		w = ls_arena_alloc(a, (v->u.arr.n + 1) * sizeof *w);
+		w = ls_arena_alloc(a, (v->u.arr.n + 1) *
+		    sizeof(const struct ls_val *));
 		for (i = 0; w != NULL && i < v->u.arr.n; i++)
 			if ((w[i] = bi_gql_prune(a, v->u.arr.v[i])) == NULL)
 				return NULL;
@@ -1185,8 +877,8 @@ bi_gql_prune(struct ls_arena *a, const struct ls_val *v)
 	}
 	if (v->type != LS_VAL_OBJECT)
 		return v;
-	k = ls_arena_alloc(a, (v->u.obj.n + 1) * sizeof *k);
-	w = ls_arena_alloc(a, (v->u.obj.n + 1) * sizeof *w);
+	k = ls_arena_alloc(a, (v->u.obj.n + 1) * sizeof(const struct ls_val *));
+	w = ls_arena_alloc(a, (v->u.obj.n + 1) * sizeof(const struct ls_val *));
 	if (k == NULL || w == NULL)
 		return NULL;
 	for (i = 0; i < v->u.obj.n; i++) {

@@ -30,8 +30,8 @@ static int
 doc(struct ls_bi_ctx *ctx, const struct ls_val **out, struct bi_gql_err *e,
     const struct ls_val *arg, int schema)
 {
+	memset(e, 0, sizeof *e);
 	if (arg->type == LS_VAL_OBJECT) {
-		memset(e, 0, sizeof *e);
 		*out = arg;
 		return 0;
 	}

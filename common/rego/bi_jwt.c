@@ -432,6 +432,8 @@ constraints_verify(const struct constraints *c, const struct jwt_hdr *h,
 	if (c->keys != NULL)
 		return verify_keys(h->alg, h, c->keys, c->nkeys, msg, mlen,
 		    sig);
+	if (c->secret == NULL)
+		return ls_error_set(LS_EFORMAT, "no key constraint");
 	key.secret = (unsigned char *)(uintptr_t)c->secret->u.str.p;
 	key.secret_len = c->secret->u.str.len;
 	rc = bi_jws_verify(h->alg, &key, msg, mlen, sig->data, sig->len);
@@ -518,7 +520,6 @@ decode_verify(struct ls_bi_ctx *ctx, const struct constraints *c,
 		    (rc = constraints_verify(c, &h, s, t.hl + 1 + t.pl,
 		    &sig)) != 1)
 			break;
-		rc = 0;
 		ls_buf_reset(&p);
 		if ((rc = jwt_section(&p, t.p, t.pl, "payload")) != 0)
 			break;
@@ -569,7 +570,6 @@ ls_bi_jwt_decode_verify(BI_ARGS)
 		items[1] = hdr;
 		items[2] = payload;
 	}
-	rc = 0;
 	bi_jkeys_free(c.keys, c.nkeys);
 	return bi_ret(out, ls_val_array(ctx->arena, items, 3));
 out:
