@@ -91,7 +91,7 @@ BI_DECL(ls_bi_hmac_sha1); BI_DECL(ls_bi_hmac_sha256);
 BI_DECL(ls_bi_hmac_sha512); BI_DECL(ls_bi_hmac_equal);
 /* bi_x509.c */
 BI_DECL(ls_bi_x509_parse_certs); BI_DECL(ls_bi_x509_parse_csr);
-BI_DECL(ls_bi_x509_parse_rsa_key);
+BI_DECL(ls_bi_x509_parse_rsa_key); BI_DECL(ls_bi_x509_parse_verify_certs);
 /* bi_jwt.c */
 BI_DECL(ls_bi_jwt_decode); BI_DECL(ls_bi_jwt_decode_verify);
 BI_DECL(ls_bi_jwt_verify_rs256); BI_DECL(ls_bi_jwt_verify_rs384);

@@ -193,6 +193,8 @@ const struct ls_bi ls_bi_table[] = {
 	{ "crypto.hmac.sha512", 2, 0, ls_bi_hmac_sha512 },
 	{ "crypto.hmac.equal", 2, 0, ls_bi_hmac_equal },
 	{ "crypto.x509.parse_certificates", 1, 0, ls_bi_x509_parse_certs },
+	{ "crypto.x509.parse_and_verify_certificates", 1, 0,
+	    ls_bi_x509_parse_verify_certs },
 	{ "crypto.x509.parse_certificate_request", 1, 0,
 	    ls_bi_x509_parse_csr },
 	{ "crypto.x509.parse_rsa_private_key", 1, 0,

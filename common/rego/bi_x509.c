@@ -447,6 +447,107 @@ ls_bi_x509_parse_certs(BI_ARGS)
 	return bi_ret(out, ls_val_array(ctx->arena, l.v, l.n));
 }
 
+/* Certificates of the input as X509 objects (up to MAX_CERTS). */
+static int
+x509_list(struct ls_bi_ctx *ctx, STACK_OF(X509) *sk, const char *s,
+    size_t sl)
+{
+	struct ls_buf der;
+	const unsigned char *p, *end;
+	int rc;
+
+	ls_buf_init(&der, BI_CRYPTO_MAX_INPUT);
+	if ((rc = cert_bytes(ctx, &der, s, sl)) != 0) {
+		ls_buf_cleanup(&der);
+		return rc;
+	}
+	p = (const unsigned char *)der.data;
+	end = p + der.len;
+	while (rc == 0 && p != NULL && p < end) {
+		X509 *x = sk_X509_num(sk) < MAX_CERTS ? d2i_X509(NULL, &p,
+		    (long)(end - p)) : NULL;
+		if (x == NULL || sk_X509_push(sk, x) <= 0) {
+			X509_free(x);
+			rc = ls_bi_error(ctx, "x509: malformed certificate");
+		}
+	}
+	ls_buf_cleanup(&der);
+	return rc;
+}
+
+/*
+ * OPA's verifyX509CertificateChain: the first certificate is the root,
+ * the last the leaf, those between intermediates; verified for server
+ * authentication (Go's default key usage) at the evaluation's time.
+ * *chain is the verified chain, leaf first, owned by the caller.
+ */
+static int
+verify_chain(STACK_OF(X509) **chain, STACK_OF(X509) *certs, int64_t now_ns)
+{
+	STACK_OF(X509) *mid = sk_X509_new_null();
+	X509_STORE *store = X509_STORE_new();
+	X509_STORE_CTX *sc = X509_STORE_CTX_new();
+	int n = sk_X509_num(certs), i, ok = 0;
+
+	*chain = NULL;
+	if (n >= 2 && mid != NULL && store != NULL && sc != NULL &&
+	    X509_STORE_add_cert(store, sk_X509_value(certs, 0)) == 1) {
+		for (i = 1; i < n - 1; i++)
+			(void)sk_X509_push(mid, sk_X509_value(certs, i));
+		if (X509_STORE_CTX_init(sc, store, sk_X509_value(certs, n - 1),
+		    mid) == 1) {
+			X509_STORE_CTX_set_purpose(sc, X509_PURPOSE_SSL_SERVER);
+			X509_STORE_CTX_set_time(sc, 0,
+			    (time_t)(now_ns / 1000000000));
+			ok = X509_verify_cert(sc) == 1;
+			if (ok)
+				*chain = X509_STORE_CTX_get1_chain(sc);
+		}
+	}
+	X509_STORE_CTX_free(sc);
+	X509_STORE_free(store);
+	sk_X509_free(mid);
+	return ok && *chain != NULL;
+}
+
+int
+ls_bi_x509_parse_verify_certs(BI_ARGS)
+{
+	STACK_OF(X509) *certs = sk_X509_new_null(), *chain = NULL;
+	const struct ls_val *items[2];
+	struct ls_vlist l;
+	const char *s;
+	size_t sl;
+	int rc, i;
+
+	(void)nargs;
+	if (certs == NULL)
+		return LS_BI_ENOMEM;
+	if ((rc = bi_arg_str(ctx, args, 0, &s, &sl)) != 0) {
+		sk_X509_free(certs);
+		return rc;
+	}
+	ls_vlist_init(&l, ctx->arena);
+	items[0] = ls_val_bool(0);
+	items[1] = ls_val_empty_array();
+	/* unparseable or unverifiable input is [false, []], as in OPA */
+	if (x509_list(ctx, certs, s, sl) == 0 &&
+	    verify_chain(&chain, certs, ctx->now_ns)) {
+		for (i = 0; i < sk_X509_num(chain); i++)
+			if (ls_vlist_push(&l, cert_val(ctx->arena,
+			    sk_X509_value(chain, i))) != 0)
+				break;
+		items[0] = ls_val_bool(1);
+		items[1] = ls_val_array(ctx->arena, l.v, l.n);
+	}
+	ctx->msg[0] = '\0';
+	sk_X509_pop_free(chain, X509_free);
+	sk_X509_pop_free(certs, X509_free);
+	if (items[1] == NULL)
+		return LS_BI_ENOMEM;
+	return bi_ret(out, ls_val_array(ctx->arena, items, 2));
+}
+
 /* ---- certificate requests ---- */
 
 static const struct ls_val *
@@ -578,9 +679,21 @@ ls_bi_x509_parse_rsa_key(BI_ARGS)
 		goto out;
 	}
 	p = (const unsigned char *)pem.der.data;
-	k = d2i_PrivateKey(EVP_PKEY_RSA, NULL, &p, (long)pem.der.len);
+	if (strcmp(pem.type, "RSA PRIVATE KEY") == 0)
+		k = d2i_PrivateKey(EVP_PKEY_RSA, NULL, &p, (long)pem.der.len);
+	else if (strcmp(pem.type, "PRIVATE KEY") == 0)
+		k = d2i_AutoPrivateKey(NULL, &p, (long)pem.der.len);
+	else {
+		rc = ls_bi_error(ctx, "PEM block type is '%s', expected RSA "
+		    "PRIVATE KEY or PRIVATE KEY", pem.type);
+		goto out;
+	}
 	if (k == NULL) {
 		rc = ls_bi_error(ctx, "x509: failed to parse private key");
+		goto out;
+	}
+	if (EVP_PKEY_get_base_id(k) != EVP_PKEY_RSA) {
+		rc = ls_bi_error(ctx, "not an RSA private key");
 		goto out;
 	}
 	rc = bi_ret(out, rsa_jwk(ctx->arena, k));

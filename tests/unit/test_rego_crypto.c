@@ -19,6 +19,9 @@
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "lockstep/error.h"
 #include "rego/bi_crypto.h"
@@ -88,6 +91,10 @@ jstr(const char *s)
 	ls_buf_init(&b, 1 << 22);
 	assert_int_equal(ls_buf_addc(&b, '"'), 0);
 	for (; *s != '\0'; s++) {
+		if (*s == '\n') {
+			assert_int_equal(ls_buf_adds(&b, "\\n"), 0);
+			continue;
+		}
 		if (*s == '"' || *s == '\\')
 			assert_int_equal(ls_buf_addc(&b, '\\'), 0);
 		assert_int_equal(ls_buf_addc(&b, *s), 0);
@@ -385,6 +392,88 @@ test_rego_crypto__aws_sign_req(void **state)
 	    conf, "1");
 }
 
+/* A certificate for key k named cn, signed by ca_key (self when NULL),
+ * valid for twenty years either side of now, appended to b as PEM. */
+static void
+add_cert(struct ls_buf *b, EVP_PKEY *k, const char *cn, X509 *issuer,
+    EVP_PKEY *ca_key, int ca, X509 **out)
+{
+	X509 *x = X509_new();
+	X509V3_CTX v3;
+	X509_EXTENSION *ext;
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *pem;
+	long n;
+
+	assert_non_null(x);
+	assert_non_null(bio);
+	assert_int_equal(X509_set_version(x, 2), 1);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), ca ? 1 : 2);
+	/* call() evaluates at a fixed time in 2023 */
+	X509_time_adj_ex(X509_getm_notBefore(x), -20 * 365, 0, NULL);
+	X509_time_adj_ex(X509_getm_notAfter(x), 20 * 365, 0, NULL);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+	    (const unsigned char *)cn, -1, -1, 0);
+	X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) :
+	    X509_get_subject_name(x));
+	assert_int_equal(X509_set_pubkey(x, k), 1);
+	X509V3_set_ctx(&v3, issuer ? issuer : x, x, NULL, NULL, 0);
+	ext = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints,
+	    ca ? "critical,CA:TRUE" : "CA:FALSE");
+	assert_non_null(ext);
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	assert_true(X509_sign(x, ca_key ? ca_key : k, EVP_sha256()) > 0);
+	assert_int_equal(PEM_write_bio_X509(bio, x), 1);
+	n = BIO_get_mem_data(bio, &pem);
+	assert_int_equal(ls_buf_add(b, pem, (size_t)n), 0);
+	BIO_free(bio);
+	*out = x;
+}
+
+static void
+test_rego_crypto__x509_verify_chain(void **state)
+{
+	EVP_PKEY *ca_key = EVP_EC_gen("P-256"), *leaf_key = EVP_EC_gen("P-256");
+	X509 *ca = NULL, *leaf = NULL, *ca2 = NULL, *leaf2 = NULL;
+	struct ls_buf good, bad;
+	char *g, *bd, *jg, *jb;
+
+	(void)state;
+	assert_non_null(ca_key);
+	assert_non_null(leaf_key);
+	ls_buf_init(&good, 1 << 20);
+	ls_buf_init(&bad, 1 << 20);
+	add_cert(&good, ca_key, "root", NULL, NULL, 1, &ca);
+	add_cert(&good, leaf_key, "leaf", ca, ca_key, 0, &leaf);
+	/* the leaf signed by itself is not the root's child */
+	add_cert(&bad, ca_key, "root", NULL, NULL, 1, &ca2);
+	add_cert(&bad, leaf_key, "leaf", NULL, NULL, 0, &leaf2);
+	g = ls_buf_take(&good, NULL);
+	bd = ls_buf_take(&bad, NULL);
+	jg = jstr(g);
+	jb = jstr(bd);
+	CHECK_HAS("[true,[{", "crypto.x509.parse_and_verify_certificates", 1,
+	    jg);
+	CHECK_HAS("\"CommonName\":\"leaf\"",
+	    "crypto.x509.parse_and_verify_certificates", 1, jg);
+	CHECK("[false,[]]", "crypto.x509.parse_and_verify_certificates", 1,
+	    jb);
+	CHECK("[false,[]]", "crypto.x509.parse_and_verify_certificates", 1,
+	    "\"bm90IGEgY2VydA==\"");
+	CHECK_HAS("\"IsCA\":true", "crypto.x509.parse_certificates", 1, jg);
+	free(g);
+	free(bd);
+	free(jg);
+	free(jb);
+	X509_free(ca);
+	X509_free(leaf);
+	X509_free(ca2);
+	X509_free(leaf2);
+	EVP_PKEY_free(ca_key);
+	EVP_PKEY_free(leaf_key);
+}
+
 int
 main(void)
 {
@@ -396,6 +485,7 @@ main(void)
 		cmocka_unit_test(test_rego_crypto__graphql_parse_error_location),
 		cmocka_unit_test(test_rego_crypto__graphql_hostile_inputs),
 		cmocka_unit_test(test_rego_crypto__aws_sign_req),
+		cmocka_unit_test(test_rego_crypto__x509_verify_chain),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
