@@ -20,7 +20,7 @@
 #include "rego/bi_crypto.h"
 
 #define MAX_CERTS 256		/* certificates in one input */
-#define MAX_FIELDS 40		/* fields of one result object */
+#define MAX_FIELDS 48		/* fields of one result object */
 
 /* A result object under construction. */
 struct obj {
@@ -287,6 +287,122 @@ key_usage(X509 *x)
 	return go;
 }
 
+/* Go's x509.SignatureAlgorithm numbering. */
+static int
+sig_alg_nid(int nid)
+{
+	static const struct {
+		int nid, go;
+	} map[] = {
+		{ NID_md2WithRSAEncryption, 1 }, { NID_md5WithRSAEncryption, 2 },
+		{ NID_sha1WithRSAEncryption, 3 },
+		{ NID_sha256WithRSAEncryption, 4 },
+		{ NID_sha384WithRSAEncryption, 5 },
+		{ NID_sha512WithRSAEncryption, 6 }, { NID_dsaWithSHA1, 7 },
+		{ NID_dsa_with_SHA256, 8 }, { NID_ecdsa_with_SHA1, 9 },
+		{ NID_ecdsa_with_SHA256, 10 }, { NID_ecdsa_with_SHA384, 11 },
+		{ NID_ecdsa_with_SHA512, 12 }, { NID_rsassaPss, 13 },
+		{ NID_ED25519, 16 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (map[i].nid == nid)
+			return map[i].go;
+	return 0;
+}
+
+/* The public key as Go marshals it: RSA {N, E}, ECDSA {Curve, X, Y}. */
+static const struct ls_val *
+pubkey_val(struct ls_arena *a, const EVP_PKEY *k)
+{
+	struct obj o = { .a = a };
+	BIGNUM *b1 = NULL, *b2 = NULL;
+	const char *n1 = NULL, *n2 = NULL, *p1 = NULL, *p2 = NULL;
+
+	switch (k == NULL ? 0 : EVP_PKEY_get_base_id(k)) {
+	case EVP_PKEY_RSA:
+		n1 = "N", p1 = OSSL_PKEY_PARAM_RSA_N;
+		n2 = "E", p2 = OSSL_PKEY_PARAM_RSA_E;
+		break;
+	case EVP_PKEY_EC:
+		obj_put(&o, "Curve", ls_val_empty_object());
+		n1 = "X", p1 = OSSL_PKEY_PARAM_EC_PUB_X;
+		n2 = "Y", p2 = OSSL_PKEY_PARAM_EC_PUB_Y;
+		break;
+	default:
+		return ls_val_null();
+	}
+	if (EVP_PKEY_get_bn_param(k, p1, &b1) == 1 &&
+	    EVP_PKEY_get_bn_param(k, p2, &b2) == 1) {
+		obj_put(&o, n1, bn_val(a, b1));
+		obj_put(&o, n2, bn_val(a, b2));
+	}
+	BN_free(b1);
+	BN_free(b2);
+	return obj_done(&o);
+}
+
+/* Extensions as Go's pkix.Extension list: {Id, Critical, Value}. */
+static const struct ls_val *
+extensions_val(struct ls_arena *a, const X509 *x)
+{
+	struct ls_vlist l;
+	int i, n = X509_get_ext_count(x);
+
+	ls_vlist_init(&l, a);
+	for (i = 0; i < n; i++) {
+		X509_EXTENSION *e = X509_get_ext(x, i);
+		const ASN1_OCTET_STRING *d = X509_EXTENSION_get_data(e);
+		struct obj o = { .a = a };
+
+		obj_put(&o, "Id", oid_val(a, X509_EXTENSION_get_object(e)));
+		obj_put(&o, "Critical", ls_val_bool(
+		    X509_EXTENSION_get_critical(e) > 0));
+		obj_put(&o, "Value", b64_val(a, ASN1_STRING_get0_data(d),
+		    (size_t)ASN1_STRING_length(d), 0));
+		if (ls_vlist_push(&l, obj_done(&o)) != 0)
+			return NULL;
+	}
+	return l.n == 0 ? ls_val_null() : ls_val_array(a, l.v, l.n);
+}
+
+/* Go's ExtKeyUsage numbers for the extended key usages it knows. */
+static const struct ls_val *
+ext_key_usage_val(struct ls_arena *a, X509 *x)
+{
+	static const int nids[] = { NID_anyExtendedKeyUsage, NID_server_auth,
+		NID_client_auth, NID_code_sign, NID_email_protect,
+		NID_ipsecEndSystem, NID_ipsecTunnel, NID_ipsecUser,
+		NID_time_stamp, NID_OCSP_sign, NID_ms_sgc, NID_ns_sgc,
+		NID_ms_code_com, NID_ms_code_ind };
+	EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(x, NID_ext_key_usage, NULL,
+	    NULL);
+	struct ls_vlist l;
+	int i;
+	size_t j;
+
+	ls_vlist_init(&l, a);
+	for (i = 0; eku != NULL && i < sk_ASN1_OBJECT_num(eku); i++) {
+		int nid = OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, i));
+		for (j = 0; j < sizeof nids / sizeof nids[0]; j++)
+			if (nids[j] == nid && ls_vlist_push(&l,
+			    ls_val_int(a, (int64_t)j)) != 0)
+				j = sizeof nids / sizeof nids[0];
+	}
+	EXTENDED_KEY_USAGE_free(eku);
+	return l.n == 0 ? ls_val_null() : ls_val_array(a, l.v, l.n);
+}
+
+static const struct ls_val *
+octets_val(struct ls_arena *a, const ASN1_OCTET_STRING *s)
+{
+	if (s == NULL)
+		return ls_val_null();
+	return b64_val(a, ASN1_STRING_get0_data(s),
+	    (size_t)ASN1_STRING_length(s), 0);
+}
+
 static const struct ls_val *
 cert_val(struct ls_arena *a, X509 *x)
 {
@@ -296,6 +412,7 @@ cert_val(struct ls_arena *a, X509 *x)
 	BIGNUM *serial = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
 	EVP_PKEY *pk = X509_get0_pubkey(x);
 	uint32_t ex;
+	int bc;
 
 	obj_put(&o, "Raw", der_val(a, der, i2d_X509(x, &der)));
 	der = NULL;
@@ -313,7 +430,15 @@ cert_val(struct ls_arena *a, X509 *x)
 	X509_get0_signature(&sig, NULL, x);
 	obj_put(&o, "Signature", sig == NULL ? ls_val_null() : b64_val(a,
 	    sig->data, (size_t)sig->length, 0));
+	obj_put(&o, "SignatureAlgorithm", ls_val_int(a,
+	    sig_alg_nid(X509_get_signature_nid(x))));
 	obj_put(&o, "PublicKeyAlgorithm", ls_val_int(a, pubkey_alg(pk)));
+	obj_put(&o, "PublicKey", pubkey_val(a, pk));
+	obj_put(&o, "Extensions", extensions_val(a, x));
+	obj_put(&o, "ExtKeyUsage", ext_key_usage_val(a, x));
+	obj_put(&o, "SubjectKeyId", octets_val(a, X509_get0_subject_key_id(x)));
+	obj_put(&o, "AuthorityKeyId", octets_val(a,
+	    X509_get0_authority_key_id(x)));
 	obj_put(&o, "Version", ls_val_int(a, X509_get_version(x) + 1));
 	obj_put(&o, "SerialNumber", serial ? bn_val(a, serial) : NULL);
 	BN_free(serial);
@@ -323,12 +448,14 @@ cert_val(struct ls_arena *a, X509 *x)
 	obj_put(&o, "NotAfter", time_val(a, X509_get0_notAfter(x)));
 	obj_put(&o, "KeyUsage", ls_val_int(a, key_usage(x)));
 	ex = X509_get_extension_flags(x);
-	obj_put(&o, "BasicConstraintsValid", ls_val_bool(
-	    X509_get_ext_by_NID(x, NID_basic_constraints, -1) >= 0));
+	bc = X509_get_ext_by_NID(x, NID_basic_constraints, -1) >= 0;
+	obj_put(&o, "BasicConstraintsValid", ls_val_bool(bc));
 	obj_put(&o, "IsCA", ls_val_bool((ex & EXFLAG_CA) != 0));
-	obj_put(&o, "MaxPathLen", ls_val_int(a,
+	/* Go: -1 for a constraint without a length, 0 without one at all */
+	obj_put(&o, "MaxPathLen", ls_val_int(a, !bc ? 0 :
 	    X509_get_pathlen(x) < 0 ? -1 : X509_get_pathlen(x)));
-	obj_put(&o, "MaxPathLenZero", ls_val_bool(X509_get_pathlen(x) == 0));
+	obj_put(&o, "MaxPathLenZero", ls_val_bool(bc &&
+	    X509_get_pathlen(x) == 0));
 	put_sans(&o, x);
 	return obj_done(&o);
 }
@@ -555,6 +682,7 @@ csr_val(struct ls_arena *a, X509_REQ *r)
 {
 	struct obj o = { .a = a };
 	unsigned char *der = NULL;
+	const ASN1_BIT_STRING *sig = NULL;
 	EVP_PKEY *pk = X509_REQ_get0_pubkey(r);
 
 	obj_put(&o, "Raw", der_val(a, der, i2d_X509_REQ(r, &der)));
@@ -562,7 +690,13 @@ csr_val(struct ls_arena *a, X509_REQ *r)
 	obj_put(&o, "RawSubject", der_val(a, der,
 	    i2d_X509_NAME(X509_REQ_get_subject_name(r), &der)));
 	obj_put(&o, "Version", ls_val_int(a, X509_REQ_get_version(r)));
+	X509_REQ_get0_signature(r, &sig, NULL);
+	obj_put(&o, "Signature", sig == NULL ? ls_val_null() : b64_val(a,
+	    sig->data, (size_t)sig->length, 0));
+	obj_put(&o, "SignatureAlgorithm", ls_val_int(a,
+	    sig_alg_nid(X509_REQ_get_signature_nid(r))));
 	obj_put(&o, "PublicKeyAlgorithm", ls_val_int(a, pubkey_alg(pk)));
+	obj_put(&o, "PublicKey", pubkey_val(a, pk));
 	obj_put(&o, "Subject", name_val(a, X509_REQ_get_subject_name(r)));
 	return obj_done(&o);
 }
