@@ -117,6 +117,19 @@ bi_b64_encode(struct ls_buf *b, const void *p, size_t len, int url, int pad)
 	return rc;
 }
 
+const struct ls_val *
+bi_b64_val(struct ls_arena *a, const void *p, size_t len, int url)
+{
+	const struct ls_val *v = NULL;
+	struct ls_buf b;
+
+	ls_buf_init(&b, BI_MAX_STRING);
+	if (bi_b64_encode(&b, p, len, url, !url) == 0)
+		v = ls_val_string(a, b.data ? b.data : "", b.len);
+	ls_buf_cleanup(&b);
+	return v;
+}
+
 /* ---- PEM ---- */
 
 /* Offset of the first occurrence of needle in s[0..len), or len. */

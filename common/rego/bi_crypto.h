@@ -31,6 +31,10 @@ int bi_b64_decode(struct ls_buf *b, const char *s, size_t len, int url);
 int bi_b64url_decode_lax(struct ls_buf *b, const char *s, size_t len);
 int bi_b64_encode(struct ls_buf *b, const void *p, size_t len, int url,
     int pad);
+/* Base64 text of p as a string value (std padded, or url unpadded);
+ * NULL on ENOMEM. */
+const struct ls_val *bi_b64_val(struct ls_arena *a, const void *p,
+    size_t len, int url);
 
 /* One PEM block as Go's pem.Decode finds it. */
 struct bi_pem {
@@ -92,6 +96,8 @@ BI_DECL(ls_bi_hmac_sha512); BI_DECL(ls_bi_hmac_equal);
 /* bi_x509.c */
 BI_DECL(ls_bi_x509_parse_certs); BI_DECL(ls_bi_x509_parse_csr);
 BI_DECL(ls_bi_x509_parse_rsa_key); BI_DECL(ls_bi_x509_parse_verify_certs);
+/* bi_x509_keys.c */
+BI_DECL(ls_bi_x509_parse_keypair); BI_DECL(ls_bi_parse_private_keys);
 /* bi_jwt.c */
 BI_DECL(ls_bi_jwt_decode); BI_DECL(ls_bi_jwt_decode_verify);
 BI_DECL(ls_bi_jwt_verify_rs256); BI_DECL(ls_bi_jwt_verify_rs384);

@@ -199,6 +199,8 @@ const struct ls_bi ls_bi_table[] = {
 	    ls_bi_x509_parse_csr },
 	{ "crypto.x509.parse_rsa_private_key", 1, 0,
 	    ls_bi_x509_parse_rsa_key },
+	{ "crypto.x509.parse_keypair", 2, 0, ls_bi_x509_parse_keypair },
+	{ "crypto.parse_private_keys", 1, 0, ls_bi_parse_private_keys },
 	/* io.jwt (bi_jwt.c) */
 	{ "io.jwt.decode", 1, 0, ls_bi_jwt_decode },
 	{ "io.jwt.decode_verify", 2, 0, ls_bi_jwt_decode_verify },

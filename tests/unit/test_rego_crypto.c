@@ -431,6 +431,54 @@ add_cert(struct ls_buf *b, EVP_PKEY *k, const char *cn, X509 *issuer,
 	*out = x;
 }
 
+static char *
+pem_text(X509 *x, EVP_PKEY *k)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *p, *j;
+	struct ls_buf b;
+	long n;
+
+	assert_non_null(bio);
+	if (x != NULL)
+		assert_int_equal(PEM_write_bio_X509(bio, x), 1);
+	else
+		assert_int_equal(PEM_write_bio_PrivateKey(bio, k, NULL, NULL, 0,
+		    NULL, NULL), 1);
+	n = BIO_get_mem_data(bio, &p);
+	ls_buf_init(&b, 1 << 20);
+	assert_int_equal(ls_buf_add(&b, p, (size_t)n), 0);
+	BIO_free(bio);
+	p = ls_buf_take(&b, NULL);
+	j = jstr(p);
+	free(p);
+	return j;
+}
+
+/* parse_keypair matches the key to the certificate; parse_private_keys
+ * finds every key block. */
+static void
+keypair_checks(X509 *leaf, EVP_PKEY *leaf_key, EVP_PKEY *other)
+{
+	char *cert = pem_text(leaf, NULL), *key = pem_text(NULL, leaf_key);
+	char *wrong = pem_text(NULL, other);
+
+	CHECK_HAS("{\"Certificate\":[\"MII", "crypto.x509.parse_keypair", 2,
+	    cert, key);
+	CHECK_HAS("\"PrivateKey\":{\"Curve\":{},\"D\":",
+	    "crypto.x509.parse_keypair", 2, cert, key);
+	CHECK_HAS("private key does not match public key",
+	    "crypto.x509.parse_keypair", 2, cert, wrong);
+	CHECK_HAS("failed to find any PEM data in key input",
+	    "crypto.x509.parse_keypair", 2, cert, cert);
+	CHECK_HAS("[{\"Curve\":{},\"D\":", "crypto.parse_private_keys", 1,
+	    key);
+	CHECK("null", "crypto.parse_private_keys", 1, "\"\"");
+	free(cert);
+	free(key);
+	free(wrong);
+}
+
 static void
 test_rego_crypto__x509_verify_chain(void **state)
 {
@@ -462,6 +510,7 @@ test_rego_crypto__x509_verify_chain(void **state)
 	CHECK("[false,[]]", "crypto.x509.parse_and_verify_certificates", 1,
 	    "\"bm90IGEgY2VydA==\"");
 	CHECK_HAS("\"IsCA\":true", "crypto.x509.parse_certificates", 1, jg);
+	keypair_checks(leaf, leaf_key, ca_key);
 	free(g);
 	free(bd);
 	free(jg);
