@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "lockstep/error.h"
 #include "rego/bi_crypto.h"
 
@@ -45,12 +47,44 @@ jwt_split(struct jwt *t, const char *s, size_t len)
 	return 0;
 }
 
+/*
+ * Go's json.Unmarshal keeps the last of duplicate object keys, and OPA
+ * relies on it for JWT headers and claims; our parser rejects them.  When
+ * it does, jansson (which keeps the last one) re-reads the text and its
+ * canonical output is parsed instead.  Only that fallback goes through
+ * jansson, so numbers keep their full precision everywhere else.
+ */
+static int
+json_last_wins(const struct ls_val **out, struct ls_arena *a, const char *s,
+    size_t len)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(s, len, JSON_DECODE_ANY, &jerr);
+	char *text;
+	int rc;
+
+	if (root == NULL)
+		return LS_EFORMAT;
+	text = json_dumps(root, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(root);
+	if (text == NULL)
+		return LS_ENOMEM;
+	rc = ls_val_from_json(out, a, text, strlen(text), JWT_JSON_DEPTH);
+	free(text);
+	return rc;
+}
+
 /* A JSON object from text: "invalid JSON: ..." or not an Object. */
 static int
-json_object(const struct ls_val **out, struct ls_arena *a, const char *s,
+jwt_object(const struct ls_val **out, struct ls_arena *a, const char *s,
     size_t len)
 {
 	int rc = ls_val_from_json(out, a, s, len, JWT_JSON_DEPTH);
+
+	if (rc == LS_EFORMAT && strstr(ls_error_last(), "duplicate object "
+	    "key") != NULL && len <= BI_CRYPTO_MAX_INPUT &&
+	    json_last_wins(out, a, s, len) == 0)
+		rc = 0;
 
 	if (rc == LS_ENOMEM)
 		return rc;
@@ -73,7 +107,7 @@ jwt_header(struct jwt *t, struct ls_arena *a)
 	if ((rc = bi_b64url_decode_lax(&b, t->h, t->hl)) != 0) {
 		rc = ls_error_set(rc, "JWT header had invalid encoding: %s",
 		    ls_error_last());
-	} else if ((rc = json_object(&t->header, a, b.data ? b.data : "",
+	} else if ((rc = jwt_object(&t->header, a, b.data ? b.data : "",
 	    b.len)) != 0) {
 		if (rc != LS_ENOMEM)
 			rc = ls_error_set(rc, "bad JWT header: %s",
@@ -131,7 +165,7 @@ jwt_decode(struct ls_bi_ctx *ctx, const struct ls_val **out, const char *s,
 		rc = jwt_decode(ctx, out, p.data + a, e - a, depth + 1);
 		goto out;
 	}
-	if ((rc = json_object(&payload, ctx->arena, p.data ? p.data : "",
+	if ((rc = jwt_object(&payload, ctx->arena, p.data ? p.data : "",
 	    p.len)) != 0 ||
 	    (rc = jwt_section(&sig, t.s, t.sl, "signature")) != 0)
 		goto out;
@@ -525,7 +559,7 @@ decode_verify(struct ls_bi_ctx *ctx, const struct constraints *c,
 			break;
 		*hdr = t.header;
 		if (strcasecmp(h.cty, "JWT") != 0) {
-			rc = json_object(payload, ctx->arena,
+			rc = jwt_object(payload, ctx->arena,
 			    p.data ? p.data : "", p.len);
 			break;
 		}
