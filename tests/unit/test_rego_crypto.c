@@ -526,6 +526,60 @@ test_rego_crypto__x509_verify_chain(void **state)
 	EVP_PKEY_free(leaf_key);
 }
 
+/* Random documents from GraphQL's alphabet and random tokens: every
+ * call ends in a result or a clean error (the sanitizers watch). */
+static void
+test_rego_crypto__random_inputs_do_not_crash(void **state)
+{
+	static const char *const bits[] = { "{", "}", "(", ")", "[", "]", "!",
+		"$", "@", "...", ":", "=", "|", "&", "\\\"", "\\\"\\\"\\\"", "#", "\\n",
+		" ", "a", "on", "type", "query", "fragment", "extend", "schema",
+		"enum", "union", "input", "interface", "scalar", "directive",
+		"1", "-2.5e3", "true", "null", "\\\\", "\\u00e9", "." };
+	static const char *const fns[] = { "graphql.parse_query",
+		"graphql.parse_schema", "graphql.schema_is_valid" };
+	uint32_t seed = 12345;
+	char doc[600], *res;
+	size_t n, i, k;
+	int round;
+
+	(void)state;
+	for (round = 0; round < 1500; round++) {
+		n = 0;
+		doc[n++] = '"';
+		for (i = 0; i < 40 && n < sizeof doc - 40; i++) {
+			const char *b;
+			seed = seed * 1103515245u + 12345u;
+			b = bits[(seed >> 16) % (sizeof bits / sizeof bits[0])];
+			k = strlen(b);
+			memcpy(doc + n, b, k);
+			n += k;
+		}
+		doc[n++] = '"';
+		doc[n] = '\0';
+		res = call(fns[round % 3], 1, doc);
+		assert_non_null(res);
+		free(res);
+		res = call("graphql.is_valid", 2, doc,
+		    "\"type Query { a: Int, b(x: Int!): Query }\"");
+		free(res);
+	}
+	for (round = 0; round < 500; round++) {
+		n = 0;
+		doc[n++] = '"';
+		for (i = 0; i < 60; i++) {
+			seed = seed * 1103515245u + 12345u;
+			doc[n++] = "eyJhbGciOiJIUzI1NiJ9.-_=+/AZaz09"
+			    [(seed >> 16) % 32];
+		}
+		doc[n++] = '"';
+		doc[n] = '\0';
+		free(call("io.jwt.decode", 1, doc));
+		free(call("io.jwt.verify_hs256", 2, doc, "\"k\""));
+		free(call("io.jwt.decode_verify", 2, doc, "{\"secret\":\"k\"}"));
+	}
+}
+
 int
 main(void)
 {
@@ -538,6 +592,7 @@ main(void)
 		cmocka_unit_test(test_rego_crypto__graphql_hostile_inputs),
 		cmocka_unit_test(test_rego_crypto__aws_sign_req),
 		cmocka_unit_test(test_rego_crypto__x509_verify_chain),
+		cmocka_unit_test(test_rego_crypto__random_inputs_do_not_crash),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
