@@ -132,6 +132,8 @@ bi_b64_val(struct ls_arena *a, const void *p, size_t len, int url)
 
 /* ---- PEM ---- */
 
+#define PEM_MAX_TRIES 64	/* BEGIN lines looked at per block */
+
 /* Offset of the first occurrence of needle in s[0..len), or len. */
 static size_t
 find(const char *s, size_t len, const char *needle)
@@ -188,14 +190,15 @@ pem_body(struct bi_pem *out, const char *s, size_t len)
 int
 bi_pem_decode(struct bi_pem *out, const char *s, size_t len)
 {
-	size_t at = 0;
+	size_t at = 0, tries;
 
 	ls_buf_init(&out->der, BI_CRYPTO_MAX_INPUT);
 	out->type[0] = '\0';
 	out->rest = len;
 	if (len > BI_CRYPTO_MAX_INPUT)
 		return ls_error_set(LS_ETOOBIG, "PEM input too large");
-	while (at < len) {
+	/* each candidate costs a scan for its END line: bounded count */
+	for (tries = 0; at < len && tries < PEM_MAX_TRIES; tries++) {
 		size_t b = find(s + at, len - at, "-----BEGIN "), t, te, body,
 		    end, tl;
 		char endline[96];

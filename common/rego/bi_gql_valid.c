@@ -17,6 +17,8 @@
 
 #define MAX_TYPES 4096		/* types in one schema */
 #define MAX_WALK 10000		/* selections visited in one query */
+#define MAX_LIST 2000		/* fields, values, operations, fragments:
+				   their checks are quadratic */
 
 struct gtype {
 	const char *name;
@@ -255,6 +257,8 @@ check_fields(struct schema *s, const struct gtype *t,
 		const struct ls_val *const *args = list(f[i], "Arguments", &na);
 		const struct ls_val *const *d = list(f[i], "Directives", &nd);
 
+		if (na > MAX_LIST)
+			return fail(s, f[i], "too many arguments");
 		for (j = 0; j < i; j++)
 			if (strcmp(str(f[i], "Name"), str(f[j], "Name")) == 0)
 				return fail(s, f[i], "Field %s.%s can only be "
@@ -344,6 +348,11 @@ check_type(struct schema *s, const struct gtype *t)
 	size_t i;
 	int rc, obj = strcmp(t->kind, "OBJECT") == 0 ||
 	    strcmp(t->kind, "INTERFACE") == 0;
+
+	if (t->fields.n > MAX_LIST || t->values.n > MAX_LIST ||
+	    t->types.n > MAX_LIST || t->ifaces.n > MAX_LIST)
+		return fail(s, NULL, "%s %s: too many members (more than %d)",
+		    t->kind, t->name, MAX_LIST);
 
 	if (strncmp(t->name, "__", 2) == 0)
 		return fail(s, NULL, "Name \"%s\" must not begin with \"__\", "
@@ -525,6 +534,8 @@ value_vars(struct qctx *q, const struct ls_val *v, int depth)
 	if (k != NULL && k->type == LS_VAL_NUMBER &&
 	    ls_num_sign(&k->u.num) == 0) {
 		const struct ls_val *raw = ls_val_object_gets(v, "Raw", 3);
+		if (q->used_vars.n >= MAX_WALK)
+			return fail(q->s, v, "too many variable references");
 		if (raw != NULL && ls_vlist_push(&q->used_vars, raw) != 0)
 			return LS_ENOMEM;
 		return 0;
@@ -571,6 +582,8 @@ field_args(struct qctx *q, const struct gtype *parent,
 	char tt[256];
 	int rc;
 
+	if (na > MAX_LIST || nd > MAX_LIST)
+		return fail(q->s, f, "too many arguments");
 	for (i = 0; i < na; i++) {
 		for (j = 0; j < nd; j++)
 			if (strcmp(str(a[i], "Name"), str(d[j], "Name")) == 0)
@@ -741,6 +754,8 @@ operation_check(struct qctx *q, const struct ls_val *op)
 	    || (rc = selections(q, root, op)) != 0)
 		return rc;
 	vd = list(op, "VariableDefinitions", &nv);
+	if (nv > MAX_LIST)
+		return fail(q->s, op, "too many variables");
 	for (i = 0; i < nv; i++) {
 		const char *vn = str(vd[i], "Variable");
 		const struct ls_val *ty = ls_val_object_gets(vd[i], "Type", 4);
@@ -791,6 +806,10 @@ bi_gql_query_check(struct bi_gql_err *err, struct ls_arena *a,
 	ls_vlist_init(&q.used_vars, a);
 	ls_vlist_init(&q.used_frags, a);
 	ops = list(query, "Operations", &n);
+	fr = list(query, "Fragments", &nf);
+	if (n > MAX_LIST || nf > MAX_LIST)
+		return fail(&s, NULL, "too many operations or fragments (more "
+		    "than %d)", MAX_LIST);
 	for (i = 0; i < n; i++) {
 		const char *on = str(ops[i], "Name");
 		if (*on == '\0' && n > 1)
@@ -803,7 +822,6 @@ bi_gql_query_check(struct bi_gql_err *err, struct ls_arena *a,
 		if ((rc = operation_check(&q, ops[i])) != 0)
 			return rc;
 	}
-	fr = list(query, "Fragments", &nf);
 	for (i = 0; i < nf; i++) {
 		for (j = 0; j < i; j++)
 			if (strcmp(str(fr[i], "Name"), str(fr[j], "Name")) == 0)

@@ -152,10 +152,12 @@ jwk_ec(struct bi_jkey *k, const struct ls_val *jwk)
 	if ((rc = jwk_bytes(&b, jwk, "x", 1)) < 0 || b.len > sz)
 		goto bad;
 	memset(pub + 1, 0, 2 * sz);
-	memcpy(pub + 1 + sz - b.len, b.data, b.len);
+	if (b.len > 0)
+		memcpy(pub + 1 + sz - b.len, b.data, b.len);
 	if ((rc = jwk_bytes(&b, jwk, "y", 1)) < 0 || b.len > sz)
 		goto bad;
-	memcpy(pub + 1 + 2 * sz - b.len, b.data, b.len);
+	if (b.len > 0)
+		memcpy(pub + 1 + 2 * sz - b.len, b.data, b.len);
 	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
 	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
 	    crv->u.str.p, 0) != 1 ||

@@ -349,6 +349,24 @@ test_rego_crypto__graphql_hostile_inputs(void **state)
 	doc = ls_buf_take(&b, NULL);
 	CHECK_HAS("nested too deeply", "graphql.parse_query", 1, doc);
 	free(doc);
+	/* a type with more members than the quadratic checks allow */
+	ls_buf_init(&b, 1 << 20);
+	assert_int_equal(ls_buf_adds(&b, "\"type Query {"), 0);
+	for (i = 0; i < 3000; i++)
+		assert_int_equal(ls_buf_addf(&b, " f%d: Int", i), 0);
+	assert_int_equal(ls_buf_adds(&b, " }\""), 0);
+	doc = ls_buf_take(&b, NULL);
+	CHECK("false", "graphql.schema_is_valid", 1, doc);
+	free(doc);
+	/* thousands of BEGIN lines without an END: bounded work, no certs */
+	ls_buf_init(&b, 1 << 22);
+	assert_int_equal(ls_buf_adds(&b, "\""), 0);
+	for (i = 0; i < 20000; i++)
+		assert_int_equal(ls_buf_adds(&b, "-----BEGIN X-----\\n"), 0);
+	assert_int_equal(ls_buf_adds(&b, "\""), 0);
+	doc = ls_buf_take(&b, NULL);
+	CHECK("[]", "crypto.x509.parse_certificates", 1, doc);
+	free(doc);
 	/* a fragment cycle is bounded, not endless */
 	CHECK("false", "graphql.is_valid", 2,
 	    "\"{ ...A } fragment A on Query { ...B } fragment B on Query "
