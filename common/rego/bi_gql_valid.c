@@ -42,6 +42,16 @@ struct schema {
 	size_t walked;
 };
 
+/* Field of an AST node; NULL when absent or the node is not an object
+ * (policies may hand in AST objects of any shape). */
+static const struct ls_val *
+get(const struct ls_val *o, const char *key)
+{
+	if (o == NULL || o->type != LS_VAL_OBJECT)
+		return NULL;
+	return ls_val_object_gets(o, key, strlen(key));
+}
+
 static const char *const builtin_scalars[] = { "Int", "Float", "String",
 	"Boolean", "ID" };
 
@@ -70,9 +80,9 @@ fail(struct schema *s, const struct ls_val *at, const char *fmt, ...)
 	vsnprintf(s->e->msg, sizeof s->e->msg, fmt, ap);
 	va_end(ap);
 	s->e->line = s->e->col = 0;
-	pos = at ? ls_val_object_gets(at, "Position", 8) : NULL;
-	if (pos != NULL && (l = ls_val_object_gets(pos, "Line", 4)) != NULL &&
-	    (c = ls_val_object_gets(pos, "Column", 6)) != NULL &&
+	pos = at ? get(at, "Position") : NULL;
+	if (pos != NULL && (l = get(pos, "Line")) != NULL &&
+	    (c = get(pos, "Column")) != NULL &&
 	    l->type == LS_VAL_NUMBER && c->type == LS_VAL_NUMBER) {
 		int ovf = 0;
 		s->e->line = (int)ls_num_to_int64(&l->u.num, &ovf);
@@ -163,7 +173,7 @@ named(const struct ls_val *type)
 	int guard = 0;
 
 	while (type != NULL && type->type == LS_VAL_OBJECT && guard++ < 64) {
-		const struct ls_val *e = ls_val_object_gets(type, "Elem", 4);
+		const struct ls_val *e = get(type, "Elem");
 		if (e == NULL)
 			return str(type, "NamedType");
 		type = e;
@@ -175,8 +185,8 @@ named(const struct ls_val *type)
 static void
 type_text(char *out, size_t cap, const struct ls_val *type)
 {
-	const struct ls_val *e = ls_val_object_gets(type, "Elem", 4);
-	const struct ls_val *nn = ls_val_object_gets(type, "NonNull", 7);
+	const struct ls_val *e = get(type, "Elem");
+	const struct ls_val *nn = get(type, "NonNull");
 	char inner[200];
 
 	if (e != NULL) {
@@ -252,7 +262,7 @@ check_fields(struct schema *s, const struct gtype *t,
 	int rc;
 
 	for (i = 0; i < n; i++) {
-		const struct ls_val *ty = ls_val_object_gets(f[i], "Type", 4);
+		const struct ls_val *ty = get(f[i], "Type");
 		const struct gtype *ft = find_type(s, named(ty));
 		const struct ls_val *const *args = list(f[i], "Arguments", &na);
 		const struct ls_val *const *d = list(f[i], "Directives", &nd);
@@ -524,7 +534,7 @@ leaf(const struct gtype *t)
 static int
 value_vars(struct qctx *q, const struct ls_val *v, int depth)
 {
-	const struct ls_val *k = ls_val_object_gets(v, "Kind", 4);
+	const struct ls_val *k = get(v, "Kind");
 	const struct ls_val *const *ch;
 	size_t i, n;
 	int rc;
@@ -533,7 +543,7 @@ value_vars(struct qctx *q, const struct ls_val *v, int depth)
 		return fail(q->s, v, "value nested too deeply");
 	if (k != NULL && k->type == LS_VAL_NUMBER &&
 	    ls_num_sign(&k->u.num) == 0) {
-		const struct ls_val *raw = ls_val_object_gets(v, "Raw", 3);
+		const struct ls_val *raw = get(v, "Raw");
 		if (q->used_vars.n >= MAX_WALK)
 			return fail(q->s, v, "too many variable references");
 		if (raw != NULL && ls_vlist_push(&q->used_vars, raw) != 0)
@@ -542,7 +552,7 @@ value_vars(struct qctx *q, const struct ls_val *v, int depth)
 	}
 	ch = list(v, "Children", &n);
 	for (i = 0; i < n; i++)
-		if ((rc = value_vars(q, ls_val_object_gets(ch[i], "Value", 5),
+		if ((rc = value_vars(q, get(ch[i], "Value"),
 		    depth + 1)) != 0)
 			return rc;
 	return 0;
@@ -571,11 +581,152 @@ query_dirs(struct qctx *q, const struct ls_val *node, const char *loc)
 	return 0;
 }
 
+/* gqlparser's value kinds, as parse_query reports them. */
+enum { V_VARIABLE, V_INT, V_FLOAT, V_STRING, V_BLOCK, V_BOOLEAN, V_NULL,
+	V_ENUM, V_LIST, V_OBJECT };
+
+static int
+value_kind(const struct ls_val *v)
+{
+	const struct ls_val *k = get(v, "Kind");
+	int ovf = 0;
+
+	if (k == NULL || k->type != LS_VAL_NUMBER)
+		return -1;
+	return (int)ls_num_to_int64(&k->u.num, &ovf);
+}
+
+static int
+non_null(const struct ls_val *type)
+{
+	const struct ls_val *nn = get(type, "NonNull");
+
+	return nn != NULL && nn->type == LS_VAL_BOOL && nn->u.b;
+}
+
+/* A scalar literal fits a built-in scalar (custom scalars take any). */
+static int
+scalar_ok(const char *name, int kind)
+{
+	if (strcmp(name, "Int") == 0)
+		return kind == V_INT;
+	if (strcmp(name, "Float") == 0)
+		return kind == V_INT || kind == V_FLOAT;
+	if (strcmp(name, "String") == 0)
+		return kind == V_STRING || kind == V_BLOCK;
+	if (strcmp(name, "Boolean") == 0)
+		return kind == V_BOOLEAN;
+	if (strcmp(name, "ID") == 0)
+		return kind == V_INT || kind == V_STRING || kind == V_BLOCK;
+	return kind != V_LIST && kind != V_OBJECT;
+}
+
+static int value_ok(struct qctx *q, const struct ls_val *v,
+    const struct ls_val *type, int depth);
+
+static int
+input_object_ok(struct qctx *q, const struct ls_val *v, const struct gtype *t,
+    int depth)
+{
+	size_t i, j, n;
+	const struct ls_val *const *ch = list(v, "Children", &n);
+	char tt[256];
+	int rc;
+
+	if (n > MAX_LIST)
+		return fail(q->s, v, "too many fields in an input object");
+	for (i = 0; i < n; i++) {
+		const struct ls_val *fd = field_of(t, str(ch[i], "Name"));
+		for (j = 0; j < i; j++)
+			if (strcmp(str(ch[i], "Name"), str(ch[j], "Name")) == 0)
+				return fail(q->s, ch[i], "There can be only one "
+				    "input field named \"%s\".",
+				    str(ch[i], "Name"));
+		if (fd == NULL)
+			return fail(q->s, ch[i], "Field \"%s\" is not defined "
+			    "by type \"%s\".", str(ch[i], "Name"), t->name);
+		if ((rc = value_ok(q, get(ch[i], "Value"),
+		    get(fd, "Type"), depth + 1)) != 0)
+			return rc;
+	}
+	for (j = 0; j < t->fields.n; j++) {
+		const struct ls_val *fd = t->fields.v[j];
+		const struct ls_val *ty = get(fd, "Type");
+		if (!non_null(ty) || ls_val_object_gets(fd, "DefaultValue",
+		    12) != NULL)
+			continue;
+		for (i = 0; i < n; i++)
+			if (strcmp(str(ch[i], "Name"), str(fd, "Name")) == 0)
+				break;
+		if (i == n) {
+			type_text(tt, sizeof tt, ty);
+			return fail(q->s, v, "Field \"%s.%s\" of required type "
+			    "\"%s\" was not provided.", t->name,
+			    str(fd, "Name"), tt);
+		}
+	}
+	return 0;
+}
+
+/* ValuesOfCorrectType: a literal fits the type it is given for. */
+static int
+value_ok(struct qctx *q, const struct ls_val *v, const struct ls_val *type,
+    int depth)
+{
+	const struct ls_val *elem, *const *ch;
+	const struct gtype *t;
+	int kind, rc;
+	char tt[256];
+	size_t i, n;
+
+	if (v == NULL || type == NULL || v->type != LS_VAL_OBJECT ||
+	    type->type != LS_VAL_OBJECT)
+		return 0;
+	elem = get(type, "Elem");
+	if ((kind = value_kind(v)) == V_VARIABLE)
+		return 0;
+	if (depth > BI_GQL_MAX_DEPTH)
+		return fail(q->s, v, "value nested too deeply");
+	type_text(tt, sizeof tt, type);
+	if (kind == V_NULL)
+		return non_null(type) ? fail(q->s, v, "Expected value of type "
+		    "\"%s\", found null.", tt) : 0;
+	if (elem != NULL) {
+		if (kind != V_LIST)
+			return value_ok(q, v, elem, depth + 1);
+		ch = list(v, "Children", &n);
+		for (i = 0; i < n; i++)
+			if ((rc = value_ok(q, ls_val_object_gets(ch[i], "Value",
+			    5), elem, depth + 1)) != 0)
+				return rc;
+		return 0;
+	}
+	if ((t = find_type(q->s, str(type, "NamedType"))) == NULL)
+		return 0;
+	if (strcmp(t->kind, "INPUT_OBJECT") == 0 && kind == V_OBJECT)
+		return input_object_ok(q, v, t, depth);
+	if (strcmp(t->kind, "ENUM") == 0 && kind == V_ENUM) {
+		for (i = 0; i < t->values.n; i++)
+			if (strcmp(str(t->values.v[i], "Name"),
+			    str(v, "Raw")) == 0)
+				return 0;
+		return fail(q->s, v, "Value \"%s\" does not exist in \"%s\" "
+		    "enum.", str(v, "Raw"), t->name);
+	}
+	if (strcmp(t->kind, "SCALAR") == 0 && scalar_ok(t->name, kind))
+		return 0;
+	return fail(q->s, v, kind == V_STRING || kind == V_BLOCK ?
+	    "Expected value of type \"%s\", found \"%s\"." :
+	    "Expected value of type \"%s\", found %s.", tt,
+	    kind == V_LIST ? "a list" : kind == V_OBJECT ? "an object" :
+	    str(v, "Raw"));
+}
+
 static int
 field_args(struct qctx *q, const struct gtype *parent,
     const struct ls_val *def, const struct ls_val *f)
 {
-	size_t i, j, na, nd;
+	size_t i, j, k, na, nd;
 	const struct ls_val *const *a = list(f, "Arguments", &na);
 	const struct ls_val *const *d = list(def, "Arguments", &nd);
 	const char *fname = str(f, "Name");
@@ -592,16 +743,21 @@ field_args(struct qctx *q, const struct gtype *parent,
 			return fail(q->s, a[i], "Unknown argument \"%s\" on "
 			    "field \"%s.%s\".", str(a[i], "Name"),
 			    parent->name, fname);
-		if ((rc = value_vars(q, ls_val_object_gets(a[i], "Value", 5),
-		    0)) != 0)
+		for (k = 0; k < i; k++)
+			if (strcmp(str(a[i], "Name"), str(a[k], "Name")) == 0)
+				return fail(q->s, a[i], "There can be only one "
+				    "argument named \"%s\".", str(a[i], "Name"));
+		if ((rc = value_vars(q, get(a[i], "Value"),
+		    0)) != 0 || (rc = value_ok(q, get(a[i], "Value"),
+		    get(d[j], "Type"), 0)) != 0)
 			return rc;
 	}
 	for (j = 0; j < nd; j++) {
-		const struct ls_val *ty = ls_val_object_gets(d[j], "Type", 4);
+		const struct ls_val *ty = get(d[j], "Type");
 		const struct ls_val *nn = ty ? ls_val_object_gets(ty,
 		    "NonNull", 7) : NULL;
 		if (nn == NULL || nn->type != LS_VAL_BOOL || !nn->u.b ||
-		    ls_val_object_gets(d[j], "DefaultValue", 12) != NULL)
+		    get(d[j], "DefaultValue") != NULL)
 			continue;
 		for (i = 0; i < na; i++)
 			if (strcmp(str(a[i], "Name"), str(d[j], "Name")) == 0)
@@ -654,10 +810,10 @@ field_sel(struct qctx *q, const struct gtype *parent, const struct ls_val *f)
 		    "\"%s\".", fname, parent->name);
 	if ((rc = field_args(q, parent, def, f)) != 0)
 		return rc;
-	ft = find_type(q->s, named(ls_val_object_gets(def, "Type", 4)));
+	ft = find_type(q->s, named(get(def, "Type")));
 	if (ft == NULL)
 		return 0;
-	type_text(tt, sizeof tt, ls_val_object_gets(def, "Type", 4));
+	type_text(tt, sizeof tt, get(def, "Type"));
 	if (leaf(ft) && ss != NULL)
 		return fail(q->s, f, "Field \"%s\" must not have a selection "
 		    "since type \"%s\" has no subfields.", fname, tt);
@@ -677,7 +833,7 @@ fragment_sel(struct qctx *q, const struct gtype *parent,
 	const char *tc;
 	int rc;
 
-	if (ls_val_object_gets(sel, "SelectionSet", 12) != NULL) {
+	if (get(sel, "SelectionSet") != NULL) {
 		if ((rc = query_dirs(q, sel, "INLINE_FRAGMENT")) != 0)
 			return rc;
 		tc = str(sel, "TypeCondition");
@@ -712,7 +868,7 @@ selections(struct qctx *q, const struct gtype *parent,
 		    "cycle?)");
 	for (i = 0; i < n && rc == 0; i++) {
 		q->s->walked++;
-		if (ls_val_object_gets(sel[i], "Alias", 5) != NULL)
+		if (get(sel[i], "Alias") != NULL)
 			rc = field_sel(q, parent, sel[i]);
 		else
 			rc = fragment_sel(q, parent, sel[i]);
@@ -758,7 +914,7 @@ operation_check(struct qctx *q, const struct ls_val *op)
 		return fail(q->s, op, "too many variables");
 	for (i = 0; i < nv; i++) {
 		const char *vn = str(vd[i], "Variable");
-		const struct ls_val *ty = ls_val_object_gets(vd[i], "Type", 4);
+		const struct ls_val *ty = get(vd[i], "Type");
 		const struct gtype *t = find_type(q->s, named(ty));
 		char tt[256];
 		for (j = 0; j < i; j++)
@@ -772,6 +928,9 @@ operation_check(struct qctx *q, const struct ls_val *op)
 		if (!is_input(t))
 			return fail(q->s, vd[i], "Variable \"$%s\" cannot be "
 			    "non-input type \"%s\".", vn, tt);
+		if ((rc = value_ok(q, ls_val_object_gets(vd[i], "DefaultValue",
+		    12), ty, 0)) != 0)
+			return rc;
 		if (!has_name(&q->used_vars, vn))
 			return fail(q->s, vd[i], "Variable \"$%s\" is never "
 			    "used in operation \"%s\".", vn, str(op, "Name"));

@@ -321,6 +321,28 @@ test_rego_crypto__graphql_parse_error_location(void **state)
 	    "\"type Query { f(x: Int!): Int }\"");
 	CHECK("false", "graphql.schema_is_valid", 1,
 	    "\"type Query { f: Missing }\"");
+	/* argument values must fit their types */
+	CHECK("false", "graphql.is_valid", 2, "\"{ f(x: \\\"one\\\") }\"",
+	    "\"type Query { f(x: Int!): Int }\"");
+	CHECK("false", "graphql.is_valid", 2, "\"{ f(x: null) }\"",
+	    "\"type Query { f(x: Int!): Int }\"");
+	CHECK("true", "graphql.is_valid", 2, "\"{ g(e: A, i: {a: [1, 2]}) }\"",
+	    "\"type Query { g(e: E, i: I): Int } enum E { A B } "
+	    "input I { a: [Int!]! }\"");
+	CHECK("false", "graphql.is_valid", 2, "\"{ g(e: C) }\"",
+	    "\"type Query { g(e: E, i: I): Int } enum E { A B } "
+	    "input I { a: [Int!]! }\"");
+	CHECK("false", "graphql.is_valid", 2, "\"{ g(i: {}) }\"",
+	    "\"type Query { g(e: E, i: I): Int } enum E { A B } "
+	    "input I { a: [Int!]! }\"");
+	/* AST objects of any shape from a policy: an answer, no crash */
+	CHECK("false", "graphql.schema_is_valid", 1,
+	    "{\"Definitions\":[{\"Kind\":\"OBJECT\",\"Name\":\"Query\","
+	    "\"Fields\":[{\"Name\":\"a\"}]}]}");
+	CHECK("true", "graphql.schema_is_valid", 1, "{\"Definitions\":5}");
+	CHECK("false", "graphql.is_valid", 2, "{\"Operations\":[{\"Operation\":"
+	    "\"query\",\"SelectionSet\":[{\"Alias\":1,\"Arguments\":[7]}]}]}",
+	    "\"type Query { a: Int }\"");
 }
 
 static void
