@@ -7,6 +7,16 @@
 setup_world
 start_agent a "$MIRROR_URL" --low-speed-time 2
 expect_version a v1 30 "first activation through the mirror"
+# No spinning: this mirror never holds a poll, so with nothing new the
+# agent waits --interval (1 s) between requests.
+n0=$(ts_requests)
+sleep 5
+n=$(($(ts_requests) - n0))
+if [ "$n" -ge 2 ] && [ "$n" -le 7 ]; then
+	ok "no spin: $n timestamp requests in 5 s at --interval 1"
+else
+	fail "spin check: $n timestamp requests in 5 s at --interval 1"
+fi
 
 run_attack a "flipped byte in the timestamp" v1 v2 \
 	'"state":"error".*(signature|LS_EBADSIG|format)' 1 "timestamp flip"

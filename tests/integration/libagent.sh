@@ -224,6 +224,9 @@ hold() {
 # log_has NAME PATTERN SECONDS: the agent's log shows PATTERN.
 log_has() { wait_until "$3" grep -q -- "$2" "$W/$1.log"; }
 
+# ts_requests LOG: timestamp requests the mirror logged so far.
+ts_requests() { grep -c 'GET /v1/channels/stable/timestamp.note' "$W/mirror.log"; }
+
 # Common start: keys, repo with v1 published, server, mirror.
 setup_world() {
 	"$LS" init "$W/keys" --origin lockstep-test >/dev/null ||
