@@ -6,7 +6,7 @@
 # Targets (issue 3): >= 1.0x nginx for 304s, >= 0.9x for downloads,
 # 5,000 long polls in under 64 MB.
 set -u
-bin=${1:?usage: bench/server.sh BIN_DIR}
+bin=${1:-${LOCKSTEP_BIN:?usage: bench/server.sh BIN_DIR (or LOCKSTEP_BIN set)}}
 here=$(cd "$(dirname "$0")" && pwd)
 secs=${BENCH_SECONDS:-5}
 work=$(mktemp -d /tmp/ls-bench-server.XXXXXX)

@@ -16,6 +16,7 @@
 #include "checkpoint.h"
 #include "cli.h"
 #include "evidence.h"
+#include "export.h"
 #include "lockstep/buf.h"
 #include "lockstep/error.h"
 #include "lockstep/file.h"
@@ -507,11 +508,26 @@ cli_evidence(int argc, char **argv)
 		printf("usage: lockstep evidence verify DATA_DIR\n\nCheck the "
 		    "hash chain of DATA_DIR/evidence/log.jsonl and, when present,"
 		    "\nthat evidence/checkpoint.note is signed by the log key "
-		    "and matches\nthe log; exit 1 on any break.\n");
+		    "and matches\nthe log; exit 1 on any break.\n\n"
+		    "       lockstep evidence export DATA_DIR OUT_DIR\n\n"
+		    "Write the log as Hive-style partitions OUT_DIR/kind=K/"
+		    "year=Y/month=M/day=D/\npart-0.jsonl (JSON Lines, as "
+		    "logged) plus the signed checkpoint, for\nAthena, Trino "
+		    "or DuckDB.\n");
+		return 0;
+	}
+	if (argc == 4 && strcmp(argv[1], "export") == 0) {
+		size_t files = 0;
+
+		if (ls_evidence_export(argv[2], argv[3], &files) != 0) {
+			cli_fail("evidence", "export");
+			return 1;
+		}
 		return 0;
 	}
 	if (argc != 3 || strcmp(argv[1], "verify") != 0) {
-		fprintf(stderr, "usage: lockstep evidence verify DATA_DIR\n");
+		fprintf(stderr, "usage: lockstep evidence verify DATA_DIR\n"
+		    "       lockstep evidence export DATA_DIR OUT_DIR\n");
 		return 2;
 	}
 	if (ls_evidence_verify(argv[2], &n) != 0) {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "lockstep/buf.h"
@@ -17,9 +18,11 @@ static void
 usage_eval(FILE *f)
 {
 	fprintf(f, "usage: lockstep eval -d DIR [-i INPUT.json] "
-	    "[--strict-builtin-errors] QUERY\n"
+	    "[--strict-builtin-errors] [--bench N] QUERY\n"
 	    "  Evaluate QUERY against the policies and data under DIR and\n"
-	    "  print the result as `opa eval --format=json` does.\n");
+	    "  print the result as `opa eval --format=json` does.  With\n"
+	    "  --bench, evaluate it N times and print load/compile time,\n"
+	    "  latency percentiles and memory per evaluation instead.\n");
 }
 
 static void
@@ -50,17 +53,90 @@ print_pretty(const char *json)
 	return rc;
 }
 
+/* print() output of policies goes to stderr, like opa eval. */
+static void
+print_line(void *arg, const char *line, size_t len)
+{
+	(void)arg;
+	fprintf(stderr, "%.*s\n", (int)(len > 1u << 20 ? 1u << 20 : len),
+	    line);
+}
+
+static double
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Evaluate n times; print figures as one JSON object. */
+static int
+bench(const struct ls_rego_policy *p, const char *query, const char *in,
+    size_t len, long n, double load_ms)
+{
+	struct ls_rego_eval_stats st;
+	struct ls_rego_eval_opts o;
+	double *lat = calloc((size_t)n, sizeof(*lat)), sum = 0;
+	size_t bytes = 0, allocs = 0;
+	char *out = NULL, *err = NULL;
+	long i;
+	int rc = 0;
+
+	memset(&o, 0, sizeof(o));
+	o.stats = &st;
+	for (i = 0; lat != NULL && i < n && rc == 0; i++) {
+		double t0 = mono_ms();
+
+		rc = ls_rego_eval_query(&out, p, query, in, len, &o, &err);
+		lat[i] = (mono_ms() - t0) * 1e3;
+		sum += lat[i];
+		bytes += st.arena_bytes;
+		allocs += st.allocations;
+		free(out);
+		out = NULL;
+	}
+	if (lat == NULL || rc != 0) {
+		ls_error_clear();
+		cli_fail("eval", "%s", err ? err : "out of memory");
+		free(err);
+		free(lat);
+		return 1;
+	}
+	qsort(lat, (size_t)n, sizeof(*lat), cmp_double);
+	printf("{\"load_compile_ms\": %.3f, \"evaluations\": %ld, "
+	    "\"mean_us\": %.1f, \"p50_us\": %.1f, \"p99_us\": %.1f, "
+	    "\"arena_bytes_per_eval\": %zu, \"allocations_per_eval\": "
+	    "%.1f, \"steps_per_eval\": %llu}\n", load_ms, n, sum / (double)n,
+	    lat[(size_t)(n - 1) / 2], lat[(size_t)((double)(n - 1) * 0.99)],
+	    bytes / (size_t)n, (double)allocs / (double)n, st.steps);
+	free(lat);
+	return 0;
+}
+
 int
 cli_eval(int argc, char **argv)
 {
 	const char *dir = NULL, *input = NULL, *query = NULL;
 	struct ls_rego_eval_opts o;
 	struct ls_rego_policy *p = NULL;
-	char *text = NULL, *out = NULL, *err = NULL;
+	char *text = NULL, *out = NULL, *err = NULL, *end;
 	size_t len = 0;
+	long nbench = 0;
+	double t0;
 	int i, rc = 1;
 
 	memset(&o, 0, sizeof(o));
+	o.print = print_line;
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			usage_eval(stdout);
@@ -73,6 +149,13 @@ cli_eval(int argc, char **argv)
 			input = argv[++i];
 		else if (strcmp(argv[i], "--strict-builtin-errors") == 0)
 			o.strict_builtin_errors = 1;
+		else if (strcmp(argv[i], "--bench") == 0 && i + 1 < argc) {
+			nbench = strtol(argv[++i], &end, 10);
+			if (*end != '\0' || nbench < 1 || nbench > 10000000) {
+				usage_eval(stderr);
+				return 2;
+			}
+		}
 		else if (argv[i][0] == '-' || query != NULL) {
 			usage_eval(stderr);
 			return 2;
@@ -87,7 +170,12 @@ cli_eval(int argc, char **argv)
 		cli_fail(argv[0], "%s", input);
 		goto out;
 	}
-	if (ls_rego_load_dir(&p, dir, 0, &err) != 0 ||
+	t0 = mono_ms();
+	if (ls_rego_load_dir(&p, dir, 0, &err) == 0 && nbench > 0) {
+		rc = bench(p, query, text, len, nbench, mono_ms() - t0);
+		goto out;
+	}
+	if (p == NULL ||
 	    ls_rego_eval_query(&out, p, query, text, len, &o, &err) != 0) {
 		ls_error_clear();
 		cli_fail(argv[0], "%s", err ? err : "failed");

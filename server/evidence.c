@@ -341,12 +341,69 @@ str_field_is(json_t *e, const char *key, const char *want)
 	return json_is_string(v) && strcmp(json_string_value(v), want) == 0;
 }
 
+/* Bundles (sha256 hex) whose release covers the filter's control. */
+struct shaset {
+	char (*v)[65];
+	size_t n, cap;
+};
+
 static int
-matches(json_t *e, const struct ls_evidence_filter *f)
+covers(json_t *e, const char *control)
 {
-	const char *ts;
+	json_t *ctl = json_object_get(json_object_get(e, "details"),
+	    "controls"), *c;
+	size_t i;
+
+	json_array_foreach(ctl, i, c)
+		if (json_is_string(c) && strcmp(json_string_value(c),
+		    control) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+shaset_has(const struct shaset *s, const char *sha)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->v[i], sha) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+shaset_add(struct shaset *s, const char *sha)
+{
+	char (*v)[65];
+
+	if (sha == NULL || strlen(sha) != 64 || shaset_has(s, sha))
+		return 0;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+
+		if ((v = realloc(s->v, cap * sizeof(*v))) == NULL)
+			return ls_error_set(LS_ENOMEM, "out of memory");
+		s->v = v;
+		s->cap = cap;
+	}
+	memcpy(s->v[s->n++], sha, 65);
+	return 0;
+}
+
+static int
+matches(json_t *e, const struct ls_evidence_filter *f,
+    const struct shaset *bundles)
+{
+	const char *ts, *sha;
 	time_t t;
 
+	if (f->control != NULL && !covers(e, f->control)) {
+		sha = json_string_value(json_object_get(json_object_get(e,
+		    "details"), "bundle"));
+		if (sha == NULL || !shaset_has(bundles, sha))
+			return 0;
+	}
 	if (!str_field_is(e, "kind", f->kind) ||
 	    !str_field_is(e, "channel", f->channel) ||
 	    !str_field_is(e, "agent", f->agent))
@@ -361,38 +418,61 @@ matches(json_t *e, const struct ls_evidence_filter *f)
 	return f->until == 0 || t <= f->until;
 }
 
-int
-ls_evidence_query(struct ls_evidence *ev, struct ls_buf *out,
-    const struct ls_evidence_filter *f)
+/*
+ * One pass over the whole, acknowledged lines (up to size bytes).  With
+ * out == NULL it collects the bundles covering f->control instead.
+ */
+static int
+query_pass(const char *path, off_t size, struct ls_buf *out,
+    const struct ls_evidence_filter *f, struct shaset *bundles)
 {
 	FILE *fp = NULL;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t got;
-	off_t size, done = 0;
+	off_t done = 0;
 	json_t *e;
+	int rc = 0;
+
+	if ((fp = fopen(path, "re")) == NULL)
+		return ls_error_set(LS_EIO, "%s: %s", path, strerror(errno));
+	while (rc == 0 && done < size && (got = getline(&line, &cap,
+	    fp)) > 0) {
+		done += got;
+		if (line[got - 1] != '\n')
+			break;
+		if ((e = json_loadb(line, (size_t)got - 1, 0, NULL)) == NULL)
+			continue;
+		if (out == NULL && covers(e, f->control))
+			rc = shaset_add(bundles, json_string_value(
+			    json_object_get(json_object_get(e, "details"),
+			    "bundle")));
+		else if (out != NULL && matches(e, f, bundles))
+			rc = ls_buf_add(out, line, (size_t)got);
+		json_decref(e);
+	}
+	free(line);
+	fclose(fp);
+	return rc;
+}
+
+int
+ls_evidence_query(struct ls_evidence *ev, struct ls_buf *out,
+    const struct ls_evidence_filter *f)
+{
+	struct shaset bundles = { NULL, 0, 0 };
+	off_t size;
 	int rc = 0;
 
 	/* Only whole, acknowledged lines: read up to the size seen now. */
 	pthread_mutex_lock(&ev->mu);
 	size = ev->size;
 	pthread_mutex_unlock(&ev->mu);
-	if ((fp = fopen(ev->path, "re")) == NULL)
-		return ls_error_set(LS_EIO, "%s: %s", ev->path,
-		    strerror(errno));
-	while (done < size && (got = getline(&line, &cap, fp)) > 0) {
-		done += got;
-		if (line[got - 1] != '\n')
-			break;
-		e = json_loadb(line, (size_t)got - 1, 0, NULL);
-		if (e != NULL && matches(e, f))
-			rc = ls_buf_add(out, line, (size_t)got);
-		json_decref(e);
-		if (rc != 0)
-			break;
-	}
-	free(line);
-	fclose(fp);
+	if (f->control != NULL)
+		rc = query_pass(ev->path, size, NULL, f, &bundles);
+	if (rc == 0)
+		rc = query_pass(ev->path, size, out, f, &bundles);
+	free(bundles.v);
 	return rc;
 }
 

@@ -53,6 +53,10 @@ uint64_t ls_evidence_count(struct ls_evidence *ev);
 struct ls_evidence_filter {
 	time_t since, until;	/* inclusive bounds; 0 = open */
 	const char *agent, *channel, *kind;	/* NULL = any */
+	/* A control id ("soc2:CC6.1"): builds and publishes whose release
+	 * covers it, and every entry naming such a bundle (operator
+	 * actions, reports of agents running it).  NULL = any. */
+	const char *control;
 };
 
 /* Matching lines (each ending in "\n") into out.  LS_ETOOBIG past

@@ -124,6 +124,8 @@ serve_evidence(struct ls_httpd *h, struct MHD_Connection *c)
 	f.channel = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
 	    "channel");
 	f.kind = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "kind");
+	f.control = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+	    "control");
 	ls_buf_init(&b, LS_EVIDENCE_QUERY_MAX);
 	rc = ls_evidence_query(ls_store_evidence(h->o.store), &b, &f);
 	if (rc != 0) {

@@ -19,6 +19,7 @@ struct ls_arena {
 	struct chunk *head;
 	size_t max;	/* cap on bytes handed out */
 	size_t total;	/* bytes handed out */
+	size_t chunks;	/* mallocs behind them */
 	int capped;
 };
 
@@ -81,6 +82,7 @@ ls_arena_alloc(struct ls_arena *a, size_t n)
 		c = chunk_new(n);
 		if (c == NULL)
 			return NULL;
+		a->chunks++;
 		/* A big one-off chunk goes behind the current one, so the
 		 * current chunk's free tail is not wasted. */
 		if (a->head != NULL && n > CHUNK_MIN / 4) {
@@ -124,4 +126,10 @@ int
 ls_arena_capped(const struct ls_arena *a)
 {
 	return a->capped;
+}
+
+size_t
+ls_arena_chunks(const struct ls_arena *a)
+{
+	return a->chunks;
 }

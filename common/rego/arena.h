@@ -27,6 +27,9 @@ char *ls_arena_strndup(struct ls_arena *a, const char *p, size_t n);
 /* Bytes handed out so far (for caps and statistics). */
 size_t ls_arena_used(const struct ls_arena *a);
 
+/* Chunks obtained from malloc so far. */
+size_t ls_arena_chunks(const struct ls_arena *a);
+
 /* Set when an allocation failed because of the cap (not ENOMEM). */
 int ls_arena_capped(const struct ls_arena *a);
 

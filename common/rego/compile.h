@@ -81,6 +81,7 @@ struct ls_eval_cfg {
 	long long now_ns;		/* 0: clock at start */
 	void (*print)(void *arg, const char *line, size_t len);
 	void *print_arg;
+	unsigned long long *steps_out;	/* steps taken, when not NULL */
 	const struct ls_expr *const *exprs;	/* query exprs, in order */
 	size_t nexprs;			/* their values go to sol() */
 };

@@ -323,6 +323,11 @@ every_domain(struct ev *ev, void *arg, const struct ls_val *v)
 	int rc;
 
 	s->defined = 1;
+	if (v->type != LS_VAL_ARRAY && v->type != LS_VAL_OBJECT &&
+	    v->type != LS_VAL_SET) {
+		s->failed = 1;	/* not a collection: every is false */
+		return 0;
+	}
 	rc = each_elem(ev, v, every_each, s);
 
 	return rc < 0 ? rc : 0;

@@ -49,6 +49,7 @@ struct ev {
 	unsigned long long steps, max_steps;
 	long long deadline_ns;		/* 0: none */
 	int depth;
+	const char *file;		/* module of the rule being run */
 	uintptr_t stack_base;		/* address of a local at the start */
 	struct ls_bi_ctx bctx;
 	/* query expression values, for opa eval's "expressions" */
@@ -97,6 +98,10 @@ int ev_node_doc(struct ev *ev, const struct ls_node *n,
     const struct ls_val **out);
 int ev_call(struct ev *ev, struct frame *f, const struct ls_term *t,
     ev_vk k, void *arg);
+/* v with path[0..n) set to val (objects made as needed); NULL: ENOMEM. */
+const struct ls_val *ev_upsert(struct ls_arena *a, const struct ls_val *v,
+    const struct ls_val *const *path, size_t n, const struct ls_val *val);
+
 /* Evaluate e under its `with` modifiers; k runs without them. */
 int ev_with(struct ev *ev, struct frame *f, const struct ls_expr *e,
     ev_k k, void *arg);

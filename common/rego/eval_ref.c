@@ -123,16 +123,21 @@ ev_walk_val(struct ev *ev, struct frame *f, const struct ls_term *t,
 
 /* Data overrides ------------------------------------------------------ */
 
+/* Does n's path equal path (prefix == 0), or start it (prefix == 1,
+ * *depth_out = length of n's path)? */
 static int
-node_path_eq(const struct ls_node *n, const struct ls_val *path)
+node_path_match(const struct ls_node *n, const struct ls_val *path,
+    int prefix, size_t *depth_out)
 {
 	size_t depth = 0, i;
 	const struct ls_node *m;
 
 	for (m = n; m->parent != NULL; m = m->parent)
 		depth++;
-	if (depth != path->u.arr.n)
+	if (prefix ? depth >= path->u.arr.n : depth != path->u.arr.n)
 		return 0;
+	if (depth_out != NULL)
+		*depth_out = depth;
 	for (m = n, i = depth; m->parent != NULL; m = m->parent) {
 		const struct ls_val *s = path->u.arr.v[--i];
 
@@ -148,9 +153,31 @@ node_override(const struct ev *ev, const struct ls_node *n)
 	const struct ovr *o;
 
 	for (o = ev->ovr; o != NULL; o = o->next)
-		if (!o->is_func && node_path_eq(n, o->path))
+		if (!o->is_func && node_path_match(n, o->path, 0, NULL))
 			return o->value;
 	return NULL;
+}
+
+/* A rule node's document, with `with data.p.x as v` replacements of
+ * paths inside it applied. */
+static int
+rule_doc(struct ev *ev, const struct ls_node *n, const struct ls_val **out)
+{
+	const struct ovr *o;
+	size_t depth;
+	int rc;
+
+	if ((rc = ev_node_doc(ev, n, out)) != 0)
+		return rc;
+	for (o = ev->ovr; o != NULL; o = o->next) {
+		if (o->is_func || !node_path_match(n, o->path, 1, &depth))
+			continue;
+		*out = ev_upsert(ev->a, *out, o->path->u.arr.v + depth,
+		    o->path->u.arr.n - depth, o->value);
+		if (*out == NULL)
+			return ev_nomem(ev);
+	}
+	return 0;
 }
 
 /* The whole document at a node: rules, children and base data. */
@@ -170,7 +197,7 @@ ev_full_doc(struct ev *ev, const struct ls_node *n, const struct ls_val *base,
 	}
 	if (n->nrules || n->dflt)
 		return n->k == LS_R_FUNC && n->nargs > 0 ? 0 :
-		    ev_node_doc(ev, n, out);
+		    rule_doc(ev, n, out);
 	if (n->nkids == 0 || (base != NULL && base->type != LS_VAL_OBJECT)) {
 		*out = base == NULL && n->is_pkg ? ls_val_empty_object() :
 		    base;
@@ -281,7 +308,7 @@ walk_data(struct ev *ev, struct frame *f, const struct ls_term *t, size_t i,
 	if (n->nrules || n->dflt) {
 		if (n->k == LS_R_FUNC && n->nargs > 0)
 			return 0;
-		if ((rc = ev_node_doc(ev, n, &doc)) != 0)
+		if ((rc = rule_doc(ev, n, &doc)) != 0)
 			return rc;
 		return doc ? ev_walk_val(ev, f, t, i, doc, k, arg) : 0;
 	}

@@ -162,6 +162,7 @@ run_rule(struct ev *ev, const struct ls_rule *r,
 	struct frame f;
 	struct ak a = { c, args, 0 };
 	size_t mark = ev->ntrail;
+	const char *file;
 	int rc;
 
 	if (ev_index_skip(ev, r))
@@ -173,9 +174,12 @@ run_rule(struct ev *ev, const struct ls_rule *r,
 		return rc;
 	c->f = &f;
 	c->r = r;
+	file = ev->file;
+	ev->file = r->mod->file;
 	ev->depth++;
 	rc = args_step(ev, &a);
 	ev->depth--;
+	ev->file = file;
 	ev_undo(ev, mark);
 	c->f = NULL;	/* the frame dies here */
 	return rc < 0 ? rc : 0;
@@ -184,8 +188,9 @@ run_rule(struct ev *ev, const struct ls_rule *r,
 static int
 conflict(struct ev *ev, const struct ls_rule *r, const char *what)
 {
-	return ev_error(ev, "eval_conflict_error", "%s:%d: %s", r->mod->file,
-	    r->line, what);
+	(void)ev;
+	return ls_error_set(LS_EREGO, "%s:%d: eval_conflict_error: %s",
+	    r->mod->file, r->line, what);
 }
 
 /* Value of a complete rule or function: first branch of each else chain
@@ -230,6 +235,7 @@ complete_value(struct ev *ev, const struct ls_node *n,
 struct gent {
 	const struct ls_val *path;	/* array of keys */
 	const struct ls_val *leaf;
+	int whole;			/* leaf is a rule's whole document */
 };
 
 static int
@@ -267,9 +273,17 @@ nested_group(struct ev *ev, const struct ls_node *n, struct gent *e,
 		return 0;
 	}
 	ls_vlist_init(&leaves, ev->a);
-	for (i = 0; i < ne; i++)
-		if (ls_vlist_push(&leaves, e[i].leaf))
-			return ev_nomem(ev);
+	for (i = 0; i < ne; i++) {
+		size_t j, m = e[i].whole ? ls_val_len(e[i].leaf) : 1;
+
+		if (e[i].whole && e[i].leaf->type != LS_VAL_SET)
+			return conflict(ev, n->rules[0],
+			    "object keys must be unique");
+		for (j = 0; j < m; j++)
+			if (ls_vlist_push(&leaves, e[i].whole ?
+			    e[i].leaf->u.set.v[j] : e[i].leaf))
+				return ev_nomem(ev);
+	}
 	*out = ls_val_set(ev->a, leaves.v, leaves.n);
 	return *out ? 0 : ev_nomem(ev);
 }
@@ -303,50 +317,65 @@ nested(struct ev *ev, const struct ls_node *n, struct gent *e, size_t ne,
 	return *out ? 0 : ev_nomem(ev);
 }
 
+/* Documents of rules below n (p.a.r := 0 next to p[q].r := i) join the
+ * general ones as entries keyed by their path below n. */
+static int
+kid_entries(struct ev *ev, const struct ls_node *n, const struct ls_val *pre,
+    struct rk *c)
+{
+	const struct ls_val **items, *path, *d;
+	size_t i, np = pre ? pre->u.arr.n : 0;
+	int rc;
+
+	for (i = 0; i < n->nkids; i++) {
+		const struct ls_node *k = n->kids[i];
+
+		items = ls_arena_alloc(ev->a, (np + 1) * sizeof(*items));
+		if (items == NULL)
+			return ev_nomem(ev);
+		if (np)
+			memcpy(items, pre->u.arr.v, np * sizeof(*items));
+		items[np] = k->key;
+		if ((path = ls_val_array(ev->a, items, np + 1)) == NULL)
+			return ev_nomem(ev);
+		if (!(k->nrules || k->dflt)) {
+			if ((rc = kid_entries(ev, k, path, c)) != 0)
+				return rc;
+			continue;
+		}
+		if (k->k == LS_R_FUNC && k->nargs > 0)
+			continue;
+		if ((rc = ev_node_doc(ev, k, &d)) != 0)
+			return rc;
+		if (d != NULL && (ls_vlist_push(&c->keys, path) ||
+		    ls_vlist_push(&c->vals, d)))
+			return ev_nomem(ev);
+	}
+	return 0;
+}
+
 static int
 general_value(struct ev *ev, const struct ls_node *n, struct rk *c,
     const struct ls_val **out)
 {
-	struct gent *e = ls_arena_alloc(ev->a, (c->keys.n + 1) * sizeof(*e));
-	size_t i;
+	size_t i, nrule = c->keys.n;
+	struct gent *e;
+	int rc;
 
-	if (e == NULL)
+	if ((rc = kid_entries(ev, n, NULL, c)) != 0)
+		return rc;
+	if (c->keys.n == 0) {
+		*out = ls_val_empty_object();
+		return 0;
+	}
+	if ((e = ls_arena_alloc(ev->a, (c->keys.n + 1) * sizeof(*e))) == NULL)
 		return ev_nomem(ev);
 	for (i = 0; i < c->keys.n; i++) {
 		e[i].path = c->keys.v[i];
 		e[i].leaf = c->vals.v[i];
+		e[i].whole = i >= nrule;
 	}
 	return nested(ev, n, e, c->keys.n, 0, out);
-}
-
-/* Add the documents of n's children (longer rule heads) to *out. */
-static int
-kids_into(struct ev *ev, const struct ls_node *n, const struct ls_val **out)
-{
-	struct ls_vlist k, v;
-	const struct ls_val *d;
-	size_t i;
-	int rc, dup = 0;
-
-	if (n->nkids == 0)
-		return 0;
-	ls_vlist_init(&k, ev->a);
-	ls_vlist_init(&v, ev->a);
-	for (i = 0; i < (*out)->u.obj.n; i++)
-		if (ls_vlist_push(&k, (*out)->u.obj.k[i]) ||
-		    ls_vlist_push(&v, (*out)->u.obj.v[i]))
-			return ev_nomem(ev);
-	for (i = 0; i < n->nkids; i++) {
-		if ((rc = ev_full_doc(ev, n->kids[i], NULL, &d)) != 0)
-			return rc;
-		if (d != NULL && (ls_vlist_push(&k, n->kids[i]->key) ||
-		    ls_vlist_push(&v, d)))
-			return ev_nomem(ev);
-	}
-	*out = ls_val_object(ev->a, k.v, v.v, k.n, &dup);
-	if (*out == NULL && dup)
-		return conflict(ev, n->rules[0], "object keys must be unique");
-	return *out ? 0 : ev_nomem(ev);
 }
 
 static int
@@ -364,12 +393,8 @@ partial_value(struct ev *ev, const struct ls_node *n,
 	for (i = 0; i < n->nrules; i++)
 		if ((rc = run_rule(ev, n->rules[i], NULL, &c)) != 0)
 			return rc;
-	if (n->general) {
-		*out = ls_val_empty_object();
-		if (c.keys.n > 0 && (rc = general_value(ev, n, &c, out)) != 0)
-			return rc;
-		return kids_into(ev, n, out);
-	}
+	if (n->general)
+		return general_value(ev, n, &c, out);
 	/* Rules with longer heads below an object rule (p.q.r := 1 next
 	 * to p.q[k] := v) add their documents as keys. */
 	for (i = 0; n->k == LS_R_OBJ && i < n->nkids; i++) {
@@ -482,7 +507,7 @@ func_override(const struct ev *ev, const struct ls_term *t)
 }
 
 static int
-call_builtin(struct ev *ev, const struct ls_bi *bi,
+call_builtin(struct ev *ev, const struct ls_bi *bi, int line,
     const struct ls_val *const *args, size_t n, const struct ls_val **out)
 {
 	int rc;
@@ -501,8 +526,9 @@ call_builtin(struct ev *ev, const struct ls_bi *bi,
 		*out = NULL;
 		if (!ev->bctx.strict)
 			return 0;
-		return ev_error(ev, rc == LS_BI_ETYPE ? "eval_type_error" :
-		    "eval_builtin_error", "%s", ev->bctx.msg);
+		return ls_error_set(LS_EREGO, "%s:%d: %s: %s", ev->file
+		    ? ev->file : "query", line, rc == LS_BI_ETYPE ?
+		    "eval_type_error" : "eval_builtin_error", ev->bctx.msg);
 	default:
 		return ev_nomem(ev);
 	}
@@ -548,7 +574,7 @@ call_result(struct ev *ev, const struct ls_term *t,
 		if (fn != NULL)
 			rc = complete_value(ev, fn, args, out);
 		else
-			rc = bi ? call_builtin(ev, bi, args, n, out) : 0;
+			rc = bi ? call_builtin(ev, bi, t->line, args, n, out) : 0;
 		ev->mock_barrier = barrier;
 		ev->memo = memo;
 		*multi = fn == NULL && bi && (bi->flags & LS_BI_F_MULTI) != 0;
@@ -561,7 +587,7 @@ call_result(struct ev *ev, const struct ls_term *t,
 		return 0;
 	}
 	*multi = (bi->flags & LS_BI_F_MULTI) != 0;
-	return call_builtin(ev, bi, args, n, out);
+	return call_builtin(ev, bi, t->line, args, n, out);
 }
 
 static int

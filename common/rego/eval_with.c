@@ -56,8 +56,8 @@ first_k(struct ev *ev, void *arg, const struct ls_val *v)
 }
 
 /* v with path[0..n) set to val, objects created as needed. */
-static const struct ls_val *
-upsert(struct ls_arena *a, const struct ls_val *v,
+const struct ls_val *
+ev_upsert(struct ls_arena *a, const struct ls_val *v,
     const struct ls_val *const *path, size_t n, const struct ls_val *val)
 {
 	const struct ls_val **keys, **vals, *child;
@@ -67,7 +67,7 @@ upsert(struct ls_arena *a, const struct ls_val *v,
 		return val;
 	if (v == NULL || v->type != LS_VAL_OBJECT)
 		v = ls_val_empty_object();
-	child = upsert(a, ls_val_object_get(v, path[0]), path + 1, n - 1, val);
+	child = ev_upsert(a, ls_val_object_get(v, path[0]), path + 1, n - 1, val);
 	keys = ls_arena_alloc(a, (v->u.obj.n + 1) * sizeof(*keys));
 	vals = ls_arena_alloc(a, (v->u.obj.n + 1) * sizeof(*vals));
 	if (child == NULL || keys == NULL || vals == NULL)
@@ -160,11 +160,11 @@ apply_one(struct ev *ev, struct frame *f, const struct ls_with *w,
 		return rc;
 	np = t->n - 1;
 	if (t->a[0]->k == LS_T_INPUT) {
-		ev->input = upsert(ev->a, ev->input, path, np, v);
+		ev->input = ev_upsert(ev->a, ev->input, path, np, v);
 		return ev->input ? 0 : ev_nomem(ev);
 	}
 	if (!touches_rules(ev->p->root, path, np)) {
-		ev->data = upsert(ev->a, ev->data, path, np, v);
+		ev->data = ev_upsert(ev->a, ev->data, path, np, v);
 		return ev->data ? 0 : ev_nomem(ev);
 	}
 	o = ls_arena_alloc(ev->a, sizeof(*o));
@@ -279,5 +279,7 @@ ls_eval_query(const struct ls_rego_policy *p, struct ls_arena *a,
 	    (rc = ev_frame(&ev, &f, nslots)) != 0)
 		return rc;
 	rc = ev_body(&ev, &f, q, 0, q_solution, &k);
+	if (cfg->steps_out != NULL)
+		*cfg->steps_out = ev.steps;
 	return rc < 0 ? rc : 0;
 }

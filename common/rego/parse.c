@@ -76,6 +76,18 @@ ls_ps_fail_at(struct ps *p, const struct ls_token *t, const char *fmt, ...)
 }
 
 int
+ls_ps_fail(struct ps *p, const char *fmt, ...)
+{
+	char msg[300];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return ls_ps_fail_at(p, ls_ps_cur(p), "%s", msg);
+}
+
+int
 ls_ps_unexpected(struct ps *p)
 {
 	struct ls_token *t = ls_ps_cur(p);
@@ -92,7 +104,7 @@ static int
 expect(struct ps *p, const char *s)
 {
 	if (!ls_ps_is_p(p, s))
-		return ls_ps_fail_at(p, ls_ps_cur(p), "expected '%s'%s", s,
+		return ls_ps_fail(p, "expected '%s'%s", s,
 		    ls_ps_cur(p)->k == LS_TK_EOF ? " before end of input" : "");
 	p->i++;
 	return 0;
@@ -131,7 +143,7 @@ static int
 enter(struct ps *p)
 {
 	if (++p->depth > LS_REGO_MAX_DEPTH)
-		return ls_ps_fail_at(p, ls_ps_cur(p), "nested deeper than %d",
+		return ls_ps_fail(p, "nested deeper than %d",
 		    LS_REGO_MAX_DEPTH);
 	return 0;
 }
@@ -235,7 +247,7 @@ parse_array(struct ps *p, struct ls_term **out)
 	if (ls_ps_is_p(p, ","))
 		p->i++;
 	else if (!ls_ps_is_p(p, "]"))
-		return ls_ps_fail_at(p, ls_ps_cur(p), "expected ',' or ']' in array");
+		return ls_ps_fail(p, "expected ',' or ']' in array");
 	rc = parse_list(p, &l, "]");
 	set_items(x, &l);
 	return rc;
@@ -257,7 +269,8 @@ parse_object_rest(struct ps *p, struct ls_term *x, struct ls_term *k1)
 		x->val = v;
 		return parse_compr_body(p, x, "}");
 	}
-	if ((rc = ls_ps_pl_push(p, &l, k1)) != 0 || (rc = ls_ps_pl_push(p, &l, v)) != 0)
+	if ((rc = ls_ps_pl_push(p, &l, k1)) != 0 ||
+	    (rc = ls_ps_pl_push(p, &l, v)) != 0)
 		return rc;
 	while (ls_ps_is_p(p, ",")) {
 		p->i++;
@@ -305,7 +318,7 @@ parse_brace(struct ps *p, struct ls_term **out)
 	if (ls_ps_is_p(p, ","))
 		p->i++;
 	else if (!ls_ps_is_p(p, "}"))
-		return ls_ps_fail_at(p, ls_ps_cur(p), "expected ',' or '}' in set");
+		return ls_ps_fail(p, "expected ',' or '}' in set");
 	rc = parse_list(p, &l, "}");
 	set_items(x, &l);
 	return rc;
@@ -384,7 +397,7 @@ parse_call(struct ps *p, struct ls_term **x)
 		return LS_ENOMEM;
 	c->name = call_name(p, *x);
 	if (c->name == NULL)
-		return ls_ps_fail_at(p, ls_ps_cur(p), "invalid function name");
+		return ls_ps_fail(p, "invalid function name");
 	c->line = (*x)->line;
 	c->col = (*x)->col;
 	p->i++;
@@ -529,10 +542,12 @@ infix_op(struct ps *p, int level)
 				return names[k];
 		return NULL;
 	case L_OR:
-		return ls_ps_is_p(p, "|") && p->no_or != p->depth + 1 ? "or" : NULL;
+		return ls_ps_is_p(p, "|") && p->no_or != p->depth + 1 ?
+		    "or" : NULL;
 	case L_AND: return ls_ps_is_p(p, "&") ? "and" : NULL;
 	case L_ARITH:
-		return ls_ps_is_p(p, "+") ? "plus" : ls_ps_is_p(p, "-") ? "minus" : NULL;
+		return ls_ps_is_p(p, "+") ? "plus" : ls_ps_is_p(p, "-") ?
+		    "minus" : NULL;
 	case L_FACTOR:
 		return ls_ps_is_p(p, "*") ? "mul" : ls_ps_is_p(p, "/") ? "div" :
 		    ls_ps_is_p(p, "%") ? "rem" : NULL;
@@ -610,7 +625,7 @@ parse_some(struct ps *p, struct ls_expr **out)
 	}
 	if (ls_ps_is_kw(p, "in")) {
 		if (l.n > 2)
-			return ls_ps_fail_at(p, ls_ps_cur(p), "too many vars before 'in'");
+			return ls_ps_fail(p, "too many vars before 'in'");
 		p->i++;
 		e->k = LS_E_SOMEIN;
 		e->t[0] = l.n == 2 ? l.v[0] : NULL;
@@ -621,7 +636,7 @@ parse_some(struct ps *p, struct ls_expr **out)
 
 		for (i = 0; i < l.n; i++)
 			if (((struct ls_term *)l.v[i])->k != LS_T_VAR)
-				return ls_ps_fail_at(p, ls_ps_cur(p), "expected var after "
+				return ls_ps_fail(p, "expected var after "
 				    "'some'");
 		e->vars = (struct ls_term **)l.v;
 		e->nvars = l.n;
@@ -648,14 +663,14 @@ parse_every(struct ps *p, struct ls_expr **out)
 			return rc;
 	}
 	if (!ls_ps_is_kw(p, "in"))
-		return ls_ps_fail_at(p, ls_ps_cur(p), "expected 'in' after 'every' vars");
+		return ls_ps_fail(p, "expected 'in' after 'every' vars");
 	p->i++;
 	e->t[0] = b ? a : NULL;
 	e->t[1] = b ? b : a;
 	if ((rc = ls_ps_infix(p, L_REL, &e->t[2])) != 0)
 		return rc;
 	if (!ls_ps_is_p(p, "{"))
-		return ls_ps_fail_at(p, ls_ps_cur(p), "expected '{' after 'every' domain");
+		return ls_ps_fail(p, "expected '{' after 'every' domain");
 	*out = e;
 	if ((rc = ls_ps_body_block(p, &e->body)) != 0)
 		return rc;
@@ -678,7 +693,7 @@ parse_withs(struct ps *p, struct ls_expr *e)
 		if ((rc = ls_ps_primary(p, &w->target)) != 0)
 			return rc;
 		if (!ls_ps_is_kw(p, "as"))
-			return ls_ps_fail_at(p, ls_ps_cur(p), "expected 'as' after 'with' "
+			return ls_ps_fail(p, "expected 'as' after 'with' "
 			    "target");
 		p->i++;
 		if ((rc = ls_ps_infix(p, LS_PS_IN, &w->value)) != 0 ||
@@ -788,7 +803,8 @@ parse_literal1(struct ps *p, struct ls_expr **out)
 	if (ls_ps_is_kw(p, "not") && peek(p, 1)->k != LS_TK_PUNCT) {
 		neg = 1;
 		p->i++;
-	} else if (ls_ps_is_kw(p, "not") && (tok_is(peek(p, 1), LS_TK_PUNCT, "[") ||
+	} else if (ls_ps_is_kw(p, "not") &&
+	    (tok_is(peek(p, 1), LS_TK_PUNCT, "[") ||
 	    tok_is(peek(p, 1), LS_TK_PUNCT, "{") ||
 	    tok_is(peek(p, 1), LS_TK_PUNCT, "(") ||
 	    tok_is(peek(p, 1), LS_TK_PUNCT, "-"))) {
@@ -800,7 +816,8 @@ parse_literal1(struct ps *p, struct ls_expr **out)
 	e->neg = neg;
 	if ((rc = parse_in_expr(p, &e->t[0])) != 0)
 		return rc;
-	if ((ls_ps_is_p(p, "=") || ls_ps_is_p(p, ":=")) && !(ls_ps_cur(p)->nl && !p->nest)) {
+	if ((ls_ps_is_p(p, "=") || ls_ps_is_p(p, ":=")) &&
+	    !(ls_ps_cur(p)->nl && !p->nest)) {
 		e->k = ls_ps_is_p(p, "=") ? LS_E_UNIFY : LS_E_ASSIGN;
 		p->i++;
 		if ((rc = parse_in_expr(p, &e->t[1])) != 0)
@@ -824,9 +841,10 @@ ls_ps_literals(struct ps *p, struct ls_body **out, int braces)
 		return LS_ENOMEM;
 	if ((rc = enter(p)) != 0)
 		return rc;
-	while (!ls_ps_is_p(p, "}") && !ls_ps_is_p(p, "]") && ls_ps_cur(p)->k != LS_TK_EOF) {
+	while (!ls_ps_is_p(p, "}") && !ls_ps_is_p(p, "]") &&
+	    ls_ps_cur(p)->k != LS_TK_EOF) {
 		if (l.n >= LS_REGO_MAX_BODY)
-			return ls_ps_fail_at(p, ls_ps_cur(p), "body has more than %d "
+			return ls_ps_fail(p, "body has more than %d "
 			    "expressions", LS_REGO_MAX_BODY);
 		if ((rc = ls_ps_literal(p, &e)) != 0 ||
 		    (rc = ls_ps_pl_push(p, &l, e)) != 0)
@@ -835,13 +853,14 @@ ls_ps_literals(struct ps *p, struct ls_body **out, int braces)
 			p->i++;
 			continue;
 		}
-		if (!ls_ps_cur(p)->nl && !ls_ps_is_p(p, "}") && !ls_ps_is_p(p, "]") &&
+		if (!ls_ps_cur(p)->nl && !ls_ps_is_p(p, "}") &&
+		    !ls_ps_is_p(p, "]") &&
 		    ls_ps_cur(p)->k != LS_TK_EOF)
 			return ls_ps_unexpected(p);
 	}
 	p->depth--;
 	if (l.n == 0 && braces)
-		return ls_ps_fail_at(p, ls_ps_cur(p), "found empty body");
+		return ls_ps_fail(p, "found empty body");
 	b->e = (struct ls_expr **)l.v;
 	b->n = l.n;
 	*out = b;

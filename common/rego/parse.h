@@ -36,6 +36,9 @@ int ls_ps_is_kw(struct ps *p, const char *s);
 /* Record "FILE:LINE:COL: rego_parse_error: ..." at t; LS_EREGO. */
 int ls_ps_fail_at(struct ps *p, const struct ls_token *t, const char *fmt,
     ...) __attribute__((format(printf, 3, 4)));
+/* Same at the current token. */
+int ls_ps_fail(struct ps *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 int ls_ps_unexpected(struct ps *p);
 int ls_ps_primary(struct ps *p, struct ls_term **out);
 int ls_ps_infix(struct ps *p, int level, struct ls_term **out);

@@ -31,7 +31,7 @@ head_path(struct ps *p, struct ls_rule *r, const struct ls_module *m,
 		path[m->npkg] = head->name;
 	} else {
 		if (head->a[0]->k != LS_T_VAR)
-			return ls_ps_fail_at(p, ls_ps_cur(p), "invalid rule head");
+			return ls_ps_fail(p, "invalid rule head");
 		path[m->npkg] = head->a[0]->name;
 		for (i = 1; i < upto; i++)
 			if (ref_segment(head->a[i], &path[m->npkg + i]) != 0)
@@ -265,7 +265,7 @@ parse_rule_body(struct ps *p, struct ls_rule *r)
 	}
 	if (ls_ps_is_p(p, "{")) {
 		if (p->version == 1 && !had_if)
-			return ls_ps_fail_at(p, ls_ps_cur(p), "`if` keyword is required "
+			return ls_ps_fail(p, "`if` keyword is required "
 			    "before rule body");
 		return ls_ps_body_block(p, &r->body);
 	}
@@ -327,7 +327,8 @@ parse_rule(struct ps *p, struct ls_module *m, struct plist *rules)
 		return ls_ps_unexpected(p);
 	if ((rc = ls_ps_primary(p, &r->head)) != 0)
 		return rc;
-	if ((p->kw || p->version) && ls_ps_is_kw(p, "contains") && !ls_ps_cur(p)->nl) {
+	if ((p->kw || p->version) && ls_ps_is_kw(p, "contains") &&
+	    !ls_ps_cur(p)->nl) {
 		p->i++;
 		contains = 1;
 		if ((rc = ls_ps_infix(p, LS_PS_IN, &r->key)) != 0)
@@ -338,7 +339,7 @@ parse_rule(struct ps *p, struct ls_module *m, struct plist *rules)
 		return rc;
 	if (r->is_default) {
 		if (r->value == NULL)
-			return ls_ps_fail_at(p, ls_ps_cur(p), "default rule needs a value");
+			return ls_ps_fail(p, "default rule needs a value");
 		r->body = ls_arena_alloc(p->a, sizeof(*r->body));
 		return r->body ? ls_ps_pl_push(p, rules, r) : LS_ENOMEM;
 	}
@@ -367,7 +368,7 @@ parse_package(struct ps *p, struct ls_module *m)
 	int rc;
 
 	if (!ls_ps_is_kw(p, "package"))
-		return ls_ps_fail_at(p, ls_ps_cur(p), "expected 'package'");
+		return ls_ps_fail(p, "expected 'package'");
 	p->i++;
 	if ((rc = ls_ps_primary(p, &x)) != 0)
 		return rc;
@@ -380,11 +381,11 @@ parse_package(struct ps *p, struct ls_module *m)
 		return 0;
 	}
 	if (x->k != LS_T_REF || x->a[0]->k != LS_T_VAR)
-		return ls_ps_fail_at(p, ls_ps_cur(p), "invalid package name");
+		return ls_ps_fail(p, "invalid package name");
 	m->pkg[0] = x->a[0]->name;
 	for (i = 1; i < x->n; i++)
 		if (ref_segment(x->a[i], &m->pkg[i]) != 0)
-			return ls_ps_fail_at(p, ls_ps_cur(p), "invalid package name");
+			return ls_ps_fail(p, "invalid package name");
 	return 0;
 }
 
@@ -419,7 +420,8 @@ parse_import(struct ps *p, struct ls_module *m, struct plist *imps)
 		p->i++;
 		if (ls_ps_cur(p)->k != LS_TK_IDENT)
 			return ls_ps_unexpected(p);
-		im->alias = ls_arena_strndup(p->a, ls_ps_cur(p)->p, ls_ps_cur(p)->len);
+		im->alias = ls_arena_strndup(p->a, ls_ps_cur(p)->p,
+		    ls_ps_cur(p)->len);
 		p->i++;
 	} else if (x->k == LS_T_REF)
 		im->alias = x->a[x->n - 1]->v->type == LS_VAL_STRING ?

@@ -189,6 +189,8 @@ run(struct qrun *r, const struct ls_rego_policy *p, const char *query,
 	}
 	cfg.exprs = r->exprs;
 	cfg.nexprs = r->nexprs;
+	if (o != NULL && o->stats != NULL)
+		cfg.steps_out = &o->stats->steps;
 	return ls_eval_query(p, r->a, r->q, r->nslots, &cfg, on_solution, r);
 }
 
@@ -227,6 +229,11 @@ ls_rego_eval_query(char **out_json, const struct ls_rego_policy *p,
 	}
 	if (rc == 0)
 		*out_json = ls_buf_take(&r.out, NULL);
+	if (opts != NULL && opts->stats != NULL) {
+		opts->stats->arena_bytes = ls_arena_used(r.a);
+		/* the arena itself, its chunks, the result buffer */
+		opts->stats->allocations = ls_arena_chunks(r.a) + 2;
+	}
 	ls_buf_cleanup(&r.out);
 	ls_arena_free(r.a);
 	if (rc != 0) {

@@ -8,6 +8,7 @@
 
 #define MAX_MODULES 10000
 #define MAX_DATA_DOCS 10000
+#define MAX_TOTAL ((size_t)256 << 20)	/* bytes of modules + data */
 
 struct src {
 	char *file;
@@ -21,6 +22,7 @@ struct ls_rego_builder {
 	size_t nmods, capmods;
 	struct src *data;	/* file = slash path */
 	size_t ndata, capdata;
+	size_t total;		/* bytes added so far, capped */
 };
 
 static int
@@ -67,6 +69,8 @@ add_src(struct src **v, size_t *n, size_t *cap, size_t max, const char *file,
 {
 	struct src *s;
 
+	if (len > ((size_t)1 << 30))
+		return ls_error_set(LS_ETOOBIG, "%s: too large", file);
 	if (*n >= max)
 		return ls_error_set(LS_ETOOBIG, "%s: more than %zu inputs", file,
 		    max);
@@ -103,6 +107,10 @@ ls_rego_builder_add_module(struct ls_rego_builder *b, const char *file,
 	if (len > LS_REGO_MAX_SRC)
 		return set_err(err_out, ls_error_set(LS_ETOOBIG, "%s: module "
 		    "larger than %u bytes", file, LS_REGO_MAX_SRC));
+	if (len > MAX_TOTAL - b->total)
+		return set_err(err_out, ls_error_set(LS_ETOOBIG, "%s: policy "
+		    "larger than %zu bytes in all", file, MAX_TOTAL));
+	b->total += len;
 	rc = add_src(&b->mods, &b->nmods, &b->capmods, MAX_MODULES, file, src,
 	    len, rego_version ? 1 : 0);
 	return rc ? set_err(err_out, rc) : 0;
@@ -112,9 +120,14 @@ int
 ls_rego_builder_add_data(struct ls_rego_builder *b, const char *path,
     const char *json, size_t len, char **err_out)
 {
-	int rc = add_src(&b->data, &b->ndata, &b->capdata, MAX_DATA_DOCS, path,
-	    json, len, 0);
+	int rc;
 
+	if (len > MAX_TOTAL - b->total)
+		return set_err(err_out, ls_error_set(LS_ETOOBIG, "data %s: "
+		    "policy larger than %zu bytes in all", path, MAX_TOTAL));
+	b->total += len;
+	rc = add_src(&b->data, &b->ndata, &b->capdata, MAX_DATA_DOCS, path,
+	    json, len, 0);
 	return rc ? set_err(err_out, rc) : 0;
 }
 

@@ -47,6 +47,13 @@ int ls_rego_load_dir(struct ls_rego_policy **out, const char *dir,
 struct ls_rego_policy *ls_rego_policy_ref(struct ls_rego_policy *p);
 void ls_rego_policy_unref(struct ls_rego_policy *p);	/* NULL ok */
 
+/* What one evaluation cost (for benchmarks and decision logs). */
+struct ls_rego_eval_stats {
+	unsigned long long steps;	/* expressions and bindings tried */
+	size_t arena_bytes;		/* evaluation memory handed out */
+	size_t allocations;		/* malloc calls behind the arena */
+};
+
 struct ls_rego_eval_opts {
 	int strict_builtin_errors;	/* builtin errors halt the query */
 	size_t max_steps;		/* 0 = default cap on evaluation work */
@@ -56,6 +63,7 @@ struct ls_rego_eval_opts {
 	/* print() output, one line per call; NULL = discarded. */
 	void (*print)(void *arg, const char *line, size_t len);
 	void *print_arg;
+	struct ls_rego_eval_stats *stats;	/* filled in when not NULL */
 };
 
 /*

@@ -1,7 +1,8 @@
 /*
  * runner.c - Rego conformance runner.
  *
- *   conformance-runner [--expect LIST] [--passing-out FILE] [-v] PATH...
+ *   conformance-runner [--expect LIST] [--passing-out FILE] [--v1] [-v]
+ *                      PATH...
  *
  * Runs every case of every *.json file found under each PATH (schema in
  * ../shared/rego-conformance/README.md).  Each case runs in a child
@@ -9,6 +10,8 @@
  * case's failure.  Prints each failing note with its reason and ends with
  * "N passed, M failed".  With --expect, exits 1 if a listed note does not
  * pass; --passing-out writes the notes whose cases all passed, sorted.
+ * Modules are Rego v0 (keywords such as `if` are understood anyway);
+ * --v1 parses them strictly as v1 (OPA 1.x suites).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -38,6 +41,7 @@ struct note {
 
 struct run {
 	int verbose;
+	int version;	/* rego version of the cases' modules (0) */
 	size_t passed, failed;
 	struct note *notes;
 	size_t nnotes, capnotes;
@@ -177,7 +181,7 @@ fail(struct ls_buf *why, const char *fmt, const char *arg)
 }
 
 static int
-build_policy(struct ls_arena *a, const struct ls_val *c,
+build_policy(struct ls_arena *a, const struct ls_val *c, int version,
     struct ls_rego_policy **out, char **err)
 {
 	struct ls_rego_builder *b = ls_rego_builder_new();
@@ -196,7 +200,7 @@ build_policy(struct ls_arena *a, const struct ls_val *c,
 		snprintf(file, sizeof(file), "test-%zu.rego", i);
 		if (m->type == LS_VAL_STRING)
 			rc = ls_rego_builder_add_module(b, file, m->u.str.p,
-			    m->u.str.len, 0, err);
+			    m->u.str.len, version, err);
 	}
 	if (rc == 0 && data != NULL) {
 		ls_buf_init(&d, MAX_CASE_FILE);
@@ -250,7 +254,8 @@ compare(struct ls_arena *a, const struct ls_val *c, const char *json,
 
 /* 0 pass, 1 fail (reason in why). */
 static int
-run_case(struct ls_arena *a, const struct ls_val *c, struct ls_buf *why)
+run_case(struct ls_arena *a, const struct ls_val *c, int version,
+    struct ls_buf *why)
 {
 	struct ls_rego_policy *p = NULL;
 	struct ls_rego_eval_opts o;
@@ -263,7 +268,7 @@ run_case(struct ls_arena *a, const struct ls_val *c, struct ls_buf *why)
 
 	memset(&o, 0, sizeof(o));
 	ls_buf_init(&in, MAX_CASE_FILE);
-	rc = build_policy(a, c, &p, &err);
+	rc = build_policy(a, c, version, &p, &err);
 	if (rc == 0 && (q == NULL || q->type != LS_VAL_STRING))
 		rc = ls_error_set(LS_EFORMAT, "case has no query");
 	has_in = input_text(c, &in, &is_rego) == 0;
@@ -294,7 +299,8 @@ run_case(struct ls_arena *a, const struct ls_val *c, struct ls_buf *why)
 
 /* Run one case in a child; 0 pass, 1 fail with the reason in why. */
 static int
-run_isolated(struct ls_arena *a, const struct ls_val *c, struct ls_buf *why)
+run_isolated(struct ls_arena *a, const struct ls_val *c, int version,
+    struct ls_buf *why)
 {
 	int fds[2], status, res;
 	char buf[4096];
@@ -312,7 +318,7 @@ run_isolated(struct ls_arena *a, const struct ls_val *c, struct ls_buf *why)
 	if (pid == 0) {
 		close(fds[0]);
 		alarm(CASE_SECONDS);
-		res = run_case(a, c, why);
+		res = run_case(a, c, version, why);
 		if (why->len > 0 && write(fds[1], why->data,
 		    why->len > 3000 ? 3000 : why->len) < 0)
 			res = 1;
@@ -367,7 +373,7 @@ run_file(struct run *r, const char *path)
 		int bad;
 
 		ls_buf_reset(&why);
-		bad = run_isolated(a, c, &why);
+		bad = run_isolated(a, c, r->version, &why);
 		if (bad) {
 			r->failed++;
 			printf("FAIL %s: %s\n", name, why.data ? why.data : "");
@@ -484,9 +490,11 @@ main(int argc, char **argv)
 			expect = argv[++i];
 		else if (strcmp(argv[i], "--passing-out") == 0 && i + 1 < argc)
 			passing = argv[++i];
+		else if (strcmp(argv[i], "--v1") == 0)
+			r.version = 1;
 		else if (argv[i][0] == '-') {
 			fprintf(stderr, "usage: conformance-runner [--expect "
-			    "LIST] [--passing-out FILE] [-v] PATH...\n");
+			    "LIST] [--passing-out FILE] [--v1] [-v] PATH...\n");
 			bad = 2;
 			break;
 		} else {

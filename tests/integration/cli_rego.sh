@@ -42,6 +42,8 @@ echo '{"request": {"kind": {"kind": "Pod"}, "object": {"spec": {}}}}' \
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["result"][0]; assert r["bindings"]["x"] >= 1 and r["expressions"][0]["value"] is True' \
 	"$T/eval" || fail "eval output: $(cat "$T/eval")"
 "$L" eval -d "$src" 'data.no.such.doc' | grep -qx '{}' || fail "undefined is not {}"
+"$L" eval -d "$src" -i "$T/input.json" --bench 5 'data.kubernetes.admission.deny' |
+	grep -q '"p99_us": [0-9.]*, "arena_bytes_per_eval": [1-9]' || fail "--bench"
 if "$L" eval -d "$src" 'x := [' 2>"$T/err"; then fail "bad query accepted"; fi
 grep -q 'query:1:' "$T/err" || fail "bad query error: $(cat "$T/err")"
 

@@ -136,6 +136,13 @@ if wait_published stable 5; then
 	    "$d/channels/stable/releases/5.note"
 	check "release counts passed tests" grep -qE '^tests passed [1-9][0-9]* failed 0$' \
 	    "$d/channels/stable/releases/5.note"
+	curl -s -m 5 "$url/v1/evidence?control=soc2:CC6.1" >"$work/q"
+	check "query by control finds the build and the publish" sh -c \
+	    "grep -q '\"kind\":\"build\".*\"tag\":\"v2.0.0\"' '$work/q' && grep -q '\"kind\":\"publish\".*\"version\":\"v2.0.0\"' '$work/q'"
+	check "query by control leaves out releases without it" sh -c \
+	    "! grep -q '\"tag\":\"v1.0.0\"' '$work/q'"
+	check "unknown control: nothing" test \
+	    "$(curl -s -m 5 "$url/v1/evidence?control=iso:0.0" | wc -c)" -eq 0
 else
 	fail "example policy not published: $(grep '"tag":"v2.0.0"' "$work/data/evidence/log.jsonl" | grep -o '"reason":"[^"]*"' | head -3)"
 fi
@@ -166,4 +173,15 @@ else
 	ok "tampered evidence refused: $(cat "$work/err")"
 fi
 cp "$work/log.bak" "$work/data/evidence/log.jsonl"
+
+# Hive-style export: every entry once, in its kind/day partition.
+check "export" "$ls" evidence export "$work/data" "$work/export"
+today=$(date -u +%Y/%m/%d | sed 's|\(....\)/\(..\)/\(..\)|year=\1/month=\2/day=\3|')
+check "build partition for today" test -s "$work/export/kind=build/$today/part-0.jsonl"
+check "publish partition for today" test -s "$work/export/kind=publish/$today/part-0.jsonl"
+check "export holds every entry once" test \
+    "$(cat "$work"/export/kind=*/year=*/month=*/day=*/part-0.jsonl | sort | md5sum)" = \
+    "$(sort "$work/data/evidence/log.jsonl" | md5sum)"
+check "export carries the checkpoint" cmp -s "$work/export/checkpoint.note" \
+    "$work/data/evidence/checkpoint.note"
 finish
