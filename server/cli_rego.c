@@ -214,6 +214,24 @@ print_json_str(const char *s)
 	ls_buf_cleanup(&b);
 }
 
+/* "file.rego:12" -> {"file": "file.rego", "row": 12} */
+static void
+print_location(const char *where)
+{
+	const char *colon = strrchr(where, ':');
+	char *file;
+
+	if (colon == NULL || (file = strndup(where, (size_t)(colon -
+	    where))) == NULL) {
+		print_json_str(where);
+		return;
+	}
+	printf("{\"file\": ");
+	print_json_str(file);
+	printf(", \"row\": %ld}", strtol(colon + 1, NULL, 10));
+	free(file);
+}
+
 static void
 print_tests_json(const struct ls_rego_test_results *r)
 {
@@ -224,7 +242,7 @@ print_tests_json(const struct ls_rego_test_results *r)
 		const struct ls_rego_test_result *t = &r->v[i];
 
 		printf("%s\n  {\"location\": ", i ? "," : "");
-		print_json_str(t->file);
+		print_location(t->file);
 		printf(", \"package\": ");
 		print_json_str(t->package);
 		printf(", \"name\": ");
@@ -246,14 +264,24 @@ print_tests_json(const struct ls_rego_test_results *r)
 static void
 print_tests_text(const struct ls_rego_test_results *r, int verbose)
 {
+	const char *file = NULL;
+	int lastlen = 0;
 	size_t i;
 
 	for (i = 0; i < r->n; i++) {
 		const struct ls_rego_test_result *t = &r->v[i];
 
+		const char *colon = strrchr(t->file, ':');
+		int flen = colon ? (int)(colon - t->file) : (int)strlen(t->file);
+
 		if (!verbose && (t->status == LS_REGO_PASS ||
 		    t->status == LS_REGO_SKIP))
 			continue;
+		if (verbose && (file == NULL || flen != lastlen ||
+		    strncmp(file, t->file, (size_t)flen) != 0))
+			printf("%s%.*s:\n", file ? "\n" : "", flen, t->file);
+		file = t->file;
+		lastlen = flen;
 		printf("%s.%s: %s (%.6fms)\n", t->package, t->name,
 		    status_name(t->status), (double)t->duration_ns / 1e6);
 		if (t->status == LS_REGO_ERROR && t->message)

@@ -134,11 +134,19 @@ re2_refuses(const char *p, size_t n)
 				    hi <= 100000)
 					hi = hi * 10 + (p[k++] - '0');
 			}
-			if (digits && k < n && p[k] == '}' &&
-			    (lo > 1000 || hi > 1000))
-				return "invalid repeat count";
+			if (digits && k < n && p[k] == '}') {
+				if (lo > 1000 || hi > 1000 || (hi > 0 && hi < lo))
+					return "invalid repeat count";
+				/* a counted repetition is a quantifier too */
+				if (after_rep != 0)
+					return "invalid nested repetition "
+					    "operator";
+				after_rep = 1;
+				i = k;
+				continue;
+			}
 		}
-		if (c == '*' || c == '+' || c == '?' || c == '}') {
+		if (c == '*' || c == '+' || c == '?') {
 			if (after_rep == 2 || (after_rep == 1 && c != '?'))
 				return "invalid nested repetition operator";
 			after_rep = after_rep == 1 ? 2 : 1;

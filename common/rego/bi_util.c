@@ -34,16 +34,14 @@ bi_arg_int(struct ls_bi_ctx *ctx, const struct ls_val *const *args, int i,
 
 	if (args[i]->type != LS_VAL_NUMBER)
 		return ls_bi_type_error(ctx, i + 1, "number", args[i]);
-	if (!ls_num_is_int(&args[i]->u.num)) {
+	*v = ls_num_to_int64(&args[i]->u.num, &ovf);
+	/* OPA's IntOperand says the same for integers beyond int64 */
+	if (!ls_num_is_int(&args[i]->u.num) || ovf) {
 		snprintf(ctx->msg, sizeof ctx->msg, "%s: operand %d must be "
 		    "integer number but got floating-point number", ctx->name,
 		    i + 1);
 		return LS_BI_ETYPE;
 	}
-	*v = ls_num_to_int64(&args[i]->u.num, &ovf);
-	if (ovf)
-		return ls_bi_error(ctx, "operand %d: integer out of range",
-		    i + 1);
 	return LS_BI_OK;
 }
 

@@ -234,14 +234,18 @@ lex_one(struct lx *l)
 {
 	const char *s = l->src;
 	size_t i = l->i, j;
-	int k;
+	int k, num = 0;
 
 	if (s[i] == '"')
 		return lex_string(l);
 	if (s[i] == '`')
 		return lex_raw(l);
 	if (is_digit(s[i]))
-		j = scan_number(s, l->len, i);
+		j = scan_number(s, l->len, i), num = 1;
+	else if (s[i] == '.' && i + 1 < l->len && is_digit(s[i + 1]) &&
+	    (i == 0 || !(is_ident(s[i - 1], 0) || s[i - 1] == ']' ||
+	    s[i - 1] == ')' || s[i - 1] == '}')))
+		j = scan_number(s, l->len, i + 1), num = 1;	/* .5 */
 	else if (is_ident(s[i], 1))
 		for (j = i; j < l->len && is_ident(s[j], 0); j++)
 			;
@@ -256,7 +260,7 @@ lex_one(struct lx *l)
 			return lx_fail(l, "unexpected character");
 		j = i + strlen(puncts[k]);
 	}
-	if (push(l, is_digit(s[i]) ? LS_TK_NUMBER : is_ident(s[i], 1) ?
+	if (push(l, num ? LS_TK_NUMBER : is_ident(s[i], 1) ?
 	    LS_TK_IDENT : LS_TK_PUNCT, i, j - i, l->line, l->col) == NULL)
 		return lx_fail(l, "too many tokens");
 	adv(l, j - i);

@@ -160,12 +160,17 @@ parse_scalar(struct ps *p, struct ls_term **out, int neg)
 	if (t->k == LS_TK_STRING)
 		x->v = ls_val_string_ref(p->a, t->s, t->slen);
 	else {
-		if (t->len + 1 >= sizeof(buf))
+		if (t->len + 2 >= sizeof(buf))
 			return ls_ps_fail_at(p, t, "number too long");
+		size_t n = 1;
+
 		buf[0] = '-';
-		memcpy(buf + 1, t->p, t->len);
+		if (t->p[0] == '.')	/* .5 is 0.5 */
+			buf[n++] = '0';
+		memcpy(buf + n, t->p, t->len);
+		n += t->len;
 		x->v = ls_val_number_text(p->a, neg ? buf : buf + 1,
-		    t->len + (neg ? 1 : 0));
+		    neg ? n : n - 1);
 		if (x->v == NULL)
 			return ls_ps_fail_at(p, t, "invalid number");
 	}

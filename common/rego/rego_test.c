@@ -145,6 +145,25 @@ walk(const struct ls_rego_policy *p, const struct ls_node *n,
 	return 0;
 }
 
+/* Order of opa test: by file, then by line. */
+static int
+cmp_result(const void *a, const void *b)
+{
+	const char *x = ((const struct ls_rego_test_result *)a)->file;
+	const char *y = ((const struct ls_rego_test_result *)b)->file;
+	const char *cx = strrchr(x, ':'), *cy = strrchr(y, ':');
+	size_t lx = cx ? (size_t)(cx - x) : strlen(x);
+	size_t ly = cy ? (size_t)(cy - y) : strlen(y);
+	int c = strncmp(x, y, lx < ly ? lx : ly);
+	long nx, ny;
+
+	if (c != 0 || lx != ly)
+		return c != 0 ? c : lx < ly ? -1 : 1;
+	nx = cx ? strtol(cx + 1, NULL, 10) : 0;
+	ny = cy ? strtol(cy + 1, NULL, 10) : 0;
+	return nx < ny ? -1 : nx > ny;
+}
+
 int
 ls_rego_run_tests(struct ls_rego_test_results *out,
     const struct ls_rego_policy *p, char **err_out)
@@ -154,6 +173,8 @@ ls_rego_run_tests(struct ls_rego_test_results *out,
 
 	memset(out, 0, sizeof(*out));
 	rc = walk(p, p->root, out, &cap);
+	if (rc == 0 && out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_result);
 	if (rc != 0) {
 		if (err_out != NULL)
 			*err_out = strdup(ls_error_last());

@@ -105,6 +105,10 @@ test_rego_builtins__regex_re2_semantics(void **state)
 	assert_int_equal(bi_regex_get(&re, "(a)\\1", 5), LS_EFORMAT);
 	assert_int_equal(bi_regex_get(&re, "a++", 3), LS_EFORMAT);
 	assert_int_equal(bi_regex_get(&re, "a{1001}", 7), LS_EFORMAT);
+	assert_int_equal(bi_regex_get(&re, "a{2}{3}", 7), LS_EFORMAT);
+	assert_int_equal(bi_regex_get(&re, "a*{2}", 5), LS_EFORMAT);
+	assert_int_equal(bi_regex_get(&re, "a{2}?b{,3}}", 11), 0);
+	bi_regex_release(re);
 	assert_int_equal(bi_regex_get(&re, "a{2,1000}", 9), 0);
 	bi_regex_release(re);
 	assert_int_equal(bi_regex_get(&re, "[", 1), LS_EFORMAT);
@@ -702,6 +706,36 @@ test_rego_builtins__caches_under_threads(void **state)
 	bi_regex_cache_clear();
 }
 
+/* internal.template_string receives each {expr} as the set of its
+ * values: empty is <undefined>, two values are an error. */
+static void
+test_rego_builtins__template_string_sets(void **state)
+{
+	struct ls_arena *a = ls_arena_new(0);
+	const struct ls_bi *bi = ls_bi_lookup("internal.template_string", 24);
+	const struct ls_val *one[1], *two[2], *parts[4], *arg, *out = NULL;
+	struct ls_bi_ctx ctx;
+
+	(void)state;
+	memset(&ctx, 0, sizeof ctx);
+	ctx.arena = a;
+	ctx.name = bi->name;
+	one[0] = ls_val_int(a, 7);
+	parts[0] = ls_val_cstring(a, "n=");
+	parts[1] = ls_val_set(a, one, 1);
+	parts[2] = ls_val_cstring(a, " m=");
+	parts[3] = ls_val_empty_set();
+	arg = ls_val_array(a, parts, 4);
+	assert_int_equal(bi->fn(&ctx, &arg, 1, &out), LS_BI_OK);
+	assert_true(ls_val_is_string(out, "n=7 m=<undefined>"));
+	two[0] = ls_val_int(a, 1);
+	two[1] = ls_val_int(a, 2);
+	parts[1] = ls_val_set(a, two, 2);
+	arg = ls_val_array(a, parts, 2);
+	assert_int_equal(bi->fn(&ctx, &arg, 1, &out), LS_BI_EBUILTIN);
+	ls_arena_free(a);
+}
+
 int
 main(void)
 {
@@ -721,6 +755,7 @@ main(void)
 		cmocka_unit_test(test_rego_builtins__random_patterns_do_not_crash),
 		cmocka_unit_test(test_rego_builtins__random_operands_do_not_crash),
 		cmocka_unit_test(test_rego_builtins__caches_under_threads),
+		cmocka_unit_test(test_rego_builtins__template_string_sets),
 		cmocka_unit_test(test_rego_builtins__yaml_truncated_input),
 	};
 

@@ -35,7 +35,12 @@ static const char *policy_src =
     "multi.m[x] contains y if { some x, y in {\"k\": 1} }\n"
     "route := \"a\" if input.req.kind == \"A\"\n"
     "route := \"b\" if { \"B\" = input.req.kind }\n"
-    "route := \"n\" if input.req.kind == 1\n";
+    "route := \"n\" if input.req.kind == 1\n"
+    "quarter := .5 + -.25\n"
+    "mock_count(_) := 42\n"
+    "mocked := x if { x := count([1]) with count as mock_count }\n"
+    "swapped := x if { x := input.user with input.user as \"zed\" }\n"
+    "data_swap := x if { x := limit with data.authz.limit as 7 }\n";
 
 static const char *data_json =
     "{\"admins\": [\"ann\"], \"users\": [{\"id\": 1, \"name\": \"bo\"},"
@@ -111,6 +116,10 @@ test_rego_eval__documents(void **state)
 	expect_path(p, "authz/route", "{\"req\":{\"kind\":1.0}}", "\"n\"");
 	assert_null(path(p, "authz/route", "{\"req\":{\"kind\":\"C\"}}"));
 	assert_null(path(p, "authz/route", "{\"req\":[1]}"));
+	expect_path(p, "authz/quarter", NULL, "0.25");
+	expect_path(p, "authz/mocked", NULL, "42");
+	expect_path(p, "authz/swapped", "{\"user\": \"ann\"}", "\"zed\"");
+	expect_path(p, "authz/data_swap", NULL, "7");
 	assert_null(path(p, "authz/clash", NULL));
 	assert_null(path(p, "authz/nothing", NULL));
 	ls_rego_policy_unref(p);
