@@ -337,6 +337,22 @@ note_seq(const char *name)
 	return p != name && strcmp(p, ".note") == 0 ? v : 0;
 }
 
+/* "NAME.tmp.PID": what ls_file_write_atomic writes before its rename. */
+static int
+is_temp(const char *name)
+{
+	const char *p = NULL, *q;
+
+	for (q = strstr(name, ".tmp."); q != NULL; q = strstr(q + 1, ".tmp."))
+		p = q;
+	if (p == NULL || p == name || p[5] == '\0')
+		return 0;
+	for (p += 5; *p != '\0'; p++)
+		if (*p < '0' || *p > '9')
+			return 0;
+	return 1;
+}
+
 /* Remove leftovers of ls_file_write_atomic interrupted by a crash. */
 static void
 remove_temps(const char *dir)
@@ -348,10 +364,25 @@ remove_temps(const char *dir)
 	if ((d = opendir(dir)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL)
-		if (strstr(de->d_name, ".tmp.") != NULL &&
+		if (is_temp(de->d_name) &&
 		    pathf(path, sizeof(path), "%s/%s", dir, de->d_name) == 0)
 			(void)unlink(path);
 	closedir(d);
+}
+
+/* Temp files a crash left in the shared folders (bundles, roots, agent
+ * keys, held builds); channel folders are cleaned while scanned. */
+static void
+remove_data_temps(struct ls_store *s)
+{
+	static const char *const dirs[] = { "v1/bundles", "v1/root", "agents",
+		"state" };
+	char dir[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (pathf(dir, sizeof(dir), "%s/%s", s->data, dirs[i]) == 0)
+			remove_temps(dir);
 }
 
 static int
@@ -699,6 +730,7 @@ ls_store_open(struct ls_store **out, const struct ls_store_opts *o)
 	if ((rc = ls_agents_open(&s->agents, s->data)) != 0 ||
 	    (rc = scan_channels(s)) != 0)
 		goto out;
+	remove_data_temps(s);
 	if ((rc = ls_evidence_open(&s->ev, s->data, replay_entry, s)) != 0)
 		goto out;
 	if (o->keys_dir != NULL && (rc = roll_forward(s)) != 0)

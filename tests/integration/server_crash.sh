@@ -33,8 +33,12 @@ rel_sha() { sed -n 's/^bundle sha256:\([0-9a-f]*\) .*/\1/p' "$1"; }
 consistent() {
 	local n max=0 f ts want named
 	[ -d "$d/releases" ] || return 0
-	if find "$work/data/v1" -name '*.tmp.*' | grep -q .; then
-		echo "temp files left"; return 1
+	# Temp files are invisible to readers (never at a served name) but
+	# must be gone once the server has reopened the folder.
+	if [ "${1:-}" != crashed ] &&
+	    find "$work/data/v1" -name '*.tmp.*' | grep -q .; then
+		echo "temp files left: $(find "$work/data/v1" -name '*.tmp.*')"
+		return 1
 	fi
 	for f in "$d"/releases/*.note; do
 		[ -e "$f" ] || continue
@@ -114,6 +118,9 @@ check "roll-forward recorded" grep -q '"kind":"publish".*"recovered":true' \
     "$work/data/evidence/log.jsonl"
 check "the rolled-forward timestamp has a higher seq" test \
     "$(body_field "$d/timestamp.note" seq)" -gt "$(body_field "$work/ts.before" seq)"
+
+# A bundle cut short mid-write (its temp file) is removed on open.
+printf 'partial' >"$work/data/v1/bundles/$(printf 'ab%.0s' $(seq 32)).tar.gz.tmp.4242"
 
 # A torn evidence line (died mid-append, never acknowledged) is cut.
 printf '{"n":99,"kind":"rep' >>"$work/data/evidence/log.jsonl"
