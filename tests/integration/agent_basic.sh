@@ -29,10 +29,10 @@ ok "status: $cli"
 decide() { curl -s --max-time 5 -X POST -d "$2" "$api/v1/data/$1"; }
 [ "$(decide agenttest/allow '{"input": {"user": "admin"}}')" = '{"result":true}' ] ||
 	fail "decision allow admin: $(decide agenttest/allow '{"input": {"user": "admin"}}')"
-# (queried through the package: the engine currently answers a direct
-# query of a rule decided only by its default as undefined)
+[ "$(decide agenttest/allow '{"input": {"user": "eve"}}')" = '{"result":false}' ] ||
+	fail "decision allow eve: $(decide agenttest/allow '{"input": {"user": "eve"}}')"
 [ "$(decide agenttest '{"input": {"user": "eve"}}')" = '{"result":{"allow":false,"version":"v1"}}' ] ||
-	fail "decision allow eve: $(decide agenttest '{"input": {"user": "eve"}}')"
+	fail "decision on the package: $(decide agenttest '{"input": {"user": "eve"}}')"
 [ "$(decide agenttest/nothing '{"input": {}}')" = '{}' ] || fail "undefined decision"
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X POST -d '{"input": ' "$api/v1/data/agenttest/allow")
 [ "$code" = 400 ] || fail "malformed input: HTTP $code"
