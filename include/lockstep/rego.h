@@ -11,6 +11,17 @@
  * Errors: functions return 0 or a negative enum ls_err (LS_EREGO for
  * policy errors) and fill *err_out, when given, with a message such as
  * "policy.rego:12:5: rego_parse_error: unexpected '}'"; the caller frees it.
+ * Compile errors are rego_parse_error, rego_unsafe_var_error,
+ * rego_recursion_error, rego_type_error (unknown function, arity,
+ * conflicting rule kinds) and rego_compile_error; evaluation errors are
+ * "FILE:LINE: eval_conflict_error: ..." and, with strict builtin errors,
+ * eval_type_error / eval_builtin_error; eval_cancel_error when a step,
+ * time or stack limit stops a query, eval_memory_error for the memory cap.
+ *
+ * Language: Rego v1 and v0 (v0 modules also understand in, every, if and
+ * contains), general ref heads (p[x].y := v), with on input, data and
+ * functions, every, comprehensions; builtins are listed in
+ * common/rego/bi_table.c.
  */
 #ifndef LOCKSTEP_REGO_H
 #define LOCKSTEP_REGO_H
