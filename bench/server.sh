@@ -12,11 +12,14 @@ secs=${BENCH_SECONDS:-5}
 work=$(mktemp -d /tmp/ls-bench-server.XXXXXX)
 chmod 755 "$work"	# nginx workers may run as another user
 pids=()
-cleanup() {
+cleanup() {	# TERM, a bounded wait for a clean stop, then KILL
 	local p
 	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	sleep 0.3
-	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do
+		timeout 15 tail --pid="$p" -f /dev/null 2>/dev/null
+		kill -KILL "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT

@@ -23,7 +23,23 @@ const char ls_srv_usage[] =
 "channel's glob (default stable=v*) into a signed release and serves the\n"
 "static layout under DATA/v1 over HTTP.  --keys holds release.key,\n"
 "timestamp.key, log.key and N.root.note.  --listen with port 0 picks a\n"
-"free port; --port-file then receives ADDRESS:PORT.\n";
+"free port; --port-file then receives ADDRESS:PORT.  SIGTERM or SIGINT\n"
+"stop it cleanly.\n"
+"\n"
+"HTTP:\n"
+"  GET  /v1/root/N.note, /v1/channels/CH/releases/N.note,\n"
+"       /v1/bundles/SHA256.tar.gz          immutable, ETag, 304\n"
+"  GET  /v1/channels/CH/timestamp.note     ETag, 304; long poll with\n"
+"       If-None-Match and Prefer: wait=N (N <= 300)\n"
+"  GET  /bundles/CH                        OPA bundle service, ETag/304\n"
+"  GET  /health, /metrics                  Prometheus text\n"
+"  GET  /v1/evidence?since=&until=&agent=&channel=&kind=&control=\n"
+"  GET  /v1/evidence/checkpoint, /v1/evidence/proof?index=I[&size=N]\n"
+"  POST /v1/enroll   (X-Lockstep-Enroll-Token)  one verifier key line\n"
+"  POST /v1/reports  a signed lockstep/report/v1 note (<= 64 KiB)\n"
+"  POST /v1/admin/refresh                  fetch now (no token)\n"
+"  POST /v1/admin/{pin,rollback,unpin,agents}, GET /v1/admin/status\n"
+"       (Authorization: Bearer TOKEN from --admin-token-file)\n";
 
 static int
 parse_uint(unsigned *out, const char *opt, const char *v, unsigned lo,

@@ -21,8 +21,9 @@ struct ls_gitwatch {
 	struct ls_gitwatch_channel ch[LS_GITWATCH_MAX_CHANNELS];
 	char *url, *mirror;		/* owned copies */
 	git_repository *repo;
-	pthread_t thread;
-	int started;
+	pthread_t thread, ticker;
+	int started, ticking;
+	pthread_cond_t tick_cond;	/* wakes the ticker to stop */
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
 	int stop, refresh;		/* under mu */
@@ -215,6 +216,13 @@ ls_gitwatch_poll(struct ls_gitwatch *w)
 		logf_(w, "warn", "%s", ls_error_last());
 		/* Tags fetched earlier are still worth building. */
 	}
+	pthread_mutex_lock(&w->mu);
+	rc = w->stop;
+	pthread_mutex_unlock(&w->mu);
+	if (rc != 0) {		/* stopping: nothing more touches the store */
+		rc = 0;
+		goto out;
+	}
 	if ((rc = list_tags(w, &tags)) != 0)
 		goto out;
 	for (i = 0; i < w->o.nchannels; i++)
@@ -230,18 +238,17 @@ out:
 	return rc;
 }
 
-/* Sleep until the next fetch or tick is due, or a refresh may run (at
- * most one fetch a second), or stop.  Returns with w->mu held. */
+/* Sleep until the next fetch is due, or a refresh may run (at most one
+ * fetch a second), or stop.  Returns with w->mu held. */
 static void
-wait_due(struct ls_gitwatch *w, time_t next_fetch, time_t next_tick,
-    time_t last_fetch)
+wait_due(struct ls_gitwatch *w, time_t next_fetch, time_t last_fetch)
 {
 	struct timespec ts;
 	time_t target;
 
 	pthread_mutex_lock(&w->mu);
 	while (!w->stop) {
-		target = next_fetch < next_tick ? next_fetch : next_tick;
+		target = next_fetch;
 		if (w->refresh && last_fetch + 1 < target)
 			target = last_fetch + 1;
 		if (time(NULL) >= target)
@@ -252,37 +259,55 @@ wait_due(struct ls_gitwatch *w, time_t next_fetch, time_t next_tick,
 	}
 }
 
+/* Fetch and build, every interval or when asked. */
 static void *
 run(void *arg)
 {
 	struct ls_gitwatch *w = arg;
-	time_t next_fetch = 0, next_tick = 0, last_fetch = 0, now;
-	int do_fetch, stop;
+	time_t next_fetch = 0, last_fetch = 0;
+	int stop;
 
 	for (;;) {
-		wait_due(w, next_fetch, next_tick, last_fetch);
-		now = time(NULL);
+		wait_due(w, next_fetch, last_fetch);
 		stop = w->stop;
-		do_fetch = now >= next_fetch || (w->refresh &&
-		    now > last_fetch);
-		if (do_fetch)
-			w->refresh = 0;
+		w->refresh = 0;
 		pthread_mutex_unlock(&w->mu);
 		if (stop)
 			break;
-		if (now >= next_tick && ls_store_tick(w->o.store, now,
-		    &next_tick) != 0)
-			logf_(w, "error", "timestamp: %s", ls_error_last());
-		/* A pin set through the API may end sooner than the next
-		 * re-sign; a tick is cheap, so look every second. */
-		if (next_tick > now + 1)
-			next_tick = now + 1;
-		if (do_fetch) {
-			(void)ls_gitwatch_poll(w);
-			last_fetch = time(NULL);
-			next_fetch = last_fetch + (time_t)w->o.interval;
-		}
+		(void)ls_gitwatch_poll(w);
+		last_fetch = time(NULL);
+		next_fetch = last_fetch + (time_t)w->o.interval;
 	}
+	return NULL;
+}
+
+/*
+ * Keep timestamps fresh, end pins at their sunset, sign checkpoints: on a
+ * thread of its own, so a fetch that hangs on the network (libgit2 1.5
+ * has no connect timeout) never lets a timestamp expire.  A tick is
+ * cheap, so it runs every second.
+ */
+static void *
+tick(void *arg)
+{
+	struct ls_gitwatch *w = arg;
+	struct timespec ts;
+	time_t next;
+
+	pthread_mutex_lock(&w->mu);
+	while (!w->stop) {
+		pthread_mutex_unlock(&w->mu);
+		if (ls_store_tick(w->o.store, time(NULL), &next) != 0)
+			logf_(w, "error", "timestamp: %s", ls_error_last());
+		pthread_mutex_lock(&w->mu);
+		ts.tv_sec = time(NULL) + 1;
+		ts.tv_nsec = 0;
+		while (!w->stop && time(NULL) < ts.tv_sec)
+			if (pthread_cond_timedwait(&w->tick_cond, &w->mu,
+			    &ts) != 0)
+				break;
+	}
+	pthread_mutex_unlock(&w->mu);
 	return NULL;
 }
 
@@ -317,6 +342,7 @@ ls_gitwatch_start(struct ls_gitwatch **out, const struct ls_gitwatch_opts *o)
 		w->o.interval = 1;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cond, NULL);
+	pthread_cond_init(&w->tick_cond, NULL);
 	if ((w->url = strdup(o->url)) == NULL ||
 	    (w->mirror = strdup(o->mirror)) == NULL) {
 		rc = ls_error_set(LS_ENOMEM, "out of memory");
@@ -333,6 +359,11 @@ ls_gitwatch_start(struct ls_gitwatch **out, const struct ls_gitwatch_opts *o)
 		goto out;
 	}
 	w->started = 1;
+	if (pthread_create(&w->ticker, NULL, tick, w) != 0) {
+		rc = ls_error_set(LS_ERROR, "cannot start the ticker thread");
+		goto out;
+	}
+	w->ticking = 1;
 	*out = w;
 	w = NULL;
 out:
@@ -352,17 +383,36 @@ ls_gitwatch_refresh(struct ls_gitwatch *w)
 void
 ls_gitwatch_stop(struct ls_gitwatch *w)
 {
+	struct timespec ts;
+
 	if (w == NULL)
 		return;
+	pthread_mutex_lock(&w->mu);
+	w->stop = 1;
+	pthread_cond_signal(&w->cond);
+	pthread_cond_signal(&w->tick_cond);
+	pthread_mutex_unlock(&w->mu);
+	if (w->ticking)
+		pthread_join(w->ticker, NULL);
 	if (w->started) {
-		pthread_mutex_lock(&w->mu);
-		w->stop = 1;
-		pthread_cond_signal(&w->cond);
-		pthread_mutex_unlock(&w->mu);
-		pthread_join(w->thread, NULL);
+		/* A build finishes in seconds; a fetch stuck on a silent
+		 * remote never returns (libgit2 1.5 has no network
+		 * timeouts), so stopping does not wait for it forever: the
+		 * thread is left behind, it touches nothing once stop is
+		 * set, and the process is about to exit. */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += LS_GITWATCH_STOP_WAIT;
+		if (pthread_timedjoin_np(w->thread, NULL, &ts) != 0) {
+			logf_(w, "warn", "%s: fetch still hanging after %d s; "
+			    "not waiting for it", w->url,
+			    LS_GITWATCH_STOP_WAIT);
+			pthread_detach(w->thread);
+			return;
+		}
 	}
 	git_repository_free(w->repo);
 	pthread_cond_destroy(&w->cond);
+	pthread_cond_destroy(&w->tick_cond);
 	pthread_mutex_destroy(&w->mu);
 	free(w->url);
 	free(w->mirror);

@@ -1,8 +1,9 @@
 /*
- * gitwatch.h - the watcher thread: fetch the policy repository's tags into
- * a bare mirror under DATA/git every interval (or at once when asked),
- * build each new tag that matches a channel's glob exactly once, and keep
- * the store's timestamps fresh.  Tags are built in version order
+ * gitwatch.h - the watcher: one thread fetches the policy repository's
+ * tags into a bare mirror under DATA/git every interval (or at once when
+ * asked) and builds each new tag that matches a channel's glob exactly
+ * once; a second thread ticks the store every second (timestamps fresh,
+ * pin sunsets, evidence checkpoints), so a hung fetch cannot freeze them.  Tags are built in version order
  * (strverscmp), so v1.10 gets a higher seq than v1.9.
  */
 #ifndef LOCKSTEP_SERVER_GITWATCH_H
@@ -13,6 +14,7 @@
 
 #define LS_GITWATCH_MAX_CHANNELS 32
 #define LS_GITWATCH_FETCH_TIMEOUT 120	/* seconds with no end in sight */
+#define LS_GITWATCH_STOP_WAIT 10	/* seconds stop waits for a build */
 
 struct ls_gitwatch_channel {
 	char name[LS_NAME_MAX + 1];
@@ -42,7 +44,9 @@ int ls_gitwatch_start(struct ls_gitwatch **out,
 /* Ask for a fetch now (coalesced: at most one fetch per second). */
 void ls_gitwatch_refresh(struct ls_gitwatch *w);
 
-/* Stop the thread (waits for a build in progress) and free; NULL ok. */
+/* Stop the threads (waits up to LS_GITWATCH_STOP_WAIT for a build in
+ * progress; a fetch hanging on the network is left behind) and free;
+ * NULL ok. */
 void ls_gitwatch_stop(struct ls_gitwatch *w);
 
 /* One fetch-and-build pass on the calling thread (tests, --once). */

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <git2.h>
@@ -68,6 +69,18 @@ write_port_file(const char *path, unsigned port)
 	return ls_file_write_atomic(path, text, (size_t)n, 0644);
 }
 
+/* Every held long poll is a descriptor: use all the kernel allows us. */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 static int
 fail(const char *what)
 {
@@ -90,7 +103,7 @@ serve(struct ls_srv_config *cfg, sigset_t *sigs)
 	int sig = 0, rc = 1;
 
 	if (ls_store_open(&store, &so) != 0)
-		return fail(cfg->data);
+		return fail("cannot open the data folder");
 	memset(&ho, 0, sizeof(ho));
 	ho.listen = cfg->listen;
 	ho.store = store;
@@ -164,6 +177,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	log_json = cfg.log_json;
+	raise_fd_limit();
 	/* Every thread started from here inherits the blocked signals;
 	 * only sigwait() in serve() receives them. */
 	sigemptyset(&sigs);

@@ -76,9 +76,7 @@ load_key(struct ls_key **out, const char *dir, const char *name)
 
 	if ((rc = pathf(path, sizeof(path), "%s/%s.key", dir, name)) != 0)
 		return rc;
-	if ((rc = ls_key_load(out, path)) != 0)
-		return ls_error_wrap(rc, "%s", path);
-	return 0;
+	return ls_key_load(out, path);	/* its message names the file */
 }
 
 static int
@@ -721,11 +719,12 @@ ls_store_open(struct ls_store **out, const struct ls_store_opts *o)
 	s->ttl = o->ttl < 2 ? 2 : o->ttl;
 	s->on_change = o->on_change;
 	s->arg = o->arg;
+	/* Keys first: a bad --keys changes nothing on disk. */
 	if ((rc = pathf(s->data, sizeof(s->data), "%s", o->data_dir)) != 0 ||
+	    (o->keys_dir != NULL && (rc = load_keys(s, o->keys_dir)) != 0) ||
 	    (rc = lock_data(s)) != 0)
 		goto out;
-	if (o->keys_dir != NULL && ((rc = load_keys(s, o->keys_dir)) != 0 ||
-	    (rc = install_roots(s, o->keys_dir)) != 0))
+	if (o->keys_dir != NULL && (rc = install_roots(s, o->keys_dir)) != 0)
 		goto out;
 	if ((rc = ls_agents_open(&s->agents, s->data)) != 0 ||
 	    (rc = scan_channels(s)) != 0)

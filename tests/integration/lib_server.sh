@@ -88,9 +88,10 @@ make_keys() {
 }
 
 # start_server [ARGS...]: start on a free port; sets $url, $srv_pid.
+# The repository is $repo_url when set (a URL), else the path.
 start_server() {
 	rm -f "$work/port"
-	"$srv" --repo "$work/repo" --keys "$work/keys" --data "$work/data" \
+	"$srv" --repo "${repo_url:-$work/repo}" --keys "$work/keys" --data "$work/data" \
 	    --listen 127.0.0.1:0 --port-file "$work/port" \
 	    --poll-interval 60 "$@" >>"$work/server.log" 2>&1 &
 	srv_pid=$!

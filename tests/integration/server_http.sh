@@ -8,6 +8,7 @@ set -u
 make_keys
 make_repo
 tag_repo v1.0.0
+repo_url="file://$work/repo"	# the repository as a clone URL
 start_server --timestamp-ttl 6
 check "v1.0.0 published" wait_published stable 1
 
