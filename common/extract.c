@@ -1,10 +1,12 @@
 /*
  * extract.c - safe extraction of untrusted tar.gz bundles.
  *
- * Two passes over the same bytes: the first only checks (nothing is
- * created, so a hostile archive leaves no trace at all), the second
- * writes, applying every check again (a file may change between the
- * passes).  Writes go through openat() beneath a directory descriptor of
+ * One pass: every entry is checked (path, type, caps) before anything of
+ * it is written, and on any failure the fresh destination is removed
+ * again, so a refused archive leaves nothing behind.  (An earlier version
+ * inflated everything twice, checking first; that doubled activation time
+ * for every good bundle to spare a hostile one at most the size cap of
+ * disk writes.)  Writes go through openat() beneath a directory descriptor of
  * the fresh destination, never through a path string, with O_NOFOLLOW and
  * O_EXCL, so nothing can land outside it.
  */
@@ -186,7 +188,7 @@ op_end(void *vctx)
 	return rc;
 }
 
-/* One pass over src with ops (NULL = check only). */
+/* One pass over src, handing every checked entry to ops. */
 static int
 walk_source(const struct source *src, const struct ls_extract_limits *lim,
     const struct tarsafe_ops *ops, void *ctx)
@@ -231,8 +233,6 @@ extract(const struct source *src, const char *dest,
 		ls_extract_limits_default(&def);
 		lim = &def;
 	}
-	if ((rc = walk_source(src, lim, NULL, NULL)) < 0)
-		return rc;
 	if (mkdir(dest, 0755) < 0) {
 		rc = ls_error_set(errno == EEXIST ? LS_EEXISTS : LS_EIO,
 		    "%s: %s", dest,
