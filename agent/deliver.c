@@ -142,7 +142,8 @@ enrol(struct ls_agent *a)
 	return ls_agent_commit(a, &st);
 }
 
-/* Send one queued report; 1 if it left the queue, 0 to stop, <0 error. */
+/* Send one queued report: 1 delivered, 2 refused for good (logged), both
+ * leave the queue; <0 stops delivery (it stays queued). */
 static int
 send_one(struct ls_agent *a, uint64_t seq)
 {
@@ -168,7 +169,7 @@ send_one(struct ls_agent *a, uint64_t seq)
 		ls_agent_logf(a, "error", "report", "report %llu refused for "
 		    "good (HTTP %ld): removed from the queue",
 		    (unsigned long long)seq, status);
-		rc = 1;
+		rc = 2;
 	} else {
 		return ls_error_set(LS_ENET, "report %llu: HTTP %ld",
 		    (unsigned long long)seq, status);
@@ -192,8 +193,9 @@ ls_agent_deliver(struct ls_agent *a)
 	for (i = 0; i < n; i++) {
 		if ((rc = send_one(a, v[i])) < 0)
 			goto out;
-		ls_agent_logf(a, "info", "delivered", "report %llu delivered",
-		    (unsigned long long)v[i]);
+		if (rc == 1)
+			ls_agent_logf(a, "info", "delivered", "report %llu "
+			    "delivered", (unsigned long long)v[i]);
 	}
 	rc = 0;
 out:

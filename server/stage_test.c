@@ -12,7 +12,7 @@
 #include "lockstep/rego.h"
 #include "pipeline.h"
 
-#define MAX_TEST_RECORDS 500	/* per-test entries kept in the evidence */
+#define MAX_TEST_RECORDS 500 /* per-test entries kept in the evidence */
 
 static int
 has_suffix(const char *s, const char *suffix)
@@ -34,7 +34,7 @@ rego_version_of(const struct ls_bundle_files *f)
 			continue;
 		ls_manifest_init(&m);
 		if (ls_manifest_parse(&m, (const char *)f->v[i].data,
-		    f->v[i].len) == 0)
+			f->v[i].len) == 0)
 			v = m.rego_version;
 		ls_manifest_cleanup(&m);
 	}
@@ -102,16 +102,17 @@ results_json(const struct ls_rego_test_results *r)
 }
 
 static void
-first_failure(const struct ls_rego_test_results *r, char *reason,
-    size_t rsz)
+first_failure(const struct ls_rego_test_results *r, char *reason, size_t rsz)
 {
 	size_t i;
 
 	for (i = 0; i < r->n; i++)
 		if (r->v[i].status == LS_REGO_FAIL ||
 		    r->v[i].status == LS_REGO_ERROR) {
-			snprintf(reason, rsz, "%zu of %zu tests failed; first: "
-			    "%s.%s %s%s%s", r->failed + r->errored, r->n,
+			snprintf(reason, rsz,
+			    "%zu of %zu tests failed; first: "
+			    "%s.%s %s%s%s",
+			    r->failed + r->errored, r->n,
 			    r->v[i].package ? r->v[i].package : "",
 			    r->v[i].name ? r->v[i].name : "",
 			    status_name(r->v[i].status),
