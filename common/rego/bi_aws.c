@@ -157,110 +157,137 @@ struct sig_in {
 	int64_t ns;
 };
 
-/* Builds the canonical request and signature; fills h[] (awsHeaders
- * first, *naws of them) and the Authorization text in auth. */
+/* Texts the signed headers point at. */
+struct sig_text {
+	char date[16];		/* 20151228 */
+	char stamp[24];		/* 20151228T140825Z */
+	char body_hash[65];	/* hex SHA-256 of the body */
+};
+
+/* The headers to sign: awsHeaders first (*naws of them), then the
+ * request's own, lower-cased, minus those AWS ignores. */
 static int
-sign(struct ls_buf *auth, struct hdr *h, size_t *nh, size_t *naws,
-    char amz_store[3][72], const struct sig_in *in, struct ls_buf *host,
+collect_headers(struct hdr *h, size_t *nh, size_t *naws,
+    const struct sig_in *in, const struct sig_text *st, const char *host,
     struct ls_arena *a)
 {
+	const struct ls_val *hd = in->headers;
+	size_t i, j, n = 0;
 	char *lk;
-	size_t j;
-	struct ls_buf canon, path, query, sts;
-	unsigned char md[32], k[32];
-	char date[16], stamp[24], hex[65], *bodyhex = amz_store[0];
-	time_t t = (time_t)(in->ns / 1000000000 - (in->ns % 1000000000 < 0));
-	struct tm tm;
-	size_t i, n = 0;
-	int rc = 0;
 
-	gmtime_r(&t, &tm);
-	strftime(date, sizeof date, "%Y%m%d", &tm);
-	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-	snprintf(amz_store[1], 72, "%s", stamp);
-	EVP_Digest(in->body->u.str.p, in->body->u.str.len, md, NULL,
-	    EVP_sha256(), NULL);
-	hexs(bodyhex, md, 32);
-	ls_buf_init(&path, BI_MAX_STRING);
-	ls_buf_init(&query, BI_MAX_STRING);
-	url_parts(host, &path, &query, in->url, in->url_len);
-	h[n++] = (struct hdr){ "host", host->data ? host->data : "" };
-	h[n++] = (struct hdr){ "x-amz-date", amz_store[1] };
+	h[n++] = (struct hdr){ "host", host };
+	h[n++] = (struct hdr){ "x-amz-date", st->stamp };
 	if (strcmp(in->service, "s3") == 0 || strcmp(in->service,
 	    "glacier") == 0)
-		h[n++] = (struct hdr){ "x-amz-content-sha256", bodyhex };
+		h[n++] = (struct hdr){ "x-amz-content-sha256", st->body_hash };
 	if (*in->token != '\0')
 		h[n++] = (struct hdr){ "x-amz-security-token", in->token };
 	*naws = n;
-	for (i = 0; in->headers && i < in->headers->u.obj.n && n < MAX_HEADERS;
-	    i++) {
-		const struct ls_val *hk = in->headers->u.obj.k[i];
-		const struct ls_val *hv = in->headers->u.obj.v[i];
+	for (i = 0; hd != NULL && i < hd->u.obj.n && n < MAX_HEADERS; i++) {
+		const struct ls_val *hk = hd->u.obj.k[i], *hv = hd->u.obj.v[i];
 		if (hk->type != LS_VAL_STRING || strcasecmp(hk->u.str.p,
 		    "authorization") == 0 || strcasecmp(hk->u.str.p,
 		    "user-agent") == 0 || strcasecmp(hk->u.str.p,
 		    "x-amzn-trace-id") == 0)
 			continue;
-		/* request headers are signed lower-cased */
 		if ((lk = ls_arena_strndup(a, hk->u.str.p, hk->u.str.len)) ==
-		    NULL) {
-			rc = LS_ENOMEM;
-			break;
-		}
+		    NULL)
+			return LS_ENOMEM;
 		for (j = 0; lk[j] != '\0'; j++)
 			lk[j] = (char)tolower((unsigned char)lk[j]);
 		h[n++] = (struct hdr){ lk, hv->type == LS_VAL_STRING ?
 		    hv->u.str.p : "" };
 	}
 	*nh = n;
-	ls_buf_init(&canon, BI_MAX_STRING);
+	return 0;
+}
+
+/* String to sign from the canonical request, signed with the key derived
+ * from the secret; the Authorization header text appended to auth. */
+static int
+authorize(struct ls_buf *auth, const struct sig_in *in,
+    const struct sig_text *st, const struct ls_buf *canon,
+    const struct hdr *sorted, size_t n)
+{
+	unsigned char md[32], k[32];
+	struct ls_buf sts, kb;
+	char hex[65];
+	size_t i;
+	int rc = 0;
+
+	EVP_Digest(canon->data, canon->len, md, NULL, EVP_sha256(), NULL);
+	hexs(hex, md, 32);
 	ls_buf_init(&sts, BI_MAX_STRING);
-	rc |= ls_buf_addf(&canon, "%s\n%s\n%s\n", in->method,
-	    path.data ? path.data : "", query.data ? query.data : "");
-	{
-		struct hdr sorted[MAX_HEADERS];
-		memcpy(sorted, h, n * sizeof *h);
-		hdr_sort(sorted, n);
-		for (i = 0; i < n; i++)
+	ls_buf_init(&kb, BI_MAX_STRING);
+	rc |= ls_buf_addf(&sts, "AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n"
+	    "%s", st->stamp, st->date, in->region, in->service, hex);
+	rc |= ls_buf_addf(&kb, "AWS4%s", in->secret);
+	hmac(k, kb.data, kb.len, st->date);
+	hmac(k, k, 32, in->region);
+	hmac(k, k, 32, in->service);
+	hmac(k, k, 32, "aws4_request");
+	hmac(md, k, 32, sts.data ? sts.data : "");
+	OPENSSL_cleanse(k, sizeof k);
+	OPENSSL_cleanse(kb.data, kb.len);
+	hexs(hex, md, 32);
+	rc |= ls_buf_addf(auth, "AWS4-HMAC-SHA256 Credential=%s/%s/%s/%s/"
+	    "aws4_request,SignedHeaders=", in->access, st->date, in->region,
+	    in->service);
+	for (i = 0; i < n; i++)
+		rc |= ls_buf_addf(auth, "%s%s", i ? ";" : "", sorted[i].k);
+	rc |= ls_buf_addf(auth, ",Signature=%s", hex);
+	ls_buf_cleanup(&sts);
+	ls_buf_cleanup(&kb);
+	return rc ? LS_ETOOBIG : 0;
+}
+
+/* Builds the canonical request and the signature: fills h[] (awsHeaders
+ * first, *naws of them), st, host and the Authorization text in auth. */
+static int
+sign(struct ls_buf *auth, struct hdr *h, size_t *nh, size_t *naws,
+    struct sig_text *st, const struct sig_in *in, struct ls_buf *host,
+    struct ls_arena *a)
+{
+	struct hdr sorted[MAX_HEADERS];
+	struct ls_buf canon, path, query;
+	unsigned char md[32];
+	time_t t = (time_t)(in->ns / 1000000000 - (in->ns % 1000000000 < 0));
+	struct tm tm;
+	size_t i;
+	int rc;
+
+	gmtime_r(&t, &tm);
+	strftime(st->date, sizeof st->date, "%Y%m%d", &tm);
+	strftime(st->stamp, sizeof st->stamp, "%Y%m%dT%H%M%SZ", &tm);
+	EVP_Digest(in->body->u.str.p, in->body->u.str.len, md, NULL,
+	    EVP_sha256(), NULL);
+	hexs(st->body_hash, md, 32);
+	ls_buf_init(&path, BI_MAX_STRING);
+	ls_buf_init(&query, BI_MAX_STRING);
+	ls_buf_init(&canon, BI_MAX_STRING);
+	url_parts(host, &path, &query, in->url, in->url_len);
+	rc = collect_headers(h, nh, naws, in, st, host->data ? host->data : "",
+	    a);
+	if (rc == 0) {
+		memcpy(sorted, h, *nh * sizeof *h);
+		hdr_sort(sorted, *nh);
+		rc |= ls_buf_addf(&canon, "%s\n%s\n%s\n", in->method,
+		    path.data ? path.data : "", query.data ? query.data : "");
+		for (i = 0; i < *nh; i++)
 			rc |= ls_buf_addf(&canon, "%s:%s\n", sorted[i].k,
 			    sorted[i].v);
 		rc |= ls_buf_adds(&canon, "\n");
-		for (i = 0; i < n; i++)
+		for (i = 0; i < *nh; i++)
 			rc |= ls_buf_addf(&canon, "%s%s", i ? ";" : "",
 			    sorted[i].k);
-		rc |= ls_buf_addf(&canon, "\n%s", bodyhex);
-		EVP_Digest(canon.data, canon.len, md, NULL, EVP_sha256(), NULL);
-		hexs(hex, md, 32);
-		rc |= ls_buf_addf(&sts, "AWS4-HMAC-SHA256\n%s\n%s/%s/%s/"
-		    "aws4_request\n%s", stamp, date, in->region, in->service,
-		    hex);
-		{
-			struct ls_buf kb;
-			ls_buf_init(&kb, BI_MAX_STRING);
-			rc |= ls_buf_addf(&kb, "AWS4%s", in->secret);
-			hmac(k, kb.data, kb.len, date);
-			OPENSSL_cleanse(kb.data, kb.len);
-			ls_buf_cleanup(&kb);
-		}
-		hmac(k, k, 32, in->region);
-		hmac(k, k, 32, in->service);
-		hmac(k, k, 32, "aws4_request");
-		hmac(md, k, 32, sts.data ? sts.data : "");
-		OPENSSL_cleanse(k, sizeof k);
-		hexs(hex, md, 32);
-		rc |= ls_buf_addf(auth, "AWS4-HMAC-SHA256 Credential=%s/%s/%s/"
-		    "%s/aws4_request,SignedHeaders=", in->access, date,
-		    in->region, in->service);
-		for (i = 0; i < n; i++)
-			rc |= ls_buf_addf(auth, "%s%s", i ? ";" : "",
-			    sorted[i].k);
-		rc |= ls_buf_addf(auth, ",Signature=%s", hex);
+		rc |= ls_buf_addf(&canon, "\n%s", st->body_hash);
+		rc = rc ? LS_ETOOBIG : authorize(auth, in, st, &canon, sorted,
+		    *nh);
 	}
 	ls_buf_cleanup(&canon);
-	ls_buf_cleanup(&sts);
 	ls_buf_cleanup(&path);
 	ls_buf_cleanup(&query);
-	return rc == LS_ENOMEM ? rc : rc ? LS_ETOOBIG : 0;
+	return rc;
 }
 
 int
@@ -275,7 +302,8 @@ ls_bi_aws_sign_req(BI_ARGS)
 	struct hdr h[MAX_HEADERS];
 	struct ls_buf auth, host;
 	struct sig_in in;
-	char set[256], store[3][72];
+	struct sig_text st;
+	char set[256];
 	size_t nh = 0, naws = 0, i, n = 0;
 	const struct ls_num *ts = NULL;
 	int ovf = 0, rc;
@@ -323,7 +351,7 @@ ls_bi_aws_sign_req(BI_ARGS)
 		return rc;
 	ls_buf_init(&auth, BI_MAX_STRING);
 	ls_buf_init(&host, BI_MAX_STRING);
-	rc = sign(&auth, h, &nh, &naws, store, &in, &host, ctx->arena);
+	rc = sign(&auth, h, &nh, &naws, &st, &in, &host, ctx->arena);
 	hk[0] = ls_val_cstring(ctx->arena, "Authorization");
 	hv[0] = ls_val_string(ctx->arena, auth.data ? auth.data : "",
 	    auth.len);

@@ -105,21 +105,114 @@ der_key(const unsigned char *p, size_t n)
 	return d2i_AutoPrivateKey(NULL, &p, (long)n);
 }
 
+/* The certificates' DER: every CERTIFICATE block, or the input as DER. */
+static int
+keypair_der(struct ls_bi_ctx *ctx, struct ls_buf *der, const struct ls_buf *cb)
+{
+	struct bi_pem pem;
+	size_t at = 0, i;
+	int rc = 0;
+
+	if (!is_pem(cb))
+		rc = ls_buf_add(der, cb->data, cb->len);
+	for (i = 0; is_pem(cb) && at < cb->len && i < MAX_BLOCKS; i++) {
+		if (bi_pem_decode(&pem, cb->data + at, cb->len - at) != 1) {
+			ls_buf_cleanup(&pem.der);
+			break;
+		}
+		at += pem.rest;
+		if (strcmp(pem.type, "CERTIFICATE") == 0)
+			rc = ls_buf_add(der, pem.der.data, pem.der.len);
+		ls_buf_cleanup(&pem.der);
+		if (rc != 0)
+			break;
+	}
+	if (rc != 0)
+		return ls_bi_error(ctx, "certificate input too large");
+	if (der->len == 0)
+		return ls_bi_error(ctx, "tls: failed to find any PEM data in "
+		    "certificate input");
+	return 0;
+}
+
+/* The key: the first *PRIVATE KEY block, or the input as DER. */
+static int
+keypair_key(struct ls_bi_ctx *ctx, EVP_PKEY **key, const struct ls_buf *kb)
+{
+	struct bi_pem pem;
+	size_t at = 0, i, tl;
+	int found = 0;
+
+	*key = NULL;
+	if (!is_pem(kb)) {
+		*key = der_key((const unsigned char *)kb->data, kb->len);
+		found = 1;
+	}
+	for (i = 0; !found && at < kb->len && i < MAX_BLOCKS; i++) {
+		if (bi_pem_decode(&pem, kb->data + at, kb->len - at) != 1) {
+			ls_buf_cleanup(&pem.der);
+			break;
+		}
+		at += pem.rest;
+		tl = strlen(pem.type);
+		if (tl >= 11 && strcmp(pem.type + tl - 11, "PRIVATE KEY") == 0) {
+			*key = der_key((const unsigned char *)pem.der.data,
+			    pem.der.len);
+			found = 1;
+		}
+		OPENSSL_cleanse(pem.der.data, pem.der.len);
+		ls_buf_cleanup(&pem.der);
+	}
+	if (!found)
+		return ls_bi_error(ctx, "tls: failed to find any PEM data in "
+		    "key input");
+	if (*key == NULL)
+		return ls_bi_error(ctx, "tls: failed to parse private key");
+	return 0;
+}
+
+/* Each certificate as base64 DER; *leaf the first (caller frees). */
+static int
+keypair_certs(struct ls_bi_ctx *ctx, struct ls_vlist *certs, X509 **leaf,
+    const struct ls_buf *der)
+{
+	const unsigned char *p = (const unsigned char *)der->data;
+	const unsigned char *end = p + der->len;
+
+	while (p < end && certs->n < MAX_BLOCKS) {
+		const unsigned char *q = p;
+		X509 *x = d2i_X509(NULL, &q, (long)(end - p));
+
+		if (x == NULL)
+			return ls_bi_error(ctx, "x509: malformed certificate");
+		if (ls_vlist_push(certs, bi_b64_val(ctx->arena, p,
+		    (size_t)(q - p), 0)) != 0) {
+			X509_free(x);
+			return LS_BI_ENOMEM;
+		}
+		if (*leaf == NULL)
+			*leaf = x;
+		else
+			X509_free(x);
+		p = q;
+	}
+	return 0;
+}
+
 int
 ls_bi_x509_parse_keypair(BI_ARGS)
 {
-	struct ls_buf cb, kb, der;
-	struct ls_vlist certs;
-	struct bi_pem pem;
-	const char *cs, *ks;
-	size_t cl, kl, at, i;
-	EVP_PKEY *key = NULL;
-	X509 *leaf = NULL;
-	const struct ls_val *v[6];
 	static const char *const keys[] = { "Certificate", "PrivateKey",
 		"Leaf", "OCSPStaple", "SignedCertificateTimestamps",
 		"SupportedSignatureAlgorithms" };
-	int rc, found = 0;
+	struct ls_buf cb, kb, der;
+	struct ls_vlist certs;
+	const char *cs, *ks;
+	const struct ls_val *v[6];
+	EVP_PKEY *key = NULL;
+	X509 *leaf = NULL;
+	size_t cl, kl;
+	int rc;
 
 	(void)nargs;
 	if ((rc = bi_arg_str(ctx, args, 0, &cs, &cl)) != 0 ||
@@ -128,87 +221,16 @@ ls_bi_x509_parse_keypair(BI_ARGS)
 	ls_buf_init(&cb, BI_CRYPTO_MAX_INPUT);
 	ls_buf_init(&kb, BI_CRYPTO_MAX_INPUT);
 	ls_buf_init(&der, BI_CRYPTO_MAX_INPUT);
-	ls_buf_init(&pem.der, BI_CRYPTO_MAX_INPUT);
 	ls_vlist_init(&certs, ctx->arena);
 	if ((rc = raw_input(&cb, cs, cl)) != 0 ||
 	    (rc = raw_input(&kb, ks, kl)) != 0) {
 		rc = bi_fail(ctx, rc);
 		goto out;
 	}
-	/* certificates: every CERTIFICATE block, or the input as DER */
-	if (!is_pem(&cb)) {
-		rc = ls_buf_add(&der, cb.data, cb.len);
-	} else {
-		for (at = 0, i = 0; at < cb.len && i < MAX_BLOCKS; i++) {
-			ls_buf_cleanup(&pem.der);
-			if (bi_pem_decode(&pem, cb.data + at, cb.len - at) != 1)
-				break;
-			at += pem.rest;
-			if (strcmp(pem.type, "CERTIFICATE") == 0 &&
-			    (rc = ls_buf_add(&der, pem.der.data,
-			    pem.der.len)) != 0)
-				break;
-		}
-	}
-	if (rc == 0 && der.len == 0) {
-		rc = ls_bi_error(ctx, "tls: failed to find any PEM data in "
-		    "certificate input");
+	if ((rc = keypair_der(ctx, &der, &cb)) != 0 ||
+	    (rc = keypair_key(ctx, &key, &kb)) != 0 ||
+	    (rc = keypair_certs(ctx, &certs, &leaf, &der)) != 0)
 		goto out;
-	}
-	/* the key: the first *PRIVATE KEY block, or the input as DER */
-	ls_buf_cleanup(&pem.der);
-	if (!is_pem(&kb)) {
-		key = der_key((const unsigned char *)kb.data, kb.len);
-	} else {
-		for (at = 0, i = 0; at < kb.len && i < MAX_BLOCKS; i++) {
-			size_t tl;
-			ls_buf_cleanup(&pem.der);
-			if (bi_pem_decode(&pem, kb.data + at, kb.len - at) != 1)
-				break;
-			at += pem.rest;
-			tl = strlen(pem.type);
-			if (tl >= 11 && strcmp(pem.type + tl - 11,
-			    "PRIVATE KEY") == 0) {
-				key = der_key((const unsigned char *)
-				    pem.der.data, pem.der.len);
-				found = 1;
-				break;
-			}
-		}
-		if (!found) {
-			rc = ls_bi_error(ctx, "tls: failed to find any PEM data "
-			    "in key input");
-			goto out;
-		}
-	}
-	if (key == NULL) {
-		rc = ls_bi_error(ctx, "tls: failed to parse private key");
-		goto out;
-	}
-	{
-		const unsigned char *p = (const unsigned char *)der.data;
-		const unsigned char *end = p + der.len;
-		while (p < end && certs.n < MAX_BLOCKS) {
-			const unsigned char *q = p;
-			X509 *x = d2i_X509(NULL, &q, (long)(end - p));
-			if (x == NULL) {
-				rc = ls_bi_error(ctx, "x509: malformed "
-				    "certificate");
-				goto out;
-			}
-			if (ls_vlist_push(&certs, bi_b64_val(ctx->arena, p,
-			    (size_t)(q - p), 0)) != 0) {
-				X509_free(x);
-				rc = LS_BI_ENOMEM;
-				goto out;
-			}
-			if (leaf == NULL)
-				leaf = x;
-			else
-				X509_free(x);
-			p = q;
-		}
-	}
 	if (leaf == NULL || EVP_PKEY_eq(X509_get0_pubkey(leaf), key) != 1) {
 		rc = ls_bi_error(ctx, "tls: private key does not match public "
 		    "key");
@@ -221,7 +243,6 @@ ls_bi_x509_parse_keypair(BI_ARGS)
 out:
 	X509_free(leaf);
 	EVP_PKEY_free(key);
-	ls_buf_cleanup(&pem.der);
 	ls_buf_cleanup(&cb);
 	OPENSSL_cleanse(kb.data, kb.len);
 	ls_buf_cleanup(&kb);
