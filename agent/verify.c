@@ -4,6 +4,7 @@
 #include "lockstep/error.h"
 #include "lockstep/hash.h"
 #include "lockstep/note.h"
+#include "lockstep/root.h"
 #include "verify.h"
 
 /* Parse + threshold-verify a note; *body points into *note. */
@@ -26,97 +27,27 @@ open_note(struct ls_note **note, const char **body, size_t *blen,
 	return 0;
 }
 
+/* The root chain rules live in common/root.c (shared with the CLI and
+ * the server); the agent only names the document in its errors. */
 int
 ls_verify_root_anchor(struct ls_root *out, const char *text, size_t len)
 {
-	struct ls_note *note = NULL;
-	struct ls_root r;
-	const char *body;
-	size_t blen;
 	int rc;
 
-	memset(&r, 0, sizeof(r));
-	if (len > LS_NOTE_MAX)
-		return ls_error_set(LS_ETOOBIG, "root: %zu bytes, limit %d",
-		    len, LS_NOTE_MAX);
-	/* The anchor is trusted by being shipped; its signatures are still
-	 * checked so a damaged or hand-edited file is refused. */
-	if ((rc = ls_note_parse(&note, text, len)) < 0)
+	if ((rc = ls_root_open(out, text, len)) < 0)
 		return ls_error_wrap(rc, "root");
-	body = ls_note_body(note, &blen);
-	if ((rc = ls_root_parse(&r, body, blen)) < 0) {
-		ls_error_wrap(rc, "root");
-		goto out;
-	}
-	if ((rc = ls_note_verify(note, &r.keys[LS_ROLE_ROOT],
-	    r.threshold[LS_ROLE_ROOT])) < 0 || r.threshold[LS_ROLE_ROOT] == 0) {
-		rc = ls_error_wrap(rc < 0 ? rc : LS_EBADSIG,
-		    "root version %llu: not signed by its own threshold",
-		    (unsigned long long)r.version);
-		goto out;
-	}
-	*out = r;
-	memset(&r, 0, sizeof(r));
-	rc = 0;
-out:
-	ls_root_cleanup(&r);
-	ls_note_free(note);
-	return rc;
+	return 0;
 }
 
 int
 ls_verify_root_next(struct ls_root *out, const struct ls_root *cur,
     const char *text, size_t len)
 {
-	struct ls_note *note = NULL;
-	struct ls_root r;
-	const char *body;
-	size_t blen;
 	int rc;
 
-	memset(&r, 0, sizeof(r));
-	if ((rc = open_note(&note, &body, &blen, "root", text, len,
-	    &cur->keys[LS_ROLE_ROOT], cur->threshold[LS_ROLE_ROOT])) < 0) {
-		ls_error_wrap(rc, "root version %llu",
-		    (unsigned long long)cur->version + 1);
-		return rc;
-	}
-	if ((rc = ls_root_parse(&r, body, blen)) < 0) {
-		ls_error_wrap(rc, "root");
-		goto out;
-	}
-	if (r.version <= cur->version) {
-		rc = ls_error_set(LS_EROLLBACK, "root: version %llu, have %llu",
-		    (unsigned long long)r.version,
-		    (unsigned long long)cur->version);
-		goto out;
-	}
-	if (r.version != cur->version + 1) {
-		rc = ls_error_set(LS_EMISMATCH, "root: version %llu skips "
-		    "version %llu", (unsigned long long)r.version,
-		    (unsigned long long)cur->version + 1);
-		goto out;
-	}
-	if (strcmp(r.origin, cur->origin) != 0) {
-		rc = ls_error_set(LS_EMISMATCH, "root: origin %s, expected %s",
-		    r.origin, cur->origin);
-		goto out;
-	}
-	if (r.threshold[LS_ROLE_ROOT] == 0 ||
-	    (rc = ls_note_verify(note, &r.keys[LS_ROLE_ROOT],
-	    r.threshold[LS_ROLE_ROOT])) < 0) {
-		rc = ls_error_wrap(rc < 0 ? rc : LS_EBADSIG, "root version "
-		    "%llu: not signed by its own threshold",
-		    (unsigned long long)r.version);
-		goto out;
-	}
-	*out = r;
-	memset(&r, 0, sizeof(r));
-	rc = 0;
-out:
-	ls_root_cleanup(&r);
-	ls_note_free(note);
-	return rc;
+	if ((rc = ls_root_next(out, cur, text, len)) < 0)
+		return ls_error_wrap(rc, "root");
+	return 0;
 }
 
 int

@@ -82,9 +82,18 @@ ls_root_next(struct ls_root *out, const struct ls_root *cur, const char *text,
 	memset(out, 0, sizeof(*out));
 	if ((rc = ls_note_parse(&n, text, len)) < 0)
 		return rc;
-	/* The old keys vouch for the body before it is read. */
-	if ((rc = check_root_sigs(n, cur, "trusted")) < 0)
+	/* The old keys vouch for the body before it is read, so the error
+	 * names the version this document must be: the next one. */
+	rc = ls_note_verify(n, &cur->keys[LS_ROLE_ROOT],
+	    cur->threshold[LS_ROLE_ROOT]);
+	if (rc < 0) {
+		ls_error_wrap(rc,
+		    "root version %llu: not signed by the keys of trusted "
+		    "root version %llu",
+		    (unsigned long long)cur->version + 1,
+		    (unsigned long long)cur->version);
 		goto out;
+	}
 	body = ls_note_body(n, &blen);
 	if ((rc = ls_root_parse(out, body, blen)) < 0 ||
 	    (rc = check_step(cur, out)) < 0)
