@@ -51,9 +51,8 @@ status_cmd(const struct ls_config *c)
 {
 	char *json = NULL;
 	json_t *o;
-	int rc;
 
-	if ((rc = ls_agent_status(&json, c->state)) != 0) {
+	if (ls_agent_status(&json, c->state) != 0) {
 		fprintf(stderr, "lockstep-agent: %s\n", ls_error_last());
 		return 1;
 	}

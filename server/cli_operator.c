@@ -202,13 +202,11 @@ remote(const char *cmd, const struct opts *o, const char *method,
 	struct ls_buf answer;
 	char tmp[512];
 	long code = 0;
-	int rc;
 
 	if (out != NULL)
 		*out = NULL;
 	ls_buf_init(&answer, ANSWER_MAX);
-	if ((rc = http_call(&answer, &code, o, method, path, body, ctype)) !=
-	    0) {
+	if (http_call(&answer, &code, o, method, path, body, ctype) != 0) {
 		cli_fail(cmd, "%s", o->server);
 		ls_buf_cleanup(&answer);
 		return 1;

@@ -140,7 +140,7 @@ value(int argc, char **argv, int *i, const char *opt)
 		return argv[*i] + n + 1;
 	if (strcmp(argv[*i], opt) != 0)
 		return NULL;
-	if (*i + 1 >= argc)
+	if (*i + 1 >= argc || argv[*i + 1] == NULL)
 		return "";
 	return argv[++*i];
 }

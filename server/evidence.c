@@ -453,7 +453,7 @@ query_pass(const char *path, off_t size, struct ls_buf *out,
 			break;
 		if ((e = json_loadb(line, (size_t)got - 1, 0, NULL)) == NULL)
 			continue;
-		if (out == NULL && covers(e, f->control))
+		if (out == NULL && f->control != NULL && covers(e, f->control))
 			rc = shaset_add(bundles,
 			    json_string_value(
 				json_object_get(json_object_get(e, "details"),

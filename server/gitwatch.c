@@ -179,7 +179,7 @@ list_tags(struct ls_gitwatch *w, struct taglist *out)
 		ref = NULL;
 	}
 	git_reference_iterator_free(it);
-	if (rc == 0)
+	if (rc == 0 && out->n > 1) /* out->v is NULL when there are none */
 		qsort(out->v, out->n, sizeof(*out->v), tag_cmp);
 	return rc;
 }
@@ -213,7 +213,7 @@ ls_gitwatch_poll(struct ls_gitwatch *w)
 	size_t i, j;
 	int rc;
 
-	if ((rc = fetch(w)) != 0) {
+	if (fetch(w) != 0) {
 		logf_(w, "warn", "%s", ls_error_last());
 		/* Tags fetched earlier are still worth building. */
 	}

@@ -73,10 +73,10 @@ open_report(struct ls_note **note, struct ls_report *r, const char *text,
 		return ls_error_set(LS_ETOOBIG, "report: %zu bytes, limit %d",
 		    len, LS_NOTE_MAX);
 	if ((rc = ls_note_parse(note, text, len)) != 0)
-		return ls_error_wrap(LS_EFORMAT, "report");
+		return ls_error_wrap(rc, "report");
 	body = ls_note_body(*note, &blen);
 	if ((rc = ls_report_parse(r, body, blen)) != 0)
-		return ls_error_wrap(LS_EFORMAT, "report");
+		return ls_error_wrap(rc, "report");
 	return 0;
 }
 
@@ -98,7 +98,8 @@ ls_store_report(struct ls_store *s, const char *text, size_t len)
 	ks.keys = &vk;
 	ks.n = 1;
 	if ((rc = ls_note_verify(note, &ks, 1)) < 1) {
-		rc = ls_error_wrap(LS_EBADSIG, "report from %s", r.agent);
+		rc = ls_error_wrap(rc < 0 ? rc : LS_EBADSIG, "report from %s",
+		    r.agent);
 		goto out;
 	}
 	pthread_mutex_lock(&s->report_mu);

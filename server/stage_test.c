@@ -130,15 +130,16 @@ ls_pipeline_test(struct ls_build *b, json_t **detail_out, char *reason,
 	struct ls_rego_policy *p = NULL;
 	struct ls_rego_test_results res;
 	char *err = NULL;
-	int rc;
+	int rc = 0;
 
 	memset(&res, 0, sizeof(res));
 	*detail_out = NULL;
 	if ((rb = ls_rego_builder_new()) == NULL)
 		return ls_error_set(LS_ENOMEM, "out of memory");
-	if ((rc = load_files(rb, &b->files, &err)) != 0 ||
-	    (rc = ls_rego_compile(&p, rb, &err)) != 0 ||
-	    (rc = ls_rego_run_tests(&res, p, &err)) != 0) {
+	/* Any failure here is the stage's verdict (LS_EREGO + reason). */
+	if (load_files(rb, &b->files, &err) != 0 ||
+	    ls_rego_compile(&p, rb, &err) != 0 ||
+	    ls_rego_run_tests(&res, p, &err) != 0) {
 		snprintf(reason, reasonsz, "%s", err ? err : ls_error_last());
 		rc = LS_EREGO;
 		goto out;

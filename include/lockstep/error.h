@@ -54,4 +54,16 @@ int ls_error_wrap(int code, const char *fmt, ...)
 
 void ls_error_clear(void);
 
+/*
+ * For the static analyzer only (clang-tidy, scan-build): it does not see
+ * error.c and so cannot know that these return their first argument,
+ * and then walks "error path returned 0" paths that do not exist.  The
+ * compiled code is unchanged; error.c defines LS_ERROR_IMPL to keep the
+ * real definitions.
+ */
+#if defined(__clang_analyzer__) && !defined(LS_ERROR_IMPL)
+#define ls_error_set(code, ...) (ls_error_set((code), __VA_ARGS__), (code))
+#define ls_error_wrap(code, ...) (ls_error_wrap((code), __VA_ARGS__), (code))
+#endif
+
 #endif

@@ -217,7 +217,8 @@ test_bundle__add_refuses_bad_paths(void **state)
 	assert_int_equal(ls_bundle_files_add(&f, "a\nb", "", 0), LS_EUNSAFE);
 	for (i = 0; i < 40; i++)
 		memcpy(deep + 2 * i, "d/", 2);
-	memcpy(deep + 80, "x", 2);
+	deep[80] = 'x';
+	deep[81] = '\0';
 	assert_int_equal(ls_bundle_files_add(&f, deep, "", 0), LS_ETOOBIG);
 	assert_int_equal(ls_bundle_files_add(&f, "a", "1", 1), 0);
 	assert_int_equal(ls_bundle_files_add(&f, "a", "2", 1), LS_EEXISTS);

@@ -68,11 +68,15 @@ setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 
-	if (f == NULL || sodium_init() < 0)
+	if (f == NULL || sodium_init() < 0) {
+		free(f);
 		return -1;
+	}
 	snprintf(f->dir, sizeof(f->dir), "/tmp/ls-test-store-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (mkdtemp(f->dir) == NULL) {
+		free(f);
 		return -1;
+	}
 	snprintf(f->keys, sizeof(f->keys), "%s/keys", f->dir);
 	snprintf(f->data, sizeof(f->data), "%s/data", f->dir);
 	make_keys(f->keys);
