@@ -18,8 +18,7 @@
 #define MAX_HEADERS 64
 
 static int
-operand_err(struct ls_bi_ctx *ctx, int n, const char *what,
-    const char *set)
+operand_err(struct ls_bi_ctx *ctx, int n, const char *what, const char *set)
 {
 	snprintf(ctx->msg, sizeof ctx->msg, "%s: operand %d %s: %s", ctx->name,
 	    n, what, set);
@@ -36,8 +35,8 @@ bad_keys(char *out, size_t cap, const struct ls_val *o,
 
 	snprintf(out, cap, "{");
 	for (i = 0; i < n; i++) {
-		const struct ls_val *v = ls_val_object_gets(o, names[i],
-		    strlen(names[i]));
+		const struct ls_val *v =
+		    ls_val_object_gets(o, names[i], strlen(names[i]));
 		if (types ? (v == NULL || v->type == LS_VAL_STRING) : v != NULL)
 			continue;
 		len += (size_t)snprintf(out + len, len < cap ? cap - len : 0,
@@ -67,7 +66,7 @@ hmac(unsigned char out[32], const void *key, size_t klen, const char *msg)
 	size_t n = 0;
 
 	if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, klen,
-	    (const unsigned char *)msg, strlen(msg), out, 32, &n) == NULL)
+		(const unsigned char *)msg, strlen(msg), out, 32, &n) == NULL)
 		memset(out, 0, 32);
 }
 
@@ -159,9 +158,9 @@ struct sig_in {
 
 /* Texts the signed headers point at. */
 struct sig_text {
-	char date[16];		/* 20151228 */
-	char stamp[24];		/* 20151228T140825Z */
-	char body_hash[65];	/* hex SHA-256 of the body */
+	char date[16];	    /* 20151228 */
+	char stamp[24];	    /* 20151228T140825Z */
+	char body_hash[65]; /* hex SHA-256 of the body */
 };
 
 /* The headers to sign: awsHeaders first (*naws of them), then the
@@ -177,26 +176,26 @@ collect_headers(struct hdr *h, size_t *nh, size_t *naws,
 
 	h[n++] = (struct hdr){ "host", host };
 	h[n++] = (struct hdr){ "x-amz-date", st->stamp };
-	if (strcmp(in->service, "s3") == 0 || strcmp(in->service,
-	    "glacier") == 0)
+	if (strcmp(in->service, "s3") == 0 ||
+	    strcmp(in->service, "glacier") == 0)
 		h[n++] = (struct hdr){ "x-amz-content-sha256", st->body_hash };
 	if (*in->token != '\0')
 		h[n++] = (struct hdr){ "x-amz-security-token", in->token };
 	*naws = n;
 	for (i = 0; hd != NULL && i < hd->u.obj.n && n < MAX_HEADERS; i++) {
 		const struct ls_val *hk = hd->u.obj.k[i], *hv = hd->u.obj.v[i];
-		if (hk->type != LS_VAL_STRING || strcasecmp(hk->u.str.p,
-		    "authorization") == 0 || strcasecmp(hk->u.str.p,
-		    "user-agent") == 0 || strcasecmp(hk->u.str.p,
-		    "x-amzn-trace-id") == 0)
+		if (hk->type != LS_VAL_STRING ||
+		    strcasecmp(hk->u.str.p, "authorization") == 0 ||
+		    strcasecmp(hk->u.str.p, "user-agent") == 0 ||
+		    strcasecmp(hk->u.str.p, "x-amzn-trace-id") == 0)
 			continue;
 		if ((lk = ls_arena_strndup(a, hk->u.str.p, hk->u.str.len)) ==
 		    NULL)
 			return LS_ENOMEM;
 		for (j = 0; lk[j] != '\0'; j++)
 			lk[j] = (char)tolower((unsigned char)lk[j]);
-		h[n++] = (struct hdr){ lk, hv->type == LS_VAL_STRING ?
-		    hv->u.str.p : "" };
+		h[n++] = (struct hdr){ lk,
+			hv->type == LS_VAL_STRING ? hv->u.str.p : "" };
 	}
 	*nh = n;
 	return 0;
@@ -219,8 +218,10 @@ authorize(struct ls_buf *auth, const struct sig_in *in,
 	hexs(hex, md, 32);
 	ls_buf_init(&sts, BI_MAX_STRING);
 	ls_buf_init(&kb, BI_MAX_STRING);
-	rc |= ls_buf_addf(&sts, "AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n"
-	    "%s", st->stamp, st->date, in->region, in->service, hex);
+	rc |= ls_buf_addf(&sts,
+	    "AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n"
+	    "%s",
+	    st->stamp, st->date, in->region, in->service, hex);
 	rc |= ls_buf_addf(&kb, "AWS4%s", in->secret);
 	hmac(k, kb.data, kb.len, st->date);
 	hmac(k, k, 32, in->region);
@@ -230,9 +231,10 @@ authorize(struct ls_buf *auth, const struct sig_in *in,
 	OPENSSL_cleanse(k, sizeof k);
 	OPENSSL_cleanse(kb.data, kb.len);
 	hexs(hex, md, 32);
-	rc |= ls_buf_addf(auth, "AWS4-HMAC-SHA256 Credential=%s/%s/%s/%s/"
-	    "aws4_request,SignedHeaders=", in->access, st->date, in->region,
-	    in->service);
+	rc |= ls_buf_addf(auth,
+	    "AWS4-HMAC-SHA256 Credential=%s/%s/%s/%s/"
+	    "aws4_request,SignedHeaders=",
+	    in->access, st->date, in->region, in->service);
 	for (i = 0; i < n; i++)
 		rc |= ls_buf_addf(auth, "%s%s", i ? ";" : "", sorted[i].k);
 	rc |= ls_buf_addf(auth, ",Signature=%s", hex);
@@ -281,8 +283,8 @@ sign(struct ls_buf *auth, struct hdr *h, size_t *nh, size_t *naws,
 			rc |= ls_buf_addf(&canon, "%s%s", i ? ";" : "",
 			    sorted[i].k);
 		rc |= ls_buf_addf(&canon, "\n%s", st->body_hash);
-		rc = rc ? LS_ETOOBIG : authorize(auth, in, st, &canon, sorted,
-		    *nh);
+		rc = rc ? LS_ETOOBIG
+			: authorize(auth, in, st, &canon, sorted, *nh);
 	}
 	ls_buf_cleanup(&canon);
 	ls_buf_cleanup(&path);
@@ -313,29 +315,39 @@ ls_bi_aws_sign_req(BI_ARGS)
 	    (rc = bi_arg_type(ctx, args, 1, LS_VAL_OBJECT, "object")) != 0)
 		return rc;
 	if (bad_keys(set, sizeof set, conf, cfg_keys, 4, 0))
-		return operand_err(ctx, 2, "missing required AWS config "
-		    "parameters(s)", set);
+		return operand_err(ctx, 2,
+		    "missing required AWS config "
+		    "parameters(s)",
+		    set);
 	if (bad_keys(set, sizeof set, conf, cfg_keys, 4, 1))
-		return operand_err(ctx, 2, "invalid values for required AWS "
-		    "config parameters(s)", set);
+		return operand_err(ctx, 2,
+		    "invalid values for required AWS "
+		    "config parameters(s)",
+		    set);
 	if ((rc = bi_arg_num(ctx, args, 2, &ts)) != 0)
 		return rc;
 	memset(&in, 0, sizeof in);
 	in.ns = ls_num_to_int64(ts, &ovf);
 	if (ovf || !ls_num_is_int(ts)) {
-		snprintf(ctx->msg, sizeof ctx->msg, "%s: operand 3 could not "
-		    "convert time_ns value into a unix timestamp", ctx->name);
+		snprintf(ctx->msg, sizeof ctx->msg,
+		    "%s: operand 3 could not "
+		    "convert time_ns value into a unix timestamp",
+		    ctx->name);
 		return LS_BI_ETYPE;
 	}
 	if (bad_keys(set, sizeof set, req, req_keys, 2, 0))
-		return operand_err(ctx, 1, "missing required request "
-		    "parameters(s)", set);
+		return operand_err(ctx, 1,
+		    "missing required request "
+		    "parameters(s)",
+		    set);
 	headers = ls_val_object_gets(req, "headers", 7);
 	if (headers != NULL && headers->type != LS_VAL_OBJECT)
 		return ls_bi_type_error(ctx, 1, "object", headers);
 	if (bad_keys(set, sizeof set, req, req_keys, 2, 1))
-		return operand_err(ctx, 1, "invalid values for required "
-		    "request parameters(s)", set);
+		return operand_err(ctx, 1,
+		    "invalid values for required "
+		    "request parameters(s)",
+		    set);
 	u = ls_val_object_gets(req, "url", 3);
 	m = ls_val_object_gets(req, "method", 6);
 	in.method = m->u.str.p;
@@ -353,8 +365,7 @@ ls_bi_aws_sign_req(BI_ARGS)
 	ls_buf_init(&host, BI_MAX_STRING);
 	rc = sign(&auth, h, &nh, &naws, &st, &in, &host, ctx->arena);
 	hk[0] = ls_val_cstring(ctx->arena, "Authorization");
-	hv[0] = ls_val_string(ctx->arena, auth.data ? auth.data : "",
-	    auth.len);
+	hv[0] = ls_val_string(ctx->arena, auth.data ? auth.data : "", auth.len);
 	for (i = 0; rc == 0 && i < naws; i++) {
 		hk[i + 1] = ls_val_cstring(ctx->arena, h[i].k);
 		hv[i + 1] = ls_val_cstring(ctx->arena, h[i].v);

@@ -82,8 +82,10 @@ bi_b64url_decode_lax(struct ls_buf *b, const char *s, size_t len)
 	else if (rc == 0 && len % 4 == 3)
 		rc = ls_buf_adds(&in, "=");
 	else if (rc == 0 && len % 4 == 1)
-		rc = ls_error_set(LS_EFORMAT, "illegal base64 data at input "
-		    "byte %zu", len - 1);
+		rc = ls_error_set(LS_EFORMAT,
+		    "illegal base64 data at input "
+		    "byte %zu",
+		    len - 1);
 	if (rc == 0)
 		rc = bi_b64_decode(b, in.data ? in.data : "", in.len, 1);
 	ls_buf_cleanup(&in);
@@ -100,9 +102,9 @@ bi_b64_encode(struct ls_buf *b, const void *p, size_t len, int url, int pad)
 
 	for (i = 0; i + 2 < len && rc == 0; i += 3) {
 		char q[4] = { al[s[i] >> 2],
-		    al[((s[i] & 3) << 4) | (s[i + 1] >> 4)],
-		    al[((s[i + 1] & 15) << 2) | (s[i + 2] >> 6)],
-		    al[s[i + 2] & 63] };
+			al[((s[i] & 3) << 4) | (s[i + 1] >> 4)],
+			al[((s[i + 1] & 15) << 2) | (s[i + 2] >> 6)],
+			al[s[i + 2] & 63] };
 		rc = ls_buf_add(b, q, 4);
 	}
 	if (rc == 0 && len - i == 1) {
@@ -110,8 +112,8 @@ bi_b64_encode(struct ls_buf *b, const void *p, size_t len, int url, int pad)
 		rc = ls_buf_add(b, q, pad ? 4 : 2);
 	} else if (rc == 0 && len - i == 2) {
 		char q[4] = { al[s[i] >> 2],
-		    al[((s[i] & 3) << 4) | (s[i + 1] >> 4)],
-		    al[(s[i + 1] & 15) << 2], '=' };
+			al[((s[i] & 3) << 4) | (s[i + 1] >> 4)],
+			al[(s[i + 1] & 15) << 2], '=' };
 		rc = ls_buf_add(b, q, pad ? 4 : 3);
 	}
 	return rc;
@@ -132,7 +134,7 @@ bi_b64_val(struct ls_arena *a, const void *p, size_t len, int url)
 
 /* ---- PEM ---- */
 
-#define PEM_MAX_TRIES 64	/* BEGIN lines looked at per block */
+#define PEM_MAX_TRIES 64 /* BEGIN lines looked at per block */
 
 /* Offset of the first occurrence of needle in s[0..len), or len. */
 static size_t
@@ -177,8 +179,7 @@ pem_body(struct bi_pem *out, const char *s, size_t len)
 	}
 	ls_buf_init(&clean, BI_CRYPTO_MAX_INPUT);
 	for (; i < len && rc == 0; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' &&
-		    s[i] != '\n')
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
 			rc = ls_buf_addc(&clean, s[i]);
 	if (rc == 0)
 		rc = bi_b64_decode(&out->der, clean.data ? clean.data : "",
@@ -200,7 +201,7 @@ bi_pem_decode(struct bi_pem *out, const char *s, size_t len)
 	/* each candidate costs a scan for its END line: bounded count */
 	for (tries = 0; at < len && tries < PEM_MAX_TRIES; tries++) {
 		size_t b = find(s + at, len - at, "-----BEGIN "), t, te, body,
-		    end, tl;
+		       end, tl;
 		char endline[96];
 
 		if (b == len - at)
@@ -212,8 +213,9 @@ bi_pem_decode(struct bi_pem *out, const char *s, size_t len)
 		t = b + 11;
 		te = line_end(s, len, t);
 		tl = te - t;
-		while (tl > 0 && (s[t + tl - 1] == '\n' || s[t + tl - 1] == '\r'
-		    || s[t + tl - 1] == ' ' || s[t + tl - 1] == '\t'))
+		while (tl > 0 &&
+		    (s[t + tl - 1] == '\n' || s[t + tl - 1] == '\r' ||
+			s[t + tl - 1] == ' ' || s[t + tl - 1] == '\t'))
 			tl--;
 		if (tl < 5 || memcmp(s + t + tl - 5, "-----", 5) != 0 ||
 		    tl - 5 >= sizeof out->type)
@@ -222,7 +224,7 @@ bi_pem_decode(struct bi_pem *out, const char *s, size_t len)
 		out->type[tl - 5] = '\0';
 		body = te;
 		if (snprintf(endline, sizeof endline, "-----END %s-----",
-		    out->type) >= (int)sizeof endline)
+			out->type) >= (int)sizeof endline)
 			continue;
 		end = find(s + body, len - body, endline);
 		if (end == len - body)
@@ -306,7 +308,7 @@ hmac(BI_ARGS, const char *md)
 	    (rc = bi_arg_str(ctx, args, 1, &k, &kl)) != 0)
 		return rc;
 	if (EVP_Q_mac(NULL, "HMAC", NULL, md, NULL, kl ? k : "", kl,
-	    (const unsigned char *)s, sl, buf, sizeof buf, &n) == NULL)
+		(const unsigned char *)s, sl, buf, sizeof buf, &n) == NULL)
 		return ls_bi_error(ctx, "HMAC-%s unavailable", md);
 	return hex_result(ctx, out, buf, n);
 }
@@ -347,6 +349,6 @@ ls_bi_hmac_equal(BI_ARGS)
 	    (rc = bi_arg_str(ctx, args, 1, &b, &bl)) != 0)
 		return rc;
 	/* constant time for equal lengths, as Go's hmac.Equal */
-	return bi_ret(out, ls_val_bool(al == bl &&
-	    (al == 0 || CRYPTO_memcmp(a, b, al) == 0)));
+	return bi_ret(out,
+	    ls_val_bool(al == bl && (al == 0 || CRYPTO_memcmp(a, b, al) == 0)));
 }

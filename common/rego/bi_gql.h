@@ -19,9 +19,9 @@
 #include "rego/arena.h"
 #include "rego/value.h"
 
-#define BI_GQL_MAX_INPUT (1u * 1024 * 1024)	/* bytes of one document */
-#define BI_GQL_MAX_DEPTH 128			/* nesting of any kind */
-#define BI_GQL_MAX_TOKENS 200000		/* tokens of one document */
+#define BI_GQL_MAX_INPUT (1u * 1024 * 1024) /* bytes of one document */
+#define BI_GQL_MAX_DEPTH 128		    /* nesting of any kind */
+#define BI_GQL_MAX_TOKENS 200000	    /* tokens of one document */
 
 /* An error with the location gqlparser reports. */
 struct bi_gql_err {

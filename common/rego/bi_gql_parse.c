@@ -15,8 +15,26 @@
 #include "rego/bi_lib.h"
 
 const char *const gqp_tk_name[] = {
-	"<EOF>", "<Invalid>", "!", "$", "&", "(", ")", "...", ":", "=", "@",
-	"[", "]", "{", "|", "}", "Name", "Int", "Float", "String",
+	"<EOF>",
+	"<Invalid>",
+	"!",
+	"$",
+	"&",
+	"(",
+	")",
+	"...",
+	":",
+	"=",
+	"@",
+	"[",
+	"]",
+	"{",
+	"|",
+	"}",
+	"Name",
+	"Int",
+	"Float",
+	"String",
 	"BlockString",
 };
 
@@ -57,8 +75,8 @@ gqp_put_pos(struct gp *p, struct node *nd, const struct tok *t)
 	gqp_put(p, &pos, "Line", ls_val_int(p->a, t->line));
 	gqp_put(p, &pos, "Column", ls_val_int(p->a, t->col));
 	if (!p->oom)
-		gqp_put(p, nd, "Position", ls_val_object(p->a, pos.k, pos.v, pos.n,
-		    NULL));
+		gqp_put(p, nd, "Position",
+		    ls_val_object(p->a, pos.k, pos.v, pos.n, NULL));
 }
 
 const struct ls_val *
@@ -207,14 +225,19 @@ lex_string(struct gp *p, struct ls_buf *b)
 						goto bad;
 					cp = cp << 4 | (unsigned)h;
 				}
-				if (ls_buf_add(b, enc, ls_utf8_put(enc, cp)) != 0)
+				if (ls_buf_add(b, enc, ls_utf8_put(enc, cp)) !=
+				    0)
 					goto bad;
 				i += 6;
 				continue;
 			}
-			out = e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ?
-			    '\r' : e == 'b' ? '\b' : e == 'f' ? '\f' :
-			    (e == '"' || e == '\\' || e == '/') ? e : 0;
+			out = e == 'n'				  ? '\n'
+			    : e == 't'				  ? '\t'
+			    : e == 'r'				  ? '\r'
+			    : e == 'b'				  ? '\b'
+			    : e == 'f'				  ? '\f'
+			    : (e == '"' || e == '\\' || e == '/') ? e
+								  : 0;
 			if (out == 0 || ls_buf_addc(b, out) != 0)
 				goto bad;
 			i += 2;
@@ -263,28 +286,29 @@ block_value(struct ls_buf *out, const char *raw, size_t n)
 		return -1;
 	for (i = 1; i < nl; i++) {
 		size_t w = 0;
-		while (starts[i] + w < ends[i] && (raw[starts[i] + w] == ' ' ||
-		    raw[starts[i] + w] == '\t'))
+		while (starts[i] + w < ends[i] &&
+		    (raw[starts[i] + w] == ' ' || raw[starts[i] + w] == '\t'))
 			w++;
 		if (starts[i] + w < ends[i] && w < indent)
 			indent = w;
 	}
 	for (i = 1; i < nl && indent != (size_t)-1; i++)
-		starts[i] += ends[i] - starts[i] < indent ? ends[i] - starts[i] :
-		    indent;
+		starts[i] +=
+		    ends[i] - starts[i] < indent ? ends[i] - starts[i] : indent;
 	first = 0;
 	last = nl;
-	while (first < last && blank(raw + starts[first],
-	    ends[first] - starts[first]))
+	while (first < last &&
+	    blank(raw + starts[first], ends[first] - starts[first]))
 		first++;
-	while (last > first && blank(raw + starts[last - 1],
-	    ends[last - 1] - starts[last - 1]))
+	while (last > first &&
+	    blank(raw + starts[last - 1], ends[last - 1] - starts[last - 1]))
 		last--;
 	for (i = first; i < last && rc == 0; i++) {
 		if (i > first)
 			rc = ls_buf_addc(out, '\n');
 		if (rc == 0)
-			rc = ls_buf_add(out, raw + starts[i], ends[i] - starts[i]);
+			rc = ls_buf_add(out, raw + starts[i],
+			    ends[i] - starts[i]);
 	}
 	return rc;
 }
@@ -354,8 +378,8 @@ lex_number(struct gp *p, struct tok *t)
 
 static const char punct[] = "!$&():=@[]{|}";
 static const enum tk punct_kind[] = { T_BANG, T_DOLLAR, T_AMP, T_PAREN_L,
-	T_PAREN_R, T_COLON, T_EQUALS, T_AT, T_BRACKET_L, T_BRACKET_R,
-	T_BRACE_L, T_PIPE, T_BRACE_R };
+	T_PAREN_R, T_COLON, T_EQUALS, T_AT, T_BRACKET_L, T_BRACKET_R, T_BRACE_L,
+	T_PIPE, T_BRACE_R };
 
 static void
 lex(struct gp *p, struct tok *t)
@@ -399,8 +423,8 @@ lex(struct gp *p, struct tok *t)
 	} else if (c == '-' || (c >= '0' && c <= '9')) {
 		lex_number(p, t);
 		rc = ls_buf_add(&b, p->s + start, p->pos - start);
-	} else if (c == '"' && p->pos + 2 < p->len && p->s[p->pos + 1] == '"'
-	    && p->s[p->pos + 2] == '"') {
+	} else if (c == '"' && p->pos + 2 < p->len && p->s[p->pos + 1] == '"' &&
+	    p->s[p->pos + 2] == '"') {
 		t->kind = T_BLOCK_STRING;
 		if (lex_block(p, &b) != 0) {
 			t->kind = T_INVALID;
@@ -412,11 +436,14 @@ lex(struct gp *p, struct tok *t)
 		if (lex_string(p, &b) != 0)
 			t->kind = T_INVALID;
 	} else {
-		gqp_fail_at(p, t->line, t->col, "Cannot parse the unexpected "
-		    "character \"%c\".", c);
+		gqp_fail_at(p, t->line, t->col,
+		    "Cannot parse the unexpected "
+		    "character \"%c\".",
+		    c);
 	}
-	if (rc == 0 && (t->val = ls_arena_strndup(p->a, b.data ? b.data : "",
-	    b.len)) != NULL)
+	if (rc == 0 &&
+	    (t->val = ls_arena_strndup(p->a, b.data ? b.data : "", b.len)) !=
+		NULL)
 		t->vlen = b.len;
 	else
 		p->oom = 1, t->val = "";
@@ -461,8 +488,8 @@ gqp_expect(struct gp *p, enum tk k)
 	struct tok t = gqp_next(p);
 
 	if (!p->err && t.kind != k)
-		gqp_fail_at(p, t.line, t.col, "Expected %s, found %s", gqp_tk_name[k],
-		    gqp_tk_name[t.kind]);
+		gqp_fail_at(p, t.line, t.col, "Expected %s, found %s",
+		    gqp_tk_name[k], gqp_tk_name[t.kind]);
 	return t;
 }
 
@@ -506,7 +533,8 @@ static int
 enter(struct gp *p)
 {
 	if (++p->depth > BI_GQL_MAX_DEPTH) {
-		gqp_fail_at(p, gqp_peek(p)->line, gqp_peek(p)->col, "document nested too "
+		gqp_fail_at(p, gqp_peek(p)->line, gqp_peek(p)->col,
+		    "document nested too "
 		    "deeply");
 		return 0;
 	}
@@ -515,9 +543,18 @@ enter(struct gp *p)
 
 /* ---- values and types ---- */
 
-enum { K_VARIABLE, K_INT, K_FLOAT, K_STRING, K_BLOCK, K_BOOLEAN, K_NULL,
-	K_ENUM, K_LIST, K_OBJECT };
-
+enum {
+	K_VARIABLE,
+	K_INT,
+	K_FLOAT,
+	K_STRING,
+	K_BLOCK,
+	K_BOOLEAN,
+	K_NULL,
+	K_ENUM,
+	K_LIST,
+	K_OBJECT
+};
 
 static const struct ls_val *
 value_node(struct gp *p, const struct tok *at, int kind, const char *raw,
@@ -543,7 +580,8 @@ list_or_object(struct gp *p, int is_const, int object)
 	if (!enter(p))
 		return ls_val_empty_object();
 	gqp_next(p);
-	while (!p->err && gqp_peek(p)->kind != (object ? T_BRACE_R : T_BRACKET_R)) {
+	while (!p->err &&
+	    gqp_peek(p)->kind != (object ? T_BRACE_R : T_BRACKET_R)) {
 		struct node cv = { .n = 0 };
 		struct tok ct = *gqp_peek(p);
 		if (object) {
@@ -568,10 +606,8 @@ gqp_value_literal(struct gp *p, int is_const)
 	int kind;
 
 	switch (t.kind) {
-	case T_BRACKET_L:
-		return list_or_object(p, is_const, 0);
-	case T_BRACE_L:
-		return list_or_object(p, is_const, 1);
+	case T_BRACKET_L: return list_or_object(p, is_const, 0);
+	case T_BRACE_L: return list_or_object(p, is_const, 1);
 	case T_DOLLAR:
 		if (is_const) {
 			gqp_unexpected(p);
@@ -580,25 +616,17 @@ gqp_value_literal(struct gp *p, int is_const)
 		gqp_next(p);
 		t = gqp_expect(p, T_NAME);
 		return value_node(p, &t, K_VARIABLE, t.val, t.vlen, NULL);
-	case T_INT:
-		kind = K_INT;
-		break;
-	case T_FLOAT:
-		kind = K_FLOAT;
-		break;
-	case T_STRING:
-		kind = K_STRING;
-		break;
-	case T_BLOCK_STRING:
-		kind = K_BLOCK;
-		break;
+	case T_INT: kind = K_INT; break;
+	case T_FLOAT: kind = K_FLOAT; break;
+	case T_STRING: kind = K_STRING; break;
+	case T_BLOCK_STRING: kind = K_BLOCK; break;
 	case T_NAME:
-		kind = strcmp(t.val, "true") == 0 || strcmp(t.val, "false") ==
-		    0 ? K_BOOLEAN : strcmp(t.val, "null") == 0 ? K_NULL : K_ENUM;
+		kind = strcmp(t.val, "true") == 0 || strcmp(t.val, "false") == 0
+		    ? K_BOOLEAN
+		    : strcmp(t.val, "null") == 0 ? K_NULL
+						 : K_ENUM;
 		break;
-	default:
-		gqp_unexpected(p);
-		return ls_val_empty_object();
+	default: gqp_unexpected(p); return ls_val_empty_object();
 	}
 	gqp_next(p);
 	return value_node(p, &t, kind, t.val, t.vlen, NULL);
@@ -726,11 +754,13 @@ selection_set(struct gp *p, struct node *nd, int required)
 	if (gqp_skip(p, T_BRACE_L)) {
 		while (!p->err && gqp_peek(p)->kind != T_BRACE_R) {
 			called = 1;
-			gqp_push(p, &l, gqp_peek(p)->kind == T_SPREAD ? fragment(p) :
-			    field(p));
+			gqp_push(p, &l,
+			    gqp_peek(p)->kind == T_SPREAD ? fragment(p)
+							  : field(p));
 		}
 		if (!called && !p->err)
-			gqp_fail_at(p, gqp_peek(p)->line, gqp_peek(p)->col, "expected at "
+			gqp_fail_at(p, gqp_peek(p)->line, gqp_peek(p)->col,
+			    "expected at "
 			    "least one definition, found %s",
 			    gqp_tk_name[gqp_peek(p)->kind]);
 		gqp_next(p);
@@ -754,7 +784,8 @@ variable_defs(struct gp *p, struct node *nd, const char *key)
 			gqp_expect(p, T_COLON);
 			gqp_put(p, &v, "Type", gqp_type_ref(p));
 			if (gqp_skip(p, T_EQUALS))
-				gqp_put(p, &v, "DefaultValue", gqp_value_literal(p, 1));
+				gqp_put(p, &v, "DefaultValue",
+				    gqp_value_literal(p, 1));
 			gqp_directives(p, &v, 0);
 			gqp_put_pos(p, &v, &at);
 			gqp_push(p, &l, gqp_done(p, &v));
@@ -775,13 +806,16 @@ operation(struct gp *p)
 		gqp_put_str(p, &nd, "Name", "");
 	} else {
 		struct tok op = gqp_next(p);
-		if (op.kind != T_NAME || (strcmp(op.val, "query") != 0 &&
-		    strcmp(op.val, "mutation") != 0 &&
-		    strcmp(op.val, "subscription") != 0))
+		if (op.kind != T_NAME ||
+		    (strcmp(op.val, "query") != 0 &&
+			strcmp(op.val, "mutation") != 0 &&
+			strcmp(op.val, "subscription") != 0))
 			gqp_unexpected_tok(p, &op);
-		gqp_put(p, &nd, "Operation", ls_val_string(p->a, op.val, op.vlen));
-		gqp_put(p, &nd, "Name", gqp_peek(p)->kind == T_NAME ? gqp_name(p) :
-		    ls_val_empty_string());
+		gqp_put(p, &nd, "Operation",
+		    ls_val_string(p->a, op.val, op.vlen));
+		gqp_put(p, &nd, "Name",
+		    gqp_peek(p)->kind == T_NAME ? gqp_name(p)
+						: ls_val_empty_string());
 		variable_defs(p, &nd, "VariableDefinitions");
 		gqp_directives(p, &nd, 0);
 	}
@@ -821,10 +855,11 @@ query_doc(struct gp *p)
 		const struct tok *t = gqp_peek(p);
 		if (t->kind == T_NAME && strcmp(t->val, "fragment") == 0)
 			gqp_push(p, &frags, fragment_def(p));
-		else if (t->kind == T_BRACE_L || (t->kind == T_NAME &&
-		    (strcmp(t->val, "query") == 0 ||
-		    strcmp(t->val, "mutation") == 0 ||
-		    strcmp(t->val, "subscription") == 0)))
+		else if (t->kind == T_BRACE_L ||
+		    (t->kind == T_NAME &&
+			(strcmp(t->val, "query") == 0 ||
+			    strcmp(t->val, "mutation") == 0 ||
+			    strcmp(t->val, "subscription") == 0)))
 			gqp_push(p, &ops, operation(p));
 		else
 			gqp_unexpected(p);
@@ -868,8 +903,8 @@ bi_gql_prune(struct ls_arena *a, const struct ls_val *v)
 	size_t i, n = 0;
 
 	if (v->type == LS_VAL_ARRAY) {
-		w = ls_arena_alloc(a, (v->u.arr.n + 1) *
-		    sizeof(const struct ls_val *));
+		w = ls_arena_alloc(a,
+		    (v->u.arr.n + 1) * sizeof(const struct ls_val *));
 		for (i = 0; w != NULL && i < v->u.arr.n; i++)
 			if ((w[i] = bi_gql_prune(a, v->u.arr.v[i])) == NULL)
 				return NULL;

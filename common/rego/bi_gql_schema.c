@@ -100,7 +100,8 @@ some(struct gp *p, struct node *nd, const char *key,
 			gqp_push(p, &l, item(p));
 		}
 		if (!called && !p->err)
-			gqp_fail_at(p, gqp_peek(p)->line, gqp_peek(p)->col, "expected at "
+			gqp_fail_at(p, gqp_peek(p)->line, gqp_peek(p)->col,
+			    "expected at "
 			    "least one definition, found %s",
 			    gqp_tk_name[gqp_peek(p)->kind]);
 		gqp_next(p);
@@ -128,9 +129,9 @@ op_type_def(struct gp *p)
 	struct node nd = { .n = 0 };
 	struct tok at = gqp_next(p);
 
-	if (at.kind != T_NAME || (strcmp(at.val, "query") != 0 &&
-	    strcmp(at.val, "mutation") != 0 &&
-	    strcmp(at.val, "subscription") != 0))
+	if (at.kind != T_NAME ||
+	    (strcmp(at.val, "query") != 0 && strcmp(at.val, "mutation") != 0 &&
+		strcmp(at.val, "subscription") != 0))
 		gqp_unexpected_tok(p, &at);
 	gqp_put(p, &nd, "Operation", ls_val_string(p->a, at.val, at.vlen));
 	gqp_expect(p, T_COLON);
@@ -145,8 +146,8 @@ type_def(struct gp *p, const struct ls_val *desc, int ext)
 {
 	static const char *kw[] = { "scalar", "type", "interface", "union",
 		"enum", "input" };
-	static const char *kind[] = { "SCALAR", "OBJECT", "INTERFACE",
-		"UNION", "ENUM", "INPUT_OBJECT" };
+	static const char *kind[] = { "SCALAR", "OBJECT", "INTERFACE", "UNION",
+		"ENUM", "INPUT_OBJECT" };
 	struct node nd = { .n = 0 };
 	struct tok at = *gqp_peek(p);
 	size_t k, before;
@@ -230,7 +231,8 @@ directive_def(struct gp *p, const struct ls_val *desc)
 	gqp_put(p, &nd, "Description", desc);
 	gqp_put(p, &nd, "Name", gqp_name(p));
 	argument_defs(p, &nd);
-	gqp_put(p, &nd, "IsRepeatable", ls_val_bool(gqp_peek_kw(p, "repeatable")));
+	gqp_put(p, &nd, "IsRepeatable",
+	    ls_val_bool(gqp_peek_kw(p, "repeatable")));
 	if (gqp_peek_kw(p, "repeatable"))
 		gqp_next(p);
 	gqp_expect_kw(p, "on");
@@ -250,8 +252,8 @@ const struct ls_val *
 gqp_schema_doc(struct gp *p)
 {
 	struct ls_vlist l[5];
-	static const char *key[5] = { "Schema", "SchemaExtension",
-		"Directives", "Definitions", "Extensions" };
+	static const char *key[5] = { "Schema", "SchemaExtension", "Directives",
+		"Definitions", "Extensions" };
 	struct node nd = { .n = 0 };
 	int i;
 

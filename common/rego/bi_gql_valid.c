@@ -15,18 +15,19 @@
 #include "lockstep/error.h"
 #include "rego/bi_gql.h"
 
-#define MAX_TYPES 4096		/* types in one schema */
-#define MAX_WALK 10000		/* selections visited in one query */
-#define MAX_LIST 2000		/* fields, values, operations, fragments:
+#define MAX_TYPES 4096 /* types in one schema */
+#define MAX_WALK 10000 /* selections visited in one query */
+#define MAX_LIST                                                               \
+	2000 /* fields, values, operations, fragments:
 				   their checks are quadratic */
 
 struct gtype {
 	const char *name;
 	const char *kind;	/* "OBJECT", "SCALAR", ... */
-	struct ls_vlist fields;	/* FieldDefinition values, merged */
-	struct ls_vlist ifaces;	/* interface names (string values) */
+	struct ls_vlist fields; /* FieldDefinition values, merged */
+	struct ls_vlist ifaces; /* interface names (string values) */
 	struct ls_vlist types;	/* union members */
-	struct ls_vlist values;	/* enum values */
+	struct ls_vlist values; /* enum values */
 	struct ls_vlist dirs;	/* directives applied */
 };
 
@@ -36,7 +37,7 @@ struct schema {
 	size_t n;
 	const struct ls_val *dirdefs[256];
 	size_t ndir;
-	const char *root[3];	/* query, mutation, subscription types */
+	const char *root[3]; /* query, mutation, subscription types */
 	struct bi_gql_err *e;
 	int failed;
 	size_t walked;
@@ -61,7 +62,8 @@ static const struct {
 } builtin_dirs[] = {
 	{ "include", " FIELD FRAGMENT_SPREAD INLINE_FRAGMENT " },
 	{ "skip", " FIELD FRAGMENT_SPREAD INLINE_FRAGMENT " },
-	{ "deprecated", " FIELD_DEFINITION ARGUMENT_DEFINITION "
+	{ "deprecated",
+	    " FIELD_DEFINITION ARGUMENT_DEFINITION "
 	    "INPUT_FIELD_DEFINITION ENUM_VALUE " },
 	{ "specifiedBy", " SCALAR " },
 	{ "defer", " FRAGMENT_SPREAD INLINE_FRAGMENT " },
@@ -82,8 +84,8 @@ fail(struct schema *s, const struct ls_val *at, const char *fmt, ...)
 	s->e->line = s->e->col = 0;
 	pos = at ? get(at, "Position") : NULL;
 	if (pos != NULL && (l = get(pos, "Line")) != NULL &&
-	    (c = get(pos, "Column")) != NULL &&
-	    l->type == LS_VAL_NUMBER && c->type == LS_VAL_NUMBER) {
+	    (c = get(pos, "Column")) != NULL && l->type == LS_VAL_NUMBER &&
+	    c->type == LS_VAL_NUMBER) {
 		int ovf = 0;
 		s->e->line = (int)ls_num_to_int64(&l->u.num, &ovf);
 		s->e->col = (int)ls_num_to_int64(&c->u.num, &ovf);
@@ -107,8 +109,9 @@ str(const struct ls_val *o, const char *key)
 static const struct ls_val *const *
 list(const struct ls_val *o, const char *key, size_t *n)
 {
-	const struct ls_val *v = o && o->type == LS_VAL_OBJECT ?
-	    ls_val_object_gets(o, key, strlen(key)) : NULL;
+	const struct ls_val *v = o && o->type == LS_VAL_OBJECT
+	    ? ls_val_object_gets(o, key, strlen(key))
+	    : NULL;
 
 	*n = 0;
 	if (v == NULL || v->type != LS_VAL_ARRAY)
@@ -191,19 +194,19 @@ type_text(char *out, size_t cap, const struct ls_val *type)
 
 	if (e != NULL) {
 		type_text(inner, sizeof inner, e);
-		snprintf(out, cap, "[%s]%s", inner, nn && nn->type ==
-		    LS_VAL_BOOL && nn->u.b ? "!" : "");
+		snprintf(out, cap, "[%s]%s", inner,
+		    nn && nn->type == LS_VAL_BOOL && nn->u.b ? "!" : "");
 	} else {
-		snprintf(out, cap, "%s%s", str(type, "NamedType"), nn &&
-		    nn->type == LS_VAL_BOOL && nn->u.b ? "!" : "");
+		snprintf(out, cap, "%s%s", str(type, "NamedType"),
+		    nn && nn->type == LS_VAL_BOOL && nn->u.b ? "!" : "");
 	}
 }
 
 static int
 is_input(const struct gtype *t)
 {
-	return strcmp(t->kind, "SCALAR") == 0 || strcmp(t->kind, "ENUM") == 0
-	    || strcmp(t->kind, "INPUT_OBJECT") == 0;
+	return strcmp(t->kind, "SCALAR") == 0 || strcmp(t->kind, "ENUM") == 0 ||
+	    strcmp(t->kind, "INPUT_OBJECT") == 0;
 }
 
 /* Locations string of a directive, or NULL when unknown. */
@@ -245,9 +248,12 @@ check_dirs(struct schema *s, const struct ls_val *const *d, size_t n,
 	for (i = 0; i < n; i++) {
 		const char *nm = str(d[i], "Name");
 		if (!directive_allowed(s, nm, loc, &known))
-			return known ? fail(s, d[i], "Directive %s is not "
-			    "applicable on %s.", nm, loc) :
-			    fail(s, d[i], "Undefined directive %s.", nm);
+			return known
+			    ? fail(s, d[i],
+				  "Directive %s is not "
+				  "applicable on %s.",
+				  nm, loc)
+			    : fail(s, d[i], "Undefined directive %s.", nm);
 	}
 	return 0;
 }
@@ -271,20 +277,27 @@ check_fields(struct schema *s, const struct gtype *t,
 			return fail(s, f[i], "too many arguments");
 		for (j = 0; j < i; j++)
 			if (strcmp(str(f[i], "Name"), str(f[j], "Name")) == 0)
-				return fail(s, f[i], "Field %s.%s can only be "
-				    "defined once.", t->name, str(f[i], "Name"));
+				return fail(s, f[i],
+				    "Field %s.%s can only be "
+				    "defined once.",
+				    t->name, str(f[i], "Name"));
 		if (ft == NULL)
 			return fail(s, f[i], "Undefined type %s.", named(ty));
 		if (input && !is_input(ft))
-			return fail(s, f[i], "%s %s: field must be an input "
-			    "type", t->kind, t->name);
+			return fail(s, f[i],
+			    "%s %s: field must be an input "
+			    "type",
+			    t->kind, t->name);
 		if (!input && strcmp(ft->kind, "INPUT_OBJECT") == 0)
-			return fail(s, f[i], "%s %s: field must be an output "
-			    "type", t->kind, t->name);
+			return fail(s, f[i],
+			    "%s %s: field must be an output "
+			    "type",
+			    t->kind, t->name);
 		if ((rc = check_dirs(s, d, nd, loc)) != 0)
 			return rc;
-		if (na > 0 && (rc = check_fields(s, t, args, na, 1,
-		    "ARGUMENT_DEFINITION")) != 0)
+		if (na > 0 &&
+		    (rc = check_fields(s, t, args, na, 1,
+			 "ARGUMENT_DEFINITION")) != 0)
 			return rc;
 	}
 	return 0;
@@ -330,15 +343,17 @@ check_ifaces(struct schema *s, const struct gtype *t)
 		for (j = 0; j < it->fields.n; j++) {
 			const char *fn = str(it->fields.v[j], "Name");
 			if (field_of(t, fn) == NULL)
-				return fail(s, NULL, "For %s to implement %s "
-				    "it must have a field called %s.", t->name,
-				    in, fn);
+				return fail(s, NULL,
+				    "For %s to implement %s "
+				    "it must have a field called %s.",
+				    t->name, in, fn);
 		}
 		for (j = 0; j < it->ifaces.n; j++) {
 			const struct ls_val *tv = it->ifaces.v[j];
 			if (tv->type == LS_VAL_STRING &&
 			    !implements(t, tv->u.str.p))
-				return fail(s, NULL, "%s must implement %s "
+				return fail(s, NULL,
+				    "%s must implement %s "
 				    "because it is implemented by %s.",
 				    t->name, tv->u.str.p, in);
 		}
@@ -356,7 +371,8 @@ static int
 check_type(struct schema *s, const struct gtype *t)
 {
 	size_t i;
-	int rc, obj = strcmp(t->kind, "OBJECT") == 0 ||
+	int rc,
+	    obj = strcmp(t->kind, "OBJECT") == 0 ||
 	    strcmp(t->kind, "INTERFACE") == 0;
 
 	if (t->fields.n > MAX_LIST || t->values.n > MAX_LIST ||
@@ -365,43 +381,49 @@ check_type(struct schema *s, const struct gtype *t)
 		    t->kind, t->name, MAX_LIST);
 
 	if (strncmp(t->name, "__", 2) == 0)
-		return fail(s, NULL, "Name \"%s\" must not begin with \"__\", "
-		    "which is reserved by GraphQL introspection.", t->name);
+		return fail(s, NULL,
+		    "Name \"%s\" must not begin with \"__\", "
+		    "which is reserved by GraphQL introspection.",
+		    t->name);
 	if ((rc = check_dirs(s, t->dirs.v, t->dirs.n, dir_loc(t->kind))) != 0)
 		return rc;
 	if ((obj || strcmp(t->kind, "INPUT_OBJECT") == 0) && t->fields.n == 0)
 		return fail(s, NULL, "%s %s: must define one or more fields.",
 		    t->kind, t->name);
-	if (obj && (rc = check_fields(s, t, t->fields.v, t->fields.n, 0,
-	    "FIELD_DEFINITION")) != 0)
+	if (obj &&
+	    (rc = check_fields(s, t, t->fields.v, t->fields.n, 0,
+		 "FIELD_DEFINITION")) != 0)
 		return rc;
-	if (strcmp(t->kind, "INPUT_OBJECT") == 0 && (rc = check_fields(s, t,
-	    t->fields.v, t->fields.n, 1, "INPUT_FIELD_DEFINITION")) != 0)
+	if (strcmp(t->kind, "INPUT_OBJECT") == 0 &&
+	    (rc = check_fields(s, t, t->fields.v, t->fields.n, 1,
+		 "INPUT_FIELD_DEFINITION")) != 0)
 		return rc;
 	if (obj && (rc = check_ifaces(s, t)) != 0)
 		return rc;
 	if (strcmp(t->kind, "ENUM") == 0) {
 		if (t->values.n == 0)
-			return fail(s, NULL, "%s %s: must define one or more "
-			    "unique enum values.", t->kind, t->name);
+			return fail(s, NULL,
+			    "%s %s: must define one or more "
+			    "unique enum values.",
+			    t->kind, t->name);
 		for (i = 0; i < t->values.n; i++) {
 			size_t nd;
-			const struct ls_val *const *d = list(t->values.v[i],
-			    "Directives", &nd);
+			const struct ls_val *const *d =
+			    list(t->values.v[i], "Directives", &nd);
 			if ((rc = check_dirs(s, d, nd, "ENUM_VALUE")) != 0)
 				return rc;
 		}
 	}
 	for (i = 0; strcmp(t->kind, "UNION") == 0 && i < t->types.n; i++) {
 		const struct ls_val *m = t->types.v[i];
-		const struct gtype *mt = find_type(s, m->type == LS_VAL_STRING ?
-		    m->u.str.p : "");
+		const struct gtype *mt =
+		    find_type(s, m->type == LS_VAL_STRING ? m->u.str.p : "");
 		if (mt == NULL)
 			return fail(s, NULL, "Undefined type %s.",
 			    m->type == LS_VAL_STRING ? m->u.str.p : "");
 		if (strcmp(mt->kind, "OBJECT") != 0)
-			return fail(s, NULL, "UNION type \"%s\" must be OBJECT.",
-			    mt->name);
+			return fail(s, NULL,
+			    "UNION type \"%s\" must be OBJECT.", mt->name);
 	}
 	return 0;
 }
@@ -419,23 +441,26 @@ roots(struct schema *s, const struct ls_val *doc)
 	for (k = 0; k < 2; k++) {
 		const struct ls_val *const *d = list(doc, keys[k], &n);
 		for (i = 0; i < n; i++) {
-			const struct ls_val *const *o = list(d[i],
-			    "OperationTypes", &no);
+			const struct ls_val *const *o =
+			    list(d[i], "OperationTypes", &no);
 			have |= k == 0;
 			for (j = 0; j < no; j++) {
 				const char *op = str(o[j], "Operation");
 				const char *ty = str(o[j], "Type");
 				size_t x;
 				if (find_type(s, ty) == NULL)
-					return fail(s, o[j], "Schema root %s "
+					return fail(s, o[j],
+					    "Schema root %s "
 					    "refers to a type %s that does not "
-					    "exist.", op, ty);
+					    "exist.",
+					    op, ty);
 				for (x = 0; x < 3; x++)
 					if (strcmp(op, ops[x]) == 0)
 						s->root[x] = ty;
 			}
 			if (k == 1 && !have && no > 0)
-				return fail(s, d[i], "Cannot extend schema "
+				return fail(s, d[i],
+				    "Cannot extend schema "
 				    "without a schema definition.");
 		}
 	}
@@ -473,13 +498,14 @@ load(struct schema *s, const struct ls_val *doc)
 	for (i = 0; i < n; i++) {
 		const char *nm = str(d[i], "Name");
 		struct gtype *t = find_type(s, nm);
-		if (t == NULL && (t = add_type(s, nm, str(d[i], "Kind"))) ==
-		    NULL)
+		if (t == NULL &&
+		    (t = add_type(s, nm, str(d[i], "Kind"))) == NULL)
 			return fail(s, d[i], "too many types");
 		if (strcmp(t->kind, str(d[i], "Kind")) != 0)
-			return fail(s, d[i], "Cannot extend type %s because "
-			    "the base type is a %s, not %s.", nm, t->kind,
-			    str(d[i], "Kind"));
+			return fail(s, d[i],
+			    "Cannot extend type %s because "
+			    "the base type is a %s, not %s.",
+			    nm, t->kind, str(d[i], "Kind"));
 		if ((rc = merge(s, t, d[i])) != 0)
 			return rc;
 	}
@@ -519,8 +545,8 @@ bi_gql_schema_check(struct bi_gql_err *err, struct ls_arena *a,
 struct qctx {
 	struct schema *s;
 	const struct ls_val *doc;
-	struct ls_vlist used_vars;	/* variable names (strings) */
-	struct ls_vlist used_frags;	/* fragment names */
+	struct ls_vlist used_vars;  /* variable names (strings) */
+	struct ls_vlist used_frags; /* fragment names */
 	int depth;
 };
 
@@ -552,8 +578,7 @@ value_vars(struct qctx *q, const struct ls_val *v, int depth)
 	}
 	ch = list(v, "Children", &n);
 	for (i = 0; i < n; i++)
-		if ((rc = value_vars(q, get(ch[i], "Value"),
-		    depth + 1)) != 0)
+		if ((rc = value_vars(q, get(ch[i], "Value"), depth + 1)) != 0)
 			return rc;
 	return 0;
 }
@@ -570,20 +595,33 @@ query_dirs(struct qctx *q, const struct ls_val *node, const char *loc)
 		const char *nm = str(d[i], "Name");
 		const struct ls_val *const *a = list(d[i], "Arguments", &na);
 		if (!directive_allowed(q->s, nm, loc, &known))
-			return known ? fail(q->s, d[i], "Directive \"@%s\" may "
-			    "not be used on %s.", nm, loc) :
-			    fail(q->s, d[i], "Unknown directive \"@%s\".", nm);
+			return known ? fail(q->s, d[i],
+					   "Directive \"@%s\" may "
+					   "not be used on %s.",
+					   nm, loc)
+				     : fail(q->s, d[i],
+					   "Unknown directive \"@%s\".", nm);
 		for (j = 0; j < na; j++)
-			if ((rc = value_vars(q, ls_val_object_gets(a[j],
-			    "Value", 5), 0)) != 0)
+			if ((rc = value_vars(q,
+				 ls_val_object_gets(a[j], "Value", 5), 0)) != 0)
 				return rc;
 	}
 	return 0;
 }
 
 /* gqlparser's value kinds, as parse_query reports them. */
-enum { V_VARIABLE, V_INT, V_FLOAT, V_STRING, V_BLOCK, V_BOOLEAN, V_NULL,
-	V_ENUM, V_LIST, V_OBJECT };
+enum {
+	V_VARIABLE,
+	V_INT,
+	V_FLOAT,
+	V_STRING,
+	V_BLOCK,
+	V_BOOLEAN,
+	V_NULL,
+	V_ENUM,
+	V_LIST,
+	V_OBJECT
+};
 
 static int
 value_kind(const struct ls_val *v)
@@ -639,30 +677,34 @@ input_object_ok(struct qctx *q, const struct ls_val *v, const struct gtype *t,
 		const struct ls_val *fd = field_of(t, str(ch[i], "Name"));
 		for (j = 0; j < i; j++)
 			if (strcmp(str(ch[i], "Name"), str(ch[j], "Name")) == 0)
-				return fail(q->s, ch[i], "There can be only one "
+				return fail(q->s, ch[i],
+				    "There can be only one "
 				    "input field named \"%s\".",
 				    str(ch[i], "Name"));
 		if (fd == NULL)
-			return fail(q->s, ch[i], "Field \"%s\" is not defined "
-			    "by type \"%s\".", str(ch[i], "Name"), t->name);
-		if ((rc = value_ok(q, get(ch[i], "Value"),
-		    get(fd, "Type"), depth + 1)) != 0)
+			return fail(q->s, ch[i],
+			    "Field \"%s\" is not defined "
+			    "by type \"%s\".",
+			    str(ch[i], "Name"), t->name);
+		if ((rc = value_ok(q, get(ch[i], "Value"), get(fd, "Type"),
+			 depth + 1)) != 0)
 			return rc;
 	}
 	for (j = 0; j < t->fields.n; j++) {
 		const struct ls_val *fd = t->fields.v[j];
 		const struct ls_val *ty = get(fd, "Type");
-		if (!non_null(ty) || ls_val_object_gets(fd, "DefaultValue",
-		    12) != NULL)
+		if (!non_null(ty) ||
+		    ls_val_object_gets(fd, "DefaultValue", 12) != NULL)
 			continue;
 		for (i = 0; i < n; i++)
 			if (strcmp(str(ch[i], "Name"), str(fd, "Name")) == 0)
 				break;
 		if (i == n) {
 			type_text(tt, sizeof tt, ty);
-			return fail(q->s, v, "Field \"%s.%s\" of required type "
-			    "\"%s\" was not provided.", t->name,
-			    str(fd, "Name"), tt);
+			return fail(q->s, v,
+			    "Field \"%s.%s\" of required type "
+			    "\"%s\" was not provided.",
+			    t->name, str(fd, "Name"), tt);
 		}
 	}
 	return 0;
@@ -689,15 +731,19 @@ value_ok(struct qctx *q, const struct ls_val *v, const struct ls_val *type,
 		return fail(q->s, v, "value nested too deeply");
 	type_text(tt, sizeof tt, type);
 	if (kind == V_NULL)
-		return non_null(type) ? fail(q->s, v, "Expected value of type "
-		    "\"%s\", found null.", tt) : 0;
+		return non_null(type) ? fail(q->s, v,
+					    "Expected value of type "
+					    "\"%s\", found null.",
+					    tt)
+				      : 0;
 	if (elem != NULL) {
 		if (kind != V_LIST)
 			return value_ok(q, v, elem, depth + 1);
 		ch = list(v, "Children", &n);
 		for (i = 0; i < n; i++)
-			if ((rc = value_ok(q, ls_val_object_gets(ch[i], "Value",
-			    5), elem, depth + 1)) != 0)
+			if ((rc = value_ok(q,
+				 ls_val_object_gets(ch[i], "Value", 5), elem,
+				 depth + 1)) != 0)
 				return rc;
 		return 0;
 	}
@@ -708,23 +754,28 @@ value_ok(struct qctx *q, const struct ls_val *v, const struct ls_val *type,
 	if (strcmp(t->kind, "ENUM") == 0 && kind == V_ENUM) {
 		for (i = 0; i < t->values.n; i++)
 			if (strcmp(str(t->values.v[i], "Name"),
-			    str(v, "Raw")) == 0)
+				str(v, "Raw")) == 0)
 				return 0;
-		return fail(q->s, v, "Value \"%s\" does not exist in \"%s\" "
-		    "enum.", str(v, "Raw"), t->name);
+		return fail(q->s, v,
+		    "Value \"%s\" does not exist in \"%s\" "
+		    "enum.",
+		    str(v, "Raw"), t->name);
 	}
 	if (strcmp(t->kind, "SCALAR") == 0 && scalar_ok(t->name, kind))
 		return 0;
-	return fail(q->s, v, kind == V_STRING || kind == V_BLOCK ?
-	    "Expected value of type \"%s\", found \"%s\"." :
-	    "Expected value of type \"%s\", found %s.", tt,
-	    kind == V_LIST ? "a list" : kind == V_OBJECT ? "an object" :
-	    str(v, "Raw"));
+	return fail(q->s, v,
+	    kind == V_STRING || kind == V_BLOCK
+		? "Expected value of type \"%s\", found \"%s\"."
+		: "Expected value of type \"%s\", found %s.",
+	    tt,
+	    kind == V_LIST	   ? "a list"
+		: kind == V_OBJECT ? "an object"
+				   : str(v, "Raw"));
 }
 
 static int
-field_args(struct qctx *q, const struct gtype *parent,
-    const struct ls_val *def, const struct ls_val *f)
+field_args(struct qctx *q, const struct gtype *parent, const struct ls_val *def,
+    const struct ls_val *f)
 {
 	size_t i, j, k, na, nd;
 	const struct ls_val *const *a = list(f, "Arguments", &na);
@@ -740,22 +791,25 @@ field_args(struct qctx *q, const struct gtype *parent,
 			if (strcmp(str(a[i], "Name"), str(d[j], "Name")) == 0)
 				break;
 		if (j == nd)
-			return fail(q->s, a[i], "Unknown argument \"%s\" on "
-			    "field \"%s.%s\".", str(a[i], "Name"),
-			    parent->name, fname);
+			return fail(q->s, a[i],
+			    "Unknown argument \"%s\" on "
+			    "field \"%s.%s\".",
+			    str(a[i], "Name"), parent->name, fname);
 		for (k = 0; k < i; k++)
 			if (strcmp(str(a[i], "Name"), str(a[k], "Name")) == 0)
-				return fail(q->s, a[i], "There can be only one "
-				    "argument named \"%s\".", str(a[i], "Name"));
-		if ((rc = value_vars(q, get(a[i], "Value"),
-		    0)) != 0 || (rc = value_ok(q, get(a[i], "Value"),
-		    get(d[j], "Type"), 0)) != 0)
+				return fail(q->s, a[i],
+				    "There can be only one "
+				    "argument named \"%s\".",
+				    str(a[i], "Name"));
+		if ((rc = value_vars(q, get(a[i], "Value"), 0)) != 0 ||
+		    (rc = value_ok(q, get(a[i], "Value"), get(d[j], "Type"),
+			 0)) != 0)
 			return rc;
 	}
 	for (j = 0; j < nd; j++) {
 		const struct ls_val *ty = get(d[j], "Type");
-		const struct ls_val *nn = ty ? ls_val_object_gets(ty,
-		    "NonNull", 7) : NULL;
+		const struct ls_val *nn =
+		    ty ? ls_val_object_gets(ty, "NonNull", 7) : NULL;
 		if (nn == NULL || nn->type != LS_VAL_BOOL || !nn->u.b ||
 		    get(d[j], "DefaultValue") != NULL)
 			continue;
@@ -764,7 +818,8 @@ field_args(struct qctx *q, const struct gtype *parent,
 				break;
 		if (i == na) {
 			type_text(tt, sizeof tt, ty);
-			return fail(q->s, f, "Field \"%s\" argument \"%s\" of "
+			return fail(q->s, f,
+			    "Field \"%s\" argument \"%s\" of "
 			    "type \"%s\" is required, but it was not provided.",
 			    fname, str(d[j], "Name"), tt);
 		}
@@ -791,8 +846,8 @@ static int
 field_sel(struct qctx *q, const struct gtype *parent, const struct ls_val *f)
 {
 	const char *fname = str(f, "Name");
-	const struct ls_val *def, *ss = ls_val_object_gets(f, "SelectionSet",
-	    12);
+	const struct ls_val *def,
+	    *ss = ls_val_object_gets(f, "SelectionSet", 12);
 	const struct gtype *ft;
 	char tt[256];
 	int rc;
@@ -800,14 +855,19 @@ field_sel(struct qctx *q, const struct gtype *parent, const struct ls_val *f)
 	if ((rc = query_dirs(q, f, "FIELD")) != 0)
 		return rc;
 	if (strcmp(fname, "__typename") == 0)
-		return ss ? fail(q->s, f, "Field \"__typename\" must not have "
-		    "a selection since type \"String!\" has no subfields.") : 0;
+		return ss
+		    ? fail(q->s, f,
+			  "Field \"__typename\" must not have "
+			  "a selection since type \"String!\" has no subfields.")
+		    : 0;
 	if (strcmp(fname, "__schema") == 0 || strcmp(fname, "__type") == 0)
-		return 0;	/* introspection: not modelled further */
+		return 0; /* introspection: not modelled further */
 	if (strcmp(parent->kind, "UNION") == 0 ||
 	    (def = field_of(parent, fname)) == NULL)
-		return fail(q->s, f, "Cannot query field \"%s\" on type "
-		    "\"%s\".", fname, parent->name);
+		return fail(q->s, f,
+		    "Cannot query field \"%s\" on type "
+		    "\"%s\".",
+		    fname, parent->name);
 	if ((rc = field_args(q, parent, def, f)) != 0)
 		return rc;
 	ft = find_type(q->s, named(get(def, "Type")));
@@ -815,10 +875,13 @@ field_sel(struct qctx *q, const struct gtype *parent, const struct ls_val *f)
 		return 0;
 	type_text(tt, sizeof tt, get(def, "Type"));
 	if (leaf(ft) && ss != NULL)
-		return fail(q->s, f, "Field \"%s\" must not have a selection "
-		    "since type \"%s\" has no subfields.", fname, tt);
+		return fail(q->s, f,
+		    "Field \"%s\" must not have a selection "
+		    "since type \"%s\" has no subfields.",
+		    fname, tt);
 	if (!leaf(ft) && ss == NULL)
-		return fail(q->s, f, "Field \"%s\" of type \"%s\" must have a "
+		return fail(q->s, f,
+		    "Field \"%s\" of type \"%s\" must have a "
 		    "selection of subfields. Did you mean \"%s { ... }\"?",
 		    fname, tt, fname);
 	return ss ? selections(q, ft, f) : 0;
@@ -846,8 +909,8 @@ fragment_sel(struct qctx *q, const struct gtype *parent,
 	if ((fd = fragment_named(q, str(sel, "Name"))) == NULL)
 		return fail(q->s, sel, "Unknown fragment \"%s\".",
 		    str(sel, "Name"));
-	if (ls_vlist_push(&q->used_frags, ls_val_object_gets(sel, "Name",
-	    4)) != 0)
+	if (ls_vlist_push(&q->used_frags, ls_val_object_gets(sel, "Name", 4)) !=
+	    0)
 		return LS_ENOMEM;
 	tc = str(fd, "TypeCondition");
 	if ((t = find_type(q->s, tc)) == NULL)
@@ -864,7 +927,8 @@ selections(struct qctx *q, const struct gtype *parent,
 	int rc = 0;
 
 	if (++q->depth > BI_GQL_MAX_DEPTH || q->s->walked > MAX_WALK)
-		return fail(q->s, node, "query nested too deeply (fragment "
+		return fail(q->s, node,
+		    "query nested too deeply (fragment "
 		    "cycle?)");
 	for (i = 0; i < n && rc == 0; i++) {
 		q->s->walked++;
@@ -902,12 +966,16 @@ operation_check(struct qctx *q, const struct ls_val *op)
 		if (strcmp(kind, ops[i]) == 0 && q->s->root[i] != NULL)
 			root = find_type(q->s, q->s->root[i]);
 	if (root == NULL)
-		return fail(q->s, op, "Schema does not support operation type "
-		    "\"%s\"", kind);
+		return fail(q->s, op,
+		    "Schema does not support operation type "
+		    "\"%s\"",
+		    kind);
 	q->used_vars.n = 0;
-	if ((rc = query_dirs(q, op, strcmp(kind, "query") == 0 ? "QUERY" :
-	    strcmp(kind, "mutation") == 0 ? "MUTATION" : "SUBSCRIPTION")) != 0
-	    || (rc = selections(q, root, op)) != 0)
+	if ((rc = query_dirs(q, op,
+		 strcmp(kind, "query") == 0	     ? "QUERY"
+		     : strcmp(kind, "mutation") == 0 ? "MUTATION"
+						     : "SUBSCRIPTION")) != 0 ||
+	    (rc = selections(q, root, op)) != 0)
 		return rc;
 	vd = list(op, "VariableDefinitions", &nv);
 	if (nv > MAX_LIST)
@@ -919,21 +987,28 @@ operation_check(struct qctx *q, const struct ls_val *op)
 		char tt[256];
 		for (j = 0; j < i; j++)
 			if (strcmp(vn, str(vd[j], "Variable")) == 0)
-				return fail(q->s, vd[i], "Variable \"$%s\" is "
-				    "defined more than once.", vn);
+				return fail(q->s, vd[i],
+				    "Variable \"$%s\" is "
+				    "defined more than once.",
+				    vn);
 		type_text(tt, sizeof tt, ty);
 		if (t == NULL)
 			return fail(q->s, vd[i], "Unknown type \"%s\".",
 			    named(ty));
 		if (!is_input(t))
-			return fail(q->s, vd[i], "Variable \"$%s\" cannot be "
-			    "non-input type \"%s\".", vn, tt);
-		if ((rc = value_ok(q, ls_val_object_gets(vd[i], "DefaultValue",
-		    12), ty, 0)) != 0)
+			return fail(q->s, vd[i],
+			    "Variable \"$%s\" cannot be "
+			    "non-input type \"%s\".",
+			    vn, tt);
+		if ((rc = value_ok(q,
+			 ls_val_object_gets(vd[i], "DefaultValue", 12), ty,
+			 0)) != 0)
 			return rc;
 		if (!has_name(&q->used_vars, vn))
-			return fail(q->s, vd[i], "Variable \"$%s\" is never "
-			    "used in operation \"%s\".", vn, str(op, "Name"));
+			return fail(q->s, vd[i],
+			    "Variable \"$%s\" is never "
+			    "used in operation \"%s\".",
+			    vn, str(op, "Name"));
 	}
 	for (i = 0; i < q->used_vars.n; i++) {
 		const char *un = q->used_vars.v[i]->u.str.p;
@@ -941,8 +1016,10 @@ operation_check(struct qctx *q, const struct ls_val *op)
 			if (strcmp(un, str(vd[j], "Variable")) == 0)
 				break;
 		if (j == nv)
-			return fail(q->s, op, "Variable \"$%s\" is not "
-			    "defined.", un);
+			return fail(q->s, op,
+			    "Variable \"$%s\" is not "
+			    "defined.",
+			    un);
 	}
 	return 0;
 }
@@ -967,25 +1044,32 @@ bi_gql_query_check(struct bi_gql_err *err, struct ls_arena *a,
 	ops = list(query, "Operations", &n);
 	fr = list(query, "Fragments", &nf);
 	if (n > MAX_LIST || nf > MAX_LIST)
-		return fail(&s, NULL, "too many operations or fragments (more "
-		    "than %d)", MAX_LIST);
+		return fail(&s, NULL,
+		    "too many operations or fragments (more "
+		    "than %d)",
+		    MAX_LIST);
 	for (i = 0; i < n; i++) {
 		const char *on = str(ops[i], "Name");
 		if (*on == '\0' && n > 1)
-			return fail(&s, ops[i], "This anonymous operation must "
+			return fail(&s, ops[i],
+			    "This anonymous operation must "
 			    "be the only defined operation.");
 		for (j = 0; j < i; j++)
 			if (*on != '\0' && strcmp(on, str(ops[j], "Name")) == 0)
-				return fail(&s, ops[i], "There can be only one "
-				    "operation named \"%s\".", on);
+				return fail(&s, ops[i],
+				    "There can be only one "
+				    "operation named \"%s\".",
+				    on);
 		if ((rc = operation_check(&q, ops[i])) != 0)
 			return rc;
 	}
 	for (i = 0; i < nf; i++) {
 		for (j = 0; j < i; j++)
 			if (strcmp(str(fr[i], "Name"), str(fr[j], "Name")) == 0)
-				return fail(&s, fr[i], "There can be only one "
-				    "fragment named \"%s\".", str(fr[i], "Name"));
+				return fail(&s, fr[i],
+				    "There can be only one "
+				    "fragment named \"%s\".",
+				    str(fr[i], "Name"));
 		if (!has_name(&q.used_frags, str(fr[i], "Name")))
 			return fail(&s, fr[i], "Fragment \"%s\" is never used.",
 			    str(fr[i], "Name"));

@@ -129,10 +129,10 @@ ls_bi_graphql_parse_and_verify(BI_ARGS)
 	if (rc == LS_BI_ENOMEM || rc == LS_BI_ETYPE)
 		return rc;
 	items[0] = ls_val_bool(rc == 0);
-	items[1] = rc == 0 ? bi_gql_prune(ctx->arena, q) :
-	    ls_val_empty_object();
-	items[2] = rc == 0 ? bi_gql_prune(ctx->arena, s) :
-	    ls_val_empty_object();
+	items[1] =
+	    rc == 0 ? bi_gql_prune(ctx->arena, q) : ls_val_empty_object();
+	items[2] =
+	    rc == 0 ? bi_gql_prune(ctx->arena, s) : ls_val_empty_object();
 	if (items[1] == NULL || items[2] == NULL)
 		return LS_BI_ENOMEM;
 	return bi_ret(out, ls_val_array(ctx->arena, items, 3));

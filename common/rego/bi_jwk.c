@@ -45,21 +45,24 @@ jwk_bytes(struct ls_buf *b, const struct ls_val *jwk, const char *name,
 	if (v == NULL || v->type != LS_VAL_STRING) {
 		if (!required)
 			return 0;
-		return ls_error_set(LS_EFORMAT, "required field %s is "
-		    "missing", name);
+		return ls_error_set(LS_EFORMAT,
+		    "required field %s is "
+		    "missing",
+		    name);
 	}
 	if (bi_b64url_decode_lax(b, v->u.str.p, v->u.str.len) != 0)
-		return ls_error_set(LS_EFORMAT, "failed to decode field %s: "
-		    "%s", name, ls_error_last());
+		return ls_error_set(LS_EFORMAT,
+		    "failed to decode field %s: "
+		    "%s",
+		    name, ls_error_last());
 	return 1;
 }
 
 static int
-push_bn(OSSL_PARAM_BLD *bld, const char *param, struct ls_buf *b,
-    BIGNUM **keep)
+push_bn(OSSL_PARAM_BLD *bld, const char *param, struct ls_buf *b, BIGNUM **keep)
 {
-	BIGNUM *bn = BN_bin2bn((const unsigned char *)b->data, (int)b->len,
-	    NULL);
+	BIGNUM *bn =
+	    BN_bin2bn((const unsigned char *)b->data, (int)b->len, NULL);
 
 	if (bn == NULL || OSSL_PARAM_BLD_push_BN(bld, param, bn) != 1) {
 		BN_free(bn);
@@ -77,8 +80,8 @@ fromdata(EVP_PKEY **out, const char *type, OSSL_PARAM_BLD *bld, int priv)
 	int rc = 0;
 
 	if (params == NULL || pc == NULL || EVP_PKEY_fromdata_init(pc) != 1 ||
-	    EVP_PKEY_fromdata(pc, out, priv ? EVP_PKEY_KEYPAIR :
-	    EVP_PKEY_PUBLIC_KEY, params) != 1)
+	    EVP_PKEY_fromdata(pc, out,
+		priv ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params) != 1)
 		rc = ls_error_set(LS_EFORMAT, "failed to build %s key", type);
 	OSSL_PARAM_free(params);
 	EVP_PKEY_CTX_free(pc);
@@ -91,7 +94,8 @@ jwk_rsa(struct bi_jkey *k, const struct ls_val *jwk)
 	static const struct {
 		const char *field, *param;
 	} f[] = {
-		{ "n", OSSL_PKEY_PARAM_RSA_N }, { "e", OSSL_PKEY_PARAM_RSA_E },
+		{ "n", OSSL_PKEY_PARAM_RSA_N },
+		{ "e", OSSL_PKEY_PARAM_RSA_E },
 		{ "d", OSSL_PKEY_PARAM_RSA_D },
 		{ "p", OSSL_PKEY_PARAM_RSA_FACTOR1 },
 		{ "q", OSSL_PKEY_PARAM_RSA_FACTOR2 },
@@ -113,7 +117,7 @@ jwk_rsa(struct bi_jkey *k, const struct ls_val *jwk)
 		if (have < 0)
 			rc = have;
 		else if (i == 2 && have == 0)
-			nf = 2;		/* public key only */
+			nf = 2; /* public key only */
 		else if (have == 1)
 			rc = push_bn(bld, f[i].param, &b, &bns[i]);
 		if (i == 2 && have == 1)
@@ -160,9 +164,9 @@ jwk_ec(struct bi_jkey *k, const struct ls_val *jwk)
 		memcpy(pub + 1 + 2 * sz - b.len, b.data, b.len);
 	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
 	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
-	    crv->u.str.p, 0) != 1 ||
-	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
-	    pub, 1 + 2 * sz) != 1) {
+		crv->u.str.p, 0) != 1 ||
+	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub,
+		1 + 2 * sz) != 1) {
 		rc = ls_error_set(LS_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -170,8 +174,8 @@ jwk_ec(struct bi_jkey *k, const struct ls_val *jwk)
 		rc = have;
 		goto out;
 	}
-	if (have == 1 && (rc = push_bn(bld, OSSL_PKEY_PARAM_PRIV_KEY, &b,
-	    &d)) != 0)
+	if (have == 1 &&
+	    (rc = push_bn(bld, OSSL_PKEY_PARAM_PRIV_KEY, &b, &d)) != 0)
 		goto out;
 	rc = fromdata(&k->pkey, "EC", bld, have == 1);
 	goto out;
@@ -233,7 +237,8 @@ jwk_one(struct bi_jkey *k, const struct ls_val *jwk)
 	copy_str(k->alg, sizeof k->alg, ls_val_object_gets(jwk, "alg", 3));
 	copy_str(k->kid, sizeof k->kid, ls_val_object_gets(jwk, "kid", 3));
 	if (kty == NULL || kty->type != LS_VAL_STRING)
-		return ls_error_set(LS_EFORMAT, "invalid key type from JSON "
+		return ls_error_set(LS_EFORMAT,
+		    "invalid key type from JSON "
 		    "()");
 	if (ls_val_is_string(kty, "RSA")) {
 		k->kty = BI_KTY_RSA;
@@ -252,8 +257,8 @@ jwk_one(struct bi_jkey *k, const struct ls_val *jwk)
 }
 
 int
-bi_jwk_parse(struct bi_jkey **out, size_t *n, struct ls_arena *a,
-    const char *s, size_t len)
+bi_jwk_parse(struct bi_jkey **out, size_t *n, struct ls_arena *a, const char *s,
+    size_t len)
 {
 	const struct ls_val *v = NULL, *set;
 	const struct ls_val *const *items;
@@ -269,7 +274,8 @@ bi_jwk_parse(struct bi_jkey **out, size_t *n, struct ls_arena *a,
 		return ls_error_set(rc == LS_ENOMEM ? rc : LS_EFORMAT,
 		    "failed to unmarshal JWK: %s", ls_error_last());
 	if (v->type != LS_VAL_OBJECT)
-		return ls_error_set(LS_EFORMAT, "failed to unmarshal JWK: "
+		return ls_error_set(LS_EFORMAT,
+		    "failed to unmarshal JWK: "
 		    "not an object");
 	set = ls_val_object_gets(v, "keys", 4);
 	if (set != NULL && set->type == LS_VAL_ARRAY) {
@@ -306,36 +312,40 @@ pem_key(struct bi_jkey **out, size_t *n, const struct bi_pem *pem)
 	if (strcmp(pem->type, "CERTIFICATE") == 0) {
 		x = d2i_X509(NULL, &p, (long)pem->der.len);
 		if (x == NULL)
-			return ls_error_set(LS_EFORMAT, "failed to parse a "
+			return ls_error_set(LS_EFORMAT,
+			    "failed to parse a "
 			    "PEM certificate: x509: malformed certificate");
 		pk = X509_get_pubkey(x);
 		X509_free(x);
 	} else if (strcmp(pem->type, "PUBLIC KEY") == 0) {
 		pk = d2i_PUBKEY(NULL, &p, (long)pem->der.len);
 		if (pk == NULL)
-			return ls_error_set(LS_EFORMAT, "failed to parse a "
+			return ls_error_set(LS_EFORMAT,
+			    "failed to parse a "
 			    "PEM public key: asn1: structure error");
 	} else {
-		return ls_error_set(LS_EFORMAT, "failed to extract a Key from "
+		return ls_error_set(LS_EFORMAT,
+		    "failed to extract a Key from "
 		    "the PEM certificate");
 	}
 	if (pk == NULL)
-		return ls_error_set(LS_EFORMAT, "failed to parse a PEM "
+		return ls_error_set(LS_EFORMAT,
+		    "failed to parse a PEM "
 		    "certificate: unsupported public key");
 	if ((*out = calloc(1, sizeof **out)) == NULL) {
 		EVP_PKEY_free(pk);
 		return ls_error_set(LS_ENOMEM, "out of memory");
 	}
 	(*out)->pkey = pk;
-	(*out)->kty = EVP_PKEY_get_base_id(pk) == EVP_PKEY_EC ? BI_KTY_EC :
-	    BI_KTY_RSA;
+	(*out)->kty =
+	    EVP_PKEY_get_base_id(pk) == EVP_PKEY_EC ? BI_KTY_EC : BI_KTY_RSA;
 	*n = 1;
 	return 0;
 }
 
 int
-bi_jkeys_from_cert_or_jwk(struct bi_jkey **out, size_t *n,
-    struct ls_arena *a, const char *s, size_t len)
+bi_jkeys_from_cert_or_jwk(struct bi_jkey **out, size_t *n, struct ls_arena *a,
+    const char *s, size_t len)
 {
 	struct bi_pem pem;
 	int rc = bi_pem_decode(&pem, s, len);
@@ -344,7 +354,8 @@ bi_jkeys_from_cert_or_jwk(struct bi_jkey **out, size_t *n,
 	*n = 0;
 	if (rc == 1) {
 		if (pem.rest < len)
-			rc = ls_error_set(LS_EFORMAT, "extra data after a PEM "
+			rc = ls_error_set(LS_EFORMAT,
+			    "extra data after a PEM "
 			    "certificate block");
 		else
 			rc = pem_key(out, n, &pem);
@@ -355,8 +366,10 @@ bi_jkeys_from_cert_or_jwk(struct bi_jkey **out, size_t *n,
 	if (rc < 0)
 		return rc;
 	if ((rc = bi_jwk_parse(out, n, a, s, len)) != 0 && rc != LS_ENOMEM)
-		return ls_error_set(LS_EFORMAT, "failed to parse a JWK key "
-		    "(set): %s", ls_error_last());
+		return ls_error_set(LS_EFORMAT,
+		    "failed to parse a JWK key "
+		    "(set): %s",
+		    ls_error_last());
 	return rc;
 }
 
@@ -365,8 +378,7 @@ bi_jkeys_from_cert_or_jwk(struct bi_jkey **out, size_t *n,
 const char *
 bi_jws_hash(const char *alg)
 {
-	if (strlen(alg) != 5 || strchr("RPEH", alg[0]) == NULL ||
-	    alg[1] != 'S')
+	if (strlen(alg) != 5 || strchr("RPEH", alg[0]) == NULL || alg[1] != 'S')
 		return NULL;
 	if (strcmp(alg + 2, "256") == 0)
 		return "SHA256";
@@ -382,12 +394,14 @@ key_fits(const char *alg, const struct bi_jkey *k)
 {
 	if (alg[0] == 'H') {
 		if (k->secret == NULL)
-			return ls_error_set(LS_EFORMAT, "incorrect symmetric "
+			return ls_error_set(LS_EFORMAT,
+			    "incorrect symmetric "
 			    "key type");
 		return 0;
 	}
-	if (k->pkey == NULL || EVP_PKEY_get_base_id(k->pkey) !=
-	    (alg[0] == 'E' ? EVP_PKEY_EC : EVP_PKEY_RSA))
+	if (k->pkey == NULL ||
+	    EVP_PKEY_get_base_id(k->pkey) !=
+		(alg[0] == 'E' ? EVP_PKEY_EC : EVP_PKEY_RSA))
 		return ls_error_set(LS_EFORMAT, "incorrect public key type");
 	return 0;
 }
@@ -405,15 +419,16 @@ pkey_ctx(const char *alg, const struct bi_jkey *k, int sign)
 	ok = sign ? EVP_PKEY_sign_init(pc) : EVP_PKEY_verify_init(pc);
 	if (ok != 1)
 		goto fail;
-	if (alg[0] == 'R' && (EVP_PKEY_CTX_set_rsa_padding(pc,
-	    RSA_PKCS1_PADDING) != 1 || EVP_PKEY_CTX_set_signature_md(pc,
-	    md) != 1))
+	if (alg[0] == 'R' &&
+	    (EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) != 1 ||
+		EVP_PKEY_CTX_set_signature_md(pc, md) != 1))
 		goto fail;
-	if (alg[0] == 'P' && (EVP_PKEY_CTX_set_rsa_padding(pc,
-	    RSA_PKCS1_PSS_PADDING) != 1 || EVP_PKEY_CTX_set_signature_md(pc,
-	    md) != 1 || EVP_PKEY_CTX_set_rsa_mgf1_md(pc, md) != 1 ||
-	    EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, sign ?
-	    RSA_PSS_SALTLEN_DIGEST : RSA_PSS_SALTLEN_AUTO) != 1))
+	if (alg[0] == 'P' &&
+	    (EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING) != 1 ||
+		EVP_PKEY_CTX_set_signature_md(pc, md) != 1 ||
+		EVP_PKEY_CTX_set_rsa_mgf1_md(pc, md) != 1 ||
+		EVP_PKEY_CTX_set_rsa_pss_saltlen(pc,
+		    sign ? RSA_PSS_SALTLEN_DIGEST : RSA_PSS_SALTLEN_AUTO) != 1))
 		goto fail;
 	return pc;
 fail:
@@ -423,8 +438,7 @@ fail:
 
 /* Go's ecdsa.Verify over r||s split in the middle, as OPA does. */
 static int
-es_der(unsigned char **der, int *dlen, const unsigned char *sig,
-    size_t slen)
+es_der(unsigned char **der, int *dlen, const unsigned char *sig, size_t slen)
 {
 	ECDSA_SIG *es = ECDSA_SIG_new();
 	BIGNUM *r = BN_bin2bn(sig, (int)(slen / 2), NULL);
@@ -460,13 +474,13 @@ bi_jws_verify(const char *alg, const struct bi_jkey *k, const void *msg,
 		return rc;
 	if (alg[0] == 'H') {
 		if (EVP_Q_mac(NULL, "HMAC", NULL, bi_jws_hash(alg), NULL,
-		    k->secret, k->secret_len, msg, mlen, md, sizeof md,
-		    &maclen) == NULL)
+			k->secret, k->secret_len, msg, mlen, md, sizeof md,
+			&maclen) == NULL)
 			return ls_error_set(LS_EFORMAT, "HMAC failed");
 		return maclen == slen && CRYPTO_memcmp(md, sig, slen) == 0;
 	}
 	if (EVP_Digest(msg, mlen, md, &mdlen,
-	    EVP_get_digestbyname(bi_jws_hash(alg)), NULL) != 1)
+		EVP_get_digestbyname(bi_jws_hash(alg)), NULL) != 1)
 		return ls_error_set(LS_EFORMAT, "digest failed");
 	if (alg[0] == 'E') {
 		if (slen == 0)
@@ -502,8 +516,7 @@ es_raw(struct ls_buf *out, const struct bi_jkey *k, const unsigned char *der,
 		return ls_error_set(LS_EFORMAT, "ECDSA signing failed");
 	}
 	ECDSA_SIG_get0(es, &r, &s);
-	if (BN_bn2binpad(r, rs, sz) != sz || BN_bn2binpad(s, rs + sz, sz) !=
-	    sz)
+	if (BN_bn2binpad(r, rs, sz) != sz || BN_bn2binpad(s, rs + sz, sz) != sz)
 		rc = ls_error_set(LS_EFORMAT, "ECDSA signing failed");
 	else
 		rc = ls_buf_add(out, rs, 2 * (size_t)sz);
@@ -522,19 +535,21 @@ bi_jws_sign(struct ls_buf *sig, const char *alg, const struct bi_jkey *k,
 	int rc;
 
 	if (bi_jws_hash(alg) == NULL)
-		return ls_error_set(LS_EFORMAT, "unsupported signature "
-		    "algorithm %s", alg);
+		return ls_error_set(LS_EFORMAT,
+		    "unsupported signature "
+		    "algorithm %s",
+		    alg);
 	if ((rc = key_fits(alg, k)) != 0)
 		return rc;
 	if (alg[0] == 'H') {
 		if (EVP_Q_mac(NULL, "HMAC", NULL, bi_jws_hash(alg), NULL,
-		    k->secret, k->secret_len, msg, mlen, md, sizeof md,
-		    &len) == NULL)
+			k->secret, k->secret_len, msg, mlen, md, sizeof md,
+			&len) == NULL)
 			return ls_error_set(LS_EFORMAT, "HMAC failed");
 		return ls_buf_add(sig, md, len);
 	}
 	if (EVP_Digest(msg, mlen, md, &mdlen,
-	    EVP_get_digestbyname(bi_jws_hash(alg)), NULL) != 1 ||
+		EVP_get_digestbyname(bi_jws_hash(alg)), NULL) != 1 ||
 	    (pc = pkey_ctx(alg, k, 1)) == NULL ||
 	    EVP_PKEY_sign(pc, NULL, &len, md, mdlen) != 1 ||
 	    (buf = OPENSSL_malloc(len)) == NULL ||
@@ -543,8 +558,8 @@ bi_jws_sign(struct ls_buf *sig, const char *alg, const struct bi_jkey *k,
 		    "signing failed (is the key private?)");
 		goto out;
 	}
-	rc = alg[0] == 'E' ? es_raw(sig, k, buf, len) :
-	    ls_buf_add(sig, buf, len);
+	rc = alg[0] == 'E' ? es_raw(sig, k, buf, len)
+			   : ls_buf_add(sig, buf, len);
 out:
 	OPENSSL_free(buf);
 	EVP_PKEY_CTX_free(pc);

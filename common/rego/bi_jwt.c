@@ -11,13 +11,13 @@
 #include "lockstep/error.h"
 #include "rego/bi_crypto.h"
 
-#define JWT_MAX_NEST 8		/* nested (cty: JWT) tokens followed */
-#define JWT_JSON_DEPTH 64	/* nesting cap for header and payload */
+#define JWT_MAX_NEST 8	  /* nested (cty: JWT) tokens followed */
+#define JWT_JSON_DEPTH 64 /* nesting cap for header and payload */
 
 struct jwt {
-	const char *h, *p, *s;	/* the three base64url sections */
+	const char *h, *p, *s; /* the three base64url sections */
 	size_t hl, pl, sl;
-	const struct ls_val *header;	/* decoded header object */
+	const struct ls_val *header; /* decoded header object */
 };
 
 /* OPA's decodeJWT: three dot-separated sections. */
@@ -31,11 +31,14 @@ jwt_split(struct jwt *t, const char *s, size_t len)
 	for (i = 0; i < len; i++)
 		dots += s[i] == '.';
 	if (dots == 0)
-		return ls_error_set(LS_EFORMAT, "encoded JWT had no period "
+		return ls_error_set(LS_EFORMAT,
+		    "encoded JWT had no period "
 		    "separators");
 	if (dots != 2)
-		return ls_error_set(LS_EFORMAT, "encoded JWT must have 3 "
-		    "sections, found %zu", dots + 1);
+		return ls_error_set(LS_EFORMAT,
+		    "encoded JWT must have 3 "
+		    "sections, found %zu",
+		    dots + 1);
 	d1 = memchr(s, '.', len);
 	d2 = memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - s));
 	t->h = s;
@@ -81,9 +84,11 @@ jwt_object(const struct ls_val **out, struct ls_arena *a, const char *s,
 {
 	int rc = ls_val_from_json(out, a, s, len, JWT_JSON_DEPTH);
 
-	if (rc == LS_EFORMAT && strstr(ls_error_last(), "duplicate object "
-	    "key") != NULL && len <= BI_CRYPTO_MAX_INPUT &&
-	    json_last_wins(out, a, s, len) == 0)
+	if (rc == LS_EFORMAT &&
+	    strstr(ls_error_last(),
+		"duplicate object "
+		"key") != NULL &&
+	    len <= BI_CRYPTO_MAX_INPUT && json_last_wins(out, a, s, len) == 0)
 		rc = 0;
 
 	if (rc == LS_ENOMEM)
@@ -92,7 +97,8 @@ jwt_object(const struct ls_val **out, struct ls_arena *a, const char *s,
 		return ls_error_set(LS_EFORMAT, "invalid JSON: %s",
 		    ls_error_last());
 	if ((*out)->type != LS_VAL_OBJECT)
-		return ls_error_set(LS_EFORMAT, "decoded JSON type was not an "
+		return ls_error_set(LS_EFORMAT,
+		    "decoded JSON type was not an "
 		    "Object");
 	return 0;
 }
@@ -108,12 +114,13 @@ jwt_header(struct jwt *t, struct ls_arena *a)
 		rc = ls_error_set(rc, "JWT header had invalid encoding: %s",
 		    ls_error_last());
 	} else if ((rc = jwt_object(&t->header, a, b.data ? b.data : "",
-	    b.len)) != 0) {
+			b.len)) != 0) {
 		if (rc != LS_ENOMEM)
 			rc = ls_error_set(rc, "bad JWT header: %s",
 			    ls_error_last());
 	} else if (ls_val_object_gets(t->header, "enc", 3) != NULL) {
-		rc = ls_error_set(LS_EFORMAT, "JWT is a JWE object, which is "
+		rc = ls_error_set(LS_EFORMAT,
+		    "JWT is a JWE object, which is "
 		    "not supported");
 	}
 	ls_buf_cleanup(&b);
@@ -166,17 +173,17 @@ jwt_decode(struct ls_bi_ctx *ctx, const struct ls_val **out, const char *s,
 		goto out;
 	}
 	if ((rc = jwt_object(&payload, ctx->arena, p.data ? p.data : "",
-	    p.len)) != 0 ||
+		 p.len)) != 0 ||
 	    (rc = jwt_section(&sig, t.s, t.sl, "signature")) != 0)
 		goto out;
 	for (i = 0; i < sig.len && rc == 0; i++)
 		rc = ls_buf_addf(&hex, "%02x", (unsigned char)sig.data[i]);
 	items[0] = t.header;
 	items[1] = payload;
-	items[2] = ls_val_string(ctx->arena, hex.data ? hex.data : "",
-	    hex.len);
-	if (rc == 0 && (items[2] == NULL ||
-	    (*out = ls_val_array(ctx->arena, items, 3)) == NULL))
+	items[2] = ls_val_string(ctx->arena, hex.data ? hex.data : "", hex.len);
+	if (rc == 0 &&
+	    (items[2] == NULL ||
+		(*out = ls_val_array(ctx->arena, items, 3)) == NULL))
 		rc = LS_ENOMEM;
 out:
 	ls_buf_cleanup(&p);
@@ -247,7 +254,8 @@ jwt_hdr_parse(struct jwt_hdr *h, const struct ls_val *hdr)
 	if (crit->type != LS_VAL_ARRAY)
 		return ls_error_set(LS_EFORMAT, "crit: must be a list");
 	if (crit->u.arr.n == 0)
-		return ls_error_set(LS_EFORMAT, "crit: must be a nonempty "
+		return ls_error_set(LS_EFORMAT,
+		    "crit: must be a nonempty "
 		    "list");
 	/* a critical parameter we do not know makes the token invalid */
 	for (i = 0; i < crit->u.arr.n; i++) {
@@ -287,7 +295,7 @@ verify_keys(const char *alg, const struct jwt_hdr *h,
 		if (keys[i].alg[0] != '\0' && strcmp(keys[i].alg, h->alg) != 0)
 			continue;
 		if (bi_jws_verify(alg, &keys[i], msg, mlen, sig->data,
-		    sig->len) == 1)
+			sig->len) == 1)
 			return 1;
 	}
 	return 0;
@@ -312,15 +320,17 @@ jwt_verify_pub(BI_ARGS, const char *alg)
 	if ((rc = bi_arg_str(ctx, args, 1, &c, &cl)) != 0)
 		return rc;
 	ls_buf_init(&sig, BI_CRYPTO_MAX_INPUT);
-	if ((rc = bi_jkeys_from_cert_or_jwk(&keys, &n, ctx->arena, c,
-	    cl)) != 0 || (rc = jwt_section(&sig, t.s, t.sl, NULL)) != 0 ||
+	if ((rc = bi_jkeys_from_cert_or_jwk(&keys, &n, ctx->arena, c, cl)) !=
+		0 ||
+	    (rc = jwt_section(&sig, t.s, t.sl, NULL)) != 0 ||
 	    (rc = jwt_header(&t, ctx->arena)) != 0 ||
 	    (rc = jwt_hdr_parse(&h, t.header)) != 0) {
 		rc = bi_fail(ctx, rc);
 		goto out;
 	}
-	rc = bi_ret(out, ls_val_bool(verify_keys(alg, &h, keys, n, s,
-	    t.hl + 1 + t.pl, &sig) == 1));
+	rc = bi_ret(out,
+	    ls_val_bool(
+		verify_keys(alg, &h, keys, n, s, t.hl + 1 + t.pl, &sig) == 1));
 out:
 	bi_jkeys_free(keys, n);
 	ls_buf_cleanup(&sig);
@@ -358,8 +368,11 @@ jwt_verify_hmac(BI_ARGS, const char *alg)
 	return bi_ret(out, ls_val_bool(rc == 1));
 }
 
-#define VERIFY(fn, kind, alg) \
-int fn(BI_ARGS) { return kind(ctx, args, nargs, out, alg); }
+#define VERIFY(fn, kind, alg)                                                  \
+	int fn(BI_ARGS)                                                        \
+	{                                                                      \
+		return kind(ctx, args, nargs, out, alg);                       \
+	}
 VERIFY(ls_bi_jwt_verify_rs256, jwt_verify_pub, "RS256")
 VERIFY(ls_bi_jwt_verify_rs384, jwt_verify_pub, "RS384")
 VERIFY(ls_bi_jwt_verify_rs512, jwt_verify_pub, "RS512")
@@ -377,10 +390,10 @@ VERIFY(ls_bi_jwt_verify_hs512, jwt_verify_hmac, "HS512")
 /* ---- io.jwt.decode_verify ---- */
 
 struct constraints {
-	struct bi_jkey *keys;	/* from "cert"; owned */
+	struct bi_jkey *keys; /* from "cert"; owned */
 	size_t nkeys;
-	const struct ls_val *secret, *alg, *iss, *aud;	/* strings or NULL */
-	double time;		/* seconds since the epoch */
+	const struct ls_val *secret, *alg, *iss, *aud; /* strings or NULL */
+	double time; /* seconds since the epoch */
 };
 
 static int
@@ -388,8 +401,10 @@ constraint_str(const struct ls_val **dst, const struct ls_val *v,
     const char *name)
 {
 	if (v->type != LS_VAL_STRING)
-		return ls_error_set(LS_EFORMAT, "%s constraint: must be a "
-		    "string", name);
+		return ls_error_set(LS_EFORMAT,
+		    "%s constraint: must be a "
+		    "string",
+		    name);
 	*dst = v;
 	return 0;
 }
@@ -402,7 +417,8 @@ constraint_one(struct constraints *c, struct ls_arena *a,
 
 	if (ls_val_is_string(k, "cert")) {
 		if (v->type != LS_VAL_STRING)
-			return ls_error_set(LS_EFORMAT, "cert constraint: must "
+			return ls_error_set(LS_EFORMAT,
+			    "cert constraint: must "
 			    "be a string");
 		return bi_jkeys_from_cert_or_jwk(&c->keys, &c->nkeys, a,
 		    v->u.str.p, v->u.str.len);
@@ -417,17 +433,21 @@ constraint_one(struct constraints *c, struct ls_arena *a,
 		return constraint_str(&c->aud, v, "aud");
 	if (ls_val_is_string(k, "time")) {
 		if (v->type != LS_VAL_NUMBER)
-			return ls_error_set(LS_EFORMAT, "token time "
+			return ls_error_set(LS_EFORMAT,
+			    "token time "
 			    "constraint: must be a number");
 		c->time = ls_num_to_double(&v->u.num) / 1e9;
 		if (c->time < 0)
-			return ls_error_set(LS_EFORMAT, "token time "
+			return ls_error_set(LS_EFORMAT,
+			    "token time "
 			    "constraint: must not be negative");
 		*have_time = 1;
 		return 0;
 	}
-	return ls_error_set(LS_EFORMAT, "unknown token validation "
-	    "constraint: %s", name);
+	return ls_error_set(LS_EFORMAT,
+	    "unknown token validation "
+	    "constraint: %s",
+	    name);
 }
 
 static int
@@ -440,7 +460,7 @@ constraints_parse(struct constraints *c, struct ls_bi_ctx *ctx,
 	memset(c, 0, sizeof *c);
 	for (i = 0; i < o->u.obj.n; i++)
 		if ((rc = constraint_one(c, ctx->arena, o->u.obj.k[i],
-		    o->u.obj.v[i], &have_time)) != 0)
+			 o->u.obj.v[i], &have_time)) != 0)
 			return rc;
 	if (!have_time)
 		c->time = (double)ctx->now_ns / 1e9;
@@ -503,19 +523,21 @@ claims_ok(const struct constraints *c, const struct ls_val *payload)
 
 	if (c->iss != NULL && (iss == NULL || !ls_val_equal(iss, c->iss)))
 		return 0;
-	if (aud != NULL ? !aud_ok(c, aud) :
-	    (c->aud != NULL && c->aud->u.str.len > 0))
+	if (aud != NULL ? !aud_ok(c, aud)
+			: (c->aud != NULL && c->aud->u.str.len > 0))
 		return 0;
 	if (exp != NULL) {
 		if (exp->type != LS_VAL_NUMBER)
-			return ls_error_set(LS_EFORMAT, "exp value must be a "
+			return ls_error_set(LS_EFORMAT,
+			    "exp value must be a "
 			    "number");
 		if (c->time >= ls_num_to_double(&exp->u.num))
 			return 0;
 	}
 	if (nbf != NULL) {
 		if (nbf->type != LS_VAL_NUMBER)
-			return ls_error_set(LS_EFORMAT, "nbf value must be a "
+			return ls_error_set(LS_EFORMAT,
+			    "nbf value must be a "
 			    "number");
 		if (c->time < ls_num_to_double(&nbf->u.num))
 			return 0;
@@ -525,9 +547,8 @@ claims_ok(const struct constraints *c, const struct ls_val *payload)
 
 /* The token loop of decode_verify: *payload set when verified. */
 static int
-decode_verify(struct ls_bi_ctx *ctx, const struct constraints *c,
-    const char *s, size_t sl, const struct ls_val **hdr,
-    const struct ls_val **payload)
+decode_verify(struct ls_bi_ctx *ctx, const struct constraints *c, const char *s,
+    size_t sl, const struct ls_val **hdr, const struct ls_val **payload)
 {
 	struct ls_buf sig, p;
 	struct jwt_hdr h;
@@ -547,12 +568,12 @@ decode_verify(struct ls_bi_ctx *ctx, const struct constraints *c,
 		    (rc = jwt_header(&t, ctx->arena)) != 0 ||
 		    (rc = jwt_hdr_parse(&h, t.header)) != 0)
 			break;
-		if (!h.has_alg || h.bad_crit || (c->alg != NULL &&
-		    !ls_val_is_string(c->alg, h.alg)))
+		if (!h.has_alg || h.bad_crit ||
+		    (c->alg != NULL && !ls_val_is_string(c->alg, h.alg)))
 			break;
 		if ((rc = jwt_section(&sig, t.s, t.sl, NULL)) != 0 ||
 		    (rc = constraints_verify(c, &h, s, t.hl + 1 + t.pl,
-		    &sig)) != 1)
+			 &sig)) != 1)
 			break;
 		ls_buf_reset(&p);
 		if ((rc = jwt_section(&p, t.p, t.pl, "payload")) != 0)
@@ -619,8 +640,8 @@ json_error(const char *s, size_t len)
 {
 	size_t i = 0;
 
-	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' ||
-	    s[i] == '\n'))
+	while (i < len &&
+	    (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
 		i++;
 	if (i == len)
 		return ls_error_set(LS_EFORMAT, "unexpected end of JSON input");
@@ -637,10 +658,11 @@ header_alg(char alg[16], const struct ls_val *hdr, int *is_jwt)
 
 	alg[0] = '\0';
 	if (typ != NULL && typ->type != LS_VAL_STRING)
-		return ls_error_set(LS_EFORMAT, "json: cannot unmarshal typ "
+		return ls_error_set(LS_EFORMAT,
+		    "json: cannot unmarshal typ "
 		    "into a string");
-	*is_jwt = typ == NULL || typ->u.str.len == 0 ||
-	    ls_val_is_string(typ, "JWT");
+	*is_jwt =
+	    typ == NULL || typ->u.str.len == 0 || ls_val_is_string(typ, "JWT");
 	if (a == NULL || (a->type == LS_VAL_STRING && a->u.str.len == 0))
 		return 0;
 	if (a->type != LS_VAL_STRING || a->u.str.len >= 16 ||
@@ -651,9 +673,8 @@ header_alg(char alg[16], const struct ls_val *hdr, int *is_jwt)
 }
 
 static int
-encode_sign(struct ls_bi_ctx *ctx, const struct ls_val **out,
-    const char *hs, size_t hl, const char *ps, size_t pl, const char *ks,
-    size_t kl)
+encode_sign(struct ls_bi_ctx *ctx, const struct ls_val **out, const char *hs,
+    size_t hl, const char *ps, size_t pl, const char *ks, size_t kl)
 {
 	const struct ls_val *hdr = NULL, *pv = NULL;
 	struct bi_jkey *keys = NULL;
@@ -666,22 +687,24 @@ encode_sign(struct ls_bi_ctx *ctx, const struct ls_val **out,
 	ls_buf_init(&sig, BI_CRYPTO_MAX_INPUT);
 	if ((rc = bi_jwk_parse(&keys, &n, ctx->arena, ks, kl)) != 0)
 		goto out;
-	if ((rc = ls_val_from_json(&hdr, ctx->arena, hs, hl,
-	    JWT_JSON_DEPTH)) != 0) {
+	if ((rc = ls_val_from_json(&hdr, ctx->arena, hs, hl, JWT_JSON_DEPTH)) !=
+	    0) {
 		rc = rc == LS_ENOMEM ? rc : json_error(hs, hl);
 		goto out;
 	}
 	if (hdr->type != LS_VAL_OBJECT) {
-		rc = ls_error_set(LS_EFORMAT, "json: cannot unmarshal %s into "
+		rc = ls_error_set(LS_EFORMAT,
+		    "json: cannot unmarshal %s into "
 		    "Go value of type jws.StandardHeaders",
 		    ls_val_type_name(hdr));
 		goto out;
 	}
 	if ((rc = header_alg(alg, hdr, &is_jwt)) != 0)
 		goto out;
-	if (is_jwt && ls_val_from_json(&pv, ctx->arena, ps, pl,
-	    JWT_JSON_DEPTH) != 0) {
-		rc = ls_error_set(LS_EFORMAT, "type is JWT but payload is not "
+	if (is_jwt &&
+	    ls_val_from_json(&pv, ctx->arena, ps, pl, JWT_JSON_DEPTH) != 0) {
+		rc = ls_error_set(LS_EFORMAT,
+		    "type is JWT but payload is not "
 		    "JSON");
 		goto out;
 	}
@@ -690,7 +713,8 @@ encode_sign(struct ls_bi_ctx *ctx, const struct ls_val **out,
 	    (rc = bi_b64_encode(&b, ps, pl, 1, 0)) != 0)
 		goto out;
 	if (alg[0] == '\0') {
-		rc = ls_error_set(LS_EFORMAT, "failed to create signer: "
+		rc = ls_error_set(LS_EFORMAT,
+		    "failed to create signer: "
 		    "unsupported signature algorithm");
 		goto out;
 	}

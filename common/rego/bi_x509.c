@@ -19,8 +19,8 @@
 #include "lockstep/error.h"
 #include "rego/bi_crypto.h"
 
-#define MAX_CERTS 256		/* certificates in one input */
-#define MAX_FIELDS 48		/* fields of one result object */
+#define MAX_CERTS 256 /* certificates in one input */
+#define MAX_FIELDS 48 /* fields of one result object */
 
 /* A result object under construction. */
 struct obj {
@@ -164,8 +164,7 @@ name_val(struct ls_arena *a, const X509_NAME *nm)
 		const struct ls_val *txt = entry_text(a, e);
 		struct obj at = { .a = a };
 
-		obj_put(&at, "Type", oid_val(a,
-		    X509_NAME_ENTRY_get_object(e)));
+		obj_put(&at, "Type", oid_val(a, X509_NAME_ENTRY_get_object(e)));
 		obj_put(&at, "Value", txt);
 		if (ls_vlist_push(&names, obj_done(&at)) != 0)
 			o.oom = 1;
@@ -179,12 +178,13 @@ name_val(struct ls_arena *a, const X509_NAME *nm)
 				o.oom = 1;
 	}
 	for (f = 0; f < 7; f++)
-		obj_put(&o, name_fields[f].field, lists[f].n == 0 ?
-		    ls_val_null() : ls_val_array(a, lists[f].v, lists[f].n));
+		obj_put(&o, name_fields[f].field,
+		    lists[f].n == 0 ? ls_val_null()
+				    : ls_val_array(a, lists[f].v, lists[f].n));
 	obj_put(&o, "SerialNumber", sn);
 	obj_put(&o, "CommonName", cn);
-	obj_put(&o, "Names", names.n == 0 ? ls_val_null() :
-	    ls_val_array(a, names.v, names.n));
+	obj_put(&o, "Names",
+	    names.n == 0 ? ls_val_null() : ls_val_array(a, names.v, names.n));
 	obj_put(&o, "ExtraNames", ls_val_null());
 	return obj_done(&o);
 }
@@ -209,14 +209,10 @@ static int
 pubkey_alg(const EVP_PKEY *k)
 {
 	switch (k == NULL ? 0 : EVP_PKEY_get_base_id(k)) {
-	case EVP_PKEY_RSA:
-		return 1;
-	case EVP_PKEY_DSA:
-		return 2;
-	case EVP_PKEY_EC:
-		return 3;
-	case EVP_PKEY_ED25519:
-		return 4;
+	case EVP_PKEY_RSA: return 1;
+	case EVP_PKEY_DSA: return 2;
+	case EVP_PKEY_EC: return 3;
+	case EVP_PKEY_ED25519: return 4;
 	}
 	return 0;
 }
@@ -225,8 +221,8 @@ pubkey_alg(const EVP_PKEY *k)
 static void
 put_sans(struct obj *o, X509 *x)
 {
-	GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name,
-	    NULL, NULL);
+	GENERAL_NAMES *gens =
+	    X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
 	struct ls_vlist l[4];
 	static const char *field[4] = { "DNSNames", "EmailAddresses",
 		"IPAddresses", "URIs" };
@@ -250,20 +246,22 @@ put_sans(struct obj *o, X509 *x)
 		if (which < 0)
 			continue;
 		if (which == 2) {
-			if (ls_vlist_push(&l[2], b64_val(o->a,
-			    ASN1_STRING_get0_data(s),
-			    (size_t)ASN1_STRING_length(s), 0)) != 0)
+			if (ls_vlist_push(&l[2],
+				b64_val(o->a, ASN1_STRING_get0_data(s),
+				    (size_t)ASN1_STRING_length(s), 0)) != 0)
 				o->oom = 1;
-		} else if (ls_vlist_push(&l[which], ls_val_string(o->a,
-		    (const char *)ASN1_STRING_get0_data(s),
-		    (size_t)ASN1_STRING_length(s))) != 0) {
+		} else if (ls_vlist_push(&l[which],
+			       ls_val_string(o->a,
+				   (const char *)ASN1_STRING_get0_data(s),
+				   (size_t)ASN1_STRING_length(s))) != 0) {
 			o->oom = 1;
 		}
 	}
 	GENERAL_NAMES_free(gens);
 	for (f = 0; f < 4; f++)
-		obj_put(o, field[f], l[f].n == 0 ? ls_val_null() :
-		    ls_val_array(o->a, l[f].v, l[f].n));
+		obj_put(o, field[f],
+		    l[f].n == 0 ? ls_val_null()
+				: ls_val_array(o->a, l[f].v, l[f].n));
 }
 
 /* Go's KeyUsage bit order is the reverse of OpenSSL's KU_ flags. */
@@ -279,8 +277,9 @@ key_usage(X509 *x)
 	for (i = 0; i < 9; i++) {
 		static const uint32_t bit[9] = { KU_DIGITAL_SIGNATURE,
 			KU_NON_REPUDIATION, KU_KEY_ENCIPHERMENT,
-			KU_DATA_ENCIPHERMENT, KU_KEY_AGREEMENT, KU_KEY_CERT_SIGN,
-			KU_CRL_SIGN, KU_ENCIPHER_ONLY, KU_DECIPHER_ONLY };
+			KU_DATA_ENCIPHERMENT, KU_KEY_AGREEMENT,
+			KU_KEY_CERT_SIGN, KU_CRL_SIGN, KU_ENCIPHER_ONLY,
+			KU_DECIPHER_ONLY };
 		if (ku & bit[i])
 			go |= (int64_t)1 << i;
 	}
@@ -294,14 +293,19 @@ sig_alg_nid(int nid)
 	static const struct {
 		int nid, go;
 	} map[] = {
-		{ NID_md2WithRSAEncryption, 1 }, { NID_md5WithRSAEncryption, 2 },
+		{ NID_md2WithRSAEncryption, 1 },
+		{ NID_md5WithRSAEncryption, 2 },
 		{ NID_sha1WithRSAEncryption, 3 },
 		{ NID_sha256WithRSAEncryption, 4 },
 		{ NID_sha384WithRSAEncryption, 5 },
-		{ NID_sha512WithRSAEncryption, 6 }, { NID_dsaWithSHA1, 7 },
-		{ NID_dsa_with_SHA256, 8 }, { NID_ecdsa_with_SHA1, 9 },
-		{ NID_ecdsa_with_SHA256, 10 }, { NID_ecdsa_with_SHA384, 11 },
-		{ NID_ecdsa_with_SHA512, 12 }, { NID_rsassaPss, 13 },
+		{ NID_sha512WithRSAEncryption, 6 },
+		{ NID_dsaWithSHA1, 7 },
+		{ NID_dsa_with_SHA256, 8 },
+		{ NID_ecdsa_with_SHA1, 9 },
+		{ NID_ecdsa_with_SHA256, 10 },
+		{ NID_ecdsa_with_SHA384, 11 },
+		{ NID_ecdsa_with_SHA512, 12 },
+		{ NID_rsassaPss, 13 },
 		{ NID_ED25519, 16 },
 	};
 	size_t i;
@@ -330,8 +334,7 @@ pubkey_val(struct ls_arena *a, const EVP_PKEY *k)
 		n1 = "X", p1 = OSSL_PKEY_PARAM_EC_PUB_X;
 		n2 = "Y", p2 = OSSL_PKEY_PARAM_EC_PUB_Y;
 		break;
-	default:
-		return ls_val_null();
+	default: return ls_val_null();
 	}
 	if (EVP_PKEY_get_bn_param(k, p1, &b1) == 1 &&
 	    EVP_PKEY_get_bn_param(k, p2, &b2) == 1) {
@@ -357,10 +360,11 @@ extensions_val(struct ls_arena *a, const X509 *x)
 		struct obj o = { .a = a };
 
 		obj_put(&o, "Id", oid_val(a, X509_EXTENSION_get_object(e)));
-		obj_put(&o, "Critical", ls_val_bool(
-		    X509_EXTENSION_get_critical(e) > 0));
-		obj_put(&o, "Value", b64_val(a, ASN1_STRING_get0_data(d),
-		    (size_t)ASN1_STRING_length(d), 0));
+		obj_put(&o, "Critical",
+		    ls_val_bool(X509_EXTENSION_get_critical(e) > 0));
+		obj_put(&o, "Value",
+		    b64_val(a, ASN1_STRING_get0_data(d),
+			(size_t)ASN1_STRING_length(d), 0));
 		if (ls_vlist_push(&l, obj_done(&o)) != 0)
 			return NULL;
 	}
@@ -376,8 +380,8 @@ ext_key_usage_val(struct ls_arena *a, X509 *x)
 		NID_ipsecEndSystem, NID_ipsecTunnel, NID_ipsecUser,
 		NID_time_stamp, NID_OCSP_sign, NID_ms_sgc, NID_ns_sgc,
 		NID_ms_code_com, NID_ms_code_ind };
-	EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(x, NID_ext_key_usage, NULL,
-	    NULL);
+	EXTENDED_KEY_USAGE *eku =
+	    X509_get_ext_d2i(x, NID_ext_key_usage, NULL, NULL);
 	struct ls_vlist l;
 	int i;
 	size_t j;
@@ -386,8 +390,8 @@ ext_key_usage_val(struct ls_arena *a, X509 *x)
 	for (i = 0; eku != NULL && i < sk_ASN1_OBJECT_num(eku); i++) {
 		int nid = OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, i));
 		for (j = 0; j < sizeof nids / sizeof nids[0]; j++)
-			if (nids[j] == nid && ls_vlist_push(&l,
-			    ls_val_int(a, (int64_t)j)) != 0)
+			if (nids[j] == nid &&
+			    ls_vlist_push(&l, ls_val_int(a, (int64_t)j)) != 0)
 				j = sizeof nids / sizeof nids[0];
 	}
 	EXTENDED_KEY_USAGE_free(eku);
@@ -416,29 +420,30 @@ cert_val(struct ls_arena *a, X509 *x)
 
 	obj_put(&o, "Raw", der_val(a, der, i2d_X509(x, &der)));
 	der = NULL;
-	obj_put(&o, "RawTBSCertificate", der_val(a, der,
-	    i2d_re_X509_tbs(x, &der)));
+	obj_put(&o, "RawTBSCertificate",
+	    der_val(a, der, i2d_re_X509_tbs(x, &der)));
 	der = NULL;
-	obj_put(&o, "RawSubjectPublicKeyInfo", der_val(a, der,
-	    i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der)));
+	obj_put(&o, "RawSubjectPublicKeyInfo",
+	    der_val(a, der, i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der)));
 	der = NULL;
-	obj_put(&o, "RawSubject", der_val(a, der,
-	    i2d_X509_NAME(X509_get_subject_name(x), &der)));
+	obj_put(&o, "RawSubject",
+	    der_val(a, der, i2d_X509_NAME(X509_get_subject_name(x), &der)));
 	der = NULL;
-	obj_put(&o, "RawIssuer", der_val(a, der,
-	    i2d_X509_NAME(X509_get_issuer_name(x), &der)));
+	obj_put(&o, "RawIssuer",
+	    der_val(a, der, i2d_X509_NAME(X509_get_issuer_name(x), &der)));
 	X509_get0_signature(&sig, NULL, x);
-	obj_put(&o, "Signature", sig == NULL ? ls_val_null() : b64_val(a,
-	    sig->data, (size_t)sig->length, 0));
-	obj_put(&o, "SignatureAlgorithm", ls_val_int(a,
-	    sig_alg_nid(X509_get_signature_nid(x))));
+	obj_put(&o, "Signature",
+	    sig == NULL ? ls_val_null()
+			: b64_val(a, sig->data, (size_t)sig->length, 0));
+	obj_put(&o, "SignatureAlgorithm",
+	    ls_val_int(a, sig_alg_nid(X509_get_signature_nid(x))));
 	obj_put(&o, "PublicKeyAlgorithm", ls_val_int(a, pubkey_alg(pk)));
 	obj_put(&o, "PublicKey", pubkey_val(a, pk));
 	obj_put(&o, "Extensions", extensions_val(a, x));
 	obj_put(&o, "ExtKeyUsage", ext_key_usage_val(a, x));
 	obj_put(&o, "SubjectKeyId", octets_val(a, X509_get0_subject_key_id(x)));
-	obj_put(&o, "AuthorityKeyId", octets_val(a,
-	    X509_get0_authority_key_id(x)));
+	obj_put(&o, "AuthorityKeyId",
+	    octets_val(a, X509_get0_authority_key_id(x)));
 	obj_put(&o, "Version", ls_val_int(a, X509_get_version(x) + 1));
 	obj_put(&o, "SerialNumber", serial ? bn_val(a, serial) : NULL);
 	BN_free(serial);
@@ -452,10 +457,13 @@ cert_val(struct ls_arena *a, X509 *x)
 	obj_put(&o, "BasicConstraintsValid", ls_val_bool(bc));
 	obj_put(&o, "IsCA", ls_val_bool((ex & EXFLAG_CA) != 0));
 	/* Go: -1 for a constraint without a length, 0 without one at all */
-	obj_put(&o, "MaxPathLen", ls_val_int(a, !bc ? 0 :
-	    X509_get_pathlen(x) < 0 ? -1 : X509_get_pathlen(x)));
-	obj_put(&o, "MaxPathLenZero", ls_val_bool(bc &&
-	    X509_get_pathlen(x) == 0));
+	obj_put(&o, "MaxPathLen",
+	    ls_val_int(a,
+		!bc			      ? 0
+		    : X509_get_pathlen(x) < 0 ? -1
+					      : X509_get_pathlen(x)));
+	obj_put(&o, "MaxPathLenZero",
+	    ls_val_bool(bc && X509_get_pathlen(x) == 0));
 	put_sans(&o, x);
 	return obj_done(&o);
 }
@@ -489,8 +497,7 @@ parse_der_certs(struct ls_bi_ctx *ctx, struct ls_vlist *l,
 
 /* PEM blocks, each a CERTIFICATE, bodies concatenated into der. */
 static int
-pem_certs(struct ls_bi_ctx *ctx, struct ls_buf *der, const char *s,
-    size_t len)
+pem_certs(struct ls_bi_ctx *ctx, struct ls_buf *der, const char *s, size_t len)
 {
 	while (len > 0) {
 		struct bi_pem pem;
@@ -506,8 +513,10 @@ pem_certs(struct ls_bi_ctx *ctx, struct ls_buf *der, const char *s,
 		}
 		if (strcmp(pem.type, "CERTIFICATE") != 0) {
 			ls_buf_cleanup(&pem.der);
-			return ls_bi_error(ctx, "PEM block type is '%s', "
-			    "expected CERTIFICATE", pem.type);
+			return ls_bi_error(ctx,
+			    "PEM block type is '%s', "
+			    "expected CERTIFICATE",
+			    pem.type);
 		}
 		rc = ls_buf_add(der, pem.der.data, pem.der.len);
 		ls_buf_cleanup(&pem.der);
@@ -529,8 +538,7 @@ has_prefix(const char *s, size_t len, const char *p)
 
 /* Input as OPA takes it: PEM text, or base64 of PEM or of DER. */
 static int
-cert_bytes(struct ls_bi_ctx *ctx, struct ls_buf *der, const char *s,
-    size_t sl)
+cert_bytes(struct ls_bi_ctx *ctx, struct ls_buf *der, const char *s, size_t sl)
 {
 	struct ls_buf raw;
 	int rc;
@@ -576,8 +584,7 @@ ls_bi_x509_parse_certs(BI_ARGS)
 
 /* Certificates of the input as X509 objects (up to MAX_CERTS). */
 static int
-x509_list(struct ls_bi_ctx *ctx, STACK_OF(X509) *sk, const char *s,
-    size_t sl)
+x509_list(struct ls_bi_ctx *ctx, STACK_OF(X509) * sk, const char *s, size_t sl)
 {
 	struct ls_buf der;
 	const unsigned char *p, *end;
@@ -591,8 +598,9 @@ x509_list(struct ls_bi_ctx *ctx, STACK_OF(X509) *sk, const char *s,
 	p = (const unsigned char *)der.data;
 	end = p + der.len;
 	while (rc == 0 && p != NULL && p < end) {
-		X509 *x = sk_X509_num(sk) < MAX_CERTS ? d2i_X509(NULL, &p,
-		    (long)(end - p)) : NULL;
+		X509 *x = sk_X509_num(sk) < MAX_CERTS
+		    ? d2i_X509(NULL, &p, (long)(end - p))
+		    : NULL;
 		if (x == NULL || sk_X509_push(sk, x) <= 0) {
 			X509_free(x);
 			rc = ls_bi_error(ctx, "x509: malformed certificate");
@@ -609,7 +617,7 @@ x509_list(struct ls_bi_ctx *ctx, STACK_OF(X509) *sk, const char *s,
  * *chain is the verified chain, leaf first, owned by the caller.
  */
 static int
-verify_chain(STACK_OF(X509) **chain, STACK_OF(X509) *certs, int64_t now_ns)
+verify_chain(STACK_OF(X509) * *chain, STACK_OF(X509) * certs, int64_t now_ns)
 {
 	STACK_OF(X509) *mid = sk_X509_new_null();
 	X509_STORE *store = X509_STORE_new();
@@ -622,7 +630,7 @@ verify_chain(STACK_OF(X509) **chain, STACK_OF(X509) *certs, int64_t now_ns)
 		for (i = 1; i < n - 1; i++)
 			(void)sk_X509_push(mid, sk_X509_value(certs, i));
 		if (X509_STORE_CTX_init(sc, store, sk_X509_value(certs, n - 1),
-		    mid) == 1) {
+			mid) == 1) {
 			X509_STORE_CTX_set_purpose(sc, X509_PURPOSE_SSL_SERVER);
 			X509_STORE_CTX_set_time(sc, 0,
 			    (time_t)(now_ns / 1000000000));
@@ -661,8 +669,9 @@ ls_bi_x509_parse_verify_certs(BI_ARGS)
 	if (x509_list(ctx, certs, s, sl) == 0 &&
 	    verify_chain(&chain, certs, ctx->now_ns)) {
 		for (i = 0; i < sk_X509_num(chain); i++)
-			if (ls_vlist_push(&l, cert_val(ctx->arena,
-			    sk_X509_value(chain, i))) != 0)
+			if (ls_vlist_push(&l,
+				cert_val(ctx->arena,
+				    sk_X509_value(chain, i))) != 0)
 				break;
 		items[0] = ls_val_bool(1);
 		items[1] = ls_val_array(ctx->arena, l.v, l.n);
@@ -687,14 +696,15 @@ csr_val(struct ls_arena *a, X509_REQ *r)
 
 	obj_put(&o, "Raw", der_val(a, der, i2d_X509_REQ(r, &der)));
 	der = NULL;
-	obj_put(&o, "RawSubject", der_val(a, der,
-	    i2d_X509_NAME(X509_REQ_get_subject_name(r), &der)));
+	obj_put(&o, "RawSubject",
+	    der_val(a, der, i2d_X509_NAME(X509_REQ_get_subject_name(r), &der)));
 	obj_put(&o, "Version", ls_val_int(a, X509_REQ_get_version(r)));
 	X509_REQ_get0_signature(r, &sig, NULL);
-	obj_put(&o, "Signature", sig == NULL ? ls_val_null() : b64_val(a,
-	    sig->data, (size_t)sig->length, 0));
-	obj_put(&o, "SignatureAlgorithm", ls_val_int(a,
-	    sig_alg_nid(X509_REQ_get_signature_nid(r))));
+	obj_put(&o, "Signature",
+	    sig == NULL ? ls_val_null()
+			: b64_val(a, sig->data, (size_t)sig->length, 0));
+	obj_put(&o, "SignatureAlgorithm",
+	    ls_val_int(a, sig_alg_nid(X509_REQ_get_signature_nid(r))));
 	obj_put(&o, "PublicKeyAlgorithm", ls_val_int(a, pubkey_alg(pk)));
 	obj_put(&o, "PublicKey", pubkey_val(a, pk));
 	obj_put(&o, "Subject", name_val(a, X509_REQ_get_subject_name(r)));
@@ -726,15 +736,17 @@ ls_bi_x509_parse_csr(BI_ARGS)
 	}
 	found = bi_pem_decode(&pem, s, sl);
 	if (found == 1 && strcmp(pem.type, "CERTIFICATE REQUEST") != 0) {
-		rc = ls_bi_error(ctx, "invalid PEM-encoded certificate "
+		rc = ls_bi_error(ctx,
+		    "invalid PEM-encoded certificate "
 		    "signing request");
 		goto out;
 	}
-	p = found == 1 ? (const unsigned char *)pem.der.data :
-	    (const unsigned char *)s;
+	p = found == 1 ? (const unsigned char *)pem.der.data
+		       : (const unsigned char *)s;
 	n = found == 1 ? pem.der.len : sl;
 	if (n == 0 || (req = d2i_X509_REQ(NULL, &p, (long)n)) == NULL) {
-		rc = ls_bi_error(ctx, "asn1: structure error: malformed "
+		rc = ls_bi_error(ctx,
+		    "asn1: structure error: malformed "
 		    "certificate request");
 		goto out;
 	}
@@ -808,7 +820,8 @@ ls_bi_x509_parse_rsa_key(BI_ARGS)
 		sl = raw.len;
 	}
 	if (bi_pem_decode(&pem, s, sl) != 1) {
-		rc = ls_bi_error(ctx, "failed to parse PEM block containing "
+		rc = ls_bi_error(ctx,
+		    "failed to parse PEM block containing "
 		    "the key");
 		goto out;
 	}
@@ -818,8 +831,10 @@ ls_bi_x509_parse_rsa_key(BI_ARGS)
 	else if (strcmp(pem.type, "PRIVATE KEY") == 0)
 		k = d2i_AutoPrivateKey(NULL, &p, (long)pem.der.len);
 	else {
-		rc = ls_bi_error(ctx, "PEM block type is '%s', expected RSA "
-		    "PRIVATE KEY or PRIVATE KEY", pem.type);
+		rc = ls_bi_error(ctx,
+		    "PEM block type is '%s', expected RSA "
+		    "PRIVATE KEY or PRIVATE KEY",
+		    pem.type);
 		goto out;
 	}
 	if (k == NULL) {

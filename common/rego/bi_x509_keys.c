@@ -15,7 +15,7 @@
 #include "lockstep/error.h"
 #include "rego/bi_crypto.h"
 
-#define MAX_BLOCKS 64		/* PEM blocks looked at in one input */
+#define MAX_BLOCKS 64 /* PEM blocks looked at in one input */
 
 static const struct ls_val *
 bn_param(struct ls_arena *a, const EVP_PKEY *k, const char *name)
@@ -64,8 +64,8 @@ go_private_key(struct ls_arena *a, const EVP_PKEY *k)
 		v[2] = bn_param(a, k, OSSL_PKEY_PARAM_RSA_D);
 		primes[0] = bn_param(a, k, OSSL_PKEY_PARAM_RSA_FACTOR1);
 		primes[1] = bn_param(a, k, OSSL_PKEY_PARAM_RSA_FACTOR2);
-		v[3] = primes[0] && primes[1] ? ls_val_array(a, primes, 2) :
-		    NULL;
+		v[3] =
+		    primes[0] && primes[1] ? ls_val_array(a, primes, 2) : NULL;
 		pre[0] = bn_param(a, k, OSSL_PKEY_PARAM_RSA_EXPONENT1);
 		pre[1] = bn_param(a, k, OSSL_PKEY_PARAM_RSA_EXPONENT2);
 		pre[2] = bn_param(a, k, OSSL_PKEY_PARAM_RSA_COEFFICIENT1);
@@ -130,7 +130,8 @@ keypair_der(struct ls_bi_ctx *ctx, struct ls_buf *der, const struct ls_buf *cb)
 	if (rc != 0)
 		return ls_bi_error(ctx, "certificate input too large");
 	if (der->len == 0)
-		return ls_bi_error(ctx, "tls: failed to find any PEM data in "
+		return ls_bi_error(ctx,
+		    "tls: failed to find any PEM data in "
 		    "certificate input");
 	return 0;
 }
@@ -155,7 +156,8 @@ keypair_key(struct ls_bi_ctx *ctx, EVP_PKEY **key, const struct ls_buf *kb)
 		}
 		at += pem.rest;
 		tl = strlen(pem.type);
-		if (tl >= 11 && strcmp(pem.type + tl - 11, "PRIVATE KEY") == 0) {
+		if (tl >= 11 &&
+		    strcmp(pem.type + tl - 11, "PRIVATE KEY") == 0) {
 			*key = der_key((const unsigned char *)pem.der.data,
 			    pem.der.len);
 			found = 1;
@@ -164,7 +166,8 @@ keypair_key(struct ls_bi_ctx *ctx, EVP_PKEY **key, const struct ls_buf *kb)
 		ls_buf_cleanup(&pem.der);
 	}
 	if (!found)
-		return ls_bi_error(ctx, "tls: failed to find any PEM data in "
+		return ls_bi_error(ctx,
+		    "tls: failed to find any PEM data in "
 		    "key input");
 	if (*key == NULL)
 		return ls_bi_error(ctx, "tls: failed to parse private key");
@@ -185,8 +188,8 @@ keypair_certs(struct ls_bi_ctx *ctx, struct ls_vlist *certs, X509 **leaf,
 
 		if (x == NULL)
 			return ls_bi_error(ctx, "x509: malformed certificate");
-		if (ls_vlist_push(certs, bi_b64_val(ctx->arena, p,
-		    (size_t)(q - p), 0)) != 0) {
+		if (ls_vlist_push(certs,
+			bi_b64_val(ctx->arena, p, (size_t)(q - p), 0)) != 0) {
 			X509_free(x);
 			return LS_BI_ENOMEM;
 		}
@@ -202,8 +205,8 @@ keypair_certs(struct ls_bi_ctx *ctx, struct ls_vlist *certs, X509 **leaf,
 int
 ls_bi_x509_parse_keypair(BI_ARGS)
 {
-	static const char *const keys[] = { "Certificate", "PrivateKey",
-		"Leaf", "OCSPStaple", "SignedCertificateTimestamps",
+	static const char *const keys[] = { "Certificate", "PrivateKey", "Leaf",
+		"OCSPStaple", "SignedCertificateTimestamps",
 		"SupportedSignatureAlgorithms" };
 	struct ls_buf cb, kb, der;
 	struct ls_vlist certs;
@@ -232,7 +235,8 @@ ls_bi_x509_parse_keypair(BI_ARGS)
 	    (rc = keypair_certs(ctx, &certs, &leaf, &der)) != 0)
 		goto out;
 	if (leaf == NULL || EVP_PKEY_eq(X509_get0_pubkey(leaf), key) != 1) {
-		rc = ls_bi_error(ctx, "tls: private key does not match public "
+		rc = ls_bi_error(ctx,
+		    "tls: private key does not match public "
 		    "key");
 		goto out;
 	}
@@ -283,9 +287,11 @@ ls_bi_parse_private_keys(BI_ARGS)
 		    strcmp(pem.type, "EC PRIVATE KEY") != 0)
 			continue;
 		if ((k = der_key((const unsigned char *)pem.der.data,
-		    pem.der.len)) == NULL) {
-			rc = ls_bi_error(ctx, "x509: failed to parse private "
-			    "key (%s block)", pem.type);
+			 pem.der.len)) == NULL) {
+			rc = ls_bi_error(ctx,
+			    "x509: failed to parse private "
+			    "key (%s block)",
+			    pem.type);
 			goto out;
 		}
 		rc = ls_vlist_push(&l, go_private_key(ctx->arena, k));

@@ -68,19 +68,21 @@ call(const char *name, int n, ...)
 	return res;
 }
 
-#define CHECK(want, name, ...) do {				\
-	char *got_ = call(name, __VA_ARGS__);			\
-	assert_string_equal(got_, want);			\
-	free(got_);						\
-} while (0)
+#define CHECK(want, name, ...)                                                 \
+	do {                                                                   \
+		char *got_ = call(name, __VA_ARGS__);                          \
+		assert_string_equal(got_, want);                               \
+		free(got_);                                                    \
+	} while (0)
 
 /* The result of call() contains want. */
-#define CHECK_HAS(want, name, ...) do {				\
-	char *got_ = call(name, __VA_ARGS__);			\
-	if (strstr(got_, want) == NULL)				\
-		fail_msg("%s: got %s, want %s", name, got_, want); \
-	free(got_);						\
-} while (0)
+#define CHECK_HAS(want, name, ...)                                             \
+	do {                                                                   \
+		char *got_ = call(name, __VA_ARGS__);                          \
+		if (strstr(got_, want) == NULL)                                \
+			fail_msg("%s: got %s, want %s", name, got_, want);     \
+		free(got_);                                                    \
+	} while (0)
 
 /* JSON string literal of s (caller frees). */
 static char *
@@ -110,18 +112,21 @@ test_rego_crypto__digest_vectors(void **state)
 	CHECK("\"d41d8cd98f00b204e9800998ecf8427e\"", "crypto.md5", 1, "\"\"");
 	CHECK("\"900150983cd24fb0d6963f7d28e17f72\"", "crypto.md5", 1,
 	    "\"abc\"");
-	CHECK("\"a9993e364706816aba3e25717850c26c9cd0d89d\"", "crypto.sha1",
-	    1, "\"abc\"");
+	CHECK("\"a9993e364706816aba3e25717850c26c9cd0d89d\"", "crypto.sha1", 1,
+	    "\"abc\"");
 	CHECK("\"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f2"
-	    "0015ad\"", "crypto.sha256", 1, "\"abc\"");
+	      "0015ad\"",
+	    "crypto.sha256", 1, "\"abc\"");
 	/* RFC 4231 test case 2 */
 	CHECK("\"5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964"
-	    "ec3843\"", "crypto.hmac.sha256", 2,
-	    "\"what do ya want for nothing?\"", "\"Jefe\"");
+	      "ec3843\"",
+	    "crypto.hmac.sha256", 2, "\"what do ya want for nothing?\"",
+	    "\"Jefe\"");
 	CHECK("\"164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea"
-	    "2505549758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a"
-	    "38bce737\"", "crypto.hmac.sha512", 2,
-	    "\"what do ya want for nothing?\"", "\"Jefe\"");
+	      "2505549758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a"
+	      "38bce737\"",
+	    "crypto.hmac.sha512", 2, "\"what do ya want for nothing?\"",
+	    "\"Jefe\"");
 	CHECK("true", "crypto.hmac.equal", 2, "\"abc\"", "\"abc\"");
 	CHECK("false", "crypto.hmac.equal", 2, "\"abc\"", "\"abd\"");
 	CHECK("false", "crypto.hmac.equal", 2, "\"abc\"", "\"ab\"");
@@ -228,8 +233,7 @@ test_rego_crypto__jwt_es256_roundtrip(void **state)
 	CHECK("false", "io.jwt.verify_es256", 2, bad, jpub);
 	{
 		char c[1024];
-		snprintf(c, sizeof c, "{\"cert\":%s,\"alg\":\"ES256\"}",
-		    jpub);
+		snprintf(c, sizeof c, "{\"cert\":%s,\"alg\":\"ES256\"}", jpub);
 		CHECK("[true,{\"alg\":\"ES256\",\"typ\":\"JWT\"},{}]",
 		    "io.jwt.decode_verify", 2, tok, c);
 		CHECK("[false,{},{}]", "io.jwt.decode_verify", 2, bad, c);
@@ -266,10 +270,12 @@ test_rego_crypto__hostile_inputs(void **state)
 	CHECK_HAS("failed to parse a JWK key (set)", "io.jwt.verify_rs256", 2,
 	    "\"e30.e30.AA\"", "\"{\\\"keys\\\":[]}\"");
 	CHECK_HAS("failed to parse a JWK key (set)", "io.jwt.verify_es256", 2,
-	    "\"e30.e30.AA\"", "\"{\\\"kty\\\":\\\"EC\\\",\\\"crv\\\":"
+	    "\"e30.e30.AA\"",
+	    "\"{\\\"kty\\\":\\\"EC\\\",\\\"crv\\\":"
 	    "\\\"P-256\\\",\\\"x\\\":\\\"AA\\\",\\\"y\\\":\\\"AA\\\"}\"");
 	CHECK_HAS("failed to extract a Key", "io.jwt.verify_rs256", 2,
-	    "\"e30.e30.AA\"", "\"-----BEGIN FOO-----\\nAAAA\\n-----END "
+	    "\"e30.e30.AA\"",
+	    "\"-----BEGIN FOO-----\\nAAAA\\n-----END "
 	    "FOO-----\\n\"");
 	/* a header nested far deeper than the JSON cap */
 	ls_buf_init(&b, 1 << 20);
@@ -300,12 +306,14 @@ test_rego_crypto__graphql_parse_error_location(void **state)
 {
 	(void)state;
 	CHECK("ERR:graphql.parse_query: Expected Name, found <EOF> in GraphQL "
-	    "string at location 1:2", "graphql.parse_query", 1, "\"{\"");
+	      "string at location 1:2",
+	    "graphql.parse_query", 1, "\"{\"");
 	CHECK("ERR:graphql.parse_schema: Expected :, found ( in GraphQL "
-	    "string at location 3:10", "graphql.parse_schema", 1,
+	      "string at location 3:10",
+	    "graphql.parse_schema", 1,
 	    "\"\\n  input Hello {\\n    world(foo: Int): String\\n  }\"");
 	CHECK("{\"Operations\":[{\"Name\":\"\",\"Operation\":\"query\","
-	    "\"SelectionSet\":[{\"Alias\":\"a\",\"Name\":\"b\"}]}]}",
+	      "\"SelectionSet\":[{\"Alias\":\"a\",\"Name\":\"b\"}]}]}",
 	    "graphql.parse_query", 1, "\"{ a: b }\"");
 	/* validation: unknown field, required argument, unused variable */
 	CHECK("true", "graphql.is_valid", 2, "\"{ f(x: 1) }\"",
@@ -313,8 +321,9 @@ test_rego_crypto__graphql_parse_error_location(void **state)
 	CHECK("false", "graphql.is_valid", 2, "\"{ g }\"",
 	    "\"type Query { f(x: Int!): Int }\"");
 	CHECK_HAS("Field \"f\" argument \"x\" of type \"Int!\" is "
-	    "required, but it was not provided in GraphQL query string at "
-	    "location 1:3", "graphql.parse", 2, "\"{ f }\"",
+		  "required, but it was not provided in GraphQL query string at "
+		  "location 1:3",
+	    "graphql.parse", 2, "\"{ f }\"",
 	    "\"type Query { f(x: Int!): Int }\"");
 	CHECK("false", "graphql.is_valid", 2,
 	    "\"query Q($v: Int) { f(x: 1) }\"",
@@ -340,7 +349,8 @@ test_rego_crypto__graphql_parse_error_location(void **state)
 	    "{\"Definitions\":[{\"Kind\":\"OBJECT\",\"Name\":\"Query\","
 	    "\"Fields\":[{\"Name\":\"a\"}]}]}");
 	CHECK("true", "graphql.schema_is_valid", 1, "{\"Definitions\":5}");
-	CHECK("false", "graphql.is_valid", 2, "{\"Operations\":[{\"Operation\":"
+	CHECK("false", "graphql.is_valid", 2,
+	    "{\"Operations\":[{\"Operation\":"
 	    "\"query\",\"SelectionSet\":[{\"Alias\":1,\"Arguments\":[7]}]}]}",
 	    "\"type Query { a: Int }\"");
 }
@@ -392,7 +402,8 @@ test_rego_crypto__graphql_hostile_inputs(void **state)
 	/* a fragment cycle is bounded, not endless */
 	CHECK("false", "graphql.is_valid", 2,
 	    "\"{ ...A } fragment A on Query { ...B } fragment B on Query "
-	    "{ ...A }\"", "\"type Query { f: Int }\"");
+	    "{ ...A }\"",
+	    "\"type Query { f: Int }\"");
 	/* unterminated strings, stray characters */
 	CHECK_HAS("Unexpected <Invalid>", "graphql.parse_schema", 1,
 	    "\"\\\"\\\"\\\"\\r\"");
@@ -403,7 +414,8 @@ test_rego_crypto__graphql_hostile_inputs(void **state)
 static void
 test_rego_crypto__aws_sign_req(void **state)
 {
-	const char *conf = "{\"aws_access_key\":\"AKID\","
+	const char *conf =
+	    "{\"aws_access_key\":\"AKID\","
 	    "\"aws_secret_access_key\":\"SECRET\",\"aws_service\":\"s3\","
 	    "\"aws_region\":\"us-east-1\"}";
 	char *a, *b;
@@ -411,15 +423,18 @@ test_rego_crypto__aws_sign_req(void **state)
 	(void)state;
 	/* deterministic for a fixed time; the body changes the signature */
 	a = call("providers.aws.sign_req", 3,
-	    "{\"method\":\"get\",\"url\":\"http://example.com/x?y=1\"}",
-	    conf, "1451311705000000000");
+	    "{\"method\":\"get\",\"url\":\"http://example.com/x?y=1\"}", conf,
+	    "1451311705000000000");
 	b = call("providers.aws.sign_req", 3,
 	    "{\"method\":\"get\",\"url\":\"http://example.com/x?y=1\","
-	    "\"raw_body\":\"hi\"}", conf, "1451311705000000000");
-	assert_non_null(strstr(a, "Credential=AKID/20151228/us-east-1/s3/"
+	    "\"raw_body\":\"hi\"}",
+	    conf, "1451311705000000000");
+	assert_non_null(strstr(a,
+	    "Credential=AKID/20151228/us-east-1/s3/"
 	    "aws4_request,SignedHeaders=host;x-amz-content-sha256;x-amz-date,"
 	    "Signature="));
-	assert_non_null(strstr(a, "\"x-amz-content-sha256\":\"e3b0c44298fc"
+	assert_non_null(strstr(a,
+	    "\"x-amz-content-sha256\":\"e3b0c44298fc"
 	    "1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\""));
 	assert_non_null(strstr(a, "\"host\":\"example.com\""));
 	assert_string_not_equal(strstr(a, "Signature="),
@@ -427,12 +442,12 @@ test_rego_crypto__aws_sign_req(void **state)
 	free(a);
 	free(b);
 	CHECK_HAS("operand 2 missing required AWS config parameters(s): "
-	    "{\"aws_access_key\", \"aws_region\"",
+		  "{\"aws_access_key\", \"aws_region\"",
 	    "providers.aws.sign_req", 3, "{\"method\":\"get\",\"url\":\"u\"}",
 	    "{\"aws_service\":\"s3\",\"aws_secret_access_key\":\"x\"}", "1");
 	CHECK_HAS("operand 1 missing required request parameters(s): "
-	    "{\"url\"}", "providers.aws.sign_req", 3, "{\"method\":\"get\"}",
-	    conf, "1");
+		  "{\"url\"}",
+	    "providers.aws.sign_req", 3, "{\"method\":\"get\"}", conf, "1");
 }
 
 /* A certificate for key k named cn, signed by ca_key (self when NULL),
@@ -457,8 +472,8 @@ add_cert(struct ls_buf *b, EVP_PKEY *k, const char *cn, X509 *issuer,
 	X509_time_adj_ex(X509_getm_notAfter(x), 20 * 365, 0, NULL);
 	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
 	    (const unsigned char *)cn, -1, -1, 0);
-	X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) :
-	    X509_get_subject_name(x));
+	X509_set_issuer_name(x,
+	    issuer ? X509_get_subject_name(issuer) : X509_get_subject_name(x));
 	assert_int_equal(X509_set_pubkey(x, k), 1);
 	X509V3_set_ctx(&v3, issuer ? issuer : x, x, NULL, NULL, 0);
 	ext = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints,
@@ -487,7 +502,8 @@ pem_text(X509 *x, EVP_PKEY *k)
 		assert_int_equal(PEM_write_bio_X509(bio, x), 1);
 	else
 		assert_int_equal(PEM_write_bio_PrivateKey(bio, k, NULL, NULL, 0,
-		    NULL, NULL), 1);
+				     NULL, NULL),
+		    1);
 	n = BIO_get_mem_data(bio, &p);
 	ls_buf_init(&b, 1 << 20);
 	assert_int_equal(ls_buf_add(&b, p, (size_t)n), 0);
@@ -514,8 +530,7 @@ keypair_checks(X509 *leaf, EVP_PKEY *leaf_key, EVP_PKEY *other)
 	    "crypto.x509.parse_keypair", 2, cert, wrong);
 	CHECK_HAS("failed to find any PEM data in key input",
 	    "crypto.x509.parse_keypair", 2, cert, cert);
-	CHECK_HAS("[{\"Curve\":{},\"D\":", "crypto.parse_private_keys", 1,
-	    key);
+	CHECK_HAS("[{\"Curve\":{},\"D\":", "crypto.parse_private_keys", 1, key);
 	CHECK("null", "crypto.parse_private_keys", 1, "\"\"");
 	free(cert);
 	free(key);
@@ -548,8 +563,7 @@ test_rego_crypto__x509_verify_chain(void **state)
 	    jg);
 	CHECK_HAS("\"CommonName\":\"leaf\"",
 	    "crypto.x509.parse_and_verify_certificates", 1, jg);
-	CHECK("[false,[]]", "crypto.x509.parse_and_verify_certificates", 1,
-	    jb);
+	CHECK("[false,[]]", "crypto.x509.parse_and_verify_certificates", 1, jb);
 	CHECK("[false,[]]", "crypto.x509.parse_and_verify_certificates", 1,
 	    "\"bm90IGEgY2VydA==\"");
 	CHECK_HAS("\"IsCA\":true", "crypto.x509.parse_certificates", 1, jg);
@@ -572,10 +586,11 @@ static void
 test_rego_crypto__random_inputs_do_not_crash(void **state)
 {
 	static const char *const bits[] = { "{", "}", "(", ")", "[", "]", "!",
-		"$", "@", "...", ":", "=", "|", "&", "\\\"", "\\\"\\\"\\\"", "#", "\\n",
-		" ", "a", "on", "type", "query", "fragment", "extend", "schema",
-		"enum", "union", "input", "interface", "scalar", "directive",
-		"1", "-2.5e3", "true", "null", "\\\\", "\\u00e9", "." };
+		"$", "@", "...", ":", "=", "|", "&", "\\\"", "\\\"\\\"\\\"",
+		"#", "\\n", " ", "a", "on", "type", "query", "fragment",
+		"extend", "schema", "enum", "union", "input", "interface",
+		"scalar", "directive", "1", "-2.5e3", "true", "null", "\\\\",
+		"\\u00e9", "." };
 	static const char *const fns[] = { "graphql.parse_query",
 		"graphql.parse_schema", "graphql.schema_is_valid" };
 	uint32_t seed = 12345;
@@ -609,14 +624,16 @@ test_rego_crypto__random_inputs_do_not_crash(void **state)
 		doc[n++] = '"';
 		for (i = 0; i < 60; i++) {
 			seed = seed * 1103515245u + 12345u;
-			doc[n++] = "eyJhbGciOiJIUzI1NiJ9.-_=+/AZaz09"
-			    [(seed >> 16) % 32];
+			doc[n++] =
+			    "eyJhbGciOiJIUzI1NiJ9.-_=+/AZaz09"[(seed >> 16) %
+				32];
 		}
 		doc[n++] = '"';
 		doc[n] = '\0';
 		free(call("io.jwt.decode", 1, doc));
 		free(call("io.jwt.verify_hs256", 2, doc, "\"k\""));
-		free(call("io.jwt.decode_verify", 2, doc, "{\"secret\":\"k\"}"));
+		free(
+		    call("io.jwt.decode_verify", 2, doc, "{\"secret\":\"k\"}"));
 	}
 }
 
@@ -628,7 +645,8 @@ main(void)
 		cmocka_unit_test(test_rego_crypto__jwt_hs256_roundtrip),
 		cmocka_unit_test(test_rego_crypto__jwt_es256_roundtrip),
 		cmocka_unit_test(test_rego_crypto__hostile_inputs),
-		cmocka_unit_test(test_rego_crypto__graphql_parse_error_location),
+		cmocka_unit_test(
+		    test_rego_crypto__graphql_parse_error_location),
 		cmocka_unit_test(test_rego_crypto__graphql_hostile_inputs),
 		cmocka_unit_test(test_rego_crypto__aws_sign_req),
 		cmocka_unit_test(test_rego_crypto__x509_verify_chain),
