@@ -17,7 +17,8 @@ BUILD ?= build
 SAN ?=
 WERROR ?=
 
-PKGS := libgit2 libsodium libarchive libmicrohttpd libcurl jansson libpcre2-8
+PKGS := libgit2 libsodium libarchive libmicrohttpd libcurl jansson libpcre2-8 \
+	libcrypto
 WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wwrite-strings \
 	-Wformat=2 -Wundef
@@ -122,11 +123,14 @@ conformance: deps
 SOURCES = $(shell find include common server agent tests -name '*.[ch]')
 format:
 	clang-format -i $(SOURCES)
+LINT_JOBS ?= 2
 lint:
 	cppcheck --quiet --error-exitcode=1 --std=c11 -Iinclude -Icommon \
-		--suppress=missingIncludeSystem --inline-suppr common server agent
-	clang-tidy --quiet $(filter %.c,$(SOURCES)) -- -std=c11 -D_GNU_SOURCE \
-		-Iinclude -Icommon $(PKG_CFLAGS)
+		--suppress=missingIncludeSystem --inline-suppr -j$(LINT_JOBS) \
+		common server agent
+	find common server agent tests bench -name '*.c' | \
+		xargs -P$(LINT_JOBS) -n8 sh -c 'clang-tidy --quiet "$$@" -- \
+		-std=c11 -D_GNU_SOURCE -Iinclude -Icommon $(PKG_CFLAGS)' lint
 
 install: all
 	install -d $(DESTDIR)$(BINDIR)

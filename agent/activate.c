@@ -15,7 +15,7 @@
 #include "lockstep/error.h"
 #include "lockstep/file.h"
 
-#define FSYNC_MAX_DEPTH 40	/* extraction caps depth at 32 */
+#define FSYNC_MAX_DEPTH 40 /* extraction caps depth at 32 */
 
 static int
 path_join(char *out, size_t sz, const char *a, const char *b)
@@ -66,8 +66,8 @@ fsync_tree(int dirfd, const char *name, int depth)
 		else if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
 			rc = ls_error_set(LS_EUNSAFE, "%s/%s: not a file", name,
 			    e->d_name);
-		else if ((cfd = openat(dirfd, e->d_name, O_RDONLY | O_NOFOLLOW |
-		    O_CLOEXEC)) < 0)
+		else if ((cfd = openat(dirfd, e->d_name,
+			      O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 			rc = ls_error_set(LS_EIO, "%s/%s: %s", name, e->d_name,
 			    strerror(errno));
 		else {
@@ -116,9 +116,11 @@ ls_activate_prepare(char *out_dir, size_t dirsz,
 	*out_policy = NULL;
 	/* A random suffix: a leftover of a killed attempt never collides. */
 	if (snprintf(rel, sizeof(rel), "bundles/%.16s-%llu-%08x", sha_hex,
-	    (unsigned long long)seq, randombytes_random()) >= (int)sizeof(rel) ||
+		(unsigned long long)seq,
+		randombytes_random()) >= (int)sizeof(rel) ||
 	    strlen(rel) >= dirsz)
-		return ls_error_set(LS_EINVAL, "bundle directory name too long");
+		return ls_error_set(LS_EINVAL,
+		    "bundle directory name too long");
 	if ((rc = path_join(abs, sizeof(abs), state_dir, rel)) != 0)
 		return rc;
 	if ((rc = ls_extract_file(tgz_path, abs, lim)) < 0)
@@ -185,8 +187,9 @@ prune_dir(const char *state_dir, const char *sub, const char *keep)
 	if ((rc = path_join(dir, sizeof(dir), state_dir, sub)) != 0)
 		return rc;
 	if ((d = opendir(dir)) == NULL)
-		return errno == ENOENT ? 0 : ls_error_set(LS_EIO, "%s: %s",
-		    dir, strerror(errno));
+		return errno == ENOENT
+		    ? 0
+		    : ls_error_set(LS_EIO, "%s: %s", dir, strerror(errno));
 	while ((e = readdir(d)) != NULL) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;

@@ -124,12 +124,14 @@ recover(struct ls_agent *a)
 		a->st.has_active = 0;
 	} else if (a->st.has_active) {
 		ls_engine_swap(a->engine, p);
-		ls_agent_logf(a, "info", "restored", "enforcing %s (release "
-		    "%llu) from %s", a->st.active.version,
-		    (unsigned long long)a->st.active.seq, a->st.active.dir);
+		ls_agent_logf(a, "info", "restored",
+		    "enforcing %s (release "
+		    "%llu) from %s",
+		    a->st.active.version, (unsigned long long)a->st.active.seq,
+		    a->st.active.dir);
 	}
-	if ((rc = ls_activate_prune(a->cfg->state, a->st.has_active ?
-	    a->st.active.dir : NULL)) != 0)
+	if ((rc = ls_activate_prune(a->cfg->state,
+		 a->st.has_active ? a->st.active.dir : NULL)) != 0)
 		return rc;
 	if ((rc = ls_reports_list(&v, &n, a->cfg->state)) != 0)
 		return rc;
@@ -154,17 +156,22 @@ open_state(struct ls_agent *a)
 	if (rc == LS_ENOTFOUND) {
 		ls_state_init(&a->st);
 		snprintf(a->st.agent, sizeof(a->st.agent), "%s", c->name);
-		snprintf(a->st.channel, sizeof(a->st.channel), "%s", c->channel);
+		snprintf(a->st.channel, sizeof(a->st.channel), "%s",
+		    c->channel);
 		rc = 0;
 	}
 	if (rc != 0)
 		return rc;
 	if (strcmp(a->st.channel, c->channel) != 0)
-		return ls_error_set(LS_EINVAL, "%s: state follows channel %s, "
-		    "not %s", c->state, a->st.channel, c->channel);
+		return ls_error_set(LS_EINVAL,
+		    "%s: state follows channel %s, "
+		    "not %s",
+		    c->state, a->st.channel, c->channel);
 	if (strcmp(a->st.agent, c->name) != 0)
-		ls_agent_logf(a, "warn", "identity", "state %s belongs to agent "
-		    "%s; keeping that id", c->state, a->st.agent);
+		ls_agent_logf(a, "warn", "identity",
+		    "state %s belongs to agent "
+		    "%s; keeping that id",
+		    c->state, a->st.agent);
 	return 0;
 }
 
@@ -230,15 +237,18 @@ settle(struct ls_agent *a, int rc)
 	} else {
 		snprintf(st.last_error, sizeof(st.last_error), "%s",
 		    ls_error_last());
-		word = rc == LS_EEXPIRED || (st.has_active &&
-		    st.timestamp_expires != 0 && now >= st.timestamp_expires) ?
-		    "stale" : "error";
+		word = rc == LS_EEXPIRED ||
+			(st.has_active && st.timestamp_expires != 0 &&
+			    now >= st.timestamp_expires)
+		    ? "stale"
+		    : "error";
 		snprintf(st.state, sizeof(st.state), "%s", word);
 	}
 	if (strcmp(st.state, "active") == 0 && st.timestamp_expires != 0 &&
 	    now >= st.timestamp_expires) {
 		snprintf(st.state, sizeof(st.state), "stale");
-		snprintf(st.last_error, sizeof(st.last_error), "timestamp seq "
+		snprintf(st.last_error, sizeof(st.last_error),
+		    "timestamp seq "
 		    "%llu expired (freeze: still enforcing %s)",
 		    (unsigned long long)st.timestamp_seq,
 		    st.has_active ? st.active.version : "nothing");
@@ -247,8 +257,9 @@ settle(struct ls_agent *a, int rc)
 	    strcmp(st.last_error, a->st.last_error) != 0)
 		ls_agent_commit(a, &st);
 	if (strcmp(prev, ls_state_word(&a->st, now)) != 0) {
-		ls_agent_logf(a, strcmp(a->st.state, "active") == 0 ? "info" :
-		    "warn", "state", "state %s -> %s%s%s", prev, a->st.state,
+		ls_agent_logf(a,
+		    strcmp(a->st.state, "active") == 0 ? "info" : "warn",
+		    "state", "state %s -> %s%s%s", prev, a->st.state,
 		    a->st.last_error[0] ? ": " : "", a->st.last_error);
 		ls_agent_report(a, "state");
 	}
@@ -274,8 +285,10 @@ ls_agent_once(struct ls_agent *a)
 		ls_agent_logf(a, "warn", "report", "reports stay queued: %s",
 		    ls_error_last());
 	if (rc == 0 && strcmp(ls_state_word(&a->st, time(NULL)), "active") != 0)
-		rc = ls_error_set(LS_EEXPIRED, "not enforcing the latest "
-		    "release (state %s)", ls_state_word(&a->st, time(NULL)));
+		rc = ls_error_set(LS_EEXPIRED,
+		    "not enforcing the latest "
+		    "release (state %s)",
+		    ls_state_word(&a->st, time(NULL)));
 	return rc;
 }
 
@@ -333,8 +346,8 @@ housekeeping(struct ls_agent *a)
 	}
 	ls_agent_logf(a, "warn", "report", "%zu report(s) stay queued: %s", n,
 	    ls_error_last());
-	a->delivery_backoff = a->delivery_backoff == 0 ? 1 :
-	    a->delivery_backoff * 2;
+	a->delivery_backoff =
+	    a->delivery_backoff == 0 ? 1 : a->delivery_backoff * 2;
 	if (a->delivery_backoff > a->cfg->max_backoff)
 		a->delivery_backoff = a->cfg->max_backoff;
 	a->next_delivery = now + a->delivery_backoff;
@@ -381,8 +394,9 @@ ls_agent_run(struct ls_agent *a)
 			 * outage, yet never a busy loop. */
 			jitter = (long)randombytes_uniform(
 			    (uint32_t)(a->backoff / 2 + 1));
-			sleep_until(a, wake_at(a, now + a->backoff -
-			    a->backoff / 2 + jitter));
+			sleep_until(a,
+			    wake_at(a,
+				now + a->backoff - a->backoff / 2 + jitter));
 			continue;
 		}
 		settle(a, 0);

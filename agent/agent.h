@@ -30,7 +30,7 @@ struct ls_agent;
 int ls_agent_new(struct ls_agent **out, const struct ls_config *cfg,
     struct ls_engine *e, ls_agent_log_fn *log, void *log_ctx,
     volatile sig_atomic_t *stop);
-void ls_agent_free(struct ls_agent *a);	/* NULL is a no-op */
+void ls_agent_free(struct ls_agent *a); /* NULL is a no-op */
 
 /*
  * One update attempt without long polling, then one attempt to deliver

@@ -16,12 +16,12 @@
 #include "lockstep/key.h"
 #include "state.h"
 
-#define LS_AGENT_REPORT_EVERY 3600	/* s between unprompted reports */
-#define LS_AGENT_HOOK_TIMEOUT 60	/* s an --on-activate command may run */
+#define LS_AGENT_REPORT_EVERY 3600 /* s between unprompted reports */
+#define LS_AGENT_HOOK_TIMEOUT 60   /* s an --on-activate command may run */
 
 enum ls_agent_outcome {
-	LS_AGENT_NOTHING,	/* nothing new */
-	LS_AGENT_CHANGED,	/* a new timestamp or release was applied */
+	LS_AGENT_NOTHING, /* nothing new */
+	LS_AGENT_CHANGED, /* a new timestamp or release was applied */
 };
 
 struct ls_agent {
@@ -30,18 +30,18 @@ struct ls_agent {
 	ls_agent_log_fn *log;
 	void *log_ctx;
 	volatile sig_atomic_t *stop;
-	struct ls_state st;		/* mirrors state.json */
-	struct ls_root root;		/* trusted root, owned */
-	struct ls_key *key;		/* agent key, owned */
+	struct ls_state st;  /* mirrors state.json */
+	struct ls_root root; /* trusted root, owned */
+	struct ls_key *key;  /* agent key, owned */
 	struct ls_fetch *fetch;
 	struct ls_extract_limits lim;
-	size_t mirror;			/* index into cfg->servers */
-	char etag[LS_FETCH_ETAG_MAX + 1];	/* of the last applied ts */
-	long backoff;			/* s, 0 after a success */
-	time_t next_report;		/* the hourly report */
-	time_t next_delivery;		/* retry of the report queue */
-	long delivery_backoff;		/* s */
-	int held;			/* last poll was held by the server */
+	size_t mirror;			  /* index into cfg->servers */
+	char etag[LS_FETCH_ETAG_MAX + 1]; /* of the last applied ts */
+	long backoff;			  /* s, 0 after a success */
+	time_t next_report;		  /* the hourly report */
+	time_t next_delivery;		  /* retry of the report queue */
+	long delivery_backoff;		  /* s */
+	int held;			  /* last poll was held by the server */
 };
 
 /* Log a formatted message through the callback. */

@@ -14,7 +14,7 @@
 
 #define CONN_LIMIT 512
 #define CONN_MEMORY (64 * 1024)
-#define CONN_TIMEOUT 30		/* s of idleness */
+#define CONN_TIMEOUT 30 /* s of idleness */
 #define THREADS 4
 
 struct ls_api {
@@ -33,8 +33,8 @@ reply(struct MHD_Connection *c, unsigned code, const char *json)
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
-	r = MHD_create_response_from_buffer(strlen(json), (void *)(uintptr_t)
-	    json, MHD_RESPMEM_MUST_COPY);
+	r = MHD_create_response_from_buffer(strlen(json),
+	    (void *)(uintptr_t)json, MHD_RESPMEM_MUST_COPY);
 	if (r == NULL)
 		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type", "application/json");
@@ -61,14 +61,16 @@ handle(struct ls_api *h, struct MHD_Connection *c, const char *url,
 		free(out);
 		return ret;
 	}
-	if (strncmp(url, "/v1/data", 8) == 0 && (url[8] == '\0' ||
-	    url[8] == '/') && (strcmp(method, "POST") == 0 ||
-	    strcmp(method, "GET") == 0)) {
+	if (strncmp(url, "/v1/data", 8) == 0 &&
+	    (url[8] == '\0' || url[8] == '/') &&
+	    (strcmp(method, "POST") == 0 || strcmp(method, "GET") == 0)) {
 		if (q->toobig)
-			return reply(c, 413, "{\"code\":\"invalid_parameter\","
+			return reply(c, 413,
+			    "{\"code\":\"invalid_parameter\","
 			    "\"message\":\"request body too large\"}");
 		if (ls_engine_decide(&out, &code, h->e, url[8] ? url + 9 : "",
-		    q->body.data != NULL ? q->body.data : "", q->body.len) != 0)
+			q->body.data != NULL ? q->body.data : "",
+			q->body.len) != 0)
 			return reply(c, 500, "{\"code\":\"internal_error\"}");
 		ret = reply(c, (unsigned)code, out);
 		free(out);
@@ -127,7 +129,8 @@ parse_listen(struct sockaddr_in *sa, const char *s)
 	memset(sa, 0, sizeof(*sa));
 	if (colon == NULL || (size_t)(colon - s) >= sizeof(host) ||
 	    colon[1] == '\0' || strlen(colon + 1) > 5)
-		return ls_error_set(LS_EINVAL, "--listen %s: want HOST:PORT", s);
+		return ls_error_set(LS_EINVAL, "--listen %s: want HOST:PORT",
+		    s);
 	for (p = colon + 1; *p; p++) {
 		if (*p < '0' || *p > '9')
 			return ls_error_set(LS_EINVAL, "--listen %s: bad port",
@@ -141,14 +144,16 @@ parse_listen(struct sockaddr_in *sa, const char *s)
 	sa->sin_family = AF_INET;
 	sa->sin_port = htons((uint16_t)port);
 	if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
-		return ls_error_set(LS_EINVAL, "--listen %s: not an IPv4 "
-		    "address", s);
+		return ls_error_set(LS_EINVAL,
+		    "--listen %s: not an IPv4 "
+		    "address",
+		    s);
 	return 0;
 }
 
 int
-ls_api_start(struct ls_api **out, const char *listen_addr,
-    struct ls_engine *e, char *bound, size_t boundsz)
+ls_api_start(struct ls_api **out, const char *listen_addr, struct ls_engine *e,
+    char *bound, size_t boundsz)
 {
 	struct sockaddr_in sa;
 	const union MHD_DaemonInfo *info;
@@ -163,13 +168,14 @@ ls_api_start(struct ls_api **out, const char *listen_addr,
 		return ls_error_set(LS_ENOMEM, "httpd: out of memory");
 	h->e = e;
 	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-	    MHD_USE_EPOLL | MHD_USE_TURBO, 0, NULL, NULL, on_request, h,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)THREADS,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_done, h, MHD_OPTION_END);
+		MHD_USE_EPOLL | MHD_USE_TURBO,
+	    0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR,
+	    (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
+	    (unsigned)THREADS, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)CONN_LIMIT, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)CONN_MEMORY, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)CONN_TIMEOUT, MHD_OPTION_NOTIFY_COMPLETED, on_done, h,
+	    MHD_OPTION_END);
 	if (h->d == NULL) {
 		free(h);
 		return ls_error_set(LS_ENET, "--listen %s: cannot listen",
@@ -177,8 +183,8 @@ ls_api_start(struct ls_api **out, const char *listen_addr,
 	}
 	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
 	inet_ntop(AF_INET, &sa.sin_addr, host, sizeof(host));
-	snprintf(bound, boundsz, "%s:%u", host, info != NULL ?
-	    (unsigned)info->port : (unsigned)ntohs(sa.sin_port));
+	snprintf(bound, boundsz, "%s:%u", host,
+	    info != NULL ? (unsigned)info->port : (unsigned)ntohs(sa.sin_port));
 	*out = h;
 	return 0;
 }

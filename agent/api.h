@@ -20,6 +20,6 @@ struct ls_api;
  */
 int ls_api_start(struct ls_api **out, const char *listen_addr,
     struct ls_engine *e, char *bound, size_t boundsz);
-void ls_api_stop(struct ls_api *h);	/* NULL is a no-op */
+void ls_api_stop(struct ls_api *h); /* NULL is a no-op */
 
 #endif

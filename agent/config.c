@@ -8,32 +8,32 @@
 #include "reports.h"
 
 const char ls_config_usage[] =
-"usage: lockstep-agent --server URL [--server URL...] --root ROOT.note\n"
-"                      --state DIR --channel NAME [options]\n"
-"       lockstep-agent --state DIR status [--json]\n"
-"\n"
-"Fetches, verifies and activates the signed policy bundles of a channel,\n"
-"answers decisions on --listen and reports what it enforces.\n"
-"\n"
-"  --server URL         server or mirror base URL (repeat: tried in turn)\n"
-"  --root FILE          trusted root note (used until STATE holds a newer)\n"
-"  --state DIR          state directory (created; keys, bundles, queue)\n"
-"  --channel NAME       channel to follow\n"
-"  --enroll-token T     present T to the server to enrol this agent's key\n"
-"  --name ID            agent id (default: derived from the host name)\n"
-"  --listen HOST:PORT   status and decision API (default 127.0.0.1:8182,\n"
-"                       port 0 picks one, \"off\" disables it)\n"
-"  --port-file F        write the bound HOST:PORT to F\n"
-"  --interval S         seconds between polls when not long-polling (30)\n"
-"  --max-backoff S      cap of the back-off after errors (60)\n"
-"  --long-poll S        seconds a long poll may be held (30, 0 = off)\n"
-"  --low-speed-time S   abort a download slower than 1 KiB/s for S (10)\n"
-"  --queue-max N        reports kept on disk while offline (1000)\n"
-"  --on-activate CMD    run CMD (sh -c) after each activation\n"
-"  --once               one update attempt; exit 0 if the latest release\n"
-"                       is enforced\n"
-"  --log-json           log one JSON object per line on stderr\n"
-"  --help               this text\n";
+    "usage: lockstep-agent --server URL [--server URL...] --root ROOT.note\n"
+    "                      --state DIR --channel NAME [options]\n"
+    "       lockstep-agent --state DIR status [--json]\n"
+    "\n"
+    "Fetches, verifies and activates the signed policy bundles of a channel,\n"
+    "answers decisions on --listen and reports what it enforces.\n"
+    "\n"
+    "  --server URL         server or mirror base URL (repeat: tried in turn)\n"
+    "  --root FILE          trusted root note (used until STATE holds a newer)\n"
+    "  --state DIR          state directory (created; keys, bundles, queue)\n"
+    "  --channel NAME       channel to follow\n"
+    "  --enroll-token T     present T to the server to enrol this agent's key\n"
+    "  --name ID            agent id (default: derived from the host name)\n"
+    "  --listen HOST:PORT   status and decision API (default 127.0.0.1:8182,\n"
+    "                       port 0 picks one, \"off\" disables it)\n"
+    "  --port-file F        write the bound HOST:PORT to F\n"
+    "  --interval S         seconds between polls when not long-polling (30)\n"
+    "  --max-backoff S      cap of the back-off after errors (60)\n"
+    "  --long-poll S        seconds a long poll may be held (30, 0 = off)\n"
+    "  --low-speed-time S   abort a download slower than 1 KiB/s for S (10)\n"
+    "  --queue-max N        reports kept on disk while offline (1000)\n"
+    "  --on-activate CMD    run CMD (sh -c) after each activation\n"
+    "  --once               one update attempt; exit 0 if the latest release\n"
+    "                       is enforced\n"
+    "  --log-json           log one JSON object per line on stderr\n"
+    "  --help               this text\n";
 
 /* Bounded decimal parse (no atoi on outside input). */
 static int
@@ -72,7 +72,8 @@ ls_config_default_name(char out[LS_NAME_MAX + 1])
 		char c = host[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+			(c >= '0' && c <= '9') || c == '.' || c == '_' ||
+			c == '-'))
 			c = '-';
 		if (j == 0 && c == '.')
 			continue;
@@ -105,10 +106,13 @@ option(struct ls_config *c, const char *o, const char *v)
 			    LS_CONFIG_MAX_SERVERS);
 		if (strncmp(v, "http://", 7) != 0 &&
 		    strncmp(v, "https://", 8) != 0)
-			return ls_error_set(LS_EINVAL, "--server %s: want an "
-			    "http:// or https:// URL", v);
+			return ls_error_set(LS_EINVAL,
+			    "--server %s: want an "
+			    "http:// or https:// URL",
+			    v);
 		if (strlen(v) > LS_CONFIG_URL_MAX - 128)
-			return ls_error_set(LS_EINVAL, "--server: URL too long");
+			return ls_error_set(LS_EINVAL,
+			    "--server: URL too long");
 		c->servers[c->nservers++] = v;
 	} else if (strcmp(o, "--root") == 0) {
 		c->root = v;
@@ -116,15 +120,19 @@ option(struct ls_config *c, const char *o, const char *v)
 		c->state = v;
 	} else if (strcmp(o, "--channel") == 0) {
 		if (!ls_name_valid(v))
-			return ls_error_set(LS_EINVAL, "--channel %s: not a "
-			    "valid name", v);
+			return ls_error_set(LS_EINVAL,
+			    "--channel %s: not a "
+			    "valid name",
+			    v);
 		c->channel = v;
 	} else if (strcmp(o, "--enroll-token") == 0) {
 		c->enroll_token = v;
 	} else if (strcmp(o, "--name") == 0) {
 		if (!ls_name_valid(v))
-			return ls_error_set(LS_EINVAL, "--name %s: not a valid "
-			    "name", v);
+			return ls_error_set(LS_EINVAL,
+			    "--name %s: not a valid "
+			    "name",
+			    v);
 		snprintf(c->name, sizeof(c->name), "%s", v);
 	} else if (strcmp(o, "--listen") == 0) {
 		c->listen = strcmp(v, "off") == 0 ? "" : v;
@@ -170,13 +178,17 @@ ls_config_parse(struct ls_config *c, int argc, char **argv)
 			c->cmd = LS_CMD_STATUS;
 		} else if (strncmp(a, "--", 2) == 0) {
 			if (i + 1 >= argc)
-				return ls_error_set(LS_EINVAL, "%s: missing "
-				    "value", a);
+				return ls_error_set(LS_EINVAL,
+				    "%s: missing "
+				    "value",
+				    a);
 			if ((rc = option(c, a, argv[++i])) != 0)
 				return rc;
 		} else {
-			return ls_error_set(LS_EINVAL, "%s: unexpected "
-			    "argument", a);
+			return ls_error_set(LS_EINVAL,
+			    "%s: unexpected "
+			    "argument",
+			    a);
 		}
 	}
 	if (c->state == NULL)
@@ -184,7 +196,8 @@ ls_config_parse(struct ls_config *c, int argc, char **argv)
 	if (c->cmd == LS_CMD_STATUS)
 		return 0;
 	if (c->nservers == 0 || c->root == NULL || c->channel == NULL)
-		return ls_error_set(LS_EINVAL, "--server, --root and --channel "
+		return ls_error_set(LS_EINVAL,
+		    "--server, --root and --channel "
 		    "are required (see --help)");
 	if (c->name[0] == '\0')
 		ls_config_default_name(c->name);

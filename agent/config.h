@@ -22,24 +22,24 @@ enum ls_config_cmd { LS_CMD_RUN, LS_CMD_STATUS, LS_CMD_HELP };
 
 struct ls_config {
 	enum ls_config_cmd cmd;
-	const char *servers[LS_CONFIG_MAX_SERVERS];	/* argv strings */
+	const char *servers[LS_CONFIG_MAX_SERVERS]; /* argv strings */
 	size_t nservers;
-	const char *root;		/* trust anchor file */
-	const char *state;		/* state directory */
+	const char *root;  /* trust anchor file */
+	const char *state; /* state directory */
 	const char *channel;
-	const char *enroll_token;	/* NULL: do not enrol */
-	char name[LS_NAME_MAX + 1];	/* agent id ("" = from hostname) */
-	const char *listen;		/* default 127.0.0.1:8182, "" = off */
+	const char *enroll_token;   /* NULL: do not enrol */
+	char name[LS_NAME_MAX + 1]; /* agent id ("" = from hostname) */
+	const char *listen;	    /* default 127.0.0.1:8182, "" = off */
 	const char *port_file;
-	long interval;			/* s between plain polls, default 30 */
-	long max_backoff;		/* s, default 60 */
-	long long_poll;			/* s asked per long poll, default 30 */
-	long low_speed_time;		/* s window for stalled downloads */
-	long queue_max;			/* reports kept while offline */
-	const char *on_activate;	/* shell command or NULL */
+	long interval;		 /* s between plain polls, default 30 */
+	long max_backoff;	 /* s, default 60 */
+	long long_poll;		 /* s asked per long poll, default 30 */
+	long low_speed_time;	 /* s window for stalled downloads */
+	long queue_max;		 /* reports kept while offline */
+	const char *on_activate; /* shell command or NULL */
 	int once;
 	int log_json;
-	int json;			/* status --json */
+	int json; /* status --json */
 };
 
 /* Parse argv into *out (which points into argv).  LS_EINVAL with a

@@ -21,10 +21,11 @@ report_of(struct ls_report *r, const struct ls_agent *a, uint64_t seq)
 	r->release_seq = st->has_active ? st->active.seq : 0;
 	/* No bundle yet: an all-zero digest and "none" say so explicitly. */
 	snprintf(r->bundle_sha256, sizeof(r->bundle_sha256), "%s",
-	    st->has_active ? st->active.sha256 :
-	    "0000000000000000000000000000000000000000000000000000000000000000");
-	snprintf(r->version, sizeof(r->version), "%s", st->has_active ?
-	    st->active.version : "none");
+	    st->has_active
+		? st->active.sha256
+		: "0000000000000000000000000000000000000000000000000000000000000000");
+	snprintf(r->version, sizeof(r->version), "%s",
+	    st->has_active ? st->active.version : "none");
 	r->time = time(NULL);
 	snprintf(r->state, sizeof(r->state), "%s", ls_state_word(st, r->time));
 	snprintf(r->error, sizeof(r->error), "%s", st->last_error);
@@ -49,12 +50,13 @@ ls_agent_report(struct ls_agent *a, const char *why)
 	report_of(&r, a, st.report_seq);
 	if ((rc = ls_reports_sign(&note, &len, &r, a->key)) != 0 ||
 	    (rc = ls_reports_enqueue(a->cfg->state, r.seq, note, len,
-	    (size_t)a->cfg->queue_max, &dropped)) != 0)
+		 (size_t)a->cfg->queue_max, &dropped)) != 0)
 		goto out;
 	if (dropped > 0) {
 		st = a->st;
 		st.dropped += dropped;
-		ls_agent_logf(a, "error", "queue", "report queue full (%ld): "
+		ls_agent_logf(a, "error", "queue",
+		    "report queue full (%ld): "
 		    "dropped %llu oldest report(s), %llu in total",
 		    a->cfg->queue_max, (unsigned long long)dropped,
 		    (unsigned long long)st.dropped);
@@ -87,8 +89,8 @@ server_url(char *out, size_t sz, const char *base, const char *path)
 /* POST to each --server in turn until one gives an answer that is not a
  * transport error or 404/405 (a static mirror cannot take reports). */
 static int
-post_any(struct ls_agent *a, long *status, const char *path,
-    const char *header, const char *body, size_t len)
+post_any(struct ls_agent *a, long *status, const char *path, const char *header,
+    const char *body, size_t len)
 {
 	struct ls_fetch_result res;
 	char url[LS_CONFIG_URL_MAX];
@@ -98,10 +100,10 @@ post_any(struct ls_agent *a, long *status, const char *path,
 	*status = 0;
 	for (i = 0; i < a->cfg->nservers; i++) {
 		if ((rc = server_url(url, sizeof(url), a->cfg->servers[i],
-		    path)) != 0)
+			 path)) != 0)
 			continue;
-		rc = ls_fetch_post(a->fetch, &res, url, header, body, len,
-		    NULL);
+		rc =
+		    ls_fetch_post(a->fetch, &res, url, header, body, len, NULL);
 		if (rc == 0 && res.status != 404 && res.status != 405) {
 			*status = res.status;
 			return 0;
@@ -127,11 +129,11 @@ enrol(struct ls_agent *a)
 	ls_key_vkey(&vk, a->key);
 	ls_vkey_format(text, &vk);
 	if (snprintf(hdr, sizeof(hdr), "X-Lockstep-Enroll-Token: %s",
-	    a->cfg->enroll_token) >= (int)sizeof(hdr) ||
+		a->cfg->enroll_token) >= (int)sizeof(hdr) ||
 	    strpbrk(a->cfg->enroll_token, "\r\n") != NULL)
 		return ls_error_set(LS_EINVAL, "--enroll-token: bad token");
 	if ((rc = post_any(a, &status, "/v1/enroll", hdr, text,
-	    strlen(text))) != 0)
+		 strlen(text))) != 0)
 		return rc;
 	if (status != 200 && status != 201)
 		return ls_error_set(status == 409 ? LS_ECONFLICT : LS_EBADSIG,
@@ -142,7 +144,8 @@ enrol(struct ls_agent *a)
 	return ls_agent_commit(a, &st);
 }
 
-/* Send one queued report; 1 if it left the queue, 0 to stop, <0 error. */
+/* Send one queued report: 1 delivered, 2 refused for good (logged), both
+ * leave the queue; <0 stops delivery (it stays queued). */
 static int
 send_one(struct ls_agent *a, uint64_t seq)
 {
@@ -161,14 +164,17 @@ send_one(struct ls_agent *a, uint64_t seq)
 		rc = 1;
 	} else if (status == 409) {
 		/* Already delivered before a crash: the server has it. */
-		ls_agent_logf(a, "warn", "report", "report %llu: server has "
-		    "it already (409)", (unsigned long long)seq);
+		ls_agent_logf(a, "warn", "report",
+		    "report %llu: server has "
+		    "it already (409)",
+		    (unsigned long long)seq);
 		rc = 1;
 	} else if (status == 400 || status == 413) {
-		ls_agent_logf(a, "error", "report", "report %llu refused for "
+		ls_agent_logf(a, "error", "report",
+		    "report %llu refused for "
 		    "good (HTTP %ld): removed from the queue",
 		    (unsigned long long)seq, status);
-		rc = 1;
+		rc = 2;
 	} else {
 		return ls_error_set(LS_ENET, "report %llu: HTTP %ld",
 		    (unsigned long long)seq, status);
@@ -192,8 +198,11 @@ ls_agent_deliver(struct ls_agent *a)
 	for (i = 0; i < n; i++) {
 		if ((rc = send_one(a, v[i])) < 0)
 			goto out;
-		ls_agent_logf(a, "info", "delivered", "report %llu delivered",
-		    (unsigned long long)v[i]);
+		if (rc == 1)
+			ls_agent_logf(a, "info", "delivered",
+			    "report %llu "
+			    "delivered",
+			    (unsigned long long)v[i]);
 	}
 	rc = 0;
 out:

@@ -84,8 +84,8 @@ path_ok(const char *p)
 		return 0;
 	for (; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '/' ||
-		    *p == '-'))
+			(*p >= '0' && *p <= '9') || *p == '_' || *p == '/' ||
+			*p == '-'))
 			return 0;
 	return 1;
 }
@@ -96,15 +96,17 @@ answer(char **out, int *http, int code, json_t *obj)
 	*http = code;
 	*out = obj != NULL ? json_dumps(obj, JSON_COMPACT) : NULL;
 	json_decref(obj);
-	return *out != NULL ? 0 : ls_error_set(LS_ENOMEM, "decision: out of "
-	    "memory");
+	return *out != NULL ? 0
+			    : ls_error_set(LS_ENOMEM,
+				  "decision: out of "
+				  "memory");
 }
 
 static int
 fail(char **out, int *http, int code, const char *kind, const char *msg)
 {
-	return answer(out, http, code, json_pack("{s:s, s:s}", "code", kind,
-	    "message", msg));
+	return answer(out, http, code,
+	    json_pack("{s:s, s:s}", "code", kind, "message", msg));
 }
 
 /* The "input" member of body as JSON text (*in NULL when absent). */
@@ -120,8 +122,8 @@ input_of(char **in, const char *body, size_t len, char *why, size_t whysz)
 	/* jansson caps nesting depth (JSON_PARSER_MAX_DEPTH, 2048). */
 	doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (doc == NULL || !json_is_object(doc)) {
-		snprintf(why, whysz, "body: %s", doc == NULL ? jerr.text :
-		    "not an object");
+		snprintf(why, whysz, "body: %s",
+		    doc == NULL ? jerr.text : "not an object");
 		json_decref(doc);
 		return -1;
 	}
@@ -132,8 +134,8 @@ input_of(char **in, const char *body, size_t len, char *why, size_t whysz)
 }
 
 int
-ls_engine_decide(char **out, int *http, struct ls_engine *e,
-    const char *path, const char *body, size_t len)
+ls_engine_decide(char **out, int *http, struct ls_engine *e, const char *path,
+    const char *body, size_t len)
 {
 	struct ls_rego_policy *p = NULL;
 	char why[256], *in = NULL, *res = NULL, *err = NULL;
@@ -143,7 +145,8 @@ ls_engine_decide(char **out, int *http, struct ls_engine *e,
 
 	*out = NULL;
 	if (!path_ok(path))
-		return fail(out, http, 400, "invalid_parameter", "bad data path");
+		return fail(out, http, 400, "invalid_parameter",
+		    "bad data path");
 	if ((rc = input_of(&in, body, len, why, sizeof(why))) == -1)
 		return fail(out, http, 400, "invalid_parameter", why);
 	if (rc == -2)
@@ -157,8 +160,8 @@ ls_engine_decide(char **out, int *http, struct ls_engine *e,
 	if (rc == LS_ENOTFOUND) {
 		rc = answer(out, http, 200, json_object());
 	} else if (rc < 0) {
-		rc = fail(out, http, 500, "internal_error", err != NULL ? err :
-		    ls_error_last());
+		rc = fail(out, http, 500, "internal_error",
+		    err != NULL ? err : ls_error_last());
 	} else if ((val = json_loads(res, JSON_DECODE_ANY, &jerr)) == NULL) {
 		rc = fail(out, http, 500, "internal_error", "bad result JSON");
 	} else {

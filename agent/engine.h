@@ -16,14 +16,14 @@
 #include "lockstep/rego.h"
 #include "state.h"
 
-#define LS_ENGINE_INPUT_MAX (1024 * 1024)	/* decision request body */
+#define LS_ENGINE_INPUT_MAX (1024 * 1024) /* decision request body */
 
 struct ls_engine {
 	pthread_mutex_t mu;
-	struct ls_rego_policy *policy;	/* owned reference, NULL if none */
-	struct ls_state state;		/* copy of the persisted state */
+	struct ls_rego_policy *policy; /* owned reference, NULL if none */
+	struct ls_state state;	       /* copy of the persisted state */
 	int has_state;
-	unsigned long long decisions;	/* answered, for logs */
+	unsigned long long decisions; /* answered, for logs */
 };
 
 int ls_engine_init(struct ls_engine *e);

@@ -12,7 +12,7 @@
 #include "fetch.h"
 #include "lockstep/error.h"
 
-#define ERRBODY_MAX 4096	/* body of a non-200 answer we read and drop */
+#define ERRBODY_MAX 4096 /* body of a non-200 answer we read and drop */
 
 struct ls_fetch {
 	CURL *curl;
@@ -22,12 +22,12 @@ struct ls_fetch {
 /* Per-request sink: either a bounded buffer or a file with a hash. */
 struct sink {
 	struct ls_fetch *f;
-	struct ls_buf *buf;	/* for documents, NULL for files */
-	int fd;			/* for files, -1 otherwise */
+	struct ls_buf *buf; /* for documents, NULL for files */
+	int fd;		    /* for files, -1 otherwise */
 	uint64_t max, got;
 	crypto_hash_sha256_state sha;
 	int toobig, ioerr, not200;
-	size_t dropped;		/* bytes of a non-200 body */
+	size_t dropped; /* bytes of a non-200 body */
 	struct ls_fetch_result *res;
 };
 
@@ -87,15 +87,15 @@ on_header(char *p, size_t size, size_t n, void *arg)
 		vlen = len - 5;
 		while (vlen > 0 && (*v == ' ' || *v == '\t'))
 			v++, vlen--;
-		while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' ||
-		    v[vlen - 1] == ' '))
+		while (vlen > 0 &&
+		    (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' ||
+			v[vlen - 1] == ' '))
 			vlen--;
 		if (vlen <= LS_FETCH_ETAG_MAX) {
 			memcpy(s->res->etag, v, vlen);
 			s->res->etag[vlen] = '\0';
 		}
-	} else if (len > 18 &&
-	    strncasecmp(p, "Preference-Applied:", 19) == 0 &&
+	} else if (len > 18 && strncasecmp(p, "Preference-Applied:", 19) == 0 &&
 	    memmem(p, len, "wait=", 5) != NULL) {
 		s->res->held = 1;
 	} else if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
@@ -207,16 +207,20 @@ perform(struct sink *s, const char *url)
 	cc = curl_easy_perform(s->f->curl);
 	curl_easy_getinfo(s->f->curl, CURLINFO_RESPONSE_CODE, &s->res->status);
 	if (s->toobig)
-		return ls_error_set(LS_ETOOBIG, "%s: body larger than %llu "
-		    "bytes", url, (unsigned long long)s->max);
+		return ls_error_set(LS_ETOOBIG,
+		    "%s: body larger than %llu "
+		    "bytes",
+		    url, (unsigned long long)s->max);
 	if (s->ioerr)
 		return ls_error_set(LS_EIO, "%s: write: %s", url,
 		    strerror(s->ioerr));
 	if (cc == CURLE_OK || (cc == CURLE_WRITE_ERROR && s->not200))
 		return 0;
 	if (cc == CURLE_FILESIZE_EXCEEDED)
-		return ls_error_set(LS_ETOOBIG, "%s: announced length above "
-		    "%llu bytes", url, (unsigned long long)s->max);
+		return ls_error_set(LS_ETOOBIG,
+		    "%s: announced length above "
+		    "%llu bytes",
+		    url, (unsigned long long)s->max);
 	if (cc == CURLE_OPERATION_TIMEDOUT)
 		return ls_error_set(LS_ETIMEOUT, "%s: %s", url,
 		    curl_easy_strerror(cc));
@@ -275,9 +279,8 @@ out:
 }
 
 int
-ls_fetch_file(struct ls_fetch *f, struct ls_fetch_result *res,
-    const char *url, int fd, uint64_t max, uint8_t sha_out[LS_SHA256_LEN],
-    uint64_t *len_out)
+ls_fetch_file(struct ls_fetch *f, struct ls_fetch_result *res, const char *url,
+    int fd, uint64_t max, uint8_t sha_out[LS_SHA256_LEN], uint64_t *len_out)
 {
 	struct sink s;
 	int rc;
@@ -298,9 +301,8 @@ ls_fetch_file(struct ls_fetch *f, struct ls_fetch_result *res,
 }
 
 int
-ls_fetch_post(struct ls_fetch *f, struct ls_fetch_result *res,
-    const char *url, const char *header, const void *body, size_t len,
-    struct ls_buf *resp)
+ls_fetch_post(struct ls_fetch *f, struct ls_fetch_result *res, const char *url,
+    const char *header, const void *body, size_t len, struct ls_buf *resp)
 {
 	struct curl_slist *hdrs = NULL, *tmp;
 	struct ls_buf scratch;
@@ -312,8 +314,7 @@ ls_fetch_post(struct ls_fetch *f, struct ls_fetch_result *res,
 	s.buf = resp != NULL ? resp : &scratch;
 	s.max = s.buf->max;
 	setup(f, &s, url, f->o.doc_timeout, 1);
-	if ((tmp = curl_slist_append(hdrs, "Content-Type: text/plain")) ==
-	    NULL)
+	if ((tmp = curl_slist_append(hdrs, "Content-Type: text/plain")) == NULL)
 		goto nomem;
 	hdrs = tmp;
 	if (header != NULL) {

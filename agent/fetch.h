@@ -21,18 +21,18 @@
 #define LS_FETCH_ETAG_MAX 128
 
 struct ls_fetch_opts {
-	long connect_timeout;	/* s */
-	long doc_timeout;	/* s, a whole document request (+ the wait) */
-	long bundle_timeout;	/* s, a whole bundle download */
-	long low_speed_limit;	/* bytes/s averaged over low_speed_time */
-	long low_speed_time;	/* s; 0 turns the low-speed check off */
-	volatile sig_atomic_t *stop;	/* abort transfers when it turns 1 */
+	long connect_timeout; /* s */
+	long doc_timeout;     /* s, a whole document request (+ the wait) */
+	long bundle_timeout;  /* s, a whole bundle download */
+	long low_speed_limit; /* bytes/s averaged over low_speed_time */
+	long low_speed_time;  /* s; 0 turns the low-speed check off */
+	volatile sig_atomic_t *stop; /* abort transfers when it turns 1 */
 };
 
 struct ls_fetch_result {
-	long status;			/* HTTP status, 0 if none */
-	char etag[LS_FETCH_ETAG_MAX + 1];	/* ETag answered, "" if none */
-	int held;			/* answered Preference-Applied: wait= */
+	long status;			  /* HTTP status, 0 if none */
+	char etag[LS_FETCH_ETAG_MAX + 1]; /* ETag answered, "" if none */
+	int held; /* answered Preference-Applied: wait= */
 };
 
 struct ls_fetch;
@@ -41,7 +41,7 @@ void ls_fetch_opts_default(struct ls_fetch_opts *o);
 
 /* LS_ENOMEM, LS_ENET when libcurl cannot start. */
 int ls_fetch_new(struct ls_fetch **out, const struct ls_fetch_opts *o);
-void ls_fetch_free(struct ls_fetch *f);	/* NULL is a no-op */
+void ls_fetch_free(struct ls_fetch *f); /* NULL is a no-op */
 
 /*
  * GET url into out (its max is the cap; a longer body is LS_ETOOBIG).
@@ -59,14 +59,14 @@ int ls_fetch_get(struct ls_fetch *f, struct ls_fetch_result *res,
  * of what was written and len_out its length.  A status other than 200 is
  * LS_ENET naming it.  Low-speed window and bundle_timeout apply.
  */
-int ls_fetch_file(struct ls_fetch *f, struct ls_fetch_result *res,
-    const char *url, int fd, uint64_t max, uint8_t sha_out[LS_SHA256_LEN],
-    uint64_t *len_out);
+int
+ls_fetch_file(struct ls_fetch *f, struct ls_fetch_result *res, const char *url,
+    int fd, uint64_t max, uint8_t sha_out[LS_SHA256_LEN], uint64_t *len_out);
 
 /* POST body with one extra header line (or NULL); the answer body goes
  * to resp (capped by its max, may be NULL).  Errors as ls_fetch_get. */
-int ls_fetch_post(struct ls_fetch *f, struct ls_fetch_result *res,
-    const char *url, const char *header, const void *body, size_t len,
-    struct ls_buf *resp);
+int
+ls_fetch_post(struct ls_fetch *f, struct ls_fetch_result *res, const char *url,
+    const char *header, const void *body, size_t len, struct ls_buf *resp);
 
 #endif

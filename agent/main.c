@@ -38,8 +38,9 @@ log_line(void *ctx, const char *level, const char *event, const char *msg)
 	ls_time_format(now, time(NULL));
 	o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "time", now, "level", level,
 	    "event", event, "agent", c->name, "msg", msg);
-	if (o != NULL && (line = json_dumps(o, JSON_COMPACT |
-	    JSON_PRESERVE_ORDER)) != NULL) {
+	if (o != NULL &&
+	    (line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER)) !=
+		NULL) {
 		fprintf(stderr, "%s\n", line);
 		free(line);
 	}
@@ -51,9 +52,8 @@ status_cmd(const struct ls_config *c)
 {
 	char *json = NULL;
 	json_t *o;
-	int rc;
 
-	if ((rc = ls_agent_status(&json, c->state)) != 0) {
+	if (ls_agent_status(&json, c->state) != 0) {
 		fprintf(stderr, "lockstep-agent: %s\n", ls_error_last());
 		return 1;
 	}
@@ -62,19 +62,21 @@ status_cmd(const struct ls_config *c)
 	} else if ((o = json_loads(json, 0, NULL)) != NULL) {
 		json_t *act = json_object_get(o, "active");
 
-		printf("channel %s\nstate %s\n", json_string_value(
-		    json_object_get(o, "channel")), json_string_value(
-		    json_object_get(o, "state")));
+		printf("channel %s\nstate %s\n",
+		    json_string_value(json_object_get(o, "channel")),
+		    json_string_value(json_object_get(o, "state")));
 		if (json_is_object(act))
 			printf("active %s seq %lld sha256 %s since %s\n",
 			    json_string_value(json_object_get(act, "version")),
-			    (long long)json_integer_value(json_object_get(act,
-			    "seq")), json_string_value(json_object_get(act,
-			    "sha256")), json_string_value(json_object_get(act,
-			    "activated_at")));
+			    (long long)json_integer_value(
+				json_object_get(act, "seq")),
+			    json_string_value(json_object_get(act, "sha256")),
+			    json_string_value(
+				json_object_get(act, "activated_at")));
 		if (json_is_string(json_object_get(o, "last_error")))
-			printf("last_error %s\n", json_string_value(
-			    json_object_get(o, "last_error")));
+			printf("last_error %s\n",
+			    json_string_value(
+				json_object_get(o, "last_error")));
 		json_decref(o);
 	}
 	free(json);
@@ -104,7 +106,7 @@ run(const struct ls_config *c)
 		return 1;
 	}
 	if ((rc = ls_agent_new(&a, c, &e, log_line, (void *)(uintptr_t)c,
-	    &stop)) != 0)
+		 &stop)) != 0)
 		goto out;
 	if (c->once) {
 		rc = ls_agent_once(a);
@@ -113,7 +115,7 @@ run(const struct ls_config *c)
 	}
 	if (c->listen[0] != '\0') {
 		if ((rc = ls_api_start(&h, c->listen, &e, bound,
-		    sizeof(bound))) != 0)
+			 sizeof(bound))) != 0)
 			goto out;
 		if (c->port_file != NULL &&
 		    (rc = write_port_file(c->port_file, bound)) != 0)

@@ -18,7 +18,7 @@ static int
 report_path(char *out, size_t sz, const char *state_dir, uint64_t seq)
 {
 	if (snprintf(out, sz, "%s/reports/%0*llu.note", state_dir, SEQ_DIGITS,
-	    (unsigned long long)seq) >= (int)sz)
+		(unsigned long long)seq) >= (int)sz)
 		return ls_error_set(LS_EINVAL, "%s: path too long", state_dir);
 	return 0;
 }
@@ -94,21 +94,24 @@ ls_reports_list(uint64_t **out, size_t *n, const char *state_dir)
 	    (int)sizeof(dir))
 		return ls_error_set(LS_EINVAL, "%s: path too long", state_dir);
 	if ((d = opendir(dir)) == NULL)
-		return errno == ENOENT ? 0 : ls_error_set(LS_EIO, "%s: %s", dir,
-		    strerror(errno));
+		return errno == ENOENT
+		    ? 0
+		    : ls_error_set(LS_EIO, "%s: %s", dir, strerror(errno));
 	while ((e = readdir(d)) != NULL) {
 		if (parse_name(&seq, e->d_name) != 0)
 			continue;
 		if (cnt == LS_REPORTS_LIST_MAX) {
-			rc = ls_error_set(LS_ETOOBIG, "%s: more than %d "
-			    "reports", dir, LS_REPORTS_LIST_MAX);
+			rc = ls_error_set(LS_ETOOBIG,
+			    "%s: more than %d "
+			    "reports",
+			    dir, LS_REPORTS_LIST_MAX);
 			goto out;
 		}
 		if (cnt == cap) {
 			cap = cap ? cap * 2 : 64;
 			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
-				rc = ls_error_set(LS_ENOMEM, "%s: out of memory",
-				    dir);
+				rc = ls_error_set(LS_ENOMEM,
+				    "%s: out of memory", dir);
 				goto out;
 			}
 			v = nv;

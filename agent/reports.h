@@ -17,7 +17,7 @@
 #include "lockstep/key.h"
 
 #define LS_REPORTS_DEFAULT_MAX 1000
-#define LS_REPORTS_LIST_MAX 100000	/* entries read from the directory */
+#define LS_REPORTS_LIST_MAX 100000 /* entries read from the directory */
 
 /* Create STATE/reports (0700). */
 int ls_reports_init(const char *state_dir);
@@ -40,8 +40,8 @@ int ls_reports_enqueue(const char *state_dir, uint64_t seq, const char *note,
 int ls_reports_list(uint64_t **out, size_t *n, const char *state_dir);
 
 /* Read queued report seq (*out: caller frees) / remove it once sent. */
-int ls_reports_read(char **out, size_t *len, const char *state_dir,
-    uint64_t seq);
+int
+ls_reports_read(char **out, size_t *len, const char *state_dir, uint64_t seq);
 int ls_reports_remove(const char *state_dir, uint64_t seq);
 
 #endif

@@ -19,8 +19,7 @@ ls_state_init(struct ls_state *s)
 }
 
 static int
-get_str(char *dst, size_t dstsz, json_t *obj, const char *key,
-    const char *file)
+get_str(char *dst, size_t dstsz, json_t *obj, const char *key, const char *file)
 {
 	json_t *v = json_object_get(obj, key);
 	const char *str;
@@ -84,20 +83,22 @@ parse_active(struct ls_state *s, json_t *a, const char *file)
 		    file);
 	s->has_active = 1;
 	if ((rc = get_str(s->active.version, sizeof(s->active.version), a,
-	    "version", file)) != 0 ||
+		 "version", file)) != 0 ||
 	    (rc = get_u64(&s->active.seq, a, "seq", file)) != 0 ||
 	    (rc = get_str(s->active.sha256, sizeof(s->active.sha256), a,
-	    "sha256", file)) != 0 ||
-	    (rc = get_time(&s->active.activated_at, a, "activated_at",
-	    file)) != 0 ||
+		 "sha256", file)) != 0 ||
+	    (rc = get_time(&s->active.activated_at, a, "activated_at", file)) !=
+		0 ||
 	    (rc = get_str(s->active.dir, sizeof(s->active.dir), a, "dir",
-	    file)) != 0)
+		 file)) != 0)
 		return rc;
 	if (strncmp(s->active.dir, "bundles/", 8) != 0 ||
 	    strstr(s->active.dir, "..") != NULL ||
 	    strchr(s->active.dir + 8, '/') != NULL)
-		return ls_error_set(LS_EFORMAT, "%s: active.dir: not a bundle "
-		    "directory", file);
+		return ls_error_set(LS_EFORMAT,
+		    "%s: active.dir: not a bundle "
+		    "directory",
+		    file);
 	return 0;
 }
 
@@ -123,24 +124,24 @@ ls_state_load(struct ls_state *out, const char *dir)
 		goto out;
 	}
 	if ((rc = get_str(out->agent, sizeof(out->agent), root, "agent",
-	    path)) != 0 ||
+		 path)) != 0 ||
 	    (rc = get_str(out->channel, sizeof(out->channel), root, "channel",
-	    path)) != 0 ||
+		 path)) != 0 ||
 	    (rc = parse_active(out, json_object_get(root, "active"), path)) !=
-	    0 ||
+		0 ||
 	    (rc = get_str(out->state, sizeof(out->state), root, "state",
-	    path)) != 0 ||
+		 path)) != 0 ||
 	    (rc = get_str(out->last_error, sizeof(out->last_error), root,
-	    "last_error", path)) != 0 ||
+		 "last_error", path)) != 0 ||
 	    (rc = get_u64(&out->root_version, root, "root_version", path)) !=
-	    0 ||
+		0 ||
 	    (rc = get_u64(&out->timestamp_seq, root, "timestamp_seq", path)) !=
-	    0 ||
-	    (rc = get_time(&out->timestamp_expires, root,
-	    "timestamp_expires", path)) != 0 ||
+		0 ||
+	    (rc = get_time(&out->timestamp_expires, root, "timestamp_expires",
+		 path)) != 0 ||
 	    (rc = get_u64(&out->release_seq, root, "release_seq", path)) != 0 ||
 	    (rc = get_str(out->release_sha256, sizeof(out->release_sha256),
-	    root, "release_sha256", path)) != 0 ||
+		 root, "release_sha256", path)) != 0 ||
 	    (rc = get_u64(&out->floor, root, "floor", path)) != 0 ||
 	    (rc = get_u64(&out->report_seq, root, "report_seq", path)) != 0 ||
 	    (rc = get_u64(&out->dropped, root, "dropped", path)) != 0)
@@ -199,20 +200,20 @@ ls_state_save(const struct ls_state *s, const char *dir)
 	    (int)sizeof(path))
 		return ls_error_set(LS_EINVAL, "%s: path too long", dir);
 	root = json_pack("{s:s, s:s, s:o, s:s, s:o, s:I, s:I, s:o, s:I, s:s,"
-	    " s:I, s:I, s:I, s:b}",
-	    "agent", s->agent, "channel", s->channel,
-	    "active", active_json(s, 1), "state", s->state,
-	    "last_error", str_or_null(s->last_error),
-	    "root_version", (json_int_t)s->root_version,
-	    "timestamp_seq", (json_int_t)s->timestamp_seq,
-	    "timestamp_expires", time_json(s->timestamp_expires),
-	    "release_seq", (json_int_t)s->release_seq,
-	    "release_sha256", s->release_sha256,
-	    "floor", (json_int_t)s->floor,
-	    "report_seq", (json_int_t)s->report_seq,
-	    "dropped", (json_int_t)s->dropped, "enrolled", s->enrolled);
-	if (root == NULL || (text = json_dumps(root, JSON_SORT_KEYS |
-	    JSON_INDENT(1))) == NULL) {
+			 " s:I, s:I, s:I, s:b}",
+	    "agent", s->agent, "channel", s->channel, "active",
+	    active_json(s, 1), "state", s->state, "last_error",
+	    str_or_null(s->last_error), "root_version",
+	    (json_int_t)s->root_version, "timestamp_seq",
+	    (json_int_t)s->timestamp_seq, "timestamp_expires",
+	    time_json(s->timestamp_expires), "release_seq",
+	    (json_int_t)s->release_seq, "release_sha256", s->release_sha256,
+	    "floor", (json_int_t)s->floor, "report_seq",
+	    (json_int_t)s->report_seq, "dropped", (json_int_t)s->dropped,
+	    "enrolled", s->enrolled);
+	if (root == NULL ||
+	    (text = json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(1))) ==
+		NULL) {
 		rc = ls_error_set(LS_ENOMEM, "%s: out of memory", path);
 		goto out;
 	}
@@ -239,12 +240,11 @@ ls_state_status_json(char **out, const struct ls_state *s, time_t now)
 	char *text;
 
 	*out = NULL;
-	root = json_pack("{s:s, s:o, s:s, s:o, s:I, s:I}",
-	    "channel", s->channel, "active", active_json(s, 0),
-	    "state", ls_state_word(s, now),
-	    "last_error", str_or_null(s->last_error),
-	    "timestamp_seq", (json_int_t)s->timestamp_seq,
-	    "root_version", (json_int_t)s->root_version);
+	root = json_pack("{s:s, s:o, s:s, s:o, s:I, s:I}", "channel",
+	    s->channel, "active", active_json(s, 0), "state",
+	    ls_state_word(s, now), "last_error", str_or_null(s->last_error),
+	    "timestamp_seq", (json_int_t)s->timestamp_seq, "root_version",
+	    (json_int_t)s->root_version);
 	if (root == NULL)
 		return ls_error_set(LS_ENOMEM, "status: out of memory");
 	text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);

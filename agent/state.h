@@ -19,29 +19,29 @@
 #define LS_STATE_MAX (64 * 1024)
 
 struct ls_state_active {
-	char version[LS_NAME_MAX + 1];	/* git tag, "" when none */
-	uint64_t seq;			/* release seq */
-	char sha256[65];		/* bundle sha256 hex */
+	char version[LS_NAME_MAX + 1]; /* git tag, "" when none */
+	uint64_t seq;		       /* release seq */
+	char sha256[65];	       /* bundle sha256 hex */
 	time_t activated_at;
-	char dir[96];			/* "bundles/NAME" relative to STATE */
+	char dir[96]; /* "bundles/NAME" relative to STATE */
 };
 
 struct ls_state {
-	char agent[LS_NAME_MAX + 1];	/* agent id, fixed at first start */
+	char agent[LS_NAME_MAX + 1]; /* agent id, fixed at first start */
 	char channel[LS_NAME_MAX + 1];
 	int has_active;
 	struct ls_state_active active;
-	char state[8];			/* active, stale, error, none */
-	char last_error[LS_TEXT_MAX + 1];	/* "" when none */
+	char state[8];			  /* active, stale, error, none */
+	char last_error[LS_TEXT_MAX + 1]; /* "" when none */
 	uint64_t root_version;
-	uint64_t timestamp_seq;		/* last applied timestamp */
-	time_t timestamp_expires;	/* of that timestamp, 0 if none */
-	uint64_t release_seq;		/* last applied release */
-	char release_sha256[65];	/* sha256 of that release note */
-	uint64_t floor;			/* highest floor seen */
-	uint64_t report_seq;		/* last report seq handed out */
-	uint64_t dropped;		/* reports lost to the queue bound */
-	int enrolled;			/* server accepted our key */
+	uint64_t timestamp_seq;	  /* last applied timestamp */
+	time_t timestamp_expires; /* of that timestamp, 0 if none */
+	uint64_t release_seq;	  /* last applied release */
+	char release_sha256[65];  /* sha256 of that release note */
+	uint64_t floor;		  /* highest floor seen */
+	uint64_t report_seq;	  /* last report seq handed out */
+	uint64_t dropped;	  /* reports lost to the queue bound */
+	int enrolled;		  /* server accepted our key */
 };
 
 void ls_state_init(struct ls_state *s);

@@ -21,11 +21,10 @@
 
 extern char **environ;
 
-#define HOOK_ENV_MAX 1024	/* environment entries passed on */
+#define HOOK_ENV_MAX 1024 /* environment entries passed on */
 
-static int
-url_of(char *out, size_t sz, struct ls_agent *a, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static int url_of(char *out, size_t sz, struct ls_agent *a, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
 
 static int
 url_of(char *out, size_t sz, struct ls_agent *a, const char *fmt, ...)
@@ -51,8 +50,7 @@ url_of(char *out, size_t sz, struct ls_agent *a, const char *fmt, ...)
 /* GET a document (<= LS_NOTE_MAX); *status gets the HTTP status. */
 static int
 get_doc(struct ls_agent *a, struct ls_buf *b, long *status,
-    struct ls_fetch_result *res, const char *url, const char *etag,
-    long wait_s)
+    struct ls_fetch_result *res, const char *url, const char *etag, long wait_s)
 {
 	int rc;
 
@@ -77,7 +75,7 @@ update_root(struct ls_agent *a)
 	ls_buf_init(&b, LS_NOTE_MAX);
 	for (i = 0; i < LS_VERIFY_MAX_ROOT_STEPS; i++) {
 		if ((rc = url_of(url, sizeof(url), a, "/v1/root/%llu.note",
-		    (unsigned long long)a->root.version + 1)) != 0 ||
+			 (unsigned long long)a->root.version + 1)) != 0 ||
 		    (rc = get_doc(a, &b, &status, &res, url, NULL, 0)) != 0)
 			break;
 		if (status == 404)
@@ -87,7 +85,7 @@ update_root(struct ls_agent *a)
 			break;
 		}
 		if ((rc = ls_verify_root_next(&next, &a->root, b.data,
-		    b.len)) != 0)
+			 b.len)) != 0)
 			break;
 		snprintf(path, sizeof(path), "%s/root.note", a->cfg->state);
 		if ((rc = ls_file_write_atomic(path, b.data, b.len, 0644)) !=
@@ -100,7 +98,7 @@ update_root(struct ls_agent *a)
 		/* A new timestamp key resets the stored timestamp (TUF):
 		 * the old seq could be a fast-forward we cannot undo. */
 		if (ls_verify_role_changed(&a->root, &next,
-		    LS_ROLE_TIMESTAMP)) {
+			LS_ROLE_TIMESTAMP)) {
 			st.timestamp_seq = 0;
 			a->etag[0] = '\0';
 		}
@@ -165,11 +163,15 @@ run_hook(struct ls_agent *a)
 	if (w == 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
-		ls_agent_logf(a, "error", "hook", "--on-activate: killed after "
-		    "%d s", LS_AGENT_HOOK_TIMEOUT);
+		ls_agent_logf(a, "error", "hook",
+		    "--on-activate: killed after "
+		    "%d s",
+		    LS_AGENT_HOOK_TIMEOUT);
 	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		ls_agent_logf(a, "error", "hook", "--on-activate: exit status "
-		    "%d", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		ls_agent_logf(a, "error", "hook",
+		    "--on-activate: exit status "
+		    "%d",
+		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	}
 }
 
@@ -185,14 +187,16 @@ download_bundle(struct ls_agent *a, const struct ls_release *rel,
 	int fd, rc;
 
 	if ((rc = url_of(url, sizeof(url), a, "/v1/bundles/%s.tar.gz",
-	    rel->bundle_sha256)) != 0)
+		 rel->bundle_sha256)) != 0)
 		return rc;
-	if ((fd = open(tgz, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-	    O_NOFOLLOW, 0600)) < 0)
+	if ((fd = open(tgz,
+		 O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600)) <
+	    0)
 		return ls_error_set(LS_EIO, "%s: %s", tgz, strerror(errno));
-	ls_agent_logf(a, "info", "download", "fetching bundle %s (%llu "
-	    "bytes)", rel->bundle_sha256,
-	    (unsigned long long)rel->bundle_length);
+	ls_agent_logf(a, "info", "download",
+	    "fetching bundle %s (%llu "
+	    "bytes)",
+	    rel->bundle_sha256, (unsigned long long)rel->bundle_length);
 	rc = ls_fetch_file(a->fetch, &res, url, fd, rel->bundle_length, sha,
 	    &got);
 	if (rc == 0)
@@ -223,11 +227,13 @@ activate_release(struct ls_agent *a, const struct ls_timestamp *ts,
 		    a->cfg->state);
 		if ((rc = download_bundle(a, rel, tgz)) != 0)
 			goto out;
-		ls_agent_logf(a, "info", "extract", "extracting and compiling "
-		    "%s", rel->version);
+		ls_agent_logf(a, "info", "extract",
+		    "extracting and compiling "
+		    "%s",
+		    rel->version);
 		if ((rc = ls_activate_prepare(dir, sizeof(dir), &policy,
-		    a->cfg->state, tgz, rel->bundle_sha256, rel->seq,
-		    &a->lim)) != 0)
+			 a->cfg->state, tgz, rel->bundle_sha256, rel->seq,
+			 &a->lim)) != 0)
 			goto out;
 		unlink(tgz);
 		ls_agent_logf(a, "info", "swap", "swapping current to %s", dir);
@@ -255,8 +261,8 @@ activate_release(struct ls_agent *a, const struct ls_timestamp *ts,
 	    (unsigned long long)rel->seq);
 	if ((rc = ls_agent_commit(a, &st)) != 0) {
 		/* Not committed: point current back at what state.json says. */
-		ls_activate_prune(a->cfg->state, a->st.has_active ?
-		    a->st.active.dir : NULL);
+		ls_activate_prune(a->cfg->state,
+		    a->st.has_active ? a->st.active.dir : NULL);
 		goto out;
 	}
 	if (policy != NULL) {
@@ -268,12 +274,13 @@ activate_release(struct ls_agent *a, const struct ls_timestamp *ts,
 	 * agent should hold little more than the policy. */
 	malloc_trim(0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ls_agent_logf(a, "info", "activated", "enforcing %s (release %llu, "
+	ls_agent_logf(a, "info", "activated",
+	    "enforcing %s (release %llu, "
 	    "bundle %s) after %ld ms of download, verification, extraction, "
-	    "compilation and commit", rel->version,
-	    (unsigned long long)rel->seq, rel->bundle_sha256,
+	    "compilation and commit",
+	    rel->version, (unsigned long long)rel->seq, rel->bundle_sha256,
 	    (long)((t1.tv_sec - t0.tv_sec) * 1000 +
-	    (t1.tv_nsec - t0.tv_nsec) / 1000000));
+		(t1.tv_nsec - t0.tv_nsec) / 1000000));
 	run_hook(a);
 	ls_agent_report(a, "activation");
 out:
@@ -291,8 +298,8 @@ apply_same_release(struct ls_agent *a, const struct ls_timestamp *ts)
 
 	st.timestamp_seq = ts->seq;
 	st.timestamp_expires = ts->expires;
-	snprintf(st.state, sizeof(st.state), "%s", st.has_active ? "active" :
-	    "none");
+	snprintf(st.state, sizeof(st.state), "%s",
+	    st.has_active ? "active" : "none");
 	st.last_error[0] = '\0';
 	if ((rc = ls_agent_commit(a, &st)) != 0)
 		return rc;
@@ -317,8 +324,8 @@ apply_timestamp(struct ls_agent *a, const struct ls_timestamp *ts, time_t t)
 		return apply_same_release(a, ts);
 	ls_buf_init(&b, LS_NOTE_MAX);
 	if ((rc = url_of(url, sizeof(url), a,
-	    "/v1/channels/%s/releases/%llu.note", a->cfg->channel,
-	    (unsigned long long)ts->release_seq)) != 0 ||
+		 "/v1/channels/%s/releases/%llu.note", a->cfg->channel,
+		 (unsigned long long)ts->release_seq)) != 0 ||
 	    (rc = get_doc(a, &b, &status, &res, url, NULL, 0)) != 0)
 		goto out;
 	if (status != 200) {
@@ -326,12 +333,14 @@ apply_timestamp(struct ls_agent *a, const struct ls_timestamp *ts, time_t t)
 		goto out;
 	}
 	if ((rc = ls_verify_release(&rel, &a->root, ts, b.data, b.len,
-	    a->cfg->channel, a->st.release_seq, a->st.floor, t)) != 0)
+		 a->cfg->channel, a->st.release_seq, a->st.floor, t)) != 0)
 		goto out;
 	if (rel.seq == a->st.release_seq &&
 	    strcmp(ts->release_sha256, a->st.release_sha256) != 0)
-		rc = ls_error_set(LS_ECONFLICT, "release %llu: differs from "
-		    "the one already applied", (unsigned long long)rel.seq);
+		rc = ls_error_set(LS_ECONFLICT,
+		    "release %llu: differs from "
+		    "the one already applied",
+		    (unsigned long long)rel.seq);
 	else
 		rc = activate_release(a, ts, &rel);
 	ls_release_cleanup(&rel);
@@ -342,8 +351,7 @@ out:
 
 /* Rule 3 and what follows; *outcome says whether anything changed. */
 int
-ls_agent_update(struct ls_agent *a, long wait_s,
-    enum ls_agent_outcome *outcome)
+ls_agent_update(struct ls_agent *a, long wait_s, enum ls_agent_outcome *outcome)
 {
 	struct ls_fetch_result res;
 	struct ls_timestamp ts;
@@ -362,7 +370,7 @@ ls_agent_update(struct ls_agent *a, long wait_s,
 	if (a->etag[0] == '\0')
 		wait_s = 0;
 	if ((rc = url_of(url, sizeof(url), a, "/v1/channels/%s/timestamp.note",
-	    a->cfg->channel)) != 0 ||
+		 a->cfg->channel)) != 0 ||
 	    (rc = get_doc(a, &b, &status, &res, url, a->etag, wait_s)) != 0)
 		goto out;
 	/* Rule 1: one time T for every expiry check, fixed when the
@@ -377,7 +385,7 @@ ls_agent_update(struct ls_agent *a, long wait_s,
 		goto out;
 	}
 	if ((rc = ls_verify_timestamp(&ts, &verdict, &a->root, b.data, b.len,
-	    a->cfg->channel, a->st.timestamp_seq, t)) != 0)
+		 a->cfg->channel, a->st.timestamp_seq, t)) != 0)
 		goto out;
 	if (verdict == LS_VERIFY_TS_SAME) {
 		snprintf(a->etag, sizeof(a->etag), "%s", res.etag);

@@ -4,13 +4,14 @@
 #include "lockstep/error.h"
 #include "lockstep/hash.h"
 #include "lockstep/note.h"
+#include "lockstep/root.h"
 #include "verify.h"
 
 /* Parse + threshold-verify a note; *body points into *note. */
 static int
 open_note(struct ls_note **note, const char **body, size_t *blen,
-    const char *what, const char *text, size_t len,
-    const struct ls_keyset *ks, unsigned threshold)
+    const char *what, const char *text, size_t len, const struct ls_keyset *ks,
+    unsigned threshold)
 {
 	int rc;
 
@@ -26,97 +27,27 @@ open_note(struct ls_note **note, const char **body, size_t *blen,
 	return 0;
 }
 
+/* The root chain rules live in common/root.c (shared with the CLI and
+ * the server); the agent only names the document in its errors. */
 int
 ls_verify_root_anchor(struct ls_root *out, const char *text, size_t len)
 {
-	struct ls_note *note = NULL;
-	struct ls_root r;
-	const char *body;
-	size_t blen;
 	int rc;
 
-	memset(&r, 0, sizeof(r));
-	if (len > LS_NOTE_MAX)
-		return ls_error_set(LS_ETOOBIG, "root: %zu bytes, limit %d",
-		    len, LS_NOTE_MAX);
-	/* The anchor is trusted by being shipped; its signatures are still
-	 * checked so a damaged or hand-edited file is refused. */
-	if ((rc = ls_note_parse(&note, text, len)) < 0)
+	if ((rc = ls_root_open(out, text, len)) < 0)
 		return ls_error_wrap(rc, "root");
-	body = ls_note_body(note, &blen);
-	if ((rc = ls_root_parse(&r, body, blen)) < 0) {
-		ls_error_wrap(rc, "root");
-		goto out;
-	}
-	if ((rc = ls_note_verify(note, &r.keys[LS_ROLE_ROOT],
-	    r.threshold[LS_ROLE_ROOT])) < 0 || r.threshold[LS_ROLE_ROOT] == 0) {
-		rc = ls_error_wrap(rc < 0 ? rc : LS_EBADSIG,
-		    "root version %llu: not signed by its own threshold",
-		    (unsigned long long)r.version);
-		goto out;
-	}
-	*out = r;
-	memset(&r, 0, sizeof(r));
-	rc = 0;
-out:
-	ls_root_cleanup(&r);
-	ls_note_free(note);
-	return rc;
+	return 0;
 }
 
 int
 ls_verify_root_next(struct ls_root *out, const struct ls_root *cur,
     const char *text, size_t len)
 {
-	struct ls_note *note = NULL;
-	struct ls_root r;
-	const char *body;
-	size_t blen;
 	int rc;
 
-	memset(&r, 0, sizeof(r));
-	if ((rc = open_note(&note, &body, &blen, "root", text, len,
-	    &cur->keys[LS_ROLE_ROOT], cur->threshold[LS_ROLE_ROOT])) < 0) {
-		ls_error_wrap(rc, "root version %llu",
-		    (unsigned long long)cur->version + 1);
-		return rc;
-	}
-	if ((rc = ls_root_parse(&r, body, blen)) < 0) {
-		ls_error_wrap(rc, "root");
-		goto out;
-	}
-	if (r.version <= cur->version) {
-		rc = ls_error_set(LS_EROLLBACK, "root: version %llu, have %llu",
-		    (unsigned long long)r.version,
-		    (unsigned long long)cur->version);
-		goto out;
-	}
-	if (r.version != cur->version + 1) {
-		rc = ls_error_set(LS_EMISMATCH, "root: version %llu skips "
-		    "version %llu", (unsigned long long)r.version,
-		    (unsigned long long)cur->version + 1);
-		goto out;
-	}
-	if (strcmp(r.origin, cur->origin) != 0) {
-		rc = ls_error_set(LS_EMISMATCH, "root: origin %s, expected %s",
-		    r.origin, cur->origin);
-		goto out;
-	}
-	if (r.threshold[LS_ROLE_ROOT] == 0 ||
-	    (rc = ls_note_verify(note, &r.keys[LS_ROLE_ROOT],
-	    r.threshold[LS_ROLE_ROOT])) < 0) {
-		rc = ls_error_wrap(rc < 0 ? rc : LS_EBADSIG, "root version "
-		    "%llu: not signed by its own threshold",
-		    (unsigned long long)r.version);
-		goto out;
-	}
-	*out = r;
-	memset(&r, 0, sizeof(r));
-	rc = 0;
-out:
-	ls_root_cleanup(&r);
-	ls_note_free(note);
-	return rc;
+	if ((rc = ls_root_next(out, cur, text, len)) < 0)
+		return ls_error_wrap(rc, "root");
+	return 0;
 }
 
 int
@@ -131,7 +62,7 @@ ls_verify_role_changed(const struct ls_root *a, const struct ls_root *b,
 	for (i = 0; i < ka->n; i++) {
 		for (j = 0; j < kb->n; j++)
 			if (memcmp(ka->keys[i].pub, kb->keys[j].pub,
-			    LS_KEY_PUB_LEN) == 0)
+				LS_KEY_PUB_LEN) == 0)
 				break;
 		if (j == kb->n)
 			return 1;
@@ -152,25 +83,30 @@ ls_verify_timestamp(struct ls_timestamp *out, enum ls_verify_ts *verdict,
 	memset(out, 0, sizeof(*out));
 	*verdict = LS_VERIFY_TS_NEW;
 	if ((rc = open_note(&note, &body, &blen, "timestamp", text, len,
-	    &root->keys[LS_ROLE_TIMESTAMP],
-	    root->threshold[LS_ROLE_TIMESTAMP])) < 0)
+		 &root->keys[LS_ROLE_TIMESTAMP],
+		 root->threshold[LS_ROLE_TIMESTAMP])) < 0)
 		return rc;
 	if ((rc = ls_timestamp_parse(out, body, blen)) < 0) {
 		ls_error_wrap(rc, "timestamp");
 		goto out;
 	}
 	if (strcmp(out->origin, root->origin) != 0) {
-		rc = ls_error_set(LS_EMISMATCH, "timestamp: origin %s, expected "
-		    "%s", out->origin, root->origin);
+		rc = ls_error_set(LS_EMISMATCH,
+		    "timestamp: origin %s, expected "
+		    "%s",
+		    out->origin, root->origin);
 		goto out;
 	}
 	if (strcmp(out->channel, channel) != 0) {
-		rc = ls_error_set(LS_EMISMATCH, "timestamp: channel %s, "
-		    "expected %s", out->channel, channel);
+		rc = ls_error_set(LS_EMISMATCH,
+		    "timestamp: channel %s, "
+		    "expected %s",
+		    out->channel, channel);
 		goto out;
 	}
 	if (out->seq < stored_seq) {
-		rc = ls_error_set(LS_EROLLBACK, "timestamp: seq %llu is lower "
+		rc = ls_error_set(LS_EROLLBACK,
+		    "timestamp: seq %llu is lower "
 		    "than %llu already seen (rollback)",
 		    (unsigned long long)out->seq,
 		    (unsigned long long)stored_seq);
@@ -181,8 +117,10 @@ ls_verify_timestamp(struct ls_timestamp *out, enum ls_verify_ts *verdict,
 		goto out;
 	}
 	if (t >= out->expires)
-		rc = ls_error_set(LS_EEXPIRED, "timestamp: seq %llu expired "
-		    "(freeze)", (unsigned long long)out->seq);
+		rc = ls_error_set(LS_EEXPIRED,
+		    "timestamp: seq %llu expired "
+		    "(freeze)",
+		    (unsigned long long)out->seq);
 out:
 	ls_note_free(note);
 	return rc;
@@ -201,44 +139,58 @@ ls_verify_release(struct ls_release *out, const struct ls_root *root,
 
 	memset(out, 0, sizeof(*out));
 	if (len != ts->release_length)
-		return ls_error_set(LS_EMISMATCH, "release %llu: %zu bytes, "
-		    "timestamp says %llu", (unsigned long long)ts->release_seq,
-		    len, (unsigned long long)ts->release_length);
+		return ls_error_set(LS_EMISMATCH,
+		    "release %llu: %zu bytes, "
+		    "timestamp says %llu",
+		    (unsigned long long)ts->release_seq, len,
+		    (unsigned long long)ts->release_length);
 	ls_sha256_hex(hex, text, len);
 	if (strcmp(hex, ts->release_sha256) != 0)
-		return ls_error_set(LS_EMISMATCH, "release %llu: sha256 %s, "
-		    "timestamp says %s", (unsigned long long)ts->release_seq,
-		    hex, ts->release_sha256);
+		return ls_error_set(LS_EMISMATCH,
+		    "release %llu: sha256 %s, "
+		    "timestamp says %s",
+		    (unsigned long long)ts->release_seq, hex,
+		    ts->release_sha256);
 	if ((rc = open_note(&note, &body, &blen, "release", text, len,
-	    &root->keys[LS_ROLE_RELEASE], root->threshold[LS_ROLE_RELEASE])) <
-	    0)
+		 &root->keys[LS_ROLE_RELEASE],
+		 root->threshold[LS_ROLE_RELEASE])) < 0)
 		return rc;
 	if ((rc = ls_release_parse(out, body, blen)) < 0) {
 		ls_error_wrap(rc, "release");
 		goto out;
 	}
 	if (strcmp(out->origin, root->origin) != 0)
-		rc = ls_error_set(LS_EMISMATCH, "release: origin %s, expected "
-		    "%s", out->origin, root->origin);
+		rc = ls_error_set(LS_EMISMATCH,
+		    "release: origin %s, expected "
+		    "%s",
+		    out->origin, root->origin);
 	else if (strcmp(out->channel, channel) != 0)
-		rc = ls_error_set(LS_EMISMATCH, "release: channel %s, expected "
-		    "%s", out->channel, channel);
+		rc = ls_error_set(LS_EMISMATCH,
+		    "release: channel %s, expected "
+		    "%s",
+		    out->channel, channel);
 	else if (out->seq != ts->release_seq)
-		rc = ls_error_set(LS_EMISMATCH, "release: seq %llu, timestamp "
-		    "names %llu", (unsigned long long)out->seq,
+		rc = ls_error_set(LS_EMISMATCH,
+		    "release: seq %llu, timestamp "
+		    "names %llu",
+		    (unsigned long long)out->seq,
 		    (unsigned long long)ts->release_seq);
 	else if (out->seq < stored_seq)
-		rc = ls_error_set(LS_EROLLBACK, "release: seq %llu is lower "
+		rc = ls_error_set(LS_EROLLBACK,
+		    "release: seq %llu is lower "
 		    "than %llu already applied (rollback)",
 		    (unsigned long long)out->seq,
 		    (unsigned long long)stored_seq);
 	else if (out->seq < floor)
-		rc = ls_error_set(LS_EROLLBACK, "release: seq %llu is below "
-		    "floor %llu", (unsigned long long)out->seq,
-		    (unsigned long long)floor);
+		rc = ls_error_set(LS_EROLLBACK,
+		    "release: seq %llu is below "
+		    "floor %llu",
+		    (unsigned long long)out->seq, (unsigned long long)floor);
 	else if (out->floor > out->seq)
-		rc = ls_error_set(LS_EFORMAT, "release: floor %llu above its "
-		    "own seq %llu", (unsigned long long)out->floor,
+		rc = ls_error_set(LS_EFORMAT,
+		    "release: floor %llu above its "
+		    "own seq %llu",
+		    (unsigned long long)out->floor,
 		    (unsigned long long)out->seq);
 	else if (t >= out->expires)
 		rc = ls_error_set(LS_EEXPIRED, "release: seq %llu expired",
@@ -251,18 +203,22 @@ out:
 }
 
 int
-ls_verify_bundle(const struct ls_release *rel,
-    const uint8_t sha[LS_SHA256_LEN], uint64_t len)
+ls_verify_bundle(const struct ls_release *rel, const uint8_t sha[LS_SHA256_LEN],
+    uint64_t len)
 {
 	char hex[LS_SHA256_HEX_LEN + 1];
 
 	if (len != rel->bundle_length)
-		return ls_error_set(LS_EMISMATCH, "bundle: %llu bytes, release "
-		    "says %llu", (unsigned long long)len,
+		return ls_error_set(LS_EMISMATCH,
+		    "bundle: %llu bytes, release "
+		    "says %llu",
+		    (unsigned long long)len,
 		    (unsigned long long)rel->bundle_length);
 	ls_hex_encode(hex, sha, LS_SHA256_LEN);
 	if (strcmp(hex, rel->bundle_sha256) != 0)
-		return ls_error_set(LS_EMISMATCH, "bundle: sha256 %s, release "
-		    "says %s", hex, rel->bundle_sha256);
+		return ls_error_set(LS_EMISMATCH,
+		    "bundle: sha256 %s, release "
+		    "says %s",
+		    hex, rel->bundle_sha256);
 	return 0;
 }

@@ -17,7 +17,7 @@
 #include "lockstep/doc.h"
 #include "lockstep/hash.h"
 
-#define LS_VERIFY_MAX_ROOT_STEPS 32	/* root versions fetched per update */
+#define LS_VERIFY_MAX_ROOT_STEPS 32 /* root versions fetched per update */
 
 /*
  * The trust anchor: root note text signed by a threshold of the root keys

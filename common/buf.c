@@ -51,7 +51,8 @@ reserve(struct ls_buf *b, size_t n)
 	if (cap > b->max + 1)
 		cap = b->max + 1;
 	if ((p = realloc(b->data, cap)) == NULL)
-		return ls_error_set(LS_ENOMEM, "out of memory (%zu bytes)", cap);
+		return ls_error_set(LS_ENOMEM, "out of memory (%zu bytes)",
+		    cap);
 	b->data = p;
 	b->cap = cap;
 	return 0;

@@ -90,8 +90,8 @@ fail:
 }
 
 int
-ls_bundle_files_add(
-    struct ls_bundle_files *f, const char *path, const void *data, size_t len)
+ls_bundle_files_add(struct ls_bundle_files *f, const char *path,
+    const void *data, size_t len)
 {
 	struct ls_extract_limits lim;
 	char *p = NULL;
@@ -161,8 +161,8 @@ out:
 }
 
 static int
-collect_file(
-    struct ls_bundle_files *f, int dfd, const char *name, const char *rel)
+collect_file(struct ls_bundle_files *f, int dfd, const char *name,
+    const char *rel)
 {
 	uint8_t *data = NULL;
 	size_t len = 0;
@@ -200,16 +200,16 @@ collect_entry(struct ls_bundle_files *f, int dfd, const char *name,
 
 	ls_extract_limits_default(&lim);
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return ls_error_set(
-		    LS_EIO, "%s/%s: %s", w->top, rel, strerror(errno));
+		return ls_error_set(LS_EIO, "%s/%s: %s", w->top, rel,
+		    strerror(errno));
 	if (w->skip && st.st_dev == w->skip_dev && st.st_ino == w->skip_ino)
 		return 0;
 	if (S_ISDIR(st.st_mode)) {
-		fd = openat(
-		    dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		fd = openat(dfd, name,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
-			return ls_error_set(
-			    LS_EIO, "%s/%s: %s", w->top, rel, strerror(errno));
+			return ls_error_set(LS_EIO, "%s/%s: %s", w->top, rel,
+			    strerror(errno));
 		return collect_dir(f, fd, rel, w, depth + 1);
 	}
 	if (!S_ISREG(st.st_mode))
@@ -236,12 +236,12 @@ collect_dir(struct ls_bundle_files *f, int fd, const char *rel,
 
 	if (depth > 32) {
 		close(fd);
-		return ls_error_set(
-		    LS_ETOOBIG, "%s/%s: deeper than 32 levels", w->top, rel);
+		return ls_error_set(LS_ETOOBIG, "%s/%s: deeper than 32 levels",
+		    w->top, rel);
 	}
 	if ((d = fdopendir(fd)) == NULL) {
-		rc = ls_error_set(
-		    LS_EIO, "%s/%s: %s", w->top, rel, strerror(errno));
+		rc = ls_error_set(LS_EIO, "%s/%s: %s", w->top, rel,
+		    strerror(errno));
 		close(fd);
 		return rc;
 	}
@@ -253,15 +253,15 @@ collect_dir(struct ls_bundle_files *f, int fd, const char *rel,
 		n = snprintf(sub, sizeof(sub), "%s%s%s", rel, rel[0] ? "/" : "",
 		    de->d_name);
 		if (n < 0 || (size_t)n >= sizeof(sub))
-			rc = ls_error_set(
-			    LS_ETOOBIG, "%s/%s: path too long", w->top, rel);
+			rc = ls_error_set(LS_ETOOBIG, "%s/%s: path too long",
+			    w->top, rel);
 		else
-			rc = collect_entry(
-			    f, dirfd(d), de->d_name, sub, w, depth);
+			rc = collect_entry(f, dirfd(d), de->d_name, sub, w,
+			    depth);
 	}
 	if (rc == 0 && errno != 0)
-		rc = ls_error_set(
-		    LS_EIO, "%s/%s: %s", w->top, rel, strerror(errno));
+		rc = ls_error_set(LS_EIO, "%s/%s: %s", w->top, rel,
+		    strerror(errno));
 	closedir(d);
 	return rc;
 }
@@ -269,7 +269,7 @@ collect_dir(struct ls_bundle_files *f, int fd, const char *rel,
 static int
 collect_top(struct ls_bundle_files *f, const char *dir, const char *skip)
 {
-	struct walk w = {dir, 0, 0, 0};
+	struct walk w = { dir, 0, 0, 0 };
 	struct stat st;
 	int fd;
 
@@ -302,8 +302,8 @@ buf_write_cb(struct archive *a, void *ctx, const void *p, size_t n)
 	struct ls_buf *out = ctx;
 
 	if (ls_buf_add(out, p, n) < 0) {
-		archive_set_error(
-		    a, EFBIG, "bundle larger than %zu bytes", out->max);
+		archive_set_error(a, EFBIG, "bundle larger than %zu bytes",
+		    out->max);
 		return -1;
 	}
 	return (la_ssize_t)n;
@@ -329,8 +329,8 @@ writer_new(struct ls_buf *out)
 	    archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
 	    archive_write_set_filter_option(a, "gzip", "timestamp", NULL) !=
 		ARCHIVE_OK ||
-	    archive_write_set_filter_option(
-		a, "gzip", "compression-level", "9") != ARCHIVE_OK ||
+	    archive_write_set_filter_option(a, "gzip", "compression-level",
+		"9") != ARCHIVE_OK ||
 	    /* No zero padding after the gzip stream. */
 	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
 	    archive_write_open2(a, out, NULL, buf_write_cb, NULL, NULL) !=
@@ -366,8 +366,9 @@ write_entry(struct archive *a, struct archive_entry *e,
 	archive_entry_set_gname(e, "root");
 	archive_entry_set_mtime(e, 0, 0);
 	if (archive_write_header(a, e) != ARCHIVE_OK ||
-	    (file->len > 0 && archive_write_data(a, file->data, file->len) !=
-				  (la_ssize_t)file->len))
+	    (file->len > 0 &&
+		archive_write_data(a, file->data, file->len) !=
+		    (la_ssize_t)file->len))
 		return writer_error(a, file->path);
 	return 0;
 }
@@ -419,12 +420,12 @@ ls_bundle_build(const char *src_dir, const char *out_path, char *sha256_hex_out,
 		rc = ls_error_wrap(rc, "%s", out_path);
 		goto out;
 	}
-	if ((rc = ls_file_write_atomic(
-		 out_path, out.data ? out.data : "", out.len, 0644)) < 0)
+	if ((rc = ls_file_write_atomic(out_path, out.data ? out.data : "",
+		 out.len, 0644)) < 0)
 		goto out;
 	if (sha256_hex_out != NULL)
-		ls_sha256_hex(
-		    sha256_hex_out, out.data ? out.data : "", out.len);
+		ls_sha256_hex(sha256_hex_out, out.data ? out.data : "",
+		    out.len);
 	if (len_out != NULL)
 		*len_out = out.len;
 out:
@@ -481,10 +482,10 @@ read_end(void *vctx)
 int
 ls_bundle_read(struct ls_bundle_files *f, const void *tgz, size_t len)
 {
-	static const struct tarsafe_ops ops = {
-	    NULL, read_begin, read_data, read_end};
+	static const struct tarsafe_ops ops = { NULL, read_begin, read_data,
+		read_end };
 	struct ls_extract_limits lim;
-	struct read_ctx c = {f, {NULL, 0, 0, 0}, NULL};
+	struct read_ctx c = { f, { NULL, 0, 0, 0 }, NULL };
 	struct archive *a = NULL;
 	int rc = 0;
 

@@ -59,8 +59,9 @@ is_ident(const char *s, size_t n)
 {
 	size_t i;
 
-	if (n == 0 || !((s[0] >= 'a' && s[0] <= 'z') ||
-			  (s[0] >= 'A' && s[0] <= 'Z') || s[0] == '_'))
+	if (n == 0 ||
+	    !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
+		s[0] == '_'))
 		return 0;
 	for (i = 1; i < n; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') ||
@@ -116,7 +117,7 @@ valid_control(const char *s)
 	const char *colon = strchr(s, ':');
 
 	return colon != NULL && valid_chars(s, (size_t)(colon - s), 1) &&
-	       valid_chars(colon + 1, strlen(colon + 1), 0);
+	    valid_chars(colon + 1, strlen(colon + 1), 0);
 }
 
 /* ---- the control map ---- */
@@ -227,8 +228,8 @@ get_str(char **dst, json_t *o, const char *field, size_t idx, const char *file)
 }
 
 static int
-check_keys(
-    json_t *o, const char *const *allowed, const char *where, const char *file)
+check_keys(json_t *o, const char *const *allowed, const char *where,
+    const char *file)
 {
 	const char *key;
 	void *it;
@@ -265,16 +266,16 @@ parse_expiry(struct ls_exception *e, size_t idx, const char *file)
 static int
 parse_exception(struct ls_exception *e, json_t *o, size_t idx, const char *file)
 {
-	static const char *const keys[] = {
-	    "id", "owner", "ticket", "reason", "expires", "exempts", NULL};
+	static const char *const keys[] = { "id", "owner", "ticket", "reason",
+		"expires", "exempts", NULL };
 	char where[64];
 	json_t *ex;
 	int rc;
 
 	snprintf(where, sizeof(where), "exceptions[%zu]", idx);
 	if (!json_is_object(o))
-		return ls_error_set(
-		    LS_EFORMAT, "%s: %s: must be an object", file, where);
+		return ls_error_set(LS_EFORMAT, "%s: %s: must be an object",
+		    file, where);
 	if ((rc = check_keys(o, keys, where, file)) < 0 ||
 	    (rc = get_str(&e->id, o, "id", idx, file)) < 0 ||
 	    (rc = get_str(&e->owner, o, "owner", idx, file)) < 0 ||
@@ -307,8 +308,8 @@ parse_exceptions(struct ls_controls *out, json_t *list, const char *file)
 	int rc;
 
 	if (!json_is_array(list))
-		return ls_error_set(
-		    LS_EFORMAT, "%s: exceptions: must be an array", file);
+		return ls_error_set(LS_EFORMAT,
+		    "%s: exceptions: must be an array", file);
 	if (json_array_size(list) > LS_CONTROLS_MAX_EXCEPTIONS)
 		return ls_error_set(LS_ETOOBIG, "%s: exceptions: more than %d",
 		    file, LS_CONTROLS_MAX_EXCEPTIONS);
@@ -334,13 +335,13 @@ parse_exceptions(struct ls_controls *out, json_t *list, const char *file)
 static int
 parse_root(struct ls_controls *out, json_t *root, const char *file)
 {
-	static const char *const keys[] = {"controls", "exceptions", NULL};
+	static const char *const keys[] = { "controls", "exceptions", NULL };
 	json_t *v;
 	int rc;
 
 	if (!json_is_object(root))
-		return ls_error_set(
-		    LS_EFORMAT, "%s: must be a JSON object", file);
+		return ls_error_set(LS_EFORMAT, "%s: must be a JSON object",
+		    file);
 	if ((rc = check_keys(root, keys, "top level", file)) < 0)
 		return rc;
 	if ((v = json_object_get(root, "controls")) != NULL &&
@@ -353,8 +354,8 @@ parse_root(struct ls_controls *out, json_t *root, const char *file)
 }
 
 int
-ls_controls_parse(
-    struct ls_controls *out, const char *json, size_t len, const char *file)
+ls_controls_parse(struct ls_controls *out, const char *json, size_t len,
+    const char *file)
 {
 	json_error_t jerr;
 	json_t *root;
@@ -488,8 +489,8 @@ ls_controls_check_exceptions(const struct ls_controls *c, time_t now)
 		    e->expires_text);
 		if (w > 0)
 			off += (size_t)w < sizeof(msg) - off
-				   ? (size_t)w
-				   : sizeof(msg) - off - 1;
+			    ? (size_t)w
+			    : sizeof(msg) - off - 1;
 	}
 	if (bad == 0)
 		return 0;

@@ -9,10 +9,13 @@
 #include "lockstep/timefmt.h"
 
 #define MAX_WORDS 4
-#define COUNT_MAX 1000000000ULL	/* test counts */
+#define COUNT_MAX 1000000000ULL /* test counts */
 
 static const char *const role_names[LS_ROLE_COUNT] = {
-	"root", "release", "timestamp", "log",
+	"root",
+	"release",
+	"timestamp",
+	"log",
 };
 
 const char *
@@ -45,9 +48,9 @@ name_valid_n(const char *s, size_t n)
 		return 0;
 	for (i = 0; i < n; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= 'A' && s[i] <= 'Z') ||
-		    (s[i] >= '0' && s[i] <= '9') || s[i] == '.' ||
-		    s[i] == '_' || s[i] == '-'))
+			(s[i] >= 'A' && s[i] <= 'Z') ||
+			(s[i] >= '0' && s[i] <= '9') || s[i] == '.' ||
+			s[i] == '_' || s[i] == '-'))
 			return 0;
 	return 1;
 }
@@ -65,8 +68,8 @@ struct reader {
 	const char *type;
 	const char *p, *end;
 	size_t lineno;
-	const char *const *fields;	/* NULL-terminated field names */
-	unsigned long repeatable;	/* bit i: field i may repeat */
+	const char *const *fields; /* NULL-terminated field names */
+	unsigned long repeatable;  /* bit i: field i may repeat */
 	unsigned long seen;
 	/* the current line */
 	const char *key, *val;
@@ -95,19 +98,24 @@ reader_init(struct reader *r, const char *type, const char *const *fields,
 	r->fields = fields;
 	r->repeatable = repeatable;
 	if (len > LS_NOTE_MAX)
-		return ls_error_set(LS_ETOOBIG, "%s: body of %zu bytes is over "
-		    "%d", type, len, LS_NOTE_MAX);
+		return ls_error_set(LS_ETOOBIG,
+		    "%s: body of %zu bytes is over "
+		    "%d",
+		    type, len, LS_NOTE_MAX);
 	if (len == 0 || body[len - 1] != '\n')
-		return ls_error_set(LS_EFORMAT, "%s: body does not end in a "
-		    "newline", type);
+		return ls_error_set(LS_EFORMAT,
+		    "%s: body does not end in a "
+		    "newline",
+		    type);
 	if (!ls_utf8_valid(body, len))
 		return ls_error_set(LS_EFORMAT, "%s: body is not UTF-8 text",
 		    type);
 	nl = memchr(body, '\n', len);
 	if ((size_t)(nl - body) != tlen || memcmp(body, type, tlen) != 0)
-		return ls_error_set(LS_EFORMAT, "not a %s document (first line "
-		    "'%.*s')", type, (int)((nl - body) > 40 ? 40 : nl - body),
-		    body);
+		return ls_error_set(LS_EFORMAT,
+		    "not a %s document (first line "
+		    "'%.*s')",
+		    type, (int)((nl - body) > 40 ? 40 : nl - body), body);
 	r->p = nl + 1;
 	r->end = body + len;
 	r->lineno = 1;
@@ -159,8 +167,8 @@ reader_require(const struct reader *r, unsigned long mask)
 
 	for (i = 0; r->fields[i] != NULL; i++)
 		if ((mask & (1UL << i)) && !(r->seen & (1UL << i)))
-			return ls_error_set(LS_EFORMAT, "%s: missing field '%s'",
-			    r->type, r->fields[i]);
+			return ls_error_set(LS_EFORMAT,
+			    "%s: missing field '%s'", r->type, r->fields[i]);
 	return 0;
 }
 
@@ -243,7 +251,8 @@ get_name(const struct reader *r, char out[LS_NAME_MAX + 1], const char *s,
     size_t n)
 {
 	if (!name_valid_n(s, n))
-		return bad(r, "is not a valid name", "([A-Za-z0-9._-], 1..128)");
+		return bad(r, "is not a valid name",
+		    "([A-Za-z0-9._-], 1..128)");
 	memcpy(out, s, n);
 	out[n] = '\0';
 	return 0;
@@ -263,8 +272,8 @@ get_text(const struct reader *r, char out[LS_TEXT_MAX + 1])
 static int
 get_time(const struct reader *r, time_t *out)
 {
-	if (r->vlen != LS_TIME_LEN - 1 || ls_time_parse(out, r->val,
-	    r->vlen) < 0)
+	if (r->vlen != LS_TIME_LEN - 1 ||
+	    ls_time_parse(out, r->val, r->vlen) < 0)
 		return bad(r, "needs a time like", "2026-01-31T12:00:00Z");
 	return 0;
 }
@@ -278,8 +287,8 @@ get_sha256(const struct reader *r, char out[65], const char *s, size_t n)
 	if (n != 71 || memcmp(s, "sha256:", 7) != 0)
 		goto fail;
 	for (i = 7; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' &&
-		    s[i] <= 'f')))
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+			(s[i] >= 'a' && s[i] <= 'f')))
 			goto fail;
 	memcpy(out, s + 7, 64);
 	out[64] = '\0';
@@ -365,12 +374,15 @@ root_check(const struct ls_root *out, unsigned seen_roles)
 
 	for (i = 0; i < LS_ROLE_COUNT; i++) {
 		if (!(seen_roles & (1U << i)))
-			return ls_error_set(LS_EFORMAT, "lockstep/root/v1: no "
-			    "threshold for role %s", role_names[i]);
+			return ls_error_set(LS_EFORMAT,
+			    "lockstep/root/v1: no "
+			    "threshold for role %s",
+			    role_names[i]);
 		if (out->keys[i].n < out->threshold[i])
-			return ls_error_set(LS_EFORMAT, "lockstep/root/v1: role "
-			    "%s has %zu key(s), threshold %u", role_names[i],
-			    out->keys[i].n, out->threshold[i]);
+			return ls_error_set(LS_EFORMAT,
+			    "lockstep/root/v1: role "
+			    "%s has %zu key(s), threshold %u",
+			    role_names[i], out->keys[i].n, out->threshold[i]);
 	}
 	return 0;
 }
@@ -385,24 +397,17 @@ ls_root_parse(struct ls_root *out, const char *body, size_t len)
 
 	memset(out, 0, sizeof(*out));
 	if ((rc = reader_init(&r, "lockstep/root/v1", root_fields,
-	    1UL << RT_KEY | 1UL << RT_THRESHOLD, body, len)) < 0)
+		 1UL << RT_KEY | 1UL << RT_THRESHOLD, body, len)) < 0)
 		goto out;
 	while ((rc = reader_next(&r)) > 0) {
 		switch (r.idx) {
 		case RT_ORIGIN:
 			rc = get_name(&r, out->origin, r.val, r.vlen);
 			break;
-		case RT_VERSION:
-			rc = get_whole(&r, &out->version, 1);
-			break;
-		case RT_EXPIRES:
-			rc = get_time(&r, &out->expires);
-			break;
-		case RT_KEY:
-			rc = root_key(&r, out, &nkeys);
-			break;
-		default:
-			rc = root_threshold(&r, out, &seen_roles);
+		case RT_VERSION: rc = get_whole(&r, &out->version, 1); break;
+		case RT_EXPIRES: rc = get_time(&r, &out->expires); break;
+		case RT_KEY: rc = root_key(&r, out, &nkeys); break;
+		default: rc = root_threshold(&r, out, &seen_roles);
 		}
 		if (rc < 0)
 			goto out;
@@ -427,9 +432,23 @@ ls_root_cleanup(struct ls_root *r)
 
 /* ---- release --------------------------------------------------------- */
 
-enum { RL_ORIGIN, RL_CHANNEL, RL_SEQ, RL_VERSION, RL_COMMIT, RL_BUNDLE,
-	RL_BUILT, RL_EXPIRES, RL_FLOOR, RL_TESTS, RL_CONTROL, RL_ACTION,
-	RL_OWNER, RL_REASON, RL_UNTIL };
+enum {
+	RL_ORIGIN,
+	RL_CHANNEL,
+	RL_SEQ,
+	RL_VERSION,
+	RL_COMMIT,
+	RL_BUNDLE,
+	RL_BUILT,
+	RL_EXPIRES,
+	RL_FLOOR,
+	RL_TESTS,
+	RL_CONTROL,
+	RL_ACTION,
+	RL_OWNER,
+	RL_REASON,
+	RL_UNTIL
+};
 static const char *const release_fields[] = { "origin", "channel", "seq",
 	"version", "commit", "bundle", "built", "expires", "floor", "tests",
 	"control", "action", "owner", "reason", "until", NULL };
@@ -453,7 +472,8 @@ release_control(const struct reader *r, struct ls_release *out)
 	char **p, *c;
 
 	if (!control_valid(r->val, r->vlen))
-		return bad(r, "is not a control id", "(printable ASCII, 1..128)");
+		return bad(r, "is not a control id",
+		    "(printable ASCII, 1..128)");
 	if (out->ncontrols >= LS_DOC_MAX_CONTROLS)
 		return bad(r, "too many controls", NULL);
 	if ((c = malloc(r->vlen + 1)) == NULL)
@@ -519,7 +539,7 @@ release_commit(const struct reader *r, struct ls_release *out)
 		goto fail;
 	for (i = 0; i < 40; i++)
 		if (!((r->val[i] >= '0' && r->val[i] <= '9') ||
-		    (r->val[i] >= 'a' && r->val[i] <= 'f')))
+			(r->val[i] >= 'a' && r->val[i] <= 'f')))
 			goto fail;
 	memcpy(out->commit, r->val, 40);
 	out->commit[40] = '\0';
@@ -564,21 +584,29 @@ release_check(const struct reader *r, const struct ls_release *out)
 	const char *t = r->type;
 
 	if (out->floor > out->seq)
-		return ls_error_set(LS_EFORMAT, "%s: floor %llu is above seq "
-		    "%llu", t, (unsigned long long)out->floor,
+		return ls_error_set(LS_EFORMAT,
+		    "%s: floor %llu is above seq "
+		    "%llu",
+		    t, (unsigned long long)out->floor,
 		    (unsigned long long)out->seq);
 	if (out->expires <= out->built)
-		return ls_error_set(LS_EFORMAT, "%s: expires is not after "
-		    "built", t);
+		return ls_error_set(LS_EFORMAT,
+		    "%s: expires is not after "
+		    "built",
+		    t);
 	if (!has(r, RL_ACTION)) {
 		if (has(r, RL_OWNER) || has(r, RL_REASON) || has(r, RL_UNTIL))
-			return ls_error_set(LS_EFORMAT, "%s: owner, reason and "
-			    "until belong to an action", t);
+			return ls_error_set(LS_EFORMAT,
+			    "%s: owner, reason and "
+			    "until belong to an action",
+			    t);
 		return 0;
 	}
 	if (!has(r, RL_OWNER) || !has(r, RL_REASON))
-		return ls_error_set(LS_EFORMAT, "%s: action %s needs an owner "
-		    "and a reason", t, out->action);
+		return ls_error_set(LS_EFORMAT,
+		    "%s: action %s needs an owner "
+		    "and a reason",
+		    t, out->action);
 	if (strcmp(out->action, "unpin") != 0 && !has(r, RL_UNTIL))
 		return ls_error_set(LS_EFORMAT, "%s: action %s needs until", t,
 		    out->action);
@@ -593,7 +621,7 @@ ls_release_parse(struct ls_release *out, const char *body, size_t len)
 
 	memset(out, 0, sizeof(*out));
 	if ((rc = reader_init(&r, "lockstep/release/v1", release_fields,
-	    1UL << RL_CONTROL, body, len)) < 0)
+		 1UL << RL_CONTROL, body, len)) < 0)
 		goto out;
 	while ((rc = reader_next(&r)) > 0)
 		if ((rc = release_field(&r, out)) < 0)
@@ -640,7 +668,7 @@ timestamp_field(const struct reader *r, struct ls_timestamp *out)
 		if ((rc = split_words(r, &ws, 4)) < 0)
 			return rc;
 		if ((rc = get_u64(r, &out->release_seq, ws.w[0], ws.n[0], 1,
-		    UINT64_MAX)) < 0)
+			 UINT64_MAX)) < 0)
 			return rc;
 		return get_hash_len(r, &ws, 1, out->release_sha256,
 		    &out->release_length);
@@ -655,7 +683,7 @@ ls_timestamp_parse(struct ls_timestamp *out, const char *body, size_t len)
 
 	memset(out, 0, sizeof(*out));
 	if ((rc = reader_init(&r, "lockstep/timestamp/v1", timestamp_fields, 0,
-	    body, len)) < 0)
+		 body, len)) < 0)
 		goto out;
 	while ((rc = reader_next(&r)) > 0)
 		if ((rc = timestamp_field(&r, out)) < 0)
@@ -670,17 +698,29 @@ out:
 
 /* ---- report ---------------------------------------------------------- */
 
-enum { RP_AGENT, RP_CHANNEL, RP_SEQ, RP_ROOT, RP_TIMESTAMP, RP_RELEASE,
-	RP_BUNDLE, RP_VERSION, RP_TIME, RP_STATE, RP_ERROR, RP_DROPPED };
-static const char *const report_fields[] = { "agent", "channel", "seq",
-	"root", "timestamp", "release", "bundle", "version", "time", "state",
-	"error", "dropped", NULL };
+enum {
+	RP_AGENT,
+	RP_CHANNEL,
+	RP_SEQ,
+	RP_ROOT,
+	RP_TIMESTAMP,
+	RP_RELEASE,
+	RP_BUNDLE,
+	RP_VERSION,
+	RP_TIME,
+	RP_STATE,
+	RP_ERROR,
+	RP_DROPPED
+};
+static const char *const report_fields[] = { "agent", "channel", "seq", "root",
+	"timestamp", "release", "bundle", "version", "time", "state", "error",
+	"dropped", NULL };
 
 static int
 state_valid(const char *s, size_t n)
 {
 	static const char *const states[] = { "active", "stale", "error",
-	    "none" };
+		"none" };
 	size_t i;
 
 	for (i = 0; i < 4; i++)
@@ -705,7 +745,8 @@ report_field(const struct reader *r, struct ls_report *out)
 	case RP_TIME: return get_time(r, &out->time);
 	case RP_STATE:
 		if (!state_valid(r->val, r->vlen))
-			return bad(r, "must be", "active, stale, error or none");
+			return bad(r, "must be",
+			    "active, stale, error or none");
 		memcpy(out->state, r->val, r->vlen);
 		out->state[r->vlen] = '\0';
 		return 0;
@@ -723,7 +764,7 @@ ls_report_parse(struct ls_report *out, const char *body, size_t len)
 
 	memset(out, 0, sizeof(*out));
 	if ((rc = reader_init(&r, "lockstep/report/v1", report_fields, 0, body,
-	    len)) < 0)
+		 len)) < 0)
 		goto out;
 	while ((rc = reader_next(&r)) > 0)
 		if ((rc = report_field(&r, out)) < 0)
@@ -757,8 +798,8 @@ sha_valid(const char *s)
 	size_t i;
 
 	for (i = 0; i < 64; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' &&
-		    s[i] <= 'f')))
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+			(s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	return s[64] == '\0';
 }
@@ -772,8 +813,10 @@ put_time(struct ls_buf *b, const char *key, time_t t)
 	char s[LS_TIME_LEN];
 
 	if (t < 0 || (long long)t > TIME_MAX)
-		return ls_error_set(LS_EINVAL, "'%s' time %lld is outside "
-		    "years 1970..9999", key, (long long)t);
+		return ls_error_set(LS_EINVAL,
+		    "'%s' time %lld is outside "
+		    "years 1970..9999",
+		    key, (long long)t);
 	ls_time_format(s, t);
 	return ls_buf_addf(b, "%s %s\n", key, s);
 }
@@ -848,7 +891,7 @@ release_valid(const struct ls_release *r)
 		return invalid(t, "commit");
 	for (i = 0; i < 40; i++)
 		if (!((r->commit[i] >= '0' && r->commit[i] <= '9') ||
-		    (r->commit[i] >= 'a' && r->commit[i] <= 'f')))
+			(r->commit[i] >= 'a' && r->commit[i] <= 'f')))
 			return invalid(t, "commit");
 	if (!sha_valid(r->bundle_sha256))
 		return invalid(t, "bundle");
@@ -861,10 +904,12 @@ release_valid(const struct ls_release *r)
 		    (i > 0 && strcmp(r->controls[i - 1], r->controls[i]) >= 0))
 			return invalid(t, "control");
 	if (r->action[0] == '\0')
-		return r->owner[0] || r->reason[0] || r->until ?
-		    invalid(t, "action") : 0;
-	if (strcmp(r->action, "pin") != 0 && strcmp(r->action, "rollback") !=
-	    0 && strcmp(r->action, "unpin") != 0)
+		return r->owner[0] || r->reason[0] || r->until
+		    ? invalid(t, "action")
+		    : 0;
+	if (strcmp(r->action, "pin") != 0 &&
+	    strcmp(r->action, "rollback") != 0 &&
+	    strcmp(r->action, "unpin") != 0)
 		return invalid(t, "action");
 	if (!text_valid(r->owner))
 		return invalid(t, "owner");
@@ -886,11 +931,11 @@ ls_release_body(char **out, size_t *out_len, const struct ls_release *r)
 	ls_buf_init(&b, LS_NOTE_MAX);
 	if ((rc = release_valid(r)) < 0)
 		return rc;
-	rc = ls_buf_addf(&b, "lockstep/release/v1\norigin %s\nchannel %s\n"
+	rc = ls_buf_addf(&b,
+	    "lockstep/release/v1\norigin %s\nchannel %s\n"
 	    "seq %llu\nversion %s\ncommit %s\nbundle sha256:%s length %llu\n",
 	    r->origin, r->channel, (unsigned long long)r->seq, r->version,
-	    r->commit, r->bundle_sha256,
-	    (unsigned long long)r->bundle_length);
+	    r->commit, r->bundle_sha256, (unsigned long long)r->bundle_length);
 	if (rc == 0)
 		rc = put_time(&b, "built", r->built);
 	if (rc == 0)
@@ -971,9 +1016,10 @@ ls_report_body(char **out, size_t *out_len, const struct ls_report *r)
 	ls_buf_init(&b, LS_NOTE_MAX);
 	if ((rc = report_valid(r)) < 0)
 		return rc;
-	rc = ls_buf_addf(&b, "lockstep/report/v1\nagent %s\nchannel %s\n"
-	    "seq %llu\nroot %llu\ntimestamp %llu\nrelease %llu\n", r->agent,
-	    r->channel, (unsigned long long)r->seq,
+	rc = ls_buf_addf(&b,
+	    "lockstep/report/v1\nagent %s\nchannel %s\n"
+	    "seq %llu\nroot %llu\ntimestamp %llu\nrelease %llu\n",
+	    r->agent, r->channel, (unsigned long long)r->seq,
 	    (unsigned long long)r->root_version,
 	    (unsigned long long)r->timestamp_seq,
 	    (unsigned long long)r->release_seq);

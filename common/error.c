@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#define LS_ERROR_IMPL /* the real definitions, see error.h */
 #include "lockstep/error.h"
 
 #define MSG_MAX 512

@@ -97,8 +97,8 @@ ls_file_fsync_dir(const char *dir)
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return ls_error_set(LS_EIO, "%s: %s", dir, strerror(errno));
 	if (fsync(fd) < 0)
-		rc = ls_error_set(LS_EIO, "%s: fsync: %s", dir,
-		    strerror(errno));
+		rc =
+		    ls_error_set(LS_EIO, "%s: fsync: %s", dir, strerror(errno));
 	close(fd);
 	return rc;
 }
@@ -142,8 +142,8 @@ ls_file_write_atomic(const char *path, const void *data, size_t len,
 	}
 	if (close(fd) < 0) {
 		fd = -1;
-		rc = ls_error_set(LS_EIO, "%s: close: %s", tmp,
-		    strerror(errno));
+		rc =
+		    ls_error_set(LS_EIO, "%s: close: %s", tmp, strerror(errno));
 		goto out;
 	}
 	fd = -1;
@@ -214,8 +214,9 @@ remove_at(int dirfd, const char *name, int depth)
 	if (depth > 256)
 		return ls_error_set(LS_ETOOBIG, "%s: tree too deep", name);
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : ls_error_set(LS_EIO, "%s: %s",
-		    name, strerror(errno));
+		return errno == ENOENT
+		    ? 0
+		    : ls_error_set(LS_EIO, "%s: %s", name, strerror(errno));
 	if (S_ISDIR(st.st_mode)) {
 		fd = openat(dirfd, name,
 		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

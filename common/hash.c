@@ -47,8 +47,8 @@ ls_hex_decode(uint8_t *out, size_t len, const char *hex, size_t hexlen)
 	int hi, lo;
 
 	if (hexlen != 2 * len)
-		return ls_error_set(LS_EFORMAT, "expected %zu hex digits, got %zu",
-		    2 * len, hexlen);
+		return ls_error_set(LS_EFORMAT,
+		    "expected %zu hex digits, got %zu", 2 * len, hexlen);
 	for (i = 0; i < len; i++) {
 		hi = hexval(hex[2 * i]);
 		lo = hexval(hex[2 * i + 1]);
@@ -125,7 +125,8 @@ ls_base64_decode(uint8_t *out, size_t outsz, size_t *out_len, const char *in,
 	if (inlen / 4 * 3 > outsz + 2)
 		return ls_error_set(LS_ETOOBIG, "base64 value too long");
 	if (sodium_base642bin(out, outsz, in, inlen, NULL, &got, &end,
-	    sodium_base64_VARIANT_ORIGINAL) != 0 || end != in + inlen)
+		sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    end != in + inlen)
 		return ls_error_set(LS_EFORMAT, "bad base64");
 	*out_len = got;
 	return 0;

@@ -17,7 +17,7 @@
 
 #define ALG_ED25519 0x01
 #define SEED_LEN crypto_sign_SEEDBYTES
-#define KEYFILE_MAX 512		/* a secret key file is ~130 bytes */
+#define KEYFILE_MAX 512 /* a secret key file is ~130 bytes */
 #define PRIV_PREFIX "PRIVATE+KEY+"
 
 /* Lives entirely in sodium_malloc memory (guard pages, wiped on free). */
@@ -25,7 +25,7 @@ struct ls_key {
 	char name[LS_KEY_NAME_MAX + 1];
 	uint8_t id[LS_KEY_ID_LEN];
 	uint8_t pub[LS_KEY_PUB_LEN];
-	uint8_t sk[crypto_sign_SECRETKEYBYTES];	/* seed || pub */
+	uint8_t sk[crypto_sign_SECRETKEYBYTES]; /* seed || pub */
 };
 
 int
@@ -36,8 +36,8 @@ ls_key_name_valid(const char *s, size_t len)
 	if (len == 0 || len > LS_KEY_NAME_MAX)
 		return 0;
 	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f ||
-		    s[i] == '+')
+		if ((unsigned char)s[i] <= 0x20 ||
+		    (unsigned char)s[i] >= 0x7f || s[i] == '+')
 			return 0;
 	return 1;
 }
@@ -93,8 +93,8 @@ ls_key_generate(struct ls_key **out, const char *name)
 	int rc = 0;
 
 	*out = NULL;
-	if ((k = key_alloc()) == NULL || (seed = sodium_malloc(SEED_LEN)) ==
-	    NULL) {
+	if ((k = key_alloc()) == NULL ||
+	    (seed = sodium_malloc(SEED_LEN)) == NULL) {
 		rc = ls_error_set(LS_ENOMEM, "out of secure memory");
 		goto out;
 	}
@@ -114,7 +114,7 @@ void
 ls_key_free(struct ls_key *k)
 {
 	if (k != NULL)
-		sodium_free(k);	/* zeroes the memory first */
+		sodium_free(k); /* zeroes the memory first */
 }
 
 const char *
@@ -157,8 +157,8 @@ ls_vkey_format(char out[LS_VKEY_TEXT_MAX], const struct ls_vkey *vk)
  * then hex and b64 point into text.  LS_EFORMAT.
  */
 static int
-split_key_text(const char *text, size_t len, size_t *name_len,
-    const char **hex, const char **b64, size_t *b64_len)
+split_key_text(const char *text, size_t len, size_t *name_len, const char **hex,
+    const char **b64, size_t *b64_len)
 {
 	const char *p1, *p2;
 
@@ -184,9 +184,10 @@ ls_vkey_parse(struct ls_vkey *out, const char *text, size_t len)
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (len >= sizeof(PRIV_PREFIX) - 1 && memcmp(text, PRIV_PREFIX,
-	    sizeof(PRIV_PREFIX) - 1) == 0)
-		return ls_error_set(LS_EFORMAT, "this is a secret key, not a "
+	if (len >= sizeof(PRIV_PREFIX) - 1 &&
+	    memcmp(text, PRIV_PREFIX, sizeof(PRIV_PREFIX) - 1) == 0)
+		return ls_error_set(LS_EFORMAT,
+		    "this is a secret key, not a "
 		    "verifier key");
 	if (len >= LS_VKEY_TEXT_MAX)
 		return ls_error_set(LS_EFORMAT, "verifier key too long");
@@ -201,15 +202,18 @@ ls_vkey_parse(struct ls_vkey *out, const char *text, size_t len)
 	    got != sizeof(raw) - 8)
 		return ls_error_set(LS_EFORMAT, "bad base64 public key");
 	if (raw[0] != ALG_ED25519)
-		return ls_error_set(LS_EFORMAT, "key algorithm %u is not "
-		    "Ed25519 (1)", raw[0]);
+		return ls_error_set(LS_EFORMAT,
+		    "key algorithm %u is not "
+		    "Ed25519 (1)",
+		    raw[0]);
 	memcpy(out->name, text, nlen);
 	out->name[nlen] = '\0';
 	memcpy(out->pub, raw + 1, LS_KEY_PUB_LEN);
 	key_id(out->id, out->name, out->pub);
 	if (memcmp(out->id, id, LS_KEY_ID_LEN) != 0) {
 		memset(out, 0, sizeof(*out));
-		return ls_error_set(LS_EFORMAT, "key id does not match the key");
+		return ls_error_set(LS_EFORMAT,
+		    "key id does not match the key");
 	}
 	return 0;
 }
@@ -224,8 +228,10 @@ ls_vkey_load(struct ls_vkey *out, const char *path)
 	memset(out, 0, sizeof(*out));
 	if ((rc = ls_file_read(&data, &len, path, LS_VKEY_TEXT_MAX + 2)) < 0) {
 		if (rc == LS_ETOOBIG)
-			rc = ls_error_set(LS_EFORMAT, "%s: too large for a "
-			    "verifier key", path);
+			rc = ls_error_set(LS_EFORMAT,
+			    "%s: too large for a "
+			    "verifier key",
+			    path);
 		return rc;
 	}
 	if (len > 0 && data[len - 1] == '\n')
@@ -295,7 +301,8 @@ parse_secret(struct ls_key *k, const char *text, size_t len)
 	if (len > 0 && text[len - 1] == '\n')
 		len--;
 	if (len < plen || memcmp(text, PRIV_PREFIX, plen) != 0)
-		return ls_error_set(LS_EFORMAT, "not a secret key "
+		return ls_error_set(LS_EFORMAT,
+		    "not a secret key "
 		    "(no PRIVATE+KEY+ prefix)");
 	text += plen;
 	len -= plen;
@@ -307,7 +314,8 @@ parse_secret(struct ls_key *k, const char *text, size_t len)
 		return ls_error_set(LS_ENOMEM, "out of secure memory");
 	if (ls_base64_decode(raw, 1 + SEED_LEN + 8, &got, b64, blen) < 0 ||
 	    got != 1 + SEED_LEN || raw[0] != ALG_ED25519) {
-		rc = ls_error_set(LS_EFORMAT, "bad Ed25519 secret key encoding");
+		rc =
+		    ls_error_set(LS_EFORMAT, "bad Ed25519 secret key encoding");
 		goto out;
 	}
 	if ((rc = key_from_seed(k, text, nlen, raw + 1)) < 0) {
@@ -360,8 +368,9 @@ write_new(const char *path, const char *data, size_t len, mode_t mode)
 	    mode);
 	if (fd < 0)
 		return ls_error_set(errno == EEXIST ? LS_EEXISTS : LS_EIO,
-		    "%s: %s", path, errno == EEXIST ?
-		    "already exists, refusing to overwrite" : strerror(errno));
+		    "%s: %s", path,
+		    errno == EEXIST ? "already exists, refusing to overwrite"
+				    : strerror(errno));
 	/* umask may only narrow mode; make sure a key is never wider. */
 	if (fchmod(fd, mode) < 0) {
 		rc = ls_error_set(LS_EIO, "%s: chmod: %s", path,
@@ -407,7 +416,7 @@ format_secret(char **out, size_t *out_len, const struct ls_key *k)
 		goto out;
 	}
 	raw[0] = ALG_ED25519;
-	memcpy(raw + 1, k->sk, SEED_LEN);	/* sk = seed || pub */
+	memcpy(raw + 1, k->sk, SEED_LEN); /* sk = seed || pub */
 	ls_hex_encode(hex, k->id, LS_KEY_ID_LEN);
 	ls_base64_encode(b64, sizeof(b64), raw, 1 + SEED_LEN);
 	n = snprintf(text, KEYFILE_MAX, PRIV_PREFIX "%s+%s+%s\n", k->name, hex,
@@ -450,17 +459,21 @@ ls_key_save(const struct ls_key *k, const char *dir)
 
 	/* The name becomes a file name: keep it inside dir. */
 	if (strchr(k->name, '/') != NULL || k->name[0] == '.')
-		return ls_error_set(LS_EINVAL, "key name '%s' cannot be a file "
-		    "name (no '/', no leading '.')", k->name);
+		return ls_error_set(LS_EINVAL,
+		    "key name '%s' cannot be a file "
+		    "name (no '/', no leading '.')",
+		    k->name);
 	if ((rc = join_path(kpath, dir, k->name, ".key")) < 0 ||
 	    (rc = join_path(ppath, dir, k->name, ".pub")) < 0)
 		return rc;
 	if (ls_file_exists(kpath) || ls_file_exists(ppath))
-		return ls_error_set(LS_EEXISTS, "%s: already exists, refusing "
-		    "to overwrite", ls_file_exists(kpath) ? kpath : ppath);
+		return ls_error_set(LS_EEXISTS,
+		    "%s: already exists, refusing "
+		    "to overwrite",
+		    ls_file_exists(kpath) ? kpath : ppath);
 	ls_key_vkey(&v, k);
 	ls_vkey_format(vk, &v);
-	vlen = strlen(vk);	/* < LS_VKEY_TEXT_MAX, so the newline fits */
+	vlen = strlen(vk); /* < LS_VKEY_TEXT_MAX, so the newline fits */
 	vk[vlen++] = '\n';
 	vk[vlen] = '\0';
 	if ((rc = format_secret(&secret, &slen, k)) < 0)

@@ -67,12 +67,12 @@ parse_fields(struct ls_manifest *out, json_t *root)
 	int rc;
 
 	if (!json_is_object(root))
-		return ls_error_set(
-		    LS_EFORMAT, ".manifest: must be a JSON object");
+		return ls_error_set(LS_EFORMAT,
+		    ".manifest: must be a JSON object");
 	v = json_object_get(root, "revision");
 	if (v != NULL && !json_is_string(v))
-		return ls_error_set(
-		    LS_EFORMAT, ".manifest: field 'revision' must be a string");
+		return ls_error_set(LS_EFORMAT,
+		    ".manifest: field 'revision' must be a string");
 	if ((out->revision = strdup(v ? json_string_value(v) : "")) == NULL)
 		return ls_error_set(LS_ENOMEM, "out of memory");
 	if ((v = json_object_get(root, "roots")) != NULL) {
@@ -152,10 +152,10 @@ build_json(json_t **out, const struct ls_manifest *m)
 		bad = json_object_set_new(o, "metadata", meta);
 	}
 	bad = bad ||
-	      json_object_set_new(
-		  o, "revision", json_string(m->revision ? m->revision : "")) ||
-	      json_object_set_new(
-		  o, "rego_version", json_integer(m->rego_version));
+	    json_object_set_new(o, "revision",
+		json_string(m->revision ? m->revision : "")) ||
+	    json_object_set_new(o, "rego_version",
+		json_integer(m->rego_version));
 	if (bad || json_object_set(o, "roots", roots)) {
 		json_decref(roots);
 		json_decref(o);

@@ -10,20 +10,20 @@
 #include "lockstep/key.h"
 #include "lockstep/note.h"
 
-#define SIG_PREFIX "\xe2\x80\x94 "	/* U+2014 EM DASH, space */
+#define SIG_PREFIX "\xe2\x80\x94 " /* U+2014 EM DASH, space */
 #define SIG_PREFIX_LEN 4
-#define SIG_RAW_MAX 512	/* id + signature of any algorithm we may meet */
+#define SIG_RAW_MAX 512 /* id + signature of any algorithm we may meet */
 #define SIG_B64_MAX (((SIG_RAW_MAX + 2) / 3) * 4)
 
 struct note_sig {
 	char name[LS_KEY_NAME_MAX + 1];
 	uint8_t id[LS_KEY_ID_LEN];
 	uint8_t sig[LS_KEY_SIG_LEN];
-	size_t sig_len;		/* bytes after the key id; 64 for Ed25519 */
+	size_t sig_len; /* bytes after the key id; 64 for Ed25519 */
 };
 
 struct ls_note {
-	char *body;		/* owned, NUL-terminated, ends in "\n" */
+	char *body; /* owned, NUL-terminated, ends in "\n" */
 	size_t body_len;
 	struct note_sig sigs[LS_NOTE_MAX_SIGS];
 	size_t nsigs;
@@ -89,11 +89,15 @@ check_text(const char *text, size_t len, const char *what)
 
 	while (i < len) {
 		if (s[i] < 0x20 && s[i] != '\n')
-			return ls_error_set(LS_EFORMAT, "%s: control character "
-			    "0x%02x at byte %zu", what, s[i], i);
+			return ls_error_set(LS_EFORMAT,
+			    "%s: control character "
+			    "0x%02x at byte %zu",
+			    what, s[i], i);
 		if ((n = utf8_seq(s + i, len - i)) == 0)
-			return ls_error_set(LS_EFORMAT, "%s: invalid UTF-8 at "
-			    "byte %zu", what, i);
+			return ls_error_set(LS_EFORMAT,
+			    "%s: invalid UTF-8 at "
+			    "byte %zu",
+			    what, i);
 		i += n;
 	}
 	return 0;
@@ -106,10 +110,13 @@ check_body(const char *body, size_t len)
 	int rc;
 
 	if (len > LS_NOTE_MAX)
-		return ls_error_set(LS_ETOOBIG, "note body of %zu bytes is over "
-		    "the %d byte limit", len, LS_NOTE_MAX);
+		return ls_error_set(LS_ETOOBIG,
+		    "note body of %zu bytes is over "
+		    "the %d byte limit",
+		    len, LS_NOTE_MAX);
 	if (len == 0 || body[len - 1] != '\n')
-		return ls_error_set(LS_EFORMAT, "note body does not end in a "
+		return ls_error_set(LS_EFORMAT,
+		    "note body does not end in a "
 		    "newline");
 	if (body[0] == '\n' || memmem(body, len, "\n\n", 2) != NULL)
 		return ls_error_set(LS_EFORMAT, "note body has a blank line");
@@ -162,8 +169,10 @@ check_keys(struct ls_key *const *keys, size_t nkeys)
 			ls_key_vkey(&b, keys[j]);
 			if (strcmp(a.name, b.name) == 0 &&
 			    memcmp(a.id, b.id, LS_KEY_ID_LEN) == 0)
-				return ls_error_set(LS_EINVAL, "key %s given "
-				    "twice", a.name);
+				return ls_error_set(LS_EINVAL,
+				    "key %s given "
+				    "twice",
+				    a.name);
 		}
 	}
 	return 0;
@@ -203,35 +212,47 @@ parse_sig_line(struct note_sig *s, const char *line, size_t len, size_t no)
 	const char *name, *sp;
 	size_t nlen, got = 0;
 
-	if (len < SIG_PREFIX_LEN || memcmp(line, SIG_PREFIX,
-	    SIG_PREFIX_LEN) != 0)
-		return ls_error_set(LS_EFORMAT, "signature line %zu does not "
-		    "start with an em dash and a space", no);
+	if (len < SIG_PREFIX_LEN ||
+	    memcmp(line, SIG_PREFIX, SIG_PREFIX_LEN) != 0)
+		return ls_error_set(LS_EFORMAT,
+		    "signature line %zu does not "
+		    "start with an em dash and a space",
+		    no);
 	name = line + SIG_PREFIX_LEN;
 	len -= SIG_PREFIX_LEN;
 	if ((sp = memchr(name, ' ', len)) == NULL)
-		return ls_error_set(LS_EFORMAT, "signature line %zu has no "
-		    "space after the key name", no);
+		return ls_error_set(LS_EFORMAT,
+		    "signature line %zu has no "
+		    "space after the key name",
+		    no);
 	nlen = (size_t)(sp - name);
 	if (nlen == 0 || nlen > LS_KEY_NAME_MAX || memchr(name, '+', nlen))
-		return ls_error_set(LS_EFORMAT, "signature line %zu: bad key "
-		    "name", no);
+		return ls_error_set(LS_EFORMAT,
+		    "signature line %zu: bad key "
+		    "name",
+		    no);
 	len -= nlen + 1;
 	if (len > SIG_B64_MAX)
-		return ls_error_set(LS_EFORMAT, "signature line %zu: signature "
-		    "too long", no);
+		return ls_error_set(LS_EFORMAT,
+		    "signature line %zu: signature "
+		    "too long",
+		    no);
 	if (ls_base64_decode(raw, sizeof(raw), &got, sp + 1, len) < 0)
-		return ls_error_set(LS_EFORMAT, "signature line %zu: bad "
-		    "base64", no);
+		return ls_error_set(LS_EFORMAT,
+		    "signature line %zu: bad "
+		    "base64",
+		    no);
 	if (got <= LS_KEY_ID_LEN)
-		return ls_error_set(LS_EFORMAT, "signature line %zu: "
-		    "signature too short", no);
+		return ls_error_set(LS_EFORMAT,
+		    "signature line %zu: "
+		    "signature too short",
+		    no);
 	memcpy(s->name, name, nlen);
 	s->name[nlen] = '\0';
 	memcpy(s->id, raw, LS_KEY_ID_LEN);
 	s->sig_len = got - LS_KEY_ID_LEN;
-	memcpy(s->sig, raw + LS_KEY_ID_LEN, s->sig_len < LS_KEY_SIG_LEN ?
-	    s->sig_len : LS_KEY_SIG_LEN);
+	memcpy(s->sig, raw + LS_KEY_ID_LEN,
+	    s->sig_len < LS_KEY_SIG_LEN ? s->sig_len : LS_KEY_SIG_LEN);
 	return 0;
 }
 
@@ -257,17 +278,21 @@ parse_sigs(struct ls_note *n, const char *p, size_t len)
 	if (len == 0)
 		return ls_error_set(LS_EFORMAT, "note has no signature");
 	while (p < end) {
-		nl = memchr(p, '\n', (size_t)(end - p));	/* end[-1] is \n */
+		nl = memchr(p, '\n', (size_t)(end - p)); /* end[-1] is \n */
 		if (n->nsigs == LS_NOTE_MAX_SIGS)
-			return ls_error_set(LS_EFORMAT, "more than %d "
-			    "signatures", LS_NOTE_MAX_SIGS);
+			return ls_error_set(LS_EFORMAT,
+			    "more than %d "
+			    "signatures",
+			    LS_NOTE_MAX_SIGS);
 		s = &n->sigs[n->nsigs];
 		if ((rc = parse_sig_line(s, p, (size_t)(nl - p),
-		    n->nsigs + 1)) < 0)
+			 n->nsigs + 1)) < 0)
 			return rc;
 		if (sig_seen(n, s->name, s->id))
-			return ls_error_set(LS_EFORMAT, "two signatures from "
-			    "key %s", s->name);
+			return ls_error_set(LS_EFORMAT,
+			    "two signatures from "
+			    "key %s",
+			    s->name);
 		n->nsigs++;
 		p = nl + 1;
 	}
@@ -284,10 +309,13 @@ ls_note_parse(struct ls_note **out, const char *text, size_t len)
 
 	*out = NULL;
 	if (len > LS_NOTE_MAX)
-		return ls_error_set(LS_ETOOBIG, "note of %zu bytes is over the "
-		    "%d byte limit", len, LS_NOTE_MAX);
+		return ls_error_set(LS_ETOOBIG,
+		    "note of %zu bytes is over the "
+		    "%d byte limit",
+		    len, LS_NOTE_MAX);
 	if (len == 0 || text[len - 1] != '\n')
-		return ls_error_set(LS_EFORMAT, "note does not end in a "
+		return ls_error_set(LS_EFORMAT,
+		    "note does not end in a "
 		    "newline");
 	if ((rc = check_text(text, len, "note")) < 0)
 		return rc;
@@ -296,7 +324,8 @@ ls_note_parse(struct ls_note **out, const char *text, size_t len)
 		if (text[i - 1] == '\n' && text[i] == '\n')
 			break;
 	if (i == 0)
-		return ls_error_set(LS_EFORMAT, "note has no blank line before "
+		return ls_error_set(LS_EFORMAT,
+		    "note has no blank line before "
 		    "its signatures");
 	split = text + i - 1;
 	if ((n = calloc(1, sizeof(*n))) == NULL)
@@ -308,8 +337,8 @@ ls_note_parse(struct ls_note **out, const char *text, size_t len)
 	}
 	memcpy(n->body, text, n->body_len);
 	n->body[n->body_len] = '\0';
-	if ((rc = parse_sigs(n, split + 2, (size_t)(text + len -
-	    (split + 2)))) < 0)
+	if ((rc = parse_sigs(n, split + 2,
+		 (size_t)(text + len - (split + 2)))) < 0)
 		goto out;
 	*out = n;
 	n = NULL;
@@ -348,8 +377,8 @@ pub_counted(const struct ls_keyset *ks, const unsigned char *ok, size_t upto,
 	size_t i;
 
 	for (i = 0; i < upto; i++)
-		if (ok[i] && memcmp(ks->keys[i].pub, vk->pub,
-		    LS_KEY_PUB_LEN) == 0)
+		if (ok[i] &&
+		    memcmp(ks->keys[i].pub, vk->pub, LS_KEY_PUB_LEN) == 0)
 			return 1;
 	return 0;
 }
@@ -365,7 +394,7 @@ ls_note_verify(const struct ls_note *n, const struct ls_keyset *ks,
 	int rc = 0;
 
 	if (threshold == 0)
-		threshold = 1;	/* a note no known key vouches for is refused */
+		threshold = 1; /* a note no known key vouches for is refused */
 	if (ks->n > 0 && (ok = calloc(ks->n, 1)) == NULL)
 		return ls_error_set(LS_ENOMEM, "out of memory");
 	for (i = 0; i < ks->n; i++) {
@@ -373,10 +402,12 @@ ls_note_verify(const struct ls_note *n, const struct ls_keyset *ks,
 			continue;
 		if (s->sig_len != LS_KEY_SIG_LEN ||
 		    crypto_sign_verify_detached(s->sig,
-		    (const unsigned char *)n->body, n->body_len,
-		    ks->keys[i].pub) != 0) {
-			rc = ls_error_set(LS_EBADSIG, "signature by key %s does "
-			    "not verify", s->name);
+			(const unsigned char *)n->body, n->body_len,
+			ks->keys[i].pub) != 0) {
+			rc = ls_error_set(LS_EBADSIG,
+			    "signature by key %s does "
+			    "not verify",
+			    s->name);
 			goto out;
 		}
 		if (!pub_counted(ks, ok, i, &ks->keys[i]))
@@ -386,8 +417,10 @@ ls_note_verify(const struct ls_note *n, const struct ls_keyset *ks,
 	if (count == 0)
 		rc = ls_error_set(LS_EBADSIG, "not signed by any known key");
 	else if (count < threshold)
-		rc = ls_error_set(LS_EBADSIG, "signed by %u known key%s, %u "
-		    "required", count, count == 1 ? "" : "s", threshold);
+		rc = ls_error_set(LS_EBADSIG,
+		    "signed by %u known key%s, %u "
+		    "required",
+		    count, count == 1 ? "" : "s", threshold);
 	else
 		rc = (int)count;
 out:
@@ -455,8 +488,10 @@ ls_note_cosign(char **out, size_t *out_len, const char *text, size_t len,
 	for (i = 0; i < nkeys; i++) {
 		ls_key_vkey(&vk, keys[i]);
 		if (find_sig(n, &vk) != NULL) {
-			rc = ls_error_set(LS_EEXISTS, "note is already signed "
-			    "by key %s", vk.name);
+			rc = ls_error_set(LS_EEXISTS,
+			    "note is already signed "
+			    "by key %s",
+			    vk.name);
 			goto out;
 		}
 	}

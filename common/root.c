@@ -50,16 +50,20 @@ static int
 check_step(const struct ls_root *cur, const struct ls_root *next)
 {
 	if (strcmp(cur->origin, next->origin) != 0)
-		return ls_error_set(LS_EMISMATCH, "root version %llu is for "
-		    "origin %s, not %s", (unsigned long long)next->version,
-		    next->origin, cur->origin);
+		return ls_error_set(LS_EMISMATCH,
+		    "root version %llu is for "
+		    "origin %s, not %s",
+		    (unsigned long long)next->version, next->origin,
+		    cur->origin);
 	if (next->version <= cur->version)
-		return ls_error_set(LS_EROLLBACK, "root version %llu is not "
+		return ls_error_set(LS_EROLLBACK,
+		    "root version %llu is not "
 		    "above the trusted version %llu",
 		    (unsigned long long)next->version,
 		    (unsigned long long)cur->version);
 	if (next->version != cur->version + 1)
-		return ls_error_set(LS_EMISMATCH, "root version %llu skips "
+		return ls_error_set(LS_EMISMATCH,
+		    "root version %llu skips "
 		    "from trusted version %llu",
 		    (unsigned long long)next->version,
 		    (unsigned long long)cur->version);
@@ -67,8 +71,8 @@ check_step(const struct ls_root *cur, const struct ls_root *next)
 }
 
 int
-ls_root_next(struct ls_root *out, const struct ls_root *cur,
-    const char *text, size_t len)
+ls_root_next(struct ls_root *out, const struct ls_root *cur, const char *text,
+    size_t len)
 {
 	struct ls_note *n = NULL;
 	const char *body;
@@ -78,9 +82,18 @@ ls_root_next(struct ls_root *out, const struct ls_root *cur,
 	memset(out, 0, sizeof(*out));
 	if ((rc = ls_note_parse(&n, text, len)) < 0)
 		return rc;
-	/* The old keys vouch for the body before it is read. */
-	if ((rc = check_root_sigs(n, cur, "trusted")) < 0)
+	/* The old keys vouch for the body before it is read, so the error
+	 * names the version this document must be: the next one. */
+	rc = ls_note_verify(n, &cur->keys[LS_ROLE_ROOT],
+	    cur->threshold[LS_ROLE_ROOT]);
+	if (rc < 0) {
+		ls_error_wrap(rc,
+		    "root version %llu: not signed by the keys of trusted "
+		    "root version %llu",
+		    (unsigned long long)cur->version + 1,
+		    (unsigned long long)cur->version);
 		goto out;
+	}
 	body = ls_note_body(n, &blen);
 	if ((rc = ls_root_parse(out, body, blen)) < 0 ||
 	    (rc = check_step(cur, out)) < 0)

@@ -19,8 +19,8 @@ tarsafe_check_path(const char *path, size_t max_depth, size_t max_name)
 	if (len == 0)
 		return ls_error_set(LS_EUNSAFE, "empty path");
 	if (len > max_name)
-		return ls_error_set(
-		    LS_ETOOBIG, "path of %zu bytes, limit %zu", len, max_name);
+		return ls_error_set(LS_ETOOBIG, "path of %zu bytes, limit %zu",
+		    len, max_name);
 	if (path[0] == '/')
 		return ls_error_set(LS_EUNSAFE, "absolute path refused");
 	for (i = 0; i <= len; i++) {
@@ -36,8 +36,8 @@ tarsafe_check_path(const char *path, size_t max_depth, size_t max_name)
 		if ((i - start == 1 && path[start] == '.') ||
 		    (i - start == 2 && path[start] == '.' &&
 			path[start + 1] == '.'))
-			return ls_error_set(
-			    LS_EUNSAFE, "'.' or '..' component refused");
+			return ls_error_set(LS_EUNSAFE,
+			    "'.' or '..' component refused");
 		if (i - start > TARSAFE_MAX_COMPONENT)
 			return ls_error_set(LS_ETOOBIG,
 			    "path component over %d bytes",
@@ -169,8 +169,8 @@ add_parents(struct pathset *s, const char *path)
 
 	for (slash = strchr(path, '/'); slash != NULL;
 	     slash = strchr(slash + 1, '/')) {
-		if ((rc = insert(
-			 s, path, (size_t)(slash - path), KIND_DIR, &prev)) < 0)
+		if ((rc = insert(s, path, (size_t)(slash - path), KIND_DIR,
+			 &prev)) < 0)
 			return rc;
 		if (prev == KIND_FILE)
 			return ls_error_set(LS_ECONFLICT,
@@ -192,8 +192,8 @@ pathset_add_file(struct pathset *s, const char *path)
 	if (prev == KIND_FILE)
 		return ls_error_set(LS_EEXISTS, "duplicate entry");
 	if (prev == KIND_DIR)
-		return ls_error_set(
-		    LS_ECONFLICT, "is both a file and a directory");
+		return ls_error_set(LS_ECONFLICT,
+		    "is both a file and a directory");
 	return 0;
 }
 
@@ -207,8 +207,8 @@ pathset_add_dir(struct pathset *s, const char *path)
 	if ((rc = insert(s, path, strlen(path), KIND_DIR, &prev)) < 0)
 		return rc;
 	if (prev == KIND_FILE)
-		return ls_error_set(
-		    LS_ECONFLICT, "is both a file and a directory");
+		return ls_error_set(LS_ECONFLICT,
+		    "is both a file and a directory");
 	return 0;
 }
 
@@ -361,8 +361,8 @@ printable(char *out, size_t outsz, const char *name)
 		name = "?";
 	for (i = 0; name[i] != '\0' && i + 1 < outsz; i++)
 		out[i] = ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
-			     ? '?'
-			     : name[i];
+		    ? '?'
+		    : name[i];
 	out[i] = '\0';
 }
 
@@ -398,8 +398,8 @@ tarsafe_walk(struct archive *a, const char *src,
 		}
 		rc = walk_entry(a, e, lim, seen, &total, ops, ctx, chunk);
 		if (rc != 0) {
-			printable(
-			    shown, sizeof(shown), archive_entry_pathname(e));
+			printable(shown, sizeof(shown),
+			    archive_entry_pathname(e));
 			rc = ls_error_wrap(rc, "%s: entry '%s'", src, shown);
 			goto out;
 		}

@@ -45,8 +45,8 @@ days_from_civil(long long y, unsigned m, unsigned d)
 int
 ls_time_parse(time_t *out, const char *s, size_t len)
 {
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30,
+		31 };
 	int y, mo, d, h = 0, mi = 0, se = 0;
 
 	if (len != 10 && len != 20)
@@ -57,8 +57,8 @@ ls_time_parse(time_t *out, const char *s, size_t len)
 	if (y < 1970 || s[4] != '-' || s[7] != '-' || mo < 1 || mo > 12 ||
 	    d < 1 || d > mdays[mo - 1])
 		goto bad;
-	if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 ||
-	    y % 400 == 0)))
+	if (mo == 2 && d == 29 &&
+	    !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
 		goto bad;
 	if (len == 20) {
 		h = digits(s + 11, 2);
@@ -73,6 +73,8 @@ ls_time_parse(time_t *out, const char *s, size_t len)
 	    h * 3600 + mi * 60 + se);
 	return 0;
 bad:
-	return ls_error_set(LS_EFORMAT, "bad time '%.*s' (want "
-	    "YYYY-MM-DDTHH:MM:SSZ)", (int)(len > 40 ? 40 : len), s);
+	return ls_error_set(LS_EFORMAT,
+	    "bad time '%.*s' (want "
+	    "YYYY-MM-DDTHH:MM:SSZ)",
+	    (int)(len > 40 ? 40 : len), s);
 }

@@ -16,13 +16,13 @@
 
 struct agent {
 	struct agent *next;
-	struct ls_vkey vk;	/* vk.name is the agent name */
-	uint64_t last_seq;	/* last accepted report seq, 0 = none */
+	struct ls_vkey vk; /* vk.name is the agent name */
+	uint64_t last_seq; /* last accepted report seq, 0 = none */
 };
 
 struct ls_agents {
 	pthread_mutex_t mu;
-	char dir[PATH_MAX];	/* DATA/agents */
+	char dir[PATH_MAX]; /* DATA/agents */
 	struct agent *bucket[NBUCKETS];
 	size_t count;
 };
@@ -83,8 +83,10 @@ load_one(struct ls_agents *a, const char *file)
 	if ((rc = ls_vkey_load(&vk, path)) != 0)
 		return ls_error_wrap(rc, "%s", path);
 	if (strlen(vk.name) != n - 4 || strncmp(vk.name, file, n - 4) != 0)
-		return ls_error_set(LS_EFORMAT, "%s: key name %s does not "
-		    "match the file name", path, vk.name);
+		return ls_error_set(LS_EFORMAT,
+		    "%s: key name %s does not "
+		    "match the file name",
+		    path, vk.name);
 	return insert(a, &vk);
 }
 
@@ -172,12 +174,16 @@ ls_agents_enroll(struct ls_agents *a, const char *name,
 	int rc = 0;
 
 	if (!ls_name_valid(name) || strcmp(name, vk->name) != 0)
-		return ls_error_set(LS_EINVAL, "agent name '%s' is invalid or "
-		    "differs from the key's name", name);
+		return ls_error_set(LS_EINVAL,
+		    "agent name '%s' is invalid or "
+		    "differs from the key's name",
+		    name);
 	pthread_mutex_lock(&a->mu);
 	if ((e = find(a, name)) != NULL) {
-		rc = same_key(&e->vk, vk) ? 1 : ls_error_set(LS_ECONFLICT,
-		    "agent %s is enrolled with another key", name);
+		rc = same_key(&e->vk, vk)
+		    ? 1
+		    : ls_error_set(LS_ECONFLICT,
+			  "agent %s is enrolled with another key", name);
 		goto out;
 	}
 	if ((rc = write_key(a, vk)) != 0)
@@ -215,9 +221,11 @@ seq_op(struct ls_agents *a, const char *name, uint64_t seq, int set)
 		rc = ls_error_set(LS_ENOTFOUND, "agent %s is not enrolled",
 		    name);
 	else if (!set && seq <= e->last_seq)
-		rc = ls_error_set(LS_EROLLBACK, "agent %s: report seq %llu "
-		    "is not above the last accepted %llu", name,
-		    (unsigned long long)seq, (unsigned long long)e->last_seq);
+		rc = ls_error_set(LS_EROLLBACK,
+		    "agent %s: report seq %llu "
+		    "is not above the last accepted %llu",
+		    name, (unsigned long long)seq,
+		    (unsigned long long)e->last_seq);
 	else if (set && seq > e->last_seq)
 		e->last_seq = seq;
 	pthread_mutex_unlock(&a->mu);

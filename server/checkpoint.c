@@ -43,8 +43,8 @@ ls_checkpoint_write(struct ls_evidence *ev, const char *data_dir,
 	if (n < 0 || (size_t)n >= sizeof(body))
 		return ls_error_set(LS_EINVAL, "checkpoint: origin too long");
 	if ((rc = ckpt_path(path, sizeof(path), data_dir)) != 0 ||
-	    (rc = ls_note_sign(&note, &nlen, body, (size_t)n, &log_key,
-	    1)) != 0)
+	    (rc = ls_note_sign(&note, &nlen, body, (size_t)n, &log_key, 1)) !=
+		0)
 		return rc;
 	rc = ls_file_write_atomic(path, note, nlen, 0644);
 	free(note);
@@ -100,8 +100,9 @@ parse_body(const char *body, uint64_t *size, uint8_t root[LS_SHA256_LEN])
 	if (end != q || p[1] < '0' || p[1] > '9')
 		return ls_error_set(LS_EFORMAT, "checkpoint: bad size");
 	p = q + 1;
-	if ((q = strchr(p, '\n')) == NULL || ls_base64_decode(root,
-	    LS_SHA256_LEN, &got, p, (size_t)(q - p)) != 0 ||
+	if ((q = strchr(p, '\n')) == NULL ||
+	    ls_base64_decode(root, LS_SHA256_LEN, &got, p, (size_t)(q - p)) !=
+		0 ||
 	    got != LS_SHA256_LEN)
 		return ls_error_set(LS_EFORMAT, "checkpoint: bad root hash");
 	return 0;
@@ -111,7 +112,7 @@ int
 ls_checkpoint_verify(const char *data_dir, uint64_t *size_out)
 {
 	char path[PATH_MAX], *text = NULL;
-	uint8_t (*leaves)[LS_SHA256_LEN] = NULL;
+	uint8_t(*leaves)[LS_SHA256_LEN] = NULL;
 	uint8_t want[LS_SHA256_LEN], got[LS_SHA256_LEN];
 	struct ls_note *note = NULL;
 	struct ls_root root;
@@ -126,7 +127,7 @@ ls_checkpoint_verify(const char *data_dir, uint64_t *size_out)
 	if ((rc = load_root(&root, data_dir)) != 0)
 		goto out;
 	if ((rc = ls_note_open(&note, text, len, &root.keys[LS_ROLE_LOG],
-	    root.threshold[LS_ROLE_LOG])) != 0) {
+		 root.threshold[LS_ROLE_LOG])) != 0) {
 		rc = ls_error_wrap(rc, "%s", path);
 		goto out;
 	}
@@ -134,15 +135,18 @@ ls_checkpoint_verify(const char *data_dir, uint64_t *size_out)
 	    (rc = ls_evidence_tree(data_dir, &leaves, &count)) != 0)
 		goto out;
 	if (size > count) {
-		rc = ls_error_set(LS_EMISMATCH, "%s: signed size %" PRIu64
-		    " but the log has %" PRIu64 " entries (truncated?)", path,
-		    size, count);
+		rc = ls_error_set(LS_EMISMATCH,
+		    "%s: signed size %" PRIu64 " but the log has %" PRIu64
+		    " entries (truncated?)",
+		    path, size, count);
 		goto out;
 	}
-	ls_merkle_root(got, (const uint8_t (*)[LS_SHA256_LEN])leaves, size);
+	ls_merkle_root(got, (const uint8_t(*)[LS_SHA256_LEN])leaves, size);
 	if (sodium_memcmp(got, want, LS_SHA256_LEN) != 0) {
-		rc = ls_error_set(LS_EMISMATCH, "%s: the first %" PRIu64
-		    " entries do not hash to the signed root", path, size);
+		rc = ls_error_set(LS_EMISMATCH,
+		    "%s: the first %" PRIu64
+		    " entries do not hash to the signed root",
+		    path, size);
 		goto out;
 	}
 	*size_out = size;

@@ -7,21 +7,21 @@
 #ifndef LOCKSTEP_CLI_H
 #define LOCKSTEP_CLI_H
 
-int cli_keygen(int argc, char **argv);		/* cli_keys.c */
-int cli_init(int argc, char **argv);		/* cli_keys.c */
-int cli_note(int argc, char **argv);		/* cli_note.c */
-int cli_bundle(int argc, char **argv);		/* cli_bundle.c */
-int cli_test(int argc, char **argv);		/* cli_rego.c */
-int cli_eval(int argc, char **argv);		/* cli_rego.c */
-int cli_pin(int argc, char **argv);		/* cli_operator.c */
-int cli_rollback(int argc, char **argv);	/* cli_operator.c */
-int cli_unpin(int argc, char **argv);		/* cli_operator.c */
-int cli_status(int argc, char **argv);		/* cli_operator.c */
-int cli_agent(int argc, char **argv);		/* cli_operator.c */
-int cli_evidence(int argc, char **argv);	/* cli_operator.c */
+int cli_keygen(int argc, char **argv);	 /* cli_keys.c */
+int cli_init(int argc, char **argv);	 /* cli_keys.c */
+int cli_note(int argc, char **argv);	 /* cli_note.c */
+int cli_bundle(int argc, char **argv);	 /* cli_bundle.c */
+int cli_test(int argc, char **argv);	 /* cli_rego.c */
+int cli_eval(int argc, char **argv);	 /* cli_rego.c */
+int cli_pin(int argc, char **argv);	 /* cli_operator.c */
+int cli_rollback(int argc, char **argv); /* cli_operator.c */
+int cli_unpin(int argc, char **argv);	 /* cli_operator.c */
+int cli_status(int argc, char **argv);	 /* cli_operator.c */
+int cli_agent(int argc, char **argv);	 /* cli_operator.c */
+int cli_evidence(int argc, char **argv); /* cli_operator.c */
 
 /* Print "lockstep CMD: " + message + ls_error_last() to stderr. */
 void cli_fail(const char *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -79,8 +79,9 @@ bundle_build(int argc, char **argv)
 			src = argv[i];
 	}
 	if (src == NULL || out == NULL) {
-		fprintf(stderr, "lockstep bundle build: need SRC_DIR and -o "
-				"OUT.tar.gz (see --help)\n");
+		fprintf(stderr,
+		    "lockstep bundle build: need SRC_DIR and -o "
+		    "OUT.tar.gz (see --help)\n");
 		return 2;
 	}
 	ls_error_clear();
@@ -152,8 +153,8 @@ print_controls(const struct ls_bundle_files *f)
 
 	if (cf == NULL)
 		return 0;
-	if (ls_controls_parse(
-		&c, (const char *)cf->data, cf->len, LS_CONTROLS_FILE) < 0)
+	if (ls_controls_parse(&c, (const char *)cf->data, cf->len,
+		LS_CONTROLS_FILE) < 0)
 		return -1;
 	if (ls_controls_list(&list, NULL, &c) == 0) {
 		for (i = 0; list[i] != NULL; i++)
@@ -196,8 +197,8 @@ bundle_inspect(int argc, char **argv)
 	    argv[1], hex, len, f.n, (unsigned long long)f.total);
 	for (i = 0; i < f.n; i++) {
 		ls_sha256_hex(hex, f.v[i].data, f.v[i].len);
-		printf(
-		    "file: %s %zu sha256:%s\n", f.v[i].path, f.v[i].len, hex);
+		printf("file: %s %zu sha256:%s\n", f.v[i].path, f.v[i].len,
+		    hex);
 	}
 	if (print_manifest(&f) < 0 || print_controls(&f) < 0) {
 		fail("inspect", argv[1]);
@@ -214,8 +215,9 @@ static int
 bundle_extract(int argc, char **argv)
 {
 	if (argc != 3 || argv[1][0] == '-' || argv[2][0] == '-') {
-		fprintf(stderr, "lockstep bundle extract: need FILE and DIR "
-				"(see --help)\n");
+		fprintf(stderr,
+		    "lockstep bundle extract: need FILE and DIR "
+		    "(see --help)\n");
 		return 2;
 	}
 	ls_error_clear();

@@ -76,15 +76,18 @@ cli_keygen(int argc, char **argv)
 		}
 		if ((r = opt_value(argc, argv, &i, "-o", &dir)) < 0 ||
 		    (r == 0 && (argv[i][0] == '-' || name != NULL))) {
-			fprintf(stderr, "lockstep keygen: bad argument '%s' "
-			    "(see lockstep keygen --help)\n", argv[i]);
+			fprintf(stderr,
+			    "lockstep keygen: bad argument '%s' "
+			    "(see lockstep keygen --help)\n",
+			    argv[i]);
 			return 2;
 		}
 		if (r == 0)
 			name = argv[i];
 	}
 	if (name == NULL || dir == NULL) {
-		fprintf(stderr, "lockstep keygen: need NAME and -o DIR "
+		fprintf(stderr,
+		    "lockstep keygen: need NAME and -o DIR "
 		    "(see lockstep keygen --help)\n");
 		return 2;
 	}
@@ -123,30 +126,38 @@ init_args(struct init_opts *o, int argc, char **argv)
 		if ((r = opt_value(argc, argv, &i, "--origin", &o->origin)) ==
 		    0)
 			r = opt_value(argc, argv, &i, "--expires", &exp);
-		if (r < 0 || (r == 0 && (argv[i][0] == '-' || o->dir != NULL))) {
-			fprintf(stderr, "lockstep init: bad argument '%s' (see "
-			    "lockstep init --help)\n", argv[i]);
+		if (r < 0 ||
+		    (r == 0 && (argv[i][0] == '-' || o->dir != NULL))) {
+			fprintf(stderr,
+			    "lockstep init: bad argument '%s' (see "
+			    "lockstep init --help)\n",
+			    argv[i]);
 			return 2;
 		}
 		if (r == 0)
 			o->dir = argv[i];
 	}
 	if (o->dir == NULL || o->origin == NULL) {
-		fprintf(stderr, "lockstep init: need KEYDIR and --origin NAME "
+		fprintf(stderr,
+		    "lockstep init: need KEYDIR and --origin NAME "
 		    "(see lockstep init --help)\n");
 		return 2;
 	}
 	if (!ls_name_valid(o->origin)) {
-		fprintf(stderr, "lockstep init: --origin '%s': not a valid "
+		fprintf(stderr,
+		    "lockstep init: --origin '%s': not a valid "
 		    "name ([A-Za-z0-9._-], 1..128, no leading '.')\n",
 		    o->origin);
 		return 2;
 	}
 	o->expires = time(NULL) + ONE_YEAR;
-	if (exp != NULL && (ls_time_parse(&o->expires, exp, strlen(exp)) < 0 ||
-	    o->expires <= time(NULL))) {
-		fprintf(stderr, "lockstep init: --expires '%s': not a future "
-		    "date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)\n", exp);
+	if (exp != NULL &&
+	    (ls_time_parse(&o->expires, exp, strlen(exp)) < 0 ||
+		o->expires <= time(NULL))) {
+		fprintf(stderr,
+		    "lockstep init: --expires '%s': not a future "
+		    "date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)\n",
+		    exp);
 		return 2;
 	}
 	return 0;
@@ -169,8 +180,10 @@ init_check_free(const char *dir)
 				snprintf(path, sizeof(path), "%s/%s%s", dir,
 				    ls_role_name((enum ls_role)r), ext[e]);
 			if (ls_file_exists(path)) {
-				fprintf(stderr, "lockstep init: %s: already "
-				    "exists, refusing to overwrite\n", path);
+				fprintf(stderr,
+				    "lockstep init: %s: already "
+				    "exists, refusing to overwrite\n",
+				    path);
 				return -1;
 			}
 		}
@@ -236,7 +249,8 @@ cli_init(int argc, char **argv)
 		return 1;
 	for (r = 0; r < LS_ROLE_COUNT; r++) {
 		if (ls_key_generate(&keys[r], ls_role_name((enum ls_role)r)) <
-		    0 || ls_key_save(keys[r], o.dir) < 0) {
+			0 ||
+		    ls_key_save(keys[r], o.dir) < 0) {
 			cli_fail("init", "cannot create key %s",
 			    ls_role_name((enum ls_role)r));
 			goto out;

@@ -30,10 +30,10 @@ static const char note_usage[] =
     "        listed key, or two by the same key, is refused.\n";
 
 struct note_args {
-	const char *cmd;	/* "note sign", ... for messages */
-	const char *in;		/* --in FILE, or NULL for stdin */
+	const char *cmd; /* "note sign", ... for messages */
+	const char *in;	 /* --in FILE, or NULL for stdin */
 	unsigned threshold;
-	char **files;		/* KEYFILEs / VKEYFILEs (points into argv) */
+	char **files; /* KEYFILEs / VKEYFILEs (points into argv) */
 	int nfiles;
 };
 
@@ -82,8 +82,8 @@ parse_count(unsigned *out, const char *s, unsigned max)
 	if (*s == '\0' || *s == '0')
 		return -1;
 	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9' || v > (max - (unsigned)(*s - '0')) /
-		    10)
+		if (*s < '0' || *s > '9' ||
+		    v > (max - (unsigned)(*s - '0')) / 10)
 			return -1;
 		v = v * 10 + (unsigned)(*s - '0');
 	}
@@ -101,8 +101,8 @@ parse_args(struct note_args *a, int argc, char **argv, int verify)
 	a->threshold = 1;
 	a->nfiles = 0;
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") ==
-		    0) {
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
 			fputs(note_usage, stdout);
 			return 1;
 		}
@@ -113,29 +113,34 @@ parse_args(struct note_args *a, int argc, char **argv, int verify)
 		if (verify && strcmp(argv[i], "--threshold") == 0 &&
 		    i + 1 < argc) {
 			val = argv[++i];
-			if (parse_count(&a->threshold, val,
-			    LS_NOTE_MAX_SIGS) < 0) {
-				fprintf(stderr, "lockstep %s: --threshold '%s': "
-				    "want a number from 1 to %d\n", a->cmd,
-				    val, LS_NOTE_MAX_SIGS);
+			if (parse_count(&a->threshold, val, LS_NOTE_MAX_SIGS) <
+			    0) {
+				fprintf(stderr,
+				    "lockstep %s: --threshold '%s': "
+				    "want a number from 1 to %d\n",
+				    a->cmd, val, LS_NOTE_MAX_SIGS);
 				return 2;
 			}
 			continue;
 		}
 		if (argv[i][0] == '-' && argv[i][1] != '\0')
 			goto bad;
-		argv[a->nfiles++] = argv[i];	/* compact in place */
+		argv[a->nfiles++] = argv[i]; /* compact in place */
 	}
 	a->files = argv;
 	if (a->nfiles == 0) {
-		fprintf(stderr, "lockstep %s: need at least one key file (see "
-		    "lockstep note --help)\n", a->cmd);
+		fprintf(stderr,
+		    "lockstep %s: need at least one key file (see "
+		    "lockstep note --help)\n",
+		    a->cmd);
 		return 2;
 	}
 	return 0;
 bad:
-	fprintf(stderr, "lockstep %s: bad argument '%s' (see lockstep note "
-	    "--help)\n", a->cmd, argv[i]);
+	fprintf(stderr,
+	    "lockstep %s: bad argument '%s' (see lockstep note "
+	    "--help)\n",
+	    a->cmd, argv[i]);
 	return 2;
 }
 
@@ -180,8 +185,9 @@ note_sign(struct note_args *a, int cosign)
 		goto out;
 	}
 	if ((cosign ? ls_note_cosign(&out, &outlen, in, inlen, keys,
-	    (size_t)a->nfiles) : ls_note_sign(&out, &outlen, in, inlen, keys,
-	    (size_t)a->nfiles)) < 0) {
+			  (size_t)a->nfiles)
+		    : ls_note_sign(&out, &outlen, in, inlen, keys,
+			  (size_t)a->nfiles)) < 0) {
 		cli_fail(a->cmd, "%s", in_name(a));
 		goto out;
 	}
@@ -249,8 +255,10 @@ cli_note(int argc, char **argv)
 	else if (strcmp(argv[1], "verify") == 0)
 		a.cmd = "note verify";
 	else {
-		fprintf(stderr, "lockstep note: unknown subcommand '%s' (see "
-		    "lockstep note --help)\n", argv[1]);
+		fprintf(stderr,
+		    "lockstep note: unknown subcommand '%s' (see "
+		    "lockstep note --help)\n",
+		    argv[1]);
 		return 2;
 	}
 	verify = argv[1][0] == 'v';

@@ -30,31 +30,31 @@
 struct opts {
 	const char *server, *token_file, *data, *keys;
 	const char *owner, *reason, *until, *floor;
-	const char *pos[3];		/* positional arguments */
+	const char *pos[3]; /* positional arguments */
 	int npos, json, help;
 };
 
 static const char op_usage[] =
-"usage: lockstep %s CHANNEL%s --owner NAME --reason TEXT%s\n"
-"           [--floor N] (--server URL [--token-file F] | --data DIR --keys DIR)\n"
-"\n"
-"A new release seq that points at the bundle of an existing release;\n"
-"never a lower seq.  --until is the sunset date (YYYY-MM-DD or RFC 3339).\n";
+    "usage: lockstep %s CHANNEL%s --owner NAME --reason TEXT%s\n"
+    "           [--floor N] (--server URL [--token-file F] | --data DIR --keys DIR)\n"
+    "\n"
+    "A new release seq that points at the bundle of an existing release;\n"
+    "never a lower seq.  --until is the sunset date (YYYY-MM-DD or RFC 3339).\n";
 
 static int
 parse_opts(struct opts *o, int argc, char **argv, const char *cmd)
 {
 	static const char *names[] = { "--server", "--token-file", "--data",
 		"--keys", "--owner", "--reason", "--until", "--floor" };
-	const char **slots[] = { &o->server, &o->token_file, &o->data,
-		&o->keys, &o->owner, &o->reason, &o->until, &o->floor };
+	const char **slots[] = { &o->server, &o->token_file, &o->data, &o->keys,
+		&o->owner, &o->reason, &o->until, &o->floor };
 	size_t k;
 	int i;
 
 	memset(o, 0, sizeof(*o));
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") ==
-		    0) {
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
 			o->help = 1;
 			continue;
 		}
@@ -67,14 +67,18 @@ parse_opts(struct opts *o, int argc, char **argv, const char *cmd)
 				break;
 		if (k < sizeof(names) / sizeof(names[0])) {
 			if (i + 1 >= argc) {
-				fprintf(stderr, "lockstep %s: %s needs a "
-				    "value\n", cmd, argv[i]);
+				fprintf(stderr,
+				    "lockstep %s: %s needs a "
+				    "value\n",
+				    cmd, argv[i]);
 				return -1;
 			}
 			*slots[k] = argv[++i];
 		} else if (argv[i][0] == '-' || o->npos >= 3) {
-			fprintf(stderr, "lockstep %s: %s: unexpected "
-			    "argument\n", cmd, argv[i]);
+			fprintf(stderr,
+			    "lockstep %s: %s: unexpected "
+			    "argument\n",
+			    cmd, argv[i]);
 			return -1;
 		} else {
 			o->pos[o->npos++] = argv[i];
@@ -122,8 +126,7 @@ read_token(char **out, const char *path)
  */
 static int
 http_call(struct ls_buf *answer, long *code_out, const struct opts *o,
-    const char *method, const char *path, const char *body,
-    const char *ctype)
+    const char *method, const char *path, const char *body, const char *ctype)
 {
 	struct curl_slist *hdr = NULL;
 	struct ls_buf url, auth;
@@ -144,7 +147,7 @@ http_call(struct ls_buf *answer, long *code_out, const struct opts *o,
 	}
 	if (token != NULL) {
 		if ((rc = ls_buf_addf(&auth, "Authorization: Bearer %s",
-		    token)) != 0)
+			 token)) != 0)
 			goto out;
 		hdr = curl_slist_append(hdr, auth.data);
 	}
@@ -182,8 +185,8 @@ out:
 static const char *
 server_error(const struct ls_buf *answer, char *tmp, size_t tmpsz)
 {
-	json_t *j = json_loadb(answer->data ? answer->data : "", answer->len,
-	    0, NULL);
+	json_t *j =
+	    json_loadb(answer->data ? answer->data : "", answer->len, 0, NULL);
 	const char *e = json_string_value(json_object_get(j, "error"));
 
 	snprintf(tmp, tmpsz, "%s", e ? e : answer->data ? answer->data : "");
@@ -199,13 +202,11 @@ remote(const char *cmd, const struct opts *o, const char *method,
 	struct ls_buf answer;
 	char tmp[512];
 	long code = 0;
-	int rc;
 
 	if (out != NULL)
 		*out = NULL;
 	ls_buf_init(&answer, ANSWER_MAX);
-	if ((rc = http_call(&answer, &code, o, method, path, body, ctype)) !=
-	    0) {
+	if (http_call(&answer, &code, o, method, path, body, ctype) != 0) {
 		cli_fail(cmd, "%s", o->server);
 		ls_buf_cleanup(&answer);
 		return 1;
@@ -238,7 +239,8 @@ open_store(struct ls_store **s, const char *cmd, const struct opts *o,
 	so.ttl = 3600;
 	if (need_keys && o->keys == NULL) {
 		ls_error_clear();
-		cli_fail(cmd, "--keys DIR is needed to sign on the data folder");
+		cli_fail(cmd,
+		    "--keys DIR is needed to sign on the data folder");
 		return 1;
 	}
 	if (ls_store_open(s, &so) != 0) {
@@ -252,8 +254,10 @@ static int
 need_target(const char *cmd, const struct opts *o)
 {
 	if ((o->server == NULL) == (o->data == NULL)) {
-		fprintf(stderr, "lockstep %s: give exactly one of --server URL "
-		    "or --data DIR\n", cmd);
+		fprintf(stderr,
+		    "lockstep %s: give exactly one of --server URL "
+		    "or --data DIR\n",
+		    cmd);
 		return 1;
 	}
 	return 0;
@@ -280,8 +284,9 @@ operator_cmd(int argc, char **argv, const char *action)
 	}
 	if (o.npos < (unpin ? 1 : 2) || o.owner == NULL || o.reason == NULL ||
 	    (!unpin && o.until == NULL)) {
-		fprintf(stderr, op_usage, cmd, unpin ? " [VERSION]" :
-		    " VERSION", unpin ? "" : " --until DATE");
+		fprintf(stderr, op_usage, cmd,
+		    unpin ? " [VERSION]" : " VERSION",
+		    unpin ? "" : " --until DATE");
 		return 2;
 	}
 	if (need_target(cmd, &o) != 0)
@@ -292,8 +297,8 @@ operator_cmd(int argc, char **argv, const char *action)
 	op.version = unpin ? NULL : o.pos[1];
 	op.owner = o.owner;
 	op.reason = o.reason;
-	if (o.until != NULL && ls_time_parse(&op.until, o.until,
-	    strlen(o.until)) != 0) {
+	if (o.until != NULL &&
+	    ls_time_parse(&op.until, o.until, strlen(o.until)) != 0) {
 		cli_fail(cmd, "--until %s", o.until);
 		return 2;
 	}
@@ -302,8 +307,10 @@ operator_cmd(int argc, char **argv, const char *action)
 
 		op.floor = strtoull(o.floor, &end, 10);
 		if (*end != '\0' || op.floor == 0) {
-			fprintf(stderr, "lockstep %s: --floor %s: expected a "
-			    "positive number\n", cmd, o.floor);
+			fprintf(stderr,
+			    "lockstep %s: --floor %s: expected a "
+			    "positive number\n",
+			    cmd, o.floor);
 			return 2;
 		}
 	}
@@ -315,7 +322,8 @@ operator_cmd(int argc, char **argv, const char *action)
 		text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 		snprintf(path, sizeof(path), "/v1/admin/%s", action);
 		rc = text ? remote(cmd, &o, "POST", path, text,
-		    "application/json", NULL) : 1;
+				"application/json", NULL)
+			  : 1;
 		goto out;
 	}
 	if (open_store(&s, cmd, &o, 1) != 0)
@@ -359,31 +367,32 @@ print_status(json_t *st)
 	printf("origin %s, %lld agents enrolled\n",
 	    json_string_value(json_object_get(st, "origin")),
 	    (long long)json_integer_value(json_object_get(st, "agents")));
-	json_array_foreach(chs, i, c) {
+	json_array_foreach(chs, i, c)
+	{
 		if (json_object_get(c, "seq") == NULL) {
 			printf("%s: no release yet\n",
 			    json_string_value(json_object_get(c, "name")));
 			continue;
 		}
 		printf("%s: seq %lld serves %s (bundle %.12s, floor %lld, "
-		    "timestamp %lld until %s)\n",
+		       "timestamp %lld until %s)\n",
 		    json_string_value(json_object_get(c, "name")),
 		    (long long)json_integer_value(json_object_get(c, "seq")),
 		    json_string_value(json_object_get(c, "version")),
 		    json_string_value(json_object_get(c, "bundle")),
 		    (long long)json_integer_value(json_object_get(c, "floor")),
-		    (long long)json_integer_value(json_object_get(c,
-		    "timestamp_seq")),
-		    json_string_value(json_object_get(c,
-		    "timestamp_expires")));
+		    (long long)json_integer_value(
+			json_object_get(c, "timestamp_seq")),
+		    json_string_value(json_object_get(c, "timestamp_expires")));
 		pin = json_object_get(c, "pin");
 		if (json_is_object(pin))
 			printf("  %s by %s until %s%s: %s\n",
 			    json_string_value(json_object_get(pin, "action")),
 			    json_string_value(json_object_get(pin, "owner")),
 			    json_string_value(json_object_get(pin, "until")),
-			    json_is_true(json_object_get(pin, "active")) ?
-			    "" : " (sunset passed)",
+			    json_is_true(json_object_get(pin, "active"))
+				? ""
+				: " (sunset passed)",
 			    json_string_value(json_object_get(pin, "reason")));
 		if (json_is_string(json_object_get(c, "held")))
 			printf("  held back by the pin: %s\n",
@@ -404,15 +413,15 @@ cli_status(int argc, char **argv)
 		return 2;
 	if (o.help) {
 		printf("usage: lockstep status [--json] (--server URL "
-		    "[--token-file F] | --data DIR)\n\nChannels, what each "
-		    "serves, active pins and their sunset.\n");
+		       "[--token-file F] | --data DIR)\n\nChannels, what each "
+		       "serves, active pins and their sunset.\n");
 		return 0;
 	}
 	if (need_target(argv[0], &o) != 0)
 		return 2;
 	if (o.server != NULL) {
 		if (remote(argv[0], &o, "GET", "/v1/admin/status", NULL,
-		    "text/plain", &st) != 0)
+			"text/plain", &st) != 0)
 			return 1;
 	} else {
 		if (open_store(&s, argv[0], &o, 0) != 0)
@@ -458,8 +467,8 @@ agent_add(const struct opts *o, const char *cmd)
 	}
 	if (strcmp(vk.name, o->pos[1]) != 0) {
 		ls_error_clear();
-		cli_fail(cmd, "key name %s differs from agent name %s",
-		    vk.name, o->pos[1]);
+		cli_fail(cmd, "key name %s differs from agent name %s", vk.name,
+		    o->pos[1]);
 		return 1;
 	}
 	ls_vkey_format(text, &vk);
@@ -486,7 +495,8 @@ cli_agent(int argc, char **argv)
 	if (parse_opts(&o, argc, argv, argv[0]) != 0)
 		return 2;
 	if (o.help || o.npos != 3 || strcmp(o.pos[0], "add") != 0) {
-		fprintf(o.help ? stdout : stderr, "usage: lockstep agent add "
+		fprintf(o.help ? stdout : stderr,
+		    "usage: lockstep agent add "
 		    "NAME VKEY (--server URL [--token-file F] | --data DIR)\n"
 		    "\nEnrol an agent: VKEY is its verifier key "
 		    "(NAME+HEXID+BASE64) or a .pub file.\n");
@@ -503,9 +513,10 @@ cli_evidence(int argc, char **argv)
 	uint64_t n = 0, size = 0;
 	int rc;
 
-	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0)) {
-		printf("usage: lockstep evidence verify DATA_DIR\n\nCheck the "
+	if (argc == 2 &&
+	    (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		printf(
+		    "usage: lockstep evidence verify DATA_DIR\n\nCheck the "
 		    "hash chain of DATA_DIR/evidence/log.jsonl and, when present,"
 		    "\nthat evidence/checkpoint.note is signed by the log key "
 		    "and matches\nthe log; exit 1 on any break.\n\n"
@@ -526,7 +537,8 @@ cli_evidence(int argc, char **argv)
 		return 0;
 	}
 	if (argc != 3 || strcmp(argv[1], "verify") != 0) {
-		fprintf(stderr, "usage: lockstep evidence verify DATA_DIR\n"
+		fprintf(stderr,
+		    "usage: lockstep evidence verify DATA_DIR\n"
 		    "       lockstep evidence export DATA_DIR OUT_DIR\n");
 		return 2;
 	}

@@ -9,16 +9,16 @@
 #include "gitwatch.h"
 
 struct ls_srv_config {
-	const char *repo_arg;		/* as given */
-	char *repo;			/* owned: URL or absolute path */
+	const char *repo_arg; /* as given */
+	char *repo;	      /* owned: URL or absolute path */
 	const char *keys, *data, *listen;
 	struct ls_gitwatch_channel channels[LS_GITWATCH_MAX_CHANNELS];
 	size_t nchannels;
-	unsigned poll_interval;		/* seconds, default 10 */
-	unsigned ttl;			/* timestamp lifetime, default 3600 */
-	unsigned threads;		/* HTTP threads, 0 = one per CPU */
+	unsigned poll_interval; /* seconds, default 10 */
+	unsigned ttl;		/* timestamp lifetime, default 3600 */
+	unsigned threads;	/* HTTP threads, 0 = one per CPU */
 	const char *admin_token_file, *enroll_token_file, *port_file;
-	char *admin_token, *enroll_token;	/* sodium_malloc, or NULL */
+	char *admin_token, *enroll_token; /* sodium_malloc, or NULL */
 	int log_json;
 	int help;
 };

@@ -18,32 +18,35 @@
 
 struct ls_evidence {
 	pthread_mutex_t mu;
-	int fd;				/* O_APPEND */
+	int fd; /* O_APPEND */
 	char path[PATH_MAX];
-	char last[LS_SHA256_HEX_LEN + 1];	/* hash of the last line */
-	uint64_t count;			/* entries */
-	off_t size;			/* bytes of whole lines */
-	uint8_t (*leaves)[LS_SHA256_LEN];	/* RFC 6962 leaf hashes */
-	size_t cap;			/* of leaves */
-	struct ls_merkle_frontier tree;	/* root in O(log n) */
+	char last[LS_SHA256_HEX_LEN + 1]; /* hash of the last line */
+	uint64_t count;			  /* entries */
+	off_t size;			  /* bytes of whole lines */
+	uint8_t (*leaves)[LS_SHA256_LEN]; /* RFC 6962 leaf hashes */
+	size_t cap;			  /* of leaves */
+	struct ls_merkle_frontier tree;	  /* root in O(log n) */
 };
 
-#define MAX_ENTRIES (64u << 20)	/* 2 GiB of leaf hashes at most */
+#define MAX_ENTRIES (64u << 20) /* 2 GiB of leaf hashes at most */
 
 /* Hash line into the Merkle tree. */
 static int
 tree_add(struct ls_evidence *ev, const char *line, size_t len)
 {
-	uint8_t (*v)[LS_SHA256_LEN];
+	uint8_t(*v)[LS_SHA256_LEN];
 	size_t cap;
 
 	if (ev->tree.size >= ev->cap) {
 		if (ev->cap >= MAX_ENTRIES)
-			return ls_error_set(LS_ETOOBIG, "%s: more than %u "
-			    "entries", ev->path, MAX_ENTRIES);
+			return ls_error_set(LS_ETOOBIG,
+			    "%s: more than %u "
+			    "entries",
+			    ev->path, MAX_ENTRIES);
 		cap = ev->cap ? ev->cap * 2 : 1024;
 		if ((v = realloc(ev->leaves, cap * LS_SHA256_LEN)) == NULL)
-			return ls_error_set(LS_ENOMEM, "evidence: out of "
+			return ls_error_set(LS_ENOMEM,
+			    "evidence: out of "
 			    "memory");
 		ev->leaves = v;
 		ev->cap = cap;
@@ -59,8 +62,8 @@ static const char zero_hash[] =
 static int
 log_path(char *out, size_t outsz, const char *data_dir, int dir_only)
 {
-	int n = snprintf(out, outsz, dir_only ? "%s/evidence" :
-	    "%s/evidence/log.jsonl", data_dir);
+	int n = snprintf(out, outsz,
+	    dir_only ? "%s/evidence" : "%s/evidence/log.jsonl", data_dir);
 
 	if (n < 0 || (size_t)n >= outsz)
 		return ls_error_set(LS_EINVAL, "%s: path too long", data_dir);
@@ -79,28 +82,35 @@ check_line(const char *path, const char *line, size_t len, uint64_t *n,
 	*entry_out = NULL;
 	e = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (e == NULL || !json_is_object(e)) {
-		rc = ls_error_set(LS_EFORMAT, "%s: entry %llu: not a JSON "
-		    "object", path, (unsigned long long)*n);
+		rc = ls_error_set(LS_EFORMAT,
+		    "%s: entry %llu: not a JSON "
+		    "object",
+		    path, (unsigned long long)*n);
 		goto out;
 	}
 	v = json_object_get(e, "n");
 	if (!json_is_integer(v) || (uint64_t)json_integer_value(v) != *n) {
-		rc = ls_error_set(LS_EFORMAT, "%s: entry %llu: wrong or "
-		    "missing n", path, (unsigned long long)*n);
+		rc = ls_error_set(LS_EFORMAT,
+		    "%s: entry %llu: wrong or "
+		    "missing n",
+		    path, (unsigned long long)*n);
 		goto out;
 	}
 	v = json_object_get(e, "prev");
 	if (!json_is_string(v) || strcmp(json_string_value(v), prev) != 0) {
-		rc = ls_error_set(LS_EFORMAT, "%s: entry %llu: prev does not "
-		    "match the previous line's sha256 (chain broken)", path,
-		    (unsigned long long)*n);
+		rc = ls_error_set(LS_EFORMAT,
+		    "%s: entry %llu: prev does not "
+		    "match the previous line's sha256 (chain broken)",
+		    path, (unsigned long long)*n);
 		goto out;
 	}
 	if (!json_is_string(json_object_get(e, "kind")) ||
 	    !json_is_string(json_object_get(e, "time")) ||
 	    !json_is_object(json_object_get(e, "details"))) {
-		rc = ls_error_set(LS_EFORMAT, "%s: entry %llu: missing kind, "
-		    "time or details", path, (unsigned long long)*n);
+		rc = ls_error_set(LS_EFORMAT,
+		    "%s: entry %llu: missing kind, "
+		    "time or details",
+		    path, (unsigned long long)*n);
 		goto out;
 	}
 	ls_sha256_hex(prev, line, len);
@@ -147,16 +157,17 @@ replay(const char *path, ls_evidence_visit_fn visit, void *arg,
 			break;
 		}
 		if ((size_t)got > LS_EVIDENCE_LINE_MAX) {
-			rc = ls_error_set(LS_ETOOBIG, "%s: entry %llu: longer "
-			    "than %d bytes", path, (unsigned long long)n,
-			    LS_EVIDENCE_LINE_MAX);
+			rc = ls_error_set(LS_ETOOBIG,
+			    "%s: entry %llu: longer "
+			    "than %d bytes",
+			    path, (unsigned long long)n, LS_EVIDENCE_LINE_MAX);
 			goto out;
 		}
 		if ((rc = check_line(path, line, (size_t)got - 1, &n, prev,
-		    &e)) != 0)
+			 &e)) != 0)
 			goto out;
-		if (ev != NULL && (rc = tree_add(ev, line, (size_t)got - 1)) !=
-		    0)
+		if (ev != NULL &&
+		    (rc = tree_add(ev, line, (size_t)got - 1)) != 0)
 			goto out;
 		if (visit != NULL && (rc = visit(arg, e)) != 0)
 			goto out;
@@ -165,8 +176,8 @@ replay(const char *path, ls_evidence_visit_fn visit, void *arg,
 		good += got;
 	}
 	if (ferror(f))
-		rc = ls_error_set(LS_EIO, "%s: read: %s", path,
-		    strerror(errno));
+		rc =
+		    ls_error_set(LS_EIO, "%s: read: %s", path, strerror(errno));
 out:
 	json_decref(e);
 	free(line);
@@ -202,8 +213,8 @@ ls_evidence_open(struct ls_evidence **out, const char *data_dir,
 		goto out;
 	}
 	ev->fd = fd;
-	if ((rc = replay(ev->path, visit, arg, &ev->count, ev->last,
-	    &ev->size, &torn, ev)) != 0)
+	if ((rc = replay(ev->path, visit, arg, &ev->count, ev->last, &ev->size,
+		 &torn, ev)) != 0)
 		goto out;
 	if (torn && (ftruncate(ev->fd, ev->size) < 0 || fsync(ev->fd) < 0)) {
 		rc = ls_error_set(LS_EIO, "%s: cutting a torn last line: %s",
@@ -266,10 +277,9 @@ build_entry(uint64_t n, const char *kind, const char *channel,
 	char now[LS_TIME_LEN];
 
 	ls_time_format(now, time(NULL));
-	return json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:O, s:s}",
-	    "n", (json_int_t)n, "time", now, "kind", kind,
-	    "channel", channel, "agent", agent, "details", details,
-	    "prev", prev);
+	return json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:O, s:s}", "n",
+	    (json_int_t)n, "time", now, "kind", kind, "channel", channel,
+	    "agent", agent, "details", details, "prev", prev);
 }
 
 int
@@ -303,8 +313,10 @@ ls_evidence_append(struct ls_evidence *ev, const char *kind,
 		rc = ls_error_set(LS_EIO, "%s: %s", ev->path, strerror(errno));
 		/* Leave no partial line behind for the next append. */
 		if (ftruncate(ev->fd, ev->size) < 0)
-			rc = ls_error_set(LS_EIO, "%s: cannot undo a failed "
-			    "append: %s", ev->path, strerror(errno));
+			rc = ls_error_set(LS_EIO,
+			    "%s: cannot undo a failed "
+			    "append: %s",
+			    ev->path, strerror(errno));
 		tree_rebuild(ev);
 		goto out;
 	}
@@ -350,14 +362,13 @@ struct shaset {
 static int
 covers(json_t *e, const char *control)
 {
-	json_t *ctl = json_object_get(json_object_get(e, "details"),
-	    "controls"), *c;
+	json_t *ctl =
+		   json_object_get(json_object_get(e, "details"), "controls"),
+	       *c;
 	size_t i;
 
-	json_array_foreach(ctl, i, c)
-		if (json_is_string(c) && strcmp(json_string_value(c),
-		    control) == 0)
-			return 1;
+	json_array_foreach(ctl, i, c) if (json_is_string(c) &&
+	    strcmp(json_string_value(c), control) == 0) return 1;
 	return 0;
 }
 
@@ -375,7 +386,7 @@ shaset_has(const struct shaset *s, const char *sha)
 static int
 shaset_add(struct shaset *s, const char *sha)
 {
-	char (*v)[65];
+	char(*v)[65];
 
 	if (sha == NULL || strlen(sha) != 64 || shaset_has(s, sha))
 		return 0;
@@ -399,8 +410,8 @@ matches(json_t *e, const struct ls_evidence_filter *f,
 	time_t t;
 
 	if (f->control != NULL && !covers(e, f->control)) {
-		sha = json_string_value(json_object_get(json_object_get(e,
-		    "details"), "bundle"));
+		sha = json_string_value(
+		    json_object_get(json_object_get(e, "details"), "bundle"));
 		if (sha == NULL || !shaset_has(bundles, sha))
 			return 0;
 	}
@@ -436,17 +447,17 @@ query_pass(const char *path, off_t size, struct ls_buf *out,
 
 	if ((fp = fopen(path, "re")) == NULL)
 		return ls_error_set(LS_EIO, "%s: %s", path, strerror(errno));
-	while (rc == 0 && done < size && (got = getline(&line, &cap,
-	    fp)) > 0) {
+	while (rc == 0 && done < size && (got = getline(&line, &cap, fp)) > 0) {
 		done += got;
 		if (line[got - 1] != '\n')
 			break;
 		if ((e = json_loadb(line, (size_t)got - 1, 0, NULL)) == NULL)
 			continue;
-		if (out == NULL && covers(e, f->control))
-			rc = shaset_add(bundles, json_string_value(
-			    json_object_get(json_object_get(e, "details"),
-			    "bundle")));
+		if (out == NULL && f->control != NULL && covers(e, f->control))
+			rc = shaset_add(bundles,
+			    json_string_value(
+				json_object_get(json_object_get(e, "details"),
+				    "bundle")));
 		else if (out != NULL && matches(e, f, bundles))
 			rc = ls_buf_add(out, line, (size_t)got);
 		json_decref(e);
@@ -486,12 +497,14 @@ ls_evidence_verify(const char *data_dir, uint64_t *count_out)
 	*count_out = 0;
 	if ((rc = log_path(path, sizeof(path), data_dir, 0)) != 0)
 		return rc;
-	if ((rc = replay(path, NULL, NULL, count_out, prev, &good,
-	    &torn, NULL)) != 0)
+	if ((rc = replay(path, NULL, NULL, count_out, prev, &good, &torn,
+		 NULL)) != 0)
 		return rc;
 	if (torn)
-		return ls_error_set(LS_EFORMAT, "%s: entry %llu: torn last "
-		    "line (no newline)", path, (unsigned long long)*count_out);
+		return ls_error_set(LS_EFORMAT,
+		    "%s: entry %llu: torn last "
+		    "line (no newline)",
+		    path, (unsigned long long)*count_out);
 	return 0;
 }
 
@@ -514,13 +527,14 @@ ls_evidence_proof(struct ls_evidence *ev, uint64_t index, uint64_t size,
 
 	pthread_mutex_lock(&ev->mu);
 	if (size > ev->tree.size || index >= size) {
-		rc = ls_error_set(LS_ENOTFOUND, "entry %llu is not in a tree "
-		    "of %llu", (unsigned long long)index,
-		    (unsigned long long)size);
+		rc = ls_error_set(LS_ENOTFOUND,
+		    "entry %llu is not in a tree "
+		    "of %llu",
+		    (unsigned long long)index, (unsigned long long)size);
 	} else {
 		memcpy(leaf, ev->leaves[index], LS_SHA256_LEN);
 		rc = ls_merkle_inclusion(proof, len_out,
-		    (const uint8_t (*)[LS_SHA256_LEN])ev->leaves, index, size);
+		    (const uint8_t(*)[LS_SHA256_LEN])ev->leaves, index, size);
 	}
 	pthread_mutex_unlock(&ev->mu);
 	return rc;

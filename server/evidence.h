@@ -21,8 +21,8 @@
 #include "lockstep/buf.h"
 #include "merkle.h"
 
-#define LS_EVIDENCE_LINE_MAX (256 * 1024)	/* one entry */
-#define LS_EVIDENCE_QUERY_MAX (64 * 1024 * 1024)	/* one answer */
+#define LS_EVIDENCE_LINE_MAX (256 * 1024)	 /* one entry */
+#define LS_EVIDENCE_QUERY_MAX (64 * 1024 * 1024) /* one answer */
 
 struct ls_evidence;
 
@@ -51,8 +51,8 @@ int ls_evidence_append(struct ls_evidence *ev, const char *kind,
 uint64_t ls_evidence_count(struct ls_evidence *ev);
 
 struct ls_evidence_filter {
-	time_t since, until;	/* inclusive bounds; 0 = open */
-	const char *agent, *channel, *kind;	/* NULL = any */
+	time_t since, until;		    /* inclusive bounds; 0 = open */
+	const char *agent, *channel, *kind; /* NULL = any */
 	/* A control id ("soc2:CC6.1"): builds and publishes whose release
 	 * covers it, and every entry naming such a bundle (operator
 	 * actions, reports of agents running it).  NULL = any. */

@@ -14,7 +14,7 @@
 #include "lockstep/note.h"
 
 struct part {
-	char key[64];		/* kind=K/year=Y/month=M/day=D */
+	char key[64]; /* kind=K/year=Y/month=M/day=D */
 	struct ls_buf lines;
 };
 
@@ -42,7 +42,7 @@ part_for(struct parts *ps, const char *key)
 	struct part *v;
 	size_t i;
 
-	for (i = ps->n; i > 0; i--)	/* the newest partitions are hot */
+	for (i = ps->n; i > 0; i--) /* the newest partitions are hot */
 		if (strcmp(ps->v[i - 1].key, key) == 0)
 			return &ps->v[i - 1];
 	if (ps->n >= LS_EXPORT_MAX_PARTITIONS)
@@ -73,8 +73,10 @@ place(struct parts *ps, const char *line, size_t len, const char *path,
 	int rc = 0;
 
 	if (kind == NULL || t == NULL || !kind_ok(kind) || strlen(t) < 10) {
-		rc = ls_error_set(LS_EFORMAT, "%s: entry %llu: bad kind or "
-		    "time", path, n);
+		rc = ls_error_set(LS_EFORMAT,
+		    "%s: entry %llu: bad kind or "
+		    "time",
+		    path, n);
 		goto out;
 	}
 	snprintf(key, sizeof(key), "kind=%s/year=%.4s/month=%.2s/day=%.2s",
@@ -106,7 +108,7 @@ read_parts(struct parts *ps, const char *data_dir)
 		return ls_error_set(LS_ENOTFOUND, "%s: cannot open", path);
 	while (rc == 0 && (got = getline(&line, &cap, f)) > 0) {
 		if (line[got - 1] != '\n')
-			break;	/* a torn tail was never acknowledged */
+			break; /* a torn tail was never acknowledged */
 		rc = place(ps, line, (size_t)got - 1, path, n++);
 	}
 	free(line);
@@ -151,8 +153,7 @@ copy_checkpoint(const char *data_dir, const char *out_dir)
 }
 
 int
-ls_evidence_export(const char *data_dir, const char *out_dir,
-    size_t *files_out)
+ls_evidence_export(const char *data_dir, const char *out_dir, size_t *files_out)
 {
 	struct parts ps = { NULL, 0, 0 };
 	uint64_t count;

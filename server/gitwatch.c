@@ -19,14 +19,14 @@
 struct ls_gitwatch {
 	struct ls_gitwatch_opts o;
 	struct ls_gitwatch_channel ch[LS_GITWATCH_MAX_CHANNELS];
-	char *url, *mirror;		/* owned copies */
+	char *url, *mirror; /* owned copies */
 	git_repository *repo;
 	pthread_t thread, ticker;
 	int started, ticking;
-	pthread_cond_t tick_cond;	/* wakes the ticker to stop */
+	pthread_cond_t tick_cond; /* wakes the ticker to stop */
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
-	int stop, refresh;		/* under mu */
+	int stop, refresh; /* under mu */
 };
 
 struct tag {
@@ -39,9 +39,8 @@ struct taglist {
 	size_t n, cap;
 };
 
-static void
-logf_(struct ls_gitwatch *w, const char *level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static void logf_(struct ls_gitwatch *w, const char *level, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
 
 static void
 logf_(struct ls_gitwatch *w, const char *level, const char *fmt, ...)
@@ -75,7 +74,7 @@ progress_cb(const git_indexer_progress *stats, void *payload)
 	struct deadline *d = payload;
 
 	(void)stats;
-	return time(NULL) > d->end ? -1 : 0;	/* abort a fetch that drags */
+	return time(NULL) > d->end ? -1 : 0; /* abort a fetch that drags */
 }
 
 static int
@@ -168,8 +167,10 @@ list_tags(struct ls_gitwatch *w, struct taglist *out)
 		if (git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) != 0)
 			logf_(w, "warn", "tag %s: not a commit, ignored", name);
 		else if (!ls_name_valid(name))
-			logf_(w, "warn", "tag %s: not a valid version name, "
-			    "ignored", name);
+			logf_(w, "warn",
+			    "tag %s: not a valid version name, "
+			    "ignored",
+			    name);
 		else
 			rc = tag_add(out, name, git_object_id(obj));
 		git_object_free(obj);
@@ -178,7 +179,7 @@ list_tags(struct ls_gitwatch *w, struct taglist *out)
 		ref = NULL;
 	}
 	git_reference_iterator_free(it);
-	if (rc == 0)
+	if (rc == 0 && out->n > 1) /* out->v is NULL when there are none */
 		qsort(out->v, out->n, sizeof(*out->v), tag_cmp);
 	return rc;
 }
@@ -212,14 +213,14 @@ ls_gitwatch_poll(struct ls_gitwatch *w)
 	size_t i, j;
 	int rc;
 
-	if ((rc = fetch(w)) != 0) {
+	if (fetch(w) != 0) {
 		logf_(w, "warn", "%s", ls_error_last());
 		/* Tags fetched earlier are still worth building. */
 	}
 	pthread_mutex_lock(&w->mu);
 	rc = w->stop;
 	pthread_mutex_unlock(&w->mu);
-	if (rc != 0) {		/* stopping: nothing more touches the store */
+	if (rc != 0) { /* stopping: nothing more touches the store */
 		rc = 0;
 		goto out;
 	}
@@ -229,7 +230,7 @@ ls_gitwatch_poll(struct ls_gitwatch *w)
 		for (j = 0; j < tags.n; j++) {
 			if (fnmatch(w->ch[i].glob, tags.v[j].name, 0) != 0 ||
 			    ls_store_tag_known(w->o.store, w->ch[i].name,
-			    tags.v[j].name))
+				tags.v[j].name))
 				continue;
 			(void)build_one(w, w->ch[i].name, &tags.v[j]);
 		}
@@ -304,7 +305,7 @@ tick(void *arg)
 		ts.tv_nsec = 0;
 		while (!w->stop && time(NULL) < ts.tv_sec)
 			if (pthread_cond_timedwait(&w->tick_cond, &w->mu,
-			    &ts) != 0)
+				&ts) != 0)
 				break;
 	}
 	pthread_mutex_unlock(&w->mu);
@@ -403,9 +404,10 @@ ls_gitwatch_stop(struct ls_gitwatch *w)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += LS_GITWATCH_STOP_WAIT;
 		if (pthread_timedjoin_np(w->thread, NULL, &ts) != 0) {
-			logf_(w, "warn", "%s: fetch still hanging after %d s; "
-			    "not waiting for it", w->url,
-			    LS_GITWATCH_STOP_WAIT);
+			logf_(w, "warn",
+			    "%s: fetch still hanging after %d s; "
+			    "not waiting for it",
+			    w->url, LS_GITWATCH_STOP_WAIT);
 			pthread_detach(w->thread);
 			return;
 		}

@@ -13,23 +13,23 @@
 #include "store.h"
 
 #define LS_GITWATCH_MAX_CHANNELS 32
-#define LS_GITWATCH_FETCH_TIMEOUT 120	/* seconds with no end in sight */
-#define LS_GITWATCH_STOP_WAIT 10	/* seconds stop waits for a build */
+#define LS_GITWATCH_FETCH_TIMEOUT 120 /* seconds with no end in sight */
+#define LS_GITWATCH_STOP_WAIT 10      /* seconds stop waits for a build */
 
 struct ls_gitwatch_channel {
 	char name[LS_NAME_MAX + 1];
-	char glob[LS_NAME_MAX + 1];	/* fnmatch() pattern for tags */
+	char glob[LS_NAME_MAX + 1]; /* fnmatch() pattern for tags */
 };
 
 /* Logging hook: level is "info", "warn" or "error"; msg is one line. */
 typedef void (*ls_log_fn)(void *arg, const char *level, const char *msg);
 
 struct ls_gitwatch_opts {
-	const char *url;		/* path or URL of the policy repo */
-	const char *mirror;		/* bare mirror path (created) */
+	const char *url;    /* path or URL of the policy repo */
+	const char *mirror; /* bare mirror path (created) */
 	const struct ls_gitwatch_channel *channels;
 	size_t nchannels;
-	unsigned interval;		/* seconds between fetches */
+	unsigned interval; /* seconds between fetches */
 	struct ls_store *store;
 	ls_log_fn log;
 	void *log_arg;
@@ -38,8 +38,8 @@ struct ls_gitwatch_opts {
 struct ls_gitwatch;
 
 /* Open or create the mirror and start the thread.  LS_EIO, LS_ENOMEM. */
-int ls_gitwatch_start(struct ls_gitwatch **out,
-    const struct ls_gitwatch_opts *o);
+int
+ls_gitwatch_start(struct ls_gitwatch **out, const struct ls_gitwatch_opts *o);
 
 /* Ask for a fetch now (coalesced: at most one fetch per second). */
 void ls_gitwatch_refresh(struct ls_gitwatch *w);

@@ -105,7 +105,8 @@ prefer_wait(const char *prefer)
 		return 0;
 	for (; *p != '\0'; p++) {
 		if ((p == prefer || p[-1] == ' ' || p[-1] == ',' ||
-		    p[-1] == ';') && strncasecmp(p, "wait=", 5) == 0) {
+			p[-1] == ';') &&
+		    strncasecmp(p, "wait=", 5) == 0) {
 			for (p += 5; *p >= '0' && *p <= '9'; p++) {
 				v = v * 10 + (unsigned)(*p - '0');
 				if (v > LS_HTTPD_WAIT_MAX)
@@ -178,8 +179,8 @@ ts_reload(struct ls_httpd *h, const char *channel)
 		    "no-cache");
 	}
 	pthread_rwlock_wrlock(&h->lock);
-	if ((e = ts_find(h, channel)) == NULL && h->nts <
-	    LS_STORE_MAX_CHANNELS) {
+	if ((e = ts_find(h, channel)) == NULL &&
+	    h->nts < LS_STORE_MAX_CHANNELS) {
 		e = &h->ts[h->nts++];
 		memset(e, 0, sizeof(*e));
 		snprintf(e->name, sizeof(e->name), "%s", channel);
@@ -387,8 +388,8 @@ ts_try(struct ls_httpd *h, struct MHD_Connection *c, void **con_cls,
 }
 
 static enum MHD_Result
-serve_timestamp(struct ls_httpd *h, struct MHD_Connection *c,
-    void **con_cls, const char *channel)
+serve_timestamp(struct ls_httpd *h, struct MHD_Connection *c, void **con_cls,
+    const char *channel)
 {
 	const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_IF_NONE_MATCH);
@@ -399,8 +400,8 @@ serve_timestamp(struct ls_httpd *h, struct MHD_Connection *c,
 
 	if (r != (void *)&get_marker && r->resumed)
 		return answer_held(h, c, r, inm);
-	wait = prefer_wait(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	    "Prefer"));
+	wait = prefer_wait(
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Prefer"));
 	ret = ts_try(h, c, con_cls, channel, inm, wait, 0, &retry);
 	if (!retry)
 		return ret;
@@ -469,7 +470,7 @@ file_load(struct ls_httpd *h, const char *url, const char *etag_hint)
 	if ((size_t)st.st_size > FILE_MEM_MAX && etag_hint != NULL) {
 		snprintf(e->etag, sizeof(e->etag), "\"%s\"", etag_hint);
 		e->ok = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
-		fd = -1;	/* owned by the response now (or closed) */
+		fd = -1; /* owned by the response now (or closed) */
 		if (e->ok == NULL)
 			goto fail;
 		MHD_add_response_header(e->ok, MHD_HTTP_HEADER_ETAG, e->etag);
@@ -484,8 +485,8 @@ file_load(struct ls_httpd *h, const char *url, const char *etag_hint)
 			goto fail;
 		etag_of(e->etag, data, len);
 		e->bytes = len;
-		e->ok = make_response(data, len, MHD_RESPMEM_MUST_FREE,
-		    e->etag, ctype, cc_immutable);
+		e->ok = make_response(data, len, MHD_RESPMEM_MUST_FREE, e->etag,
+		    ctype, cc_immutable);
 		if (e->ok == NULL)
 			goto fail;
 		data = NULL;
@@ -543,7 +544,7 @@ serve_file(struct ls_httpd *h, struct MHD_Connection *c, const char *url,
 		h->nfiles++;
 		h->file_bytes += e->bytes;
 	} else {
-		ret = answer_file(c, e);	/* too many to keep */
+		ret = answer_file(c, e); /* too many to keep */
 		pthread_rwlock_unlock(&h->lock);
 		file_free(e);
 		return ret;
@@ -574,8 +575,7 @@ is_seq_note(const char *s)
 {
 	size_t n = strlen(s);
 
-	return n > 5 && strcmp(s + n - 5, ".note") == 0 &&
-	    all_digits(s, n - 5);
+	return n > 5 && strcmp(s + n - 5, ".note") == 0 && all_digits(s, n - 5);
 }
 
 static int
@@ -587,7 +587,7 @@ is_bundle_name(const char *s, char hex[65])
 		return 0;
 	for (i = 0; i < 64; i++)
 		if (!((s[i] >= '0' && s[i] <= '9') ||
-		    (s[i] >= 'a' && s[i] <= 'f')))
+			(s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	memcpy(hex, s, 64);
 	hex[64] = '\0';
@@ -686,9 +686,9 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 	if (strcmp(method, "POST") != 0)
 		return httpd_answer_error(c, 405, "method not allowed");
 	if (*upload_data_size > 0) {
-		if (!r->toobig && ls_buf_add(&r->body, upload_data,
-		    *upload_data_size) != 0)
-			r->toobig = 1;	/* keep reading, answer 413 */
+		if (!r->toobig &&
+		    ls_buf_add(&r->body, upload_data, *upload_data_size) != 0)
+			r->toobig = 1; /* keep reading, answer 413 */
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
@@ -724,21 +724,25 @@ parse_listen(struct sockaddr_in *sa, const char *listen)
 	memset(sa, 0, sizeof(*sa));
 	if (colon == NULL || (size_t)(colon - listen) >= sizeof(host) ||
 	    colon[1] == '\0')
-		return ls_error_set(LS_EINVAL, "--listen %s: expected "
-		    "ADDRESS:PORT", listen);
+		return ls_error_set(LS_EINVAL,
+		    "--listen %s: expected "
+		    "ADDRESS:PORT",
+		    listen);
 	memcpy(host, listen, (size_t)(colon - listen));
 	host[colon - listen] = '\0';
 	for (p = colon + 1; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9' || (port = port * 10 +
-		    (unsigned long)(*p - '0')) > 65535)
+		if (*p < '0' || *p > '9' ||
+		    (port = port * 10 + (unsigned long)(*p - '0')) > 65535)
 			return ls_error_set(LS_EINVAL, "--listen %s: bad port",
 			    listen);
 	}
 	sa->sin_family = AF_INET;
 	sa->sin_port = htons((unsigned short)port);
 	if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
-		return ls_error_set(LS_EINVAL, "--listen %s: expected an IPv4 "
-		    "address", listen);
+		return ls_error_set(LS_EINVAL,
+		    "--listen %s: expected an IPv4 "
+		    "address",
+		    listen);
 	return 0;
 }
 
@@ -768,8 +772,8 @@ ls_httpd_start(struct ls_httpd **out, const struct ls_httpd_opts *o)
 	const union MHD_DaemonInfo *info;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	/* Two threads a CPU measured best against nginx (bench/server.sh). */
-	unsigned threads = o->threads ? o->threads : (unsigned)(ncpu > 0 ?
-	    2 * ncpu : 2);
+	unsigned threads =
+	    o->threads ? o->threads : (unsigned)(ncpu > 0 ? 2 * ncpu : 2);
 	int rc;
 
 	*out = NULL;
@@ -789,20 +793,19 @@ ls_httpd_start(struct ls_httpd **out, const struct ls_httpd_opts *o)
 	}
 	h->waker_started = 1;
 	h->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD |
-	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO | MHD_USE_ERROR_LOG, 0,
-	    NULL, NULL, handler, h,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-	    MHD_OPTION_THREAD_POOL_SIZE, threads,
+		MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO | MHD_USE_ERROR_LOG,
+	    0, NULL, NULL, handler, h, MHD_OPTION_SOCK_ADDR,
+	    (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, threads,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)LS_HTTPD_CONN_MAX,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LS_HTTPD_CONN_MEMORY,
-	    MHD_OPTION_CONNECTION_TIMEOUT, 60u,
-	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096u,
-	    MHD_OPTION_NOTIFY_COMPLETED, completed, h,
-	    MHD_OPTION_END);
+	    MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+	    4096u, MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_END);
 	if (h->d == NULL) {
 		ls_httpd_stop(h);
-		return ls_error_set(LS_ENET, "--listen %s: cannot listen "
-		    "(address in use?)", o->listen);
+		return ls_error_set(LS_ENET,
+		    "--listen %s: cannot listen "
+		    "(address in use?)",
+		    o->listen);
 	}
 	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = info != NULL ? info->port : ntohs(sa.sin_port);
@@ -842,7 +845,7 @@ ls_httpd_stop(struct ls_httpd *h)
 
 		if (ls != MHD_INVALID_SOCKET)
 			close(ls);
-		usleep(100 * 1000);	/* let the woken ones answer */
+		usleep(100 * 1000); /* let the woken ones answer */
 		MHD_stop_daemon(h->d);
 	}
 	for (i = 0; i < FILE_BUCKETS; i++)

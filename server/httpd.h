@@ -10,19 +10,19 @@
 #include "gitwatch.h"
 #include "store.h"
 
-#define LS_HTTPD_WAIT_MAX 300		/* seconds a long poll may be held */
-#define LS_HTTPD_REPORT_MAX (64 * 1024)	/* bytes of a report body */
-#define LS_HTTPD_BODY_MAX (16 * 1024)	/* other request bodies */
-#define LS_HTTPD_CONN_MAX 16000		/* connections at once */
-#define LS_HTTPD_CONN_MEMORY (16 * 1024)	/* headers and buffers */
+#define LS_HTTPD_WAIT_MAX 300		 /* seconds a long poll may be held */
+#define LS_HTTPD_REPORT_MAX (64 * 1024)	 /* bytes of a report body */
+#define LS_HTTPD_BODY_MAX (16 * 1024)	 /* other request bodies */
+#define LS_HTTPD_CONN_MAX 16000		 /* connections at once */
+#define LS_HTTPD_CONN_MEMORY (16 * 1024) /* headers and buffers */
 
 struct ls_httpd_opts {
-	const char *listen;		/* "127.0.0.1:PORT", PORT may be 0 */
+	const char *listen; /* "127.0.0.1:PORT", PORT may be 0 */
 	struct ls_store *store;
-	struct ls_gitwatch *watch;	/* for POST /v1/admin/refresh */
-	const char *admin_token;	/* NULL: admin endpoints are off */
-	const char *enroll_token;	/* NULL: enrolment is off */
-	unsigned threads;		/* 0: two per CPU */
+	struct ls_gitwatch *watch; /* for POST /v1/admin/refresh */
+	const char *admin_token;   /* NULL: admin endpoints are off */
+	const char *enroll_token;  /* NULL: enrolment is off */
+	unsigned threads;	   /* 0: two per CPU */
 	ls_log_fn log;
 	void *log_arg;
 };

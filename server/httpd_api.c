@@ -16,8 +16,8 @@
 size_t
 httpd_body_cap(const char *url)
 {
-	return strcmp(url, "/v1/reports") == 0 ? LS_HTTPD_REPORT_MAX :
-	    LS_HTTPD_BODY_MAX;
+	return strcmp(url, "/v1/reports") == 0 ? LS_HTTPD_REPORT_MAX
+					       : LS_HTTPD_BODY_MAX;
 }
 
 static enum MHD_Result
@@ -45,8 +45,8 @@ static int
 token_ok(struct MHD_Connection *c, const char *header, const char *prefix,
     const char *want)
 {
-	const char *got = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	    header);
+	const char *got =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, header);
 	size_t plen = strlen(prefix), wlen;
 
 	if (want == NULL || got == NULL || strncmp(got, prefix, plen) != 0)
@@ -67,7 +67,8 @@ static enum MHD_Result
 admin_refused(struct ls_httpd *h, struct MHD_Connection *c)
 {
 	if (h->o.admin_token == NULL)
-		return httpd_answer_error(c, 403, "admin API is off (no "
+		return httpd_answer_error(c, 403,
+		    "admin API is off (no "
 		    "--admin-token-file)");
 	return httpd_answer_error(c, 401, "admin token required");
 }
@@ -77,9 +78,11 @@ static unsigned
 status_of(int rc)
 {
 	switch (rc) {
-	case LS_EINVAL: case LS_EFORMAT: return 400;
+	case LS_EINVAL:
+	case LS_EFORMAT: return 400;
 	case LS_ENOTFOUND: return 404;
-	case LS_ECONFLICT: case LS_EROLLBACK: return 409;
+	case LS_ECONFLICT:
+	case LS_EROLLBACK: return 409;
 	case LS_ETOOBIG: return 413;
 	default: return 500;
 	}
@@ -88,8 +91,8 @@ status_of(int rc)
 static int
 time_arg(struct MHD_Connection *c, const char *name, time_t *out, int end)
 {
-	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-	    name);
+	const char *v =
+	    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
 	size_t n;
 
 	*out = 0;
@@ -98,7 +101,7 @@ time_arg(struct MHD_Connection *c, const char *name, time_t *out, int end)
 	n = strlen(v);
 	if (ls_time_parse(out, v, n) != 0)
 		return -1;
-	if (end && n == 10)	/* a bare date includes its whole day */
+	if (end && n == 10) /* a bare date includes its whole day */
 		*out += 86399;
 	return 0;
 }
@@ -117,22 +120,23 @@ serve_evidence(struct ls_httpd *h, struct MHD_Connection *c)
 	memset(&f, 0, sizeof(f));
 	if (time_arg(c, "since", &f.since, 0) != 0 ||
 	    time_arg(c, "until", &f.until, 1) != 0)
-		return httpd_answer_error(c, 400, "since/until: expected "
+		return httpd_answer_error(c, 400,
+		    "since/until: expected "
 		    "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
-	f.agent = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-	    "agent");
-	f.channel = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-	    "channel");
+	f.agent =
+	    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "agent");
+	f.channel =
+	    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "channel");
 	f.kind = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "kind");
-	f.control = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-	    "control");
+	f.control =
+	    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "control");
 	ls_buf_init(&b, LS_EVIDENCE_QUERY_MAX);
 	rc = ls_evidence_query(ls_store_evidence(h->o.store), &b, &f);
 	if (rc != 0) {
 		ls_buf_cleanup(&b);
 		return httpd_answer_error(c, rc == LS_ETOOBIG ? 413 : 500,
-		    rc == LS_ETOOBIG ? "answer too large: narrow the query" :
-		    ls_error_last());
+		    rc == LS_ETOOBIG ? "answer too large: narrow the query"
+				     : ls_error_last());
 	}
 	data = ls_buf_take(&b, &len);
 	if (data == NULL)
@@ -179,8 +183,7 @@ serve_checkpoint(struct ls_httpd *h, struct MHD_Connection *c)
 	if (n < 0 || (size_t)n >= sizeof(path) ||
 	    ls_file_read(&text, &len, path, LS_NOTE_MAX) != 0)
 		return httpd_answer_error(c, 404, "no checkpoint yet");
-	ret = httpd_answer_text(c, 200, "text/plain; charset=utf-8", text,
-	    len);
+	ret = httpd_answer_text(c, 200, "text/plain; charset=utf-8", text, len);
 	free(text);
 	return ret;
 }
@@ -188,8 +191,8 @@ serve_checkpoint(struct ls_httpd *h, struct MHD_Connection *c)
 static int
 u64_arg(struct MHD_Connection *c, const char *name, uint64_t *out)
 {
-	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-	    name);
+	const char *v =
+	    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
 	char *end;
 
 	if (v == NULL || v[0] < '0' || v[0] > '9')
@@ -212,8 +215,8 @@ serve_proof(struct ls_httpd *h, struct MHD_Connection *c)
 
 	if (u64_arg(c, "index", &index) != 1 || u64_arg(c, "size", &size) < 0)
 		return httpd_answer_error(c, 400, "expected index=N[&size=N]");
-	if (ls_evidence_proof(ls_store_evidence(h->o.store), index, size,
-	    leaf, proof, &len) != 0)
+	if (ls_evidence_proof(ls_store_evidence(h->o.store), index, size, leaf,
+		proof, &len) != 0)
 		return httpd_answer_error(c, 404, ls_error_last());
 	if ((arr = json_array()) == NULL)
 		return httpd_answer_error(c, 500, "out of memory");
@@ -266,11 +269,13 @@ post_enroll(struct ls_httpd *h, struct MHD_Connection *c, struct req *r,
 {
 	int rc;
 
-	if (!admin && !token_ok(c, "X-Lockstep-Enroll-Token", "",
-	    h->o.enroll_token)) {
+	if (!admin &&
+	    !token_ok(c, "X-Lockstep-Enroll-Token", "", h->o.enroll_token)) {
 		ls_metrics_add(LS_M_ENROLL_REFUSED, 1);
-		return httpd_answer_error(c, 403, h->o.enroll_token == NULL ?
-		    "enrolment is off" : "wrong or missing enrolment token");
+		return httpd_answer_error(c, 403,
+		    h->o.enroll_token == NULL
+			? "enrolment is off"
+			: "wrong or missing enrolment token");
 	}
 	if (r->toobig || r->body.len == 0) {
 		ls_metrics_add(LS_M_ENROLL_REFUSED, 1);
@@ -309,7 +314,8 @@ post_report(struct ls_httpd *h, struct MHD_Connection *c, struct req *r)
 	case LS_ETOOBIG:
 		ls_metrics_add(LS_M_REPORTS_TOOBIG, 1);
 		return httpd_answer_error(c, 413, ls_error_last());
-	case LS_ENOTFOUND: case LS_EBADSIG:
+	case LS_ENOTFOUND:
+	case LS_EBADSIG:
 		ls_metrics_add(LS_M_REPORTS_FORBIDDEN, 1);
 		return httpd_answer_error(c, 403, ls_error_last());
 	case LS_EROLLBACK:
@@ -318,8 +324,7 @@ post_report(struct ls_httpd *h, struct MHD_Connection *c, struct req *r)
 	case LS_EFORMAT:
 		ls_metrics_add(LS_M_REPORTS_MALFORMED, 1);
 		return httpd_answer_error(c, 400, ls_error_last());
-	default:
-		return httpd_answer_error(c, 500, ls_error_last());
+	default: return httpd_answer_error(c, 500, ls_error_last());
 	}
 }
 
@@ -340,8 +345,9 @@ post_operator(struct ls_httpd *h, struct MHD_Connection *c, struct req *r,
 	int rc;
 
 	memset(&op, 0, sizeof(op));
-	if (r->toobig || (j = json_loadb(r->body.data ? r->body.data : "",
-	    r->body.len, JSON_REJECT_DUPLICATES, NULL)) == NULL ||
+	if (r->toobig ||
+	    (j = json_loadb(r->body.data ? r->body.data : "", r->body.len,
+		 JSON_REJECT_DUPLICATES, NULL)) == NULL ||
 	    !json_is_object(j)) {
 		json_decref(j);
 		return httpd_answer_error(c, 400, "expected a JSON object");
@@ -355,10 +361,11 @@ post_operator(struct ls_httpd *h, struct MHD_Connection *c, struct req *r,
 	fl = json_object_get(j, "floor");
 	if (json_is_integer(fl) && json_integer_value(fl) > 0)
 		op.floor = (uint64_t)json_integer_value(fl);
-	if (until != NULL && ls_time_parse(&op.until, until,
-	    strlen(until)) != 0) {
+	if (until != NULL &&
+	    ls_time_parse(&op.until, until, strlen(until)) != 0) {
 		json_decref(j);
-		return httpd_answer_error(c, 400, "until: expected YYYY-MM-DD "
+		return httpd_answer_error(c, 400,
+		    "until: expected YYYY-MM-DD "
 		    "or YYYY-MM-DDTHH:MM:SSZ");
 	}
 	rc = ls_store_operate(h->o.store, &op, &res);
@@ -381,8 +388,8 @@ httpd_api_post(struct ls_httpd *h, struct MHD_Connection *c, const char *url,
 		return post_enroll(h, c, r, 0);
 	if (strcmp(url, "/v1/admin/refresh") == 0) {
 		/* Only triggers a fetch (coalesced): no token needed. */
-		struct ls_gitwatch *w = __atomic_load_n(&h->o.watch,
-		    __ATOMIC_SEQ_CST);
+		struct ls_gitwatch *w =
+		    __atomic_load_n(&h->o.watch, __ATOMIC_SEQ_CST);
 
 		if (w == NULL)
 			return httpd_answer_error(c, 503, "no watcher");

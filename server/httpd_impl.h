@@ -16,69 +16,69 @@
 #include "lockstep/doc.h"
 #include "lockstep/hash.h"
 
-#define ETAG_LEN (LS_SHA256_HEX_LEN + 3)	/* quotes and NUL */
+#define ETAG_LEN (LS_SHA256_HEX_LEN + 3) /* quotes and NUL */
 
 /* One connection's request state (MHD's con_cls). */
 struct req {
-	struct req *prev, *next;	/* in h->waiters while held */
+	struct req *prev, *next; /* in h->waiters while held */
 	struct MHD_Connection *conn;
-	int held;			/* suspended as a long poll */
-	int resumed;			/* woken: answer now */
-	int64_t deadline;		/* wall-clock ms */
-	unsigned wait;			/* seconds asked for */
+	int held;	  /* suspended as a long poll */
+	int resumed;	  /* woken: answer now */
+	int64_t deadline; /* wall-clock ms */
+	unsigned wait;	  /* seconds asked for */
 	char channel[LS_NAME_MAX + 1];
-	struct ls_buf body;		/* POST body, capped */
-	int toobig;			/* body passed its cap */
+	struct ls_buf body; /* POST body, capped */
+	int toobig;	    /* body passed its cap */
 };
 
 /* A channel's timestamp.note, served from memory. */
 struct tsent {
 	char name[LS_NAME_MAX + 1];
 	char etag[ETAG_LEN];
-	struct MHD_Response *ok, *nm;	/* 200 and 304; NULL: none yet */
-	char *body;			/* owned copy for held answers */
+	struct MHD_Response *ok, *nm; /* 200 and 304; NULL: none yet */
+	char *body;		      /* owned copy for held answers */
 	size_t len;
 };
 
 struct fent {
 	struct fent *next;
-	char *url;			/* owned */
+	char *url; /* owned */
 	char etag[ETAG_LEN];
 	struct MHD_Response *ok, *nm;
 	size_t bytes;
 };
 
 #define FILE_BUCKETS 1024
-#define FILE_CACHE_MAX 4096		/* entries */
-#define FILE_CACHE_BYTES (256u << 20)	/* bytes kept in memory */
-#define FILE_MEM_MAX (16u << 20)	/* larger files go by fd */
+#define FILE_CACHE_MAX 4096	      /* entries */
+#define FILE_CACHE_BYTES (256u << 20) /* bytes kept in memory */
+#define FILE_MEM_MAX (16u << 20)      /* larger files go by fd */
 
 struct ls_httpd {
 	struct ls_httpd_opts o;
 	struct MHD_Daemon *d;
 	unsigned port;
 	char data[PATH_MAX];
-	pthread_rwlock_t lock;		/* ts[] and files[] */
+	pthread_rwlock_t lock; /* ts[] and files[] */
 	struct tsent ts[LS_STORE_MAX_CHANNELS];
 	size_t nts;
 	struct fent *files[FILE_BUCKETS];
 	size_t nfiles, file_bytes;
-	pthread_mutex_t wmu;		/* waiters, stopping */
+	pthread_mutex_t wmu; /* waiters, stopping */
 	pthread_cond_t wcond;
 	struct req *waiters;
-	int64_t next_wake;		/* when the waker looks next, ms */
+	int64_t next_wake; /* when the waker looks next, ms */
 	int stopping, waker_started;
 	pthread_t waker;
 };
 
 /* Queue r with code and count it. */
-enum MHD_Result httpd_answer(struct MHD_Connection *c, unsigned code,
-    struct MHD_Response *r);
+enum MHD_Result
+httpd_answer(struct MHD_Connection *c, unsigned code, struct MHD_Response *r);
 /* A small text or JSON answer (copied). */
 enum MHD_Result httpd_answer_text(struct MHD_Connection *c, unsigned code,
     const char *ctype, const char *text, size_t len);
-enum MHD_Result httpd_answer_error(struct MHD_Connection *c, unsigned code,
-    const char *msg);
+enum MHD_Result
+httpd_answer_error(struct MHD_Connection *c, unsigned code, const char *msg);
 
 /* httpd_api.c: POST endpoints, evidence, metrics, admin status. */
 enum MHD_Result httpd_api_get(struct ls_httpd *h, struct MHD_Connection *c,

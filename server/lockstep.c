@@ -15,7 +15,7 @@ static const struct {
 } cmds[] = {
 	{ "keygen", cli_keygen, "keygen NAME -o DIR       new Ed25519 key" },
 	{ "init", cli_init, "init KEYDIR --origin NAME   role keys + root v1" },
-	{ "note", cli_note, "note sign|verify ...     signed notes" },
+	{ "note", cli_note, "note sign|cosign|verify ...  signed notes" },
 	{ "bundle", cli_bundle, "bundle build|inspect|extract ..." },
 	{ "test", cli_test, "test DIR [-v] [--format=json]  run Rego tests" },
 	{ "eval", cli_eval, "eval -d DIR [-i INPUT] QUERY   evaluate Rego" },
@@ -24,7 +24,8 @@ static const struct {
 	{ "unpin", cli_unpin, "unpin CHANNEL ..." },
 	{ "status", cli_status, "status                   channels and pins" },
 	{ "agent", cli_agent, "agent add NAME VKEY      enrol an agent" },
-	{ "evidence", cli_evidence, "evidence verify DATA_DIR ..." },
+	{ "evidence", cli_evidence,
+	    "evidence verify|export DATA_DIR ...  the log" },
 };
 
 void
@@ -46,7 +47,8 @@ usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: lockstep COMMAND [ARGS...]\n\n"
+	fprintf(f,
+	    "usage: lockstep COMMAND [ARGS...]\n\n"
 	    "Operator tool for Lockstep signed policy releases.\n\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  lockstep %s\n", cmds[i].help);
@@ -74,7 +76,7 @@ main(int argc, char **argv)
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(argv[1], cmds[i].name) == 0)
 			return cmds[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "lockstep: unknown command '%s' (see lockstep --help)\n",
-	    argv[1]);
+	fprintf(stderr,
+	    "lockstep: unknown command '%s' (see lockstep --help)\n", argv[1]);
 	return 2;
 }

@@ -44,8 +44,7 @@ log_line(void *arg, const char *level, const char *msg)
 		free(s);
 		json_decref(j);
 	} else {
-		fprintf(stderr, "%s lockstep-server %s: %s\n", now, level,
-		    msg);
+		fprintf(stderr, "%s lockstep-server %s: %s\n", now, level, msg);
 	}
 	pthread_mutex_unlock(&log_mu);
 }
@@ -162,7 +161,8 @@ main(int argc, char **argv)
 	int rc;
 
 	if (sodium_init() < 0) {
-		fprintf(stderr, "lockstep-server: libsodium failed to "
+		fprintf(stderr,
+		    "lockstep-server: libsodium failed to "
 		    "initialise\n");
 		return 1;
 	}

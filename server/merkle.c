@@ -73,7 +73,7 @@ ls_merkle_frontier_root(const struct ls_merkle_frontier *f,
 }
 
 static uint64_t
-split(uint64_t n)	/* largest power of two smaller than n (n >= 2) */
+split(uint64_t n) /* largest power of two smaller than n (n >= 2) */
 {
 	uint64_t k = 1;
 
@@ -128,8 +128,9 @@ ls_merkle_inclusion(uint8_t proof[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN],
 {
 	*len_out = 0;
 	if (m >= n)
-		return ls_error_set(LS_EINVAL, "leaf %llu not in a tree of %llu",
-		    (unsigned long long)m, (unsigned long long)n);
+		return ls_error_set(LS_EINVAL,
+		    "leaf %llu not in a tree of %llu", (unsigned long long)m,
+		    (unsigned long long)n);
 	path(proof, len_out, leaves, m, n);
 	return 0;
 }
@@ -148,7 +149,8 @@ ls_merkle_verify_inclusion(const uint8_t leaf[LS_SHA256_LEN], uint64_t m,
 	memcpy(r, leaf, LS_SHA256_LEN);
 	for (i = 0; i < len; i++) {
 		if (sn == 0)
-			return ls_error_set(LS_EMISMATCH, "inclusion: proof "
+			return ls_error_set(LS_EMISMATCH,
+			    "inclusion: proof "
 			    "too long");
 		if ((fn & 1) || fn == sn) {
 			ls_merkle_node(r, proof[i], r);
@@ -163,7 +165,8 @@ ls_merkle_verify_inclusion(const uint8_t leaf[LS_SHA256_LEN], uint64_t m,
 		sn >>= 1;
 	}
 	if (sn != 0 || sodium_memcmp(r, root, LS_SHA256_LEN) != 0)
-		return ls_error_set(LS_EMISMATCH, "inclusion proof does not "
+		return ls_error_set(LS_EMISMATCH,
+		    "inclusion proof does not "
 		    "lead to the root");
 	return 0;
 }

@@ -23,10 +23,10 @@ void ls_merkle_node(uint8_t out[LS_SHA256_LEN], const uint8_t l[LS_SHA256_LEN],
 
 /* The growing right edge of a tree. */
 struct ls_merkle_frontier {
-	uint8_t h[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN];	/* subtree roots */
-	unsigned height[LS_MERKLE_MAX_PROOF];		/* log2 of sizes */
-	size_t n;					/* in h */
-	uint64_t size;					/* leaves */
+	uint8_t h[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN]; /* subtree roots */
+	unsigned height[LS_MERKLE_MAX_PROOF];	       /* log2 of sizes */
+	size_t n;				       /* in h */
+	uint64_t size;				       /* leaves */
 };
 
 void ls_merkle_frontier_init(struct ls_merkle_frontier *f);

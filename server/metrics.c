@@ -5,10 +5,10 @@
 #include "metrics.h"
 
 static long counters[LS_M_COUNT];
-static const unsigned codes[] = { 200, 201, 202, 204, 304, 400, 401, 403,
-	404, 405, 409, 413, 429, 500, 503 };
+static const unsigned codes[] = { 200, 201, 202, 204, 304, 400, 401, 403, 404,
+	405, 409, 413, 429, 500, 503 };
 #define NCODES (sizeof(codes) / sizeof(codes[0]))
-static long by_status[NCODES + 1];	/* last slot: any other code */
+static long by_status[NCODES + 1]; /* last slot: any other code */
 
 static const struct {
 	const char *name, *type, *help, *label;
@@ -21,8 +21,8 @@ static const struct {
 	    "Releases published (tags and operator actions).", NULL },
 	[LS_M_TIMESTAMP_RESIGNS] = { "lockstep_timestamp_resigns_total",
 	    "counter", "Timestamps re-signed for freshness.", NULL },
-	[LS_M_NOT_MODIFIED] = { "lockstep_http_not_modified_total",
-	    "counter", "304 answers.", NULL },
+	[LS_M_NOT_MODIFIED] = { "lockstep_http_not_modified_total", "counter",
+	    "304 answers.", NULL },
 	[LS_M_LONGPOLLS_TOTAL] = { "lockstep_longpolls_total", "counter",
 	    "Long polls held since start.", NULL },
 	[LS_M_LONGPOLLS_HELD] = { "lockstep_longpolls_held", "gauge",
@@ -81,28 +81,35 @@ ls_metrics_render(struct ls_buf *out)
 	int rc = 0;
 
 	for (i = 0; i < LS_M_COUNT && rc == 0; i++) {
-		if (strcmp(info[i].name, last) != 0 && (rc = ls_buf_addf(out,
-		    "# HELP %s %s\n# TYPE %s %s\n", info[i].name, info[i].help,
-		    info[i].name, info[i].type)) != 0)
+		if (strcmp(info[i].name, last) != 0 &&
+		    (rc = ls_buf_addf(out, "# HELP %s %s\n# TYPE %s %s\n",
+			 info[i].name, info[i].help, info[i].name,
+			 info[i].type)) != 0)
 			break;
 		last = info[i].name;
 		rc = ls_buf_addf(out, "%s%s%s%s %ld\n", info[i].name,
-		    info[i].label ? "{" : "", info[i].label ? info[i].label :
-		    "", info[i].label ? "}" : "", ls_metrics_get(i));
+		    info[i].label ? "{" : "",
+		    info[i].label ? info[i].label : "",
+		    info[i].label ? "}" : "", ls_metrics_get(i));
 	}
 	if (rc == 0)
-		rc = ls_buf_adds(out, "# HELP lockstep_http_responses_total "
+		rc = ls_buf_adds(out,
+		    "# HELP lockstep_http_responses_total "
 		    "HTTP answers by status.\n# TYPE "
 		    "lockstep_http_responses_total counter\n");
 	for (i = 0; i <= NCODES && rc == 0; i++) {
 		long v = __atomic_load_n(&by_status[i], __ATOMIC_RELAXED);
 
 		if (i < NCODES)
-			rc = ls_buf_addf(out, "lockstep_http_responses_total"
-			    "{code=\"%u\"} %ld\n", codes[i], v);
+			rc = ls_buf_addf(out,
+			    "lockstep_http_responses_total"
+			    "{code=\"%u\"} %ld\n",
+			    codes[i], v);
 		else
-			rc = ls_buf_addf(out, "lockstep_http_responses_total"
-			    "{code=\"other\"} %ld\n", v);
+			rc = ls_buf_addf(out,
+			    "lockstep_http_responses_total"
+			    "{code=\"other\"} %ld\n",
+			    v);
 	}
 	return rc;
 }

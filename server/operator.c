@@ -27,9 +27,9 @@ find_release(struct ls_store *s, struct channel *c, const char *version,
 			continue;
 		if (rc != 0)
 			return rc;
-		if (version != NULL ? strcmp(out->version, version) == 0 :
-		    (out->action[0] == '\0' ||
-		    strcmp(out->action, "unpin") == 0))
+		if (version != NULL ? strcmp(out->version, version) == 0
+				    : (out->action[0] == '\0' ||
+					  strcmp(out->action, "unpin") == 0))
 			return 0;
 		ls_release_cleanup(out);
 	}
@@ -43,8 +43,10 @@ text_ok(const char *what, const char *s)
 	if (s == NULL || s[0] == '\0')
 		return ls_error_set(LS_EINVAL, "%s is required", what);
 	if (strlen(s) > LS_TEXT_MAX || strpbrk(s, "\r\n") != NULL)
-		return ls_error_set(LS_EINVAL, "%s: one line of at most %d "
-		    "bytes", what, LS_TEXT_MAX);
+		return ls_error_set(LS_EINVAL,
+		    "%s: one line of at most %d "
+		    "bytes",
+		    what, LS_TEXT_MAX);
 	return 0;
 }
 
@@ -57,8 +59,8 @@ op_details(const struct ls_release *r)
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:I, s:I}",
 	    "action", r->action, "version", r->version, "owner", r->owner,
 	    "reason", r->reason, "until", until, "seq", (json_int_t)r->seq,
-	    "bundle", r->bundle_sha256, "length",
-	    (json_int_t)r->bundle_length, "floor", (json_int_t)r->floor);
+	    "bundle", r->bundle_sha256, "length", (json_int_t)r->bundle_length,
+	    "floor", (json_int_t)r->floor);
 }
 
 /* Publish target as a new seq carrying the action, then log it. */
@@ -129,9 +131,11 @@ check_op(const struct ls_op *op, int *is_unpin)
 	int rc;
 
 	*is_unpin = op->action != NULL && strcmp(op->action, "unpin") == 0;
-	if (op->action == NULL || (!*is_unpin && strcmp(op->action, "pin") &&
-	    strcmp(op->action, "rollback")))
-		return ls_error_set(LS_EINVAL, "action must be pin, rollback "
+	if (op->action == NULL ||
+	    (!*is_unpin && strcmp(op->action, "pin") &&
+		strcmp(op->action, "rollback")))
+		return ls_error_set(LS_EINVAL,
+		    "action must be pin, rollback "
 		    "or unpin");
 	if (op->channel == NULL || !ls_name_valid(op->channel))
 		return ls_error_set(LS_EINVAL, "bad channel name");
@@ -143,7 +147,8 @@ check_op(const struct ls_op *op, int *is_unpin)
 	if (op->version == NULL || !ls_name_valid(op->version))
 		return ls_error_set(LS_EINVAL, "bad or missing version");
 	if (op->until <= time(NULL))
-		return ls_error_set(LS_EINVAL, "until (the sunset date) must "
+		return ls_error_set(LS_EINVAL,
+		    "until (the sunset date) must "
 		    "be in the future");
 	return 0;
 }
@@ -161,21 +166,25 @@ operate_locked(struct ls_store *s, const struct ls_op *op, json_t **res)
 	if ((c = store_channel(s, op->channel, 0)) == NULL || !c->has_cur)
 		return ls_error_set(LS_ENOTFOUND, "channel %s has no release",
 		    op->channel);
-	if (op->floor != 0 && (op->floor < c->cur.floor ||
-	    op->floor > c->max_seq + 1))
-		return ls_error_set(LS_EINVAL, "floor %" PRIu64 " must lie "
-		    "between the current floor %" PRIu64 " and the new seq %"
-		    PRIu64, op->floor, c->cur.floor, c->max_seq + 1);
+	if (op->floor != 0 &&
+	    (op->floor < c->cur.floor || op->floor > c->max_seq + 1))
+		return ls_error_set(LS_EINVAL,
+		    "floor %" PRIu64 " must lie "
+		    "between the current floor %" PRIu64
+		    " and the new seq %" PRIu64,
+		    op->floor, c->cur.floor, c->max_seq + 1);
 	if (unpin) {
 		if (strcmp(c->cur.action, "pin") != 0)
-			return ls_error_set(LS_ECONFLICT, "channel %s is not "
-			    "pinned", c->name);
+			return ls_error_set(LS_ECONFLICT,
+			    "channel %s is not "
+			    "pinned",
+			    c->name);
 		rc = store_unpin(s, c, op->owner, op->reason);
 	} else {
 		if ((rc = find_release(s, c, op->version, &t)) != 0)
 			return rc;
-		rc = publish_action(s, c, &t, op->action, op->owner,
-		    op->reason, op->until, op->floor);
+		rc = publish_action(s, c, &t, op->action, op->owner, op->reason,
+		    op->until, op->floor);
 		ls_release_cleanup(&t);
 		if (rc == 0 && strcmp(op->action, "rollback") == 0)
 			rc = clear_pending(s, c);

@@ -50,8 +50,10 @@ stage_record(struct ls_build *b, const char *stage, int ok, double t0,
     const char *reason, json_t *detail)
 {
 	json_t *e = json_pack("{s:s, s:s, s:i}", "stage", stage, "result",
-	    ok == 2 ? "skipped" : ok ? "passed" : "failed", "ms",
-	    (int)(now_ms() - t0));
+	    ok == 2  ? "skipped"
+		: ok ? "passed"
+		     : "failed",
+	    "ms", (int)(now_ms() - t0));
 
 	if (e != NULL && ok != 1)
 		json_object_set_new(e, "reason", json_string(reason));
@@ -69,7 +71,7 @@ stage_record(struct ls_build *b, const char *stage, int ok, double t0,
 struct walk {
 	struct ls_build *b;
 	git_repository *repo;
-	int rc;			/* first error, LS_E* */
+	int rc; /* first error, LS_E* */
 	char reason[512];
 };
 
@@ -92,7 +94,7 @@ walk_cb(const char *root, const git_tree_entry *e, void *payload)
 	int n;
 
 	if (skipped(root, name))
-		return mode == GIT_FILEMODE_TREE ? 1 : 0;	/* 1: skip */
+		return mode == GIT_FILEMODE_TREE ? 1 : 0; /* 1: skip */
 	n = snprintf(path, sizeof(path), "%s%s", root, name);
 	if (n < 0 || (size_t)n >= sizeof(path)) {
 		w->rc = LS_ETOOBIG;
@@ -104,16 +106,17 @@ walk_cb(const char *root, const git_tree_entry *e, void *payload)
 		return 0;
 	if (mode == GIT_FILEMODE_LINK || mode == GIT_FILEMODE_COMMIT) {
 		w->rc = LS_EUNSAFE;
-		snprintf(w->reason, sizeof(w->reason), "%.300s: %s not "
-		    "allowed in a policy tree", path, mode == GIT_FILEMODE_LINK ?
-		    "symbolic link" : "submodule");
+		snprintf(w->reason, sizeof(w->reason),
+		    "%.300s: %s not "
+		    "allowed in a policy tree",
+		    path,
+		    mode == GIT_FILEMODE_LINK ? "symbolic link" : "submodule");
 		return -1;
 	}
 	if (git_blob_lookup(&blob, w->repo, git_tree_entry_id(e)) != 0) {
 		w->rc = LS_EIO;
-		snprintf(w->reason, sizeof(w->reason), "%.300s: %.200s",
-		    path, git_error_last() ? git_error_last()->message :
-		    "no blob");
+		snprintf(w->reason, sizeof(w->reason), "%.300s: %.200s", path,
+		    git_error_last() ? git_error_last()->message : "no blob");
 		return -1;
 	}
 	w->rc = ls_bundle_files_add(&w->b->files, path,
@@ -138,9 +141,9 @@ stage_checkout(struct ls_build *b, git_repository *repo, const git_oid *id)
 	git_oid_tostr(b->commit, sizeof(b->commit), id);
 	if (git_commit_lookup(&commit, repo, id) != 0 ||
 	    git_commit_tree(&tree, commit) != 0) {
-		snprintf(w.reason, sizeof(w.reason), "commit %s: %s",
-		    b->commit, git_error_last() ? git_error_last()->message :
-		    "cannot read");
+		snprintf(w.reason, sizeof(w.reason), "commit %s: %s", b->commit,
+		    git_error_last() ? git_error_last()->message
+				     : "cannot read");
 		goto out;
 	}
 	if (git_tree_walk(tree, GIT_TREEWALK_PRE, walk_cb, &w) != 0 ||
@@ -150,8 +153,9 @@ stage_checkout(struct ls_build *b, git_repository *repo, const git_oid *id)
 out:
 	/* A cap hit is a validation verdict on the tree, not an I/O error. */
 	stage_record(b, w.rc == LS_ETOOBIG ? "validate" : "checkout", ok, t0,
-	    w.reason, json_pack("{s:s, s:I}", "commit", b->commit, "files",
-	    (json_int_t)b->files.n));
+	    w.reason,
+	    json_pack("{s:s, s:I}", "commit", b->commit, "files",
+		(json_int_t)b->files.n));
 	git_tree_free(tree);
 	git_commit_free(commit);
 	return ok;
@@ -195,7 +199,7 @@ check_file(const struct ls_bundle_file *f, char *reason, size_t rsz)
 	} else if (strcmp(f->path, ".manifest") == 0) {
 		ls_manifest_init(&m);
 		if ((rc = ls_manifest_parse(&m, (const char *)f->data,
-		    f->len)) == 0)
+			 f->len)) == 0)
 			rc = ls_manifest_check_roots(&m);
 		ls_manifest_cleanup(&m);
 		if (rc != 0)
@@ -242,9 +246,11 @@ stage_validate(struct ls_build *b)
 	}
 	if (rc == 0)
 		rc = check_controls(b, reason, sizeof(reason));
-	stage_record(b, "validate", rc == 0, t0, reason, json_pack("{s:I, "
-	    "s:I, s:I}", "files", (json_int_t)b->files.n, "bytes",
-	    (json_int_t)b->files.total, "rego", (json_int_t)nrego));
+	stage_record(b, "validate", rc == 0, t0, reason,
+	    json_pack("{s:I, "
+		      "s:I, s:I}",
+		"files", (json_int_t)b->files.n, "bytes",
+		(json_int_t)b->files.total, "rego", (json_int_t)nrego));
 	return rc == 0;
 }
 
@@ -272,13 +278,13 @@ stage_package(struct ls_build *b)
 		ls_sha256_hex(b->sha256, b->tgz.data, b->tgz.len);
 	stage_record(b, "package", rc == 0, t0, ls_error_last(),
 	    rc == 0 ? json_pack("{s:s, s:I}", "sha256", b->sha256, "length",
-	    (json_int_t)b->tgz.len) : NULL);
+			  (json_int_t)b->tgz.len)
+		    : NULL);
 	return rc == 0;
 }
 
 int
-ls_pipeline_run(struct ls_build *b, git_repository *repo,
-    const git_oid *commit)
+ls_pipeline_run(struct ls_build *b, git_repository *repo, const git_oid *commit)
 {
 	if (b->stages == NULL)
 		return ls_error_set(LS_ENOMEM, "out of memory");

@@ -28,17 +28,17 @@
 struct ls_build {
 	char channel[LS_NAME_MAX + 1];
 	char tag[LS_NAME_MAX + 1];
-	char commit[41];		/* hex id of the tag's commit */
-	int ok;				/* every stage passed */
-	char failed_stage[16];		/* "" when ok */
-	char reason[512];		/* why it failed */
-	struct ls_bundle_files files;	/* the tree, after checkout */
-	struct ls_buf tgz;		/* the bundle, after package */
-	char sha256[65];		/* of tgz */
+	char commit[41];	      /* hex id of the tag's commit */
+	int ok;			      /* every stage passed */
+	char failed_stage[16];	      /* "" when ok */
+	char reason[512];	      /* why it failed */
+	struct ls_bundle_files files; /* the tree, after checkout */
+	struct ls_buf tgz;	      /* the bundle, after package */
+	char sha256[65];	      /* of tgz */
 	unsigned tests_passed, tests_failed;
-	char **controls;		/* owned, sorted, unique */
+	char **controls; /* owned, sorted, unique */
 	size_t ncontrols;
-	json_t *stages;			/* owned: [{stage, result, ms, ...}] */
+	json_t *stages; /* owned: [{stage, result, ms, ...}] */
 };
 
 void ls_build_init(struct ls_build *b, const char *channel, const char *tag);
@@ -60,7 +60,7 @@ int ls_pipeline_run(struct ls_build *b, git_repository *repo,
  * Rego engine linked: the stage is then recorded as "skipped", never as
  * passed.  (stage_test.c)
  */
-int ls_pipeline_test(struct ls_build *b, json_t **detail_out,
-    char *reason, size_t reasonsz);
+int ls_pipeline_test(struct ls_build *b, json_t **detail_out, char *reason,
+    size_t reasonsz);
 
 #endif

@@ -23,7 +23,7 @@ write_bundle(struct ls_store *s, const struct ls_build *b)
 		return ls_error_set(LS_EINVAL, "%s: path too long", s->data);
 	if ((rc = ls_file_mkdirs(dir, 0755)) != 0)
 		return rc;
-	if (ls_file_exists(path))	/* content-addressed: same bytes */
+	if (ls_file_exists(path)) /* content-addressed: same bytes */
 		return 0;
 	return ls_file_write_atomic(path, b->tgz.data, b->tgz.len, 0644);
 }
@@ -44,8 +44,8 @@ store_pending_write(struct ls_store *s, struct channel *c)
 	if ((rc = ls_file_mkdirs(dir, 0755)) != 0)
 		return rc;
 	/* An empty file means "nothing held". */
-	if (c->has_pending && (rc = ls_release_body(&body, &len,
-	    &c->pending)) != 0)
+	if (c->has_pending &&
+	    (rc = ls_release_body(&body, &len, &c->pending)) != 0)
 		return rc;
 	rc = ls_file_write_atomic(path, body ? body : "", len, 0644);
 	free(body);
@@ -70,7 +70,7 @@ release_from_build(struct ls_release *r, const struct ls_store *s,
 	r->floor = c->has_cur && c->cur.floor > 0 ? c->cur.floor : 1;
 	r->tests_passed = b->tests_passed;
 	r->tests_failed = b->tests_failed;
-	r->controls = b->controls;	/* borrowed: never freed through r */
+	r->controls = b->controls; /* borrowed: never freed through r */
 	r->ncontrols = b->ncontrols;
 	return 0;
 }
@@ -83,11 +83,10 @@ build_details(const struct ls_build *b, int held)
 
 	for (i = 0; ctl != NULL && i < b->ncontrols; i++)
 		json_array_append_new(ctl, json_string(b->controls[i]));
-	d = json_pack("{s:s, s:s, s:s, s:O?, s:{s:i, s:i}, s:o}", "tag",
-	    b->tag, "commit", b->commit, "result", b->ok ? "passed" :
-	    "failed", "stages", b->stages, "tests", "passed",
-	    (int)b->tests_passed, "failed", (int)b->tests_failed,
-	    "controls", ctl);
+	d = json_pack("{s:s, s:s, s:s, s:O?, s:{s:i, s:i}, s:o}", "tag", b->tag,
+	    "commit", b->commit, "result", b->ok ? "passed" : "failed",
+	    "stages", b->stages, "tests", "passed", (int)b->tests_passed,
+	    "failed", (int)b->tests_failed, "controls", ctl);
 	if (d == NULL)
 		return NULL;
 	if (!b->ok) {
@@ -111,8 +110,7 @@ pinned(const struct channel *c)
 }
 
 static int
-publish_locked(struct ls_store *s, struct channel *c,
-    const struct ls_build *b)
+publish_locked(struct ls_store *s, struct channel *c, const struct ls_build *b)
 {
 	struct ls_release r;
 	json_t *d = NULL;
@@ -164,8 +162,10 @@ ls_store_build_done(struct ls_store *s, const struct ls_build *b)
 
 	pthread_mutex_lock(&s->mu);
 	if ((c = store_channel(s, b->channel, 1)) == NULL)
-		rc = ls_error_set(LS_EINVAL, "channel '%s': invalid or too "
-		    "many", b->channel);
+		rc = ls_error_set(LS_EINVAL,
+		    "channel '%s': invalid or too "
+		    "many",
+		    b->channel);
 	else
 		rc = publish_locked(s, c, b);
 	pthread_mutex_unlock(&s->mu);

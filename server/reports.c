@@ -18,17 +18,19 @@ ls_store_enroll(struct ls_store *s, const char *vkey_text, size_t len,
 	json_t *d;
 	int rc, erc;
 
-	while (len > 0 && (vkey_text[len - 1] == '\n' ||
-	    vkey_text[len - 1] == '\r' || vkey_text[len - 1] == ' '))
+	while (len > 0 &&
+	    (vkey_text[len - 1] == '\n' || vkey_text[len - 1] == '\r' ||
+		vkey_text[len - 1] == ' '))
 		len--;
-	if (len == 0 || len >= LS_VKEY_TEXT_MAX || memchr(vkey_text, '\n',
-	    len) != NULL)
-		return ls_error_set(LS_EFORMAT, "enrolment: expected one "
+	if (len == 0 || len >= LS_VKEY_TEXT_MAX ||
+	    memchr(vkey_text, '\n', len) != NULL)
+		return ls_error_set(LS_EFORMAT,
+		    "enrolment: expected one "
 		    "verifier key line");
 	if ((rc = ls_vkey_parse(&vk, vkey_text, len)) != 0)
 		return ls_error_wrap(rc, "enrolment");
 	rc = ls_agents_enroll(s->agents, vk.name, &vk);
-	if (rc != 0)	/* refused or already there: nothing new to log */
+	if (rc != 0) /* refused or already there: nothing new to log */
 		return rc;
 	ls_vkey_format(text, &vk);
 	d = json_pack("{s:s, s:s, s:s}", "action", "enroll", "key", text,
@@ -45,12 +47,11 @@ report_details(const struct ls_report *r, const char *note, size_t len)
 	json_t *d;
 
 	ls_time_format(t, r->time);
-	d = json_pack("{s:I, s:I, s:I, s:I, s:s, s:s, s:s, s:s, s:s%}",
-	    "seq", (json_int_t)r->seq, "root", (json_int_t)r->root_version,
+	d = json_pack("{s:I, s:I, s:I, s:I, s:s, s:s, s:s, s:s, s:s%}", "seq",
+	    (json_int_t)r->seq, "root", (json_int_t)r->root_version,
 	    "timestamp", (json_int_t)r->timestamp_seq, "release",
-	    (json_int_t)r->release_seq, "bundle", r->bundle_sha256,
-	    "version", r->version, "time", t, "state", r->state, "note",
-	    note, len);
+	    (json_int_t)r->release_seq, "bundle", r->bundle_sha256, "version",
+	    r->version, "time", t, "state", r->state, "note", note, len);
 	if (d != NULL && r->error[0] != '\0')
 		json_object_set_new(d, "error", json_string(r->error));
 	if (d != NULL && r->dropped != 0)
@@ -72,10 +73,10 @@ open_report(struct ls_note **note, struct ls_report *r, const char *text,
 		return ls_error_set(LS_ETOOBIG, "report: %zu bytes, limit %d",
 		    len, LS_NOTE_MAX);
 	if ((rc = ls_note_parse(note, text, len)) != 0)
-		return ls_error_wrap(LS_EFORMAT, "report");
+		return ls_error_wrap(rc, "report");
 	body = ls_note_body(*note, &blen);
 	if ((rc = ls_report_parse(r, body, blen)) != 0)
-		return ls_error_wrap(LS_EFORMAT, "report");
+		return ls_error_wrap(rc, "report");
 	return 0;
 }
 
@@ -97,15 +98,17 @@ ls_store_report(struct ls_store *s, const char *text, size_t len)
 	ks.keys = &vk;
 	ks.n = 1;
 	if ((rc = ls_note_verify(note, &ks, 1)) < 1) {
-		rc = ls_error_wrap(LS_EBADSIG, "report from %s", r.agent);
+		rc = ls_error_wrap(rc < 0 ? rc : LS_EBADSIG, "report from %s",
+		    r.agent);
 		goto out;
 	}
 	pthread_mutex_lock(&s->report_mu);
 	if ((rc = ls_agents_check_seq(s->agents, r.agent, r.seq)) == 0 &&
 	    (d = report_details(&r, text, len)) == NULL)
 		rc = ls_error_set(LS_ENOMEM, "out of memory");
-	if (rc == 0 && (rc = ls_evidence_append(s->ev, "report", r.channel,
-	    r.agent, d)) == 0)
+	if (rc == 0 &&
+	    (rc = ls_evidence_append(s->ev, "report", r.channel, r.agent, d)) ==
+		0)
 		rc = ls_agents_set_seq(s->agents, r.agent, r.seq);
 	pthread_mutex_unlock(&s->report_mu);
 out:

@@ -12,7 +12,7 @@
 #include "lockstep/rego.h"
 #include "pipeline.h"
 
-#define MAX_TEST_RECORDS 500	/* per-test entries kept in the evidence */
+#define MAX_TEST_RECORDS 500 /* per-test entries kept in the evidence */
 
 static int
 has_suffix(const char *s, const char *suffix)
@@ -34,7 +34,7 @@ rego_version_of(const struct ls_bundle_files *f)
 			continue;
 		ls_manifest_init(&m);
 		if (ls_manifest_parse(&m, (const char *)f->v[i].data,
-		    f->v[i].len) == 0)
+			f->v[i].len) == 0)
 			v = m.rego_version;
 		ls_manifest_cleanup(&m);
 	}
@@ -102,16 +102,17 @@ results_json(const struct ls_rego_test_results *r)
 }
 
 static void
-first_failure(const struct ls_rego_test_results *r, char *reason,
-    size_t rsz)
+first_failure(const struct ls_rego_test_results *r, char *reason, size_t rsz)
 {
 	size_t i;
 
 	for (i = 0; i < r->n; i++)
 		if (r->v[i].status == LS_REGO_FAIL ||
 		    r->v[i].status == LS_REGO_ERROR) {
-			snprintf(reason, rsz, "%zu of %zu tests failed; first: "
-			    "%s.%s %s%s%s", r->failed + r->errored, r->n,
+			snprintf(reason, rsz,
+			    "%zu of %zu tests failed; first: "
+			    "%s.%s %s%s%s",
+			    r->failed + r->errored, r->n,
 			    r->v[i].package ? r->v[i].package : "",
 			    r->v[i].name ? r->v[i].name : "",
 			    status_name(r->v[i].status),
@@ -129,15 +130,16 @@ ls_pipeline_test(struct ls_build *b, json_t **detail_out, char *reason,
 	struct ls_rego_policy *p = NULL;
 	struct ls_rego_test_results res;
 	char *err = NULL;
-	int rc;
+	int rc = 0;
 
 	memset(&res, 0, sizeof(res));
 	*detail_out = NULL;
 	if ((rb = ls_rego_builder_new()) == NULL)
 		return ls_error_set(LS_ENOMEM, "out of memory");
-	if ((rc = load_files(rb, &b->files, &err)) != 0 ||
-	    (rc = ls_rego_compile(&p, rb, &err)) != 0 ||
-	    (rc = ls_rego_run_tests(&res, p, &err)) != 0) {
+	/* Any failure here is the stage's verdict (LS_EREGO + reason). */
+	if (load_files(rb, &b->files, &err) != 0 ||
+	    ls_rego_compile(&p, rb, &err) != 0 ||
+	    ls_rego_run_tests(&res, p, &err) != 0) {
 		snprintf(reason, reasonsz, "%s", err ? err : ls_error_last());
 		rc = LS_EREGO;
 		goto out;

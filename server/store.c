@@ -22,9 +22,8 @@
 
 #define MAX_ROOT_VERSIONS 1000
 
-static int
-pathf(char *out, size_t outsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static int pathf(char *out, size_t outsz, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static int
 pathf(char *out, size_t outsz, const char *fmt, ...)
@@ -57,9 +56,10 @@ lock_data(struct ls_store *s)
 		n = (int)pread(s->lockfd, pid, sizeof(pid) - 1, 0);
 		pid[n > 0 ? n : 0] = '\0';
 		pid[strcspn(pid, "\n")] = '\0';
-		return ls_error_set(LS_ECONFLICT, "%s: data folder in use by "
-		    "process %s (a running server? use its admin API)", path,
-		    pid[0] ? pid : "?");
+		return ls_error_set(LS_ECONFLICT,
+		    "%s: data folder in use by "
+		    "process %s (a running server? use its admin API)",
+		    path, pid[0] ? pid : "?");
 	}
 	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
 	if (ftruncate(s->lockfd, 0) < 0 ||
@@ -76,7 +76,7 @@ load_key(struct ls_key **out, const char *dir, const char *name)
 
 	if ((rc = pathf(path, sizeof(path), "%s/%s.key", dir, name)) != 0)
 		return rc;
-	return ls_key_load(out, path);	/* its message names the file */
+	return ls_key_load(out, path); /* its message names the file */
 }
 
 static int
@@ -89,7 +89,7 @@ load_keys(struct ls_store *s, const char *dir)
 		return rc;
 	if ((rc = load_key(&s->log_key, dir, "log")) == LS_ENOTFOUND) {
 		ls_error_clear();
-		rc = 0;	/* only checkpoints need it */
+		rc = 0; /* only checkpoints need it */
 	}
 	return rc;
 }
@@ -102,8 +102,8 @@ key_listed(const struct ls_root *r, enum ls_role role, const struct ls_key *k)
 
 	ls_key_vkey(&vk, k);
 	for (i = 0; i < r->keys[role].n; i++)
-		if (memcmp(r->keys[role].keys[i].pub, vk.pub,
-		    sizeof(vk.pub)) == 0)
+		if (memcmp(r->keys[role].keys[i].pub, vk.pub, sizeof(vk.pub)) ==
+		    0)
 			return 1;
 	return 0;
 }
@@ -127,8 +127,9 @@ install_roots(struct ls_store *s, const char *keys_dir)
 		return rc;
 	for (v = 1; v <= MAX_ROOT_VERSIONS; v++) {
 		if ((rc = pathf(src, sizeof(src), "%s/%u.root.note", keys_dir,
-		    v)) != 0 || (rc = pathf(dst, sizeof(dst),
-		    "%s/v1/root/%u.note", s->data, v)) != 0)
+			 v)) != 0 ||
+		    (rc = pathf(dst, sizeof(dst), "%s/v1/root/%u.note", s->data,
+			 v)) != 0)
 			goto out;
 		free(text);
 		text = NULL;
@@ -138,8 +139,8 @@ install_roots(struct ls_store *s, const char *keys_dir)
 			ls_error_clear();
 			break;
 		}
-		if (rc != 0 || (rc = ls_file_write_atomic(dst, text, len,
-		    0644)) != 0)
+		if (rc != 0 ||
+		    (rc = ls_file_write_atomic(dst, text, len, 0644)) != 0)
 			goto out;
 		have = 1;
 		ls_note_free(note);
@@ -160,7 +161,8 @@ install_roots(struct ls_store *s, const char *keys_dir)
 	snprintf(s->origin, sizeof(s->origin), "%s", root.origin);
 	if (!key_listed(&root, LS_ROLE_RELEASE, s->release_key) ||
 	    !key_listed(&root, LS_ROLE_TIMESTAMP, s->timestamp_key))
-		rc = ls_error_set(LS_EMISMATCH, "%s: release.key or "
+		rc = ls_error_set(LS_EMISMATCH,
+		    "%s: release.key or "
 		    "timestamp.key is not listed in the newest root note",
 		    keys_dir);
 out:
@@ -274,7 +276,7 @@ read_note(char **text_out, size_t *len_out, const char **body_out,
 
 	if ((rc = ls_file_read(text_out, len_out, path, LS_NOTE_MAX)) != 0)
 		return rc;
-	if (k == NULL)	/* opened without --keys: read-only use */
+	if (k == NULL) /* opened without --keys: read-only use */
 		rc = ls_note_parse(note_out, *text_out, *len_out);
 	else {
 		ls_key_vkey(&vk, k);
@@ -299,19 +301,23 @@ store_release_load(struct ls_store *s, const char *channel, uint64_t seq,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = pathf(path, sizeof(path), "%s/v1/channels/%s/releases/"
-	    "%" PRIu64 ".note", s->data, channel, seq)) != 0)
+	if ((rc = pathf(path, sizeof(path),
+		 "%s/v1/channels/%s/releases/"
+		 "%" PRIu64 ".note",
+		 s->data, channel, seq)) != 0)
 		return rc;
 	if ((rc = read_note(&text, &len, &body, &blen, &note, path,
-	    s->release_key)) != 0)
+		 s->release_key)) != 0)
 		goto out;
 	if ((rc = ls_release_parse(out, body, blen)) != 0) {
 		rc = ls_error_wrap(rc, "%s", path);
 		goto out;
 	}
 	if (out->seq != seq || strcmp(out->channel, channel) != 0)
-		rc = ls_error_set(LS_EMISMATCH, "%s: seq or channel differs "
-		    "from the file name", path);
+		rc = ls_error_set(LS_EMISMATCH,
+		    "%s: seq or channel differs "
+		    "from the file name",
+		    path);
 out:
 	if (rc != 0)
 		ls_release_cleanup(out);
@@ -393,13 +399,14 @@ scan_releases(struct ls_store *s, struct channel *c)
 	uint64_t seq;
 	int rc = 0;
 
-	if ((rc = pathf(dir, sizeof(dir), "%s/v1/channels/%s/releases",
-	    s->data, c->name)) != 0)
+	if ((rc = pathf(dir, sizeof(dir), "%s/v1/channels/%s/releases", s->data,
+		 c->name)) != 0)
 		return rc;
 	remove_temps(dir);
 	if ((d = opendir(dir)) == NULL)
-		return errno == ENOENT ? 0 : ls_error_set(LS_EIO, "%s: %s",
-		    dir, strerror(errno));
+		return errno == ENOENT
+		    ? 0
+		    : ls_error_set(LS_EIO, "%s: %s", dir, strerror(errno));
 	while ((de = readdir(d)) != NULL) {
 		if ((seq = note_seq(de->d_name)) == 0)
 			continue;
@@ -428,14 +435,14 @@ scan_timestamp(struct ls_store *s, struct channel *c)
 	int rc;
 
 	if ((rc = pathf(path, sizeof(path), "%s/v1/channels/%s", s->data,
-	    c->name)) != 0)
+		 c->name)) != 0)
 		return rc;
 	remove_temps(path);
 	if ((rc = pathf(path, sizeof(path), "%s/v1/channels/%s/timestamp.note",
-	    s->data, c->name)) != 0)
+		 s->data, c->name)) != 0)
 		return rc;
-	rc = read_note(&text, &len, &body, &blen, &note, path,
-	    s->timestamp_key);
+	rc =
+	    read_note(&text, &len, &body, &blen, &note, path, s->timestamp_key);
 	if (rc == LS_ENOTFOUND) {
 		rc = 0;
 		goto out;
@@ -461,7 +468,7 @@ scan_pending(struct ls_store *s, struct channel *c)
 	int rc;
 
 	if ((rc = pathf(path, sizeof(path), "%s/state/%s.pending", s->data,
-	    c->name)) != 0)
+		 c->name)) != 0)
 		return rc;
 	rc = ls_file_read(&text, &len, path, LS_NOTE_MAX);
 	if (rc == LS_ENOTFOUND)
@@ -528,13 +535,15 @@ replay_entry(void *arg, json_t *e)
 	 * before its release was written is built again. */
 	if (strcmp(kind, "build") == 0 && ch != NULL && tag != NULL &&
 	    (json_is_true(json_object_get(d, "held_by_pin")) ||
-	    strcmp(json_string_value(json_object_get(d, "result")) ?
-	    json_string_value(json_object_get(d, "result")) : "",
-	    "failed") == 0) && (c = store_channel(s, ch, 1)) != NULL)
+		strcmp(json_string_value(json_object_get(d, "result"))
+			? json_string_value(json_object_get(d, "result"))
+			: "",
+		    "failed") == 0) &&
+	    (c = store_channel(s, ch, 1)) != NULL)
 		return store_tag_add(c, tag);
 	if (strcmp(kind, "report") == 0 && agent != NULL)
-		(void)ls_agents_set_seq(s->agents, agent, (uint64_t)
-		    json_integer_value(json_object_get(d, "seq")));
+		(void)ls_agents_set_seq(s->agents, agent,
+		    (uint64_t)json_integer_value(json_object_get(d, "seq")));
 	return 0;
 }
 
@@ -550,8 +559,9 @@ store_release_json(const struct ls_release *r)
 	ls_time_format(built, r->built);
 	ls_time_format(until, r->until);
 	j = json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:I, s:{s:i, s:i}, "
-	    "s:o}", "seq", (json_int_t)r->seq, "version", r->version,
-	    "commit", r->commit, "bundle", r->bundle_sha256, "length",
+		      "s:o}",
+	    "seq", (json_int_t)r->seq, "version", r->version, "commit",
+	    r->commit, "bundle", r->bundle_sha256, "length",
 	    (json_int_t)r->bundle_length, "built", built, "floor",
 	    (json_int_t)r->floor, "tests", "passed", (int)r->tests_passed,
 	    "failed", (int)r->tests_failed, "controls", ctl);
@@ -582,12 +592,12 @@ write_timestamp(struct ls_store *s, struct channel *c, const char *rel_text,
 	ls_sha256_hex(ts.release_sha256, rel_text, rel_len);
 	ts.release_length = rel_len;
 	if ((rc = pathf(path, sizeof(path), "%s/v1/channels/%s/timestamp.note",
-	    s->data, c->name)) != 0)
+		 s->data, c->name)) != 0)
 		return rc;
 	if ((rc = ls_timestamp_body(&body, &blen, &ts)) != 0 ||
 	    (rc = ls_note_sign(&note, &nlen, body, blen, &s->timestamp_key,
-	    1)) != 0 || (rc = ls_file_write_atomic(path, note, nlen,
-	    0644)) != 0)
+		 1)) != 0 ||
+	    (rc = ls_file_write_atomic(path, note, nlen, 0644)) != 0)
 		goto out;
 	c->ts_seq = ts.seq;
 	c->ts_expires = ts.expires;
@@ -607,8 +617,7 @@ release_note_path(struct ls_store *s, char *path, size_t n, const char *ch,
 }
 
 int
-store_publish(struct ls_store *s, struct channel *c,
-    const struct ls_release *r)
+store_publish(struct ls_store *s, struct channel *c, const struct ls_release *r)
 {
 	char path[PATH_MAX], *body = NULL, *note = NULL;
 	struct ls_release copy;
@@ -616,21 +625,25 @@ store_publish(struct ls_store *s, struct channel *c,
 	int rc;
 
 	if ((rc = pathf(path, sizeof(path), "%s/v1/channels/%s/releases",
-	    s->data, c->name)) != 0 || (rc = ls_file_mkdirs(path, 0755)) != 0)
+		 s->data, c->name)) != 0 ||
+	    (rc = ls_file_mkdirs(path, 0755)) != 0)
 		return rc;
-	if ((rc = release_note_path(s, path, sizeof(path), c->name,
-	    r->seq)) != 0)
+	if ((rc = release_note_path(s, path, sizeof(path), c->name, r->seq)) !=
+	    0)
 		return rc;
 	if (s->release_key == NULL || s->timestamp_key == NULL)
-		return ls_error_set(LS_EINVAL, "signing needs the release and "
+		return ls_error_set(LS_EINVAL,
+		    "signing needs the release and "
 		    "timestamp keys (--keys DIR)");
 	if (r->seq <= c->max_seq)
-		return ls_error_set(LS_EROLLBACK, "%s: seq %" PRIu64 " is not "
-		    "above %" PRIu64, c->name, r->seq, c->max_seq);
+		return ls_error_set(LS_EROLLBACK,
+		    "%s: seq %" PRIu64 " is not "
+		    "above %" PRIu64,
+		    c->name, r->seq, c->max_seq);
 	if ((rc = ls_release_body(&body, &blen, r)) != 0 ||
-	    (rc = ls_note_sign(&note, &nlen, body, blen, &s->release_key,
-	    1)) != 0 || (rc = ls_file_write_atomic(path, note, nlen,
-	    0644)) != 0)
+	    (rc = ls_note_sign(&note, &nlen, body, blen, &s->release_key, 1)) !=
+		0 ||
+	    (rc = ls_file_write_atomic(path, note, nlen, 0644)) != 0)
 		goto out;
 	c->max_seq = r->seq;
 	if ((rc = write_timestamp(s, c, note, nlen, r->seq)) != 0)
@@ -658,7 +671,8 @@ store_resign(struct ls_store *s, struct channel *c, uint64_t seq)
 	int rc;
 
 	if (s->timestamp_key == NULL)
-		return ls_error_set(LS_EINVAL, "signing needs the timestamp "
+		return ls_error_set(LS_EINVAL,
+		    "signing needs the timestamp "
 		    "key (--keys DIR)");
 	if ((rc = release_note_path(s, path, sizeof(path), c->name, seq)) != 0)
 		return rc;
@@ -756,7 +770,7 @@ ls_store_free(struct ls_store *s)
 	ls_key_free(s->timestamp_key);
 	ls_key_free(s->log_key);
 	if (s->lockfd >= 0)
-		close(s->lockfd);	/* releases the flock */
+		close(s->lockfd); /* releases the flock */
 	pthread_mutex_destroy(&s->mu);
 	pthread_mutex_destroy(&s->report_mu);
 	free(s);
@@ -805,8 +819,10 @@ ls_store_channel_add(struct ls_store *s, const char *channel)
 
 	pthread_mutex_lock(&s->mu);
 	if (store_channel(s, channel, 1) == NULL)
-		rc = ls_error_set(LS_EINVAL, "channel '%s': invalid name or "
-		    "too many channels", channel);
+		rc = ls_error_set(LS_EINVAL,
+		    "channel '%s': invalid name or "
+		    "too many channels",
+		    channel);
 	pthread_mutex_unlock(&s->mu);
 	return rc;
 }
@@ -869,7 +885,7 @@ ls_store_checkpoint(struct ls_store *s)
 	    (s->ckpt_written && ls_evidence_count(s->ev) == s->ckpt_size))
 		return 0;
 	if ((rc = ls_checkpoint_write(s->ev, s->data, s->origin, s->log_key,
-	    &size)) != 0)
+		 &size)) != 0)
 		return rc;
 	pthread_mutex_lock(&s->mu);
 	s->ckpt_size = size;

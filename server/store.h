@@ -31,16 +31,16 @@
 #include "pipeline.h"
 
 #define LS_STORE_MAX_CHANNELS 64
-#define LS_RELEASE_LIFETIME (365L * 24 * 3600)	/* release expires */
+#define LS_RELEASE_LIFETIME (365L * 24 * 3600) /* release expires */
 
 struct ls_store;
 
 struct ls_store_opts {
 	const char *data_dir;
-	const char *keys_dir;	/* release.key, timestamp.key, log.key,
+	const char *keys_dir; /* release.key, timestamp.key, log.key,
 				   N.root.note; NULL: no signing (status,
 				   agent add), notes read unverified */
-	unsigned ttl;		/* timestamp lifetime, seconds (>= 2) */
+	unsigned ttl;	      /* timestamp lifetime, seconds (>= 2) */
 	/* Called (outside the store lock) after a channel's timestamp
 	 * changed on disk. */
 	void (*on_change)(void *arg, const char *channel);
@@ -64,12 +64,12 @@ struct ls_evidence *ls_store_evidence(struct ls_store *s);
 int ls_store_channel_add(struct ls_store *s, const char *channel);
 
 /* The sha256 of the bundle channel serves now.  LS_ENOTFOUND. */
-int ls_store_current(struct ls_store *s, const char *channel,
-    char sha256_out[65]);
+int
+ls_store_current(struct ls_store *s, const char *channel, char sha256_out[65]);
 
 /* 1 if tag was already built for channel (published, held or failed). */
-int ls_store_tag_known(struct ls_store *s, const char *channel,
-    const char *tag);
+int
+ls_store_tag_known(struct ls_store *s, const char *channel, const char *tag);
 
 /*
  * Record a finished build (evidence kind "build", pass or fail) and, when
@@ -92,13 +92,13 @@ int ls_store_checkpoint(struct ls_store *s);
 uint64_t ls_store_checkpoint_size(struct ls_store *s);
 
 struct ls_op {
-	const char *action;	/* "pin", "rollback", "unpin" */
+	const char *action; /* "pin", "rollback", "unpin" */
 	const char *channel;
-	const char *version;	/* target tag; NULL for unpin */
+	const char *version; /* target tag; NULL for unpin */
 	const char *owner;
 	const char *reason;
-	time_t until;		/* sunset; required for pin and rollback */
-	uint64_t floor;		/* raise the channel floor to this; 0 keeps */
+	time_t until;	/* sunset; required for pin and rollback */
+	uint64_t floor; /* raise the channel floor to this; 0 keeps */
 };
 
 /*

@@ -17,21 +17,21 @@
 
 struct channel {
 	char name[LS_NAME_MAX + 1];
-	uint64_t max_seq;		/* highest release seq on disk */
-	uint64_t ts_seq;		/* seq of the timestamp on disk */
+	uint64_t max_seq; /* highest release seq on disk */
+	uint64_t ts_seq;  /* seq of the timestamp on disk */
 	time_t ts_expires;
 	int has_cur;
-	struct ls_release cur;		/* what the timestamp names */
-	char **tags;			/* owned: tags built (any result) */
+	struct ls_release cur; /* what the timestamp names */
+	char **tags;	       /* owned: tags built (any result) */
 	size_t ntags, captags;
 	int has_pending;
-	struct ls_release pending;	/* a build held back by a pin */
-	int changed;			/* notify on_change after unlock */
+	struct ls_release pending; /* a build held back by a pin */
+	int changed;		   /* notify on_change after unlock */
 };
 
 struct ls_store {
-	pthread_mutex_t mu;		/* channels, publishing */
-	pthread_mutex_t report_mu;	/* check seq, log, set seq */
+	pthread_mutex_t mu;	   /* channels, publishing */
+	pthread_mutex_t report_mu; /* check seq, log, set seq */
 	char data[PATH_MAX];
 	int lockfd;
 	struct ls_key *release_key, *timestamp_key, *log_key;
@@ -41,14 +41,13 @@ struct ls_store {
 	size_t nch;
 	struct ls_evidence *ev;
 	struct ls_agents *agents;
-	uint64_t ckpt_size;		/* entries in the last checkpoint */
-	int ckpt_written;		/* at least one this run */
+	uint64_t ckpt_size; /* entries in the last checkpoint */
+	int ckpt_written;   /* at least one this run */
 	void (*on_change)(void *arg, const char *channel);
 	void *arg;
 };
 
-struct channel *store_channel(struct ls_store *s, const char *name,
-    int create);
+struct channel *store_channel(struct ls_store *s, const char *name, int create);
 int store_tag_add(struct channel *c, const char *tag);
 int store_release_copy(struct ls_release *dst, const struct ls_release *src);
 /* Sign and write release r (r->seq set by the caller), then a new
@@ -56,8 +55,8 @@ int store_release_copy(struct ls_release *dst, const struct ls_release *src);
 int store_publish(struct ls_store *s, struct channel *c,
     const struct ls_release *r);
 /* Read and verify DATA/v1/channels/CH/releases/SEQ.note. */
-int store_release_load(struct ls_store *s, const char *channel,
-    uint64_t seq, struct ls_release *out);
+int store_release_load(struct ls_store *s, const char *channel, uint64_t seq,
+    struct ls_release *out);
 /* A new timestamp naming release seq (freshness or roll forward). */
 int store_resign(struct ls_store *s, struct channel *c, uint64_t seq);
 /* End c's pin: publish the held build or the newest tag (operator.c). */

@@ -97,8 +97,11 @@ bi_utf8_count(const char *s, size_t len)
 	return n;
 }
 
-/* Shortest decimal digits that read back as f: "d.ddd" and exponent. */
-static void
+/*
+ * Shortest decimal digits that read back as f: "d.ddd" and exponent;
+ * returns how many digits (strlen(digits)).
+ */
+static int
 shortest(char *digits, int *exp10, double f)
 {
 	char tmp[40];
@@ -114,7 +117,7 @@ shortest(char *digits, int *exp10, double f)
 	if ((e = strchr(tmp, 'e')) == NULL) {
 		snprintf(digits, 2, "0");
 		*exp10 = 0;
-		return;
+		return 1;
 	}
 	*exp10 = (int)strtol(e + 1, NULL, 10);
 	for (i = 0; tmp + i < e; i++)
@@ -123,6 +126,7 @@ shortest(char *digits, int *exp10, double f)
 	while (j > 1 && digits[j - 1] == '0')
 		j--;
 	digits[j] = '\0';
+	return j;
 }
 
 void
@@ -147,8 +151,7 @@ bi_fmt_float(char out[40], double f)
 		out[pos++] = '-';
 		f = -f;
 	}
-	shortest(d, &e, f);
-	nd = (int)strlen(d);
+	nd = shortest(d, &e, f);
 	if (e < -4 || e >= 21) {
 		out[pos++] = d[0];
 		if (nd > 1) {
@@ -192,8 +195,7 @@ bi_fmt_go_float(char out[48], double f, int upper)
 		out[pos++] = '-';
 		f = -f;
 	}
-	shortest(d, &e, f);
-	nd = (int)strlen(d);
+	nd = shortest(d, &e, f);
 	if (e < -4 || e >= 6) {	/* strconv's shortest %g: precision 6 */
 		out[pos++] = d[0];
 		if (nd > 1) {

@@ -571,7 +571,11 @@ bi_regex_split(long **out, size_t *count, const struct bi_regex *re,
 	}
 	for (i = 0; i < nm; i++) {
 		long *mt = m + i * pairs * 2;
+		/* find_all filled nm * pairs * 2 longs; the analyzer re-reads
+		 * the group count from pcre2 and assumes it changed. */
+		// NOLINTNEXTLINE(clang-analyzer-core.uninitialized.Assign)
 		end = mt[0];
+		// NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult)
 		if (mt[1] != 0) {
 			v[2 * k] = beg;
 			v[2 * k + 1] = end;

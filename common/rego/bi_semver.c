@@ -99,6 +99,8 @@ cmp_num(const char *a, size_t al, const char *b, size_t bl)
 
 	if (al != bl)
 		return al < bl ? -1 : 1;
+	if (al == 0) /* an unparsed part is NULL; memcmp(NULL, .., 0) is UB */
+		return 0;
 	c = memcmp(a, b, al);
 	return c < 0 ? -1 : c > 0;
 }

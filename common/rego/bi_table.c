@@ -5,6 +5,7 @@
  */
 #include <stddef.h>
 
+#include "rego/bi_crypto.h"
 #include "rego/bi_internal.h"
 #include "rego/builtins.h"
 
@@ -182,6 +183,51 @@ const struct ls_bi ls_bi_table[] = {
 	/* runtime */
 	{ "opa.runtime", 0, 0, ls_bi_opa_runtime },
 	{ "http.send", 1, LS_BI_F_NONDET, ls_bi_http_send },
+	/* crypto (bi_crypto.c, bi_x509.c) */
+	{ "crypto.md5", 1, 0, ls_bi_crypto_md5 },
+	{ "crypto.sha1", 1, 0, ls_bi_crypto_sha1 },
+	{ "crypto.sha256", 1, 0, ls_bi_crypto_sha256 },
+	{ "crypto.hmac.md5", 2, 0, ls_bi_hmac_md5 },
+	{ "crypto.hmac.sha1", 2, 0, ls_bi_hmac_sha1 },
+	{ "crypto.hmac.sha256", 2, 0, ls_bi_hmac_sha256 },
+	{ "crypto.hmac.sha512", 2, 0, ls_bi_hmac_sha512 },
+	{ "crypto.hmac.equal", 2, 0, ls_bi_hmac_equal },
+	{ "crypto.x509.parse_certificates", 1, 0, ls_bi_x509_parse_certs },
+	{ "crypto.x509.parse_and_verify_certificates", 1, 0,
+	    ls_bi_x509_parse_verify_certs },
+	{ "crypto.x509.parse_certificate_request", 1, 0,
+	    ls_bi_x509_parse_csr },
+	{ "crypto.x509.parse_rsa_private_key", 1, 0,
+	    ls_bi_x509_parse_rsa_key },
+	{ "crypto.x509.parse_keypair", 2, 0, ls_bi_x509_parse_keypair },
+	{ "crypto.parse_private_keys", 1, 0, ls_bi_parse_private_keys },
+	/* io.jwt (bi_jwt.c) */
+	{ "io.jwt.decode", 1, 0, ls_bi_jwt_decode },
+	{ "io.jwt.decode_verify", 2, 0, ls_bi_jwt_decode_verify },
+	{ "io.jwt.verify_rs256", 2, 0, ls_bi_jwt_verify_rs256 },
+	{ "io.jwt.verify_rs384", 2, 0, ls_bi_jwt_verify_rs384 },
+	{ "io.jwt.verify_rs512", 2, 0, ls_bi_jwt_verify_rs512 },
+	{ "io.jwt.verify_ps256", 2, 0, ls_bi_jwt_verify_ps256 },
+	{ "io.jwt.verify_ps384", 2, 0, ls_bi_jwt_verify_ps384 },
+	{ "io.jwt.verify_ps512", 2, 0, ls_bi_jwt_verify_ps512 },
+	{ "io.jwt.verify_es256", 2, 0, ls_bi_jwt_verify_es256 },
+	{ "io.jwt.verify_es384", 2, 0, ls_bi_jwt_verify_es384 },
+	{ "io.jwt.verify_es512", 2, 0, ls_bi_jwt_verify_es512 },
+	{ "io.jwt.verify_hs256", 2, 0, ls_bi_jwt_verify_hs256 },
+	{ "io.jwt.verify_hs384", 2, 0, ls_bi_jwt_verify_hs384 },
+	{ "io.jwt.verify_hs512", 2, 0, ls_bi_jwt_verify_hs512 },
+	{ "io.jwt.encode_sign", 3, LS_BI_F_NONDET, ls_bi_jwt_encode_sign },
+	{ "io.jwt.encode_sign_raw", 3, LS_BI_F_NONDET,
+	    ls_bi_jwt_encode_sign_raw },
+	/* graphql (bi_graphql.c, bi_gql_*.c) */
+	{ "graphql.parse", 2, 0, ls_bi_graphql_parse },
+	{ "graphql.parse_and_verify", 2, 0, ls_bi_graphql_parse_and_verify },
+	{ "graphql.parse_query", 1, 0, ls_bi_graphql_parse_query },
+	{ "graphql.parse_schema", 1, 0, ls_bi_graphql_parse_schema },
+	{ "graphql.is_valid", 2, 0, ls_bi_graphql_is_valid },
+	{ "graphql.schema_is_valid", 1, 0, ls_bi_graphql_schema_is_valid },
+	/* providers (bi_aws.c) */
+	{ "providers.aws.sign_req", 3, 0, ls_bi_aws_sign_req },
 };
 
 const size_t ls_bi_table_len = sizeof(ls_bi_table) / sizeof(ls_bi_table[0]);

@@ -331,6 +331,7 @@ call(struct lex *l, const char *fn, const struct ls_val **args, size_t n,
 	struct tpl *t = l->t;
 	struct ls_buf b;
 	size_t i;
+	int is_printf;
 
 	if (strcmp(fn, "and") == 0 || strcmp(fn, "or") == 0) {
 		int want = fn[0] == 'o';
@@ -380,12 +381,13 @@ call(struct lex *l, const char *fn, const struct ls_val **args, size_t n,
 	    strcmp(fn, "lt") == 0 || strcmp(fn, "le") == 0 ||
 	    strcmp(fn, "gt") == 0 || strcmp(fn, "ge") == 0) && n == 2)
 		return compare(t, at, fn, args[0], args[1], out);
+	is_printf = strcmp(fn, "printf") == 0 && n >= 1 &&
+	    args[0]->type == LS_VAL_STRING;
 	if (strcmp(fn, "print") == 0 || strcmp(fn, "println") == 0 ||
-	    (strcmp(fn, "printf") == 0 && n >= 1 &&
-	    args[0]->type == LS_VAL_STRING)) {
+	    is_printf) {
 		int rc = 0;
 		ls_buf_init(&b, BI_MAX_STRING);
-		if (fn[5] == 'f') {
+		if (is_printf) {
 			struct bi_fmt_arg *fa = ls_arena_alloc(t->a,
 			    n * sizeof *fa);
 			for (i = 1; fa != NULL && i < n && rc == 0; i++) {
@@ -669,7 +671,7 @@ static int
 run(struct tpl *t, size_t *pos, const struct ls_val *dot, struct ls_buf *out,
     int emit, enum stop *stop, struct action *last, int depth)
 {
-	struct action ac;
+	struct action ac = { 0 };
 	int rc;
 
 	if (depth > TPL_MAX_DEPTH)

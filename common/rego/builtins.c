@@ -1,4 +1,5 @@
 /* builtins.c - builtin lookup and the error helpers builtins use. */
+#define LS_BUILTINS_IMPL /* the real definitions */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

@@ -84,6 +84,12 @@ int ls_bi_type_error(struct ls_bi_ctx *ctx, int operand, const char *want,
 /* Record "NAME: " + message and return LS_BI_EBUILTIN. */
 int ls_bi_error(struct ls_bi_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Analyzer only: it cannot see builtins.c (see lockstep/error.h). */
+#if defined(__clang_analyzer__) && !defined(LS_BUILTINS_IMPL)
+#define ls_bi_type_error(ctx, ...)                                             \
+	(ls_bi_type_error((ctx), __VA_ARGS__), LS_BI_ETYPE)
+#define ls_bi_error(ctx, ...) (ls_bi_error((ctx), __VA_ARGS__), LS_BI_EBUILTIN)
+#endif
 
 /* Comparison builtins (bi_compare.c), listed in the table. */
 int ls_bi_equal(struct ls_bi_ctx *ctx, const struct ls_val *const *args,

@@ -542,6 +542,7 @@ ev_node_doc(struct ev *ev, const struct ls_node *n, const struct ls_val **out)
 	struct memo *m = ev->memo;
 	int rc;
 
+	*out = NULL;
 	if (m->state[n->id] == 1) {
 		*out = m->doc[n->id];
 		return 0;

@@ -41,6 +41,7 @@ dnum_view(struct dnum *v, const struct ls_num *n)
 		if ((v->d = malloc((size_t)len + 1)) == NULL)
 			return ls_error_set(LS_ENOMEM, "out of memory");
 		memcpy(v->d, tmp, (size_t)len);
+		v->d[len] = '\0'; /* d[nd] reads as "no more digits" */
 		v->nd = (size_t)len;
 		return 0;
 	}
@@ -50,6 +51,7 @@ dnum_view(struct dnum *v, const struct ls_num *n)
 	if ((v->d = malloc(v->nd + 1)) == NULL)
 		return ls_error_set(LS_ENOMEM, "out of memory");
 	memcpy(v->d, n->digits, v->nd);
+	v->d[v->nd] = '\0';
 	return 0;
 }
 

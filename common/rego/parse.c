@@ -100,6 +100,17 @@ ls_ps_unexpected(struct ps *p)
 	    (int)(t->len > 40 ? 40 : t->len), t->p);
 }
 
+/*
+ * Analyzer only: it does not follow variadic calls and gives up on deep
+ * ones, then walks "failed but returned 0" paths (see lockstep/error.h).
+ */
+#ifdef __clang_analyzer__
+#define ls_ps_fail_at(p, t, ...)                                               \
+	(ls_ps_fail_at((p), (t), __VA_ARGS__), LS_EREGO)
+#define ls_ps_fail(p, ...) (ls_ps_fail((p), __VA_ARGS__), LS_EREGO)
+#define ls_ps_unexpected(p) (ls_ps_unexpected(p), LS_EREGO)
+#endif
+
 static int
 expect(struct ps *p, const char *s)
 {

@@ -13,24 +13,24 @@
 #include <stddef.h>
 
 struct ls_buf {
-	char *data;  /* owned; NULL until the first append */
-	size_t len;  /* bytes used, excluding the trailing NUL */
-	size_t cap;  /* bytes allocated */
-	size_t max;  /* largest len allowed */
+	char *data; /* owned; NULL until the first append */
+	size_t len; /* bytes used, excluding the trailing NUL */
+	size_t cap; /* bytes allocated */
+	size_t max; /* largest len allowed */
 };
 
 void ls_buf_init(struct ls_buf *b, size_t max);
-void ls_buf_cleanup(struct ls_buf *b);	/* frees data; safe to repeat */
-void ls_buf_reset(struct ls_buf *b);	/* len = 0, keeps the memory */
+void ls_buf_cleanup(struct ls_buf *b); /* frees data; safe to repeat */
+void ls_buf_reset(struct ls_buf *b);   /* len = 0, keeps the memory */
 
 /* Append bytes. LS_ETOOBIG past max, LS_ENOMEM; buffer unchanged on error. */
 int ls_buf_add(struct ls_buf *b, const void *p, size_t n);
 int ls_buf_adds(struct ls_buf *b, const char *s);
 int ls_buf_addc(struct ls_buf *b, char c);
 int ls_buf_addf(struct ls_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 int ls_buf_vaddf(struct ls_buf *b, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
+    __attribute__((format(printf, 2, 0)));
 
 /*
  * Hand the data to the caller (free() it) and reset the buffer.  Never

@@ -39,8 +39,8 @@ void ls_bundle_files_cleanup(struct ls_bundle_files *f);
 /* Add a copy.  LS_EUNSAFE for a bad path, LS_EEXISTS for a duplicate,
  * LS_ECONFLICT for a path that is also a directory ("a" and "a/b"),
  * LS_ETOOBIG past the caps.  f is unchanged on error. */
-int ls_bundle_files_add(
-    struct ls_bundle_files *f, const char *path, const void *data, size_t len);
+int ls_bundle_files_add(struct ls_bundle_files *f, const char *path,
+    const void *data, size_t len);
 
 /* Collect the regular files under dir, hidden ones (.manifest) included
  * and any directory named .git skipped; refuses symbolic links, devices,

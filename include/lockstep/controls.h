@@ -87,8 +87,8 @@ void ls_controls_cleanup(struct ls_controls *c); /* safe to repeat */
  * must be a non-empty string"), LS_ETOOBIG past a cap, LS_ECONFLICT for a
  * duplicate exception id.  On failure *out is left empty.
  */
-int ls_controls_parse(
-    struct ls_controls *out, const char *json, size_t len, const char *file);
+int ls_controls_parse(struct ls_controls *out, const char *json, size_t len,
+    const char *file);
 
 /* Read and parse DIR/LS_CONTROLS_FILE.  An absent file gives an empty
  * *out and 0. */
@@ -96,8 +96,8 @@ int ls_controls_load_dir(struct ls_controls *out, const char *dir);
 
 /* The same for a bundle in memory (the server's pipeline reads the git
  * tree, not a directory): the file LS_CONTROLS_FILE of f, absent = empty. */
-int ls_controls_from_files(
-    struct ls_controls *out, const struct ls_bundle_files *f);
+int ls_controls_from_files(struct ls_controls *out,
+    const struct ls_bundle_files *f);
 
 /*
  * Every control id the map covers, sorted bytewise and unique, in *out

@@ -83,13 +83,18 @@
 
 #include "lockstep/key.h"
 
-#define LS_NAME_MAX 128		/* origin, channel, version tag, agent id */
-#define LS_TEXT_MAX 1024	/* owner, reason, error */
+#define LS_NAME_MAX 128	 /* origin, channel, version tag, agent id */
+#define LS_TEXT_MAX 1024 /* owner, reason, error */
 #define LS_DOC_MAX_KEYS 64
 #define LS_DOC_MAX_CONTROLS 256
 
-enum ls_role { LS_ROLE_ROOT, LS_ROLE_RELEASE, LS_ROLE_TIMESTAMP, LS_ROLE_LOG,
-	LS_ROLE_COUNT };
+enum ls_role {
+	LS_ROLE_ROOT,
+	LS_ROLE_RELEASE,
+	LS_ROLE_TIMESTAMP,
+	LS_ROLE_LOG,
+	LS_ROLE_COUNT
+};
 
 /* "root", "release", "timestamp", "log" ("?" out of range). */
 const char *ls_role_name(enum ls_role r);
@@ -100,7 +105,7 @@ struct ls_root {
 	char origin[LS_NAME_MAX + 1];
 	uint64_t version;
 	time_t expires;
-	struct ls_keyset keys[LS_ROLE_COUNT];	/* owned */
+	struct ls_keyset keys[LS_ROLE_COUNT]; /* owned */
 	unsigned threshold[LS_ROLE_COUNT];
 };
 
@@ -110,15 +115,15 @@ struct ls_release {
 	uint64_t seq;
 	char version[LS_NAME_MAX + 1];
 	char commit[41];
-	char bundle_sha256[65];		/* lower-case hex */
+	char bundle_sha256[65]; /* lower-case hex */
 	uint64_t bundle_length;
 	time_t built;
 	time_t expires;
 	uint64_t floor;
 	unsigned tests_passed, tests_failed;
-	char **controls;		/* owned, sorted */
+	char **controls; /* owned, sorted */
 	size_t ncontrols;
-	char action[16];		/* "" for a normal release */
+	char action[16]; /* "" for a normal release */
 	char owner[LS_TEXT_MAX + 1];
 	char reason[LS_TEXT_MAX + 1];
 	time_t until;
@@ -144,7 +149,7 @@ struct ls_report {
 	char bundle_sha256[65];
 	char version[LS_NAME_MAX + 1];
 	time_t time;
-	char state[8];			/* active, stale, error, none */
+	char state[8]; /* active, stale, error, none */
 	char error[LS_TEXT_MAX + 1];
 	uint64_t dropped;
 };
@@ -152,8 +157,7 @@ struct ls_report {
 /* Parsers take the verified body.  LS_EFORMAT, LS_ENOMEM. */
 int ls_root_parse(struct ls_root *out, const char *body, size_t len);
 int ls_release_parse(struct ls_release *out, const char *body, size_t len);
-int ls_timestamp_parse(struct ls_timestamp *out, const char *body,
-    size_t len);
+int ls_timestamp_parse(struct ls_timestamp *out, const char *body, size_t len);
 int ls_report_parse(struct ls_report *out, const char *body, size_t len);
 
 void ls_root_cleanup(struct ls_root *r);
@@ -163,8 +167,8 @@ void ls_release_cleanup(struct ls_release *r);
  * field) when a value breaks the rules above, LS_ENOMEM, LS_ETOOBIG. */
 int ls_root_body(char **out, size_t *out_len, const struct ls_root *r);
 int ls_release_body(char **out, size_t *out_len, const struct ls_release *r);
-int ls_timestamp_body(char **out, size_t *out_len,
-    const struct ls_timestamp *t);
+int
+ls_timestamp_body(char **out, size_t *out_len, const struct ls_timestamp *t);
 int ls_report_body(char **out, size_t *out_len, const struct ls_report *r);
 
 /* Is s a valid channel, origin, tag or agent name?  [A-Za-z0-9._-], 1..128,

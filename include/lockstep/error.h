@@ -13,9 +13,9 @@
 
 enum ls_err {
 	LS_OK = 0,
-	LS_ERROR = -1,      /* generic failure; the message says more */
-	LS_ENOMEM = -2,     /* allocation failed */
-	LS_EIO = -3,        /* read, write, fsync or rename failed */
+	LS_ERROR = -1,	    /* generic failure; the message says more */
+	LS_ENOMEM = -2,	    /* allocation failed */
+	LS_EIO = -3,	    /* read, write, fsync or rename failed */
 	LS_ENOTFOUND = -4,  /* file, key, document or value absent */
 	LS_EFORMAT = -5,    /* malformed input */
 	LS_ETOOBIG = -6,    /* a size, count or depth cap was hit */
@@ -26,9 +26,9 @@ enum ls_err {
 	LS_EINVAL = -11,    /* bad argument from the caller */
 	LS_EUNSAFE = -12,   /* hostile archive entry or path */
 	LS_ETIMEOUT = -13,  /* network or lock wait ran out */
-	LS_ENET = -14,      /* connection or HTTP failure */
+	LS_ENET = -14,	    /* connection or HTTP failure */
 	LS_EMISMATCH = -15, /* hash, length, channel or type mismatch */
-	LS_EREGO = -16,     /* policy parse, compile or evaluation error */
+	LS_EREGO = -16,	    /* policy parse, compile or evaluation error */
 	LS_ECONFLICT = -17, /* conflicting definitions or state */
 };
 
@@ -44,14 +44,26 @@ const char *ls_error_last(void);
  *     return ls_error_set(LS_EFORMAT, "%s: line %d: no signature", f, n);
  */
 int ls_error_set(int code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 int ls_error_vset(int code, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
+    __attribute__((format(printf, 2, 0)));
 
 /* Prefix the recorded message with "prefix: " (adds context going up). */
 int ls_error_wrap(int code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 void ls_error_clear(void);
+
+/*
+ * For the static analyzer only (clang-tidy, scan-build): it does not see
+ * error.c and so cannot know that these return their first argument,
+ * and then walks "error path returned 0" paths that do not exist.  The
+ * compiled code is unchanged; error.c defines LS_ERROR_IMPL to keep the
+ * real definitions.
+ */
+#if defined(__clang_analyzer__) && !defined(LS_ERROR_IMPL)
+#define ls_error_set(code, ...) (ls_error_set((code), __VA_ARGS__), (code))
+#define ls_error_wrap(code, ...) (ls_error_wrap((code), __VA_ARGS__), (code))
+#endif
 
 #endif

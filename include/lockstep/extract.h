@@ -22,10 +22,10 @@
 #include <stdint.h>
 
 struct ls_extract_limits {
-	uint64_t max_total;	/* bytes of file content; default 256 MiB */
-	size_t max_entries;	/* default 10,000 */
-	size_t max_depth;	/* path components; default 32 */
-	size_t max_name;	/* bytes of a whole path; default 1,024 */
+	uint64_t max_total; /* bytes of file content; default 256 MiB */
+	size_t max_entries; /* default 10,000 */
+	size_t max_depth;   /* path components; default 32 */
+	size_t max_name;    /* bytes of a whole path; default 1,024 */
 };
 
 void ls_extract_limits_default(struct ls_extract_limits *l);

@@ -18,9 +18,9 @@
 #define LS_KEY_ID_LEN 4
 #define LS_KEY_PUB_LEN 32
 #define LS_KEY_SIG_LEN 64
-#define LS_VKEY_TEXT_MAX 160	/* verifier key text incl. NUL */
+#define LS_VKEY_TEXT_MAX 160 /* verifier key text incl. NUL */
 
-struct ls_key;	/* secret key; opaque, in sodium_malloc memory */
+struct ls_key; /* secret key; opaque, in sodium_malloc memory */
 
 struct ls_vkey {
 	char name[LS_KEY_NAME_MAX + 1];
@@ -52,7 +52,7 @@ int ls_key_save(const struct ls_key *k, const char *dir);
  * LS_EIO. */
 int ls_key_load(struct ls_key **out, const char *path);
 
-void ls_key_free(struct ls_key *k);	/* wipes; NULL is a no-op */
+void ls_key_free(struct ls_key *k); /* wipes; NULL is a no-op */
 
 const char *ls_key_name(const struct ls_key *k);
 void ls_key_vkey(struct ls_vkey *out, const struct ls_key *k);

@@ -21,10 +21,10 @@
 
 #include "lockstep/key.h"
 
-#define LS_NOTE_MAX (64 * 1024)	/* whole note, body and signatures */
+#define LS_NOTE_MAX (64 * 1024) /* whole note, body and signatures */
 #define LS_NOTE_MAX_SIGS 32
 
-struct ls_note;	/* a parsed note: body plus signature lines */
+struct ls_note; /* a parsed note: body plus signature lines */
 
 /* 1 if s[0..len) is well-formed UTF-8 (no overlong forms, surrogates or
  * values past U+10FFFF) with no ASCII control character other than "\n",
@@ -36,8 +36,8 @@ int ls_utf8_valid(const char *s, size_t len);
  * with every key.  *out gets the note text (NUL-terminated, caller frees).
  * LS_EFORMAT for a bad body, LS_ETOOBIG.
  */
-int ls_note_sign(char **out, size_t *out_len, const char *body,
-    size_t body_len, struct ls_key *const *keys, size_t nkeys);
+int ls_note_sign(char **out, size_t *out_len, const char *body, size_t body_len,
+    struct ls_key *const *keys, size_t nkeys);
 
 /*
  * Parse note text without checking signatures.  LS_ETOOBIG past
@@ -69,7 +69,7 @@ const char *ls_note_sig_name(const struct ls_note *n, size_t i);
 /* Append one more set of signatures to an existing note text (which is
  * parsed, not verified).  LS_EEXISTS if a key already signed it,
  * LS_ETOOBIG, LS_EFORMAT. */
-int ls_note_cosign(char **out, size_t *out_len, const char *text,
-    size_t len, struct ls_key *const *keys, size_t nkeys);
+int ls_note_cosign(char **out, size_t *out_len, const char *text, size_t len,
+    struct ls_key *const *keys, size_t nkeys);
 
 #endif

@@ -7,7 +7,7 @@
 
 #include <time.h>
 
-#define LS_TIME_LEN 21	/* "YYYY-MM-DDTHH:MM:SSZ" plus NUL */
+#define LS_TIME_LEN 21 /* "YYYY-MM-DDTHH:MM:SSZ" plus NUL */
 
 /* Format t as UTC into out. */
 void ls_time_format(char out[LS_TIME_LEN], time_t t);

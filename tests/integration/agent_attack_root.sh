@@ -31,12 +31,12 @@ forge_root "$W/ovskip/v1/root/2.note" 3 "$W/keys/root.key" \
 forge_root "$W/ovok/v1/root/2.note" 2 "$W/keys/root.key" \
 	"$W/newkeys/root2.key"
 
-run_attack a "root 2 signed only by the new keys" v1 v2 'root version 2' 3 \
+run_attack a "root 2 signed only by the new keys" v1 v2 'root version 2' 1 \
 	"root overlay $W/ovnew"
 [ "$(status a root_version)" = 1 ] || fail "root version moved to $(status a root_version)"
-run_attack a "root 2 signed only by the old keys" v2 v3 'root version 2' 3 \
+run_attack a "root 2 signed only by the old keys" v2 v3 'root version 2' 1 \
 	"root overlay $W/ovold"
-run_attack a "root that skips a version" v3 v4 'skips' 3 \
+run_attack a "root that skips a version" v3 v4 'skips' 1 \
 	"root overlay $W/ovskip"
 [ "$(status a root_version)" = 1 ] || fail "root version moved to $(status a root_version)"
 
@@ -69,7 +69,7 @@ rm -f "$DATA_CH/timestamp.note"
 restart_server
 tag v6
 wait_until 60 published_version v6 || die "v6 not published"
-hold a v5 3 "timestamp signed by an unknown key"
+hold a v5 1 "timestamp signed by an unknown key"
 # (state error, or stale once the last good timestamp expired too)
 if wait_until 10 sh -c "\"$AGENT\" --state \"$W/a\" status --json | grep -Eq 'not signed|signature'"; then
 	ok "new timestamp key refused before root 3 ($(last_error a))"

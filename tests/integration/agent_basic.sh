@@ -29,14 +29,29 @@ ok "status: $cli"
 decide() { curl -s --max-time 5 -X POST -d "$2" "$api/v1/data/$1"; }
 [ "$(decide agenttest/allow '{"input": {"user": "admin"}}')" = '{"result":true}' ] ||
 	fail "decision allow admin: $(decide agenttest/allow '{"input": {"user": "admin"}}')"
-# (queried through the package: the engine currently answers a direct
-# query of a rule decided only by its default as undefined)
+[ "$(decide agenttest/allow '{"input": {"user": "eve"}}')" = '{"result":false}' ] ||
+	fail "decision allow eve: $(decide agenttest/allow '{"input": {"user": "eve"}}')"
 [ "$(decide agenttest '{"input": {"user": "eve"}}')" = '{"result":{"allow":false,"version":"v1"}}' ] ||
-	fail "decision allow eve: $(decide agenttest '{"input": {"user": "eve"}}')"
+	fail "decision on the package: $(decide agenttest '{"input": {"user": "eve"}}')"
 [ "$(decide agenttest/nothing '{"input": {}}')" = '{}' ] || fail "undefined decision"
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X POST -d '{"input": ' "$api/v1/data/agenttest/allow")
 [ "$code" = 400 ] || fail "malformed input: HTTP $code"
 ok "decisions answer like OPA"
+# Long polling: the server holds each request (--long-poll 5), so in 6 s
+# with nothing new the agent sends one or two timestamp requests, each
+# held by the server, and never spins.
+longpolls() {
+	curl -s --max-time 5 "$SERVER_URL/metrics" |
+		awk '$1 == "lockstep_longpolls_total" { print $2 }'
+}
+n0=$(longpolls)
+sleep 6
+n=$(($(longpolls) - n0))
+if [ "$n" -ge 1 ] && [ "$n" -le 3 ]; then
+	ok "long polling: $n held requests in 6 s"
+else
+	fail "long polling: $n held requests in 6 s, want 1..3"
+fi
 grep -q "^LOCKSTEP_VERSION=v1$" "$W/hook.env" || fail "--on-activate env: $(cat "$W/hook.env")"
 sha=$(status a active.sha256)
 grep -q "^LOCKSTEP_SHA256=$sha$" "$W/hook.env" || fail "--on-activate sha256"

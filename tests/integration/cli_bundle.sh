@@ -76,7 +76,10 @@ grep -q "absent.tar.gz" "$T/err" || fail "missing file not named"
 python3 "$LOCKSTEP_ROOT/tests/data/archives/gen-hostile.py" --bomb "$T/bomb.tar.gz"
 mkdir -p "$T/sentinel/inside"
 echo keep >"$T/sentinel/inside/file"
-snapshot() { (cd "$T" && find sentinel -printf '%p %y %s %T@\n' | sort); }
+# Every entry below the target's parent, with its time; the parent's own
+# mtime is left out: creating (and on refusal removing) the fresh target
+# inside it is what extraction is for.
+snapshot() { (cd "$T" && find sentinel -mindepth 1 -printf '%p %y %s %T@\n' | sort); }
 escape_before=$(ls -d /tmp/lockstep-escape.txt /tmp/escape.txt 2>/dev/null || true)
 n=0
 for a in "$LOCKSTEP_ROOT"/tests/data/archives/*.tar.gz "$T/bomb.tar.gz"; do

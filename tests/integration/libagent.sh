@@ -94,6 +94,10 @@ print(json.dumps({"blob": base64.b64encode(os.urandom(int(sys.argv[1]))).decode(
 	git -C "$W/repo" add -A
 	git -C "$W/repo" commit -qm "policy $1"
 	git -C "$W/repo" tag "$1"
+	# Ask the server to fetch now rather than at its next poll.
+	[ -n "${SERVER_URL:-}" ] && curl -s -o /dev/null --max-time 5 \
+		-X POST "$SERVER_URL/v1/admin/refresh"
+	return 0
 }
 
 start_server() {	# extra server args...
@@ -143,7 +147,7 @@ start_agent() {
 		--state "$W/$name" --channel stable --name "$name" \
 		--enroll-token "$(cat "$W/enroll.token")" \
 		--listen 127.0.0.1:0 --port-file "$W/$name.port" \
-		--interval 1 --max-backoff 2 --long-poll 5 --log-json "$@" \
+		--interval 1 --max-backoff 1 --long-poll 5 --log-json "$@" \
 		>>"$W/$name.log" 2>&1 &
 	AGENT_PID=$!
 	PIDS+=("$AGENT_PID")
@@ -220,6 +224,9 @@ hold() {
 # log_has NAME PATTERN SECONDS: the agent's log shows PATTERN.
 log_has() { wait_until "$3" grep -q -- "$2" "$W/$1.log"; }
 
+# ts_requests LOG: timestamp requests the mirror logged so far.
+ts_requests() { grep -c 'GET /v1/channels/stable/timestamp.note' "$W/mirror.log"; }
+
 # Common start: keys, repo with v1 published, server, mirror.
 setup_world() {
 	"$LS" init "$W/keys" --origin lockstep-test >/dev/null ||
@@ -264,22 +271,28 @@ cur_ts_seq() { sed -n 's/^seq //p' "$DATA_CH/timestamp.note" | head -n 1; }
 cur_rel_seq() { sed -n 's/^release \([0-9]*\) .*/\1/p' "$DATA_CH/timestamp.note"; }
 last_error() { status "$1" last_error; }
 
+# refused AGENT PATTERN: status --json (state and last_error) matches.
+refused() {
+	"$AGENT" --state "$W/$1" status --json | grep -Eq "$2"
+}
+
 # run_attack AGENT WHAT GOOD NEW PATTERN SECONDS MIRROR_LINE...: with the
-# mirror manipulating every answer, tag NEW is published by the server
-# while the agent keeps enforcing GOOD and reports an error matching
-# PATTERN; once the mirror is faithful again the agent moves to NEW.
+# mirror manipulating every answer, tag NEW is published by the server;
+# the agent refuses it with an error matching PATTERN and keeps enforcing
+# GOOD (checked again for SECONDS after the refusal); once the mirror is
+# faithful again the agent moves to NEW.
 run_attack() {
 	local a=$1 what=$2 good=$3 new=$4 pattern=$5 secs=$6
 	shift 6
 	mirror "$@"
 	tag "$new"
 	wait_until 60 published_version "$new" || die "$what: $new not published"
-	hold "$a" "$good" "$secs" "$what"
-	if wait_until 10 sh -c "\"$AGENT\" --state \"$W/$a\" status --json | grep -Eq '$pattern'"; then
+	if wait_until 30 refused "$a" "$pattern"; then
 		ok "$what: refused ($(last_error "$a"))"
 	else
 		fail "$what: last_error '$(last_error "$a")' lacks /$pattern/"
 	fi
+	hold "$a" "$good" "$secs" "$what"
 	mirror_off
 	expect_version "$a" "$new" 30 "$what: after the attack"
 }

@@ -48,7 +48,8 @@ make_bundle(char *path, size_t sz, const char *name, const char *rego)
 
 	ls_bundle_files_init(&f);
 	assert_int_equal(ls_bundle_files_add(&f, "policy/p.rego", rego,
-	    strlen(rego)), 0);
+			     strlen(rego)),
+	    0);
 	ls_buf_init(&out, 1 << 20);
 	assert_int_equal(ls_bundle_write(&out, &f), 0);
 	snprintf(path, sz, "%s/%s.tar.gz", dir, name);
@@ -85,8 +86,9 @@ test_agent_activate__prepare_swap_prune(void **state)
 	(void)state;
 	make_bundle(tgz, sizeof(tgz), "one", "package t\n\nv := 1\n");
 	assert_int_equal(ls_activate_prepare(d1, sizeof(d1), &p1, dir, tgz,
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-	    1, NULL), 0);
+			     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+			     1, NULL),
+	    0);
 	assert_non_null(p1);
 	assert_int_equal(strncmp(d1, "bundles/aaaaaaaaaaaaaaaa-1-", 27), 0);
 	assert_int_equal(ls_activate_swap(dir, d1), 0);
@@ -99,8 +101,9 @@ test_agent_activate__prepare_swap_prune(void **state)
 	 * state.json) is removed by prune, and current goes back to d1. */
 	make_bundle(tgz, sizeof(tgz), "two", "package t\n\nv := 2\n");
 	assert_int_equal(ls_activate_prepare(d2, sizeof(d2), &p2, dir, tgz,
-	    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
-	    2, NULL), 0);
+			     "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+			     2, NULL),
+	    0);
 	assert_int_equal(ls_activate_swap(dir, d2), 0);
 	assert_int_equal(count_bundles(), 2);
 	assert_int_equal(ls_activate_prune(dir, d1), 0);
@@ -121,8 +124,9 @@ test_agent_activate__bad_policy_leaves_nothing(void **state)
 	(void)state;
 	make_bundle(tgz, sizeof(tgz), "bad", "package t\n\nv := {\n");
 	assert_int_equal(ls_activate_prepare(d, sizeof(d), &p, dir, tgz,
-	    "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc",
-	    3, NULL), LS_EREGO);
+			     "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc",
+			     3, NULL),
+	    LS_EREGO);
 	assert_null(p);
 	assert_int_equal(count_bundles(), 0);
 }
@@ -136,9 +140,10 @@ test_agent_activate__not_a_tarball_leaves_nothing(void **state)
 	(void)state;
 	snprintf(tgz, sizeof(tgz), "%s/junk.tar.gz", dir);
 	assert_int_equal(ls_file_write_atomic(tgz, "junk", 4, 0600), 0);
-	assert_true(ls_activate_prepare(d, sizeof(d), &p, dir, tgz,
-	    "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd",
-	    4, NULL) < 0);
+	assert_true(
+	    ls_activate_prepare(d, sizeof(d), &p, dir, tgz,
+		"dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd",
+		4, NULL) < 0);
 	assert_int_equal(count_bundles(), 0);
 }
 
@@ -157,28 +162,30 @@ test_agent_activate__engine_swap_keeps_readers(void **state)
 	free(out);
 	make_bundle(tgz, sizeof(tgz), "one", "package t\n\nv := input.x\n");
 	assert_int_equal(ls_activate_prepare(d1, sizeof(d1), &p1, dir, tgz,
-	    "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-	    1, NULL), 0);
+			     "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+			     1, NULL),
+	    0);
 	ls_engine_swap(&e, p1);
 	assert_int_equal(ls_engine_decide(&out, &http, &e, "t/v",
-	    "{\"input\": {\"x\": 7}}", 19), 0);
+			     "{\"input\": {\"x\": 7}}", 19),
+	    0);
 	assert_int_equal(http, 200);
 	assert_string_equal(out, "{\"result\":7}");
 	free(out);
-	assert_int_equal(ls_engine_decide(&out, &http, &e, "t/v", "{\"inp",
-	    5), 0);
+	assert_int_equal(ls_engine_decide(&out, &http, &e, "t/v", "{\"inp", 5),
+	    0);
 	assert_int_equal(http, 400);
 	free(out);
-	assert_int_equal(ls_engine_decide(&out, &http, &e, "t/../v", "", 0),
-	    0);
+	assert_int_equal(ls_engine_decide(&out, &http, &e, "t/../v", "", 0), 0);
 	assert_int_equal(http, 400);
 	free(out);
 	/* A reader holding the old policy keeps it across a swap. */
 	held = ls_engine_policy(&e);
 	make_bundle(tgz, sizeof(tgz), "two", "package t\n\nv := 2\n");
 	assert_int_equal(ls_activate_prepare(d2, sizeof(d2), &p2, dir, tgz,
-	    "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
-	    2, NULL), 0);
+			     "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+			     2, NULL),
+	    0);
 	ls_engine_swap(&e, p2);
 	assert_true(held == p1);
 	ls_rego_policy_unref(held);
@@ -192,17 +199,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(
-		    test_agent_activate__prepare_swap_prune, mkdir_tmp, rm_tmp),
-		cmocka_unit_test_setup_teardown(
-		    test_agent_activate__bad_policy_leaves_nothing, mkdir_tmp,
-		    rm_tmp),
-		cmocka_unit_test_setup_teardown(
-		    test_agent_activate__not_a_tarball_leaves_nothing, mkdir_tmp,
-		    rm_tmp),
-		cmocka_unit_test_setup_teardown(
-		    test_agent_activate__engine_swap_keeps_readers, mkdir_tmp,
-		    rm_tmp),
+		cmocka_unit_test_setup_teardown(test_agent_activate__prepare_swap_prune,
+		    mkdir_tmp, rm_tmp),
+		cmocka_unit_test_setup_teardown(test_agent_activate__bad_policy_leaves_nothing,
+		    mkdir_tmp, rm_tmp),
+		cmocka_unit_test_setup_teardown(test_agent_activate__not_a_tarball_leaves_nothing,
+		    mkdir_tmp, rm_tmp),
+		cmocka_unit_test_setup_teardown(test_agent_activate__engine_swap_keeps_readers,
+		    mkdir_tmp, rm_tmp),
 	};
 
 	if (sodium_init() < 0)

@@ -47,7 +47,8 @@ static void
 rule(const char *line)
 {
 	assert_int_equal(ls_file_write_atomic(control, line, strlen(line),
-	    0644), 0);
+			     0644),
+	    0);
 }
 
 static int
@@ -72,15 +73,17 @@ start(void **state)
 	if ((mirror = fork()) == 0) {
 		char script[512];
 
-		snprintf(script, sizeof(script), "%s/tests/tools/"
-		    "hostile_mirror.py", root != NULL ? root : ".");
+		snprintf(script, sizeof(script),
+		    "%s/tests/tools/"
+		    "hostile_mirror.py",
+		    root != NULL ? root : ".");
 		execlp("python3", "python3", script, "--data", data,
 		    "--control", control, "--port-file", portfile,
 		    (char *)NULL);
 		_exit(127);
 	}
 	for (i = 0; i < 200 && ls_file_read(&port, NULL, portfile, 64) != 0;
-	    i++)
+	     i++)
 		poll(NULL, 0, 50);
 	if (port == NULL)
 		return -1;
@@ -126,19 +129,23 @@ test_agent_fetch__etag_and_304(void **state)
 	(void)state;
 	rule("");
 	ls_buf_init(&b, 1024);
-	assert_int_equal(ls_fetch_get(f, &res, &b, url(
-	    "/v1/channels/stable/timestamp.note"), NULL, 0), 0);
+	assert_int_equal(ls_fetch_get(f, &res, &b,
+			     url("/v1/channels/stable/timestamp.note"), NULL,
+			     0),
+	    0);
 	assert_int_equal(res.status, 200);
 	assert_string_equal(b.data, "hello\n");
 	assert_true(res.etag[0] == '"');
 	snprintf(etag, sizeof(etag), "%s", res.etag);
-	assert_int_equal(ls_fetch_get(f, &res, &b, url(
-	    "/v1/channels/stable/timestamp.note"), etag, 2), 0);
+	assert_int_equal(ls_fetch_get(f, &res, &b,
+			     url("/v1/channels/stable/timestamp.note"), etag,
+			     2),
+	    0);
 	assert_int_equal(res.status, 304);
-	assert_int_equal(res.held, 0);	/* this server never holds */
+	assert_int_equal(res.held, 0); /* this server never holds */
 	assert_int_equal(b.len, 0);
-	assert_int_equal(ls_fetch_get(f, &res, &b, url("/v1/nothing"), NULL,
-	    0), 0);
+	assert_int_equal(ls_fetch_get(f, &res, &b, url("/v1/nothing"), NULL, 0),
+	    0);
 	assert_int_equal(res.status, 404);
 	assert_int_equal(b.len, 0);
 	ls_buf_cleanup(&b);
@@ -153,13 +160,17 @@ test_agent_fetch__document_capped(void **state)
 	(void)state;
 	rule("");
 	ls_buf_init(&b, 4);
-	assert_int_equal(ls_fetch_get(f, &res, &b, url(
-	    "/v1/channels/stable/timestamp.note"), NULL, 0), LS_ETOOBIG);
+	assert_int_equal(ls_fetch_get(f, &res, &b,
+			     url("/v1/channels/stable/timestamp.note"), NULL,
+			     0),
+	    LS_ETOOBIG);
 	ls_buf_cleanup(&b);
 	rule("timestamp endless\n");
 	ls_buf_init(&b, 65536);
-	assert_int_equal(ls_fetch_get(f, &res, &b, url(
-	    "/v1/channels/stable/timestamp.note"), NULL, 0), LS_ETOOBIG);
+	assert_int_equal(ls_fetch_get(f, &res, &b,
+			     url("/v1/channels/stable/timestamp.note"), NULL,
+			     0),
+	    LS_ETOOBIG);
 	ls_buf_cleanup(&b);
 }
 
@@ -186,15 +197,17 @@ test_agent_fetch__bundle_hashed_while_streaming(void **state)
 	(void)state;
 	rule("");
 	ls_sha256(want, bundle, sizeof(bundle));
-	assert_int_equal(ls_fetch_file(f, &res, url("/v1/bundles/b.tar.gz"),
-	    fd, BUNDLE_LEN, sha, &got), 0);
+	assert_int_equal(ls_fetch_file(f, &res, url("/v1/bundles/b.tar.gz"), fd,
+			     BUNDLE_LEN, sha, &got),
+	    0);
 	assert_int_equal(got, BUNDLE_LEN);
 	assert_memory_equal(sha, want, sizeof(sha));
 	close(fd);
 	fd = tmpfd();
 	rule("bundle flip\n");
-	assert_int_equal(ls_fetch_file(f, &res, url("/v1/bundles/b.tar.gz"),
-	    fd, BUNDLE_LEN, sha, &got), 0);
+	assert_int_equal(ls_fetch_file(f, &res, url("/v1/bundles/b.tar.gz"), fd,
+			     BUNDLE_LEN, sha, &got),
+	    0);
 	assert_memory_not_equal(sha, want, sizeof(sha));
 	close(fd);
 }
@@ -209,11 +222,13 @@ test_agent_fetch__bundle_past_signed_length(void **state)
 
 	(void)state;
 	rule("bundle append 10\n");
-	assert_int_equal(ls_fetch_file(f, &res, url("/v1/bundles/b.tar.gz"),
-	    fd, BUNDLE_LEN, sha, &got), LS_ETOOBIG);
+	assert_int_equal(ls_fetch_file(f, &res, url("/v1/bundles/b.tar.gz"), fd,
+			     BUNDLE_LEN, sha, &got),
+	    LS_ETOOBIG);
 	rule("bundle endless\n");
-	assert_int_equal(ls_fetch_file(f, &res, url("/v1/bundles/b.tar.gz"),
-	    fd, BUNDLE_LEN, sha, &got), LS_ETOOBIG);
+	assert_int_equal(ls_fetch_file(f, &res, url("/v1/bundles/b.tar.gz"), fd,
+			     BUNDLE_LEN, sha, &got),
+	    LS_ETOOBIG);
 	assert_true(got <= BUNDLE_LEN);
 	close(fd);
 }
@@ -228,8 +243,9 @@ test_agent_fetch__stalled_body_aborted(void **state)
 
 	(void)state;
 	rule("bundle slow 10\n");
-	assert_int_equal(ls_fetch_file(f, &res, url("/v1/bundles/b.tar.gz"),
-	    fd, BUNDLE_LEN, sha, &got), LS_ETIMEOUT);
+	assert_int_equal(ls_fetch_file(f, &res, url("/v1/bundles/b.tar.gz"), fd,
+			     BUNDLE_LEN, sha, &got),
+	    LS_ETIMEOUT);
 	assert_true(got < 16);
 	close(fd);
 }
@@ -244,15 +260,18 @@ test_agent_fetch__http_errors(void **state)
 
 	(void)state;
 	rule("bundle status 500\n");
-	assert_int_equal(ls_fetch_file(f, &res, url("/v1/bundles/b.tar.gz"),
-	    fd, BUNDLE_LEN, sha, &got), LS_ENET);
+	assert_int_equal(ls_fetch_file(f, &res, url("/v1/bundles/b.tar.gz"), fd,
+			     BUNDLE_LEN, sha, &got),
+	    LS_ENET);
 	assert_int_equal(res.status, 500);
 	close(fd);
-	assert_int_equal(ls_fetch_post(f, &res, url("/v1/reports"), NULL,
-	    "x", 1, NULL), 0);
-	assert_int_equal(res.status, 405);	/* no upstream */
+	assert_int_equal(ls_fetch_post(f, &res, url("/v1/reports"), NULL, "x",
+			     1, NULL),
+	    0);
+	assert_int_equal(res.status, 405); /* no upstream */
 	assert_int_equal(ls_fetch_get(f, &res, &(struct ls_buf){ 0 },
-	    "http://127.0.0.1:9/x", NULL, 0), LS_ENET);
+			     "http://127.0.0.1:9/x", NULL, 0),
+	    LS_ENET);
 }
 
 int
@@ -261,7 +280,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_agent_fetch__etag_and_304),
 		cmocka_unit_test(test_agent_fetch__document_capped),
-		cmocka_unit_test(test_agent_fetch__bundle_hashed_while_streaming),
+		cmocka_unit_test(
+		    test_agent_fetch__bundle_hashed_while_streaming),
 		cmocka_unit_test(test_agent_fetch__bundle_past_signed_length),
 		cmocka_unit_test(test_agent_fetch__stalled_body_aborted),
 		cmocka_unit_test(test_agent_fetch__http_errors),

@@ -127,7 +127,7 @@ static void
 test_agent_state__status_has_exactly_the_fields(void **state)
 {
 	static const char *want[] = { "channel", "active", "state",
-	    "last_error", "timestamp_seq", "root_version" };
+		"last_error", "timestamp_seq", "root_version" };
 	struct ls_state a;
 	json_t *o, *act;
 	char *json;
@@ -143,8 +143,9 @@ test_agent_state__status_has_exactly_the_fields(void **state)
 		assert_non_null(json_object_get(o, want[i]));
 	act = json_object_get(o, "active");
 	assert_int_equal(json_object_size(act), 4);
-	assert_string_equal(json_string_value(json_object_get(act,
-	    "activated_at")), "2027-01-15T08:00:00Z");
+	assert_string_equal(json_string_value(
+				json_object_get(act, "activated_at")),
+	    "2027-01-15T08:00:00Z");
 	assert_int_equal(json_integer_value(json_object_get(act, "seq")), 4);
 	assert_string_equal(json_string_value(json_object_get(o, "state")),
 	    "active");
@@ -179,7 +180,8 @@ test_agent_state__queue_in_order_and_bounded(void **state)
 	assert_int_equal(ls_reports_init(dir), 0);
 	for (s = 1; s <= 3; s++)
 		assert_int_equal(ls_reports_enqueue(dir, s, "r\n", 2, 5,
-		    &dropped), 0);
+				     &dropped),
+		    0);
 	assert_int_equal(dropped, 0);
 	assert_int_equal(ls_reports_enqueue(dir, 10, "ten\n", 4, 5, &dropped),
 	    0);
@@ -267,11 +269,13 @@ test_agent_state__command_line(void **state)
 {
 	struct ls_config c;
 	const char *ok[] = { "a", "--server", "http://127.0.0.1:1", "--server",
-	    "http://127.0.0.1:2/", "--root", "r", "--state", "s", "--channel",
-	    "stable", "--interval", "5", "--once", NULL };
-	const char *bad_num[] = { "a", "--state", "s", "--interval", "5x", NULL };
+		"http://127.0.0.1:2/", "--root", "r", "--state", "s",
+		"--channel", "stable", "--interval", "5", "--once", NULL };
+	const char *bad_num[] = { "a", "--state", "s", "--interval", "5x",
+		NULL };
 	const char *bad_url[] = { "a", "--server", "file:///etc", NULL };
-	const char *status[] = { "a", "--state", "s", "status", "--json", NULL };
+	const char *status[] = { "a", "--state", "s", "status", "--json",
+		NULL };
 	const char *missing[] = { "a", "--state", "s", NULL };
 
 	(void)state;
@@ -297,15 +301,15 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_agent_state__roundtrip,
 		    mkdir_tmp, rm_tmp),
-		cmocka_unit_test_setup_teardown(
-		    test_agent_state__missing_is_notfound, mkdir_tmp, rm_tmp),
-		cmocka_unit_test_setup_teardown(
-		    test_agent_state__hostile_file_refused, mkdir_tmp, rm_tmp),
-		cmocka_unit_test(test_agent_state__status_has_exactly_the_fields),
+		cmocka_unit_test_setup_teardown(test_agent_state__missing_is_notfound,
+		    mkdir_tmp, rm_tmp),
+		cmocka_unit_test_setup_teardown(test_agent_state__hostile_file_refused,
+		    mkdir_tmp, rm_tmp),
+		cmocka_unit_test(
+		    test_agent_state__status_has_exactly_the_fields),
 		cmocka_unit_test(test_agent_state__stale_on_own_clock),
-		cmocka_unit_test_setup_teardown(
-		    test_agent_state__queue_in_order_and_bounded, mkdir_tmp,
-		    rm_tmp),
+		cmocka_unit_test_setup_teardown(test_agent_state__queue_in_order_and_bounded,
+		    mkdir_tmp, rm_tmp),
 		cmocka_unit_test(test_agent_state__report_signed_by_agent_key),
 		cmocka_unit_test(test_agent_state__command_line),
 	};

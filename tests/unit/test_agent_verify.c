@@ -29,8 +29,8 @@ static struct ls_key *keys[K_N];
 static int
 setup_keys(void **state)
 {
-	static const char *names[K_N] = { "root", "release", "timestamp",
-	    "log", "root2", "timestamp2", "other" };
+	static const char *names[K_N] = { "root", "release", "timestamp", "log",
+		"root2", "timestamp2", "other" };
 	int i;
 
 	(void)state;
@@ -191,7 +191,7 @@ test_agent_verify__root_chain_needs_both_thresholds(void **state)
 {
 	struct ls_root r1, r2, got;
 	const int both[] = { K_ROOT, K_ROOT2, -1 }, old_only[] = { K_ROOT, -1 },
-	    new_only[] = { K_ROOT2, -1 };
+		  new_only[] = { K_ROOT2, -1 };
 	char *n;
 	size_t len;
 
@@ -305,14 +305,17 @@ test_agent_verify__timestamp_new_same_rollback(void **state)
 	make_ts(&t, 5, 1, "x", 1);
 	n = ts_note(&len, &t, K_TS);
 	assert_int_equal(ls_verify_timestamp(&got, &v, &r, n, len, "stable", 4,
-	    NOW), 0);
+			     NOW),
+	    0);
 	assert_int_equal(v, LS_VERIFY_TS_NEW);
 	assert_int_equal(got.seq, 5);
 	assert_int_equal(ls_verify_timestamp(&got, &v, &r, n, len, "stable", 5,
-	    NOW), 0);
+			     NOW),
+	    0);
 	assert_int_equal(v, LS_VERIFY_TS_SAME);
 	assert_int_equal(ls_verify_timestamp(&got, &v, &r, n, len, "stable", 6,
-	    NOW), LS_EROLLBACK);
+			     NOW),
+	    LS_EROLLBACK);
 	free(n);
 	ls_root_cleanup(&r);
 }
@@ -331,10 +334,12 @@ test_agent_verify__timestamp_expired_is_freeze(void **state)
 	make_ts(&t, 5, 1, "x", 1);
 	n = ts_note(&len, &t, K_TS);
 	assert_int_equal(ls_verify_timestamp(&got, &v, &r, n, len, "stable", 4,
-	    NOW + HOUR), LS_EEXPIRED);
+			     NOW + HOUR),
+	    LS_EEXPIRED);
 	assert_int_equal(got.seq, 5);
 	assert_int_equal(ls_verify_timestamp(&got, &v, &r, n, len, "stable", 4,
-	    NOW + HOUR - 1), 0);
+			     NOW + HOUR - 1),
+	    0);
 	free(n);
 	ls_root_cleanup(&r);
 }
@@ -354,13 +359,15 @@ test_agent_verify__timestamp_signature_checked(void **state)
 	n = ts_note(&len, &t, K_TS);
 	p = strstr(n, "seq 5");
 	assert_non_null(p);
-	p[4] = '9';		/* flipped byte in the body */
+	p[4] = '9'; /* flipped byte in the body */
 	assert_int_equal(ls_verify_timestamp(&got, &v, &r, n, len, "stable", 0,
-	    NOW), LS_EBADSIG);
+			     NOW),
+	    LS_EBADSIG);
 	free(n);
-	n = ts_note(&len, &t, K_REL);	/* another role's key */
+	n = ts_note(&len, &t, K_REL); /* another role's key */
 	assert_int_equal(ls_verify_timestamp(&got, &v, &r, n, len, "stable", 0,
-	    NOW), LS_EBADSIG);
+			     NOW),
+	    LS_EBADSIG);
 	free(n);
 	ls_root_cleanup(&r);
 }
@@ -380,13 +387,15 @@ test_agent_verify__timestamp_channel_and_origin(void **state)
 	snprintf(t.channel, sizeof(t.channel), "beta");
 	n = ts_note(&len, &t, K_TS);
 	assert_int_equal(ls_verify_timestamp(&got, &v, &r, n, len, "stable", 0,
-	    NOW), LS_EMISMATCH);
+			     NOW),
+	    LS_EMISMATCH);
 	free(n);
 	make_ts(&t, 5, 1, "x", 1);
 	snprintf(t.origin, sizeof(t.origin), "other");
 	n = ts_note(&len, &t, K_TS);
 	assert_int_equal(ls_verify_timestamp(&got, &v, &r, n, len, "stable", 0,
-	    NOW), LS_EMISMATCH);
+			     NOW),
+	    LS_EMISMATCH);
 	free(n);
 	ls_root_cleanup(&r);
 }
@@ -404,9 +413,10 @@ test_agent_verify__timestamp_type_confusion_refused(void **state)
 	(void)state;
 	make_root(&r, 1, K_ROOT, K_TS);
 	make_rel(&rel, 3, 0);
-	n = rel_note(&len, &rel, K_TS);	/* a release signed by the ts key */
+	n = rel_note(&len, &rel, K_TS); /* a release signed by the ts key */
 	assert_int_equal(ls_verify_timestamp(&got, &v, &r, n, len, "stable", 0,
-	    NOW), LS_EFORMAT);
+			     NOW),
+	    LS_EFORMAT);
 	free(n);
 	ls_root_cleanup(&r);
 }
@@ -423,8 +433,9 @@ test_agent_verify__timestamp_size_capped(void **state)
 	assert_non_null(big);
 	memset(big, 'a', LS_NOTE_MAX + 1);
 	make_root(&r, 1, K_ROOT, K_TS);
-	assert_int_equal(ls_verify_timestamp(&got, &v, &r, big,
-	    LS_NOTE_MAX + 1, "stable", 0, NOW), LS_ETOOBIG);
+	assert_int_equal(ls_verify_timestamp(&got, &v, &r, big, LS_NOTE_MAX + 1,
+			     "stable", 0, NOW),
+	    LS_ETOOBIG);
 	free(big);
 	ls_root_cleanup(&r);
 }
@@ -464,13 +475,15 @@ test_agent_verify__release_accepted(void **state)
 	(void)state;
 	relcase_make(&c, 7, 5, K_REL);
 	assert_int_equal(ls_verify_release(&got, &c.root, &c.ts, c.note, c.len,
-	    "stable", 6, 5, NOW), 0);
+			     "stable", 6, 5, NOW),
+	    0);
 	assert_int_equal(got.seq, 7);
 	assert_int_equal(got.bundle_length, 1234);
 	ls_release_cleanup(&got);
 	/* equal seq passes here: the caller compares content */
 	assert_int_equal(ls_verify_release(&got, &c.root, &c.ts, c.note, c.len,
-	    "stable", 7, 5, NOW), 0);
+			     "stable", 7, 5, NOW),
+	    0);
 	ls_release_cleanup(&got);
 	relcase_free(&c);
 }
@@ -485,11 +498,13 @@ test_agent_verify__release_hash_must_match_timestamp(void **state)
 	relcase_make(&c, 7, 0, K_REL);
 	c.note[c.len / 2] ^= 1;
 	assert_int_equal(ls_verify_release(&got, &c.root, &c.ts, c.note, c.len,
-	    "stable", 0, 0, NOW), LS_EMISMATCH);
+			     "stable", 0, 0, NOW),
+	    LS_EMISMATCH);
 	assert_non_null(strstr(ls_error_last(), "sha256"));
 	c.note[c.len / 2] ^= 1;
 	assert_int_equal(ls_verify_release(&got, &c.root, &c.ts, c.note,
-	    c.len - 1, "stable", 0, 0, NOW), LS_EMISMATCH);
+			     c.len - 1, "stable", 0, 0, NOW),
+	    LS_EMISMATCH);
 	relcase_free(&c);
 }
 
@@ -502,7 +517,8 @@ test_agent_verify__release_needs_release_key(void **state)
 	(void)state;
 	relcase_make(&c, 7, 0, K_TS);
 	assert_int_equal(ls_verify_release(&got, &c.root, &c.ts, c.note, c.len,
-	    "stable", 0, 0, NOW), LS_EBADSIG);
+			     "stable", 0, 0, NOW),
+	    LS_EBADSIG);
 	relcase_free(&c);
 }
 
@@ -519,7 +535,8 @@ test_agent_verify__release_channel_checked(void **state)
 	c.note = rel_note(&c.len, &c.rel, K_REL);
 	make_ts(&c.ts, 10, 7, c.note, c.len);
 	assert_int_equal(ls_verify_release(&got, &c.root, &c.ts, c.note, c.len,
-	    "stable", 0, 0, NOW), LS_EMISMATCH);
+			     "stable", 0, 0, NOW),
+	    LS_EMISMATCH);
 	assert_non_null(strstr(ls_error_last(), "channel beta"));
 	relcase_free(&c);
 }
@@ -533,13 +550,16 @@ test_agent_verify__release_seq_and_floor(void **state)
 	(void)state;
 	relcase_make(&c, 7, 0, K_REL);
 	assert_int_equal(ls_verify_release(&got, &c.root, &c.ts, c.note, c.len,
-	    "stable", 8, 0, NOW), LS_EROLLBACK);
+			     "stable", 8, 0, NOW),
+	    LS_EROLLBACK);
 	assert_int_equal(ls_verify_release(&got, &c.root, &c.ts, c.note, c.len,
-	    "stable", 0, 9, NOW), LS_EROLLBACK);
+			     "stable", 0, 9, NOW),
+	    LS_EROLLBACK);
 	assert_non_null(strstr(ls_error_last(), "floor"));
-	c.ts.release_seq = 8;	/* the timestamp names another seq */
+	c.ts.release_seq = 8; /* the timestamp names another seq */
 	assert_int_equal(ls_verify_release(&got, &c.root, &c.ts, c.note, c.len,
-	    "stable", 0, 0, NOW), LS_EMISMATCH);
+			     "stable", 0, 0, NOW),
+	    LS_EMISMATCH);
 	relcase_free(&c);
 }
 
@@ -552,7 +572,8 @@ test_agent_verify__release_expired(void **state)
 	(void)state;
 	relcase_make(&c, 7, 0, K_REL);
 	assert_int_equal(ls_verify_release(&got, &c.root, &c.ts, c.note, c.len,
-	    "stable", 0, 0, NOW + 31 * 24 * HOUR), LS_EEXPIRED);
+			     "stable", 0, 0, NOW + 31 * 24 * HOUR),
+	    LS_EEXPIRED);
 	relcase_free(&c);
 }
 
@@ -577,20 +598,29 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_agent_verify__root_anchor_needs_own_threshold),
-		cmocka_unit_test(test_agent_verify__root_chain_needs_both_thresholds),
-		cmocka_unit_test(test_agent_verify__root_versions_are_consecutive),
+		cmocka_unit_test(
+		    test_agent_verify__root_anchor_needs_own_threshold),
+		cmocka_unit_test(
+		    test_agent_verify__root_chain_needs_both_thresholds),
+		cmocka_unit_test(
+		    test_agent_verify__root_versions_are_consecutive),
 		cmocka_unit_test(test_agent_verify__root_keeps_origin),
 		cmocka_unit_test(test_agent_verify__root_size_capped),
 		cmocka_unit_test(test_agent_verify__role_change_detected),
-		cmocka_unit_test(test_agent_verify__timestamp_new_same_rollback),
-		cmocka_unit_test(test_agent_verify__timestamp_expired_is_freeze),
-		cmocka_unit_test(test_agent_verify__timestamp_signature_checked),
-		cmocka_unit_test(test_agent_verify__timestamp_channel_and_origin),
-		cmocka_unit_test(test_agent_verify__timestamp_type_confusion_refused),
+		cmocka_unit_test(
+		    test_agent_verify__timestamp_new_same_rollback),
+		cmocka_unit_test(
+		    test_agent_verify__timestamp_expired_is_freeze),
+		cmocka_unit_test(
+		    test_agent_verify__timestamp_signature_checked),
+		cmocka_unit_test(
+		    test_agent_verify__timestamp_channel_and_origin),
+		cmocka_unit_test(
+		    test_agent_verify__timestamp_type_confusion_refused),
 		cmocka_unit_test(test_agent_verify__timestamp_size_capped),
 		cmocka_unit_test(test_agent_verify__release_accepted),
-		cmocka_unit_test(test_agent_verify__release_hash_must_match_timestamp),
+		cmocka_unit_test(
+		    test_agent_verify__release_hash_must_match_timestamp),
 		cmocka_unit_test(test_agent_verify__release_needs_release_key),
 		cmocka_unit_test(test_agent_verify__release_channel_checked),
 		cmocka_unit_test(test_agent_verify__release_seq_and_floor),

@@ -62,7 +62,7 @@ test_base__file_atomic_roundtrip_and_cap(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/sub/dir/f", dir);
-	assert_int_equal(ls_file_mkdirs(path, 0755), 0);	/* makes f as dir */
+	assert_int_equal(ls_file_mkdirs(path, 0755), 0); /* makes f as dir */
 	assert_int_equal(ls_file_remove_tree(path), 0);
 	assert_int_equal(ls_file_write_atomic(path, "hello", 5, 0600), 0);
 	assert_int_equal(stat(path, &st), 0);
@@ -87,7 +87,8 @@ test_base__sha256_and_encodings(void **state)
 
 	(void)state;
 	ls_sha256_hex(hex, "abc", 3);
-	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223"
+	assert_string_equal(hex,
+	    "ba7816bf8f01cfea414140de5dae2223"
 	    "b00361a396177a9cb410ff61f20015ad");
 	assert_int_equal(ls_hex_decode(raw, 2, "0aFf", 4), 0);
 	assert_int_equal(raw[0], 0x0a);

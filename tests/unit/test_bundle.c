@@ -36,8 +36,8 @@ put(const char *dir, const char *rel, const char *text)
 	snprintf(path, sizeof(path), "%s/%s", dir, rel);
 	assert_int_equal(ls_file_mkdirs(path, 0755), 0);
 	assert_int_equal(ls_file_remove_tree(path), 0);
-	assert_int_equal(
-	    ls_file_write_atomic(path, text, strlen(text), 0600), 0);
+	assert_int_equal(ls_file_write_atomic(path, text, strlen(text), 0600),
+	    0);
 }
 
 static void
@@ -55,7 +55,7 @@ make_tree(char *dir)
 static void
 set_times(const char *dir, const char *rel, time_t t)
 {
-	struct timeval tv[2] = {{t, 0}, {t, 0}};
+	struct timeval tv[2] = { { t, 0 }, { t, 0 } };
 	char path[512];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, rel);
@@ -119,8 +119,8 @@ test_bundle__output_inside_source_left_out(void **state)
 static void
 test_bundle__entries_sorted_with_fixed_metadata(void **state)
 {
-	static const char *want[] = {
-	    ".manifest", "B/upper.rego", "a/data.json", "a/z.rego", "b.rego"};
+	static const char *want[] = { ".manifest", "B/upper.rego",
+		"a/data.json", "a/z.rego", "b.rego" };
 	struct ls_bundle_files f;
 	struct archive_entry *e;
 	struct archive *a;
@@ -138,8 +138,8 @@ test_bundle__entries_sorted_with_fixed_metadata(void **state)
 	assert_non_null(a = archive_read_new());
 	archive_read_support_filter_gzip(a);
 	archive_read_support_format_tar(a);
-	assert_int_equal(
-	    archive_read_open_memory(a, out.data, out.len), ARCHIVE_OK);
+	assert_int_equal(archive_read_open_memory(a, out.data, out.len),
+	    ARCHIVE_OK);
 	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
 		assert_true(i < 5);
 		assert_string_equal(archive_entry_pathname(e), want[i]);
@@ -171,8 +171,9 @@ test_bundle__read_roundtrip(void **state)
 	ls_bundle_files_init(&g);
 	ls_buf_init(&out, 1 << 20);
 	assert_int_equal(ls_bundle_files_add(&f, "z/empty.json", "", 0), 0);
-	assert_int_equal(
-	    ls_bundle_files_add(&f, "policy.rego", "package p\n", 10), 0);
+	assert_int_equal(ls_bundle_files_add(&f, "policy.rego", "package p\n",
+			     10),
+	    0);
 	assert_int_equal(ls_bundle_files_add(&f, "data.json", "{}", 2), 0);
 	assert_int_equal(ls_bundle_write(&out, &f), 0);
 	assert_int_equal(ls_bundle_read(&g, out.data, out.len), 0);
@@ -216,7 +217,8 @@ test_bundle__add_refuses_bad_paths(void **state)
 	assert_int_equal(ls_bundle_files_add(&f, "a\nb", "", 0), LS_EUNSAFE);
 	for (i = 0; i < 40; i++)
 		memcpy(deep + 2 * i, "d/", 2);
-	memcpy(deep + 80, "x", 2);
+	deep[80] = 'x';
+	deep[81] = '\0';
 	assert_int_equal(ls_bundle_files_add(&f, deep, "", 0), LS_ETOOBIG);
 	assert_int_equal(ls_bundle_files_add(&f, "a", "1", 1), 0);
 	assert_int_equal(ls_bundle_files_add(&f, "a", "2", 1), LS_EEXISTS);
@@ -250,8 +252,8 @@ test_bundle__from_dir_refuses_links_and_fifos(void **state)
 	ls_bundle_files_cleanup(&f);
 	unlink(p);
 	ls_bundle_files_init(&f);
-	assert_int_equal(
-	    ls_bundle_files_from_dir(&f, "/nonexistent/dir"), LS_ENOTFOUND);
+	assert_int_equal(ls_bundle_files_from_dir(&f, "/nonexistent/dir"),
+	    LS_ENOTFOUND);
 	ls_bundle_files_cleanup(&f);
 	assert_int_equal(ls_file_remove_tree(dir), 0);
 }
@@ -264,19 +266,19 @@ test_bundle__read_refuses_hostile_archives(void **state)
 		const char *file;
 		int rc;
 	} cases[] = {
-	    {"dotdot.tar.gz", LS_EUNSAFE},
-	    {"dotdot-nested.tar.gz", LS_EUNSAFE},
-	    {"absolute.tar.gz", LS_EUNSAFE},
-	    {"symlink.tar.gz", LS_EUNSAFE},
-	    {"hardlink.tar.gz", LS_EUNSAFE},
-	    {"device.tar.gz", LS_EUNSAFE},
-	    {"fifo.tar.gz", LS_EUNSAFE},
-	    {"duplicate.tar.gz", LS_EEXISTS},
-	    {"file-dir-clash.tar.gz", LS_ECONFLICT},
-	    {"too-deep.tar.gz", LS_ETOOBIG},
-	    {"long-name.tar.gz", LS_ETOOBIG},
-	    {"too-many.tar.gz", LS_ETOOBIG},
-	    {"control-char.tar.gz", LS_EUNSAFE},
+		{ "dotdot.tar.gz", LS_EUNSAFE },
+		{ "dotdot-nested.tar.gz", LS_EUNSAFE },
+		{ "absolute.tar.gz", LS_EUNSAFE },
+		{ "symlink.tar.gz", LS_EUNSAFE },
+		{ "hardlink.tar.gz", LS_EUNSAFE },
+		{ "device.tar.gz", LS_EUNSAFE },
+		{ "fifo.tar.gz", LS_EUNSAFE },
+		{ "duplicate.tar.gz", LS_EEXISTS },
+		{ "file-dir-clash.tar.gz", LS_ECONFLICT },
+		{ "too-deep.tar.gz", LS_ETOOBIG },
+		{ "long-name.tar.gz", LS_ETOOBIG },
+		{ "too-many.tar.gz", LS_ETOOBIG },
+		{ "control-char.tar.gz", LS_EUNSAFE },
 	};
 	struct ls_bundle_files f;
 	char path[600], *data = NULL;
@@ -294,8 +296,8 @@ test_bundle__read_refuses_hostile_archives(void **state)
 		free(data);
 	}
 	ls_bundle_files_init(&f);
-	assert_int_equal(
-	    ls_bundle_read(&f, "not a tar.gz at all", 19), LS_EFORMAT);
+	assert_int_equal(ls_bundle_read(&f, "not a tar.gz at all", 19),
+	    LS_EFORMAT);
 	ls_bundle_files_cleanup(&f);
 }
 
@@ -303,13 +305,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_bundle__same_content_same_bytes),
-	    cmocka_unit_test(test_bundle__output_inside_source_left_out),
-	    cmocka_unit_test(test_bundle__entries_sorted_with_fixed_metadata),
-	    cmocka_unit_test(test_bundle__read_roundtrip),
-	    cmocka_unit_test(test_bundle__add_refuses_bad_paths),
-	    cmocka_unit_test(test_bundle__from_dir_refuses_links_and_fifos),
-	    cmocka_unit_test(test_bundle__read_refuses_hostile_archives),
+		cmocka_unit_test(test_bundle__same_content_same_bytes),
+		cmocka_unit_test(test_bundle__output_inside_source_left_out),
+		cmocka_unit_test(
+		    test_bundle__entries_sorted_with_fixed_metadata),
+		cmocka_unit_test(test_bundle__read_roundtrip),
+		cmocka_unit_test(test_bundle__add_refuses_bad_paths),
+		cmocka_unit_test(test_bundle__from_dir_refuses_links_and_fifos),
+		cmocka_unit_test(test_bundle__read_refuses_hostile_archives),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,67 +19,69 @@
 #define SHA_B "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define COMMIT "0123456789abcdef0123456789abcdef01234567"
 
-#define VK_GO "PeterNeumann+c74f20a3+" \
+#define VK_GO                                                                  \
+	"PeterNeumann+c74f20a3+"                                               \
 	"ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
-#define VK_SPEC "example.com/foo+530d903a+" \
+#define VK_SPEC                                                                \
+	"example.com/foo+530d903a+"                                            \
 	"AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"
 
-#define ROOT_BODY \
-	"lockstep/root/v1\n" \
-	"origin acme\n" \
-	"version 3\n" \
-	"expires 2030-01-02T03:04:05Z\n" \
-	"key root " VK_GO "\n" \
-	"key root " VK_SPEC "\n" \
-	"key release " VK_GO "\n" \
-	"key timestamp " VK_SPEC "\n" \
-	"key log " VK_SPEC "\n" \
-	"threshold root 2\n" \
-	"threshold release 1\n" \
-	"threshold timestamp 1\n" \
+#define ROOT_BODY                                                              \
+	"lockstep/root/v1\n"                                                   \
+	"origin acme\n"                                                        \
+	"version 3\n"                                                          \
+	"expires 2030-01-02T03:04:05Z\n"                                       \
+	"key root " VK_GO "\n"                                                 \
+	"key root " VK_SPEC "\n"                                               \
+	"key release " VK_GO "\n"                                              \
+	"key timestamp " VK_SPEC "\n"                                          \
+	"key log " VK_SPEC "\n"                                                \
+	"threshold root 2\n"                                                   \
+	"threshold release 1\n"                                                \
+	"threshold timestamp 1\n"                                              \
 	"threshold log 1\n"
 
-#define RELEASE_BODY \
-	"lockstep/release/v1\n" \
-	"origin acme\n" \
-	"channel stable\n" \
-	"seq 12\n" \
-	"version v1.4.0\n" \
-	"commit " COMMIT "\n" \
-	"bundle sha256:" SHA_B " length 20480\n" \
-	"built 2026-11-24T03:00:00Z\n" \
-	"expires 2027-11-24T03:00:00Z\n" \
-	"floor 10\n" \
-	"tests passed 41 failed 0\n" \
-	"control pci-dss:2.2.1\n" \
-	"control soc2:CC6.1\n" \
-	"control soc2:CC6.8\n" \
-	"action rollback\n" \
-	"owner Jane Doe <jane@example.com>\n" \
-	"reason INC-42: v1.5.0 blocks deploys \xe2\x80\x94 roll back\n" \
+#define RELEASE_BODY                                                           \
+	"lockstep/release/v1\n"                                                \
+	"origin acme\n"                                                        \
+	"channel stable\n"                                                     \
+	"seq 12\n"                                                             \
+	"version v1.4.0\n"                                                     \
+	"commit " COMMIT "\n"                                                  \
+	"bundle sha256:" SHA_B " length 20480\n"                               \
+	"built 2026-11-24T03:00:00Z\n"                                         \
+	"expires 2027-11-24T03:00:00Z\n"                                       \
+	"floor 10\n"                                                           \
+	"tests passed 41 failed 0\n"                                           \
+	"control pci-dss:2.2.1\n"                                              \
+	"control soc2:CC6.1\n"                                                 \
+	"control soc2:CC6.8\n"                                                 \
+	"action rollback\n"                                                    \
+	"owner Jane Doe <jane@example.com>\n"                                  \
+	"reason INC-42: v1.5.0 blocks deploys \xe2\x80\x94 roll back\n"        \
 	"until 2026-12-01T00:00:00Z\n"
 
-#define TIMESTAMP_BODY \
-	"lockstep/timestamp/v1\n" \
-	"origin acme\n" \
-	"channel stable\n" \
-	"seq 99\n" \
-	"expires 2026-11-24T04:00:00Z\n" \
+#define TIMESTAMP_BODY                                                         \
+	"lockstep/timestamp/v1\n"                                              \
+	"origin acme\n"                                                        \
+	"channel stable\n"                                                     \
+	"seq 99\n"                                                             \
+	"expires 2026-11-24T04:00:00Z\n"                                       \
 	"release 12 sha256:" SHA_A " length 731\n"
 
-#define REPORT_BODY \
-	"lockstep/report/v1\n" \
-	"agent host-17.admission\n" \
-	"channel stable\n" \
-	"seq 5\n" \
-	"root 1\n" \
-	"timestamp 99\n" \
-	"release 12\n" \
-	"bundle sha256:" SHA_B "\n" \
-	"version v1.4.0\n" \
-	"time 2026-11-24T03:30:00Z\n" \
-	"state stale\n" \
-	"error timestamp expired at 2026-11-24T03:00:00Z\n" \
+#define REPORT_BODY                                                            \
+	"lockstep/report/v1\n"                                                 \
+	"agent host-17.admission\n"                                            \
+	"channel stable\n"                                                     \
+	"seq 5\n"                                                              \
+	"root 1\n"                                                             \
+	"timestamp 99\n"                                                       \
+	"release 12\n"                                                         \
+	"bundle sha256:" SHA_B "\n"                                            \
+	"version v1.4.0\n"                                                     \
+	"time 2026-11-24T03:30:00Z\n"                                          \
+	"state stale\n"                                                        \
+	"error timestamp expired at 2026-11-24T03:00:00Z\n"                    \
 	"dropped 3\n"
 
 /*
@@ -99,7 +101,8 @@ edit(const char *body, const char *from, const char *to)
 	pre = (size_t)(p - body);
 	assert_true(strlen(body) - strlen(from) + strlen(to) < sizeof(ring[0]));
 	memcpy(out, body, pre);
-	snprintf(out + pre, sizeof(ring[0]) - pre, "%s%s", to, p + strlen(from));
+	snprintf(out + pre, sizeof(ring[0]) - pre, "%s%s", to,
+	    p + strlen(from));
 	return out;
 }
 
@@ -128,7 +131,7 @@ test_doc__root_roundtrip(void **state)
 	assert_int_equal(len, strlen(ROOT_BODY));
 	free(body);
 	ls_root_cleanup(&r);
-	ls_root_cleanup(&r);	/* safe to repeat */
+	ls_root_cleanup(&r); /* safe to repeat */
 }
 
 static void
@@ -142,10 +145,12 @@ test_doc__root_refuses_bad_bodies(void **state)
 	bad[n++] = edit(ROOT_BODY, "threshold root 2", "threshold root 3");
 	bad[n++] = edit(ROOT_BODY, "threshold log 1\n", "");
 	bad[n++] = edit(ROOT_BODY, "threshold log 1", "threshold log 0");
-	bad[n++] = edit(ROOT_BODY, "threshold log 1", "threshold log 1\n"
+	bad[n++] = edit(ROOT_BODY, "threshold log 1",
+	    "threshold log 1\n"
 	    "threshold log 1");
 	bad[n++] = edit(ROOT_BODY, "key log", "key admin");
-	bad[n++] = edit(ROOT_BODY, "key log " VK_SPEC, "key log " VK_GO "\n"
+	bad[n++] = edit(ROOT_BODY, "key log " VK_SPEC,
+	    "key log " VK_GO "\n"
 	    "key log " VK_GO);
 	bad[n++] = edit(ROOT_BODY, "+c74f20a3+", "+c74f20a4+");
 	bad[n++] = edit(ROOT_BODY, "lockstep/root/v1", "lockstep/release/v1");
@@ -153,7 +158,7 @@ test_doc__root_refuses_bad_bodies(void **state)
 	bad[n++] = edit(ROOT_BODY, "version 3", "version 3\nversion 4");
 	bad[n++] = edit(ROOT_BODY, "origin acme\n", "");
 	bad[n++] = edit(ROOT_BODY, "origin acme", "origin ../acme");
-	bad[n++] = edit(ROOT_BODY, "T03:04:05Z", "");	/* date only */
+	bad[n++] = edit(ROOT_BODY, "T03:04:05Z", ""); /* date only */
 	bad[n++] = edit(ROOT_BODY, "version 3\n", "version 3\nextra x\n");
 	bad[n++] = edit(ROOT_BODY, "version 3\n", "version 3\n\n");
 	bad[n++] = edit(ROOT_BODY, "version 3", "version  3");
@@ -163,7 +168,7 @@ test_doc__root_refuses_bad_bodies(void **state)
 		assert_int_equal(ls_root_parse(&r, bad[i], strlen(bad[i])),
 		    LS_EFORMAT);
 		assert_true(strlen(ls_error_last()) > 0);
-		assert_null(r.keys[LS_ROLE_ROOT].keys);	/* cleaned up */
+		assert_null(r.keys[LS_ROLE_ROOT].keys); /* cleaned up */
 	}
 }
 
@@ -176,7 +181,8 @@ test_doc__release_roundtrip(void **state)
 
 	(void)state;
 	assert_int_equal(ls_release_parse(&r, RELEASE_BODY,
-	    strlen(RELEASE_BODY)), 0);
+			     strlen(RELEASE_BODY)),
+	    0);
 	assert_string_equal(r.channel, "stable");
 	assert_int_equal(r.seq, 12);
 	assert_string_equal(r.version, "v1.4.0");
@@ -235,10 +241,12 @@ test_doc__release_refuses_bad_bodies(void **state)
 
 	(void)state;
 	two = edit(RELEASE_BODY, "control soc2:CC6.1\n", "");
-	bad[n++] = edit(two, "control soc2:CC6.8", "control soc2:CC6.8\n"
-	    "control soc2:CC6.1");				/* unsorted */
-	bad[n++] = edit(RELEASE_BODY, "control soc2:CC6.8", "control "
-	    "soc2:CC6.1");					/* repeated */
+	bad[n++] = edit(two, "control soc2:CC6.8",
+	    "control soc2:CC6.8\n"
+	    "control soc2:CC6.1"); /* unsorted */
+	bad[n++] = edit(RELEASE_BODY, "control soc2:CC6.8",
+	    "control "
+	    "soc2:CC6.1"); /* repeated */
 	bad[n++] = edit(RELEASE_BODY, "floor 10", "floor 13");
 	bad[n++] = edit(RELEASE_BODY, "until 2026-12-01T00:00:00Z\n", "");
 	bad[n++] = edit(RELEASE_BODY, "action rollback\n", "");
@@ -254,8 +262,8 @@ test_doc__release_refuses_bad_bodies(void **state)
 	bad[n++] = edit(RELEASE_BODY, "seq 12", "seq 012");
 	bad[n++] = edit(RELEASE_BODY, "seq 12", "seq 18446744073709551616");
 	bad[n++] = edit(RELEASE_BODY, "seq 12", "seq 0x0c");
-	bad[n++] = edit(RELEASE_BODY, "tests passed 41 failed 0",
-	    "tests passed 41");
+	bad[n++] =
+	    edit(RELEASE_BODY, "tests passed 41 failed 0", "tests passed 41");
 	bad[n++] = edit(RELEASE_BODY, "expires 2027", "expires 2025");
 	bad[n++] = edit(RELEASE_BODY, "version v1.4.0", "version v1/4");
 	bad[n++] = edit(RELEASE_BODY, "channel stable", "channel .hidden");
@@ -279,10 +287,12 @@ test_doc__types_cannot_be_swapped(void **state)
 
 	(void)state;
 	assert_int_equal(ls_timestamp_parse(&t, RELEASE_BODY,
-	    strlen(RELEASE_BODY)), LS_EFORMAT);
+			     strlen(RELEASE_BODY)),
+	    LS_EFORMAT);
 	assert_non_null(strstr(ls_error_last(), "not a lockstep/timestamp/v1"));
 	assert_int_equal(ls_release_parse(&rl, TIMESTAMP_BODY,
-	    strlen(TIMESTAMP_BODY)), LS_EFORMAT);
+			     strlen(TIMESTAMP_BODY)),
+	    LS_EFORMAT);
 	assert_int_equal(ls_report_parse(&rp, ROOT_BODY, strlen(ROOT_BODY)),
 	    LS_EFORMAT);
 	assert_int_equal(ls_root_parse(&rt, REPORT_BODY, strlen(REPORT_BODY)),
@@ -299,7 +309,8 @@ test_doc__timestamp_roundtrip_and_refusals(void **state)
 
 	(void)state;
 	assert_int_equal(ls_timestamp_parse(&t, TIMESTAMP_BODY,
-	    strlen(TIMESTAMP_BODY)), 0);
+			     strlen(TIMESTAMP_BODY)),
+	    0);
 	assert_int_equal(t.seq, 99);
 	assert_int_equal(t.release_seq, 12);
 	assert_string_equal(t.release_sha256, SHA_A);
@@ -363,8 +374,9 @@ test_doc__builders_refuse_bad_values(void **state)
 
 	(void)state;
 	assert_int_equal(ls_timestamp_parse(&t, TIMESTAMP_BODY,
-	    strlen(TIMESTAMP_BODY)), 0);
-	t.expires = (time_t)300000000000LL;	/* year 11476 */
+			     strlen(TIMESTAMP_BODY)),
+	    0);
+	t.expires = (time_t)300000000000LL; /* year 11476 */
 	assert_int_equal(ls_timestamp_body(&body, &len, &t), LS_EINVAL);
 	assert_non_null(strstr(ls_error_last(), "expires"));
 	t.expires = -1;
@@ -376,7 +388,8 @@ test_doc__builders_refuse_bad_values(void **state)
 	assert_null(body);
 
 	assert_int_equal(ls_release_parse(&rl, RELEASE_BODY,
-	    strlen(RELEASE_BODY)), 0);
+			     strlen(RELEASE_BODY)),
+	    0);
 	snprintf(rl.reason, sizeof(rl.reason), "two\nlines");
 	assert_int_equal(ls_release_body(&body, &len, &rl), LS_EINVAL);
 	snprintf(rl.reason, sizeof(rl.reason), "ok");
@@ -384,8 +397,8 @@ test_doc__builders_refuse_bad_values(void **state)
 	assert_int_equal(ls_release_body(&body, &len, &rl), LS_EINVAL);
 	ls_release_cleanup(&rl);
 
-	assert_int_equal(ls_report_parse(&rp, REPORT_BODY,
-	    strlen(REPORT_BODY)), 0);
+	assert_int_equal(ls_report_parse(&rp, REPORT_BODY, strlen(REPORT_BODY)),
+	    0);
 	rp.bundle_sha256[0] = '\0';
 	assert_int_equal(ls_report_body(&body, &len, &rp), LS_EINVAL);
 
@@ -416,7 +429,8 @@ test_doc__limits(void **state)
 	assert_int_equal(ls_release_parse(&r, big, 70000), LS_ETOOBIG);
 	free(big);
 	assert_int_equal(ls_timestamp_parse(&t, TIMESTAMP_BODY,
-	    strlen(TIMESTAMP_BODY) - 1), LS_EFORMAT);
+			     strlen(TIMESTAMP_BODY) - 1),
+	    LS_EFORMAT);
 }
 
 static void
@@ -446,7 +460,7 @@ static void
 test_doc__mutated_bodies_never_crash(void **state)
 {
 	static const char *const bodies[] = { ROOT_BODY, RELEASE_BODY,
-	    TIMESTAMP_BODY, REPORT_BODY };
+		TIMESTAMP_BODY, REPORT_BODY };
 	char buf[4096];
 	struct ls_release rl;
 	struct ls_root rt;
@@ -489,9 +503,10 @@ test_doc__count_caps(void **state)
 	(void)state;
 	body = malloc(cap);
 	assert_non_null(body);
-	n = (size_t)snprintf(body, cap, "%s", edit(RELEASE_BODY,
-	    "control pci-dss:2.2.1\ncontrol soc2:CC6.1\ncontrol soc2:CC6.8\n",
-	    ""));
+	n = (size_t)snprintf(body, cap, "%s",
+	    edit(RELEASE_BODY,
+		"control pci-dss:2.2.1\ncontrol soc2:CC6.1\ncontrol soc2:CC6.8\n",
+		""));
 	for (i = 0; i <= LS_DOC_MAX_CONTROLS; i++)
 		n += (size_t)snprintf(body + n, cap - n, "control c%04d\n", i);
 	assert_int_equal(ls_release_parse(&rl, body, n), LS_EFORMAT);

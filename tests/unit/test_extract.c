@@ -54,10 +54,12 @@ make_bundle(struct ls_buf *out)
 
 	ls_bundle_files_init(&f);
 	ls_buf_init(out, 1 << 20);
-	assert_int_equal(
-	    ls_bundle_files_add(&f, "policy.rego", "package p\n", 10), 0);
-	assert_int_equal(
-	    ls_bundle_files_add(&f, "a/b/data.json", "{\"k\": 1}\n", 9), 0);
+	assert_int_equal(ls_bundle_files_add(&f, "policy.rego", "package p\n",
+			     10),
+	    0);
+	assert_int_equal(ls_bundle_files_add(&f, "a/b/data.json",
+			     "{\"k\": 1}\n", 9),
+	    0);
 	assert_int_equal(ls_bundle_files_add(&f, ".manifest", "{}", 2), 0);
 	assert_int_equal(ls_bundle_write(out, &f), 0);
 	ls_bundle_files_cleanup(&f);
@@ -109,20 +111,20 @@ expect_refused(const char *tgz, int want, const char *what)
 	tmp_before = listing("/tmp");
 	rc = ls_extract_file(tgz, dest, NULL);
 	if (rc != want)
-		fail_msg(
-		    "%s: got %s (%s)", tgz, ls_err_name(rc), ls_error_last());
+		fail_msg("%s: got %s (%s)", tgz, ls_err_name(rc),
+		    ls_error_last());
 	if (strstr(ls_error_last(), what) == NULL)
-		fail_msg(
-		    "%s: message '%s' lacks '%s'", tgz, ls_error_last(), what);
+		fail_msg("%s: message '%s' lacks '%s'", tgz, ls_error_last(),
+		    what);
 	assert_false(ls_file_exists(dest));
 	after = listing(top);
 	assert_string_equal(before, after);
 	tmp_after = listing("/tmp");
 	/* Other tests may create files in /tmp, but never this one. */
 	assert_null(strstr(tmp_after, "lockstep-escape.txt") != NULL &&
-			    strstr(tmp_before, "lockstep-escape.txt") == NULL
-			? "x"
-			: NULL);
+		    strstr(tmp_before, "lockstep-escape.txt") == NULL
+		? "x"
+		: NULL);
 	free(before);
 	free(after);
 	free(tmp_before);
@@ -138,19 +140,19 @@ test_extract__hostile_fixtures_refused(void **state)
 		int rc;
 		const char *msg;
 	} cases[] = {
-	    {"dotdot.tar.gz", LS_EUNSAFE, "'..'"},
-	    {"dotdot-nested.tar.gz", LS_EUNSAFE, "'..'"},
-	    {"absolute.tar.gz", LS_EUNSAFE, "absolute path"},
-	    {"symlink.tar.gz", LS_EUNSAFE, "symbolic link"},
-	    {"hardlink.tar.gz", LS_EUNSAFE, "hard link"},
-	    {"device.tar.gz", LS_EUNSAFE, "device"},
-	    {"fifo.tar.gz", LS_EUNSAFE, "FIFO"},
-	    {"duplicate.tar.gz", LS_EEXISTS, "duplicate"},
-	    {"file-dir-clash.tar.gz", LS_ECONFLICT, "file and a dir"},
-	    {"too-deep.tar.gz", LS_ETOOBIG, "deeper than 32"},
-	    {"long-name.tar.gz", LS_ETOOBIG, "limit 1024"},
-	    {"too-many.tar.gz", LS_ETOOBIG, "more than 10000 entries"},
-	    {"control-char.tar.gz", LS_EUNSAFE, "'evil?]0;owned??.rego'"},
+		{ "dotdot.tar.gz", LS_EUNSAFE, "'..'" },
+		{ "dotdot-nested.tar.gz", LS_EUNSAFE, "'..'" },
+		{ "absolute.tar.gz", LS_EUNSAFE, "absolute path" },
+		{ "symlink.tar.gz", LS_EUNSAFE, "symbolic link" },
+		{ "hardlink.tar.gz", LS_EUNSAFE, "hard link" },
+		{ "device.tar.gz", LS_EUNSAFE, "device" },
+		{ "fifo.tar.gz", LS_EUNSAFE, "FIFO" },
+		{ "duplicate.tar.gz", LS_EEXISTS, "duplicate" },
+		{ "file-dir-clash.tar.gz", LS_ECONFLICT, "file and a dir" },
+		{ "too-deep.tar.gz", LS_ETOOBIG, "deeper than 32" },
+		{ "long-name.tar.gz", LS_ETOOBIG, "limit 1024" },
+		{ "too-many.tar.gz", LS_ETOOBIG, "more than 10000 entries" },
+		{ "control-char.tar.gz", LS_EUNSAFE, "'evil?]0;owned??.rego'" },
 	};
 	char path[600];
 	size_t i;
@@ -210,16 +212,16 @@ test_extract__corrupt_archives_leave_nothing(void **state)
 	assert_non_null(mkdtemp(top));
 	make_bundle(&b);
 	snprintf(dest, sizeof(dest), "%s/out", top);
-	assert_int_equal(
-	    ls_extract_mem(b.data, b.len / 2, dest, NULL), LS_EFORMAT);
+	assert_int_equal(ls_extract_mem(b.data, b.len / 2, dest, NULL),
+	    LS_EFORMAT);
 	assert_false(ls_file_exists(dest));
 	b.data[b.len / 2] ^= 0x55;
 	assert_true(ls_extract_mem(b.data, b.len, dest, NULL) < 0);
 	assert_false(ls_file_exists(dest));
 	assert_int_equal(ls_extract_mem("garbage", 7, dest, NULL), LS_EFORMAT);
 	assert_false(ls_file_exists(dest));
-	assert_int_equal(
-	    ls_extract_file("/nonexistent.tar.gz", dest, NULL), LS_ENOTFOUND);
+	assert_int_equal(ls_extract_file("/nonexistent.tar.gz", dest, NULL),
+	    LS_ENOTFOUND);
 	ls_buf_cleanup(&b);
 	assert_int_equal(ls_file_remove_tree(top), 0);
 }
@@ -243,8 +245,8 @@ write_bomb(const char *path)
 	assert_non_null(e);
 	assert_int_equal(archive_write_set_format_pax_restricted(a), 0);
 	assert_int_equal(archive_write_add_filter_gzip(a), 0);
-	assert_int_equal(archive_write_set_filter_option(
-			     a, "gzip", "compression-level", "1"),
+	assert_int_equal(archive_write_set_filter_option(a, "gzip",
+			     "compression-level", "1"),
 	    0);
 	assert_int_equal(archive_write_open_filename(a, path), 0);
 	for (i = 0; i < 8; i++) {
@@ -256,8 +258,8 @@ write_bomb(const char *path)
 		archive_entry_set_size(e, 256LL << 20);
 		assert_int_equal(archive_write_header(a, e), 0);
 		for (j = 0; j < 256; j++)
-			assert_int_equal(
-			    archive_write_data(a, zeros, sizeof(zeros)),
+			assert_int_equal(archive_write_data(a, zeros,
+					     sizeof(zeros)),
 			    (la_ssize_t)sizeof(zeros));
 	}
 	assert_int_equal(archive_write_close(a), 0);
@@ -285,11 +287,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_extract__valid_bundle),
-	    cmocka_unit_test(test_extract__hostile_fixtures_refused),
-	    cmocka_unit_test(test_extract__caps_from_limits),
-	    cmocka_unit_test(test_extract__corrupt_archives_leave_nothing),
-	    cmocka_unit_test(test_extract__bomb_stopped_at_cap),
+		cmocka_unit_test(test_extract__valid_bundle),
+		cmocka_unit_test(test_extract__hostile_fixtures_refused),
+		cmocka_unit_test(test_extract__caps_from_limits),
+		cmocka_unit_test(test_extract__corrupt_archives_leave_nothing),
+		cmocka_unit_test(test_extract__bomb_stopped_at_cap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

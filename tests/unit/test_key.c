@@ -18,12 +18,15 @@
 #include "lockstep/key.h"
 
 /* The reference key of golang.org/x/mod/sumdb/note's documentation. */
-#define GO_SKEY "PRIVATE+KEY+PeterNeumann+c74f20a3+" \
+#define GO_SKEY                                                                \
+	"PRIVATE+KEY+PeterNeumann+c74f20a3+"                                   \
 	"AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
-#define GO_VKEY "PeterNeumann+c74f20a3+" \
+#define GO_VKEY                                                                \
+	"PeterNeumann+c74f20a3+"                                               \
 	"ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
 /* The example verifier key of the C2SP signed-note specification. */
-#define SPEC_VKEY "example.com/foo+530d903a+" \
+#define SPEC_VKEY                                                              \
+	"example.com/foo+530d903a+"                                            \
 	"AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"
 
 static char tmpdir[64];
@@ -112,9 +115,10 @@ test_key__generate_save_load_roundtrip(void **state)
 	assert_memory_equal(&a, &b, sizeof(a));
 	ls_key_sign(k, sig, "msg", 3);
 	ls_key_sign(k2, sig2, "msg", 3);
-	assert_memory_equal(sig, sig2, sizeof(sig));	/* Ed25519: same */
+	assert_memory_equal(sig, sig2, sizeof(sig)); /* Ed25519: same */
 	assert_int_equal(crypto_sign_verify_detached(sig,
-	    (const unsigned char *)"msg", 3, a.pub), 0);
+			     (const unsigned char *)"msg", 3, a.pub),
+	    0);
 	snprintf(path, sizeof(path), "%s/release.pub", tmpdir);
 	assert_int_equal(ls_vkey_load(&b, path), 0);
 	assert_memory_equal(&a, &b, sizeof(a));
@@ -212,8 +216,10 @@ test_key__load_refuses_bad_files(void **state)
 
 	(void)state;
 	/* Wrong key id for the seed. */
-	write_file("badid.key", "PRIVATE+KEY+PeterNeumann+c74f20a4+"
-	    "AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz\n", 0600);
+	write_file("badid.key",
+	    "PRIVATE+KEY+PeterNeumann+c74f20a4+"
+	    "AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz\n",
+	    0600);
 	snprintf(path, sizeof(path), "%s/badid.key", tmpdir);
 	assert_int_equal(ls_key_load(&k, path), LS_EFORMAT);
 	assert_non_null(strstr(ls_error_last(), "badid.key"));
@@ -222,8 +228,10 @@ test_key__load_refuses_bad_files(void **state)
 	snprintf(path, sizeof(path), "%s/pub.key", tmpdir);
 	assert_int_equal(ls_key_load(&k, path), LS_EFORMAT);
 	/* Truncated seed. */
-	write_file("short.key", "PRIVATE+KEY+PeterNeumann+c74f20a3+"
-	    "AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXH\n", 0600);
+	write_file("short.key",
+	    "PRIVATE+KEY+PeterNeumann+c74f20a3+"
+	    "AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXH\n",
+	    0600);
 	snprintf(path, sizeof(path), "%s/short.key", tmpdir);
 	assert_int_equal(ls_key_load(&k, path), LS_EFORMAT);
 	snprintf(path, sizeof(path), "%s/absent.key", tmpdir);

@@ -78,9 +78,9 @@ test_manifest__write_is_canonical(void **state)
 	(void)state;
 	assert_int_equal(ls_manifest_parse(&m, js, strlen(js)), 0);
 	assert_int_equal(ls_manifest_write(&out, &n, &m), 0);
-	assert_string_equal(
-	    out, "{\"metadata\":{\"x\":null,\"y\":\"\xc3\xa9\"},\"rego_"
-		 "version\":1,\"revision\":\"r\",\"roots\":[\"b\",\"a\"]}\n");
+	assert_string_equal(out,
+	    "{\"metadata\":{\"x\":null,\"y\":\"\xc3\xa9\"},\"rego_"
+	    "version\":1,\"revision\":\"r\",\"roots\":[\"b\",\"a\"]}\n");
 	assert_int_equal(n, strlen(out));
 	/* parse(write(m)) writes the same bytes */
 	assert_int_equal(ls_manifest_parse(&m2, out, n), 0);
@@ -102,12 +102,13 @@ test_manifest__roots_overlap(void **state)
 	assert_int_equal(ls_manifest_check_roots(&m), LS_ECONFLICT);
 	assert_non_null(strstr(ls_error_last(), "kubernetes/admission"));
 	ls_manifest_cleanup(&m);
-	assert_int_equal(
-	    ls_manifest_parse(&m, "{\"roots\":[\"\",\"a\"]}", 18), 0);
+	assert_int_equal(ls_manifest_parse(&m, "{\"roots\":[\"\",\"a\"]}", 18),
+	    0);
 	assert_int_equal(ls_manifest_check_roots(&m), LS_ECONFLICT);
 	ls_manifest_cleanup(&m);
-	assert_int_equal(
-	    ls_manifest_parse(&m, "{\"roots\":[\"ab\",\"a\"]}", 20), 0);
+	assert_int_equal(ls_manifest_parse(&m, "{\"roots\":[\"ab\",\"a\"]}",
+			     20),
+	    0);
 	/* "a" is a string prefix of "ab" but not a path prefix */
 	assert_int_equal(ls_manifest_check_roots(&m), 0);
 	ls_manifest_cleanup(&m);
@@ -121,16 +122,16 @@ test_manifest__hostile_json(void **state)
 		int rc;
 		const char *msg;
 	} cases[] = {
-	    {"bad-syntax.json", LS_EFORMAT, "line 1"},
-	    {"revision-not-string.json", LS_EFORMAT, "'revision'"},
-	    {"roots-not-array.json", LS_EFORMAT, "'roots'"},
-	    {"root-not-string.json", LS_EFORMAT, "'roots[1]'"},
-	    {"rego-version-string.json", LS_EFORMAT, "'rego_version'"},
-	    {"rego-version-2.json", LS_EFORMAT, "'rego_version'"},
-	    {"metadata-not-object.json", LS_EFORMAT, "'metadata'"},
-	    {"not-object.json", LS_EFORMAT, "object"},
-	    {"duplicate-key.json", LS_EFORMAT, "duplicate"},
-	    {"deep-nesting.json", LS_ETOOBIG, "nested deeper"},
+		{ "bad-syntax.json", LS_EFORMAT, "line 1" },
+		{ "revision-not-string.json", LS_EFORMAT, "'revision'" },
+		{ "roots-not-array.json", LS_EFORMAT, "'roots'" },
+		{ "root-not-string.json", LS_EFORMAT, "'roots[1]'" },
+		{ "rego-version-string.json", LS_EFORMAT, "'rego_version'" },
+		{ "rego-version-2.json", LS_EFORMAT, "'rego_version'" },
+		{ "metadata-not-object.json", LS_EFORMAT, "'metadata'" },
+		{ "not-object.json", LS_EFORMAT, "object" },
+		{ "duplicate-key.json", LS_EFORMAT, "duplicate" },
+		{ "deep-nesting.json", LS_ETOOBIG, "nested deeper" },
 	};
 	struct ls_manifest m;
 	size_t i;
@@ -140,8 +141,8 @@ test_manifest__hostile_json(void **state)
 		if (parse_fixture(&m, cases[i].file) != cases[i].rc)
 			fail_msg("%s: %s", cases[i].file, ls_error_last());
 		if (strstr(ls_error_last(), cases[i].msg) == NULL)
-			fail_msg(
-			    "%s: message '%s'", cases[i].file, ls_error_last());
+			fail_msg("%s: message '%s'", cases[i].file,
+			    ls_error_last());
 		assert_null(m.revision); /* nothing half-filled */
 		ls_manifest_cleanup(&m);
 	}
@@ -159,8 +160,8 @@ test_manifest__size_cap(void **state)
 	big[0] = '{';
 	big[LS_MANIFEST_MAX] = '}';
 	big[LS_MANIFEST_MAX + 1] = '\0';
-	assert_int_equal(
-	    ls_manifest_parse(&m, big, LS_MANIFEST_MAX + 1), LS_ETOOBIG);
+	assert_int_equal(ls_manifest_parse(&m, big, LS_MANIFEST_MAX + 1),
+	    LS_ETOOBIG);
 	assert_int_equal(ls_manifest_parse(&m, big, LS_MANIFEST_MAX),
 	    LS_EFORMAT); /* unterminated object */
 	big[LS_MANIFEST_MAX - 1] = '}';
@@ -173,12 +174,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_manifest__parse_all_fields),
-	    cmocka_unit_test(test_manifest__defaults),
-	    cmocka_unit_test(test_manifest__write_is_canonical),
-	    cmocka_unit_test(test_manifest__roots_overlap),
-	    cmocka_unit_test(test_manifest__hostile_json),
-	    cmocka_unit_test(test_manifest__size_cap),
+		cmocka_unit_test(test_manifest__parse_all_fields),
+		cmocka_unit_test(test_manifest__defaults),
+		cmocka_unit_test(test_manifest__write_is_canonical),
+		cmocka_unit_test(test_manifest__roots_overlap),
+		cmocka_unit_test(test_manifest__hostile_json),
+		cmocka_unit_test(test_manifest__size_cap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

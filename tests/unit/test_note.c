@@ -18,20 +18,27 @@
 #include "lockstep/note.h"
 
 /* golang.org/x/mod/sumdb/note documentation example (data only). */
-#define GO_SKEY "PRIVATE+KEY+PeterNeumann+c74f20a3+" \
+#define GO_SKEY                                                                \
+	"PRIVATE+KEY+PeterNeumann+c74f20a3+"                                   \
 	"AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz\n"
-#define GO_VKEY "PeterNeumann+c74f20a3+" \
+#define GO_VKEY                                                                \
+	"PeterNeumann+c74f20a3+"                                               \
 	"ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
-#define GO_TEXT "If you think cryptography is the answer to your problem,\n" \
+#define GO_TEXT                                                                \
+	"If you think cryptography is the answer to your problem,\n"           \
 	"then you don't know what your problem is.\n"
-#define GO_NOTE GO_TEXT "\n\xe2\x80\x94 PeterNeumann x08go/ZJkuBS9UG/" \
-	"SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6" \
-	"RyyBwJnAM=\n"
+#define GO_NOTE                                                                  \
+	GO_TEXT                                                                  \
+	    "\n\xe2\x80\x94 PeterNeumann x08go/ZJkuBS9UG/"                       \
+	    "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6" \
+	    "RyyBwJnAM=\n"
 /* C2SP signed-note specification example (data only). */
-#define SPEC_VKEY "example.com/foo+530d903a+" \
+#define SPEC_VKEY                                                              \
+	"example.com/foo+530d903a+"                                            \
 	"AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"
-#define SPEC_NOTE "This is an example message.\n\n\xe2\x80\x94 example.com/" \
-	"foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsY" \
+#define SPEC_NOTE                                                              \
+	"This is an example message.\n\n\xe2\x80\x94 example.com/"             \
+	"foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsY"  \
 	"jOBH3mFXmRKuwHjG1Yu72IneyaQM=\n"
 
 #define BODY "lockstep/test/v1\nkey value\n"
@@ -109,7 +116,8 @@ go_key(void)
 	snprintf(path, sizeof(path), "%s/go.key", tmpdir);
 	if (!ls_file_exists(path))
 		assert_int_equal(ls_file_write_atomic(path, GO_SKEY,
-		    strlen(GO_SKEY), 0600), 0);
+				     strlen(GO_SKEY), 0600),
+		    0);
 	assert_int_equal(ls_key_load(&k, path), 0);
 	return k;
 }
@@ -122,8 +130,9 @@ test_note__sign_matches_reference(void **state)
 	size_t len = 0;
 
 	(void)state;
-	assert_int_equal(ls_note_sign(&out, &len, GO_TEXT, strlen(GO_TEXT),
-	    &k, 1), 0);
+	assert_int_equal(ls_note_sign(&out, &len, GO_TEXT, strlen(GO_TEXT), &k,
+			     1),
+	    0);
 	assert_string_equal(out, GO_NOTE);
 	assert_int_equal(len, strlen(GO_NOTE));
 	free(out);
@@ -147,8 +156,8 @@ test_note__verify_reference_notes(void **state)
 	assert_string_equal(ls_note_sig_name(n, 0), "PeterNeumann");
 	assert_null(ls_note_sig_name(n, 1));
 	ls_note_free(n);
-	assert_int_equal(ls_note_open(&n, SPEC_NOTE, strlen(SPEC_NOTE), &ks,
-	    1), 0);
+	assert_int_equal(ls_note_open(&n, SPEC_NOTE, strlen(SPEC_NOTE), &ks, 1),
+	    0);
 	assert_string_equal(ls_note_body(n, NULL),
 	    "This is an example message.\n");
 	ls_note_free(n);
@@ -174,10 +183,9 @@ test_note__threshold_counts_distinct_known_keys(void **state)
 		ls_key_vkey(&vk, k[i]);
 		assert_int_equal(ls_keyset_add(&ks, &vk), 0);
 	}
-	assert_int_equal(ls_note_sign(&out, &len, BODY, strlen(BODY), k, 2),
-	    0);
+	assert_int_equal(ls_note_sign(&out, &len, BODY, strlen(BODY), k, 2), 0);
 	assert_int_equal(ls_note_parse(&n, out, len), 0);
-	assert_int_equal(ls_note_verify(n, &ks, 0), 2);	/* 0 counts as 1 */
+	assert_int_equal(ls_note_verify(n, &ks, 0), 2); /* 0 counts as 1 */
 	assert_int_equal(ls_note_verify(n, &ks, 2), 2);
 	assert_int_equal(ls_note_verify(n, &ks, 3), LS_EBADSIG);
 	assert_non_null(strstr(ls_error_last(), "2 known keys, 3 required"));
@@ -286,7 +294,8 @@ test_note__sign_refuses_bad_bodies(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(ls_note_sign(&out, &len, bad[i],
-		    strlen(bad[i]), &k, 1), LS_EFORMAT);
+				     strlen(bad[i]), &k, 1),
+		    LS_EFORMAT);
 	assert_null(out);
 	big = malloc(LS_NOTE_MAX + 2);
 	assert_non_null(big);
@@ -305,7 +314,8 @@ test_note__sign_refuses_bad_bodies(void **state)
 		struct ls_key *twice[2] = { k, k };
 
 		assert_int_equal(ls_note_sign(&out, &len, BODY, strlen(BODY),
-		    twice, 2), LS_EINVAL);
+				     twice, 2),
+		    LS_EINVAL);
 	}
 	ls_key_free(k);
 }
@@ -314,16 +324,16 @@ static void
 test_note__parse_refuses_malformed(void **state)
 {
 	static const char *const bad[] = {
-		"\n",				/* nothing at all */
-		"\n\n",				/* empty body, no signature */
-		"body\n\n",			/* no signature lines */
-		"body\n\n\xe2\x80\x94 k\n",	/* no space after name */
-		"body\n\n\xe2\x80\x94 k AAAA\n",	/* shorter than a key id */
-		"body\n\n\xe2\x80\x94  AAAAAAAA\n",	/* empty name */
-		"body\n\n\xe2\x80\x94 a+b AAAAAAAA\n",	/* '+' in name */
-		"body\n\n\xe2\x80\x94 k AAAAAAAA\r\n",	/* CR */
-		"body\n\n\xe2\x80\x94 k AAAAAAAA \n",	/* trailing space */
-		"body\n\n\xe2\x80\x94 k AAAAAAB=\n",	/* stray bits */
+		"\n",				 /* nothing at all */
+		"\n\n",				 /* empty body, no signature */
+		"body\n\n",			 /* no signature lines */
+		"body\n\n\xe2\x80\x94 k\n",	 /* no space after name */
+		"body\n\n\xe2\x80\x94 k AAAA\n", /* shorter than a key id */
+		"body\n\n\xe2\x80\x94  AAAAAAAA\n",    /* empty name */
+		"body\n\n\xe2\x80\x94 a+b AAAAAAAA\n", /* '+' in name */
+		"body\n\n\xe2\x80\x94 k AAAAAAAA\r\n", /* CR */
+		"body\n\n\xe2\x80\x94 k AAAAAAAA \n",  /* trailing space */
+		"body\n\n\xe2\x80\x94 k AAAAAAB=\n",   /* stray bits */
 	};
 	struct ls_note *n = NULL;
 	size_t i;
@@ -350,7 +360,8 @@ test_note__too_many_signatures(void **state)
 	for (i = 0; i <= LS_NOTE_MAX_SIGS; i++)
 		/* distinct names, so only the count trips */
 		assert_int_equal(ls_buf_addf(&b, "\xe2\x80\x94 k%d AAAAAAAA\n",
-		    i), 0);
+				     i),
+		    0);
 	assert_int_equal(ls_note_parse(&n, b.data, b.len), LS_EFORMAT);
 	assert_non_null(strstr(ls_error_last(), "more than"));
 	ls_buf_cleanup(&b);
@@ -368,8 +379,9 @@ test_note__every_single_byte_change_is_refused(void **state)
 	(void)state;
 	add_vkey_file(&ks, "alice.pub");
 	add_vkey_file(&ks, "bob.pub");
-	assert_int_equal(ls_file_read(&text, &len, fixture("good-two-keys.note"),
-	    4096), 0);
+	assert_int_equal(ls_file_read(&text, &len,
+			     fixture("good-two-keys.note"), 4096),
+	    0);
 	assert_int_equal(ls_note_open(NULL, text, len, &ks, 2), 0);
 	for (i = 0; i < len; i++)
 		for (f = 0; f < sizeof(flips); f++) {
@@ -442,7 +454,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_note__sign_matches_reference),
 		cmocka_unit_test(test_note__verify_reference_notes),
-		cmocka_unit_test(test_note__threshold_counts_distinct_known_keys),
+		cmocka_unit_test(
+		    test_note__threshold_counts_distinct_known_keys),
 		cmocka_unit_test(test_note__unknown_cosigner_is_ignored),
 		cmocka_unit_test(test_note__hostile_fixtures_refused),
 		cmocka_unit_test(
@@ -451,7 +464,8 @@ main(void)
 		cmocka_unit_test(test_note__sign_refuses_bad_bodies),
 		cmocka_unit_test(test_note__parse_refuses_malformed),
 		cmocka_unit_test(test_note__too_many_signatures),
-		cmocka_unit_test(test_note__every_single_byte_change_is_refused),
+		cmocka_unit_test(
+		    test_note__every_single_byte_change_is_refused),
 		cmocka_unit_test(
 		    test_note__one_public_key_under_two_names_counts_once),
 	};

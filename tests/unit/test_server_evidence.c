@@ -54,8 +54,8 @@ append3(const char *dir)
 	assert_int_equal(ls_evidence_open(&ev, dir, NULL, NULL), 0);
 	before = ls_evidence_count(ev);
 	assert_int_equal(ls_evidence_append(ev, "build", "stable", NULL, d), 0);
-	assert_int_equal(ls_evidence_append(ev, "report", "stable", "a1",
-	    NULL), 0);
+	assert_int_equal(ls_evidence_append(ev, "report", "stable", "a1", NULL),
+	    0);
 	assert_int_equal(ls_evidence_append(ev, "operator", NULL, "a2", d), 0);
 	assert_int_equal(ls_evidence_count(ev), before + 3);
 	json_decref(d);
@@ -71,7 +71,7 @@ test_server_evidence__chain_verifies_and_continues(void **state)
 	append3(f->dir);
 	assert_int_equal(ls_evidence_verify(f->dir, &n), 0);
 	assert_int_equal(n, 3);
-	append3(f->dir);	/* reopen: the chain goes on */
+	append3(f->dir); /* reopen: the chain goes on */
 	assert_int_equal(ls_evidence_verify(f->dir, &n), 0);
 	assert_int_equal(n, 6);
 }
@@ -110,7 +110,7 @@ test_server_evidence__replay_and_query(void **state)
 	assert_null(strstr(b.data, "\"kind\":\"operator\""));
 	ls_buf_reset(&b);
 	flt.channel = NULL;
-	flt.until = 1000;	/* 1970: nothing */
+	flt.until = 1000; /* 1970: nothing */
 	assert_int_equal(ls_evidence_query(ev, &b, &flt), 0);
 	assert_int_equal(b.len, 0);
 	ls_buf_cleanup(&b);
@@ -130,14 +130,13 @@ test_server_evidence__tampering_breaks_the_chain(void **state)
 	assert_int_equal(ls_file_read(&text, &len, f->log, 1 << 20), 0);
 	p = strstr(text, "\"v1\"");
 	assert_non_null(p);
-	p[2] = '2';	/* v1 -> v2 in the first entry */
+	p[2] = '2'; /* v1 -> v2 in the first entry */
 	assert_int_equal(ls_file_write_atomic(f->log, text, len, 0644), 0);
 	free(text);
 	assert_int_equal(ls_evidence_verify(f->dir, &n), LS_EFORMAT);
 	assert_non_null(strstr(ls_error_last(), "entry 1"));
 	/* The server refuses to extend a broken log. */
-	assert_int_equal(ls_evidence_open(&ev, f->dir, NULL, NULL),
-	    LS_EFORMAT);
+	assert_int_equal(ls_evidence_open(&ev, f->dir, NULL, NULL), LS_EFORMAT);
 	assert_null(ev);
 }
 
@@ -152,7 +151,7 @@ test_server_evidence__torn_last_line_is_cut(void **state)
 	append3(f->dir);
 	fp = fopen(f->log, "a");
 	assert_non_null(fp);
-	fputs("{\"n\":3,\"kind\":\"rep", fp);	/* died mid-append */
+	fputs("{\"n\":3,\"kind\":\"rep", fp); /* died mid-append */
 	fclose(fp);
 	assert_int_equal(ls_evidence_verify(f->dir, &n), LS_EFORMAT);
 	assert_int_equal(ls_evidence_open(&ev, f->dir, NULL, NULL), 0);
@@ -167,17 +166,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(
-		    test_server_evidence__chain_verifies_and_continues, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_server_evidence__replay_and_query, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_server_evidence__tampering_breaks_the_chain, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_server_evidence__torn_last_line_is_cut, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(test_server_evidence__chain_verifies_and_continues,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_server_evidence__replay_and_query,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_server_evidence__tampering_breaks_the_chain,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_server_evidence__torn_last_line_is_cut,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -68,11 +68,15 @@ setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 
-	if (f == NULL || sodium_init() < 0)
+	if (f == NULL || sodium_init() < 0) {
+		free(f);
 		return -1;
+	}
 	snprintf(f->dir, sizeof(f->dir), "/tmp/ls-test-store-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (mkdtemp(f->dir) == NULL) {
+		free(f);
 		return -1;
+	}
 	snprintf(f->keys, sizeof(f->keys), "%s/keys", f->dir);
 	snprintf(f->data, sizeof(f->data), "%s/data", f->dir);
 	make_keys(f->keys);
@@ -110,7 +114,8 @@ build_done(struct ls_store *s, const char *tag, int ok)
 	ls_build_init(&b, "stable", tag);
 	snprintf(src, sizeof(src), "package p\n# %s\n", tag);
 	assert_int_equal(ls_bundle_files_add(&b.files, "p.rego", src,
-	    strlen(src)), 0);
+			     strlen(src)),
+	    0);
 	memset(b.commit, 'a', 40);
 	b.ok = ok;
 	if (ok) {
@@ -180,8 +185,8 @@ test_server_store__publish_links_documents(void **state)
 	assert_non_null(rel);
 	assert_non_null(ts);
 	ls_sha256_hex(hex, rel, strlen(rel));
-	snprintf(want, sizeof(want), "\nrelease 1 sha256:%s length %zu\n",
-	    hex, strlen(rel));
+	snprintf(want, sizeof(want), "\nrelease 1 sha256:%s length %zu\n", hex,
+	    strlen(rel));
 	assert_non_null(strstr(ts, want));
 	assert_non_null(strstr(rel, "\nversion v1.0.0\n"));
 	assert_non_null(strstr(rel, "\nfloor 1\n"));
@@ -205,7 +210,7 @@ test_server_store__tags_known_after_restart(void **state)
 	struct ls_store *s = open_store(f);
 
 	build_done(s, "v1.0.0", 1);
-	build_done(s, "v1.1.0", 0);	/* failed: nothing published */
+	build_done(s, "v1.1.0", 0); /* failed: nothing published */
 	assert_int_equal(ts_release(f), 1);
 	assert_true(ls_store_tag_known(s, "stable", "v1.1.0"));
 	ls_store_free(s);
@@ -231,8 +236,7 @@ test_server_store__release_without_timestamp_rolls_forward(void **state)
 	/* As if the process died between the release and the timestamp. */
 	snprintf(path, sizeof(path), "%s/v1/channels/stable/timestamp.note",
 	    f->data);
-	assert_int_equal(ls_file_write_atomic(path, old, strlen(old), 0644),
-	    0);
+	assert_int_equal(ls_file_write_atomic(path, old, strlen(old), 0644), 0);
 	free(old);
 	assert_int_equal(ts_release(f), 1);
 	s = open_store(f);
@@ -265,13 +269,14 @@ test_server_store__pin_holds_unpin_releases(void **state)
 	assert_int_equal(ts_release(f), 3);
 	rel = read_doc(f, "releases/3.note");
 	assert_non_null(strstr(rel, "\nversion v1.0.0\n"));
-	assert_non_null(strstr(rel, "\naction pin\nowner alice\n"
+	assert_non_null(strstr(rel,
+	    "\naction pin\nowner alice\n"
 	    "reason incident 7\n"));
 	free(rel);
-	build_done(s, "v3.0.0", 1);	/* held back by the pin */
+	build_done(s, "v3.0.0", 1); /* held back by the pin */
 	assert_int_equal(ts_release(f), 3);
 	ls_store_free(s);
-	s = open_store(f);		/* the held build survives */
+	s = open_store(f); /* the held build survives */
 	o = op("unpin", NULL, 0, 0);
 	assert_int_equal(ls_store_operate(s, &o, NULL), 0);
 	assert_int_equal(ts_release(f), 4);
@@ -303,15 +308,15 @@ test_server_store__bad_operator_input_changes_nothing(void **state)
 	o = op("freeze", "v1.0.0", week, 0);
 	assert_int_equal(ls_store_operate(s, &o, NULL), LS_EINVAL);
 	assert_int_equal(ts_release(f), 2);
-	o = op("rollback", "v1.0.0", week, 3);	/* raise the floor */
+	o = op("rollback", "v1.0.0", week, 3); /* raise the floor */
 	assert_int_equal(ls_store_operate(s, &o, NULL), 0);
 	rel = read_doc(f, "releases/3.note");
 	assert_non_null(strstr(rel, "\nfloor 3\n"));
 	free(rel);
-	o = op("rollback", "v2.0.0", week, 2);	/* lower it: refused */
+	o = op("rollback", "v2.0.0", week, 2); /* lower it: refused */
 	assert_int_equal(ls_store_operate(s, &o, NULL), LS_EINVAL);
 	assert_int_equal(ts_release(f), 3);
-	build_done(s, "v4.0.0", 1);		/* keeps the raised floor */
+	build_done(s, "v4.0.0", 1); /* keeps the raised floor */
 	rel = read_doc(f, "releases/4.note");
 	assert_non_null(strstr(rel, "\nfloor 3\n"));
 	free(rel);
@@ -368,7 +373,7 @@ test_server_store__reports(void **state)
 	    LS_EBADSIG);
 	assert_int_equal(ls_store_report(s, "x", 1), LS_EFORMAT);
 	ls_store_free(s);
-	s = open_store(f);	/* replay protection survives a restart */
+	s = open_store(f); /* replay protection survives a restart */
 	assert_int_equal(ls_store_report(s, n1, strlen(n1)), LS_EROLLBACK);
 	ls_store_free(s);
 	free(n1);
