@@ -18,7 +18,8 @@
 static void
 usage_eval(FILE *f)
 {
-	fprintf(f, "usage: lockstep eval -d DIR [-i INPUT.json] "
+	fprintf(f,
+	    "usage: lockstep eval -d DIR [-i INPUT.json] "
 	    "[--strict-builtin-errors] [--bench N] QUERY\n"
 	    "  Evaluate QUERY against the policies and data under DIR and\n"
 	    "  print the result as `opa eval --format=json` does.  With\n"
@@ -29,7 +30,8 @@ usage_eval(FILE *f)
 static void
 usage_test(FILE *f)
 {
-	fprintf(f, "usage: lockstep test DIR [-v] [--format=json]\n"
+	fprintf(f,
+	    "usage: lockstep test DIR [-v] [--format=json]\n"
 	    "  Run every test_ rule of the policies under DIR like `opa test`;\n"
 	    "  exit 2 if any test fails or errors.\n");
 }
@@ -59,8 +61,7 @@ static void
 print_line(void *arg, const char *line, size_t len)
 {
 	(void)arg;
-	fprintf(stderr, "%.*s\n", (int)(len > 1u << 20 ? 1u << 20 : len),
-	    line);
+	fprintf(stderr, "%.*s\n", (int)(len > 1u << 20 ? 1u << 20 : len), line);
 }
 
 static double
@@ -115,11 +116,12 @@ bench(const struct ls_rego_policy *p, const char *query, const char *in,
 	}
 	qsort(lat, (size_t)n, sizeof(*lat), cmp_double);
 	printf("{\"load_compile_ms\": %.3f, \"evaluations\": %ld, "
-	    "\"mean_us\": %.1f, \"p50_us\": %.1f, \"p99_us\": %.1f, "
-	    "\"arena_bytes_per_eval\": %zu, \"allocations_per_eval\": "
-	    "%.1f, \"steps_per_eval\": %llu}\n", load_ms, n, sum / (double)n,
-	    lat[(size_t)(n - 1) / 2], lat[(size_t)((double)(n - 1) * 0.99)],
-	    bytes / (size_t)n, (double)allocs / (double)n, st.steps);
+	       "\"mean_us\": %.1f, \"p50_us\": %.1f, \"p99_us\": %.1f, "
+	       "\"arena_bytes_per_eval\": %zu, \"allocations_per_eval\": "
+	       "%.1f, \"steps_per_eval\": %llu}\n",
+	    load_ms, n, sum / (double)n, lat[(size_t)(n - 1) / 2],
+	    lat[(size_t)((double)(n - 1) * 0.99)], bytes / (size_t)n,
+	    (double)allocs / (double)n, st.steps);
 	free(lat);
 	return 0;
 }
@@ -139,14 +141,17 @@ cli_eval(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	o.print = print_line;
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+		if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
 			usage_eval(stdout);
 			return 0;
-		} else if ((strcmp(argv[i], "-d") == 0 || strcmp(argv[i],
-		    "--data") == 0) && i + 1 < argc)
+		} else if ((strcmp(argv[i], "-d") == 0 ||
+			       strcmp(argv[i], "--data") == 0) &&
+		    i + 1 < argc)
 			dir = argv[++i];
-		else if ((strcmp(argv[i], "-i") == 0 || strcmp(argv[i],
-		    "--input") == 0) && i + 1 < argc)
+		else if ((strcmp(argv[i], "-i") == 0 ||
+			     strcmp(argv[i], "--input") == 0) &&
+		    i + 1 < argc)
 			input = argv[++i];
 		else if (strcmp(argv[i], "--strict-builtin-errors") == 0)
 			o.strict_builtin_errors = 1;
@@ -156,8 +161,7 @@ cli_eval(int argc, char **argv)
 				usage_eval(stderr);
 				return 2;
 			}
-		}
-		else if (argv[i][0] == '-' || query != NULL) {
+		} else if (argv[i][0] == '-' || query != NULL) {
 			usage_eval(stderr);
 			return 2;
 		} else
@@ -222,8 +226,8 @@ print_location(const char *where)
 	const char *colon = strrchr(where, ':');
 	char *file;
 
-	if (colon == NULL || (file = strndup(where, (size_t)(colon -
-	    where))) == NULL) {
+	if (colon == NULL ||
+	    (file = strndup(where, (size_t)(colon - where))) == NULL) {
 		print_json_str(where);
 		return;
 	}
@@ -307,13 +311,15 @@ print_tests_text(const struct ls_rego_test_results *r, int verbose)
 		const struct ls_rego_test_result *t = &r->v[i];
 
 		const char *colon = strrchr(t->file, ':');
-		int flen = colon ? (int)(colon - t->file) : (int)strlen(t->file);
+		int flen =
+		    colon ? (int)(colon - t->file) : (int)strlen(t->file);
 
-		if (!verbose && (t->status == LS_REGO_PASS ||
-		    t->status == LS_REGO_SKIP))
+		if (!verbose &&
+		    (t->status == LS_REGO_PASS || t->status == LS_REGO_SKIP))
 			continue;
-		if (verbose && (file == NULL || flen != lastlen ||
-		    strncmp(file, t->file, (size_t)flen) != 0))
+		if (verbose &&
+		    (file == NULL || flen != lastlen ||
+			strncmp(file, t->file, (size_t)flen) != 0))
 			printf("%s%.*s:\n", file ? "\n" : "", flen, t->file);
 		file = t->file;
 		lastlen = flen;
@@ -324,7 +330,8 @@ print_tests_text(const struct ls_rego_test_results *r, int verbose)
 		if (t->status == LS_REGO_ERROR && t->message)
 			printf("  %s: %s\n", t->file, t->message);
 	}
-	printf("%s\n", "--------------------------------------------------"
+	printf("%s\n",
+	    "--------------------------------------------------"
 	    "------------------------------");
 	if (r->passed)
 		printf("PASS: %zu/%zu\n", r->passed, r->n);
@@ -347,7 +354,8 @@ cli_test(int argc, char **argv)
 
 	memset(&r, 0, sizeof(r));
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+		if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
 			usage_test(stdout);
 			return 0;
 		} else if (strcmp(argv[i], "-v") == 0)

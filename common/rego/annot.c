@@ -13,7 +13,7 @@ prev_line(const char *src, const char *line)
 
 	if (line <= src)
 		return NULL;
-	s = line - 1;		/* the '\n' ending the previous line */
+	s = line - 1; /* the '\n' ending the previous line */
 	while (s > src && s[-1] != '\n')
 		s--;
 	return s;
@@ -83,8 +83,8 @@ normalise(struct ls_arena *a, const struct ls_val *o, const char *dflt)
 		if (k[i]->type == LS_VAL_STRING &&
 		    strcmp(k[i]->u.str.p, "authors") == 0 &&
 		    v[i]->type == LS_VAL_ARRAY) {
-			const struct ls_val **l = ls_arena_alloc(a,
-			    (v[i]->u.arr.n + 1) * sizeof(*l));
+			const struct ls_val **l =
+			    ls_arena_alloc(a, (v[i]->u.arr.n + 1) * sizeof(*l));
 			size_t j;
 
 			if (l == NULL)
@@ -106,9 +106,8 @@ normalise(struct ls_arena *a, const struct ls_val *o, const char *dflt)
 }
 
 int
-ls_annot_before(const struct ls_val **out, struct ls_arena *a,
-    const char *src, const char *at, const char *dflt_scope, char *err,
-    size_t errlen)
+ls_annot_before(const struct ls_val **out, struct ls_arena *a, const char *src,
+    const char *at, const char *dflt_scope, char *err, size_t errlen)
 {
 	const char *line = at, *start = NULL, *t, *l;
 	const struct ls_val *v = NULL;
@@ -120,8 +119,8 @@ ls_annot_before(const struct ls_val **out, struct ls_arena *a,
 		line--;
 	/* Walk up the comment block right above; it must open with
 	 * "# METADATA". */
-	for (l = prev_line(src, line); l != NULL && nlines <
-	    LS_ANNOT_MAX_LINES; l = prev_line(src, l), nlines++) {
+	for (l = prev_line(src, line); l != NULL && nlines < LS_ANNOT_MAX_LINES;
+	     l = prev_line(src, l), nlines++) {
 		if ((t = comment_text(l, &len)) == NULL)
 			break;
 		if (len == 8 && memcmp(t, "METADATA", 8) == 0) {
@@ -135,7 +134,7 @@ ls_annot_before(const struct ls_val **out, struct ls_arena *a,
 	if ((text = ls_arena_alloc(a, (size_t)(line - start) + 1)) == NULL)
 		return ls_error_set(LS_ENOMEM, "out of memory");
 	for (l = strchr(start, '\n'); l != NULL && l + 1 < line;
-	    l = strchr(l + 1, '\n')) {
+	     l = strchr(l + 1, '\n')) {
 		if ((t = comment_text(l + 1, &len)) == NULL)
 			break;
 		memcpy(text + n, t, len);

@@ -10,16 +10,16 @@
 
 struct chunk {
 	struct chunk *next;
-	size_t size;	/* usable bytes after the header */
+	size_t size; /* usable bytes after the header */
 	size_t used;
 	max_align_t data[];
 };
 
 struct ls_arena {
 	struct chunk *head;
-	size_t max;	/* cap on bytes handed out */
-	size_t total;	/* bytes handed out */
-	size_t chunks;	/* mallocs behind them */
+	size_t max;    /* cap on bytes handed out */
+	size_t total;  /* bytes handed out */
+	size_t chunks; /* mallocs behind them */
 	int capped;
 };
 

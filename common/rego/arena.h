@@ -16,7 +16,7 @@ struct ls_arena;
 
 /* NULL on ENOMEM.  max_bytes == 0 means the default cap (1 GiB). */
 struct ls_arena *ls_arena_new(size_t max_bytes);
-void ls_arena_free(struct ls_arena *a);		/* NULL ok */
+void ls_arena_free(struct ls_arena *a); /* NULL ok */
 
 /* n zeroed bytes, aligned for any type; NULL past the cap or on ENOMEM. */
 void *ls_arena_alloc(struct ls_arena *a, size_t n);

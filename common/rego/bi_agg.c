@@ -22,12 +22,8 @@ ls_bi_count(BI_ARGS)
 	switch (v->type) {
 	case LS_VAL_ARRAY:
 	case LS_VAL_OBJECT:
-	case LS_VAL_SET:
-		n = ls_val_len(v);
-		break;
-	case LS_VAL_STRING:
-		n = bi_utf8_count(v->u.str.p, v->u.str.len);
-		break;
+	case LS_VAL_SET: n = ls_val_len(v); break;
+	case LS_VAL_STRING: n = bi_utf8_count(v->u.str.p, v->u.str.len); break;
 	default:
 		return ls_bi_type_error(ctx, 1,
 		    "one of {array, object, set, string}", v);
@@ -52,8 +48,8 @@ fold(BI_ARGS, int mul)
 		if (el[i]->type != LS_VAL_NUMBER)
 			return bi_elem_error(ctx, 1, args[0], el[i], "number");
 		t = acc;
-		rc = mul ? ls_num_mul(&acc, ctx->arena, &t, &el[i]->u.num) :
-		    ls_num_add(&acc, ctx->arena, &t, &el[i]->u.num);
+		rc = mul ? ls_num_mul(&acc, ctx->arena, &t, &el[i]->u.num)
+			 : ls_num_add(&acc, ctx->arena, &t, &el[i]->u.num);
 		if (rc != 0)
 			return bi_fail(ctx, rc);
 	}
@@ -181,8 +177,7 @@ ls_bi_member2(BI_ARGS)
 	(void)ctx;
 	(void)nargs;
 	switch (c->type) {
-	case LS_VAL_SET:
-		return bi_ret(out, ls_val_bool(ls_val_set_has(c, x)));
+	case LS_VAL_SET: return bi_ret(out, ls_val_bool(ls_val_set_has(c, x)));
 	case LS_VAL_ARRAY:
 		for (i = 0; i < c->u.arr.n; i++)
 			if (ls_val_equal(c->u.arr.v[i], x))
@@ -193,8 +188,7 @@ ls_bi_member2(BI_ARGS)
 			if (ls_val_equal(c->u.obj.v[i], x))
 				return bi_ret(out, ls_val_bool(1));
 		break;
-	default:
-		break;
+	default: break;
 	}
 	return bi_ret(out, ls_val_bool(0));
 }
@@ -210,19 +204,19 @@ ls_bi_member3(BI_ARGS)
 	(void)ctx;
 	(void)nargs;
 	if (c->type == LS_VAL_SET)
-		return bi_ret(out, ls_val_bool(ls_val_set_has(c, k) &&
-		    ls_val_equal(k, x)));
+		return bi_ret(out,
+		    ls_val_bool(ls_val_set_has(c, k) && ls_val_equal(k, x)));
 	if (c->type == LS_VAL_OBJECT) {
 		got = ls_val_object_get(c, k);
-		return bi_ret(out, ls_val_bool(got != NULL &&
-		    ls_val_equal(got, x)));
+		return bi_ret(out,
+		    ls_val_bool(got != NULL && ls_val_equal(got, x)));
 	}
 	if (c->type == LS_VAL_ARRAY && k->type == LS_VAL_NUMBER &&
 	    ls_num_is_int(&k->u.num)) {
 		idx = ls_num_to_int64(&k->u.num, &ovf);
 		if (!ovf && idx >= 0 && (uint64_t)idx < c->u.arr.n)
-			return bi_ret(out, ls_val_bool(ls_val_equal(
-			    c->u.arr.v[idx], x)));
+			return bi_ret(out,
+			    ls_val_bool(ls_val_equal(c->u.arr.v[idx], x)));
 	}
 	return bi_ret(out, ls_val_bool(0));
 }

@@ -5,10 +5,10 @@
 #include "lockstep/error.h"
 #include "rego/bi_internal.h"
 
-#define RANGE_MAX (2u * 1000 * 1000)	/* cap on numbers.range sizes */
+#define RANGE_MAX (2u * 1000 * 1000) /* cap on numbers.range sizes */
 
-typedef int (*num_op)(struct ls_num *, struct ls_arena *,
-    const struct ls_num *, const struct ls_num *);
+typedef int (*num_op)(struct ls_num *, struct ls_arena *, const struct ls_num *,
+    const struct ls_num *);
 
 static int
 arith2(BI_ARGS, num_op op)
@@ -55,8 +55,8 @@ ls_bi_rem(BI_ARGS)
 
 /* Set difference a - b. */
 static int
-set_minus(struct ls_bi_ctx *ctx, const struct ls_val *a,
-    const struct ls_val *b, const struct ls_val **out)
+set_minus(struct ls_bi_ctx *ctx, const struct ls_val *a, const struct ls_val *b,
+    const struct ls_val **out)
 {
 	struct ls_vlist l;
 	size_t i;
@@ -143,7 +143,7 @@ range(struct ls_bi_ctx *ctx, int64_t a, int64_t b, int64_t step,
 	if (span / (uint64_t)step >= RANGE_MAX)
 		return ls_bi_error(ctx, "range too large");
 	ls_vlist_init(&l, ctx->arena);
-	for (v = a;; ) {
+	for (v = a;;) {
 		const struct ls_val *e = ls_val_int(ctx->arena, v);
 		if (e == NULL || ls_vlist_push(&l, e) != 0)
 			return LS_BI_ENOMEM;
@@ -232,15 +232,15 @@ ls_bi_bits_negate(BI_ARGS)
 }
 
 static int
-shift_count(struct ls_bi_ctx *ctx, const struct ls_val *const *args,
-    int64_t *n)
+shift_count(struct ls_bi_ctx *ctx, const struct ls_val *const *args, int64_t *n)
 {
 	int rc;
 
 	if ((rc = bi_arg_int(ctx, args, 1, n)) != 0)
 		return rc;
 	if (*n < 0) {
-		snprintf(ctx->msg, sizeof ctx->msg, "%s: operand 2 must be an "
+		snprintf(ctx->msg, sizeof ctx->msg,
+		    "%s: operand 2 must be an "
 		    "unsigned integer number but got a negative integer",
 		    ctx->name);
 		return LS_BI_ETYPE;

@@ -65,8 +65,8 @@ parse_v6(uint8_t out[16], const char *s, size_t len)
 		if (n >= 16)
 			return -1;
 		dot = memchr(s + i, '.', len - i);
-		if (dot != NULL && memchr(s + i, ':', (size_t)(dot - s) - i) ==
-		    NULL) {
+		if (dot != NULL &&
+		    memchr(s + i, ':', (size_t)(dot - s) - i) == NULL) {
 			if (n > 12 || parse_v4(out + n, s + i, len - i) != 0)
 				return -1;
 			n += 4;
@@ -195,8 +195,8 @@ bi_net_intersects(const struct bi_net *a, const struct bi_net *b)
 {
 	if (a->v6 != b->v6)
 		return 0;
-	return a->bits <= b->bits ? prefix_has(a, b->addr) :
-	    prefix_has(b, a->addr);
+	return a->bits <= b->bits ? prefix_has(a, b->addr)
+				  : prefix_has(b, a->addr);
 }
 
 void
@@ -230,7 +230,7 @@ bi_net_format(char out[64], const struct bi_net *n, int with_bits)
 			pos += snprintf(out + pos, (size_t)(64 - pos), "%s%x",
 			    i > 0 && i != best + bestlen ? ":" : "",
 			    (unsigned)(n->addr[2 * i] << 8 |
-			    n->addr[2 * i + 1]));
+				n->addr[2 * i + 1]));
 		}
 	}
 	if (with_bits)

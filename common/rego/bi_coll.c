@@ -143,8 +143,9 @@ ls_bi_array_slice(BI_ARGS)
 		stop = n;
 	if (start >= stop)
 		return bi_ret(out, ls_val_empty_array());
-	return bi_ret(out, ls_val_array(ctx->arena, a->u.arr.v + start,
-	    (size_t)(stop - start)));
+	return bi_ret(out,
+	    ls_val_array(ctx->arena, a->u.arr.v + start,
+		(size_t)(stop - start)));
 }
 
 int

@@ -23,8 +23,8 @@ ls_bi_equal(struct ls_bi_ctx *ctx, const struct ls_val *const *args,
 }
 
 int
-ls_bi_neq(struct ls_bi_ctx *ctx, const struct ls_val *const *args,
-    size_t nargs, const struct ls_val **out)
+ls_bi_neq(struct ls_bi_ctx *ctx, const struct ls_val *const *args, size_t nargs,
+    const struct ls_val **out)
 {
 	(void)ctx;
 	(void)nargs;
@@ -32,8 +32,8 @@ ls_bi_neq(struct ls_bi_ctx *ctx, const struct ls_val *const *args,
 }
 
 int
-ls_bi_lt(struct ls_bi_ctx *ctx, const struct ls_val *const *args,
-    size_t nargs, const struct ls_val **out)
+ls_bi_lt(struct ls_bi_ctx *ctx, const struct ls_val *const *args, size_t nargs,
+    const struct ls_val **out)
 {
 	(void)ctx;
 	(void)nargs;
@@ -41,8 +41,8 @@ ls_bi_lt(struct ls_bi_ctx *ctx, const struct ls_val *const *args,
 }
 
 int
-ls_bi_gt(struct ls_bi_ctx *ctx, const struct ls_val *const *args,
-    size_t nargs, const struct ls_val **out)
+ls_bi_gt(struct ls_bi_ctx *ctx, const struct ls_val *const *args, size_t nargs,
+    const struct ls_val **out)
 {
 	(void)ctx;
 	(void)nargs;
@@ -50,8 +50,8 @@ ls_bi_gt(struct ls_bi_ctx *ctx, const struct ls_val *const *args,
 }
 
 int
-ls_bi_lte(struct ls_bi_ctx *ctx, const struct ls_val *const *args,
-    size_t nargs, const struct ls_val **out)
+ls_bi_lte(struct ls_bi_ctx *ctx, const struct ls_val *const *args, size_t nargs,
+    const struct ls_val **out)
 {
 	(void)ctx;
 	(void)nargs;
@@ -59,8 +59,8 @@ ls_bi_lte(struct ls_bi_ctx *ctx, const struct ls_val *const *args,
 }
 
 int
-ls_bi_gte(struct ls_bi_ctx *ctx, const struct ls_val *const *args,
-    size_t nargs, const struct ls_val **out)
+ls_bi_gte(struct ls_bi_ctx *ctx, const struct ls_val *const *args, size_t nargs,
+    const struct ls_val **out)
 {
 	(void)ctx;
 	(void)nargs;

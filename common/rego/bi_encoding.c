@@ -61,14 +61,10 @@ json_marshal(struct ls_buf *b, const struct ls_val *v, int depth)
 	if (depth > JSON_MAX_DEPTH)
 		return ls_error_set(LS_ETOOBIG, "value nested too deeply");
 	switch (v->type) {
-	case LS_VAL_NULL:
-		return ls_buf_adds(b, "null");
-	case LS_VAL_BOOL:
-		return ls_buf_adds(b, v->u.b ? "true" : "false");
-	case LS_VAL_NUMBER:
-		return ls_num_format(b, &v->u.num);
-	case LS_VAL_STRING:
-		return json_string(b, v->u.str.p, v->u.str.len);
+	case LS_VAL_NULL: return ls_buf_adds(b, "null");
+	case LS_VAL_BOOL: return ls_buf_adds(b, v->u.b ? "true" : "false");
+	case LS_VAL_NUMBER: return ls_num_format(b, &v->u.num);
+	case LS_VAL_STRING: return json_string(b, v->u.str.p, v->u.str.len);
 	case LS_VAL_ARRAY:
 	case LS_VAL_SET:
 		el = bi_elems(v, &n);
@@ -146,8 +142,9 @@ ls_bi_json_is_valid(BI_ARGS)
 	(void)nargs;
 	if (args[0]->type != LS_VAL_STRING)
 		return bi_ret(out, ls_val_bool(0));
-	return bi_ret(out, ls_val_bool(ls_val_from_json(&v, ctx->arena,
-	    args[0]->u.str.p, args[0]->u.str.len, JSON_MAX_DEPTH) == 0));
+	return bi_ret(out,
+	    ls_val_bool(ls_val_from_json(&v, ctx->arena, args[0]->u.str.p,
+			    args[0]->u.str.len, JSON_MAX_DEPTH) == 0));
 }
 
 /* ---- base64 ---- */
@@ -166,19 +163,19 @@ b64_encode(struct ls_buf *b, const unsigned char *s, size_t len,
 
 	for (i = 0; i + 2 < len && rc == 0; i += 3) {
 		char q[4] = { alpha[s[i] >> 2],
-		    alpha[((s[i] & 3) << 4) | (s[i + 1] >> 4)],
-		    alpha[((s[i + 1] & 15) << 2) | (s[i + 2] >> 6)],
-		    alpha[s[i + 2] & 63] };
+			alpha[((s[i] & 3) << 4) | (s[i + 1] >> 4)],
+			alpha[((s[i + 1] & 15) << 2) | (s[i + 2] >> 6)],
+			alpha[s[i + 2] & 63] };
 		rc = ls_buf_add(b, q, 4);
 	}
 	if (rc == 0 && len - i == 1) {
 		char q[4] = { alpha[s[i] >> 2], alpha[(s[i] & 3) << 4], '=',
-		    '=' };
+			'=' };
 		rc = ls_buf_add(b, q, pad ? 4 : 2);
 	} else if (rc == 0 && len - i == 2) {
 		char q[4] = { alpha[s[i] >> 2],
-		    alpha[((s[i] & 3) << 4) | (s[i + 1] >> 4)],
-		    alpha[(s[i + 1] & 15) << 2], '=' };
+			alpha[((s[i] & 3) << 4) | (s[i + 1] >> 4)],
+			alpha[(s[i + 1] & 15) << 2], '=' };
 		rc = ls_buf_add(b, q, pad ? 4 : 3);
 	}
 	return rc;
@@ -213,8 +210,8 @@ b64_decode(struct ls_buf *b, const char *s, size_t len, const char *alpha)
 				return ls_error_set(LS_ETOOBIG, "too large");
 		}
 	}
-	if ((data + npad) % 4 != 0 || npad > 2 || (npad > 0 &&
-	    (data % 4) + npad != 4) || data % 4 == 1)
+	if ((data + npad) % 4 != 0 || npad > 2 ||
+	    (npad > 0 && (data % 4) + npad != 4) || data % 4 == 1)
 		return ls_error_set(LS_EFORMAT,
 		    "illegal base64 data at input byte %zu", len);
 	return 0;
@@ -309,8 +306,10 @@ ls_bi_base64url_decode(BI_ARGS)
 		return LS_BI_ENOMEM;
 	}
 	if (sl == 0 || s[sl - 1] != '=') {
-		rc = sl % 4 == 2 ? ls_buf_adds(&in, "==") :
-		    sl % 4 == 3 ? ls_buf_adds(&in, "=") : sl % 4 == 0 ? 0 : -1;
+		rc = sl % 4 == 2  ? ls_buf_adds(&in, "==")
+		    : sl % 4 == 3 ? ls_buf_adds(&in, "=")
+		    : sl % 4 == 0 ? 0
+				  : -1;
 		if (rc != 0) {
 			ls_buf_cleanup(&in);
 			return ls_bi_error(ctx,
@@ -383,9 +382,10 @@ ls_bi_hex_decode(BI_ARGS)
 			uint32_t r = bi_utf8_decode(s + bad, sl - bad, &w);
 			char enc[4];
 			ls_buf_cleanup(&b);
-			return ls_bi_error(ctx, "encoding/hex: invalid byte: "
-			    "U+%04X '%.*s'", (unsigned)r,
-			    (int)bi_utf8_encode(enc, r), enc);
+			return ls_bi_error(ctx,
+			    "encoding/hex: invalid byte: "
+			    "U+%04X '%.*s'",
+			    (unsigned)r, (int)bi_utf8_encode(enc, r), enc);
 		}
 		if (i + 1 >= sl) {
 			ls_buf_cleanup(&b);
@@ -412,8 +412,7 @@ query_escape(struct ls_buf *b, const char *s, size_t len)
 		unsigned char c = (unsigned char)s[i];
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-		    c == '.' ||
-		    c == '~')
+		    c == '.' || c == '~')
 			rc = ls_buf_addc(b, (char)c);
 		else if (c == ' ')
 			rc = ls_buf_addc(b, '+');
@@ -510,13 +509,16 @@ ls_bi_urlquery_encode_object(BI_ARGS)
 			vs = bi_elems(v, &n);
 		if (k->type != LS_VAL_STRING) {
 			ls_buf_cleanup(&b);
-			return ls_bi_type_error(ctx, 1, "object[string]: "
-			    "string, array[string] or set[string]", k);
+			return ls_bi_type_error(ctx, 1,
+			    "object[string]: "
+			    "string, array[string] or set[string]",
+			    k);
 		}
 		for (j = 0; j < n && rc == 0; j++) {
 			if (vs[j]->type != LS_VAL_STRING) {
 				ls_buf_cleanup(&b);
-				return ls_bi_error(ctx, "operand 1 must be "
+				return ls_bi_error(ctx,
+				    "operand 1 must be "
 				    "object[string]: string, array[string] or "
 				    "set[string]");
 			}
@@ -541,7 +543,7 @@ ls_bi_urlquery_encode_object(BI_ARGS)
 
 struct kv_ref {
 	const struct ls_val *k;
-	size_t at;		/* position in the query, keeps value order */
+	size_t at; /* position in the query, keeps value order */
 };
 
 static int
@@ -600,7 +602,7 @@ ls_bi_urlquery_decode_object(BI_ARGS)
 		return rc;
 	ls_vlist_init(&keys, ctx->arena);
 	ls_vlist_init(&vals, ctx->arena);
-	for (p = s, e = s + sl; p < e; ) {
+	for (p = s, e = s + sl; p < e;) {
 		const char *amp = memchr(p, '&', (size_t)(e - p)), *eq;
 		struct ls_buf kb, vb;
 		const struct ls_val *k, *v;
@@ -616,8 +618,8 @@ ls_bi_urlquery_decode_object(BI_ARGS)
 		ls_buf_init(&vb, BI_MAX_STRING);
 		rc = query_unescape(&kb, p, (size_t)((eq ? eq : amp) - p));
 		if (rc == 0 && eq != NULL)
-			rc = query_unescape(&vb, eq + 1,
-			    (size_t)(amp - eq - 1));
+			rc =
+			    query_unescape(&vb, eq + 1, (size_t)(amp - eq - 1));
 		k = ls_val_string(ctx->arena, kb.data ? kb.data : "", kb.len);
 		v = ls_val_string(ctx->arena, vb.data ? vb.data : "", vb.len);
 		ls_buf_cleanup(&kb);
@@ -636,27 +638,63 @@ ls_bi_urlquery_decode_object(BI_ARGS)
 
 struct unit {
 	const char *name;
-	int pow10;	/* multiplier 10^pow10 ... */
-	int pow2;	/* ... times 2^pow2 */
+	int pow10; /* multiplier 10^pow10 ... */
+	int pow2;  /* ... times 2^pow2 */
 };
 
 static const struct unit si_units[] = {
-	{ "", 0, 0 }, { "m", -3, 0 }, { "K", 3, 0 }, { "k", 3, 0 },
-	{ "Ki", 0, 10 }, { "ki", 0, 10 }, { "M", 6, 0 }, { "Mi", 0, 20 },
-	{ "mi", 0, 20 }, { "G", 9, 0 }, { "g", 9, 0 }, { "Gi", 0, 30 },
-	{ "gi", 0, 30 }, { "T", 12, 0 }, { "t", 12, 0 }, { "Ti", 0, 40 },
-	{ "ti", 0, 40 }, { "P", 15, 0 }, { "p", 15, 0 }, { "Pi", 0, 50 },
-	{ "pi", 0, 50 }, { "E", 18, 0 }, { "e", 18, 0 }, { "Ei", 0, 60 },
+	{ "", 0, 0 },
+	{ "m", -3, 0 },
+	{ "K", 3, 0 },
+	{ "k", 3, 0 },
+	{ "Ki", 0, 10 },
+	{ "ki", 0, 10 },
+	{ "M", 6, 0 },
+	{ "Mi", 0, 20 },
+	{ "mi", 0, 20 },
+	{ "G", 9, 0 },
+	{ "g", 9, 0 },
+	{ "Gi", 0, 30 },
+	{ "gi", 0, 30 },
+	{ "T", 12, 0 },
+	{ "t", 12, 0 },
+	{ "Ti", 0, 40 },
+	{ "ti", 0, 40 },
+	{ "P", 15, 0 },
+	{ "p", 15, 0 },
+	{ "Pi", 0, 50 },
+	{ "pi", 0, 50 },
+	{ "E", 18, 0 },
+	{ "e", 18, 0 },
+	{ "Ei", 0, 60 },
 	{ "ei", 0, 60 },
 };
 
 static const struct unit byte_units[] = {
-	{ "", 0, 0 }, { "kb", 3, 0 }, { "k", 3, 0 }, { "kib", 0, 10 },
-	{ "ki", 0, 10 }, { "mb", 6, 0 }, { "m", 6, 0 }, { "mib", 0, 20 },
-	{ "mi", 0, 20 }, { "gb", 9, 0 }, { "g", 9, 0 }, { "gib", 0, 30 },
-	{ "gi", 0, 30 }, { "tb", 12, 0 }, { "t", 12, 0 }, { "tib", 0, 40 },
-	{ "ti", 0, 40 }, { "pb", 15, 0 }, { "p", 15, 0 }, { "pib", 0, 50 },
-	{ "pi", 0, 50 }, { "eb", 18, 0 }, { "e", 18, 0 }, { "eib", 0, 60 },
+	{ "", 0, 0 },
+	{ "kb", 3, 0 },
+	{ "k", 3, 0 },
+	{ "kib", 0, 10 },
+	{ "ki", 0, 10 },
+	{ "mb", 6, 0 },
+	{ "m", 6, 0 },
+	{ "mib", 0, 20 },
+	{ "mi", 0, 20 },
+	{ "gb", 9, 0 },
+	{ "g", 9, 0 },
+	{ "gib", 0, 30 },
+	{ "gi", 0, 30 },
+	{ "tb", 12, 0 },
+	{ "t", 12, 0 },
+	{ "tib", 0, 40 },
+	{ "ti", 0, 40 },
+	{ "pb", 15, 0 },
+	{ "p", 15, 0 },
+	{ "pib", 0, 50 },
+	{ "pi", 0, 50 },
+	{ "eb", 18, 0 },
+	{ "e", 18, 0 },
+	{ "eib", 0, 60 },
 	{ "ei", 0, 60 },
 };
 
@@ -664,8 +702,8 @@ static int
 units(BI_ARGS, int bytes)
 {
 	const struct unit *tab = bytes ? byte_units : si_units, *u = NULL;
-	size_t ntab = bytes ? sizeof byte_units / sizeof byte_units[0] :
-	    sizeof si_units / sizeof si_units[0];
+	size_t ntab = bytes ? sizeof byte_units / sizeof byte_units[0]
+			    : sizeof si_units / sizeof si_units[0];
 	const char *what = bytes ? "byte amount" : "amount";
 	char s[256], dig[256];
 	const char *raw;
@@ -679,16 +717,18 @@ units(BI_ARGS, int bytes)
 		return rc;
 	for (i = 0; i < rl && n < sizeof s - 1; i++)
 		if (raw[i] != '"')
-			s[n++] = bytes && raw[i] >= 'A' && raw[i] <= 'Z' ?
-			    (char)(raw[i] + 32) : raw[i];
+			s[n++] = bytes && raw[i] >= 'A' && raw[i] <= 'Z'
+			    ? (char)(raw[i] + 32)
+			    : raw[i];
 	s[n] = '\0';
 	if (i < rl)
 		return ls_bi_error(ctx, "could not parse %s to a number", what);
 	if (memchr(s, ' ', n) != NULL)
 		return ls_bi_error(ctx,
 		    "spaces not allowed in resource strings");
-	for (numlen = 0; numlen < n && ((s[numlen] >= '0' && s[numlen] <= '9')
-	    || s[numlen] == '.'); numlen++)
+	for (numlen = 0; numlen < n &&
+	     ((s[numlen] >= '0' && s[numlen] <= '9') || s[numlen] == '.');
+	     numlen++)
 		;
 	/* a decimal exponent ("1e3") as opposed to the unit E/e */
 	if (numlen > 0 && numlen + 1 < n && (s[numlen] | 32) == 'e') {
@@ -731,16 +771,17 @@ units(BI_ARGS, int bytes)
 		return ls_bi_error(ctx, "could not parse %s to a number", what);
 	if (u == NULL)
 		return bytes ? ls_bi_error(ctx, "byte unit %s not recognized",
-		    s + numlen) : ls_bi_error(ctx, "unknown unit %s",
-		    s + numlen);
+				   s + numlen)
+			     : ls_bi_error(ctx, "unknown unit %s", s + numlen);
 	if ((rc = ls_num_from_dec(&num, ctx->arena, 0, dig, nd,
-	    (int64_t)u->pow10 - (int64_t)frac + (expneg ? -exp10 :
-	    exp10))) != 0)
+		 (int64_t)u->pow10 - (int64_t)frac +
+		     (expneg ? -exp10 : exp10))) != 0)
 		return bi_fail(ctx, rc);
 	ls_num_from_int64(&mul, (int64_t)1 << u->pow2);
 	if ((rc = ls_num_mul(&r, ctx->arena, &num, &mul)) != 0 ||
-	    (bytes && (rc = ls_num_to_integer(&num, ctx->arena, &r,
-	    LS_NUM_TRUNC)) != 0))
+	    (bytes &&
+		(rc = ls_num_to_integer(&num, ctx->arena, &r, LS_NUM_TRUNC)) !=
+		    0))
 		return bi_fail(ctx, rc);
 	return bi_ret_num(ctx, out, bytes ? &num : &r);
 }
@@ -785,8 +826,9 @@ json_pretty(struct ls_buf *b, const struct ls_val *v, const struct jindent *j,
 
 	if (depth > JSON_MAX_DEPTH)
 		return ls_error_set(LS_ETOOBIG, "value nested too deeply");
-	if (ls_val_len(v) == 0 || (v->type != LS_VAL_ARRAY &&
-	    v->type != LS_VAL_SET && v->type != LS_VAL_OBJECT))
+	if (ls_val_len(v) == 0 ||
+	    (v->type != LS_VAL_ARRAY && v->type != LS_VAL_SET &&
+		v->type != LS_VAL_OBJECT))
 		return json_marshal(b, v, depth);
 	if (v->type == LS_VAL_OBJECT) {
 		rc = ls_buf_addc(b, '{');
@@ -803,7 +845,8 @@ json_pretty(struct ls_buf *b, const struct ls_val *v, const struct jindent *j,
 			if (rc == 0)
 				rc = ls_buf_adds(b, ": ");
 			if (rc == 0)
-				rc = json_pretty(b, v->u.obj.v[i], j, depth + 1);
+				rc =
+				    json_pretty(b, v->u.obj.v[i], j, depth + 1);
 		}
 		if (rc == 0)
 			rc = newline(b, j, depth);
@@ -843,7 +886,8 @@ ls_bi_json_marshal_opts(BI_ARGS)
 			pretty = v->u.b;
 			explicit = 1;
 		} else if ((ls_val_is_string(k, "indent") ||
-		    ls_val_is_string(k, "prefix")) && v->type == LS_VAL_STRING) {
+			       ls_val_is_string(k, "prefix")) &&
+		    v->type == LS_VAL_STRING) {
 			if (ls_val_is_string(k, "indent"))
 				j.indent = v->u.str.p, j.ilen = v->u.str.len;
 			else
@@ -852,17 +896,21 @@ ls_bi_json_marshal_opts(BI_ARGS)
 		} else if (ls_val_is_string(k, "pretty") ||
 		    ls_val_is_string(k, "indent") ||
 		    ls_val_is_string(k, "prefix")) {
-			snprintf(ctx->msg, sizeof ctx->msg, "%s: operand 2 %s must "
-			    "be a %s", ctx->name, k->u.str.p,
-			    ls_val_is_string(k, "pretty") ? "boolean" : "string");
+			snprintf(ctx->msg, sizeof ctx->msg,
+			    "%s: operand 2 %s must "
+			    "be a %s",
+			    ctx->name, k->u.str.p,
+			    ls_val_is_string(k, "pretty") ? "boolean"
+							  : "string");
 			return LS_BI_ETYPE;
 		} else {
 			struct ls_buf kb;
 			ls_buf_init(&kb, 256);
 			ls_val_to_rego(&kb, k);
-			snprintf(ctx->msg, sizeof ctx->msg, "%s: operand 2 object "
-			    "contained unknown key %s", ctx->name,
-			    kb.data ? kb.data : "");
+			snprintf(ctx->msg, sizeof ctx->msg,
+			    "%s: operand 2 object "
+			    "contained unknown key %s",
+			    ctx->name, kb.data ? kb.data : "");
 			ls_buf_cleanup(&kb);
 			return LS_BI_ETYPE;
 		}

@@ -196,7 +196,7 @@ bi_fmt_go_float(char out[48], double f, int upper)
 		f = -f;
 	}
 	nd = shortest(d, &e, f);
-	if (e < -4 || e >= 6) {	/* strconv's shortest %g: precision 6 */
+	if (e < -4 || e >= 6) { /* strconv's shortest %g: precision 6 */
 		out[pos++] = d[0];
 		if (nd > 1) {
 			out[pos++] = '.';
@@ -213,7 +213,7 @@ bi_fmt_go_float(char out[48], double f, int upper)
 
 struct spec {
 	int minus, plus, sharp, space, zero;
-	int width, prec;	/* -1 when absent */
+	int width, prec; /* -1 when absent */
 	char verb;
 };
 
@@ -312,8 +312,10 @@ fmt_int(struct ls_buf *b, const struct spec *sp, const char *s, size_t len)
 		rc = ls_buf_addc(&t, ' ');
 	switch (sp->verb) {
 	case 'b': base = 2; break;
-	case 'o': case 'O': base = 8; break;
-	case 'x': case 'X': base = 16; break;
+	case 'o':
+	case 'O': base = 8; break;
+	case 'x':
+	case 'X': base = 16; break;
 	default: break;
 	}
 	if (rc == 0 && sp->verb == 'O')
@@ -352,8 +354,8 @@ fmt_float(struct ls_buf *b, const struct spec *sp, double f)
 	char tmp[400], g[48];
 	int n = 0, prec = sp->prec;
 
-	if (sp->verb == 'v' || ((sp->verb == 'g' || sp->verb == 'G') &&
-	    prec < 0)) {
+	if (sp->verb == 'v' ||
+	    ((sp->verb == 'g' || sp->verb == 'G') && prec < 0)) {
 		bi_fmt_go_float(g, f, sp->verb == 'G');
 		if (sp->plus && f >= 0)
 			n = snprintf(tmp, sizeof tmp, "+%s", g);
@@ -363,8 +365,9 @@ fmt_float(struct ls_buf *b, const struct spec *sp, double f)
 			n = snprintf(tmp, sizeof tmp, "%s", g);
 	} else {
 		char v = sp->verb == 'F' ? 'f' : sp->verb;
-		const char *sign = f >= 0 && sp->plus ? "+" :
-		    f >= 0 && sp->space ? " " : "";
+		const char *sign = f >= 0 && sp->plus ? "+"
+		    : f >= 0 && sp->space	      ? " "
+						      : "";
 		if (prec < 0)
 			prec = 6;
 		if (prec > 300)
@@ -431,8 +434,7 @@ quote(struct ls_buf *b, const char *s, size_t len)
 }
 
 static int
-fmt_string(struct ls_buf *b, const struct spec *sp, const char *s,
-    size_t len)
+fmt_string(struct ls_buf *b, const struct spec *sp, const char *s, size_t len)
 {
 	struct ls_buf t;
 	size_t i, n = len, w;
@@ -458,8 +460,9 @@ fmt_string(struct ls_buf *b, const struct spec *sp, const char *s,
 				rc = ls_buf_adds(&t,
 				    sp->verb == 'X' ? "0X" : "0x");
 			if (rc == 0)
-				rc = ls_buf_addf(&t, sp->verb == 'X' ? "%02X" :
-				    "%02x", (unsigned char)s[i]);
+				rc = ls_buf_addf(&t,
+				    sp->verb == 'X' ? "%02X" : "%02x",
+				    (unsigned char)s[i]);
 		}
 	}
 	if (rc == 0)
@@ -472,14 +475,10 @@ static const char *
 type_name(const struct bi_fmt_arg *a)
 {
 	switch (a->kind) {
-	case BI_FMT_INT:
-		return a->len > 18 ? "*big.Int" : "int";
-	case BI_FMT_FLOAT:
-		return "float64";
-	case BI_FMT_BOOL:
-		return "bool";
-	default:
-		return "string";
+	case BI_FMT_INT: return a->len > 18 ? "*big.Int" : "int";
+	case BI_FMT_FLOAT: return "float64";
+	case BI_FMT_BOOL: return "bool";
+	default: return "string";
 	}
 }
 
@@ -493,10 +492,8 @@ plain(struct ls_buf *b, const struct bi_fmt_arg *a)
 	case BI_FMT_FLOAT:
 		bi_fmt_go_float(g, a->f, 0);
 		return ls_buf_adds(b, g);
-	case BI_FMT_BOOL:
-		return ls_buf_adds(b, a->b ? "true" : "false");
-	default:
-		return ls_buf_add(b, a->str, a->len);
+	case BI_FMT_BOOL: return ls_buf_adds(b, a->b ? "true" : "false");
+	default: return ls_buf_add(b, a->str, a->len);
 	}
 }
 
@@ -525,8 +522,9 @@ fmt_arg(struct ls_buf *b, const struct spec *sp, const struct bi_fmt_arg *a)
 		if (v == 'c' && !big) {
 			char enc[4];
 			long r = strtol(a->str, NULL, 10);
-			return emit(b, sp, enc, bi_utf8_encode(enc,
-			    r < 0 ? 0xFFFD : (uint32_t)r), 0);
+			return emit(b, sp, enc,
+			    bi_utf8_encode(enc, r < 0 ? 0xFFFD : (uint32_t)r),
+			    0);
 		}
 		if (v == 'q' && !big) {
 			char enc[4];
@@ -536,8 +534,9 @@ fmt_arg(struct ls_buf *b, const struct spec *sp, const struct bi_fmt_arg *a)
 			ls_buf_init(&t, 64);
 			rc = ls_buf_addc(&t, '\'');
 			if (rc == 0)
-				rc = ls_buf_add(&t, enc, bi_utf8_encode(enc,
-				    r < 0 ? 0xFFFD : (uint32_t)r));
+				rc = ls_buf_add(&t, enc,
+				    bi_utf8_encode(enc,
+					r < 0 ? 0xFFFD : (uint32_t)r));
 			if (rc == 0)
 				rc = ls_buf_addc(&t, '\'');
 			if (rc == 0)
@@ -613,8 +612,8 @@ arg_index(const char *f, size_t n, size_t *i, size_t *argi, size_t nargs,
 /* Flags, [index], width, precision and verb of one directive; *i is
  * just past the '%'.  0, or 1 when the format ended early. */
 static int
-parse_spec(const char *f, size_t n, size_t *i, struct spec *sp,
-    size_t *argi, size_t nargs, int *bad, int *reordered)
+parse_spec(const char *f, size_t n, size_t *i, struct spec *sp, size_t *argi,
+    size_t nargs, int *bad, int *reordered)
 {
 	int indexed;
 
@@ -690,7 +689,7 @@ bi_fmt_sprintf(struct ls_buf *b, const char *f, size_t n,
 		}
 		i++;
 		if ((end = parse_spec(f, n, &i, &sp, &argi, nargs, &bad,
-		    &reordered)) < 0)
+			 &reordered)) < 0)
 			return ls_error_set(LS_ETOOBIG,
 			    "format width too large");
 		if (end) {
@@ -706,8 +705,7 @@ bi_fmt_sprintf(struct ls_buf *b, const char *f, size_t n,
 		else if (sp.verb == 'T') {
 			const char *t = type_name(&args[argi++]);
 			rc = emit(b, &sp, t, strlen(t), 0);
-		}
-		else
+		} else
 			rc = fmt_arg(b, &sp, &args[argi++]);
 	}
 	if (rc == 0 && !reordered && argi < nargs)

@@ -29,11 +29,11 @@ struct gseq {
 
 struct gnode {
 	enum gkind kind;
-	uint32_t r;		/* G_LIT rune */
-	uint32_t *ranges;	/* G_CLASS: lo,hi pairs */
+	uint32_t r;	  /* G_LIT rune */
+	uint32_t *ranges; /* G_CLASS: lo,hi pairs */
 	size_t nranges;
-	int negate;		/* G_CLASS with '!' */
-	struct gseq *alts;	/* G_ALT */
+	int negate;	   /* G_CLASS with '!' */
+	struct gseq *alts; /* G_ALT */
 	size_t nalts;
 };
 
@@ -45,7 +45,7 @@ struct gparse {
 };
 
 struct gmatch {
-	const uint32_t *s;	/* subject runes */
+	const uint32_t *s; /* subject runes */
 	size_t n;
 	const uint32_t *delims;
 	size_t ndelims;
@@ -143,8 +143,8 @@ parse_class(struct gparse *ps, struct gnode *g)
 				    "character");
 		}
 		if (g->nranges >= 1024 ||
-		    (nv = realloc(g->ranges, (g->nranges + 1) * 2 *
-		    sizeof *nv)) == NULL)
+		    (nv = realloc(g->ranges,
+			 (g->nranges + 1) * 2 * sizeof *nv)) == NULL)
 			return ls_error_set(LS_ETOOBIG, "glob class too large");
 		g->ranges = nv;
 		g->ranges[2 * g->nranges] = lo;
@@ -164,8 +164,8 @@ parse_alt(struct gparse *ps, struct gnode *g)
 	if (++ps->depth > GLOB_MAX_DEPTH)
 		return ls_error_set(LS_ETOOBIG, "glob pattern nested too deep");
 	for (;;) {
-		if ((nv = realloc(g->alts,
-		    (g->nalts + 1) * sizeof *nv)) == NULL)
+		if ((nv = realloc(g->alts, (g->nalts + 1) * sizeof *nv)) ==
+		    NULL)
 			return ls_error_set(LS_ENOMEM, "out of memory");
 		g->alts = nv;
 		memset(&g->alts[g->nalts], 0, sizeof *nv);
@@ -281,21 +281,24 @@ gmatch(struct gmatch *m, const struct gcont *c, size_t pos)
 	next.next = c->next;
 	switch (g->kind) {
 	case G_LIT:
-		return pos < m->n && m->s[pos] == g->r ?
-		    gmatch(m, &next, pos + 1) : 0;
+		return pos < m->n && m->s[pos] == g->r
+		    ? gmatch(m, &next, pos + 1)
+		    : 0;
 	case G_ONE:
-		return pos < m->n && !is_delim(m, m->s[pos]) ?
-		    gmatch(m, &next, pos + 1) : 0;
+		return pos < m->n && !is_delim(m, m->s[pos])
+		    ? gmatch(m, &next, pos + 1)
+		    : 0;
 	case G_CLASS:
-		return pos < m->n && class_has(g, m->s[pos]) ?
-		    gmatch(m, &next, pos + 1) : 0;
+		return pos < m->n && class_has(g, m->s[pos])
+		    ? gmatch(m, &next, pos + 1)
+		    : 0;
 	case G_STAR:
 	case G_SUPER:
 		for (k = pos; k <= m->n; k++) {
 			if ((rc = gmatch(m, &next, k)) != 0)
 				return rc;
-			if (k < m->n && g->kind == G_STAR && is_delim(m,
-			    m->s[k]))
+			if (k < m->n && g->kind == G_STAR &&
+			    is_delim(m, m->s[k]))
 				break;
 		}
 		return 0;
@@ -311,8 +314,8 @@ gmatch(struct gmatch *m, const struct gcont *c, size_t pos)
 }
 
 int
-bi_glob_match(int *out, const char *pat, size_t plen,
-    const uint32_t *delims, size_t ndelims, const char *s, size_t len)
+bi_glob_match(int *out, const char *pat, size_t plen, const uint32_t *delims,
+    size_t ndelims, const char *s, size_t len)
 {
 	struct gparse ps = { pat, plen, 0, 0, 0 };
 	struct gseq root = { NULL, 0 };

@@ -16,20 +16,20 @@
 #define GLOBS_MAX_TOKENS 1024
 
 struct gtok {
-	int any;		/* '.' */
-	uint32_t *ranges;	/* lo,hi pairs (arena) */
+	int any;	  /* '.' */
+	uint32_t *ranges; /* lo,hi pairs (arena) */
 	size_t nranges;
-	int star;		/* may repeat zero or more times */
+	int star; /* may repeat zero or more times */
 };
 
 static int
 gerr(struct ls_bi_ctx *ctx, const char *s, size_t len, size_t pos,
     const char *what)
 {
-	snprintf(ctx->msg, sizeof ctx->msg, "%s: input:%.*s, pos:%zu, %s: the "
-	    "input provided is invalid", ctx->name,
-	    (int)(len > 200 ? 200 : len),
-	    s, pos, what);
+	snprintf(ctx->msg, sizeof ctx->msg,
+	    "%s: input:%.*s, pos:%zu, %s: the "
+	    "input provided is invalid",
+	    ctx->name, (int)(len > 200 ? 200 : len), s, pos, what);
 	return LS_BI_EBUILTIN;
 }
 
@@ -51,11 +51,11 @@ add_range(struct ls_arena *a, struct gtok *t, uint32_t lo, uint32_t hi)
 
 /* Tokenise; '+' becomes the token followed by a starred copy. */
 static int
-tokenize(struct ls_bi_ctx *ctx, const char *s, size_t len,
-    struct gtok **out, size_t *n)
+tokenize(struct ls_bi_ctx *ctx, const char *s, size_t len, struct gtok **out,
+    size_t *n)
 {
-	struct gtok *v = ls_arena_alloc(ctx->arena,
-	    GLOBS_MAX_TOKENS * sizeof *v);
+	struct gtok *v =
+	    ls_arena_alloc(ctx->arena, GLOBS_MAX_TOKENS * sizeof *v);
 	size_t i = 0, w, k = 0;
 
 	if (v == NULL)
@@ -68,9 +68,10 @@ tokenize(struct ls_bi_ctx *ctx, const char *s, size_t len,
 		if (k + 2 >= GLOBS_MAX_TOKENS)
 			return ls_bi_error(ctx, "pattern too long");
 		if (r == '*' || r == '+')
-			return gerr(ctx, s, len, i + 1, r == '*' ?
-			    "quantifier '*' with no preceding character" :
-			    "quantifier '+' with no preceding character");
+			return gerr(ctx, s, len, i + 1,
+			    r == '*'
+				? "quantifier '*' with no preceding character"
+				: "quantifier '+' with no preceding character");
 		if (r == ']')
 			return gerr(ctx, s, len, i + 1,
 			    "set-close ']' with no preceding '['");
@@ -143,7 +144,7 @@ overlap(const struct gtok *a, const struct gtok *b)
 	size_t i, j;
 
 	if (a->any || b->any)
-		return 1;	/* classes are never empty */
+		return 1; /* classes are never empty */
 	for (i = 0; i < a->nranges; i++)
 		for (j = 0; j < b->nranges; j++)
 			if (a->ranges[2 * i] <= b->ranges[2 * j + 1] &&

@@ -63,8 +63,8 @@ ls_bi_graph_reachable(BI_ARGS)
 	if ((rc = initial_queue(ctx, args, &q)) != 0)
 		return rc;
 	for (head = 0; head < q.n; head++) {
-		const struct ls_val *edges = ls_val_object_get(args[0],
-		    q.v[head]);
+		const struct ls_val *edges =
+		    ls_val_object_get(args[0], q.v[head]);
 		const struct ls_val *const *nb;
 
 		if (edges == NULL || contains(&reached, q.v[head]))
@@ -83,7 +83,7 @@ ls_bi_graph_reachable(BI_ARGS)
 struct paths {
 	struct ls_arena *a;
 	const struct ls_val *graph;
-	struct ls_vlist result;		/* arrays of vertices */
+	struct ls_vlist result; /* arrays of vertices */
 };
 
 #define GRAPH_MAX_PATHS 1000000
@@ -97,8 +97,8 @@ add_path(struct paths *p, const struct ls_vlist *path)
 		return LS_BI_ENOMEM;
 	arr = ls_val_array(p->a, path->v, path->n);
 
-	return arr == NULL || ls_vlist_push(&p->result, arr) != 0 ?
-	    LS_BI_ENOMEM : 0;
+	return arr == NULL || ls_vlist_push(&p->result, arr) != 0 ? LS_BI_ENOMEM
+								  : 0;
 }
 
 /* OPA's pathBuilder; path is copied per call, reached is shared. */
@@ -136,8 +136,8 @@ build(struct paths *p, const struct ls_val *root, const struct ls_vlist *in,
 				return rc;
 			continue;
 		}
-		if (!contains(reached, root) && ls_vlist_push(reached,
-		    root) != 0)
+		if (!contains(reached, root) &&
+		    ls_vlist_push(reached, root) != 0)
 			return LS_BI_ENOMEM;
 		if ((rc = build(p, nb[i], &path, reached, depth + 1)) != 0)
 			return rc;

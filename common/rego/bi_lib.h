@@ -21,7 +21,7 @@
 
 /* ---- regex (bi_regex.c) ---- */
 
-struct bi_regex;	/* compiled RE2-compatible pattern, immutable */
+struct bi_regex; /* compiled RE2-compatible pattern, immutable */
 
 /*
  * Compile an RE2 pattern, refusing what RE2 refuses (lookaround,
@@ -30,7 +30,7 @@ struct bi_regex;	/* compiled RE2-compatible pattern, immutable */
  * error LS_EFORMAT with "error parsing regexp: ..." as Go words it.
  */
 int bi_regex_get(struct bi_regex **out, const char *pat, size_t len);
-void bi_regex_release(struct bi_regex *re);	/* NULL ok */
+void bi_regex_release(struct bi_regex *re); /* NULL ok */
 
 /* Number of capture groups (not counting the whole match). */
 int bi_regex_groups(const struct bi_regex *re);
@@ -47,14 +47,14 @@ int bi_regex_find_all(long **out, size_t *count, const struct bi_regex *re,
     const char *s, size_t len, long n);
 
 /* Go's ReplaceAllString with $1 / ${name} expansion, into b. */
-int bi_regex_replace(struct ls_buf *b, const struct bi_regex *re,
-    const char *s, size_t len, const char *repl, size_t rlen);
+int bi_regex_replace(struct ls_buf *b, const struct bi_regex *re, const char *s,
+    size_t len, const char *repl, size_t rlen);
 
 /* Go's Split(s, -1): *out pairs of offsets (begin, end), *count pieces. */
 int bi_regex_split(long **out, size_t *count, const struct bi_regex *re,
     const char *s, size_t len);
 
-void bi_regex_cache_clear(void);	/* frees unused cache entries */
+void bi_regex_cache_clear(void); /* frees unused cache entries */
 
 /* ---- glob (bi_glob.c) ---- */
 
@@ -72,15 +72,14 @@ int bi_glob_quote_meta(struct ls_buf *b, const char *s, size_t len);
 /* 1 when s is a valid SemVer 2.0.0 version (no "v" prefix). */
 int bi_semver_valid(const char *s, size_t len);
 /* -1, 0 or 1 by SemVer precedence; both must be valid. */
-int bi_semver_compare(const char *a, size_t alen, const char *b,
-    size_t blen);
+int bi_semver_compare(const char *a, size_t alen, const char *b, size_t blen);
 
 /* ---- IP and CIDR (bi_cidr.c) ---- */
 
 struct bi_net {
-	uint8_t addr[16];	/* network byte order; v4 in the first 4 */
-	int bits;		/* prefix length */
-	int v6;			/* 1: IPv6 (16 bytes), 0: IPv4 (4) */
+	uint8_t addr[16]; /* network byte order; v4 in the first 4 */
+	int bits;	  /* prefix length */
+	int v6;		  /* 1: IPv6 (16 bytes), 0: IPv4 (4) */
 };
 
 /* Go's net.ParseCIDR: "a.b.c.d/n" or "x::y/n".  addr keeps host bits. */
@@ -103,7 +102,7 @@ int bi_net_next(struct bi_net *n);
 
 /* ---- time (bi_time.c) ---- */
 
-struct bi_tz;	/* a loaded time zone; NULL means UTC */
+struct bi_tz; /* a loaded time zone; NULL means UTC */
 
 /* Load "UTC", "Local" (= UTC here) or an IANA name from zoneinfo.
  * *out NULL for UTC.  LS_ENOTFOUND with "unknown time zone NAME". */
@@ -113,16 +112,16 @@ void bi_tz_free(struct bi_tz *tz);
 /* Broken-down civil time. */
 struct bi_tm {
 	int64_t year;
-	int month, day, hour, min, sec;	/* month 1..12 */
+	int month, day, hour, min, sec; /* month 1..12 */
 	int nsec;
-	int wday, yday;		/* 0 = Sunday; yday 1..366 */
-	int offset;		/* seconds east of UTC */
-	char abbr[16];		/* zone abbreviation, "UTC" */
+	int wday, yday; /* 0 = Sunday; yday 1..366 */
+	int offset;	/* seconds east of UTC */
+	char abbr[16];	/* zone abbreviation, "UTC" */
 };
 
 /* Seconds + nanoseconds since the epoch to civil time in tz. */
-void bi_time_civil(struct bi_tm *out, int64_t sec, int nsec,
-    const struct bi_tz *tz);
+void
+bi_time_civil(struct bi_tm *out, int64_t sec, int nsec, const struct bi_tz *tz);
 /* Civil fields (normalised like Go's time.Date) in tz to seconds. */
 int64_t bi_time_from_civil(int64_t year, int64_t month, int64_t day,
     int64_t hour, int64_t min, int64_t sec, const struct bi_tz *tz);
@@ -141,16 +140,16 @@ int bi_time_to_ns(int64_t *out, int64_t sec, int nsec);
 /* ---- Go fmt (bi_fmt.c) ---- */
 
 enum bi_fmt_kind {
-	BI_FMT_INT,	/* integer, any size: dec holds its digits */
-	BI_FMT_FLOAT,	/* float64 in f */
-	BI_FMT_STRING,	/* Go string: str/len */
-	BI_FMT_OTHER,	/* any other value: str is its Rego text */
+	BI_FMT_INT,    /* integer, any size: dec holds its digits */
+	BI_FMT_FLOAT,  /* float64 in f */
+	BI_FMT_STRING, /* Go string: str/len */
+	BI_FMT_OTHER,  /* any other value: str is its Rego text */
 	BI_FMT_BOOL,
 };
 
 struct bi_fmt_arg {
 	enum bi_fmt_kind kind;
-	const char *str;	/* digits ("-123") for INT, text otherwise */
+	const char *str; /* digits ("-123") for INT, text otherwise */
 	size_t len;
 	double f;
 	int b;

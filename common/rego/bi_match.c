@@ -72,9 +72,9 @@ ls_bi_regex_split(BI_ARGS)
 		return bi_fail(ctx, rc);
 	ls_vlist_init(&l, ctx->arena);
 	for (i = 0; i < n && rc == 0; i++) {
-		const struct ls_val *v = ls_val_string(ctx->arena,
-		    s + pieces[2 * i], (size_t)(pieces[2 * i + 1] -
-		    pieces[2 * i]));
+		const struct ls_val *v =
+		    ls_val_string(ctx->arena, s + pieces[2 * i],
+			(size_t)(pieces[2 * i + 1] - pieces[2 * i]));
 		if (v == NULL || ls_vlist_push(&l, v) != 0)
 			rc = LS_BI_ENOMEM;
 	}
@@ -114,9 +114,10 @@ find(BI_ARGS, int submatch)
 
 		ls_vlist_init(&g, ctx->arena);
 		for (k = 0; k < (submatch ? pairs : 1) && rc == 0; k++) {
-			v = o[2 * k] < 0 ? ls_val_empty_string() :
-			    ls_val_string(ctx->arena, s + o[2 * k],
-			    (size_t)(o[2 * k + 1] - o[2 * k]));
+			v = o[2 * k] < 0
+			    ? ls_val_empty_string()
+			    : ls_val_string(ctx->arena, s + o[2 * k],
+				  (size_t)(o[2 * k + 1] - o[2 * k]));
 			if (v == NULL || ls_vlist_push(&g, v) != 0)
 				rc = LS_BI_ENOMEM;
 		}
@@ -262,16 +263,15 @@ ls_bi_glob_match(BI_ARGS)
 		if (d->u.arr.n == 0) {
 			delims = &dot;
 			nd = 1;
-		} else if ((delims = ls_arena_alloc(ctx->arena, d->u.arr.n *
-		    sizeof *delims)) == NULL) {
+		} else if ((delims = ls_arena_alloc(ctx->arena,
+				d->u.arr.n * sizeof *delims)) == NULL) {
 			return LS_BI_ENOMEM;
 		}
 		for (i = 0; i < d->u.arr.n; i++) {
 			const struct ls_val *e = d->u.arr.v[i];
 			if (e->type != LS_VAL_STRING)
 				return ls_bi_type_error(ctx, 2,
-				    "array of strings",
-				    e);
+				    "array of strings", e);
 			if (e->u.str.len > 0)
 				delims[nd++] = bi_utf8_decode(e->u.str.p,
 				    e->u.str.len, &w);

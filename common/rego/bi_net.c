@@ -6,7 +6,7 @@
 #include "rego/bi_internal.h"
 #include "rego/bi_lib.h"
 
-#define EXPAND_MAX (1u << 16)	/* addresses net.cidr_expand may list */
+#define EXPAND_MAX (1u << 16) /* addresses net.cidr_expand may list */
 #define MERGE_MAX (1u << 20)
 
 static int
@@ -36,8 +36,8 @@ ls_bi_cidr_contains(BI_ARGS)
 	if ((rc = arg_cidr(ctx, args, 0, &a)) != 0 ||
 	    (rc = bi_arg_str(ctx, args, 1, &s, &sl)) != 0)
 		return rc;
-	if (bi_ip_parse(&b, s, sl) != 0 && (rc = arg_cidr(ctx, args, 1,
-	    &b)) != 0)
+	if (bi_ip_parse(&b, s, sl) != 0 &&
+	    (rc = arg_cidr(ctx, args, 1, &b)) != 0)
 		return rc;
 	return bi_ret(out, ls_val_bool(bi_net_contains(&a, &b)));
 }
@@ -64,8 +64,9 @@ ls_bi_cidr_is_valid(BI_ARGS)
 	(void)ctx;
 	if (args[0]->type != LS_VAL_STRING)
 		return bi_ret(out, ls_val_bool(0));
-	return bi_ret(out, ls_val_bool(bi_cidr_parse(&a, args[0]->u.str.p,
-	    args[0]->u.str.len) == 0));
+	return bi_ret(out,
+	    ls_val_bool(
+		bi_cidr_parse(&a, args[0]->u.str.p, args[0]->u.str.len) == 0));
 }
 
 int
@@ -120,20 +121,22 @@ ls_bi_cidr_merge(BI_ARGS)
 		if (e->type != LS_VAL_STRING)
 			return ls_bi_type_error(ctx, 1, "array of strings", e);
 		if (memchr(e->u.str.p, '/', e->u.str.len) != NULL) {
-			if (bi_cidr_parse(&nets[i], e->u.str.p,
-			    e->u.str.len) != 0)
+			if (bi_cidr_parse(&nets[i], e->u.str.p, e->u.str.len) !=
+			    0)
 				return bi_fail(ctx, LS_EFORMAT);
-		} else if (bi_ip_parse(&nets[i], e->u.str.p,
-		    e->u.str.len) != 0) {
+		} else if (bi_ip_parse(&nets[i], e->u.str.p, e->u.str.len) !=
+		    0) {
 			return ls_bi_error(ctx, "IP address invalid: %s",
 			    e->u.str.p);
 		} else if (nets[i].v6) {
-			return ls_bi_error(ctx, "IPv6 invalid: needs prefix "
+			return ls_bi_error(ctx,
+			    "IPv6 invalid: needs prefix "
 			    "length");
 		} else {
 			/* Go's IP.DefaultMask: the classful network */
-			nets[i].bits = nets[i].addr[0] < 0x80 ? 8 :
-			    nets[i].addr[0] < 0xC0 ? 16 : 24;
+			nets[i].bits = nets[i].addr[0] < 0x80 ? 8
+			    : nets[i].addr[0] < 0xC0	      ? 16
+							      : 24;
 		}
 	}
 	bi_net_merge(nets, &n);
@@ -159,8 +162,9 @@ match_side(struct ls_bi_ctx *ctx, const struct ls_val *v, int operand,
 	size_t n, i;
 
 	if (v->type == LS_VAL_STRING)
-		return ls_vlist_push(keys, v) || ls_vlist_push(addrs, v) ?
-		    LS_BI_ENOMEM : 0;
+		return ls_vlist_push(keys, v) || ls_vlist_push(addrs, v)
+		    ? LS_BI_ENOMEM
+		    : 0;
 	if (v->type != LS_VAL_ARRAY && v->type != LS_VAL_SET &&
 	    v->type != LS_VAL_OBJECT)
 		return ls_bi_type_error(ctx, operand,
@@ -175,12 +179,15 @@ match_side(struct ls_bi_ctx *ctx, const struct ls_val *v, int operand,
 		    e->u.arr.v[0]->type == LS_VAL_STRING) {
 			e = e->u.arr.v[0];
 		} else if (e->type != LS_VAL_STRING) {
-			return ls_bi_error(ctx, "operand %d: element must be "
-			    "string or non-empty array", operand);
+			return ls_bi_error(ctx,
+			    "operand %d: element must be "
+			    "string or non-empty array",
+			    operand);
 		}
-		k = v->type == LS_VAL_OBJECT ? v->u.obj.k[i] :
-		    v->type == LS_VAL_SET ? el[i] :
-		    ls_val_int(ctx->arena, (int64_t)i);
+		k = v->type == LS_VAL_OBJECT ? v->u.obj.k[i]
+		    : v->type == LS_VAL_SET
+		    ? el[i]
+		    : ls_val_int(ctx->arena, (int64_t)i);
 		if (k == NULL || ls_vlist_push(keys, k) != 0 ||
 		    ls_vlist_push(addrs, e) != 0)
 			return LS_BI_ENOMEM;
@@ -207,17 +214,17 @@ ls_bi_cidr_contains_matches(BI_ARGS)
 	for (i = 0; i < aa.n; i++) {
 		struct bi_net a;
 
-		if (bi_cidr_parse(&a, aa.v[i]->u.str.p,
-		    aa.v[i]->u.str.len) != 0)
+		if (bi_cidr_parse(&a, aa.v[i]->u.str.p, aa.v[i]->u.str.len) !=
+		    0)
 			return bi_fail(ctx, LS_EFORMAT);
 		for (j = 0; j < ba.n; j++) {
 			struct bi_net b;
 			const struct ls_val *pair[2], *p;
 
 			if (bi_ip_parse(&b, ba.v[j]->u.str.p,
-			    ba.v[j]->u.str.len) != 0 &&
+				ba.v[j]->u.str.len) != 0 &&
 			    bi_cidr_parse(&b, ba.v[j]->u.str.p,
-			    ba.v[j]->u.str.len) != 0)
+				ba.v[j]->u.str.len) != 0)
 				return bi_fail(ctx, LS_EFORMAT);
 			if (!bi_net_contains(&a, &b))
 				continue;
@@ -236,8 +243,9 @@ ls_bi_semver_is_valid(BI_ARGS)
 {
 	(void)nargs;
 	(void)ctx;
-	return bi_ret(out, ls_val_bool(args[0]->type == LS_VAL_STRING &&
-	    bi_semver_valid(args[0]->u.str.p, args[0]->u.str.len)));
+	return bi_ret(out,
+	    ls_val_bool(args[0]->type == LS_VAL_STRING &&
+		bi_semver_valid(args[0]->u.str.p, args[0]->u.str.len)));
 }
 
 int
@@ -254,11 +262,13 @@ ls_bi_semver_compare(BI_ARGS)
 	if (!bi_semver_valid(a, al))
 		return ls_bi_error(ctx,
 		    "operand 1: string \"%s\" is not a valid "
-		    "SemVer", a);
+		    "SemVer",
+		    a);
 	if (!bi_semver_valid(b, bl))
 		return ls_bi_error(ctx,
 		    "operand 2: string \"%s\" is not a valid "
-		    "SemVer", b);
-	return bi_ret(out, ls_val_int(ctx->arena, bi_semver_compare(a, al, b,
-	    bl)));
+		    "SemVer",
+		    b);
+	return bi_ret(out,
+	    ls_val_int(ctx->arena, bi_semver_compare(a, al, b, bl)));
 }

@@ -29,9 +29,7 @@ ls_bi_object_get(BI_ARGS)
 		int ovf = 0;
 
 		switch (cur->type) {
-		case LS_VAL_OBJECT:
-			cur = ls_val_object_get(cur, k);
-			break;
+		case LS_VAL_OBJECT: cur = ls_val_object_get(cur, k); break;
 		case LS_VAL_ARRAY:
 			if (k->type != LS_VAL_NUMBER ||
 			    !ls_num_is_int(&k->u.num)) {
@@ -39,14 +37,12 @@ ls_bi_object_get(BI_ARGS)
 				break;
 			}
 			idx = ls_num_to_int64(&k->u.num, &ovf);
-			cur = !ovf && idx >= 0 && (uint64_t)idx < cur->u.arr.n ?
-			    cur->u.arr.v[idx] : NULL;
+			cur = !ovf && idx >= 0 && (uint64_t)idx < cur->u.arr.n
+			    ? cur->u.arr.v[idx]
+			    : NULL;
 			break;
-		case LS_VAL_SET:
-			cur = ls_val_set_has(cur, k) ? k : NULL;
-			break;
-		default:
-			cur = NULL;
+		case LS_VAL_SET: cur = ls_val_set_has(cur, k) ? k : NULL; break;
+		default: cur = NULL;
 		}
 	}
 	*out = cur != NULL ? cur : args[2];
@@ -60,9 +56,7 @@ key_list(struct ls_bi_ctx *ctx, const struct ls_val *v,
 {
 	switch (v->type) {
 	case LS_VAL_ARRAY:
-	case LS_VAL_SET:
-		*keys = bi_elems(v, n);
-		return 0;
+	case LS_VAL_SET: *keys = bi_elems(v, n); return 0;
 	case LS_VAL_OBJECT:
 		*keys = v->u.obj.k;
 		*n = v->u.obj.n;
@@ -72,7 +66,6 @@ key_list(struct ls_bi_ctx *ctx, const struct ls_val *v,
 		    v);
 	}
 }
-
 
 static int
 keep_keys(BI_ARGS, int keep)
@@ -122,8 +115,8 @@ ls_bi_object_keys(BI_ARGS)
 	(void)nargs;
 	if ((rc = bi_arg_type(ctx, args, 0, LS_VAL_OBJECT, "object")) != 0)
 		return rc;
-	return bi_ret(out, ls_val_set(ctx->arena, args[0]->u.obj.k,
-	    args[0]->u.obj.n));
+	return bi_ret(out,
+	    ls_val_set(ctx->arena, args[0]->u.obj.k, args[0]->u.obj.n));
 }
 
 /* Recursive merge, b's values winning except object-into-object. */
@@ -203,10 +196,10 @@ is_subset(const struct ls_val *sup, const struct ls_val *sub, int depth)
 		return 0;
 	if (sup->type == LS_VAL_OBJECT && sub->type == LS_VAL_OBJECT) {
 		for (i = 0; i < sub->u.obj.n; i++) {
-			const struct ls_val *v = ls_val_object_get(sup,
-			    sub->u.obj.k[i]);
-			if (v == NULL || !is_subset(v, sub->u.obj.v[i],
-			    depth + 1))
+			const struct ls_val *v =
+			    ls_val_object_get(sup, sub->u.obj.k[i]);
+			if (v == NULL ||
+			    !is_subset(v, sub->u.obj.v[i], depth + 1))
 				return 0;
 		}
 		return 1;
@@ -223,7 +216,7 @@ is_subset(const struct ls_val *sup, const struct ls_val *sub, int depth)
 		for (i = 0; i + sub->u.arr.n <= sup->u.arr.n; i++) {
 			for (j = 0; j < sub->u.arr.n; j++)
 				if (!ls_val_equal(sup->u.arr.v[i + j],
-				    sub->u.arr.v[j]))
+					sub->u.arr.v[j]))
 					break;
 			if (j == sub->u.arr.n)
 				return 1;
@@ -234,7 +227,7 @@ is_subset(const struct ls_val *sup, const struct ls_val *sub, int depth)
 		for (i = 0; i < sub->u.set.n; i++) {
 			for (j = 0; j < sup->u.arr.n; j++)
 				if (ls_val_equal(sup->u.arr.v[j],
-				    sub->u.set.v[i]))
+					sub->u.set.v[i]))
 					break;
 			if (j == sup->u.arr.n)
 				return 0;
@@ -251,14 +244,15 @@ ls_bi_object_subset(BI_ARGS)
 
 	(void)nargs;
 	if (!((a->type == LS_VAL_OBJECT && b->type == LS_VAL_OBJECT) ||
-	    (a->type == LS_VAL_SET && b->type == LS_VAL_SET) ||
-	    (a->type == LS_VAL_ARRAY && (b->type == LS_VAL_ARRAY ||
-	    b->type == LS_VAL_SET)))) {
+		(a->type == LS_VAL_SET && b->type == LS_VAL_SET) ||
+		(a->type == LS_VAL_ARRAY &&
+		    (b->type == LS_VAL_ARRAY || b->type == LS_VAL_SET)))) {
 		if (a->type != LS_VAL_OBJECT && a->type != LS_VAL_SET &&
 		    a->type != LS_VAL_ARRAY)
 			return ls_bi_type_error(ctx, 1,
 			    "one of {object, set, array}", a);
-		return ls_bi_error(ctx, "both arguments must be objects, sets "
+		return ls_bi_error(ctx,
+		    "both arguments must be objects, sets "
 		    "or arrays, or the superset an array and the subset a set");
 	}
 	return bi_ret(out, ls_val_bool(is_subset(a, b, 0)));
@@ -267,8 +261,8 @@ ls_bi_object_subset(BI_ARGS)
 /* ---- json.filter / json.remove: a trie of paths ---- */
 
 struct ptrie {
-	const struct ls_val *key;	/* segment (NULL at the root) */
-	int leaf;			/* the whole subtree is selected */
+	const struct ls_val *key; /* segment (NULL at the root) */
+	int leaf;		  /* the whole subtree is selected */
 	struct ptrie **kids;
 	size_t nkids;
 };
@@ -341,7 +335,8 @@ ptrie_add(struct ls_bi_ctx *ctx, struct ptrie *root, const struct ls_val *p)
 	} else {
 		return ls_bi_type_error(ctx, 2,
 		    "one of {set, array} containing "
-		    "string paths or array of path segments", p);
+		    "string paths or array of path segments",
+		    p);
 	}
 	t->leaf = 1;
 	return 0;
@@ -403,8 +398,8 @@ index_child(struct ptrie *t, size_t i)
  * removed.
  */
 static const struct ls_val *
-prune(struct ls_arena *ar, const struct ls_val *v, struct ptrie *t,
-    int keep, int depth)
+prune(struct ls_arena *ar, const struct ls_val *v, struct ptrie *t, int keep,
+    int depth)
 {
 	struct ls_vlist k, vals;
 	const struct ls_val *const *el;
@@ -435,8 +430,9 @@ prune(struct ls_arena *ar, const struct ls_val *v, struct ptrie *t,
 	case LS_VAL_SET:
 		el = bi_elems(v, &n);
 		for (i = 0; i < n; i++) {
-			struct ptrie *c = v->type == LS_VAL_ARRAY ?
-			    index_child(t, i) : ptrie_child(t, el[i], 0);
+			struct ptrie *c = v->type == LS_VAL_ARRAY
+			    ? index_child(t, i)
+			    : ptrie_child(t, el[i], 0);
 			const struct ls_val *nv = el[i];
 			if (c == NULL && keep)
 				continue;
@@ -448,11 +444,10 @@ prune(struct ls_arena *ar, const struct ls_val *v, struct ptrie *t,
 			if (ls_vlist_push(&vals, nv) != 0)
 				return NULL;
 		}
-		return v->type == LS_VAL_ARRAY ?
-		    ls_val_array(ar, vals.v, vals.n) :
-		    ls_val_set(ar, vals.v, vals.n);
-	default:
-		return v;
+		return v->type == LS_VAL_ARRAY
+		    ? ls_val_array(ar, vals.v, vals.n)
+		    : ls_val_set(ar, vals.v, vals.n);
+	default: return v;
 	}
 }
 
@@ -466,8 +461,8 @@ json_prune(BI_ARGS, int keep)
 	(void)nargs;
 	if ((rc = ptrie_build(ctx, args, &t)) != 0)
 		return rc;
-	r = t->leaf ? (keep ? args[0] : ls_val_empty_object()) :
-	    prune(ctx->arena, args[0], t, keep, 0);
+	r = t->leaf ? (keep ? args[0] : ls_val_empty_object())
+		    : prune(ctx->arena, args[0], t, keep, 0);
 	ptrie_free(t);
 	return bi_ret(out, r);
 }
@@ -488,8 +483,8 @@ ls_bi_json_remove(BI_ARGS)
 
 struct walker {
 	struct ls_arena *a;
-	struct ls_vlist pairs;		/* [path, value] results */
-	const struct ls_val **path;	/* current path segments */
+	struct ls_vlist pairs;	    /* [path, value] results */
+	const struct ls_val **path; /* current path segments */
 	size_t depth;
 };
 
@@ -512,8 +507,8 @@ walk_rec(struct walker *w, const struct ls_val *v)
 	switch (v->type) {
 	case LS_VAL_ARRAY:
 		for (i = 0; i < v->u.arr.n; i++) {
-			if ((w->path[w->depth - 1] = ls_val_int(w->a,
-			    (int64_t)i)) == NULL ||
+			if ((w->path[w->depth - 1] =
+				    ls_val_int(w->a, (int64_t)i)) == NULL ||
 			    walk_rec(w, v->u.arr.v[i]) != 0)
 				return LS_BI_ENOMEM;
 		}
@@ -532,8 +527,7 @@ walk_rec(struct walker *w, const struct ls_val *v)
 				return LS_BI_ENOMEM;
 		}
 		break;
-	default:
-		break;
+	default: break;
 	}
 	w->depth--;
 	return 0;

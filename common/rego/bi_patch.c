@@ -58,16 +58,13 @@ child(const struct ls_val *v, const struct ls_val *seg)
 	size_t i;
 
 	switch (v->type) {
-	case LS_VAL_OBJECT:
-		return ls_val_object_get(v, seg);
+	case LS_VAL_OBJECT: return ls_val_object_get(v, seg);
 	case LS_VAL_ARRAY:
 		if (seg_index(seg, v->u.arr.n, 0, &i) != 0)
 			return NULL;
 		return v->u.arr.v[i];
-	case LS_VAL_SET:
-		return ls_val_set_has(v, seg) ? seg : NULL;
-	default:
-		return NULL;
+	case LS_VAL_SET: return ls_val_set_has(v, seg) ? seg : NULL;
+	default: return NULL;
 	}
 }
 
@@ -103,16 +100,17 @@ edit(struct ls_arena *a, const struct ls_val *v, const struct ls_val *seg,
 			    ls_vlist_push(&vals, v->u.obj.v[i]) != 0)
 				return NULL;
 		}
-		if (nv != NULL && (ls_vlist_push(&k, seg) != 0 ||
-		    ls_vlist_push(&vals, nv) != 0))
+		if (nv != NULL &&
+		    (ls_vlist_push(&k, seg) != 0 ||
+			ls_vlist_push(&vals, nv) != 0))
 			return NULL;
 		return ls_val_object(a, k.v, vals.v, k.n, NULL);
 	case LS_VAL_ARRAY:
 		if (seg_index(seg, v->u.arr.n, kind == P_ADD, &idx) != 0)
 			return NULL;
 		for (i = 0; i <= v->u.arr.n; i++) {
-			if (i == idx && nv != NULL && ls_vlist_push(&vals,
-			    nv) != 0)
+			if (i == idx && nv != NULL &&
+			    ls_vlist_push(&vals, nv) != 0)
 				return NULL;
 			if (i == v->u.arr.n || (i == idx && kind != P_ADD))
 				continue;
@@ -132,8 +130,7 @@ edit(struct ls_arena *a, const struct ls_val *v, const struct ls_val *seg,
 		if (nv != NULL && ls_vlist_push(&vals, nv) != 0)
 			return NULL;
 		return ls_val_set(a, vals.v, vals.n);
-	default:
-		return NULL;
+	default: return NULL;
 	}
 }
 
@@ -197,8 +194,8 @@ parse_path(struct ls_arena *a, const struct ls_val *p,
 		if ((buf = ls_arena_alloc(a, (size_t)(e - s) + 1)) == NULL)
 			return -1;
 		for (o = buf; s < e; s++) {
-			if (*s == '~' && s + 1 < e && (s[1] == '0' ||
-			    s[1] == '1')) {
+			if (*s == '~' && s + 1 < e &&
+			    (s[1] == '0' || s[1] == '1')) {
 				*o++ = s[1] == '0' ? '~' : '/';
 				s++;
 			} else {
@@ -206,8 +203,8 @@ parse_path(struct ls_arena *a, const struct ls_val *p,
 			}
 		}
 		*o = '\0';
-		if ((v = ls_val_string_ref(a, buf,
-		    (size_t)(o - buf))) == NULL ||
+		if ((v = ls_val_string_ref(a, buf, (size_t)(o - buf))) ==
+			NULL ||
 		    ls_vlist_push(&l, v) != 0)
 			return -1;
 		if (e == end)
@@ -237,14 +234,15 @@ one_op(struct ls_arena *a, const struct ls_val *doc, const struct ls_val *op)
 	if (ls_val_is_string(kind, "remove"))
 		return apply(a, doc, path, np, NULL, P_REMOVE, 0);
 	if (ls_val_is_string(kind, "replace") && value != NULL)
-		return get_path(doc, path, np) == NULL ? NULL :
-		    apply(a, doc, path, np, value, P_REPLACE, 0);
+		return get_path(doc, path, np) == NULL
+		    ? NULL
+		    : apply(a, doc, path, np, value, P_REPLACE, 0);
 	if (ls_val_is_string(kind, "test") && value != NULL) {
 		const struct ls_val *got = get_path(doc, path, np);
 		return got != NULL && ls_val_equal(got, value) ? doc : NULL;
 	}
-	if ((ls_val_is_string(kind, "move") || ls_val_is_string(kind,
-	    "copy")) &&
+	if ((ls_val_is_string(kind, "move") ||
+		ls_val_is_string(kind, "copy")) &&
 	    parse_path(a, ls_val_object_gets(op, "from", 4), &from, &nf) == 0 &&
 	    (moved = get_path(doc, from, nf)) != NULL) {
 		if (ls_val_is_string(kind, "move") &&
@@ -258,7 +256,7 @@ one_op(struct ls_arena *a, const struct ls_val *doc, const struct ls_val *op)
 int
 ls_bi_json_patch(BI_ARGS)
 {
-	const struct ls_val *doc = args[0], *const *ops;
+	const struct ls_val *doc = args[0], *const * ops;
 	size_t n, i;
 
 	(void)nargs;

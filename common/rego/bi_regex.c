@@ -29,11 +29,11 @@
 
 struct bi_regex {
 	pcre2_code *code;
-	char *pat;		/* owned copy, the cache key */
+	char *pat; /* owned copy, the cache key */
 	size_t len;
-	int refs;		/* guarded by cache_lock */
-	int cached;		/* still in the cache table */
-	unsigned long used;	/* cache clock at last lookup */
+	int refs;	    /* guarded by cache_lock */
+	int cached;	    /* still in the cache table */
+	unsigned long used; /* cache clock at last lookup */
 };
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -90,8 +90,8 @@ re2_refuses(const char *p, size_t n)
 			if (c == ']' && !(in_class == 1))
 				in_class = 0;
 			else if (c == '[' && i + 1 < n && p[i + 1] == ':') {
-				const char *e = memchr(p + i + 2, ']',
-				    n - i - 2);
+				const char *e =
+				    memchr(p + i + 2, ']', n - i - 2);
 				if (e != NULL && e[-1] == ':')
 					i = (size_t)(e - p);
 			}
@@ -125,8 +125,8 @@ re2_refuses(const char *p, size_t n)
 			size_t k = i + 1;
 			long lo = 0, hi = 0;
 			int digits = 0;
-			while (k < n && p[k] >= '0' && p[k] <= '9' &&
-			    lo <= 100000)
+			while (
+			    k < n && p[k] >= '0' && p[k] <= '9' && lo <= 100000)
 				lo = lo * 10 + (p[k++] - '0'), digits = 1;
 			if (digits && k < n && p[k] == ',') {
 				k++;
@@ -135,12 +135,13 @@ re2_refuses(const char *p, size_t n)
 					hi = hi * 10 + (p[k++] - '0');
 			}
 			if (digits && k < n && p[k] == '}') {
-				if (lo > 1000 || hi > 1000 || (hi > 0 && hi < lo))
+				if (lo > 1000 || hi > 1000 ||
+				    (hi > 0 && hi < lo))
 					return "invalid repeat count";
 				/* a counted repetition is a quantifier too */
 				if (after_rep != 0)
 					return "invalid nested repetition "
-					    "operator";
+					       "operator";
 				after_rep = 1;
 				i = k;
 				continue;
@@ -182,15 +183,17 @@ compile_error(int code, size_t off, const char *p, size_t n)
 		return ls_error_set(LS_EFORMAT,
 		    "error parsing regexp: unexpected ): `%.*s`", (int)n, p);
 	case 109:
-		return ls_error_set(LS_EFORMAT, "error parsing regexp: "
+		return ls_error_set(LS_EFORMAT,
+		    "error parsing regexp: "
 		    "missing argument to repetition operator: `%.*s`",
-		    (int)(n - (size_t)(tail - p) < 2 ? n - (size_t)(tail - p) :
-		    1), tail);
+		    (int)(n - (size_t)(tail - p) < 2 ? n - (size_t)(tail - p)
+						     : 1),
+		    tail);
 	default:
 		pcre2_get_error_message(code, msg, sizeof msg);
 		return ls_error_set(LS_EFORMAT,
-		    "error parsing regexp: %s: `%.*s`",
-		    (const char *)msg, (int)n, p);
+		    "error parsing regexp: %s: `%.*s`", (const char *)msg,
+		    (int)n, p);
 	}
 }
 
@@ -207,8 +210,8 @@ regex_compile(struct bi_regex **out, const char *p, size_t n)
 		    "error parsing regexp: expression too large");
 	if ((why = re2_refuses(p, n)) != NULL)
 		return ls_error_set(LS_EFORMAT,
-		    "error parsing regexp: %s: `%.*s`",
-		    why, (int)(n > 200 ? 200 : n), p);
+		    "error parsing regexp: %s: `%.*s`", why,
+		    (int)(n > 200 ? 200 : n), p);
 	if ((re = calloc(1, sizeof *re)) == NULL ||
 	    (re->pat = malloc(n + 1)) == NULL) {
 		free(re);
@@ -217,9 +220,10 @@ regex_compile(struct bi_regex **out, const char *p, size_t n)
 	memcpy(re->pat, p, n);
 	re->pat[n] = '\0';
 	re->len = n;
-	re->code = pcre2_compile((PCRE2_SPTR)p, n, PCRE2_UTF |
-	    PCRE2_DOLLAR_ENDONLY | PCRE2_MATCH_INVALID_UTF |
-	    PCRE2_NEVER_BACKSLASH_C, &err, &off, NULL);
+	re->code = pcre2_compile((PCRE2_SPTR)p, n,
+	    PCRE2_UTF | PCRE2_DOLLAR_ENDONLY | PCRE2_MATCH_INVALID_UTF |
+		PCRE2_NEVER_BACKSLASH_C,
+	    &err, &off, NULL);
 	if (re->code == NULL) {
 		int rc = compile_error(err, off, p, n);
 		free(re->pat);
@@ -240,8 +244,8 @@ bi_regex_get(struct bi_regex **out, const char *pat, size_t len)
 	pthread_mutex_lock(&cache_lock);
 	for (i = 0; i < RE_CACHE_SIZE; i++) {
 		struct bi_regex *c = cache[i];
-		if (c != NULL && c->len == len && memcmp(c->pat, pat,
-		    len) == 0) {
+		if (c != NULL && c->len == len &&
+		    memcmp(c->pat, pat, len) == 0) {
 			c->refs++;
 			c->used = ++cache_clock;
 			*out = c;
@@ -317,8 +321,8 @@ bi_regex_groups(const struct bi_regex *re)
 
 /* One search from pos; 1 found (ovector filled), 0 none, <0 error. */
 static int
-search(const struct bi_regex *re, pcre2_match_data *md,
-    pcre2_match_context *mc, const char *s, size_t len, size_t pos)
+search(const struct bi_regex *re, pcre2_match_data *md, pcre2_match_context *mc,
+    const char *s, size_t len, size_t pos)
 {
 	int rc = pcre2_match(re->code, (PCRE2_SPTR)s, len, pos, 0, md, mc);
 
@@ -416,22 +420,22 @@ bi_regex_find_all(long **out, size_t *count, const struct bi_regex *re,
 		if (!accept)
 			continue;
 		if (cnt >= RE_MAX_MATCHES) {
-			rc = ls_error_set(LS_ETOOBIG,
-			    "too many regexp matches");
+			rc =
+			    ls_error_set(LS_ETOOBIG, "too many regexp matches");
 			break;
 		}
 		if (cnt == cap) {
 			cap = cap ? cap * 2 : 8;
-			if ((nv = realloc(v,
-			    cap * pairs * 2 * sizeof *v)) == NULL) {
+			if ((nv = realloc(v, cap * pairs * 2 * sizeof *v)) ==
+			    NULL) {
 				rc = ls_error_set(LS_ENOMEM, "out of memory");
 				break;
 			}
 			v = nv;
 		}
 		for (k = 0; k < pairs * 2; k++)
-			v[cnt * pairs * 2 + k] = ov[k] == PCRE2_UNSET ? -1 :
-			    (long)ov[k];
+			v[cnt * pairs * 2 + k] =
+			    ov[k] == PCRE2_UNSET ? -1 : (long)ov[k];
 		cnt++;
 	}
 	matcher_cleanup(&m);
@@ -472,9 +476,10 @@ expand(struct ls_buf *b, const struct bi_regex *re, const char *s,
 			j++;
 		}
 		name = t + j;
-		while (j + nl < tl && (t[j + nl] == '_' ||
-		    (t[j + nl] >= '0' && t[j + nl] <= '9') ||
-		    ((t[j + nl] | 32) >= 'a' && (t[j + nl] | 32) <= 'z')))
+		while (j + nl < tl &&
+		    (t[j + nl] == '_' ||
+			(t[j + nl] >= '0' && t[j + nl] <= '9') ||
+			((t[j + nl] | 32) >= 'a' && (t[j + nl] | 32) <= 'z')))
 			nl++;
 		if (nl == 0 || (braced && (j + nl >= tl || t[j + nl] != '}')))
 			ok = 0;

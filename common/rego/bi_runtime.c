@@ -24,15 +24,35 @@ ls_bi_opa_runtime(BI_ARGS)
 }
 
 static const char *const http_keys[] = {
-	"method", "url", "body", "enable_redirect", "force_json_decode",
-	"force_yaml_decode", "headers", "raw_body", "tls_use_system_certs",
-	"tls_ca_cert", "tls_ca_cert_file", "tls_ca_cert_env_variable",
-	"tls_client_cert", "tls_client_cert_file",
-	"tls_client_cert_env_variable", "tls_client_key",
-	"tls_client_key_file", "tls_client_key_env_variable",
-	"tls_insecure_skip_verify", "tls_server_name", "timeout", "cache",
-	"force_cache", "force_cache_duration_seconds", "raise_error",
-	"caching_mode", "max_retry_attempts", "cache_ignored_headers", NULL,
+	"method",
+	"url",
+	"body",
+	"enable_redirect",
+	"force_json_decode",
+	"force_yaml_decode",
+	"headers",
+	"raw_body",
+	"tls_use_system_certs",
+	"tls_ca_cert",
+	"tls_ca_cert_file",
+	"tls_ca_cert_env_variable",
+	"tls_client_cert",
+	"tls_client_cert_file",
+	"tls_client_cert_env_variable",
+	"tls_client_key",
+	"tls_client_key_file",
+	"tls_client_key_env_variable",
+	"tls_insecure_skip_verify",
+	"tls_server_name",
+	"timeout",
+	"cache",
+	"force_cache",
+	"force_cache_duration_seconds",
+	"raise_error",
+	"caching_mode",
+	"max_retry_attempts",
+	"cache_ignored_headers",
+	NULL,
 };
 
 static int
@@ -87,8 +107,8 @@ ls_bi_http_send(BI_ARGS)
 	if (bad.n > 0)
 		return key_error(ctx, "invalid", &bad);
 	for (i = 0; i < 2; i++) {
-		const struct ls_val *k = ls_val_cstring(ctx->arena,
-		    http_keys[i]);
+		const struct ls_val *k =
+		    ls_val_cstring(ctx->arena, http_keys[i]);
 		if (k == NULL)
 			return LS_BI_ENOMEM;
 		if (ls_val_object_get(req, k) == NULL &&
@@ -97,6 +117,7 @@ ls_bi_http_send(BI_ARGS)
 	}
 	if (missing.n > 0)
 		return key_error(ctx, "missing required", &missing);
-	return ls_bi_error(ctx, "network requests from policies are not "
+	return ls_bi_error(ctx,
+	    "network requests from policies are not "
 	    "supported by this engine (mock http.send in tests)");
 }

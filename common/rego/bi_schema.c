@@ -23,16 +23,17 @@
 struct sv {
 	struct ls_bi_ctx *ctx;
 	const struct ls_val *root;
-	struct ls_vlist errors;		/* error objects */
+	struct ls_vlist errors; /* error objects */
 	long steps;
-	int fatal;			/* schema problem: message in ctx->msg */
+	int fatal; /* schema problem: message in ctx->msg */
 };
 
 static const struct ls_val *
 get(const struct ls_val *s, const char *key)
 {
-	return s->type == LS_VAL_OBJECT ? ls_val_object_gets(s, key,
-	    strlen(key)) : NULL;
+	return s->type == LS_VAL_OBJECT
+	    ? ls_val_object_gets(s, key, strlen(key))
+	    : NULL;
 }
 
 static int add_error(struct sv *v, const char *path, const char *type,
@@ -70,8 +71,8 @@ add_error(struct sv *v, const char *path, const char *type, const char *fmt,
 static int
 fatal(struct sv *v, const char *msg, const char *arg)
 {
-	snprintf(v->ctx->msg, sizeof v->ctx->msg, "%s: %s%s", v->ctx->name,
-	    msg, arg);
+	snprintf(v->ctx->msg, sizeof v->ctx->msg, "%s: %s%s", v->ctx->name, msg,
+	    arg);
 	v->fatal = 1;
 	return -1;
 }
@@ -83,10 +84,11 @@ json_type(const struct ls_val *x)
 	switch (x->type) {
 	case LS_VAL_NULL: return "null";
 	case LS_VAL_BOOL: return "boolean";
-	case LS_VAL_NUMBER: return ls_num_is_int(&x->u.num) ? "integer" :
-	    "number";
+	case LS_VAL_NUMBER:
+		return ls_num_is_int(&x->u.num) ? "integer" : "number";
 	case LS_VAL_STRING: return "string";
-	case LS_VAL_ARRAY: case LS_VAL_SET: return "array";
+	case LS_VAL_ARRAY:
+	case LS_VAL_SET: return "array";
 	default: return "object";
 	}
 }
@@ -123,9 +125,12 @@ type_ok(struct sv *v, const struct ls_val *t, const struct ls_val *x,
 			struct ls_buf b;
 			ls_buf_init(&b, 256);
 			if (el[i]->type == LS_VAL_STRING)
-				ls_buf_add(&b, el[i]->u.str.p, el[i]->u.str.len);
-			fatal(v, "has a primitive type that is NOT VALID -- "
-			    "given: /", b.data ? b.data : "");
+				ls_buf_add(&b, el[i]->u.str.p,
+				    el[i]->u.str.len);
+			fatal(v,
+			    "has a primitive type that is NOT VALID -- "
+			    "given: /",
+			    b.data ? b.data : "");
 			snprintf(v->ctx->msg + strlen(v->ctx->msg),
 			    sizeof v->ctx->msg - strlen(v->ctx->msg),
 			    "/ Expected valid values are:[array boolean integer "
@@ -134,10 +139,11 @@ type_ok(struct sv *v, const struct ls_val *t, const struct ls_val *x,
 			return -1;
 		}
 		if (off < elen)
-			off += (size_t)snprintf(expected + off, elen - off, "%s%s",
-			    i > 0 ? "," : "", el[i]->u.str.p);
-		if (ls_val_is_string(el[i], have) || (strcmp(have, "integer") ==
-		    0 && ls_val_is_string(el[i], "number")))
+			off += (size_t)snprintf(expected + off, elen - off,
+			    "%s%s", i > 0 ? "," : "", el[i]->u.str.p);
+		if (ls_val_is_string(el[i], have) ||
+		    (strcmp(have, "integer") == 0 &&
+			ls_val_is_string(el[i], "number")))
 			ok = 1;
 	}
 	if (n > 1 && off < elen)
@@ -189,52 +195,63 @@ combinators(struct sv *v, const struct ls_val *s, const struct ls_val *x,
 	if ((k = get(s, "anyOf")) != NULL && k->type == LS_VAL_ARRAY) {
 		el = bi_elems(k, &n);
 		for (i = 0; i < n && !passed; i++) {
-			if ((e = try_schema(v, el[i], x, path, depth, &errs)) < 0)
+			if ((e = try_schema(v, el[i], x, path, depth, &errs)) <
+			    0)
 				return -1;
 			if (e == 0)
 				passed = 1;
 			else if (best_n < 0 || e < best_n)
 				best_n = e, best = errs;
 		}
-		if (!passed && (add_error(v, path, "number_any_of", "Must "
-		    "validate at least one schema (anyOf)") != 0 ||
-		    (best_n > 0 && merge(v, &best) != 0)))
+		if (!passed &&
+		    (add_error(v, path, "number_any_of",
+			 "Must "
+			 "validate at least one schema (anyOf)") != 0 ||
+			(best_n > 0 && merge(v, &best) != 0)))
 			return -1;
 	}
 	if ((k = get(s, "oneOf")) != NULL && k->type == LS_VAL_ARRAY) {
 		el = bi_elems(k, &n);
 		best_n = -1;
 		for (i = 0, passed = 0; i < n; i++) {
-			if ((e = try_schema(v, el[i], x, path, depth, &errs)) < 0)
+			if ((e = try_schema(v, el[i], x, path, depth, &errs)) <
+			    0)
 				return -1;
 			if (e == 0)
 				passed++;
 			else if (best_n < 0 || e < best_n)
 				best_n = e, best = errs;
 		}
-		if (passed != 1 && (add_error(v, path, "number_one_of", "Must "
-		    "validate one and only one schema (oneOf)") != 0 ||
-		    (passed == 0 && best_n > 0 && merge(v, &best) != 0)))
+		if (passed != 1 &&
+		    (add_error(v, path, "number_one_of",
+			 "Must "
+			 "validate one and only one schema (oneOf)") != 0 ||
+			(passed == 0 && best_n > 0 && merge(v, &best) != 0)))
 			return -1;
 	}
 	if ((k = get(s, "allOf")) != NULL && k->type == LS_VAL_ARRAY) {
 		el = bi_elems(k, &n);
 		for (i = 0, passed = 1; i < n; i++) {
-			if ((e = try_schema(v, el[i], x, path, depth, &errs)) < 0)
+			if ((e = try_schema(v, el[i], x, path, depth, &errs)) <
+			    0)
 				return -1;
 			if (e > 0 && (merge(v, &errs) != 0))
 				return -1;
 			passed &= e == 0;
 		}
-		if (!passed && add_error(v, path, "number_all_of", "Must "
-		    "validate all the schemas (allOf)") != 0)
+		if (!passed &&
+		    add_error(v, path, "number_all_of",
+			"Must "
+			"validate all the schemas (allOf)") != 0)
 			return -1;
 	}
 	if ((k = get(s, "not")) != NULL) {
 		if ((e = try_schema(v, k, x, path, depth, &errs)) < 0)
 			return -1;
-		if (e == 0 && add_error(v, path, "number_not", "Must not "
-		    "validate the schema (not)") != 0)
+		if (e == 0 &&
+		    add_error(v, path, "number_not",
+			"Must not "
+			"validate the schema (not)") != 0)
 			return -1;
 	}
 	if ((k = get(s, "if")) != NULL) {
@@ -247,10 +264,14 @@ combinators(struct sv *v, const struct ls_val *s, const struct ls_val *x,
 			return 0;
 		if ((e = try_schema(v, br, x, path, depth, &best)) < 0)
 			return -1;
-		if (e > 0 && (add_error(v, path, then ? "condition_then" :
-		    "condition_else", then ? "Must validate \"then\" as \"if\" "
-		    "was valid" : "Must validate \"else\" as \"if\" was not "
-		    "valid") != 0 || merge(v, &best) != 0))
+		if (e > 0 &&
+		    (add_error(v, path,
+			 then ? "condition_then" : "condition_else",
+			 then ? "Must validate \"then\" as \"if\" "
+				"was valid"
+			      : "Must validate \"else\" as \"if\" was not "
+				"valid") != 0 ||
+			merge(v, &best) != 0))
 			return -1;
 	}
 	return 0;
@@ -287,8 +308,10 @@ common(struct sv *v, const struct ls_val *s, const struct ls_val *x,
 					ls_buf_adds(&b, ", ");
 				ls_val_to_json(&b, el[i]);
 			}
-			rc = add_error(v, path, "enum", "%s must be one of the "
-			    "following: %s", field, b.data ? b.data : "");
+			rc = add_error(v, path, "enum",
+			    "%s must be one of the "
+			    "following: %s",
+			    field, b.data ? b.data : "");
 			ls_buf_cleanup(&b);
 		}
 	}
@@ -324,21 +347,27 @@ numbers(struct sv *v, const struct ls_val *s, const struct ls_val *x,
 		q = d / lim;
 		if (q != (double)(long long)q) {
 			num_text(t, lim);
-			if (add_error(v, path, "multiple_of", "Must be a multiple "
-			    "of %s", t) != 0)
+			if (add_error(v, path, "multiple_of",
+				"Must be a multiple "
+				"of %s",
+				t) != 0)
 				return -1;
 		}
 	}
 	if (num_kw(s, "maximum", &lim)) {
 		ex = get(s, "exclusiveMaximum");
 		num_text(t, lim);
-		if (ex != NULL && ex->type == LS_VAL_BOOL && ex->u.b ?
-		    d >= lim : d > lim) {
-			if (add_error(v, path, ex != NULL && ex->type ==
-			    LS_VAL_BOOL && ex->u.b ? "number_lt" : "number_lte",
-			    ex != NULL && ex->type == LS_VAL_BOOL && ex->u.b ?
-			    "Must be less than %s" :
-			    "Must be less than or equal to %s", t) != 0)
+		if (ex != NULL && ex->type == LS_VAL_BOOL && ex->u.b
+			? d >= lim
+			: d > lim) {
+			if (add_error(v, path,
+				ex != NULL && ex->type == LS_VAL_BOOL && ex->u.b
+				    ? "number_lt"
+				    : "number_lte",
+				ex != NULL && ex->type == LS_VAL_BOOL && ex->u.b
+				    ? "Must be less than %s"
+				    : "Must be less than or equal to %s",
+				t) != 0)
 				return -1;
 		}
 	}
@@ -350,20 +379,24 @@ numbers(struct sv *v, const struct ls_val *s, const struct ls_val *x,
 	if (num_kw(s, "minimum", &lim)) {
 		ex = get(s, "exclusiveMinimum");
 		num_text(t, lim);
-		if (ex != NULL && ex->type == LS_VAL_BOOL && ex->u.b ?
-		    d <= lim : d < lim) {
-			if (add_error(v, path, ex != NULL && ex->type ==
-			    LS_VAL_BOOL && ex->u.b ? "number_gt" : "number_gte",
-			    ex != NULL && ex->type == LS_VAL_BOOL && ex->u.b ?
-			    "Must be greater than %s" :
-			    "Must be greater than or equal to %s", t) != 0)
+		if (ex != NULL && ex->type == LS_VAL_BOOL && ex->u.b
+			? d <= lim
+			: d < lim) {
+			if (add_error(v, path,
+				ex != NULL && ex->type == LS_VAL_BOOL && ex->u.b
+				    ? "number_gt"
+				    : "number_gte",
+				ex != NULL && ex->type == LS_VAL_BOOL && ex->u.b
+				    ? "Must be greater than %s"
+				    : "Must be greater than or equal to %s",
+				t) != 0)
 				return -1;
 		}
 	}
 	if (num_kw(s, "exclusiveMinimum", &lim) && d <= lim) {
 		num_text(t, lim);
 		if (add_error(v, path, "number_gt", "Must be greater than %s",
-		    t))
+			t))
 			return -1;
 	}
 	return 0;
@@ -381,14 +414,18 @@ strings(struct sv *v, const struct ls_val *s, const struct ls_val *x,
 
 	if (num_kw(s, "minLength", &lim) && (double)runes < lim) {
 		num_text(t, lim);
-		if (add_error(v, path, "string_gte", "String length must be "
-		    "greater than or equal to %s", t) != 0)
+		if (add_error(v, path, "string_gte",
+			"String length must be "
+			"greater than or equal to %s",
+			t) != 0)
 			return -1;
 	}
 	if (num_kw(s, "maxLength", &lim) && (double)runes > lim) {
 		num_text(t, lim);
-		if (add_error(v, path, "string_lte", "String length must be "
-		    "less than or equal to %s", t) != 0)
+		if (add_error(v, path, "string_lte",
+			"String length must be "
+			"less than or equal to %s",
+			t) != 0)
 			return -1;
 	}
 	if ((k = get(s, "pattern")) != NULL && k->type == LS_VAL_STRING) {
@@ -399,16 +436,18 @@ strings(struct sv *v, const struct ls_val *s, const struct ls_val *x,
 		bi_regex_release(re);
 		if (rc < 0)
 			return fatal(v, "pattern match failed: ", k->u.str.p);
-		if (rc == 0 && add_error(v, path, "pattern", "Does not match "
-		    "pattern '%s'", k->u.str.p) != 0)
+		if (rc == 0 &&
+		    add_error(v, path, "pattern",
+			"Does not match "
+			"pattern '%s'",
+			k->u.str.p) != 0)
 			return -1;
 	}
 	return 0;
 }
 
 static int
-sub_path(char *out, size_t cap, const char *path, const char *key,
-    size_t klen)
+sub_path(char *out, size_t cap, const char *path, const char *key, size_t klen)
 {
 	int n = snprintf(out, cap, "%s.%.*s", path, (int)klen, key);
 
@@ -434,8 +473,9 @@ arrays(struct sv *v, const struct ls_val *s, const struct ls_val *x,
 				if (add != NULL && add->type == LS_VAL_BOOL &&
 				    !add->u.b) {
 					if (add_error(v, path,
-					    "array_no_additional_items", "No "
-					    "additional items allowed on array"))
+						"array_no_additional_items",
+						"No "
+						"additional items allowed on array"))
 						return -1;
 					break;
 				}
@@ -453,23 +493,29 @@ arrays(struct sv *v, const struct ls_val *s, const struct ls_val *x,
 	}
 	if (num_kw(s, "minItems", &lim) && (double)n < lim) {
 		num_text(t, lim);
-		if (add_error(v, path, "array_min_items", "Array must have at "
-		    "least %s items", t))
+		if (add_error(v, path, "array_min_items",
+			"Array must have at "
+			"least %s items",
+			t))
 			return -1;
 	}
 	if (num_kw(s, "maxItems", &lim) && (double)n > lim) {
 		num_text(t, lim);
-		if (add_error(v, path, "array_max_items", "Array must have at "
-		    "most %s items", t))
+		if (add_error(v, path, "array_max_items",
+			"Array must have at "
+			"most %s items",
+			t))
 			return -1;
 	}
 	if ((add = get(s, "uniqueItems")) != NULL && add->type == LS_VAL_BOOL &&
 	    add->u.b) {
 		for (i = 0; i < n; i++)
 			for (j = i + 1; j < n; j++)
-				if (ls_val_equal(el[i], el[j]) && add_error(v,
-				    path, "unique", "array items[%zu,%zu] must "
-				    "be unique", i, j))
+				if (ls_val_equal(el[i], el[j]) &&
+				    add_error(v, path, "unique",
+					"array items[%zu,%zu] must "
+					"be unique",
+					i, j))
 					return -1;
 	}
 	if ((con = get(s, "contains")) != NULL) {
@@ -477,12 +523,14 @@ arrays(struct sv *v, const struct ls_val *s, const struct ls_val *x,
 		int any = 0, e;
 		for (i = 0; i < n && !any; i++) {
 			if ((e = try_schema(v, con, el[i], path, depth + 1,
-			    &errs)) < 0)
+				 &errs)) < 0)
 				return -1;
 			any = e == 0;
 		}
-		if (!any && add_error(v, path, "contains", "At least one of the "
-		    "items must match"))
+		if (!any &&
+		    add_error(v, path, "contains",
+			"At least one of the "
+			"items must match"))
 			return -1;
 	}
 	return 0;
@@ -520,14 +568,18 @@ objects(struct sv *v, const struct ls_val *s, const struct ls_val *x,
 
 	if (num_kw(s, "maxProperties", &lim) && (double)x->u.obj.n > lim) {
 		num_text(t, lim);
-		if (add_error(v, path, "array_max_properties", "Must have at "
-		    "most %s properties", t))
+		if (add_error(v, path, "array_max_properties",
+			"Must have at "
+			"most %s properties",
+			t))
 			return -1;
 	}
 	if (num_kw(s, "minProperties", &lim) && (double)x->u.obj.n < lim) {
 		num_text(t, lim);
-		if (add_error(v, path, "array_min_properties", "Must have at "
-		    "least %s properties", t))
+		if (add_error(v, path, "array_min_properties",
+			"Must have at "
+			"least %s properties",
+			t))
 			return -1;
 	}
 	if (req != NULL && req->type == LS_VAL_ARRAY) {
@@ -536,7 +588,7 @@ objects(struct sv *v, const struct ls_val *s, const struct ls_val *x,
 			if (el[i]->type == LS_VAL_STRING &&
 			    ls_val_object_get(x, el[i]) == NULL &&
 			    add_error(v, path, "required", "%s is required",
-			    el[i]->u.str.p))
+				el[i]->u.str.p))
 				return -1;
 	}
 	props = get(s, "properties");
@@ -550,29 +602,32 @@ objects(struct sv *v, const struct ls_val *s, const struct ls_val *x,
 			continue;
 		if (props != NULL && get(props, k->u.str.p) != NULL)
 			matched = 1;
-		for (j = 0; pp != NULL && pp->type == LS_VAL_OBJECT &&
-		    j < pp->u.obj.n; j++) {
+		for (j = 0;
+		     pp != NULL && pp->type == LS_VAL_OBJECT && j < pp->u.obj.n;
+		     j++) {
 			if (pattern_match(v, pp->u.obj.k[j], k, &m) != 0)
 				return -1;
 			if (!m)
 				continue;
 			matched = 1;
 			if (sub_path(sub, sizeof sub, path, k->u.str.p,
-			    k->u.str.len) != 0 || validate(v, pp->u.obj.v[j],
-			    x->u.obj.v[i], sub, depth + 1) != 0)
+				k->u.str.len) != 0 ||
+			    validate(v, pp->u.obj.v[j], x->u.obj.v[i], sub,
+				depth + 1) != 0)
 				return -1;
 		}
 		if (!matched && add != NULL) {
 			if (add->type == LS_VAL_BOOL && !add->u.b) {
 				if (add_error(v, path,
-				    "additional_property_not_allowed",
-				    "Additional property %s is not allowed",
-				    k->u.str.p))
+					"additional_property_not_allowed",
+					"Additional property %s is not allowed",
+					k->u.str.p))
 					return -1;
 			} else if (add->type == LS_VAL_OBJECT &&
 			    (sub_path(sub, sizeof sub, path, k->u.str.p,
-			    k->u.str.len) != 0 || validate(v, add,
-			    x->u.obj.v[i], sub, depth + 1) != 0)) {
+				 k->u.str.len) != 0 ||
+				validate(v, add, x->u.obj.v[i], sub,
+				    depth + 1) != 0)) {
 				return -1;
 			}
 		}
@@ -590,14 +645,15 @@ object_props(struct sv *v, const struct ls_val *s, const struct ls_val *x,
 	size_t i;
 
 	for (i = 0; props != NULL && props->type == LS_VAL_OBJECT &&
-	    i < props->u.obj.n; i++) {
+	     i < props->u.obj.n;
+	     i++) {
 		const struct ls_val *pk = props->u.obj.k[i], *xv;
 		if (pk->type != LS_VAL_STRING ||
 		    (xv = ls_val_object_get(x, pk)) == NULL)
 			continue;
 		if (sub_path(sub, sizeof sub, path, pk->u.str.p,
-		    pk->u.str.len) != 0 || validate(v, props->u.obj.v[i], xv,
-		    sub, depth + 1) != 0)
+			pk->u.str.len) != 0 ||
+		    validate(v, props->u.obj.v[i], xv, sub, depth + 1) != 0)
 			return -1;
 	}
 	return 0;
@@ -612,8 +668,8 @@ resolve_ref(struct sv *v, const struct ls_val *ref)
 
 	if (ref->type != LS_VAL_STRING || ref->u.str.len == 0 ||
 	    ref->u.str.p[0] != '#') {
-		fatal(v, "remote $ref is not supported: ", ref->type ==
-		    LS_VAL_STRING ? ref->u.str.p : "?");
+		fatal(v, "remote $ref is not supported: ",
+		    ref->type == LS_VAL_STRING ? ref->u.str.p : "?");
 		return NULL;
 	}
 	p = ref->u.str.p + 1;
@@ -627,7 +683,8 @@ resolve_ref(struct sv *v, const struct ls_val *ref)
 		if (e == NULL)
 			e = end;
 		for (; p < e && kl < sizeof key - 1; p++) {
-			if (*p == '~' && p + 1 < e && (p[1] == '0' || p[1] == '1'))
+			if (*p == '~' && p + 1 < e &&
+			    (p[1] == '0' || p[1] == '1'))
 				key[kl++] = *++p == '0' ? '~' : '/';
 			else
 				key[kl++] = *p;
@@ -636,8 +693,9 @@ resolve_ref(struct sv *v, const struct ls_val *ref)
 		if (cur->type == LS_VAL_ARRAY) {
 			char *ep;
 			unsigned long ix = strtoul(key, &ep, 10);
-			cur = *ep == '\0' && ix < cur->u.arr.n ?
-			    cur->u.arr.v[ix] : NULL;
+			cur = *ep == '\0' && ix < cur->u.arr.n
+			    ? cur->u.arr.v[ix]
+			    : NULL;
 		} else {
 			cur = get(cur, key);
 		}
@@ -659,8 +717,9 @@ validate(struct sv *v, const struct ls_val *s, const struct ls_val *x,
 	if (depth > SCHEMA_MAX_DEPTH || --v->steps < 0)
 		return fatal(v, "schema validation too deep or too long", "");
 	if (s->type == LS_VAL_BOOL)
-		return s->u.b ? 0 : add_error(v, path, "false",
-		    "False always fails validation");
+		return s->u.b ? 0
+			      : add_error(v, path, "false",
+				    "False always fails validation");
 	if (s->type != LS_VAL_OBJECT)
 		return fatal(v, "schema must be an object or a boolean", "");
 	if ((ref = get(s, "$ref")) != NULL) {
@@ -672,8 +731,10 @@ validate(struct sv *v, const struct ls_val *s, const struct ls_val *x,
 		if ((ok = type_ok(v, t, x, expected, sizeof expected)) < 0)
 			return -1;
 		if (!ok)
-			return add_error(v, path, "invalid_type", "Invalid type. "
-			    "Expected: %s, given: %s", expected, json_type(x));
+			return add_error(v, path, "invalid_type",
+			    "Invalid type. "
+			    "Expected: %s, given: %s",
+			    expected, json_type(x));
 	}
 	if (combinators(v, s, x, path, depth + 1) != 0)
 		return -1;
@@ -697,8 +758,7 @@ validate(struct sv *v, const struct ls_val *s, const struct ls_val *x,
 		if (common(v, s, x, path) != 0)
 			return -1;
 		return strings(v, s, x, path);
-	default:
-		return common(v, s, x, path);
+	default: return common(v, s, x, path);
 	}
 }
 
@@ -711,13 +771,14 @@ json_operand(struct ls_bi_ctx *ctx, const struct ls_val *const *args, int i,
 
 	if (a->type == LS_VAL_STRING) {
 		if (ls_val_from_json(out, ctx->arena, a->u.str.p, a->u.str.len,
-		    256) != 0)
+			256) != 0)
 			return ls_bi_error(ctx, "%s", ls_error_last());
 		return 0;
 	}
 	if (a->type != LS_VAL_OBJECT && (i == 1 || a->type != LS_VAL_ARRAY))
-		return ls_bi_type_error(ctx, i + 1, i == 1 ?
-		    "one of {string, object}" : "one of {string, object, array}",
+		return ls_bi_type_error(ctx, i + 1,
+		    i == 1 ? "one of {string, object}"
+			   : "one of {string, object, array}",
 		    a);
 	*out = a;
 	return 0;
@@ -786,7 +847,8 @@ ls_bi_json_verify_schema(BI_ARGS)
 	if ((rc = json_operand(ctx, args, 0, &schema)) != 0) {
 		if (rc != LS_BI_EBUILTIN)
 			return rc;
-		msg = strchr(ctx->msg, ':') ? strchr(ctx->msg, ':') + 2 : ctx->msg;
+		msg = strchr(ctx->msg, ':') ? strchr(ctx->msg, ':') + 2
+					    : ctx->msg;
 		res[0] = ls_val_bool(0);
 		res[1] = ls_val_cstring(ctx->arena, msg);
 		return bi_ret(out, ls_val_array(ctx->arena, res, 2));
@@ -795,9 +857,11 @@ ls_bi_json_verify_schema(BI_ARGS)
 	v.ctx = ctx;
 	v.root = schema;
 	if (schema->type != LS_VAL_OBJECT && schema->type != LS_VAL_BOOL)
-		return ls_bi_type_error(ctx, 1, "one of {string, object}", schema);
+		return ls_bi_type_error(ctx, 1, "one of {string, object}",
+		    schema);
 	if (check_schema(&v, schema, 0) != 0) {
-		msg = strchr(ctx->msg, ':') ? strchr(ctx->msg, ':') + 2 : ctx->msg;
+		msg = strchr(ctx->msg, ':') ? strchr(ctx->msg, ':') + 2
+					    : ctx->msg;
 		res[0] = ls_val_bool(0);
 		res[1] = ls_val_cstring(ctx->arena, msg);
 	} else {

@@ -6,7 +6,7 @@
 struct semver {
 	const char *core[3];
 	size_t corelen[3];
-	const char *pre;	/* pre-release, NULL when absent */
+	const char *pre; /* pre-release, NULL when absent */
 	size_t prelen;
 };
 
@@ -46,9 +46,9 @@ idents(const char *s, size_t n, int strict)
 			start = i + 1;
 			continue;
 		}
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' &&
-		    s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		    s[i] == '-'))
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+			(s[i] >= 'a' && s[i] <= 'z') ||
+			(s[i] >= 'A' && s[i] <= 'Z') || s[i] == '-'))
 			return 0;
 	}
 	return 1;
@@ -127,8 +127,11 @@ cmp_pre(const char *a, size_t al, const char *b, size_t bl)
 		else {
 			size_t n = ie - i < je - j ? ie - i : je - j;
 			c = memcmp(a + i, b + j, n);
-			c = c < 0 ? -1 : c > 0 ? 1 :
-			    (ie - i == je - j ? 0 : ie - i < je - j ? -1 : 1);
+			c = c < 0   ? -1
+			    : c > 0 ? 1
+				    : (ie - i == je - j		? 0
+					      : ie - i < je - j ? -1
+								: 1);
 		}
 		if (c != 0)
 			return c;
@@ -150,7 +153,7 @@ bi_semver_compare(const char *a, size_t alen, const char *b, size_t blen)
 	parse(&y, b, blen);
 	for (i = 0; i < 3; i++)
 		if ((c = cmp_num(x.core[i], x.corelen[i], y.core[i],
-		    y.corelen[i])) != 0)
+			 y.corelen[i])) != 0)
 			return c;
 	if (x.pre == NULL || y.pre == NULL)
 		return x.pre == y.pre ? 0 : x.pre == NULL ? 1 : -1;

@@ -10,8 +10,8 @@
 #include "rego/bi_lib.h"
 
 static int
-str2(struct ls_bi_ctx *ctx, const struct ls_val *const *args,
-    const char **a, size_t *al, const char **b, size_t *bl)
+str2(struct ls_bi_ctx *ctx, const struct ls_val *const *args, const char **a,
+    size_t *al, const char **b, size_t *bl)
 {
 	int rc;
 
@@ -65,8 +65,8 @@ ls_bi_endswith(BI_ARGS)
 	(void)nargs;
 	if ((rc = str2(ctx, args, &a, &al, &b, &bl)) != 0)
 		return rc;
-	return bi_ret(out, ls_val_bool(bl <= al &&
-	    memcmp(a + al - bl, b, bl) == 0));
+	return bi_ret(out,
+	    ls_val_bool(bl <= al && memcmp(a + al - bl, b, bl) == 0));
 }
 
 /* Simple case mapping for the scripts policies meet. */
@@ -74,8 +74,9 @@ static uint32_t
 map_case(uint32_t r, int upper)
 {
 	if (upper) {
-		if ((r >= 'a' && r <= 'z') || (r >= 0xE0 && r <= 0xFE &&
-		    r != 0xF7) || (r >= 0x3B1 && r <= 0x3C9 && r != 0x3C2) ||
+		if ((r >= 'a' && r <= 'z') ||
+		    (r >= 0xE0 && r <= 0xFE && r != 0xF7) ||
+		    (r >= 0x3B1 && r <= 0x3C9 && r != 0x3C2) ||
 		    (r >= 0x430 && r <= 0x44F))
 			return r - 32;
 		if (r >= 0x450 && r <= 0x45F)
@@ -86,8 +87,9 @@ map_case(uint32_t r, int upper)
 		if (r == 0xFF)
 			return 0x178;
 	} else {
-		if ((r >= 'A' && r <= 'Z') || (r >= 0xC0 && r <= 0xDE &&
-		    r != 0xD7) || (r >= 0x391 && r <= 0x3A9 && r != 0x3A2) ||
+		if ((r >= 'A' && r <= 'Z') ||
+		    (r >= 0xC0 && r <= 0xDE && r != 0xD7) ||
+		    (r >= 0x391 && r <= 0x3A9 && r != 0x3A2) ||
 		    (r >= 0x410 && r <= 0x42F))
 			return r + 32;
 		if (r >= 0x400 && r <= 0x40F)
@@ -119,8 +121,8 @@ change_case(BI_ARGS, int upper)
 		if (r == 0xFFFD && w == 1)
 			rc = ls_buf_add(&b, s + i, 1);
 		else
-			rc = ls_buf_add(&b, enc, bi_utf8_encode(enc,
-			    map_case(r, upper)));
+			rc = ls_buf_add(&b, enc,
+			    bi_utf8_encode(enc, map_case(r, upper)));
 		i += w;
 	}
 	if (rc != 0) {
@@ -195,8 +197,8 @@ ls_bi_split(BI_ARGS)
 		} else if ((p = memmem(s, sl, d, dl)) == NULL) {
 			p = s + sl;
 		}
-		if ((v = ls_val_string(ctx->arena, s,
-		    (size_t)(p - s))) == NULL ||
+		if ((v = ls_val_string(ctx->arena, s, (size_t)(p - s))) ==
+			NULL ||
 		    ls_vlist_push(&l, v) != 0)
 			return LS_BI_ENOMEM;
 		if (dl == 0) {
@@ -277,13 +279,15 @@ ls_bi_replace_n(BI_ARGS)
 	    (rc = bi_arg_str(ctx, args, 1, &s, &sl)) != 0)
 		return rc;
 	for (k = 0; k < pat->u.obj.n; k++) {
-		const char *what = pat->u.obj.k[k]->type != LS_VAL_STRING ?
-		    "key" : pat->u.obj.v[k]->type != LS_VAL_STRING ? "value" :
-		    NULL;
+		const char *what = pat->u.obj.k[k]->type != LS_VAL_STRING
+		    ? "key"
+		    : pat->u.obj.v[k]->type != LS_VAL_STRING ? "value"
+							     : NULL;
 		if (what != NULL) {
-			snprintf(ctx->msg, sizeof ctx->msg, "%s: operand 1 "
-			    "non-string %s found in pattern object", ctx->name,
-			    what);
+			snprintf(ctx->msg, sizeof ctx->msg,
+			    "%s: operand 1 "
+			    "non-string %s found in pattern object",
+			    ctx->name, what);
 			return LS_BI_ETYPE;
 		}
 	}
@@ -333,8 +337,9 @@ ls_bi_indexof(BI_ARGS)
 	if (nl == 0)
 		return ls_bi_error(ctx, "empty search character");
 	p = memmem(s, sl, n, nl);
-	return bi_ret(out, ls_val_int(ctx->arena, p == NULL ? -1 :
-	    rune_index(s, (size_t)(p - s))));
+	return bi_ret(out,
+	    ls_val_int(ctx->arena,
+		p == NULL ? -1 : rune_index(s, (size_t)(p - s))));
 }
 
 int
@@ -352,8 +357,8 @@ ls_bi_indexof_n(BI_ARGS)
 		return ls_bi_error(ctx, "empty search character");
 	ls_vlist_init(&l, ctx->arena);
 	while (i < sl && (p = memmem(s + i, sl - i, n, nl)) != NULL) {
-		const struct ls_val *v = ls_val_int(ctx->arena,
-		    rune_index(s, (size_t)(p - s)));
+		const struct ls_val *v =
+		    ls_val_int(ctx->arena, rune_index(s, (size_t)(p - s)));
 		if (v == NULL || ls_vlist_push(&l, v) != 0)
 			return LS_BI_ENOMEM;
 		bi_utf8_decode(p, sl - (size_t)(p - s), &w);
@@ -554,17 +559,19 @@ fmt_arg(struct ls_bi_ctx *ctx, const struct ls_val *v, struct bi_fmt_arg *a)
 			/* beyond float64: OPA passes the number's text */
 			const struct ls_num *n = &v->u.num;
 			if (ls_buf_addf(&b, "%s%c", n->neg ? "-" : "",
-			    n->digits[0]) != 0 || (n->ndigits > 1 &&
-			    (ls_buf_addc(&b, '.') != 0 || ls_buf_add(&b,
-			    n->digits + 1, n->ndigits - 1) != 0)) ||
-			    ls_buf_addf(&b, "e%ld", (long)n->exp +
-			    (long)n->ndigits - 1) != 0)
+				n->digits[0]) != 0 ||
+			    (n->ndigits > 1 &&
+				(ls_buf_addc(&b, '.') != 0 ||
+				    ls_buf_add(&b, n->digits + 1,
+					n->ndigits - 1) != 0)) ||
+			    ls_buf_addf(&b, "e%ld",
+				(long)n->exp + (long)n->ndigits - 1) != 0)
 				goto nomem;
 		} else if (ls_num_format(&b, &v->u.num) != 0) {
 			goto nomem;
 		}
-		if (ls_num_is_int(&v->u.num) && memchr(b.data, 'e', b.len) ==
-		    NULL && d - d == 0)
+		if (ls_num_is_int(&v->u.num) &&
+		    memchr(b.data, 'e', b.len) == NULL && d - d == 0)
 			a->kind = BI_FMT_INT;
 		else if (d - d == 0)
 			a->kind = BI_FMT_FLOAT, a->f = d;
@@ -598,8 +605,9 @@ ls_bi_sprintf(BI_ARGS)
 	if ((rc = bi_arg_str(ctx, args, 0, &f, &fl)) != 0 ||
 	    (rc = bi_arg_type(ctx, args, 1, LS_VAL_ARRAY, "array")) != 0)
 		return rc;
-	if (arr->u.arr.n > 0 && (fa = ls_arena_alloc(ctx->arena,
-	    arr->u.arr.n * sizeof *fa)) == NULL)
+	if (arr->u.arr.n > 0 &&
+	    (fa = ls_arena_alloc(ctx->arena, arr->u.arr.n * sizeof *fa)) ==
+		NULL)
 		return LS_BI_ENOMEM;
 	for (i = 0; i < arr->u.arr.n; i++)
 		if ((rc = fmt_arg(ctx, arr->u.arr.v[i], &fa[i])) != 0)
@@ -629,8 +637,10 @@ ls_bi_format_int(BI_ARGS)
 	if (args[1]->type != LS_VAL_NUMBER ||
 	    bi_arg_int(ctx, args, 1, &base) != 0 ||
 	    (base != 2 && base != 8 && base != 10 && base != 16)) {
-		snprintf(ctx->msg, sizeof ctx->msg, "%s: operand 2 must be one "
-		    "of {2, 8, 10, 16}", ctx->name);
+		snprintf(ctx->msg, sizeof ctx->msg,
+		    "%s: operand 2 must be one "
+		    "of {2, 8, 10, 16}",
+		    ctx->name);
 		return LS_BI_ETYPE;
 	}
 	if ((rc = ls_num_to_integer(&t, ctx->arena, n, LS_NUM_TRUNC)) != 0)
@@ -691,8 +701,7 @@ str_list(struct ls_bi_ctx *ctx, const struct ls_val *const *args, int i,
 	}
 	if (args[i]->type != LS_VAL_ARRAY && args[i]->type != LS_VAL_SET)
 		return ls_bi_type_error(ctx, i + 1,
-		    "one of {string, set, array}",
-		    args[i]);
+		    "one of {string, set, array}", args[i]);
 	*v = bi_elems(args[i], n);
 	for (k = 0; k < *n; k++) {
 		if ((*v)[k]->type != LS_VAL_STRING) {
@@ -723,8 +732,8 @@ any_match(BI_ARGS, int suffix)
 		for (j = 0; j < np; j++) {
 			size_t sl = s[i]->u.str.len, pl = p[j]->u.str.len;
 			if (pl <= sl &&
-			    memcmp(s[i]->u.str.p + (suffix ? sl - pl :
-			    0), p[j]->u.str.p, pl) == 0)
+			    memcmp(s[i]->u.str.p + (suffix ? sl - pl : 0),
+				p[j]->u.str.p, pl) == 0)
 				return bi_ret(out, ls_val_bool(1));
 		}
 	}
@@ -755,8 +764,8 @@ ls_bi_strings_count(BI_ARGS)
 	if ((rc = str2(ctx, args, &s, &sl, &n, &nl)) != 0)
 		return rc;
 	if (nl == 0)
-		return bi_ret(out, ls_val_int(ctx->arena,
-		    (int64_t)bi_utf8_count(s, sl) + 1));
+		return bi_ret(out,
+		    ls_val_int(ctx->arena, (int64_t)bi_utf8_count(s, sl) + 1));
 	while (i < sl && (p = memmem(s + i, sl - i, n, nl)) != NULL) {
 		c++;
 		i = (size_t)(p - s) + nl;
@@ -781,12 +790,12 @@ ls_bi_split_n(BI_ARGS)
 	if (n == 0)
 		return bi_ret(out, ls_val_empty_array());
 	if (n > 0 && (uint64_t)n < total)
-		return bi_ret(out, ls_val_array(ctx->arena, all->u.arr.v,
-		    (size_t)n));
+		return bi_ret(out,
+		    ls_val_array(ctx->arena, all->u.arr.v, (size_t)n));
 	if (n < 0 && (uint64_t)-n < total)
-		return bi_ret(out, ls_val_array(ctx->arena,
-		    all->u.arr.v + total -
-		    (size_t)-n, (size_t)-n));
+		return bi_ret(out,
+		    ls_val_array(ctx->arena, all->u.arr.v + total - (size_t)-n,
+			(size_t)-n));
 	*out = all;
 	return LS_BI_OK;
 }

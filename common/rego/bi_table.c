@@ -195,10 +195,8 @@ const struct ls_bi ls_bi_table[] = {
 	{ "crypto.x509.parse_certificates", 1, 0, ls_bi_x509_parse_certs },
 	{ "crypto.x509.parse_and_verify_certificates", 1, 0,
 	    ls_bi_x509_parse_verify_certs },
-	{ "crypto.x509.parse_certificate_request", 1, 0,
-	    ls_bi_x509_parse_csr },
-	{ "crypto.x509.parse_rsa_private_key", 1, 0,
-	    ls_bi_x509_parse_rsa_key },
+	{ "crypto.x509.parse_certificate_request", 1, 0, ls_bi_x509_parse_csr },
+	{ "crypto.x509.parse_rsa_private_key", 1, 0, ls_bi_x509_parse_rsa_key },
 	{ "crypto.x509.parse_keypair", 2, 0, ls_bi_x509_parse_keypair },
 	{ "crypto.parse_private_keys", 1, 0, ls_bi_parse_private_keys },
 	/* io.jwt (bi_jwt.c) */

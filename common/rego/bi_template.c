@@ -23,16 +23,16 @@
 #define TPL_MAX_STEPS 1000000L
 
 struct tvar {
-	const char *name;	/* "$x", within the template text */
+	const char *name; /* "$x", within the template text */
 	size_t len;
 	const struct ls_val *v;
 };
 
 struct tpl {
 	struct ls_arena *a;
-	const char *s;		/* template text */
+	const char *s; /* template text */
 	size_t n;
-	const struct ls_val *root;	/* "$" */
+	const struct ls_val *root; /* "$" */
 	struct tvar vars[TPL_MAX_VARS];
 	size_t nvars;
 	long steps;
@@ -41,13 +41,13 @@ struct tpl {
 
 /* An action: [start, end) of its inside, with trims applied. */
 struct action {
-	size_t start, end;	/* text between the delimiters */
-	size_t next;		/* just past the closing delimiter */
-	size_t text_end;	/* end of the text before the action */
+	size_t start, end; /* text between the delimiters */
+	size_t next;	   /* just past the closing delimiter */
+	size_t text_end;   /* end of the text before the action */
 };
 
 static int terr(struct tpl *t, size_t at, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int
 terr(struct tpl *t, size_t at, const char *fmt, ...)
@@ -134,15 +134,12 @@ print_val(struct ls_buf *b, const struct ls_val *v, int depth)
 	if (depth > TPL_MAX_DEPTH)
 		return -1;
 	switch (v->type) {
-	case LS_VAL_NULL:
-		return ls_buf_adds(b, "<nil>");
-	case LS_VAL_BOOL:
-		return ls_buf_adds(b, v->u.b ? "true" : "false");
+	case LS_VAL_NULL: return ls_buf_adds(b, "<nil>");
+	case LS_VAL_BOOL: return ls_buf_adds(b, v->u.b ? "true" : "false");
 	case LS_VAL_NUMBER:
 		bi_fmt_go_float(g, ls_num_to_double(&v->u.num), 0);
 		return ls_buf_adds(b, g);
-	case LS_VAL_STRING:
-		return ls_buf_add(b, v->u.str.p, v->u.str.len);
+	case LS_VAL_STRING: return ls_buf_add(b, v->u.str.p, v->u.str.len);
 	case LS_VAL_ARRAY:
 	case LS_VAL_SET:
 		el = bi_elems(v, &n);
@@ -175,14 +172,10 @@ static int
 truthy(const struct ls_val *v)
 {
 	switch (v->type) {
-	case LS_VAL_NULL:
-		return 0;
-	case LS_VAL_BOOL:
-		return v->u.b;
-	case LS_VAL_NUMBER:
-		return ls_num_sign(&v->u.num) != 0;
-	default:
-		return ls_val_len(v) != 0;
+	case LS_VAL_NULL: return 0;
+	case LS_VAL_BOOL: return v->u.b;
+	case LS_VAL_NUMBER: return ls_num_sign(&v->u.num) != 0;
+	default: return ls_val_len(v) != 0;
 	}
 }
 
@@ -314,13 +307,17 @@ compare(struct tpl *t, size_t at, const char *fn, const struct ls_val *a,
 
 	if (a->type != b->type && strcmp(fn, "eq") != 0 &&
 	    strcmp(fn, "ne") != 0)
-		return terr(t, at, "error calling %s: incompatible types for "
-		    "comparison", fn);
+		return terr(t, at,
+		    "error calling %s: incompatible types for "
+		    "comparison",
+		    fn);
 	c = ls_val_compare(a, b);
-	*out = ls_val_bool(strcmp(fn, "eq") == 0 ? c == 0 :
-	    strcmp(fn, "ne") == 0 ? c != 0 : strcmp(fn, "lt") == 0 ? c < 0 :
-	    strcmp(fn, "le") == 0 ? c <= 0 : strcmp(fn, "gt") == 0 ? c > 0 :
-	    c >= 0);
+	*out = ls_val_bool(strcmp(fn, "eq") == 0 ? c == 0
+		: strcmp(fn, "ne") == 0		 ? c != 0
+		: strcmp(fn, "lt") == 0		 ? c < 0
+		: strcmp(fn, "le") == 0		 ? c <= 0
+		: strcmp(fn, "gt") == 0		 ? c > 0
+						 : c >= 0);
 	return 0;
 }
 
@@ -347,8 +344,9 @@ call(struct lex *l, const char *fn, const struct ls_val **args, size_t n,
 		return 0;
 	}
 	if (strcmp(fn, "len") == 0 && n == 1) {
-		if (args[0]->type == LS_VAL_STRING || args[0]->type ==
-		    LS_VAL_ARRAY || args[0]->type == LS_VAL_OBJECT ||
+		if (args[0]->type == LS_VAL_STRING ||
+		    args[0]->type == LS_VAL_ARRAY ||
+		    args[0]->type == LS_VAL_OBJECT ||
 		    args[0]->type == LS_VAL_SET) {
 			*out = ls_val_int(t->a, (int64_t)ls_val_len(args[0]));
 			return 0;
@@ -360,13 +358,14 @@ call(struct lex *l, const char *fn, const struct ls_val **args, size_t n,
 		for (i = 1; i < n && v != NULL; i++) {
 			if (v->type == LS_VAL_OBJECT)
 				v = ls_val_object_get(v, args[i]);
-			else if (v->type == LS_VAL_ARRAY && args[i]->type ==
-			    LS_VAL_NUMBER) {
+			else if (v->type == LS_VAL_ARRAY &&
+			    args[i]->type == LS_VAL_NUMBER) {
 				int ovf = 0;
-				int64_t k = ls_num_to_int64(&args[i]->u.num,
-				    &ovf);
-				v = !ovf && k >= 0 && (uint64_t)k < v->u.arr.n ?
-				    v->u.arr.v[k] : NULL;
+				int64_t k =
+				    ls_num_to_int64(&args[i]->u.num, &ovf);
+				v = !ovf && k >= 0 && (uint64_t)k < v->u.arr.n
+				    ? v->u.arr.v[k]
+				    : NULL;
 			} else {
 				v = NULL;
 			}
@@ -378,8 +377,9 @@ call(struct lex *l, const char *fn, const struct ls_val **args, size_t n,
 		return 0;
 	}
 	if ((strcmp(fn, "eq") == 0 || strcmp(fn, "ne") == 0 ||
-	    strcmp(fn, "lt") == 0 || strcmp(fn, "le") == 0 ||
-	    strcmp(fn, "gt") == 0 || strcmp(fn, "ge") == 0) && n == 2)
+		strcmp(fn, "lt") == 0 || strcmp(fn, "le") == 0 ||
+		strcmp(fn, "gt") == 0 || strcmp(fn, "ge") == 0) &&
+	    n == 2)
 		return compare(t, at, fn, args[0], args[1], out);
 	is_printf = strcmp(fn, "printf") == 0 && n >= 1 &&
 	    args[0]->type == LS_VAL_STRING;
@@ -388,31 +388,33 @@ call(struct lex *l, const char *fn, const struct ls_val **args, size_t n,
 		int rc = 0;
 		ls_buf_init(&b, BI_MAX_STRING);
 		if (is_printf) {
-			struct bi_fmt_arg *fa = ls_arena_alloc(t->a,
-			    n * sizeof *fa);
+			struct bi_fmt_arg *fa =
+			    ls_arena_alloc(t->a, n * sizeof *fa);
 			for (i = 1; fa != NULL && i < n && rc == 0; i++) {
 				struct ls_buf vb;
 				ls_buf_init(&vb, BI_MAX_STRING);
 				rc = print_val(&vb, args[i], 0);
-				fa[i - 1].kind =
-				    args[i]->type == LS_VAL_NUMBER ?
-				    BI_FMT_FLOAT : BI_FMT_STRING;
-				fa[i - 1].f = args[i]->type == LS_VAL_NUMBER ?
-				    ls_num_to_double(&args[i]->u.num) : 0;
+				fa[i - 1].kind = args[i]->type == LS_VAL_NUMBER
+				    ? BI_FMT_FLOAT
+				    : BI_FMT_STRING;
+				fa[i - 1].f = args[i]->type == LS_VAL_NUMBER
+				    ? ls_num_to_double(&args[i]->u.num)
+				    : 0;
 				fa[i - 1].str = ls_arena_strndup(t->a,
 				    vb.data ? vb.data : "", vb.len);
 				fa[i - 1].len = vb.len;
 				ls_buf_cleanup(&vb);
 			}
-			if (fa == NULL || rc != 0 || bi_fmt_sprintf(&b,
-			    args[0]->u.str.p, args[0]->u.str.len, fa,
-			    n - 1) != 0)
+			if (fa == NULL || rc != 0 ||
+			    bi_fmt_sprintf(&b, args[0]->u.str.p,
+				args[0]->u.str.len, fa, n - 1) != 0)
 				rc = -1;
 		} else {
 			for (i = 0; i < n && rc == 0; i++) {
-				if (i > 0 && (fn[5] == 'l' || (args[i]->type !=
-				    LS_VAL_STRING && args[i - 1]->type !=
-				    LS_VAL_STRING)))
+				if (i > 0 &&
+				    (fn[5] == 'l' ||
+					(args[i]->type != LS_VAL_STRING &&
+					    args[i - 1]->type != LS_VAL_STRING)))
 					rc = ls_buf_addc(&b, ' ');
 				if (rc == 0)
 					rc = print_val(&b, args[i], 0);
@@ -420,8 +422,9 @@ call(struct lex *l, const char *fn, const struct ls_val **args, size_t n,
 			if (rc == 0 && fn[5] == 'l')
 				rc = ls_buf_addc(&b, '\n');
 		}
-		*out = rc == 0 ? ls_val_string(t->a, b.data ? b.data : "",
-		    b.len) : NULL;
+		*out = rc == 0
+		    ? ls_val_string(t->a, b.data ? b.data : "", b.len)
+		    : NULL;
 		ls_buf_cleanup(&b);
 		return *out == NULL ? terr(t, at, "error calling %s", fn) : 0;
 	}
@@ -441,10 +444,12 @@ command(struct lex *l, const struct ls_val *dot, const struct ls_val *prev,
 
 	lex_ws(l);
 	start = l->i;
-	if (l->i < l->end && ((t->s[l->i] >= 'a' && t->s[l->i] <= 'z') ||
-	    (t->s[l->i] >= 'A' && t->s[l->i] <= 'Z')) &&
-	    !(l->end - l->i >= 4 && (memcmp(t->s + l->i, "true", 4) == 0 ||
-	    memcmp(t->s + l->i, "nil", 3) == 0)) &&
+	if (l->i < l->end &&
+	    ((t->s[l->i] >= 'a' && t->s[l->i] <= 'z') ||
+		(t->s[l->i] >= 'A' && t->s[l->i] <= 'Z')) &&
+	    !(l->end - l->i >= 4 &&
+		(memcmp(t->s + l->i, "true", 4) == 0 ||
+		    memcmp(t->s + l->i, "nil", 3) == 0)) &&
 	    !(l->end - l->i >= 5 && memcmp(t->s + l->i, "false", 5) == 0)) {
 		while (l->i < l->end && !is_space(t->s[l->i]) &&
 		    strchr("|()", t->s[l->i]) == NULL)
@@ -468,8 +473,8 @@ command(struct lex *l, const struct ls_val *dot, const struct ls_val *prev,
 	if (operand(l, dot, out, depth) != 0)
 		return -1;
 	lex_ws(l);
-	if (prev != NULL || (l->i < l->end && t->s[l->i] != '|' &&
-	    t->s[l->i] != ')'))
+	if (prev != NULL ||
+	    (l->i < l->end && t->s[l->i] != '|' && t->s[l->i] != ')'))
 		return terr(t, l->i, "can't give argument to non-function");
 	return 0;
 }
@@ -519,8 +524,9 @@ declare(struct lex *l, const char **names, size_t *lens)
 			l->i++;
 			continue;
 		}
-		if (l->end - l->i >= 2 && (memcmp(t->s + l->i, ":=", 2) == 0 ||
-		    memcmp(t->s + l->i, "= ", 2) == 0)) {
+		if (l->end - l->i >= 2 &&
+		    (memcmp(t->s + l->i, ":=", 2) == 0 ||
+			memcmp(t->s + l->i, "= ", 2) == 0)) {
 			l->i += t->s[l->i] == ':' ? 2 : 1;
 			return n;
 		}
@@ -554,15 +560,14 @@ set_var(struct tpl *t, const char *name, size_t len, const struct ls_val *v)
 
 enum stop { STOP_EOF, STOP_END, STOP_ELSE };
 
-static int run(struct tpl *t, size_t *pos, const struct ls_val *dot,
-    struct ls_buf *out, int emit, enum stop *stop, struct action *last,
-    int depth);
+static int
+run(struct tpl *t, size_t *pos, const struct ls_val *dot, struct ls_buf *out,
+    int emit, enum stop *stop, struct action *last, int depth);
 
 /* Skip (emit 0) or run (emit 1) a block up to its else/end. */
 static int
-block(struct tpl *t, size_t *pos, const struct ls_val *dot,
-    struct ls_buf *out, int emit, enum stop *stop, struct action *last,
-    int depth)
+block(struct tpl *t, size_t *pos, const struct ls_val *dot, struct ls_buf *out,
+    int emit, enum stop *stop, struct action *last, int depth)
 {
 	size_t saved = t->nvars;
 	int rc = run(t, pos, dot, out, emit, stop, last, depth + 1);
@@ -586,8 +591,8 @@ eval_head(struct tpl *t, const struct action *ac, size_t skip,
 
 static int
 do_range(struct tpl *t, size_t *pos, const struct action *ac,
-    const struct ls_val *dot, struct ls_buf *out, int emit,
-    struct action *last, int depth)
+    const struct ls_val *dot, struct ls_buf *out, int emit, struct action *last,
+    int depth)
 {
 	const struct ls_val *v = NULL, *const *el = NULL;
 	const char *names[2];
@@ -607,13 +612,15 @@ do_range(struct tpl *t, size_t *pos, const struct action *ac,
 		el = bi_elems(v, &n);
 	}
 	for (i = 0; i < n; i++) {
-		const struct ls_val *key = v->type == LS_VAL_OBJECT ?
-		    v->u.obj.k[i] : ls_val_int(t->a, (int64_t)i);
+		const struct ls_val *key = v->type == LS_VAL_OBJECT
+		    ? v->u.obj.k[i]
+		    : ls_val_int(t->a, (int64_t)i);
 		*pos = body;
 		if (nd == 1 && set_var(t, names[0], lens[0], el[i]) != 0)
 			return -1;
-		if (nd == 2 && (set_var(t, names[0], lens[0], key) != 0 ||
-		    set_var(t, names[1], lens[1], el[i]) != 0))
+		if (nd == 2 &&
+		    (set_var(t, names[0], lens[0], key) != 0 ||
+			set_var(t, names[1], lens[1], el[i]) != 0))
 			return -1;
 		if ((rc = block(t, pos, el[i], out, 1, &st, last, depth)) != 0)
 			return rc;
@@ -629,8 +636,8 @@ do_range(struct tpl *t, size_t *pos, const struct action *ac,
 /* if / with: run the first branch whose condition holds. */
 static int
 do_cond(struct tpl *t, size_t *pos, const struct action *ac, int is_with,
-    const struct ls_val *dot, struct ls_buf *out, int emit,
-    struct action *last, int depth)
+    const struct ls_val *dot, struct ls_buf *out, int emit, struct action *last,
+    int depth)
 {
 	const struct ls_val *v = NULL;
 	const char *names[2];
@@ -643,24 +650,25 @@ do_cond(struct tpl *t, size_t *pos, const struct action *ac, int is_with,
 		cond = 0;
 		if (emit && !taken) {
 			if (eval_head(t, &cur, skip, dot, &v, names, lens,
-			    &nd) != 0)
+				&nd) != 0)
 				return -1;
 			cond = truthy(v);
 			if (nd == 1 && set_var(t, names[0], lens[0], v) != 0)
 				return -1;
 		}
 		if ((rc = block(t, pos, is_with && cond ? v : dot, out,
-		    emit && cond && !taken, &st, last, depth)) != 0)
+			 emit && cond && !taken, &st, last, depth)) != 0)
 			return rc;
 		taken |= cond;
 		if (st != STOP_ELSE)
 			return 0;
-		cur = *last;		/* "else", maybe "else if ..." */
+		cur = *last; /* "else", maybe "else if ..." */
 		cur.start += 4;
 		while (cur.start < cur.end && is_space(t->s[cur.start]))
 			cur.start++;
-		if (cur.end - cur.start >= 2 && memcmp(t->s + cur.start,
-		    is_with ? "with" : "if", 2) == 0 && cur.start < cur.end)
+		if (cur.end - cur.start >= 2 &&
+		    memcmp(t->s + cur.start, is_with ? "with" : "if", 2) == 0 &&
+		    cur.start < cur.end)
 			continue;
 		return block(t, pos, dot, out, emit && !taken, &st, last,
 		    depth);
@@ -682,15 +690,15 @@ run(struct tpl *t, size_t *pos, const struct ls_val *dot, struct ls_buf *out,
 		if ((rc = next_action(t, *pos, &ac)) < 0)
 			return -1;
 		if (rc == 1) {
-			if (emit && ls_buf_add(out, t->s + *pos,
-			    t->n - *pos) != 0)
+			if (emit &&
+			    ls_buf_add(out, t->s + *pos, t->n - *pos) != 0)
 				return terr(t, *pos, "output too large");
 			*pos = t->n;
 			*stop = STOP_EOF;
 			return 0;
 		}
-		if (emit && ls_buf_add(out, t->s + *pos,
-		    ac.text_end - *pos) != 0)
+		if (emit &&
+		    ls_buf_add(out, t->s + *pos, ac.text_end - *pos) != 0)
 			return terr(t, *pos, "output too large");
 		*pos = ac.next;
 		if (ac.end - ac.start >= 2 &&
@@ -713,9 +721,10 @@ run(struct tpl *t, size_t *pos, const struct ls_val *dot, struct ls_buf *out,
 			rc = eval_head(t, &ac, 0, dot, &v, names, lens, &nd);
 			if (rc == 0 && nd == 1)
 				rc = set_var(t, names[0], lens[0], v);
-			else if (rc == 0 && (v->type == LS_VAL_NULL ?
-			    ls_buf_adds(out, "<no value>") :
-			    print_val(out, v, 0)) != 0)
+			else if (rc == 0 &&
+			    (v->type == LS_VAL_NULL
+				    ? ls_buf_adds(out, "<no value>")
+				    : print_val(out, v, 0)) != 0)
 				rc = terr(t, ac.start, "output too large");
 		}
 		if (rc != 0)
@@ -747,8 +756,8 @@ ls_bi_render_template(BI_ARGS)
 	ls_buf_init(&b, BI_MAX_STRING);
 	rc = run(t, &pos, args[1], &b, 1, &st, &last, 0);
 	if (rc == 0 && st != STOP_EOF)
-		rc = terr(t, last.start, "unexpected {{%s}}", st == STOP_END ?
-		    "end" : "else");
+		rc = terr(t, last.start, "unexpected {{%s}}",
+		    st == STOP_END ? "end" : "else");
 	if (rc != 0) {
 		rc = ls_bi_error(ctx, "%s", t->err);
 		ls_buf_cleanup(&b);

@@ -21,15 +21,15 @@
 #define TZ_MAX_NAME 128
 
 struct bi_tz {
-	char name[TZ_MAX_NAME];	/* IANA name, the cache key */
+	char name[TZ_MAX_NAME]; /* IANA name, the cache key */
 	int cached;		/* owned by the cache: never freed */
 	int64_t *trans;		/* transition instants, ascending */
 	uint8_t *idx;		/* ttinfo index per transition */
 	size_t ntrans;
-	int32_t *off;		/* ttinfo offsets */
-	uint8_t *abbr_i;	/* ttinfo abbreviation index */
+	int32_t *off;	 /* ttinfo offsets */
+	uint8_t *abbr_i; /* ttinfo abbreviation index */
 	size_t ntt;
-	char *abbr;		/* NUL-separated abbreviations */
+	char *abbr; /* NUL-separated abbreviations */
 	size_t nabbr;
 };
 
@@ -133,9 +133,9 @@ bi_tz_load(struct bi_tz **out, const char *name, size_t len)
 	for (i = 0; i < len; i++) {
 		char c = name[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '/' || c == '_' ||
-		    c == '-' || c == '+') || (c == '/' && i + 1 < len &&
-		    name[i + 1] == '.'))
+			(c >= '0' && c <= '9') || c == '/' || c == '_' ||
+			c == '-' || c == '+') ||
+		    (c == '/' && i + 1 < len && name[i + 1] == '.'))
 			goto bad;
 	}
 	pthread_mutex_lock(&tz_lock);
@@ -151,8 +151,8 @@ bi_tz_load(struct bi_tz **out, const char *name, size_t len)
 	snprintf(path, sizeof path, "%s%.*s", TZ_DIR, (int)len, name);
 	if (ls_file_read(&data, &n, path, TZ_MAX_FILE) != 0)
 		goto bad;
-	if ((tz = calloc(1, sizeof *tz)) == NULL || tz_parse(tz,
-	    (const unsigned char *)data, n) != 0) {
+	if ((tz = calloc(1, sizeof *tz)) == NULL ||
+	    tz_parse(tz, (const unsigned char *)data, n) != 0) {
 		free(data);
 		bi_tz_free(tz);
 		goto bad;
@@ -161,8 +161,8 @@ bi_tz_load(struct bi_tz **out, const char *name, size_t len)
 	memcpy(tz->name, name, len);
 	pthread_mutex_lock(&tz_lock);
 	for (i = 0; i < TZ_CACHE; i++) {
-		if (tz_cache[i] != NULL && strcmp(tz_cache[i]->name,
-		    tz->name) == 0) {
+		if (tz_cache[i] != NULL &&
+		    strcmp(tz_cache[i]->name, tz->name) == 0) {
 			/* another thread won the race */
 			bi_tz_free(tz);
 			tz = tz_cache[i];
@@ -249,8 +249,7 @@ floordiv(int64_t a, int64_t b)
 }
 
 void
-bi_time_civil(struct bi_tm *out, int64_t sec, int nsec,
-    const struct bi_tz *tz)
+bi_time_civil(struct bi_tm *out, int64_t sec, int nsec, const struct bi_tz *tz)
 {
 	const char *abbr;
 	int64_t local, days, rem;
@@ -295,7 +294,7 @@ bi_time_to_ns(int64_t *out, int64_t sec, int nsec)
 {
 	int64_t ns;
 
-	if (sec < 0 && nsec > 0) {	/* keep the product in range */
+	if (sec < 0 && nsec > 0) { /* keep the product in range */
 		sec++;
 		nsec -= 1000000000;
 	}
@@ -309,22 +308,50 @@ bi_time_to_ns(int64_t *out, int64_t sec, int nsec)
 /* ---- layouts ---- */
 
 enum std {
-	S_NONE, S_LONGMONTH, S_MONTH, S_NUMMONTH, S_ZEROMONTH, S_LONGWEEKDAY,
-	S_WEEKDAY, S_DAY, S_UNDERDAY, S_ZERODAY, S_UNDERYEARDAY,
-	S_ZEROYEARDAY, S_HOUR, S_HOUR12, S_ZEROHOUR12, S_MINUTE,
-	S_ZEROMINUTE, S_SECOND, S_ZEROSECOND, S_LONGYEAR, S_YEAR, S_PM,
-	S_pm, S_TZ, S_ISO_TZ, S_ISO_SECS_TZ, S_ISO_SHORT_TZ,
-	S_ISO_COLON_TZ, S_ISO_COLON_SECS_TZ, S_NUM_TZ, S_NUM_SECS_TZ,
-	S_NUM_SHORT_TZ, S_NUM_COLON_TZ, S_NUM_COLON_SECS_TZ, S_FRAC0,
+	S_NONE,
+	S_LONGMONTH,
+	S_MONTH,
+	S_NUMMONTH,
+	S_ZEROMONTH,
+	S_LONGWEEKDAY,
+	S_WEEKDAY,
+	S_DAY,
+	S_UNDERDAY,
+	S_ZERODAY,
+	S_UNDERYEARDAY,
+	S_ZEROYEARDAY,
+	S_HOUR,
+	S_HOUR12,
+	S_ZEROHOUR12,
+	S_MINUTE,
+	S_ZEROMINUTE,
+	S_SECOND,
+	S_ZEROSECOND,
+	S_LONGYEAR,
+	S_YEAR,
+	S_PM,
+	S_pm,
+	S_TZ,
+	S_ISO_TZ,
+	S_ISO_SECS_TZ,
+	S_ISO_SHORT_TZ,
+	S_ISO_COLON_TZ,
+	S_ISO_COLON_SECS_TZ,
+	S_NUM_TZ,
+	S_NUM_SECS_TZ,
+	S_NUM_SHORT_TZ,
+	S_NUM_COLON_TZ,
+	S_NUM_COLON_SECS_TZ,
+	S_FRAC0,
 	S_FRAC9,
 };
 
 struct chunk {
-	size_t prefix;		/* literal bytes before the element */
+	size_t prefix; /* literal bytes before the element */
 	enum std std;
-	size_t len;		/* bytes of the element in the layout */
-	int digits;		/* fractional digits for S_FRAC* */
-	char sep;		/* '.' or ',' for S_FRAC* */
+	size_t len; /* bytes of the element in the layout */
+	int digits; /* fractional digits for S_FRAC* */
+	char sep;   /* '.' or ',' for S_FRAC* */
 };
 
 static int
@@ -346,14 +373,19 @@ lower_at(const char *l, size_t n, size_t i)
 static void
 next_chunk(const char *l, size_t n, struct chunk *c)
 {
-	static const struct { const char *w; enum std s; } tz[] = {
-		{ "-07:00:00", S_NUM_COLON_SECS_TZ }, { "-070000",
-		    S_NUM_SECS_TZ },
-		{ "-07:00", S_NUM_COLON_TZ }, { "-0700", S_NUM_TZ },
+	static const struct {
+		const char *w;
+		enum std s;
+	} tz[] = {
+		{ "-07:00:00", S_NUM_COLON_SECS_TZ },
+		{ "-070000", S_NUM_SECS_TZ },
+		{ "-07:00", S_NUM_COLON_TZ },
+		{ "-0700", S_NUM_TZ },
 		{ "-07", S_NUM_SHORT_TZ },
-		{ "Z07:00:00", S_ISO_COLON_SECS_TZ }, { "Z070000",
-		    S_ISO_SECS_TZ },
-		{ "Z07:00", S_ISO_COLON_TZ }, { "Z0700", S_ISO_TZ },
+		{ "Z07:00:00", S_ISO_COLON_SECS_TZ },
+		{ "Z070000", S_ISO_SECS_TZ },
+		{ "Z07:00", S_ISO_COLON_TZ },
+		{ "Z0700", S_ISO_TZ },
 		{ "Z07", S_ISO_SHORT_TZ },
 	};
 	size_t i, k;
@@ -389,8 +421,8 @@ next_chunk(const char *l, size_t n, struct chunk *c)
 		case '0':
 			if (i + 1 < n && l[i + 1] >= '1' && l[i + 1] <= '6') {
 				static const enum std z[] = { S_ZEROMONTH,
-				    S_ZERODAY, S_ZEROHOUR12, S_ZEROMINUTE,
-				    S_ZEROSECOND, S_YEAR };
+					S_ZERODAY, S_ZEROHOUR12, S_ZEROMINUTE,
+					S_ZEROSECOND, S_YEAR };
 				c->std = z[l[i + 1] - '1'], c->len = 2;
 				return;
 			}
@@ -428,15 +460,9 @@ next_chunk(const char *l, size_t n, struct chunk *c)
 				return;
 			}
 			break;
-		case '3':
-			c->std = S_HOUR12, c->len = 1;
-			return;
-		case '4':
-			c->std = S_MINUTE, c->len = 1;
-			return;
-		case '5':
-			c->std = S_SECOND, c->len = 1;
-			return;
+		case '3': c->std = S_HOUR12, c->len = 1; return;
+		case '4': c->std = S_MINUTE, c->len = 1; return;
+		case '5': c->std = S_SECOND, c->len = 1; return;
 		case 'P':
 			if (starts(l, n, i, "PM")) {
 				c->std = S_PM, c->len = 2;
@@ -453,8 +479,8 @@ next_chunk(const char *l, size_t n, struct chunk *c)
 		case 'Z':
 			for (k = 0; k < sizeof tz / sizeof tz[0]; k++) {
 				if (starts(l, n, i, tz[k].w)) {
-					c->std = tz[k].s, c->len =
-					    strlen(tz[k].w);
+					c->std = tz[k].s,
+					c->len = strlen(tz[k].w);
 					return;
 				}
 			}
@@ -475,8 +501,7 @@ next_chunk(const char *l, size_t n, struct chunk *c)
 				}
 			}
 			break;
-		default:
-			break;
+		default: break;
 		}
 	}
 	c->prefix = n;
@@ -505,13 +530,15 @@ fmt_tz(struct ls_buf *b, enum std s, int off)
 	}
 	if (rc == 0)
 		rc = ls_buf_addf(b, "%02d", z / 60);
-	if (rc == 0 && (s == S_ISO_COLON_TZ || s == S_NUM_COLON_TZ ||
-	    s == S_ISO_COLON_SECS_TZ || s == S_NUM_COLON_SECS_TZ))
+	if (rc == 0 &&
+	    (s == S_ISO_COLON_TZ || s == S_NUM_COLON_TZ ||
+		s == S_ISO_COLON_SECS_TZ || s == S_NUM_COLON_SECS_TZ))
 		rc = ls_buf_addc(b, ':');
 	if (rc == 0 && s != S_NUM_SHORT_TZ && s != S_ISO_SHORT_TZ)
 		rc = ls_buf_addf(b, "%02d", z % 60);
-	if (rc == 0 && (s == S_ISO_SECS_TZ || s == S_NUM_SECS_TZ ||
-	    s == S_ISO_COLON_SECS_TZ || s == S_NUM_COLON_SECS_TZ)) {
+	if (rc == 0 &&
+	    (s == S_ISO_SECS_TZ || s == S_NUM_SECS_TZ ||
+		s == S_ISO_COLON_SECS_TZ || s == S_NUM_COLON_SECS_TZ)) {
 		if (s == S_ISO_COLON_SECS_TZ || s == S_NUM_COLON_SECS_TZ)
 			rc = ls_buf_addc(b, ':');
 		if (rc == 0)
@@ -550,8 +577,8 @@ fmt_one(struct ls_buf *b, const struct chunk *c, const struct bi_tm *t)
 			return ls_buf_addf(b, "-%04lld", (long long)-t->year);
 		return ls_buf_addf(b, "%04lld", (long long)t->year);
 	case S_YEAR:
-		return ls_buf_addf(b, "%02lld", (long long)(t->year % 100 +
-		    100) % 100);
+		return ls_buf_addf(b, "%02lld",
+		    (long long)(t->year % 100 + 100) % 100);
 	case S_PM: return ls_buf_adds(b, t->hour >= 12 ? "PM" : "AM");
 	case S_pm: return ls_buf_adds(b, t->hour >= 12 ? "pm" : "am");
 	case S_TZ:
@@ -570,16 +597,14 @@ fmt_one(struct ls_buf *b, const struct chunk *c, const struct bi_tm *t)
 		}
 		rc = ls_buf_addc(b, c->sep);
 		return rc ? rc : ls_buf_add(b, frac, (size_t)k);
-	case S_NONE:
-		return 0;
-	default:
-		return fmt_tz(b, c->std, t->offset);
+	case S_NONE: return 0;
+	default: return fmt_tz(b, c->std, t->offset);
 	}
 }
 
 int
-bi_time_format(struct ls_buf *b, const char *l, size_t n, int64_t sec,
-    int nsec, const struct bi_tz *tz)
+bi_time_format(struct ls_buf *b, const char *l, size_t n, int64_t sec, int nsec,
+    const struct bi_tz *tz)
 {
 	struct bi_tm t;
 	struct chunk c;
@@ -600,7 +625,7 @@ bi_time_format(struct ls_buf *b, const char *l, size_t n, int64_t sec,
 /* ---- parsing ---- */
 
 struct pstate {
-	const char *v;		/* rest of the value */
+	const char *v; /* rest of the value */
 	size_t n;
 };
 
@@ -685,8 +710,9 @@ parse_frac(struct pstate *p, int ndig, int *nsec)
 	if (p->n < 1 || (p->v[0] != '.' && p->v[0] != ','))
 		return -1;
 	p->v++, p->n--;
-	for (i = 0; i < ndig || (ndig < 0 && p->n > 0 && p->v[0] >= '0' &&
-	    p->v[0] <= '9'); i++) {
+	for (i = 0; i < ndig ||
+	     (ndig < 0 && p->n > 0 && p->v[0] >= '0' && p->v[0] <= '9');
+	     i++) {
 		if (p->n == 0 || p->v[0] < '0' || p->v[0] > '9')
 			return -1;
 		if (i < 9)
@@ -769,8 +795,8 @@ parse_one(struct pstate *p, const struct chunk *c, const struct chunk *next,
 		return 0;
 	case S_MONTH:
 	case S_LONGMONTH:
-		if ((i = lookup_name(p, long_months, 12,
-		    c->std == S_MONTH)) < 0)
+		if ((i = lookup_name(p, long_months, 12, c->std == S_MONTH)) <
+		    0)
 			return -1;
 		r->month = i + 1;
 		return 0;
@@ -782,8 +808,9 @@ parse_one(struct pstate *p, const struct chunk *c, const struct chunk *next,
 		return 0;
 	case S_WEEKDAY:
 	case S_LONGWEEKDAY:
-		return lookup_name(p, long_days, 7, c->std == S_WEEKDAY) < 0 ?
-		    -1 : 0;
+		return lookup_name(p, long_days, 7, c->std == S_WEEKDAY) < 0
+		    ? -1
+		    : 0;
 	case S_DAY:
 	case S_UNDERDAY:
 	case S_ZERODAY:
@@ -793,20 +820,25 @@ parse_one(struct pstate *p, const struct chunk *c, const struct chunk *next,
 	case S_UNDERYEARDAY:
 	case S_ZEROYEARDAY:
 		for (i = 0; i < 2 && c->std == S_UNDERYEARDAY && p->n > 0 &&
-		    p->v[0] == ' '; i++)
+		     p->v[0] == ' ';
+		     i++)
 			p->v++, p->n--;
-		return getdigits(p, c->std == S_ZEROYEARDAY ? 3 :
-		    3 - i, &r->yday);
+		return getdigits(p, c->std == S_ZEROYEARDAY ? 3 : 3 - i,
+		    &r->yday);
 	case S_HOUR:
 		return getnum(p, 0, &r->hour) != 0 || r->hour > 23 ? -1 : 0;
 	case S_HOUR12:
 	case S_ZEROHOUR12:
 		return getnum(p, c->std == S_ZEROHOUR12, &r->hour) != 0 ||
-		    r->hour > 12 ? -1 : 0;
+			r->hour > 12
+		    ? -1
+		    : 0;
 	case S_MINUTE:
 	case S_ZEROMINUTE:
 		return getnum(p, c->std == S_ZEROMINUTE, &r->min) != 0 ||
-		    r->min > 59 ? -1 : 0;
+			r->min > 59
+		    ? -1
+		    : 0;
 	case S_SECOND:
 	case S_ZEROSECOND:
 		if (getnum(p, c->std == S_ZEROSECOND, &r->sec) != 0 ||
@@ -814,8 +846,7 @@ parse_one(struct pstate *p, const struct chunk *c, const struct chunk *next,
 			return -1;
 		/* fractional seconds the layout does not mention */
 		if (p->n >= 2 && (p->v[0] == '.' || p->v[0] == ',') &&
-		    p->v[1] >= '0' &&
-		    p->v[1] <= '9' && next->std != S_FRAC0 &&
+		    p->v[1] >= '0' && p->v[1] <= '9' && next->std != S_FRAC0 &&
 		    next->std != S_FRAC9)
 			return parse_frac(p, -1, &r->nsec);
 		return 0;
@@ -837,24 +868,21 @@ parse_one(struct pstate *p, const struct chunk *c, const struct chunk *next,
 			r->off = 0;
 			return 0;
 		}
-		for (i = 0; i < (int)p->n && i < 5 && p->v[i] >= 'A' &&
-		    p->v[i] <= 'Z'; i++)
+		for (i = 0;
+		     i < (int)p->n && i < 5 && p->v[i] >= 'A' && p->v[i] <= 'Z';
+		     i++)
 			;
 		if (i < 3)
 			return -1;
 		p->v += i, p->n -= (size_t)i;
 		return 0;
-	case S_FRAC0:
-		return parse_frac(p, c->digits, &r->nsec);
+	case S_FRAC0: return parse_frac(p, c->digits, &r->nsec);
 	case S_FRAC9:
 		if (p->n == 0 || p->v[0] != c->sep)
 			return 0;
 		return parse_frac(p, -1, &r->nsec);
-	case S_NONE:
-		return 0;
-	default:
-		r->have_off = 1;
-		return parse_tz(p, c->std, &r->off);
+	case S_NONE: return 0;
+	default: r->have_off = 1; return parse_tz(p, c->std, &r->off);
 	}
 }
 
@@ -862,7 +890,7 @@ static int
 days_in(int64_t y, int m)
 {
 	static const int d[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
-	    31 };
+		31 };
 
 	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
 		return 29;
@@ -912,8 +940,10 @@ bi_time_parse(int64_t *sec, int *nsec, const char *l, size_t ln,
 		c = next;
 	}
 	if (p.n != 0)
-		return ls_error_set(LS_EFORMAT, "parsing time \"%.*s\": extra "
-		    "text: \"%.*s\"", (int)vn, value, (int)p.n, p.v);
+		return ls_error_set(LS_EFORMAT,
+		    "parsing time \"%.*s\": extra "
+		    "text: \"%.*s\"",
+		    (int)vn, value, (int)p.n, p.v);
 	if (r.pm_set && r.pm && r.hour < 12)
 		r.hour += 12;
 	else if (r.pm_set && !r.pm && r.hour == 12)
@@ -924,16 +954,19 @@ bi_time_parse(int64_t *sec, int *nsec, const char *l, size_t ln,
 	} else if (r.day < 1 || r.day > days_in(r.year, r.month)) {
 		return ls_error_set(LS_EFORMAT,
 		    "parsing time \"%.*s\": day out "
-		    "of range", (int)vn, value);
+		    "of range",
+		    (int)vn, value);
 	}
 	*sec = bi_time_from_civil(r.year, r.month, r.day, r.hour, r.min, r.sec,
-	    NULL) - (r.have_off ? r.off : 0);
+		   NULL) -
+	    (r.have_off ? r.off : 0);
 	*nsec = r.nsec;
 	return 0;
 bad:
-	return ls_error_set(LS_EFORMAT, "parsing time \"%.*s\" as \"%.*s\": "
-	    "cannot parse \"%.*s\" as \"%.*s\"", (int)vn, value, (int)ln, l,
-	    (int)p.n, p.v, (int)elen, elem);
+	return ls_error_set(LS_EFORMAT,
+	    "parsing time \"%.*s\" as \"%.*s\": "
+	    "cannot parse \"%.*s\" as \"%.*s\"",
+	    (int)vn, value, (int)ln, l, (int)p.n, p.v, (int)elen, elem);
 }
 
 /* ---- durations ---- */
@@ -941,10 +974,17 @@ bad:
 int
 bi_duration_parse(int64_t *out, const char *s, size_t len)
 {
-	static const struct { const char *u; uint64_t mult; } units[] = {
-		{ "ns", 1 }, { "us", 1000 }, { "\xc2\xb5s", 1000 },
-		{ "\xce\xbcs", 1000 }, { "ms", 1000000 },
-		{ "s", 1000000000ULL }, { "m", 60000000000ULL },
+	static const struct {
+		const char *u;
+		uint64_t mult;
+	} units[] = {
+		{ "ns", 1 },
+		{ "us", 1000 },
+		{ "\xc2\xb5s", 1000 },
+		{ "\xce\xbcs", 1000 },
+		{ "ms", 1000000 },
+		{ "s", 1000000000ULL },
+		{ "m", 60000000000ULL },
 		{ "h", 3600000000000ULL },
 	};
 	size_t i = 0, k;
@@ -975,8 +1015,8 @@ bi_duration_parse(int64_t *out, const char *s, size_t len)
 			i++;
 			while (i < len && s[i] >= '0' && s[i] <= '9') {
 				if (scale < 1000000000000000000ULL) {
-					frac = frac * 10 +
-					    (uint64_t)(s[i] - '0');
+					frac =
+					    frac * 10 + (uint64_t)(s[i] - '0');
 					scale *= 10;
 				}
 				i++;
@@ -994,8 +1034,10 @@ bi_duration_parse(int64_t *out, const char *s, size_t len)
 			}
 		}
 		if (ul == 0)
-			return ls_error_set(LS_EFORMAT, "time: missing unit in "
-			    "duration \"%.*s\"", (int)len, s);
+			return ls_error_set(LS_EFORMAT,
+			    "time: missing unit in "
+			    "duration \"%.*s\"",
+			    (int)len, s);
 		i += ul;
 		v = (long double)whole * mult +
 		    (long double)frac * mult / scale;

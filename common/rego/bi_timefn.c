@@ -42,7 +42,7 @@ named_layout(const char **l, size_t *len)
 
 struct tztime {
 	int64_t ns;
-	struct bi_tz *tz;	/* NULL for UTC; free with bi_tz_free */
+	struct bi_tz *tz; /* NULL for UTC; free with bi_tz_free */
 	const char *layout;
 	size_t llen;
 };
@@ -75,8 +75,10 @@ tz_time(struct ls_bi_ctx *ctx, const struct ls_val *v, struct tztime *t)
 	if (v->type == LS_VAL_NUMBER)
 		return ns_of(ctx, v, &t->ns);
 	if (v->type != LS_VAL_ARRAY || v->u.arr.n == 0)
-		return ls_bi_type_error(ctx, 1, "either number (ns) or [number "
-		    "(ns), string (tz)]", v);
+		return ls_bi_type_error(ctx, 1,
+		    "either number (ns) or [number "
+		    "(ns), string (tz)]",
+		    v);
 	if ((rc = ns_of(ctx, v->u.arr.v[0], &t->ns)) != 0)
 		return rc;
 	if (v->u.arr.n > 1) {
@@ -251,7 +253,7 @@ ls_bi_time_parse_rfc3339_ns(BI_ARGS)
 	if ((rc = bi_arg_str(ctx, args, 0, &v, &vl)) != 0)
 		return rc;
 	if ((rc = bi_time_parse(&sec, &nsec, RFC3339, strlen(RFC3339), v,
-	    vl)) != 0)
+		 vl)) != 0)
 		return bi_fail(ctx, rc);
 	return ret_time(ctx, out, sec, nsec);
 }
@@ -297,8 +299,8 @@ ls_bi_time_add_date(BI_ARGS)
 	/* Go's AddDate: normalise the civil date in the time's zone */
 	split_ns(t.ns, &sec, &nsec);
 	bi_time_civil(&tm, sec, nsec, t.tz);
-	sec = bi_time_from_civil(tm.year + y, tm.month + m, tm.day + d,
-	    tm.hour, tm.min, tm.sec, t.tz);
+	sec = bi_time_from_civil(tm.year + y, tm.month + m, tm.day + d, tm.hour,
+	    tm.min, tm.sec, t.tz);
 	bi_tz_free(t.tz);
 	return ret_time(ctx, out, sec, nsec);
 }
@@ -346,8 +348,9 @@ ls_bi_time_diff(BI_ARGS)
 		v[3] += 24, v[2]--;
 	if (v[2] < 0) {
 		struct bi_tm t32;
-		bi_time_civil(&t32, bi_time_from_civil(x.year, x.month, 32, 0,
-		    0, 0, NULL), 0, NULL);
+		bi_time_civil(&t32,
+		    bi_time_from_civil(x.year, x.month, 32, 0, 0, 0, NULL), 0,
+		    NULL);
 		v[2] += 32 - t32.day;
 		v[1]--;
 	}

@@ -9,7 +9,7 @@
 #include "rego/bi_internal.h"
 #include "rego/bi_lib.h"
 
-#define PRINT_MAX (1u << 20)	/* cap on one print() line */
+#define PRINT_MAX (1u << 20) /* cap on one print() line */
 
 static int
 is_type(const struct ls_val *const *args, const struct ls_val **out,
@@ -18,8 +18,13 @@ is_type(const struct ls_val *const *args, const struct ls_val **out,
 	return bi_ret(out, ls_val_bool(args[0]->type == t));
 }
 
-#define IS_FN(fn, t) \
-int fn(BI_ARGS) { (void)ctx; (void)nargs; return is_type(args, out, t); }
+#define IS_FN(fn, t)                                                           \
+	int fn(BI_ARGS)                                                        \
+	{                                                                      \
+		(void)ctx;                                                     \
+		(void)nargs;                                                   \
+		return is_type(args, out, t);                                  \
+	}
 IS_FN(ls_bi_is_number, LS_VAL_NUMBER)
 IS_FN(ls_bi_is_string, LS_VAL_STRING)
 IS_FN(ls_bi_is_boolean, LS_VAL_BOOL)
@@ -33,8 +38,8 @@ int
 ls_bi_type_name(BI_ARGS)
 {
 	(void)nargs;
-	return bi_ret(out, ls_val_cstring(ctx->arena,
-	    ls_val_type_name(args[0])));
+	return bi_ret(out,
+	    ls_val_cstring(ctx->arena, ls_val_type_name(args[0])));
 }
 
 /* Go's strconv.ParseFloat syntax, rewritten as JSON number text. */
@@ -57,7 +62,7 @@ parse_number(struct ls_arena *a, const char *s, size_t len)
 	while (i < len && s[i] >= '0' && s[i] <= '9') {
 		/* drop leading zeros JSON would refuse */
 		if (!(digits == 0 && s[i] == '0' && i + 1 < len &&
-		    s[i + 1] >= '0' && s[i + 1] <= '9'))
+			s[i + 1] >= '0' && s[i + 1] <= '9'))
 			buf[o++] = s[i];
 		digits = 1;
 		i++;
@@ -95,32 +100,31 @@ ls_bi_to_number(BI_ARGS)
 
 	(void)nargs;
 	switch (v->type) {
-	case LS_VAL_NULL:
-		return bi_ret(out, ls_val_int(ctx->arena, 0));
-	case LS_VAL_BOOL:
-		return bi_ret(out, ls_val_int(ctx->arena, v->u.b));
-	case LS_VAL_NUMBER:
-		*out = v;
-		return LS_BI_OK;
+	case LS_VAL_NULL: return bi_ret(out, ls_val_int(ctx->arena, 0));
+	case LS_VAL_BOOL: return bi_ret(out, ls_val_int(ctx->arena, v->u.b));
+	case LS_VAL_NUMBER: *out = v; return LS_BI_OK;
 	case LS_VAL_STRING: {
 		const char *t = v->u.str.p;
 		while (*t == '+' || *t == '-')
 			t++;
-		if (strcasecmp(t, "inf") == 0 || strcasecmp(t,
-		    "infinity") == 0 ||
-		    strcasecmp(t, "nan") == 0)
+		if (strcasecmp(t, "inf") == 0 ||
+		    strcasecmp(t, "infinity") == 0 || strcasecmp(t, "nan") == 0)
 			return ls_bi_type_error(ctx, 1, "valid number string",
 			    v);
 		if ((r = parse_number(ctx->arena, v->u.str.p, v->u.str.len)) !=
-		    NULL && isinf(ls_num_to_double(&r->u.num)))
-			return ls_bi_error(ctx, "strconv.ParseFloat: parsing "
-			    "\"%.*s\": value out of range", (int)(v->u.str.len >
-			    200 ? 200 : v->u.str.len), v->u.str.p);
+			NULL &&
+		    isinf(ls_num_to_double(&r->u.num)))
+			return ls_bi_error(ctx,
+			    "strconv.ParseFloat: parsing "
+			    "\"%.*s\": value out of range",
+			    (int)(v->u.str.len > 200 ? 200 : v->u.str.len),
+			    v->u.str.p);
 		if (r == NULL)
-			return ls_bi_error(ctx, "strconv.ParseFloat: parsing "
+			return ls_bi_error(ctx,
+			    "strconv.ParseFloat: parsing "
 			    "\"%.*s\": invalid syntax",
-			    (int)(v->u.str.len > 200 ?
-			    200 : v->u.str.len), v->u.str.p);
+			    (int)(v->u.str.len > 200 ? 200 : v->u.str.len),
+			    v->u.str.p);
 		*out = r;
 		return LS_BI_OK;
 	}
@@ -139,8 +143,9 @@ ls_bi_cast_array(BI_ARGS)
 		return LS_BI_OK;
 	}
 	if (args[0]->type == LS_VAL_SET)
-		return bi_ret(out, ls_val_array(ctx->arena, args[0]->u.set.v,
-		    args[0]->u.set.n));
+		return bi_ret(out,
+		    ls_val_array(ctx->arena, args[0]->u.set.v,
+			args[0]->u.set.n));
 	return ls_bi_type_error(ctx, 1, "one of {array, set}", args[0]);
 }
 
@@ -153,8 +158,8 @@ ls_bi_cast_set(BI_ARGS)
 		return LS_BI_OK;
 	}
 	if (args[0]->type == LS_VAL_ARRAY)
-		return bi_ret(out, ls_val_set(ctx->arena, args[0]->u.arr.v,
-		    args[0]->u.arr.n));
+		return bi_ret(out,
+		    ls_val_set(ctx->arena, args[0]->u.arr.v, args[0]->u.arr.n));
 	return ls_bi_type_error(ctx, 1, "one of {array, set}", args[0]);
 }
 
@@ -315,11 +320,12 @@ ls_bi_template_string(BI_ARGS)
 			rc = ls_buf_adds(&b, "<undefined>");
 		} else if (p->type == LS_VAL_SET && p->u.set.n > 1) {
 			ls_buf_cleanup(&b);
-			return ls_bi_error(ctx, "template-strings must not "
+			return ls_bi_error(ctx,
+			    "template-strings must not "
 			    "produce multiple outputs");
 		} else {
-			rc = print_one(&b, p->type == LS_VAL_SET ?
-			    p->u.set.v[0] : p);
+			rc = print_one(&b,
+			    p->type == LS_VAL_SET ? p->u.set.v[0] : p);
 		}
 	}
 	if (rc != 0) {

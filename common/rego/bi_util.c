@@ -37,9 +37,10 @@ bi_arg_int(struct ls_bi_ctx *ctx, const struct ls_val *const *args, int i,
 	*v = ls_num_to_int64(&args[i]->u.num, &ovf);
 	/* OPA's IntOperand says the same for integers beyond int64 */
 	if (!ls_num_is_int(&args[i]->u.num) || ovf) {
-		snprintf(ctx->msg, sizeof ctx->msg, "%s: operand %d must be "
-		    "integer number but got floating-point number", ctx->name,
-		    i + 1);
+		snprintf(ctx->msg, sizeof ctx->msg,
+		    "%s: operand %d must be "
+		    "integer number but got floating-point number",
+		    ctx->name, i + 1);
 		return LS_BI_ETYPE;
 	}
 	return LS_BI_OK;
@@ -64,8 +65,7 @@ bi_ret(const struct ls_val **out, const struct ls_val *v)
 }
 
 int
-bi_ret_buf(struct ls_bi_ctx *ctx, const struct ls_val **out,
-    struct ls_buf *b)
+bi_ret_buf(struct ls_bi_ctx *ctx, const struct ls_val **out, struct ls_buf *b)
 {
 	const struct ls_val *v;
 
@@ -131,7 +131,8 @@ bi_elem_error(struct ls_bi_ctx *ctx, int operand, const struct ls_val *coll,
 {
 	snprintf(ctx->msg, sizeof ctx->msg,
 	    "%s: operand %d must be %s of %s but "
-	    "got %s containing %s", ctx->name, operand, ls_val_type_name(coll),
-	    want, ls_val_type_name(coll), ls_val_type_name(got));
+	    "got %s containing %s",
+	    ctx->name, operand, ls_val_type_name(coll), want,
+	    ls_val_type_name(coll), ls_val_type_name(got));
 	return LS_BI_ETYPE;
 }

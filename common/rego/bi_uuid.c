@@ -29,8 +29,8 @@ draw_init(void)
 
 /* n bytes (<= 64) for (tag, key) in this evaluation. */
 static void
-draw(unsigned char *out, size_t n, const struct ls_bi_ctx *ctx,
-    const char *tag, const char *key, size_t klen)
+draw(unsigned char *out, size_t n, const struct ls_bi_ctx *ctx, const char *tag,
+    const char *key, size_t klen)
 {
 	crypto_generichash_state st;
 	unsigned char now[8];
@@ -93,9 +93,11 @@ ls_bi_uuid_rfc4122(BI_ARGS)
 	ls_buf_cleanup(&key);
 	u[8] = (unsigned char)((u[8] & 0x3F) | 0x80);
 	u[6] = (unsigned char)((u[6] & 0x0F) | 0x40);
-	snprintf(txt, sizeof txt, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-	    "%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2], u[3], u[4], u[5],
-	    u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+	snprintf(txt, sizeof txt,
+	    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x%02x%02x%02x%02x",
+	    u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10],
+	    u[11], u[12], u[13], u[14], u[15]);
 	return bi_ret(out, ls_val_cstring(ctx->arena, txt));
 }
 
@@ -113,8 +115,8 @@ hexv(char c)
 static int
 uuid_parse(unsigned char u[16], const char *s, size_t n)
 {
-	static const int pos[16] = { 0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24,
-		26, 28, 30, 32, 34 };
+	static const int pos[16] = { 0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26,
+		28, 30, 32, 34 };
 	int i, hi, lo;
 
 	if (n == 45 && strncasecmp(s, "urn:uuid:", 9) == 0)
@@ -134,8 +136,8 @@ uuid_parse(unsigned char u[16], const char *s, size_t n)
 	    s[23] != '-')
 		return -1;
 	for (i = 0; i < 16; i++) {
-		if ((hi = hexv(s[pos[i]])) < 0 || (lo =
-		    hexv(s[pos[i] + 1])) < 0)
+		if ((hi = hexv(s[pos[i]])) < 0 ||
+		    (lo = hexv(s[pos[i] + 1])) < 0)
 			return -1;
 		u[i] = (unsigned char)(hi << 4 | lo);
 	}
@@ -186,11 +188,12 @@ ls_bi_uuid_parse(BI_ARGS)
 	k[n] = ls_val_cstring(ctx->arena, "variant");
 	v[n++] = ls_val_cstring(ctx->arena, variant(u));
 	if (version == 1 || version == 2) {
-		int64_t t = (int64_t)(((uint64_t)(((u[6] << 8) | u[7]) & 0xFFF)
-		    << 48) | ((uint64_t)((u[4] << 8) | u[5]) << 32));
+		int64_t t =
+		    (int64_t)(((uint64_t)(((u[6] << 8) | u[7]) & 0xFFF) << 48) |
+			((uint64_t)((u[4] << 8) | u[5]) << 32));
 		t |= (int64_t)((uint64_t)u[0] << 24 | (uint64_t)u[1] << 16 |
 		    (uint64_t)u[2] << 8 | u[3]);
-		t -= 122192928000000000LL;	/* 1582-10-15 to 1970-01-01 */
+		t -= 122192928000000000LL; /* 1582-10-15 to 1970-01-01 */
 		k[n] = ls_val_cstring(ctx->arena, "time");
 		v[n++] = ls_val_int(ctx->arena, t * 100);
 		snprintf(node, sizeof node, "%02x-%02x-%02x-%02x-%02x-%02x",
@@ -204,12 +207,14 @@ ls_bi_uuid_parse(BI_ARGS)
 		if (version == 2) {
 			k[n] = ls_val_cstring(ctx->arena, "id");
 			v[n++] = ls_val_int(ctx->arena,
-			    (int64_t)((uint32_t)u[0] <<
-			    24 | (uint32_t)u[1] << 16 | (uint32_t)u[2] << 8 |
-			    u[3]));
+			    (int64_t)((uint32_t)u[0] << 24 |
+				(uint32_t)u[1] << 16 | (uint32_t)u[2] << 8 |
+				u[3]));
 			if (u[9] <= 2)
-				snprintf(dom, sizeof dom, "%s", u[9] == 0 ?
-				    "Person" : u[9] == 1 ? "Group" : "Org");
+				snprintf(dom, sizeof dom, "%s",
+				    u[9] == 0	    ? "Person"
+					: u[9] == 1 ? "Group"
+						    : "Org");
 			else
 				snprintf(dom, sizeof dom, "Domain%d", u[9]);
 			k[n] = ls_val_cstring(ctx->arena, "domain");

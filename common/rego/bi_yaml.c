@@ -30,10 +30,10 @@ struct yanchor {
 
 struct yp {
 	struct ls_arena *a;
-	const char *s;		/* input, NUL-terminated at s[n] */
+	const char *s; /* input, NUL-terminated at s[n] */
 	size_t n, i;
 	int depth;
-	long owner;		/* column of a block scalar's owner */
+	long owner; /* column of a block scalar's owner */
 	struct yanchor anchors[YAML_MAX_ANCHORS];
 	size_t nanchors;
 	char err[200];
@@ -91,8 +91,9 @@ skip_ws(struct yp *p)
 		char c = cur(p);
 		if (blank(c) || c == '\n' || c == '\r') {
 			p->i++;
-		} else if (c == '#' && (p->i == 0 || blank(p->s[p->i - 1]) ||
-		    p->s[p->i - 1] == '\n')) {
+		} else if (c == '#' &&
+		    (p->i == 0 || blank(p->s[p->i - 1]) ||
+			p->s[p->i - 1] == '\n')) {
 			while (!endch(cur(p)))
 				p->i++;
 		} else {
@@ -120,7 +121,7 @@ doc_marker(const struct yp *p)
 {
 	return p->n - p->i >= 3 && column(p, p->i) == 0 &&
 	    (memcmp(p->s + p->i, "---", 3) == 0 ||
-	    memcmp(p->s + p->i, "...", 3) == 0) &&
+		memcmp(p->s + p->i, "...", 3) == 0) &&
 	    (endch(p->s[p->i + 3]) || blank(p->s[p->i + 3]));
 }
 
@@ -170,8 +171,8 @@ resolve(struct yp *p, const char *s, size_t n)
 			char c = s[i];
 			if (c == '_' && digits)
 				continue;
-			if ((c == '-' || c == '+') && (i == 0 ||
-			    (s[i - 1] | 32) == 'e')) {
+			if ((c == '-' || c == '+') &&
+			    (i == 0 || (s[i - 1] | 32) == 'e')) {
 				if (c == '-')
 					buf[k++] = c;
 			} else if (c >= '0' && c <= '9') {
@@ -273,7 +274,8 @@ double_quoted(struct yp *p, const struct ls_val **out)
 		p->i++;
 		switch (c) {
 		case 'n': rc = ls_buf_addc(&b, '\n'); break;
-		case 't': case '\t': rc = ls_buf_addc(&b, '\t'); break;
+		case 't':
+		case '\t': rc = ls_buf_addc(&b, '\t'); break;
 		case 'r': rc = ls_buf_addc(&b, '\r'); break;
 		case '0': rc = ls_buf_addc(&b, '\0'); break;
 		case 'a': rc = ls_buf_addc(&b, '\a'); break;
@@ -281,32 +283,37 @@ double_quoted(struct yp *p, const struct ls_val **out)
 		case 'e': rc = ls_buf_addc(&b, 0x1B); break;
 		case 'f': rc = ls_buf_addc(&b, '\f'); break;
 		case 'v': rc = ls_buf_addc(&b, '\v'); break;
-		case ' ': case '"': case '/': case '\\':
-			rc = ls_buf_addc(&b, c);
-			break;
+		case ' ':
+		case '"':
+		case '/':
+		case '\\': rc = ls_buf_addc(&b, c); break;
 		case '\n':
 			while (blank(cur(p)))
 				p->i++;
 			break;
-		case 'x': case 'u': case 'U': {
+		case 'x':
+		case 'u':
+		case 'U': {
 			int nd = c == 'x' ? 2 : c == 'u' ? 4 : 8, k;
 			uint32_t r = 0;
 			char enc[4];
 			for (k = 0; k < nd && rc == 0; k++) {
 				int h = hexval(cur(p));
 				if (h < 0)
-					rc = yerr(p, "did not find expected "
+					rc = yerr(p,
+					    "did not find expected "
 					    "hexdecimal number");
 				r = r << 4 | (uint32_t)(h & 0xF);
 				p->i++;
 			}
 			if (rc == 0)
-				rc = ls_buf_add(&b, enc, bi_utf8_encode(enc,
-				    r));
+				rc =
+				    ls_buf_add(&b, enc, bi_utf8_encode(enc, r));
 			break;
 		}
 		default:
-			rc = yerr(p, "found unknown escape character while "
+			rc = yerr(p,
+			    "found unknown escape character while "
 			    "parsing a quoted scalar");
 		}
 	}
@@ -328,8 +335,8 @@ single_quoted(struct yp *p, const struct ls_val **out)
 		char c = cur(p);
 		if (c == '\0') {
 			rc = yerr(p, "found unexpected end of stream");
-		} else if (c == '\'' && p->i + 1 < p->n && p->s[p->i + 1] ==
-		    '\'') {
+		} else if (c == '\'' && p->i + 1 < p->n &&
+		    p->s[p->i + 1] == '\'') {
 			rc = ls_buf_addc(&b, '\'');
 			p->i += 2;
 		} else if (c == '\'') {
@@ -378,7 +385,7 @@ block_scalar(struct yp *p, const struct ls_val **out)
 		size_t start = p->i, c = 0, e;
 		while (p->i < p->n && p->s[p->i] == ' ')
 			p->i++, c++;
-		if (endch(cur(p))) {		/* empty line */
+		if (endch(cur(p))) { /* empty line */
 			rc = ls_buf_addc(&b, '\n');
 			if (cur(p) == '\r')
 				p->i++;
@@ -400,8 +407,8 @@ block_scalar(struct yp *p, const struct ls_val **out)
 			e++;
 		if (style == '>' && !first && b.len > 0 &&
 		    b.data[b.len - 1] == '\n' && !prev_more &&
-		    p->s[p->i] != ' ' && (b.len < 2 ||
-		    b.data[b.len - 2] != '\n'))
+		    p->s[p->i] != ' ' &&
+		    (b.len < 2 || b.data[b.len - 2] != '\n'))
 			b.data[b.len - 1] = ' ';
 		prev_more = p->s[p->i] == ' ';
 		if (rc == 0)
@@ -426,8 +433,8 @@ block_scalar(struct yp *p, const struct ls_val **out)
 	if (rc == 0)
 		*out = ls_val_string(p->a, b.data ? b.data : "", b.len);
 	ls_buf_cleanup(&b);
-	return rc != 0 ? yerr(p, "block scalar too large") :
-	    (*out == NULL ? yerr(p, "out of memory") : 0);
+	return rc != 0 ? yerr(p, "block scalar too large")
+		       : (*out == NULL ? yerr(p, "out of memory") : 0);
 }
 
 /* A plain scalar on one line (in flow context it stops at , ] }). */
@@ -438,10 +445,10 @@ plain(struct yp *p, int flow, const struct ls_val **out)
 
 	while (!endch(cur(p))) {
 		char c = cur(p);
-		if (c == ':' && (endch(p->s[p->i + 1]) ||
-		    blank(p->s[p->i + 1]) ||
-		    (flow && strchr(",[]{}", p->s[p->i + 1]) != NULL &&
-		    p->s[p->i + 1] != '\0')))
+		if (c == ':' &&
+		    (endch(p->s[p->i + 1]) || blank(p->s[p->i + 1]) ||
+			(flow && strchr(",[]{}", p->s[p->i + 1]) != NULL &&
+			    p->s[p->i + 1] != '\0')))
 			break;
 		if (c == '#' && p->i > start && blank(p->s[p->i - 1]))
 			break;
@@ -505,7 +512,8 @@ flow_collection(struct yp *p, const struct ls_val **out)
 		if (cur(p) == '\0')
 			return yerr(p,
 			    open == '[' ? "did not find expected ',' "
-			    "or ']'" : "did not find expected ',' or '}'");
+					  "or ']'"
+					: "did not find expected ',' or '}'");
 		if (flow_node(p, &k) != 0)
 			return -1;
 		skip_ws(p);
@@ -546,14 +554,16 @@ flow_collection(struct yp *p, const struct ls_val **out)
 		if (cur(p) != close)
 			return yerr(p,
 			    open == '[' ? "did not find expected ',' "
-			    "or ']'" : "did not find expected ',' or '}'");
+					  "or ']'"
+					: "did not find expected ',' or '}'");
 	}
 	p->depth--;
-	*out = open == '[' ? ls_val_array(p->a, vals.v, vals.n) :
-	    ls_val_object(p->a, keys.v, vals.v, keys.n, &conflict);
+	*out = open == '['
+	    ? ls_val_array(p->a, vals.v, vals.n)
+	    : ls_val_object(p->a, keys.v, vals.v, keys.n, &conflict);
 	if (*out == NULL)
-		return yerr(p, conflict ? "duplicate key in mapping" :
-		    "out of memory");
+		return yerr(p,
+		    conflict ? "duplicate key in mapping" : "out of memory");
 	return 0;
 }
 
@@ -562,14 +572,10 @@ flow_node(struct yp *p, const struct ls_val **out)
 {
 	switch (cur(p)) {
 	case '[':
-	case '{':
-		return flow_collection(p, out);
-	case '"':
-		return double_quoted(p, out);
-	case '\'':
-		return single_quoted(p, out);
-	default:
-		return plain(p, 1, out);
+	case '{': return flow_collection(p, out);
+	case '"': return double_quoted(p, out);
+	case '\'': return single_quoted(p, out);
+	default: return plain(p, 1, out);
 	}
 }
 
@@ -591,18 +597,18 @@ looks_like_key(const struct yp *p)
 		k++;
 		while (blank(p->s[k]))
 			k++;
-		return p->s[k] == ':' && (endch(p->s[k + 1]) ||
-		    blank(p->s[k + 1]));
+		return p->s[k] == ':' &&
+		    (endch(p->s[k + 1]) || blank(p->s[k + 1]));
 	}
 	if (q == '[' || q == '{' || q == '#' || q == '|' || q == '>' ||
-	    q == '*' || q == '&' || q == '!' || (q == '-' &&
-	    (blank(p->s[k + 1]) || endch(p->s[k + 1]))))
+	    q == '*' || q == '&' || q == '!' ||
+	    (q == '-' && (blank(p->s[k + 1]) || endch(p->s[k + 1]))))
 		return 0;
 	for (; !endch(p->s[k]); k++) {
 		if (p->s[k] == '#' && k > p->i && blank(p->s[k - 1]))
 			return 0;
-		if (p->s[k] == ':' && (endch(p->s[k + 1]) ||
-		    blank(p->s[k + 1])))
+		if (p->s[k] == ':' &&
+		    (endch(p->s[k + 1]) || blank(p->s[k + 1])))
 			return 1;
 	}
 	return 0;
@@ -621,9 +627,10 @@ block_value(struct yp *p, size_t owner_col, int in_seq,
 		return parse_node(p, owner_col + (in_seq ? 1 : 0), out);
 	save = p->i;
 	skip_ws(p);
-	if (cur(p) != '\0' && !doc_marker(p) && (column(p, p->i) > owner_col ||
-	    (!in_seq && column(p, p->i) == owner_col && cur(p) == '-' &&
-	    (blank(p->s[p->i + 1]) || endch(p->s[p->i + 1])))))
+	if (cur(p) != '\0' && !doc_marker(p) &&
+	    (column(p, p->i) > owner_col ||
+		(!in_seq && column(p, p->i) == owner_col && cur(p) == '-' &&
+		    (blank(p->s[p->i + 1]) || endch(p->s[p->i + 1])))))
 		return parse_node(p, owner_col, out);
 	p->i = save;
 	*out = ls_val_null();
@@ -639,7 +646,7 @@ block_sequence(struct yp *p, size_t col, const struct ls_val **out)
 	for (;;) {
 		const struct ls_val *v = NULL;
 
-		p->i++;		/* the dash */
+		p->i++; /* the dash */
 		if (block_value(p, col, 1, &v) != 0 || push(p, &items, v) != 0)
 			return -1;
 		skip_ws(p);
@@ -665,9 +672,9 @@ block_mapping(struct yp *p, size_t col, const struct ls_val **out)
 	for (;;) {
 		const struct ls_val *k = NULL, *v = NULL, *ks = NULL;
 
-		if (cur(p) == '"' ? double_quoted(p, &k) != 0 :
-		    cur(p) == '\'' ? single_quoted(p, &k) != 0 :
-		    plain(p, 0, &k) != 0)
+		if (cur(p) == '"'	 ? double_quoted(p, &k) != 0
+			: cur(p) == '\'' ? single_quoted(p, &k) != 0
+					 : plain(p, 0, &k) != 0)
 			return -1;
 		while (blank(cur(p)))
 			p->i++;
@@ -681,17 +688,18 @@ block_mapping(struct yp *p, size_t col, const struct ls_val **out)
 		skip_ws(p);
 		if (cur(p) == '\0' || doc_marker(p) || column(p, p->i) != col)
 			break;
-		if (!looks_like_key(p) || (cur(p) == '-' &&
-		    blank(p->s[p->i + 1])))
+		if (!looks_like_key(p) ||
+		    (cur(p) == '-' && blank(p->s[p->i + 1])))
 			return yerr(p, "could not find expected ':'");
 	}
 	if (cur(p) != '\0' && !doc_marker(p) && column(p, p->i) > col)
-		return yerr(p, "mapping values are not allowed in this "
+		return yerr(p,
+		    "mapping values are not allowed in this "
 		    "context");
 	*out = ls_val_object(p->a, keys.v, vals.v, keys.n, &conflict);
 	if (*out == NULL)
-		return yerr(p, conflict ? "duplicate key in mapping" :
-		    "out of memory");
+		return yerr(p,
+		    conflict ? "duplicate key in mapping" : "out of memory");
 	return 0;
 }
 
@@ -700,13 +708,15 @@ anchor_name(struct yp *p, const char **name, size_t *len)
 {
 	size_t start = ++p->i;
 
-	while (!endch(cur(p)) && !blank(cur(p)) && strchr(",[]{}",
-	    cur(p)) == NULL)
+	while (
+	    !endch(cur(p)) && !blank(cur(p)) && strchr(",[]{}", cur(p)) == NULL)
 		p->i++;
 	*name = p->s + start;
 	*len = p->i - start;
-	return *len == 0 ? yerr(p, "did not find expected alphabetic or "
-	    "numeric character") : 0;
+	return *len == 0 ? yerr(p,
+			       "did not find expected alphabetic or "
+			       "numeric character")
+			 : 0;
 }
 
 static int
@@ -724,7 +734,7 @@ parse_node(struct yp *p, size_t min_col, const struct ls_val **out)
 			return -1;
 		skip_ws(p);
 	}
-	if (cur(p) == '!') {		/* tags are accepted and ignored */
+	if (cur(p) == '!') { /* tags are accepted and ignored */
 		while (!endch(cur(p)) && !blank(cur(p)))
 			p->i++;
 		skip_ws(p);
@@ -746,8 +756,8 @@ parse_node(struct yp *p, size_t min_col, const struct ls_val **out)
 				*out = p->anchors[k].v;
 		if (rc == 0 && *out == NULL)
 			rc = yerr(p, "unknown anchor referenced");
-	} else if (cur(p) == '-' && (blank(p->s[p->i + 1]) ||
-	    endch(p->s[p->i + 1]))) {
+	} else if (cur(p) == '-' &&
+	    (blank(p->s[p->i + 1]) || endch(p->s[p->i + 1]))) {
 		rc = block_sequence(p, col, out);
 	} else if (cur(p) == '|' || cur(p) == '>') {
 		rc = block_scalar(p, out);
@@ -797,9 +807,10 @@ yaml_parse(const struct ls_val **out, struct ls_arena *a, const char *s,
 	rc = parse_node(p, 0, out);
 	if (rc == 0) {
 		skip_ws(p);
-		if (p->n - p->i >= 3 && (memcmp(p->s + p->i, "...", 3) == 0 ||
-		    memcmp(p->s + p->i, "---", 3) == 0))
-			p->i = p->n;	/* later documents are ignored */
+		if (p->n - p->i >= 3 &&
+		    (memcmp(p->s + p->i, "...", 3) == 0 ||
+			memcmp(p->s + p->i, "---", 3) == 0))
+			p->i = p->n; /* later documents are ignored */
 		if (cur(p) != '\0')
 			rc = yerr(p, "did not find expected <document start>");
 	}
@@ -841,8 +852,9 @@ ls_bi_yaml_is_valid(BI_ARGS)
 	(void)nargs;
 	if (args[0]->type != LS_VAL_STRING)
 		return bi_ret(out, ls_val_bool(0));
-	return bi_ret(out, ls_val_bool(yaml_parse(&v, ctx->arena,
-	    args[0]->u.str.p, args[0]->u.str.len, err, sizeof err) == 0));
+	return bi_ret(out,
+	    ls_val_bool(yaml_parse(&v, ctx->arena, args[0]->u.str.p,
+			    args[0]->u.str.len, err, sizeof err) == 0));
 }
 
 /* ---- marshal, go-yaml v2 block style ---- */
@@ -887,8 +899,8 @@ y_string(struct ls_buf *b, struct ls_arena *a, const char *s, size_t n)
 	if (style == 1) {
 		rc = ls_buf_addc(b, '\'');
 		for (i = 0; i < n && rc == 0; i++)
-			rc = s[i] == '\'' ? ls_buf_adds(b, "''") :
-			    ls_buf_addc(b, s[i]);
+			rc = s[i] == '\'' ? ls_buf_adds(b, "''")
+					  : ls_buf_addc(b, s[i]);
 		return rc ? rc : ls_buf_addc(b, '\'');
 	}
 	rc = ls_buf_addc(b, '"');
@@ -910,24 +922,21 @@ y_string(struct ls_buf *b, struct ls_arena *a, const char *s, size_t n)
 	return rc ? rc : ls_buf_addc(b, '"');
 }
 
-static int y_node(struct ls_buf *b, struct ls_arena *a,
-    const struct ls_val *v, int indent, int depth);
+static int y_node(struct ls_buf *b, struct ls_arena *a, const struct ls_val *v,
+    int indent, int depth);
 
 static int
 y_scalar(struct ls_buf *b, struct ls_arena *a, const struct ls_val *v)
 {
 	switch (v->type) {
-	case LS_VAL_NULL:
-		return ls_buf_adds(b, "null");
-	case LS_VAL_BOOL:
-		return ls_buf_adds(b, v->u.b ? "true" : "false");
-	case LS_VAL_NUMBER:
-		return ls_num_format(b, &v->u.num);
-	case LS_VAL_STRING:
-		return y_string(b, a, v->u.str.p, v->u.str.len);
+	case LS_VAL_NULL: return ls_buf_adds(b, "null");
+	case LS_VAL_BOOL: return ls_buf_adds(b, v->u.b ? "true" : "false");
+	case LS_VAL_NUMBER: return ls_num_format(b, &v->u.num);
+	case LS_VAL_STRING: return y_string(b, a, v->u.str.p, v->u.str.len);
 	default:
-		return ls_val_len(v) == 0 ? ls_buf_adds(b,
-		    v->type == LS_VAL_OBJECT ? "{}" : "[]") : -1;
+		return ls_val_len(v) == 0
+		    ? ls_buf_adds(b, v->type == LS_VAL_OBJECT ? "{}" : "[]")
+		    : -1;
 	}
 }
 
@@ -935,7 +944,8 @@ static int
 is_block(const struct ls_val *v)
 {
 	return (v->type == LS_VAL_OBJECT || v->type == LS_VAL_ARRAY ||
-	    v->type == LS_VAL_SET) && ls_val_len(v) > 0;
+		   v->type == LS_VAL_SET) &&
+	    ls_val_len(v) > 0;
 }
 
 static int
@@ -951,8 +961,8 @@ pad(struct ls_buf *b, int n)
 /* v at indentation indent; the caller has written what precedes it on
  * the current line (nothing, "- " or "key:"). */
 static int
-y_node(struct ls_buf *b, struct ls_arena *a, const struct ls_val *v,
-    int indent, int depth)
+y_node(struct ls_buf *b, struct ls_arena *a, const struct ls_val *v, int indent,
+    int depth)
 {
 	const struct ls_val *const *el;
 	size_t n, i;
@@ -966,8 +976,8 @@ y_node(struct ls_buf *b, struct ls_arena *a, const struct ls_val *v,
 	}
 	if (v->type == LS_VAL_OBJECT) {
 		for (i = 0; i < v->u.obj.n && rc == 0; i++) {
-			const struct ls_val *k = v->u.obj.k[i], *c =
-			    v->u.obj.v[i];
+			const struct ls_val *k = v->u.obj.k[i],
+					    *c = v->u.obj.v[i];
 			if (i > 0)
 				rc = pad(b, indent);
 			if (rc == 0 && k->type == LS_VAL_STRING)
@@ -977,9 +987,8 @@ y_node(struct ls_buf *b, struct ls_arena *a, const struct ls_val *v,
 			if (rc == 0)
 				rc = ls_buf_addc(b, ':');
 			if (rc == 0 && is_block(c)) {
-				int sub = c->type == LS_VAL_OBJECT ?
-				    indent + 2 :
-				    indent;
+				int sub = c->type == LS_VAL_OBJECT ? indent + 2
+								   : indent;
 				rc = ls_buf_addc(b, '\n');
 				if (rc == 0)
 					rc = pad(b, sub);

@@ -38,31 +38,30 @@ enum {
 	LS_BI_ENOMEM = -3,
 };
 
-#define LS_BI_VARIADIC (-1)	/* arity of print and the like */
-#define LS_BI_F_MULTI 0x1	/* result array = several results */
-#define LS_BI_F_NONDET 0x2	/* result may differ between calls */
+#define LS_BI_VARIADIC (-1) /* arity of print and the like */
+#define LS_BI_F_MULTI 0x1   /* result array = several results */
+#define LS_BI_F_NONDET 0x2  /* result may differ between calls */
 
 struct ls_bi_ctx {
-	struct ls_arena *arena;	/* the evaluation's arena: put results here */
+	struct ls_arena *arena; /* the evaluation's arena: put results here */
 	const char *name;	/* OPA name of the builtin being called */
 	int strict;		/* strict builtin errors (informational) */
 	int64_t now_ns;		/* fixed "now" of this evaluation (UTC ns) */
 	/* Sink for print(): one line without the newline.  May be NULL. */
 	void (*print)(void *arg, const char *line, size_t len);
 	void *print_arg;
-	char msg[512];		/* error text set by ls_bi_*error */
-	void *eval;		/* evaluator-private, builtins ignore it */
+	char msg[512]; /* error text set by ls_bi_*error */
+	void *eval;    /* evaluator-private, builtins ignore it */
 };
 
 /* args[0..nargs) are the operands; nargs == arity unless variadic. */
-typedef int (*ls_bi_fn)(struct ls_bi_ctx *ctx,
-    const struct ls_val *const *args, size_t nargs,
-    const struct ls_val **out);
+typedef int (*ls_bi_fn)(struct ls_bi_ctx *ctx, const struct ls_val *const *args,
+    size_t nargs, const struct ls_val **out);
 
 struct ls_bi {
-	const char *name;	/* "count", "strings.replace_n", "object.get" */
-	int arity;		/* operands (outputs excluded), or VARIADIC */
-	unsigned flags;		/* LS_BI_F_* */
+	const char *name; /* "count", "strings.replace_n", "object.get" */
+	int arity;	  /* operands (outputs excluded), or VARIADIC */
+	unsigned flags;	  /* LS_BI_F_* */
 	ls_bi_fn fn;
 };
 
@@ -83,7 +82,7 @@ int ls_bi_type_error(struct ls_bi_ctx *ctx, int operand, const char *want,
 
 /* Record "NAME: " + message and return LS_BI_EBUILTIN. */
 int ls_bi_error(struct ls_bi_ctx *ctx, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* Analyzer only: it cannot see builtins.c (see lockstep/error.h). */
 #if defined(__clang_analyzer__) && !defined(LS_BUILTINS_IMPL)
 #define ls_bi_type_error(ctx, ...)                                             \

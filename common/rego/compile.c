@@ -82,8 +82,7 @@ ls_node_ensure(struct ls_rego_policy *p, struct ls_node *n, const char *name)
 		return NULL;
 	if (grow(p->arena, (void ***)&n->kids, n->nkids, &n->capkids) != 0)
 		return NULL;
-	for (i = n->nkids; i > 0 && strcmp(n->kids[i - 1]->name, name) > 0;
-	    i--)
+	for (i = n->nkids; i > 0 && strcmp(n->kids[i - 1]->name, name) > 0; i--)
 		n->kids[i] = n->kids[i - 1];
 	n->kids[i] = c;
 	n->nkids++;
@@ -107,8 +106,9 @@ add_rule(struct ls_rego_policy *p, struct ls_rule *r)
 	 * the root document inside its package. */
 	if (r->mod->version == 1 && r->npath > r->mod->npkg &&
 	    (strcmp(r->path[r->mod->npkg], "input") == 0 ||
-	    strcmp(r->path[r->mod->npkg], "data") == 0))
-		return ls_error_set(LS_EREGO, "%s:%d:%d: rego_compile_error: "
+		strcmp(r->path[r->mod->npkg], "data") == 0))
+		return ls_error_set(LS_EREGO,
+		    "%s:%d:%d: rego_compile_error: "
 		    "rules must not shadow %s (use a different rule name)",
 		    r->mod->file, r->line, r->col, r->path[r->mod->npkg]);
 	for (i = 0; i < r->npath; i++)
@@ -132,7 +132,7 @@ add_rule(struct ls_rego_policy *p, struct ls_rule *r)
 		n->dflt = r;
 	} else {
 		if (grow(p->arena, (void ***)&n->rules, n->nrules,
-		    &n->caprules) != 0)
+			&n->caprules) != 0)
 			return LS_ENOMEM;
 		n->rules[n->nrules++] = r;
 	}
@@ -231,12 +231,12 @@ dep_body(struct ls_rego_policy *p, const struct ls_body *b,
 		const struct ls_expr *e = b->e[i];
 
 		for (j = 0; j < 3; j++)
-			if (e->t[j] && (rc = dep_term(p, e->t[j], stack,
-			    depth)) != 0)
+			if (e->t[j] &&
+			    (rc = dep_term(p, e->t[j], stack, depth)) != 0)
 				return rc;
 		for (j = 0; j < e->nwith; j++)
 			if ((rc = dep_term(p, e->with[j].value, stack,
-			    depth)) != 0)
+				 depth)) != 0)
 				return rc;
 		if (e->body && (rc = dep_body(p, e->body, stack, depth)) != 0)
 			return rc;
@@ -282,9 +282,10 @@ recursion_error(struct ls_node *n, struct ls_node **stack, int depth)
 			len += (size_t)snprintf(path + len, sizeof(path) - len,
 			    "%s -> ", stack[i]->name);
 	snprintf(path + len, sizeof(path) - len, "%s", n->name);
-	return ls_error_set(LS_EREGO, "%s:%d:%d: rego_recursion_error: rule "
-	    "%s is recursive: %s", r->mod->file, r->line, r->col, n->name,
-	    path);
+	return ls_error_set(LS_EREGO,
+	    "%s:%d:%d: rego_recursion_error: rule "
+	    "%s is recursive: %s",
+	    r->mod->file, r->line, r->col, n->name, path);
 }
 
 static int
@@ -299,7 +300,8 @@ visit(struct ls_rego_policy *p, struct ls_node *n, struct ls_node **stack,
 	if (n->visiting)
 		return recursion_error(n, stack, depth);
 	if (depth >= 4096)
-		return ls_error_set(LS_EREGO, "rego_recursion_error: rule "
+		return ls_error_set(LS_EREGO,
+		    "rego_recursion_error: rule "
 		    "dependencies nested too deeply");
 	n->visiting = 1;
 	stack[depth] = n;

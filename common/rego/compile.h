@@ -14,42 +14,42 @@
 /* One path segment of data: its rules and children. */
 struct ls_node {
 	const char *name;
-	const struct ls_val *key;	/* name as a string value */
+	const struct ls_val *key; /* name as a string value */
 	struct ls_node *parent;
-	struct ls_node **kids;		/* sorted by name */
+	struct ls_node **kids; /* sorted by name */
 	size_t nkids, capkids;
-	struct ls_rule **rules;		/* non-default definitions */
+	struct ls_rule **rules; /* non-default definitions */
 	size_t nrules, caprules;
-	struct ls_rule *dflt;		/* default rule or NULL */
-	enum ls_rk k;			/* kind shared by all rules here */
-	int nargs;			/* functions: arity */
-	int id;				/* index for memoisation */
-	int has_rules;			/* rules here or below */
-	int is_pkg;			/* a package: {} even when empty */
-	int general;			/* some rule has a general ref head */
-	int visiting, done;		/* recursion check */
+	struct ls_rule *dflt; /* default rule or NULL */
+	enum ls_rk k;	      /* kind shared by all rules here */
+	int nargs;	      /* functions: arity */
+	int id;		      /* index for memoisation */
+	int has_rules;	      /* rules here or below */
+	int is_pkg;	      /* a package: {} even when empty */
+	int general;	      /* some rule has a general ref head */
+	int visiting, done;   /* recursion check */
 };
 
 struct ls_rego_policy {
-	int refs;			/* atomic reference count */
-	struct ls_arena *arena;		/* everything below lives here */
-	struct ls_node *root;		/* data */
-	const struct ls_val *data;	/* base documents */
+	int refs;		   /* atomic reference count */
+	struct ls_arena *arena;	   /* everything below lives here */
+	struct ls_node *root;	   /* data */
+	const struct ls_val *data; /* base documents */
 	struct ls_module **mods;
 	size_t nmods;
 	int nnodes;
 };
 
 /* Child of n by name, NULL when absent. */
-struct ls_node *ls_node_child(const struct ls_node *n, const char *name,
-    size_t len);
+struct ls_node *
+ls_node_child(const struct ls_node *n, const char *name, size_t len);
 /* Node at a path of string segments, NULL when absent. */
-struct ls_node *ls_node_find(struct ls_node *root, const char *const *path,
-    size_t n);
+struct ls_node *
+ls_node_find(struct ls_node *root, const char *const *path, size_t n);
 
 /* Child named name, created if absent; NULL on ENOMEM. */
-struct ls_node *ls_node_ensure(struct ls_rego_policy *p, struct ls_node *n,
-    const char *name);
+struct ls_node *
+ls_node_ensure(struct ls_rego_policy *p, struct ls_node *n, const char *name);
 
 /* Record the input field a rule's body requires, if any (index.c). */
 void ls_rego_index_rule(struct ls_rule *r);
@@ -67,23 +67,23 @@ int ls_rego_resolve_rule(struct ls_rego_policy *p, struct ls_arena *a,
 
 /* Same for a query; *nslots_out gets its frame size, names_out (arena)
  * the name of each slot (NULL for generated ones). */
-int ls_rego_resolve_query(const struct ls_rego_policy *p,
-    struct ls_arena *a, struct ls_body *q, const char *pkg, int *nslots_out,
+int ls_rego_resolve_query(const struct ls_rego_policy *p, struct ls_arena *a,
+    struct ls_body *q, const char *pkg, int *nslots_out,
     const char ***names_out);
 
 /* Evaluation ------------------------------------------------------------ */
 
 struct ls_eval_cfg {
-	const struct ls_val *input;	/* NULL: undefined */
-	int strict;			/* strict builtin errors */
-	unsigned long long max_steps;	/* 0: default */
-	unsigned timeout_ms;		/* 0: none */
-	long long now_ns;		/* 0: clock at start */
+	const struct ls_val *input;   /* NULL: undefined */
+	int strict;		      /* strict builtin errors */
+	unsigned long long max_steps; /* 0: default */
+	unsigned timeout_ms;	      /* 0: none */
+	long long now_ns;	      /* 0: clock at start */
 	void (*print)(void *arg, const char *line, size_t len);
 	void *print_arg;
-	unsigned long long *steps_out;	/* steps taken, when not NULL */
-	const struct ls_expr *const *exprs;	/* query exprs, in order */
-	size_t nexprs;			/* their values go to sol() */
+	unsigned long long *steps_out;	    /* steps taken, when not NULL */
+	const struct ls_expr *const *exprs; /* query exprs, in order */
+	size_t nexprs;			    /* their values go to sol() */
 };
 
 /* Called once per solution of a query with the frame of slot values. */

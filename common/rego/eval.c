@@ -65,8 +65,8 @@ int
 ev_frame(struct ev *ev, struct frame *f, int n)
 {
 	f->n = n;
-	f->slots = ls_arena_alloc(ev->a, (size_t)(n > 0 ? n : 1) *
-	    sizeof(*f->slots));
+	f->slots =
+	    ls_arena_alloc(ev->a, (size_t)(n > 0 ? n : 1) * sizeof(*f->slots));
 	return f->slots ? 0 : ev_nomem(ev);
 }
 
@@ -75,8 +75,8 @@ ev_bind(struct ev *ev, struct frame *f, int slot, const struct ls_val *v)
 {
 	if (ev->ntrail == ev->captrail) {
 		size_t cap = ev->captrail ? ev->captrail * 2 : 256;
-		const struct ls_val ***t = ls_arena_alloc(ev->a,
-		    cap * sizeof(*t));
+		const struct ls_val ***t =
+		    ls_arena_alloc(ev->a, cap * sizeof(*t));
 
 		if (t == NULL)
 			return ev_nomem(ev);
@@ -205,8 +205,8 @@ u2_next(struct ev *ev, void *arg)
 /* Unify t0 with v0 (skipped when t0 is NULL), then t1 with v1. */
 static int
 unify2(struct ev *ev, struct frame *f, const struct ls_term *t0,
-    const struct ls_val *v0, const struct ls_term *t1,
-    const struct ls_val *v1, ev_k k, void *arg)
+    const struct ls_val *v0, const struct ls_term *t1, const struct ls_val *v1,
+    ev_k k, void *arg)
 {
 	struct u2 c = { f, t1, v1, k, arg };
 	size_t mark = ev->ntrail;
@@ -233,8 +233,8 @@ each_elem(struct ev *ev, const struct ls_val *v, elem_fn fn, void *arg)
 	switch (v->type) {
 	case LS_VAL_ARRAY:
 		for (i = 0; i < v->u.arr.n && rc == 0; i++) {
-			const struct ls_val *key = ls_val_int(ev->a,
-			    (int64_t)i);
+			const struct ls_val *key =
+			    ls_val_int(ev->a, (int64_t)i);
 
 			if (key == NULL)
 				return ev_nomem(ev);
@@ -249,8 +249,7 @@ each_elem(struct ev *ev, const struct ls_val *v, elem_fn fn, void *arg)
 		for (i = 0; i < v->u.set.n && rc == 0; i++)
 			rc = fn(ev, arg, v->u.set.v[i], v->u.set.v[i]);
 		return rc;
-	default:
-		return 0;
+	default: return 0;
 	}
 }
 
@@ -267,8 +266,7 @@ somein_elem(struct ev *ev, void *arg, const struct ls_val *key,
 {
 	struct ink *c = arg;
 
-	return unify2(ev, c->f, c->e->t[0], key, c->e->t[1], val, c->k,
-	    c->arg);
+	return unify2(ev, c->f, c->e->t[0], key, c->e->t[1], val, c->k, c->arg);
 }
 
 static int
@@ -294,7 +292,7 @@ struct every_state {
 	struct frame *f;
 	const struct ls_expr *e;
 	int failed;
-	int defined;	/* the domain had a value */
+	int defined; /* the domain had a value */
 };
 
 static int
@@ -305,8 +303,7 @@ every_each(struct ev *ev, void *arg, const struct ls_val *key,
 	struct evk b = { s->f, s->e->body };
 	int rc;
 
-	rc = unify2(ev, s->f, s->e->t[0], key, s->e->t[1], val, every_body,
-	    &b);
+	rc = unify2(ev, s->f, s->e->t[0], key, s->e->t[1], val, every_body, &b);
 	if (rc < 0)
 		return rc;
 	if (rc != EV_STOP) {
@@ -325,7 +322,7 @@ every_domain(struct ev *ev, void *arg, const struct ls_val *v)
 	s->defined = 1;
 	if (v->type != LS_VAL_ARRAY && v->type != LS_VAL_OBJECT &&
 	    v->type != LS_VAL_SET) {
-		s->failed = 1;	/* not a collection: every is false */
+		s->failed = 1; /* not a collection: every is false */
 		return 0;
 	}
 	rc = each_elem(ev, v, every_each, s);
@@ -366,8 +363,8 @@ expr_pos(struct ev *ev, struct frame *f, const struct ls_expr *e, ev_k k,
 }
 
 int
-ev_expr_core(struct ev *ev, struct frame *f, const struct ls_expr *e,
-    ev_k k, void *arg)
+ev_expr_core(struct ev *ev, struct frame *f, const struct ls_expr *e, ev_k k,
+    void *arg)
 {
 	size_t mark = ev->ntrail;
 	int rc;

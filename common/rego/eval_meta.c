@@ -82,8 +82,8 @@ chain(struct ev *ev, const struct ls_rule *r, const struct ls_val **out)
 	for (i = 0; n != NULL && i < n->nrules; i++) {
 		const struct ls_rule *o = n->rules[i];
 
-		if (o == r || o->annot == NULL || !scope_is(o->annot,
-		    "document"))
+		if (o == r || o->annot == NULL ||
+		    !scope_is(o->annot, "document"))
 			continue;
 		e = chain_entry(ev, r->path, r->npath, o->annot);
 		if (e == NULL || ls_vlist_push(&l, e))
@@ -104,13 +104,13 @@ ev_metadata(struct ev *ev, int want_chain, const struct ls_val **out)
 	const struct ls_rule *r = ev->rule;
 
 	if (r == NULL) {
-		*out = want_chain ? ls_val_array(ev->a, NULL, 0) :
-		    ls_val_empty_object();
+		*out = want_chain ? ls_val_array(ev->a, NULL, 0)
+				  : ls_val_empty_object();
 		return *out ? 0 : ev_nomem(ev);
 	}
 	if (want_chain)
 		return chain(ev, r, out);
-	*out = r->annot && scope_is(r->annot, "rule") ? r->annot :
-	    ls_val_empty_object();
+	*out = r->annot && scope_is(r->annot, "rule") ? r->annot
+						      : ls_val_empty_object();
 	return 0;
 }

@@ -37,12 +37,9 @@ lookup(const struct ls_val *v, const struct ls_val *key)
 		if (of || i < 0 || (uint64_t)i >= v->u.arr.n)
 			return NULL;
 		return v->u.arr.v[i];
-	case LS_VAL_OBJECT:
-		return ls_val_object_get(v, key);
-	case LS_VAL_SET:
-		return ls_val_set_has(v, key) ? key : NULL;
-	default:
-		return NULL;
+	case LS_VAL_OBJECT: return ls_val_object_get(v, key);
+	case LS_VAL_SET: return ls_val_set_has(v, key) ? key : NULL;
+	default: return NULL;
 	}
 }
 
@@ -50,9 +47,9 @@ struct wk {
 	struct frame *f;
 	const struct ls_term *t;
 	size_t i;
-	const struct ls_val *v;		/* value being walked */
-	const struct ls_node *node;	/* data walks */
-	const struct ls_val *child;	/* value after binding the key */
+	const struct ls_val *v;	    /* value being walked */
+	const struct ls_node *node; /* data walks */
+	const struct ls_val *child; /* value after binding the key */
 	ev_vk k;
 	void *arg;
 };
@@ -85,8 +82,8 @@ walk_iter(struct ev *ev, struct wk *c, const struct ls_val *key,
 }
 
 int
-ev_walk_val(struct ev *ev, struct frame *f, const struct ls_term *t,
-    size_t i, const struct ls_val *v, ev_vk k, void *arg)
+ev_walk_val(struct ev *ev, struct frame *f, const struct ls_term *t, size_t i,
+    const struct ls_val *v, ev_vk k, void *arg)
 {
 	struct wk c = { f, t, i, v, NULL, NULL, k, arg };
 	const struct ls_val *key;
@@ -115,8 +112,7 @@ ev_walk_val(struct ev *ev, struct frame *f, const struct ls_term *t,
 		for (j = 0; j < v->u.set.n && rc == 0; j++)
 			rc = walk_iter(ev, &c, v->u.set.v[j], v->u.set.v[j]);
 		break;
-	default:
-		break;
+	default: break;
 	}
 	return rc;
 }
@@ -126,8 +122,8 @@ ev_walk_val(struct ev *ev, struct frame *f, const struct ls_term *t,
 /* Does n's path equal path (prefix == 0), or start it (prefix == 1,
  * *depth_out = length of n's path)? */
 static int
-node_path_match(const struct ls_node *n, const struct ls_val *path,
-    int prefix, size_t *depth_out)
+node_path_match(const struct ls_node *n, const struct ls_val *path, int prefix,
+    size_t *depth_out)
 {
 	size_t depth = 0, i;
 	const struct ls_node *m;
@@ -196,11 +192,10 @@ ev_full_doc(struct ev *ev, const struct ls_node *n, const struct ls_val *base,
 		return 0;
 	}
 	if (n->nrules || n->dflt)
-		return n->k == LS_R_FUNC && n->nargs > 0 ? 0 :
-		    rule_doc(ev, n, out);
+		return n->k == LS_R_FUNC && n->nargs > 0 ? 0
+							 : rule_doc(ev, n, out);
 	if (n->nkids == 0 || (base != NULL && base->type != LS_VAL_OBJECT)) {
-		*out = base == NULL && n->is_pkg ? ls_val_empty_object() :
-		    base;
+		*out = base == NULL && n->is_pkg ? ls_val_empty_object() : base;
 		return 0;
 	}
 	ls_vlist_init(&keys, ev->a);
@@ -208,18 +203,20 @@ ev_full_doc(struct ev *ev, const struct ls_node *n, const struct ls_val *base,
 	for (i = 0; i < n->nkids; i++) {
 		const struct ls_node *c = n->kids[i];
 
-		if ((rc = ev_full_doc(ev, c, base ? ls_val_object_get(base,
-		    c->key) : NULL, &d)) != 0)
+		if ((rc = ev_full_doc(ev, c,
+			 base ? ls_val_object_get(base, c->key) : NULL, &d)) !=
+		    0)
 			return rc;
-		if (d != NULL && (ls_vlist_push(&keys, c->key) != 0 ||
-		    ls_vlist_push(&vals, d) != 0))
+		if (d != NULL &&
+		    (ls_vlist_push(&keys, c->key) != 0 ||
+			ls_vlist_push(&vals, d) != 0))
 			return ev_nomem(ev);
 	}
 	for (i = 0; base != NULL && i < base->u.obj.n; i++) {
 		const struct ls_val *k = base->u.obj.k[i];
 
-		if (k->type == LS_VAL_STRING && ls_node_child(n, k->u.str.p,
-		    k->u.str.len) != NULL)
+		if (k->type == LS_VAL_STRING &&
+		    ls_node_child(n, k->u.str.p, k->u.str.len) != NULL)
 			continue;
 		if (ls_vlist_push(&keys, k) != 0 ||
 		    ls_vlist_push(&vals, base->u.obj.v[i]) != 0)
@@ -229,9 +226,9 @@ ev_full_doc(struct ev *ev, const struct ls_node *n, const struct ls_val *base,
 	return *out ? 0 : ev_nomem(ev);
 }
 
-static int walk_data(struct ev *ev, struct frame *f, const struct ls_term *t,
-    size_t i, const struct ls_node *n, const struct ls_val *base, ev_vk k,
-    void *arg);
+static int
+walk_data(struct ev *ev, struct frame *f, const struct ls_term *t, size_t i,
+    const struct ls_node *n, const struct ls_val *base, ev_vk k, void *arg);
 
 static int
 data_key(struct ev *ev, void *arg, const struct ls_val *key)
@@ -275,8 +272,9 @@ data_iter(struct ev *ev, struct wk *c, const struct ls_node *n,
 
 	for (j = 0; j < n->nkids && rc == 0; j++) {
 		c->node = n->kids[j];
-		c->child = base && base->type == LS_VAL_OBJECT ?
-		    ls_val_object_get(base, n->kids[j]->key) : NULL;
+		c->child = base && base->type == LS_VAL_OBJECT
+		    ? ls_val_object_get(base, n->kids[j]->key)
+		    : NULL;
 		rc = ev_unify_val(ev, c->f, op, n->kids[j]->key, data_kid, c);
 	}
 	if (base == NULL || base->type != LS_VAL_OBJECT)
@@ -284,8 +282,8 @@ data_iter(struct ev *ev, struct wk *c, const struct ls_node *n,
 	for (j = 0; j < base->u.obj.n && rc == 0; j++) {
 		const struct ls_val *k = base->u.obj.k[j];
 
-		if (k->type == LS_VAL_STRING && ls_node_child(n, k->u.str.p,
-		    k->u.str.len) != NULL)
+		if (k->type == LS_VAL_STRING &&
+		    ls_node_child(n, k->u.str.p, k->u.str.len) != NULL)
 			continue;
 		c->node = NULL;
 		c->child = base->u.obj.v[j];
@@ -337,13 +335,13 @@ ev_ref(struct ev *ev, struct frame *f, const struct ls_term *t, ev_vk k,
 	struct wk c = { f, t, 0, NULL, NULL, NULL, k, arg };
 	const struct ls_term *h;
 
-	if (t->k != LS_T_REF)	/* roots always come wrapped in a ref */
+	if (t->k != LS_T_REF) /* roots always come wrapped in a ref */
 		return ev_error(ev, "eval_internal_error", "bare root term");
 	h = t->a[0];
 	switch (h->k) {
 	case LS_T_INPUT:
-		return ev->input ? ev_walk_val(ev, f, t, 1, ev->input, k, arg) :
-		    0;
+		return ev->input ? ev_walk_val(ev, f, t, 1, ev->input, k, arg)
+				 : 0;
 	case LS_T_DATA:
 		return walk_data(ev, f, t, 1, ev->p->root, ev->data, k, arg);
 	case LS_T_VAR:
@@ -351,7 +349,6 @@ ev_ref(struct ev *ev, struct frame *f, const struct ls_term *t, ev_vk k,
 			return ev_error(ev, "rego_unsafe_var_error",
 			    "var %s is unsafe", h->name ? h->name : "_");
 		return ev_walk_val(ev, f, t, 1, f->slots[h->slot], k, arg);
-	default:
-		return ev_term(ev, f, h, head_val, &c);
+	default: return ev_term(ev, f, h, head_val, &c);
 	}
 }

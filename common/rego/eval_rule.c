@@ -13,9 +13,9 @@ ev_memo_new(struct ev *ev, struct memo **out)
 	struct memo *m = ls_arena_alloc(ev->a, sizeof(*m));
 	size_t n = (size_t)ev->p->nnodes + 1;
 
-	if (m == NULL || (m->doc = ls_arena_alloc(ev->a, n *
-	    sizeof(*m->doc))) == NULL || (m->state = ls_arena_alloc(ev->a,
-	    n)) == NULL)
+	if (m == NULL ||
+	    (m->doc = ls_arena_alloc(ev->a, n * sizeof(*m->doc))) == NULL ||
+	    (m->state = ls_arena_alloc(ev->a, n)) == NULL)
 		return ev_nomem(ev);
 	*out = m;
 	return 0;
@@ -28,8 +28,8 @@ ev_memo_new(struct ev *ev, struct memo **out)
 static uint64_t
 call_hash(const struct ls_node *fn, const struct ls_val *args)
 {
-	return ls_val_hash(args) ^ ((uint64_t)(uintptr_t)fn *
-	    0x9e3779b97f4a7c15ull);
+	return ls_val_hash(args) ^
+	    ((uint64_t)(uintptr_t)fn * 0x9e3779b97f4a7c15ull);
 }
 
 static struct fcall *
@@ -38,8 +38,8 @@ call_slot(struct fcall *t, size_t cap, const struct ls_node *fn,
 {
 	size_t i = (size_t)h & (cap - 1);
 
-	while (t[i].fn != NULL && !(t[i].fn == fn && t[i].hash == h &&
-	    ls_val_equal(t[i].args, args)))
+	while (t[i].fn != NULL &&
+	    !(t[i].fn == fn && t[i].hash == h && ls_val_equal(t[i].args, args)))
 		i = (i + 1) & (cap - 1);
 	return &t[i];
 }
@@ -78,8 +78,8 @@ call_memo(struct ev *ev, const struct ls_node *fn,
 	if (key == NULL)
 		return ev_nomem(ev);
 	h = call_hash(fn, key);
-	if (m->capcalls && (e = call_slot(m->calls, m->capcalls, fn, key,
-	    h))->fn != NULL) {
+	if (m->capcalls &&
+	    (e = call_slot(m->calls, m->capcalls, fn, key, h))->fn != NULL) {
 		*out = e->res;
 		return 0;
 	}
@@ -102,11 +102,11 @@ call_memo(struct ev *ev, const struct ls_node *fn,
 struct rk {
 	struct frame *f;
 	const struct ls_rule *r;
-	const struct ls_val *val;	/* complete/func: the value */
+	const struct ls_val *val; /* complete/func: the value */
 	int conflict;
-	struct ls_vlist keys, vals;	/* partial docs */
+	struct ls_vlist keys, vals; /* partial docs */
 	const struct ls_val *key;
-	int general;			/* keys holds key paths */
+	int general; /* keys holds key paths */
 };
 
 static int
@@ -118,7 +118,9 @@ rk_value(struct ev *ev, void *arg, const struct ls_val *v)
 		return ls_vlist_push(&c->vals, v) ? ev_nomem(ev) : 0;
 	if (c->r->k == LS_R_OBJ)
 		return ls_vlist_push(&c->keys, c->key) ||
-		    ls_vlist_push(&c->vals, v) ? ev_nomem(ev) : 0;
+			ls_vlist_push(&c->vals, v)
+		    ? ev_nomem(ev)
+		    : 0;
 	if (c->val != NULL && !ls_val_equal(c->val, v))
 		c->conflict = 1;
 	c->val = v;
@@ -188,7 +190,7 @@ rk_general(struct ev *ev, struct rk *c)
 	const struct ls_rule *r = c->r;
 	struct gk g = { c, r->keys, r->nkeys, 0, NULL };
 
-	if (r->nkeys == 0 && r->k == LS_R_OBJ) {	/* p[k] := v */
+	if (r->nkeys == 0 && r->k == LS_R_OBJ) { /* p[k] := v */
 		g.keys = &r->key;
 		g.n = 1;
 	}
@@ -263,7 +265,7 @@ run_rule(struct ev *ev, const struct ls_rule *r,
 	ev->file = file;
 	ev->rule = rule;
 	ev_undo(ev, mark);
-	c->f = NULL;	/* the frame dies here */
+	c->f = NULL; /* the frame dies here */
 	return rc < 0 ? rc : 0;
 }
 
@@ -300,13 +302,17 @@ value_conflict(struct ev *ev, const struct ls_node *n, const struct ls_rule *r)
 	(void)ev;
 	node_name(n, name, sizeof(name));
 	if (n->k == LS_R_FUNC)
-		return ls_error_set(LS_EREGO, "%s:%d: eval_conflict_error: "
+		return ls_error_set(LS_EREGO,
+		    "%s:%d: eval_conflict_error: "
 		    "function %s produced conflicting values for the same "
 		    "inputs (functions must not produce multiple outputs for "
-		    "same inputs)", r->mod->file, r->line, name);
-	return ls_error_set(LS_EREGO, "%s:%d: eval_conflict_error: rule %s "
+		    "same inputs)",
+		    r->mod->file, r->line, name);
+	return ls_error_set(LS_EREGO,
+	    "%s:%d: eval_conflict_error: rule %s "
 	    "produced conflicting values (complete rules must not produce "
-	    "multiple outputs)", r->mod->file, r->line, name);
+	    "multiple outputs)",
+	    r->mod->file, r->line, name);
 }
 
 /* Value of a complete rule or function: first branch of each else chain
@@ -326,8 +332,8 @@ complete_value(struct ev *ev, const struct ls_node *n,
 			memset(&c, 0, sizeof(c));
 			if ((rc = run_rule(ev, r, args, &c)) != 0)
 				return rc;
-			if (c.conflict || (c.val && v && !ls_val_equal(v,
-			    c.val)))
+			if (c.conflict ||
+			    (c.val && v && !ls_val_equal(v, c.val)))
 				return value_conflict(ev, n, r);
 			if (c.val != NULL) {
 				v = c.val;
@@ -346,9 +352,9 @@ complete_value(struct ev *ev, const struct ls_node *n,
 }
 
 struct gent {
-	const struct ls_val *path;	/* array of keys */
+	const struct ls_val *path; /* array of keys */
 	const struct ls_val *leaf;
-	int whole;			/* leaf is a rule's whole document */
+	int whole; /* leaf is a rule's whole document */
 };
 
 static int
@@ -365,8 +371,8 @@ static int nested(struct ev *ev, const struct ls_node *n, struct gent *e,
 
 /* The value for one key: a leaf (set of leaves for sets) or deeper. */
 static int
-nested_group(struct ev *ev, const struct ls_node *n, struct gent *e,
-    size_t ne, size_t d, const struct ls_val **out)
+nested_group(struct ev *ev, const struct ls_node *n, struct gent *e, size_t ne,
+    size_t d, const struct ls_val **out)
 {
 	struct ls_vlist leaves;
 	size_t i, nleaf = 0;
@@ -399,8 +405,8 @@ nested_group(struct ev *ev, const struct ls_node *n, struct gent *e,
 			return conflict(ev, n->rules[0],
 			    "object keys must be unique");
 		for (j = 0; j < m; j++)
-			if (ls_vlist_push(&leaves, e[i].whole ?
-			    e[i].leaf->u.set.v[j] : e[i].leaf))
+			if (ls_vlist_push(&leaves,
+				e[i].whole ? e[i].leaf->u.set.v[j] : e[i].leaf))
 				return ev_nomem(ev);
 	}
 	*out = ls_val_set(ev->a, leaves.v, leaves.n);
@@ -466,8 +472,9 @@ kid_entries(struct ev *ev, const struct ls_node *n, const struct ls_val *pre,
 			continue;
 		if ((rc = ev_node_doc(ev, k, &d)) != 0)
 			return rc;
-		if (d != NULL && (ls_vlist_push(&c->keys, path) ||
-		    ls_vlist_push(&c->vals, d)))
+		if (d != NULL &&
+		    (ls_vlist_push(&c->keys, path) ||
+			ls_vlist_push(&c->vals, d)))
 			return ev_nomem(ev);
 	}
 	return 0;
@@ -498,8 +505,7 @@ general_value(struct ev *ev, const struct ls_node *n, struct rk *c,
 }
 
 static int
-partial_value(struct ev *ev, const struct ls_node *n,
-    const struct ls_val **out)
+partial_value(struct ev *ev, const struct ls_node *n, const struct ls_val **out)
 {
 	struct rk c;
 	size_t i;
@@ -521,8 +527,9 @@ partial_value(struct ev *ev, const struct ls_node *n,
 
 		if ((rc = ev_full_doc(ev, n->kids[i], NULL, &d)) != 0)
 			return rc;
-		if (d != NULL && (ls_vlist_push(&c.keys, n->kids[i]->key) ||
-		    ls_vlist_push(&c.vals, d)))
+		if (d != NULL &&
+		    (ls_vlist_push(&c.keys, n->kids[i]->key) ||
+			ls_vlist_push(&c.vals, d)))
 			return ev_nomem(ev);
 	}
 	if (n->k == LS_R_SET)
@@ -548,8 +555,10 @@ ev_node_doc(struct ev *ev, const struct ls_node *n, const struct ls_val **out)
 		return 0;
 	}
 	if (m->state[n->id] == 2)
-		return ev_error(ev, "rego_recursion_error", "rule %s is "
-		    "recursive", n->name);
+		return ev_error(ev, "rego_recursion_error",
+		    "rule %s is "
+		    "recursive",
+		    n->name);
 	m->state[n->id] = 2;
 	if (n->k == LS_R_SET || n->k == LS_R_OBJ)
 		rc = partial_value(ev, n, out);
@@ -595,8 +604,7 @@ member(const struct ls_val *x, const struct ls_val *xs)
 }
 
 static int
-member3(const struct ls_val *k, const struct ls_val *v,
-    const struct ls_val *xs)
+member3(const struct ls_val *k, const struct ls_val *v, const struct ls_val *xs)
 {
 	const struct ls_val *got = NULL;
 	int of;
@@ -620,8 +628,9 @@ func_override(const struct ev *ev, const struct ls_term *t)
 	const struct ovr *o;
 
 	for (o = ev->ovr; o != NULL && o != ev->mock_barrier; o = o->next)
-		if (o->is_func && ((t->bi && o->bi_from == t->bi) ||
-		    (t->fn && o->fn_from == t->fn)))
+		if (o->is_func &&
+		    ((t->bi && o->bi_from == t->bi) ||
+			(t->fn && o->fn_from == t->fn)))
 			return o;
 	return NULL;
 }
@@ -636,21 +645,19 @@ call_builtin(struct ev *ev, const struct ls_bi *bi, int line,
 	ev->bctx.msg[0] = '\0';
 	rc = bi->fn(&ev->bctx, args, n, out);
 	switch (rc) {
-	case LS_BI_OK:
-		return 0;
-	case LS_BI_UNDEF:
-		*out = NULL;
-		return 0;
+	case LS_BI_OK: return 0;
+	case LS_BI_UNDEF: *out = NULL; return 0;
 	case LS_BI_ETYPE:
 	case LS_BI_EBUILTIN:
 		*out = NULL;
 		if (!ev->bctx.strict)
 			return 0;
-		return ls_error_set(LS_EREGO, "%s:%d: %s: %s", ev->file
-		    ? ev->file : "query", line, rc == LS_BI_ETYPE ?
-		    "eval_type_error" : "eval_builtin_error", ev->bctx.msg);
-	default:
-		return ev_nomem(ev);
+		return ls_error_set(LS_EREGO, "%s:%d: %s: %s",
+		    ev->file ? ev->file : "query", line,
+		    rc == LS_BI_ETYPE ? "eval_type_error"
+				      : "eval_builtin_error",
+		    ev->bctx.msg);
+	default: return ev_nomem(ev);
 	}
 }
 
@@ -696,7 +703,8 @@ call_result(struct ev *ev, const struct ls_term *t,
 		if (fn != NULL)
 			rc = complete_value(ev, fn, args, out);
 		else
-			rc = bi ? call_builtin(ev, bi, t->line, args, n, out) : 0;
+			rc = bi ? call_builtin(ev, bi, t->line, args, n, out)
+				: 0;
 		ev->mock_barrier = barrier;
 		ev->memo = memo;
 		*multi = fn == NULL && bi && (bi->flags & LS_BI_F_MULTI) != 0;
@@ -723,7 +731,7 @@ true_k(struct ev *ev, void *arg)
 static int
 yield(struct ev *ev, struct callk *c, const struct ls_val *v)
 {
-	if (c->nin < c->t->n)	/* relation form: unify the output */
+	if (c->nin < c->t->n) /* relation form: unify the output */
 		return ev_unify_val(ev, c->f, c->t->a[c->nin], v, true_k, c);
 	return c->k(ev, c->arg, v);
 }
@@ -777,8 +785,7 @@ arg_index(const struct callk *c, size_t i)
 	return i;
 }
 
-static int
-call_arg(struct ev *ev, void *arg, const struct ls_val *v);
+static int call_arg(struct ev *ev, void *arg, const struct ls_val *v);
 
 static int
 call_step(struct ev *ev, struct callk *c)
@@ -793,8 +800,11 @@ ev_call(struct ev *ev, struct frame *f, const struct ls_term *t, ev_vk k,
     void *arg)
 {
 	struct callk c = { f, t, 0, t->n, NULL, k, arg };
-	int arity = t->fn ? t->fn->nargs : t->bi ? t->bi->arity :
-	    t->op == LS_OP_MEMBER3 ? 3 : t->op == LS_OP_MEMBER2 ? 2 : 0;
+	int arity = t->fn	     ? t->fn->nargs
+	    : t->bi		     ? t->bi->arity
+	    : t->op == LS_OP_MEMBER3 ? 3
+	    : t->op == LS_OP_MEMBER2 ? 2
+				     : 0;
 	int rc;
 
 	if ((rc = ev_step(ev)) != 0)

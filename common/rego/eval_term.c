@@ -101,12 +101,11 @@ ev_unify_val(struct ev *ev, struct frame *f, const struct ls_term *t,
 	int rc;
 
 	switch (t->k) {
-	case LS_T_VAL:
-		return ls_val_equal(t->v, v) ? k(ev, arg) : 0;
+	case LS_T_VAL: return ls_val_equal(t->v, v) ? k(ev, arg) : 0;
 	case LS_T_VAR:
 		if (f->slots[t->slot] != NULL)
-			return ls_val_equal(f->slots[t->slot], v) ?
-			    k(ev, arg) : 0;
+			return ls_val_equal(f->slots[t->slot], v) ? k(ev, arg)
+								  : 0;
 		mark = ev->ntrail;
 		if ((rc = ev_step(ev)) != 0 ||
 		    (rc = ev_bind(ev, f, t->slot, v)) != 0)
@@ -122,8 +121,7 @@ ev_unify_val(struct ev *ev, struct frame *f, const struct ls_term *t,
 		if (v->type != LS_VAL_OBJECT || v->u.obj.n != t->n / 2)
 			return 0;
 		return uobj_step(ev, &c);
-	default:
-		return ev_term(ev, f, t, eq_k, &e);
+	default: return ev_term(ev, f, t, eq_k, &e);
 	}
 }
 
@@ -200,8 +198,8 @@ ev_unify(struct ev *ev, struct frame *f, const struct ls_term *a,
 	struct uvk u = { f, a, k, arg };
 
 	if (is_unbound(f, a) && is_unbound(f, b))
-		return ev_error(ev, "rego_unsafe_var_error",
-		    "var %s is unsafe", a->name);
+		return ev_error(ev, "rego_unsafe_var_error", "var %s is unsafe",
+		    a->name);
 	if (a->k == LS_T_ARR && b->k == LS_T_ARR) {
 		if (a->n != b->n)
 			return 0;
@@ -353,15 +351,13 @@ ev_term(struct ev *ev, struct frame *f, const struct ls_term *t, ev_vk k,
 	struct ck c = { f, t, 0, NULL, k, arg };
 
 	switch (t->k) {
-	case LS_T_VAL:
-		return k(ev, arg, t->v);
+	case LS_T_VAL: return k(ev, arg, t->v);
 	case LS_T_VAR:
 		if (f->slots[t->slot] == NULL)
 			return ev_error(ev, "rego_unsafe_var_error",
 			    "var %s is unsafe", t->name ? t->name : "_");
 		return k(ev, arg, f->slots[t->slot]);
-	case LS_T_REF:
-		return ev_ref(ev, f, t, k, arg);
+	case LS_T_REF: return ev_ref(ev, f, t, k, arg);
 	case LS_T_ARR:
 	case LS_T_SET:
 	case LS_T_OBJ:
@@ -369,15 +365,12 @@ ev_term(struct ev *ev, struct frame *f, const struct ls_term *t, ev_vk k,
 		if (c.vals == NULL)
 			return ev_nomem(ev);
 		return comp_step(ev, &c);
-	case LS_T_CALL:
-		return ev_call(ev, f, t, k, arg);
+	case LS_T_CALL: return ev_call(ev, f, t, k, arg);
 	case LS_T_ACOMP:
 	case LS_T_SCOMP:
-	case LS_T_OCOMP:
-		return ev_compr(ev, f, t, k, arg);
+	case LS_T_OCOMP: return ev_compr(ev, f, t, k, arg);
 	case LS_T_DATA:
-	case LS_T_INPUT:
-		return ev_ref(ev, f, t, k, arg);
+	case LS_T_INPUT: return ev_ref(ev, f, t, k, arg);
 	}
 	return 0;
 }

@@ -67,7 +67,8 @@ ev_upsert(struct ls_arena *a, const struct ls_val *v,
 		return val;
 	if (v == NULL || v->type != LS_VAL_OBJECT)
 		v = ls_val_empty_object();
-	child = ev_upsert(a, ls_val_object_get(v, path[0]), path + 1, n - 1, val);
+	child =
+	    ev_upsert(a, ls_val_object_get(v, path[0]), path + 1, n - 1, val);
 	keys = ls_arena_alloc(a, (v->u.obj.n + 1) * sizeof(*keys));
 	vals = ls_arena_alloc(a, (v->u.obj.n + 1) * sizeof(*vals));
 	if (child == NULL || keys == NULL || vals == NULL)

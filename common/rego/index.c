@@ -87,7 +87,7 @@ ev_index_skip(const struct ev *ev, const struct ls_rule *r)
 		else if (v->type == LS_VAL_SET)
 			got = ls_val_set_has(v, k) ? k : NULL;
 		else
-			return 0;	/* arrays and the rest: let eval decide */
+			return 0; /* arrays and the rest: let eval decide */
 		v = got;
 	}
 	return v == NULL || !ls_val_equal(v, r->idx_val);

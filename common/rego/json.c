@@ -49,8 +49,8 @@ put_string(struct ls_buf *b, const char *p, size_t n)
 
 struct out {
 	struct ls_buf *b;
-	int indent;	/* -1 compact, else current level */
-	int rego;	/* Rego syntax instead of JSON */
+	int indent; /* -1 compact, else current level */
+	int rego;   /* Rego syntax instead of JSON */
 };
 
 static int put_val(struct out *o, const struct ls_val *v);
@@ -123,8 +123,8 @@ put_obj(struct out *o, const struct ls_val *v)
 		if (rc == 0)
 			rc = put_key(o, v->u.obj.k[i]);
 		if (rc == 0)
-			rc = ls_buf_adds(o->b, o->rego || lvl >= 0 ? ": " :
-			    ":");
+			rc =
+			    ls_buf_adds(o->b, o->rego || lvl >= 0 ? ": " : ":");
 		if (rc == 0)
 			rc = put_val(o, v->u.obj.v[i]);
 		o->indent = lvl;
@@ -142,8 +142,7 @@ put_val(struct out *o, const struct ls_val *v)
 	case LS_VAL_BOOL: return ls_buf_adds(o->b, v->u.b ? "true" : "false");
 	case LS_VAL_NUMBER: return ls_num_format(o->b, &v->u.num);
 	case LS_VAL_STRING: return put_string(o->b, v->u.str.p, v->u.str.len);
-	case LS_VAL_ARRAY:
-		return put_seq(o, v->u.arr.v, v->u.arr.n, '[', ']');
+	case LS_VAL_ARRAY: return put_seq(o, v->u.arr.v, v->u.arr.n, '[', ']');
 	case LS_VAL_OBJECT: return put_obj(o, v);
 	case LS_VAL_SET:
 		if (o->rego && v->u.set.n == 0)
@@ -196,8 +195,9 @@ jp_fail(struct jp *p, const char *what)
 static void
 jp_ws(struct jp *p)
 {
-	while (p->i < p->len && (p->s[p->i] == ' ' || p->s[p->i] == '\t' ||
-	    p->s[p->i] == '\n' || p->s[p->i] == '\r'))
+	while (p->i < p->len &&
+	    (p->s[p->i] == ' ' || p->s[p->i] == '\t' || p->s[p->i] == '\n' ||
+		p->s[p->i] == '\r'))
 		p->i++;
 }
 
@@ -464,8 +464,8 @@ int
 ls_val_from_json(const struct ls_val **out, struct ls_arena *a,
     const char *json, size_t len, int max_depth)
 {
-	struct jp p = { json, len, 0, 0, max_depth > 0 ? max_depth :
-		LS_JSON_MAX_DEPTH, a };
+	struct jp p = { json, len, 0, 0,
+		max_depth > 0 ? max_depth : LS_JSON_MAX_DEPTH, a };
 	int rc;
 
 	if ((rc = jp_value(&p, out)) != 0)

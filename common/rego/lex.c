@@ -18,8 +18,8 @@ struct lx {
 static int
 lx_fail(struct lx *l, const char *msg)
 {
-	return ls_error_set(LS_EREGO, "%s:%d:%d: rego_parse_error: %s",
-	    l->file, l->line, l->col, msg);
+	return ls_error_set(LS_EREGO, "%s:%d:%d: rego_parse_error: %s", l->file,
+	    l->line, l->col, msg);
 }
 
 static void
@@ -36,8 +36,7 @@ adv(struct lx *l, size_t n)
 }
 
 static struct ls_token *
-push(struct lx *l, enum ls_tok k, size_t start, size_t len, int line,
-    int col)
+push(struct lx *l, enum ls_tok k, size_t start, size_t len, int line, int col)
 {
 	struct ls_token *t;
 
@@ -225,9 +224,9 @@ scan_number(const char *s, size_t len, size_t i)
 	return i;
 }
 
-static const char *const puncts[] = { ":=", "==", "!=", "<=", ">=", "{",
-	"}", "[", "]", "(", ")", ".", ",", ";", ":", "=", "<", ">", "+", "-",
-	"*", "/", "%", "&", "|", NULL };
+static const char *const puncts[] = { ":=", "==", "!=", "<=", ">=", "{", "}",
+	"[", "]", "(", ")", ".", ",", ";", ":", "=", "<", ">", "+", "-", "*",
+	"/", "%", "&", "|", NULL };
 
 static int
 lex_one(struct lx *l)
@@ -243,9 +242,10 @@ lex_one(struct lx *l)
 	if (is_digit(s[i]))
 		j = scan_number(s, l->len, i), num = 1;
 	else if (s[i] == '.' && i + 1 < l->len && is_digit(s[i + 1]) &&
-	    (i == 0 || !(is_ident(s[i - 1], 0) || s[i - 1] == ']' ||
-	    s[i - 1] == ')' || s[i - 1] == '}')))
-		j = scan_number(s, l->len, i + 1), num = 1;	/* .5 */
+	    (i == 0 ||
+		!(is_ident(s[i - 1], 0) || s[i - 1] == ']' || s[i - 1] == ')' ||
+		    s[i - 1] == '}')))
+		j = scan_number(s, l->len, i + 1), num = 1; /* .5 */
 	else if (is_ident(s[i], 1))
 		for (j = i; j < l->len && is_ident(s[j], 0); j++)
 			;
@@ -253,15 +253,19 @@ lex_one(struct lx *l)
 		for (k = 0; puncts[k]; k++) {
 			size_t pl = strlen(puncts[k]);
 
-			if (l->len - i >= pl && memcmp(s + i, puncts[k], pl) == 0)
+			if (l->len - i >= pl &&
+			    memcmp(s + i, puncts[k], pl) == 0)
 				break;
 		}
 		if (puncts[k] == NULL)
 			return lx_fail(l, "unexpected character");
 		j = i + strlen(puncts[k]);
 	}
-	if (push(l, num ? LS_TK_NUMBER : is_ident(s[i], 1) ?
-	    LS_TK_IDENT : LS_TK_PUNCT, i, j - i, l->line, l->col) == NULL)
+	if (push(l,
+		num			? LS_TK_NUMBER
+		    : is_ident(s[i], 1) ? LS_TK_IDENT
+					: LS_TK_PUNCT,
+		i, j - i, l->line, l->col) == NULL)
 		return lx_fail(l, "too many tokens");
 	adv(l, j - i);
 	return 0;
@@ -275,8 +279,10 @@ ls_rego_lex(struct ls_token **out, size_t *nout, struct ls_arena *a,
 	int rc;
 
 	if (len > LS_REGO_MAX_SRC)
-		return ls_error_set(LS_EREGO, "%s: rego_parse_error: module "
-		    "larger than %u bytes", file, LS_REGO_MAX_SRC);
+		return ls_error_set(LS_EREGO,
+		    "%s: rego_parse_error: module "
+		    "larger than %u bytes",
+		    file, LS_REGO_MAX_SRC);
 	while (l.i < l.len) {
 		char c = src[l.i];
 

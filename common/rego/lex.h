@@ -8,18 +8,17 @@
 
 #define LS_REGO_MAX_TOKENS 2000000
 
-enum ls_tok { LS_TK_EOF, LS_TK_IDENT, LS_TK_STRING, LS_TK_NUMBER,
-	LS_TK_PUNCT };
+enum ls_tok { LS_TK_EOF, LS_TK_IDENT, LS_TK_STRING, LS_TK_NUMBER, LS_TK_PUNCT };
 
 struct ls_token {
 	enum ls_tok k;
-	const char *p;		/* source text of the token */
+	const char *p; /* source text of the token */
 	size_t len;
-	const char *s;		/* LS_TK_STRING: unescaped, NUL-ended */
+	const char *s; /* LS_TK_STRING: unescaped, NUL-ended */
 	size_t slen;
 	int line, col;
-	int nl;			/* a newline precedes the token */
-	int raw;		/* raw (backquoted) string */
+	int nl;	 /* a newline precedes the token */
+	int raw; /* raw (backquoted) string */
 };
 
 /* Tokenise; the array ends with an LS_TK_EOF token.  LS_EREGO with

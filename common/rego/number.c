@@ -15,7 +15,7 @@ struct dec {
 	const char *d;
 	size_t nd;
 	int64_t exp;
-	char tmp[24];	/* digits of a small integer */
+	char tmp[24]; /* digits of a small integer */
 };
 
 static void
@@ -39,7 +39,7 @@ view(struct dec *v, const struct ls_num *n)
 		m /= 10;
 	}
 	end = sizeof(v->tmp);
-	while (end > i && v->tmp[end - 1] == '0') {	/* no trailing zeros */
+	while (end > i && v->tmp[end - 1] == '0') { /* no trailing zeros */
 		end--;
 		v->exp++;
 	}

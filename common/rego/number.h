@@ -23,15 +23,15 @@
 #include "lockstep/buf.h"
 #include "rego/arena.h"
 
-#define LS_NUM_MAX_DIGITS 4096		/* cap on a literal's digits */
-#define LS_NUM_MAX_EXP 100000		/* cap on |exponent| */
+#define LS_NUM_MAX_DIGITS 4096 /* cap on a literal's digits */
+#define LS_NUM_MAX_EXP 100000  /* cap on |exponent| */
 
 struct ls_num {
-	int64_t i;		/* the value when digits == NULL */
-	const char *digits;	/* NULL for int64 values; arena, not NUL-ended */
-	uint32_t ndigits;	/* digits in `digits` */
-	int32_t exp;		/* power of ten applied to digits */
-	uint8_t neg;		/* sign for the decimal form */
+	int64_t i;	    /* the value when digits == NULL */
+	const char *digits; /* NULL for int64 values; arena, not NUL-ended */
+	uint32_t ndigits;   /* digits in `digits` */
+	int32_t exp;	    /* power of ten applied to digits */
+	uint8_t neg;	    /* sign for the decimal form */
 };
 
 void ls_num_from_int64(struct ls_num *out, int64_t v);
@@ -52,8 +52,8 @@ int ls_num_from_double(struct ls_num *out, struct ls_arena *a, double d);
 int ls_num_from_dec(struct ls_num *out, struct ls_arena *a, int neg,
     const char *digits, size_t ndigits, int64_t exp);
 
-int ls_num_is_int(const struct ls_num *n);	/* 1 for integral values */
-int ls_num_sign(const struct ls_num *n);	/* -1, 0, 1 */
+int ls_num_is_int(const struct ls_num *n); /* 1 for integral values */
+int ls_num_sign(const struct ls_num *n);   /* -1, 0, 1 */
 
 /* The value as int64: integral values that fit give *overflow = 0;
  * non-integers are truncated toward zero; values out of range set

@@ -19,7 +19,7 @@
 
 struct dnum {
 	int neg;
-	char *d;	/* malloc'd digits, no leading zeros (may be empty) */
+	char *d; /* malloc'd digits, no leading zeros (may be empty) */
 	size_t nd;
 	int64_t exp;
 };
@@ -32,8 +32,8 @@ dnum_view(struct dnum *v, const struct ls_num *n)
 
 	memset(v, 0, sizeof *v);
 	if (n->digits == NULL) {
-		uint64_t m = n->i < 0 ? (uint64_t)0 - (uint64_t)n->i :
-		    (uint64_t)n->i;
+		uint64_t m =
+		    n->i < 0 ? (uint64_t)0 - (uint64_t)n->i : (uint64_t)n->i;
 		v->neg = n->i < 0;
 		len = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)m);
 		if (m == 0)
@@ -121,8 +121,8 @@ mag_sub(char *out, const char *a, size_t na, const char *b, size_t nb)
 	int borrow = 0;
 
 	for (i = 0; i < na; i++) {
-		int s = (a[na - 1 - i] - '0') - borrow - (i < nb ?
-		    b[nb - 1 - i] - '0' : 0);
+		int s = (a[na - 1 - i] - '0') - borrow -
+		    (i < nb ? b[nb - 1 - i] - '0' : 0);
 		borrow = s < 0;
 		out[na - 1 - i] = (char)('0' + (s + 10) % 10);
 	}
@@ -418,14 +418,9 @@ ls_num_to_integer(struct ls_num *out, struct ls_arena *a,
 	case LS_NUM_ROUND:
 		up = (size_t)-v.exp <= v.nd && v.d[keep] >= '5';
 		break;
-	case LS_NUM_CEIL:
-		up = !v.neg;
-		break;
-	case LS_NUM_FLOOR:
-		up = v.neg;
-		break;
-	case LS_NUM_TRUNC:
-		break;
+	case LS_NUM_CEIL: up = !v.neg; break;
+	case LS_NUM_FLOOR: up = v.neg; break;
+	case LS_NUM_TRUNC: break;
 	}
 	v.nd = keep;
 	v.exp = 0;

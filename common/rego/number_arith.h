@@ -31,7 +31,7 @@ int ls_num_neg(struct ls_num *out, struct ls_arena *a, const struct ls_num *x);
 int ls_num_abs(struct ls_num *out, struct ls_arena *a, const struct ls_num *x);
 
 enum ls_num_rounding {
-	LS_NUM_ROUND,	/* half away from zero */
+	LS_NUM_ROUND, /* half away from zero */
 	LS_NUM_CEIL,
 	LS_NUM_FLOOR,
 	LS_NUM_TRUNC,

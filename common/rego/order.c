@@ -36,9 +36,9 @@ il_push(struct ilist *l, int x)
 
 /* Var sets of an expression. */
 struct vs {
-	struct ilist *need;	/* must be bound before */
-	struct ilist *pat;	/* bound by unification if the other side is */
-	struct ilist *self;	/* bound by the expression (ref operands) */
+	struct ilist *need; /* must be bound before */
+	struct ilist *pat;  /* bound by unification if the other side is */
+	struct ilist *self; /* bound by the expression (ref operands) */
 };
 
 static void collect(const struct ls_term *t, struct vs *v, int pattern);
@@ -70,8 +70,7 @@ free_vars(const struct ls_term *t, int lo, int hi, struct ilist *need)
 {
 	size_t i;
 
-	if (t->k == LS_T_VAR && t->slot >= 0 && (t->slot < lo ||
-	    t->slot >= hi))
+	if (t->k == LS_T_VAR && t->slot >= 0 && (t->slot < lo || t->slot >= hi))
 		il_push(need, t->slot);
 	for (i = 0; i < t->n; i++)
 		free_vars(t->a[i], lo, hi, need);
@@ -119,11 +118,8 @@ collect(const struct ls_term *t, struct vs *v, int pattern)
 		return;
 	case LS_T_ACOMP:
 	case LS_T_SCOMP:
-	case LS_T_OCOMP:
-		free_vars(t, t->lo, t->hi, v->need);
-		return;
-	default:
-		return;
+	case LS_T_OCOMP: free_vars(t, t->lo, t->hi, v->need); return;
+	default: return;
 	}
 }
 
@@ -168,17 +164,16 @@ collect_expr(const struct ls_expr *e, struct vs *v)
 		collect(e->t[2], v, 0);
 		free_vars_body(e->body, e->lo, e->hi, v->need);
 		break;
-	case LS_E_SOME:
-		break;
+	case LS_E_SOME: break;
 	}
 	for (i = 0; i < e->nwith; i++)
 		collect(e->with[i].value, v, 0);
 }
 
 struct einfo {
-	struct ilist need, pat, self;	/* the whole expression */
-	struct ilist lpat, rpat;	/* unification: pattern vars per side */
-	int composite;			/* array = array, object = object */
+	struct ilist need, pat, self; /* the whole expression */
+	struct ilist lpat, rpat;      /* unification: pattern vars per side */
+	int composite;		      /* array = array, object = object */
 };
 
 static void
@@ -243,8 +238,8 @@ ready(const struct ls_expr *e, const struct einfo *x, const char *bound)
 	size_t i;
 
 	if (e->neg)
-		return all_bound(&x->need, bound) && all_bound(&x->pat,
-		    bound) && all_bound(&x->self, bound);
+		return all_bound(&x->need, bound) &&
+		    all_bound(&x->pat, bound) && all_bound(&x->self, bound);
 	/* Refs in the expression bind their operand vars before the
 	 * call that needs them (calls take var arguments last). */
 	for (i = 0; i < x->need.n; i++)
@@ -253,7 +248,7 @@ ready(const struct ls_expr *e, const struct einfo *x, const char *bound)
 	if (e->k != LS_E_UNIFY && e->k != LS_E_ASSIGN)
 		return 1;
 	if (x->composite)
-		return 1;	/* element-wise: one element may bind another */
+		return 1; /* element-wise: one element may bind another */
 	return all_bound(&x->lpat, bound) || all_bound(&x->rpat, bound);
 }
 
@@ -290,16 +285,17 @@ side_pat(struct rs *r, const struct ls_term *t, char *bound)
 }
 
 static int
-first_unbound(struct rs *r, const struct ilist *l, const char *bound,
-    int line, int col)
+first_unbound(struct rs *r, const struct ilist *l, const char *bound, int line,
+    int col)
 {
 	size_t i;
 
 	for (i = 0; i < l->n; i++)
 		if (!bound[l->v[i]] && r->names[l->v[i]] != NULL)
-			return ls_error_set(LS_EREGO, "%s:%d:%d: "
-			    "rego_unsafe_var_error: var %s is unsafe", r->file,
-			    line, col, r->names[l->v[i]]);
+			return ls_error_set(LS_EREGO,
+			    "%s:%d:%d: "
+			    "rego_unsafe_var_error: var %s is unsafe",
+			    r->file, line, col, r->names[l->v[i]]);
 	return 0;
 }
 
@@ -313,12 +309,14 @@ unsafe_error(struct rs *r, const struct ls_expr *e, const struct einfo *x,
 	    (rc = first_unbound(r, &x->pat, bound, e->line, e->col)) ||
 	    (rc = first_unbound(r, &x->self, bound, e->line, e->col)))
 		return rc;
-	return ls_error_set(LS_EREGO, "%s:%d:%d: rego_unsafe_var_error: "
-	    "expression is unsafe", r->file, e->line, e->col);
+	return ls_error_set(LS_EREGO,
+	    "%s:%d:%d: rego_unsafe_var_error: "
+	    "expression is unsafe",
+	    r->file, e->line, e->col);
 }
 
-static int order_nested_term(struct rs *r, struct ls_term *t,
-    const char *bound);
+static int
+order_nested_term(struct rs *r, struct ls_term *t, const char *bound);
 static int order_into(struct rs *r, struct ls_body *b, char *bound);
 
 static int

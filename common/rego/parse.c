@@ -58,9 +58,8 @@ ls_ps_is_kw(struct ps *p, const char *s)
 	return tok_is(ls_ps_cur(p), LS_TK_IDENT, s);
 }
 
-int
-ls_ps_fail_at(struct ps *p, const struct ls_token *t, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int ls_ps_fail_at(struct ps *p, const struct ls_token *t, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 int
 ls_ps_fail_at(struct ps *p, const struct ls_token *t, const char *fmt, ...)
@@ -71,8 +70,8 @@ ls_ps_fail_at(struct ps *p, const struct ls_token *t, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return ls_error_set(LS_EREGO, "%s:%d:%d: rego_parse_error: %s",
-	    p->file, t->line, t->col, msg);
+	return ls_error_set(LS_EREGO, "%s:%d:%d: rego_parse_error: %s", p->file,
+	    t->line, t->col, msg);
 }
 
 int
@@ -91,8 +90,10 @@ int
 ls_ps_unexpected(struct ps *p)
 {
 	struct ls_token *t = ls_ps_cur(p);
-	const char *kind = t->k == LS_TK_IDENT ? "ident " : t->k ==
-	    LS_TK_STRING ? "string " : t->k == LS_TK_NUMBER ? "number " : "";
+	const char *kind = t->k == LS_TK_IDENT ? "ident "
+	    : t->k == LS_TK_STRING	       ? "string "
+	    : t->k == LS_TK_NUMBER	       ? "number "
+					       : "";
 
 	if (t->k == LS_TK_EOF)
 		return ls_ps_fail_at(p, t, "unexpected end of input");
@@ -148,8 +149,6 @@ set_items(struct ls_term *x, struct plist *l)
 static int parse_withs(struct ps *p, struct ls_expr *e);
 static int parse_in_expr(struct ps *p, struct ls_term **out);
 
-
-
 static int
 enter(struct ps *p)
 {
@@ -176,7 +175,7 @@ parse_scalar(struct ps *p, struct ls_term **out, int neg)
 		size_t n = 1;
 
 		buf[0] = '-';
-		if (t->p[0] == '.')	/* .5 is 0.5 */
+		if (t->p[0] == '.') /* .5 is 0.5 */
 			buf[n++] = '0';
 		memcpy(buf + n, t->p, t->len);
 		n += t->len;
@@ -216,7 +215,7 @@ parse_compr_body(struct ps *p, struct ls_term *x, const char *close)
 {
 	int rc, nest = p->nest;
 
-	p->i++;	/* the '|' */
+	p->i++; /* the '|' */
 	p->nest = 0;
 	rc = ls_ps_literals(p, &x->body, 0);
 	p->nest = nest;
@@ -276,7 +275,7 @@ parse_object_rest(struct ps *p, struct ls_term *x, struct ls_term *k1)
 	struct ls_term *k, *v;
 	int rc;
 
-	p->i++;	/* ':' */
+	p->i++; /* ':' */
 	if ((rc = parse_first(p, &v)) != 0)
 		return rc;
 	if (ls_ps_is_p(p, "|")) {
@@ -455,8 +454,8 @@ parse_postfix(struct ps *p, struct ls_term **x)
 			p->nest--;
 			if (rc != 0 || (rc = expect(p, "]")) != 0)
 				return rc;
-		} else if (ls_ps_is_p(p, "(") && ((*x)->k == LS_T_VAR ||
-		    (*x)->k == LS_T_REF)) {
+		} else if (ls_ps_is_p(p, "(") &&
+		    ((*x)->k == LS_T_VAR || (*x)->k == LS_T_REF)) {
 			if ((rc = parse_call(p, x)) != 0)
 				return rc;
 			continue;
@@ -475,8 +474,9 @@ parse_ident(struct ps *p, struct ls_term **out)
 	struct ls_token *t = ls_ps_cur(p);
 	struct ls_term *x;
 
-	if (tok_is(t, LS_TK_IDENT, "set") && tok_is(peek(p, 1), LS_TK_PUNCT,
-	    "(") && tok_is(peek(p, 2), LS_TK_PUNCT, ")")) {
+	if (tok_is(t, LS_TK_IDENT, "set") &&
+	    tok_is(peek(p, 1), LS_TK_PUNCT, "(") &&
+	    tok_is(peek(p, 2), LS_TK_PUNCT, ")")) {
 		x = new_term(p, LS_T_SET, t);
 		p->i += 3;
 		*out = x;
@@ -510,8 +510,8 @@ ls_ps_primary(struct ps *p, struct ls_term **out)
 		return rc;
 	if (t->k == LS_TK_NUMBER || t->k == LS_TK_STRING)
 		rc = parse_scalar(p, out, 0);
-	else if (tok_is(t, LS_TK_PUNCT, "-") &&
-	    peek(p, 1)->k == LS_TK_NUMBER && peek(p, 1)->p == t->p + 1) {
+	else if (tok_is(t, LS_TK_PUNCT, "-") && peek(p, 1)->k == LS_TK_NUMBER &&
+	    peek(p, 1)->p == t->p + 1) {
 		p->i++;
 		rc = parse_scalar(p, out, 1);
 	} else if (t->k == LS_TK_IDENT)
@@ -544,8 +544,8 @@ infix_op(struct ps *p, int level)
 {
 	static const char *const rel[] = { "==", "!=", "<=", ">=", "<", ">",
 		NULL };
-	static const char *const names[] = { "equal", "neq", "lte", "gte",
-		"lt", "gt" };
+	static const char *const names[] = { "equal", "neq", "lte", "gte", "lt",
+		"gt" };
 	struct ls_token *t = ls_ps_cur(p);
 	int k;
 
@@ -553,23 +553,27 @@ infix_op(struct ps *p, int level)
 		return NULL;
 	switch (level) {
 	case LS_PS_IN:
-		return p->kw && tok_is(t, LS_TK_IDENT, "in") ?
-		    "internal.member_2" : NULL;
+		return p->kw && tok_is(t, LS_TK_IDENT, "in")
+		    ? "internal.member_2"
+		    : NULL;
 	case L_REL:
 		for (k = 0; rel[k]; k++)
 			if (ls_ps_is_p(p, rel[k]))
 				return names[k];
 		return NULL;
 	case L_OR:
-		return ls_ps_is_p(p, "|") && p->no_or != p->depth + 1 ?
-		    "or" : NULL;
+		return ls_ps_is_p(p, "|") && p->no_or != p->depth + 1 ? "or"
+								      : NULL;
 	case L_AND: return ls_ps_is_p(p, "&") ? "and" : NULL;
 	case L_ARITH:
-		return ls_ps_is_p(p, "+") ? "plus" : ls_ps_is_p(p, "-") ?
-		    "minus" : NULL;
+		return ls_ps_is_p(p, "+") ? "plus"
+		    : ls_ps_is_p(p, "-")  ? "minus"
+					  : NULL;
 	case L_FACTOR:
-		return ls_ps_is_p(p, "*") ? "mul" : ls_ps_is_p(p, "/") ? "div" :
-		    ls_ps_is_p(p, "%") ? "rem" : NULL;
+		return ls_ps_is_p(p, "*") ? "mul"
+		    : ls_ps_is_p(p, "/")  ? "div"
+		    : ls_ps_is_p(p, "%")  ? "rem"
+					  : NULL;
 	}
 	return NULL;
 }
@@ -655,7 +659,8 @@ parse_some(struct ps *p, struct ls_expr **out)
 
 		for (i = 0; i < l.n; i++)
 			if (((struct ls_term *)l.v[i])->k != LS_T_VAR)
-				return ls_ps_fail(p, "expected var after "
+				return ls_ps_fail(p,
+				    "expected var after "
 				    "'some'");
 		e->vars = (struct ls_term **)l.v;
 		e->nvars = l.n;
@@ -712,7 +717,8 @@ parse_withs(struct ps *p, struct ls_expr *e)
 		if ((rc = ls_ps_primary(p, &w->target)) != 0)
 			return rc;
 		if (!ls_ps_is_kw(p, "as"))
-			return ls_ps_fail(p, "expected 'as' after 'with' "
+			return ls_ps_fail(p,
+			    "expected 'as' after 'with' "
 			    "target");
 		p->i++;
 		if ((rc = ls_ps_infix(p, LS_PS_IN, &w->value)) != 0 ||
@@ -733,8 +739,8 @@ parse_withs(struct ps *p, struct ls_expr *e)
 static int parse_literal1(struct ps *p, struct ls_expr **out);
 
 static struct ls_term *
-mk_call(struct ps *p, const char *name, struct ls_term *a0,
-    struct ls_term *a1, struct ls_term *a2)
+mk_call(struct ps *p, const char *name, struct ls_term *a0, struct ls_term *a1,
+    struct ls_term *a2)
 {
 	struct ls_term *c = new_term(p, LS_T_CALL, ls_ps_cur(p));
 
@@ -812,10 +818,11 @@ parse_literal1(struct ps *p, struct ls_expr **out)
 	struct ls_expr *e;
 	int rc, neg = 0;
 
-	if (ls_ps_is_kw(p, "some") && (peek(p, 1)->k == LS_TK_IDENT ||
-	    peek(p, 1)->k == LS_TK_STRING || peek(p, 1)->k == LS_TK_NUMBER ||
-	    tok_is(peek(p, 1), LS_TK_PUNCT, "[") ||
-	    tok_is(peek(p, 1), LS_TK_PUNCT, "{")))
+	if (ls_ps_is_kw(p, "some") &&
+	    (peek(p, 1)->k == LS_TK_IDENT || peek(p, 1)->k == LS_TK_STRING ||
+		peek(p, 1)->k == LS_TK_NUMBER ||
+		tok_is(peek(p, 1), LS_TK_PUNCT, "[") ||
+		tok_is(peek(p, 1), LS_TK_PUNCT, "{")))
 		return parse_some(p, out);
 	if (p->kw && ls_ps_is_kw(p, "every") && peek(p, 1)->k == LS_TK_IDENT)
 		return parse_every(p, out);
@@ -824,9 +831,9 @@ parse_literal1(struct ps *p, struct ls_expr **out)
 		p->i++;
 	} else if (ls_ps_is_kw(p, "not") &&
 	    (tok_is(peek(p, 1), LS_TK_PUNCT, "[") ||
-	    tok_is(peek(p, 1), LS_TK_PUNCT, "{") ||
-	    tok_is(peek(p, 1), LS_TK_PUNCT, "(") ||
-	    tok_is(peek(p, 1), LS_TK_PUNCT, "-"))) {
+		tok_is(peek(p, 1), LS_TK_PUNCT, "{") ||
+		tok_is(peek(p, 1), LS_TK_PUNCT, "(") ||
+		tok_is(peek(p, 1), LS_TK_PUNCT, "-"))) {
 		neg = 1;
 		p->i++;
 	}
@@ -863,8 +870,10 @@ ls_ps_literals(struct ps *p, struct ls_body **out, int braces)
 	while (!ls_ps_is_p(p, "}") && !ls_ps_is_p(p, "]") &&
 	    ls_ps_cur(p)->k != LS_TK_EOF) {
 		if (l.n >= LS_REGO_MAX_BODY)
-			return ls_ps_fail(p, "body has more than %d "
-			    "expressions", LS_REGO_MAX_BODY);
+			return ls_ps_fail(p,
+			    "body has more than %d "
+			    "expressions",
+			    LS_REGO_MAX_BODY);
 		if ((rc = ls_ps_literal(p, &e)) != 0 ||
 		    (rc = ls_ps_pl_push(p, &l, e)) != 0)
 			return rc;
@@ -873,8 +882,7 @@ ls_ps_literals(struct ps *p, struct ls_body **out, int braces)
 			continue;
 		}
 		if (!ls_ps_cur(p)->nl && !ls_ps_is_p(p, "}") &&
-		    !ls_ps_is_p(p, "]") &&
-		    ls_ps_cur(p)->k != LS_TK_EOF)
+		    !ls_ps_is_p(p, "]") && ls_ps_cur(p)->k != LS_TK_EOF)
 			return ls_ps_unexpected(p);
 	}
 	p->depth--;
@@ -898,5 +906,3 @@ ls_ps_body_block(struct ps *p, struct ls_body **out)
 	p->nest = nest;
 	return rc ? rc : expect(p, "}");
 }
-
-

@@ -13,12 +13,12 @@ struct ps {
 	struct ls_token *t;
 	size_t n, i;
 	struct ls_arena *a;
-	int version;	/* 0 or 1 */
-	int depth;	/* nesting, capped */
-	int nest;	/* open brackets: newlines do not end expressions */
-	int kw;		/* future keywords (in, every, if, contains) on */
+	int version; /* 0 or 1 */
+	int depth;   /* nesting, capped */
+	int nest;    /* open brackets: newlines do not end expressions */
+	int kw;	     /* future keywords (in, every, if, contains) on */
 	const char *src;
-	int no_or;	/* depth at which '|' ends a term (collections) */
+	int no_or; /* depth at which '|' ends a term (collections) */
 };
 
 struct plist {
@@ -34,11 +34,11 @@ struct ls_token *ls_ps_cur(struct ps *p);
 int ls_ps_is_p(struct ps *p, const char *s);
 int ls_ps_is_kw(struct ps *p, const char *s);
 /* Record "FILE:LINE:COL: rego_parse_error: ..." at t; LS_EREGO. */
-int ls_ps_fail_at(struct ps *p, const struct ls_token *t, const char *fmt,
-    ...) __attribute__((format(printf, 3, 4)));
+int ls_ps_fail_at(struct ps *p, const struct ls_token *t, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Same at the current token. */
 int ls_ps_fail(struct ps *p, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 int ls_ps_unexpected(struct ps *p);
 int ls_ps_primary(struct ps *p, struct ls_term **out);
 int ls_ps_infix(struct ps *p, int level, struct ls_term **out);

@@ -37,10 +37,11 @@ head_path(struct ps *p, struct ls_rule *r, const struct ls_module *m,
 		path[m->npkg] = head->a[0]->name;
 		for (i = 1; i < upto; i++)
 			if (ref_segment(head->a[i], &path[m->npkg + i]) != 0)
-				return ls_error_set(LS_EREGO, "%s:%d:%d: "
+				return ls_error_set(LS_EREGO,
+				    "%s:%d:%d: "
 				    "rego_parse_error: rule head refs with "
-				    "variables are not supported", p->file,
-				    head->line, head->col);
+				    "variables are not supported",
+				    p->file, head->line, head->col);
 	}
 	r->path = path;
 	r->npath = n;
@@ -64,7 +65,7 @@ split_name(struct ps *p, struct ls_rule *r, const struct ls_module *m,
 	i = m->npkg;
 	while ((dot = strchr(s, '.')) != NULL) {
 		if ((path[i++] = ls_arena_strndup(p->a, s,
-		    (size_t)(dot - s))) == NULL)
+			 (size_t)(dot - s))) == NULL)
 			return LS_ENOMEM;
 		s = dot + 1;
 	}
@@ -81,8 +82,8 @@ first_dynamic(const struct ls_term *h, size_t nops)
 	size_t j;
 
 	for (j = 1; j < nops; j++)
-		if (!(h->a[j]->k == LS_T_VAL && h->a[j]->v->type ==
-		    LS_VAL_STRING))
+		if (!(h->a[j]->k == LS_T_VAL &&
+			h->a[j]->v->type == LS_VAL_STRING))
 			return j;
 	return nops;
 }
@@ -101,8 +102,10 @@ rule_kind(struct ps *p, struct ls_rule *r, const struct ls_module *m,
 		return split_name(p, r, m, h->name);
 	}
 	if (h->k != LS_T_VAR && (h->k != LS_T_REF || h->a[0]->k != LS_T_VAR))
-		return ls_error_set(LS_EREGO, "%s:%d:%d: rego_parse_error: "
-		    "invalid rule head", p->file, h->line, h->col);
+		return ls_error_set(LS_EREGO,
+		    "%s:%d:%d: rego_parse_error: "
+		    "invalid rule head",
+		    p->file, h->line, h->col);
 	nops = h->k == LS_T_REF ? h->n : 1;
 	j = h->k == LS_T_REF ? first_dynamic(h, nops) : nops;
 	last = nops > 1 ? h->a[nops - 1] : NULL;
@@ -149,8 +152,8 @@ clone_term(struct ps *p, const struct ls_term *t)
 	if (t == NULL || (c = ls_arena_alloc(p->a, sizeof(*c))) == NULL)
 		return NULL;
 	*c = *t;
-	if (t->n > 0 && (c->a = ls_arena_alloc(p->a, t->n *
-	    sizeof(*c->a))) == NULL)
+	if (t->n > 0 &&
+	    (c->a = ls_arena_alloc(p->a, t->n * sizeof(*c->a))) == NULL)
 		return NULL;
 	for (i = 0; i < t->n; i++)
 		if ((c->a[i] = clone_term(p, t->a[i])) == NULL)
@@ -174,9 +177,12 @@ clone_expr(struct ps *p, const struct ls_expr *e)
 	for (i = 0; i < 3; i++)
 		if (e->t[i] && (c->t[i] = clone_term(p, e->t[i])) == NULL)
 			return NULL;
-	if ((e->nvars && (c->vars = ls_arena_alloc(p->a, e->nvars *
-	    sizeof(*c->vars))) == NULL) || (e->nwith && (c->with =
-	    ls_arena_alloc(p->a, e->nwith * sizeof(*c->with))) == NULL) ||
+	if ((e->nvars &&
+		(c->vars = ls_arena_alloc(p->a, e->nvars * sizeof(*c->vars))) ==
+		    NULL) ||
+	    (e->nwith &&
+		(c->with = ls_arena_alloc(p->a, e->nwith * sizeof(*c->with))) ==
+		    NULL) ||
 	    (e->body && (c->body = clone_body(p, e->body)) == NULL))
 		return NULL;
 	for (i = 0; i < e->nvars; i++)
@@ -184,8 +190,9 @@ clone_expr(struct ps *p, const struct ls_expr *e)
 			return NULL;
 	for (i = 0; i < e->nwith; i++)
 		if ((c->with[i].target = clone_term(p, e->with[i].target)) ==
-		    NULL || (c->with[i].value = clone_term(p,
-		    e->with[i].value)) == NULL)
+			NULL ||
+		    (c->with[i].value = clone_term(p, e->with[i].value)) ==
+			NULL)
 			return NULL;
 	return c;
 }
@@ -196,8 +203,9 @@ clone_body(struct ps *p, const struct ls_body *b)
 	struct ls_body *c = ls_arena_alloc(p->a, sizeof(*c));
 	size_t i;
 
-	if (c == NULL || (b->n && (c->e = ls_arena_alloc(p->a, b->n *
-	    sizeof(*c->e))) == NULL))
+	if (c == NULL ||
+	    (b->n &&
+		(c->e = ls_arena_alloc(p->a, b->n * sizeof(*c->e))) == NULL))
 		return NULL;
 	c->n = b->n;
 	for (i = 0; i < b->n; i++)
@@ -274,7 +282,7 @@ parse_rule_body(struct ps *p, struct ls_rule *r)
 		if (ls_ps_is_p(p, "{") && !body_first(p))
 			goto literal;
 		if (!ls_ps_is_p(p, "{")) {
-literal:
+		literal:
 			b = ls_arena_alloc(p->a, sizeof(*b));
 			if (b == NULL)
 				return LS_ENOMEM;
@@ -294,7 +302,8 @@ literal:
 	}
 	if (ls_ps_is_p(p, "{")) {
 		if (p->version == 1 && !had_if)
-			return ls_ps_fail(p, "`if` keyword is required "
+			return ls_ps_fail(p,
+			    "`if` keyword is required "
 			    "before rule body");
 		return ls_ps_body_block(p, &r->body);
 	}
@@ -448,8 +457,7 @@ import_path(struct ps *p, const struct ls_term *x)
 		return x->name;
 	n = (size_t)snprintf(buf, sizeof(buf), "%s", x->a[0]->name);
 	for (i = 1; i < x->n && n < sizeof(buf); i++)
-		if (x->a[i]->k == LS_T_VAL && x->a[i]->v->type ==
-		    LS_VAL_STRING)
+		if (x->a[i]->k == LS_T_VAL && x->a[i]->v->type == LS_VAL_STRING)
 			n += (size_t)snprintf(buf + n, sizeof(buf) - n, ".%s",
 			    x->a[i]->v->u.str.p);
 	if (n >= sizeof(buf))
@@ -469,16 +477,17 @@ dup_import(struct ps *p, const struct ls_import *im, const char *root,
 		return 0;
 	for (i = 0; i < imps->n; i++) {
 		const struct ls_import *o = imps->v[i];
-		const struct ls_term *oh = o->ref->k == LS_T_REF ?
-		    o->ref->a[0] : o->ref;
+		const struct ls_term *oh =
+		    o->ref->k == LS_T_REF ? o->ref->a[0] : o->ref;
 
 		if (o->alias == NULL || strcmp(o->alias, im->alias) != 0 ||
 		    (strcmp(oh->name, "data") != 0 &&
-		    strcmp(oh->name, "input") != 0))
+			strcmp(oh->name, "input") != 0))
 			continue;
-		return ls_error_set(LS_EREGO, "%s:%d:%d: rego_compile_error: "
-		    "import must not shadow import %s", p->file, im->line,
-		    im->col, import_path(p, o->ref));
+		return ls_error_set(LS_EREGO,
+		    "%s:%d:%d: rego_compile_error: "
+		    "import must not shadow import %s",
+		    p->file, im->line, im->col, import_path(p, o->ref));
 	}
 	return 0;
 }
@@ -498,11 +507,13 @@ parse_import(struct ps *p, struct ls_module *m, struct plist *imps)
 	if ((rc = ls_ps_primary(p, &x)) != 0)
 		return rc;
 	h = x->k == LS_T_REF ? x->a[0] : x;
-	if (h->k != LS_T_VAR || (strcmp(h->name, "data") != 0 &&
-	    strcmp(h->name, "input") != 0 && strcmp(h->name, "future") != 0 &&
-	    strcmp(h->name, "rego") != 0))
-		return ls_error_set(LS_EREGO, "%s:%d:%d: rego_parse_error: "
-		    "invalid import path", p->file, im->line, im->col);
+	if (h->k != LS_T_VAR ||
+	    (strcmp(h->name, "data") != 0 && strcmp(h->name, "input") != 0 &&
+		strcmp(h->name, "future") != 0 && strcmp(h->name, "rego") != 0))
+		return ls_error_set(LS_EREGO,
+		    "%s:%d:%d: rego_parse_error: "
+		    "invalid import path",
+		    p->file, im->line, im->col);
 	if (strcmp(h->name, "future") == 0)
 		p->kw = 1;
 	if (strcmp(h->name, "rego") == 0) {
@@ -514,12 +525,13 @@ parse_import(struct ps *p, struct ls_module *m, struct plist *imps)
 		p->i++;
 		if (ls_ps_cur(p)->k != LS_TK_IDENT)
 			return ls_ps_unexpected(p);
-		im->alias = ls_arena_strndup(p->a, ls_ps_cur(p)->p,
-		    ls_ps_cur(p)->len);
+		im->alias =
+		    ls_arena_strndup(p->a, ls_ps_cur(p)->p, ls_ps_cur(p)->len);
 		p->i++;
 	} else if (x->k == LS_T_REF)
-		im->alias = x->a[x->n - 1]->v->type == LS_VAL_STRING ?
-		    x->a[x->n - 1]->v->u.str.p : NULL;
+		im->alias = x->a[x->n - 1]->v->type == LS_VAL_STRING
+		    ? x->a[x->n - 1]->v->u.str.p
+		    : NULL;
 	else
 		im->alias = h->name;
 	if ((rc = dup_import(p, im, h->name, imps)) != 0)
@@ -584,8 +596,8 @@ ls_rego_parse_module(struct ls_module **out, struct ls_arena *a,
 }
 
 int
-ls_rego_parse_body(struct ls_body **out, struct ls_arena *a,
-    const char *file, const char *src, size_t len, int version)
+ls_rego_parse_body(struct ls_body **out, struct ls_arena *a, const char *file,
+    const char *src, size_t len, int version)
 {
 	struct ps p;
 	int rc;
@@ -603,8 +615,8 @@ ls_rego_parse_body(struct ls_body **out, struct ls_arena *a,
 }
 
 int
-ls_rego_parse_term(struct ls_term **out, struct ls_arena *a,
-    const char *file, const char *src, size_t len)
+ls_rego_parse_term(struct ls_term **out, struct ls_arena *a, const char *file,
+    const char *src, size_t len)
 {
 	struct ps p;
 	int rc;

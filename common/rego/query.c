@@ -13,14 +13,14 @@
 struct qrun {
 	struct ls_arena *a;
 	struct ls_body *q;
-	const struct ls_expr **exprs;	/* original order */
+	const struct ls_expr **exprs; /* original order */
 	size_t nexprs;
 	const char **names;
 	int nslots;
-	const char *text;		/* query source */
+	const char *text; /* query source */
 	struct ls_buf out;
 	size_t nresults;
-	const struct ls_val *first;	/* eval_path: first expression value */
+	const struct ls_val *first; /* eval_path: first expression value */
 };
 
 /* A ground Rego term (input_term) as a value. */
@@ -49,9 +49,10 @@ term_value(struct ls_arena *a, const struct ls_term *t,
 	else if (t->k == LS_T_SET)
 		*out = ls_val_set(a, v, t->n);
 	else {
-		const struct ls_val **k = ls_arena_alloc(a, (t->n / 2 + 1) *
-		    sizeof(*k)), **vv = ls_arena_alloc(a, (t->n / 2 + 1) *
-		    sizeof(*vv));
+		const struct ls_val **k = ls_arena_alloc(a,
+					(t->n / 2 + 1) * sizeof(*k)),
+				    **vv = ls_arena_alloc(a,
+					(t->n / 2 + 1) * sizeof(*vv));
 
 		if (k == NULL || vv == NULL)
 			return ls_error_set(LS_ENOMEM, "out of memory");
@@ -87,8 +88,8 @@ static int
 add_expr(struct qrun *r, size_t i, const struct ls_val *v)
 {
 	const struct ls_expr *e = r->exprs[i];
-	const struct ls_val *text = ls_val_string(r->a, r->text + e->off,
-	    e->end - e->off);
+	const struct ls_val *text =
+	    ls_val_string(r->a, r->text + e->off, e->end - e->off);
 	int rc;
 
 	if (text == NULL)
@@ -101,8 +102,10 @@ add_expr(struct qrun *r, size_t i, const struct ls_val *v)
 	if (rc == 0)
 		rc = ls_val_to_json(&r->out, text);
 	if (rc == 0)
-		rc = ls_buf_addf(&r->out, ",\"location\":{\"row\":%d,\"col\":"
-		    "%d}}", e->line, e->col);
+		rc = ls_buf_addf(&r->out,
+		    ",\"location\":{\"row\":%d,\"col\":"
+		    "%d}}",
+		    e->line, e->col);
 	return rc;
 }
 
@@ -142,8 +145,8 @@ on_solution(void *arg, const struct ls_val *const *slots,
 
 	if (r->nresults == 0 && n > 0)
 		r->first = vals[0] ? vals[0] : ls_val_bool(1);
-	rc = ls_buf_adds(&r->out, r->nresults++ ? ",{\"expressions\":[" :
-	    "{\"expressions\":[");
+	rc = ls_buf_adds(&r->out,
+	    r->nresults++ ? ",{\"expressions\":[" : "{\"expressions\":[");
 	for (i = 0; i < n && rc == 0; i++)
 		rc = add_expr(r, i, vals[i] ? vals[i] : ls_val_bool(1));
 	if (rc == 0)
@@ -165,8 +168,8 @@ run(struct qrun *r, const struct ls_rego_policy *p, const char *query,
 
 	memset(&cfg, 0, sizeof(cfg));
 	r->text = query;
-	if ((rc = ls_rego_parse_body(&r->q, r->a, "query", query,
-	    strlen(query), 1)) != 0)
+	if ((rc = ls_rego_parse_body(&r->q, r->a, "query", query, strlen(query),
+		 1)) != 0)
 		return rc;
 	r->nexprs = r->q->n;
 	r->exprs = ls_arena_alloc(r->a, (r->nexprs + 1) * sizeof(*r->exprs));
@@ -174,10 +177,10 @@ run(struct qrun *r, const struct ls_rego_policy *p, const char *query,
 		return ls_error_set(LS_ENOMEM, "out of memory");
 	memcpy(r->exprs, r->q->e, r->nexprs * sizeof(*r->exprs));
 	if ((rc = ls_rego_resolve_query(p, r->a, r->q, NULL, &r->nslots,
-	    &r->names)) != 0)
+		 &r->names)) != 0)
 		return rc;
 	if ((rc = parse_input(r, input, input_len, o && o->input_is_rego,
-	    &in)) != 0)
+		 &in)) != 0)
 		return rc;
 	cfg.input = in;
 	if (o != NULL) {
@@ -214,8 +217,8 @@ ls_rego_eval_query(char **out_json, const struct ls_rego_policy *p,
 	memset(&r, 0, sizeof(r));
 	*out_json = NULL;
 	ls_buf_init(&r.out, MAX_RESULT_JSON);
-	r.a = ls_arena_new(opts && opts->max_memory ? opts->max_memory :
-	    DEFAULT_MEMORY);
+	r.a = ls_arena_new(
+	    opts && opts->max_memory ? opts->max_memory : DEFAULT_MEMORY);
 	if (r.a == NULL)
 		return LS_ENOMEM;
 	rc = ls_buf_adds(&r.out, "{\"result\":[");
@@ -272,11 +275,10 @@ path_query(struct ls_buf *b, const char *path)
 
 int
 ls_rego_eval_path(char **out_json, const struct ls_rego_policy *p,
-    const char *path, const char *input_json, size_t input_len,
-    char **err_out)
+    const char *path, const char *input_json, size_t input_len, char **err_out)
 {
-	return ls_rego_eval_path_opts(out_json, p, path, input_json,
-	    input_len, NULL, err_out);
+	return ls_rego_eval_path_opts(out_json, p, path, input_json, input_len,
+	    NULL, err_out);
 }
 
 int

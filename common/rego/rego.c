@@ -8,7 +8,7 @@
 
 #define MAX_MODULES 10000
 #define MAX_DATA_DOCS 10000
-#define MAX_TOTAL ((size_t)256 << 20)	/* bytes of modules + data */
+#define MAX_TOTAL ((size_t)256 << 20) /* bytes of modules + data */
 
 struct src {
 	char *file;
@@ -20,9 +20,9 @@ struct src {
 struct ls_rego_builder {
 	struct src *mods;
 	size_t nmods, capmods;
-	struct src *data;	/* file = slash path */
+	struct src *data; /* file = slash path */
 	size_t ndata, capdata;
-	size_t total;		/* bytes added so far, capped */
+	size_t total; /* bytes added so far, capped */
 };
 
 static int
@@ -72,8 +72,8 @@ add_src(struct src **v, size_t *n, size_t *cap, size_t max, const char *file,
 	if (len > ((size_t)1 << 30))
 		return ls_error_set(LS_ETOOBIG, "%s: too large", file);
 	if (*n >= max)
-		return ls_error_set(LS_ETOOBIG, "%s: more than %zu inputs", file,
-		    max);
+		return ls_error_set(LS_ETOOBIG, "%s: more than %zu inputs",
+		    file, max);
 	if (*n == *cap) {
 		size_t nc = *cap ? *cap * 2 : 8;
 
@@ -105,11 +105,17 @@ ls_rego_builder_add_module(struct ls_rego_builder *b, const char *file,
 	int rc;
 
 	if (len > LS_REGO_MAX_SRC)
-		return set_err(err_out, ls_error_set(LS_ETOOBIG, "%s: module "
-		    "larger than %u bytes", file, LS_REGO_MAX_SRC));
+		return set_err(err_out,
+		    ls_error_set(LS_ETOOBIG,
+			"%s: module "
+			"larger than %u bytes",
+			file, LS_REGO_MAX_SRC));
 	if (len > MAX_TOTAL - b->total)
-		return set_err(err_out, ls_error_set(LS_ETOOBIG, "%s: policy "
-		    "larger than %zu bytes in all", file, MAX_TOTAL));
+		return set_err(err_out,
+		    ls_error_set(LS_ETOOBIG,
+			"%s: policy "
+			"larger than %zu bytes in all",
+			file, MAX_TOTAL));
 	b->total += len;
 	rc = add_src(&b->mods, &b->nmods, &b->capmods, MAX_MODULES, file, src,
 	    len, rego_version ? 1 : 0);
@@ -123,8 +129,11 @@ ls_rego_builder_add_data(struct ls_rego_builder *b, const char *path,
 	int rc;
 
 	if (len > MAX_TOTAL - b->total)
-		return set_err(err_out, ls_error_set(LS_ETOOBIG, "data %s: "
-		    "policy larger than %zu bytes in all", path, MAX_TOTAL));
+		return set_err(err_out,
+		    ls_error_set(LS_ETOOBIG,
+			"data %s: "
+			"policy larger than %zu bytes in all",
+			path, MAX_TOTAL));
 	b->total += len;
 	rc = add_src(&b->data, &b->ndata, &b->capdata, MAX_DATA_DOCS, path,
 	    json, len, 0);
@@ -150,7 +159,8 @@ merge(struct ls_arena *a, const struct ls_val *base, const struct ls_val *doc,
 	ls_vlist_init(&v, a);
 	for (i = 0; i < base->u.obj.n; i++) {
 		const struct ls_val *d = ls_val_object_get(doc,
-		    base->u.obj.k[i]), *m = base->u.obj.v[i];
+					base->u.obj.k[i]),
+				    *m = base->u.obj.v[i];
 
 		if (d != NULL && (rc = merge(a, m, d, &m)) != 0)
 			return rc;
@@ -160,7 +170,7 @@ merge(struct ls_arena *a, const struct ls_val *base, const struct ls_val *doc,
 	for (i = 0; i < doc->u.obj.n; i++)
 		if (ls_val_object_get(base, doc->u.obj.k[i]) == NULL &&
 		    (ls_vlist_push(&k, doc->u.obj.k[i]) ||
-		    ls_vlist_push(&v, doc->u.obj.v[i])))
+			ls_vlist_push(&v, doc->u.obj.v[i])))
 			return ls_error_set(LS_ENOMEM, "out of memory");
 	*out = ls_val_object(a, k.v, v.v, k.n, NULL);
 	return *out ? 0 : ls_error_set(LS_ENOMEM, "out of memory");
@@ -200,10 +210,11 @@ load_data(struct ls_rego_policy *p, const struct ls_rego_builder *b)
 		while (*path == '/')
 			path++;
 		if ((rc = ls_val_from_json(&doc, p->arena, b->data[i].text,
-		    b->data[i].len, 0)) != 0)
+			 b->data[i].len, 0)) != 0)
 			return ls_error_wrap(rc, "data %s", *path ? path : "/");
 		if (*path == '\0' && doc->type != LS_VAL_OBJECT)
-			return ls_error_set(LS_EFORMAT, "data: root document "
+			return ls_error_set(LS_EFORMAT,
+			    "data: root document "
 			    "must be an object");
 		if ((doc = wrap(p->arena, path, doc)) == NULL)
 			return ls_error_set(LS_ENOMEM, "out of memory");
@@ -230,9 +241,9 @@ ls_rego_compile(struct ls_rego_policy **out, struct ls_rego_builder *b,
 	if (p->mods == NULL)
 		goto out;
 	for (i = 0; i < b->nmods; i++) {
-		rc = ls_rego_parse_module(&p->mods[i], p->arena,
-		    b->mods[i].file, b->mods[i].text, b->mods[i].len,
-		    b->mods[i].version);
+		rc =
+		    ls_rego_parse_module(&p->mods[i], p->arena, b->mods[i].file,
+			b->mods[i].text, b->mods[i].len, b->mods[i].version);
 		if (rc != 0)
 			goto out;
 	}

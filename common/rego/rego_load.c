@@ -57,8 +57,10 @@ read_manifest(struct loader *l, const char *dir)
 	else if ((v = ls_val_object_gets(doc, "rego_version", 12)) != NULL) {
 		if (v->type != LS_VAL_NUMBER || ls_num_sign(&v->u.num) < 0 ||
 		    ls_num_cmp(&v->u.num, &ls_val_int(a, 1)->u.num) > 0)
-			rc = ls_error_set(LS_EFORMAT, "%s: rego_version must "
-			    "be 0 or 1", path);
+			rc = ls_error_set(LS_EFORMAT,
+			    "%s: rego_version must "
+			    "be 0 or 1",
+			    path);
 		else
 			l->version = ls_num_sign(&v->u.num);
 	}
@@ -68,8 +70,7 @@ read_manifest(struct loader *l, const char *dir)
 }
 
 static int
-load_file(struct loader *l, const char *path, const char *rel,
-    const char *name)
+load_file(struct loader *l, const char *path, const char *rel, const char *name)
 {
 	char *text = NULL, dir[4096];
 	size_t len, n;
@@ -84,7 +85,7 @@ load_file(struct loader *l, const char *path, const char *rel,
 	} else if (strcmp(name, "data.json") == 0) {
 		n = strlen(rel) - strlen(name);
 		if (n > 0)
-			n--;	/* the slash before data.json */
+			n--; /* the slash before data.json */
 		if (n >= sizeof(dir))
 			return ls_error_set(LS_EINVAL, "%s: path too long",
 			    path);
@@ -116,8 +117,9 @@ walk(struct loader *l, const char *path, const char *rel, int depth)
 		if (rc != 0 || name[0] == '.')
 			continue;
 		if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", path, name) >=
-		    sizeof(sub) || (size_t)snprintf(subrel, sizeof(subrel),
-		    "%s%s%s", rel, *rel ? "/" : "", name) >= sizeof(subrel)) {
+			sizeof(sub) ||
+		    (size_t)snprintf(subrel, sizeof(subrel), "%s%s%s", rel,
+			*rel ? "/" : "", name) >= sizeof(subrel)) {
 			rc = ls_error_set(LS_EINVAL, "%s: path too long", path);
 			continue;
 		}
@@ -138,8 +140,8 @@ walk(struct loader *l, const char *path, const char *rel, int depth)
 }
 
 int
-ls_rego_load_dir(struct ls_rego_policy **out, const char *dir,
-    int with_tests, char **err_out)
+ls_rego_load_dir(struct ls_rego_policy **out, const char *dir, int with_tests,
+    char **err_out)
 {
 	struct loader l;
 	int rc;

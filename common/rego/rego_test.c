@@ -98,8 +98,8 @@ run_one(const struct ls_rego_policy *p, const struct ls_node *n,
 		t->output = ls_buf_take(&printed, NULL);
 	ls_buf_cleanup(&printed);
 	if (rc == 0)
-		t->status = strcmp(out, "true") == 0 ? LS_REGO_PASS :
-		    LS_REGO_FAIL;
+		t->status =
+		    strcmp(out, "true") == 0 ? LS_REGO_PASS : LS_REGO_FAIL;
 	else if (rc == LS_ENOTFOUND)
 		t->status = LS_REGO_FAIL;
 	else {

@@ -153,8 +153,7 @@ str_term(struct rs *r, const struct ls_term *at, const char *s)
 {
 	struct ls_term *t = mk(r, LS_T_VAL, at, 0);
 
-	if (t != NULL && (t->v = ls_val_string_ref(r->a, s, strlen(s))) ==
-	    NULL)
+	if (t != NULL && (t->v = ls_val_string_ref(r->a, s, strlen(s))) == NULL)
 		return NULL;
 	return t;
 }
@@ -185,8 +184,11 @@ import_ref(struct rs *r, const struct ls_import *im, const struct ls_term *at)
 
 	if (t == NULL)
 		return NULL;
-	t->a[0] = mk(r, strcmp(x->k == LS_T_REF ? x->a[0]->name : x->name,
-	    "input") == 0 ? LS_T_INPUT : LS_T_DATA, at, 0);
+	t->a[0] = mk(r,
+	    strcmp(x->k == LS_T_REF ? x->a[0]->name : x->name, "input") == 0
+		? LS_T_INPUT
+		: LS_T_DATA,
+	    at, 0);
 	if (t->a[0] == NULL)
 		return NULL;
 	for (i = 1; i < n; i++)
@@ -214,15 +216,16 @@ res_var(struct rs *r, struct ls_term **tp)
 	}
 	if (strcmp(t->name, "input") == 0 || strcmp(t->name, "data") == 0) {
 		x = mk(r, LS_T_REF, t, 1);
-		if (x == NULL || (x->a[0] = mk(r, t->name[0] == 'i' ?
-		    LS_T_INPUT : LS_T_DATA, t, 0)) == NULL)
+		if (x == NULL ||
+		    (x->a[0] = mk(r, t->name[0] == 'i' ? LS_T_INPUT : LS_T_DATA,
+			 t, 0)) == NULL)
 			return LS_ENOMEM;
 	} else if ((im = find_import(r, t->name)) != NULL) {
 		if ((x = import_ref(r, im, t)) == NULL)
 			return LS_ENOMEM;
 	} else if (pkg_rule(r, t->name) != NULL) {
-		const char **path = ls_arena_alloc(r->a, (r->npkg + 1) *
-		    sizeof(*path));
+		const char **path =
+		    ls_arena_alloc(r->a, (r->npkg + 1) * sizeof(*path));
 
 		if (path == NULL)
 			return LS_ENOMEM;
@@ -312,9 +315,17 @@ static int
 deprecated(const char *name)
 {
 	static const char *const names[] = {
-		"all", "any", "re_match", "set_diff", "net.cidr_overlap",
-		"cast_array", "cast_set", "cast_string", "cast_boolean",
-		"cast_null", "cast_object",
+		"all",
+		"any",
+		"re_match",
+		"set_diff",
+		"net.cidr_overlap",
+		"cast_array",
+		"cast_set",
+		"cast_string",
+		"cast_boolean",
+		"cast_null",
+		"cast_object",
 	};
 	size_t i;
 
@@ -332,8 +343,10 @@ shadows_root(struct rs *r, const struct ls_term *t)
 		return 0;
 	if (strcmp(t->name, "input") != 0 && strcmp(t->name, "data") != 0)
 		return 0;
-	return rs_fail(r, t, "rego_compile_error", "variables must not "
-	    "shadow %s (use a different variable name)", t->name);
+	return rs_fail(r, t, "rego_compile_error",
+	    "variables must not "
+	    "shadow %s (use a different variable name)",
+	    t->name);
 }
 
 int
@@ -352,12 +365,12 @@ ls_rs_call_target(struct rs *r, struct ls_term *t, size_t nargs)
 	}
 	if (strcmp(t->name, "rego.metadata.rule") == 0 ||
 	    strcmp(t->name, "rego.metadata.chain") == 0) {
-		t->op = t->name[14] == 'r' ? LS_OP_META_RULE :
-		    LS_OP_META_CHAIN;
+		t->op = t->name[14] == 'r' ? LS_OP_META_RULE : LS_OP_META_CHAIN;
 		if (nargs > 1)
-			return rs_fail(r, t, "rego_type_error", "%s: arity "
-			    "mismatch: expected 0 arguments, got %zu", t->name,
-			    nargs);
+			return rs_fail(r, t, "rego_type_error",
+			    "%s: arity "
+			    "mismatch: expected 0 arguments, got %zu",
+			    t->name, nargs);
 		return 0;
 	}
 	fn = find_func(r, t->name);
@@ -368,16 +381,18 @@ ls_rs_call_target(struct rs *r, struct ls_term *t, size_t nargs)
 		arity = t->bi->arity;
 		if (r->mod != NULL && r->mod->version == 1 &&
 		    deprecated(t->name))
-			return rs_fail(r, t, "rego_type_error", "deprecated "
+			return rs_fail(r, t, "rego_type_error",
+			    "deprecated "
 			    "built-in function calls in expression: %s",
 			    t->name);
 	} else
 		return rs_fail(r, t, "rego_type_error", "undefined function %s",
 		    t->name);
-	if (arity >= 0 && nargs != (size_t)arity &&
-	    nargs != (size_t)arity + 1)
-		return rs_fail(r, t, "rego_type_error", "%s: arity mismatch: "
-		    "expected %d arguments, got %zu", t->name, arity, nargs);
+	if (arity >= 0 && nargs != (size_t)arity && nargs != (size_t)arity + 1)
+		return rs_fail(r, t, "rego_type_error",
+		    "%s: arity mismatch: "
+		    "expected %d arguments, got %zu",
+		    t->name, arity, nargs);
 	return 0;
 }
 
@@ -454,7 +469,7 @@ declare_pattern(struct rs *r, const struct ls_term *t)
 	}
 	if (t->k == LS_T_ARR || t->k == LS_T_OBJ)
 		for (i = t->k == LS_T_OBJ ? 1 : 0; i < t->n;
-		    i += t->k == LS_T_OBJ ? 2 : 1)
+		     i += t->k == LS_T_OBJ ? 2 : 1)
 			if ((rc = declare_pattern(r, t->a[i])) != 0)
 				return rc;
 	return 0;
@@ -471,7 +486,7 @@ pattern_has(const struct ls_term *t, const char *name)
 		return strcmp(t->name, name) == 0;
 	if (t->k == LS_T_ARR || t->k == LS_T_OBJ)
 		for (i = t->k == LS_T_OBJ ? 1 : 0; i < t->n;
-		    i += t->k == LS_T_OBJ ? 2 : 1)
+		     i += t->k == LS_T_OBJ ? 2 : 1)
 			if (pattern_has(t->a[i], name))
 				return 1;
 	return 0;
@@ -489,8 +504,8 @@ declared_later(const struct rs *r, const char *name)
 
 		if (e->k == LS_E_ASSIGN && pattern_has(e->t[0], name))
 			return 1;
-		if (e->k == LS_E_SOMEIN && (pattern_has(e->t[0], name) ||
-		    pattern_has(e->t[1], name)))
+		if (e->k == LS_E_SOMEIN &&
+		    (pattern_has(e->t[0], name) || pattern_has(e->t[1], name)))
 			return 1;
 		for (j = 0; e->k == LS_E_SOME && j < e->nvars; j++)
 			if (strcmp(e->vars[j]->name, name) == 0)
@@ -554,11 +569,11 @@ declare_expr(struct rs *r, struct ls_expr *e)
 	case LS_E_SOME:
 		for (i = 0; i < e->nvars && rc == 0; i++)
 			if ((rc = shadows_root(r, e->vars[i])) == 0)
-				rc = declare(r, e->vars[i]->name) < 0 ?
-				    LS_ENOMEM : 0;
+				rc = declare(r, e->vars[i]->name) < 0
+				    ? LS_ENOMEM
+				    : 0;
 		return rc;
-	case LS_E_ASSIGN:
-		return declare_pattern(r, e->t[0]);
+	case LS_E_ASSIGN: return declare_pattern(r, e->t[0]);
 	case LS_E_SOMEIN:
 		if (e->t[0] != NULL && (rc = declare_pattern(r, e->t[0])) != 0)
 			return rc;
@@ -623,8 +638,9 @@ static int
 res_with(struct rs *r, struct ls_with *w)
 {
 	struct ls_term *t = w->target, *c;
-	const char *h = t->k == LS_T_VAR ? t->name : t->k == LS_T_REF &&
-	    t->a[0]->k == LS_T_VAR ? t->a[0]->name : "";
+	const char *h = t->k == LS_T_VAR		 ? t->name
+	    : t->k == LS_T_REF && t->a[0]->k == LS_T_VAR ? t->a[0]->name
+							 : "";
 	int rc;
 
 	if (strcmp(h, "input") == 0) {
@@ -636,12 +652,14 @@ res_with(struct rs *r, struct ls_with *w)
 		if ((rc = res_term(r, &w->target)) != 0)
 			return rc;
 	} else
-		return rs_fail(r, t, "rego_compile_error", "with keyword "
+		return rs_fail(r, t, "rego_compile_error",
+		    "with keyword "
 		    "target must reference existing input, data, or a "
 		    "function");
-	if ((c = func_term(r, w->value)) != NULL && !(w->value->k == LS_T_REF &&
-	    strcmp(w->value->a[0]->name, "data") != 0 && c->fn == NULL &&
-	    c->bi == NULL)) {
+	if ((c = func_term(r, w->value)) != NULL &&
+	    !(w->value->k == LS_T_REF &&
+		strcmp(w->value->a[0]->name, "data") != 0 && c->fn == NULL &&
+		c->bi == NULL)) {
 		w->value = c;
 		return 0;
 	}
@@ -675,12 +693,11 @@ res_expr(struct rs *r, struct ls_expr *e)
 	int rc = 0;
 
 	switch (e->k) {
-	case LS_E_EVERY:
-		rc = res_every(r, e);
-		break;
+	case LS_E_EVERY: rc = res_every(r, e); break;
 	case LS_E_SOME:
 		for (i = 0; i < e->nvars && rc == 0; i++)
-			if ((e->vars[i]->slot = declare(r, e->vars[i]->name)) < 0)
+			if ((e->vars[i]->slot = declare(r, e->vars[i]->name)) <
+			    0)
 				rc = LS_ENOMEM;
 		break;
 	case LS_E_ASSIGN:

@@ -10,20 +10,20 @@ struct scope {
 	const char **names;
 	int *slots;
 	size_t n, cap;
-	const struct ls_body *body;	/* names := / some declare later */
+	const struct ls_body *body; /* names := / some declare later */
 };
 
 struct rs {
 	const struct ls_rego_policy *p;
 	struct ls_arena *a;
-	const struct ls_module *mod;	/* NULL for queries */
+	const struct ls_module *mod; /* NULL for queries */
 	const char *const *pkg;
 	size_t npkg;
 	const char *file;
 	struct scope *sc;
 	int nslots, cap;
-	const char **names;	/* per slot; NULL for wildcards */
-	char *wild;		/* per slot: 1 for `_` */
+	const char **names; /* per slot; NULL for wildcards */
+	char *wild;	    /* per slot: 1 for `_` */
 };
 
 int ls_rs_new_slot(struct rs *r, const char *name, int wild);

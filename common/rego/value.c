@@ -14,12 +14,36 @@ static const struct ls_val v_earr = { .type = LS_VAL_ARRAY };
 static const struct ls_val v_eobj = { .type = LS_VAL_OBJECT };
 static const struct ls_val v_eset = { .type = LS_VAL_SET };
 
-const struct ls_val *ls_val_null(void) { return &v_null; }
-const struct ls_val *ls_val_bool(int b) { return b ? &v_true : &v_false; }
-const struct ls_val *ls_val_empty_string(void) { return &v_estr; }
-const struct ls_val *ls_val_empty_array(void) { return &v_earr; }
-const struct ls_val *ls_val_empty_object(void) { return &v_eobj; }
-const struct ls_val *ls_val_empty_set(void) { return &v_eset; }
+const struct ls_val *
+ls_val_null(void)
+{
+	return &v_null;
+}
+const struct ls_val *
+ls_val_bool(int b)
+{
+	return b ? &v_true : &v_false;
+}
+const struct ls_val *
+ls_val_empty_string(void)
+{
+	return &v_estr;
+}
+const struct ls_val *
+ls_val_empty_array(void)
+{
+	return &v_earr;
+}
+const struct ls_val *
+ls_val_empty_object(void)
+{
+	return &v_eobj;
+}
+const struct ls_val *
+ls_val_empty_set(void)
+{
+	return &v_eset;
+}
 
 static struct ls_val *
 new_val(struct ls_arena *a, enum ls_val_type t)
@@ -174,7 +198,7 @@ ls_val_set(struct ls_arena *a, const struct ls_val *const *items, size_t n)
 
 struct kv {
 	const struct ls_val *k, *v;
-	size_t idx;	/* position in the input: later wins if asked */
+	size_t idx; /* position in the input: later wins if asked */
 };
 
 static int
@@ -205,8 +229,8 @@ object_from_kv(struct ls_arena *a, struct kv *kv, size_t n, int *conflict,
 		if (m > 0 && ls_val_compare(o->u.obj.k[m - 1], kv[i].k) == 0) {
 			if (last_wins)
 				o->u.obj.v[m - 1] = kv[i].v;
-			if (last_wins || ls_val_equal(o->u.obj.v[m - 1],
-			    kv[i].v))
+			if (last_wins ||
+			    ls_val_equal(o->u.obj.v[m - 1], kv[i].v))
 				continue;
 			if (conflict != NULL)
 				*conflict = 1;
@@ -471,8 +495,9 @@ ls_val_hash(const struct ls_val *v)
 	case LS_VAL_NUMBER:
 		if (v->u.num.digits == NULL)
 			return mix(h, (uint64_t)v->u.num.i);
-		return mix(mix(h, hash_bytes(v->u.num.digits,
-		    v->u.num.ndigits)), (uint64_t)v->u.num.exp);
+		return mix(mix(h,
+			       hash_bytes(v->u.num.digits, v->u.num.ndigits)),
+		    (uint64_t)v->u.num.exp);
 	case LS_VAL_STRING: return mix(h, hash_bytes(v->u.str.p, v->u.str.len));
 	case LS_VAL_ARRAY:
 		for (i = 0; i < v->u.arr.n; i++)

@@ -29,7 +29,7 @@
 #include "rego/arena.h"
 #include "rego/number.h"
 
-#define LS_JSON_MAX_DEPTH 512		/* default nesting cap for parsing */
+#define LS_JSON_MAX_DEPTH 512 /* default nesting cap for parsing */
 
 enum ls_val_type {
 	LS_VAL_NULL,
@@ -44,25 +44,25 @@ enum ls_val_type {
 struct ls_val {
 	enum ls_val_type type;
 	union {
-		int b;				/* LS_VAL_BOOL: 0 or 1 */
-		struct ls_num num;		/* LS_VAL_NUMBER */
+		int b;		   /* LS_VAL_BOOL: 0 or 1 */
+		struct ls_num num; /* LS_VAL_NUMBER */
 		struct {
-			const char *p;		/* NUL-terminated as well */
+			const char *p; /* NUL-terminated as well */
 			size_t len;
-		} str;				/* LS_VAL_STRING */
+		} str; /* LS_VAL_STRING */
 		struct {
 			const struct ls_val **v;
 			size_t n;
-		} arr;				/* LS_VAL_ARRAY, in order */
+		} arr; /* LS_VAL_ARRAY, in order */
 		struct {
-			const struct ls_val **k;	/* sorted, unique */
-			const struct ls_val **v;	/* v[i] belongs to k[i] */
+			const struct ls_val **k; /* sorted, unique */
+			const struct ls_val **v; /* v[i] belongs to k[i] */
 			size_t n;
-		} obj;				/* LS_VAL_OBJECT */
+		} obj; /* LS_VAL_OBJECT */
 		struct {
-			const struct ls_val **v;	/* sorted, unique */
+			const struct ls_val **v; /* sorted, unique */
 			size_t n;
-		} set;				/* LS_VAL_SET */
+		} set; /* LS_VAL_SET */
 	} u;
 };
 
@@ -84,35 +84,35 @@ const struct ls_val *ls_val_number(struct ls_arena *a, const struct ls_num *n);
 /* Number from double; NULL also for NaN and infinities. */
 const struct ls_val *ls_val_double(struct ls_arena *a, double d);
 /* Number from JSON number text; NULL on bad syntax too. */
-const struct ls_val *ls_val_number_text(struct ls_arena *a, const char *s,
-    size_t len);
+const struct ls_val *
+ls_val_number_text(struct ls_arena *a, const char *s, size_t len);
 /* String copied into the arena. */
-const struct ls_val *ls_val_string(struct ls_arena *a, const char *p,
-    size_t len);
+const struct ls_val *
+ls_val_string(struct ls_arena *a, const char *p, size_t len);
 const struct ls_val *ls_val_cstring(struct ls_arena *a, const char *s);
 /* String pointing at p, which must be NUL-terminated at p[len] and
  * outlive the value (e.g. policy memory, or the same arena). */
-const struct ls_val *ls_val_string_ref(struct ls_arena *a, const char *p,
-    size_t len);
-const struct ls_val *ls_val_array(struct ls_arena *a,
-    const struct ls_val *const *items, size_t n);
+const struct ls_val *
+ls_val_string_ref(struct ls_arena *a, const char *p, size_t len);
+const struct ls_val *
+ls_val_array(struct ls_arena *a, const struct ls_val *const *items, size_t n);
 /* Sorts and removes duplicates. */
-const struct ls_val *ls_val_set(struct ls_arena *a,
-    const struct ls_val *const *items, size_t n);
+const struct ls_val *
+ls_val_set(struct ls_arena *a, const struct ls_val *const *items, size_t n);
 /*
  * Sorts by key.  Duplicate keys with equal values collapse; duplicate
  * keys with different values give NULL and *conflict = 1 (conflict may be
  * NULL when the caller knows keys are unique).
  */
-const struct ls_val *ls_val_object(struct ls_arena *a,
-    const struct ls_val *const *keys, const struct ls_val *const *vals,
-    size_t n, int *conflict);
+const struct ls_val *
+ls_val_object(struct ls_arena *a, const struct ls_val *const *keys,
+    const struct ls_val *const *vals, size_t n, int *conflict);
 
 /* Like ls_val_object, but a duplicate key takes the value given last
  * (Rego object literals such as {"a": 1, "a": 2}). */
-const struct ls_val *ls_val_object_last(struct ls_arena *a,
-    const struct ls_val *const *keys, const struct ls_val *const *vals,
-    size_t n);
+const struct ls_val *
+ls_val_object_last(struct ls_arena *a, const struct ls_val *const *keys,
+    const struct ls_val *const *vals, size_t n);
 
 /* A growable list of values in an arena, to collect items before
  * building an array, set or object. */
@@ -126,11 +126,11 @@ int ls_vlist_push(struct ls_vlist *l, const struct ls_val *v); /* LS_ENOMEM */
 
 /* Accessors. */
 /* Value for key, or NULL. */
-const struct ls_val *ls_val_object_get(const struct ls_val *obj,
-    const struct ls_val *key);
+const struct ls_val *
+ls_val_object_get(const struct ls_val *obj, const struct ls_val *key);
 /* Value for a string key, or NULL. */
-const struct ls_val *ls_val_object_gets(const struct ls_val *obj,
-    const char *key, size_t len);
+const struct ls_val *
+ls_val_object_gets(const struct ls_val *obj, const char *key, size_t len);
 int ls_val_set_has(const struct ls_val *set, const struct ls_val *v);
 /* Element count of an array, object or set; string length in bytes;
  * 0 for scalars. */

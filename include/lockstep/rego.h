@@ -31,7 +31,7 @@
 struct ls_rego_builder;
 struct ls_rego_policy;
 
-struct ls_rego_builder *ls_rego_builder_new(void);	/* NULL on ENOMEM */
+struct ls_rego_builder *ls_rego_builder_new(void); /* NULL on ENOMEM */
 void ls_rego_builder_free(struct ls_rego_builder *b);
 
 /* rego_version: 0 (v0 syntax) or 1 (v1, the default). */
@@ -56,25 +56,25 @@ int ls_rego_load_dir(struct ls_rego_policy **out, const char *dir,
     int with_tests, char **err_out);
 
 struct ls_rego_policy *ls_rego_policy_ref(struct ls_rego_policy *p);
-void ls_rego_policy_unref(struct ls_rego_policy *p);	/* NULL ok */
+void ls_rego_policy_unref(struct ls_rego_policy *p); /* NULL ok */
 
 /* What one evaluation cost (for benchmarks and decision logs). */
 struct ls_rego_eval_stats {
-	unsigned long long steps;	/* expressions and bindings tried */
-	size_t arena_bytes;		/* evaluation memory handed out */
-	size_t allocations;		/* malloc calls behind the arena */
+	unsigned long long steps; /* expressions and bindings tried */
+	size_t arena_bytes;	  /* evaluation memory handed out */
+	size_t allocations;	  /* malloc calls behind the arena */
 };
 
 struct ls_rego_eval_opts {
-	int strict_builtin_errors;	/* builtin errors halt the query */
-	size_t max_steps;		/* 0 = default cap on evaluation work */
-	unsigned timeout_ms;		/* 0 = no wall-clock limit */
-	int input_is_rego;		/* input text is a Rego term (sets ok) */
-	size_t max_memory;		/* 0 = default arena cap (1 GiB) */
+	int strict_builtin_errors; /* builtin errors halt the query */
+	size_t max_steps;	   /* 0 = default cap on evaluation work */
+	unsigned timeout_ms;	   /* 0 = no wall-clock limit */
+	int input_is_rego;	   /* input text is a Rego term (sets ok) */
+	size_t max_memory;	   /* 0 = default arena cap (1 GiB) */
 	/* print() output, one line per call; NULL = discarded. */
 	void (*print)(void *arg, const char *line, size_t len);
 	void *print_arg;
-	struct ls_rego_eval_stats *stats;	/* filled in when not NULL */
+	struct ls_rego_eval_stats *stats; /* filled in when not NULL */
 };
 
 /*
@@ -90,25 +90,28 @@ int ls_rego_eval_query(char **out_json, const struct ls_rego_policy *p,
 /* Evaluate the document at a data path ("kubernetes/admission/deny") and
  * return its JSON value, LS_ENOTFOUND when undefined. */
 int ls_rego_eval_path(char **out_json, const struct ls_rego_policy *p,
-    const char *path, const char *input_json, size_t input_len,
-    char **err_out);
+    const char *path, const char *input_json, size_t input_len, char **err_out);
 
-enum ls_rego_test_status { LS_REGO_PASS, LS_REGO_FAIL, LS_REGO_ERROR,
-	LS_REGO_SKIP };
+enum ls_rego_test_status {
+	LS_REGO_PASS,
+	LS_REGO_FAIL,
+	LS_REGO_ERROR,
+	LS_REGO_SKIP
+};
 
 struct ls_rego_test_result {
-	char *package;		/* "data.k8s.admission" */
-	char *name;		/* "test_deny_privileged" */
-	char *file;		/* file:line of the rule */
+	char *package; /* "data.k8s.admission" */
+	char *name;    /* "test_deny_privileged" */
+	char *file;    /* file:line of the rule */
 	enum ls_rego_test_status status;
-	char *message;		/* error text for LS_REGO_ERROR, else NULL */
-	char *output;		/* print() lines, each ending in '\n'; NULL
+	char *message; /* error text for LS_REGO_ERROR, else NULL */
+	char *output;  /* print() lines, each ending in '\n'; NULL
 				 * when the test printed nothing */
 	unsigned long long duration_ns;
 };
 
 struct ls_rego_test_results {
-	struct ls_rego_test_result *v;	/* owned */
+	struct ls_rego_test_result *v; /* owned */
 	size_t n;
 	size_t passed, failed, errored, skipped;
 };

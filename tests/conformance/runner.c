@@ -42,7 +42,7 @@ struct note {
 
 struct run {
 	int verbose;
-	int version;	/* rego version of the cases' modules (0) */
+	int version; /* rego version of the cases' modules (0) */
 	size_t passed, failed;
 	struct note *notes;
 	size_t nnotes, capnotes;
@@ -106,8 +106,8 @@ sort_arrays(struct ls_arena *a, const struct ls_val *v)
 	if (items == NULL)
 		return NULL;
 	for (i = 0; i < n; i++)
-		items[i] = sort_arrays(a, v->type == LS_VAL_ARRAY ?
-		    v->u.arr.v[i] : v->u.set.v[i]);
+		items[i] = sort_arrays(a,
+		    v->type == LS_VAL_ARRAY ? v->u.arr.v[i] : v->u.set.v[i]);
 	qsort(items, n, sizeof(*items), cmp_val_ptr);
 	return ls_val_array(a, items, n);
 }
@@ -134,9 +134,10 @@ binding_set(struct ls_arena *a, const struct ls_val *list, int is_result,
 			if (key->u.str.len >= 2 && key->u.str.p[0] == '_' &&
 			    key->u.str.p[1] == '_')
 				continue;
-			if (ls_vlist_push(&k, key) || ls_vlist_push(&v,
-			    sort ? sort_arrays(a, b->u.obj.v[j]) :
-			    b->u.obj.v[j]))
+			if (ls_vlist_push(&k, key) ||
+			    ls_vlist_push(&v,
+				sort ? sort_arrays(a, b->u.obj.v[j])
+				     : b->u.obj.v[j]))
 				return NULL;
 		}
 		o = ls_val_object(a, k.v, v.v, k.n, NULL);
@@ -173,7 +174,7 @@ want_code(struct ls_arena *a, const struct ls_val *c)
 }
 
 static int fail(struct ls_buf *why, const char *fmt, const char *arg)
-	__attribute__((format(printf, 2, 0)));
+    __attribute__((format(printf, 2, 0)));
 
 static int
 fail(struct ls_buf *why, const char *fmt, const char *arg)
@@ -211,7 +212,8 @@ build_policy(struct ls_arena *a, const struct ls_val *c, int version,
 		ls_buf_init(&d, MAX_CASE_FILE);
 		rc = ls_val_to_json(&d, data);
 		if (rc == 0)
-			rc = ls_rego_builder_add_data(b, "", d.data, d.len, err);
+			rc =
+			    ls_rego_builder_add_data(b, "", d.data, d.len, err);
 		ls_buf_cleanup(&d);
 	}
 	if (rc == 0)
@@ -232,7 +234,7 @@ input_text(const struct ls_val *c, struct ls_buf *in, int *is_rego)
 	}
 	if (js != NULL)
 		return ls_val_to_json(in, js);
-	return 1;	/* no input */
+	return 1; /* no input */
 }
 
 static int
@@ -275,8 +277,8 @@ run_case(struct ls_arena *a, const struct ls_val *c, int version,
 {
 	struct ls_rego_policy *p = NULL;
 	struct ls_rego_eval_opts o;
-	const struct ls_val *q = get(c, "query"), *strict = get(c,
-	    "strict_error");
+	const struct ls_val *q = get(c, "query"),
+			    *strict = get(c, "strict_error");
 	const char *code = want_code(a, c);
 	char *err = NULL, *out = NULL;
 	struct ls_buf in;
@@ -288,18 +290,19 @@ run_case(struct ls_arena *a, const struct ls_val *c, int version,
 	if (rc == 0 && (q == NULL || q->type != LS_VAL_STRING))
 		rc = ls_error_set(LS_EFORMAT, "case has no query");
 	has_in = input_text(c, &in, &is_rego) == 0;
-	o.strict_builtin_errors = strict && strict->type == LS_VAL_BOOL &&
-	    strict->u.b;
+	o.strict_builtin_errors =
+	    strict && strict->type == LS_VAL_BOOL && strict->u.b;
 	o.max_steps = CASE_STEPS;
 	o.timeout_ms = (CASE_SECONDS - 5) * 1000;
 	o.input_is_rego = is_rego;
 	o.max_memory = 512u << 20;
 	if (rc == 0 && q != NULL)
-		rc = ls_rego_eval_query(&out, p, q->u.str.p, has_in ? in.data :
-		    NULL, in.len, &o, &err);
+		rc = ls_rego_eval_query(&out, p, q->u.str.p,
+		    has_in ? in.data : NULL, in.len, &o, &err);
 	if (rc != 0 && code != NULL)
-		res = err && strstr(err, code) && message_ok(c, err) ? 0 :
-		    fail(why, "wrong error: %s", err ? err : ls_error_last());
+		res = err && strstr(err, code) && message_ok(c, err)
+		    ? 0
+		    : fail(why, "wrong error: %s", err ? err : ls_error_last());
 	else if (rc != 0)
 		res = fail(why, "error: %s", err ? err : ls_error_last());
 	else if (code != NULL)
@@ -335,8 +338,9 @@ run_isolated(struct ls_arena *a, const struct ls_val *c, int version,
 		close(fds[0]);
 		alarm(CASE_SECONDS);
 		res = run_case(a, c, version, why);
-		if (why->len > 0 && write(fds[1], why->data,
-		    why->len > 3000 ? 3000 : why->len) < 0)
+		if (why->len > 0 &&
+		    write(fds[1], why->data,
+			why->len > 3000 ? 3000 : why->len) < 0)
 			res = 1;
 		close(fds[1]);
 		_exit(res);
@@ -384,8 +388,8 @@ run_file(struct run *r, const char *path)
 	for (i = 0; i < cases->u.arr.n; i++) {
 		const struct ls_val *c = cases->u.arr.v[i];
 		const struct ls_val *note = get(c, "note");
-		const char *name = note && note->type == LS_VAL_STRING ?
-		    note->u.str.p : path;
+		const char *name =
+		    note && note->type == LS_VAL_STRING ? note->u.str.p : path;
 		int bad;
 
 		ls_buf_reset(&why);
@@ -431,8 +435,9 @@ run_path(struct run *r, const char *path, int depth)
 	}
 	n = scandir(path, &ents, NULL, alphasort);
 	for (i = 0; i < n; i++) {
-		if (ents[i]->d_name[0] != '.' && (size_t)snprintf(sub,
-		    sizeof(sub), "%s/%s", path, ents[i]->d_name) < sizeof(sub))
+		if (ents[i]->d_name[0] != '.' &&
+		    (size_t)snprintf(sub, sizeof(sub), "%s/%s", path,
+			ents[i]->d_name) < sizeof(sub))
 			run_path(r, sub, depth + 1);
 		free(ents[i]);
 	}
@@ -475,7 +480,7 @@ check_expect(const struct run *r, const char *file)
 		return 1;
 	}
 	for (line = strtok_r(text, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
+	     line = strtok_r(NULL, "\n", &save)) {
 		for (i = 0; i < r->nnotes; i++)
 			if (strcmp(r->notes[i].name, line) == 0)
 				break;
@@ -511,7 +516,8 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "--messages") == 0)
 			check_messages = 1;
 		else if (argv[i][0] == '-') {
-			fprintf(stderr, "usage: conformance-runner [--expect "
+			fprintf(stderr,
+			    "usage: conformance-runner [--expect "
 			    "LIST] [--passing-out FILE] [--v1] [--messages] "
 			    "[-v] PATH...\n");
 			bad = 2;

@@ -27,11 +27,11 @@
 #define GO_TEXT                                                                \
 	"If you think cryptography is the answer to your problem,\n"           \
 	"then you don't know what your problem is.\n"
-#define GO_NOTE                                                                  \
-	GO_TEXT                                                                  \
-	    "\n\xe2\x80\x94 PeterNeumann x08go/ZJkuBS9UG/"                       \
-	    "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6" \
-	    "RyyBwJnAM=\n"
+#define GO_NOTE                                                                \
+	GO_TEXT                                                                \
+	"\n\xe2\x80\x94 PeterNeumann x08go/ZJkuBS9UG/"                         \
+	"SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6"   \
+	"RyyBwJnAM=\n"
 /* C2SP signed-note specification example (data only). */
 #define SPEC_VKEY                                                              \
 	"example.com/foo+530d903a+"                                            \

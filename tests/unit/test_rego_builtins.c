@@ -61,11 +61,12 @@ call(const char *name, int n, ...)
 	return res;
 }
 
-#define CHECK(want, name, ...) do {				\
-	char *got_ = call(name, __VA_ARGS__);			\
-	assert_string_equal(got_, want);			\
-	free(got_);						\
-} while (0)
+#define CHECK(want, name, ...)                                                 \
+	do {                                                                   \
+		char *got_ = call(name, __VA_ARGS__);                          \
+		assert_string_equal(got_, want);                               \
+		free(got_);                                                    \
+	} while (0)
 
 static void
 test_rego_builtins__sprintf_go_verbs(void **state)
@@ -156,7 +157,8 @@ glob(const char *pat, const char *delims, const char *s)
 	for (i = 0; i < n; i++)
 		d[i] = (unsigned char)delims[i];
 	assert_int_equal(bi_glob_match(&m, pat, strlen(pat), d, n, s,
-	    strlen(s)), 0);
+			     strlen(s)),
+	    0);
 	return m;
 }
 
@@ -176,15 +178,17 @@ test_rego_builtins__glob_gobwas(void **state)
 	assert_int_equal(bi_glob_match(&m, "[abc", 4, NULL, 0, "a", 1),
 	    LS_EFORMAT);
 	/* pathological stars end with an error, not a hang */
-	assert_int_equal(bi_glob_match(&m, "*a*a*a*a*a*a*a*a*a*a*a*b", 24,
-	    NULL, 0, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 48),
+	assert_int_equal(bi_glob_match(&m, "*a*a*a*a*a*a*a*a*a*a*a*b", 24, NULL,
+			     0,
+			     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+			     48),
 	    LS_ETOOBIG);
 	CHECK("true", "regex.globs_match", 2, "\"a.a.[0-9]+z\"",
 	    "\".b.b2359825792*594823z\"");
 	CHECK("false", "regex.globs_match", 2, "\"[a-z]+\"", "\"[0-9]*\"");
 	CHECK("ERR:regex.globs_match: input:pqrs], pos:5, set-close ']' with no "
-	    "preceding '[': the input provided is invalid", "regex.globs_match",
-	    2, "\"pqrs]\"", "\"[a-b]+\"");
+	      "preceding '[': the input provided is invalid",
+	    "regex.globs_match", 2, "\"pqrs]\"", "\"[a-b]+\"");
 	CHECK("false", "glob.match", 3, "\"*\"", "[]", "\"foo.bar\"");
 }
 
@@ -195,12 +199,13 @@ test_rego_builtins__semver(void **state)
 	assert_true(bi_semver_valid("1.0.0-alpha.1+build.5", 21));
 	assert_false(bi_semver_valid("1.0", 3));
 	assert_false(bi_semver_valid("01.0.0", 6));
-	assert_true(bi_semver_compare("1.0.0-alpha", 11, "1.0.0-alpha.1",
-	    13) < 0);
+	assert_true(
+	    bi_semver_compare("1.0.0-alpha", 11, "1.0.0-alpha.1", 13) < 0);
 	assert_true(bi_semver_compare("1.0.0-rc.1", 10, "1.0.0", 5) < 0);
 	assert_true(bi_semver_compare("1.10.0", 6, "1.9.0", 5) > 0);
 	CHECK("ERR:semver.compare: operand 1: string \"1\" is not a valid "
-	    "SemVer", "semver.compare", 2, "\"1\"", "\"1.0.0\"");
+	      "SemVer",
+	    "semver.compare", 2, "\"1\"", "\"1.0.0\"");
 }
 
 static void
@@ -223,14 +228,15 @@ test_rego_builtins__cidr(void **state)
 	assert_int_equal(k, 1);
 	bi_net_format(txt, &n[0], 1);
 	assert_string_equal(txt, "192.0.2.112/29");
-	CHECK("true", "net.cidr_contains", 2, "\"10.0.0.0/8\"",
-	    "\"10.1.2.3\"");
+	CHECK("true", "net.cidr_contains", 2, "\"10.0.0.0/8\"", "\"10.1.2.3\"");
 	CHECK("true", "net.cidr_contains", 2, "\"2001:4860:4860::8888/32\"",
 	    "\"2001:4860:4860:1234::8888/40\"");
 	CHECK("[\"192.168.1.0\",\"192.168.1.1\",\"192.168.1.2\","
-	    "\"192.168.1.3\"]", "net.cidr_expand", 1, "\"192.168.1.1/30\"");
+	      "\"192.168.1.3\"]",
+	    "net.cidr_expand", 1, "\"192.168.1.1/30\"");
 	CHECK("[\"192.0.2.0/23\",\"192.0.4.0/24\",\"fe80::/120\"]",
-	    "net.cidr_merge", 1, "[\"fe80::/120\", \"192.0.2.0/24\", "
+	    "net.cidr_merge", 1,
+	    "[\"fe80::/120\", \"192.0.2.0/24\", "
 	    "\"192.0.3.0/24\", \"192.0.4.0/25\", \"192.0.4.128/25\"]");
 }
 
@@ -244,18 +250,22 @@ test_rego_builtins__time_layouts(void **state)
 
 	(void)state;
 	assert_int_equal(bi_time_parse(&sec, &nsec, "2006-01-02T15:04:05Z07:00",
-	    25, "2017-06-02T19:00:00-07:00", 25), 0);
+			     25, "2017-06-02T19:00:00-07:00", 25),
+	    0);
 	assert_int_equal(sec, 1496455200);
 	assert_int_equal(bi_time_parse(&sec, &nsec,
-	    "01/02 03:04:05PM '06 -0700", 26, "06/02 07:00:00PM '17 -0700",
-	    26), 0);
+			     "01/02 03:04:05PM '06 -0700", 26,
+			     "06/02 07:00:00PM '17 -0700", 26),
+	    0);
 	assert_int_equal(sec, 1496455200);
 	assert_int_equal(bi_time_parse(&sec, &nsec, "2006-01-02", 10,
-	    "2021-02-30", 10), LS_EFORMAT);
+			     "2021-02-30", 10),
+	    LS_EFORMAT);
 	assert_int_equal(bi_tz_load(&tz, "Asia/Kolkata", 12), 0);
 	ls_buf_init(&b, 256);
 	assert_int_equal(bi_time_format(&b, "Mon Jan 02 15:04:05 -0700 2006",
-	    30, 1670006453, 141828752, tz), 0);
+			     30, 1670006453, 141828752, tz),
+	    0);
 	assert_string_equal(b.data, "Sat Dec 03 00:10:53 +0530 2022");
 	bi_tz_free(tz);
 	ls_buf_cleanup(&b);
@@ -270,16 +280,16 @@ test_rego_builtins__time_layouts(void **state)
 	CHECK("[7,0,0]", "time.clock", 1,
 	    "[1517832000000000000, \"America/New_York\"]");
 	CHECK("\"Monday\"", "time.weekday", 1, "1517832000000000000");
-	CHECK("1705257221593912000", "time.add_date", 4,
-	    "1585852421593912000", "3", "9", "12");
+	CHECK("1705257221593912000", "time.add_date", 4, "1585852421593912000",
+	    "3", "9", "12");
 	CHECK("-9223372036854775808", "time.parse_rfc3339_ns", 1,
 	    "\"1677-09-21T00:12:43.145224192-00:00\"");
 	CHECK("ERR:time.parse_rfc3339_ns: time outside of valid range",
 	    "time.parse_rfc3339_ns", 1,
 	    "\"2262-04-11T23:47:16.854775808-00:00\"");
 	CHECK("ERR:time.parse_ns: parsing time \"2021-1-02\" as \"2006-01-02\": "
-	    "cannot parse \"1-02\" as \"01\"", "time.parse_ns", 2,
-	    "\"2006-01-02\"", "\"2021-1-02\"");
+	      "cannot parse \"1-02\" as \"01\"",
+	    "time.parse_ns", 2, "\"2006-01-02\"", "\"2021-1-02\"");
 	CHECK("1496455200000000000", "time.parse_ns", 2, "\"RFC822Z\"",
 	    "\"02 Jun 17 19:00 -0700\"");
 	CHECK("1520294400000000000", "time.add_date", 4,
@@ -326,14 +336,14 @@ test_rego_builtins__arithmetic_exact(void **state)
 	CHECK("0.33333333333333333334", "div", 2, "1", "3");
 	CHECK("2", "div", 2, "6", "3");
 	CHECK("ERR:div: divide by zero", "div", 2, "1", "0");
-	CHECK("ERR:rem: modulo on floating-point number", "rem", 2, "1.1",
-	    "1");
+	CHECK("ERR:rem: modulo on floating-point number", "rem", 2, "1.1", "1");
 	CHECK("-1", "rem", 2, "-7", "3");
 	CHECK("3", "rem", 2, "100000000000000000000003", "10");
 	CHECK("-2", "round", 1, "-1.5");
 	CHECK("18446744073709551618", "sum", 1, "[18446744073709551617, 1]");
 	CHECK("-9223372036854775809", "sum", 1, "[-9223372036854775808, -1]");
-	CHECK("36893488147419103234", "product", 1, "[18446744073709551617, 2]");
+	CHECK("36893488147419103234", "product", 1,
+	    "[18446744073709551617, 2]");
 	CHECK("3.5", "sum", 1, "[1, 2.5]");
 	CHECK("\"36893488147419103234\"", "sprintf", 2, "\"%v\"",
 	    "[36893488147419103234]");
@@ -346,10 +356,11 @@ test_rego_builtins__arithmetic_exact(void **state)
 	CHECK("1606938044258990275541962092341162602522202993782792835301376",
 	    "bits.lsh", 2, "1", "200");
 	CHECK("ERR:bits.and: operand 1 must be integer number but got "
-	    "floating-point number", "bits.and", 2, "7.2", "42");
+	      "floating-point number",
+	    "bits.and", 2, "7.2", "42");
 	CHECK("[2,1,0,-1]", "numbers.range", 2, "2", "-1");
-	CHECK("ERR:minus: operand 2 must be number but got object", "minus",
-	    2, "1", "{}");
+	CHECK("ERR:minus: operand 2 must be number but got object", "minus", 2,
+	    "1", "{}");
 }
 
 static void
@@ -357,8 +368,8 @@ test_rego_builtins__strings_and_objects(void **state)
 {
 	(void)state;
 	CHECK("\"cde\"", "substring", 3, "\"abcdefgh\"", "2", "3");
-	CHECK("\"\xc3\xa4\xc3\xb6\"", "substring", 3, "\"a\\u00e5\\u00e4\\u00f6\"",
-	    "2", "-1");
+	CHECK("\"\xc3\xa4\xc3\xb6\"", "substring", 3,
+	    "\"a\\u00e5\\u00e4\\u00f6\"", "2", "-1");
 	CHECK("9", "indexof", 2, "\"sk\\u00f6n var v\\u00e5ren\"",
 	    "\"v\\u00e5r\"");
 	CHECK("\"xoobar\"", "strings.replace_n", 2,
@@ -368,8 +379,7 @@ test_rego_builtins__strings_and_objects(void **state)
 	CHECK("\"f\"", "format_int", 2, "15.5", "16");
 	CHECK("\"[{\\\"foo\\\":[1,2,3]}]\"", "json.marshal", 1,
 	    "[{\"foo\": [1, 2, 3]}]");
-	CHECK("\"\\\"\\\\u003cb\\\\u003e\\\"\"", "json.marshal", 1,
-	    "\"<b>\"");
+	CHECK("\"\\\"\\\\u003cb\\\\u003e\\\"\"", "json.marshal", 1, "\"<b>\"");
 	CHECK("\"{\\n  \\\"a\\\": [\\n    1,\\n    {}\\n  ]\\n}\"",
 	    "json.marshal_with_options", 2, "{\"a\": [1, {}]}",
 	    "{\"indent\": \"  \", \"pretty\": true}");
@@ -378,8 +388,8 @@ test_rego_builtins__strings_and_objects(void **state)
 	CHECK("\">[\\n>-1\\n>]\"", "json.marshal_with_options", 2, "[1]",
 	    "{\"prefix\": \">\", \"indent\": \"-\"}");
 	CHECK("ERR:json.marshal_with_options: operand 2 object contained "
-	    "unknown key \"x\"", "json.marshal_with_options", 2, "1",
-	    "{\"x\": 1}");
+	      "unknown key \"x\"",
+	    "json.marshal_with_options", 2, "1", "{\"x\": 1}");
 	CHECK("{\"a\":{\"b\":{\"c\":7}},\"e\":9}", "json.filter", 2,
 	    "{\"a\": {\"b\": {\"c\": 7, \"d\": 8}}, \"e\": 9}",
 	    "[\"a/b/c\", \"e\"]");
@@ -396,21 +406,25 @@ test_rego_builtins__strings_and_objects(void **state)
 	CHECK("\"hello\"", "base64url.decode", 1, "\"aGVsbG8\"");
 	CHECK("ERR:hex.decode: encoding/hex: invalid byte: U+0067 'g'",
 	    "hex.decode", 1, "\"fghijkl\"");
-	CHECK("{\"a\":[\"1\",\"3\"],\"b\":[\"2\"]}", "urlquery.decode_object", 1,
-	    "\"a=1&b=2&a=3\"");
+	CHECK("{\"a\":[\"1\",\"3\"],\"b\":[\"2\"]}", "urlquery.decode_object",
+	    1, "\"a=1&b=2&a=3\"");
 	CHECK("{\"a\":[\"value_a1\"],\"b\":[\"\"]}", "urlquery.decode_object",
 	    1, "\"a=value_a1&b\"");
 	CHECK("[[[],[1,2]],[[0],1],[[1],2]]", "walk", 1, "[1, 2]");
 	CHECK("-42", "to_number", 1, "\"-42.0\"");
 	CHECK("0.5", "to_number", 1, "\".5\"");
 	CHECK("ERR:to_number: operand 1 must be valid number string but got "
-	    "string", "to_number", 1, "\"-Inf\"");
+	      "string",
+	    "to_number", 1, "\"-Inf\"");
 	CHECK("ERR:to_number: strconv.ParseFloat: parsing \"x1\": invalid "
-	    "syntax", "to_number", 1, "\"x1\"");
+	      "syntax",
+	    "to_number", 1, "\"x1\"");
 	CHECK("ERR:concat: operand 2 must be array of string but got array "
-	    "containing number", "concat", 2, "\",\"", "[\"a\", 1]");
+	      "containing number",
+	    "concat", 2, "\",\"", "[\"a\", 1]");
 	CHECK("ERR:http.send: invalid request parameters(s): {\"bad_key\"}",
-	    "http.send", 1, "{\"bad_key\": 1, \"method\": \"get\", \"url\": \"x\"}");
+	    "http.send", 1,
+	    "{\"bad_key\": 1, \"method\": \"get\", \"url\": \"x\"}");
 	CHECK("ERR:http.send: missing required request parameters(s): {\"url\"}",
 	    "http.send", 1, "{\"method\": \"get\"}");
 	CHECK("{}", "opa.runtime", 0);
@@ -426,9 +440,10 @@ test_rego_builtins__strings_and_objects(void **state)
 	CHECK("[[1],[2,3,[]],[4,5]]", "array.flatten", 1,
 	    "[[[1], [2, 3, []]], [[4, 5]]]");
 	CHECK("{\"clocksequence\":12800,\"domain\":\"Person\",\"id\":1000,"
-	    "\"macvariables\":\"local:unicast\",\"nodeid\":"
-	    "\"32-50-96-b3-9f-47\",\"time\":1693566990121469600,\"variant\":"
-	    "\"RFC4122\",\"version\":2}", "uuid.parse", 1,
+	      "\"macvariables\":\"local:unicast\",\"nodeid\":"
+	      "\"32-50-96-b3-9f-47\",\"time\":1693566990121469600,\"variant\":"
+	      "\"RFC4122\",\"version\":2}",
+	    "uuid.parse", 1,
 	    "\"urn:uuid:000003e8-48b9-21ee-b200-325096b39f47\"");
 	CHECK("{\"variant\":\"RFC4122\",\"version\":3}", "uuid.parse", 1,
 	    "\"6bea8ef2d3d33cd184e09bab06a52ece\"");
@@ -450,14 +465,17 @@ test_rego_builtins__yaml(void **state)
 	CHECK("[{\"foo\":[1,2]}]", "yaml.unmarshal", 1,
 	    "\"- foo:\\n  - 1\\n  - 2\\n\"");
 	CHECK("{\"a\":true,\"b\":\"yes\",\"c\":null,\"d\":1.5,\"e\":[1,\"x y\"],"
-	    "\"f\":\"line1\\nline2\\n\",\"g\":{\"h\":\"it's\"}}", "yaml.unmarshal", 1,
+	      "\"f\":\"line1\\nline2\\n\",\"g\":{\"h\":\"it's\"}}",
+	    "yaml.unmarshal", 1,
 	    "\"# comment\\na: yes\\nb: 'yes'\\nc: ~\\nd: 1.5\\ne: [1, x y]\\n"
 	    "f: |\\n  line1\\n  line2\\ng: {h: \\\"it's\\\"}\\n\"");
 	CHECK("[{\"a\":1},{\"a\":1}]", "yaml.unmarshal", 1,
 	    "\"- &x {a: 1}\\n- *x\"");
 	CHECK("ERR:yaml.unmarshal: yaml: line 1: did not find expected ',' or "
-	    "']'", "yaml.unmarshal", 1, "\"[1,2,3\"");
-	CHECK("false", "yaml.is_valid", 1, "\"foo:\\n - qux: bar\\n - baz: {\"");
+	      "']'",
+	    "yaml.unmarshal", 1, "\"[1,2,3\"");
+	CHECK("false", "yaml.is_valid", 1,
+	    "\"foo:\\n - qux: bar\\n - baz: {\"");
 	CHECK("true", "yaml.is_valid", 1, "\"{\\\"json\\\": \\\"ok\\\"}\"");
 }
 
@@ -466,7 +484,8 @@ test_rego_builtins__yaml(void **state)
 static void
 test_rego_builtins__yaml_truncated_input(void **state)
 {
-	static const char doc[] = "---\n# c\na: &x {b: [1, 'two', \"th\\u00e9\"]}\n"
+	static const char doc[] =
+	    "---\n# c\na: &x {b: [1, 'two', \"th\\u00e9\"]}\n"
 	    "c:\n- d: |+\n    lit\n\n  e: >-\n    fold\n    ed\n- *x\n"
 	    "- [x, {y: z}]\n'q': \"multi\n  line\"\n...\n";
 	struct ls_arena *a = ls_arena_new(0);
@@ -497,8 +516,8 @@ test_rego_builtins__render_template(void **state)
 	(void)state;
 	CHECK("\"hi x\"", "strings.render_template", 2, "\"hi {{.n}}\"",
 	    "{\"n\": \"x\"}");
-	CHECK("\"1 1.5 1e+06 true [1 2] map[a:1]\"", "strings.render_template", 2,
-	    "\"{{.a}} {{.b}} {{.c}} {{.d}} {{.e}} {{.f}}\"",
+	CHECK("\"1 1.5 1e+06 true [1 2] map[a:1]\"", "strings.render_template",
+	    2, "\"{{.a}} {{.b}} {{.c}} {{.d}} {{.e}} {{.f}}\"",
 	    "{\"a\": 1, \"b\": 1.5, \"c\": 1000000, \"d\": true, \"e\": [1, 2], "
 	    "\"f\": {\"a\": 1}}");
 	CHECK("\"a=1;b=2;\"", "strings.render_template", 2,
@@ -514,10 +533,11 @@ test_rego_builtins__render_template(void **state)
 	    "\"{{with .missing_ok}}x{{else}}none{{end}} {{len .l}} {{index .m \\\"b\\\"}}\"",
 	    "{\"missing_ok\": null, \"l\": [1,2,3], \"m\": {\"b\": \"B\"}}");
 	CHECK("ERR:strings.render_template: template: template:1: map has no "
-	    "entry for key \"b\"", "strings.render_template", 2, "\"{{.b}}\"",
-	    "{\"a\": 1}");
+	      "entry for key \"b\"",
+	    "strings.render_template", 2, "\"{{.b}}\"", "{\"a\": 1}");
 	CHECK("ERR:strings.render_template: template: template:1: unexpected "
-	    "EOF", "strings.render_template", 2, "\"{{if .a}}x\"", "{\"a\": 1}");
+	      "EOF",
+	    "strings.render_template", 2, "\"{{if .a}}x\"", "{\"a\": 1}");
 }
 
 /* Hostile inputs for the parsers: random strings over each syntax's
@@ -527,11 +547,11 @@ static void
 test_rego_builtins__random_patterns_do_not_crash(void **state)
 {
 	static const char *const alphabets[] = {
-		"ab.*+?()[]{}^$|\\-:,0123456789<>=!PQE",	/* regex */
-		"ab*?[]{},!\\-.",			/* glob */
+		"ab.*+?()[]{}^$|\\-:,0123456789<>=!PQE",     /* regex */
+		"ab*?[]{},!\\-.",			     /* glob */
 		"2006-01-02T15:04:05.999Z07:00 JanMon_PMpm", /* time layout */
-		"ab-: #\n[]{},'\"|>&*!~0123.e",		/* yaml */
-		"{}.$ab|()\" 12=:,-",			/* template */
+		"ab-: #\n[]{},'\"|>&*!~0123.e",		     /* yaml */
+		"{}.$ab|()\" 12=:,-",			     /* template */
 	};
 	static const char *const fns[] = { "re_match", "glob.match",
 		"time.parse_ns", "yaml.is_valid", "strings.render_template" };
@@ -557,8 +577,9 @@ test_rego_builtins__random_patterns_do_not_crash(void **state)
 			ctx.arena = a;
 			ctx.name = bi->name;
 			args[0] = ls_val_string(a, buf, (size_t)n);
-			args[1] = k == 1 ? ls_val_empty_array() : k == 4 ?
-			    ls_val_empty_object() : ls_val_string(a, buf, (size_t)n);
+			args[1] = k == 1 ? ls_val_empty_array()
+			    : k == 4	 ? ls_val_empty_object()
+					 : ls_val_string(a, buf, (size_t)n);
 			args[2] = ls_val_string(a, buf, (size_t)n);
 			rc = bi->fn(&ctx, args, (size_t)bi->arity, &out);
 			assert_true(rc == LS_BI_OK || rc == LS_BI_UNDEF ||
@@ -573,43 +594,46 @@ static void
 test_rego_builtins__json_schema(void **state)
 {
 	static const char schema[] = "{\"properties\": {\"id\": {\"type\": "
-	    "\"integer\"}}, \"required\": [\"id\"]}";
+				     "\"integer\"}}, \"required\": [\"id\"]}";
 
 	(void)state;
 	CHECK("[true,[]]", "json.match_schema", 2, "{\"id\": 5}", schema);
 	CHECK("[true,[]]", "json.match_schema", 2, "\"{\\\"id\\\": 5}\"",
 	    schema);
 	CHECK("[false,[{\"desc\":\"Invalid type. Expected: integer, given: "
-	    "string\",\"error\":\"id: Invalid type. Expected: integer, given: "
-	    "string\",\"field\":\"id\",\"type\":\"invalid_type\"}]]",
+	      "string\",\"error\":\"id: Invalid type. Expected: integer, given: "
+	      "string\",\"field\":\"id\",\"type\":\"invalid_type\"}]]",
 	    "json.match_schema", 2, "{\"id\": \"foo\"}", schema);
 	CHECK("[false,[{\"desc\":\"id is required\",\"error\":\"(root): id is "
-	    "required\",\"field\":\"(root)\",\"type\":\"required\"}]]",
+	      "required\",\"field\":\"(root)\",\"type\":\"required\"}]]",
 	    "json.match_schema", 2, "{}", schema);
 	CHECK("[false,[{\"desc\":\"(root) must be one of the following: \",\""
-	    "error\":\"(root): (root) must be one of the following: \",\"field\""
-	    ":\"(root)\",\"type\":\"enum\"}]]", "json.match_schema", 2,
-	    "{\"value\": \"allow\"}", "{\"enum\": []}");
+	      "error\":\"(root): (root) must be one of the following: \",\"field\""
+	      ":\"(root)\",\"type\":\"enum\"}]]",
+	    "json.match_schema", 2, "{\"value\": \"allow\"}", "{\"enum\": []}");
 	CHECK("ERR:json.match_schema: has a primitive type that is NOT VALID -- "
-	    "given: /unknown/ Expected valid values are:[array boolean integer "
-	    "number null object string]", "json.match_schema", 2, "{}",
+	      "given: /unknown/ Expected valid values are:[array boolean integer "
+	      "number null object string]",
+	    "json.match_schema", 2, "{}",
 	    "{\"properties\": {\"id\": {\"type\": \"unknown\"}}}");
 	CHECK("[false,[{\"desc\":\"Must validate at least one schema (anyOf)\","
-	    "\"error\":\"a.0: Must validate at least one schema (anyOf)\","
-	    "\"field\":\"a.0\",\"type\":\"number_any_of\"},{\"desc\":"
-	    "\"String length must be greater than or equal to 3\",\"error\":"
-	    "\"a.0: String length must be greater than or equal to 3\",\"field\":"
-	    "\"a.0\",\"type\":\"string_gte\"}]]", "json.match_schema", 2,
-	    "{\"a\": [\"x\"]}", "{\"definitions\": {\"s\": {\"type\": \"string\", "
+	      "\"error\":\"a.0: Must validate at least one schema (anyOf)\","
+	      "\"field\":\"a.0\",\"type\":\"number_any_of\"},{\"desc\":"
+	      "\"String length must be greater than or equal to 3\",\"error\":"
+	      "\"a.0: String length must be greater than or equal to 3\",\"field\":"
+	      "\"a.0\",\"type\":\"string_gte\"}]]",
+	    "json.match_schema", 2, "{\"a\": [\"x\"]}",
+	    "{\"definitions\": {\"s\": {\"type\": \"string\", "
 	    "\"minLength\": 3}}, \"properties\": {\"a\": {\"items\": {\"anyOf\": "
 	    "[{\"$ref\": \"#/definitions/s\"}, {\"type\": \"number\"}]}}}}");
 	CHECK("ERR:json.match_schema: remote $ref is not supported: "
-	    "http://x/s.json", "json.match_schema", 2, "{}",
-	    "{\"$ref\": \"http://x/s.json\"}");
+	      "http://x/s.json",
+	    "json.match_schema", 2, "{}", "{\"$ref\": \"http://x/s.json\"}");
 	CHECK("[true,null]", "json.verify_schema", 1, schema);
 	CHECK("[false,\"has a primitive type that is NOT VALID -- given: /bad/ "
-	    "Expected valid values are:[array boolean integer number null "
-	    "object string]\"]", "json.verify_schema", 1, "{\"type\": \"bad\"}");
+	      "Expected valid values are:[array boolean integer number null "
+	      "object string]\"]",
+	    "json.verify_schema", 1, "{\"type\": \"bad\"}");
 }
 
 /* The same for the one-string builtins that parse their operand. */
@@ -617,7 +641,7 @@ static void
 test_rego_builtins__random_operands_do_not_crash(void **state)
 {
 	static const char alphabet[] = "0123456789.:/-+eEiKkMmGgbB x%=&\"{}[],"
-	    "abcdef~";
+				       "abcdef~";
 	static const char *const fns[] = { "units.parse", "units.parse_bytes",
 		"time.parse_duration_ns", "time.parse_rfc3339_ns",
 		"net.cidr_is_valid", "net.cidr_expand", "uuid.parse",
@@ -698,7 +722,8 @@ test_rego_builtins__caches_under_threads(void **state)
 	(void)state;
 	for (i = 0; i < 4; i++)
 		assert_int_equal(pthread_create(&th[i], NULL, cache_worker,
-		    (void *)(uintptr_t)i), 0);
+				     (void *)(uintptr_t)i),
+		    0);
 	for (i = 0; i < 4; i++) {
 		assert_int_equal(pthread_join(th[i], &res), 0);
 		assert_null(res);
@@ -752,8 +777,10 @@ main(void)
 		cmocka_unit_test(test_rego_builtins__yaml),
 		cmocka_unit_test(test_rego_builtins__render_template),
 		cmocka_unit_test(test_rego_builtins__json_schema),
-		cmocka_unit_test(test_rego_builtins__random_patterns_do_not_crash),
-		cmocka_unit_test(test_rego_builtins__random_operands_do_not_crash),
+		cmocka_unit_test(
+		    test_rego_builtins__random_patterns_do_not_crash),
+		cmocka_unit_test(
+		    test_rego_builtins__random_operands_do_not_crash),
 		cmocka_unit_test(test_rego_builtins__caches_under_threads),
 		cmocka_unit_test(test_rego_builtins__template_string_sets),
 		cmocka_unit_test(test_rego_builtins__yaml_truncated_input),

@@ -54,10 +54,12 @@ compile(void)
 	char *err = NULL;
 
 	assert_non_null(b);
-	assert_int_equal(ls_rego_builder_add_module(b, "authz.rego",
-	    policy_src, strlen(policy_src), 1, &err), 0);
+	assert_int_equal(ls_rego_builder_add_module(b, "authz.rego", policy_src,
+			     strlen(policy_src), 1, &err),
+	    0);
 	assert_int_equal(ls_rego_builder_add_data(b, "", data_json,
-	    strlen(data_json), &err), 0);
+			     strlen(data_json), &err),
+	    0);
 	if (ls_rego_compile(&p, b, &err) != 0)
 		fail_msg("compile: %s", err);
 	ls_rego_builder_free(b);
@@ -81,8 +83,8 @@ path(const struct ls_rego_policy *p, const char *path, const char *input)
 }
 
 static void
-expect_path(const struct ls_rego_policy *p, const char *ref,
-    const char *input, const char *want)
+expect_path(const struct ls_rego_policy *p, const char *ref, const char *input,
+    const char *want)
 {
 	char *got = path(p, ref, input);
 
@@ -135,42 +137,50 @@ test_rego_eval__query_shape_and_errors(void **state)
 	(void)state;
 	memset(&o, 0, sizeof(o));
 	assert_int_equal(ls_rego_eval_query(&out, p, "x := data.authz.limit",
-	    NULL, 0, &o, &err), 0);
+			     NULL, 0, &o, &err),
+	    0);
 	assert_non_null(strstr(out, "\"bindings\":{\"x\":42}"));
 	assert_non_null(strstr(out, "\"text\":\"x := data.authz.limit\""));
 	free(out);
-	assert_int_equal(ls_rego_eval_query(&out, p, "data.authz.nothing",
-	    NULL, 0, &o, &err), 0);
+	assert_int_equal(ls_rego_eval_query(&out, p, "data.authz.nothing", NULL,
+			     0, &o, &err),
+	    0);
 	assert_string_equal(out, "{}");
 	free(out);
 	assert_int_equal(ls_rego_eval_query(&out, p, "data.authz.clash",
-	    "{\"clash\": true}", 15, &o, &err), LS_EREGO);
+			     "{\"clash\": true}", 15, &o, &err),
+	    LS_EREGO);
 	assert_non_null(strstr(err, "eval_conflict_error"));
 	free(err);
 	err = NULL;
-	assert_int_equal(ls_rego_eval_query(&out, p, "x := 1 / 0", NULL, 0,
-	    &o, &err), 0);
+	assert_int_equal(ls_rego_eval_query(&out, p, "x := 1 / 0", NULL, 0, &o,
+			     &err),
+	    0);
 	assert_string_equal(out, "{}");
 	free(out);
 	o.strict_builtin_errors = 1;
-	assert_int_equal(ls_rego_eval_query(&out, p, "x := 1 / 0", NULL, 0,
-	    &o, &err), LS_EREGO);
+	assert_int_equal(ls_rego_eval_query(&out, p, "x := 1 / 0", NULL, 0, &o,
+			     &err),
+	    LS_EREGO);
 	assert_non_null(strstr(err, "eval_builtin_error"));
 	free(err);
 	err = NULL;
 	o.max_steps = 1000;
-	assert_int_equal(ls_rego_eval_query(&out, p, "data.authz.spin", NULL,
-	    0, &o, &err), LS_EREGO);
+	assert_int_equal(ls_rego_eval_query(&out, p, "data.authz.spin", NULL, 0,
+			     &o, &err),
+	    LS_EREGO);
 	assert_non_null(strstr(err, "exceeded"));
 	free(err);
 	err = NULL;
 	assert_int_equal(ls_rego_eval_query(&out, p, "x := [", NULL, 0, &o,
-	    &err), LS_EREGO);
+			     &err),
+	    LS_EREGO);
 	assert_non_null(strstr(err, "query:1:"));
 	free(err);
 	err = NULL;
-	assert_int_equal(ls_rego_eval_query(&out, p, "true", "{\"a\":", 5,
-	    &o, &err), LS_EREGO);
+	assert_int_equal(ls_rego_eval_query(&out, p, "true", "{\"a\":", 5, &o,
+			     &err),
+	    LS_EREGO);
 	assert_non_null(strstr(err, "input"));
 	free(err);
 	ls_rego_policy_unref(p);
@@ -189,12 +199,12 @@ worker_main(void *arg)
 
 	for (i = 0; i < 200; i++) {
 		char *out = NULL, *err = NULL;
-		const char *in = i % 2 ? "{\"user\": \"ann\"}" :
-		    "{\"user\": \"bob\"}";
+		const char *in =
+		    i % 2 ? "{\"user\": \"ann\"}" : "{\"user\": \"bob\"}";
 
-		if (ls_rego_eval_path(&out, w->p, "authz/allow", in,
-		    strlen(in), &err) != 0 || strcmp(out, i % 2 ? "true" :
-		    "false") != 0)
+		if (ls_rego_eval_path(&out, w->p, "authz/allow", in, strlen(in),
+			&err) != 0 ||
+		    strcmp(out, i % 2 ? "true" : "false") != 0)
 			w->ok = 0;
 		free(out);
 		free(err);
@@ -215,9 +225,10 @@ test_rego_eval__concurrent_evaluation(void **state)
 		w[i].p = ls_rego_policy_ref(p);
 		w[i].ok = 1;
 		assert_int_equal(pthread_create(&th[i], NULL, worker_main,
-		    &w[i]), 0);
+				     &w[i]),
+		    0);
 	}
-	ls_rego_policy_unref(p);	/* threads hold their own refs */
+	ls_rego_policy_unref(p); /* threads hold their own refs */
 	for (i = 0; i < 4; i++) {
 		assert_int_equal(pthread_join(th[i], NULL), 0);
 		assert_true(w[i].ok);
@@ -250,14 +261,15 @@ test_rego_eval__bundle_dir_and_tests(void **state)
 	write_file(dir, ".manifest", "{\"rego_version\": 0}");
 	write_file(dir, "cfg/data.json", "{\"max\": 3}");
 	write_file(dir, "p.rego", "package p\nok[x] { x := data.cfg.max }\n");
-	write_file(dir, "p_test.rego", "package p\n"
+	write_file(dir, "p_test.rego",
+	    "package p\n"
 	    "test_ok { ok[3] }\ntest_bad { ok[4] }\n"
 	    "test_err { x := 1 / 0 }\ntodo_test_later { false }\n");
 	assert_int_equal(ls_rego_load_dir(&p, dir, 1, &err), 0);
 	assert_int_equal(ls_rego_run_tests(&r, p, &err), 0);
 	assert_int_equal(r.n, 4);
 	assert_int_equal(r.passed, 1);
-	assert_int_equal(r.failed, 2);	/* 1/0 is undefined, not an error */
+	assert_int_equal(r.failed, 2); /* 1/0 is undefined, not an error */
 	assert_int_equal(r.skipped, 1);
 	assert_string_equal(r.v[0].package, "data.p");
 	ls_rego_test_results_cleanup(&r);
@@ -292,10 +304,12 @@ test_rego_eval__deep_bodies_stop_cleanly(void **state)
 		n += (size_t)snprintf(src + n, 100, " x%d := %d\n", i, i);
 	n += (size_t)snprintf(src + n, 100, "}\n");
 	assert_int_equal(ls_rego_builder_add_module(b, "d.rego", src, n, 1,
-	    &err), 0);
+			     &err),
+	    0);
 	assert_int_equal(ls_rego_compile(&p, b, &err), 0);
-	assert_int_equal(ls_rego_eval_query(&out, p, "data.d.p", NULL, 0,
-	    NULL, &err), LS_EREGO);
+	assert_int_equal(ls_rego_eval_query(&out, p, "data.d.p", NULL, 0, NULL,
+			     &err),
+	    LS_EREGO);
 	assert_non_null(strstr(err, "nested too deeply"));
 	free(err);
 	free(src);

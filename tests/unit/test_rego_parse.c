@@ -53,42 +53,51 @@ static void
 test_rego_parse__v1_and_v0_rules(void **state)
 {
 	(void)state;
-	assert_null(compile_err("package a.b\n"
-	    "import rego.v1\n"
-	    "default allow := false\n"
-	    "allow if { input.user == \"admin\" }\n"
-	    "deny contains msg if { some x in input.xs; x > 1; "
-	    "msg := sprintf(\"%v\", [x]) }\n"
-	    "obj[k] := v if { some k, v in {\"a\": 1} }\n"
-	    "f(x) := y if { y := x * 2 } else := 0\n"
-	    "q.r.s := 1\n"
-	    "all_ok if every x in [1, 2] { x > 0 }\n"
-	    "s := {x | some x in [1, 2]}\n"
-	    "raw := `a\\b`\n", 1));
-	assert_null(compile_err("package a\n"
-	    "p[x] { x := input.xs[_] }\n"
-	    "q[k] = v { v := input.m[k] }\n"
-	    "r = 1 { true } { false }\n"
-	    "f(x) = y { y := x }\n"
-	    "g { count(input.xs, n); n > 0; __local0__ = 1 }\n", 0));
+	assert_null(
+	    compile_err("package a.b\n"
+			"import rego.v1\n"
+			"default allow := false\n"
+			"allow if { input.user == \"admin\" }\n"
+			"deny contains msg if { some x in input.xs; x > 1; "
+			"msg := sprintf(\"%v\", [x]) }\n"
+			"obj[k] := v if { some k, v in {\"a\": 1} }\n"
+			"f(x) := y if { y := x * 2 } else := 0\n"
+			"q.r.s := 1\n"
+			"all_ok if every x in [1, 2] { x > 0 }\n"
+			"s := {x | some x in [1, 2]}\n"
+			"raw := `a\\b`\n",
+		1));
+	assert_null(
+	    compile_err("package a\n"
+			"p[x] { x := input.xs[_] }\n"
+			"q[k] = v { v := input.m[k] }\n"
+			"r = 1 { true } { false }\n"
+			"f(x) = y { y := x }\n"
+			"g { count(input.xs, n); n > 0; __local0__ = 1 }\n",
+		0));
 }
 
 static void
 test_rego_parse__malformed_has_location(void **state)
 {
 	(void)state;
-	expect_error("package a\n\np := [1, 2\n", 1, "policy.rego:4:1: "
+	expect_error("package a\n\np := [1, 2\n", 1,
+	    "policy.rego:4:1: "
 	    "rego_parse_error");
 	expect_error("package a\np := \"unterminated\n", 1,
 	    "policy.rego:2:6: rego_parse_error: unterminated string");
-	expect_error("package a\np if { x := }\n", 1, "policy.rego:2:13: "
+	expect_error("package a\np if { x := }\n", 1,
+	    "policy.rego:2:13: "
 	    "rego_parse_error: unexpected");
-	expect_error("p := 1\n", 1, "policy.rego:1:1: rego_parse_error: "
+	expect_error("p := 1\n", 1,
+	    "policy.rego:1:1: rego_parse_error: "
 	    "expected 'package'");
-	expect_error("package a\np := 1 $\n", 1, "policy.rego:2:8: "
+	expect_error("package a\np := 1 $\n", 1,
+	    "policy.rego:2:8: "
 	    "rego_parse_error: unexpected character");
 	expect_error("package a\np if {\n", 1, "policy.rego:3:1");
-	expect_error("package a\np { true }\n", 1, "policy.rego:2:3: "
+	expect_error("package a\np { true }\n", 1,
+	    "policy.rego:2:3: "
 	    "rego_parse_error: `if` keyword is required");
 }
 
@@ -102,8 +111,7 @@ test_rego_parse__compile_checks(void **state)
 	    "rego_recursion_error");
 	expect_error("package a\np if { nosuch(1) }\n", 1,
 	    "rego_type_error: undefined function nosuch");
-	expect_error("package a\np if { count(1, 2, 3) }\n", 1,
-	    "arity");
+	expect_error("package a\np if { count(1, 2, 3) }\n", 1, "arity");
 	expect_error("package a\np := 1\np contains 2\n", 1,
 	    "conflicting rules");
 	expect_error("package a\ndefault p := 1\ndefault p := 2\n", 1,

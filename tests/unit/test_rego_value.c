@@ -46,11 +46,12 @@ test_rego_value__numbers_exact(void **state)
 	assert_json(parse(a, "0.000001"), "0.000001");
 	assert_json(parse(a, "1.5e-7"), "1.5e-07");
 	assert_true(ls_val_compare(parse(a, "100000000000000000000"),
-	    parse(a, "99999999999999999999.5")) > 0);
+			parse(a, "99999999999999999999.5")) > 0);
 	assert_true(ls_val_equal(parse(a, "1.0"), parse(a, "1")));
 	assert_true(ls_val_compare(parse(a, "-2.5"), parse(a, "-2")) < 0);
 	assert_int_equal(ls_num_to_int64(&parse(a, "9223372036854775807")->u.num,
-	    &of), INT64_MAX);
+			     &of),
+	    INT64_MAX);
 	assert_int_equal(of, 0);
 	ls_num_to_int64(&parse(a, "9223372036854775808")->u.num, &of);
 	assert_int_equal(of, 1);
@@ -68,8 +69,8 @@ test_rego_value__order_and_canonical_objects(void **state)
 	(void)state;
 	v = parse(a, "{\"b\":[1,2],\"a\":null,\"c\":{\"y\":1,\"x\":true}}");
 	assert_json(v, "{\"a\":null,\"b\":[1,2],\"c\":{\"x\":true,\"y\":1}}");
-	assert_true(ls_val_equal(v, parse(a,
-	    "{\"c\":{\"x\":true,\"y\":1},\"a\":null,\"b\":[1,2]}")));
+	assert_true(ls_val_equal(v,
+	    parse(a, "{\"c\":{\"x\":true,\"y\":1},\"a\":null,\"b\":[1,2]}")));
 	assert_true(ls_val_compare(ls_val_null(), ls_val_bool(0)) < 0);
 	assert_true(ls_val_compare(parse(a, "true"), parse(a, "0")) < 0);
 	assert_true(ls_val_compare(parse(a, "9"), parse(a, "\"\"")) < 0);
@@ -78,8 +79,10 @@ test_rego_value__order_and_canonical_objects(void **state)
 	assert_true(ls_val_compare(parse(a, "[1]"), parse(a, "{}")) < 0);
 	assert_int_equal(ls_val_hash(parse(a, "{\"a\":[1.0]}")),
 	    ls_val_hash(parse(a, "{\"a\":[1]}")));
-	assert_true(ls_val_is_string(ls_val_object_gets(parse(a,
-	    "{\"k\":\"v\"}"), "k", 1), "v"));
+	assert_true(
+	    ls_val_is_string(ls_val_object_gets(parse(a, "{\"k\":\"v\"}"), "k",
+				 1),
+		"v"));
 	ls_arena_free(a);
 }
 
