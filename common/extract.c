@@ -50,24 +50,6 @@ struct write_ctx {
 	const char *dest; /* for messages */
 };
 
-static int
-write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, c, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Open (creating if absent) the directory name beneath dfd. */
 static int
 open_subdir(int dfd, const char *name)
@@ -166,7 +148,7 @@ op_data(void *vctx, const void *p, size_t n)
 {
 	struct write_ctx *c = vctx;
 
-	if (write_all(c->fd, p, n) < 0)
+	if (ls_file_write_all(c->fd, p, n) < 0)
 		return ls_error_set(LS_EIO, "%s: write: %s", c->dest,
 		    strerror(errno));
 	return 0;

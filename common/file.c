@@ -71,8 +71,8 @@ out:
 	return rc;
 }
 
-static int
-write_all(int fd, const void *data, size_t len)
+int
+ls_file_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 	ssize_t n;
@@ -82,7 +82,7 @@ write_all(int fd, const void *data, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return -1;
+			return LS_EIO;
 		p += n;
 		len -= (size_t)n;
 	}
@@ -136,7 +136,7 @@ ls_file_write_atomic(const char *path, const void *data, size_t len,
 	    mode);
 	if (fd < 0)
 		return ls_error_set(LS_EIO, "%s: %s", tmp, strerror(errno));
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (ls_file_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		rc = ls_error_set(LS_EIO, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}

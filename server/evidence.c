@@ -242,23 +242,6 @@ ls_evidence_free(struct ls_evidence *ev)
 	free(ev);
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Drop the last leaf again (a failed append). */
 static void
 tree_rebuild(struct ls_evidence *ev)
@@ -309,7 +292,8 @@ ls_evidence_append(struct ls_evidence *ev, const char *kind,
 	if ((rc = tree_add(ev, line, len)) != 0)
 		goto out;
 	line[len] = '\n';
-	if (write_all(ev->fd, line, len + 1) < 0 || fdatasync(ev->fd) < 0) {
+	if (ls_file_write_all(ev->fd, line, len + 1) < 0 ||
+	    fdatasync(ev->fd) < 0) {
 		rc = ls_error_set(LS_EIO, "%s: %s", ev->path, strerror(errno));
 		/* Leave no partial line behind for the next append. */
 		if (ftruncate(ev->fd, ev->size) < 0)

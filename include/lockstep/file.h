@@ -23,6 +23,12 @@ int ls_file_read(char **out, size_t *out_len, const char *path, size_t max);
 int ls_file_write_atomic(const char *path, const void *data, size_t len,
     mode_t mode);
 
+/*
+ * Write all of data to fd, retrying short writes and EINTR.  LS_EIO on
+ * failure with errno left as write(2) set it (callers name the file).
+ */
+int ls_file_write_all(int fd, const void *data, size_t len);
+
 /* fsync a directory so renames and creations in it are durable. LS_EIO. */
 int ls_file_fsync_dir(const char *dir);
 
