@@ -14,6 +14,7 @@
 #include "lockstep/file.h"
 #include "lockstep/hash.h"
 #include "lockstep/key.h"
+#include "lockstep/secret.h"
 
 #define ALG_ED25519 0x01
 #define SEED_LEN crypto_sign_SEEDBYTES
@@ -242,49 +243,16 @@ ls_vkey_load(struct ls_vkey *out, const char *path)
 	return rc;
 }
 
-/* Read a small secret file into sodium memory (never plain malloc). */
+/* Read a small secret file into sodium memory (never plain malloc); one
+ * that group or others can access is refused (secret.h). */
 static int
 read_secret(char **out, size_t *out_len, const char *path)
 {
-	char *buf = NULL;
-	size_t got = 0;
-	ssize_t n;
-	int fd, rc = 0;
+	int rc = ls_secret_read(out, out_len, path, KEYFILE_MAX);
 
-	*out = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return ls_error_set(errno == ENOENT ? LS_ENOTFOUND : LS_EIO,
-		    "%s: %s", path, strerror(errno));
-	if ((buf = sodium_malloc(KEYFILE_MAX + 1)) == NULL) {
-		rc = ls_error_set(LS_ENOMEM, "%s: out of secure memory", path);
-		goto out;
-	}
-	while (got < KEYFILE_MAX) {
-		n = read(fd, buf + got, KEYFILE_MAX - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = ls_error_set(LS_EIO, "%s: %s", path,
-			    strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	if (got == KEYFILE_MAX) {
+	if (rc == LS_ETOOBIG)
 		rc = ls_error_set(LS_EFORMAT, "%s: too large for a key file",
 		    path);
-		goto out;
-	}
-	buf[got] = '\0';
-	*out = buf;
-	*out_len = got;
-	buf = NULL;
-out:
-	if (buf != NULL)
-		sodium_free(buf);
-	close(fd);
 	return rc;
 }
 

@@ -21,11 +21,11 @@
 #include "lockstep/error.h"
 #include "lockstep/file.h"
 #include "lockstep/key.h"
+#include "lockstep/secret.h"
 #include "lockstep/timefmt.h"
 #include "store.h"
 
 #define ANSWER_MAX (8u << 20)
-#define TOKEN_MAX 4096
 
 struct opts {
 	const char *server, *token_file, *data, *keys;
@@ -98,26 +98,8 @@ collect(char *p, size_t size, size_t n, void *arg)
 static int
 read_token(char **out, const char *path)
 {
-	char *text = NULL;
-	size_t len = 0;
-	int rc;
-
 	*out = NULL;
-	if (path == NULL)
-		return 0;
-	if ((rc = ls_file_read(&text, &len, path, TOKEN_MAX)) != 0)
-		return rc;
-	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
-		len--;
-	if ((*out = sodium_malloc(len + 1)) == NULL) {
-		rc = ls_error_set(LS_ENOMEM, "out of memory");
-	} else {
-		memcpy(*out, text, len);
-		(*out)[len] = '\0';
-	}
-	sodium_memzero(text, len);
-	free(text);
-	return rc;
+	return path == NULL ? 0 : ls_secret_read_token(out, path);
 }
 
 /*
@@ -136,7 +118,7 @@ http_call(struct ls_buf *answer, long *code_out, const struct opts *o,
 	int rc;
 
 	ls_buf_init(&url, 4096);
-	ls_buf_init(&auth, TOKEN_MAX + 64);
+	ls_buf_init(&auth, LS_SECRET_TOKEN_MAX + 64);
 	if ((rc = read_token(&token, o->token_file)) != 0)
 		goto out;
 	if ((rc = ls_buf_addf(&url, "%s%s", o->server, path)) != 0)
@@ -177,7 +159,7 @@ out:
 		sodium_memzero(auth.data, auth.len);
 	ls_buf_cleanup(&auth);
 	ls_buf_cleanup(&url);
-	sodium_free(token);
+	ls_secret_free(token);
 	return rc;
 }
 

@@ -9,8 +9,7 @@
 #include "config.h"
 #include "lockstep/error.h"
 #include "lockstep/file.h"
-
-#define TOKEN_MAX 4096
+#include "lockstep/secret.h"
 
 const char ls_srv_usage[] =
     "usage: lockstep-server --repo GIT_REPO --keys DIR --data DIR\n"
@@ -96,38 +95,6 @@ add_channel(struct ls_srv_config *c, const char *v)
 	snprintf(ch->glob, sizeof(ch->glob), "%s", eq + 1);
 	c->nchannels++;
 	return 0;
-}
-
-static int
-read_token(char **out, const char *path)
-{
-	char *text = NULL;
-	size_t len = 0;
-	int rc;
-
-	if ((rc = ls_file_read(&text, &len, path, TOKEN_MAX)) != 0)
-		return rc;
-	while (len > 0 &&
-	    (text[len - 1] == '\n' || text[len - 1] == '\r' ||
-		text[len - 1] == ' '))
-		len--;
-	if (len == 0 || memchr(text, '\n', len) != NULL) {
-		sodium_memzero(text, len);
-		free(text);
-		return ls_error_set(LS_EFORMAT,
-		    "%s: expected one line with "
-		    "the token",
-		    path);
-	}
-	if ((*out = sodium_malloc(len + 1)) == NULL) {
-		rc = ls_error_set(LS_ENOMEM, "out of memory");
-	} else {
-		memcpy(*out, text, len);
-		(*out)[len] = '\0';
-	}
-	sodium_memzero(text, len);
-	free(text);
-	return rc;
 }
 
 /* "--opt value" or "--opt=value"; *i advances past what was used. */
@@ -223,9 +190,11 @@ ls_srv_config_parse(struct ls_srv_config *c, int argc, char **argv)
 	if (rc == 0)
 		rc = resolve_repo(c);
 	if (rc == 0 && c->admin_token_file != NULL)
-		rc = read_token(&c->admin_token, c->admin_token_file);
+		rc = ls_secret_read_token(&c->admin_token,
+		    c->admin_token_file);
 	if (rc == 0 && c->enroll_token_file != NULL)
-		rc = read_token(&c->enroll_token, c->enroll_token_file);
+		rc = ls_secret_read_token(&c->enroll_token,
+		    c->enroll_token_file);
 	return rc;
 }
 
@@ -233,7 +202,7 @@ void
 ls_srv_config_cleanup(struct ls_srv_config *c)
 {
 	free(c->repo);
-	sodium_free(c->admin_token);
-	sodium_free(c->enroll_token);
+	ls_secret_free(c->admin_token);
+	ls_secret_free(c->enroll_token);
 	c->repo = c->admin_token = c->enroll_token = NULL;
 }

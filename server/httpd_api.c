@@ -11,6 +11,7 @@
 #include "lockstep/timefmt.h"
 #include "lockstep/file.h"
 #include "lockstep/hash.h"
+#include "lockstep/secret.h"
 #include "metrics.h"
 
 size_t
@@ -40,20 +41,20 @@ answer_json(struct MHD_Connection *c, unsigned code, json_t *j)
 	return ret;
 }
 
-/* Constant-time check of "Authorization: Bearer TOKEN". */
+/* "Authorization: Bearer TOKEN" (or header: TOKEN) equals want, compared
+ * in constant time, length included. */
 static int
 token_ok(struct MHD_Connection *c, const char *header, const char *prefix,
     const char *want)
 {
 	const char *got =
 	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, header);
-	size_t plen = strlen(prefix), wlen;
+	size_t plen = strlen(prefix);
 
 	if (want == NULL || got == NULL || strncmp(got, prefix, plen) != 0)
 		return 0;
 	got += plen;
-	wlen = strlen(want);
-	return strlen(got) == wlen && sodium_memcmp(got, want, wlen) == 0;
+	return ls_secret_equal(got, strlen(got), want, strlen(want));
 }
 
 static int

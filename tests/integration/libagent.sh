@@ -233,6 +233,7 @@ setup_world() {
 		die "lockstep init"
 	head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$W/enroll.token"
 	head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$W/admin.token"
+	chmod 600 "$W/enroll.token" "$W/admin.token"
 	make_repo
 	tag v1
 	start_server "$@"

@@ -10,6 +10,7 @@ make_keys
 make_repo
 tag_repo v1.0.0
 echo "s3cret-admin-token" >"$work/admin.token"
+chmod 600 "$work/admin.token"
 start_server --admin-token-file "$work/admin.token"
 check "v1.0.0 published" wait_published stable 1
 tag_repo v2.0.0 policy/data.json '{"limits": {"cpu": 3}}'

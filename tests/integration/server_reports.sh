@@ -10,6 +10,7 @@ make_repo
 tag_repo v1.0.0
 echo "enrol-me" >"$work/enroll.token"
 echo "admin-token" >"$work/admin.token"
+chmod 600 "$work/enroll.token" "$work/admin.token"
 start_server --enroll-token-file "$work/enroll.token" \
     --admin-token-file "$work/admin.token"
 check "published" wait_published stable 1

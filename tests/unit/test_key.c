@@ -244,6 +244,30 @@ test_key__load_refuses_bad_files(void **state)
 	assert_non_null(strstr(ls_error_last(), "two.pub"));
 }
 
+/* A secret key that group or others can read is refused, naming the
+ * file and its mode (as ssh does), before its bytes are used. */
+static void
+test_key__load_refuses_open_permissions(void **state)
+{
+	struct ls_key *k = NULL;
+	char path[256];
+
+	(void)state;
+	write_file("open.key", GO_SKEY "\n", 0644);
+	snprintf(path, sizeof(path), "%s/open.key", tmpdir);
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(ls_key_load(&k, path), LS_EUNSAFE);
+	assert_null(k);
+	assert_non_null(strstr(ls_error_last(), "open.key"));
+	assert_non_null(strstr(ls_error_last(), "0644"));
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(ls_key_load(&k, path), LS_EUNSAFE);
+	assert_non_null(strstr(ls_error_last(), "0640"));
+	assert_int_equal(chmod(path, 0400), 0);
+	assert_int_equal(ls_key_load(&k, path), 0);
+	ls_key_free(k);
+}
+
 static void
 test_key__keyset_refuses_duplicates(void **state)
 {
@@ -273,6 +297,7 @@ main(void)
 		cmocka_unit_test(test_key__bad_names_refused),
 		cmocka_unit_test(test_key__vkey_parse_refuses_damage),
 		cmocka_unit_test(test_key__load_refuses_bad_files),
+		cmocka_unit_test(test_key__load_refuses_open_permissions),
 		cmocka_unit_test(test_key__keyset_refuses_duplicates),
 	};
 
