@@ -31,6 +31,7 @@ ls_err_name(int code)
 	case LS_EMISMATCH: return "LS_EMISMATCH";
 	case LS_EREGO: return "LS_EREGO";
 	case LS_ECONFLICT: return "LS_ECONFLICT";
+	case LS_ELIMIT: return "LS_ELIMIT";
 	}
 	return "LS_E?";
 }

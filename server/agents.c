@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "agents.h"
 #include "lockstep/doc.h"
@@ -18,6 +20,8 @@ struct agent {
 	struct agent *next;
 	struct ls_vkey vk; /* vk.name is the agent name */
 	uint64_t last_seq; /* last accepted report seq, 0 = none */
+	double writes, bytes; /* budget left */
+	int64_t refilled;     /* ms of the last refill, 0 = full */
 };
 
 struct ls_agents {
@@ -25,6 +29,8 @@ struct ls_agents {
 	char dir[PATH_MAX]; /* DATA/agents */
 	struct agent *bucket[NBUCKETS];
 	size_t count;
+	unsigned writes_per_min; /* 0 = no limit */
+	size_t bytes_per_min;	 /* 0 = no limit */
 };
 
 static unsigned
@@ -102,6 +108,8 @@ ls_agents_open(struct ls_agents **out, const char *data_dir)
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return ls_error_set(LS_ENOMEM, "agents: out of memory");
 	pthread_mutex_init(&a->mu, NULL);
+	a->writes_per_min = LS_AGENTS_WRITES_PER_MIN;
+	a->bytes_per_min = LS_AGENTS_BYTES_PER_MIN;
 	n = snprintf(a->dir, sizeof(a->dir), "%s/agents", data_dir);
 	if (n < 0 || (size_t)n >= sizeof(a->dir)) {
 		rc = ls_error_set(LS_EINVAL, "%s: path too long", data_dir);
@@ -253,4 +261,126 @@ ls_agents_count(struct ls_agents *a)
 	n = a->count;
 	pthread_mutex_unlock(&a->mu);
 	return n;
+}
+
+static int
+key_path(struct ls_agents *a, char path[PATH_MAX], const char *name)
+{
+	int n = snprintf(path, PATH_MAX, "%s/%s.pub", a->dir, name);
+
+	if (n < 0 || n >= PATH_MAX)
+		return ls_error_set(LS_EINVAL, "%s: path too long", a->dir);
+	return 0;
+}
+
+int
+ls_agents_remove(struct ls_agents *a, const char *name,
+    struct ls_vkey *vk_out)
+{
+	struct agent **pp, *e;
+	char path[PATH_MAX];
+	int rc = 0;
+
+	if (!ls_name_valid(name))
+		return ls_error_set(LS_EINVAL, "agent name '%s' is invalid",
+		    name);
+	pthread_mutex_lock(&a->mu);
+	for (pp = &a->bucket[hash_name(name)]; *pp != NULL; pp = &(*pp)->next)
+		if (strcmp((*pp)->vk.name, name) == 0)
+			break;
+	if ((e = *pp) == NULL) {
+		rc = ls_error_set(LS_ENOTFOUND, "agent %s is not enrolled",
+		    name);
+		goto out;
+	}
+	if ((rc = key_path(a, path, name)) != 0)
+		goto out;
+	if (unlink(path) < 0 && errno != ENOENT) {
+		rc = ls_error_set(LS_EIO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if ((rc = ls_file_fsync_dir(a->dir)) != 0)
+		goto out;
+	if (vk_out != NULL)
+		*vk_out = e->vk;
+	*pp = e->next;
+	free(e);
+	a->count--;
+out:
+	pthread_mutex_unlock(&a->mu);
+	return rc;
+}
+
+void
+ls_agents_reset_seq(struct ls_agents *a, const char *name)
+{
+	struct agent *e;
+
+	pthread_mutex_lock(&a->mu);
+	if ((e = find(a, name)) != NULL)
+		e->last_seq = 0;
+	pthread_mutex_unlock(&a->mu);
+}
+
+void
+ls_agents_set_budget(struct ls_agents *a, unsigned writes_per_min,
+    size_t bytes_per_min)
+{
+	pthread_mutex_lock(&a->mu);
+	a->writes_per_min = writes_per_min;
+	a->bytes_per_min = bytes_per_min;
+	pthread_mutex_unlock(&a->mu);
+}
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Token buckets holding at most one minute's budget. */
+static void
+refill(struct ls_agents *a, struct agent *e, int64_t now)
+{
+	double mins = e->refilled == 0 ? 1.0 : (double)(now - e->refilled) /
+	    60000.0;
+
+	e->writes += mins * a->writes_per_min;
+	if (e->writes > a->writes_per_min)
+		e->writes = a->writes_per_min;
+	e->bytes += mins * (double)a->bytes_per_min;
+	if (e->bytes > (double)a->bytes_per_min)
+		e->bytes = (double)a->bytes_per_min;
+	e->refilled = now;
+}
+
+int
+ls_agents_charge(struct ls_agents *a, const char *name, size_t bytes)
+{
+	struct agent *e;
+	int rc = 0;
+
+	pthread_mutex_lock(&a->mu);
+	if ((e = find(a, name)) == NULL) {
+		rc = ls_error_set(LS_ENOTFOUND, "agent %s is not enrolled",
+		    name);
+		goto out;
+	}
+	refill(a, e, mono_ms());
+	if ((a->writes_per_min != 0 && e->writes < 1.0) ||
+	    (a->bytes_per_min != 0 && e->bytes < (double)bytes)) {
+		rc = ls_error_set(LS_ELIMIT,
+		    "agent %s spent its write budget (%u writes and %zu "
+		    "bytes a minute): retry later",
+		    name, a->writes_per_min, a->bytes_per_min);
+		goto out;
+	}
+	e->writes -= 1.0;
+	e->bytes -= (double)bytes;
+out:
+	pthread_mutex_unlock(&a->mu);
+	return rc;
 }

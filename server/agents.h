@@ -42,6 +42,35 @@ int ls_agents_key(struct ls_agents *a, const char *name, struct ls_vkey *out);
 int ls_agents_check_seq(struct ls_agents *a, const char *name, uint64_t seq);
 int ls_agents_set_seq(struct ls_agents *a, const char *name, uint64_t seq);
 
+/*
+ * Remove name: its .pub file is unlinked (and the folder fsynced) before
+ * this returns, so a removed key can write nothing more.  vk_out (may be
+ * NULL) gets the key that was removed.  LS_ENOTFOUND, LS_EIO.
+ */
+int ls_agents_remove(struct ls_agents *a, const char *name,
+    struct ls_vkey *vk_out);
+
+/* Forget name's last report seq (a new key was enrolled under it). */
+void ls_agents_reset_seq(struct ls_agents *a, const char *name);
+
+/*
+ * Write budget of each enrolled key: writes (reports, decision batches)
+ * and bytes per minute, refilled continuously; a burst may spend a whole
+ * minute's worth at once.  0 leaves a limit off.
+ */
+#define LS_AGENTS_WRITES_PER_MIN 600
+#define LS_AGENTS_BYTES_PER_MIN (64u << 20)
+void ls_agents_set_budget(struct ls_agents *a, unsigned writes_per_min,
+    size_t bytes_per_min);
+
+/*
+ * Charge one write of bytes to name's budget.  0 when it fits (and is
+ * charged), LS_ELIMIT when it does not (nothing is charged; answer 429),
+ * LS_ENOTFOUND for an unknown agent.  Call only after the writer proved
+ * it holds the key, so nobody else can spend an agent's budget.
+ */
+int ls_agents_charge(struct ls_agents *a, const char *name, size_t bytes);
+
 size_t ls_agents_count(struct ls_agents *a);
 
 #endif

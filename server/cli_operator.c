@@ -29,7 +29,7 @@
 
 struct opts {
 	const char *server, *token_file, *data, *keys;
-	const char *owner, *reason, *until, *floor;
+	const char *owner, *reason, *until, *floor, *ttl;
 	const char *pos[3]; /* positional arguments */
 	int npos, json, help;
 };
@@ -45,9 +45,9 @@ static int
 parse_opts(struct opts *o, int argc, char **argv, const char *cmd)
 {
 	static const char *names[] = { "--server", "--token-file", "--data",
-		"--keys", "--owner", "--reason", "--until", "--floor" };
+		"--keys", "--owner", "--reason", "--until", "--floor", "--ttl" };
 	const char **slots[] = { &o->server, &o->token_file, &o->data, &o->keys,
-		&o->owner, &o->reason, &o->until, &o->floor };
+		&o->owner, &o->reason, &o->until, &o->floor, &o->ttl };
 	size_t k;
 	int i;
 
@@ -469,23 +469,149 @@ agent_add(const struct opts *o, const char *cmd)
 	return 0;
 }
 
+/* "90", "90s", "30m", "1h", "7d" into seconds; 0 when malformed. */
+static unsigned
+parse_ttl(const char *v)
+{
+	unsigned long n = 0, mul = 1;
+	const char *p;
+
+	for (p = v; *p >= '0' && *p <= '9'; p++)
+		if ((n = n * 10 + (unsigned long)(*p - '0')) > 1000000000ul)
+			return 0;
+	if (p == v)
+		return 0;
+	if (*p == 'm')
+		mul = 60;
+	else if (*p == 'h')
+		mul = 3600;
+	else if (*p == 'd')
+		mul = 86400;
+	else if (*p != 's' && *p != '\0')
+		return 0;
+	if (*p != '\0' && p[1] != '\0')
+		return 0;
+	n *= mul;
+	return n == 0 || n > LS_TOKEN_TTL_MAX ? 0 : (unsigned)n;
+}
+
+static int
+agent_token(const struct opts *o, const char *cmd)
+{
+	char tok[LS_TOKEN_LEN + 1], exp[LS_TIME_LEN], body[256];
+	unsigned ttl = parse_ttl(o->ttl ? o->ttl : "1h");
+	struct ls_store *s = NULL;
+	json_t *res = NULL;
+	time_t expires;
+	int rc = 1;
+
+	if (ttl == 0) {
+		fprintf(stderr,
+		    "lockstep %s: --ttl %s: expected N, Ns, Nm, Nh or Nd, "
+		    "up to 30 days\n",
+		    cmd, o->ttl);
+		return 2;
+	}
+	if (o->server != NULL) {
+		snprintf(body, sizeof(body), "{\"name\":\"%s\",\"ttl\":%u}",
+		    o->pos[1], ttl);
+		if (remote(cmd, o, "POST", "/v1/admin/tokens", body,
+			"application/json", &res) != 0)
+			return 1;
+		if (!json_is_string(json_object_get(res, "token"))) {
+			fprintf(stderr, "lockstep %s: malformed answer\n", cmd);
+		} else {
+			printf("%s\n",
+			    json_string_value(json_object_get(res, "token")));
+			fprintf(stderr, "token for agent %s, single use, expires "
+					"%s\n",
+			    o->pos[1],
+			    json_string_value(json_object_get(res, "expires")));
+			rc = 0;
+		}
+		json_decref(res);
+		return rc;
+	}
+	if (open_store(&s, cmd, o, 0) != 0)
+		return 1;
+	if (ls_store_token_create(s, tok, &expires, o->pos[1], ttl,
+		"lockstep agent token") != 0) {
+		cli_fail(cmd, "%s", o->pos[1]);
+	} else {
+		ls_time_format(exp, expires);
+		printf("%s\n", tok);
+		fprintf(stderr, "token for agent %s, single use, expires %s\n",
+		    o->pos[1], exp);
+		rc = 0;
+	}
+	sodium_memzero(tok, sizeof(tok));
+	ls_store_free(s);
+	return rc;
+}
+
+static int
+agent_remove(const struct opts *o, const char *cmd)
+{
+	struct ls_store *s = NULL;
+	char body[256];
+	int rc;
+
+	if (o->server != NULL) {
+		snprintf(body, sizeof(body), "{\"name\":\"%s\"}", o->pos[1]);
+		return remote(cmd, o, "POST", "/v1/admin/agents/remove", body,
+		    "application/json", NULL);
+	}
+	if (open_store(&s, cmd, o, 0) != 0)
+		return 1;
+	rc = ls_store_agent_remove(s, o->pos[1], "lockstep agent remove");
+	if (rc != 0)
+		cli_fail(cmd, "%s", o->pos[1]);
+	ls_store_free(s);
+	return rc != 0;
+}
+
+static const char agent_usage[] =
+    "usage: lockstep agent add NAME VKEY    TARGET\n"
+    "       lockstep agent token NAME [--ttl 1h] TARGET\n"
+    "       lockstep agent remove NAME      TARGET\n"
+    "where TARGET is --server URL [--token-file F] [--cacert F] or "
+    "--data DIR\n"
+    "\nadd: enrol an agent: VKEY is its verifier key (NAME+HEXID+BASE64) "
+    "or a .pub file.\n"
+    "token: print a single-use enrolment token bound to NAME, valid for "
+    "--ttl\n  (N, Ns, Nm, Nh or Nd; default 1h, at most 30d); the agent "
+    "reads it with\n  --enroll-token-file.\n"
+    "remove: forget NAME's key; it can write no more evidence.\n";
+
 int
 cli_agent(int argc, char **argv)
 {
 	struct opts o;
+	const char *sub;
+	int npos;
 
 	if (parse_opts(&o, argc, argv, argv[0]) != 0)
 		return 2;
-	if (o.help || o.npos != 3 || strcmp(o.pos[0], "add") != 0) {
-		fprintf(o.help ? stdout : stderr,
-		    "usage: lockstep agent add "
-		    "NAME VKEY (--server URL [--token-file F] | --data DIR)\n"
-		    "\nEnrol an agent: VKEY is its verifier key "
-		    "(NAME+HEXID+BASE64) or a .pub file.\n");
+	sub = o.npos > 0 ? o.pos[0] : "";
+	npos = strcmp(sub, "add") == 0 ? 3 : 2;
+	if (o.help || o.npos != npos ||
+	    (strcmp(sub, "add") != 0 && strcmp(sub, "token") != 0 &&
+		strcmp(sub, "remove") != 0) ||
+	    (o.ttl != NULL && strcmp(sub, "token") != 0)) {
+		fputs(agent_usage, o.help ? stdout : stderr);
 		return o.help ? 0 : 2;
 	}
 	if (need_target("agent", &o) != 0)
 		return 2;
+	if (!ls_name_valid(o.pos[1])) {
+		fprintf(stderr, "lockstep agent: %s: not a valid agent name\n",
+		    o.pos[1]);
+		return 2;
+	}
+	if (strcmp(sub, "token") == 0)
+		return agent_token(&o, "agent");
+	if (strcmp(sub, "remove") == 0)
+		return agent_remove(&o, "agent");
 	return agent_add(&o, "agent");
 }
 

@@ -6,6 +6,7 @@
 
 #include <sodium.h>
 
+#include "agents.h"
 #include "config.h"
 #include "lockstep/error.h"
 #include "lockstep/file.h"
@@ -15,7 +16,9 @@ const char ls_srv_usage[] =
     "usage: lockstep-server --repo GIT_REPO --keys DIR --data DIR\n"
     "         [--listen 127.0.0.1:8181] [--channel NAME=GLOB]...\n"
     "         [--poll-interval S] [--timestamp-ttl S] [--threads N]\n"
-    "         [--admin-token-file F] [--enroll-token-file F]\n"
+    "         [--admin-token-file F] [--enroll-token-file F\n"
+    "          --allow-shared-enroll-token]\n"
+    "         [--agent-writes-per-min N] [--agent-bytes-per-min N]\n"
     "         [--port-file F] [--log-json]\n"
     "\n"
     "Watches GIT_REPO (path or URL) for tags, builds each new tag matching a\n"
@@ -34,11 +37,20 @@ const char ls_srv_usage[] =
     "  GET  /health, /metrics                  Prometheus text\n"
     "  GET  /v1/evidence?since=&until=&agent=&channel=&kind=&control=\n"
     "  GET  /v1/evidence/checkpoint, /v1/evidence/proof?index=I[&size=N]\n"
-    "  POST /v1/enroll   (X-Lockstep-Enroll-Token)  one verifier key line\n"
+    "  POST /v1/enroll   (X-Lockstep-Enroll-Token)  one verifier key line;\n"
+    "       the token is a single-use one bound to the agent's name\n"
+    "       (lockstep agent token NAME --ttl 1h), or the shared token of\n"
+    "       --enroll-token-file, which lets its holder enrol ANY name and\n"
+    "       so works only with --allow-shared-enroll-token\n"
     "  POST /v1/reports  a signed lockstep/report/v1 note (<= 64 KiB)\n"
     "  POST /v1/admin/refresh                  fetch now (no token)\n"
-    "  POST /v1/admin/{pin,rollback,unpin,agents}, GET /v1/admin/status\n"
-    "       (Authorization: Bearer TOKEN from --admin-token-file)\n";
+    "  POST /v1/admin/{pin,rollback,unpin,agents,agents/remove,tokens},\n"
+    "       GET /v1/admin/status\n"
+    "       (Authorization: Bearer TOKEN from --admin-token-file)\n"
+    "\n"
+    "Each enrolled key may write at most --agent-writes-per-min reports and\n"
+    "decision batches (default 600) and --agent-bytes-per-min bytes (default\n"
+    "64 MiB) a minute; past that it gets 429 and nothing is stored.\n";
 
 static int
 parse_uint(unsigned *out, const char *opt, const char *v, unsigned lo,
@@ -121,6 +133,14 @@ parse_one(struct ls_srv_config *c, int argc, char **argv, int *i)
 		c->help = 1;
 	else if (strcmp(argv[*i], "--log-json") == 0)
 		c->log_json = 1;
+	else if (strcmp(argv[*i], "--allow-shared-enroll-token") == 0)
+		c->allow_shared_enroll = 1;
+	else if ((v = value(argc, argv, i, "--agent-writes-per-min")) != NULL)
+		return parse_uint(&c->agent_writes, "--agent-writes-per-min", v,
+		    0, 1000000000);
+	else if ((v = value(argc, argv, i, "--agent-bytes-per-min")) != NULL)
+		return parse_uint(&c->agent_bytes, "--agent-bytes-per-min", v,
+		    0, 4000000000u);
 	else if ((v = value(argc, argv, i, "--repo")) != NULL)
 		c->repo_arg = v;
 	else if ((v = value(argc, argv, i, "--keys")) != NULL)
@@ -177,6 +197,8 @@ ls_srv_config_parse(struct ls_srv_config *c, int argc, char **argv)
 	c->listen = "127.0.0.1:8181";
 	c->poll_interval = 10;
 	c->ttl = 3600;
+	c->agent_writes = LS_AGENTS_WRITES_PER_MIN;
+	c->agent_bytes = LS_AGENTS_BYTES_PER_MIN;
 	for (i = 1; i < argc && rc == 0; i++)
 		rc = parse_one(c, argc, argv, &i);
 	if (rc != 0 || c->help)
@@ -185,6 +207,13 @@ ls_srv_config_parse(struct ls_srv_config *c, int argc, char **argv)
 		return ls_error_set(LS_EINVAL,
 		    "--repo, --keys and --data are "
 		    "required (see --help)");
+	if (c->enroll_token_file != NULL && !c->allow_shared_enroll)
+		return ls_error_set(LS_EINVAL,
+		    "--enroll-token-file %s: one token shared by every agent "
+		    "lets its holder enrol any agent's name; give agents "
+		    "single-use tokens (lockstep agent token NAME) or pass "
+		    "--allow-shared-enroll-token",
+		    c->enroll_token_file);
 	if (c->nchannels == 0)
 		rc = add_channel(c, "stable=v*");
 	if (rc == 0)

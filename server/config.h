@@ -19,6 +19,9 @@ struct ls_srv_config {
 	unsigned threads;	/* HTTP threads, 0 = one per CPU */
 	const char *admin_token_file, *enroll_token_file, *port_file;
 	char *admin_token, *enroll_token; /* sodium_malloc, or NULL */
+	int allow_shared_enroll;	  /* --enroll-token-file is usable */
+	unsigned agent_writes;		  /* per key and minute, 0 = off */
+	unsigned agent_bytes;		  /* per key and minute, 0 = off */
 	int log_json;
 	int help;
 };

@@ -264,36 +264,139 @@ httpd_api_get(struct ls_httpd *h, struct MHD_Connection *c, const char *url,
 	return MHD_NO;
 }
 
+/* Enrol with a single-use token; the shared token (only when the server
+ * was started with --allow-shared-enroll-token) is tried after it. */
+static int
+enroll_with_token(struct ls_httpd *h, struct MHD_Connection *c, struct req *r)
+{
+	const char *tok = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    "X-Lockstep-Enroll-Token");
+	int rc;
+
+	if (tok == NULL || tok[0] == '\0')
+		return ls_error_set(LS_EBADSIG,
+		    "enrolment token required (X-Lockstep-Enroll-Token)");
+	rc = ls_store_enroll_token(h->o.store, tok, strlen(tok), r->body.data,
+	    r->body.len);
+	if (rc == LS_ENOTFOUND && h->o.enroll_token != NULL) {
+		if (!ls_secret_equal(tok, strlen(tok), h->o.enroll_token,
+			strlen(h->o.enroll_token)))
+			return ls_error_set(LS_EBADSIG,
+			    "wrong enrolment token");
+		rc = ls_store_enroll(h->o.store, r->body.data, r->body.len,
+		    "shared enrolment token");
+	}
+	return rc;
+}
+
+static unsigned
+enroll_status(int rc)
+{
+	switch (rc) {
+	case LS_ENOTFOUND:
+	case LS_EEXPIRED:
+	case LS_EBADSIG: return 403;
+	default: return status_of(rc);
+	}
+}
+
 static enum MHD_Result
 post_enroll(struct ls_httpd *h, struct MHD_Connection *c, struct req *r,
     int admin)
 {
 	int rc;
 
-	if (!admin &&
-	    !token_ok(c, "X-Lockstep-Enroll-Token", "", h->o.enroll_token)) {
-		ls_metrics_add(LS_M_ENROLL_REFUSED, 1);
-		return httpd_answer_error(c, 403,
-		    h->o.enroll_token == NULL
-			? "enrolment is off"
-			: "wrong or missing enrolment token");
-	}
 	if (r->toobig || r->body.len == 0) {
 		ls_metrics_add(LS_M_ENROLL_REFUSED, 1);
 		return httpd_answer_error(c, r->toobig ? 413 : 400,
 		    "expected one verifier key line");
 	}
-	rc = ls_store_enroll(h->o.store, r->body.data, r->body.len,
-	    admin ? "admin API" : "enrolment token");
+	rc = admin ? ls_store_enroll(h->o.store, r->body.data, r->body.len,
+			 "admin API")
+		   : enroll_with_token(h, c, r);
 	if (rc < 0) {
 		ls_metrics_add(LS_M_ENROLL_REFUSED, 1);
-		return httpd_answer_error(c, status_of(rc), ls_error_last());
+		return httpd_answer_error(c, enroll_status(rc),
+		    ls_error_last());
 	}
 	if (rc == 0)
 		ls_metrics_add(LS_M_ENROLLED, 1);
 	return httpd_answer_text(c, rc == 0 ? 201 : 200, "application/json",
 	    rc == 0 ? "{\"enrolled\":true}\n" : "{\"enrolled\":false}\n",
 	    rc == 0 ? 17 : 18);
+}
+
+static json_t *
+body_json(struct req *r)
+{
+	json_t *j;
+
+	if (r->toobig)
+		return NULL;
+	j = json_loadb(r->body.data ? r->body.data : "", r->body.len,
+	    JSON_REJECT_DUPLICATES, NULL);
+	if (j != NULL && !json_is_object(j)) {
+		json_decref(j);
+		j = NULL;
+	}
+	return j;
+}
+
+/* POST /v1/admin/tokens {"name", "ttl"}: a single-use enrolment token. */
+static enum MHD_Result
+post_token(struct ls_httpd *h, struct MHD_Connection *c, struct req *r)
+{
+	char tok[LS_TOKEN_LEN + 1], exp[LS_TIME_LEN];
+	json_t *j = body_json(r), *res;
+	json_int_t ttl = json_integer_value(json_object_get(j, "ttl"));
+	const char *name = json_string_value(json_object_get(j, "name"));
+	enum MHD_Result ret;
+	time_t expires;
+	int rc;
+
+	if (name == NULL || ttl <= 0 || ttl > LS_TOKEN_TTL_MAX) {
+		json_decref(j);
+		return httpd_answer_error(c, 400,
+		    "expected {\"name\": AGENT, \"ttl\": SECONDS} with ttl "
+		    "up to 30 days");
+	}
+	if ((rc = ls_store_token_create(h->o.store, tok, &expires, name,
+		 (unsigned)ttl, "admin API")) != 0) {
+		json_decref(j);
+		return httpd_answer_error(c, status_of(rc), ls_error_last());
+	}
+	ls_time_format(exp, expires);
+	res = json_pack("{s:s, s:s, s:s}", "token", tok, "name", name,
+	    "expires", exp);
+	sodium_memzero(tok, sizeof(tok));
+	ret = answer_json(c, 201, res);
+	json_decref(res);
+	json_decref(j);
+	return ret;
+}
+
+/* POST /v1/admin/agents/remove {"name"}. */
+static enum MHD_Result
+post_remove(struct ls_httpd *h, struct MHD_Connection *c, struct req *r)
+{
+	json_t *j = body_json(r);
+	const char *name = json_string_value(json_object_get(j, "name"));
+	enum MHD_Result ret;
+	int rc;
+
+	if (name == NULL) {
+		json_decref(j);
+		return httpd_answer_error(c, 400,
+		    "expected {\"name\": AGENT}");
+	}
+	rc = ls_store_agent_remove(h->o.store, name, "admin API");
+	if (rc != 0)
+		ret = httpd_answer_error(c, status_of(rc), ls_error_last());
+	else
+		ret = httpd_answer_text(c, 200, "application/json",
+		    "{\"removed\":true}\n", 16);
+	json_decref(j);
+	return ret;
 }
 
 static enum MHD_Result
@@ -325,6 +428,7 @@ post_report(struct ls_httpd *h, struct MHD_Connection *c, struct req *r)
 	case LS_EFORMAT:
 		ls_metrics_add(LS_M_REPORTS_MALFORMED, 1);
 		return httpd_answer_error(c, 400, ls_error_last());
+	case LS_ELIMIT: return httpd_answer_error(c, 429, ls_error_last());
 	default: return httpd_answer_error(c, 500, ls_error_last());
 	}
 }
@@ -404,6 +508,10 @@ httpd_api_post(struct ls_httpd *h, struct MHD_Connection *c, const char *url,
 		return admin_refused(h, c);
 	if (strcmp(url, "/v1/admin/agents") == 0)
 		return post_enroll(h, c, r, 1);
+	if (strcmp(url, "/v1/admin/agents/remove") == 0)
+		return post_remove(h, c, r);
+	if (strcmp(url, "/v1/admin/tokens") == 0)
+		return post_token(h, c, r);
 	if (strcmp(url, "/v1/admin/pin") == 0)
 		return post_operator(h, c, r, "pin");
 	if (strcmp(url, "/v1/admin/rollback") == 0)

@@ -23,7 +23,7 @@ static const struct {
 	{ "rollback", cli_rollback, "rollback CHANNEL VERSION ..." },
 	{ "unpin", cli_unpin, "unpin CHANNEL ..." },
 	{ "status", cli_status, "status                   channels and pins" },
-	{ "agent", cli_agent, "agent add NAME VKEY      enrol an agent" },
+	{ "agent", cli_agent, "agent add|token|remove NAME ...  agents" },
 	{ "evidence", cli_evidence,
 	    "evidence verify|export DATA_DIR ...  the log" },
 };

@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "agents.h"
 #include "config.h"
 #include "gitwatch.h"
 #include "httpd.h"
@@ -103,6 +104,14 @@ serve(struct ls_srv_config *cfg, sigset_t *sigs)
 
 	if (ls_store_open(&store, &so) != 0)
 		return fail("cannot open the data folder");
+	ls_agents_set_budget(ls_store_agents(store), cfg->agent_writes,
+	    cfg->agent_bytes);
+	if (cfg->enroll_token != NULL)
+		log_line(NULL, "warn",
+		    "--allow-shared-enroll-token: whoever holds the shared "
+		    "enrolment token can enrol any agent name and write "
+		    "evidence as that agent; prefer single-use tokens "
+		    "(lockstep agent token NAME --ttl 1h)");
 	memset(&ho, 0, sizeof(ho));
 	ho.listen = cfg->listen;
 	ho.store = store;

@@ -10,13 +10,9 @@
 #include "store_impl.h"
 
 int
-ls_store_enroll(struct ls_store *s, const char *vkey_text, size_t len,
-    const char *source)
+store_vkey_parse(struct ls_vkey *vk, const char *vkey_text, size_t len)
 {
-	struct ls_vkey vk;
-	char text[LS_VKEY_TEXT_MAX];
-	json_t *d;
-	int rc, erc;
+	int rc;
 
 	while (len > 0 &&
 	    (vkey_text[len - 1] == '\n' || vkey_text[len - 1] == '\r' ||
@@ -27,17 +23,40 @@ ls_store_enroll(struct ls_store *s, const char *vkey_text, size_t len,
 		return ls_error_set(LS_EFORMAT,
 		    "enrolment: expected one "
 		    "verifier key line");
-	if ((rc = ls_vkey_parse(&vk, vkey_text, len)) != 0)
+	if ((rc = ls_vkey_parse(vk, vkey_text, len)) != 0)
 		return ls_error_wrap(rc, "enrolment");
-	rc = ls_agents_enroll(s->agents, vk.name, &vk);
+	return 0;
+}
+
+int
+store_enroll_key(struct ls_store *s, const struct ls_vkey *vk,
+    const char *source)
+{
+	char text[LS_VKEY_TEXT_MAX];
+	json_t *d;
+	int rc, erc;
+
+	rc = ls_agents_enroll(s->agents, vk->name, vk);
 	if (rc != 0) /* refused or already there: nothing new to log */
 		return rc;
-	ls_vkey_format(text, &vk);
+	ls_vkey_format(text, vk);
 	d = json_pack("{s:s, s:s, s:s}", "action", "enroll", "key", text,
 	    "source", source ? source : "");
-	erc = ls_evidence_append(s->ev, "operator", NULL, vk.name, d);
+	erc = ls_evidence_append(s->ev, "operator", NULL, vk->name, d);
 	json_decref(d);
 	return erc;
+}
+
+int
+ls_store_enroll(struct ls_store *s, const char *vkey_text, size_t len,
+    const char *source)
+{
+	struct ls_vkey vk;
+	int rc;
+
+	if ((rc = store_vkey_parse(&vk, vkey_text, len)) != 0)
+		return rc;
+	return store_enroll_key(s, &vk, source);
 }
 
 static json_t *
@@ -103,7 +122,10 @@ ls_store_report(struct ls_store *s, const char *text, size_t len)
 		goto out;
 	}
 	pthread_mutex_lock(&s->report_mu);
+	/* Only what would be written is charged: a replay spends nothing
+	 * of the agent's budget. */
 	if ((rc = ls_agents_check_seq(s->agents, r.agent, r.seq)) == 0 &&
+	    (rc = ls_agents_charge(s->agents, r.agent, len)) == 0 &&
 	    (d = report_details(&r, text, len)) == NULL)
 		rc = ls_error_set(LS_ENOMEM, "out of memory");
 	if (rc == 0 &&

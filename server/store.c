@@ -541,6 +541,12 @@ replay_entry(void *arg, json_t *e)
 		    "failed") == 0) &&
 	    (c = store_channel(s, ch, 1)) != NULL)
 		return store_tag_add(c, tag);
+	/* A key enrolled anew (after a removal) starts its seqs over. */
+	if (strcmp(kind, "operator") == 0 && agent != NULL &&
+	    json_is_string(json_object_get(d, "action")) &&
+	    strcmp(json_string_value(json_object_get(d, "action")),
+		"enroll") == 0)
+		ls_agents_reset_seq(s->agents, agent);
 	if (strcmp(kind, "report") == 0 && agent != NULL)
 		(void)ls_agents_set_seq(s->agents, agent,
 		    (uint64_t)json_integer_value(json_object_get(d, "seq")));
@@ -741,6 +747,7 @@ ls_store_open(struct ls_store **out, const struct ls_store_opts *o)
 	if (o->keys_dir != NULL && (rc = install_roots(s, o->keys_dir)) != 0)
 		goto out;
 	if ((rc = ls_agents_open(&s->agents, s->data)) != 0 ||
+	    (rc = ls_tokens_open(&s->tokens, s->data)) != 0 ||
 	    (rc = scan_channels(s)) != 0)
 		goto out;
 	remove_data_temps(s);
@@ -766,6 +773,7 @@ ls_store_free(struct ls_store *s)
 		channel_free(s->ch[i]);
 	ls_evidence_free(s->ev);
 	ls_agents_free(s->agents);
+	ls_tokens_free(s->tokens);
 	ls_key_free(s->release_key);
 	ls_key_free(s->timestamp_key);
 	ls_key_free(s->log_key);

@@ -28,6 +28,7 @@
 #include <jansson.h>
 
 #include "evidence.h"
+#include "tokens.h"
 #include "pipeline.h"
 
 #define LS_STORE_MAX_CHANNELS 64
@@ -130,5 +131,30 @@ int ls_store_enroll(struct ls_store *s, const char *vkey_text, size_t len,
  * entry is on disk.
  */
 int ls_store_report(struct ls_store *s, const char *note, size_t len);
+
+/* enrol.c: single-use tokens (tokens.h) and removal. */
+
+/* The enrolled agents (their keys and write budgets, agents.h). */
+struct ls_agents *ls_store_agents(struct ls_store *s);
+
+/*
+ * Enrol the key of vkey_text with a single-use token bound to its name:
+ * 0 created, 1 already enrolled by this token and key.  LS_ENOTFOUND
+ * unknown token, LS_EEXPIRED, LS_EBADSIG (token of another name or used
+ * by another key), LS_ECONFLICT (name taken: the token stays unused),
+ * LS_EFORMAT.  Logged as an operator action naming the token's id.
+ */
+int ls_store_enroll_token(struct ls_store *s, const char *token, size_t tlen,
+    const char *vkey_text, size_t len);
+
+/* A new token for agent name, valid ttl seconds (tokens.h); logged with
+ * its id (never the token) and source.  LS_EINVAL, LS_EIO. */
+int ls_store_token_create(struct ls_store *s, char out[LS_TOKEN_LEN + 1],
+    time_t *expires, const char *name, unsigned ttl, const char *source);
+
+/* Remove agent name's key (it can write nothing more) and log it.
+ * LS_ENOTFOUND, LS_EINVAL, LS_EIO. */
+int ls_store_agent_remove(struct ls_store *s, const char *name,
+    const char *source);
 
 #endif

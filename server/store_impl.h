@@ -9,6 +9,7 @@
 #include <pthread.h>
 
 #include "agents.h"
+#include "tokens.h"
 #include "lockstep/doc.h"
 #include "lockstep/key.h"
 #include "store.h"
@@ -41,6 +42,7 @@ struct ls_store {
 	size_t nch;
 	struct ls_evidence *ev;
 	struct ls_agents *agents;
+	struct ls_tokens *tokens; /* single-use enrolment tokens */
 	uint64_t ckpt_size; /* entries in the last checkpoint */
 	int ckpt_written;   /* at least one this run */
 	void (*on_change)(void *arg, const char *channel);
@@ -65,5 +67,11 @@ int store_unpin(struct ls_store *s, struct channel *c, const char *owner,
 int store_pending_write(struct ls_store *s, struct channel *c);
 void store_notify(struct ls_store *s);
 json_t *store_release_json(const struct ls_release *r);
+/* One verifier key line (trailing newline allowed).  LS_EFORMAT. */
+int store_vkey_parse(struct ls_vkey *vk, const char *vkey_text, size_t len);
+/* Enrol vk and log it as an operator action (reports.c): as
+ * ls_store_enroll. */
+int store_enroll_key(struct ls_store *s, const struct ls_vkey *vk,
+    const char *source);
 
 #endif

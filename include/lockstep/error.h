@@ -30,6 +30,7 @@ enum ls_err {
 	LS_EMISMATCH = -15, /* hash, length, channel or type mismatch */
 	LS_EREGO = -16,	    /* policy parse, compile or evaluation error */
 	LS_ECONFLICT = -17, /* conflicting definitions or state */
+	LS_ELIMIT = -18,    /* a rate or write budget is spent; retry later */
 };
 
 /* Symbolic name of a code ("LS_EBADSIG"); never NULL. */

@@ -107,7 +107,7 @@ start_server() {	# extra server args...
 		--port-file "$W/server.port" \
 		--channel stable='v*' --channel beta='b*' --poll-interval 1 \
 		--timestamp-ttl "$TS_TTL" \
-		--enroll-token-file "$W/enroll.token" \
+		--enroll-token-file "$W/enroll.token" --allow-shared-enroll-token \
 		--admin-token-file "$W/admin.token" "$@" \
 		>>"$W/server.log" 2>&1 &
 	SERVER_PID=$!

@@ -11,7 +11,7 @@ tag_repo v1.0.0
 echo "enrol-me" >"$work/enroll.token"
 echo "admin-token" >"$work/admin.token"
 chmod 600 "$work/enroll.token" "$work/admin.token"
-start_server --enroll-token-file "$work/enroll.token" \
+start_server --enroll-token-file "$work/enroll.token" --allow-shared-enroll-token \
     --admin-token-file "$work/admin.token"
 check "published" wait_published stable 1
 "$ls" keygen agent-1 -o "$work/a1" >/dev/null
@@ -131,7 +131,7 @@ check "proof past the tree: 404" test "$(http_code "$url/v1/evidence/proof?index
 
 # Replay protection survives a restart.
 stop_server
-start_server --enroll-token-file "$work/enroll.token"
+start_server --enroll-token-file "$work/enroll.token" --allow-shared-enroll-token
 check "replay after restart: 409" test "$(post "$work/r2")" = 409
 report agent-1 5 "$work/a1/agent-1.key" >"$work/r5"
 check "new report after restart: 202" test "$(post "$work/r5")" = 202

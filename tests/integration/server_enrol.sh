@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# server_enrol.sh - single-use enrolment tokens bound to one name and
+# expiring; removal of a key; the shared token only when explicitly
+# allowed; the per-key write budget (429, and the log stops growing).
+set -u
+. "$(dirname "$0")/lib_server.sh"
+
+make_keys
+make_repo
+tag_repo v1.0.0
+printf 'admin-token\n' >"$work/admin.token"
+printf 'shared-token\n' >"$work/shared.token"
+chmod 600 "$work/admin.token" "$work/shared.token"
+
+# The shared token is refused at start unless explicitly allowed.
+out=$(timeout 20 "$srv" --repo "$work/repo" --keys "$work/keys" \
+    --data "$work/data" --listen 127.0.0.1:0 \
+    --enroll-token-file "$work/shared.token" 2>&1)
+rc=$?
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] &&
+    printf '%s' "$out" | grep -q -- "--allow-shared-enroll-token"; then
+	ok "shared enrolment token refused without the flag"
+else
+	fail "shared token without the flag: exit $rc: $out"
+fi
+
+start_server --admin-token-file "$work/admin.token" --agent-writes-per-min 5
+check "published" wait_published stable 1
+api=(--server "$url" --token-file "$work/admin.token")
+for n in victim mallory; do
+	"$ls" keygen "$n" -o "$work/$n" >/dev/null
+done
+"$ls" keygen victim -o "$work/victim2" >/dev/null	# same name, other key
+"$ls" keygen victim -o "$work/evil" >/dev/null	# mallory's key named victim
+
+token() {	# token NAME [TTL] -> the token on stdout
+	"$ls" agent token "$1" --ttl "${2:-1h}" "${api[@]}" 2>/dev/null
+}
+enroll() {	# enroll TOKEN PUBFILE -> HTTP code (answer in $work/answer)
+	curl -s -m 5 -o "$work/answer" -w '%{http_code}' -X POST \
+	    ${1:+-H "X-Lockstep-Enroll-Token: $1"} --data-binary @"$2" \
+	    "$url/v1/enroll"
+}
+tv=$(token victim)
+tm=$(token mallory)
+check "tokens issued" test -n "$tv" -a -n "$tm" -a "$tv" != "$tm"
+check "the token is not kept in clear on the server" \
+    sh -c "! grep -rqF '$tv' '$work/data'"
+check "victim's name with mallory's token: 403" \
+    test "$(enroll "$tm" "$work/evil/victim.pub")" = 403
+check "the answer says whose token it is" grep -q "for agent mallory" "$work/answer"
+check "no key enrolled for victim" test ! -e "$work/data/agents/victim.pub"
+check "victim enrols with its token: 201" \
+    test "$(enroll "$tv" "$work/victim/victim.pub")" = 201
+check "same token, same key again (a retry): 200" \
+    test "$(enroll "$tv" "$work/victim/victim.pub")" = 200
+check "same token, another key: 403" \
+    test "$(enroll "$tv" "$work/evil/victim.pub")" = 403
+check "the answer says it was used" grep -q "used already" "$work/answer"
+check "mallory enrols with its own token: 201" \
+    test "$(enroll "$tm" "$work/mallory/mallory.pub")" = 201
+check "no token: 403" test "$(enroll '' "$work/victim2/victim.pub")" = 403
+check "unknown token: 403" \
+    test "$(enroll lse_0000 "$work/victim2/victim.pub")" = 403
+
+# Expired tokens are refused.
+te=$(token victim 1s)
+sleep 2.2
+check "remove victim" "$ls" agent remove victim "${api[@]}"
+check "the key file is gone" test ! -e "$work/data/agents/victim.pub"
+check "expired token: 403" test "$(enroll "$te" "$work/victim2/victim.pub")" = 403
+check "the answer says it expired" grep -q "expired" "$work/answer"
+# A token works once: after the removal its name is free, yet the used
+# token still enrols nothing.
+check "used token after removal: 403" \
+    test "$(enroll "$tv" "$work/victim2/victim.pub")" = 403
+t2=$(token victim)
+check "a fresh token enrols the new key: 201" \
+    test "$(enroll "$t2" "$work/victim2/victim.pub")" = 201
+check "remove and token creation are evidence" sh -c \
+    "grep -q '\"action\":\"remove\"' '$work/data/evidence/log.jsonl' &&
+     grep -q '\"action\":\"enroll-token\"' '$work/data/evidence/log.jsonl'"
+check "remove of an unknown agent fails" \
+    sh -c "! '$ls' agent remove nobody --server '$url' --token-file '$work/admin.token' 2>/dev/null"
+
+# Write budget: 5 writes a minute per key.
+rel=$work/data/v1/channels/stable/releases/1.note
+sha=$(body_field "$rel" bundle | sed 's/^sha256:\([0-9a-f]*\) .*/\1/')
+report() {	# report AGENT SEQ KEYFILE -> signed note on stdout
+	printf 'lockstep/report/v1\nagent %s\nchannel stable\nseq %s\nroot 1\ntimestamp 1\nrelease 1\nbundle sha256:%s\nversion v1.0.0\ntime %s\nstate active\n' \
+	    "$1" "$2" "$sha" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$work/body"
+	"$ls" note sign "$3" --in "$work/body"
+}
+post() {	# post FILE -> HTTP code
+	curl -s -m 5 -o "$work/answer" -w '%{http_code}' -X POST \
+	    --data-binary @"$1" "$url/v1/reports"
+}
+before=$(wc -l <"$work/data/evidence/log.jsonl")
+n202=0
+n429=0
+for i in $(seq 1 20); do
+	report victim "$i" "$work/victim2/victim.key" >"$work/r$i"
+	case $(post "$work/r$i") in
+	202) n202=$((n202 + 1)) ;;
+	429) n429=$((n429 + 1)) ;;
+	esac
+done
+after=$(wc -l <"$work/data/evidence/log.jsonl")
+# 5 a minute, refilled continuously: a run of a few seconds gains < 1.
+check "flood: at most 6 of 20 accepted ($n202), the rest 429 ($n429)" \
+    test "$n202" -ge 5 -a "$n202" -le 6 -a $((n202 + n429)) -eq 20
+check "the log grew by the accepted reports only ($before -> $after)" \
+    test $((after - before)) -eq "$n202"
+check "429 names the budget" grep -q "write budget" "$work/answer"
+report mallory 1 "$work/mallory/mallory.key" >"$work/m1"
+check "another key's budget is its own: 202" test "$(post "$work/m1")" = 202
+check "remove mallory" "$ls" agent remove mallory "${api[@]}"
+report mallory 2 "$work/mallory/mallory.key" >"$work/m2"
+check "report from the removed key: 403" test "$(post "$work/m2")" = 403
+stop_server
+
+# Explicitly allowed, the shared token works, with a warning in the log.
+start_server --admin-token-file "$work/admin.token" \
+    --enroll-token-file "$work/shared.token" --allow-shared-enroll-token
+"$ls" keygen shared-1 -o "$work/s1" >/dev/null
+check "shared token when allowed: 201" \
+    test "$(enroll shared-token "$work/s1/shared-1.pub")" = 201
+check "the shared token's length matters: 403" \
+    test "$(enroll shared-tokenX "$work/s1/shared-1.pub")" = 403
+check "warning in the log" grep -q "allow-shared-enroll-token" "$work/server.log"
+stop_server
+finish
