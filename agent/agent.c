@@ -13,6 +13,7 @@
 #include "lockstep/error.h"
 #include "lockstep/file.h"
 #include "lockstep/note.h"
+#include "lockstep/secret.h"
 #include "reports.h"
 #include "verify.h"
 
@@ -98,6 +99,31 @@ load_key(struct ls_agent *a)
 	    (rc = ls_key_save(a->key, a->cfg->state)) != 0)
 		return rc;
 	ls_agent_logf(a, "info", "key", "generated agent key %s", path);
+	return 0;
+}
+
+/* The enrolment token, until the server has our key: from the file (a
+ * file others can read is refused) or, with a warning, from argv. */
+static int
+load_enroll_token(struct ls_agent *a)
+{
+	const struct ls_config *c = a->cfg;
+	size_t n;
+
+	if (a->st.enrolled)
+		return 0;
+	if (c->enroll_token_file != NULL)
+		return ls_secret_read_token(&a->enroll_token,
+		    c->enroll_token_file);
+	if (c->enroll_token == NULL)
+		return 0;
+	ls_agent_logf(a, "warn", "enrol",
+	    "--enroll-token is visible to every user in ps and /proc; use "
+	    "--enroll-token-file");
+	n = strlen(c->enroll_token);
+	if ((a->enroll_token = sodium_malloc(n + 1)) == NULL)
+		return ls_error_set(LS_ENOMEM, "out of secure memory");
+	memcpy(a->enroll_token, c->enroll_token, n + 1);
 	return 0;
 }
 
@@ -198,7 +224,9 @@ ls_agent_new(struct ls_agent **out, const struct ls_config *cfg,
 	ls_fetch_opts_default(&fo);
 	fo.low_speed_time = cfg->low_speed_time;
 	fo.stop = stop;
-	if ((rc = open_state(a)) != 0 || (rc = load_root(a)) != 0 ||
+	fo.cacert = cfg->cacert;
+	if ((rc = open_state(a)) != 0 || (rc = load_enroll_token(a)) != 0 ||
+	    (rc = load_root(a)) != 0 ||
 	    (rc = load_key(a)) != 0 || (rc = recover(a)) != 0 ||
 	    (rc = ls_fetch_new(&a->fetch, &fo)) != 0) {
 		ls_agent_free(a);
@@ -215,6 +243,7 @@ ls_agent_free(struct ls_agent *a)
 		return;
 	ls_fetch_free(a->fetch);
 	ls_key_free(a->key);
+	ls_secret_free(a->enroll_token);
 	ls_root_cleanup(&a->root);
 	free(a);
 }
@@ -229,6 +258,10 @@ settle(struct ls_agent *a, int rc)
 	char prev[8];
 
 	snprintf(prev, sizeof(prev), "%s", before);
+	/* Refused enrolment: enforcing goes on, but nothing we report is
+	 * accepted, so the state says error until it is resolved. */
+	if (rc == 0 && a->enrol_rc != 0)
+		rc = ls_error_set(a->enrol_rc, "%s", a->enrol_error);
 	if (rc == 0) {
 		if (strcmp(st.state, "error") == 0)
 			snprintf(st.state, sizeof(st.state), "%s",
@@ -269,7 +302,7 @@ int
 ls_agent_once(struct ls_agent *a)
 {
 	enum ls_agent_outcome oc;
-	int rc, i;
+	int rc, erc, i;
 	size_t n = a->cfg->nservers;
 
 	rc = LS_ENET;
@@ -280,7 +313,10 @@ ls_agent_once(struct ls_agent *a)
 		    a->cfg->servers[a->mirror], ls_error_last());
 		a->mirror = (a->mirror + 1) % n;
 	}
+	erc = ls_agent_enrol(a);
 	settle(a, rc);
+	if (erc == LS_ECONFLICT || erc == LS_EBADSIG)
+		return ls_error_set(erc, "%s", a->enrol_error);
 	if (ls_agent_deliver(a) != 0)
 		ls_agent_logf(a, "warn", "report", "reports stay queued: %s",
 		    ls_error_last());

@@ -42,6 +42,9 @@ struct ls_agent {
 	time_t next_delivery;		  /* retry of the report queue */
 	long delivery_backoff;		  /* s */
 	int held;			  /* last poll was held by the server */
+	char *enroll_token;		  /* sodium memory; NULL: do not enrol */
+	int enrol_rc;			  /* refusal of the last enrolment */
+	char enrol_error[LS_TEXT_MAX + 1]; /* its message, "" when none */
 };
 
 /* Log a formatted message through the callback. */
@@ -60,6 +63,11 @@ int ls_agent_update(struct ls_agent *a, long wait_s,
 
 /* Sign and queue a report of a->st (deliver.c). */
 int ls_agent_report(struct ls_agent *a, const char *why);
+
+/* Enrol at --report-to if not enrolled yet (deliver.c).  0 when enrolled
+ * or nothing to do; LS_ECONFLICT (name taken, 409) or LS_EBADSIG (token
+ * refused, 403) are refusals, kept in enrol_rc/enrol_error; LS_ENET. */
+int ls_agent_enrol(struct ls_agent *a);
 
 /* Enrol if needed, then send queued reports in order (deliver.c).
  * 0 when the queue is empty afterwards. */

@@ -19,7 +19,13 @@ const char ls_config_usage[] =
     "  --root FILE          trusted root note (used until STATE holds a newer)\n"
     "  --state DIR          state directory (created; keys, bundles, queue)\n"
     "  --channel NAME       channel to follow\n"
-    "  --enroll-token T     present T to the server to enrol this agent's key\n"
+    "  --report-to URL      the server that takes enrolment and reports\n"
+    "                       (default: the first --server; never a mirror)\n"
+    "  --enroll-token-file F  single-use enrolment token for this agent's\n"
+    "                       name (lockstep agent token NAME), mode 0600\n"
+    "  --enroll-token T     the same on the command line (visible in ps:\n"
+    "                       prefer --enroll-token-file)\n"
+    "  --cacert F           CA certificates (PEM) for https:// servers\n"
     "  --name ID            agent id (default: derived from the host name)\n"
     "  --listen HOST:PORT   status and decision API (default 127.0.0.1:8182,\n"
     "                       port 0 picks one, \"off\" disables it)\n"
@@ -126,7 +132,21 @@ option(struct ls_config *c, const char *o, const char *v)
 			    v);
 		c->channel = v;
 	} else if (strcmp(o, "--enroll-token") == 0) {
-		c->enroll_token = v;
+		c->enroll_token = v; /* the later of the two wins */
+		c->enroll_token_file = NULL;
+	} else if (strcmp(o, "--enroll-token-file") == 0) {
+		c->enroll_token_file = v;
+		c->enroll_token = NULL;
+	} else if (strcmp(o, "--report-to") == 0) {
+		if ((strncmp(v, "http://", 7) != 0 &&
+			strncmp(v, "https://", 8) != 0) ||
+		    strlen(v) > LS_CONFIG_URL_MAX - 128)
+			return ls_error_set(LS_EINVAL,
+			    "--report-to %s: want an http:// or https:// URL",
+			    v);
+		c->report_to = v;
+	} else if (strcmp(o, "--cacert") == 0) {
+		c->cacert = v;
 	} else if (strcmp(o, "--name") == 0) {
 		if (!ls_name_valid(v))
 			return ls_error_set(LS_EINVAL,
@@ -201,5 +221,7 @@ ls_config_parse(struct ls_config *c, int argc, char **argv)
 		    "are required (see --help)");
 	if (c->name[0] == '\0')
 		ls_config_default_name(c->name);
+	if (c->report_to == NULL)
+		c->report_to = c->servers[0];
 	return 0;
 }

@@ -2,7 +2,8 @@
  * config.h - lockstep-agent's command line.
  *
  *   lockstep-agent --server URL [--server URL...] --root ROOT.note
- *       --state DIR --channel NAME [--enroll-token T] [--name ID]
+ *       --state DIR --channel NAME [--enroll-token-file F] [--name ID]
+ *       [--report-to URL] [--cacert F]
  *       [--listen HOST:PORT] [--port-file F] [--interval S]
  *       [--max-backoff S] [--long-poll S] [--low-speed-time S]
  *       [--queue-max N] [--on-activate CMD] [--once] [--log-json]
@@ -27,7 +28,11 @@ struct ls_config {
 	const char *root;  /* trust anchor file */
 	const char *state; /* state directory */
 	const char *channel;
-	const char *enroll_token;   /* NULL: do not enrol */
+	const char *enroll_token;   /* from argv (visible in ps), or NULL */
+	const char *enroll_token_file; /* single-use token, or NULL */
+	const char *report_to;	    /* enrolment and reports; default
+				       servers[0], never a mirror */
+	const char *cacert;	    /* CA file for https://, or NULL */
 	char name[LS_NAME_MAX + 1]; /* agent id ("" = from hostname) */
 	const char *listen;	    /* default 127.0.0.1:8182, "" = off */
 	const char *port_file;

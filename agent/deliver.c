@@ -3,9 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+#include <sodium.h>
+
 #include "agent_int.h"
 #include "lockstep/error.h"
 #include "reports.h"
+
+#define LS_TOKEN_HDR_MAX 4200 /* X-Lockstep-Enroll-Token: and the token */
 
 static void
 report_of(struct ls_report *r, const struct ls_agent *a, uint64_t seq)
@@ -86,61 +91,92 @@ server_url(char *out, size_t sz, const char *base, const char *path)
 	return 0;
 }
 
-/* POST to each --server in turn until one gives an answer that is not a
- * transport error or 404/405 (a static mirror cannot take reports). */
+/* POST to --report-to (default the first --server): enrolment and
+ * reports never go to a mirror, which could keep or replay them.  The
+ * answer body goes to resp (may be NULL). */
 static int
-post_any(struct ls_agent *a, long *status, const char *path, const char *header,
-    const char *body, size_t len)
+post_report_to(struct ls_agent *a, long *status, const char *path,
+    const char *header, const char *body, size_t len, struct ls_buf *resp)
 {
 	struct ls_fetch_result res;
 	char url[LS_CONFIG_URL_MAX];
-	size_t i;
-	int rc = LS_ENET;
+	int rc;
 
 	*status = 0;
-	for (i = 0; i < a->cfg->nservers; i++) {
-		if ((rc = server_url(url, sizeof(url), a->cfg->servers[i],
-			 path)) != 0)
-			continue;
-		rc =
-		    ls_fetch_post(a->fetch, &res, url, header, body, len, NULL);
-		if (rc == 0 && res.status != 404 && res.status != 405) {
-			*status = res.status;
-			return 0;
-		}
-		if (rc == 0)
-			rc = ls_error_set(LS_ENET, "%s: HTTP %ld", url,
-			    res.status);
-	}
-	return rc;
+	if ((rc = server_url(url, sizeof(url), a->cfg->report_to, path)) != 0)
+		return rc;
+	if ((rc = ls_fetch_post(a->fetch, &res, url, header, body, len,
+		 resp)) != 0)
+		return rc;
+	*status = res.status;
+	return 0;
+}
+
+/* The server's {"error": "..."} of a refusal, or "". */
+static void
+answer_error(char *out, size_t sz, const struct ls_buf *b)
+{
+	json_t *j = json_loadb(b->data ? b->data : "", b->len, 0, NULL);
+	const char *e = json_string_value(json_object_get(j, "error"));
+
+	snprintf(out, sz, "%s", e != NULL ? e : "");
+	json_decref(j);
 }
 
 static int
-enrol(struct ls_agent *a)
+enrol_refused(struct ls_agent *a, long status, const struct ls_buf *answer)
 {
+	char why[512];
+
+	answer_error(why, sizeof(why), answer);
+	a->enrol_rc = status == 409 ? LS_ECONFLICT : LS_EBADSIG;
+	snprintf(a->enrol_error, sizeof(a->enrol_error),
+	    "enrolment refused by %s: HTTP %ld: %s%s", a->cfg->report_to,
+	    status, why[0] ? why : "no reason given",
+	    status == 409 ? " (the name is taken by another key: an operator "
+			    "must remove it and issue a new token)"
+			  : " (ask an operator for a new token: lockstep "
+			    "agent token NAME)");
+	ls_agent_logf(a, "error", "enrol", "%s", a->enrol_error);
+	return ls_error_set(a->enrol_rc, "%s", a->enrol_error);
+}
+
+int
+ls_agent_enrol(struct ls_agent *a)
+{
+	struct ls_buf answer;
 	struct ls_vkey vk;
 	struct ls_state st;
-	char text[LS_VKEY_TEXT_MAX], hdr[512];
+	char text[LS_VKEY_TEXT_MAX], hdr[LS_TOKEN_HDR_MAX];
 	long status;
 	int rc;
 
-	if (a->cfg->enroll_token == NULL || a->st.enrolled)
+	if (a->enroll_token == NULL || a->st.enrolled)
 		return 0;
 	ls_key_vkey(&vk, a->key);
 	ls_vkey_format(text, &vk);
-	if (snprintf(hdr, sizeof(hdr), "X-Lockstep-Enroll-Token: %s",
-		a->cfg->enroll_token) >= (int)sizeof(hdr) ||
-	    strpbrk(a->cfg->enroll_token, "\r\n") != NULL)
-		return ls_error_set(LS_EINVAL, "--enroll-token: bad token");
-	if ((rc = post_any(a, &status, "/v1/enroll", hdr, text,
-		 strlen(text))) != 0)
+	if (strpbrk(a->enroll_token, "\r\n") != NULL ||
+	    snprintf(hdr, sizeof(hdr), "X-Lockstep-Enroll-Token: %s",
+		a->enroll_token) >= (int)sizeof(hdr))
+		return ls_error_set(LS_EINVAL, "enrolment token: bad token");
+	ls_buf_init(&answer, 4096);
+	rc = post_report_to(a, &status, "/v1/enroll", hdr, text, strlen(text),
+	    &answer);
+	sodium_memzero(hdr, sizeof(hdr));
+	if (rc == 0 && (status == 403 || status == 409))
+		rc = enrol_refused(a, status, &answer);
+	else if (rc == 0 && status != 200 && status != 201)
+		rc = ls_error_set(LS_ENET, "enrolment at %s: HTTP %ld",
+		    a->cfg->report_to, status);
+	ls_buf_cleanup(&answer);
+	if (rc != 0)
 		return rc;
-	if (status != 200 && status != 201)
-		return ls_error_set(status == 409 ? LS_ECONFLICT : LS_EBADSIG,
-		    "enrolment refused: HTTP %ld", status);
+	a->enrol_rc = 0;
+	a->enrol_error[0] = '\0';
 	st = a->st;
 	st.enrolled = 1;
-	ls_agent_logf(a, "info", "enrol", "enrolled as %s", st.agent);
+	ls_agent_logf(a, "info", "enrol", "enrolled as %s at %s", st.agent,
+	    a->cfg->report_to);
 	return ls_agent_commit(a, &st);
 }
 
@@ -156,7 +192,7 @@ send_one(struct ls_agent *a, uint64_t seq)
 
 	if ((rc = ls_reports_read(&note, &len, a->cfg->state, seq)) != 0)
 		return rc;
-	rc = post_any(a, &status, "/v1/reports", NULL, note, len);
+	rc = post_report_to(a, &status, "/v1/reports", NULL, note, len, NULL);
 	free(note);
 	if (rc != 0)
 		return rc;
@@ -191,9 +227,9 @@ ls_agent_deliver(struct ls_agent *a)
 	size_t n = 0, i;
 	int rc;
 
-	if ((rc = ls_reports_list(&v, &n, a->cfg->state)) != 0 || n == 0)
+	if ((rc = ls_agent_enrol(a)) != 0)
 		goto out;
-	if ((rc = enrol(a)) != 0)
+	if ((rc = ls_reports_list(&v, &n, a->cfg->state)) != 0 || n == 0)
 		goto out;
 	for (i = 0; i < n; i++) {
 		if ((rc = send_one(a, v[i])) < 0)

@@ -27,6 +27,7 @@ struct sink {
 	uint64_t max, got;
 	crypto_hash_sha256_state sha;
 	int toobig, ioerr, not200;
+	int keep_errors; /* a POST's caller reads the error body too */
 	size_t dropped; /* bytes of a non-200 body */
 	struct ls_fetch_result *res;
 };
@@ -131,6 +132,12 @@ on_body(char *p, size_t size, size_t n, void *arg)
 	long code = 0;
 
 	curl_easy_getinfo(s->f->curl, CURLINFO_RESPONSE_CODE, &code);
+	if (code != 200 && s->keep_errors && s->buf != NULL) {
+		s->not200 = 1;
+		if (ls_buf_add(s->buf, p, len) != 0)
+			return 0; /* past the cap: keep what fitted */
+		return len;
+	}
 	if (code != 200) {
 		s->not200 = 1;
 		s->dropped += len;
@@ -187,6 +194,8 @@ setup(struct ls_fetch *f, struct sink *s, const char *url, long total,
 		    f->o.low_speed_time);
 	}
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "lockstep-agent/1");
+	if (f->o.cacert != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, f->o.cacert);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, s);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
@@ -313,6 +322,7 @@ ls_fetch_post(struct ls_fetch *f, struct ls_fetch_result *res, const char *url,
 	sink_init(&s, f, res);
 	s.buf = resp != NULL ? resp : &scratch;
 	s.max = s.buf->max;
+	s.keep_errors = resp != NULL;
 	setup(f, &s, url, f->o.doc_timeout, 1);
 	if ((tmp = curl_slist_append(hdrs, "Content-Type: text/plain")) == NULL)
 		goto nomem;

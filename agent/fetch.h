@@ -27,6 +27,7 @@ struct ls_fetch_opts {
 	long low_speed_limit; /* bytes/s averaged over low_speed_time */
 	long low_speed_time;  /* s; 0 turns the low-speed check off */
 	volatile sig_atomic_t *stop; /* abort transfers when it turns 1 */
+	const char *cacert;	     /* CA file for https, NULL: system */
 };
 
 struct ls_fetch_result {
@@ -63,8 +64,9 @@ int
 ls_fetch_file(struct ls_fetch *f, struct ls_fetch_result *res, const char *url,
     int fd, uint64_t max, uint8_t sha_out[LS_SHA256_LEN], uint64_t *len_out);
 
-/* POST body with one extra header line (or NULL); the answer body goes
- * to resp (capped by its max, may be NULL).  Errors as ls_fetch_get. */
+/* POST body with one extra header line (or NULL); the answer body, of
+ * any status, goes to resp (capped by its max, may be NULL).  Errors as
+ * ls_fetch_get. */
 int
 ls_fetch_post(struct ls_fetch *f, struct ls_fetch_result *res, const char *url,
     const char *header, const void *body, size_t len, struct ls_buf *resp);

@@ -145,7 +145,7 @@ start_agent() {
 	rm -f "$W/$name.port"
 	"$AGENT" --server "$url" --root "$W/keys/1.root.note" \
 		--state "$W/$name" --channel stable --name "$name" \
-		--enroll-token "$(cat "$W/enroll.token")" \
+		--enroll-token-file "$W/enroll.token" \
 		--listen 127.0.0.1:0 --port-file "$W/$name.port" \
 		--interval 1 --max-backoff 1 --long-poll 5 --log-json "$@" \
 		>>"$W/$name.log" 2>&1 &
