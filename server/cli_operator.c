@@ -29,14 +29,15 @@
 
 struct opts {
 	const char *server, *token_file, *data, *keys;
-	const char *owner, *reason, *until, *floor, *ttl;
+	const char *owner, *reason, *until, *floor, *ttl, *cacert;
 	const char *pos[3]; /* positional arguments */
 	int npos, json, help;
 };
 
 static const char op_usage[] =
     "usage: lockstep %s CHANNEL%s --owner NAME --reason TEXT%s\n"
-    "           [--floor N] (--server URL [--token-file F] | --data DIR --keys DIR)\n"
+    "           [--floor N] (--server URL [--token-file F] [--cacert F] |\n"
+    "            --data DIR --keys DIR)\n"
     "\n"
     "A new release seq that points at the bundle of an existing release;\n"
     "never a lower seq.  --until is the sunset date (YYYY-MM-DD or RFC 3339).\n";
@@ -45,9 +46,11 @@ static int
 parse_opts(struct opts *o, int argc, char **argv, const char *cmd)
 {
 	static const char *names[] = { "--server", "--token-file", "--data",
-		"--keys", "--owner", "--reason", "--until", "--floor", "--ttl" };
+		"--keys", "--owner", "--reason", "--until", "--floor", "--ttl",
+		"--cacert" };
 	const char **slots[] = { &o->server, &o->token_file, &o->data, &o->keys,
-		&o->owner, &o->reason, &o->until, &o->floor, &o->ttl };
+		&o->owner, &o->reason, &o->until, &o->floor, &o->ttl,
+		&o->cacert };
 	size_t k;
 	int i;
 
@@ -142,6 +145,8 @@ http_call(struct ls_buf *answer, long *code_out, const struct opts *o,
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (o->cacert != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, o->cacert);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, answer);
 	if (body != NULL)

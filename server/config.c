@@ -12,6 +12,8 @@
 #include "lockstep/file.h"
 #include "lockstep/secret.h"
 
+#define TLS_PEM_MAX (256 * 1024) /* a certificate chain or a key */
+
 const char ls_srv_usage[] =
     "usage: lockstep-server --repo GIT_REPO --keys DIR --data DIR\n"
     "         [--listen 127.0.0.1:8181] [--channel NAME=GLOB]...\n"
@@ -20,6 +22,8 @@ const char ls_srv_usage[] =
     "          --allow-shared-enroll-token]\n"
     "         [--agent-writes-per-min N] [--agent-bytes-per-min N]\n"
     "         [--port-file F] [--log-json]\n"
+    "         [--tls-cert PEM --tls-key PEM [--listen-http ADDR:PORT\n"
+    "          [--http-port-file F]] [--admin-https-only]]\n"
     "\n"
     "Watches GIT_REPO (path or URL) for tags, builds each new tag matching a\n"
     "channel's glob (default stable=v*) into a signed release and serves the\n"
@@ -27,6 +31,12 @@ const char ls_srv_usage[] =
     "timestamp.key, log.key and N.root.note.  --listen with port 0 picks a\n"
     "free port; --port-file then receives ADDRESS:PORT.  SIGTERM or SIGINT\n"
     "stop it cleanly.\n"
+    "\n"
+    "With --tls-cert and --tls-key (PEM files; the key mode 0600) --listen\n"
+    "serves HTTPS (TLS 1.2 or later); --listen-http adds a plain HTTP\n"
+    "listener (for mirrors of the signed, static layout).  With\n"
+    "--admin-https-only the admin and enrolment endpoints answer 403 on\n"
+    "plain HTTP.\n"
     "\n"
     "HTTP:\n"
     "  GET  /v1/root/N.note, /v1/channels/CH/releases/N.note,\n"
@@ -164,11 +174,47 @@ parse_one(struct ls_srv_config *c, int argc, char **argv, int *i)
 		c->enroll_token_file = v;
 	else if ((v = value(argc, argv, i, "--port-file")) != NULL)
 		c->port_file = v;
+	else if ((v = value(argc, argv, i, "--tls-cert")) != NULL)
+		c->tls_cert_file = v;
+	else if ((v = value(argc, argv, i, "--tls-key")) != NULL)
+		c->tls_key_file = v;
+	else if ((v = value(argc, argv, i, "--listen-http")) != NULL)
+		c->listen_http = v;
+	else if ((v = value(argc, argv, i, "--http-port-file")) != NULL)
+		c->http_port_file = v;
+	else if (strcmp(argv[*i], "--admin-https-only") == 0)
+		c->admin_https_only = 1;
 	else
 		return ls_error_set(LS_EINVAL, "%s: unknown option", argv[*i]);
 	if (v != NULL && *v == '\0')
 		return ls_error_set(LS_EINVAL, "%s: missing value", argv[*i]);
 	return 0;
+}
+
+/* The certificate chain and its key (a secret file: mode checked). */
+static int
+read_tls(struct ls_srv_config *c)
+{
+	int rc;
+
+	if ((c->tls_cert_file == NULL) != (c->tls_key_file == NULL))
+		return ls_error_set(LS_EINVAL,
+		    "--tls-cert and --tls-key go together");
+	if (c->tls_cert_file == NULL) {
+		if (c->admin_https_only || c->listen_http != NULL)
+			return ls_error_set(LS_EINVAL,
+			    "--admin-https-only and --listen-http need "
+			    "--tls-cert and --tls-key");
+		return 0;
+	}
+	if (c->http_port_file != NULL && c->listen_http == NULL)
+		return ls_error_set(LS_EINVAL,
+		    "--http-port-file needs --listen-http");
+	if ((rc = ls_file_read(&c->tls_cert, NULL, c->tls_cert_file,
+		 TLS_PEM_MAX)) != 0)
+		return ls_error_wrap(rc, "--tls-cert");
+	return ls_secret_read(&c->tls_key, NULL, c->tls_key_file,
+	    TLS_PEM_MAX);
 }
 
 static int
@@ -218,6 +264,8 @@ ls_srv_config_parse(struct ls_srv_config *c, int argc, char **argv)
 		rc = add_channel(c, "stable=v*");
 	if (rc == 0)
 		rc = resolve_repo(c);
+	if (rc == 0)
+		rc = read_tls(c);
 	if (rc == 0 && c->admin_token_file != NULL)
 		rc = ls_secret_read_token(&c->admin_token,
 		    c->admin_token_file);
@@ -231,6 +279,9 @@ void
 ls_srv_config_cleanup(struct ls_srv_config *c)
 {
 	free(c->repo);
+	free(c->tls_cert);
+	ls_secret_free(c->tls_key);
+	c->tls_cert = c->tls_key = NULL;
 	ls_secret_free(c->admin_token);
 	ls_secret_free(c->enroll_token);
 	c->repo = c->admin_token = c->enroll_token = NULL;

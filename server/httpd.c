@@ -658,6 +658,19 @@ route_get(struct ls_httpd *h, struct MHD_Connection *c, const char *url,
 	return httpd_answer_error(c, 404, "not found");
 }
 
+/* Did c come in on the TLS listener? */
+static int
+conn_tls(struct ls_httpd *h, struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	if (h->o.tls_cert == NULL)
+		return 0;
+	/* (Not the daemon: with a thread pool that is a worker's.) */
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	return ci != NULL && ci->tls_session != NULL;
+}
+
 static enum MHD_Result
 handler(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -668,6 +681,10 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 	int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 
 	(void)version;
+	if (h->o.https_only && httpd_https_only(url) && !conn_tls(h, c))
+		return httpd_answer_error(c, 403,
+		    "this endpoint needs HTTPS (the server runs with "
+		    "--admin-https-only): use the https:// address");
 	if (r == NULL) {
 		/* Answering on the first call makes MHD close the
 		 * connection; the second call keeps it alive. */
@@ -764,6 +781,53 @@ load_channels(struct ls_httpd *h)
 	closedir(d);
 }
 
+/* TLS 1.2 and 1.3 only, GnuTLS's defaults otherwise. */
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+
+static struct MHD_Daemon *
+start_daemon(struct ls_httpd *h, struct sockaddr_in *sa, unsigned threads,
+    int tls)
+{
+	struct MHD_OptionItem tlsopts[] = {
+		{ MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)(uintptr_t)h->o.tls_cert },
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)(uintptr_t)h->o.tls_key },
+		{ MHD_OPTION_HTTPS_PRIORITIES, 0,
+		    (void *)(uintptr_t)TLS_PRIORITIES },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+	struct MHD_OptionItem none[] = { { MHD_OPTION_END, 0, NULL } };
+
+	return MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD |
+		MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO | MHD_USE_ERROR_LOG |
+		(tls ? MHD_USE_TLS : 0),
+	    0, NULL, NULL, handler, h, MHD_OPTION_SOCK_ADDR,
+	    (struct sockaddr *)sa, MHD_OPTION_THREAD_POOL_SIZE, threads,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)LS_HTTPD_CONN_MAX,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LS_HTTPD_CONN_MEMORY,
+	    MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+	    4096u, MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_ARRAY,
+	    tls ? tlsopts : none, MHD_OPTION_END);
+}
+
+/* The extra plain HTTP listener next to an HTTPS one. */
+static int
+start_plain(struct ls_httpd *h, unsigned threads)
+{
+	const union MHD_DaemonInfo *info;
+	struct sockaddr_in sa;
+	int rc;
+
+	if ((rc = parse_listen(&sa, h->o.listen_http)) != 0)
+		return ls_error_wrap(rc, "--listen-http");
+	if ((h->d_plain = start_daemon(h, &sa, threads, 0)) == NULL)
+		return ls_error_set(LS_ENET,
+		    "--listen-http %s: cannot listen (address in use?)",
+		    h->o.listen_http);
+	info = MHD_get_daemon_info(h->d_plain, MHD_DAEMON_INFO_BIND_PORT);
+	h->http_port = info != NULL ? info->port : ntohs(sa.sin_port);
+	return 0;
+}
+
 int
 ls_httpd_start(struct ls_httpd **out, const struct ls_httpd_opts *o)
 {
@@ -792,23 +856,20 @@ ls_httpd_start(struct ls_httpd **out, const struct ls_httpd_opts *o)
 		return ls_error_set(LS_ERROR, "cannot start the waker thread");
 	}
 	h->waker_started = 1;
-	h->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD |
-		MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO | MHD_USE_ERROR_LOG,
-	    0, NULL, NULL, handler, h, MHD_OPTION_SOCK_ADDR,
-	    (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, threads,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)LS_HTTPD_CONN_MAX,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LS_HTTPD_CONN_MEMORY,
-	    MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-	    4096u, MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_END);
+	h->d = start_daemon(h, &sa, threads, o->tls_cert != NULL);
 	if (h->d == NULL) {
 		ls_httpd_stop(h);
 		return ls_error_set(LS_ENET,
 		    "--listen %s: cannot listen "
-		    "(address in use?)",
-		    o->listen);
+		    "(address in use%s?)",
+		    o->listen, o->tls_cert ? ", or a bad certificate or key" : "");
 	}
 	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = info != NULL ? info->port : ntohs(sa.sin_port);
+	if (o->listen_http != NULL && (rc = start_plain(h, threads)) != 0) {
+		ls_httpd_stop(h);
+		return rc;
+	}
 	*out = h;
 	return 0;
 }
@@ -823,6 +884,25 @@ unsigned
 ls_httpd_port(const struct ls_httpd *h)
 {
 	return h->port;
+}
+
+unsigned
+ls_httpd_http_port(const struct ls_httpd *h)
+{
+	return h->http_port;
+}
+
+static void
+stop_daemon(struct MHD_Daemon *d)
+{
+	MHD_socket ls;
+
+	if (d == NULL)
+		return;
+	if ((ls = MHD_quiesce_daemon(d)) != MHD_INVALID_SOCKET)
+		close(ls);
+	usleep(100 * 1000); /* let the woken ones answer */
+	MHD_stop_daemon(d);
 }
 
 void
@@ -840,14 +920,8 @@ ls_httpd_stop(struct ls_httpd *h)
 	pthread_mutex_unlock(&h->wmu);
 	if (h->waker_started)
 		pthread_join(h->waker, NULL);
-	if (h->d != NULL) {
-		MHD_socket ls = MHD_quiesce_daemon(h->d);
-
-		if (ls != MHD_INVALID_SOCKET)
-			close(ls);
-		usleep(100 * 1000); /* let the woken ones answer */
-		MHD_stop_daemon(h->d);
-	}
+	stop_daemon(h->d_plain);
+	stop_daemon(h->d);
 	for (i = 0; i < FILE_BUCKETS; i++)
 		for (e = h->files[i]; e != NULL; e = next) {
 			next = e->next;

@@ -21,7 +21,12 @@ struct ls_httpd_opts {
 	struct ls_store *store;
 	struct ls_gitwatch *watch; /* for POST /v1/admin/refresh */
 	const char *admin_token;   /* NULL: admin endpoints are off */
-	const char *enroll_token;  /* NULL: enrolment is off */
+	const char *enroll_token;  /* shared token, or NULL (only with
+				      --allow-shared-enroll-token) */
+	const char *tls_cert;	   /* PEM: --listen serves HTTPS; or NULL */
+	const char *tls_key;	   /* PEM, with tls_cert */
+	const char *listen_http;   /* extra plain listener, or NULL */
+	int https_only;		   /* routes marked so refuse plain HTTP */
 	unsigned threads;	   /* 0: two per CPU */
 	ls_log_fn log;
 	void *log_arg;
@@ -38,6 +43,9 @@ void ls_httpd_set_watch(struct ls_httpd *h, struct ls_gitwatch *w);
 
 /* The bound port (useful with port 0). */
 unsigned ls_httpd_port(const struct ls_httpd *h);
+
+/* The port of the plain listener (listen_http), 0 when none. */
+unsigned ls_httpd_http_port(const struct ls_httpd *h);
 
 /* Reload channel's timestamp.note and answer its held long polls. */
 void ls_httpd_changed(struct ls_httpd *h, const char *channel);

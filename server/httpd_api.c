@@ -14,6 +14,32 @@
 #include "lockstep/secret.h"
 #include "metrics.h"
 
+/*
+ * Routes that --admin-https-only keeps off plain HTTP, first match of the
+ * prefix wins: whatever carries a bearer or enrolment token.  Evidence
+ * routes for auditors get their own line with their flag.
+ */
+static const struct {
+	const char *prefix;
+	int https_only;
+} route_flags[] = {
+	{ "/v1/admin/refresh", 0 }, /* a webhook's poke, no token */
+	{ "/v1/admin/", 1 },
+	{ "/v1/enroll", 1 },
+};
+
+int
+httpd_https_only(const char *url)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(route_flags) / sizeof(route_flags[0]); i++)
+		if (strncmp(url, route_flags[i].prefix,
+			strlen(route_flags[i].prefix)) == 0)
+			return route_flags[i].https_only;
+	return 0;
+}
+
 size_t
 httpd_body_cap(const char *url)
 {

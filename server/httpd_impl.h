@@ -55,8 +55,9 @@ struct fent {
 
 struct ls_httpd {
 	struct ls_httpd_opts o;
-	struct MHD_Daemon *d;
-	unsigned port;
+	struct MHD_Daemon *d;	    /* --listen: HTTPS when tls_cert */
+	struct MHD_Daemon *d_plain; /* listen_http, or NULL */
+	unsigned port, http_port;
 	char data[PATH_MAX];
 	pthread_rwlock_t lock; /* ts[] and files[] */
 	struct tsent ts[LS_STORE_MAX_CHANNELS];
@@ -86,5 +87,7 @@ enum MHD_Result httpd_api_get(struct ls_httpd *h, struct MHD_Connection *c,
 enum MHD_Result httpd_api_post(struct ls_httpd *h, struct MHD_Connection *c,
     const char *url, struct req *r);
 size_t httpd_body_cap(const char *url);
+/* 1 when url is a route that https_only keeps off plain HTTP. */
+int httpd_https_only(const char *url);
 
 #endif

@@ -2,6 +2,7 @@
  * main.c - lockstep-server: wire the store, the HTTP daemon and the git
  * watcher together, then wait for SIGTERM or SIGINT.
  */
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -92,7 +93,7 @@ fail(const char *what)
 static int
 serve(struct ls_srv_config *cfg, sigset_t *sigs)
 {
-	char mirror[4096], msg[256];
+	char mirror[4096], msg[PATH_MAX + 256];
 	struct ls_store_opts so = { cfg->data, cfg->keys, cfg->ttl, on_change,
 		NULL };
 	struct ls_httpd_opts ho;
@@ -117,6 +118,10 @@ serve(struct ls_srv_config *cfg, sigset_t *sigs)
 	ho.store = store;
 	ho.admin_token = cfg->admin_token;
 	ho.enroll_token = cfg->enroll_token;
+	ho.tls_cert = cfg->tls_cert;
+	ho.tls_key = cfg->tls_key;
+	ho.listen_http = cfg->listen_http;
+	ho.https_only = cfg->admin_https_only;
 	ho.threads = cfg->threads;
 	ho.log = log_line;
 	if (ls_httpd_start(&h, &ho) != 0) {
@@ -143,8 +148,17 @@ serve(struct ls_srv_config *cfg, sigset_t *sigs)
 		rc = fail(cfg->port_file);
 		goto out;
 	}
-	snprintf(msg, sizeof(msg), "listening on port %u, data %s, origin %s",
-	    ls_httpd_port(h), cfg->data, ls_store_origin(store));
+	if (cfg->http_port_file != NULL &&
+	    write_port_file(cfg->http_port_file, ls_httpd_http_port(h)) != 0) {
+		rc = fail(cfg->http_port_file);
+		goto out;
+	}
+	snprintf(msg, sizeof(msg),
+	    "listening on port %u (%s)%s, data %s, origin %s",
+	    ls_httpd_port(h), cfg->tls_cert ? "https" : "http",
+	    cfg->admin_https_only ? ", admin and enrolment over https only"
+				  : "",
+	    cfg->data, ls_store_origin(store));
 	log_line(NULL, "info", msg);
 	sigwait(sigs, &sig);
 	log_line(NULL, "info", "stopping");
