@@ -117,6 +117,26 @@ check "another key's budget is its own: 202" test "$(post "$work/m1")" = 202
 check "remove mallory" "$ls" agent remove mallory "${api[@]}"
 report mallory 2 "$work/mallory/mallory.key" >"$work/m2"
 check "report from the removed key: 403" test "$(post "$work/m2")" = 403
+
+# A name enrolled anew starts its seqs over, also after a restart (the
+# old key's seqs in the log do not count against the new key).
+"$ls" keygen zed -o "$work/zed1" >/dev/null
+"$ls" keygen zed -o "$work/zed2" >/dev/null
+enroll "$(token zed)" "$work/zed1/zed.pub" >/dev/null
+for i in 1 2 3; do
+	report zed "$i" "$work/zed1/zed.key" >"$work/z$i"
+	post "$work/z$i" >/dev/null
+done
+"$ls" agent remove zed "${api[@]}"
+check "zed re-enrolled with a new key: 201" \
+    test "$(enroll "$(token zed)" "$work/zed2/zed.pub")" = 201
+report zed 1 "$work/zed2/zed.key" >"$work/zz1"
+check "the new key's seq 1: 202" test "$(post "$work/zz1")" = 202
+stop_server
+start_server --admin-token-file "$work/admin.token" --agent-writes-per-min 5
+report zed 2 "$work/zed2/zed.key" >"$work/zz2"
+check "after a restart, the new key's seq 2: 202" test "$(post "$work/zz2")" = 202
+check "and its replayed seq 1: 409" test "$(post "$work/zz1")" = 409
 stop_server
 
 # Explicitly allowed, the shared token works, with a warning in the log.
