@@ -105,12 +105,11 @@ info "$(git -C "$work/repo" log --oneline -1) (tag v1.0.0)"
 
 say "5. lockstep-server builds, tests, signs and serves v1.0.0"
 printf 'demo-admin-token\n' >"$work/admin.token"
-printf 'demo-enroll-token\n' >"$work/enroll.token"
-chmod 600 "$work/admin.token" "$work/enroll.token"
+chmod 600 "$work/admin.token"
 "$bin/lockstep-server" --repo "$work/repo" --keys "$work/keys" \
     --data "$work/data" --listen 127.0.0.1:0 --port-file "$work/server.addr" \
     --poll-interval 1 --admin-token-file "$work/admin.token" \
-    --enroll-token-file "$work/enroll.token" 2>"$work/server.log" &
+    2>"$work/server.log" &
 pids+=($!)
 wait_until 20 "the server to listen" test -s "$work/server.addr"
 srv="http://$(cat "$work/server.addr")"
@@ -121,11 +120,15 @@ sed -n '/^version\|^bundle\|^tests\|^control/p' \
     "$work/data/v1/channels/stable/releases/$(release_seq).note" |
     while IFS= read -r l; do info "  $l"; done
 
-say "6. Two agents enrol, verify everything and enforce v1.0.0"
+say "6. Two agents enrol with single-use tokens, verify everything and enforce v1.0.0"
 for a in 1 2; do
+	(umask 077 && "$ls" agent token "demo-agent-$a" --ttl 10m \
+	    --server "$srv" --token-file "$work/admin.token" \
+	    >"$work/agent$a.token" 2>/dev/null) ||
+	    { echo "demo: cannot make an enrolment token" >&2; exit 1; }
 	"$bin/lockstep-agent" --server "$srv" --root "$work/keys/1.root.note" \
 	    --state "$work/agent$a" --channel stable --name "demo-agent-$a" \
-	    --enroll-token demo-enroll-token --listen 127.0.0.1:0 \
+	    --enroll-token-file "$work/agent$a.token" --listen 127.0.0.1:0 \
 	    --port-file "$work/agent$a.addr" --interval 2 --long-poll 30 \
 	    2>"$work/agent$a.log" &
 	pids+=($!)
@@ -214,6 +217,10 @@ for l in open(sys.argv[1]):
         what = "%s seq %s = %s, bundle %s" % (r.get("channel"), d.get("seq"), d.get("version"), d.get("bundle", "")[:12])
     elif k == "operator" and d.get("action") == "enroll":
         what = "enrolled %s (%s)" % (r.get("agent"), d.get("source"))
+    elif k == "operator" and d.get("action") == "enroll-token":
+        what = "single-use token %s for %s, until %s" % (d.get("token"), r.get("agent"), d.get("expires"))
+    elif k == "operator" and d.get("action") == "remove":
+        what = "removed %s (%s)" % (r.get("agent"), d.get("source"))
     elif k == "operator":
         what = "%s %s -> %s seq %s by %s until %s: %s" % (d.get("action"), r.get("channel"), d.get("version"), d.get("seq"),
                                                       d.get("owner"), d.get("until"), d.get("reason"))
