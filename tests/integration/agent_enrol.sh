@@ -76,6 +76,17 @@ else
 	fail "0644 token file: exit $rc, log: $(tail -n 3 "$W/dave.once")"
 fi
 
+# The agent's own secret key is refused once others can read it.
+chmod 644 "$W/alice/alice.key"
+once alice --once
+rc=$?
+if [ "$rc" -ne 0 ] && grep -q "alice.key: permissions 0644" "$W/alice.once"; then
+	ok "agent refuses its 0644 secret key ($rc)"
+else
+	fail "0644 agent key: exit $rc, log: $(tail -n 3 "$W/alice.once")"
+fi
+chmod 600 "$W/alice/alice.key"
+
 # The token on the command line still works, with a warning.
 mktoken erin "$W/erin.etok" || die "token for erin"
 if once erin --enroll-token "$(cat "$W/erin.etok")" --once &&

@@ -59,6 +59,20 @@ check "https with the test CA: 200" test "$(code --cacert "$T/ca.pem" "$HTTPS/he
 check "https without the CA: refused by the client" \
 	test "$(code "$HTTPS/health")" = 000
 check "TLS 1.2 is spoken" test "$(code --cacert "$T/ca.pem" --tlsv1.2 --tls-max 1.2 "$HTTPS/health")" = 200
+# TLS 1.1 is refused by the server (the client is told to allow it).
+if echo | timeout 10 openssl s_client -connect "$(cat "$W/server.port")" \
+	-tls1_1 -cipher 'DEFAULT@SECLEVEL=0' >"$W/tls11.out" 2>&1; then
+	fail "TLS 1.1 handshake succeeded: $(grep -m1 Protocol "$W/tls11.out")"
+else
+	ok "TLS 1.1 refused"
+fi
+if echo | timeout 10 openssl s_client -connect "$(cat "$W/server.port")" \
+	-tls1_2 -CAfile "$T/ca.pem" >"$W/tls12.out" 2>&1 &&
+	grep -q "Verify return code: 0" "$W/tls12.out"; then
+	ok "TLS 1.2 handshake with the test CA"
+else
+	fail "TLS 1.2 handshake: $(tail -n 3 "$W/tls12.out")"
+fi
 check "admin over https: 200" \
 	test "$(code --cacert "$T/ca.pem" "${auth[@]}" "$HTTPS/v1/admin/status")" = 200
 check "admin over plain http: 403" \
