@@ -150,6 +150,40 @@ wait_published() { wait_until 30 ts_is "$1" "$2"; }
 
 http_code() { curl -s -m 10 -o /dev/null -w '%{http_code}' "$@"; }
 
+# report AGENT SEQ KEYFILE: a signed lockstep/report/v1 note on stdout
+# naming release 1 (v1.0.0) of stable; its body is left in $work/body.
+report() {
+	local sha
+	sha=$(body_field "$work/data/v1/channels/stable/releases/1.note" bundle |
+	    sed 's/^sha256:\([0-9a-f]*\) .*/\1/')
+	printf 'lockstep/report/v1\nagent %s\nchannel stable\nseq %s\nroot 1\ntimestamp 1\nrelease 1\nbundle sha256:%s\nversion v1.0.0\ntime %s\nstate active\n' \
+	    "$1" "$2" "$sha" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$work/body"
+	"$ls" note sign "$3" --in "$work/body"
+}
+
+# post FILE: POST it to /v1/reports; the HTTP code on stdout, the answer
+# in $work/answer.
+post() {
+	curl -s -m 5 -o "$work/answer" -w '%{http_code}' -X POST \
+	    --data-binary @"$1" "$url/v1/reports"
+}
+
+# refused_start WHAT PATTERN ARGS...: lockstep-server with ARGS exits
+# non-zero at once, saying PATTERN.
+refused_start() {
+	local what=$1 pattern=$2 out rc
+	shift 2
+	out=$(timeout 20 "$srv" --repo "$work/repo" --keys "$work/keys" \
+	    --data "$work/data" --listen 127.0.0.1:0 "$@" 2>&1)
+	rc=$?
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] &&
+	    printf '%s' "$out" | grep -q -- "$pattern"; then
+		ok "$what ($out)"
+	else
+		fail "$what: exit $rc, said: $out"
+	fi
+}
+
 finish() {
 	if [ "$fails" -ne 0 ]; then
 		echo "--- server log"

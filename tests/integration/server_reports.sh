@@ -35,17 +35,6 @@ check "agent add through the admin API" "$ls" agent add agent-2 \
     "$work/a2/agent-2.pub" --server "$url" --token-file "$work/admin.token"
 check "agent file written" test -f "$work/data/agents/agent-2.pub"
 
-rel=$work/data/v1/channels/stable/releases/1.note
-sha=$(body_field "$rel" bundle | sed 's/^sha256:\([0-9a-f]*\) .*/\1/')
-report() {	# report AGENT SEQ KEYFILE -> signed note on stdout
-	printf 'lockstep/report/v1\nagent %s\nchannel stable\nseq %s\nroot 1\ntimestamp 1\nrelease 1\nbundle sha256:%s\nversion v1.0.0\ntime %s\nstate active\n' \
-	    "$1" "$2" "$sha" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$work/body"
-	"$ls" note sign "$3" --in "$work/body"
-}
-post() {	# post FILE -> HTTP code
-	curl -s -m 5 -o "$work/answer" -w '%{http_code}' -X POST \
-	    --data-binary @"$1" "$url/v1/reports"
-}
 report agent-1 1 "$work/a1/agent-1.key" >"$work/r1"
 check "valid report: 202" test "$(post "$work/r1")" = 202
 check "report is in the evidence" grep -q \

@@ -12,21 +12,6 @@ tag_repo v1.0.0
 printf 'the-admin-token\n' >"$work/admin.token"
 chmod 644 "$work/admin.token"
 
-# refused_start WHAT PATTERN ARGS...: the server exits non-zero at once
-# and says PATTERN.
-refused_start() {
-	local what=$1 pattern=$2 out rc
-	shift 2
-	out=$(timeout 20 "$srv" --repo "$work/repo" --keys "$work/keys" \
-	    --data "$work/data" --listen 127.0.0.1:0 "$@" 2>&1)
-	rc=$?
-	if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] &&
-	    printf '%s' "$out" | grep -q -- "$pattern"; then
-		ok "$what ($out)"
-	else
-		fail "$what: exit $rc, said: $out"
-	fi
-}
 refused_start "server refuses a 0644 admin token file" \
     "admin.token: permissions 0644 are too open" \
     --admin-token-file "$work/admin.token"
