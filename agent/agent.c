@@ -226,8 +226,8 @@ ls_agent_new(struct ls_agent **out, const struct ls_config *cfg,
 	fo.stop = stop;
 	fo.cacert = cfg->cacert;
 	if ((rc = open_state(a)) != 0 || (rc = load_enroll_token(a)) != 0 ||
-	    (rc = load_root(a)) != 0 ||
-	    (rc = load_key(a)) != 0 || (rc = recover(a)) != 0 ||
+	    (rc = load_root(a)) != 0 || (rc = load_key(a)) != 0 ||
+	    (rc = recover(a)) != 0 ||
 	    (rc = ls_fetch_new(&a->fetch, &fo)) != 0) {
 		ls_agent_free(a);
 		return rc;

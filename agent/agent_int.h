@@ -42,8 +42,8 @@ struct ls_agent {
 	time_t next_delivery;		  /* retry of the report queue */
 	long delivery_backoff;		  /* s */
 	int held;			  /* last poll was held by the server */
-	char *enroll_token;		  /* sodium memory; NULL: do not enrol */
-	int enrol_rc;			  /* refusal of the last enrolment */
+	char *enroll_token; /* sodium memory; NULL: do not enrol */
+	int enrol_rc;	    /* refusal of the last enrolment */
 	char enrol_error[LS_TEXT_MAX + 1]; /* its message, "" when none */
 };
 

@@ -28,13 +28,13 @@ struct ls_config {
 	const char *root;  /* trust anchor file */
 	const char *state; /* state directory */
 	const char *channel;
-	const char *enroll_token;   /* from argv (visible in ps), or NULL */
+	const char *enroll_token;      /* from argv (visible in ps), or NULL */
 	const char *enroll_token_file; /* single-use token, or NULL */
-	const char *report_to;	    /* enrolment and reports; default
+	const char *report_to;	       /* enrolment and reports; default
 				       servers[0], never a mirror */
-	const char *cacert;	    /* CA file for https://, or NULL */
-	char name[LS_NAME_MAX + 1]; /* agent id ("" = from hostname) */
-	const char *listen;	    /* default 127.0.0.1:8182, "" = off */
+	const char *cacert;	       /* CA file for https://, or NULL */
+	char name[LS_NAME_MAX + 1];    /* agent id ("" = from hostname) */
+	const char *listen;	       /* default 127.0.0.1:8182, "" = off */
 	const char *port_file;
 	long interval;		 /* s between plain polls, default 30 */
 	long max_backoff;	 /* s, default 60 */

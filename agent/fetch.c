@@ -28,7 +28,7 @@ struct sink {
 	crypto_hash_sha256_state sha;
 	int toobig, ioerr, not200;
 	int keep_errors; /* a POST's caller reads the error body too */
-	size_t dropped; /* bytes of a non-200 body */
+	size_t dropped;	 /* bytes of a non-200 body */
 	struct ls_fetch_result *res;
 };
 

@@ -18,8 +18,8 @@
 
 struct agent {
 	struct agent *next;
-	struct ls_vkey vk; /* vk.name is the agent name */
-	uint64_t last_seq; /* last accepted report seq, 0 = none */
+	struct ls_vkey vk;    /* vk.name is the agent name */
+	uint64_t last_seq;    /* last accepted report seq, 0 = none */
 	double writes, bytes; /* budget left */
 	int64_t refilled;     /* ms of the last refill, 0 = full */
 };
@@ -274,8 +274,7 @@ key_path(struct ls_agents *a, char path[PATH_MAX], const char *name)
 }
 
 int
-ls_agents_remove(struct ls_agents *a, const char *name,
-    struct ls_vkey *vk_out)
+ls_agents_remove(struct ls_agents *a, const char *name, struct ls_vkey *vk_out)
 {
 	struct agent **pp, *e;
 	char path[PATH_MAX];
@@ -345,8 +344,8 @@ mono_ms(void)
 static void
 refill(struct ls_agents *a, struct agent *e, int64_t now)
 {
-	double mins = e->refilled == 0 ? 1.0 : (double)(now - e->refilled) /
-	    60000.0;
+	double mins =
+	    e->refilled == 0 ? 1.0 : (double)(now - e->refilled) / 60000.0;
 
 	e->writes += mins * a->writes_per_min;
 	if (e->writes > a->writes_per_min)

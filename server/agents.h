@@ -47,8 +47,8 @@ int ls_agents_set_seq(struct ls_agents *a, const char *name, uint64_t seq);
  * this returns, so a removed key can write nothing more.  vk_out (may be
  * NULL) gets the key that was removed.  LS_ENOTFOUND, LS_EIO.
  */
-int ls_agents_remove(struct ls_agents *a, const char *name,
-    struct ls_vkey *vk_out);
+int
+ls_agents_remove(struct ls_agents *a, const char *name, struct ls_vkey *vk_out);
 
 /* Forget name's last report seq (a new key was enrolled under it). */
 void ls_agents_reset_seq(struct ls_agents *a, const char *name);

@@ -528,8 +528,9 @@ agent_token(const struct opts *o, const char *cmd)
 		} else {
 			printf("%s\n",
 			    json_string_value(json_object_get(res, "token")));
-			fprintf(stderr, "token for agent %s, single use, expires "
-					"%s\n",
+			fprintf(stderr,
+			    "token for agent %s, single use, expires "
+			    "%s\n",
 			    o->pos[1],
 			    json_string_value(json_object_get(res, "expires")));
 			rc = 0;

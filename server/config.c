@@ -213,8 +213,7 @@ read_tls(struct ls_srv_config *c)
 	if ((rc = ls_file_read(&c->tls_cert, NULL, c->tls_cert_file,
 		 TLS_PEM_MAX)) != 0)
 		return ls_error_wrap(rc, "--tls-cert");
-	return ls_secret_read(&c->tls_key, NULL, c->tls_key_file,
-	    TLS_PEM_MAX);
+	return ls_secret_read(&c->tls_key, NULL, c->tls_key_file, TLS_PEM_MAX);
 }
 
 static int
@@ -267,8 +266,7 @@ ls_srv_config_parse(struct ls_srv_config *c, int argc, char **argv)
 	if (rc == 0)
 		rc = read_tls(c);
 	if (rc == 0 && c->admin_token_file != NULL)
-		rc = ls_secret_read_token(&c->admin_token,
-		    c->admin_token_file);
+		rc = ls_secret_read_token(&c->admin_token, c->admin_token_file);
 	if (rc == 0 && c->enroll_token_file != NULL)
 		rc = ls_secret_read_token(&c->enroll_token,
 		    c->enroll_token_file);

@@ -21,14 +21,14 @@ struct ls_srv_config {
 	char *admin_token, *enroll_token; /* sodium_malloc, or NULL */
 	int allow_shared_enroll;	  /* --enroll-token-file is usable */
 	const char *tls_cert_file, *tls_key_file; /* HTTPS on --listen */
-	char *tls_cert;			  /* PEM, malloc, or NULL */
-	char *tls_key;			  /* PEM, sodium_malloc, or NULL */
-	const char *listen_http;	  /* extra plain HTTP listener */
-	const char *http_port_file;	  /* its ADDRESS:PORT */
-	int admin_https_only;		  /* refuse admin, enrolment over
+	char *tls_cert;				  /* PEM, malloc, or NULL */
+	char *tls_key;		    /* PEM, sodium_malloc, or NULL */
+	const char *listen_http;    /* extra plain HTTP listener */
+	const char *http_port_file; /* its ADDRESS:PORT */
+	int admin_https_only;	    /* refuse admin, enrolment over
 					     plain HTTP */
-	unsigned agent_writes;		  /* per key and minute, 0 = off */
-	unsigned agent_bytes;		  /* per key and minute, 0 = off */
+	unsigned agent_writes;	    /* per key and minute, 0 = off */
+	unsigned agent_bytes;	    /* per key and minute, 0 = off */
 	int log_json;
 	int help;
 };

@@ -69,8 +69,7 @@ ls_store_token_create(struct ls_store *s, char out[LS_TOKEN_LEN + 1],
 }
 
 int
-ls_store_agent_remove(struct ls_store *s, const char *name,
-    const char *source)
+ls_store_agent_remove(struct ls_store *s, const char *name, const char *source)
 {
 	char text[LS_VKEY_TEXT_MAX];
 	struct ls_vkey vk;

@@ -789,8 +789,10 @@ start_daemon(struct ls_httpd *h, struct sockaddr_in *sa, unsigned threads,
     int tls)
 {
 	struct MHD_OptionItem tlsopts[] = {
-		{ MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)(uintptr_t)h->o.tls_cert },
-		{ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)(uintptr_t)h->o.tls_key },
+		{ MHD_OPTION_HTTPS_MEM_CERT, 0,
+		    (void *)(uintptr_t)h->o.tls_cert },
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0,
+		    (void *)(uintptr_t)h->o.tls_key },
 		{ MHD_OPTION_HTTPS_PRIORITIES, 0,
 		    (void *)(uintptr_t)TLS_PRIORITIES },
 		{ MHD_OPTION_END, 0, NULL },
@@ -862,7 +864,8 @@ ls_httpd_start(struct ls_httpd **out, const struct ls_httpd_opts *o)
 		return ls_error_set(LS_ENET,
 		    "--listen %s: cannot listen "
 		    "(address in use%s?)",
-		    o->listen, o->tls_cert ? ", or a bad certificate or key" : "");
+		    o->listen,
+		    o->tls_cert ? ", or a bad certificate or key" : "");
 	}
 	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = info != NULL ? info->port : ntohs(sa.sin_port);

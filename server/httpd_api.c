@@ -412,8 +412,7 @@ post_remove(struct ls_httpd *h, struct MHD_Connection *c, struct req *r)
 
 	if (name == NULL) {
 		json_decref(j);
-		return httpd_answer_error(c, 400,
-		    "expected {\"name\": AGENT}");
+		return httpd_answer_error(c, 400, "expected {\"name\": AGENT}");
 	}
 	rc = ls_store_agent_remove(h->o.store, name, "admin API");
 	if (rc != 0)

@@ -154,8 +154,8 @@ serve(struct ls_srv_config *cfg, sigset_t *sigs)
 		goto out;
 	}
 	snprintf(msg, sizeof(msg),
-	    "listening on port %u (%s)%s, data %s, origin %s",
-	    ls_httpd_port(h), cfg->tls_cert ? "https" : "http",
+	    "listening on port %u (%s)%s, data %s, origin %s", ls_httpd_port(h),
+	    cfg->tls_cert ? "https" : "http",
 	    cfg->admin_https_only ? ", admin and enrolment over https only"
 				  : "",
 	    cfg->data, ls_store_origin(store));

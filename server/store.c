@@ -544,8 +544,8 @@ replay_entry(void *arg, json_t *e)
 	/* A key enrolled anew (after a removal) starts its seqs over. */
 	if (strcmp(kind, "operator") == 0 && agent != NULL &&
 	    json_is_string(json_object_get(d, "action")) &&
-	    strcmp(json_string_value(json_object_get(d, "action")),
-		"enroll") == 0)
+	    strcmp(json_string_value(json_object_get(d, "action")), "enroll") ==
+		0)
 		ls_agents_reset_seq(s->agents, agent);
 	if (strcmp(kind, "report") == 0 && agent != NULL)
 		(void)ls_agents_set_seq(s->agents, agent,

@@ -154,7 +154,7 @@ int ls_store_token_create(struct ls_store *s, char out[LS_TOKEN_LEN + 1],
 
 /* Remove agent name's key (it can write nothing more) and log it.
  * LS_ENOTFOUND, LS_EINVAL, LS_EIO. */
-int ls_store_agent_remove(struct ls_store *s, const char *name,
-    const char *source);
+int
+ls_store_agent_remove(struct ls_store *s, const char *name, const char *source);
 
 #endif

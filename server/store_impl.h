@@ -43,8 +43,8 @@ struct ls_store {
 	struct ls_evidence *ev;
 	struct ls_agents *agents;
 	struct ls_tokens *tokens; /* single-use enrolment tokens */
-	uint64_t ckpt_size; /* entries in the last checkpoint */
-	int ckpt_written;   /* at least one this run */
+	uint64_t ckpt_size;	  /* entries in the last checkpoint */
+	int ckpt_written;	  /* at least one this run */
 	void (*on_change)(void *arg, const char *channel);
 	void *arg;
 };

@@ -20,8 +20,8 @@
 #include "lockstep/key.h"
 
 #define LS_TOKEN_PREFIX "lse_"
-#define LS_TOKEN_LEN (4 + 64)		 /* prefix and 32 random bytes in hex */
-#define LS_TOKEN_ID_LEN 16		 /* hex digits of the hash in logs */
+#define LS_TOKEN_LEN (4 + 64)	      /* prefix and 32 random bytes in hex */
+#define LS_TOKEN_ID_LEN 16	      /* hex digits of the hash in logs */
 #define LS_TOKEN_TTL_MAX (30 * 86400) /* s */
 
 struct ls_tokens;

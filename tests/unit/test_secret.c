@@ -108,7 +108,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_secret__token_file_read_and_trimmed),
-		cmocka_unit_test(test_secret__open_token_file_refused_with_mode),
+		cmocka_unit_test(
+		    test_secret__open_token_file_refused_with_mode),
 		cmocka_unit_test(test_secret__bad_token_files_refused),
 		cmocka_unit_test(test_secret__equal_needs_same_length),
 	};

@@ -140,8 +140,8 @@ test_server_agents__token_single_use_and_bound(void **state)
 	assert_int_equal(ls_tokens_spend(t, tok, strlen(tok), &evil, enrol_cb,
 			     NULL, id2),
 	    LS_EBADSIG);
-	assert_int_equal(ls_tokens_spend(t, tok, strlen(tok) - 1, &vk,
-			     enrol_cb, NULL, id2),
+	assert_int_equal(ls_tokens_spend(t, tok, strlen(tok) - 1, &vk, enrol_cb,
+			     NULL, id2),
 	    LS_ENOTFOUND);
 	assert_int_equal(enrol_calls, 0);
 	/* The name is taken: the token stays unused. */
@@ -200,7 +200,8 @@ main(void)
 		cmocka_unit_test(
 		    test_server_agents__budget_counts_writes_and_bytes),
 		cmocka_unit_test(test_server_agents__remove_is_durable),
-		cmocka_unit_test(test_server_agents__token_single_use_and_bound),
+		cmocka_unit_test(
+		    test_server_agents__token_single_use_and_bound),
 		cmocka_unit_test(test_server_agents__token_expires),
 	};
 
