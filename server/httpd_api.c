@@ -24,9 +24,9 @@ static const struct {
 	int https_only;
 } route_flags[] = {
 	{ "/v1/admin/refresh", 0 }, /* a webhook's poke, no token */
-	{ "/v1/admin/", 1 }, { "/v1/enroll", 1 },
-	{ "/v1/evidence", 0 }, /* public today; auditor routes with
-				  their own data go here flagged 1 */
+	{ "/v1/admin/", 1 },	    /* bearer token */
+	{ "/v1/enroll", 1 },	    /* enrolment token */
+	{ "/v1/evidence", 0 },	    /* public; auditor routes: 1 */
 };
 
 int
