@@ -17,7 +17,7 @@ BUILD ?= build
 SAN ?=
 WERROR ?=
 
-PKGS := libgit2 libsodium libarchive libmicrohttpd libcurl jansson libpcre2-8 \
+PKGS := libgit2 libsodium libarchive libmicrohttpd libcurl jansson libpcre2-8 yaml-0.1 \
 	libcrypto
 WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wwrite-strings \
