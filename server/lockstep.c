@@ -19,6 +19,8 @@ static const struct {
 	{ "bundle", cli_bundle, "bundle build|inspect|extract ..." },
 	{ "test", cli_test, "test DIR [-v] [--format=json]  run Rego tests" },
 	{ "eval", cli_eval, "eval -d DIR [-i INPUT] QUERY   evaluate Rego" },
+	{ "check", cli_check,
+	    "check [--policy DIR | --server URL ...] FILE...  conftest-style" },
 	{ "pin", cli_pin, "pin CHANNEL VERSION --owner --reason --until" },
 	{ "rollback", cli_rollback, "rollback CHANNEL VERSION ..." },
 	{ "unpin", cli_unpin, "unpin CHANNEL ..." },

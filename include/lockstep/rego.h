@@ -121,4 +121,13 @@ int ls_rego_run_tests(struct ls_rego_test_results *out,
     const struct ls_rego_policy *p, char **err_out);
 void ls_rego_test_results_cleanup(struct ls_rego_test_results *r);
 
+/*
+ * Call fn(arg, package, rule) once per rule definition of the policy's
+ * modules, in module order: package as "a.b" (no "data."), rule the first
+ * name after the package ("deny" for deny contains msg if ...).  Stops
+ * with fn's non-zero return, which it returns.
+ */
+int ls_rego_policy_rules(const struct ls_rego_policy *p,
+    int (*fn)(void *arg, const char *package, const char *rule), void *arg);
+
 #endif
