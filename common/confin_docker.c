@@ -337,6 +337,8 @@ parse_lines(struct df *d, const char *text, size_t len)
 		}
 		if (logical.len == 0)
 			d->line = lineno;
+		else
+			s = p; /* BuildKit keeps a continued line's indent */
 		if (e[-1] == d->esc) {
 			rc = ls_buf_add(&logical, s, (size_t)(e - 1 - s));
 			continue;
