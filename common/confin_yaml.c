@@ -50,13 +50,39 @@ struct ybuild {
 	size_t nanchors, capanchors;
 	size_t nodes; /* expanded nodes in the whole stream */
 	const yaml_parser_t *p;
+	int first_only; /* stop after the first document */
+	int go;		/* messages as go-yaml words them */
 };
 
 static int
 yerr(struct ybuild *b, int code, const char *what)
 {
+	if (b->go)
+		return ls_error_set(code, "yaml: line %zu: %s",
+		    (size_t)b->p->mark.line + 1, what);
 	return ls_error_set(code, "%s: line %zu: %s", b->name,
 	    (size_t)b->p->mark.line + 1, what);
+}
+
+/* A libyaml error as go-yaml v2 (a port of libyaml) reports it: scanner
+ * errors name the line after the 0-based mark, parser errors the mark's
+ * own number, else the context's; no line when both are 0. */
+static int
+parse_error(struct ybuild *b, const yaml_parser_t *p)
+{
+	const char *what = p->problem ? p->problem : "malformed YAML";
+	size_t line = 0;
+
+	if (!b->go)
+		return ls_error_set(LS_EFORMAT, "%s: line %zu: %s", b->name,
+		    (size_t)p->problem_mark.line + 1, what);
+	if (p->problem_mark.line != 0)
+		line = p->problem_mark.line + (p->error == YAML_SCANNER_ERROR);
+	else if (p->context_mark.line != 0)
+		line = p->context_mark.line;
+	if (line == 0)
+		return ls_error_set(LS_EFORMAT, "yaml: %s", what);
+	return ls_error_set(LS_EFORMAT, "yaml: line %zu: %s", line, what);
 }
 
 static int
@@ -439,6 +465,10 @@ on_alias(struct ybuild *b, const yaml_event_t *e)
 	const struct yanchor *an =
 	    find_anchor(b, (const char *)e->data.alias.anchor);
 
+	if (an == NULL && b->go)
+		return ls_error_set(LS_EFORMAT,
+		    "yaml: unknown anchor '%s' referenced",
+		    (const char *)e->data.alias.anchor);
 	if (an == NULL)
 		return yerr(b, LS_EFORMAT, "alias to an unknown anchor");
 	if (an->nodes > LS_CONFIN_MAX_NODES - b->nodes)
@@ -475,49 +505,82 @@ on_event(struct ybuild *b, const yaml_event_t *e)
 	}
 }
 
-int
-ls_confin_yaml(const struct ls_val **out, struct ls_arena *a,
-    const char *text, size_t len, const char *name)
+static int
+parse_stream(struct ybuild *b, const char *text, size_t len)
 {
-	struct ybuild *b;
 	yaml_parser_t p;
 	yaml_event_t e;
 	int rc = 0, done = 0;
 
-	*out = NULL;
-	if ((b = calloc(1, sizeof(*b))) == NULL)
-		return ls_error_set(LS_ENOMEM, "%s: out of memory", name);
-	b->a = a;
-	b->name = name;
 	b->p = &p;
-	ls_vlist_init(&b->docs, a);
-	if (!yaml_parser_initialize(&p)) {
-		free(b);
-		return ls_error_set(LS_ENOMEM, "%s: out of memory", name);
-	}
+	ls_vlist_init(&b->docs, b->a);
+	if (!yaml_parser_initialize(&p))
+		return ls_error_set(LS_ENOMEM, "%s: out of memory", b->name);
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
 	while (!done && rc == 0) {
 		if (!yaml_parser_parse(&p, &e)) {
-			rc = ls_error_set(LS_EFORMAT, "%s: line %zu: %s", name,
-			    (size_t)p.problem_mark.line + 1,
-			    p.problem ? p.problem : "malformed YAML");
+			rc = parse_error(b, &p);
 			break;
 		}
-		done = e.type == YAML_STREAM_END_EVENT;
+		done = e.type == YAML_STREAM_END_EVENT ||
+		    (b->first_only && e.type == YAML_DOCUMENT_END_EVENT);
 		rc = on_event(b, &e);
 		yaml_event_delete(&e);
 	}
 	if (rc == LS_ENOMEM)
 		rc = ls_error_set(rc, "%s: out of memory (or over the "
 				      "input memory cap)",
-		    name);
+		    b->name);
+	yaml_parser_delete(&p);
+	return rc;
+}
+
+int
+ls_confin_yaml(const struct ls_val **out, struct ls_arena *a,
+    const char *text, size_t len, const char *name)
+{
+	struct ybuild *b = calloc(1, sizeof(*b));
+	int rc;
+
+	*out = NULL;
+	if (b == NULL)
+		return ls_error_set(LS_ENOMEM, "%s: out of memory", name);
+	b->a = a;
+	b->name = name;
+	rc = parse_stream(b, text, len);
 	if (rc == 0)
 		*out = b->docs.n == 0 ? ls_val_null()
 		    : b->docs.n == 1  ? b->docs.v[0]
 				      : ls_val_array(a, b->docs.v, b->docs.n);
 	if (rc == 0 && *out == NULL)
 		rc = ls_error_set(LS_ENOMEM, "%s: out of memory", name);
-	yaml_parser_delete(&p);
 	free(b);
 	return rc;
+}
+
+int
+ls_confin_yaml_first(const struct ls_val **out, struct ls_arena *a,
+    const char *text, size_t len)
+{
+	struct ybuild *b = calloc(1, sizeof(*b));
+	int rc;
+
+	*out = NULL;
+	if (b == NULL)
+		return ls_error_set(LS_ENOMEM, "yaml: out of memory");
+	b->a = a;
+	b->name = "yaml";
+	b->first_only = 1;
+	b->go = 1;
+	rc = parse_stream(b, text, len);
+	if (rc == 0)
+		*out = b->docs.n == 0 ? ls_val_null() : b->docs.v[0];
+	free(b);
+	return rc;
+}
+
+const struct ls_val *
+ls_confin_yaml_plain(struct ls_arena *a, const char *s, size_t len)
+{
+	return scalar_value(a, s, len, 1, NULL);
 }
