@@ -92,6 +92,12 @@ int ls_rego_eval_query(char **out_json, const struct ls_rego_policy *p,
 int ls_rego_eval_path(char **out_json, const struct ls_rego_policy *p,
     const char *path, const char *input_json, size_t input_len, char **err_out);
 
+/* ls_rego_eval_path with evaluation options (budgets, print() capture);
+ * opts may be NULL. */
+int ls_rego_eval_path_opts(char **out_json, const struct ls_rego_policy *p,
+    const char *path, const char *input_json, size_t input_len,
+    const struct ls_rego_eval_opts *opts, char **err_out);
+
 enum ls_rego_test_status {
 	LS_REGO_PASS,
 	LS_REGO_FAIL,
