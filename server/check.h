@@ -43,6 +43,19 @@ int ls_check_config(json_t *results, const struct ls_rego_policy *p,
     const struct ls_check_opts *o, const char *filename,
     const struct ls_val *config);
 
+/*
+ * The policy of a server's channel (check_remote.c): the agent's update
+ * workflow run once with cache_dir (NULL: ~/.cache/lockstep/CHANNEL) as
+ * its state, so the bytes checked are the bytes agents enforce.  Every
+ * verification failure is returned as the agent would log it.
+ */
+typedef int ls_check_remote_fn(struct ls_rego_policy **out, const char *server,
+    const char *root, const char *channel, const char *cache_dir);
+int ls_check_fetch(struct ls_rego_policy **out, const char *server,
+    const char *root, const char *channel, const char *cache_dir);
+/* NULL in a program without the network stack. */
+extern ls_check_remote_fn *ls_check_remote;
+
 /* Conftest's exit code for results: 1 on a failure; with fail_on_warn,
  * 2 on a failure and 1 on a warning. */
 int ls_check_exit_code(const json_t *results, int fail_on_warn);

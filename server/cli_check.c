@@ -2,26 +2,26 @@
  * cli_check.c - `lockstep check`: configuration files against a policy,
  * with Conftest's conventions (rules, namespaces, exceptions, outputs,
  * exit codes), the policy taken from a directory or from a server's
- * signed channel, fetched and verified by the agent's own update code.
+ * signed channel (ls_check_remote, check_remote.c).
  */
+
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../agent/agent.h"
-#include "../agent/config.h"
-#include "../agent/engine.h"
 #include "check.h"
 #include "cli.h"
 #include "confin.h"
 #include "lockstep/error.h"
 #include "lockstep/file.h"
+
+/* Set by the programs that link the agent's update code. */
+ls_check_remote_fn *ls_check_remote;
 
 #define CHECK_MAX_FILES 100000 /* inputs, directories walked included */
 #define CHECK_MAX_NS 64	       /* --namespace flags */
@@ -152,86 +152,6 @@ parse_args(struct check_args *a, int argc, char **argv)
 
 /* ---- the policy ---------------------------------------------------- */
 
-static volatile sig_atomic_t never_stop;
-
-static void
-quiet_log(void *ctx, const char *level, const char *event, const char *msg)
-{
-	(void)ctx;
-	if (strcmp(level, "info") != 0)
-		fprintf(stderr, "lockstep check: %s: %s\n", event, msg);
-}
-
-/* The default cache: $XDG_CACHE_HOME or ~/.cache, lockstep/CHANNEL. */
-static int
-default_cache(char *out, size_t cap, const char *channel)
-{
-	const char *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
-	int n;
-
-	if (x != NULL && x[0] == '/')
-		n = snprintf(out, cap, "%s/lockstep/%s", x, channel);
-	else if (h != NULL && h[0] == '/')
-		n = snprintf(out, cap, "%s/.cache/lockstep/%s", h, channel);
-	else
-		return ls_error_set(LS_EINVAL,
-		    "no HOME or XDG_CACHE_HOME: give --cache DIR");
-	if (n < 0 || (size_t)n >= cap)
-		return ls_error_set(LS_ETOOBIG, "cache path too long");
-	return 0;
-}
-
-/*
- * Run the agent's update workflow once with the cache as its state
- * directory: the same root chain, timestamp, release, bundle and
- * extraction checks, so CI runs the bytes admission runs.
- */
-static int
-policy_from_server(struct ls_rego_policy **out, const struct check_args *a)
-{
-	char cache[PATH_MAX];
-	struct ls_config cfg;
-	struct ls_engine e;
-	struct ls_agent *ag = NULL;
-	static char args[12][PATH_MAX];
-	char *argv[13];
-	int argc, rc;
-
-	if (a->cache != NULL)
-		snprintf(cache, sizeof(cache), "%s", a->cache);
-	else if ((rc = default_cache(cache, sizeof(cache), a->channel)) != 0)
-		return rc;
-	if ((rc = ls_file_mkdirs(cache, 0700)) != 0)
-		return rc;
-	{
-		const char *words[] = { "lockstep-agent", "--server", a->server,
-			"--root", a->root, "--state", cache, "--channel",
-			a->channel, "--listen", "", "--once" };
-
-		for (argc = 0; argc < 12; argc++)
-			if ((size_t)snprintf(args[argc], sizeof(args[argc]),
-				"%s", words[argc]) >= sizeof(args[argc]))
-				return ls_error_set(LS_ETOOBIG,
-				    "%s: too long", words[argc]);
-			else
-				argv[argc] = args[argc];
-	}
-	argv[argc] = NULL;
-	if ((rc = ls_config_parse(&cfg, argc, argv)) != 0)
-		return rc;
-	if ((rc = ls_engine_init(&e)) != 0)
-		return rc;
-	rc = ls_agent_new(&ag, &cfg, &e, quiet_log, NULL, &never_stop);
-	if (rc == 0)
-		rc = ls_agent_once(ag);
-	if (rc == 0 && (*out = ls_engine_policy(&e)) == NULL)
-		rc = ls_error_set(LS_ENOTFOUND, "%s: no bundle enforced",
-		    a->channel);
-	ls_agent_free(ag);
-	ls_engine_cleanup(&e);
-	return rc;
-}
-
 static int
 load_policy(struct ls_rego_policy **out, const struct check_args *a)
 {
@@ -239,8 +159,12 @@ load_policy(struct ls_rego_policy **out, const struct check_args *a)
 	char *err = NULL;
 	int rc;
 
+	if (a->server != NULL && ls_check_remote == NULL)
+		return ls_error_set(LS_EINVAL,
+		    "--server: this program cannot fetch bundles");
 	if (a->server != NULL)
-		return policy_from_server(out, a);
+		return ls_check_remote(out, a->server, a->root, a->channel,
+		    a->cache);
 	if ((rc = ls_rego_load_dir(out, dir, 0, &err)) != 0) {
 		rc = ls_error_set(rc, "%s: %s", dir,
 		    err ? err : ls_error_last());
