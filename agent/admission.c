@@ -28,7 +28,7 @@ refuse(struct ls_admission_decision *d, int code, const char *fmt, ...)
 /* "data.a.b" from "a/b", quoting segments that are not identifiers;
  * 0, or -1 for a path with characters no rule name has. */
 static int
-rule_ref(struct ls_buf *b, const char *path, const char *rule)
+rule_ref(struct ls_buf *b, const char *path)
 {
 	const char *s = path;
 	int rc = ls_buf_adds(b, "data");
@@ -49,33 +49,49 @@ rule_ref(struct ls_buf *b, const char *path, const char *rule)
 				   : ls_buf_addf(b, "[\"%.*s\"]", (int)n, s);
 		s += n + (e != NULL);
 	}
-	return rc == 0 ? ls_buf_addf(b, ".%s", rule) : rc;
+	return rc;
 }
 
-/* The rule's value, NULL when undefined; LS_EREGO with d->error. */
+static const char *const rules[] = { "deny", "violation", "warn", "allow" };
+
+/*
+ * The four rules in one query, so what they share (deny is often built
+ * from violations, allow from deny) is evaluated once:
+ *   r0 := [x | x := data.P.deny]; r1 := ...violation; r2 := ...warn;
+ *   r3 := [x | x := data.P.allow]
+ * each binding is [value] when the rule is defined, [] when not.
+ * v[k] gets rule k's value or NULL; LS_EREGO with d->error.
+ */
 static int
-rule_value(json_t **out, struct ls_admission_decision *d,
+rule_values(json_t *v[4], struct ls_admission_decision *d,
     const struct ls_rego_policy *p, const struct ls_admission_opts *o,
-    const char *rule, const char *input, size_t len)
+    const char *input, size_t len)
 {
 	struct ls_rego_eval_opts eo;
-	struct ls_buf q;
-	char *res = NULL, *err = NULL;
-	json_t *doc;
-	int rc;
+	struct ls_buf q, ref;
+	char *res = NULL, *err = NULL, name[4];
+	json_t *doc, *b;
+	size_t k;
+	int rc = 0;
 
-	*out = NULL;
 	memset(&eo, 0, sizeof(eo));
 	eo.timeout_ms = o->timeout_ms;
 	eo.max_memory = o->max_memory;
-	ls_buf_init(&q, 1024);
-	if (rule_ref(&q, d->path, rule) != 0) {
+	ls_buf_init(&q, 8192);
+	ls_buf_init(&ref, 1024);
+	if (rule_ref(&ref, d->path) != 0) {
 		ls_buf_cleanup(&q);
+		ls_buf_cleanup(&ref);
 		refuse(d, 400, "bad rule path '%s'", d->path);
 		return LS_EINVAL;
 	}
-	rc = ls_rego_eval_query(&res, p, q.data, input, len, &eo, &err);
+	for (k = 0; k < 4 && rc == 0; k++)
+		rc = ls_buf_addf(&q, "%sr%zu := [x | x := %s.%s]", k ? "; " : "",
+		    k, ref.data, rules[k]);
+	if (rc == 0)
+		rc = ls_rego_eval_query(&res, p, q.data, input, len, &eo, &err);
 	ls_buf_cleanup(&q);
+	ls_buf_cleanup(&ref);
 	if (rc != 0) {
 		refuse(d, 500, "policy error: %s", err ? err : ls_error_last());
 		free(err);
@@ -85,13 +101,12 @@ rule_value(json_t **out, struct ls_admission_decision *d,
 	free(res);
 	if (doc == NULL)
 		return ls_error_set(LS_ENOMEM, "admission: out of memory");
-	*out = json_incref(json_object_get(
-	    json_array_get(json_object_get(json_array_get(json_object_get(doc,
-								 "result"),
-					       0),
-			       "expressions"),
-		0),
-	    "value"));
+	b = json_object_get(json_array_get(json_object_get(doc, "result"), 0),
+	    "bindings");
+	for (k = 0; k < 4; k++) {
+		snprintf(name, sizeof(name), "r%zu", k);
+		v[k] = json_incref(json_array_get(json_object_get(b, name), 0));
+	}
 	json_decref(doc);
 	return 0;
 }
@@ -149,17 +164,15 @@ static int
 evaluate(struct ls_admission_decision *d, const struct ls_rego_policy *p,
     const struct ls_admission_opts *o, const char *input, size_t len)
 {
-	static const char *const rules[] = { "deny", "violation", "warn",
-		"allow" };
 	json_t *v[4] = { NULL, NULL, NULL, NULL }, *w = json_array();
 	char ref[LS_ADMISSION_PATH_MAX + 1];
 	size_t i, k;
 	int rc = w ? 0 : LS_ENOMEM, defined = 0;
 
-	for (k = 0; k < 4 && rc == 0; k++) {
-		rc = rule_value(&v[k], d, p, o, rules[k], input, len);
+	if (rc == 0)
+		rc = rule_values(v, d, p, o, input, len);
+	for (k = 0; k < 4; k++)
 		defined |= v[k] != NULL;
-	}
 	if (rc == 0 && !defined)
 		refuse(d, o->fail_open ? 200 : 500,
 		    "no deny, violation, warn or allow rule at data.%s",
