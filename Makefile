@@ -17,8 +17,8 @@ BUILD ?= build
 SAN ?=
 WERROR ?=
 
-PKGS := libgit2 libsodium libarchive libmicrohttpd libcurl jansson libpcre2-8 \
-	libcrypto
+PKGS := libgit2 libsodium libarchive libmicrohttpd libcurl jansson libpcre2-8 yaml-0.1 \
+	libcrypto gnutls
 WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wwrite-strings \
 	-Wformat=2 -Wundef
@@ -40,7 +40,7 @@ ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 LIBS = $(PKG_LIBS) -lpthread -lm
 
 COMMON_SRC := $(wildcard common/*.c common/rego/*.c)
-SERVER_MAINS := server/main.c server/lockstep.c
+SERVER_MAINS := server/main.c server/lockstep.c server/lockstep_lite.c
 SERVER_SRC := $(filter-out $(SERVER_MAINS),$(wildcard server/*.c))
 AGENT_SRC := $(filter-out agent/main.c,$(wildcard agent/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -50,8 +50,8 @@ COMMON_LIB := $(BUILD)/libcommon.a
 SERVER_LIB := $(BUILD)/libserver.a
 AGENT_LIB := $(BUILD)/libagent.a
 ALL_LIBS := $(SERVER_LIB) $(AGENT_LIB) $(COMMON_LIB)
-PROGS := $(BUILD)/bin/lockstep $(BUILD)/bin/lockstep-server \
-	$(BUILD)/bin/lockstep-agent
+PROGS := $(BUILD)/bin/lockstep $(BUILD)/bin/lockstep-ops \
+	$(BUILD)/bin/lockstep-server $(BUILD)/bin/lockstep-agent
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 CONF_BIN := $(BUILD)/tests/conformance-runner
 
@@ -78,10 +78,20 @@ $(ALL_LIBS):
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/bin/lockstep: $(call obj,server/lockstep.c) $(ALL_LIBS)
+# `lockstep` runs the policy commands with the engine's libraries only and
+# execs lockstep-ops (everything) for the rest: pre-commit and CI start it
+# per commit, and the network and git stacks cost most of a start.
+LITE_PKGS := yaml-0.1 jansson libpcre2-8 libcrypto libsodium
+LITE_LIBS = $(shell pkg-config --libs $(LITE_PKGS) 2>/dev/null) -lpthread -lm
+$(BUILD)/bin/lockstep: $(call obj,server/lockstep_lite.c) $(SERVER_LIB) \
+	$(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -Wl,--as-needed -o $@ $< $(SERVER_LIB) \
+		$(COMMON_LIB) $(LITE_LIBS)
+$(BUILD)/bin/lockstep-ops: $(call obj,server/lockstep.c) $(ALL_LIBS)
 $(BUILD)/bin/lockstep-server: $(call obj,server/main.c) $(ALL_LIBS)
 $(BUILD)/bin/lockstep-agent: $(call obj,agent/main.c) $(ALL_LIBS)
-$(PROGS):
+$(filter-out $(BUILD)/bin/lockstep,$(PROGS)):
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(ALL_LIBS) $(LIBS)
 

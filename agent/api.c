@@ -1,25 +1,46 @@
-/* api.c - health, status and decisions over libmicrohttpd. */
+/* api.c - health, status, decisions and admission over libmicrohttpd,
+ * in plain HTTP or TLS. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 
+#include "admission.h"
 #include "api.h"
 #include "lockstep/buf.h"
 #include "lockstep/error.h"
+#include "lockstep/file.h"
+#include "lockstep/tlscred.h"
 
-#define CONN_LIMIT 512
+#define CONN_LIMIT 1024
 #define CONN_MEMORY (64 * 1024)
-#define CONN_TIMEOUT 30 /* s of idleness */
+#define CONN_TIMEOUT 10 /* s of idleness */
 #define THREADS 4
+/* Decisions one client may have in flight: the rest of the pool stays
+ * free for other clients however slow one client's inputs are. */
+#define INFLIGHT_PER_CLIENT (THREADS / 2)
+#define CLIENTS_TRACKED 1024
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+
+struct inflight {
+	struct in_addr addr;
+	unsigned n; /* 0: free slot */
+};
 
 struct ls_api {
 	struct MHD_Daemon *d;
 	struct ls_engine *e;
+	struct ls_admission_opts adm;
+	int tls, client_ca; /* serving TLS; Data API wants client certs */
+	char *trust_pem;    /* --tls-client-ca contents, for MHD */
+	pthread_mutex_t mu; /* guards busy */
+	struct inflight busy[CLIENTS_TRACKED];
 };
 
 struct req {
@@ -44,13 +65,152 @@ reply(struct MHD_Connection *c, unsigned code, const char *json)
 	return ret;
 }
 
+static int
+client_addr(struct MHD_Connection *c, struct in_addr *out)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+	if (ci == NULL || ci->client_addr == NULL ||
+	    ci->client_addr->sa_family != AF_INET)
+		return -1;
+	*out = ((const struct sockaddr_in *)(const void *)ci->client_addr)
+		   ->sin_addr;
+	return 0;
+}
+
+/* Take one of the client's decision slots; 0 when it has none left. */
+static int
+take_slot(struct ls_api *h, struct MHD_Connection *c, struct in_addr *a)
+{
+	struct inflight *free_slot = NULL;
+	size_t i;
+	int ok = 1;
+
+	a->s_addr = INADDR_ANY; /* no client address: not counted */
+	if (client_addr(c, a) != 0) {
+		a->s_addr = INADDR_ANY;
+		return 1;
+	}
+	pthread_mutex_lock(&h->mu);
+	for (i = 0; i < CLIENTS_TRACKED; i++) {
+		struct inflight *f = &h->busy[i];
+
+		if (f->n > 0 && f->addr.s_addr == a->s_addr) {
+			ok = f->n < INFLIGHT_PER_CLIENT;
+			f->n += (unsigned)ok;
+			break;
+		}
+		if (f->n == 0 && free_slot == NULL)
+			free_slot = f;
+	}
+	if (i == CLIENTS_TRACKED && free_slot != NULL) {
+		free_slot->addr = *a;
+		free_slot->n = 1;
+	}
+	pthread_mutex_unlock(&h->mu);
+	return ok;
+}
+
+static void
+give_slot(struct ls_api *h, struct MHD_Connection *c, const struct in_addr *a)
+{
+	size_t i;
+
+	(void)c;
+	if (a->s_addr == INADDR_ANY)
+		return;
+	pthread_mutex_lock(&h->mu);
+	for (i = 0; i < CLIENTS_TRACKED; i++)
+		if (h->busy[i].n > 0 && h->busy[i].addr.s_addr == a->s_addr) {
+			h->busy[i].n--;
+			break;
+		}
+	pthread_mutex_unlock(&h->mu);
+}
+
+/* With --tls-client-ca: a client certificate that verifies. */
+static int
+client_verified(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	unsigned status = 1, n = 0;
+	gnutls_session_t s;
+
+	if (ci == NULL || ci->tls_session == NULL)
+		return 0;
+	s = (gnutls_session_t)ci->tls_session;
+	if (gnutls_certificate_get_peers(s, &n) == NULL || n == 0)
+		return 0;
+	return gnutls_certificate_verify_peers2(s, &status) == 0 &&
+	    status == 0;
+}
+
+static enum MHD_Result
+admission(struct ls_api *h, struct MHD_Connection *c, const char *path,
+    struct req *q)
+{
+	struct ls_admission_decision d;
+	enum MHD_Result ret;
+	char *out = NULL;
+
+	if (q->toobig)
+		return reply(c, 413,
+		    "{\"code\":\"invalid_parameter\","
+		    "\"message\":\"request body too large\"}");
+	if (ls_admission_decide(&d, h->e, &h->adm, path,
+		q->body.data != NULL ? q->body.data : "", q->body.len) != 0)
+		return reply(c, 500, "{\"code\":\"internal_error\"}");
+	if (ls_admission_answer(&out, &d, NULL) != 0) {
+		ls_admission_decision_cleanup(&d);
+		return reply(c, 500, "{\"code\":\"internal_error\"}");
+	}
+	ls_admission_decision_cleanup(&d);
+	ret = reply(c, 200, out);
+	free(out);
+	return ret;
+}
+
+static enum MHD_Result
+decide(struct ls_api *h, struct MHD_Connection *c, const char *url,
+    const char *method, struct req *q)
+{
+	enum MHD_Result ret;
+	struct in_addr a;
+	char *out = NULL;
+	int code = 500;
+
+	if (!take_slot(h, c, &a))
+		return reply(c, 429,
+		    "{\"code\":\"too_many_requests\",\"message\":"
+		    "\"too many decisions in flight from this client\"}");
+	if (strncmp(url, "/v1/admission", 13) == 0) {
+		ret = strcmp(method, "POST") == 0
+		    ? admission(h, c, url[13] == '/' ? url + 14 : NULL, q)
+		    : reply(c, 405, "{\"code\":\"method_not_allowed\"}");
+	} else if (q->toobig) {
+		ret = reply(c, 413,
+		    "{\"code\":\"invalid_parameter\","
+		    "\"message\":\"request body too large\"}");
+	} else if (ls_engine_decide(&out, &code, h->e, url[8] ? url + 9 : "",
+		       q->body.data != NULL ? q->body.data : "",
+		       q->body.len) != 0) {
+		ret = reply(c, 500, "{\"code\":\"internal_error\"}");
+	} else {
+		ret = reply(c, (unsigned)code, out);
+	}
+	free(out);
+	give_slot(h, c, &a);
+	return ret;
+}
+
 static enum MHD_Result
 handle(struct ls_api *h, struct MHD_Connection *c, const char *url,
     const char *method, struct req *q)
 {
 	enum MHD_Result ret;
 	char *out = NULL;
-	int code = 500;
 
 	if (strcmp(url, "/health") == 0 && strcmp(method, "GET") == 0)
 		return reply(c, 200, "{\"status\":\"ok\"}\n");
@@ -61,20 +221,18 @@ handle(struct ls_api *h, struct MHD_Connection *c, const char *url,
 		free(out);
 		return ret;
 	}
+	if (strncmp(url, "/v1/admission", 13) == 0 &&
+	    (url[13] == '\0' || url[13] == '/'))
+		return decide(h, c, url, method, q);
 	if (strncmp(url, "/v1/data", 8) == 0 &&
 	    (url[8] == '\0' || url[8] == '/') &&
 	    (strcmp(method, "POST") == 0 || strcmp(method, "GET") == 0)) {
-		if (q->toobig)
-			return reply(c, 413,
-			    "{\"code\":\"invalid_parameter\","
-			    "\"message\":\"request body too large\"}");
-		if (ls_engine_decide(&out, &code, h->e, url[8] ? url + 9 : "",
-			q->body.data != NULL ? q->body.data : "",
-			q->body.len) != 0)
-			return reply(c, 500, "{\"code\":\"internal_error\"}");
-		ret = reply(c, (unsigned)code, out);
-		free(out);
-		return ret;
+		if (h->client_ca && !client_verified(c))
+			return reply(c, 403,
+			    "{\"code\":\"unauthorized\",\"message\":"
+			    "\"the Data API needs a client certificate "
+			    "signed by --tls-client-ca\"}");
+		return decide(h, c, url, method, q);
 	}
 	return reply(c, 404, "{\"code\":\"resource_not_found\"}");
 }
@@ -151,9 +309,57 @@ parse_listen(struct sockaddr_in *sa, const char *s)
 	return 0;
 }
 
+static int
+tls_setup(struct ls_api *h, const struct ls_config *cfg)
+{
+	size_t len = 0;
+	int rc;
+
+	if (cfg->tls_cert == NULL)
+		return 0;
+	if ((rc = ls_tlscred_init(cfg->tls_cert, cfg->tls_key)) != 0)
+		return rc;
+	h->tls = 1;
+	if (cfg->tls_client_ca == NULL)
+		return 0;
+	if ((rc = ls_file_read(&h->trust_pem, &len, cfg->tls_client_ca,
+		 LS_TLSCRED_MAX_FILE)) != 0)
+		return rc;
+	h->client_ca = 1;
+	return 0;
+}
+
+static struct MHD_Daemon *
+start(struct ls_api *h, const struct ls_config *cfg, struct sockaddr_in *sa)
+{
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	    MHD_USE_TURBO | (h->tls ? MHD_USE_TLS : 0);
+	/* the TLS options are only passed when serving TLS: MHD refuses
+	 * them on a plain daemon */
+	struct MHD_OptionItem tls[] = {
+		{ MHD_OPTION_HTTPS_CERT_CALLBACK, 0,
+		    (void *)(uintptr_t)ls_tlscred_retrieve },
+		{ MHD_OPTION_HTTPS_PRIORITIES, 0,
+		    (void *)(uintptr_t)TLS_PRIORITIES },
+		{ h->trust_pem ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END,
+		    0, h->trust_pem },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+
+	return MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)sa,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)THREADS,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->conns_per_ip,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_done, h, MHD_OPTION_ARRAY,
+	    h->tls ? tls : &tls[3], MHD_OPTION_END);
+}
+
 int
-ls_api_start(struct ls_api **out, const char *listen_addr, struct ls_engine *e,
-    char *bound, size_t boundsz)
+ls_api_start(struct ls_api **out, const struct ls_config *cfg,
+    struct ls_engine *e, char *bound, size_t boundsz)
 {
 	struct sockaddr_in sa;
 	const union MHD_DaemonInfo *info;
@@ -162,24 +368,29 @@ ls_api_start(struct ls_api **out, const char *listen_addr, struct ls_engine *e,
 	int rc;
 
 	*out = NULL;
-	if ((rc = parse_listen(&sa, listen_addr)) != 0)
+	if ((rc = parse_listen(&sa, cfg->listen)) != 0)
 		return rc;
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return ls_error_set(LS_ENOMEM, "httpd: out of memory");
 	h->e = e;
-	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-		MHD_USE_EPOLL | MHD_USE_TURBO,
-	    0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR,
-	    (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
-	    (unsigned)THREADS, MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned)CONN_LIMIT, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	    (size_t)CONN_MEMORY, MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned)CONN_TIMEOUT, MHD_OPTION_NOTIFY_COMPLETED, on_done, h,
-	    MHD_OPTION_END);
-	if (h->d == NULL) {
+	h->adm.default_path = cfg->admission_path;
+	h->adm.fail_open = cfg->admission_fail_open;
+	h->adm.timeout_ms = (unsigned)cfg->decision_timeout_ms;
+	h->adm.max_memory = (size_t)cfg->decision_memory_max;
+	e->timeout_ms = h->adm.timeout_ms;
+	e->max_memory = h->adm.max_memory;
+	pthread_mutex_init(&h->mu, NULL);
+	if ((rc = tls_setup(h, cfg)) != 0 ||
+	    (h->d = start(h, cfg, &sa)) == NULL) {
+		if (rc == 0)
+			rc = ls_error_set(LS_ENET, "--listen %s: cannot listen",
+			    cfg->listen);
+		if (h->tls)
+			ls_tlscred_cleanup();
+		pthread_mutex_destroy(&h->mu);
+		free(h->trust_pem);
 		free(h);
-		return ls_error_set(LS_ENET, "--listen %s: cannot listen",
-		    listen_addr);
+		return rc;
 	}
 	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
 	inet_ntop(AF_INET, &sa.sin_addr, host, sizeof(host));
@@ -195,5 +406,9 @@ ls_api_stop(struct ls_api *h)
 	if (h == NULL)
 		return;
 	MHD_stop_daemon(h->d);
+	if (h->tls)
+		ls_tlscred_cleanup();
+	pthread_mutex_destroy(&h->mu);
+	free(h->trust_pem);
 	free(h);
 }

@@ -36,6 +36,17 @@ const char ls_config_usage[] =
     "  --low-speed-time S   abort a download slower than 1 KiB/s for S (10)\n"
     "  --queue-max N        reports kept on disk while offline (1000)\n"
     "  --on-activate CMD    run CMD (sh -c) after each activation\n"
+    "  --admission-path P   rule path of POST /v1/admission\n"
+    "                       (default kubernetes/admission)\n"
+    "  --admission-failure deny|allow  answer when nothing can be decided\n"
+    "                       (no bundle yet, policy error); default deny\n"
+    "  --tls-cert F, --tls-key F  serve HTTPS (PEM; reloaded when the\n"
+    "                       files change), TLS 1.2 or later\n"
+    "  --tls-client-ca F    the Data API asks for a client certificate\n"
+    "                       signed by this CA (admission does not)\n"
+    "  --decision-timeout-ms N   time budget of one decision (1000)\n"
+    "  --decision-memory-max B   memory budget of one decision (64 MiB)\n"
+    "  --max-conns-per-ip N open connections one client may hold (32)\n"
     "  --once               one update attempt; exit 0 if the latest release\n"
     "                       is enforced\n"
     "  --log-json           log one JSON object per line on stderr\n"
@@ -101,6 +112,40 @@ defaults(struct ls_config *c)
 	c->long_poll = 30;
 	c->low_speed_time = 10;
 	c->queue_max = LS_REPORTS_DEFAULT_MAX;
+	c->admission_path = "kubernetes/admission";
+	c->decision_timeout_ms = 1000;
+	c->decision_memory_max = 64L << 20;
+	c->conns_per_ip = 32;
+}
+
+/* The doors' options; LS_EINVAL for one that is not theirs either. */
+static int
+door_option(struct ls_config *c, const char *o, const char *v)
+{
+	if (strcmp(o, "--admission-path") == 0) {
+		c->admission_path = v;
+	} else if (strcmp(o, "--admission-failure") == 0) {
+		if (strcmp(v, "deny") != 0 && strcmp(v, "allow") != 0)
+			return ls_error_set(LS_EINVAL,
+			    "--admission-failure %s: deny or allow", v);
+		c->admission_fail_open = strcmp(v, "allow") == 0;
+	} else if (strcmp(o, "--tls-cert") == 0) {
+		c->tls_cert = v;
+	} else if (strcmp(o, "--tls-key") == 0) {
+		c->tls_key = v;
+	} else if (strcmp(o, "--tls-client-ca") == 0) {
+		c->tls_client_ca = v;
+	} else if (strcmp(o, "--decision-timeout-ms") == 0) {
+		return parse_long(&c->decision_timeout_ms, o, v, 1, 600000);
+	} else if (strcmp(o, "--decision-memory-max") == 0) {
+		return parse_long(&c->decision_memory_max, o, v, 1L << 20,
+		    1L << 34);
+	} else if (strcmp(o, "--max-conns-per-ip") == 0) {
+		return parse_long(&c->conns_per_ip, o, v, 1, 100000);
+	} else {
+		return ls_error_set(LS_EINVAL, "%s: unknown option", o);
+	}
+	return 0;
 }
 
 static int
@@ -171,7 +216,7 @@ option(struct ls_config *c, const char *o, const char *v)
 	} else if (strcmp(o, "--on-activate") == 0) {
 		c->on_activate = v;
 	} else {
-		return ls_error_set(LS_EINVAL, "%s: unknown option", o);
+		return door_option(c, o, v);
 	}
 	return 0;
 }
@@ -219,6 +264,12 @@ ls_config_parse(struct ls_config *c, int argc, char **argv)
 		return ls_error_set(LS_EINVAL,
 		    "--server, --root and --channel "
 		    "are required (see --help)");
+	if ((c->tls_cert == NULL) != (c->tls_key == NULL))
+		return ls_error_set(LS_EINVAL,
+		    "--tls-cert and --tls-key go together");
+	if (c->tls_client_ca != NULL && c->tls_cert == NULL)
+		return ls_error_set(LS_EINVAL,
+		    "--tls-client-ca needs --tls-cert and --tls-key");
 	if (c->name[0] == '\0')
 		ls_config_default_name(c->name);
 	if (c->report_to == NULL)

@@ -7,6 +7,10 @@
  *       [--listen HOST:PORT] [--port-file F] [--interval S]
  *       [--max-backoff S] [--long-poll S] [--low-speed-time S]
  *       [--queue-max N] [--on-activate CMD] [--once] [--log-json]
+ *       [--admission-path P] [--admission-failure deny|allow]
+ *       [--tls-cert F --tls-key F [--tls-client-ca F]]
+ *       [--decision-timeout-ms N] [--decision-memory-max BYTES]
+ *       [--max-conns-per-ip N]
  *   lockstep-agent --state DIR status [--json]
  */
 #ifndef LOCKSTEP_AGENT_CONFIG_H
@@ -42,6 +46,14 @@ struct ls_config {
 	long low_speed_time;	 /* s window for stalled downloads */
 	long queue_max;		 /* reports kept while offline */
 	const char *on_activate; /* shell command or NULL */
+	/* the doors: admission, TLS, per-decision budget */
+	const char *admission_path; /* rule path, default kubernetes/admission */
+	int admission_fail_open;    /* --admission-failure=allow */
+	const char *tls_cert, *tls_key; /* PEM; both or neither */
+	const char *tls_client_ca; /* PEM; Data API needs a client cert */
+	long decision_timeout_ms;  /* per decision, default 1000 */
+	long decision_memory_max;  /* bytes per decision, default 64 MiB */
+	long conns_per_ip;	   /* open connections per client, 32 */
 	int once;
 	int log_json;
 	int json; /* status --json */

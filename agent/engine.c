@@ -138,6 +138,7 @@ ls_engine_decide(char **out, int *http, struct ls_engine *e, const char *path,
     const char *body, size_t len)
 {
 	struct ls_rego_policy *p = NULL;
+	struct ls_rego_eval_opts eo;
 	char why[256], *in = NULL, *res = NULL, *err = NULL;
 	json_t *val;
 	json_error_t jerr;
@@ -155,8 +156,11 @@ ls_engine_decide(char **out, int *http, struct ls_engine *e, const char *path,
 		rc = fail(out, http, 503, "unavailable", "no active policy");
 		goto out;
 	}
-	rc = ls_rego_eval_path(&res, p, path, in, in != NULL ? strlen(in) : 0,
-	    &err);
+	memset(&eo, 0, sizeof(eo));
+	eo.timeout_ms = e->timeout_ms;
+	eo.max_memory = e->max_memory;
+	rc = ls_rego_eval_path_opts(&res, p, path, in,
+	    in != NULL ? strlen(in) : 0, &eo, &err);
 	if (rc == LS_ENOTFOUND) {
 		rc = answer(out, http, 200, json_object());
 	} else if (rc < 0) {

@@ -24,6 +24,8 @@ struct ls_engine {
 	struct ls_state state;	       /* copy of the persisted state */
 	int has_state;
 	unsigned long long decisions; /* answered, for logs */
+	unsigned timeout_ms;	      /* budget of one decision, 0 = none */
+	size_t max_memory;	      /* bytes of one decision, 0 = default */
 };
 
 int ls_engine_init(struct ls_engine *e);

@@ -114,7 +114,7 @@ run(const struct ls_config *c)
 		goto out;
 	}
 	if (c->listen[0] != '\0') {
-		if ((rc = ls_api_start(&h, c->listen, &e, bound,
+		if ((rc = ls_api_start(&h, c, &e, bound,
 			 sizeof(bound))) != 0)
 			goto out;
 		if (c->port_file != NULL &&

@@ -1,10 +1,12 @@
-/* lockstep.c - the operator CLI: dispatch to one subcommand. */
-#include <stdarg.h>
+/* lockstep.c - lockstep-ops, the operator CLI with every subcommand:
+ * `lockstep` (lockstep_lite.c) runs the policy commands itself and hands
+ * the rest, which need the network and git stacks, to this program. */
 #include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
 
+#include "check.h"
 #include "cli.h"
 #include "lockstep/error.h"
 
@@ -19,6 +21,8 @@ static const struct {
 	{ "bundle", cli_bundle, "bundle build|inspect|extract ..." },
 	{ "test", cli_test, "test DIR [-v] [--format=json]  run Rego tests" },
 	{ "eval", cli_eval, "eval -d DIR [-i INPUT] QUERY   evaluate Rego" },
+	{ "check", cli_check,
+	    "check [--policy DIR | --server URL ...] FILE...  conftest-style" },
 	{ "pin", cli_pin, "pin CHANNEL VERSION --owner --reason --until" },
 	{ "rollback", cli_rollback, "rollback CHANNEL VERSION ..." },
 	{ "unpin", cli_unpin, "unpin CHANNEL ..." },
@@ -27,20 +31,6 @@ static const struct {
 	{ "evidence", cli_evidence,
 	    "evidence verify|export DATA_DIR ...  the log" },
 };
-
-void
-cli_fail(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "lockstep %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	if (ls_error_last()[0] != '\0')
-		fprintf(stderr, ": %s", ls_error_last());
-	fputc('\n', stderr);
-}
 
 static void
 usage(FILE *f)
@@ -69,6 +59,7 @@ main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	ls_check_remote = ls_check_fetch;
 	if (sodium_init() < 0) {
 		fprintf(stderr, "lockstep: libsodium failed to initialise\n");
 		return 1;

@@ -99,12 +99,4 @@ int ls_eval_query(const struct ls_rego_policy *p, struct ls_arena *a,
     const struct ls_body *q, int nslots, const struct ls_eval_cfg *cfg,
     ls_eval_sol_fn sol, void *arg);
 
-struct ls_rego_eval_opts;
-
-/* ls_rego_eval_path with evaluation options (print() capture for
- * tests); opts may be NULL. */
-int ls_rego_eval_path_opts(char **out_json, const struct ls_rego_policy *p,
-    const char *path, const char *input_json, size_t input_len,
-    const struct ls_rego_eval_opts *opts, char **err_out);
-
 #endif

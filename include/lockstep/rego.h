@@ -92,6 +92,12 @@ int ls_rego_eval_query(char **out_json, const struct ls_rego_policy *p,
 int ls_rego_eval_path(char **out_json, const struct ls_rego_policy *p,
     const char *path, const char *input_json, size_t input_len, char **err_out);
 
+/* ls_rego_eval_path with evaluation options (budgets, print() capture);
+ * opts may be NULL. */
+int ls_rego_eval_path_opts(char **out_json, const struct ls_rego_policy *p,
+    const char *path, const char *input_json, size_t input_len,
+    const struct ls_rego_eval_opts *opts, char **err_out);
+
 enum ls_rego_test_status {
 	LS_REGO_PASS,
 	LS_REGO_FAIL,
@@ -120,5 +126,14 @@ struct ls_rego_test_results {
 int ls_rego_run_tests(struct ls_rego_test_results *out,
     const struct ls_rego_policy *p, char **err_out);
 void ls_rego_test_results_cleanup(struct ls_rego_test_results *r);
+
+/*
+ * Call fn(arg, package, rule) once per rule definition of the policy's
+ * modules, in module order: package as "a.b" (no "data."), rule the first
+ * name after the package ("deny" for deny contains msg if ...).  Stops
+ * with fn's non-zero return, which it returns.
+ */
+int ls_rego_policy_rules(const struct ls_rego_policy *p,
+    int (*fn)(void *arg, const char *package, const char *rule), void *arg);
 
 #endif

@@ -1,0 +1,351 @@
+/* admission.c - AdmissionReview v1 in, AdmissionReview v1 out. */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admission.h"
+#include "lockstep/buf.h"
+#include "lockstep/error.h"
+
+static void refuse(struct ls_admission_decision *d, int code,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+refuse(struct ls_admission_decision *d, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	d->allowed = 0;
+	d->code = code;
+	d->outcome = code == 403 ? "deny" : "error";
+	va_start(ap, fmt);
+	vsnprintf(d->error, sizeof(d->error), fmt, ap);
+	va_end(ap);
+}
+
+/* "data.a.b" from "a/b", quoting segments that are not identifiers;
+ * 0, or -1 for a path with characters no rule name has. */
+static int
+rule_ref(struct ls_buf *b, const char *path)
+{
+	const char *s = path;
+	int rc = ls_buf_adds(b, "data");
+
+	while (rc == 0 && *s != '\0') {
+		const char *e = strchr(s, '/');
+		size_t n = e ? (size_t)(e - s) : strlen(s), i;
+		int ident = n > 0 && !isdigit((unsigned char)s[0]);
+
+		for (i = 0; i < n; i++) {
+			if (!isalnum((unsigned char)s[i]) && s[i] != '_' &&
+			    s[i] != '-')
+				return -1;
+			ident &= s[i] != '-';
+		}
+		if (n > 0)
+			rc = ident ? ls_buf_addf(b, ".%.*s", (int)n, s)
+				   : ls_buf_addf(b, "[\"%.*s\"]", (int)n, s);
+		s += n + (e != NULL);
+	}
+	return rc;
+}
+
+static const char *const rules[] = { "deny", "violation", "warn", "allow" };
+
+/*
+ * The four rules in one query, so what they share (deny is often built
+ * from violations, allow from deny) is evaluated once:
+ *   r0 := [x | x := data.P.deny]; r1 := ...violation; r2 := ...warn;
+ *   r3 := [x | x := data.P.allow]
+ * each binding is [value] when the rule is defined, [] when not.
+ * v[k] gets rule k's value or NULL; LS_EREGO with d->error.
+ */
+static int
+rule_values(json_t *v[4], struct ls_admission_decision *d,
+    const struct ls_rego_policy *p, const struct ls_admission_opts *o,
+    const char *input, size_t len)
+{
+	struct ls_rego_eval_opts eo;
+	struct ls_buf q, ref;
+	char *res = NULL, *err = NULL, name[4];
+	json_t *doc, *b;
+	size_t k;
+	int rc = 0;
+
+	memset(&eo, 0, sizeof(eo));
+	eo.timeout_ms = o->timeout_ms;
+	eo.max_memory = o->max_memory;
+	ls_buf_init(&q, 8192);
+	ls_buf_init(&ref, 1024);
+	if (rule_ref(&ref, d->path) != 0) {
+		ls_buf_cleanup(&q);
+		ls_buf_cleanup(&ref);
+		refuse(d, 400, "bad rule path '%s'", d->path);
+		return LS_EINVAL;
+	}
+	for (k = 0; k < 4 && rc == 0; k++)
+		rc = ls_buf_addf(&q, "%sr%zu := [x | x := %s.%s]", k ? "; " : "",
+		    k, ref.data, rules[k]);
+	if (rc == 0)
+		rc = ls_rego_eval_query(&res, p, q.data, input, len, &eo, &err);
+	ls_buf_cleanup(&q);
+	ls_buf_cleanup(&ref);
+	if (rc != 0) {
+		refuse(d, 500, "policy error: %s", err ? err : ls_error_last());
+		free(err);
+		return rc;
+	}
+	doc = json_loads(res, JSON_DECODE_ANY, NULL);
+	free(res);
+	if (doc == NULL)
+		return ls_error_set(LS_ENOMEM, "admission: out of memory");
+	b = json_object_get(json_array_get(json_object_get(doc, "result"), 0),
+	    "bindings");
+	for (k = 0; k < 4; k++) {
+		snprintf(name, sizeof(name), "r%zu", k);
+		v[k] = json_incref(json_array_get(json_object_get(b, name), 0));
+	}
+	json_decref(doc);
+	return 0;
+}
+
+/* Append the messages of a deny/violation/warn value to dst. */
+static int
+messages(json_t *dst, const json_t *v)
+{
+	size_t i;
+	json_t *m;
+
+	json_array_foreach(v, i, m)
+	{
+		const json_t *s = json_is_object(m) ? json_object_get(m, "msg")
+						     : m;
+
+		if (json_is_string(s) &&
+		    json_array_append(dst, (json_t *)(uintptr_t)s) != 0)
+			return LS_ENOMEM;
+	}
+	return 0;
+}
+
+/* Cut at 120 bytes without splitting a UTF-8 sequence, ending in "...". */
+static json_t *
+warning(const char *s)
+{
+	char buf[LS_ADMISSION_WARNING_MAX + 1];
+	size_t n = strlen(s);
+
+	if (n <= LS_ADMISSION_WARNING_MAX)
+		return json_string(s);
+	n = LS_ADMISSION_WARNING_MAX - 3;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	memcpy(buf, s, n);
+	memcpy(buf + n, "...", 4);
+	return json_string(buf);
+}
+
+/* a/b -> a.b, for messages */
+static const char *
+dotted(const char *path, char *buf, size_t cap)
+{
+	size_t i;
+
+	snprintf(buf, cap, "%s", path);
+	for (i = 0; buf[i] != '\0'; i++)
+		if (buf[i] == '/')
+			buf[i] = '.';
+	return buf;
+}
+
+static int
+evaluate(struct ls_admission_decision *d, const struct ls_rego_policy *p,
+    const struct ls_admission_opts *o, const char *input, size_t len)
+{
+	json_t *v[4] = { NULL, NULL, NULL, NULL }, *w = json_array();
+	char ref[LS_ADMISSION_PATH_MAX + 1];
+	size_t i, k;
+	int rc = w ? 0 : LS_ENOMEM, defined = 0;
+
+	if (rc == 0)
+		rc = rule_values(v, d, p, o, input, len);
+	for (k = 0; k < 4; k++)
+		defined |= v[k] != NULL;
+	if (rc == 0 && !defined)
+		refuse(d, o->fail_open ? 200 : 500,
+		    "no deny, violation, warn or allow rule at data.%s",
+		    dotted(d->path, ref, sizeof(ref)));
+	for (k = 0; k < 2 && rc == 0; k++)
+		rc = messages(d->messages, v[k]);
+	if (rc == 0)
+		rc = messages(w, v[2]);
+	for (i = 0; rc == 0 && i < json_array_size(w); i++)
+		if (json_array_append_new(d->warnings,
+			warning(json_string_value(json_array_get(w, i)))) != 0)
+			rc = LS_ENOMEM;
+	if (rc == 0 && defined) {
+		d->allowed = json_array_size(d->messages) == 0 &&
+		    !json_is_false(v[3]);
+		d->code = d->allowed ? 200 : 403;
+		d->outcome = !d->allowed		      ? "deny"
+		    : json_array_size(d->warnings) > 0 ? "warn"
+						       : "allow";
+		if (!d->allowed && json_array_size(d->messages) == 0)
+			snprintf(d->error, sizeof(d->error),
+			    "denied by data.%s.allow",
+			    dotted(d->path, ref, sizeof(ref)));
+	}
+	for (k = 0; k < 4; k++)
+		json_decref(v[k]);
+	json_decref(w);
+	return rc == LS_ENOMEM ? rc : 0;
+}
+
+/* uid, apiVersion and dryRun of the review; -1 with d->error when it is
+ * not an AdmissionReview with a request. */
+static int
+read_review(struct ls_admission_decision *d, const json_t *r)
+{
+	const json_t *req = json_object_get(r, "request");
+	const char *uid = json_string_value(json_object_get(req, "uid"));
+	const char *av = json_string_value(json_object_get(r, "apiVersion"));
+	const char *kind = json_string_value(json_object_get(r, "kind"));
+
+	if (av != NULL && strcmp(av, "admission.k8s.io/v1beta1") == 0)
+		snprintf(d->api_version, sizeof(d->api_version), "%s", av);
+	if (uid != NULL && strlen(uid) < sizeof(d->uid))
+		snprintf(d->uid, sizeof(d->uid), "%s", uid);
+	d->dry_run = json_is_true(json_object_get(req, "dryRun"));
+	if (!json_is_object(r) || kind == NULL ||
+	    strcmp(kind, "AdmissionReview") != 0)
+		return refuse(d, 400, "%s",
+			   "malformed review: not an AdmissionReview"),
+		       -1;
+	if (!json_is_object(req))
+		return refuse(d, 400, "%s", "malformed review: no request"), -1;
+	if (uid == NULL || d->uid[0] == '\0')
+		return refuse(d, 400, "%s",
+			   "malformed review: request.uid missing"),
+		       -1;
+	return 0;
+}
+
+static int
+path_of(struct ls_admission_decision *d, const struct ls_admission_opts *o,
+    const char *path)
+{
+	const char *p = path != NULL && path[0] != '\0' ? path
+							: o->default_path;
+
+	if (p == NULL || strlen(p) > LS_ADMISSION_PATH_MAX)
+		return refuse(d, 400, "%s", "no or too long rule path"), -1;
+	snprintf(d->path, sizeof(d->path), "%s", p);
+	return 0;
+}
+
+int
+ls_admission_decide(struct ls_admission_decision *d, struct ls_engine *e,
+    const struct ls_admission_opts *o, const char *path, const char *body,
+    size_t len)
+{
+	struct ls_rego_policy *p = NULL;
+	json_error_t je;
+	json_t *review;
+	int rc = 0;
+
+	memset(d, 0, sizeof(*d));
+	snprintf(d->api_version, sizeof(d->api_version),
+	    "admission.k8s.io/v1");
+	d->messages = json_array();
+	d->warnings = json_array();
+	if (d->messages == NULL || d->warnings == NULL)
+		return ls_error_set(LS_ENOMEM, "admission: out of memory");
+	review = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+	if (review == NULL) {
+		refuse(d, 400, "malformed review: %s", je.text);
+		return 0;
+	}
+	if (read_review(d, review) == 0 && path_of(d, o, path) == 0) {
+		pthread_mutex_lock(&e->mu);
+		if (e->has_state && e->state.has_active) {
+			snprintf(d->version, sizeof(d->version), "%s",
+			    e->state.active.version);
+			snprintf(d->sha256, sizeof(d->sha256), "%s",
+			    e->state.active.sha256);
+		}
+		pthread_mutex_unlock(&e->mu);
+		if ((p = ls_engine_policy(e)) == NULL)
+			refuse(d, 503, "%s",
+			    "no policy bundle is active yet on this agent");
+		else
+			rc = evaluate(d, p, o, body, len);
+	}
+	json_decref(review);
+	ls_rego_policy_unref(p);
+	/* --admission-failure=allow admits what could not be decided */
+	if (rc == 0 && !d->allowed && d->code != 403 && d->code != 400 &&
+	    o->fail_open) {
+		char w[sizeof(d->error) + 64];
+
+		snprintf(w, sizeof(w), "admitted by --admission-failure=allow: %s",
+		    d->error);
+		d->allowed = 1;
+		json_array_append_new(d->warnings, warning(w));
+	}
+	return rc;
+}
+
+int
+ls_admission_answer(char **out, const struct ls_admission_decision *d,
+    const char *decision_id)
+{
+	json_t *resp, *ann, *review;
+	struct ls_buf msg;
+	size_t i;
+
+	*out = NULL;
+	resp = json_pack("{s:s, s:b}", "uid", d->uid, "allowed", d->allowed);
+	ann = json_object();
+	ls_buf_init(&msg, 64 * 1024);
+	for (i = 0; i < json_array_size(d->messages); i++)
+		(void)ls_buf_addf(&msg, "%s%s", i ? "; " : "",
+		    json_string_value(json_array_get(d->messages, i)));
+	if (msg.len == 0 && d->error[0] != '\0')
+		(void)ls_buf_adds(&msg, d->error);
+	if (resp != NULL && (!d->allowed || msg.len > 0))
+		json_object_set_new(resp, "status",
+		    json_pack("{s:i, s:s}", "code", d->code, "message",
+			msg.data ? msg.data : ""));
+	if (resp != NULL && json_array_size(d->warnings) > 0)
+		json_object_set(resp, "warnings", d->warnings);
+	if (ann != NULL && d->version[0] != '\0')
+		json_object_set_new(ann, "bundle-version",
+		    json_string(d->version));
+	if (ann != NULL && d->sha256[0] != '\0')
+		json_object_set_new(ann, "bundle-sha256",
+		    json_string(d->sha256));
+	if (ann != NULL && decision_id != NULL)
+		json_object_set_new(ann, "decision-id",
+		    json_string(decision_id));
+	if (resp != NULL && json_object_size(ann) > 0)
+		json_object_set(resp, "auditAnnotations", ann);
+	json_decref(ann);
+	ls_buf_cleanup(&msg);
+	review = resp ? json_pack("{s:s, s:s, s:o}", "apiVersion",
+			    d->api_version, "kind", "AdmissionReview",
+			    "response", resp)
+		      : NULL;
+	*out = review ? json_dumps(review, JSON_COMPACT) : NULL;
+	json_decref(review);
+	return *out ? 0 : ls_error_set(LS_ENOMEM, "admission: out of memory");
+}
+
+void
+ls_admission_decision_cleanup(struct ls_admission_decision *d)
+{
+	json_decref(d->messages);
+	json_decref(d->warnings);
+	d->messages = d->warnings = NULL;
+}
