@@ -22,9 +22,10 @@
 #define CONN_MEMORY (64 * 1024)
 #define CONN_TIMEOUT 10 /* s of idleness */
 #define THREADS 4
-/* Decisions one client may have in flight: the rest of the pool stays
- * free for other clients however slow one client's inputs are. */
-#define INFLIGHT_PER_CLIENT (THREADS / 2)
+/* Decisions one client may have in flight: one thread of the pool stays
+ * free for other clients however slow one client's inputs are, and a
+ * single busy client (an API server) still gets most of the pool. */
+#define INFLIGHT_PER_CLIENT (THREADS - 1)
 #define CLIENTS_TRACKED 1024
 #define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 

@@ -7,8 +7,8 @@
  * with a certificate reloaded when its files change (tlscred.h), and an
  * optional client-certificate requirement for the Data API.  Request
  * bodies are capped at LS_ENGINE_INPUT_MAX; connections per client, their
- * memory and idleness are limited; one client holds at most half the
- * evaluation threads; every decision has a time and memory budget.
+ * memory and idleness are limited; one client holds all evaluation
+ * threads but one; every decision has a time and memory budget.
  */
 #ifndef LOCKSTEP_AGENT_API_H
 #define LOCKSTEP_AGENT_API_H

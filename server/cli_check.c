@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -32,7 +33,7 @@ struct check_args {
 	const char *output, *parser;
 	const char *ns[CHECK_MAX_NS + 1];
 	size_t nns;
-	int all_ns, combine, fail_on_warn, no_fail, color;
+	int all_ns, combine, fail_on_warn, no_fail, color, stats;
 	unsigned timeout_ms;
 	char **files;
 	size_t nfiles;
@@ -48,7 +49,7 @@ usage(FILE *f)
 	    "[--all-namespaces]\n"
 	    "           [--combine] [--parser FMT] [-o FORMAT] "
 	    "[--fail-on-warn] [--no-fail]\n"
-	    "           [--no-color] [--timeout-ms N] FILE|DIR|- ...\n"
+	    "           [--no-color] [--timeout-ms N] [--stats] FILE|DIR|- ...\n"
 	    "  Check configuration files as `conftest test` does: the rules\n"
 	    "  deny, violation and warn (with optional _suffix) of each\n"
 	    "  namespace (default main) give failures and warnings; an\n"
@@ -62,6 +63,8 @@ usage(FILE *f)
 	    "  --parser FMT     yaml, json, dockerfile, toml, ini (default: "
 	    "by name)\n"
 	    "  -o FORMAT        stdout, json, tap, junit, sarif, github\n"
+	    "  --stats          time spent loading, parsing, evaluating and\n"
+	    "                   writing, as one JSON line on stderr\n"
 	    "  exit: 0 clean, 1 failures; with --fail-on-warn 1 warnings, 2 "
 	    "failures;\n"
 	    "        1 on any error (bad input, policy that does not load)\n");
@@ -117,6 +120,8 @@ parse_args(struct check_args *a, int argc, char **argv)
 			a->no_fail = 1;
 		else if (strcmp(o, "--no-color") == 0)
 			a->color = 0;
+		else if (strcmp(o, "--stats") == 0)
+			a->stats = 1;
 		else if (strcmp(o, "--timeout-ms") == 0 && has) {
 			char *end;
 			long v = strtol(argv[++i], &end, 10);
@@ -345,13 +350,29 @@ combine(const struct ls_val **out, struct ls_arena *ar,
 	return *out ? 0 : ls_error_set(LS_ENOMEM, "out of memory");
 }
 
+/* Where the time of one run went, for --stats (milliseconds). */
+struct check_stats {
+	double load, parse, eval, output;
+};
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 static int
 check_all(json_t *results, const struct ls_rego_policy *p,
-    const struct check_args *a, const struct inputs *in)
+    const struct check_args *a, const struct inputs *in,
+    struct check_stats *st)
 {
 	struct ls_check_opts o = { a->ns, a->all_ns, a->timeout_ms };
 	const struct ls_val *cfg;
 	struct ls_arena *ar;
+	double t0, t1;
 	size_t i;
 	int rc = 0;
 
@@ -367,9 +388,13 @@ check_all(json_t *results, const struct ls_rego_policy *p,
 	for (i = 0; i < in->n && rc == 0; i++) {
 		if ((ar = ls_arena_new(0)) == NULL)
 			return ls_error_set(LS_ENOMEM, "out of memory");
+		t0 = now_ms();
 		rc = parse_input(&cfg, ar, a, in->paths[i]);
+		t1 = now_ms();
 		if (rc == 0)
 			rc = ls_check_config(results, p, &o, in->paths[i], cfg);
+		st->parse += t1 - t0;
+		st->eval += now_ms() - t1;
 		ls_arena_free(ar);
 	}
 	return rc;
@@ -381,7 +406,9 @@ cli_check(int argc, char **argv)
 	struct check_args a;
 	struct inputs in = { NULL, 0, 0 };
 	struct ls_rego_policy *p = NULL;
+	struct check_stats st = { 0, 0, 0, 0 };
 	json_t *results = json_array();
+	double t0 = now_ms();
 	int rc, code = 1;
 	size_t i;
 
@@ -398,16 +425,24 @@ cli_check(int argc, char **argv)
 	}
 	if (results == NULL || (rc = expand(&in, &a)) != 0 ||
 	    (rc = load_policy(&p, &a)) != 0 ||
-	    (rc = check_all(results, p, &a, &in)) != 0) {
+	    ((st.load = now_ms() - t0),
+		(rc = check_all(results, p, &a, &in, &st)) != 0)) {
 		fprintf(stderr, "lockstep check: %s\n",
 		    results ? ls_error_last() : "out of memory");
 		goto out;
 	}
 	code = ls_check_exit_code(results, a.fail_on_warn);
+	t0 = now_ms();
 	if (ls_check_output(stdout, a.output, results, a.color, code) != 0) {
 		cli_fail("check", "output");
 		code = 1;
 	}
+	st.output = now_ms() - t0;
+	if (a.stats)
+		fprintf(stderr,
+		    "{\"files\": %zu, \"load_ms\": %.3f, \"parse_ms\": %.3f, "
+		    "\"eval_ms\": %.3f, \"output_ms\": %.3f}\n",
+		    in.n, st.load, st.parse, st.eval, st.output);
 	if (a.no_fail)
 		code = 0;
 out:

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# doors.sh - the doors' figures (issue 9), each beside a reference
+# measured in the same run:
+#  1. admission decisions/s over HTTPS with keep-alive against the plain
+#     Data API on the same AdmissionReview and bundle (goal: ratio >= 0.8),
+#     with p99 latency; wrk, 2 threads, 16 connections, 5 s each.
+#  2. `lockstep check` on 1,000 Kubernetes manifests: wall time against the
+#     engine's own evaluation time (its --stats), so parsing, process start
+#     and output show.
+#  3. one `lockstep eval` / `lockstep check` on a small policy as a whole
+#     process (goal <= 2 ms), against the process start of /bin/true.
+# Uses the integration helpers (real server, real agents, 127.0.0.1).
+set -u
+export LOCKSTEP_BIN=$(cd "${1:-${LOCKSTEP_BIN:?usage: bench/doors.sh BIN_DIR}}" && pwd)
+export LOCKSTEP_ROOT=${LOCKSTEP_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
+. "$LOCKSTEP_ROOT/tests/integration/libagent.sh"
+command -v wrk >/dev/null || die "wrk is missing (deploy/install-deps.sh --bench)"
+
+# --- 1. admission over HTTPS vs the Data API ----------------------------
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$W/tls.key" -out "$W/tls.crt" -days 1 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 2>/dev/null || die "openssl"
+chmod 600 "$W/tls.key"
+"$LS" init "$W/keys" --origin lockstep-bench >/dev/null || die "lockstep init"
+head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$W/enroll.token"
+head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$W/admin.token"
+chmod 600 "$W/enroll.token" "$W/admin.token"
+cp -r "$LOCKSTEP_ROOT/bundles/example" "$W/repo"
+git -C "$W/repo" init -q -b main
+git -C "$W/repo" -c user.email=b@example.com -c user.name=b add -A
+git -C "$W/repo" -c user.email=b@example.com -c user.name=b commit -qm example
+git -C "$W/repo" tag v1
+start_server
+wait_until 60 published_version v1 || die "v1 not published"
+start_agent plain "$SERVER_URL"
+start_agent tls "$SERVER_URL" --tls-cert "$W/tls.crt" --tls-key "$W/tls.key"
+wait_until 60 is_version plain v1 || die "plain agent not active"
+wait_until 60 is_version tls v1 || die "tls agent not active"
+review=$LOCKSTEP_ROOT/tests/data/admission/denied-privileged.json
+python3 -c 'import json,sys; print(json.dumps({"input": json.load(open(sys.argv[1]))}))' \
+    "$review" >"$W/data-body.json"
+cat >"$W/post.lua" <<'EOF'
+local f = io.open(os.getenv("BODY"), "rb")
+wrk.method = "POST"
+wrk.body = f:read("*a")
+f:close()
+wrk.headers["Content-Type"] = "application/json"
+EOF
+# run_wrk URL BODY: prints "REQ_PER_S P99_MS NON2XX"
+run_wrk() {
+	BODY=$2 wrk -t2 -c16 -d5s --latency -s "$W/post.lua" "$1" >"$W/wrk.out" 2>&1
+	python3 - "$W/wrk.out" <<'EOF'
+import re, sys
+t = open(sys.argv[1]).read()
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
+m = re.search(r"99%\s+([\d.]+)(us|ms|s)", t)
+p99 = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
+bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", t)
+print("%.0f %.2f %s" % (rps, p99, bad.group(1) if bad else "0"))
+EOF
+}
+read -r d_rps d_p99 d_bad <<<"$(run_wrk "http://$(cat "$W/plain.port")/v1/data/kubernetes/admission/deny" "$W/data-body.json")"
+read -r a_rps a_p99 a_bad <<<"$(run_wrk "https://$(cat "$W/tls.port")/v1/admission" "$review")"
+ratio=$(awk -v a="$a_rps" -v d="$d_rps" 'BEGIN { printf "%.2f", a / (d > 0 ? d : 1) }')
+echo "doors: admission over HTTPS (keep-alive, deny+violation+warn+allow) ${a_rps}/s p99 ${a_p99} ms vs Data API over HTTP (deny only) ${d_rps}/s p99 ${d_p99} ms: ratio ${ratio}x (goal >= 0.8x); non-2xx answers: ${a_bad} and ${d_bad}"
+stop_agent plain
+stop_agent tls
+
+# --- 2. lockstep check on 1,000 manifests --------------------------------
+mkdir -p "$W/manifests"
+python3 - "$W/manifests" <<'EOF'
+import sys
+for i in range(1000):
+    root = "true" if i % 3 else "false"
+    with open("%s/deploy-%04d.yaml" % (sys.argv[1], i), "w") as f:
+        f.write("""apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app-%d
+  labels: {app: app-%d, owner: team-%d}
+spec:
+  replicas: 2
+  template:
+    spec:
+      securityContext: {runAsNonRoot: %s}
+      containers:
+        - name: app
+          image: registry.example.com/app:%d
+          resources: {limits: {cpu: 500m, memory: 256Mi}}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: app-%d
+""" % (i, i, i % 7, root, i, i))
+EOF
+pol=$LOCKSTEP_ROOT/tests/data/check/policy
+best_wall=""
+best_line=""
+for r in 1 2 3; do
+	t0=$(date +%s%N)
+	"$LS" check --stats --no-color -p "$pol" "$W/manifests" >/dev/null 2>"$W/stats"
+	t=$((($(date +%s%N) - t0) / 1000000))
+	if [ -z "$best_wall" ] || [ "$t" -lt "$best_wall" ]; then
+		best_wall=$t
+		best_line=$(tail -n 1 "$W/stats")
+	fi
+done
+read -r files load parse eval out <<<"$(python3 -c 'import json,sys
+d=json.loads(sys.argv[1]); print(d["files"], d["load_ms"], d["parse_ms"], d["eval_ms"], d["output_ms"])' "$best_line")"
+share=$(awk -v e="$eval" -v w="$best_wall" 'BEGIN { printf "%.2f", e / (w > 0 ? w : 1) }')
+echo "doors: lockstep check on $files manifests (2,000 documents): wall ${best_wall} ms; engine evaluation ${eval} ms (${share} of the wall time), parsing ${parse} ms, policy load ${load} ms, output ${out} ms (best of 3)"
+
+# --- 3. a whole process on a small policy --------------------------------
+mkdir -p "$W/small"
+printf 'package p\n\nallow if input.user == "admin"\n' >"$W/small/p.rego"
+echo '{"user": "admin"}' >"$W/small-in.json"
+cat >"$W/small.yaml" <<'EOF'
+kind: Service
+metadata: {name: api}
+EOF
+per_run() {	# N CMD...: mean ms of one run over N runs
+	local n=$1 t0
+	shift
+	t0=$(date +%s%N)
+	for _ in $(seq "$n"); do "$@" >/dev/null 2>&1; done
+	awk -v t="$(($(date +%s%N) - t0))" -v n="$n" 'BEGIN { printf "%.2f", t / n / 1e6 }'
+}
+t_true=$(per_run 300 /bin/true)
+t_eval=$(per_run 300 "$LS" eval -d "$W/small" -i "$W/small-in.json" data.p.allow)
+t_check=$(per_run 300 "$LS" check --no-color -p "$pol" "$W/small.yaml")
+t_ops=$(per_run 300 "$LOCKSTEP_BIN/lockstep-ops" eval -d "$W/small" -i "$W/small-in.json" data.p.allow)
+echo "doors: one process on a small policy: lockstep eval ${t_eval} ms, lockstep check ${t_check} ms (goal <= 2 ms); the same eval linked with every stack (lockstep-ops) ${t_ops} ms; /bin/true ${t_true} ms; shared objects: lockstep $(ldd "$LS" | wc -l), lockstep-ops $(ldd "$LOCKSTEP_BIN/lockstep-ops" | wc -l)"
+finish >/dev/null
