@@ -47,6 +47,8 @@ const char ls_config_usage[] =
     "  --decision-timeout-ms N   time budget of one decision (1000)\n"
     "  --decision-memory-max B   memory budget of one decision (64 MiB)\n"
     "  --max-conns-per-ip N open connections one client may hold (32)\n"
+    "  --no-reports         fetch, verify and activate only: no enrolment,\n"
+    "                       no reports (what lockstep check --server does)\n"
     "  --once               one update attempt; exit 0 if the latest release\n"
     "                       is enforced\n"
     "  --log-json           log one JSON object per line on stderr\n"
@@ -233,6 +235,8 @@ ls_config_parse(struct ls_config *c, int argc, char **argv)
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			c->cmd = LS_CMD_HELP;
 			return 0;
+		} else if (strcmp(a, "--no-reports") == 0) {
+			c->no_reports = 1;
 		} else if (strcmp(a, "--once") == 0) {
 			c->once = 1;
 		} else if (strcmp(a, "--log-json") == 0) {

@@ -54,6 +54,7 @@ struct ls_config {
 	long decision_timeout_ms;  /* per decision, default 1000 */
 	long decision_memory_max;  /* bytes per decision, default 64 MiB */
 	long conns_per_ip;	   /* open connections per client, 32 */
+	int no_reports; /* fetch and verify only (lockstep check) */
 	int once;
 	int log_json;
 	int json; /* status --json */

@@ -47,6 +47,9 @@ ls_agent_report(struct ls_agent *a, const char *why)
 	size_t len = 0;
 	int rc;
 
+	if (a->cfg->no_reports)
+		return 0;
+
 	/* The seq is durable before the report exists, so a crash can never
 	 * hand out the same seq twice (the server refuses replays). */
 	st.report_seq = a->st.report_seq + 1;
@@ -227,6 +230,8 @@ ls_agent_deliver(struct ls_agent *a)
 	size_t n = 0, i;
 	int rc;
 
+	if (a->cfg->no_reports)
+		return 0;
 	if ((rc = ls_agent_enrol(a)) != 0)
 		goto out;
 	if ((rc = ls_reports_list(&v, &n, a->cfg->state)) != 0 || n == 0)

@@ -201,7 +201,53 @@ done
 "$ls" status --server "$srv" --token-file "$work/admin.token" |
     while IFS= read -r l; do info "$l"; done
 
-say "10. The evidence: every build, publish, operator action and report"
+say "10. Every door, one policy: admission over HTTPS and lockstep check in CI"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$work/demo-ca.key" -out "$work/demo-ca.pem" -days 1 \
+    -subj /CN=lockstep-demo-ca 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$work/tls.key" -out "$work/tls.csr" -subj /CN=127.0.0.1 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$work/tls.ext"
+openssl x509 -req -in "$work/tls.csr" -CA "$work/demo-ca.pem" \
+    -CAkey "$work/demo-ca.key" -CAcreateserial -days 1 -extfile "$work/tls.ext" \
+    -out "$work/tls.crt" 2>/dev/null
+chmod 600 "$work/tls.key"
+(umask 077 && "$ls" agent token demo-admission --ttl 10m --server "$srv" \
+    --token-file "$work/admin.token" >"$work/agent3.token" 2>/dev/null) ||
+    die "cannot make an enrolment token"
+"$bin/lockstep-agent" --server "$srv" --root "$work/keys/1.root.note" \
+    --state "$work/agent3" --channel stable --name demo-admission \
+    --enroll-token-file "$work/agent3.token" --listen 127.0.0.1:0 \
+    --port-file "$work/agent3.addr" --interval 2 --long-poll 30 \
+    --tls-cert "$work/tls.crt" --tls-key "$work/tls.key" \
+    2>"$work/agent3.log" &
+pids+=($!)
+wait_until 60 "the admission agent on seq $seq3" agent_on "$work/agent3" v1.0.0 "$seq3"
+review=$root/tests/data/admission/denied-labels-hostpath.json
+info "the API server sends a Deployment (log-shipper) to https://$(cat "$work/agent3.addr")/v1/admission:"
+curl -sf --cacert "$work/demo-ca.pem" -X POST --data-binary @"$review" \
+    "https://$(cat "$work/agent3.addr")/v1/admission" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)["response"]
+print("   allowed: %s (uid %s)" % (str(r["allowed"]).lower(), r["uid"]))
+for m in r.get("status", {}).get("message", "").split("; "):
+    print("   deny: " + m)
+a = r.get("auditAnnotations", {})
+print("   auditAnnotations: bundle-version %s, bundle-sha256 %s..." % (a.get("bundle-version"), a.get("bundle-sha256", "")[:12]))'
+python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["request"]["object"], indent=1))' \
+    "$review" >"$work/log-shipper.json"
+info "CI checks the same manifest against the same signed channel:"
+info "  lockstep check --server $srv --root 1.root.note --channel stable -n kubernetes.manifest log-shipper.json"
+set +e
+"$ls" check --no-color --server "$srv" --root "$work/keys/1.root.note" \
+    --channel stable --cache "$work/ci-cache" -n kubernetes.manifest \
+    "$work/log-shipper.json" | sed 's/^/     /'
+rc=${PIPESTATUS[0]}
+set -e
+info "lockstep check exit code: $rc (1: a failure, as conftest)"
+[ "$rc" -eq 1 ] || die "lockstep check should have failed the manifest"
+
+say "11. The evidence: every build, publish, operator action and report"
 curl -sf "$srv/v1/evidence" >"$work/evidence.jsonl"
 python3 - "$work/evidence.jsonl" <<'EOF'
 import json, sys
@@ -234,4 +280,4 @@ info "signed checkpoint of the log (RFC 6962 Merkle root, log key):"
 curl -sf "$srv/v1/evidence/checkpoint" | while IFS= read -r l; do info "  $l"; done
 "$ls" evidence verify "$work/data" && info "hash chain and checkpoint verified: lockstep evidence verify exits 0"
 
-say "Done: stopping the server and both agents"
+say "Done: stopping the server and the agents"

@@ -61,8 +61,8 @@ ls_check_fetch(struct ls_rego_policy **out, const char *server,
 	struct ls_config cfg;
 	struct ls_engine e;
 	struct ls_agent *ag = NULL;
-	static char args[14][PATH_MAX];
-	char *argv[15];
+	static char args[15][PATH_MAX];
+	char *argv[16];
 	int argc, n, rc;
 
 	if (cache_dir != NULL)
@@ -74,9 +74,10 @@ ls_check_fetch(struct ls_rego_policy **out, const char *server,
 	{
 		const char *words[] = { "lockstep-agent", "--server", server,
 			"--root", root, "--state", cache, "--channel",
-			channel, "--listen", "", "--once", "--cacert", cacert };
+			channel, "--listen", "", "--once", "--no-reports",
+			"--cacert", cacert };
 
-		n = cacert != NULL ? 14 : 12;
+		n = cacert != NULL ? 15 : 13;
 		for (argc = 0; argc < n; argc++)
 			if ((size_t)snprintf(args[argc], sizeof(args[argc]),
 				"%s", words[argc]) >= sizeof(args[argc]))
