@@ -230,7 +230,10 @@ settle(struct ls_agent *a, int rc)
 
 	snprintf(prev, sizeof(prev), "%s", before);
 	if (rc == 0) {
-		if (strcmp(st.state, "error") == 0)
+		/* Stale from an expired root or timestamp ends with a good
+		 * pass; an expired stored timestamp is marked again below. */
+		if (strcmp(st.state, "error") == 0 ||
+		    strcmp(st.state, "stale") == 0)
 			snprintf(st.state, sizeof(st.state), "%s",
 			    st.has_active ? "active" : "none");
 		st.last_error[0] = '\0';

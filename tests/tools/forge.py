@@ -10,6 +10,7 @@ sign` (the test's KEYDIR).  Standard library only.
            --seq N --bundle FILE [--version TAG] [--channel C]
   forge.py root --lockstep BIN --key KEY [--key KEY...] --out F
            --base ROOT_NOTE --version N [--replace ROLE OLD.pub NEW.pub]
+           [--expires RFC3339]
   forge.py tar --out F --kind dotdot|symlink|bomb
 """
 import argparse
@@ -76,6 +77,8 @@ def cmd_release(args):
 
 def cmd_root(args):
     body = set_line(body_of(args.base), "version", str(args.version))
+    if args.expires:
+        body = set_line(body, "expires", args.expires)
     if args.replace:
         role, old, new = args.replace
         old_v = open(old).read().strip()
@@ -158,6 +161,7 @@ def main():
     o.add_argument("--base", required=True)
     o.add_argument("--version", type=int, required=True)
     o.add_argument("--replace", nargs=3, metavar=("ROLE", "OLD", "NEW"))
+    o.add_argument("--expires")
     x = sub.add_parser("tar")
     x.add_argument("--out", required=True)
     x.add_argument("--kind", choices=("dotdot", "symlink", "bomb"),
