@@ -104,6 +104,12 @@ update_root(struct ls_agent *a, time_t t)
 			st.timestamp_seq = 0;
 			a->etag[0] = '\0';
 		}
+		/* Likewise a new release key: a release seq (and floor)
+		 * signed by the old, perhaps stolen, key is forgotten. */
+		if (ls_verify_role_changed(&a->root, &next, LS_ROLE_RELEASE)) {
+			st.release_seq = 0;
+			st.floor = 0;
+		}
 		ls_root_cleanup(&a->root);
 		a->root = next;
 		ls_agent_logf(a, "info", "root", "trusting root version %llu",
