@@ -319,6 +319,9 @@ wake_at(struct ls_agent *a, time_t base)
 	if (a->st.has_active && strcmp(a->st.state, "active") == 0 &&
 	    a->st.timestamp_expires > time(NULL))
 		w = min_time(w, a->st.timestamp_expires);
+	/* The root expires too: the next pass then freezes. */
+	if (a->root.expires > time(NULL))
+		w = min_time(w, a->root.expires);
 	return w;
 }
 

@@ -97,8 +97,7 @@ bad_arg(const char *cmd, const char *what)
 
 /* --key ROLE VKEYFILE...: the role's keys become exactly these. */
 static int
-new_keys(struct ls_root *r, unsigned *replaced, int argc, char **argv,
-    int *i)
+new_keys(struct ls_root *r, unsigned *replaced, int argc, char **argv, int *i)
 {
 	const char *cmd = "root new";
 	enum ls_role role;
@@ -107,8 +106,9 @@ new_keys(struct ls_root *r, unsigned *replaced, int argc, char **argv,
 
 	if (*i + 1 >= argc ||
 	    ls_role_parse(&role, argv[*i + 1], strlen(argv[*i + 1])) != 0)
-		return bad_arg(cmd, "--key wants a role: root release "
-				    "timestamp log");
+		return bad_arg(cmd,
+		    "--key wants a role: root release "
+		    "timestamp log");
 	(*i)++;
 	if (!(*replaced & (1U << role))) {
 		ls_keyset_cleanup(&r->keys[role]);
@@ -242,8 +242,9 @@ sign_text(char **out, size_t *out_len, const char *text, size_t len,
 	/* Only a root document is signed with root keys. */
 	if ((rc = ls_root_parse(&r, body, blen)) == 0) {
 		ls_root_cleanup(&r);
-		rc = is_note ? ls_note_cosign(out, out_len, text, len, keys, nkeys)
-			     : ls_note_sign(out, out_len, text, len, keys, nkeys);
+		rc = is_note
+		    ? ls_note_cosign(out, out_len, text, len, keys, nkeys)
+		    : ls_note_sign(out, out_len, text, len, keys, nkeys);
 	}
 	ls_note_free(n);
 	return rc;

@@ -652,8 +652,9 @@ store_publish(struct ls_store *s, struct channel *c, const struct ls_release *r)
 		    "signing needs the release and "
 		    "timestamp keys (--keys DIR)");
 	if ((rc = store_root_fresh(s, time(NULL))) != 0)
-		return ls_error_wrap(rc, "channel %s: release %" PRIu64
-		    " not signed", c->name, r->seq);
+		return ls_error_wrap(rc,
+		    "channel %s: release %" PRIu64 " not signed", c->name,
+		    r->seq);
 	if (r->seq <= c->max_seq)
 		return ls_error_set(LS_EROLLBACK,
 		    "%s: seq %" PRIu64 " is not "
