@@ -867,6 +867,17 @@ ls_store_tick(struct ls_store *s, time_t now, time_t *next_out)
 	size_t i;
 	int rc = 0;
 
+	if (store_root_fresh(s, now) != 0) {
+		/* No timestamp can be signed until a newer root: say so
+		 * once; the evidence log keeps its checkpoints. */
+		*next_out = now + 1;
+		if (!s->root_expiry_told) {
+			s->root_expiry_told = 1;
+			return ls_error_wrap(LS_EEXPIRED,
+			    "timestamps are no longer re-signed");
+		}
+		return ls_store_checkpoint(s);
+	}
 	pthread_mutex_lock(&s->mu);
 	for (i = 0; i < s->nch && rc == 0; i++) {
 		struct channel *c = s->ch[i];
@@ -877,6 +888,9 @@ ls_store_tick(struct ls_store *s, time_t now, time_t *next_out)
 			rc = store_unpin(s, c, "lockstep-server",
 			    "pin sunset reached");
 		due = c->ts_expires - (time_t)s->ttl / 2;
+		/* Capped at the root's expiry: re-signing gains nothing. */
+		if (s->root_version != 0 && c->ts_expires >= s->root_expires)
+			due = s->root_expires;
 		if (rc == 0 && due <= now) {
 			if ((rc = store_resign(s, c, c->cur.seq)) == 0)
 				ls_metrics_add(LS_M_TIMESTAMP_RESIGNS, 1);

@@ -38,6 +38,7 @@ struct ls_store {
 	char origin[LS_NAME_MAX + 1];
 	uint64_t root_version; /* newest root in --keys, 0: none loaded */
 	time_t root_expires;   /* its expiry: nothing is signed past it */
+	int root_expiry_told;  /* the tick reported the expiry once */
 	unsigned ttl;
 	struct channel *ch[LS_STORE_MAX_CHANNELS];
 	size_t nch;

@@ -115,6 +115,8 @@ else
 	fail "server past its root's expiry: $(tail -n 5 "$W/s3.log")"
 fi
 sleep 2
+n=$(grep -c 'timestamps are no longer re-signed' "$W/s3.log")
+[ "$n" = 1 ] || fail "server reported its expired root $n times, want once"
 if grep -lq '^version v3$' "$W/data3/v1/channels/stable/releases/"*.note 2>/dev/null; then
 	fail "server signed release v3 under an expired root"
 fi
