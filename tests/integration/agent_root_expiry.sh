@@ -39,6 +39,8 @@ hold a v1 2 "expired root (freeze)"
 is_state a stale || fail "expired root: state left stale while frozen"
 curl -s --max-time 5 "http://$(cat "$W/a.port")/v1/status" |
 	grep -q '"state":"stale"' || fail "GET /v1/status does not say stale"
+log_has a 'queued report [0-9]* (state, stale)' 10 ||
+	fail "no signed report of the stale state was queued"
 
 # Root 3, signed by root 2's keys and unexpired: the agent recovers.
 python3 "$FORGE" root --lockstep "$LS" --key "$W/keys/root.key" \

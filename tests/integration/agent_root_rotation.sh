@@ -32,6 +32,9 @@ expect_check() {
 	fi
 }
 
+expect_check "the anchor on its own" 0 'root version 1: signed by 1 of the 1 root keys of itself, threshold 1: met' \
+	"$W/keys/1.root.note"
+
 # Root 2: new root keys ra rb rc, threshold 2; everything else kept.
 "$LS" root new --from "$W/keys/1.root.note" \
 	--key root "$R/ra.pub" "$R/rb.pub" "$R/rc.pub" --threshold root 2 \
