@@ -61,9 +61,8 @@ chain_step(struct ls_root *cur, const char *cmd, const char *path)
 	return rc != 0;
 }
 
-/* Walk paths[0..n) into *out; 0 or 1 (printed). */
-static int
-walk_chain(struct ls_root *out, const char *cmd, char **paths, int n)
+int
+cli_root_chain(struct ls_root *out, const char *cmd, char **paths, int n)
 {
 	int i;
 
@@ -403,7 +402,7 @@ root_verify(int argc, char **argv)
 		fputs(root_usage, stderr);
 		return 2;
 	}
-	rc = walk_chain(&r, "root verify", argv + 1, argc - 1);
+	rc = cli_root_chain(&r, "root verify", argv + 1, argc - 1);
 	ls_root_cleanup(&r);
 	return rc;
 }

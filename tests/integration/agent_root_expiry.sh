@@ -26,6 +26,26 @@ else
 	fail "root verify: '$out' does not name root version 2 expired"
 fi
 
+# note verify against a role of the newest root of a chain.
+if out=$("$LS" note verify --root "$root1" --role timestamp \
+	--in "$DATA_CH/timestamp.note" 2>&1) && echo "$out" | grep -q '^lockstep/timestamp/v1$'; then
+	ok "note verify --root --role timestamp"
+else
+	fail "note verify --root 1 --role timestamp: $out"
+fi
+if out=$("$LS" note verify --root "$root1" --root "$W/ov/v1/root/2.note" \
+	--role timestamp --in "$DATA_CH/timestamp.note" 2>&1); then
+	fail "note verify accepted a chain ending in an expired root"
+elif echo "$out" | grep -q 'root version 2 expired'; then
+	ok "note verify refuses an expired root ($out)"
+else
+	fail "note verify with an expired root: '$out'"
+fi
+if "$LS" note verify --root "$root1" --role release \
+	--in "$DATA_CH/timestamp.note" >/dev/null 2>&1; then
+	fail "note verify --role release accepted a timestamp"
+fi
+
 mirror "root overlay $W/ov"
 tag v2
 wait_until 60 published_version v2 || die "v2 not published"
