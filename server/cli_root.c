@@ -333,9 +333,9 @@ check_note(const struct ls_root *prev, const char *path, const char *text,
 
 	memset(&self, 0, sizeof(self));
 	ls_error_clear();
-	if ((rc = ls_note_parse(&n, text, len)) != 0 ||
+	if (ls_note_parse(&n, text, len) != 0 ||
 	    (body = ls_note_body(n, &blen)) == NULL ||
-	    (rc = ls_root_parse(&self, body, blen)) != 0) {
+	    ls_root_parse(&self, body, blen) != 0) {
 		cli_fail("root check", "%s", path);
 		ls_note_free(n);
 		return 1;

@@ -135,7 +135,6 @@ install_roots(struct ls_store *s, const char *keys_dir)
 		text = NULL;
 		rc = ls_file_read(&text, &len, src, LS_NOTE_MAX);
 		if (rc == LS_ENOTFOUND) {
-			rc = 0;
 			ls_error_clear();
 			break;
 		}
