@@ -263,7 +263,10 @@ settle(struct ls_agent *a, int rc)
 	if (rc == 0 && a->enrol_rc != 0)
 		rc = ls_error_set(a->enrol_rc, "%s", a->enrol_error);
 	if (rc == 0) {
-		if (strcmp(st.state, "error") == 0)
+		/* Stale from an expired root or timestamp ends with a good
+		 * pass; an expired stored timestamp is marked again below. */
+		if (strcmp(st.state, "error") == 0 ||
+		    strcmp(st.state, "stale") == 0)
 			snprintf(st.state, sizeof(st.state), "%s",
 			    st.has_active ? "active" : "none");
 		st.last_error[0] = '\0';
@@ -352,6 +355,9 @@ wake_at(struct ls_agent *a, time_t base)
 	if (a->st.has_active && strcmp(a->st.state, "active") == 0 &&
 	    a->st.timestamp_expires > time(NULL))
 		w = min_time(w, a->st.timestamp_expires);
+	/* The root expires too: the next pass then freezes. */
+	if (a->root.expires > time(NULL))
+		w = min_time(w, a->root.expires);
 	return w;
 }
 

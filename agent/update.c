@@ -17,6 +17,7 @@
 #include "lockstep/error.h"
 #include "lockstep/file.h"
 #include "lockstep/note.h"
+#include "lockstep/root.h"
 #include "verify.h"
 
 extern char **environ;
@@ -60,9 +61,10 @@ get_doc(struct ls_agent *a, struct ls_buf *b, long *status,
 	return 0;
 }
 
-/* Rule 2: walk root N+1, N+2, ... while the mirror has them. */
+/* Rule 2: walk root N+1, N+2, ... while the mirror has them; then the
+ * newest root must not have expired at t (intermediate ones may, TUF). */
 static int
-update_root(struct ls_agent *a)
+update_root(struct ls_agent *a, time_t t)
 {
 	struct ls_fetch_result res;
 	struct ls_state st;
@@ -102,6 +104,12 @@ update_root(struct ls_agent *a)
 			st.timestamp_seq = 0;
 			a->etag[0] = '\0';
 		}
+		/* Likewise a new release key: a release seq (and floor)
+		 * signed by the old, perhaps stolen, key is forgotten. */
+		if (ls_verify_role_changed(&a->root, &next, LS_ROLE_RELEASE)) {
+			st.release_seq = 0;
+			st.floor = 0;
+		}
 		ls_root_cleanup(&a->root);
 		a->root = next;
 		ls_agent_logf(a, "info", "root", "trusting root version %llu",
@@ -110,6 +118,10 @@ update_root(struct ls_agent *a)
 			break;
 	}
 	ls_buf_cleanup(&b);
+	if (rc == 0 && (rc = ls_root_check_expiry(&a->root, t)) != 0)
+		/* Freeze, as for an expired timestamp: keep enforcing. */
+		ls_error_wrap(rc, "root (freeze, still enforcing %s)",
+		    a->st.has_active ? a->st.active.version : "nothing");
 	return rc;
 }
 
@@ -365,7 +377,7 @@ ls_agent_update(struct ls_agent *a, long wait_s, enum ls_agent_outcome *outcome)
 	*outcome = LS_AGENT_NOTHING;
 	a->held = 0;
 	ls_buf_init(&b, LS_NOTE_MAX);
-	if ((rc = update_root(a)) != 0)
+	if ((rc = update_root(a, time(NULL))) != 0)
 		goto out;
 	if (a->etag[0] == '\0')
 		wait_s = 0;

@@ -5,6 +5,7 @@
 #include "lockstep/error.h"
 #include "lockstep/note.h"
 #include "lockstep/root.h"
+#include "lockstep/timefmt.h"
 
 /* Verify n against the root keys and threshold of r, naming which. */
 static int
@@ -106,4 +107,33 @@ out:
 	}
 	ls_note_free(n);
 	return rc;
+}
+
+int
+ls_root_check_expiry(const struct ls_root *r, time_t t)
+{
+	char when[LS_TIME_LEN];
+
+	if (t < r->expires)
+		return 0;
+	ls_time_format(when, r->expires);
+	return ls_error_set(LS_EEXPIRED,
+	    "root version %llu expired at %s; a newer root version must be "
+	    "published",
+	    (unsigned long long)r->version, when);
+}
+
+int
+ls_root_advance(struct ls_root *cur, const char *text, size_t len)
+{
+	struct ls_root next;
+	int rc;
+
+	rc = cur->version == 0 ? ls_root_open(&next, text, len)
+			       : ls_root_next(&next, cur, text, len);
+	if (rc < 0)
+		return rc;
+	ls_root_cleanup(cur);
+	*cur = next;
+	return 0;
 }

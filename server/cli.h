@@ -20,6 +20,15 @@ int cli_status(int argc, char **argv);	 /* cli_operator.c */
 int cli_agent(int argc, char **argv);	 /* cli_operator.c */
 int cli_evidence(int argc, char **argv); /* cli_operator.c */
 int cli_check(int argc, char **argv);	 /* cli_check.c */
+int cli_root(int argc, char **argv);	 /* cli_root.c */
+
+struct ls_root;
+
+/* Walk the root chain paths[0..n) into *out (cli_root.c): the anchor,
+ * then each next version; the last must not have expired.  0, or 1 with
+ * the reason printed as "lockstep CMD: FILE: reason".  *out is filled
+ * (ls_root_cleanup it) either way. */
+int cli_root_chain(struct ls_root *out, const char *cmd, char **paths, int n);
 
 /* Print "lockstep CMD: " + message + ls_error_last() to stderr. */
 void cli_fail(const char *cmd, const char *fmt, ...)

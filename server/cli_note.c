@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "lockstep/doc.h"
 #include "lockstep/error.h"
 #include "lockstep/file.h"
 #include "lockstep/key.h"
@@ -16,6 +17,9 @@ static const char note_usage[] =
     "       lockstep note cosign KEYFILE [KEYFILE...] [--in FILE]\n"
     "       lockstep note verify VKEYFILE [VKEYFILE...] [--threshold N]"
     " [--in FILE]\n"
+    "       lockstep note verify --root ROOT.note [--root ROOT.note...]"
+    " --role ROLE\n"
+    "                            [--threshold N] [--in FILE]\n"
     "\n"
     "sign    reads a body (UTF-8 lines, each ending in a newline, no blank\n"
     "        line) from FILE or stdin and writes the signed note (C2SP\n"
@@ -27,14 +31,22 @@ static const char note_usage[] =
     "        validly, writes its body to stdout and exits 0.  Otherwise it\n"
     "        prints one line with the reason to stderr and exits 1.\n"
     "        Signatures by other keys are ignored; a bad signature by a\n"
-    "        listed key, or two by the same key, is refused.\n";
+    "        listed key, or two by the same key, is refused.  With --root\n"
+    "        the keys and threshold are ROLE's (root release timestamp\n"
+    "        log) in the newest root of the chain given (anchor first, as\n"
+    "        lockstep root verify walks it; an expired newest root is\n"
+    "        refused).\n";
 
 struct note_args {
 	const char *cmd; /* "note sign", ... for messages */
 	const char *in;	 /* --in FILE, or NULL for stdin */
 	unsigned threshold;
-	char **files; /* KEYFILEs / VKEYFILEs (points into argv) */
+	int threshold_set; /* --threshold given */
+	char **files;	   /* KEYFILEs / VKEYFILEs (points into argv) */
 	int nfiles;
+	char *roots[LS_NOTE_MAX_SIGS]; /* --root chain (into argv) */
+	int nroots;
+	const char *role; /* --role, with --root */
 };
 
 /* Read at most LS_NOTE_MAX bytes from path ("-" or NULL: stdin). */
@@ -113,6 +125,7 @@ parse_args(struct note_args *a, int argc, char **argv, int verify)
 		if (verify && strcmp(argv[i], "--threshold") == 0 &&
 		    i + 1 < argc) {
 			val = argv[++i];
+			a->threshold_set = 1;
 			if (parse_count(&a->threshold, val, LS_NOTE_MAX_SIGS) <
 			    0) {
 				fprintf(stderr,
@@ -123,12 +136,28 @@ parse_args(struct note_args *a, int argc, char **argv, int verify)
 			}
 			continue;
 		}
+		if (verify && strcmp(argv[i], "--root") == 0 && i + 1 < argc &&
+		    a->nroots < LS_NOTE_MAX_SIGS) {
+			a->roots[a->nroots++] = argv[++i];
+			continue;
+		}
+		if (verify && strcmp(argv[i], "--role") == 0 && i + 1 < argc) {
+			a->role = argv[++i];
+			continue;
+		}
 		if (argv[i][0] == '-' && argv[i][1] != '\0')
 			goto bad;
 		argv[a->nfiles++] = argv[i]; /* compact in place */
 	}
 	a->files = argv;
-	if (a->nfiles == 0) {
+	if (a->nroots > 0 && (a->nfiles > 0 || a->role == NULL)) {
+		fprintf(stderr,
+		    "lockstep %s: --root wants --role and no key files (see "
+		    "lockstep note --help)\n",
+		    a->cmd);
+		return 2;
+	}
+	if (a->nfiles == 0 && a->nroots == 0) {
 		fprintf(stderr,
 		    "lockstep %s: need at least one key file (see "
 		    "lockstep note --help)\n",
@@ -201,6 +230,38 @@ out:
 	return rc;
 }
 
+/* Keys and threshold of --role in the newest root of the --root chain. */
+static int
+role_keys(struct ls_keyset *ks, struct note_args *a)
+{
+	struct ls_root r;
+	enum ls_role role;
+	size_t i;
+	int rc = 1;
+
+	if (ls_role_parse(&role, a->role, strlen(a->role)) < 0) {
+		fprintf(stderr,
+		    "lockstep %s: --role '%s': want root, release, "
+		    "timestamp or log\n",
+		    a->cmd, a->role);
+		return 1;
+	}
+	if (cli_root_chain(&r, a->cmd, a->roots, a->nroots) != 0)
+		goto out;
+	ls_error_clear();
+	for (i = 0; i < r.keys[role].n; i++)
+		if (ls_keyset_add(ks, &r.keys[role].keys[i]) < 0) {
+			cli_fail(a->cmd, "root keys");
+			goto out;
+		}
+	if (!a->threshold_set)
+		a->threshold = r.threshold[role];
+	rc = 0;
+out:
+	ls_root_cleanup(&r);
+	return rc;
+}
+
 static int
 note_verify(struct note_args *a)
 {
@@ -213,6 +274,8 @@ note_verify(struct note_args *a)
 	int i, rc = 1;
 
 	ls_error_clear();
+	if (a->nroots > 0 && role_keys(&ks, a) != 0)
+		goto out;
 	for (i = 0; i < a->nfiles; i++)
 		if (ls_vkey_load(&vk, a->files[i]) < 0 ||
 		    ls_keyset_add(&ks, &vk) < 0) {

@@ -18,6 +18,7 @@ static const struct {
 	{ "keygen", cli_keygen, "keygen NAME -o DIR       new Ed25519 key" },
 	{ "init", cli_init, "init KEYDIR --origin NAME   role keys + root v1" },
 	{ "note", cli_note, "note sign|cosign|verify ...  signed notes" },
+	{ "root", cli_root, "root new|sign|check|verify ...  root rotation" },
 	{ "bundle", cli_bundle, "bundle build|inspect|extract ..." },
 	{ "test", cli_test, "test DIR [-v] [--format=json]  run Rego tests" },
 	{ "eval", cli_eval, "eval -d DIR [-i INPUT] QUERY   evaluate Rego" },

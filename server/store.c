@@ -15,6 +15,7 @@
 #include "lockstep/file.h"
 #include "lockstep/hash.h"
 #include "lockstep/note.h"
+#include "lockstep/root.h"
 #include "lockstep/timefmt.h"
 #include "checkpoint.h"
 #include "metrics.h"
@@ -108,18 +109,17 @@ key_listed(const struct ls_root *r, enum ls_role role, const struct ls_key *k)
 	return 0;
 }
 
-/* Copy KEYS/N.root.note to DATA/v1/root/N.note for N = 1.. while present;
- * the newest one gives the origin and must list our keys. */
+/* Copy KEYS/N.root.note to DATA/v1/root/N.note for N = 1.. while present,
+ * each checked as a step of the chain before it is published; the newest
+ * one gives the origin, must list our keys and must not have expired. */
 static int
 install_roots(struct ls_store *s, const char *keys_dir)
 {
 	char src[PATH_MAX], dst[PATH_MAX], *text = NULL;
-	struct ls_note *note = NULL;
 	struct ls_root root;
-	const char *body;
-	size_t len = 0, blen;
+	size_t len = 0;
 	unsigned v;
-	int rc = 0, have = 0;
+	int rc = 0;
 
 	memset(&root, 0, sizeof(root));
 	if ((rc = pathf(dst, sizeof(dst), "%s/v1/root", s->data)) != 0 ||
@@ -135,31 +135,27 @@ install_roots(struct ls_store *s, const char *keys_dir)
 		text = NULL;
 		rc = ls_file_read(&text, &len, src, LS_NOTE_MAX);
 		if (rc == LS_ENOTFOUND) {
-			rc = 0;
 			ls_error_clear();
 			break;
 		}
-		if (rc != 0 ||
-		    (rc = ls_file_write_atomic(dst, text, len, 0644)) != 0)
-			goto out;
-		have = 1;
-		ls_note_free(note);
-		note = NULL;
-		ls_root_cleanup(&root);
-		memset(&root, 0, sizeof(root));
-		if ((rc = ls_note_parse(&note, text, len)) != 0 ||
-		    (body = ls_note_body(note, &blen)) == NULL ||
-		    (rc = ls_root_parse(&root, body, blen)) != 0) {
-			rc = ls_error_wrap(rc ? rc : LS_EFORMAT, "%s", src);
+		if (rc != 0 || (rc = ls_root_advance(&root, text, len)) != 0) {
+			rc = ls_error_wrap(rc, "%s", src);
 			goto out;
 		}
+		if ((rc = ls_file_write_atomic(dst, text, len, 0644)) != 0)
+			goto out;
 	}
-	if (!have) {
+	if (root.version == 0) {
 		rc = ls_error_set(LS_ENOTFOUND, "%s: no 1.root.note", keys_dir);
 		goto out;
 	}
 	snprintf(s->origin, sizeof(s->origin), "%s", root.origin);
-	if (!key_listed(&root, LS_ROLE_RELEASE, s->release_key) ||
+	s->root_version = root.version;
+	s->root_expires = root.expires;
+	if ((rc = store_root_fresh(s, time(NULL))) != 0)
+		rc = ls_error_wrap(rc, "%s/%llu.root.note", keys_dir,
+		    (unsigned long long)root.version);
+	else if (!key_listed(&root, LS_ROLE_RELEASE, s->release_key) ||
 	    !key_listed(&root, LS_ROLE_TIMESTAMP, s->timestamp_key))
 		rc = ls_error_set(LS_EMISMATCH,
 		    "%s: release.key or "
@@ -167,9 +163,22 @@ install_roots(struct ls_store *s, const char *keys_dir)
 		    keys_dir);
 out:
 	ls_root_cleanup(&root);
-	ls_note_free(note);
 	free(text);
 	return rc;
+}
+
+int
+store_root_fresh(const struct ls_store *s, time_t now)
+{
+	struct ls_root r;
+
+	if (s->root_version == 0)
+		return 0; /* no --keys: nothing is signed anyway */
+	/* Only version and expiry matter to the message. */
+	memset(&r, 0, sizeof(r));
+	r.version = s->root_version;
+	r.expires = s->root_expires;
+	return ls_root_check_expiry(&r, now);
 }
 
 struct channel *
@@ -590,10 +599,16 @@ write_timestamp(struct ls_store *s, struct channel *c, const char *rel_text,
 	int rc;
 
 	memset(&ts, 0, sizeof(ts));
+	if ((rc = store_root_fresh(s, time(NULL))) != 0)
+		return ls_error_wrap(rc, "channel %s: timestamp not signed",
+		    c->name);
 	snprintf(ts.origin, sizeof(ts.origin), "%s", s->origin);
 	snprintf(ts.channel, sizeof(ts.channel), "%s", c->name);
 	ts.seq = c->ts_seq + 1;
 	ts.expires = time(NULL) + (time_t)s->ttl;
+	/* Worth nothing past the root that lists its key. */
+	if (s->root_expires != 0 && ts.expires > s->root_expires)
+		ts.expires = s->root_expires;
 	ts.release_seq = rel_seq;
 	ls_sha256_hex(ts.release_sha256, rel_text, rel_len);
 	ts.release_length = rel_len;
@@ -641,6 +656,10 @@ store_publish(struct ls_store *s, struct channel *c, const struct ls_release *r)
 		return ls_error_set(LS_EINVAL,
 		    "signing needs the release and "
 		    "timestamp keys (--keys DIR)");
+	if ((rc = store_root_fresh(s, time(NULL))) != 0)
+		return ls_error_wrap(rc,
+		    "channel %s: release %" PRIu64 " not signed", c->name,
+		    r->seq);
 	if (r->seq <= c->max_seq)
 		return ls_error_set(LS_EROLLBACK,
 		    "%s: seq %" PRIu64 " is not "
@@ -855,6 +874,17 @@ ls_store_tick(struct ls_store *s, time_t now, time_t *next_out)
 	size_t i;
 	int rc = 0;
 
+	if (store_root_fresh(s, now) != 0) {
+		/* No timestamp can be signed until a newer root: say so
+		 * once; the evidence log keeps its checkpoints. */
+		*next_out = now + 1;
+		if (!s->root_expiry_told) {
+			s->root_expiry_told = 1;
+			return ls_error_wrap(LS_EEXPIRED,
+			    "timestamps are no longer re-signed");
+		}
+		return ls_store_checkpoint(s);
+	}
 	pthread_mutex_lock(&s->mu);
 	for (i = 0; i < s->nch && rc == 0; i++) {
 		struct channel *c = s->ch[i];
@@ -865,6 +895,9 @@ ls_store_tick(struct ls_store *s, time_t now, time_t *next_out)
 			rc = store_unpin(s, c, "lockstep-server",
 			    "pin sunset reached");
 		due = c->ts_expires - (time_t)s->ttl / 2;
+		/* Capped at the root's expiry: re-signing gains nothing. */
+		if (s->root_version != 0 && c->ts_expires >= s->root_expires)
+			due = s->root_expires;
 		if (rc == 0 && due <= now) {
 			if ((rc = store_resign(s, c, c->cur.seq)) == 0)
 				ls_metrics_add(LS_M_TIMESTAMP_RESIGNS, 1);

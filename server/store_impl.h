@@ -37,6 +37,9 @@ struct ls_store {
 	int lockfd;
 	struct ls_key *release_key, *timestamp_key, *log_key;
 	char origin[LS_NAME_MAX + 1];
+	uint64_t root_version; /* newest root in --keys, 0: none loaded */
+	time_t root_expires;   /* its expiry: nothing is signed past it */
+	int root_expiry_told;  /* the tick reported the expiry once */
 	unsigned ttl;
 	struct channel *ch[LS_STORE_MAX_CHANNELS];
 	size_t nch;
@@ -49,6 +52,8 @@ struct ls_store {
 	void *arg;
 };
 
+/* LS_EEXPIRED (naming the version) once the newest root has expired. */
+int store_root_fresh(const struct ls_store *s, time_t now);
 struct channel *store_channel(struct ls_store *s, const char *name, int create);
 int store_tag_add(struct channel *c, const char *tag);
 int store_release_copy(struct ls_release *dst, const struct ls_release *src);

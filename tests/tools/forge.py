@@ -8,12 +8,19 @@ sign` (the test's KEYDIR).  Standard library only.
            [--expires-in SECONDS]
   forge.py release --lockstep BIN --key KEY --out F --base RELEASE_NOTE
            --seq N --bundle FILE [--version TAG] [--channel C]
+           [--expires-in SECONDS] [--floor N]
   forge.py root --lockstep BIN --key KEY [--key KEY...] --out F
            --base ROOT_NOTE --version N [--replace ROLE OLD.pub NEW.pub]
+           [--expires RFC3339] [--role ROLE THRESHOLD PUB...]...
+           [--dup-key ROLE]
+  forge.py sigs --in NOTE --out F [--dup] [--unknown-alg PUB]
+  forge.py alias --key KEY --pub PUB --name NAME --out DIR
   forge.py tar --out F --kind dotdot|symlink|bomb
 """
 import argparse
+import base64
 import datetime
+import os
 import gzip
 import hashlib
 import io
@@ -71,11 +78,21 @@ def cmd_release(args):
         body = set_line(body, "version", args.version)
     if args.channel:
         body = set_line(body, "channel", args.channel)
+    if args.expires_in is not None:
+        now = datetime.datetime.now(datetime.timezone.utc)
+        body = set_line(body, "built", rfc3339(
+            now - datetime.timedelta(seconds=abs(args.expires_in) + 60)))
+        body = set_line(body, "expires", rfc3339(
+            now + datetime.timedelta(seconds=args.expires_in)))
+    if args.floor is not None:
+        body = set_line(body, "floor", str(args.floor))
     sign(args, body)
 
 
 def cmd_root(args):
     body = set_line(body_of(args.base), "version", str(args.version))
+    if args.expires:
+        body = set_line(body, "expires", args.expires)
     if args.replace:
         role, old, new = args.replace
         old_v = open(old).read().strip()
@@ -84,7 +101,73 @@ def cmd_root(args):
         if target not in body:
             sys.exit("forge: root has no " + target)
         body = body.replace(target, "key %s %s" % (role, new_v))
+    for spec in args.role or []:
+        body = set_role(body, spec[0], spec[1],
+                        [open(f).read().strip() for f in spec[2:]])
+    if args.dup_key:
+        first = [ln for ln in body.splitlines()
+                 if ln.startswith("key %s " % args.dup_key)][0]
+        body = body.replace(first + "\n", first + "\n" + first + "\n", 1)
     sign(args, body)
+
+
+ROLES = ("root", "release", "timestamp", "log")
+
+
+def set_role(body, role, threshold, vkeys):
+    """Replace role's key lines by vkeys and its threshold line."""
+    lines = body.splitlines()
+    head = [ln for ln in lines if not ln.startswith(("key ", "threshold "))]
+    keys = {r: [ln for ln in lines if ln.startswith("key %s " % r)]
+            for r in ROLES}
+    thr = {r: [ln for ln in lines if ln.startswith("threshold %s " % r)]
+           for r in ROLES}
+    keys[role] = ["key %s %s" % (role, v) for v in vkeys]
+    thr[role] = ["threshold %s %s" % (role, threshold)]
+    out = head + [k for r in ROLES for k in keys[r]] + \
+        [t for r in ROLES for t in thr[r]]
+    return "\n".join(out) + "\n"
+
+
+def key_id(name, alg, pub):
+    h = hashlib.sha256(name.encode() + b"\n" + bytes([alg]) + pub)
+    return h.digest()[:4]
+
+
+def pub_of(vkey_text):
+    """(name, raw 32-byte public key) of NAME+HEXID+BASE64(0x01||pub)."""
+    name, _, b64 = vkey_text.strip().split("+", 2)
+    return name, base64.b64decode(b64)[1:]
+
+
+def cmd_sigs(args):
+    text = open(args.inp, "rb").read().decode("utf-8")
+    body, sigs = text.split("\n\n", 1)
+    lines = sigs.splitlines()
+    if args.dup:
+        lines.append(lines[-1])
+    if args.unknown_alg:
+        # A signature by the same key name under an algorithm byte the
+        # verifier does not know (0x02): its key id matches no known key.
+        name, pub = pub_of(open(args.unknown_alg).read())
+        raw = key_id(name, 0x02, pub) + os.urandom(64)
+        lines.append("\u2014 %s %s" % (name, base64.b64encode(raw).decode()))
+    with open(args.out, "wb") as f:
+        f.write((body + "\n\n" + "\n".join(lines) + "\n").encode())
+
+
+def cmd_alias(args):
+    """The same key pair under another name (so another key id)."""
+    _, pub = pub_of(open(args.pub).read())
+    secret = open(args.key).read().strip().split("+", 4)[4]
+    kid = key_id(args.name, 0x01, pub).hex()
+    with open(os.path.join(args.out, args.name + ".pub"), "w") as f:
+        f.write("%s+%s+%s\n" % (args.name, kid, base64.b64encode(
+            b"\x01" + pub).decode()))
+    path = os.path.join(args.out, args.name + ".key")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write("PRIVATE+KEY+%s+%s+%s\n" % (args.name, kid, secret))
 
 
 def add(tf, info, data=b""):
@@ -155,16 +238,32 @@ def main():
     r.add_argument("--bundle", required=True)
     r.add_argument("--version")
     r.add_argument("--channel")
+    r.add_argument("--expires-in", type=int)
+    r.add_argument("--floor", type=int)
     o.add_argument("--base", required=True)
     o.add_argument("--version", type=int, required=True)
     o.add_argument("--replace", nargs=3, metavar=("ROLE", "OLD", "NEW"))
+    o.add_argument("--expires")
+    o.add_argument("--role", nargs="+", action="append",
+                   metavar="ROLE THRESHOLD PUB")
+    o.add_argument("--dup-key", choices=ROLES)
+    g = sub.add_parser("sigs")
+    g.add_argument("--in", dest="inp", required=True)
+    g.add_argument("--out", required=True)
+    g.add_argument("--dup", action="store_true")
+    g.add_argument("--unknown-alg", metavar="PUB")
+    a = sub.add_parser("alias")
+    a.add_argument("--key", required=True)
+    a.add_argument("--pub", required=True)
+    a.add_argument("--name", required=True)
+    a.add_argument("--out", required=True)
     x = sub.add_parser("tar")
     x.add_argument("--out", required=True)
     x.add_argument("--kind", choices=("dotdot", "symlink", "bomb"),
                    required=True)
     args = ap.parse_args()
     {"timestamp": cmd_timestamp, "release": cmd_release, "root": cmd_root,
-     "tar": cmd_tar}[args.cmd](args)
+     "tar": cmd_tar, "sigs": cmd_sigs, "alias": cmd_alias}[args.cmd](args)
 
 
 if __name__ == "__main__":

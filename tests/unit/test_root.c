@@ -219,6 +219,36 @@ test_root__threshold_two_of_three_rotation(void **state)
 	free(n1);
 }
 
+/* Only the newest root's expiry counts; advance walks in place. */
+static void
+test_root__expiry_and_advance(void **state)
+{
+	static const int k0[] = { 0, -1 }, s0[] = { 0, -1 };
+	struct ls_root cur;
+	char *n1, *n2;
+	size_t l1 = 0, l2 = 0;
+
+	(void)state;
+	n1 = make_root(1, "acme", k0, 1, s0, &l1);
+	n2 = make_root(2, "acme", k0, 1, s0, &l2);
+	memset(&cur, 0, sizeof(cur));
+	assert_int_equal(ls_root_advance(&cur, n1, l1), 0);
+	assert_int_equal(cur.version, 1);
+	/* Version 1 again is a rollback; cur is left as it was. */
+	assert_int_equal(ls_root_advance(&cur, n1, l1), LS_EROLLBACK);
+	assert_int_equal(cur.version, 1);
+	assert_int_equal(ls_root_advance(&cur, n2, l2), 0);
+	assert_int_equal(cur.version, 2);
+	/* make_root sets expires 1900000000. */
+	assert_int_equal(ls_root_check_expiry(&cur, 1899999999), 0);
+	assert_int_equal(ls_root_check_expiry(&cur, 1900000000), LS_EEXPIRED);
+	assert_non_null(strstr(ls_error_last(),
+	    "root version 2 expired at 2030-03-17T17:46:40Z"));
+	ls_root_cleanup(&cur);
+	free(n1);
+	free(n2);
+}
+
 int
 main(void)
 {
@@ -227,6 +257,7 @@ main(void)
 		cmocka_unit_test(test_root__rotation_needs_both_thresholds),
 		cmocka_unit_test(test_root__rotation_version_and_origin),
 		cmocka_unit_test(test_root__threshold_two_of_three_rotation),
+		cmocka_unit_test(test_root__expiry_and_advance),
 	};
 
 	if (sodium_init() < 0)
