@@ -109,6 +109,9 @@ serve(struct ls_srv_config *cfg, sigset_t *sigs)
 	ho.admin_token = cfg->admin_token;
 	ho.enroll_token = cfg->enroll_token;
 	ho.threads = cfg->threads;
+	ho.per_ip_conns = cfg->per_ip_conns;
+	ho.per_ip_polls = cfg->per_ip_polls;
+	ho.timeout = cfg->request_timeout;
 	ho.log = log_line;
 	if (ls_httpd_start(&h, &ho) != 0) {
 		rc = fail("http");
