@@ -186,7 +186,7 @@ parse_one(struct ls_srv_config *c, int argc, char **argv, int *i)
 		return parse_uint(&c->per_ip_polls, "--max-polls-per-ip", v, 0,
 		    LS_HTTPD_CONN_MAX);
 	else if ((v = value(argc, argv, i, "--request-timeout")) != NULL)
-		return parse_uint(&c->request_timeout, "--request-timeout", v,
+		return parse_uint(&c->req_timeout, "--request-timeout", v,
 		    1, 3600);
 	else if ((v = value(argc, argv, i, "--admin-token-file")) != NULL)
 		c->admin_token_file = v;
@@ -229,7 +229,7 @@ ls_srv_config_parse(struct ls_srv_config *c, int argc, char **argv)
 	c->ttl = 3600;
 	c->per_ip_conns = LS_HTTPD_PER_IP_CONNS;
 	c->per_ip_polls = LS_HTTPD_PER_IP_POLLS;
-	c->request_timeout = LS_HTTPD_TIMEOUT;
+	c->req_timeout = LS_HTTPD_TIMEOUT;
 	for (i = 1; i < argc && rc == 0; i++)
 		rc = parse_one(c, argc, argv, &i);
 	if (rc != 0 || c->help)

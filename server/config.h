@@ -19,7 +19,7 @@ struct ls_srv_config {
 	unsigned threads;	/* HTTP threads, 0 = one per CPU */
 	unsigned per_ip_conns;	/* connections an address, 0 = no limit */
 	unsigned per_ip_polls;	/* held long polls an address, 0 = none */
-	unsigned request_timeout; /* s: idle connection, whole body */
+	unsigned req_timeout;	/* s: idle connection, whole body */
 	const char *admin_token_file, *enroll_token_file, *port_file;
 	char *admin_token, *enroll_token; /* sodium_malloc, or NULL */
 	int log_json;

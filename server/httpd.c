@@ -805,7 +805,8 @@ ls_httpd_start(struct ls_httpd **out, const struct ls_httpd_opts *o)
 	load_channels(h);
 	if (httpd_hold_init(h) != 0) {
 		ls_httpd_stop(h);
-		return ls_error_set(LS_ERROR, "cannot start the hang-up watcher");
+		return ls_error_set(LS_ERROR,
+		    "cannot start the hang-up watcher");
 	}
 	if (pthread_create(&h->waker, NULL, waker, h) != 0) {
 		ls_httpd_stop(h);
@@ -820,8 +821,8 @@ ls_httpd_start(struct ls_httpd **out, const struct ls_httpd_opts *o)
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LS_HTTPD_CONN_MEMORY,
 	    MHD_OPTION_CONNECTION_TIMEOUT, h->o.timeout,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, h->o.per_ip_conns,
-	    MHD_OPTION_LISTEN_BACKLOG_SIZE,
-	    4096u, MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_END);
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096u, MHD_OPTION_NOTIFY_COMPLETED,
+	    completed, h, MHD_OPTION_END);
 	if (h->d == NULL) {
 		ls_httpd_stop(h);
 		return ls_error_set(LS_ENET,

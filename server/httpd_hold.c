@@ -36,8 +36,8 @@ ip_bucket(uint32_t ip)
 static uint32_t
 client_ip(struct MHD_Connection *c)
 {
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
-	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr_in *sin;
 
 	if (ci == NULL || ci->client_addr == NULL ||
@@ -50,8 +50,8 @@ client_ip(struct MHD_Connection *c)
 static MHD_socket
 client_fd(struct MHD_Connection *c)
 {
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
-	    MHD_CONNECTION_INFO_CONNECTION_FD);
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 
 	return ci != NULL ? ci->connect_fd : MHD_INVALID_SOCKET;
 }
@@ -110,8 +110,9 @@ httpd_hold_admit(struct ls_httpd *h, struct req *r, struct MHD_Connection *c)
 		memset(&ev, 0, sizeof(ev));
 		ev.events = EPOLLRDHUP;
 		ev.data.fd = r->fd;
+		/* Not watched: the deadline still ends it. */
 		if (epoll_ctl(h->hup_fd, EPOLL_CTL_ADD, r->fd, &ev) != 0)
-			r->fd = MHD_INVALID_SOCKET; /* the deadline still ends it */
+			r->fd = MHD_INVALID_SOCKET;
 	}
 	return 0;
 }

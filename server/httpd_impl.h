@@ -101,8 +101,8 @@ int httpd_hold_init(struct ls_httpd *h);
 void httpd_hold_stop(struct ls_httpd *h);
 /* Under wmu: count r against its address's limit and watch its socket; -1
  * when the address is at its limit (answer now instead of holding). */
-int httpd_hold_admit(struct ls_httpd *h, struct req *r,
-    struct MHD_Connection *c);
+int
+httpd_hold_admit(struct ls_httpd *h, struct req *r, struct MHD_Connection *c);
 /* Under wmu: undo httpd_hold_admit. */
 void httpd_hold_release(struct ls_httpd *h, struct req *r);
 
