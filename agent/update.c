@@ -361,6 +361,25 @@ out:
 	return rc;
 }
 
+/*
+ * Was the answer really held: did it take at least half the wait asked
+ * for?  A mirror may put "Preference-Applied: wait=" on an instant 304;
+ * believing it would make the agent poll again at once, in a loop.
+ */
+static int
+really_held(const struct timespec *t0, long wait_s)
+{
+	struct timespec t1;
+	int64_t ms;
+
+	if (wait_s <= 0)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (int64_t)(t1.tv_sec - t0->tv_sec) * 1000 +
+	    (t1.tv_nsec - t0->tv_nsec) / 1000000;
+	return ms >= (int64_t)wait_s * 1000 / 2;
+}
+
 /* Rule 3 and what follows; *outcome says whether anything changed. */
 int
 ls_agent_update(struct ls_agent *a, long wait_s, enum ls_agent_outcome *outcome)
@@ -369,6 +388,7 @@ ls_agent_update(struct ls_agent *a, long wait_s, enum ls_agent_outcome *outcome)
 	struct ls_timestamp ts;
 	enum ls_verify_ts verdict;
 	struct ls_buf b;
+	struct timespec t0;
 	char url[LS_CONFIG_URL_MAX];
 	time_t t;
 	long status;
@@ -381,6 +401,7 @@ ls_agent_update(struct ls_agent *a, long wait_s, enum ls_agent_outcome *outcome)
 		goto out;
 	if (a->etag[0] == '\0')
 		wait_s = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if ((rc = url_of(url, sizeof(url), a, "/v1/channels/%s/timestamp.note",
 		 a->cfg->channel)) != 0 ||
 	    (rc = get_doc(a, &b, &status, &res, url, a->etag, wait_s)) != 0)
@@ -388,7 +409,7 @@ ls_agent_update(struct ls_agent *a, long wait_s, enum ls_agent_outcome *outcome)
 	/* Rule 1: one time T for every expiry check, fixed when the
 	 * timestamp arrived (a long poll may have held it for wait_s). */
 	t = time(NULL);
-	a->held = res.held;
+	a->held = res.held && really_held(&t0, wait_s);
 	if (status == 304)
 		goto out;
 	if (status != 200) {

@@ -8,6 +8,7 @@
 
 #include "agents.h"
 #include "config.h"
+#include "httpd.h"
 #include "lockstep/error.h"
 #include "lockstep/file.h"
 #include "lockstep/secret.h"
@@ -24,6 +25,8 @@ const char ls_srv_usage[] =
     "         [--port-file F] [--log-json]\n"
     "         [--tls-cert PEM --tls-key PEM [--listen-http ADDR:PORT\n"
     "          [--http-port-file F]] [--admin-https-only]]\n"
+    "         [--max-conns-per-ip N] [--max-polls-per-ip N]\n"
+    "         [--request-timeout S]\n"
     "\n"
     "Watches GIT_REPO (path or URL) for tags, builds each new tag matching a\n"
     "channel's glob (default stable=v*) into a signed release and serves the\n"
@@ -37,6 +40,12 @@ const char ls_srv_usage[] =
     "listener (for mirrors of the signed, static layout).  With\n"
     "--admin-https-only the admin and enrolment endpoints answer 403 on\n"
     "plain HTTP.\n"
+    "\n"
+    "Limits: one client address may hold --max-conns-per-ip connections\n"
+    "(default 1024) and --max-polls-per-ip held long polls (default 512;\n"
+    "past it a poll is answered at once); 0 lifts a limit.  A connection\n"
+    "idle for --request-timeout seconds (default 10) is closed, and so is\n"
+    "a request whose body takes longer than that.\n"
     "\n"
     "HTTP:\n"
     "  GET  /v1/root/N.note, /v1/channels/CH/releases/N.note,\n"
@@ -168,6 +177,15 @@ parse_one(struct ls_srv_config *c, int argc, char **argv, int *i)
 		return parse_uint(&c->ttl, "--timestamp-ttl", v, 2, 30 * 86400);
 	else if ((v = value(argc, argv, i, "--threads")) != NULL)
 		return parse_uint(&c->threads, "--threads", v, 1, 256);
+	else if ((v = value(argc, argv, i, "--max-conns-per-ip")) != NULL)
+		return parse_uint(&c->per_ip_conns, "--max-conns-per-ip", v, 0,
+		    LS_HTTPD_CONN_MAX);
+	else if ((v = value(argc, argv, i, "--max-polls-per-ip")) != NULL)
+		return parse_uint(&c->per_ip_polls, "--max-polls-per-ip", v, 0,
+		    LS_HTTPD_CONN_MAX);
+	else if ((v = value(argc, argv, i, "--request-timeout")) != NULL)
+		return parse_uint(&c->req_timeout, "--request-timeout", v,
+		    1, 3600);
 	else if ((v = value(argc, argv, i, "--admin-token-file")) != NULL)
 		c->admin_token_file = v;
 	else if ((v = value(argc, argv, i, "--enroll-token-file")) != NULL)
@@ -244,6 +262,9 @@ ls_srv_config_parse(struct ls_srv_config *c, int argc, char **argv)
 	c->ttl = 3600;
 	c->agent_writes = LS_AGENTS_WRITES_PER_MIN;
 	c->agent_bytes = LS_AGENTS_BYTES_PER_MIN;
+	c->per_ip_conns = LS_HTTPD_PER_IP_CONNS;
+	c->per_ip_polls = LS_HTTPD_PER_IP_POLLS;
+	c->req_timeout = LS_HTTPD_TIMEOUT;
 	for (i = 1; i < argc && rc == 0; i++)
 		rc = parse_one(c, argc, argv, &i);
 	if (rc != 0 || c->help)

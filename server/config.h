@@ -17,6 +17,9 @@ struct ls_srv_config {
 	unsigned poll_interval; /* seconds, default 10 */
 	unsigned ttl;		/* timestamp lifetime, default 3600 */
 	unsigned threads;	/* HTTP threads, 0 = one per CPU */
+	unsigned per_ip_conns;	/* connections an address, 0 = no limit */
+	unsigned per_ip_polls;	/* held long polls an address, 0 = none */
+	unsigned req_timeout;	/* s: idle connection, whole body */
 	const char *admin_token_file, *enroll_token_file, *port_file;
 	char *admin_token, *enroll_token; /* sodium_malloc, or NULL */
 	int allow_shared_enroll;	  /* --enroll-token-file is usable */

@@ -221,11 +221,11 @@ waiter_unlink(struct ls_httpd *h, struct req *r)
 	r->prev = r->next = NULL;
 }
 
-/* Under h->wmu: wake r (its handler runs again and answers). */
-static void
-waiter_resume(struct ls_httpd *h, struct req *r)
+void
+httpd_waiter_resume(struct ls_httpd *h, struct req *r)
 {
 	waiter_unlink(h, r);
+	httpd_hold_release(h, r);
 	r->resumed = 1;
 	ls_metrics_add(LS_M_LONGPOLLS_HELD, -1);
 	MHD_resume_connection(r->conn);
@@ -256,7 +256,7 @@ waker(void *arg)
 		for (r = h->waiters; r != NULL; r = next) {
 			next = r->next;
 			if (r->deadline <= now)
-				waiter_resume(h, r);
+				httpd_waiter_resume(h, r);
 			else if (r->deadline < soonest)
 				soonest = r->deadline;
 		}
@@ -266,7 +266,7 @@ waker(void *arg)
 		pthread_cond_timedwait(&h->wcond, &h->wmu, &ts);
 	}
 	while (h->waiters != NULL)
-		waiter_resume(h, h->waiters);
+		httpd_waiter_resume(h, h->waiters);
 	pthread_mutex_unlock(&h->wmu);
 	return NULL;
 }
@@ -281,7 +281,7 @@ ls_httpd_changed(struct ls_httpd *h, const char *channel)
 	for (r = h->waiters; r != NULL; r = next) {
 		next = r->next;
 		if (strcmp(r->channel, channel) == 0)
-			waiter_resume(h, r);
+			httpd_waiter_resume(h, r);
 	}
 	pthread_mutex_unlock(&h->wmu);
 }
@@ -325,7 +325,8 @@ answer_held(struct ls_httpd *h, struct MHD_Connection *c, struct req *r,
 static char get_marker;
 
 /* Under wmu and the read lock: hold the request until channel changes or
- * the wait ends.  0, or -1 when out of memory. */
+ * the wait ends.  0; 1 when its address holds too many already (answer
+ * now); -1 when out of memory. */
 static int
 hold(struct ls_httpd *h, struct MHD_Connection *c, void **con_cls,
     const char *channel, unsigned wait)
@@ -336,8 +337,11 @@ hold(struct ls_httpd *h, struct MHD_Connection *c, void **con_cls,
 		if ((r = calloc(1, sizeof(*r))) == NULL)
 			return -1;
 		ls_buf_init(&r->body, 0);
+		r->fd = MHD_INVALID_SOCKET;
 		*con_cls = r;
 	}
+	if (httpd_hold_admit(h, r, c) != 0)
+		return 1;
 	r->held = 1;
 	r->wait = wait;
 	r->deadline = now_ms() + (int64_t)wait * 1000;
@@ -368,6 +372,7 @@ ts_try(struct ls_httpd *h, struct MHD_Connection *c, void **con_cls,
 {
 	struct tsent *e;
 	enum MHD_Result ret = MHD_YES;
+	int held;
 
 	pthread_rwlock_rdlock(&h->lock);
 	e = ts_find(h, channel);
@@ -381,7 +386,9 @@ ts_try(struct ls_httpd *h, struct MHD_Connection *c, void **con_cls,
 		ret = httpd_answer(c, 304, e->nm);
 	else if (!may_hold)
 		*retry = 1;
-	else if (hold(h, c, con_cls, channel, wait) != 0)
+	else if ((held = hold(h, c, con_cls, channel, wait)) == 1)
+		ret = httpd_answer(c, 304, e->nm);
+	else if (held != 0)
 		ret = MHD_NO;
 	pthread_rwlock_unlock(&h->lock);
 	return ret;
@@ -399,7 +406,7 @@ serve_timestamp(struct ls_httpd *h, struct MHD_Connection *c, void **con_cls,
 	int retry = 0;
 
 	if (r != (void *)&get_marker && r->resumed)
-		return answer_held(h, c, r, inm);
+		return r->gone ? MHD_NO : answer_held(h, c, r, inm);
 	wait = prefer_wait(
 	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Prefer"));
 	ret = ts_try(h, c, con_cls, channel, inm, wait, 0, &retry);
@@ -695,6 +702,8 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		if ((r = calloc(1, sizeof(*r))) == NULL)
 			return MHD_NO;
 		ls_buf_init(&r->body, httpd_body_cap(url));
+		r->fd = MHD_INVALID_SOCKET;
+		r->started = now_ms();
 		*con_cls = r;
 		return MHD_YES;
 	}
@@ -703,6 +712,11 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 	if (strcmp(method, "POST") != 0)
 		return httpd_answer_error(c, 405, "method not allowed");
 	if (*upload_data_size > 0) {
+		/* A body trickled in past the deadline holds memory for
+		 * nothing: drop the connection (a stalled one meets the idle
+		 * timeout). */
+		if (now_ms() - r->started > (int64_t)h->o.timeout * 1000)
+			return MHD_NO;
 		if (!r->toobig &&
 		    ls_buf_add(&r->body, upload_data, *upload_data_size) != 0)
 			r->toobig = 1; /* keep reading, answer 413 */
@@ -806,9 +820,11 @@ start_daemon(struct ls_httpd *h, struct sockaddr_in *sa, unsigned threads,
 	    (struct sockaddr *)sa, MHD_OPTION_THREAD_POOL_SIZE, threads,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)LS_HTTPD_CONN_MAX,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LS_HTTPD_CONN_MEMORY,
-	    MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-	    4096u, MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_ARRAY,
-	    tls ? tlsopts : none, MHD_OPTION_END);
+	    MHD_OPTION_CONNECTION_TIMEOUT, h->o.timeout,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, h->o.per_ip_conns,
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096u, MHD_OPTION_NOTIFY_COMPLETED,
+	    completed, h, MHD_OPTION_ARRAY, tls ? tlsopts : none,
+	    MHD_OPTION_END);
 }
 
 /* The extra plain HTTP listener next to an HTTPS one. */
@@ -848,11 +864,18 @@ ls_httpd_start(struct ls_httpd **out, const struct ls_httpd_opts *o)
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return ls_error_set(LS_ENOMEM, "out of memory");
 	h->o = *o;
+	if (h->o.timeout == 0)
+		h->o.timeout = LS_HTTPD_TIMEOUT;
 	snprintf(h->data, sizeof(h->data), "%s", ls_store_data_dir(o->store));
 	pthread_rwlock_init(&h->lock, NULL);
 	pthread_mutex_init(&h->wmu, NULL);
 	pthread_cond_init(&h->wcond, NULL);
 	load_channels(h);
+	if (httpd_hold_init(h) != 0) {
+		ls_httpd_stop(h);
+		return ls_error_set(LS_ERROR,
+		    "cannot start the hang-up watcher");
+	}
 	if (pthread_create(&h->waker, NULL, waker, h) != 0) {
 		ls_httpd_stop(h);
 		return ls_error_set(LS_ERROR, "cannot start the waker thread");
@@ -923,6 +946,7 @@ ls_httpd_stop(struct ls_httpd *h)
 	pthread_mutex_unlock(&h->wmu);
 	if (h->waker_started)
 		pthread_join(h->waker, NULL);
+	httpd_hold_stop(h);
 	stop_daemon(h->d_plain);
 	stop_daemon(h->d);
 	for (i = 0; i < FILE_BUCKETS; i++)

@@ -15,6 +15,9 @@
 #define LS_HTTPD_BODY_MAX (16 * 1024)	 /* other request bodies */
 #define LS_HTTPD_CONN_MAX 16000		 /* connections at once */
 #define LS_HTTPD_CONN_MEMORY (16 * 1024) /* headers and buffers */
+#define LS_HTTPD_PER_IP_CONNS 1024	 /* default connections an address */
+#define LS_HTTPD_PER_IP_POLLS 512	 /* default held polls an address */
+#define LS_HTTPD_TIMEOUT 10 /* default s: idle connection, whole body */
 
 struct ls_httpd_opts {
 	const char *listen; /* "127.0.0.1:PORT", PORT may be 0 */
@@ -28,6 +31,9 @@ struct ls_httpd_opts {
 	const char *listen_http;   /* extra plain listener, or NULL */
 	int https_only;		   /* routes marked so refuse plain HTTP */
 	unsigned threads;	   /* 0: two per CPU */
+	unsigned per_ip_conns;	   /* connections an address; 0: no limit */
+	unsigned per_ip_polls;	   /* held polls an address; 0: no limit */
+	unsigned timeout;	   /* s: idle, and a whole request body */
 	ls_log_fn log;
 	void *log_arg;
 };

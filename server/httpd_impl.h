@@ -29,6 +29,10 @@ struct req {
 	char channel[LS_NAME_MAX + 1];
 	struct ls_buf body; /* POST body, capped */
 	int toobig;	    /* body passed its cap */
+	int gone;	    /* resumed because the client hung up */
+	MHD_socket fd;	    /* while held: in h->hup_fd, else invalid */
+	uint32_t ip;	    /* while held: client IPv4, network order */
+	int64_t started;    /* POST: first call, wall-clock ms */
 };
 
 /* A channel's timestamp.note, served from memory. */
@@ -52,6 +56,9 @@ struct fent {
 #define FILE_CACHE_MAX 4096	      /* entries */
 #define FILE_CACHE_BYTES (256u << 20) /* bytes kept in memory */
 #define FILE_MEM_MAX (16u << 20)      /* larger files go by fd */
+#define HTTPD_IP_BUCKETS 1024
+
+struct ipcount;
 
 struct ls_httpd {
 	struct ls_httpd_opts o;
@@ -70,6 +77,10 @@ struct ls_httpd {
 	int64_t next_wake; /* when the waker looks next, ms */
 	int stopping, waker_started;
 	pthread_t waker;
+	int hup_fd; /* epoll set of held sockets (httpd_hold.c) */
+	int hup_started;
+	pthread_t hup;
+	struct ipcount *ips[HTTPD_IP_BUCKETS]; /* held polls per address */
 };
 
 /* Queue r with code and count it. */
@@ -80,6 +91,21 @@ enum MHD_Result httpd_answer_text(struct MHD_Connection *c, unsigned code,
     const char *ctype, const char *text, size_t len);
 enum MHD_Result
 httpd_answer_error(struct MHD_Connection *c, unsigned code, const char *msg);
+
+/* Under h->wmu: wake r (its handler runs again and answers). */
+void httpd_waiter_resume(struct ls_httpd *h, struct req *r);
+
+/* httpd_hold.c.  Start the hang-up watcher (h->hup_fd set first): 0, or -1
+ * with errno. */
+int httpd_hold_init(struct ls_httpd *h);
+/* After h->stopping is set: join the watcher and free the counts. */
+void httpd_hold_stop(struct ls_httpd *h);
+/* Under wmu: count r against its address's limit and watch its socket; -1
+ * when the address is at its limit (answer now instead of holding). */
+int
+httpd_hold_admit(struct ls_httpd *h, struct req *r, struct MHD_Connection *c);
+/* Under wmu: undo httpd_hold_admit. */
+void httpd_hold_release(struct ls_httpd *h, struct req *r);
 
 /* httpd_api.c: POST endpoints, evidence, metrics, admin status. */
 enum MHD_Result httpd_api_get(struct ls_httpd *h, struct MHD_Connection *c,

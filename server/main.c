@@ -123,6 +123,9 @@ serve(struct ls_srv_config *cfg, sigset_t *sigs)
 	ho.listen_http = cfg->listen_http;
 	ho.https_only = cfg->admin_https_only;
 	ho.threads = cfg->threads;
+	ho.per_ip_conns = cfg->per_ip_conns;
+	ho.per_ip_polls = cfg->per_ip_polls;
+	ho.timeout = cfg->req_timeout;
 	ho.log = log_line;
 	if (ls_httpd_start(&h, &ho) != 0) {
 		rc = fail("http");

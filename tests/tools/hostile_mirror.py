@@ -17,6 +17,9 @@ The control file is re-read on every request; each line is
   file PATH       serve PATH instead of the real file
   overlay DIR     look the path up in DIR first, then in --data
   status N        answer HTTP status N
+  fakehold [W]    at once, 304 with the real ETag and
+                  "Preference-Applied: wait=W" (30): a long poll that
+                  claims to have been held but was not
 An empty or missing control file means: serve faithfully.
 Standard library only.
 """
@@ -108,6 +111,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             elif r[0] == "append":
                 data = data + b"\0" * int(r[1])
         for r in rules:
+            if r[0] == "fakehold":
+                return self.fakehold(data, r[1] if len(r) > 1 else "30")
+        for r in rules:
             if r[0] == "endless":
                 return self.endless()
             if r[0] == "slow":
@@ -123,6 +129,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("ETag", etag)
         self.end_headers()
         self.wfile.write(data)
+
+    def fakehold(self, data, wait):
+        self.send_response(304)
+        self.send_header("ETag", '"%s"' % hashlib.sha256(data).hexdigest())
+        self.send_header("Preference-Applied", "wait=%d" % int(wait))
+        self.end_headers()
 
     def endless(self):
         self.send_response(200)
