@@ -54,9 +54,9 @@ if wait_until 30 refused a 'root version 2 expired'; then
 else
 	fail "expired root 2: state $(status a state): $(last_error a)"
 fi
-is_state a stale || fail "expired root: state $(status a state), want stale"
+wait_until 5 is_state a stale || fail "expired root: state $(status a state), want stale"
 hold a v1 2 "expired root (freeze)"
-is_state a stale || fail "expired root: state left stale while frozen"
+wait_until 5 is_state a stale || fail "expired root: state left stale while frozen"
 curl -s --max-time 5 "http://$(cat "$W/a.port")/v1/status" |
 	grep -q '"state":"stale"' || fail "GET /v1/status does not say stale"
 log_has a 'queued report [0-9]* (state, stale)' 10 ||
@@ -90,7 +90,7 @@ if wait_until 30 refused a 'root version 4 expired'; then
 else
 	fail "expired root 4: state $(status a state): $(last_error a)"
 fi
-is_state a stale || fail "expired root 4: state $(status a state), want stale"
+wait_until 5 is_state a stale || fail "expired root 4: state $(status a state), want stale"
 python3 "$FORGE" root --lockstep "$LS" --key "$W/keys/root.key" \
 	--out "$W/ov/v1/root/5.note" --base "$W/ov/v1/root/4.note" \
 	--version 5 --expires "$next_year" || die "forge root 5"
