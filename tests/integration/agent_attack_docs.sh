@@ -47,9 +47,13 @@ wait_until 60 test -f "$W/data/v1/channels/beta/releases/1.note" ||
 mkdir -p "$W/ov1/v1/channels/stable/releases"
 cp "$W/data/v1/channels/beta/releases/1.note" \
 	"$W/ov1/v1/channels/stable/releases/1.note"
+# The server re-signs the timestamp every TS_TTL/2 s: a forged seq only
+# one ahead can already be the agent's by the time the mirror serves it
+# under load (then the agent ignores it as nothing new, and the attack is
+# never tried).  Five ahead stays new for ~10 s.
 python3 "$FORGE" timestamp --lockstep "$LS" --key "$W/keys/timestamp.key" \
 	--out "$W/ov1/v1/channels/stable/timestamp.note" \
-	--origin lockstep-test --channel stable --seq $(($(cur_ts_seq) + 1)) \
+	--origin lockstep-test --channel stable --seq $(($(cur_ts_seq) + 5)) \
 	--release-seq 1 --release-note "$W/ov1/v1/channels/stable/releases/1.note" ||
 	die "forge timestamp"
 run_attack a "release of another channel" v4 v5 'channel beta' 1 \
