@@ -791,6 +791,8 @@ ls_rego_resolve_rule(struct ls_rego_policy *p, struct ls_arena *a,
 	}
 	if (rc == 0)
 		rc = ls_rs_order_rule(&r, rule);
+	if (rc == 0)
+		rc = ls_rs_hoist_rule(&r, rule);
 	rule->nslots = r.nslots;
 	return rc;
 }
@@ -810,6 +812,8 @@ ls_rego_resolve_query(const struct ls_rego_policy *p, struct ls_arena *a,
 	if ((rc = res_body(&r, q)) != 0)
 		return rc;
 	if ((rc = ls_rs_order_body(&r, q, NULL)) != 0)
+		return rc;
+	if ((rc = ls_rs_hoist_body(&r, q)) != 0)
 		return rc;
 	*nslots_out = r.nslots;
 	*names_out = r.names;
