@@ -634,6 +634,24 @@ func_term(struct rs *r, const struct ls_term *t)
 	return c;
 }
 
+/* Does a name, not a local var, stand for an import or a rule of the
+ * package (so a with target may start with it)? */
+static int
+global_ref(struct rs *r, const char *name)
+{
+	if (*name == '\0' || lookup(r, name) >= 0)
+		return 0;
+	return find_import(r, name) != NULL || pkg_rule(r, name) != NULL;
+}
+
+static int
+bad_target(struct rs *r, const struct ls_term *t)
+{
+	return rs_fail(r, t, "rego_compile_error",
+	    "with keyword target must reference existing input, data, or a "
+	    "function");
+}
+
 static int
 res_with(struct rs *r, struct ls_with *w)
 {
@@ -648,14 +666,15 @@ res_with(struct rs *r, struct ls_with *w)
 			return rc;
 	} else if ((c = func_term(r, t)) != NULL)
 		w->target = c;
-	else if (strcmp(h, "data") == 0) {
+	else if (strcmp(h, "data") == 0 || global_ref(r, h)) {
 		if ((rc = res_term(r, &w->target)) != 0)
 			return rc;
+		if (w->target->k != LS_T_REF ||
+		    (w->target->a[0]->k != LS_T_DATA &&
+			w->target->a[0]->k != LS_T_INPUT))
+			return bad_target(r, t);
 	} else
-		return rs_fail(r, t, "rego_compile_error",
-		    "with keyword "
-		    "target must reference existing input, data, or a "
-		    "function");
+		return bad_target(r, t);
 	if ((c = func_term(r, w->value)) != NULL &&
 	    !(w->value->k == LS_T_REF &&
 		strcmp(w->value->a[0]->name, "data") != 0 && c->fn == NULL &&
