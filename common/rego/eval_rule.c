@@ -292,8 +292,8 @@ node_name(const struct ls_node *n, char *buf, size_t len)
 		    segs[i - 1]->name);
 }
 
-/* Two definitions disagree: OPA 1.x names the rule or function; the
- * older wording (OPA 0.x) follows in parentheses for tools matching it. */
+/* Two definitions disagree: OPA's wording right after the code (as
+ * its suites match it), then the rule or function by name. */
 static int
 value_conflict(struct ev *ev, const struct ls_node *n, const struct ls_rule *r)
 {
@@ -303,15 +303,13 @@ value_conflict(struct ev *ev, const struct ls_node *n, const struct ls_rule *r)
 	node_name(n, name, sizeof(name));
 	if (n->k == LS_R_FUNC)
 		return ls_error_set(LS_EREGO,
-		    "%s:%d: eval_conflict_error: "
-		    "function %s produced conflicting values for the same "
-		    "inputs (functions must not produce multiple outputs for "
-		    "same inputs)",
+		    "%s:%d: eval_conflict_error: functions must not produce "
+		    "multiple outputs for same inputs (function %s produced "
+		    "conflicting values for the same inputs)",
 		    r->mod->file, r->line, name);
 	return ls_error_set(LS_EREGO,
-	    "%s:%d: eval_conflict_error: rule %s "
-	    "produced conflicting values (complete rules must not produce "
-	    "multiple outputs)",
+	    "%s:%d: eval_conflict_error: complete rules must not produce "
+	    "multiple outputs (rule %s produced conflicting values)",
 	    r->mod->file, r->line, name);
 }
 
