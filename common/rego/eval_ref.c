@@ -23,9 +23,30 @@ unbound_op(const struct frame *f, const struct ls_term *t)
 	return 0;
 }
 
+/* Base documents live in storage under string paths: an integer key
+ * such as data.codes[404] finds the object key "404" (as opa's storage
+ * path of the ref does).  Input and local values keep them apart. */
 static const struct ls_val *
-lookup(const struct ls_val *v, const struct ls_val *key)
+int_key_get(const struct ls_val *obj, const struct ls_val *key)
 {
+	char digits[48];
+	size_t n;
+	int neg;
+
+	if (key->type != LS_VAL_NUMBER || !ls_num_is_int(&key->u.num))
+		return NULL;
+	neg = ls_num_sign(&key->u.num) < 0;
+	n = ls_num_int_digits(&key->u.num, digits + neg, sizeof(digits) - 1);
+	if (n == 0)
+		return NULL;
+	digits[0] = neg ? '-' : digits[0];
+	return ls_val_object_gets(obj, digits, n + (size_t)neg);
+}
+
+static const struct ls_val *
+lookup(const struct ls_val *v, const struct ls_val *key, int strkeys)
+{
+	const struct ls_val *x;
 	int of;
 	int64_t i;
 
@@ -37,7 +58,9 @@ lookup(const struct ls_val *v, const struct ls_val *key)
 		if (of || i < 0 || (uint64_t)i >= v->u.arr.n)
 			return NULL;
 		return v->u.arr.v[i];
-	case LS_VAL_OBJECT: return ls_val_object_get(v, key);
+	case LS_VAL_OBJECT:
+		x = ls_val_object_get(v, key);
+		return x == NULL && strkeys ? int_key_get(v, key) : x;
 	case LS_VAL_SET: return ls_val_set_has(v, key) ? key : NULL;
 	default: return NULL;
 	}
@@ -52,25 +75,31 @@ struct wk {
 	const struct ls_val *child; /* value after binding the key */
 	ev_vk k;
 	void *arg;
+	int strkeys; /* inside base data: integer keys find strings */
 };
+
+static int walk_val(struct ev *ev, struct frame *f, const struct ls_term *t,
+    size_t i, const struct ls_val *v, int strkeys, ev_vk k, void *arg);
 
 static int
 walk_child(struct ev *ev, void *arg)
 {
 	struct wk *c = arg;
 
-	return ev_walk_val(ev, c->f, c->t, c->i + 1, c->child, c->k, c->arg);
+	return walk_val(ev, c->f, c->t, c->i + 1, c->child, c->strkeys, c->k,
+	    c->arg);
 }
 
 static int
 walk_key(struct ev *ev, void *arg, const struct ls_val *key)
 {
 	struct wk *c = arg;
-	const struct ls_val *child = lookup(c->v, key);
+	const struct ls_val *child = lookup(c->v, key, c->strkeys);
 
 	if (child == NULL)
 		return 0;
-	return ev_walk_val(ev, c->f, c->t, c->i + 1, child, c->k, c->arg);
+	return walk_val(ev, c->f, c->t, c->i + 1, child, c->strkeys, c->k,
+	    c->arg);
 }
 
 static int
@@ -85,7 +114,14 @@ int
 ev_walk_val(struct ev *ev, struct frame *f, const struct ls_term *t, size_t i,
     const struct ls_val *v, ev_vk k, void *arg)
 {
-	struct wk c = { f, t, i, v, NULL, NULL, k, arg };
+	return walk_val(ev, f, t, i, v, 0, k, arg);
+}
+
+static int
+walk_val(struct ev *ev, struct frame *f, const struct ls_term *t, size_t i,
+    const struct ls_val *v, int strkeys, ev_vk k, void *arg)
+{
+	struct wk c = { f, t, i, v, NULL, NULL, k, arg, strkeys };
 	const struct ls_val *key;
 	size_t j;
 	int rc = 0;
@@ -240,12 +276,12 @@ data_key(struct ev *ev, void *arg, const struct ls_val *key)
 	if (key->type == LS_VAL_STRING)
 		child = ls_node_child(c->node, key->u.str.p, key->u.str.len);
 	if (c->v != NULL && c->v->type == LS_VAL_OBJECT)
-		bchild = ls_val_object_get(c->v, key);
+		bchild = lookup(c->v, key, 1);
 	if (child != NULL)
 		return walk_data(ev, c->f, c->t, c->i + 1, child, bchild, c->k,
 		    c->arg);
 	if (bchild != NULL)
-		return ev_walk_val(ev, c->f, c->t, c->i + 1, bchild, c->k,
+		return walk_val(ev, c->f, c->t, c->i + 1, bchild, 1, c->k,
 		    c->arg);
 	return 0;
 }
@@ -258,7 +294,7 @@ data_kid(struct ev *ev, void *arg)
 	if (c->node != NULL)
 		return walk_data(ev, c->f, c->t, c->i + 1, c->node, c->child,
 		    c->k, c->arg);
-	return ev_walk_val(ev, c->f, c->t, c->i + 1, c->child, c->k, c->arg);
+	return walk_val(ev, c->f, c->t, c->i + 1, c->child, 1, c->k, c->arg);
 }
 
 /* Iterate the keys of a data node: children and base object keys. */
@@ -296,13 +332,13 @@ static int
 walk_data(struct ev *ev, struct frame *f, const struct ls_term *t, size_t i,
     const struct ls_node *n, const struct ls_val *base, ev_vk k, void *arg)
 {
-	struct wk c = { f, t, i, base, n, NULL, k, arg };
+	struct wk c = { f, t, i, base, n, NULL, k, arg, 1 };
 	const struct ls_val *ov = ev->ovr ? node_override(ev, n) : NULL;
 	const struct ls_val *doc;
 	int rc;
 
 	if (ov != NULL)
-		return ev_walk_val(ev, f, t, i, ov, k, arg);
+		return walk_val(ev, f, t, i, ov, 1, k, arg);
 	if (n->nrules || n->dflt) {
 		if (n->k == LS_R_FUNC && n->nargs > 0)
 			return 0;
@@ -332,7 +368,7 @@ int
 ev_ref(struct ev *ev, struct frame *f, const struct ls_term *t, ev_vk k,
     void *arg)
 {
-	struct wk c = { f, t, 0, NULL, NULL, NULL, k, arg };
+	struct wk c = { f, t, 0, NULL, NULL, NULL, k, arg, 0 };
 	const struct ls_term *h;
 
 	if (t->k != LS_T_REF) /* roots always come wrapped in a ref */
