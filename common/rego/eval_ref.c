@@ -212,6 +212,36 @@ rule_doc(struct ev *ev, const struct ls_node *n, const struct ls_val **out)
 	return 0;
 }
 
+/* A base document and a rule's value at the same path: objects merge
+ * key by key, otherwise the base document wins (as opa merges the base
+ * document with the virtual one when reading a whole subtree). */
+static const struct ls_val *
+merge_base(struct ls_arena *a, const struct ls_val *base,
+    const struct ls_val *virt)
+{
+	struct ls_vlist keys, vals;
+	const struct ls_val *m;
+	size_t i;
+
+	if (base->type != LS_VAL_OBJECT || virt->type != LS_VAL_OBJECT)
+		return base;
+	ls_vlist_init(&keys, a);
+	ls_vlist_init(&vals, a);
+	for (i = 0; i < base->u.obj.n; i++) {
+		m = ls_val_object_get(virt, base->u.obj.k[i]);
+		m = m ? merge_base(a, base->u.obj.v[i], m) : base->u.obj.v[i];
+		if (m == NULL || ls_vlist_push(&keys, base->u.obj.k[i]) != 0 ||
+		    ls_vlist_push(&vals, m) != 0)
+			return NULL;
+	}
+	for (i = 0; i < virt->u.obj.n; i++)
+		if (ls_val_object_get(base, virt->u.obj.k[i]) == NULL &&
+		    (ls_vlist_push(&keys, virt->u.obj.k[i]) != 0 ||
+			ls_vlist_push(&vals, virt->u.obj.v[i]) != 0))
+			return NULL;
+	return ls_val_object(a, keys.v, vals.v, keys.n, NULL);
+}
+
 /* The whole document at a node: rules, children and base data. */
 int
 ev_full_doc(struct ev *ev, const struct ls_node *n, const struct ls_val *base,
@@ -238,11 +268,14 @@ ev_full_doc(struct ev *ev, const struct ls_node *n, const struct ls_val *base,
 	ls_vlist_init(&vals, ev->a);
 	for (i = 0; i < n->nkids; i++) {
 		const struct ls_node *c = n->kids[i];
+		const struct ls_val *bc =
+		    base ? ls_val_object_get(base, c->key) : NULL;
 
-		if ((rc = ev_full_doc(ev, c,
-			 base ? ls_val_object_get(base, c->key) : NULL, &d)) !=
-		    0)
+		if ((rc = ev_full_doc(ev, c, bc, &d)) != 0)
 			return rc;
+		if (d != NULL && bc != NULL && (c->nrules || c->dflt) &&
+		    (d = merge_base(ev->a, bc, d)) == NULL)
+			return ev_nomem(ev);
 		if (d != NULL &&
 		    (ls_vlist_push(&keys, c->key) != 0 ||
 			ls_vlist_push(&vals, d) != 0))
