@@ -516,6 +516,8 @@ ls_ps_primary(struct ps *p, struct ls_term **out)
 		rc = parse_scalar(p, out, 1);
 	} else if (t->k == LS_TK_IDENT)
 		rc = parse_ident(p, out);
+	else if (t->k == LS_TK_TPL_BEGIN)
+		rc = ls_ps_template(p, out);
 	else if (ls_ps_is_p(p, "[")) {
 		p->nest++;
 		rc = parse_array(p, out);

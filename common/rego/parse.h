@@ -41,6 +41,8 @@ int ls_ps_fail(struct ps *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int ls_ps_unexpected(struct ps *p);
 int ls_ps_primary(struct ps *p, struct ls_term **out);
+/* A template string at TPL_BEGIN (parse_template.c). */
+int ls_ps_template(struct ps *p, struct ls_term **out);
 int ls_ps_infix(struct ps *p, int level, struct ls_term **out);
 int ls_ps_literal(struct ps *p, struct ls_expr **out);
 int ls_ps_literals(struct ps *p, struct ls_body **out, int braces);

@@ -780,6 +780,49 @@ rs_init(struct rs *r, const struct ls_rego_policy *p, struct ls_arena *a,
 	r->file = m ? m->file : "query";
 }
 
+/* A call in a function's argument pattern, f($"{x}") or f(x + 1), is
+ * moved into the body as OPA does: the argument becomes a var, and the
+ * body ends by unifying it with the call. */
+static int
+lift_arg_call(struct rs *r, struct ls_rule *rule, struct ls_term **tp)
+{
+	struct ls_term *t = *tp, *v;
+	struct ls_expr *e, **ev;
+	char name[40];
+	size_t i;
+	int rc;
+
+	if (t->k == LS_T_ARR || t->k == LS_T_OBJ || t->k == LS_T_SET) {
+		for (i = 0; i < t->n; i++)
+			if ((rc = lift_arg_call(r, rule, &t->a[i])) != 0)
+				return rc;
+		return 0;
+	}
+	if (t->k != LS_T_CALL)
+		return 0;
+	v = ls_arena_alloc(r->a, sizeof(*v));
+	e = ls_arena_alloc(r->a, sizeof(*e));
+	ev = ls_arena_alloc(r->a, (rule->body->n + 1) * sizeof(*ev));
+	snprintf(name, sizeof(name), "$arg%d.%d", t->line, t->col);
+	if (v == NULL || e == NULL || ev == NULL ||
+	    (v->name = ls_arena_strndup(r->a, name, strlen(name))) == NULL)
+		return ls_error_set(LS_ENOMEM, "out of memory");
+	v->k = LS_T_VAR;
+	v->slot = -1;
+	v->line = e->line = t->line;
+	v->col = e->col = t->col;
+	e->k = LS_E_UNIFY;
+	e->t[0] = v;
+	e->t[1] = t;
+	if (rule->body->n)
+		memcpy(ev, rule->body->e, rule->body->n * sizeof(*ev));
+	ev[rule->body->n] = e;
+	rule->body->e = ev;
+	rule->body->n++;
+	*tp = v;
+	return 0;
+}
+
 int
 ls_rego_resolve_rule(struct ls_rego_policy *p, struct ls_arena *a,
     struct ls_rule *rule)
@@ -791,6 +834,8 @@ ls_rego_resolve_rule(struct ls_rego_policy *p, struct ls_arena *a,
 
 	rs_init(&r, p, a, rule->mod, rule->mod->pkg, rule->mod->npkg);
 	push_scope(&r, &s);
+	for (i = 0; i < rule->nargs && rc == 0; i++)
+		rc = lift_arg_call(&r, rule, &rule->args[i]);
 	for (i = 0; i < rule->nargs && rc == 0; i++)
 		rc = declare_args(&r, rule->args[i]);
 	if (rc == 0)
