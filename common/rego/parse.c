@@ -52,10 +52,21 @@ ls_ps_is_p(struct ps *p, const char *s)
 	return tok_is(ls_ps_cur(p), LS_TK_PUNCT, s);
 }
 
+/* A name followed at once by '.' starts a ref (OPA 1.x: `default.foo
+ * := 1`, `if.x`), so it is not a keyword there. */
+static int
+starts_ref(struct ps *p)
+{
+	const struct ls_token *t = ls_ps_cur(p), *n = peek(p, 1);
+
+	return tok_is(n, LS_TK_PUNCT, ".") && n->p == t->p + t->len &&
+	    peek(p, 2)->k == LS_TK_IDENT;
+}
+
 int
 ls_ps_is_kw(struct ps *p, const char *s)
 {
-	return tok_is(ls_ps_cur(p), LS_TK_IDENT, s);
+	return tok_is(ls_ps_cur(p), LS_TK_IDENT, s) && !starts_ref(p);
 }
 
 int ls_ps_fail_at(struct ps *p, const struct ls_token *t, const char *fmt, ...)
@@ -485,11 +496,14 @@ parse_ident(struct ps *p, struct ls_term **out)
 	x = new_term(p, LS_T_VAL, t);
 	if (x == NULL)
 		return LS_ENOMEM;
-	if (tok_is(t, LS_TK_IDENT, "true") || tok_is(t, LS_TK_IDENT, "false"))
+	if (starts_ref(p))
+		x->v = NULL; /* true.foo: a rule named true */
+	else if (tok_is(t, LS_TK_IDENT, "true") ||
+	    tok_is(t, LS_TK_IDENT, "false"))
 		x->v = ls_val_bool(t->p[0] == 't');
 	else if (tok_is(t, LS_TK_IDENT, "null"))
 		x->v = ls_val_null();
-	else {
+	if (x->v == NULL) {
 		x->k = LS_T_VAR;
 		x->name = ls_arena_strndup(p->a, t->p, t->len);
 		if (x->name == NULL)
@@ -828,6 +842,16 @@ parse_literal1(struct ps *p, struct ls_expr **out)
 		return parse_some(p, out);
 	if (p->kw && ls_ps_is_kw(p, "every") && peek(p, 1)->k == LS_TK_IDENT)
 		return parse_every(p, out);
+	if (ls_ps_is_kw(p, "not") && tok_is(peek(p, 1), LS_TK_PUNCT, "{")) {
+		if ((e = new_expr(p, LS_E_TERM, t)) == NULL)
+			return LS_ENOMEM;
+		if ((rc = ls_ps_not_block(p, e)) == 0) {
+			*out = e;
+			return parse_withs(p, e);
+		}
+		if (rc < 0)
+			return rc;
+	}
 	if (ls_ps_is_kw(p, "not") && peek(p, 1)->k != LS_TK_PUNCT) {
 		neg = 1;
 		p->i++;

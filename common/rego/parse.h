@@ -43,6 +43,9 @@ int ls_ps_unexpected(struct ps *p);
 int ls_ps_primary(struct ps *p, struct ls_term **out);
 /* A template string at TPL_BEGIN (parse_template.c). */
 int ls_ps_template(struct ps *p, struct ls_term **out);
+/* At `not {`: parse a negated body block into e (parse_not.c); 1 when
+ * the braces hold no body (nothing consumed), else 0 or an error. */
+int ls_ps_not_block(struct ps *p, struct ls_expr *e);
 int ls_ps_infix(struct ps *p, int level, struct ls_term **out);
 int ls_ps_literal(struct ps *p, struct ls_expr **out);
 int ls_ps_literals(struct ps *p, struct ls_body **out, int braces);
