@@ -123,6 +123,7 @@ walk_val(struct ev *ev, struct frame *f, const struct ls_term *t, size_t i,
 {
 	struct wk c = { f, t, i, v, NULL, NULL, k, arg, strkeys };
 	const struct ls_val *key;
+	struct ev_mark m;
 	size_t j;
 	int rc = 0;
 
@@ -132,23 +133,21 @@ walk_val(struct ev *ev, struct frame *f, const struct ls_term *t, size_t i,
 		return ev_term(ev, f, t->a[i], walk_key, &c);
 	if ((rc = ev_step(ev)) != 0)
 		return rc;
-	switch (v->type) {
-	case LS_VAL_ARRAY:
-		for (j = 0; j < v->u.arr.n && rc == 0; j++) {
+	if (v->type != LS_VAL_ARRAY && v->type != LS_VAL_OBJECT &&
+	    v->type != LS_VAL_SET)
+		return 0;
+	ev_mark(ev, &m);
+	for (j = 0; j < ls_val_len(v) && rc == 0; j++) {
+		if (v->type == LS_VAL_ARRAY) {
 			if ((key = ls_val_int(ev->a, (int64_t)j)) == NULL)
 				return ev_nomem(ev);
 			rc = walk_iter(ev, &c, key, v->u.arr.v[j]);
-		}
-		break;
-	case LS_VAL_OBJECT:
-		for (j = 0; j < v->u.obj.n && rc == 0; j++)
+		} else if (v->type == LS_VAL_OBJECT)
 			rc = walk_iter(ev, &c, v->u.obj.k[j], v->u.obj.v[j]);
-		break;
-	case LS_VAL_SET:
-		for (j = 0; j < v->u.set.n && rc == 0; j++)
+		else
 			rc = walk_iter(ev, &c, v->u.set.v[j], v->u.set.v[j]);
-		break;
-	default: break;
+		if (rc == 0)
+			ev_release(ev, &m); /* nothing kept: memory back */
 	}
 	return rc;
 }
@@ -336,15 +335,19 @@ data_iter(struct ev *ev, struct wk *c, const struct ls_node *n,
     const struct ls_val *base)
 {
 	const struct ls_term *op = c->t->a[c->i];
+	struct ev_mark m;
 	size_t j;
 	int rc = 0;
 
+	ev_mark(ev, &m);
 	for (j = 0; j < n->nkids && rc == 0; j++) {
 		c->node = n->kids[j];
 		c->child = base && base->type == LS_VAL_OBJECT
 		    ? ls_val_object_get(base, n->kids[j]->key)
 		    : NULL;
 		rc = ev_unify_val(ev, c->f, op, n->kids[j]->key, data_kid, c);
+		if (rc == 0)
+			ev_release(ev, &m);
 	}
 	if (base == NULL || base->type != LS_VAL_OBJECT)
 		return rc;
@@ -357,6 +360,8 @@ data_iter(struct ev *ev, struct wk *c, const struct ls_node *n,
 		c->node = NULL;
 		c->child = base->u.obj.v[j];
 		rc = ev_unify_val(ev, c->f, op, k, data_kid, c);
+		if (rc == 0)
+			ev_release(ev, &m);
 	}
 	return rc;
 }

@@ -90,6 +90,7 @@ call_memo(struct ev *ev, const struct ls_node *fn,
 	if (2 * (m->ncalls + 1) > m->capcalls && (rc = memo_grow(ev, m)) != 0)
 		return rc;
 	e = call_slot(m->calls, m->capcalls, fn, key, h);
+	ev_keep(ev);
 	e->fn = fn;
 	e->args = key;
 	e->res = *out;
@@ -113,6 +114,8 @@ static int
 rk_value(struct ev *ev, void *arg, const struct ls_val *v)
 {
 	struct rk *c = arg;
+
+	ev_keep(ev);
 
 	if (c->r->k == LS_R_SET)
 		return ls_vlist_push(&c->vals, v) ? ev_nomem(ev) : 0;
@@ -152,6 +155,7 @@ gk_leaf(struct ev *ev, void *arg, const struct ls_val *v)
 	struct gk *g = arg;
 	const struct ls_val *path = ls_val_array(ev->a, g->vals, g->n);
 
+	ev_keep(ev);
 	if (path == NULL || ls_vlist_push(&g->c->keys, path) ||
 	    ls_vlist_push(&g->c->vals, v))
 		return ev_nomem(ev);
@@ -568,6 +572,7 @@ ev_node_doc(struct ev *ev, const struct ls_node *n, const struct ls_val **out)
 	}
 	m->doc[n->id] = *out;
 	m->state[n->id] = 1;
+	ev_keep(ev);
 	return 0;
 }
 

@@ -268,6 +268,7 @@ q_solution(struct ev *ev, void *arg)
 {
 	struct qk *q = arg;
 
+	ev_keep(ev);
 	return q->sol(q->arg, q->f->slots, ev->qval, ev->nq);
 }
 
