@@ -458,6 +458,16 @@ parse_postfix(struct ps *p, struct ls_term **x)
 			op->v = ls_val_string(p->a, id->p, id->len);
 			op->name = ".";
 			p->i += 2;
+		} else if (ls_ps_is_p(p, ".")) {
+			struct ls_token *n = peek(p, 1);
+
+			/* OPA's words, which tools match */
+			if (n->k == LS_TK_EOF)
+				return ls_ps_fail_at(p, n,
+				    "unexpected eof token: expected ident");
+			return ls_ps_fail_at(p, n,
+			    "unexpected %.*s token: expected ident",
+			    (int)(n->len > 40 ? 40 : n->len), n->p);
 		} else if (ls_ps_is_p(p, "[")) {
 			p->i++;
 			p->nest++;
