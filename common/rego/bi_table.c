@@ -90,6 +90,7 @@ const struct ls_bi ls_bi_table[] = {
 	{ "trace", 1, 0, ls_bi_trace },
 	{ "internal.template_string", 1, 0, ls_bi_template_string },
 	{ "rego.parse_module", 2, 0, ls_bi_rego_parse_module },
+	{ "net.lookup_ip_addr", 1, LS_BI_F_NONDET, ls_bi_net_lookup_ip_addr },
 	{ "test.sleep", 1, LS_BI_F_NONDET, ls_bi_test_sleep },
 	/* strings */
 	{ "concat", 2, 0, ls_bi_concat },
