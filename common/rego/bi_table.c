@@ -213,6 +213,7 @@ const struct ls_bi ls_bi_table[] = {
 	{ "io.jwt.verify_es256", 2, 0, ls_bi_jwt_verify_es256 },
 	{ "io.jwt.verify_es384", 2, 0, ls_bi_jwt_verify_es384 },
 	{ "io.jwt.verify_es512", 2, 0, ls_bi_jwt_verify_es512 },
+	{ "io.jwt.verify_eddsa", 2, 0, ls_bi_jwt_verify_eddsa },
 	{ "io.jwt.verify_hs256", 2, 0, ls_bi_jwt_verify_hs256 },
 	{ "io.jwt.verify_hs384", 2, 0, ls_bi_jwt_verify_hs384 },
 	{ "io.jwt.verify_hs512", 2, 0, ls_bi_jwt_verify_hs512 },
