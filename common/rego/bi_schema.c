@@ -860,10 +860,18 @@ ls_bi_json_verify_schema(BI_ARGS)
 		return ls_bi_type_error(ctx, 1, "one of {string, object}",
 		    schema);
 	if (check_schema(&v, schema, 0) != 0) {
+		struct ls_buf b;
+
+		/* OPA 1.x words it "jsonschema: has a primitive type..." */
 		msg = strchr(ctx->msg, ':') ? strchr(ctx->msg, ':') + 2
 					    : ctx->msg;
+		ls_buf_init(&b, sizeof(ctx->msg) + 16);
+		if (ls_buf_addf(&b, "jsonschema: %s", msg) != 0)
+			res[1] = NULL;
+		else
+			res[1] = ls_val_string(ctx->arena, b.data, b.len);
+		ls_buf_cleanup(&b);
 		res[0] = ls_val_bool(0);
-		res[1] = ls_val_cstring(ctx->arena, msg);
 	} else {
 		res[0] = ls_val_bool(1);
 		res[1] = ls_val_null();
