@@ -38,7 +38,7 @@ doc(struct ls_bi_ctx *ctx, const struct ls_val **out, struct bi_gql_err *e,
 	if (arg->type != LS_VAL_STRING)
 		return LS_BI_ETYPE;
 	return bi_gql_parse(out, e, ctx->arena, arg->u.str.p, arg->u.str.len,
-	    schema);
+	    (schema ? BI_GQL_SCHEMA : 0) | (ctx->v0 ? BI_GQL_V0 : 0));
 }
 
 static int

@@ -770,7 +770,9 @@ ls_bi_jwt_encode_sign(BI_ARGS)
 	/* OPA 1.x signs the operands' compact JSON (0.x: their Rego text) */
 	for (i = 0; i < 3; i++) {
 		ls_buf_init(&t[i], BI_CRYPTO_MAX_INPUT);
-		if (rc == 0 && ls_val_to_json(&t[i], args[i]) != 0)
+		if (rc == 0 &&
+		    (ctx->v0 ? ls_val_to_rego(&t[i], args[i])
+			     : ls_val_to_json(&t[i], args[i])) != 0)
 			rc = ls_bi_error(ctx, "operand %d too large", i + 1);
 	}
 	if (rc == 0)

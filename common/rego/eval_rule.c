@@ -646,6 +646,7 @@ call_builtin(struct ev *ev, const struct ls_bi *bi, int line,
 
 	ev->bctx.name = bi->name;
 	ev->bctx.msg[0] = '\0';
+	ev->bctx.v0 = ev->rule != NULL && ev->rule->mod->version == 0;
 	rc = bi->fn(&ev->bctx, args, n, out);
 	switch (rc) {
 	case LS_BI_OK: return 0;
