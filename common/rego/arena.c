@@ -19,7 +19,8 @@ struct chunk {
 struct ls_arena {
 	struct chunk *head;
 	size_t max;    /* cap on bytes handed out */
-	size_t total;  /* bytes handed out */
+	size_t total;  /* bytes handed out (and not reset) */
+	size_t peak;   /* most of total at any time */
 	size_t chunks; /* mallocs behind them */
 	size_t seq;    /* chunks opened (seq of the next one) */
 	int capped;
@@ -99,6 +100,8 @@ ls_arena_alloc(struct ls_arena *a, size_t n)
 	p = (char *)c->data + c->used;
 	c->used += n;
 	a->total += n;
+	if (a->total > a->peak)
+		a->peak = a->total;
 	memset(p, 0, n);
 	return p;
 }
@@ -123,6 +126,12 @@ size_t
 ls_arena_used(const struct ls_arena *a)
 {
 	return a->total;
+}
+
+size_t
+ls_arena_peak(const struct ls_arena *a)
+{
+	return a->peak;
 }
 
 int

@@ -24,8 +24,10 @@ void *ls_arena_alloc(struct ls_arena *a, size_t n);
 /* Copy of p[0..n) plus a NUL; NULL as above. */
 char *ls_arena_strndup(struct ls_arena *a, const char *p, size_t n);
 
-/* Bytes handed out so far (for caps and statistics). */
+/* Bytes handed out so far and not given back by a reset (for caps and
+ * statistics), and the most that ever were at once. */
 size_t ls_arena_used(const struct ls_arena *a);
+size_t ls_arena_peak(const struct ls_arena *a);
 
 /*
  * A mark, and a reset to it: everything allocated after the mark is
