@@ -135,7 +135,12 @@ gqp_unexpected_tok(struct gp *p, const struct tok *t)
 	char txt[160];
 
 	tok_text(txt, sizeof txt, t);
-	gqp_fail_at(p, t->line, t->col, "Unexpected %s", txt);
+	/* gqlparser places a string token after its opening quote(s) */
+	gqp_fail_at(p, t->line,
+	    t->col + (t->kind == T_STRING	    ? 1
+			 : t->kind == T_BLOCK_STRING ? 3
+						     : 0),
+	    "Unexpected %s", txt);
 }
 
 /* ---- lexer ---- */

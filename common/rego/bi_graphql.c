@@ -20,6 +20,8 @@ gql_error(struct ls_bi_ctx *ctx, const struct bi_gql_err *e, const char *what,
 
 	if (trim && n > 0 && e->msg[n - 1] == '.')
 		n--;
+	if (!ctx->v0 && strcmp(what, "query ") == 0)
+		what = ""; /* OPA 1.x: "in GraphQL string" */
 	return ls_bi_error(ctx, "%.*s in GraphQL %sstring at location %d:%d",
 	    (int)n, e->msg, what, e->line, e->col);
 }
