@@ -2,8 +2,8 @@
  * bi_parse_module.c - rego.parse_module(filename, source): the module's
  * syntax tree in OPA's JSON shape ({"package": {"path": [...]},
  * "imports": [...], "rules": [...]}, terms as {"type": ..., "value":
- * ...}).  Parsed as Rego v1, as OPA 1.x does; a parse error is the
- * builtin's error.
+ * ...}).  Parsed as Rego v1, as OPA 1.x does (v0 for a v0 caller, as
+ * OPA 0.x did); a parse error is the builtin's error.
  */
 #include <string.h>
 
@@ -321,7 +321,8 @@ ls_bi_rego_parse_module(BI_ARGS)
 		    PM_MAX_SRC);
 	if ((name = ls_arena_strndup(ctx->arena, file, flen)) == NULL)
 		return LS_BI_ENOMEM;
-	if (ls_rego_parse_module(&mod, ctx->arena, name, src, slen, 1) != 0) {
+	if (ls_rego_parse_module(&mod, ctx->arena, name, src, slen,
+		ctx->v0 ? 0 : 1) != 0) {
 		msg = ls_error_last();
 		/* "FILE:L:C: rego_parse_error: why", as OPA words it */
 		return ls_bi_error(ctx, "%s", msg);
