@@ -126,12 +126,25 @@ lex_escape(struct lx *l, char *buf, size_t *n)
 	return 0;
 }
 
+/* Bytes from i up to the first unescaped stop char, a newline or the
+ * end: the most a string's decoded text can take (escapes only shrink). */
+static size_t
+raw_extent(const struct lx *l, size_t i, char stop1, char stop2)
+{
+	size_t j = i;
+
+	while (j < l->len && l->src[j] != stop1 && l->src[j] != stop2 &&
+	    l->src[j] != '\n')
+		j += l->src[j] == '\\' && j + 1 < l->len ? 2 : 1;
+	return j - i;
+}
+
 static int
 lex_string(struct lx *l)
 {
 	size_t start = l->i, n = 0;
 	int line = l->line, col = l->col, rc;
-	char *buf = ls_arena_alloc(l->a, l->len - l->i + 1);
+	char *buf = ls_arena_alloc(l->a, raw_extent(l, l->i + 1, '"', '"') + 1);
 	struct ls_token *t;
 
 	if (buf == NULL)
@@ -337,9 +350,21 @@ tpl_literal(struct lx *l, char **buf, size_t *n, size_t start, int line,
 	(*buf)[*n] = '\0';
 	t->s = *buf;
 	t->slen = *n;
-	*buf += *n + 1; /* decoded text never outgrows the source */
 	*n = 0;
 	return 0;
+}
+
+/* Room for a template's literal part from i: up to its first unescaped
+ * '{' or closing quote (a raw template's may span lines). */
+static char *
+tpl_buf(struct lx *l, size_t i, char q)
+{
+	size_t j = i;
+
+	while (j < l->len && l->src[j] != q && l->src[j] != '{' &&
+	    !(q == '"' && l->src[j] == '\n'))
+		j += l->src[j] == '\\' && j + 1 < l->len ? 2 : 1;
+	return ls_arena_alloc(l->a, j - i + 1);
 }
 
 /*
@@ -350,11 +375,11 @@ static int
 lex_template(struct lx *l)
 {
 	char q = l->src[l->i + 1], c;
-	char *buf = ls_arena_alloc(l->a, l->len - l->i + 1);
+	char *buf;
 	size_t n = 0, start;
 	int line = l->line, col = l->col, rc;
 
-	if (buf == NULL)
+	if ((buf = tpl_buf(l, l->i + 2, q)) == NULL)
 		return ls_error_set(LS_ENOMEM, "out of memory");
 	if (++l->tdepth > LS_REGO_MAX_DEPTH)
 		return lx_fail(l, "template strings nested too deeply");
@@ -385,6 +410,8 @@ lex_template(struct lx *l)
 			    (rc = lex_tpl_expr(l)) != 0)
 				return rc;
 			start = l->i;
+			if ((buf = tpl_buf(l, l->i, q)) == NULL)
+				return ls_error_set(LS_ENOMEM, "out of memory");
 		} else {
 			buf[n++] = c;
 			adv(l, 1);

@@ -93,12 +93,43 @@ test_rego_memory__results_survive(void **state)
 	ls_rego_policy_unref(p);
 }
 
+/* A string literal's buffer is sized by the literal, not by the rest of
+ * the module: 4,000 rules of two strings each compiled in 1 GiB only
+ * when that held (quadratic before). */
+static void
+test_rego_memory__compile_linear_in_strings(void **state)
+{
+	size_t cap = 4000 * 160, n = 0;
+	char *src = malloc(cap), *err = NULL;
+	struct ls_rego_builder *b = ls_rego_builder_new();
+	struct ls_rego_policy *p = NULL;
+	int i;
+
+	(void)state;
+	assert_non_null(src);
+	assert_non_null(b);
+	n += (size_t)snprintf(src, cap, "package gen\n\n");
+	for (i = 0; i < 4000; i++)
+		n += (size_t)snprintf(src + n, cap - n,
+		    "deny contains msg if {\n\tinput.kind == \"k%d\"\n"
+		    "\tmsg := $\"rule {input.name} r%d\"\n}\n\n",
+		    i, i);
+	assert_true(n < cap);
+	if (ls_rego_builder_add_module(b, "gen.rego", src, n, 1, &err) != 0 ||
+	    ls_rego_compile(&p, b, &err) != 0)
+		fail_msg("compile: %s", err);
+	ls_rego_builder_free(b);
+	ls_rego_policy_unref(p);
+	free(src);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rego_memory__nested_loop_without_result),
 		cmocka_unit_test(test_rego_memory__results_survive),
+		cmocka_unit_test(test_rego_memory__compile_linear_in_strings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
