@@ -180,10 +180,11 @@ collect_headers(struct hdr *h, size_t *nh, size_t *naws,
 	h[n++] = (struct hdr){ "x-amz-date", st->stamp, NULL };
 	if (strcmp(in->service, "s3") == 0 ||
 	    strcmp(in->service, "glacier") == 0)
-		h[n++] = (struct hdr){ "x-amz-content-sha256", st->body_hash,
-			NULL };
+		h[n++] =
+		    (struct hdr){ "x-amz-content-sha256", st->body_hash, NULL };
 	if (*in->token != '\0')
-		h[n++] = (struct hdr){ "x-amz-security-token", in->token, NULL };
+		h[n++] =
+		    (struct hdr){ "x-amz-security-token", in->token, NULL };
 	*naws = n;
 	for (i = 0; hd != NULL && i < hd->u.obj.n && n < MAX_HEADERS; i++) {
 		const struct ls_val *hk = hd->u.obj.k[i], *hv = hd->u.obj.v[i];
@@ -335,8 +336,8 @@ out_headers(struct ls_arena *a, const struct ls_val *req_headers,
 	const struct ls_val *k[2 * MAX_HEADERS + 2], *v[2 * MAX_HEADERS + 2];
 	size_t i, m = 0;
 
-	for (i = 0; req_headers != NULL && i < req_headers->u.obj.n &&
-	     m < MAX_HEADERS;
+	for (i = 0;
+	     req_headers != NULL && i < req_headers->u.obj.n && m < MAX_HEADERS;
 	     i++) {
 		k[m] = req_headers->u.obj.k[i];
 		v[m++] = req_headers->u.obj.v[i];

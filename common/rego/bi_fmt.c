@@ -394,11 +394,11 @@ fmt_float(struct ls_buf *b, const struct spec *sp, double f)
 static int
 go_nonprint(uint32_t r)
 {
-	static const uint32_t ranges[][2] = { { 0xAD, 0xAD },
-		{ 0x600, 0x605 }, { 0x61C, 0x61C }, { 0x6DD, 0x6DD },
-		{ 0x70F, 0x70F }, { 0x180E, 0x180E }, { 0x200B, 0x200F },
-		{ 0x2028, 0x202E }, { 0x2060, 0x206F }, { 0xD800, 0xF8FF },
-		{ 0xFEFF, 0xFEFF }, { 0xFFF9, 0xFFFB }, { 0xF0000, 0x10FFFF } };
+	static const uint32_t ranges[][2] = { { 0xAD, 0xAD }, { 0x600, 0x605 },
+		{ 0x61C, 0x61C }, { 0x6DD, 0x6DD }, { 0x70F, 0x70F },
+		{ 0x180E, 0x180E }, { 0x200B, 0x200F }, { 0x2028, 0x202E },
+		{ 0x2060, 0x206F }, { 0xD800, 0xF8FF }, { 0xFEFF, 0xFEFF },
+		{ 0xFFF9, 0xFFFB }, { 0xF0000, 0x10FFFF } };
 	size_t i;
 
 	for (i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++)
@@ -551,7 +551,8 @@ fmt_arg(struct ls_buf *b, const struct spec *sp, const struct bi_fmt_arg *a)
 			struct ls_buf t;
 			int rc;
 			long r = strtol(a->str, NULL, 10);
-			if (r < 0 || r > 0x10FFFF || (r >= 0xD800 && r < 0xE000))
+			if (r < 0 || r > 0x10FFFF ||
+			    (r >= 0xD800 && r < 0xE000))
 				r = 0xFFFD;
 			ls_buf_init(&t, 64);
 			rc = ls_buf_addc(&t, '\'');

@@ -137,9 +137,10 @@ gqp_unexpected_tok(struct gp *p, const struct tok *t)
 	tok_text(txt, sizeof txt, t);
 	/* gqlparser places a string token after its opening quote(s) */
 	gqp_fail_at(p, t->line,
-	    t->col + (t->kind == T_STRING	    ? 1
-			 : t->kind == T_BLOCK_STRING ? 3
-						     : 0),
+	    t->col +
+		(t->kind == T_STRING		    ? 1
+			: t->kind == T_BLOCK_STRING ? 3
+						    : 0),
 	    "Unexpected %s", txt);
 }
 

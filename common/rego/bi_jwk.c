@@ -500,8 +500,8 @@ es_der(unsigned char **der, int *dlen, const unsigned char *sig, size_t slen)
 
 /* EdDSA over the message itself (no digest first). */
 static int
-eddsa(EVP_PKEY *pk, int sign, struct ls_buf *out, const void *msg,
-    size_t mlen, const void *sig, size_t slen)
+eddsa(EVP_PKEY *pk, int sign, struct ls_buf *out, const void *msg, size_t mlen,
+    const void *sig, size_t slen)
 {
 	EVP_MD_CTX *mc = EVP_MD_CTX_new();
 	unsigned char buf[64];
@@ -512,11 +512,12 @@ eddsa(EVP_PKEY *pk, int sign, struct ls_buf *out, const void *msg,
 		return ls_error_set(LS_ENOMEM, "out of memory");
 	if (sign)
 		rc = EVP_DigestSignInit(mc, NULL, NULL, NULL, pk) == 1 &&
-		    EVP_DigestSign(mc, buf, &len, msg, mlen) == 1
+			EVP_DigestSign(mc, buf, &len, msg, mlen) == 1
 		    ? ls_buf_add(out, buf, len)
-		    : ls_error_set(LS_EFORMAT, "failed to sign payload: "
-					       "signing failed (is the key "
-					       "private?)");
+		    : ls_error_set(LS_EFORMAT,
+			  "failed to sign payload: "
+			  "signing failed (is the key "
+			  "private?)");
 	else
 		rc = EVP_DigestVerifyInit(mc, NULL, NULL, NULL, pk) == 1 &&
 		    EVP_DigestVerify(mc, sig, slen, msg, mlen) == 1;

@@ -636,7 +636,8 @@ out:
 /* ---- io.jwt.encode_sign ---- */
 
 /* OPA 1.x (jwx v3) reads the header's alg first, in these words. */
-#define ALG_NOT_FOUND "missing or invalid 'alg' header: jwsbb: header \"alg\" not found"
+#define ALG_NOT_FOUND                                                          \
+	"missing or invalid 'alg' header: jwsbb: header \"alg\" not found"
 
 static int
 header_json_error(const char *s, size_t len)

@@ -70,7 +70,7 @@ add_addr(struct ls_bi_ctx *ctx, struct ls_vlist *l, const struct addrinfo *ai)
 	if (inet_ntop(ai->ai_family, p, buf, sizeof(buf)) == NULL)
 		return 0;
 	return ls_vlist_push(l, ls_val_cstring(ctx->arena, buf)) ? LS_BI_ENOMEM
-								  : 0;
+								 : 0;
 }
 
 int

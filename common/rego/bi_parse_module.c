@@ -92,8 +92,7 @@ op_ref(struct pm *m, const char *name)
 			break;
 		name = dot + 1;
 	}
-	return m->oom ? NULL
-		      : typed(m, "ref", ls_val_array(m->a, l.v, l.n));
+	return m->oom ? NULL : typed(m, "ref", ls_val_array(m->a, l.v, l.n));
 }
 
 static const struct ls_val *
@@ -135,7 +134,7 @@ compr(struct pm *m, const struct ls_term *t)
 	} else
 		v[2] = term(m, t->val);
 	return typed(m,
-	    t->k == LS_T_ACOMP	    ? "arraycomprehension"
+	    t->k == LS_T_ACOMP	     ? "arraycomprehension"
 		: t->k == LS_T_SCOMP ? "setcomprehension"
 				     : "objectcomprehension",
 	    obj(m, 4, k, v));
@@ -155,8 +154,7 @@ object(struct pm *m, const struct ls_term *t)
 		m->oom |= kv[0] == NULL || kv[1] == NULL ||
 		    ls_vlist_push(&l, ls_val_array(m->a, kv, 2)) != 0;
 	}
-	return m->oom ? NULL
-		      : typed(m, "object", ls_val_array(m->a, l.v, l.n));
+	return m->oom ? NULL : typed(m, "object", ls_val_array(m->a, l.v, l.n));
 }
 
 static const struct ls_val *
@@ -195,8 +193,7 @@ expr_terms(struct pm *m, const struct ls_expr *e)
 		v[n++] = term(m, e->t[0]);
 		v[n++] = term(m, e->t[1]);
 		break;
-	case LS_E_SOME:
-		return typed(m, "some", terms(m, e->vars, e->nvars, 1));
+	case LS_E_SOME: return typed(m, "some", terms(m, e->vars, e->nvars, 1));
 	default:
 		for (i = 0; i < 3; i++)
 			if (e->t[i] != NULL)
@@ -249,14 +246,15 @@ rule(struct pm *m, const struct ls_rule *r)
 	const struct ls_term *h = r->head;
 	const struct ls_val *hv[6], *rv[4];
 
-	hv[0] = str(m, h->k == LS_T_VAR ? h->name
-		       : h->k == LS_T_REF && h->a[0]->k == LS_T_VAR
-		       ? h->a[0]->name
-		       : r->path[r->npath - 1]);
+	hv[0] = str(m,
+	    h->k == LS_T_VAR ? h->name
+		: h->k == LS_T_REF && h->a[0]->k == LS_T_VAR
+		? h->a[0]->name
+		: r->path[r->npath - 1]);
 	hv[1] = term(m, h);
 	hv[1] = h->k == LS_T_REF ? terms(m, h->a, h->n, 1)
-	    : hv[1]		     ? ls_val_array(m->a, &hv[1], 1)
-				     : NULL;
+	    : hv[1]		 ? ls_val_array(m->a, &hv[1], 1)
+				 : NULL;
 	hv[2] = r->k == LS_R_FUNC ? terms(m, r->args, r->nargs, 1) : NULL;
 	hv[3] = r->key ? term(m, r->key) : NULL;
 	hv[4] = r->value ? term(m, r->value) : scalar(m, ls_val_bool(1));

@@ -49,9 +49,9 @@ add_error(struct sv *v, const char *path, const char *type, const char *fmt,
     ...)
 {
 	char desc[512], err[1200];
-	const char *field =
-	    strncmp(path, ROOT ".", sizeof(ROOT)) == 0 ? path + sizeof(ROOT)
-							: path;
+	const char *field = strncmp(path, ROOT ".", sizeof(ROOT)) == 0
+	    ? path + sizeof(ROOT)
+	    : path;
 	const struct ls_val *k[4], *val[4], *o;
 	va_list ap;
 
@@ -288,9 +288,9 @@ common(struct sv *v, const struct ls_val *s, const struct ls_val *x,
     const char *path)
 {
 	const struct ls_val *k, *const *el;
-	const char *field =
-	    strncmp(path, ROOT ".", sizeof(ROOT)) == 0 ? path + sizeof(ROOT)
-							: path;
+	const char *field = strncmp(path, ROOT ".", sizeof(ROOT)) == 0
+	    ? path + sizeof(ROOT)
+	    : path;
 	struct ls_buf b;
 	size_t n, i;
 	int found = 0, rc = 0;

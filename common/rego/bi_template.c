@@ -726,10 +726,11 @@ run(struct tpl *t, size_t *pos, const struct ls_val *dot, struct ls_buf *out,
 			if (rc == 0 && nd == 1)
 				rc = set_var(t, names[0], lens[0], v);
 			else if (rc == 0 &&
-			    (v == &undefined_val ? ls_buf_adds(out, "<undefined>")
-				: v->type == LS_VAL_NULL
-				? ls_buf_adds(out, "<no value>")
-				: print_val(out, v, 0)) != 0)
+			    (v == &undefined_val
+				    ? ls_buf_adds(out, "<undefined>")
+				    : v->type == LS_VAL_NULL
+				    ? ls_buf_adds(out, "<no value>")
+				    : print_val(out, v, 0)) != 0)
 				rc = terr(t, ac.start, "output too large");
 		}
 		if (rc != 0)

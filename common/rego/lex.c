@@ -255,7 +255,8 @@ lex_one(struct lx *l)
 		return lex_string(l);
 	if (s[i] == '`')
 		return lex_raw(l);
-	if (s[i] == '$' && i + 1 < l->len && (s[i + 1] == '"' || s[i + 1] == '`'))
+	if (s[i] == '$' && i + 1 < l->len &&
+	    (s[i + 1] == '"' || s[i + 1] == '`'))
 		return lex_template(l);
 	if (is_digit(s[i]))
 		j = scan_number(s, l->len, i), num = 1;

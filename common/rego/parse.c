@@ -149,6 +149,12 @@ new_term(struct ps *p, enum ls_tk k, const struct ls_token *t)
 	return x;
 }
 
+struct ls_term *
+ls_ps_new_term(struct ps *p, enum ls_tk k, const struct ls_token *t)
+{
+	return new_term(p, k, t);
+}
+
 static int
 set_items(struct ls_term *x, struct plist *l)
 {

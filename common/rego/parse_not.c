@@ -13,15 +13,10 @@
 static struct ls_term *
 val_true(struct ps *p, const struct ls_token *t)
 {
-	struct ls_term *x = ls_arena_alloc(p->a, sizeof(*x));
+	struct ls_term *x = ls_ps_new_term(p, LS_T_VAL, t);
 
-	if (x == NULL)
-		return NULL;
-	x->k = LS_T_VAL;
-	x->v = ls_val_bool(1);
-	x->line = t->line;
-	x->col = t->col;
-	x->slot = -1;
+	if (x != NULL)
+		x->v = ls_val_bool(1);
 	return x;
 }
 
@@ -34,7 +29,8 @@ not_block(struct ps *p, struct ls_expr *e)
 
 	if (c == NULL || ref == NULL ||
 	    (ref->a = ls_arena_alloc(p->a, 2 * sizeof(*ref->a))) == NULL ||
-	    (c->val = val_true(p, t)) == NULL || (ref->a[1] = val_true(p, t)) == NULL)
+	    (c->val = val_true(p, t)) == NULL ||
+	    (ref->a[1] = val_true(p, t)) == NULL)
 		return ls_error_set(LS_ENOMEM, "out of memory");
 	if ((rc = ls_ps_body_block(p, &c->body)) != 0)
 		return rc;

@@ -14,30 +14,14 @@
 #include "rego/ast.h"
 #include "rego/parse.h"
 
-static struct ls_term *
-tpl_term(struct ps *p, enum ls_tk k, const struct ls_token *t)
-{
-	struct ls_term *x = ls_arena_alloc(p->a, sizeof(*x));
-
-	if (x == NULL) {
-		ls_error_set(LS_ENOMEM, "out of memory");
-		return NULL;
-	}
-	x->k = k;
-	x->line = t->line;
-	x->col = t->col;
-	x->slot = -1;
-	return x;
-}
-
 /* {v | v = expr}; v's name cannot be written in Rego and is unique to
  * the part's place in the source, so nested templates keep theirs. */
 static int
 tpl_part(struct ps *p, const struct ls_token *open, struct ls_term **out)
 {
-	struct ls_term *c = tpl_term(p, LS_T_SCOMP, open);
-	struct ls_term *v1 = tpl_term(p, LS_T_VAR, open);
-	struct ls_term *v2 = tpl_term(p, LS_T_VAR, open);
+	struct ls_term *c = ls_ps_new_term(p, LS_T_SCOMP, open);
+	struct ls_term *v1 = ls_ps_new_term(p, LS_T_VAR, open);
+	struct ls_term *v2 = ls_ps_new_term(p, LS_T_VAR, open);
 	struct ls_body *b = ls_arena_alloc(p->a, sizeof(*b));
 	struct ls_expr *e = NULL, **ev = ls_arena_alloc(p->a, sizeof(*ev));
 	char name[40];
@@ -53,8 +37,7 @@ tpl_part(struct ps *p, const struct ls_token *open, struct ls_term **out)
 	if (e->k != LS_E_TERM || e->neg)
 		return ls_ps_fail_at(p, open,
 		    "template expression must be a term");
-	snprintf(name, sizeof(name), "$tpl%zu",
-	    (size_t)(open->p - p->src));
+	snprintf(name, sizeof(name), "$tpl%zu", (size_t)(open->p - p->src));
 	if ((v1->name = ls_arena_strndup(p->a, name, strlen(name))) == NULL)
 		return LS_ENOMEM;
 	v2->name = v1->name;
@@ -74,8 +57,8 @@ int
 ls_ps_template(struct ps *p, struct ls_term **out)
 {
 	const struct ls_token *t0 = ls_ps_cur(p), *t;
-	struct ls_term *arr = tpl_term(p, LS_T_ARR, t0);
-	struct ls_term *call = tpl_term(p, LS_T_CALL, t0), *x = NULL;
+	struct ls_term *arr = ls_ps_new_term(p, LS_T_ARR, t0);
+	struct ls_term *call = ls_ps_new_term(p, LS_T_CALL, t0), *x = NULL;
 	struct plist parts = { 0 };
 	int rc;
 
@@ -86,7 +69,7 @@ ls_ps_template(struct ps *p, struct ls_term **out)
 		if (t->k == LS_TK_TPL_END)
 			break;
 		if (t->k == LS_TK_STRING) {
-			if ((x = tpl_term(p, LS_T_VAL, t)) == NULL ||
+			if ((x = ls_ps_new_term(p, LS_T_VAL, t)) == NULL ||
 			    (x->v = ls_val_string_ref(p->a, t->s, t->slen)) ==
 				NULL)
 				return LS_ENOMEM;

@@ -80,13 +80,15 @@ test_rego_memory__results_survive(void **state)
 	char *out;
 
 	(void)state;
-	out = query(p, "x := [data.mem.count_pairs, count(data.mem.obj), "
-		       "data.mem.calls, data.mem.pairs[[700, 695]]]",
+	out = query(p,
+	    "x := [data.mem.count_pairs, count(data.mem.obj), "
+	    "data.mem.calls, data.mem.pairs[[700, 695]]]",
 	    NULL);
 	assert_non_null(strstr(out, "\"x\":[695,350,11,[700,695]]"));
 	free(out);
-	out = query(p, "x := [[a, b] | some a in data.mem.xs; a < 3; "
-		       "some b in data.mem.xs; b < a]",
+	out = query(p,
+	    "x := [[a, b] | some a in data.mem.xs; a < 3; "
+	    "some b in data.mem.xs; b < a]",
 	    NULL);
 	assert_non_null(strstr(out, "\"x\":[[2,1]]"));
 	free(out);
