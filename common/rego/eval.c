@@ -180,8 +180,10 @@ term_truthy(struct ev *ev, void *arg, const struct ls_val *v)
 	int is_false = v->type == LS_VAL_BOOL && !v->u.b;
 
 	/* Like opa eval, a query's plain term (not a call) is captured
-	 * with its value even when that value is false. */
-	if (ev->nq && record_query_value(ev, c->e, v) && !c->e->neg &&
+	 * with its value even when that value is false.  A negated one's
+	 * value is true when it holds: what its inside saw is not kept
+	 * (and may be memory a finished iteration gave back). */
+	if (ev->nq && !c->e->neg && record_query_value(ev, c->e, v) &&
 	    c->e->t[0]->k != LS_T_CALL)
 		is_false = 0;
 	if (is_false)

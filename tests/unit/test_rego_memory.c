@@ -95,6 +95,23 @@ test_rego_memory__results_survive(void **state)
 	ls_rego_policy_unref(p);
 }
 
+/* A negated query expression shows true, not what its inside saw in
+ * an earlier (and since released) iteration. */
+static void
+test_rego_memory__negated_query_value(void **state)
+{
+	struct ls_rego_policy *p = compile();
+	char *out;
+
+	(void)state;
+	out = query(p, "some x in data.mem.xs; x < 3; not x == 1000", NULL);
+	assert_null(strstr(out, "\"value\":false"));
+	assert_non_null(
+	    strstr(out, "{\"value\":true,\"text\":\"not x == 1000\""));
+	free(out);
+	ls_rego_policy_unref(p);
+}
+
 /* A string literal's buffer is sized by the literal, not by the rest of
  * the module: 4,000 rules of two strings each compiled in 1 GiB only
  * when that held (quadratic before). */
@@ -131,6 +148,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rego_memory__nested_loop_without_result),
 		cmocka_unit_test(test_rego_memory__results_survive),
+		cmocka_unit_test(test_rego_memory__negated_query_value),
 		cmocka_unit_test(test_rego_memory__compile_linear_in_strings),
 	};
 
