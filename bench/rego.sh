@@ -3,8 +3,11 @@
 # and allocations per decision for the example repository's admission
 # policy on a large (20 containers) and two small AdmissionReview inputs,
 # jansson's json_loads of the same bytes as the in-run reference, bundle
-# load-and-compile time, and decisions/s with 1 and 2 threads sharing one
-# compiled policy.  Every decision is checked against expected.json.
+# load-and-compile time, decisions/s with 1 and 2 threads sharing one
+# compiled policy (and their ratio), the time and peak evaluation memory
+# of a 2,000 x 2,000 nested loop that yields nothing, and the compile time
+# of a generated 1,000-rule policy.  Every decision is checked against
+# expected.json.
 # RUNS (default 20000) and SECONDS_PER_SERIES (default 10) bound each
 # series.
 set -u

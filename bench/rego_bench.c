@@ -7,8 +7,11 @@
  * document data.kubernetes.admission through ls_rego_eval_path on one
  * compiled policy, over at most MAX decisions or SECONDS, whichever comes
  * first; allocations per decision; the same for jansson's json_loads of
- * the same bytes as an in-run reference.  Then ls_rego_load_dir time and
- * decisions/s with 1 and 2 threads sharing one compiled policy.
+ * the same bytes as an in-run reference.  Then ls_rego_load_dir time,
+ * decisions/s with 1 and 2 threads sharing one compiled policy, the time
+ * and peak evaluation memory of a nested loop that yields nothing (some a
+ * in xs; some b in xs over 2,000 elements), and the compile time of a
+ * generated 1,000-rule policy.
  *
  * Allocation counts: this program defines malloc, calloc, realloc and free
  * itself (glibc lets a program replace its allocator) and forwards them to
@@ -57,13 +60,13 @@
 
 /* Per-thread counters: plain thread-locals, no locking in the allocator. */
 struct counts {
-	unsigned long long allocs;	/* malloc + calloc + realloc calls */
-	unsigned long long frees;	/* free calls with a non-NULL pointer */
+	unsigned long long allocs; /* malloc + calloc + realloc calls */
+	unsigned long long frees;  /* free calls with a non-NULL pointer */
 	unsigned long long arena_chunks; /* mallocs made inside the arena */
-	unsigned long long arena_bytes;	/* bytes handed out by freed arenas */
+	unsigned long long arena_bytes;	 /* bytes handed out by freed arenas */
 };
 static _Thread_local struct counts tc;
-static _Thread_local int in_arena;	/* inside ls_arena_alloc/strndup */
+static _Thread_local int in_arena; /* inside ls_arena_alloc/strndup */
 
 #if COUNT_ALLOCS
 extern void *__libc_malloc(size_t n);
@@ -134,7 +137,7 @@ void
 __wrap_ls_arena_free(struct ls_arena *a)
 {
 	if (a != NULL)
-		tc.arena_bytes += ls_arena_used(a);
+		tc.arena_bytes += ls_arena_peak(a);
 	__real_ls_arena_free(a);
 }
 
@@ -143,18 +146,18 @@ struct op {
 	const char *what;
 	int (*fn)(struct op *);
 	const struct ls_rego_policy *policy;
-	const char *dir;	/* bundle directory (load) */
-	const char *input;	/* input bytes, NUL-terminated */
+	const char *dir;   /* bundle directory (load) */
+	const char *input; /* input bytes, NUL-terminated */
 	size_t input_len;
-	const json_t *want;	/* expected {"allow","deny"} or NULL */
-	int check;		/* compare with want (warm-up runs only) */
+	const json_t *want; /* expected {"allow","deny"} or NULL */
+	int check;	    /* compare with want (warm-up runs only) */
 };
 
 /* What one series of runs measured. */
 struct series {
 	size_t n;
 	unsigned long long p50_ns, p99_ns;
-	double allocs, arena_chunks, arena_kib;	/* per run */
+	double allocs, arena_chunks, arena_kib; /* per run */
 };
 
 static unsigned long long
@@ -173,13 +176,15 @@ check_decision(const struct op *o, const char *out)
 	json_t *got = json_loads(out, 0, NULL);
 	int ok = got != NULL &&
 	    json_equal(json_object_get(got, "allow"),
-	    json_object_get(o->want, "allow")) &&
+		json_object_get(o->want, "allow")) &&
 	    json_equal(json_object_get(got, "deny"),
-	    json_object_get(o->want, "deny"));
+		json_object_get(o->want, "deny"));
 
 	if (!ok)
-		fprintf(stderr, "rego-bench: %s: decision differs from the "
-		    "expected one: %.300s\n", o->what, out);
+		fprintf(stderr,
+		    "rego-bench: %s: decision differs from the "
+		    "expected one: %.300s\n",
+		    o->what, out);
 	json_decref(got);
 	return ok ? 0 : -1;
 }
@@ -245,8 +250,7 @@ cmp_ull(const void *a, const void *b)
  * (and at least once); fill *s.  -1 when an iteration failed.
  */
 static int
-measure(struct series *s, struct op *o, size_t max, double secs,
-    size_t warmup)
+measure(struct series *s, struct op *o, size_t max, double secs, size_t warmup)
 {
 	unsigned long long *ns = NULL, start, t0, t1;
 	unsigned long long limit = (unsigned long long)(secs * 1e9);
@@ -274,10 +278,10 @@ measure(struct series *s, struct op *o, size_t max, double secs,
 	}
 	s->n = n;
 	s->allocs = (double)(tc.allocs - c0.allocs) / (double)n;
-	s->arena_chunks = (double)(tc.arena_chunks - c0.arena_chunks) /
-	    (double)n;
-	s->arena_kib = (double)(tc.arena_bytes - c0.arena_bytes) / 1024.0 /
-	    (double)n;
+	s->arena_chunks =
+	    (double)(tc.arena_chunks - c0.arena_chunks) / (double)n;
+	s->arena_kib =
+	    (double)(tc.arena_bytes - c0.arena_bytes) / 1024.0 / (double)n;
 	qsort(ns, n, sizeof(*ns), cmp_ull);
 	s->p50_ns = ns[n / 2];
 	s->p99_ns = ns[n * 99 / 100];
@@ -319,15 +323,14 @@ print_row(const char *what, const char *input, size_t bytes,
 }
 
 static void
-print_ratio(const char *input, const struct series *a,
-    const struct series *b)
+print_ratio(const char *input, const struct series *a, const struct series *b)
 {
 	char p50[32], p99[32], al[32] = "n/a";
 
-	snprintf(p50, sizeof(p50), "%.2fx", (double)a->p50_ns /
-	    (double)(b->p50_ns ? b->p50_ns : 1));
-	snprintf(p99, sizeof(p99), "%.2fx", (double)a->p99_ns /
-	    (double)(b->p99_ns ? b->p99_ns : 1));
+	snprintf(p50, sizeof(p50), "%.2fx",
+	    (double)a->p50_ns / (double)(b->p50_ns ? b->p50_ns : 1));
+	snprintf(p99, sizeof(p99), "%.2fx",
+	    (double)a->p99_ns / (double)(b->p99_ns ? b->p99_ns : 1));
 	if (COUNT_ALLOCS && b->allocs > 0)
 		snprintf(al, sizeof(al), "%.3gx", a->allocs / b->allocs);
 	printf("%-26s %-22s %6s %6s %11s %11s %8s\n",
@@ -340,7 +343,7 @@ struct worker {
 	struct op op;
 	unsigned long long stop_ns;
 	unsigned long long done;
-	unsigned long long cpu_ns;	/* this thread's CPU time */
+	unsigned long long cpu_ns; /* this thread's CPU time */
 	int failed;
 };
 
@@ -360,7 +363,7 @@ worker_run(void *arg)
 	struct worker *w = arg;
 	unsigned long long cpu0 = thread_cpu_ns();
 
-	w->op.check = 1;	/* the first answer of each thread */
+	w->op.check = 1; /* the first answer of each thread */
 	if (w->op.fn(&w->op) != 0)
 		w->failed = 1;
 	w->op.check = 0;
@@ -377,9 +380,9 @@ worker_run(void *arg)
 
 /* What nthreads sharing one policy achieved. */
 struct rate {
-	double per_s;		/* decisions per wall-clock second */
-	double cpu_us;		/* CPU microseconds per decision */
-	double share;		/* CPU time / (wall time x threads) */
+	double per_s;  /* decisions per wall-clock second */
+	double cpu_us; /* CPU microseconds per decision */
+	double share;  /* CPU time / (wall time x threads) */
 };
 
 /* Run nthreads (<= 8) for secs on one policy; -1 when a decision failed. */
@@ -423,12 +426,12 @@ base_name(const char *path)
 }
 
 struct cfg {
-	size_t max;		/* runs per series */
-	double secs;		/* seconds per series */
-	json_t *expected;	/* expected.json or NULL */
+	size_t max;	  /* runs per series */
+	double secs;	  /* seconds per series */
+	json_t *expected; /* expected.json or NULL */
 	const char *dir;
 	struct ls_rego_policy *policy;
-	char *mt_input;		/* largest input: the threaded figure */
+	char *mt_input; /* largest input: the threaded figure */
 	size_t mt_len;
 	const json_t *mt_want;
 };
@@ -451,11 +454,12 @@ bench_input(struct cfg *c, const char *path)
 	o.policy = c->policy;
 	o.input = input;
 	o.input_len = len;
-	o.want = json_object_get(json_object_get(c->expected, "cases"),
-	    o.what);
+	o.want = json_object_get(json_object_get(c->expected, "cases"), o.what);
 	if (c->expected != NULL && o.want == NULL)
-		fprintf(stderr, "rego-bench: %s: no expected decision, not "
-		    "checked\n", o.what);
+		fprintf(stderr,
+		    "rego-bench: %s: no expected decision, not "
+		    "checked\n",
+		    o.what);
 	snprintf(label, sizeof(label), "%s", o.what);
 	if ((dot = strstr(label, ".json")) != NULL)
 		*dot = '\0';
@@ -493,8 +497,8 @@ bench_load(struct cfg *c)
 	o.fn = op_load;
 	rc = measure(&s, &o, LOAD_RUNS, c->secs, 3);
 	if (rc == 0)
-		print_row("load+compile (load_dir)", base_name(c->dir), 0,
-		    &s, 1);
+		print_row("load+compile (load_dir)", base_name(c->dir), 0, &s,
+		    1);
 	return rc;
 }
 
@@ -524,12 +528,130 @@ bench_threads(struct cfg *c)
 	    label, one.per_s, one.cpu_us, one.share * 100);
 	printf("%-26s %-30s %12.0f %16.1f %9.0f%%\n", "2 threads, one policy",
 	    label, two.per_s, two.cpu_us, two.share * 100);
-	printf("%-26s %-30s %11.2fx %15.2fx\n", "ratio 2 threads/1 thread",
-	    "", two.per_s / one.per_s, two.cpu_us / one.cpu_us);
+	printf("%-26s %-30s %11.2fx %15.2fx\n", "ratio 2 threads/1 thread", "",
+	    two.per_s / one.per_s, two.cpu_us / one.cpu_us);
 	if (one.share < 0.8 || two.share < 0.8)
 		printf("note: the threads got less than 80%% of their CPUs "
-		    "(busy machine): decisions/s\n  understates; CPU "
-		    "us/decision is the figure to compare\n");
+		       "(busy machine): decisions/s\n  understates; CPU "
+		       "us/decision is the figure to compare\n");
+	return 0;
+}
+
+#define NESTED_N 2000
+#define GEN_RULES 1000
+#define GEN_RUNS 10
+
+/* One query on a one-module policy: elapsed ns, and peak arena bytes. */
+static int
+run_query(unsigned long long *ns, size_t *peak, const char *src,
+    const char *query)
+{
+	struct ls_rego_builder *b = ls_rego_builder_new();
+	struct ls_rego_policy *p = NULL;
+	struct ls_rego_eval_stats st = { 0, 0, 0 };
+	struct ls_rego_eval_opts o;
+	char *out = NULL, *err = NULL;
+	unsigned long long t0;
+	int rc = -1;
+
+	memset(&o, 0, sizeof(o));
+	o.stats = &st;
+	if (b == NULL ||
+	    ls_rego_builder_add_module(b, "gen.rego", src, strlen(src), 1,
+		&err) != 0 ||
+	    ls_rego_compile(&p, b, &err) != 0)
+		goto out;
+	t0 = now_ns();
+	if (ls_rego_eval_query(&out, p, query, NULL, 0, &o, &err) != 0)
+		goto out;
+	*ns = now_ns() - t0;
+	*peak = st.arena_bytes;
+	rc = strcmp(out, "{}") == 0 ? 0 : -1; /* the loop yields nothing */
+out:
+	if (rc != 0)
+		fprintf(stderr, "rego-bench: nested loop: %s\n",
+		    err ? err : "unexpected result");
+	free(out);
+	free(err);
+	ls_rego_builder_free(b);
+	ls_rego_policy_unref(p);
+	return rc;
+}
+
+/* Memory bounded by live data: a 4-million-step loop keeps nothing. */
+static int
+bench_nested(void)
+{
+	char src[128];
+	unsigned long long ns;
+	size_t peak;
+
+	snprintf(src, sizeof(src), "package nl\n\nxs := numbers.range(1, %d)\n",
+	    NESTED_N);
+	if (run_query(&ns, &peak, src,
+		"some a in data.nl.xs; some b in data.nl.xs; a == b + 1e8") !=
+	    0)
+		return -1;
+	printf("\n%-26s %-30s %12s %16s\n", "nested loop", "query", "time",
+	    "peak arena MiB");
+	printf("%-26s %-30s %9.0f ms %16.1f\n", "2,000 x 2,000, no result",
+	    "some a in xs; some b in xs", (double)ns / 1e6,
+	    (double)peak / (1024.0 * 1024.0));
+	return 0;
+}
+
+/* A policy of GEN_RULES partial-set rules of a typical shape. */
+static char *
+gen_policy(void)
+{
+	size_t cap = 256 * GEN_RULES, n = 0;
+	char *s = malloc(cap);
+	int i;
+
+	if (s == NULL)
+		return NULL;
+	n += (size_t)snprintf(s, cap, "package gen\n\n");
+	for (i = 0; i < GEN_RULES && n < cap; i++)
+		n += (size_t)snprintf(s + n, cap - n,
+		    "deny contains msg if {\n\tsome c in input.items\n"
+		    "\tc.kind == \"k%d\"\n\tnot c.labels.owner\n"
+		    "\tmsg := sprintf(\"%%s breaks r%d\", [c.name])\n}\n\n",
+		    i, i);
+	return s;
+}
+
+static int
+bench_compile(void)
+{
+	unsigned long long t[GEN_RUNS], t0;
+	char *src = gen_policy(), *err = NULL;
+	int i, rc = 0;
+
+	for (i = 0; src != NULL && rc == 0 && i < GEN_RUNS; i++) {
+		struct ls_rego_builder *b = ls_rego_builder_new();
+		struct ls_rego_policy *p = NULL;
+
+		t0 = now_ns();
+		rc = b == NULL ||
+		    ls_rego_builder_add_module(b, "gen.rego", src, strlen(src),
+			1, &err) != 0 ||
+		    ls_rego_compile(&p, b, &err) != 0;
+		t[i] = now_ns() - t0;
+		ls_rego_builder_free(b);
+		ls_rego_policy_unref(p);
+	}
+	if (src == NULL || rc != 0) {
+		fprintf(stderr, "rego-bench: generated policy: %s\n",
+		    err ? err : "out of memory");
+		free(err);
+		free(src);
+		return -1;
+	}
+	qsort(t, GEN_RUNS, sizeof(t[0]), cmp_ull);
+	printf("\n%-26s %-30s %12s %16s\n", "compile", "policy", "runs", "p50");
+	printf("%-26s %-30s %12d %13.1f ms\n", "parse+compile (generated)",
+	    "1,000 rules, 1 module", GEN_RUNS, (double)t[GEN_RUNS / 2] / 1e6);
+	free(src);
 	return 0;
 }
 
@@ -544,16 +666,19 @@ print_legend(const struct cfg *c)
 	if (f != NULL)
 		fclose(f);
 	printf("decision: %s (allow, deny, waived) via ls_rego_eval_path on "
-	    "one policy\n  compiled from %s%s\n", DECISION_QUERY, c->dir,
-	    c->expected ? "; every answer checked against the expected one" :
-	    "");
+	       "one policy\n  compiled from %s%s\n",
+	    DECISION_QUERY, c->dir,
+	    c->expected ? "; every answer checked against the expected one"
+			: "");
 	printf("series: after %d warm-up runs, at most %zu runs or %.0f s; "
-	    "p50/p99 of single runs\n", WARMUP, c->max, c->secs);
+	       "p50/p99 of single runs\n",
+	    WARMUP, c->max, c->secs);
 	printf("allocs: malloc+calloc+realloc calls per run, %s\n",
 	    COUNT_ALLOCS ? "libc and libraries included (allocator replaced "
-	    "in this program)" : "not counted under ASan");
+			   "in this program)"
+			 : "not counted under ASan");
 	printf("chunks: of those, blocks the Rego arena took; arena KiB: "
-	    "bytes it handed out\n");
+	       "bytes it handed out\n");
 	printf("load average at start: %s\n", load);
 }
 
@@ -578,8 +703,8 @@ parse_args(struct cfg *c, int argc, char **argv)
 		} else if (ch == 'e') {
 			c->expected = json_load_file(optarg, 0, &jerr);
 			if (c->expected == NULL) {
-				fprintf(stderr, "rego-bench: %s: %s\n",
-				    optarg, jerr.text);
+				fprintf(stderr, "rego-bench: %s: %s\n", optarg,
+				    jerr.text);
 				return -1;
 			}
 		} else
@@ -602,7 +727,8 @@ main(int argc, char **argv)
 	c.max = 20000;
 	c.secs = 10;
 	if (parse_args(&c, argc, argv) != 0) {
-		fprintf(stderr, "usage: rego-bench [-n MAX] [-t SECONDS] "
+		fprintf(stderr,
+		    "usage: rego-bench [-n MAX] [-t SECONDS] "
 		    "[-e EXPECTED.json] BUNDLE_DIR INPUT...\n");
 		goto out;
 	}
@@ -615,7 +741,8 @@ main(int argc, char **argv)
 	for (i = optind + 1; i < argc; i++)
 		if (bench_input(&c, argv[i]) != 0)
 			goto out;
-	if (bench_load(&c) != 0 || bench_threads(&c) != 0)
+	if (bench_load(&c) != 0 || bench_threads(&c) != 0 ||
+	    bench_nested() != 0 || bench_compile() != 0)
 		goto out;
 	rc = 0;
 out:

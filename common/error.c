@@ -54,7 +54,13 @@ flatten(char *s)
 int
 ls_error_vset(int code, const char *fmt, va_list ap)
 {
-	vsnprintf(last_msg, sizeof(last_msg), fmt, ap);
+	char msg[sizeof(last_msg)];
+
+	/* Through a copy: callers may pass ls_error_last() as an argument
+	 * ("...: %s", ls_error_last()), which vsnprintf must not overwrite
+	 * while reading it. */
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	memcpy(last_msg, msg, sizeof(last_msg));
 	flatten(last_msg);
 	return code;
 }

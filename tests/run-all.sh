@@ -60,6 +60,13 @@ elif [ -x "$build/tests/conformance-runner" ]; then
 	echo "SKIP conformance: no suite at $cases (the cases are not copied" \
 	    "into this repository; put shared/ beside the checkout)"
 fi
+cases_v1=${LOCKSTEP_CONFORMANCE_V1:-$root/../shared/rego-conformance-v1/opa-v1.14}
+if [ -x "$build/tests/conformance-runner" ] && [ -d "$cases_v1" ]; then
+	spawn "conformance/regression-v1" 900 "$build/tests/conformance-runner" \
+	    --v1 --messages --expect tests/conformance/passing-v1.txt "$cases_v1"
+elif [ -x "$build/tests/conformance-runner" ]; then
+	echo "SKIP conformance v1: no suite at $cases_v1"
+fi
 [ -x "$build/tests/conformance-runner" ] &&
 	spawn "conformance/rego-v1" 300 "$build/tests/conformance-runner" --v1 --messages tests/rego/v1
 

@@ -12,14 +12,17 @@ struct chunk {
 	struct chunk *next;
 	size_t size; /* usable bytes after the header */
 	size_t used;
+	size_t seq; /* order of opening, from 0 */
 	max_align_t data[];
 };
 
 struct ls_arena {
 	struct chunk *head;
 	size_t max;    /* cap on bytes handed out */
-	size_t total;  /* bytes handed out */
+	size_t total;  /* bytes handed out (and not reset) */
+	size_t peak;   /* most of total at any time */
 	size_t chunks; /* mallocs behind them */
+	size_t seq;    /* chunks opened (seq of the next one) */
 	int capped;
 };
 
@@ -82,6 +85,7 @@ ls_arena_alloc(struct ls_arena *a, size_t n)
 		c = chunk_new(n);
 		if (c == NULL)
 			return NULL;
+		c->seq = a->seq++;
 		a->chunks++;
 		/* A big one-off chunk goes behind the current one, so the
 		 * current chunk's free tail is not wasted. */
@@ -96,6 +100,8 @@ ls_arena_alloc(struct ls_arena *a, size_t n)
 	p = (char *)c->data + c->used;
 	c->used += n;
 	a->total += n;
+	if (a->total > a->peak)
+		a->peak = a->total;
 	memset(p, 0, n);
 	return p;
 }
@@ -122,6 +128,12 @@ ls_arena_used(const struct ls_arena *a)
 	return a->total;
 }
 
+size_t
+ls_arena_peak(const struct ls_arena *a)
+{
+	return a->peak;
+}
+
 int
 ls_arena_capped(const struct ls_arena *a)
 {
@@ -132,4 +144,52 @@ size_t
 ls_arena_chunks(const struct ls_arena *a)
 {
 	return a->chunks;
+}
+
+void
+ls_arena_mark(const struct ls_arena *a, struct ls_arena_mark *out)
+{
+	out->head = a->head;
+	out->used = a->head ? a->head->used : 0;
+	out->total = a->total;
+	out->seq = a->seq;
+}
+
+/*
+ * New chunks go in at the head or just behind it, so the chunks opened
+ * since the mark all come before the first old chunk other than the
+ * mark's head.
+ */
+void
+ls_arena_reset(struct ls_arena *a, const struct ls_arena_mark *m)
+{
+	struct chunk **pp = &a->head, *c;
+
+	if (a->seq == m->seq) {
+#ifndef NDEBUG
+		/* Poison what goes back, so a stale pointer into it shows. */
+		if (a->head != NULL)
+			memset((char *)a->head->data + m->used, 0xdb,
+			    a->head->used - m->used);
+#endif
+		if (a->head != NULL)
+			a->head->used = m->used;
+		a->total = m->total;
+		return;
+	}
+	while ((c = *pp) != NULL) {
+		if (c->seq >= m->seq) {
+			*pp = c->next;
+			free(c);
+			continue;
+		}
+		if (c != m->head)
+			break;
+		pp = &c->next;
+	}
+	a->head = (struct chunk *)(uintptr_t)m->head;
+	if (a->head != NULL)
+		a->head->used = m->used;
+	a->total = m->total;
+	a->seq = m->seq;
 }

@@ -132,24 +132,27 @@ ls_bi_floor(BI_ARGS)
 }
 
 static int
-range(struct ls_bi_ctx *ctx, int64_t a, int64_t b, int64_t step,
+range(struct ls_bi_ctx *ctx, int64_t a, int64_t b, uint64_t step,
     const struct ls_val **out)
 {
 	struct ls_vlist l;
-	uint64_t span;
+	uint64_t span, left;
 	int64_t v;
 
 	span = a <= b ? (uint64_t)b - (uint64_t)a : (uint64_t)a - (uint64_t)b;
-	if (span / (uint64_t)step >= RANGE_MAX)
+	if (span / step >= RANGE_MAX)
 		return ls_bi_error(ctx, "range too large");
 	ls_vlist_init(&l, ctx->arena);
 	for (v = a;;) {
 		const struct ls_val *e = ls_val_int(ctx->arena, v);
 		if (e == NULL || ls_vlist_push(&l, e) != 0)
 			return LS_BI_ENOMEM;
-		if (a <= b ? b - v < step : v - b < step)
+		left = a <= b ? (uint64_t)b - (uint64_t)v
+			      : (uint64_t)v - (uint64_t)b;
+		if (left < step)
 			break;
-		v = a <= b ? v + step : v - step;
+		v = a <= b ? (int64_t)((uint64_t)v + step)
+			   : (int64_t)((uint64_t)v - step);
 	}
 	return bi_ret(out, ls_val_array(ctx->arena, l.v, l.n));
 }
@@ -170,17 +173,24 @@ ls_bi_numbers_range(BI_ARGS)
 int
 ls_bi_numbers_range_step(BI_ARGS)
 {
+	const struct ls_num *sn;
 	int64_t a, b, s;
-	int rc;
+	int rc, ovf = 0;
 
 	(void)nargs;
 	if ((rc = bi_arg_int(ctx, args, 0, &a)) != 0 ||
-	    (rc = bi_arg_int(ctx, args, 1, &b)) != 0 ||
-	    (rc = bi_arg_int(ctx, args, 2, &s)) != 0)
+	    (rc = bi_arg_int(ctx, args, 1, &b)) != 0)
+		return rc;
+	/* A step past 64 bits is fine: the range is then just its start. */
+	sn = args[2]->type == LS_VAL_NUMBER ? &args[2]->u.num : NULL;
+	if (sn != NULL && ls_num_is_int(sn) && ls_num_sign(sn) > 0 &&
+	    (s = ls_num_to_int64(sn, &ovf), ovf))
+		return range(ctx, a, b, UINT64_MAX, out);
+	if ((rc = bi_arg_int(ctx, args, 2, &s)) != 0)
 		return rc;
 	if (s <= 0)
 		return ls_bi_error(ctx, "step must be a positive integer");
-	return range(ctx, a, b, s, out);
+	return range(ctx, a, b, (uint64_t)s, out);
 }
 
 static int

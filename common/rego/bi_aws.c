@@ -108,6 +108,7 @@ url_parts(struct ls_buf *host, struct ls_buf *path, struct ls_buf *query,
 
 struct hdr {
 	const char *k, *v;
+	const char *signed_v; /* value signed when not v, or NULL */
 };
 
 static void
@@ -154,6 +155,7 @@ struct sig_in {
 	size_t url_len;
 	const struct ls_val *body, *headers;
 	int64_t ns;
+	int unsigned_payload; /* config disable_payload_signing */
 };
 
 /* Texts the signed headers point at. */
@@ -174,13 +176,15 @@ collect_headers(struct hdr *h, size_t *nh, size_t *naws,
 	size_t i, j, n = 0;
 	char *lk;
 
-	h[n++] = (struct hdr){ "host", host };
-	h[n++] = (struct hdr){ "x-amz-date", st->stamp };
+	h[n++] = (struct hdr){ "host", host, NULL };
+	h[n++] = (struct hdr){ "x-amz-date", st->stamp, NULL };
 	if (strcmp(in->service, "s3") == 0 ||
 	    strcmp(in->service, "glacier") == 0)
-		h[n++] = (struct hdr){ "x-amz-content-sha256", st->body_hash };
+		h[n++] =
+		    (struct hdr){ "x-amz-content-sha256", st->body_hash, NULL };
 	if (*in->token != '\0')
-		h[n++] = (struct hdr){ "x-amz-security-token", in->token };
+		h[n++] =
+		    (struct hdr){ "x-amz-security-token", in->token, NULL };
 	*naws = n;
 	for (i = 0; hd != NULL && i < hd->u.obj.n && n < MAX_HEADERS; i++) {
 		const struct ls_val *hk = hd->u.obj.k[i], *hv = hd->u.obj.v[i];
@@ -194,8 +198,15 @@ collect_headers(struct hdr *h, size_t *nh, size_t *naws,
 			return LS_ENOMEM;
 		for (j = 0; lk[j] != '\0'; j++)
 			lk[j] = (char)tolower((unsigned char)lk[j]);
+		for (j = 0; j < *naws && strcmp(h[j].k, lk) != 0; j++)
+			;
+		if (j < *naws) { /* as in OPA, the request's value is signed */
+			h[j].signed_v =
+			    hv->type == LS_VAL_STRING ? hv->u.str.p : "";
+			continue;
+		}
 		h[n++] = (struct hdr){ lk,
-			hv->type == LS_VAL_STRING ? hv->u.str.p : "" };
+			hv->type == LS_VAL_STRING ? hv->u.str.p : "", NULL };
 	}
 	*nh = n;
 	return 0;
@@ -264,6 +275,9 @@ sign(struct ls_buf *auth, struct hdr *h, size_t *nh, size_t *naws,
 	EVP_Digest(in->body->u.str.p, in->body->u.str.len, md, NULL,
 	    EVP_sha256(), NULL);
 	hexs(st->body_hash, md, 32);
+	if (in->unsigned_payload)
+		snprintf(st->body_hash, sizeof st->body_hash,
+		    "UNSIGNED-PAYLOAD");
 	ls_buf_init(&path, BI_MAX_STRING);
 	ls_buf_init(&query, BI_MAX_STRING);
 	ls_buf_init(&canon, BI_MAX_STRING);
@@ -277,7 +291,8 @@ sign(struct ls_buf *auth, struct hdr *h, size_t *nh, size_t *naws,
 		    path.data ? path.data : "", query.data ? query.data : "");
 		for (i = 0; i < *nh; i++)
 			rc |= ls_buf_addf(&canon, "%s:%s\n", sorted[i].k,
-			    sorted[i].v);
+			    sorted[i].signed_v ? sorted[i].signed_v
+					       : sorted[i].v);
 		rc |= ls_buf_adds(&canon, "\n");
 		for (i = 0; i < *nh; i++)
 			rc |= ls_buf_addf(&canon, "%s%s", i ? ";" : "",
@@ -290,6 +305,48 @@ sign(struct ls_buf *auth, struct hdr *h, size_t *nh, size_t *naws,
 	ls_buf_cleanup(&path);
 	ls_buf_cleanup(&query);
 	return rc;
+}
+
+static int
+payload_flag(struct ls_bi_ctx *ctx, const struct ls_val *conf, int *out)
+{
+	const struct ls_val *v =
+	    ls_val_object_gets(conf, "disable_payload_signing", 23);
+
+	*out = 0;
+	if (v == NULL)
+		return 0;
+	if (v->type != LS_VAL_BOOL) {
+		snprintf(ctx->msg, sizeof ctx->msg,
+		    "%s: operand 2 invalid value for "
+		    "'disable_payload_signing' in AWS config",
+		    ctx->name);
+		return LS_BI_ETYPE;
+	}
+	*out = v->u.b;
+	return 0;
+}
+
+/* The request's own headers as given, then the signed AWS ones (and
+ * Authorization) over any of the same name. */
+static const struct ls_val *
+out_headers(struct ls_arena *a, const struct ls_val *req_headers,
+    const struct ls_val *const *hk, const struct ls_val *const *hv, size_t n)
+{
+	const struct ls_val *k[2 * MAX_HEADERS + 2], *v[2 * MAX_HEADERS + 2];
+	size_t i, m = 0;
+
+	for (i = 0;
+	     req_headers != NULL && i < req_headers->u.obj.n && m < MAX_HEADERS;
+	     i++) {
+		k[m] = req_headers->u.obj.k[i];
+		v[m++] = req_headers->u.obj.v[i];
+	}
+	for (i = 0; i < n && i <= MAX_HEADERS; i++) {
+		k[m] = hk[i];
+		v[m++] = hv[i];
+	}
+	return ls_val_object_last(a, k, v, m);
 }
 
 int
@@ -328,7 +385,7 @@ ls_bi_aws_sign_req(BI_ARGS)
 		return rc;
 	memset(&in, 0, sizeof in);
 	in.ns = ls_num_to_int64(ts, &ovf);
-	if (ovf || !ls_num_is_int(ts)) {
+	if (ovf || !ls_num_is_int(ts) || in.ns < 0) {
 		snprintf(ctx->msg, sizeof ctx->msg,
 		    "%s: operand 3 could not "
 		    "convert time_ns value into a unix timestamp",
@@ -359,6 +416,8 @@ ls_bi_aws_sign_req(BI_ARGS)
 	in.secret = cfg(conf, "aws_secret_access_key");
 	in.token = cfg(conf, "aws_session_token");
 	in.headers = headers;
+	if ((rc = payload_flag(ctx, conf, &in.unsigned_payload)) != 0)
+		return rc;
 	if ((rc = body_bytes(ctx, req, &in.body)) != 0)
 		return rc;
 	ls_buf_init(&auth, BI_MAX_STRING);
@@ -381,7 +440,7 @@ ls_bi_aws_sign_req(BI_ARGS)
 			vo[n++] = req->u.obj.v[i];
 		}
 	ko[n] = ls_val_cstring(ctx->arena, "headers");
-	vo[n++] = ls_val_object(ctx->arena, hk, hv, naws + 1, NULL);
+	vo[n++] = out_headers(ctx->arena, headers, hk, hv, naws + 1);
 	for (i = 0; i < n; i++)
 		if (ko[i] == NULL || vo[i] == NULL)
 			return LS_BI_ENOMEM;

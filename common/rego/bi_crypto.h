@@ -49,12 +49,12 @@ int bi_pem_decode(struct bi_pem *out, const char *s, size_t len);
 
 /* ---- keys (bi_jwk.c) ---- */
 
-enum bi_kty { BI_KTY_RSA = 1, BI_KTY_EC, BI_KTY_OCT };
+enum bi_kty { BI_KTY_RSA = 1, BI_KTY_EC, BI_KTY_OCT, BI_KTY_OKP };
 
 /* A verification or signing key from a JWK, PEM certificate or key. */
 struct bi_jkey {
 	enum bi_kty kty;
-	EVP_PKEY *pkey;	       /* RSA / EC; owned */
+	EVP_PKEY *pkey;	       /* RSA / EC / Ed25519; owned */
 	unsigned char *secret; /* oct key bytes; owned, wiped on free */
 	size_t secret_len;
 	char alg[16];  /* the JWK's "alg", "" when absent */
@@ -117,6 +117,7 @@ BI_DECL(ls_bi_jwt_verify_ps512);
 BI_DECL(ls_bi_jwt_verify_es256);
 BI_DECL(ls_bi_jwt_verify_es384);
 BI_DECL(ls_bi_jwt_verify_es512);
+BI_DECL(ls_bi_jwt_verify_eddsa);
 BI_DECL(ls_bi_jwt_verify_hs256);
 BI_DECL(ls_bi_jwt_verify_hs384);
 BI_DECL(ls_bi_jwt_verify_hs512);

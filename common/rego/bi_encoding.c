@@ -709,7 +709,7 @@ units(BI_ARGS, int bytes)
 	const char *raw;
 	size_t rl, n = 0, i, nd = 0, frac = 0, numlen;
 	struct ls_num num, mul, r;
-	int dots = 0, rc, expneg = 0;
+	int dots = 0, rc, expneg = 0, neg = 0;
 	int64_t exp10 = 0;
 
 	(void)nargs;
@@ -726,6 +726,10 @@ units(BI_ARGS, int bytes)
 	if (memchr(s, ' ', n) != NULL)
 		return ls_bi_error(ctx,
 		    "spaces not allowed in resource strings");
+	if (!bytes && n > 0 && s[0] == '-') { /* "-3.5E2m" */
+		neg = 1;
+		memmove(s, s + 1, n--);
+	}
 	for (numlen = 0; numlen < n &&
 	     ((s[numlen] >= '0' && s[numlen] <= '9') || s[numlen] == '.');
 	     numlen++)
@@ -773,7 +777,7 @@ units(BI_ARGS, int bytes)
 		return bytes ? ls_bi_error(ctx, "byte unit %s not recognized",
 				   s + numlen)
 			     : ls_bi_error(ctx, "unknown unit %s", s + numlen);
-	if ((rc = ls_num_from_dec(&num, ctx->arena, 0, dig, nd,
+	if ((rc = ls_num_from_dec(&num, ctx->arena, neg, dig, nd,
 		 (int64_t)u->pow10 - (int64_t)frac +
 		     (expneg ? -exp10 : exp10))) != 0)
 		return bi_fail(ctx, rc);

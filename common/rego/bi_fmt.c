@@ -388,6 +388,51 @@ fmt_float(struct ls_buf *b, const struct spec *sp, double f)
 	return emit(b, sp, tmp, (size_t)n, isfinite(f));
 }
 
+/* Code points Go's unicode.IsPrint rejects beyond the C0/C1 controls:
+ * format characters, line and paragraph separators, private use and
+ * surrogates (the common ones; Go's full tables are not copied). */
+static int
+go_nonprint(uint32_t r)
+{
+	static const uint32_t ranges[][2] = { { 0xAD, 0xAD }, { 0x600, 0x605 },
+		{ 0x61C, 0x61C }, { 0x6DD, 0x6DD }, { 0x70F, 0x70F },
+		{ 0x180E, 0x180E }, { 0x200B, 0x200F }, { 0x2028, 0x202E },
+		{ 0x2060, 0x206F }, { 0xD800, 0xF8FF }, { 0xFEFF, 0xFEFF },
+		{ 0xFFF9, 0xFFFB }, { 0xF0000, 0x10FFFF } };
+	size_t i;
+
+	for (i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++)
+		if (r >= ranges[i][0] && r <= ranges[i][1])
+			return 1;
+	return 0;
+}
+
+/* One rune as strconv.Quote / QuoteRune write it; q is the quote. */
+static int
+quote_rune(struct ls_buf *b, uint32_t r, char q)
+{
+	static const char ctl[] = "\a\b\f\n\r\t\v", name[] = "abfnrtv";
+	const char *c;
+	char enc[4];
+
+	if (r == (uint32_t)q || r == '\\') {
+		if (ls_buf_addc(b, '\\') != 0)
+			return LS_ETOOBIG;
+		return ls_buf_addc(b, (char)r);
+	}
+	if (r != 0 && r < 0x20 && (c = strchr(ctl, (int)r)) != NULL)
+		return ls_buf_addc(b, '\\') != 0
+		    ? LS_ETOOBIG
+		    : ls_buf_addc(b, name[c - ctl]);
+	if (r < 0x20 || r == 0x7F)
+		return ls_buf_addf(b, "\\x%02x", (unsigned)r);
+	if ((r >= 0x80 && r < 0xA0) || (r < 0x10000 && go_nonprint(r)))
+		return ls_buf_addf(b, "\\u%04x", (unsigned)r);
+	if (r >= 0x10000 && go_nonprint(r))
+		return ls_buf_addf(b, "\\U%08x", (unsigned)r);
+	return ls_buf_add(b, enc, bi_utf8_encode(enc, r));
+}
+
 /* Go's strconv.Quote. */
 static int
 quote(struct ls_buf *b, const char *s, size_t len)
@@ -397,35 +442,11 @@ quote(struct ls_buf *b, const char *s, size_t len)
 
 	while (i < len && rc == 0) {
 		uint32_t r = bi_utf8_decode(s + i, len - i, &w);
-		char enc[4];
 
-		if (r == 0xFFFD && w == 1 && (unsigned char)s[i] >= 0x80) {
+		if (r == 0xFFFD && w == 1 && (unsigned char)s[i] >= 0x80)
 			rc = ls_buf_addf(b, "\\x%02x", (unsigned char)s[i]);
-		} else if (r == '"' || r == '\\') {
-			rc = ls_buf_addc(b, '\\');
-			if (rc == 0)
-				rc = ls_buf_addc(b, (char)r);
-		} else if (r == '\a') {
-			rc = ls_buf_adds(b, "\\a");
-		} else if (r == '\b') {
-			rc = ls_buf_adds(b, "\\b");
-		} else if (r == '\f') {
-			rc = ls_buf_adds(b, "\\f");
-		} else if (r == '\n') {
-			rc = ls_buf_adds(b, "\\n");
-		} else if (r == '\r') {
-			rc = ls_buf_adds(b, "\\r");
-		} else if (r == '\t') {
-			rc = ls_buf_adds(b, "\\t");
-		} else if (r == '\v') {
-			rc = ls_buf_adds(b, "\\v");
-		} else if (r < 0x20 || r == 0x7F) {
-			rc = ls_buf_addf(b, "\\x%02x", (unsigned)r);
-		} else if (r >= 0x80 && r < 0xA0) {
-			rc = ls_buf_addf(b, "\\u%04x", (unsigned)r);
-		} else {
-			rc = ls_buf_add(b, enc, bi_utf8_encode(enc, r));
-		}
+		else
+			rc = quote_rune(b, r, '"');
 		i += w;
 	}
 	if (rc == 0)
@@ -526,17 +547,17 @@ fmt_arg(struct ls_buf *b, const struct spec *sp, const struct bi_fmt_arg *a)
 			    bi_utf8_encode(enc, r < 0 ? 0xFFFD : (uint32_t)r),
 			    0);
 		}
-		if (v == 'q' && !big) {
-			char enc[4];
+		if (v == 'q' && !big) { /* strconv.QuoteRune */
 			struct ls_buf t;
 			int rc;
 			long r = strtol(a->str, NULL, 10);
+			if (r < 0 || r > 0x10FFFF ||
+			    (r >= 0xD800 && r < 0xE000))
+				r = 0xFFFD;
 			ls_buf_init(&t, 64);
 			rc = ls_buf_addc(&t, '\'');
 			if (rc == 0)
-				rc = ls_buf_add(&t, enc,
-				    bi_utf8_encode(enc,
-					r < 0 ? 0xFFFD : (uint32_t)r));
+				rc = quote_rune(&t, (uint32_t)r, '\'');
 			if (rc == 0)
 				rc = ls_buf_addc(&t, '\'');
 			if (rc == 0)

@@ -29,8 +29,11 @@ struct bi_gql_err {
 	int line, col;
 };
 
-/* Parse a query (schema 0) or schema (schema 1) document into *out.
+/* Parse a query (schema 0) or schema (BI_GQL_SCHEMA) document into
+ * *out; BI_GQL_V0 leaves out the fields OPA 1.x's parser added.
  * LS_EFORMAT with err filled on a syntax error or a cap. */
+#define BI_GQL_SCHEMA 1
+#define BI_GQL_V0 2
 int bi_gql_parse(const struct ls_val **out, struct bi_gql_err *err,
     struct ls_arena *a, const char *src, size_t len, int schema);
 

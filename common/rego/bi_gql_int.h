@@ -51,6 +51,7 @@ struct gp {
 	int line;
 	struct tok peek, prev;
 	int peeked, err, depth, oom; /* err: e is filled */
+	int v0;			     /* OPA 0.x's AST fields only */
 	struct bi_gql_err *e;
 };
 

@@ -135,7 +135,13 @@ gqp_unexpected_tok(struct gp *p, const struct tok *t)
 	char txt[160];
 
 	tok_text(txt, sizeof txt, t);
-	gqp_fail_at(p, t->line, t->col, "Unexpected %s", txt);
+	/* gqlparser places a string token after its opening quote(s) */
+	gqp_fail_at(p, t->line,
+	    t->col +
+		(t->kind == T_STRING		    ? 1
+			: t->kind == T_BLOCK_STRING ? 3
+						    : 0),
+	    "Unexpected %s", txt);
 }
 
 /* ---- lexer ---- */
@@ -562,6 +568,9 @@ value_node(struct gp *p, const struct tok *at, int kind, const char *raw,
 {
 	struct node nd = { .n = 0 };
 
+	/* gqlparser v2 (OPA 1.x) marshals this flag on every value */
+	if (!p->v0)
+		gqp_put(p, &nd, "ExpectedTypeHasDefault", ls_val_bool(0));
 	gqp_put(p, &nd, "Kind", ls_val_int(p->a, kind));
 	gqp_put(p, &nd, "Raw", ls_val_string(p->a, raw, rlen));
 	if (children != NULL)
@@ -883,6 +892,8 @@ bi_gql_parse(const struct ls_val **out, struct bi_gql_err *err,
 	p.line = 1;
 	p.e = err;
 	p.prev.val = "";
+	p.v0 = (schema & BI_GQL_V0) != 0;
+	schema &= BI_GQL_SCHEMA;
 	if (len > BI_GQL_MAX_INPUT) {
 		snprintf(err->msg, sizeof err->msg, "document too large");
 		err->line = err->col = 1;

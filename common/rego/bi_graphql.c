@@ -20,6 +20,8 @@ gql_error(struct ls_bi_ctx *ctx, const struct bi_gql_err *e, const char *what,
 
 	if (trim && n > 0 && e->msg[n - 1] == '.')
 		n--;
+	if (!ctx->v0 && strcmp(what, "query ") == 0)
+		what = ""; /* OPA 1.x: "in GraphQL string" */
 	return ls_bi_error(ctx, "%.*s in GraphQL %sstring at location %d:%d",
 	    (int)n, e->msg, what, e->line, e->col);
 }
@@ -38,7 +40,7 @@ doc(struct ls_bi_ctx *ctx, const struct ls_val **out, struct bi_gql_err *e,
 	if (arg->type != LS_VAL_STRING)
 		return LS_BI_ETYPE;
 	return bi_gql_parse(out, e, ctx->arena, arg->u.str.p, arg->u.str.len,
-	    schema);
+	    (schema ? BI_GQL_SCHEMA : 0) | (ctx->v0 ? BI_GQL_V0 : 0));
 }
 
 static int

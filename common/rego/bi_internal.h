@@ -187,6 +187,8 @@ BI_DECL(ls_bi_urlquery_decode);
 BI_DECL(ls_bi_urlquery_encode_object);
 BI_DECL(ls_bi_urlquery_decode_object);
 BI_DECL(ls_bi_units_parse);
+BI_DECL(ls_bi_rego_parse_module);
+BI_DECL(ls_bi_net_lookup_ip_addr);
 BI_DECL(ls_bi_units_parse_bytes);
 /* net, semver, uuid (bi_net.c) */
 BI_DECL(ls_bi_cidr_contains);

@@ -226,6 +226,34 @@ copy_str(char *dst, size_t cap, const struct ls_val *v)
 	dst[n] = '\0';
 }
 
+/* OKP keys: Ed25519 only (RFC 8037), x the public key, d the seed. */
+static int
+jwk_okp(struct bi_jkey *k, const struct ls_val *jwk)
+{
+	const struct ls_val *crv = ls_val_object_gets(jwk, "crv", 3);
+	struct ls_buf b;
+	int rc, have;
+
+	if (crv == NULL || !ls_val_is_string(crv, "Ed25519"))
+		return ls_error_set(LS_EFORMAT, "invalid curve name");
+	ls_buf_init(&b, BI_CRYPTO_MAX_INPUT);
+	if ((have = jwk_bytes(&b, jwk, "d", 0)) < 0) {
+		rc = have;
+		goto out;
+	}
+	if (have == 1 && b.len == 32)
+		k->pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL,
+		    (const unsigned char *)b.data, b.len);
+	else if ((rc = jwk_bytes(&b, jwk, "x", 1)) >= 0 && b.len == 32)
+		k->pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL,
+		    (const unsigned char *)b.data, b.len);
+	rc = k->pkey != NULL ? 0
+			     : ls_error_set(LS_EFORMAT, "invalid Ed25519 key");
+out:
+	ls_buf_cleanup(&b);
+	return rc;
+}
+
 static int
 jwk_one(struct bi_jkey *k, const struct ls_val *jwk)
 {
@@ -251,6 +279,10 @@ jwk_one(struct bi_jkey *k, const struct ls_val *jwk)
 	if (ls_val_is_string(kty, "oct")) {
 		k->kty = BI_KTY_OCT;
 		return jwk_oct(k, jwk);
+	}
+	if (ls_val_is_string(kty, "OKP")) {
+		k->kty = BI_KTY_OKP;
+		return jwk_okp(k, jwk);
 	}
 	return ls_error_set(LS_EFORMAT, "invalid key type from JSON (%s)",
 	    kty->u.str.p);
@@ -378,6 +410,8 @@ bi_jkeys_from_cert_or_jwk(struct bi_jkey **out, size_t *n, struct ls_arena *a,
 const char *
 bi_jws_hash(const char *alg)
 {
+	if (strcmp(alg, "EdDSA") == 0)
+		return ""; /* Ed25519 hashes inside the signature */
 	if (strlen(alg) != 5 || strchr("RPEH", alg[0]) == NULL || alg[1] != 'S')
 		return NULL;
 	if (strcmp(alg + 2, "256") == 0)
@@ -392,6 +426,13 @@ bi_jws_hash(const char *alg)
 static int
 key_fits(const char *alg, const struct bi_jkey *k)
 {
+	if (alg[0] == 'E' && alg[1] == 'd') {
+		if (k->pkey == NULL ||
+		    EVP_PKEY_get_base_id(k->pkey) != EVP_PKEY_ED25519)
+			return ls_error_set(LS_EFORMAT,
+			    "incorrect public key type");
+		return 0;
+	}
 	if (alg[0] == 'H') {
 		if (k->secret == NULL)
 			return ls_error_set(LS_EFORMAT,
@@ -457,6 +498,33 @@ es_der(unsigned char **der, int *dlen, const unsigned char *sig, size_t slen)
 	return *dlen > 0 ? 0 : ls_error_set(LS_ENOMEM, "out of memory");
 }
 
+/* EdDSA over the message itself (no digest first). */
+static int
+eddsa(EVP_PKEY *pk, int sign, struct ls_buf *out, const void *msg, size_t mlen,
+    const void *sig, size_t slen)
+{
+	EVP_MD_CTX *mc = EVP_MD_CTX_new();
+	unsigned char buf[64];
+	size_t len = sizeof(buf);
+	int rc;
+
+	if (mc == NULL)
+		return ls_error_set(LS_ENOMEM, "out of memory");
+	if (sign)
+		rc = EVP_DigestSignInit(mc, NULL, NULL, NULL, pk) == 1 &&
+			EVP_DigestSign(mc, buf, &len, msg, mlen) == 1
+		    ? ls_buf_add(out, buf, len)
+		    : ls_error_set(LS_EFORMAT,
+			  "failed to sign payload: "
+			  "signing failed (is the key "
+			  "private?)");
+	else
+		rc = EVP_DigestVerifyInit(mc, NULL, NULL, NULL, pk) == 1 &&
+		    EVP_DigestVerify(mc, sig, slen, msg, mlen) == 1;
+	EVP_MD_CTX_free(mc);
+	return rc;
+}
+
 int
 bi_jws_verify(const char *alg, const struct bi_jkey *k, const void *msg,
     size_t mlen, const void *sig, size_t slen)
@@ -472,6 +540,8 @@ bi_jws_verify(const char *alg, const struct bi_jkey *k, const void *msg,
 		    alg);
 	if ((rc = key_fits(alg, k)) != 0)
 		return rc;
+	if (strcmp(alg, "EdDSA") == 0)
+		return eddsa(k->pkey, 0, NULL, msg, mlen, sig, slen);
 	if (alg[0] == 'H') {
 		if (EVP_Q_mac(NULL, "HMAC", NULL, bi_jws_hash(alg), NULL,
 			k->secret, k->secret_len, msg, mlen, md, sizeof md,
@@ -541,6 +611,8 @@ bi_jws_sign(struct ls_buf *sig, const char *alg, const struct bi_jkey *k,
 		    alg);
 	if ((rc = key_fits(alg, k)) != 0)
 		return rc;
+	if (strcmp(alg, "EdDSA") == 0)
+		return eddsa(k->pkey, 1, sig, msg, mlen, NULL, 0);
 	if (alg[0] == 'H') {
 		if (EVP_Q_mac(NULL, "HMAC", NULL, bi_jws_hash(alg), NULL,
 			k->secret, k->secret_len, msg, mlen, md, sizeof md,

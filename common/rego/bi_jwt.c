@@ -382,6 +382,7 @@ VERIFY(ls_bi_jwt_verify_ps512, jwt_verify_pub, "PS512")
 VERIFY(ls_bi_jwt_verify_es256, jwt_verify_pub, "ES256")
 VERIFY(ls_bi_jwt_verify_es384, jwt_verify_pub, "ES384")
 VERIFY(ls_bi_jwt_verify_es512, jwt_verify_pub, "ES512")
+VERIFY(ls_bi_jwt_verify_eddsa, jwt_verify_pub, "EdDSA")
 VERIFY(ls_bi_jwt_verify_hs256, jwt_verify_hmac, "HS256")
 VERIFY(ls_bi_jwt_verify_hs384, jwt_verify_hmac, "HS384")
 VERIFY(ls_bi_jwt_verify_hs512, jwt_verify_hmac, "HS512")
@@ -634,9 +635,12 @@ out:
 
 /* ---- io.jwt.encode_sign ---- */
 
-/* Go's json error wording for text that is not a JSON document. */
+/* OPA 1.x (jwx v3) reads the header's alg first, in these words. */
+#define ALG_NOT_FOUND                                                          \
+	"missing or invalid 'alg' header: jwsbb: header \"alg\" not found"
+
 static int
-json_error(const char *s, size_t len)
+header_json_error(const char *s, size_t len)
 {
 	size_t i = 0;
 
@@ -644,9 +648,21 @@ json_error(const char *s, size_t len)
 	    (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
 		i++;
 	if (i == len)
-		return ls_error_set(LS_EFORMAT, "unexpected end of JSON input");
-	return ls_error_set(LS_EFORMAT, "invalid character in JSON: %s",
-	    ls_error_last());
+		return ls_error_set(LS_EFORMAT,
+		    "missing or invalid 'alg' header: cannot parse JSON: "
+		    "cannot parse empty string");
+	if (s[i] == '{')
+		return ls_error_set(LS_EFORMAT,
+		    "missing or invalid 'alg' header: cannot parse JSON");
+	return ls_error_set(LS_EFORMAT, "%s", ALG_NOT_FOUND);
+}
+
+static int
+has_alg(const struct ls_val *hdr)
+{
+	const struct ls_val *a = ls_val_object_gets(hdr, "alg", 3);
+
+	return a != NULL && !(a->type == LS_VAL_STRING && a->u.str.len == 0);
 }
 
 /* The header's alg as jws.StandardHeaders reads it. */
@@ -667,7 +683,8 @@ header_alg(char alg[16], const struct ls_val *hdr, int *is_jwt)
 		return 0;
 	if (a->type != LS_VAL_STRING || a->u.str.len >= 16 ||
 	    bi_jws_hash(a->u.str.p) == NULL)
-		return ls_error_set(LS_EFORMAT, "unknown signature algorithm");
+		return ls_error_set(LS_EFORMAT, "unknown JWS algorithm: %s",
+		    a->type == LS_VAL_STRING ? a->u.str.p : "");
 	memcpy(alg, a->u.str.p, a->u.str.len + 1);
 	return 0;
 }
@@ -689,14 +706,11 @@ encode_sign(struct ls_bi_ctx *ctx, const struct ls_val **out, const char *hs,
 		goto out;
 	if ((rc = ls_val_from_json(&hdr, ctx->arena, hs, hl, JWT_JSON_DEPTH)) !=
 	    0) {
-		rc = rc == LS_ENOMEM ? rc : json_error(hs, hl);
+		rc = rc == LS_ENOMEM ? rc : header_json_error(hs, hl);
 		goto out;
 	}
-	if (hdr->type != LS_VAL_OBJECT) {
-		rc = ls_error_set(LS_EFORMAT,
-		    "json: cannot unmarshal %s into "
-		    "Go value of type jws.StandardHeaders",
-		    ls_val_type_name(hdr));
+	if (hdr->type != LS_VAL_OBJECT || !has_alg(hdr)) {
+		rc = ls_error_set(LS_EFORMAT, "%s", ALG_NOT_FOUND);
 		goto out;
 	}
 	if ((rc = header_alg(alg, hdr, &is_jwt)) != 0)
@@ -754,10 +768,12 @@ ls_bi_jwt_encode_sign(BI_ARGS)
 	int i, rc = 0;
 
 	(void)nargs;
-	/* OPA signs the operands' Rego text (term.String()) */
+	/* OPA 1.x signs the operands' compact JSON (0.x: their Rego text) */
 	for (i = 0; i < 3; i++) {
 		ls_buf_init(&t[i], BI_CRYPTO_MAX_INPUT);
-		if (rc == 0 && ls_val_to_rego(&t[i], args[i]) != 0)
+		if (rc == 0 &&
+		    (ctx->v0 ? ls_val_to_rego(&t[i], args[i])
+			     : ls_val_to_json(&t[i], args[i])) != 0)
 			rc = ls_bi_error(ctx, "operand %d too large", i + 1);
 	}
 	if (rc == 0)

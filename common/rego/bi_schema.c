@@ -39,14 +39,19 @@ get(const struct ls_val *s, const char *key)
 static int add_error(struct sv *v, const char *path, const char *type,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-/* One gojsonschema error: field is the path without "(root)."; error is
+/* The document's root as OPA 1.x names it in paths and fields. */
+#define ROOT "(Root)"
+
+/* One gojsonschema error: field is the path without "(Root)."; error is
  * "field: desc". */
 static int
 add_error(struct sv *v, const char *path, const char *type, const char *fmt,
     ...)
 {
 	char desc[512], err[1200];
-	const char *field = strncmp(path, "(root).", 7) == 0 ? path + 7 : path;
+	const char *field = strncmp(path, ROOT ".", sizeof(ROOT)) == 0
+	    ? path + sizeof(ROOT)
+	    : path;
 	const struct ls_val *k[4], *val[4], *o;
 	va_list ap;
 
@@ -283,7 +288,9 @@ common(struct sv *v, const struct ls_val *s, const struct ls_val *x,
     const char *path)
 {
 	const struct ls_val *k, *const *el;
-	const char *field = strncmp(path, "(root).", 7) == 0 ? path + 7 : path;
+	const char *field = strncmp(path, ROOT ".", sizeof(ROOT)) == 0
+	    ? path + sizeof(ROOT)
+	    : path;
 	struct ls_buf b;
 	size_t n, i;
 	int found = 0, rc = 0;
@@ -784,6 +791,37 @@ json_operand(struct ls_bi_ctx *ctx, const struct ls_val *const *args, int i,
 	return 0;
 }
 
+/* Keywords whose value is data (not checked), and keywords whose value
+ * maps names to schemas (a property may be called "type"). */
+static const char *const data_keywords[] = { "enum", "const", "default",
+	"examples", "required", NULL };
+static const char *const schema_maps[] = { "properties", "patternProperties",
+	"definitions", "$defs", "dependentSchemas", "dependencies", NULL };
+
+static int
+keyword_in(const struct ls_val *k, const char *const *names)
+{
+	size_t i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (ls_val_is_string(k, names[i]))
+			return 1;
+	return 0;
+}
+
+static int check_schema(struct sv *v, const struct ls_val *s, int depth);
+
+static int
+check_schema_map(struct sv *v, const struct ls_val *m, int depth)
+{
+	size_t i;
+
+	for (i = 0; i < m->u.obj.n; i++)
+		if (check_schema(v, m->u.obj.v[i], depth) != 0)
+			return -1;
+	return 0;
+}
+
 /* Check the schema itself: types must be known names. */
 static int
 check_schema(struct sv *v, const struct ls_val *s, int depth)
@@ -798,9 +836,19 @@ check_schema(struct sv *v, const struct ls_val *s, int depth)
 		if ((t = get(s, "type")) != NULL &&
 		    type_ok(v, t, ls_val_null(), expected, sizeof expected) < 0)
 			return -1;
-		for (i = 0; i < s->u.obj.n; i++)
-			if (check_schema(v, s->u.obj.v[i], depth + 1) != 0)
+		for (i = 0; i < s->u.obj.n; i++) {
+			const struct ls_val *k = s->u.obj.k[i], *x;
+
+			if (keyword_in(k, data_keywords))
+				continue; /* values, not schemas */
+			x = s->u.obj.v[i];
+			if (keyword_in(k, schema_maps) &&
+			    x->type == LS_VAL_OBJECT) {
+				if (check_schema_map(v, x, depth + 1) != 0)
+					return -1;
+			} else if (check_schema(v, x, depth + 1) != 0)
 				return -1;
+		}
 	} else if (s->type == LS_VAL_ARRAY) {
 		for (i = 0; i < s->u.arr.n; i++)
 			if (check_schema(v, s->u.arr.v[i], depth + 1) != 0)
@@ -826,7 +874,7 @@ ls_bi_json_match_schema(BI_ARGS)
 	v.steps = SCHEMA_MAX_STEPS;
 	ls_vlist_init(&v.errors, ctx->arena);
 	if (check_schema(&v, schema, 0) != 0 ||
-	    validate(&v, schema, doc, "(root)", 0) != 0)
+	    validate(&v, schema, doc, ROOT, 0) != 0)
 		return v.fatal ? LS_BI_EBUILTIN : LS_BI_ENOMEM;
 	res[0] = ls_val_bool(v.errors.n == 0);
 	res[1] = ls_val_array(ctx->arena, v.errors.v, v.errors.n);
@@ -860,10 +908,18 @@ ls_bi_json_verify_schema(BI_ARGS)
 		return ls_bi_type_error(ctx, 1, "one of {string, object}",
 		    schema);
 	if (check_schema(&v, schema, 0) != 0) {
+		struct ls_buf b;
+
+		/* OPA 1.x words it "jsonschema: has a primitive type..." */
 		msg = strchr(ctx->msg, ':') ? strchr(ctx->msg, ':') + 2
 					    : ctx->msg;
+		ls_buf_init(&b, sizeof(ctx->msg) + 16);
+		if (ls_buf_addf(&b, "jsonschema: %s", msg) != 0)
+			res[1] = NULL;
+		else
+			res[1] = ls_val_string(ctx->arena, b.data, b.len);
+		ls_buf_cleanup(&b);
 		res[0] = ls_val_bool(0);
-		res[1] = ls_val_cstring(ctx->arena, msg);
 	} else {
 		res[0] = ls_val_bool(1);
 		res[1] = ls_val_null();

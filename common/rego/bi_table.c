@@ -89,6 +89,8 @@ const struct ls_bi ls_bi_table[] = {
 	{ "internal.print", 1, LS_BI_F_NONDET, ls_bi_print },
 	{ "trace", 1, 0, ls_bi_trace },
 	{ "internal.template_string", 1, 0, ls_bi_template_string },
+	{ "rego.parse_module", 2, 0, ls_bi_rego_parse_module },
+	{ "net.lookup_ip_addr", 1, LS_BI_F_NONDET, ls_bi_net_lookup_ip_addr },
 	{ "test.sleep", 1, LS_BI_F_NONDET, ls_bi_test_sleep },
 	/* strings */
 	{ "concat", 2, 0, ls_bi_concat },
@@ -211,6 +213,7 @@ const struct ls_bi ls_bi_table[] = {
 	{ "io.jwt.verify_es256", 2, 0, ls_bi_jwt_verify_es256 },
 	{ "io.jwt.verify_es384", 2, 0, ls_bi_jwt_verify_es384 },
 	{ "io.jwt.verify_es512", 2, 0, ls_bi_jwt_verify_es512 },
+	{ "io.jwt.verify_eddsa", 2, 0, ls_bi_jwt_verify_eddsa },
 	{ "io.jwt.verify_hs256", 2, 0, ls_bi_jwt_verify_hs256 },
 	{ "io.jwt.verify_hs384", 2, 0, ls_bi_jwt_verify_hs384 },
 	{ "io.jwt.verify_hs512", 2, 0, ls_bi_jwt_verify_hs512 },

@@ -6,8 +6,8 @@
  * gt, ge, print, println, printf; if / else if / else, range (with
  * $i, $v :=), with, and {{$x := ...}}.  Values print as Go prints the
  * JSON-decoded data OPA hands to the template: numbers as float64,
- * objects as map[k:v ...], null as <no value>.  A missing key is an
- * error (missingkey=error).  Work and nesting are capped.
+ * objects as map[k:v ...], null as <no value>.  A missing key prints
+ * <undefined>, as OPA 1.x renders it.  Work and nesting are capped.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -196,6 +196,9 @@ lex_ws(struct lex *l)
 static int pipeline(struct lex *l, const struct ls_val *dot,
     const struct ls_val **out, int depth);
 
+/* What a missing key gives: prints as <undefined>, false in if. */
+static const struct ls_val undefined_val = { LS_VAL_NULL, { 0 } };
+
 /* .a.b or $x.a on value v. */
 static int
 fields(struct lex *l, const struct ls_val *v, const struct ls_val **out)
@@ -212,11 +215,12 @@ fields(struct lex *l, const struct ls_val *v, const struct ls_val **out)
 		    strchr(".|()", t->s[l->i]) == NULL)
 			l->i++;
 		snprintf(name, sizeof name, "%.*s", (int)(l->i - s), t->s + s);
+		if (v == &undefined_val)
+			continue;
 		if (v->type != LS_VAL_OBJECT)
 			return terr(t, s, "can't evaluate field %s", name);
 		if ((c = ls_val_object_gets(v, t->s + s, l->i - s)) == NULL)
-			return terr(t, s, "map has no entry for key \"%s\"",
-			    name);
+			c = &undefined_val;
 		v = c;
 	}
 	*out = v;
@@ -722,7 +726,9 @@ run(struct tpl *t, size_t *pos, const struct ls_val *dot, struct ls_buf *out,
 			if (rc == 0 && nd == 1)
 				rc = set_var(t, names[0], lens[0], v);
 			else if (rc == 0 &&
-			    (v->type == LS_VAL_NULL
+			    (v == &undefined_val
+				    ? ls_buf_adds(out, "<undefined>")
+				    : v->type == LS_VAL_NULL
 				    ? ls_buf_adds(out, "<no value>")
 				    : print_val(out, v, 0)) != 0)
 				rc = terr(t, ac.start, "output too large");

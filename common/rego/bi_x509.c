@@ -262,6 +262,9 @@ put_sans(struct obj *o, X509 *x)
 		obj_put(o, field[f],
 		    l[f].n == 0 ? ls_val_null()
 				: ls_val_array(o->a, l[f].v, l[f].n));
+	/* OPA 1.x: the URIs as strings too */
+	obj_put(o, "URIStrings",
+	    l[3].n == 0 ? ls_val_null() : ls_val_array(o->a, l[3].v, l[3].n));
 }
 
 /* Go's KeyUsage bit order is the reverse of OpenSSL's KU_ flags. */

@@ -52,6 +52,10 @@ struct ls_bi_ctx {
 	void *print_arg;
 	char msg[512]; /* error text set by ls_bi_*error */
 	void *eval;    /* evaluator-private, builtins ignore it */
+	/* The caller is a Rego v0 module: give OPA 0.x's output where
+	 * OPA 1.x changed a builtin's (GraphQL AST flags, JWT signing
+	 * input), as v0 policies and their tests were written for 0.x. */
+	int v0;
 };
 
 /* args[0..nargs) are the operands; nargs == arity unless variadic. */

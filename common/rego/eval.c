@@ -84,6 +84,7 @@ ev_bind(struct ev *ev, struct frame *f, int slot, const struct ls_val *v)
 			memcpy(t, ev->trail, ev->ntrail * sizeof(*t));
 		ev->trail = t;
 		ev->captrail = cap;
+		ev_keep(ev);
 	}
 	f->slots[slot] = v;
 	ev->trail[ev->ntrail++] = &f->slots[slot];
@@ -164,6 +165,8 @@ record_query_value(struct ev *ev, const struct ls_expr *e,
 
 	for (i = 0; i < ev->nq; i++)
 		if (ev->qexpr[i] == e) {
+			/* Read only by this branch's solutions, each path
+			 * writing it afresh: not kept past an iteration. */
 			ev->qval[i] = v;
 			return 1;
 		}
@@ -177,8 +180,10 @@ term_truthy(struct ev *ev, void *arg, const struct ls_val *v)
 	int is_false = v->type == LS_VAL_BOOL && !v->u.b;
 
 	/* Like opa eval, a query's plain term (not a call) is captured
-	 * with its value even when that value is false. */
-	if (ev->nq && record_query_value(ev, c->e, v) && !c->e->neg &&
+	 * with its value even when that value is false.  A negated one's
+	 * value is true when it holds: what its inside saw is not kept
+	 * (and may be memory a finished iteration gave back). */
+	if (ev->nq && !c->e->neg && record_query_value(ev, c->e, v) &&
 	    c->e->t[0]->k != LS_T_CALL)
 		is_false = 0;
 	if (is_false)
@@ -224,33 +229,33 @@ unify2(struct ev *ev, struct frame *f, const struct ls_term *t0,
 typedef int (*elem_fn)(struct ev *ev, void *arg, const struct ls_val *key,
     const struct ls_val *val);
 
+/* Each element's work gives its memory back unless it kept some. */
 static int
 each_elem(struct ev *ev, const struct ls_val *v, elem_fn fn, void *arg)
 {
-	size_t i;
+	struct ev_mark m;
+	size_t i, n = ls_val_len(v);
 	int rc = 0;
 
-	switch (v->type) {
-	case LS_VAL_ARRAY:
-		for (i = 0; i < v->u.arr.n && rc == 0; i++) {
-			const struct ls_val *key =
-			    ls_val_int(ev->a, (int64_t)i);
+	if (v->type != LS_VAL_ARRAY && v->type != LS_VAL_OBJECT &&
+	    v->type != LS_VAL_SET)
+		return 0;
+	ev_mark(ev, &m);
+	for (i = 0; i < n && rc == 0; i++) {
+		const struct ls_val *key;
 
-			if (key == NULL)
+		if (v->type == LS_VAL_ARRAY) {
+			if ((key = ls_val_int(ev->a, (int64_t)i)) == NULL)
 				return ev_nomem(ev);
 			rc = fn(ev, arg, key, v->u.arr.v[i]);
-		}
-		return rc;
-	case LS_VAL_OBJECT:
-		for (i = 0; i < v->u.obj.n && rc == 0; i++)
+		} else if (v->type == LS_VAL_OBJECT)
 			rc = fn(ev, arg, v->u.obj.k[i], v->u.obj.v[i]);
-		return rc;
-	case LS_VAL_SET:
-		for (i = 0; i < v->u.set.n && rc == 0; i++)
+		else
 			rc = fn(ev, arg, v->u.set.v[i], v->u.set.v[i]);
-		return rc;
-	default: return 0;
+		if (rc == 0)
+			ev_release(ev, &m);
 	}
+	return rc;
 }
 
 struct ink {

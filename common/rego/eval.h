@@ -54,6 +54,10 @@ struct ev {
 	/* Inside a replacement function, the function mocks made outside
 	 * it (this entry of ovr and older) do not apply. */
 	const struct ovr *mock_barrier;
+	/* Bumped whenever something made during an iteration is kept
+	 * beyond it (a collected value, a memo entry, a grown trail):
+	 * an iteration that returns without a bump gives its memory back. */
+	unsigned long keep;
 	const struct ls_val ***trail; /* slots bound, for undo */
 	size_t ntrail, captrail;
 	unsigned long long steps, max_steps;
@@ -68,6 +72,35 @@ struct ev {
 	const struct ls_val **qval;
 	size_t nq;
 };
+
+/* Memory marks for iteration loops: ev_mark before the loop, and
+ * ev_release after each element whose continuation returned 0. */
+struct ev_mark {
+	struct ls_arena_mark m;
+	unsigned long keep;
+};
+
+static inline void
+ev_keep(struct ev *ev)
+{
+	ev->keep++;
+}
+
+static inline void
+ev_mark(const struct ev *ev, struct ev_mark *m)
+{
+	ls_arena_mark(ev->a, &m->m);
+	m->keep = ev->keep;
+}
+
+static inline void
+ev_release(struct ev *ev, struct ev_mark *m)
+{
+	if (ev->keep == m->keep)
+		ls_arena_reset(ev->a, &m->m);
+	else
+		ev_mark(ev, m);
+}
 
 typedef int (*ev_k)(struct ev *ev, void *arg);
 typedef int (*ev_vk)(struct ev *ev, void *arg, const struct ls_val *v);

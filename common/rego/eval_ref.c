@@ -23,9 +23,30 @@ unbound_op(const struct frame *f, const struct ls_term *t)
 	return 0;
 }
 
+/* Base documents live in storage under string paths: an integer key
+ * such as data.codes[404] finds the object key "404" (as opa's storage
+ * path of the ref does).  Input and local values keep them apart. */
 static const struct ls_val *
-lookup(const struct ls_val *v, const struct ls_val *key)
+int_key_get(const struct ls_val *obj, const struct ls_val *key)
 {
+	char digits[48];
+	size_t n;
+	int neg;
+
+	if (key->type != LS_VAL_NUMBER || !ls_num_is_int(&key->u.num))
+		return NULL;
+	neg = ls_num_sign(&key->u.num) < 0;
+	n = ls_num_int_digits(&key->u.num, digits + neg, sizeof(digits) - 1);
+	if (n == 0)
+		return NULL;
+	digits[0] = neg ? '-' : digits[0];
+	return ls_val_object_gets(obj, digits, n + (size_t)neg);
+}
+
+static const struct ls_val *
+lookup(const struct ls_val *v, const struct ls_val *key, int strkeys)
+{
+	const struct ls_val *x;
 	int of;
 	int64_t i;
 
@@ -37,7 +58,9 @@ lookup(const struct ls_val *v, const struct ls_val *key)
 		if (of || i < 0 || (uint64_t)i >= v->u.arr.n)
 			return NULL;
 		return v->u.arr.v[i];
-	case LS_VAL_OBJECT: return ls_val_object_get(v, key);
+	case LS_VAL_OBJECT:
+		x = ls_val_object_get(v, key);
+		return x == NULL && strkeys ? int_key_get(v, key) : x;
 	case LS_VAL_SET: return ls_val_set_has(v, key) ? key : NULL;
 	default: return NULL;
 	}
@@ -52,25 +75,31 @@ struct wk {
 	const struct ls_val *child; /* value after binding the key */
 	ev_vk k;
 	void *arg;
+	int strkeys; /* inside base data: integer keys find strings */
 };
+
+static int walk_val(struct ev *ev, struct frame *f, const struct ls_term *t,
+    size_t i, const struct ls_val *v, int strkeys, ev_vk k, void *arg);
 
 static int
 walk_child(struct ev *ev, void *arg)
 {
 	struct wk *c = arg;
 
-	return ev_walk_val(ev, c->f, c->t, c->i + 1, c->child, c->k, c->arg);
+	return walk_val(ev, c->f, c->t, c->i + 1, c->child, c->strkeys, c->k,
+	    c->arg);
 }
 
 static int
 walk_key(struct ev *ev, void *arg, const struct ls_val *key)
 {
 	struct wk *c = arg;
-	const struct ls_val *child = lookup(c->v, key);
+	const struct ls_val *child = lookup(c->v, key, c->strkeys);
 
 	if (child == NULL)
 		return 0;
-	return ev_walk_val(ev, c->f, c->t, c->i + 1, child, c->k, c->arg);
+	return walk_val(ev, c->f, c->t, c->i + 1, child, c->strkeys, c->k,
+	    c->arg);
 }
 
 static int
@@ -85,8 +114,16 @@ int
 ev_walk_val(struct ev *ev, struct frame *f, const struct ls_term *t, size_t i,
     const struct ls_val *v, ev_vk k, void *arg)
 {
-	struct wk c = { f, t, i, v, NULL, NULL, k, arg };
+	return walk_val(ev, f, t, i, v, 0, k, arg);
+}
+
+static int
+walk_val(struct ev *ev, struct frame *f, const struct ls_term *t, size_t i,
+    const struct ls_val *v, int strkeys, ev_vk k, void *arg)
+{
+	struct wk c = { f, t, i, v, NULL, NULL, k, arg, strkeys };
 	const struct ls_val *key;
+	struct ev_mark m;
 	size_t j;
 	int rc = 0;
 
@@ -96,23 +133,21 @@ ev_walk_val(struct ev *ev, struct frame *f, const struct ls_term *t, size_t i,
 		return ev_term(ev, f, t->a[i], walk_key, &c);
 	if ((rc = ev_step(ev)) != 0)
 		return rc;
-	switch (v->type) {
-	case LS_VAL_ARRAY:
-		for (j = 0; j < v->u.arr.n && rc == 0; j++) {
+	if (v->type != LS_VAL_ARRAY && v->type != LS_VAL_OBJECT &&
+	    v->type != LS_VAL_SET)
+		return 0;
+	ev_mark(ev, &m);
+	for (j = 0; j < ls_val_len(v) && rc == 0; j++) {
+		if (v->type == LS_VAL_ARRAY) {
 			if ((key = ls_val_int(ev->a, (int64_t)j)) == NULL)
 				return ev_nomem(ev);
 			rc = walk_iter(ev, &c, key, v->u.arr.v[j]);
-		}
-		break;
-	case LS_VAL_OBJECT:
-		for (j = 0; j < v->u.obj.n && rc == 0; j++)
+		} else if (v->type == LS_VAL_OBJECT)
 			rc = walk_iter(ev, &c, v->u.obj.k[j], v->u.obj.v[j]);
-		break;
-	case LS_VAL_SET:
-		for (j = 0; j < v->u.set.n && rc == 0; j++)
+		else
 			rc = walk_iter(ev, &c, v->u.set.v[j], v->u.set.v[j]);
-		break;
-	default: break;
+		if (rc == 0)
+			ev_release(ev, &m); /* nothing kept: memory back */
 	}
 	return rc;
 }
@@ -176,6 +211,36 @@ rule_doc(struct ev *ev, const struct ls_node *n, const struct ls_val **out)
 	return 0;
 }
 
+/* A base document and a rule's value at the same path: objects merge
+ * key by key, otherwise the base document wins (as opa merges the base
+ * document with the virtual one when reading a whole subtree). */
+static const struct ls_val *
+merge_base(struct ls_arena *a, const struct ls_val *base,
+    const struct ls_val *virt)
+{
+	struct ls_vlist keys, vals;
+	const struct ls_val *m;
+	size_t i;
+
+	if (base->type != LS_VAL_OBJECT || virt->type != LS_VAL_OBJECT)
+		return base;
+	ls_vlist_init(&keys, a);
+	ls_vlist_init(&vals, a);
+	for (i = 0; i < base->u.obj.n; i++) {
+		m = ls_val_object_get(virt, base->u.obj.k[i]);
+		m = m ? merge_base(a, base->u.obj.v[i], m) : base->u.obj.v[i];
+		if (m == NULL || ls_vlist_push(&keys, base->u.obj.k[i]) != 0 ||
+		    ls_vlist_push(&vals, m) != 0)
+			return NULL;
+	}
+	for (i = 0; i < virt->u.obj.n; i++)
+		if (ls_val_object_get(base, virt->u.obj.k[i]) == NULL &&
+		    (ls_vlist_push(&keys, virt->u.obj.k[i]) != 0 ||
+			ls_vlist_push(&vals, virt->u.obj.v[i]) != 0))
+			return NULL;
+	return ls_val_object(a, keys.v, vals.v, keys.n, NULL);
+}
+
 /* The whole document at a node: rules, children and base data. */
 int
 ev_full_doc(struct ev *ev, const struct ls_node *n, const struct ls_val *base,
@@ -202,11 +267,14 @@ ev_full_doc(struct ev *ev, const struct ls_node *n, const struct ls_val *base,
 	ls_vlist_init(&vals, ev->a);
 	for (i = 0; i < n->nkids; i++) {
 		const struct ls_node *c = n->kids[i];
+		const struct ls_val *bc =
+		    base ? ls_val_object_get(base, c->key) : NULL;
 
-		if ((rc = ev_full_doc(ev, c,
-			 base ? ls_val_object_get(base, c->key) : NULL, &d)) !=
-		    0)
+		if ((rc = ev_full_doc(ev, c, bc, &d)) != 0)
 			return rc;
+		if (d != NULL && bc != NULL && (c->nrules || c->dflt) &&
+		    (d = merge_base(ev->a, bc, d)) == NULL)
+			return ev_nomem(ev);
 		if (d != NULL &&
 		    (ls_vlist_push(&keys, c->key) != 0 ||
 			ls_vlist_push(&vals, d) != 0))
@@ -240,12 +308,12 @@ data_key(struct ev *ev, void *arg, const struct ls_val *key)
 	if (key->type == LS_VAL_STRING)
 		child = ls_node_child(c->node, key->u.str.p, key->u.str.len);
 	if (c->v != NULL && c->v->type == LS_VAL_OBJECT)
-		bchild = ls_val_object_get(c->v, key);
+		bchild = lookup(c->v, key, 1);
 	if (child != NULL)
 		return walk_data(ev, c->f, c->t, c->i + 1, child, bchild, c->k,
 		    c->arg);
 	if (bchild != NULL)
-		return ev_walk_val(ev, c->f, c->t, c->i + 1, bchild, c->k,
+		return walk_val(ev, c->f, c->t, c->i + 1, bchild, 1, c->k,
 		    c->arg);
 	return 0;
 }
@@ -258,7 +326,7 @@ data_kid(struct ev *ev, void *arg)
 	if (c->node != NULL)
 		return walk_data(ev, c->f, c->t, c->i + 1, c->node, c->child,
 		    c->k, c->arg);
-	return ev_walk_val(ev, c->f, c->t, c->i + 1, c->child, c->k, c->arg);
+	return walk_val(ev, c->f, c->t, c->i + 1, c->child, 1, c->k, c->arg);
 }
 
 /* Iterate the keys of a data node: children and base object keys. */
@@ -267,15 +335,19 @@ data_iter(struct ev *ev, struct wk *c, const struct ls_node *n,
     const struct ls_val *base)
 {
 	const struct ls_term *op = c->t->a[c->i];
+	struct ev_mark m;
 	size_t j;
 	int rc = 0;
 
+	ev_mark(ev, &m);
 	for (j = 0; j < n->nkids && rc == 0; j++) {
 		c->node = n->kids[j];
 		c->child = base && base->type == LS_VAL_OBJECT
 		    ? ls_val_object_get(base, n->kids[j]->key)
 		    : NULL;
 		rc = ev_unify_val(ev, c->f, op, n->kids[j]->key, data_kid, c);
+		if (rc == 0)
+			ev_release(ev, &m);
 	}
 	if (base == NULL || base->type != LS_VAL_OBJECT)
 		return rc;
@@ -288,6 +360,8 @@ data_iter(struct ev *ev, struct wk *c, const struct ls_node *n,
 		c->node = NULL;
 		c->child = base->u.obj.v[j];
 		rc = ev_unify_val(ev, c->f, op, k, data_kid, c);
+		if (rc == 0)
+			ev_release(ev, &m);
 	}
 	return rc;
 }
@@ -296,13 +370,13 @@ static int
 walk_data(struct ev *ev, struct frame *f, const struct ls_term *t, size_t i,
     const struct ls_node *n, const struct ls_val *base, ev_vk k, void *arg)
 {
-	struct wk c = { f, t, i, base, n, NULL, k, arg };
+	struct wk c = { f, t, i, base, n, NULL, k, arg, 1 };
 	const struct ls_val *ov = ev->ovr ? node_override(ev, n) : NULL;
 	const struct ls_val *doc;
 	int rc;
 
 	if (ov != NULL)
-		return ev_walk_val(ev, f, t, i, ov, k, arg);
+		return walk_val(ev, f, t, i, ov, 1, k, arg);
 	if (n->nrules || n->dflt) {
 		if (n->k == LS_R_FUNC && n->nargs > 0)
 			return 0;
@@ -332,7 +406,7 @@ int
 ev_ref(struct ev *ev, struct frame *f, const struct ls_term *t, ev_vk k,
     void *arg)
 {
-	struct wk c = { f, t, 0, NULL, NULL, NULL, k, arg };
+	struct wk c = { f, t, 0, NULL, NULL, NULL, k, arg, 0 };
 	const struct ls_term *h;
 
 	if (t->k != LS_T_REF) /* roots always come wrapped in a ref */

@@ -90,6 +90,7 @@ call_memo(struct ev *ev, const struct ls_node *fn,
 	if (2 * (m->ncalls + 1) > m->capcalls && (rc = memo_grow(ev, m)) != 0)
 		return rc;
 	e = call_slot(m->calls, m->capcalls, fn, key, h);
+	ev_keep(ev);
 	e->fn = fn;
 	e->args = key;
 	e->res = *out;
@@ -113,6 +114,8 @@ static int
 rk_value(struct ev *ev, void *arg, const struct ls_val *v)
 {
 	struct rk *c = arg;
+
+	ev_keep(ev);
 
 	if (c->r->k == LS_R_SET)
 		return ls_vlist_push(&c->vals, v) ? ev_nomem(ev) : 0;
@@ -152,6 +155,7 @@ gk_leaf(struct ev *ev, void *arg, const struct ls_val *v)
 	struct gk *g = arg;
 	const struct ls_val *path = ls_val_array(ev->a, g->vals, g->n);
 
+	ev_keep(ev);
 	if (path == NULL || ls_vlist_push(&g->c->keys, path) ||
 	    ls_vlist_push(&g->c->vals, v))
 		return ev_nomem(ev);
@@ -292,8 +296,8 @@ node_name(const struct ls_node *n, char *buf, size_t len)
 		    segs[i - 1]->name);
 }
 
-/* Two definitions disagree: OPA 1.x names the rule or function; the
- * older wording (OPA 0.x) follows in parentheses for tools matching it. */
+/* Two definitions disagree: OPA's wording right after the code (as
+ * its suites match it), then the rule or function by name. */
 static int
 value_conflict(struct ev *ev, const struct ls_node *n, const struct ls_rule *r)
 {
@@ -303,15 +307,13 @@ value_conflict(struct ev *ev, const struct ls_node *n, const struct ls_rule *r)
 	node_name(n, name, sizeof(name));
 	if (n->k == LS_R_FUNC)
 		return ls_error_set(LS_EREGO,
-		    "%s:%d: eval_conflict_error: "
-		    "function %s produced conflicting values for the same "
-		    "inputs (functions must not produce multiple outputs for "
-		    "same inputs)",
+		    "%s:%d: eval_conflict_error: functions must not produce "
+		    "multiple outputs for same inputs (function %s produced "
+		    "conflicting values for the same inputs)",
 		    r->mod->file, r->line, name);
 	return ls_error_set(LS_EREGO,
-	    "%s:%d: eval_conflict_error: rule %s "
-	    "produced conflicting values (complete rules must not produce "
-	    "multiple outputs)",
+	    "%s:%d: eval_conflict_error: complete rules must not produce "
+	    "multiple outputs (rule %s produced conflicting values)",
 	    r->mod->file, r->line, name);
 }
 
@@ -570,6 +572,7 @@ ev_node_doc(struct ev *ev, const struct ls_node *n, const struct ls_val **out)
 	}
 	m->doc[n->id] = *out;
 	m->state[n->id] = 1;
+	ev_keep(ev);
 	return 0;
 }
 
@@ -643,6 +646,7 @@ call_builtin(struct ev *ev, const struct ls_bi *bi, int line,
 
 	ev->bctx.name = bi->name;
 	ev->bctx.msg[0] = '\0';
+	ev->bctx.v0 = ev->rule != NULL && ev->rule->mod->version == 0;
 	rc = bi->fn(&ev->bctx, args, n, out);
 	switch (rc) {
 	case LS_BI_OK: return 0;

@@ -286,6 +286,7 @@ col_val(struct ev *ev, void *arg, const struct ls_val *v)
 {
 	struct colk *c = arg;
 
+	ev_keep(ev);
 	if (c->t->k == LS_T_OCOMP && ls_vlist_push(&c->keys, c->key) != 0)
 		return ev_nomem(ev);
 	return ls_vlist_push(&c->vals, v) != 0 ? ev_nomem(ev) : 0;

@@ -177,28 +177,14 @@ apply_one(struct ev *ev, struct frame *f, const struct ls_with *w,
 	return 0;
 }
 
-int
-ev_with(struct ev *ev, struct frame *f, const struct ls_expr *e, ev_k k,
-    void *arg)
+static int
+with_apply(struct ev *ev, struct frame *f, const struct ls_expr *e,
+    const struct ls_val **vals, ev_k k, void *arg)
 {
 	struct wk w;
-	const struct ls_val **vals;
 	size_t i;
 	int rc;
 
-	vals = ls_arena_alloc(ev->a, e->nwith * sizeof(*vals));
-	if (vals == NULL)
-		return ev_nomem(ev);
-	for (i = 0; i < e->nwith; i++) {
-		const struct ls_term *vt = e->with[i].value;
-
-		if (vt->k == LS_T_CALL && vt->n == 0 && (vt->bi || vt->fn))
-			continue;
-		if ((rc = ev_term(ev, f, vt, first_k, &vals[i])) < 0)
-			return rc;
-		if (vals[i] == NULL)
-			return 0;
-	}
 	get_state(ev, &w.outer);
 	for (i = 0; i < e->nwith; i++)
 		if ((rc = apply_one(ev, f, &e->with[i], vals[i])) != 0) {
@@ -217,6 +203,58 @@ ev_with(struct ev *ev, struct frame *f, const struct ls_expr *e, ev_k k,
 	return rc;
 }
 
+/* The with values from the i-th on; each value that iterates (as OPA
+ * binds a non-ground value to a local first) runs the expression once
+ * per value. */
+struct wv {
+	struct frame *f;
+	const struct ls_expr *e;
+	const struct ls_val **vals;
+	size_t i;
+	ev_k k;
+	void *arg;
+};
+
+static int with_vals(struct ev *ev, const struct wv *c);
+
+static int
+with_val_k(struct ev *ev, void *arg, const struct ls_val *v)
+{
+	const struct wv *c = arg;
+	struct wv next = *c;
+
+	c->vals[c->i] = v;
+	next.i = c->i + 1;
+	return with_vals(ev, &next);
+}
+
+static int
+with_vals(struct ev *ev, const struct wv *c)
+{
+	const struct ls_term *vt;
+	struct wv next = *c;
+
+	for (; next.i < c->e->nwith; next.i++) {
+		vt = c->e->with[next.i].value;
+		if (!(vt->k == LS_T_CALL && vt->n == 0 && (vt->bi || vt->fn)))
+			return ev_term(ev, c->f, vt, with_val_k, &next);
+	}
+	return with_apply(ev, c->f, c->e, c->vals, c->k, c->arg);
+}
+
+int
+ev_with(struct ev *ev, struct frame *f, const struct ls_expr *e, ev_k k,
+    void *arg)
+{
+	struct wv c = { f, e, NULL, 0, k, arg };
+
+	c.vals = ls_arena_alloc(ev->a, e->nwith * sizeof(*c.vals));
+	if (c.vals == NULL)
+		return ev_nomem(ev);
+	memset(c.vals, 0, e->nwith * sizeof(*c.vals));
+	return with_vals(ev, &c);
+}
+
 /* Queries ----------------------------------------------------------------- */
 
 struct qk {
@@ -230,6 +268,7 @@ q_solution(struct ev *ev, void *arg)
 {
 	struct qk *q = arg;
 
+	ev_keep(ev);
 	return q->sol(q->arg, q->f->slots, ev->qval, ev->nq);
 }
 

@@ -13,7 +13,10 @@ struct lx {
 	struct ls_arena *a;
 	struct ls_token *t;
 	size_t n, cap;
+	int tdepth; /* template strings open */
 };
+
+static int lex_template(struct lx *l);
 
 static int
 lx_fail(struct lx *l, const char *msg)
@@ -123,12 +126,25 @@ lex_escape(struct lx *l, char *buf, size_t *n)
 	return 0;
 }
 
+/* Bytes from i up to the first unescaped stop char, a newline or the
+ * end: the most a string's decoded text can take (escapes only shrink). */
+static size_t
+raw_extent(const struct lx *l, size_t i, char stop1, char stop2)
+{
+	size_t j = i;
+
+	while (j < l->len && l->src[j] != stop1 && l->src[j] != stop2 &&
+	    l->src[j] != '\n')
+		j += l->src[j] == '\\' && j + 1 < l->len ? 2 : 1;
+	return j - i;
+}
+
 static int
 lex_string(struct lx *l)
 {
 	size_t start = l->i, n = 0;
 	int line = l->line, col = l->col, rc;
-	char *buf = ls_arena_alloc(l->a, l->len - l->i + 1);
+	char *buf = ls_arena_alloc(l->a, raw_extent(l, l->i + 1, '"', '"') + 1);
 	struct ls_token *t;
 
 	if (buf == NULL)
@@ -239,6 +255,9 @@ lex_one(struct lx *l)
 		return lex_string(l);
 	if (s[i] == '`')
 		return lex_raw(l);
+	if (s[i] == '$' && i + 1 < l->len &&
+	    (s[i + 1] == '"' || s[i + 1] == '`'))
+		return lex_template(l);
 	if (is_digit(s[i]))
 		j = scan_number(s, l->len, i), num = 1;
 	else if (s[i] == '.' && i + 1 < l->len && is_digit(s[i + 1]) &&
@@ -271,11 +290,148 @@ lex_one(struct lx *l)
 	return 0;
 }
 
+/* Blanks, a comment or one token. */
+static int
+lex_next(struct lx *l)
+{
+	char c = l->src[l->i];
+
+	if (c == '\n') {
+		l->nl = 1;
+		adv(l, 1);
+	} else if (c == ' ' || c == '\t' || c == '\r')
+		adv(l, 1);
+	else if (c == '#') {
+		while (l->i < l->len && l->src[l->i] != '\n')
+			adv(l, 1);
+	} else
+		return lex_one(l);
+	return 0;
+}
+
+/* The tokens of a template's {expr}, up to its closing brace. */
+static int
+lex_tpl_expr(struct lx *l)
+{
+	int depth = 0, rc;
+
+	if (push(l, LS_TK_TPL_EXPR, l->i, 1, l->line, l->col) == NULL)
+		return lx_fail(l, "too many tokens");
+	adv(l, 1);
+	for (;;) {
+		if (l->i >= l->len)
+			return lx_fail(l, "unterminated template expression");
+		if (l->src[l->i] == '}' && depth == 0)
+			break;
+		if (l->src[l->i] == '{')
+			depth++;
+		else if (l->src[l->i] == '}')
+			depth--;
+		if ((rc = lex_next(l)) != 0)
+			return rc;
+	}
+	if (push(l, LS_TK_TPL_EXPR_END, l->i, 1, l->line, l->col) == NULL)
+		return lx_fail(l, "too many tokens");
+	adv(l, 1);
+	return 0;
+}
+
+/* A literal part of a template string, as a STRING token; *n reset. */
+static int
+tpl_literal(struct lx *l, char **buf, size_t *n, size_t start, int line,
+    int col)
+{
+	struct ls_token *t;
+
+	if (*n == 0)
+		return 0;
+	t = push(l, LS_TK_STRING, start, l->i - start, line, col);
+	if (t == NULL)
+		return lx_fail(l, "too many tokens");
+	(*buf)[*n] = '\0';
+	t->s = *buf;
+	t->slen = *n;
+	*n = 0;
+	return 0;
+}
+
+/* Room for a template's literal part from i: up to its first unescaped
+ * '{' or closing quote (a raw template's may span lines). */
+static char *
+tpl_buf(struct lx *l, size_t i, char q)
+{
+	size_t j = i;
+
+	while (j < l->len && l->src[j] != q && l->src[j] != '{' &&
+	    !(q == '"' && l->src[j] == '\n'))
+		j += l->src[j] == '\\' && j + 1 < l->len ? 2 : 1;
+	return ls_arena_alloc(l->a, j - i + 1);
+}
+
+/*
+ * $"..." (escapes as in strings) or $`...` (raw): \{ is a literal
+ * brace, {expr} an expression.
+ */
+static int
+lex_template(struct lx *l)
+{
+	char q = l->src[l->i + 1], c;
+	char *buf;
+	size_t n = 0, start;
+	int line = l->line, col = l->col, rc;
+
+	if ((buf = tpl_buf(l, l->i + 2, q)) == NULL)
+		return ls_error_set(LS_ENOMEM, "out of memory");
+	if (++l->tdepth > LS_REGO_MAX_DEPTH)
+		return lx_fail(l, "template strings nested too deeply");
+	if (push(l, LS_TK_TPL_BEGIN, l->i, 2, line, col) == NULL)
+		return lx_fail(l, "too many tokens");
+	adv(l, 2);
+	start = l->i;
+	for (;;) {
+		if (l->i >= l->len || (q == '"' && l->src[l->i] == '\n')) {
+			l->line = line;
+			l->col = col;
+			return lx_fail(l, "unterminated template string");
+		}
+		c = l->src[l->i];
+		if (c == q)
+			break;
+		if (c == '\\' && l->i + 1 < l->len && l->src[l->i + 1] == '{') {
+			buf[n++] = '{';
+			adv(l, 2);
+		} else if (c == '\\' && q == '"') {
+			adv(l, 1);
+			if (l->i >= l->len)
+				continue;
+			if ((rc = lex_escape(l, buf, &n)) != 0)
+				return rc;
+		} else if (c == '{') {
+			if ((rc = tpl_literal(l, &buf, &n, start, line, col)) ||
+			    (rc = lex_tpl_expr(l)) != 0)
+				return rc;
+			start = l->i;
+			if ((buf = tpl_buf(l, l->i, q)) == NULL)
+				return ls_error_set(LS_ENOMEM, "out of memory");
+		} else {
+			buf[n++] = c;
+			adv(l, 1);
+		}
+	}
+	if ((rc = tpl_literal(l, &buf, &n, start, line, col)) != 0)
+		return rc;
+	if (push(l, LS_TK_TPL_END, l->i, 1, l->line, l->col) == NULL)
+		return lx_fail(l, "too many tokens");
+	adv(l, 1);
+	l->tdepth--;
+	return 0;
+}
+
 int
 ls_rego_lex(struct ls_token **out, size_t *nout, struct ls_arena *a,
     const char *file, const char *src, size_t len)
 {
-	struct lx l = { file, src, len, 0, 1, 1, 0, a, NULL, 0, 0 };
+	struct lx l = { file, src, len, 0, 1, 1, 0, a, NULL, 0, 0, 0 };
 	int rc;
 
 	if (len > LS_REGO_MAX_SRC)
@@ -283,20 +439,9 @@ ls_rego_lex(struct ls_token **out, size_t *nout, struct ls_arena *a,
 		    "%s: rego_parse_error: module "
 		    "larger than %u bytes",
 		    file, LS_REGO_MAX_SRC);
-	while (l.i < l.len) {
-		char c = src[l.i];
-
-		if (c == '\n') {
-			l.nl = 1;
-			adv(&l, 1);
-		} else if (c == ' ' || c == '\t' || c == '\r')
-			adv(&l, 1);
-		else if (c == '#') {
-			while (l.i < l.len && src[l.i] != '\n')
-				adv(&l, 1);
-		} else if ((rc = lex_one(&l)) != 0)
+	while (l.i < l.len)
+		if ((rc = lex_next(&l)) != 0)
 			return rc;
-	}
 	if (push(&l, LS_TK_EOF, l.i, 0, l.line, l.col) == NULL)
 		return lx_fail(&l, "too many tokens");
 	*out = l.t;

@@ -8,7 +8,20 @@
 
 #define LS_REGO_MAX_TOKENS 2000000
 
-enum ls_tok { LS_TK_EOF, LS_TK_IDENT, LS_TK_STRING, LS_TK_NUMBER, LS_TK_PUNCT };
+enum ls_tok {
+	LS_TK_EOF,
+	LS_TK_IDENT,
+	LS_TK_STRING,
+	LS_TK_NUMBER,
+	LS_TK_PUNCT,
+	/* A template string $"a{x}b" lexes as TPL_BEGIN, its literal parts
+	 * as STRING tokens, each {expr} as TPL_EXPR, the expression's own
+	 * tokens, TPL_EXPR_END, and finally TPL_END. */
+	LS_TK_TPL_BEGIN,
+	LS_TK_TPL_EXPR,
+	LS_TK_TPL_EXPR_END,
+	LS_TK_TPL_END,
+};
 
 struct ls_token {
 	enum ls_tok k;

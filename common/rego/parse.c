@@ -52,10 +52,21 @@ ls_ps_is_p(struct ps *p, const char *s)
 	return tok_is(ls_ps_cur(p), LS_TK_PUNCT, s);
 }
 
+/* A name followed at once by '.' starts a ref (OPA 1.x: `default.foo
+ * := 1`, `if.x`), so it is not a keyword there. */
+static int
+starts_ref(struct ps *p)
+{
+	const struct ls_token *t = ls_ps_cur(p), *n = peek(p, 1);
+
+	return tok_is(n, LS_TK_PUNCT, ".") && n->p == t->p + t->len &&
+	    peek(p, 2)->k == LS_TK_IDENT;
+}
+
 int
 ls_ps_is_kw(struct ps *p, const char *s)
 {
-	return tok_is(ls_ps_cur(p), LS_TK_IDENT, s);
+	return tok_is(ls_ps_cur(p), LS_TK_IDENT, s) && !starts_ref(p);
 }
 
 int ls_ps_fail_at(struct ps *p, const struct ls_token *t, const char *fmt, ...)
@@ -136,6 +147,12 @@ new_term(struct ps *p, enum ls_tk k, const struct ls_token *t)
 	x->col = t->col;
 	x->slot = -1;
 	return x;
+}
+
+struct ls_term *
+ls_ps_new_term(struct ps *p, enum ls_tk k, const struct ls_token *t)
+{
+	return new_term(p, k, t);
 }
 
 static int
@@ -447,6 +464,16 @@ parse_postfix(struct ps *p, struct ls_term **x)
 			op->v = ls_val_string(p->a, id->p, id->len);
 			op->name = ".";
 			p->i += 2;
+		} else if (ls_ps_is_p(p, ".")) {
+			struct ls_token *n = peek(p, 1);
+
+			/* OPA's words, which tools match */
+			if (n->k == LS_TK_EOF)
+				return ls_ps_fail_at(p, n,
+				    "unexpected eof token: expected ident");
+			return ls_ps_fail_at(p, n,
+			    "unexpected %.*s token: expected ident",
+			    (int)(n->len > 40 ? 40 : n->len), n->p);
 		} else if (ls_ps_is_p(p, "[")) {
 			p->i++;
 			p->nest++;
@@ -485,11 +512,14 @@ parse_ident(struct ps *p, struct ls_term **out)
 	x = new_term(p, LS_T_VAL, t);
 	if (x == NULL)
 		return LS_ENOMEM;
-	if (tok_is(t, LS_TK_IDENT, "true") || tok_is(t, LS_TK_IDENT, "false"))
+	if (starts_ref(p))
+		x->v = NULL; /* true.foo: a rule named true */
+	else if (tok_is(t, LS_TK_IDENT, "true") ||
+	    tok_is(t, LS_TK_IDENT, "false"))
 		x->v = ls_val_bool(t->p[0] == 't');
 	else if (tok_is(t, LS_TK_IDENT, "null"))
 		x->v = ls_val_null();
-	else {
+	if (x->v == NULL) {
 		x->k = LS_T_VAR;
 		x->name = ls_arena_strndup(p->a, t->p, t->len);
 		if (x->name == NULL)
@@ -516,6 +546,8 @@ ls_ps_primary(struct ps *p, struct ls_term **out)
 		rc = parse_scalar(p, out, 1);
 	} else if (t->k == LS_TK_IDENT)
 		rc = parse_ident(p, out);
+	else if (t->k == LS_TK_TPL_BEGIN)
+		rc = ls_ps_template(p, out);
 	else if (ls_ps_is_p(p, "[")) {
 		p->nest++;
 		rc = parse_array(p, out);
@@ -826,6 +858,16 @@ parse_literal1(struct ps *p, struct ls_expr **out)
 		return parse_some(p, out);
 	if (p->kw && ls_ps_is_kw(p, "every") && peek(p, 1)->k == LS_TK_IDENT)
 		return parse_every(p, out);
+	if (ls_ps_is_kw(p, "not") && tok_is(peek(p, 1), LS_TK_PUNCT, "{")) {
+		if ((e = new_expr(p, LS_E_TERM, t)) == NULL)
+			return LS_ENOMEM;
+		if ((rc = ls_ps_not_block(p, e)) == 0) {
+			*out = e;
+			return parse_withs(p, e);
+		}
+		if (rc < 0)
+			return rc;
+	}
 	if (ls_ps_is_kw(p, "not") && peek(p, 1)->k != LS_TK_PUNCT) {
 		neg = 1;
 		p->i++;

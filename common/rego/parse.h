@@ -40,7 +40,15 @@ int ls_ps_fail_at(struct ps *p, const struct ls_token *t, const char *fmt, ...)
 int ls_ps_fail(struct ps *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int ls_ps_unexpected(struct ps *p);
+/* A term of kind k at t's place; NULL with LS_ENOMEM set. */
+struct ls_term *
+ls_ps_new_term(struct ps *p, enum ls_tk k, const struct ls_token *t);
 int ls_ps_primary(struct ps *p, struct ls_term **out);
+/* A template string at TPL_BEGIN (parse_template.c). */
+int ls_ps_template(struct ps *p, struct ls_term **out);
+/* At `not {`: parse a negated body block into e (parse_not.c); 1 when
+ * the braces hold no body (nothing consumed), else 0 or an error. */
+int ls_ps_not_block(struct ps *p, struct ls_expr *e);
 int ls_ps_infix(struct ps *p, int level, struct ls_term **out);
 int ls_ps_literal(struct ps *p, struct ls_expr **out);
 int ls_ps_literals(struct ps *p, struct ls_body **out, int braces);

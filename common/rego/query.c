@@ -233,7 +233,7 @@ ls_rego_eval_query(char **out_json, const struct ls_rego_policy *p,
 	if (rc == 0)
 		*out_json = ls_buf_take(&r.out, NULL);
 	if (opts != NULL && opts->stats != NULL) {
-		opts->stats->arena_bytes = ls_arena_used(r.a);
+		opts->stats->arena_bytes = ls_arena_peak(r.a);
 		/* the arena itself, its chunks, the result buffer */
 		opts->stats->allocations = ls_arena_chunks(r.a) + 2;
 	}

@@ -634,6 +634,24 @@ func_term(struct rs *r, const struct ls_term *t)
 	return c;
 }
 
+/* Does a name, not a local var, stand for an import or a rule of the
+ * package (so a with target may start with it)? */
+static int
+global_ref(struct rs *r, const char *name)
+{
+	if (*name == '\0' || lookup(r, name) >= 0)
+		return 0;
+	return find_import(r, name) != NULL || pkg_rule(r, name) != NULL;
+}
+
+static int
+bad_target(struct rs *r, const struct ls_term *t)
+{
+	return rs_fail(r, t, "rego_compile_error",
+	    "with keyword target must reference existing input, data, or a "
+	    "function");
+}
+
 static int
 res_with(struct rs *r, struct ls_with *w)
 {
@@ -648,14 +666,15 @@ res_with(struct rs *r, struct ls_with *w)
 			return rc;
 	} else if ((c = func_term(r, t)) != NULL)
 		w->target = c;
-	else if (strcmp(h, "data") == 0) {
+	else if (strcmp(h, "data") == 0 || global_ref(r, h)) {
 		if ((rc = res_term(r, &w->target)) != 0)
 			return rc;
+		if (w->target->k != LS_T_REF ||
+		    (w->target->a[0]->k != LS_T_DATA &&
+			w->target->a[0]->k != LS_T_INPUT))
+			return bad_target(r, t);
 	} else
-		return rs_fail(r, t, "rego_compile_error",
-		    "with keyword "
-		    "target must reference existing input, data, or a "
-		    "function");
+		return bad_target(r, t);
 	if ((c = func_term(r, w->value)) != NULL &&
 	    !(w->value->k == LS_T_REF &&
 		strcmp(w->value->a[0]->name, "data") != 0 && c->fn == NULL &&
@@ -761,6 +780,49 @@ rs_init(struct rs *r, const struct ls_rego_policy *p, struct ls_arena *a,
 	r->file = m ? m->file : "query";
 }
 
+/* A call in a function's argument pattern, f($"{x}") or f(x + 1), is
+ * moved into the body as OPA does: the argument becomes a var, and the
+ * body ends by unifying it with the call. */
+static int
+lift_arg_call(struct rs *r, struct ls_rule *rule, struct ls_term **tp)
+{
+	struct ls_term *t = *tp, *v;
+	struct ls_expr *e, **ev;
+	char name[40];
+	size_t i;
+	int rc;
+
+	if (t->k == LS_T_ARR || t->k == LS_T_OBJ || t->k == LS_T_SET) {
+		for (i = 0; i < t->n; i++)
+			if ((rc = lift_arg_call(r, rule, &t->a[i])) != 0)
+				return rc;
+		return 0;
+	}
+	if (t->k != LS_T_CALL)
+		return 0;
+	v = ls_arena_alloc(r->a, sizeof(*v));
+	e = ls_arena_alloc(r->a, sizeof(*e));
+	ev = ls_arena_alloc(r->a, (rule->body->n + 1) * sizeof(*ev));
+	snprintf(name, sizeof(name), "$arg%d.%d", t->line, t->col);
+	if (v == NULL || e == NULL || ev == NULL ||
+	    (v->name = ls_arena_strndup(r->a, name, strlen(name))) == NULL)
+		return ls_error_set(LS_ENOMEM, "out of memory");
+	v->k = LS_T_VAR;
+	v->slot = -1;
+	v->line = e->line = t->line;
+	v->col = e->col = t->col;
+	e->k = LS_E_UNIFY;
+	e->t[0] = v;
+	e->t[1] = t;
+	if (rule->body->n)
+		memcpy(ev, rule->body->e, rule->body->n * sizeof(*ev));
+	ev[rule->body->n] = e;
+	rule->body->e = ev;
+	rule->body->n++;
+	*tp = v;
+	return 0;
+}
+
 int
 ls_rego_resolve_rule(struct ls_rego_policy *p, struct ls_arena *a,
     struct ls_rule *rule)
@@ -772,6 +834,8 @@ ls_rego_resolve_rule(struct ls_rego_policy *p, struct ls_arena *a,
 
 	rs_init(&r, p, a, rule->mod, rule->mod->pkg, rule->mod->npkg);
 	push_scope(&r, &s);
+	for (i = 0; i < rule->nargs && rc == 0; i++)
+		rc = lift_arg_call(&r, rule, &rule->args[i]);
 	for (i = 0; i < rule->nargs && rc == 0; i++)
 		rc = declare_args(&r, rule->args[i]);
 	if (rc == 0)
@@ -791,6 +855,8 @@ ls_rego_resolve_rule(struct ls_rego_policy *p, struct ls_arena *a,
 	}
 	if (rc == 0)
 		rc = ls_rs_order_rule(&r, rule);
+	if (rc == 0)
+		rc = ls_rs_hoist_rule(&r, rule);
 	rule->nslots = r.nslots;
 	return rc;
 }
@@ -810,6 +876,8 @@ ls_rego_resolve_query(const struct ls_rego_policy *p, struct ls_arena *a,
 	if ((rc = res_body(&r, q)) != 0)
 		return rc;
 	if ((rc = ls_rs_order_body(&r, q, NULL)) != 0)
+		return rc;
+	if ((rc = ls_rs_hoist_body(&r, q)) != 0)
 		return rc;
 	*nslots_out = r.nslots;
 	*names_out = r.names;

@@ -35,4 +35,9 @@ int ls_rs_order_rule(struct rs *r, struct ls_rule *rule);
 /* bound: slots already bound (NULL: none). */
 int ls_rs_order_body(struct rs *r, struct ls_body *b, const char *bound);
 
+/* After ordering: move the operands of negated expressions out of `not`,
+ * as OPA's compiler does (hoist.c).  Adds slots to r. */
+int ls_rs_hoist_rule(struct rs *r, struct ls_rule *rule);
+int ls_rs_hoist_body(struct rs *r, struct ls_body *b);
+
 #endif

@@ -61,7 +61,7 @@ void ls_rego_policy_unref(struct ls_rego_policy *p); /* NULL ok */
 /* What one evaluation cost (for benchmarks and decision logs). */
 struct ls_rego_eval_stats {
 	unsigned long long steps; /* expressions and bindings tried */
-	size_t arena_bytes;	  /* evaluation memory handed out */
+	size_t arena_bytes;	  /* most evaluation memory in use at once */
 	size_t allocations;	  /* malloc calls behind the arena */
 };
 

@@ -276,7 +276,7 @@ test_rego_crypto__graphql_parse_error_location(void **state)
 	CHECK("false", "graphql.is_valid", 2, "\"{ g }\"",
 	    "\"type Query { f(x: Int!): Int }\"");
 	CHECK_HAS("Field \"f\" argument \"x\" of type \"Int!\" is "
-		  "required, but it was not provided in GraphQL query string at "
+		  "required, but it was not provided in GraphQL string at "
 		  "location 1:3",
 	    "graphql.parse", 2, "\"{ f }\"",
 	    "\"type Query { f(x: Int!): Int }\"");

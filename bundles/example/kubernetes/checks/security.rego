@@ -28,5 +28,10 @@ runs_as_non_root(c) if c.securityContext.runAsNonRoot == true
 
 runs_as_non_root(c) if {
 	lib.pod_spec.securityContext.runAsNonRoot == true
-	not c.securityContext.runAsNonRoot == false
+	not switched_off(c)
 }
+
+# A helper rule, not `not c.securityContext.runAsNonRoot == false`: OPA
+# moves the ref out of the negation, so that line is undefined, not
+# true, for a container that does not set the field.
+switched_off(c) if c.securityContext.runAsNonRoot == false
