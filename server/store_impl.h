@@ -41,6 +41,7 @@ struct ls_store {
 	size_t nch;
 	struct ls_evidence *ev;
 	struct ls_agents *agents;
+	pthread_mutex_t ckpt_mu; /* one checkpoint writer at a time */
 	uint64_t ckpt_size; /* entries in the last checkpoint */
 	int ckpt_written;   /* at least one this run */
 	void (*on_change)(void *arg, const char *channel);
@@ -65,5 +66,7 @@ int store_unpin(struct ls_store *s, struct channel *c, const char *owner,
 int store_pending_write(struct ls_store *s, struct channel *c);
 void store_notify(struct ls_store *s);
 json_t *store_release_json(const struct ls_release *r);
+/* Sign a checkpoint of the materialised tree if it grew (no wait). */
+int store_checkpoint_sign(struct ls_store *s);
 
 #endif
