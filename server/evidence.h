@@ -112,8 +112,9 @@ int ls_evidence_query_open(struct ls_evidence_query **out,
     struct ls_evidence *ev, const struct ls_evidence_filter *f,
     uint64_t size);
 /* Append the next matching lines (each ending in "\n") to out until it
- * holds about want bytes.  1 when there are no more, 0 when there may be
- * more, or an ls_err. */
+ * grew by about want bytes or a few thousand candidates were looked at
+ * (so it may add nothing).  1 when there are no more, 0 when there may
+ * be more, or an ls_err. */
 int ls_evidence_query_next(struct ls_evidence_query *q, struct ls_buf *out,
     size_t want);
 void ls_evidence_query_free(struct ls_evidence_query *q);
@@ -131,6 +132,11 @@ int ls_evidence_query(struct ls_evidence *ev, struct ls_buf *out,
  * LS_EFORMAT / LS_EMISMATCH naming the first bad file, LS_EIO.
  */
 int ls_evidence_verify(const char *data_dir, uint64_t *count_out);
+
+/* Every acknowledged entry of DATA's store, one line each, to fd
+ * (entry bundles, then the WAL beyond them); safe while the server
+ * runs.  LS_ENOTFOUND without a store, LS_EIO. */
+int ls_evidence_dump(const char *data_dir, int fd);
 
 /* Size and root of the materialised tree (what a checkpoint signs). */
 void ls_evidence_root(struct ls_evidence *ev, uint64_t *size_out,

@@ -22,6 +22,7 @@
 
 #define MAX_FILES_DAY 1000000
 #define PART_FILE_MAX ((size_t)1 << 30)
+#define QUERY_SCAN_STEP 4096 /* candidate lines per next() call */
 
 struct ls_evidence_query {
 	struct ls_evidence *ev;
@@ -395,10 +396,12 @@ ls_evidence_query_next(struct ls_evidence_query *q, struct ls_buf *out,
     size_t want)
 {
 	const char *line;
-	size_t len, start = out->len;
+	size_t len, start = out->len, scanned = 0;
 	int rc = 0, s;
 
-	while (rc == 0 && out->len - start < want) {
+	/* Bounded work per call, so a caller can interleave other work. */
+	while (rc == 0 && out->len - start < want &&
+	    scanned++ < QUERY_SCAN_STEP) {
 		if (q->phase == 0) {
 			if ((rc = part_line(q, &line, &len)) == 1) {
 				rc = 0;

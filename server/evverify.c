@@ -4,6 +4,7 @@
  * tiles against the tiles above them, partition files against the
  * entries they copy and the index's file list.
  */
+#include <dirent.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,4 +262,97 @@ ls_evidence_verify(const char *data_dir, uint64_t *count_out)
 		return rc;
 	*count_out = h;
 	return 0;
+}
+
+static int
+dump_line(int fd, const char *line, size_t len)
+{
+	int rc = ls_file_write_all(fd, line, len);
+
+	return rc == 0 ? ls_file_write_all(fd, "\n", 1) : rc;
+}
+
+/* WAL records from entry from on (whole records only: the server may be
+ * appending). */
+static int
+dump_segment(const char *dir, uint64_t first, uint64_t from, int fd)
+{
+	char path[PATH_MAX], *data = NULL;
+	uint64_t idx = first;
+	size_t len = 0, off = 0, rl;
+	int rc;
+
+	if ((rc = ev_path(path, sizeof(path), "%s/wal/%020" PRIu64 ".wal", dir,
+		 first)) != 0 ||
+	    (rc = ev_read_file(&data, &len, path, (size_t)1 << 32)) != 0)
+		return rc;
+	while (rc == 0 && off + 4 <= len) {
+		const unsigned char *p = (const unsigned char *)data + off;
+
+		rl = ((size_t)p[0] << 24) | ((size_t)p[1] << 16) |
+		    ((size_t)p[2] << 8) | p[3];
+		if (len - off - 4 < rl)
+			break;
+		if (idx++ >= from)
+			rc = dump_line(fd, data + off + 4, rl);
+		off += 4 + rl;
+	}
+	free(data);
+	return rc;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+dump_wal(const char *dir, uint64_t from, int fd)
+{
+	char wal[PATH_MAX];
+	uint64_t v[4096];
+	struct dirent *de;
+	size_t n = 0, i;
+	DIR *d;
+	int rc = 0;
+
+	if ((rc = ev_path(wal, sizeof(wal), "%s/wal", dir)) != 0)
+		return rc;
+	if ((d = opendir(wal)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL && n < 4096)
+		if (strlen(de->d_name) == 24 &&
+		    strcmp(de->d_name + 20, ".wal") == 0)
+			v[n++] = strtoull(de->d_name, NULL, 10);
+	closedir(d);
+	qsort(v, n, sizeof(*v), cmp_u64);
+	for (i = 0; i < n && rc == 0; i++)
+		if (i + 1 == n || v[i + 1] > from)
+			rc = dump_segment(dir, v[i], from, fd);
+	return rc;
+}
+
+int
+ls_evidence_dump(const char *data_dir, int fd)
+{
+	char dir[PATH_MAX];
+	struct ev_reader r;
+	const char *line;
+	uint64_t h = 0, i;
+	size_t len;
+	int rc;
+
+	if ((rc = ev_path(dir, sizeof(dir), "%s/evidence", data_dir)) != 0)
+		return rc;
+	if (!ls_file_exists(dir) || stored_h(dir, &h) != 0)
+		return ls_error_set(LS_ENOTFOUND, "%s: no evidence store", dir);
+	ev_reader_init(&r, dir, h, h);
+	for (i = 0; i < h && rc == 0; i++)
+		if ((rc = ev_reader_entry(&r, i, &line, &len)) == 0)
+			rc = dump_line(fd, line, len);
+	ev_reader_cleanup(&r);
+	return rc == 0 ? dump_wal(dir, h, fd) : rc;
 }

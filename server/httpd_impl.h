@@ -87,4 +87,15 @@ enum MHD_Result httpd_api_post(struct ls_httpd *h, struct MHD_Connection *c,
     const char *url, struct req *r);
 size_t httpd_body_cap(const char *url);
 
+/* GET argument name as a decimal uint64: 1 set, 0 absent, -1 bad. */
+int httpd_u64_arg(struct MHD_Connection *c, const char *name, uint64_t *out);
+
+/* httpd_evidence.c: streamed queries, consistency proofs, tiles. */
+enum MHD_Result httpd_evidence_query(struct ls_httpd *h,
+    struct MHD_Connection *c);
+enum MHD_Result httpd_evidence_consistency(struct ls_httpd *h,
+    struct MHD_Connection *c);
+enum MHD_Result httpd_evidence_tile(struct ls_httpd *h,
+    struct MHD_Connection *c, const char *rest);
+
 #endif

@@ -47,9 +47,7 @@ post() {	# post FILE -> HTTP code
 }
 report agent-1 1 "$work/a1/agent-1.key" >"$work/r1"
 check "valid report: 202" test "$(post "$work/r1")" = 202
-check "report is in the evidence" grep -q \
-    '"kind":"report","channel":"stable","agent":"agent-1".*"seq":1' \
-    "$work/data/evidence/log.jsonl"
+check "report is in the evidence" evgrep '"kind":"report","channel":"stable","agent":"agent-1".*"seq":1'
 check "replayed report: 409" test "$(post "$work/r1")" = 409
 report agent-1 2 "$work/a1/agent-1.key" >"$work/r2"
 check "next seq: 202" test "$(post "$work/r2")" = 202
@@ -81,7 +79,11 @@ check "malformed counted" grep -qx 'lockstep_reports_total{result="malformed"} 2
 check "oversized counted" grep -qx 'lockstep_reports_total{result="too_big"} 1' "$work/metrics"
 
 # Evidence queries.
-q() { curl -s -m 5 "$url/v1/evidence?$1"; }
+# Queries answer against the signed checkpoint (its first line), which
+# follows appends within a second.
+q() { curl -s -m 5 "$url/v1/evidence?$1" | tail -n +2; }
+q_count() { test "$(q "$1" | wc -l)" -eq "$2"; }
+check "checkpoint catches up" wait_until 10 q_count "kind=report" 3
 check "query by agent (enrolment + 2 reports)" test "$(q 'agent=agent-1' | wc -l)" -eq 3
 check "query by kind=report" test "$(q 'kind=report' | wc -l)" -eq 3
 check "query by kind and agent" test "$(q 'kind=report&agent=agent-2' | wc -l)" -eq 1
@@ -93,7 +95,7 @@ check "query by channel" test "$(q 'channel=stable&kind=publish' | wc -l)" -eq 1
 
 # Signed checkpoint and an inclusion proof, checked offline.  The server
 # signs a checkpoint within a second of the log growing.
-idx=$(grep -n '"kind":"report"' "$work/data/evidence/log.jsonl" | head -1 | cut -d: -f1)
+idx=$(grep -n '"kind":"report"' "$(evlog)" | head -1 | cut -d: -f1)
 idx=$((idx - 1))
 ckpt_covers() {
 	curl -sf -m 5 "$url/v1/evidence/checkpoint" >"$work/ckpt" &&
@@ -104,7 +106,7 @@ check "signed checkpoint covers entry $idx" wait_until 10 ckpt_covers
 size=$(sed -n 2p "$work/ckpt.body")
 curl -s -m 5 "$url/v1/evidence/proof?index=$idx&size=$size" >"$work/proof"
 check "inclusion proof of report entry $idx in the signed tree of $size" \
-    python3 - "$work/data/evidence/log.jsonl" "$idx" "$work/proof" "$work/ckpt.body" <<'PY'
+    python3 - "$(evlog)" "$idx" "$work/proof" "$work/ckpt.body" <<'PY'
 import base64, hashlib, json, sys
 lines = open(sys.argv[1], "rb").read().split(b"\n")
 idx = int(sys.argv[2])
@@ -145,14 +147,23 @@ check "agent add on the data folder" "$ls" agent add agent-3 \
 "$ls" agent add agent-3 "$work/a1/agent-1.pub" --data "$work/data" 2>/dev/null &&
 	fail "agent add with a mismatched name succeeded"
 check "evidence and checkpoint verify" "$ls" evidence verify "$work/data"
-# Cutting entries off the end keeps the chain valid but not the signed
-# checkpoint: verify must see it.
-cp "$work/data/evidence/log.jsonl" "$work/log.bak"
-head -n -2 "$work/log.bak" >"$work/data/evidence/log.jsonl"
+# A partition file removed, or a hash tile damaged: verify must see it.
+part=$(find "$work/data/evidence/partitions" -name '*.jsonl' | sort | tail -1)
+mv "$part" "$work/part.bak"
 if "$ls" evidence verify "$work/data" 2>"$work/err"; then
-	fail "truncated log verified"
+	fail "missing partition file verified"
 else
-	ok "truncated log refused: $(cat "$work/err")"
+	ok "missing partition refused: $(cat "$work/err")"
 fi
-cp "$work/log.bak" "$work/data/evidence/log.jsonl"
+mv "$work/part.bak" "$part"
+tile=$(find "$work/data/evidence/tile/0" -type f | sort | tail -1)
+cp "$tile" "$work/tile.bak"
+printf 'x' | dd of="$tile" bs=1 seek=5 conv=notrunc 2>/dev/null
+if "$ls" evidence verify "$work/data" 2>"$work/err"; then
+	fail "damaged tile verified"
+else
+	ok "damaged tile refused: $(cat "$work/err")"
+fi
+cp "$work/tile.bak" "$tile"
+check "verifies again" "$ls" evidence verify "$work/data"
 finish
