@@ -490,6 +490,9 @@ ls_evidence_free(struct ls_evidence *ev)
 	if (ev == NULL)
 		return;
 	if (ev->mat_started) {
+		/* A clean stop leaves nothing for the next open to redo. */
+		if (ev_sync(ev, 30000) != 0)
+			ls_error_clear();
 		pthread_mutex_lock(&ev->t_mu);
 		ev->stop = 1;
 		pthread_cond_broadcast(&ev->t_cond);
