@@ -70,9 +70,11 @@ struct ev_edge {
 	uint8_t tile[EV_LEVELS][EV_TILE_W][LS_SHA256_LEN];
 	unsigned count[EV_LEVELS]; /* hashes in tile[L] */
 	unsigned written[EV_LEVELS];
+	int partial[EV_LEVELS]; /* some .p/ of the current tile is on disk */
 	char *bundle; /* entry bundle bytes so far */
 	size_t blen, bcap;
 	unsigned bcount, bwritten;
+	int bpartial;
 };
 
 struct ls_evidence {
@@ -107,6 +109,7 @@ struct ls_evidence {
 	/* materialiser only */
 	struct ev_edge *edge;
 	sqlite3 *db;
+	char last_dir[PATH_MAX]; /* made by ev_write_file */
 };
 
 /* evidence.c */

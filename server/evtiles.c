@@ -68,7 +68,11 @@ ev_write_file(struct ls_evidence *ev, const char *rel, const void *data,
 		return rc;
 	if ((slash = strrchr(path, '/')) != NULL) {
 		*slash = '\0';
-		rc = ls_file_mkdirs(path, 0755);
+		/* Most files of a batch go where the one before went. */
+		if (strcmp(path, ev->last_dir) != 0 &&
+		    (rc = ls_file_mkdirs(path, 0755)) == 0)
+			snprintf(ev->last_dir, sizeof(ev->last_dir), "%s",
+			    path);
 		*slash = '/';
 		if (rc != 0)
 			return rc;
@@ -132,7 +136,7 @@ out:
 
 static int
 write_tile(struct ls_evidence *ev, int level, uint64_t index, unsigned width,
-    const void *data, size_t len)
+    const void *data, size_t len, int had_partial)
 {
 	char rel[PATH_MAX];
 	int rc;
@@ -142,7 +146,7 @@ write_tile(struct ls_evidence *ev, int level, uint64_t index, unsigned width,
 		return rc;
 	if ((rc = ev_write_file(ev, rel, data, len)) != 0)
 		return rc;
-	if (width == 0) { /* the partials of this tile are not needed now */
+	if (width == 0 && had_partial) { /* its partials are not needed now */
 		char p[PATH_MAX];
 
 		if (ev_path(p, sizeof(p), "%s/%s.p", ev->dir, rel) == 0 &&
@@ -200,17 +204,20 @@ ev_edge_add(struct ls_evidence *ev, const struct ev_ent *e,
 		return rc;
 	if (g->bcount == EV_TILE_W) {
 		if ((rc = write_tile(ev, -1, e->n / EV_TILE_W, 0, g->bundle,
-			 g->blen)) != 0)
+			 g->blen, g->bwritten > 0 || g->bpartial)) != 0)
 			return rc;
 		g->blen = 0;
 		g->bcount = g->bwritten = 0;
+		g->bpartial = 0;
 	}
 	memcpy(g->tile[0][g->count[0]++], leaf, LS_SHA256_LEN);
 	for (L = 0; L < EV_LEVELS && g->count[L] == EV_TILE_W; L++) {
 		stored = size >> (EV_TILE_H * L);
 		if ((rc = write_tile(ev, (int)L, stored / EV_TILE_W - 1, 0,
-			 g->tile[L], sizeof(g->tile[L]))) != 0)
+			 g->tile[L], sizeof(g->tile[L]),
+			 g->written[L] > 0 || g->partial[L])) != 0)
 			return rc;
+		g->partial[L] = 0;
 		if (L + 1 < EV_LEVELS)
 			ls_merkle_root(g->tile[L + 1][g->count[L + 1]++],
 			    (const uint8_t(*)[LS_SHA256_LEN])g->tile[L],
@@ -229,18 +236,20 @@ ev_edge_flush(struct ls_evidence *ev, uint64_t size)
 
 	if (g->bcount > 0 && g->bcount != g->bwritten) {
 		if ((rc = write_tile(ev, -1, size / EV_TILE_W, g->bcount,
-			 g->bundle, g->blen)) != 0)
+			 g->bundle, g->blen, 0)) != 0)
 			return rc;
 		g->bwritten = g->bcount;
+		g->bpartial = 1;
 	}
 	for (L = 0; L < EV_LEVELS; L++) {
 		if (g->count[L] == 0 || g->count[L] == g->written[L])
 			continue;
 		if ((rc = write_tile(ev, (int)L,
 			 (size >> (EV_TILE_H * L)) / EV_TILE_W, g->count[L],
-			 g->tile[L], (size_t)g->count[L] * LS_SHA256_LEN)) != 0)
+			 g->tile[L], (size_t)g->count[L] * LS_SHA256_LEN, 0)) != 0)
 			return rc;
 		g->written[L] = g->count[L];
+		g->partial[L] = 1;
 	}
 	return 0;
 }
@@ -411,6 +420,7 @@ ev_edge_load(struct ls_evidence *ev, uint64_t h)
 	for (L = 0; L < EV_LEVELS && rc == 0; L++) {
 		stored = h >> (EV_TILE_H * L);
 		g->count[L] = g->written[L] = (unsigned)(stored % EV_TILE_W);
+		g->partial[L] = g->count[L] > 0;
 		if (g->count[L] == 0)
 			continue;
 		if ((rc = reader_load(&r, (int)L, stored / EV_TILE_W,
@@ -427,6 +437,7 @@ ev_edge_load(struct ls_evidence *ev, uint64_t h)
 			rc = bundle_add(g, line, len);
 	}
 	g->bwritten = g->bcount;
+	g->bpartial = g->bcount > 0;
 	ev_reader_cleanup(&r);
 	return rc;
 }

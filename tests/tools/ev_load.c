@@ -8,7 +8,8 @@
  *
  * Record k of thread t: id "agent-t-SEQ", agent "agent-t", outcome deny
  * when SEQ % 3 == 0, controls soc2:CC(k % CONTROLS) and, for even k, also
- * soc2:CC(k+1 % CONTROLS), time spread over DAYS days back from now.
+ * soc2:CC(k+1 % CONTROLS), time moving from DAYS-1 days ago to today
+ * through the run (as a real log fills).
  * Prints "ack FIRST COUNT" per acknowledged group when LS_LOAD_ACKS is
  * set, and "records N bytes B seconds S" on stderr at the end.
  */
@@ -37,7 +38,10 @@ static json_t *
 record(const struct job *j, unsigned long seq, time_t now)
 {
 	char id[64], agent[32], when[64], c1[32], c2[32];
-	time_t t = now - (time_t)(seq % (j->days ? j->days : 1)) * 86400;
+	/* time moves forward through the run, days-1 days ago to now */
+	time_t t = now - (time_t)((j->days - 1) -
+			     (seq - 1) * j->days / (j->n ? j->n : 1)) *
+	    86400;
 	struct tm tm;
 
 	snprintf(agent, sizeof(agent), "agent-%u", j->t);
@@ -134,6 +138,8 @@ main(int argc, char **argv)
 		jobs[i].group = argc > 4 ? (unsigned)atoi(argv[4]) : 100;
 		jobs[i].controls = argc > 5 ? (unsigned)atoi(argv[5]) : 10;
 		jobs[i].days = argc > 6 ? (unsigned)atoi(argv[6]) : 1;
+		if (jobs[i].days < 1)
+			jobs[i].days = 1;
 		jobs[i].acks = getenv("LS_LOAD_ACKS") != NULL;
 		if (jobs[i].group < 1)
 			jobs[i].group = 1;
@@ -154,6 +160,10 @@ main(int argc, char **argv)
 	    bytes, s);
 	if (rc != 0)
 		fprintf(stderr, "ev-load: %s\n", ls_error_last());
-	ls_evidence_free(ev);
+	ls_evidence_free(ev); /* materialises what is left */
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	fprintf(stderr, "closed %.3f\n",
+	    (double)(a.tv_sec - b.tv_sec) +
+		(double)(a.tv_nsec - b.tv_nsec) / 1e9);
 	return rc;
 }
