@@ -7,8 +7,11 @@
  * channel, agent, details and original time, so entry n keeps its n.
  * A crash part-way resumes at the first entry the new store lacks.  At
  * the end the old file is renamed log.jsonl.migrated (kept, never read
- * again).  A broken old chain is refused: the server does not start and
- * the message names the line.
+ * again).  The leaves are not the old lines (prev is gone), so the old
+ * checkpoint does not sign the new tree: it is kept aside as
+ * checkpoint.note.migrated, next to the old log it signed.  A broken old
+ * chain is refused: the server does not start and the message names the
+ * line.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -49,6 +52,24 @@ old_line(const char *path, const char *line, size_t len, uint64_t n,
 	return 0;
 }
 
+static int
+keep_old_checkpoint(struct ls_evidence *ev)
+{
+	char from[PATH_MAX], to[PATH_MAX + 16];
+	int rc;
+
+	if ((rc = ev_path(from, sizeof(from), "%s/checkpoint.note", ev->dir)) !=
+		0 ||
+	    (rc = ev_path(to, sizeof(to), "%s.migrated", from)) != 0)
+		return rc;
+	if (!ls_file_exists(from) || ls_file_exists(to))
+		return 0;
+	if (rename(from, to) < 0 || ls_file_fsync_dir(ev->dir) != 0)
+		return ls_error_set(LS_EIO, "%s: cannot rename: %s", from,
+		    strerror(errno));
+	return 0;
+}
+
 int
 ev_migrate(struct ls_evidence *ev)
 {
@@ -70,6 +91,10 @@ ev_migrate(struct ls_evidence *ev)
 				       : ls_error_set(LS_EIO, "%s: %s", path,
 					     strerror(errno));
 	memcpy(prev, zero_hash, sizeof(zero_hash));
+	if ((rc = keep_old_checkpoint(ev)) != 0) {
+		fclose(f);
+		return rc;
+	}
 	while (rc == 0 && (got = getline(&line, &cap, f)) > 0) {
 		if (line[got - 1] != '\n')
 			break; /* torn: never acknowledged */
