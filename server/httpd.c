@@ -840,6 +840,7 @@ ls_httpd_stop(struct ls_httpd *h)
 	pthread_mutex_unlock(&h->wmu);
 	if (h->waker_started)
 		pthread_join(h->waker, NULL);
+	httpd_evidence_stop();
 	if (h->d != NULL) {
 		MHD_socket ls = MHD_quiesce_daemon(h->d);
 

@@ -6,9 +6,11 @@
  *   JSON Lines: first {"checkpoint": TEXT, "size": N} (the signed
  *   checkpoint the answer is against; TEXT null without a log key), then
  *   every matching entry of the first N as stored (its "n" is the index
- *   for /v1/evidence/proof).  Streamed from a libmicrohttpd callback in
- *   chunks of bounded work (so the request thread keeps serving its
- *   other connections, timestamps included), at most QUERY_SECONDS and
+ *   for /v1/evidence/proof).  Each answer is made by a worker thread of
+ *   its own at a lower CPU priority and streamed by a libmicrohttpd
+ *   callback that only copies (suspending the connection while the
+ *   worker is behind), so queries never run on the request threads that
+ *   timestamps and ingest need; at most QUERY_SECONDS and
  *   LS_EVIDENCE_QUERY_MAX bytes; past either the last line is
  *   {"truncated": true, "reason": ...}.  At most QUERY_STREAMS at once
  *   (503), and QUERY_RATE per second per client address (burst
@@ -21,7 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,7 +43,7 @@
 #define QUERY_STREAMS 8
 #define QUERY_RATE 10.0
 #define QUERY_BURST 40.0
-#define QUERY_STEP_MS 20 /* work per callback */
+#define STREAM_BUF (256 * 1024) /* made ahead of the client */
 #define RATE_SLOTS 1024
 
 static pthread_mutex_t qmu = PTHREAD_MUTEX_INITIALIZER;
@@ -93,83 +97,166 @@ rate_ok(struct MHD_Connection *c)
 	return ok;
 }
 
+/*
+ * A stream: a worker thread of its own (at a lower CPU priority) runs the
+ * query into buf; the libmicrohttpd callback only copies out of buf, and
+ * suspends the connection while buf is empty (the worker resumes it).
+ * So a query never runs on the request threads timestamps need.
+ */
 struct stream {
+	struct stream *next; /* in the streams list */
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	struct MHD_Connection *conn;
 	struct ls_evidence_query *q;
-	struct ls_buf pend;
-	size_t off, sent;
+	struct ls_buf buf; /* made, not yet sent */
+	size_t off, made;
 	double deadline;
-	int done;
+	int done, cancel, suspended, started;
+	pthread_t th;
 };
 
-static void
-stream_free(void *cls)
-{
-	struct stream *s = cls;
-
-	ls_evidence_query_free(s->q);
-	ls_buf_cleanup(&s->pend);
-	free(s);
-	pthread_mutex_lock(&qmu);
-	streams--;
-	pthread_mutex_unlock(&qmu);
-}
+static struct stream *all_streams;
 
 static void
 stream_end(struct stream *s, const char *reason)
 {
 	if (reason != NULL)
-		(void)ls_buf_addf(&s->pend,
+		(void)ls_buf_addf(&s->buf,
 		    "{\"truncated\":true,\"reason\":\"%s\"}\n", reason);
 	s->done = 1;
 }
 
-/* Refill s->pend with bounded work. */
 static void
-stream_fill(struct stream *s)
+stream_wake(struct stream *s)
 {
-	double until = now_s() + QUERY_STEP_MS / 1000.0;
-	int rc;
-
-	ls_buf_reset(&s->pend);
-	s->off = 0;
-	while (!s->done && s->pend.len == 0 && now_s() < until) {
-		if (now_s() > s->deadline) {
-			stream_end(s, "time limit: narrow the query");
-			break;
-		}
-		if (s->sent >= LS_EVIDENCE_QUERY_MAX) {
-			stream_end(s, "size limit: narrow the query");
-			break;
-		}
-		rc = ls_evidence_query_next(s->q, &s->pend, 64 * 1024);
-		if (rc == 1)
-			s->done = 1;
-		else if (rc < 0)
-			stream_end(s, "read error");
+	if (s->suspended) {
+		s->suspended = 0;
+		MHD_resume_connection(s->conn);
 	}
 }
 
+/* Called with s->mu held: one step of the query into buf. */
+static void
+stream_step(struct stream *s, struct ls_buf *chunk)
+{
+	int rc;
+
+	pthread_mutex_unlock(&s->mu);
+	ls_buf_reset(chunk);
+	rc = ls_evidence_query_next(s->q, chunk, 64 * 1024);
+	pthread_mutex_lock(&s->mu);
+	if (s->off > 0) { /* keep buf small: drop what was sent */
+		memmove(s->buf.data, s->buf.data + s->off, s->buf.len - s->off);
+		s->buf.len -= s->off;
+		s->off = 0;
+	}
+	if (chunk->len > 0 && ls_buf_add(&s->buf, chunk->data, chunk->len) != 0)
+		rc = LS_ENOMEM;
+	s->made += chunk->len;
+	if (rc == 1)
+		stream_end(s, NULL);
+	else if (rc < 0)
+		stream_end(s, "read error");
+	else if (now_s() > s->deadline)
+		stream_end(s, "time limit: narrow the query");
+	else if (s->made >= LS_EVIDENCE_QUERY_MAX)
+		stream_end(s, "size limit: narrow the query");
+}
+
+static void *
+stream_main(void *arg)
+{
+	struct stream *s = arg;
+	struct ls_buf chunk;
+
+	ls_buf_init(&chunk, 4 * LS_EVIDENCE_LINE_MAX);
+	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
+	pthread_mutex_lock(&s->mu);
+	while (!s->done && !s->cancel) {
+		if (s->buf.len - s->off >= STREAM_BUF) {
+			pthread_cond_wait(&s->cond, &s->mu);
+			continue;
+		}
+		stream_step(s, &chunk);
+		if (s->buf.len > s->off || s->done)
+			stream_wake(s);
+	}
+	if (s->cancel && !s->done)
+		stream_end(s, "server stopping");
+	stream_wake(s);
+	pthread_mutex_unlock(&s->mu);
+	ls_buf_cleanup(&chunk);
+	return NULL;
+}
+
+static void
+stream_free(void *cls)
+{
+	struct stream *s = cls, **p;
+
+	pthread_mutex_lock(&qmu);
+	for (p = &all_streams; *p != NULL; p = &(*p)->next)
+		if (*p == s) {
+			*p = s->next;
+			break;
+		}
+	streams--;
+	pthread_mutex_unlock(&qmu);
+	pthread_mutex_lock(&s->mu);
+	s->cancel = 1;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->mu);
+	if (s->started)
+		pthread_join(s->th, NULL);
+	ls_evidence_query_free(s->q);
+	ls_buf_cleanup(&s->buf);
+	pthread_cond_destroy(&s->cond);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+}
+
 static ssize_t
-stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+stream_read(void *cls, uint64_t pos, char *out, size_t max)
 {
 	struct stream *s = cls;
 	size_t n;
 
 	(void)pos;
-	if (s->off >= s->pend.len) {
-		if (s->done)
-			return MHD_CONTENT_READER_END_OF_STREAM;
-		stream_fill(s);
-		if (s->pend.len == 0)
-			return s->done ? MHD_CONTENT_READER_END_OF_STREAM : 0;
+	pthread_mutex_lock(&s->mu);
+	if (s->off < s->buf.len) {
+		n = s->buf.len - s->off;
+		if (n > max)
+			n = max;
+		memcpy(out, s->buf.data + s->off, n);
+		s->off += n;
+		pthread_cond_signal(&s->cond);
+		pthread_mutex_unlock(&s->mu);
+		return (ssize_t)n;
 	}
-	n = s->pend.len - s->off;
-	if (n > max)
-		n = max;
-	memcpy(buf, s->pend.data + s->off, n);
-	s->off += n;
-	s->sent += n;
-	return (ssize_t)n;
+	if (s->done) {
+		pthread_mutex_unlock(&s->mu);
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	}
+	s->suspended = 1; /* the worker resumes it */
+	MHD_suspend_connection(s->conn);
+	pthread_mutex_unlock(&s->mu);
+	return 0;
+}
+
+void
+httpd_evidence_stop(void)
+{
+	struct stream *s;
+
+	pthread_mutex_lock(&qmu);
+	for (s = all_streams; s != NULL; s = s->next) {
+		pthread_mutex_lock(&s->mu);
+		s->cancel = 1;
+		pthread_cond_signal(&s->cond);
+		pthread_mutex_unlock(&s->mu);
+	}
+	pthread_mutex_unlock(&qmu);
 }
 
 static int
@@ -253,7 +340,14 @@ httpd_evidence_query(struct ls_httpd *h, struct MHD_Connection *c)
 		pthread_mutex_unlock(&qmu);
 		return httpd_answer_error(c, 500, "out of memory");
 	}
-	ls_buf_init(&s->pend, 4 * LS_EVIDENCE_LINE_MAX);
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	pthread_mutex_lock(&qmu);
+	s->next = all_streams;
+	all_streams = s;
+	pthread_mutex_unlock(&qmu);
+	s->conn = c;
+	ls_buf_init(&s->buf, 2 * STREAM_BUF + 4 * LS_EVIDENCE_LINE_MAX);
 	s->deadline = now_s() + QUERY_SECONDS;
 	size = checkpoint_of(h, &ckpt);
 	if (ckpt == NULL) /* no log key: the materialised tree */
@@ -265,13 +359,16 @@ httpd_evidence_query(struct ls_httpd *h, struct MHD_Connection *c)
 	json_decref(first);
 	rc = line == NULL ? LS_ENOMEM
 			  : ls_evidence_query_open(&s->q, ev, &f, size);
-	if (rc == 0 && (rc = ls_buf_adds(&s->pend, line)) == 0)
-		rc = ls_buf_addc(&s->pend, '\n');
+	if (rc == 0 && (rc = ls_buf_adds(&s->buf, line)) == 0)
+		rc = ls_buf_addc(&s->buf, '\n');
 	free(line);
+	if (rc == 0 && pthread_create(&s->th, NULL, stream_main, s) != 0)
+		rc = ls_error_set(LS_ERROR, "evidence: cannot start a thread");
 	if (rc != 0) {
 		stream_free(s);
 		return httpd_answer_error(c, 500, ls_error_last());
 	}
+	s->started = 1;
 	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
 	    stream_read, s, stream_free);
 	if (r == NULL) {

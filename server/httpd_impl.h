@@ -95,6 +95,8 @@ enum MHD_Result httpd_evidence_query(struct ls_httpd *h,
     struct MHD_Connection *c);
 enum MHD_Result httpd_evidence_consistency(struct ls_httpd *h,
     struct MHD_Connection *c);
+/* End every query stream (before the daemon stops). */
+void httpd_evidence_stop(void);
 enum MHD_Result httpd_evidence_tile(struct ls_httpd *h,
     struct MHD_Connection *c, const char *rest);
 
