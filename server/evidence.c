@@ -39,10 +39,17 @@ ev_path(char *out, size_t n, const char *fmt, ...)
 void
 ev_ent_free(struct ev_ent *e)
 {
-	size_t i;
-
 	if (e == NULL)
 		return;
+	ev_ent_clear(e);
+	free(e);
+}
+
+void
+ev_ent_clear(struct ev_ent *e)
+{
+	size_t i;
+
 	free(e->line);
 	free(e->body);
 	free(e->channel);
@@ -52,7 +59,7 @@ ev_ent_free(struct ev_ent *e)
 	for (i = 0; i < e->nparts; i++)
 		free(e->parts[i]);
 	free(e->parts);
-	free(e);
+	memset(e, 0, sizeof(*e));
 }
 
 static char *
@@ -61,9 +68,8 @@ dup_str(json_t *v)
 	return json_is_string(v) ? strdup(json_string_value(v)) : NULL;
 }
 
-/* RFC 3339 with or without fraction, UTC: seconds. */
-static int
-parse_time(time_t *out, const char *s)
+int
+ev_parse_time(time_t *out, const char *s)
 {
 	char buf[21];
 	size_t n = s ? strlen(s) : 0;
@@ -115,7 +121,7 @@ ev_ent_meta(struct ev_ent *e, json_t *entry)
 
 	if (kind == NULL || strlen(kind) >= sizeof(e->kind) ||
 	    !json_is_object(d) ||
-	    parse_time(&e->t,
+	    ev_parse_time(&e->t,
 		json_string_value(json_object_get(entry, "time"))) != 0)
 		return ls_error_set(LS_EFORMAT,
 		    "evidence: entry without kind, time or details");
@@ -125,7 +131,7 @@ ev_ent_meta(struct ev_ent *e, json_t *entry)
 	e->report_seq = -1;
 	if (strcmp(kind, "decision") == 0) {
 		e->outcome = dup_str(json_object_get(d, "outcome"));
-		(void)parse_time(&e->t,
+		(void)ev_parse_time(&e->t,
 		    json_string_value(json_object_get(d, "time")));
 		json_array_foreach(json_object_get(d, "controls"), i, c)
 		{
@@ -232,7 +238,8 @@ tail_push(struct ls_evidence *ev, struct ev_ent *e)
 		size_t cap = ev->captail ? ev->captail * 2 : 4096;
 
 		if ((v = realloc(ev->tail, cap * sizeof(*v))) == NULL)
-			return ls_error_set(LS_ENOMEM, "evidence: out of memory");
+			return ls_error_set(LS_ENOMEM,
+			    "evidence: out of memory");
 		ev->tail = v;
 		ev->captail = cap;
 	}

@@ -109,8 +109,7 @@ struct ls_evidence_filter {
  */
 struct ls_evidence_query;
 int ls_evidence_query_open(struct ls_evidence_query **out,
-    struct ls_evidence *ev, const struct ls_evidence_filter *f,
-    uint64_t size);
+    struct ls_evidence *ev, const struct ls_evidence_filter *f, uint64_t size);
 /* Append the next matching lines (each ending in "\n") to out until it
  * grew by about want bytes or a few thousand candidates were looked at
  * (so it may add nothing).  1 when there are no more, 0 when there may
@@ -156,7 +155,7 @@ int ls_evidence_consistency(struct ls_evidence *ev, uint64_t m, uint64_t n,
 
 /* Offline: the materialised size and root of DATA's store from its
  * tiles (no server).  LS_ENOTFOUND without a store. */
-int ls_evidence_tree_root(const char *data_dir, uint64_t size,
-    uint64_t *h_out, uint8_t root[LS_SHA256_LEN]);
+int ls_evidence_tree_root(const char *data_dir, uint64_t size, uint64_t *h_out,
+    uint8_t root[LS_SHA256_LEN]);
 
 #endif

@@ -41,13 +41,13 @@
 
 #define EV_TILE_H 8
 #define EV_TILE_W 256
-#define EV_LEVELS 8		   /* tile levels for 2^64 leaves */
-#define EV_WAL_ROLL (64u << 20)	   /* bytes per WAL segment */
-#define EV_TAIL_MAX (256u << 20)   /* unmaterialised bytes in memory */
-#define EV_BATCH_MAX 200000	   /* entries per materialised batch */
-#define EV_BATCH_MS 500		   /* longest wait before materialising */
-#define EV_PART_PATH 512	   /* one partition's relative path */
-#define EV_MAX_PARTS 64		   /* partitions of one entry */
+#define EV_LEVELS 8		 /* tile levels for 2^64 leaves */
+#define EV_WAL_ROLL (64u << 20)	 /* bytes per WAL segment */
+#define EV_TAIL_MAX (256u << 20) /* unmaterialised bytes in memory */
+#define EV_BATCH_MAX 200000	 /* entries per materialised batch */
+#define EV_BATCH_MS 500		 /* longest wait before materialising */
+#define EV_PART_PATH 512	 /* one partition's relative path */
+#define EV_MAX_PARTS 64		 /* partitions of one entry */
 
 /* One entry: its line (the leaf data) and what the index needs. */
 struct ev_ent {
@@ -71,7 +71,7 @@ struct ev_edge {
 	unsigned count[EV_LEVELS]; /* hashes in tile[L] */
 	unsigned written[EV_LEVELS];
 	int partial[EV_LEVELS]; /* some .p/ of the current tile is on disk */
-	char *bundle; /* entry bundle bytes so far */
+	char *bundle;		/* entry bundle bytes so far */
 	size_t blen, bcap;
 	unsigned bcount, bwritten;
 	int bpartial;
@@ -87,10 +87,10 @@ struct ls_evidence {
 	pthread_cond_t q_cond;
 	struct ev_req *q_head, *q_tail;
 	int writing, failed;
-	uint64_t next_n;      /* entries acknowledged */
-	int wal_fd;	      /* current segment */
-	uint64_t wal_first;   /* its first entry */
-	off_t wal_off;	      /* its size */
+	uint64_t next_n;    /* entries acknowledged */
+	int wal_fd;	    /* current segment */
+	uint64_t wal_first; /* its first entry */
+	off_t wal_off;	    /* its size */
 
 	/* tail: t_mu */
 	pthread_mutex_t t_mu;
@@ -115,6 +115,9 @@ struct ls_evidence {
 /* evidence.c */
 int ev_wal_open(struct ls_evidence *ev, uint64_t first);
 void ev_ent_free(struct ev_ent *e);
+void ev_ent_clear(struct ev_ent *e); /* frees what e holds, not e */
+/* RFC 3339 UTC with or without a fraction, to seconds.  -1 if not. */
+int ev_parse_time(time_t *out, const char *s);
 int ev_ent_meta(struct ev_ent *e, json_t *entry);
 int ev_path(char *out, size_t n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -145,8 +148,8 @@ struct ev_reader {
 	uint8_t *buf; /* EV_TILE_W hashes or a bundle */
 	size_t blen;
 };
-void ev_reader_init(struct ev_reader *r, const char *dir, uint64_t size,
-    uint64_t h);
+void
+ev_reader_init(struct ev_reader *r, const char *dir, uint64_t size, uint64_t h);
 void ev_reader_cleanup(struct ev_reader *r);
 /* ls_merkle_node_fn over the tiles of r->size. */
 int ev_reader_node(void *arg, unsigned level, uint64_t index,

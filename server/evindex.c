@@ -64,8 +64,7 @@ ev_index_open(struct ls_evidence *ev, uint64_t *h_out)
 	int rc;
 
 	*h_out = 0;
-	if ((rc = ev_path(path, sizeof(path), "%s/index.sqlite", ev->dir)) !=
-	    0)
+	if ((rc = ev_path(path, sizeof(path), "%s/index.sqlite", ev->dir)) != 0)
 		return rc;
 	if (sqlite3_open_v2(path, &ev->db,
 		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
@@ -234,7 +233,8 @@ index_rows(struct ls_evidence *ev, struct ev_ent **ents, size_t n,
 			return db_error(ev->db, "entries");
 		if (e->build_known && e->channel && e->tag) {
 			sqlite3_reset(bst);
-			sqlite3_bind_text(bst, 1, e->channel, -1, SQLITE_STATIC);
+			sqlite3_bind_text(bst, 1, e->channel, -1,
+			    SQLITE_STATIC);
 			sqlite3_bind_text(bst, 2, e->tag, -1, SQLITE_STATIC);
 			if (sqlite3_step(bst) != SQLITE_DONE)
 				return db_error(ev->db, "builds");

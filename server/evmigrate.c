@@ -87,9 +87,9 @@ ev_migrate(struct ls_evidence *ev)
 	    (rc = ev_path(done, sizeof(done), "%s.migrated", path)) != 0)
 		return rc;
 	if ((f = fopen(path, "re")) == NULL)
-		return errno == ENOENT ? 0
-				       : ls_error_set(LS_EIO, "%s: %s", path,
-					     strerror(errno));
+		return errno == ENOENT
+		    ? 0
+		    : ls_error_set(LS_EIO, "%s: %s", path, strerror(errno));
 	memcpy(prev, zero_hash, sizeof(zero_hash));
 	if ((rc = keep_old_checkpoint(ev)) != 0) {
 		fclose(f);
@@ -124,8 +124,8 @@ ev_migrate(struct ls_evidence *ev)
 		    "%s: %" PRIu64 " entries but the store already has %" PRIu64
 		    "; move it away",
 		    path, n, have);
-	if (rc == 0 && (rename(path, done) < 0 ||
-			   ls_file_fsync_dir(ev->dir) != 0))
+	if (rc == 0 &&
+	    (rename(path, done) < 0 || ls_file_fsync_dir(ev->dir) != 0))
 		rc = ls_error_set(LS_EIO, "%s: cannot rename: %s", path,
 		    strerror(errno));
 	if (rc == 0)

@@ -142,8 +142,8 @@ wal_read(struct ls_evidence *ev, uint64_t first, uint64_t *next, off_t *good,
 	if ((rc = ev_path(path, sizeof(path), "%s/wal/%020" PRIu64 ".wal",
 		 ev->dir, first)) != 0 ||
 	    (rc = ev_read_file(&data, &len, path,
-		 EV_WAL_ROLL + 2 * (size_t)EV_BATCH_MAX *
-		     LS_EVIDENCE_LINE_MAX)) != 0)
+		 EV_WAL_ROLL +
+		     2 * (size_t)EV_BATCH_MAX * LS_EVIDENCE_LINE_MAX)) != 0)
 		return rc;
 	while (off < len) {
 		const unsigned char *p = (const unsigned char *)data + off;
@@ -161,7 +161,8 @@ wal_read(struct ls_evidence *ev, uint64_t first, uint64_t *next, off_t *good,
 		if (idx >= ev->h) {
 			if ((rc = tail_reserve(ev, 1)) != 0)
 				goto out;
-			rc = wal_record(ev, data + off + 4, rl, idx, visit, arg);
+			rc =
+			    wal_record(ev, data + off + 4, rl, idx, visit, arg);
 			if (rc == 1) {
 				*torn = 1;
 				rc = 0;
@@ -215,16 +216,17 @@ wal_recover(struct ls_evidence *ev, ls_evidence_visit_fn visit, void *arg)
 	}
 	if (n > 0 && next < ev->h) {
 		rc = ls_error_set(LS_EFORMAT,
-		    "%s/wal: ends at entry %" PRIu64
-		    " but %" PRIu64 " are materialised",
+		    "%s/wal: ends at entry %" PRIu64 " but %" PRIu64
+		    " are materialised",
 		    ev->dir, next, ev->h);
 		goto out;
 	}
 	ev->next_n = n > 0 ? next : ev->h;
 	if ((rc = ev_wal_open(ev, n > 0 ? segs[n - 1] : ev->h)) != 0)
 		goto out;
-	if (torn && (ftruncate(ev->wal_fd, good) < 0 || fsync(ev->wal_fd) < 0 ||
-			lseek(ev->wal_fd, good, SEEK_SET) < 0)) {
+	if (torn &&
+	    (ftruncate(ev->wal_fd, good) < 0 || fsync(ev->wal_fd) < 0 ||
+		lseek(ev->wal_fd, good, SEEK_SET) < 0)) {
 		rc = ls_error_set(LS_EIO, "evidence: cutting a torn WAL: %s",
 		    strerror(errno));
 		goto out;
@@ -456,8 +458,8 @@ ls_evidence_open(struct ls_evidence **out, const char *data_dir,
 	pthread_mutex_init(&ev->t_mu, NULL);
 	pthread_cond_init(&ev->t_cond, NULL);
 	if ((rc = ev_path(ev->data, sizeof(ev->data), "%s", data_dir)) != 0 ||
-	    (rc = ev_path(ev->dir, sizeof(ev->dir), "%s/evidence",
-		 data_dir)) != 0 ||
+	    (rc = ev_path(ev->dir, sizeof(ev->dir), "%s/evidence", data_dir)) !=
+		0 ||
 	    (rc = ls_file_mkdirs(ev->dir, 0755)) != 0)
 		goto out;
 	if ((ev->dirfd = open(ev->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) <

@@ -59,8 +59,8 @@ str_is(json_t *e, const char *key, const char *want)
 static int
 covers(json_t *e, const char *control)
 {
-	json_t *c, *a = json_object_get(json_object_get(e, "details"),
-			   "controls");
+	json_t *c,
+	    *a = json_object_get(json_object_get(e, "details"), "controls");
 	size_t i;
 
 	json_array_foreach(a, i, c)
@@ -91,19 +91,12 @@ entry_time(json_t *e)
 {
 	const char *s = json_string_value(json_object_get(e, "time"));
 	json_t *d = json_object_get(e, "details");
-	char buf[21];
 	time_t t = 0;
 
 	if (str_is(e, "kind", "decision") &&
 	    json_is_string(json_object_get(d, "time")))
 		s = json_string_value(json_object_get(d, "time"));
-	if (s == NULL || strlen(s) < 20)
-		return 0;
-	memcpy(buf, s, 19);
-	buf[19] = 'Z';
-	buf[20] = '\0';
-	if (ls_time_parse(&t, buf, 20) != 0)
-		ls_error_clear();
+	(void)ev_parse_time(&t, s);
 	return t;
 }
 
@@ -237,8 +230,8 @@ collect_bundles(struct ls_evidence_query *q)
 		const char *sha;
 
 		if ((rc = ev_reader_entry(&q->r,
-			 (uint64_t)sqlite3_column_int64(st, 0), &line,
-			 &len)) != 0)
+			 (uint64_t)sqlite3_column_int64(st, 0), &line, &len)) !=
+		    0)
 			break;
 		if ((e = json_loadb(line, len, 0, NULL)) == NULL)
 			continue;
@@ -246,8 +239,8 @@ collect_bundles(struct ls_evidence_query *q)
 		    json_object_get(json_object_get(e, "details"), "bundle"));
 		if (covers(e, q->f.control) && sha != NULL &&
 		    strlen(sha) == 64 &&
-		    (v = realloc(q->bundles,
-			 (q->nbundles + 1) * sizeof(*v))) != NULL) {
+		    (v = realloc(q->bundles, (q->nbundles + 1) * sizeof(*v))) !=
+			NULL) {
 			q->bundles = v;
 			memcpy(v[q->nbundles++], sha, 65);
 		}
@@ -268,8 +261,9 @@ prepare_index(struct ls_evidence_query *q)
 	    "SELECT n FROM entries WHERE n < ?%s%s%s%s%s%s ORDER BY n",
 	    f->kind ? " AND kind = ?" : "",
 	    f->control && !f->kind ? " AND kind != 'decision'" : "",
-	    f->agent ? " AND agent = ?" : "", f->channel ? " AND channel = ?" : "",
-	    f->since ? " AND t >= ?" : "", f->until ? " AND t <= ?" : "");
+	    f->agent ? " AND agent = ?" : "",
+	    f->channel ? " AND channel = ?" : "", f->since ? " AND t >= ?" : "",
+	    f->until ? " AND t <= ?" : "");
 	if (sqlite3_prepare_v2(q->db, sql, -1, &q->st, NULL) != SQLITE_OK)
 		return ls_error_set(LS_EIO, "evidence index: %s",
 		    sqlite3_errmsg(q->db));
@@ -299,24 +293,23 @@ part_base(struct ls_evidence_query *q)
 	char rel[EV_PART_PATH], *y;
 	int rc;
 
-	if ((rc = ev_part_rel(rel, sizeof(rel), "decision", q->f.control,
-		 0)) != 0)
+	if ((rc = ev_part_rel(rel, sizeof(rel), "decision", q->f.control, 0)) !=
+	    0)
 		return rc;
 	if ((y = strstr(rel, "/year=")) != NULL)
 		*y = '\0';
 	q->day = q->f.since ? q->f.since - q->f.since % 86400 : 0;
 	q->last_day = q->f.until ? q->f.until : time(NULL) + 86400;
-	if (q->day == 0) { /* no start: from the first day on disk */
+	if (q->day == 0) {	    /* no start: from the first day on disk */
 		q->day = 946684800; /* 2000-01-01 */
 	}
-	return ev_path(q->base, sizeof(q->base), "%s/partitions/%s",
-	    q->ev->dir, rel);
+	return ev_path(q->base, sizeof(q->base), "%s/partitions/%s", q->ev->dir,
+	    rel);
 }
 
 int
-ls_evidence_query_open(struct ls_evidence_query **out,
-    struct ls_evidence *ev, const struct ls_evidence_filter *f,
-    uint64_t size)
+ls_evidence_query_open(struct ls_evidence_query **out, struct ls_evidence *ev,
+    const struct ls_evidence_filter *f, uint64_t size)
 {
 	struct ls_evidence_query *q;
 	uint64_t h;
@@ -383,8 +376,7 @@ consider(struct ls_evidence_query *q, struct ls_buf *out, const char *line,
 
 	if (e == NULL)
 		return 0;
-	if (json_integer_value(json_object_get(e, "n")) <
-		(json_int_t)q->size &&
+	if (json_integer_value(json_object_get(e, "n")) < (json_int_t)q->size &&
 	    matches(q, e) && (rc = ls_buf_add(out, line, len)) == 0)
 		rc = ls_buf_addc(out, '\n');
 	json_decref(e);
@@ -400,8 +392,8 @@ ls_evidence_query_next(struct ls_evidence_query *q, struct ls_buf *out,
 	int rc = 0, s;
 
 	/* Bounded work per call, so a caller can interleave other work. */
-	while (rc == 0 && out->len - start < want &&
-	    scanned++ < QUERY_SCAN_STEP) {
+	while (
+	    rc == 0 && out->len - start < want && scanned++ < QUERY_SCAN_STEP) {
 		if (q->phase == 0) {
 			if ((rc = part_line(q, &line, &len)) == 1) {
 				rc = 0;

@@ -154,8 +154,7 @@ ls_evidence_get(struct ls_evidence *ev, uint64_t index, json_t **out)
 			return rc;
 	}
 	if (*out == NULL)
-		return ls_error_set(LS_EFORMAT, "evidence: entry %" PRIu64
-						" is not JSON",
-		    index);
+		return ls_error_set(LS_EFORMAT,
+		    "evidence: entry %" PRIu64 " is not JSON", index);
 	return 0;
 }

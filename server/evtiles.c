@@ -107,8 +107,9 @@ ev_read_file(char **out, size_t *len_out, const char *path, size_t max)
 		    : ls_error_set(LS_EIO, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
 	    (size_t)st.st_size > max) {
-		rc = ls_error_set(LS_ETOOBIG, "%s: not a file of at most %zu "
-					      "bytes",
+		rc = ls_error_set(LS_ETOOBIG,
+		    "%s: not a file of at most %zu "
+		    "bytes",
 		    path, max);
 		goto out;
 	}
@@ -141,8 +142,7 @@ write_tile(struct ls_evidence *ev, int level, uint64_t index, unsigned width,
 	char rel[PATH_MAX];
 	int rc;
 
-	if ((rc = ev_tile_path(rel, sizeof(rel), "", level, index, width)) !=
-	    0)
+	if ((rc = ev_tile_path(rel, sizeof(rel), "", level, index, width)) != 0)
 		return rc;
 	if ((rc = ev_write_file(ev, rel, data, len)) != 0)
 		return rc;
@@ -168,7 +168,8 @@ bundle_add(struct ev_edge *g, const char *line, size_t len)
 		while (cap < need)
 			cap *= 2;
 		if ((p = realloc(g->bundle, cap)) == NULL)
-			return ls_error_set(LS_ENOMEM, "evidence: out of memory");
+			return ls_error_set(LS_ENOMEM,
+			    "evidence: out of memory");
 		g->bundle = p;
 		g->bcap = cap;
 	}
@@ -246,7 +247,8 @@ ev_edge_flush(struct ls_evidence *ev, uint64_t size)
 			continue;
 		if ((rc = write_tile(ev, (int)L,
 			 (size >> (EV_TILE_H * L)) / EV_TILE_W, g->count[L],
-			 g->tile[L], (size_t)g->count[L] * LS_SHA256_LEN, 0)) != 0)
+			 g->tile[L], (size_t)g->count[L] * LS_SHA256_LEN, 0)) !=
+		    0)
 			return rc;
 		g->written[L] = g->count[L];
 		g->partial[L] = 1;
@@ -257,8 +259,7 @@ ev_edge_flush(struct ls_evidence *ev, uint64_t size)
 /* ---- reading ---------------------------------------------------------- */
 
 void
-ev_reader_init(struct ev_reader *r, const char *dir, uint64_t size,
-    uint64_t h)
+ev_reader_init(struct ev_reader *r, const char *dir, uint64_t size, uint64_t h)
 {
 	memset(r, 0, sizeof(*r));
 	r->dir = dir;
@@ -315,10 +316,10 @@ reader_load(struct ev_reader *r, int level, uint64_t index, unsigned want)
 	/* The partial of this size, the full tile, or the partial of the
 	 * committed size (a superset for a size between two commits). */
 	rc = LS_ENOTFOUND;
-	for (i = avail == EV_TILE_W ? 1 : 0; i < 3 && rc == LS_ENOTFOUND;
-	     i++) {
-		unsigned w = i == 0 ? avail : i == 1 ? 0 : width_at(r->h, level,
-								index);
+	for (i = avail == EV_TILE_W ? 1 : 0; i < 3 && rc == LS_ENOTFOUND; i++) {
+		unsigned w = i == 0 ? avail
+		    : i == 1	    ? 0
+				    : width_at(r->h, level, index);
 
 		if (i == 2 && (w == 0 || w == avail))
 			break;
@@ -371,8 +372,8 @@ ev_reader_entry(struct ev_reader *r, uint64_t index, const char **line,
 	int rc;
 
 	if (index >= r->size)
-		return ls_error_set(LS_ENOTFOUND,
-		    "evidence: no entry %" PRIu64, index);
+		return ls_error_set(LS_ENOTFOUND, "evidence: no entry %" PRIu64,
+		    index);
 	if ((rc = reader_load(r, -1, index / EV_TILE_W, want + 1)) != 0)
 		return rc;
 	p = r->buf;

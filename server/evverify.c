@@ -49,7 +49,8 @@ ls_evidence_tree_root(const char *data_dir, uint64_t size, uint64_t *h_out,
 		return ls_error_set(LS_ENOTFOUND, "%s: no evidence store", dir);
 	if (size > *h_out)
 		return ls_error_set(LS_EMISMATCH,
-		    "%s: size %" PRIu64 " past the %" PRIu64 " entries in tiles",
+		    "%s: size %" PRIu64 " past the %" PRIu64
+		    " entries in tiles",
 		    dir, size, *h_out);
 	if (size == 0) {
 		crypto_hash_sha256(root, (const uint8_t *)"", 0);
@@ -73,26 +74,20 @@ count_parts(const char *dir, uint64_t n, const char *line, size_t len,
 	int rc, found = want == NULL;
 
 	memset(&e, 0, sizeof(e));
-	if (j == NULL || json_integer_value(json_object_get(j, "n")) !=
-			     (json_int_t)n) {
+	if (j == NULL ||
+	    json_integer_value(json_object_get(j, "n")) != (json_int_t)n) {
 		json_decref(j);
-		return ls_error_set(LS_EFORMAT, "%s: entry %" PRIu64
-						" is not a JSON entry with its n",
-		    dir, n);
+		return ls_error_set(LS_EFORMAT,
+		    "%s: entry %" PRIu64 " is not a JSON entry with its n", dir,
+		    n);
 	}
 	rc = ev_ent_meta(&e, j);
-	for (i = 0; i < e.nparts; i++) {
+	for (i = 0; i < e.nparts; i++)
 		if (want != NULL && strcmp(e.parts[i], want) == 0)
 			found = 1;
-		free(e.parts[i]);
-	}
 	if (total != NULL)
 		*total += e.nparts;
-	free(e.parts);
-	free(e.channel);
-	free(e.agent);
-	free(e.outcome);
-	free(e.tag);
+	ev_ent_clear(&e);
 	json_decref(j);
 	if (rc == 0 && !found)
 		rc = ls_error_set(LS_EMISMATCH,

@@ -37,8 +37,7 @@ copy_file(const char *from, const char *to)
 }
 
 int
-ls_evidence_export(const char *data_dir, const char *out_dir,
-    size_t *files_out)
+ls_evidence_export(const char *data_dir, const char *out_dir, size_t *files_out)
 {
 	char dir[PATH_MAX], from[PATH_MAX], to[PATH_MAX];
 	sqlite3 *db = NULL;

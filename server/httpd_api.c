@@ -137,6 +137,20 @@ httpd_u64_arg(struct MHD_Connection *c, const char *name, uint64_t *out)
 
 /* GET /v1/evidence/proof?index=I[&size=N]: the inclusion proof of entry I
  * in the tree of the first N entries (default: the last checkpoint). */
+json_t *
+httpd_hashes_json(const uint8_t (*h)[LS_SHA256_LEN], size_t n)
+{
+	json_t *arr = json_array();
+	char b64[64];
+	size_t i;
+
+	for (i = 0; arr != NULL && i < n; i++) {
+		ls_base64_encode(b64, sizeof(b64), h[i], LS_SHA256_LEN);
+		json_array_append_new(arr, json_string(b64));
+	}
+	return arr;
+}
+
 static enum MHD_Result
 serve_proof(struct ls_httpd *h, struct MHD_Connection *c)
 {
@@ -145,19 +159,17 @@ serve_proof(struct ls_httpd *h, struct MHD_Connection *c)
 	char b64[64];
 	json_t *j, *arr;
 	enum MHD_Result ret;
-	size_t len = 0, i;
+	size_t len = 0;
 
-	if (httpd_u64_arg(c, "index", &index) != 1 || httpd_u64_arg(c, "size", &size) < 0)
+	if (httpd_u64_arg(c, "index", &index) != 1 ||
+	    httpd_u64_arg(c, "size", &size) < 0)
 		return httpd_answer_error(c, 400, "expected index=N[&size=N]");
 	if (ls_evidence_proof(ls_store_evidence(h->o.store), index, size, leaf,
 		proof, &len) != 0)
 		return httpd_answer_error(c, 404, ls_error_last());
-	if ((arr = json_array()) == NULL)
+	if ((arr = httpd_hashes_json(
+		 (const uint8_t(*)[LS_SHA256_LEN])proof, len)) == NULL)
 		return httpd_answer_error(c, 500, "out of memory");
-	for (i = 0; i < len; i++) {
-		ls_base64_encode(b64, sizeof(b64), proof[i], LS_SHA256_LEN);
-		json_array_append_new(arr, json_string(b64));
-	}
 	ls_base64_encode(b64, sizeof(b64), leaf, LS_SHA256_LEN);
 	j = json_pack("{s:I, s:I, s:s, s:o}", "index", (json_int_t)index,
 	    "size", (json_int_t)size, "leaf", b64, "proof", arr);

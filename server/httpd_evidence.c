@@ -317,7 +317,8 @@ httpd_evidence_query(struct ls_httpd *h, struct MHD_Connection *c)
 	    time_arg(c, "until", &f.until, 1) != 0)
 		return httpd_answer_error(c, 400,
 		    "since/until: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
-	f.agent = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "agent");
+	f.agent =
+	    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "agent");
 	f.channel =
 	    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "channel");
 	f.kind = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "kind");
@@ -326,7 +327,8 @@ httpd_evidence_query(struct ls_httpd *h, struct MHD_Connection *c)
 	f.outcome =
 	    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "outcome");
 	if (!rate_ok(c))
-		return httpd_answer_error(c, 429, "too many queries: slow down");
+		return httpd_answer_error(c, 429,
+		    "too many queries: slow down");
 	pthread_mutex_lock(&qmu);
 	if (streams >= QUERY_STREAMS) {
 		pthread_mutex_unlock(&qmu);
@@ -388,22 +390,20 @@ httpd_evidence_consistency(struct ls_httpd *h, struct MHD_Connection *c)
 {
 	uint8_t proof[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN];
 	uint64_t from = 0, to = ls_store_checkpoint_size(h->o.store);
-	char b64[64], *s;
+	char *s;
 	json_t *j, *arr;
 	enum MHD_Result ret;
-	size_t len = 0, i;
+	size_t len = 0;
 
-	if (httpd_u64_arg(c, "from", &from) != 1 || httpd_u64_arg(c, "to", &to) < 0)
+	if (httpd_u64_arg(c, "from", &from) != 1 ||
+	    httpd_u64_arg(c, "to", &to) < 0)
 		return httpd_answer_error(c, 400, "expected from=N[&to=N]");
 	if (ls_evidence_consistency(ls_store_evidence(h->o.store), from, to,
 		proof, &len) != 0)
 		return httpd_answer_error(c, 404, ls_error_last());
-	if ((arr = json_array()) == NULL)
+	if ((arr = httpd_hashes_json(
+		 (const uint8_t(*)[LS_SHA256_LEN])proof, len)) == NULL)
 		return httpd_answer_error(c, 500, "out of memory");
-	for (i = 0; i < len; i++) {
-		ls_base64_encode(b64, sizeof(b64), proof[i], LS_SHA256_LEN);
-		json_array_append_new(arr, json_string(b64));
-	}
 	j = json_pack("{s:I, s:I, s:o}", "from", (json_int_t)from, "to",
 	    (json_int_t)to, "proof", arr);
 	s = j ? json_dumps(j, JSON_COMPACT) : NULL;

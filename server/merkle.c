@@ -217,8 +217,9 @@ ls_merkle_verify_consistency(uint64_t m, uint64_t n,
 	uint64_t fn, sn;
 	size_t i = 0;
 
-	if (m > n || (m == n && (len != 0 ||
-				    sodium_memcmp(root1, root2, LS_SHA256_LEN))))
+	if (m > n ||
+	    (m == n &&
+		(len != 0 || sodium_memcmp(root1, root2, LS_SHA256_LEN))))
 		return ls_error_set(LS_EMISMATCH, "consistency: bad sizes");
 	if (m == n || m == 0)
 		return len == 0 ? 0
@@ -266,8 +267,8 @@ ls_merkle_verify_consistency(uint64_t m, uint64_t n,
 /* ---- the same from complete subtree hashes (tiles) ------------------- */
 
 int
-ls_merkle_range_fn(uint8_t out[LS_SHA256_LEN], ls_merkle_node_fn fn,
-    void *arg, uint64_t a, uint64_t b)
+ls_merkle_range_fn(uint8_t out[LS_SHA256_LEN], ls_merkle_node_fn fn, void *arg,
+    uint64_t a, uint64_t b)
 {
 	uint8_t l[LS_SHA256_LEN];
 	uint64_t n = b - a, k;
@@ -322,16 +323,15 @@ ls_merkle_inclusion_fn(uint8_t proof[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN],
 
 static int
 subproof_fn(uint8_t proof[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN], size_t *len,
-    ls_merkle_node_fn fn, void *arg, uint64_t a, uint64_t m, uint64_t n,
-    int b)
+    ls_merkle_node_fn fn, void *arg, uint64_t a, uint64_t m, uint64_t n, int b)
 {
 	uint64_t k;
 	int rc;
 
 	if (m == n)
-		return b ? 0
-			 : ls_merkle_range_fn(proof[(*len)++], fn, arg, a,
-			       a + n);
+		return b
+		    ? 0
+		    : ls_merkle_range_fn(proof[(*len)++], fn, arg, a, a + n);
 	k = split(n);
 	if (m <= k) {
 		if ((rc = subproof_fn(proof, len, fn, arg, a, m, k, b)) != 0)
@@ -346,9 +346,8 @@ subproof_fn(uint8_t proof[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN], size_t *len,
 }
 
 int
-ls_merkle_consistency_fn(
-    uint8_t proof[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN], size_t *len_out,
-    ls_merkle_node_fn fn, void *arg, uint64_t m, uint64_t n)
+ls_merkle_consistency_fn(uint8_t proof[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN],
+    size_t *len_out, ls_merkle_node_fn fn, void *arg, uint64_t m, uint64_t n)
 {
 	*len_out = 0;
 	if (m > n)

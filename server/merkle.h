@@ -77,8 +77,7 @@ int ls_merkle_range_fn(uint8_t out[LS_SHA256_LEN], ls_merkle_node_fn fn,
     void *arg, uint64_t a, uint64_t b);
 int ls_merkle_inclusion_fn(uint8_t proof[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN],
     size_t *len_out, ls_merkle_node_fn fn, void *arg, uint64_t m, uint64_t n);
-int ls_merkle_consistency_fn(
-    uint8_t proof[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN], size_t *len_out,
-    ls_merkle_node_fn fn, void *arg, uint64_t m, uint64_t n);
+int ls_merkle_consistency_fn(uint8_t proof[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN],
+    size_t *len_out, ls_merkle_node_fn fn, void *arg, uint64_t m, uint64_t n);
 
 #endif

@@ -42,8 +42,8 @@ struct ls_store {
 	struct ls_evidence *ev;
 	struct ls_agents *agents;
 	pthread_mutex_t ckpt_mu; /* one checkpoint writer at a time */
-	uint64_t ckpt_size; /* entries in the last checkpoint */
-	int ckpt_written;   /* at least one this run */
+	uint64_t ckpt_size;	 /* entries in the last checkpoint */
+	int ckpt_written;	 /* at least one this run */
 	void (*on_change)(void *arg, const char *channel);
 	void *arg;
 };

@@ -106,28 +106,7 @@ for idx in 0 $((size / 3)) $((size / 2)) $((size - 1)); do
 	curl -sf -m 5 "$url/v1/evidence/proof?index=$idx&size=$size" >>"$work/proofs"
 done
 check "inclusion proofs verify against the signed root" \
-    python3 - "$work/all.jsonl" "$work/proofs" "$work/ckpt.body" <<'PY'
-import base64, hashlib, json, sys
-lines = open(sys.argv[1], "rb").read().split(b"\n")
-body = open(sys.argv[3]).read().split("\n")
-size, root = int(body[1]), base64.b64decode(body[2])
-h = lambda b: hashlib.sha256(b).digest()
-for pl in open(sys.argv[2]):
-    proof = json.loads(pl)
-    idx = proof["index"]
-    r = h(b"\0" + lines[idx])
-    assert base64.b64decode(proof["leaf"]) == r
-    fn, sn = idx, size - 1
-    for p in map(base64.b64decode, proof["proof"]):
-        assert sn != 0
-        if fn & 1 or fn == sn:
-            r = h(b"\1" + p + r)
-            while not fn & 1 and fn != 0:
-                fn >>= 1; sn >>= 1
-        else:
-            r = h(b"\1" + r + p)
-        fn >>= 1; sn >>= 1
-    assert sn == 0 and r == root, idx
-PY
+    python3 "$LOCKSTEP_ROOT/tests/tools/proof_check.py" "$work/all.jsonl" \
+    "$work/proofs" "$work/ckpt.body"
 stop_server
 finish

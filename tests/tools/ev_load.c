@@ -39,9 +39,9 @@ record(const struct job *j, unsigned long seq, time_t now)
 {
 	char id[64], agent[32], when[64], c1[32], c2[32];
 	/* time moves forward through the run, days-1 days ago to now */
-	time_t t = now - (time_t)((j->days - 1) -
-			     (seq - 1) * j->days / (j->n ? j->n : 1)) *
-	    86400;
+	time_t t = now -
+	    (time_t)((j->days - 1) - (seq - 1) * j->days / (j->n ? j->n : 1)) *
+		86400;
 	struct tm tm;
 
 	snprintf(agent, sizeof(agent), "agent-%u", j->t);
@@ -58,8 +58,8 @@ record(const struct job *j, unsigned long seq, time_t now)
 	    "door", "api", "channel", "stable", "release", (json_int_t)1,
 	    "bundle",
 	    "0922e1c400a38fb9c0eeef0f09a6996e78a69063486f00f4ad062005e24f5304",
-	    "version", "v1.0.0", "path", "kubernetes/admission/deny",
-	    "outcome", seq % 3 == 0 ? "deny" : "allow", "controls", c1,
+	    "version", "v1.0.0", "path", "kubernetes/admission/deny", "outcome",
+	    seq % 3 == 0 ? "deny" : "allow", "controls", c1,
 	    seq % 2 == 0 ? c2 : NULL, "latency_us", (json_int_t)(seq % 997));
 }
 
@@ -92,8 +92,8 @@ run(void *arg)
 		j->rc = ls_evidence_append_many(j->ev, it, g, &first);
 		if (j->rc == 0 && j->acks) {
 			pthread_mutex_lock(&out_mu);
-			printf("ack %llu %u %s %lu\n", (unsigned long long)first,
-			    g, agent, seq - 1);
+			printf("ack %llu %u %s %lu\n",
+			    (unsigned long long)first, g, agent, seq - 1);
 			fflush(stdout);
 			pthread_mutex_unlock(&out_mu);
 		}
@@ -118,8 +118,9 @@ main(int argc, char **argv)
 	int rc = 0;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: ev-load DATA COUNT [THREADS [GROUP "
-				"[CONTROLS [DAYS]]]]\n");
+		fprintf(stderr,
+		    "usage: ev-load DATA COUNT [THREADS [GROUP "
+		    "[CONTROLS [DAYS]]]]\n");
 		return 2;
 	}
 	threads = argc > 3 ? (unsigned)atoi(argv[3]) : 8;
@@ -155,7 +156,8 @@ main(int argc, char **argv)
 		bytes += jobs[i].bytes;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &b);
-	s = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+	s = (double)(b.tv_sec - a.tv_sec) +
+	    (double)(b.tv_nsec - a.tv_nsec) / 1e9;
 	fprintf(stderr, "records %llu bytes %llu seconds %.3f\n", records,
 	    bytes, s);
 	if (rc != 0)

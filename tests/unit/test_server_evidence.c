@@ -56,7 +56,8 @@ static uint8_t (*leaves_of(struct ls_evidence *ev, uint64_t n))[LS_SHA256_LEN]
 	assert_non_null(v);
 	for (i = 0; i < n; i++) {
 		assert_int_equal(ls_evidence_get(ev, i, &e), 0);
-		assert_int_equal(json_integer_value(json_object_get(e, "n")), i);
+		assert_int_equal(json_integer_value(json_object_get(e, "n")),
+		    i);
 		s = json_dumps(e, JSON_COMPACT);
 		ls_merkle_leaf(v[i], s, strlen(s));
 		free(s);
@@ -101,15 +102,16 @@ test_server_evidence__proofs_match_reference(void **state)
 		json_t *d = json_object();
 
 		for (m = 0; m < 100; m++)
-			it[m] = (struct ls_evidence_item){ "build", "c", NULL,
-				d };
+			it[m] =
+			    (struct ls_evidence_item){ "build", "c", NULL, d };
 		assert_int_equal(ls_evidence_append_many(ev, it, 100, &m), 0);
 		assert_int_equal(m, i * 100);
 		json_decref(d);
 		if (i == 2) { /* reopen in the middle */
 			ls_evidence_free(ev);
-			assert_int_equal(
-			    ls_evidence_open(&ev, f->dir, NULL, NULL), 0);
+			assert_int_equal(ls_evidence_open(&ev, f->dir, NULL,
+					     NULL),
+			    0);
 		}
 	}
 	assert_int_equal(ls_evidence_sync(ev, 30000), 0);
@@ -141,9 +143,8 @@ test_server_evidence__proofs_match_reference(void **state)
 			    0);
 			assert_int_equal(la, lb);
 			assert_memory_equal(a, b, la * LS_SHA256_LEN);
-			ls_merkle_root(root, (const uint8_t(*)[LS_SHA256_LEN])
-						 leaves,
-			    m);
+			ls_merkle_root(root,
+			    (const uint8_t(*)[LS_SHA256_LEN])leaves, m);
 			ls_merkle_root(root2,
 			    (const uint8_t(*)[LS_SHA256_LEN])leaves, n);
 			assert_int_equal(ls_merkle_verify_consistency(m, n,
@@ -177,8 +178,8 @@ work(void *arg)
 	for (i = 0; i < 50; i++) {
 		d = json_pack("{s:i, s:i}", "w", w->id, "i", i);
 		for (k = 0; k < 3; k++)
-			it[k] = (struct ls_evidence_item){ "batch", NULL, "x",
-				d };
+			it[k] =
+			    (struct ls_evidence_item){ "batch", NULL, "x", d };
 		if (ls_evidence_append_many(w->ev, it, 3, &w->first[i]) != 0)
 			w->first[i] = UINT64_MAX;
 		json_decref(d);
@@ -220,10 +221,10 @@ test_server_evidence__group_commit(void **state)
 							 (unsigned)k,
 						     &e),
 				    0);
-				assert_int_equal(json_integer_value(json_object_get(
-						     json_object_get(e,
-							 "details"),
-						     "w")),
+				assert_int_equal(json_integer_value(
+						     json_object_get(json_object_get(e,
+									 "details"),
+							 "w")),
 				    i);
 				json_decref(e);
 			}
