@@ -412,10 +412,10 @@ ls_evidence_append_many(struct ls_evidence *ev,
 			*first_out = ls_evidence_count(ev);
 		return 0;
 	}
-	if (n > EV_BATCH_MAX)
+	if (n > EV_APPEND_MAX)
 		return ls_error_set(LS_ETOOBIG,
 		    "evidence: %zu entries in one append (limit %d)", n,
-		    EV_BATCH_MAX);
+		    EV_APPEND_MAX);
 	if ((ents = calloc(n, sizeof(*ents))) == NULL)
 		return ls_error_set(LS_ENOMEM, "evidence: out of memory");
 	for (i = 0; i < n && rc == 0; i++)

@@ -141,9 +141,7 @@ wal_read(struct ls_evidence *ev, uint64_t first, uint64_t *next, off_t *good,
 	*torn = 0;
 	if ((rc = ev_path(path, sizeof(path), "%s/wal/%020" PRIu64 ".wal",
 		 ev->dir, first)) != 0 ||
-	    (rc = ev_read_file(&data, &len, path,
-		 EV_WAL_ROLL +
-		     2 * (size_t)EV_BATCH_MAX * LS_EVIDENCE_LINE_MAX)) != 0)
+	    (rc = ev_read_file(&data, &len, path, (size_t)1 << 34)) != 0)
 		return rc;
 	while (off < len) {
 		const unsigned char *p = (const unsigned char *)data + off;

@@ -874,7 +874,7 @@ ls_store_tick(struct ls_store *s, time_t now, time_t *next_out)
 	pthread_mutex_unlock(&s->mu);
 	store_notify(s);
 	if (rc == 0)
-		rc = ls_store_checkpoint(s);
+		rc = store_checkpoint_sign(s); /* never waits */
 	*next_out = next > now ? next : now + 1;
 	return rc;
 }
