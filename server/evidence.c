@@ -299,9 +299,11 @@ write_group(struct ls_evidence *ev, struct ev_req *list)
 	    fdatasync(ev->wal_fd) < 0) {
 		rc = ls_error_set(LS_EIO, "evidence: WAL write: %s",
 		    strerror(errno));
-		if (ftruncate(ev->wal_fd, ev->wal_off) < 0 ||
-		    lseek(ev->wal_fd, ev->wal_off, SEEK_SET) < 0)
-			ev->failed = 1;
+		/* After a failed fdatasync nobody knows what is on disk:
+		 * cut the group off and take no more appends until a
+		 * restart reads the WAL back. */
+		(void)ftruncate(ev->wal_fd, ev->wal_off);
+		ev->failed = 1;
 		goto out;
 	}
 	ev->wal_off += (off_t)total;
