@@ -44,7 +44,7 @@
 #define EV_LEVELS 8		 /* tile levels for 2^64 leaves */
 #define EV_WAL_ROLL (64u << 20)	 /* bytes per WAL segment */
 #define EV_TAIL_MAX (64u << 20) /* unmaterialised bytes in memory */
-#define EV_BATCH_MAX 200000	 /* entries per materialised batch */
+#define EV_BATCH_MAX 65536 /* entries per materialised batch */
 #define EV_APPEND_MAX 1000000 /* entries of one append_many (a decision
 				 batch is up to 200,000 lines and more) */
 #define EV_BATCH_MS 500		 /* longest wait before materialising */
