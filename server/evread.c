@@ -117,35 +117,52 @@ ls_evidence_consistency(struct ls_evidence *ev, uint64_t m, uint64_t n,
 	return rc;
 }
 
-int
-ls_evidence_get(struct ls_evidence *ev, uint64_t index, json_t **out)
+/* Entry index from the in-memory tail: 1 found, 0 past the end, -1 in
+ * the tiles of the materialised size *h_out. */
+static int
+get_tail(struct ls_evidence *ev, uint64_t index, json_t **out,
+    uint64_t *h_out)
 {
-	struct ev_reader r;
-	const char *line;
+	struct ev_ent *e;
 	char *copy = NULL;
-	uint64_t h;
 	size_t len = 0;
-	int rc = 0;
+	int in_tail;
 
-	*out = NULL;
 	pthread_mutex_lock(&ev->t_mu);
-	h = ev->h;
-	if (index >= h && index - h < ev->ntail) {
-		struct ev_ent *e = ev->tail[index - h];
-
+	*h_out = ev->h;
+	in_tail = index >= ev->h && index - ev->h < ev->ntail;
+	if (in_tail) {
+		e = ev->tail[index - ev->h];
 		if ((copy = malloc(e->len + 1)) != NULL) {
 			memcpy(copy, e->line, e->len);
 			len = e->len;
 		}
 	}
 	pthread_mutex_unlock(&ev->t_mu);
-	if (index >= h) {
-		if (copy == NULL)
-			return ls_error_set(LS_ENOTFOUND,
-			    "evidence: no entry %" PRIu64, index);
-		*out = json_loadb(copy, len, 0, NULL);
-		free(copy);
-	} else {
+	if (index < *h_out)
+		return -1;
+	if (copy == NULL)
+		return 0;
+	*out = json_loadb(copy, len, 0, NULL);
+	free(copy);
+	return 1;
+}
+
+int
+ls_evidence_get(struct ls_evidence *ev, uint64_t index, json_t **out)
+{
+	struct ev_reader r;
+	const char *line;
+	uint64_t h;
+	size_t len = 0;
+	int rc = 0, where;
+
+	*out = NULL;
+	where = get_tail(ev, index, out, &h);
+	if (where == 0)
+		return ls_error_set(LS_ENOTFOUND, "evidence: no entry %" PRIu64,
+		    index);
+	if (where < 0) {
 		ev_reader_init(&r, ev->dir, h, h);
 		if ((rc = ev_reader_entry(&r, index, &line, &len)) == 0)
 			*out = json_loadb(line, len, 0, NULL);
