@@ -338,14 +338,14 @@ ls_evidence_builds_known(struct ls_evidence *ev,
 {
 	sqlite3 *db;
 	sqlite3_stmt *st = NULL;
-	int rc, s;
+	int rc;
 
 	if ((rc = ev_index_reader(ev->dir, &db)) != 0)
 		return rc;
 	if (sqlite3_prepare_v2(db, "SELECT channel, tag FROM builds", -1, &st,
 		NULL) != SQLITE_OK)
 		rc = db_error(db, "builds");
-	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW)
+	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
 		rc = fn(arg, (const char *)sqlite3_column_text(st, 0),
 		    (const char *)sqlite3_column_text(st, 1));
 	sqlite3_finalize(st);
@@ -359,14 +359,14 @@ ls_evidence_report_seqs(struct ls_evidence *ev,
 {
 	sqlite3 *db;
 	sqlite3_stmt *st = NULL;
-	int rc, s;
+	int rc;
 
 	if ((rc = ev_index_reader(ev->dir, &db)) != 0)
 		return rc;
 	if (sqlite3_prepare_v2(db, "SELECT agent, seq FROM reports", -1, &st,
 		NULL) != SQLITE_OK)
 		rc = db_error(db, "reports");
-	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW)
+	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
 		rc = fn(arg, (const char *)sqlite3_column_text(st, 0),
 		    (uint64_t)sqlite3_column_int64(st, 1));
 	sqlite3_finalize(st);

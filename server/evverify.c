@@ -21,10 +21,9 @@ stored_h(const char *dir, uint64_t *h)
 {
 	sqlite3 *db;
 	sqlite3_stmt *st = NULL;
-	int rc;
 
 	*h = 0;
-	if ((rc = ev_index_reader(dir, &db)) != 0)
+	if (ev_index_reader(dir, &db) != 0)
 		return LS_ENOTFOUND;
 	if (sqlite3_prepare_v2(db, "SELECT v FROM meta WHERE k='h'", -1, &st,
 		NULL) == SQLITE_OK &&
@@ -45,7 +44,7 @@ ls_evidence_tree_root(const char *data_dir, uint64_t size, uint64_t *h_out,
 
 	if ((rc = ev_path(dir, sizeof(dir), "%s/evidence", data_dir)) != 0)
 		return rc;
-	if ((rc = stored_h(dir, h_out)) != 0)
+	if (stored_h(dir, h_out) != 0)
 		return ls_error_set(LS_ENOTFOUND, "%s: no evidence store", dir);
 	if (size > *h_out)
 		return ls_error_set(LS_EMISMATCH,

@@ -275,6 +275,8 @@ ls_merkle_range_fn(uint8_t out[LS_SHA256_LEN], ls_merkle_node_fn fn, void *arg,
 	unsigned level = 0;
 	int rc;
 
+	if (b <= a)
+		return ls_error_set(LS_EINVAL, "merkle: empty range");
 	if ((n & (n - 1)) == 0 && a % n == 0) {
 		while ((1ull << level) < n)
 			level++;
