@@ -277,7 +277,7 @@ ls_merkle_range_fn(uint8_t out[LS_SHA256_LEN], ls_merkle_node_fn fn, void *arg,
 
 	if (b <= a)
 		return ls_error_set(LS_EINVAL, "merkle: empty range");
-	if ((n & (n - 1)) == 0 && a % n == 0) {
+	if ((n & (n - 1)) == 0 && (a & (n - 1)) == 0) { /* aligned, 2^k */
 		while ((1ull << level) < n)
 			level++;
 		return fn(arg, level, a >> level, out);
