@@ -225,6 +225,6 @@ n=$(curl -sf "$srv/v1/evidence?control=soc2:CC6.8" | tail -n +2 | wc -l)
 info "an auditor's query, GET /v1/evidence?control=soc2:CC6.8: $n entries"
 info "signed checkpoint of the log (RFC 6962 Merkle root, log key):"
 curl -sf "$srv/v1/evidence/checkpoint" | while IFS= read -r l; do info "  $l"; done
-"$ls" evidence verify "$work/data" && info "hash chain and checkpoint verified: lockstep evidence verify exits 0"
+"$ls" evidence verify "$work/data" && info "tiles, partitions and checkpoint verified: lockstep evidence verify exits 0"
 
 say "Done: stopping the server and both agents"
