@@ -193,7 +193,15 @@ wal_recover(struct ls_evidence *ev, ls_evidence_visit_fn visit, void *arg)
 		return rc;
 	for (i = 0; i < n; i++) {
 		if (i + 1 < n && segs[i + 1] <= ev->h)
-			continue; /* all materialised */
+			continue;		    /* all materialised */
+		if (next == 0 && segs[i] > ev->h) { /* a gap before the WAL */
+			rc = ls_error_set(LS_EFORMAT,
+			    "%s: the index says %" PRIu64
+			    " entries are in tiles but the WAL starts at %" PRIu64
+			    " (index.sqlite lost or old?); refusing to continue",
+			    ev->dir, ev->h, segs[i]);
+			goto out;
+		}
 		if (i > 0 && segs[i] != next && next != 0) {
 			rc = ls_error_set(LS_EFORMAT,
 			    "%s/wal: segment %020" PRIu64

@@ -31,7 +31,7 @@ struct ls_evidence_query {
 	uint64_t size;
 	/* phase 0: partitions, phase 1: index, 2: done */
 	int phase;
-	int fast; /* partition lines match without parsing */
+	int fast;	     /* partition lines match without parsing */
 	char base[PATH_MAX]; /* the control's partition folder */
 	time_t day;	     /* next day to open */
 	time_t last_day;

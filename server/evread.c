@@ -120,8 +120,7 @@ ls_evidence_consistency(struct ls_evidence *ev, uint64_t m, uint64_t n,
 /* Entry index from the in-memory tail: 1 found, 0 past the end, -1 in
  * the tiles of the materialised size *h_out. */
 static int
-get_tail(struct ls_evidence *ev, uint64_t index, json_t **out,
-    uint64_t *h_out)
+get_tail(struct ls_evidence *ev, uint64_t index, json_t **out, uint64_t *h_out)
 {
 	struct ev_ent *e;
 	char *copy = NULL;

@@ -167,8 +167,8 @@ serve_proof(struct ls_httpd *h, struct MHD_Connection *c)
 	if (ls_evidence_proof(ls_store_evidence(h->o.store), index, size, leaf,
 		proof, &len) != 0)
 		return httpd_answer_error(c, 404, ls_error_last());
-	if ((arr = httpd_hashes_json(
-		 (const uint8_t(*)[LS_SHA256_LEN])proof, len)) == NULL)
+	if ((arr = httpd_hashes_json((const uint8_t(*)[LS_SHA256_LEN])proof,
+		 len)) == NULL)
 		return httpd_answer_error(c, 500, "out of memory");
 	ls_base64_encode(b64, sizeof(b64), leaf, LS_SHA256_LEN);
 	j = json_pack("{s:I, s:I, s:s, s:o}", "index", (json_int_t)index,

@@ -401,8 +401,8 @@ httpd_evidence_consistency(struct ls_httpd *h, struct MHD_Connection *c)
 	if (ls_evidence_consistency(ls_store_evidence(h->o.store), from, to,
 		proof, &len) != 0)
 		return httpd_answer_error(c, 404, ls_error_last());
-	if ((arr = httpd_hashes_json(
-		 (const uint8_t(*)[LS_SHA256_LEN])proof, len)) == NULL)
+	if ((arr = httpd_hashes_json((const uint8_t(*)[LS_SHA256_LEN])proof,
+		 len)) == NULL)
 		return httpd_answer_error(c, 500, "out of memory");
 	j = json_pack("{s:I, s:I, s:o}", "from", (json_int_t)from, "to",
 	    (json_int_t)to, "proof", arr);

@@ -261,6 +261,55 @@ test_server_evidence__torn_wal_tail(void **state)
 	assert_int_equal(n, 7);
 }
 
+/* Died after the WAL write but before (or in the middle of) writing the
+ * batch's tiles and partitions: the next open completes them from the
+ * WAL, overwriting the half-written partition file of that batch. */
+static void
+test_server_evidence__partitions_completed_from_wal(void **state)
+{
+	struct fx *f = *state;
+	struct ls_evidence *ev = NULL;
+	char path[512], rec[256];
+	uint64_t n;
+	int fd, k, i;
+
+	assert_int_equal(ls_evidence_open(&ev, f->dir, NULL, NULL), 0);
+	append_n(ev, 3, "report");
+	ls_evidence_free(ev);
+	/* Two acknowledged entries the materialiser never saw. */
+	snprintf(path, sizeof(path), "%s/evidence/wal/%020d.wal", f->dir, 0);
+	fd = open(path, O_WRONLY | O_APPEND);
+	assert_true(fd >= 0);
+	for (i = 3; i < 5; i++) {
+		k = snprintf(rec + 4, sizeof(rec) - 4,
+		    "{\"n\":%d,\"time\":\"2026-02-03T04:05:06Z\",\"kind\":"
+		    "\"report\",\"channel\":null,\"agent\":\"z\","
+		    "\"details\":{\"seq\":%d}}",
+		    i, i);
+		rec[0] = rec[1] = 0;
+		rec[2] = (char)(k >> 8);
+		rec[3] = (char)(k & 0xFF);
+		assert_int_equal(write(fd, rec, (size_t)k + 4), k + 4);
+	}
+	close(fd);
+	/* ...and half of that batch's partition file. */
+	snprintf(path, sizeof(path),
+	    "%s/evidence/partitions/kind=report/framework=none/control=none/"
+	    "year=2026/month=02/day=03",
+	    f->dir);
+	assert_int_equal(ls_file_mkdirs(path, 0755), 0);
+	snprintf(path + strlen(path), sizeof(path) - strlen(path),
+	    "/%020d.jsonl", 3);
+	assert_int_equal(ls_file_write_atomic(path, "{\"n\":3,", 7, 0644), 0);
+	assert_int_equal(ls_evidence_verify(f->dir, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(ls_evidence_open(&ev, f->dir, NULL, NULL), 0);
+	assert_int_equal(ls_evidence_count(ev), 5);
+	ls_evidence_free(ev);
+	assert_int_equal(ls_evidence_verify(f->dir, &n), 0);
+	assert_int_equal(n, 5);
+}
+
 /* Start-up state comes from the index; queries by kind, agent and
  * control; decisions land in one partition per control. */
 static void
@@ -350,6 +399,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_server_evidence__group_commit,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_evidence__torn_wal_tail,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_server_evidence__partitions_completed_from_wal,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_evidence__index_partitions_query,
 		    setup, teardown),
