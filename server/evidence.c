@@ -14,6 +14,8 @@
 #include "lockstep/file.h"
 #include "lockstep/timefmt.h"
 
+#define BACKPRESSURE_S 30
+
 struct ev_req {
 	struct ev_req *next;
 	struct ev_ent **ents;
@@ -333,14 +335,28 @@ group_publish(struct ls_evidence *ev, struct ev_req *list)
 	pthread_mutex_unlock(&ev->t_mu);
 }
 
-/* Wait while the materialiser is far behind (bounded memory). */
-static void
+/* Wait while the materialiser is far behind (bounded memory); a
+ * materialiser stuck for BACKPRESSURE_S (disk full, ...) fails the
+ * group rather than holding its callers for ever. */
+static int
 backpressure(struct ls_evidence *ev)
 {
+	struct timespec until;
+	int rc = 0;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += BACKPRESSURE_S;
 	pthread_mutex_lock(&ev->t_mu);
-	while (ev->tail_bytes > EV_TAIL_MAX && !ev->stop && ev->mat_started)
-		pthread_cond_wait(&ev->t_cond, &ev->t_mu);
+	while (rc == 0 && ev->tail_bytes > EV_TAIL_MAX && !ev->stop &&
+	    ev->mat_started)
+		if (pthread_cond_timedwait(&ev->t_cond, &ev->t_mu, &until) ==
+		    ETIMEDOUT)
+			rc = ls_error_set(LS_EIO,
+			    "evidence: tiles and partitions %d s behind; "
+			    "not taking more",
+			    BACKPRESSURE_S);
 	pthread_mutex_unlock(&ev->t_mu);
+	return rc;
 }
 
 /* Queue req; the first waiter without a writer writes every queued
@@ -366,8 +382,8 @@ commit(struct ls_evidence *ev, struct ev_req *req)
 		list = ev->q_head;
 		ev->q_head = ev->q_tail = NULL;
 		pthread_mutex_unlock(&ev->q_mu);
-		backpressure(ev);
-		rc = write_group(ev, list);
+		if ((rc = backpressure(ev)) == 0)
+			rc = write_group(ev, list);
 		if (rc == 0)
 			group_publish(ev, list);
 		pthread_mutex_lock(&ev->q_mu);
