@@ -11,6 +11,10 @@ set -u
 
 load=$LOCKSTEP_BIN/../tools/ev-load
 cache=$LOCKSTEP_ROOT/build/duckdb
+if ! command -v npm >/dev/null || ! command -v node >/dev/null; then
+	echo "SKIP: node and npm not installed (deploy/install-deps.sh installs them)"
+	exit 0
+fi
 if [ ! -d "$cache/node_modules/@duckdb/node-api" ]; then
 	mkdir -p "$cache"
 	if ! (cd "$cache" && timeout 300 npm install --no-audit --no-fund \
