@@ -41,15 +41,16 @@
 
 #define EV_TILE_H 8
 #define EV_TILE_W 256
-#define EV_LEVELS 8		 /* tile levels for 2^64 leaves */
-#define EV_WAL_ROLL (64u << 20)	 /* bytes per WAL segment */
+#define EV_LEVELS 8		/* tile levels for 2^64 leaves */
+#define EV_WAL_ROLL (64u << 20) /* bytes per WAL segment */
 #define EV_TAIL_MAX (64u << 20) /* unmaterialised bytes in memory */
-#define EV_BATCH_MAX 65536 /* entries per materialised batch */
-#define EV_APPEND_MAX 1000000 /* entries of one append_many (a decision
+#define EV_BATCH_MAX 65536	/* entries per materialised batch */
+#define EV_APPEND_MAX                                                          \
+	1000000		 /* entries of one append_many (a decision
 				 batch is up to 200,000 lines and more) */
-#define EV_BATCH_MS 500		 /* longest wait before materialising */
-#define EV_PART_PATH 512	 /* one partition's relative path */
-#define EV_MAX_PARTS 64		 /* partitions of one entry */
+#define EV_BATCH_MS 500	 /* longest wait before materialising */
+#define EV_PART_PATH 512 /* one partition's relative path */
+#define EV_MAX_PARTS 64	 /* partitions of one entry */
 
 /* One entry: its line (the leaf data) and what the index needs. */
 struct ev_ent {
