@@ -18,7 +18,7 @@ SAN ?=
 WERROR ?=
 
 PKGS := libgit2 libsodium libarchive libmicrohttpd libcurl jansson libpcre2-8 yaml-0.1 \
-	libcrypto gnutls
+	libcrypto gnutls sqlite3
 WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wwrite-strings \
 	-Wformat=2 -Wundef
@@ -64,7 +64,9 @@ BENCH_WRAP := -Wl,--wrap=ls_arena_alloc,--wrap=ls_arena_strndup \
 .PHONY: all tests check demo bench benchprogs conformance deps format \
 	lint install clean
 all: $(PROGS)
-tests: $(UNIT_BINS) $(if $(wildcard tests/conformance/runner.c),$(CONF_BIN))
+TOOL_BINS := $(BUILD)/tools/ev-load
+tests: $(UNIT_BINS) $(TOOL_BINS) \
+	$(if $(wildcard tests/conformance/runner.c),$(CONF_BIN))
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -99,6 +101,10 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(ALL_LIBS) $(LIBS) -lcmocka
 
+$(BUILD)/tools/ev-load: $(call obj,tests/tools/ev_load.c) $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(ALL_LIBS) $(LIBS)
+
 $(CONF_BIN): $(call obj,tests/conformance/runner.c) $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(ALL_LIBS) $(LIBS)
@@ -106,7 +112,7 @@ $(CONF_BIN): $(call obj,tests/conformance/runner.c) $(ALL_LIBS)
 $(BUILD)/bench/rego-bench: $(call obj,bench/rego_bench.c) $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $(BENCH_WRAP) -o $@ $< $(ALL_LIBS) $(LIBS)
-benchprogs: $(BENCH_BINS)
+benchprogs: $(BENCH_BINS) $(TOOL_BINS)
 
 deps:
 	@deploy/install-deps.sh

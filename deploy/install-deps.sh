@@ -1,5 +1,6 @@
 #!/bin/sh
-# Install the Debian packages Lockstep needs to build, test, demo and bench.
+# Install the Debian packages Lockstep needs to build, test, demo and bench
+# (nodejs and npm: the DuckDB test installs @duckdb/node-api with npm).
 # Only missing packages are installed; running it twice is harmless.
 # Usage: deploy/install-deps.sh [--bench]
 set -eu
@@ -7,8 +8,12 @@ set -eu
 PKGS="build-essential pkg-config git curl ca-certificates
 libgit2-dev libsodium-dev libarchive-dev libmicrohttpd-dev
 libcurl4-openssl-dev libjansson-dev libcmocka-dev libpcre2-dev libssl-dev
-libyaml-dev libgnutls28-dev
+libyaml-dev libgnutls28-dev libsqlite3-dev
 python3"
+# A node that brings its own npm (e.g. NodeSource's) is fine as it is.
+if ! command -v npm >/dev/null 2>&1; then
+	PKGS="$PKGS nodejs npm"
+fi
 if [ "${1:-}" = "--bench" ]; then
 	PKGS="$PKGS nginx-light wrk"
 fi

@@ -112,7 +112,6 @@ int
 ls_checkpoint_verify(const char *data_dir, uint64_t *size_out)
 {
 	char path[PATH_MAX], *text = NULL;
-	uint8_t(*leaves)[LS_SHA256_LEN] = NULL;
 	uint8_t want[LS_SHA256_LEN], got[LS_SHA256_LEN];
 	struct ls_note *note = NULL;
 	struct ls_root root;
@@ -131,17 +130,18 @@ ls_checkpoint_verify(const char *data_dir, uint64_t *size_out)
 		rc = ls_error_wrap(rc, "%s", path);
 		goto out;
 	}
-	if ((rc = parse_body(ls_note_body(note, NULL), &size, want)) != 0 ||
-	    (rc = ls_evidence_tree(data_dir, &leaves, &count)) != 0)
+	if ((rc = parse_body(ls_note_body(note, NULL), &size, want)) != 0)
 		goto out;
-	if (size > count) {
+	rc = ls_evidence_tree_root(data_dir, size, &count, got);
+	if (rc != 0 && rc != LS_ENOTFOUND)
+		goto out;
+	if (rc != 0 || size > count) {
 		rc = ls_error_set(LS_EMISMATCH,
 		    "%s: signed size %" PRIu64 " but the log has %" PRIu64
 		    " entries (truncated?)",
 		    path, size, count);
 		goto out;
 	}
-	ls_merkle_root(got, (const uint8_t(*)[LS_SHA256_LEN])leaves, size);
 	if (sodium_memcmp(got, want, LS_SHA256_LEN) != 0) {
 		rc = ls_error_set(LS_EMISMATCH,
 		    "%s: the first %" PRIu64
@@ -151,7 +151,6 @@ ls_checkpoint_verify(const char *data_dir, uint64_t *size_out)
 	}
 	*size_out = size;
 out:
-	free(leaves);
 	ls_note_free(note);
 	ls_root_cleanup(&root);
 	free(text);

@@ -631,14 +631,27 @@ cli_evidence(int argc, char **argv)
 	    (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		printf(
 		    "usage: lockstep evidence verify DATA_DIR\n\nCheck the "
-		    "hash chain of DATA_DIR/evidence/log.jsonl and, when present,"
-		    "\nthat evidence/checkpoint.note is signed by the log key "
-		    "and matches\nthe log; exit 1 on any break.\n\n"
+		    "evidence store of DATA_DIR: every entry bundle against\n"
+		    "its hash tiles, every tile against the tiles above, every "
+		    "Hive partition\nfile against the entries it copies and "
+		    "the index, and, when present,\nthat "
+		    "evidence/checkpoint.note is signed by the log key and "
+		    "matches\nthe tiles; exit 1 on any break.\n\n"
 		    "       lockstep evidence export DATA_DIR OUT_DIR\n\n"
-		    "Write the log as Hive-style partitions OUT_DIR/kind=K/"
-		    "year=Y/month=M/day=D/\npart-0.jsonl (JSON Lines, as "
+		    "Copy the Hive partitions (OUT_DIR/kind=K/framework=F/"
+		    "control=C/year=Y/\nmonth=M/day=D/*.jsonl, entries as "
 		    "logged) plus the signed checkpoint, for\nAthena, Trino "
-		    "or DuckDB.\n");
+		    "or DuckDB; a re-run adds what is new.\n\n"
+		    "       lockstep evidence cat DATA_DIR\n\n"
+		    "Print every acknowledged entry, one JSON line each, in "
+		    "log order\n(safe while the server runs).\n");
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "cat") == 0) {
+		if (ls_evidence_dump(argv[2], 1) != 0) {
+			cli_fail("evidence", "cat");
+			return 1;
+		}
 		return 0;
 	}
 	if (argc == 4 && strcmp(argv[1], "export") == 0) {
@@ -653,7 +666,8 @@ cli_evidence(int argc, char **argv)
 	if (argc != 3 || strcmp(argv[1], "verify") != 0) {
 		fprintf(stderr,
 		    "usage: lockstep evidence verify DATA_DIR\n"
-		    "       lockstep evidence export DATA_DIR OUT_DIR\n");
+		    "       lockstep evidence export DATA_DIR OUT_DIR\n"
+		    "       lockstep evidence cat DATA_DIR\n");
 		return 2;
 	}
 	if (ls_evidence_verify(argv[2], &n) != 0) {

@@ -1,13 +1,17 @@
 /*
- * evidence.h - the append-only evidence log under DATA/evidence/log.jsonl.
+ * evidence.h - the server's evidence store: one append-only RFC 6962 log
+ * kept as C2SP tlog-tiles under DATA/evidence/ (see evidence_impl.h for
+ * the files).
  *
- * One JSON object per line: {"n", "time", "kind", "channel", "agent",
- * "details", "prev"} where prev is the hex SHA-256 of the previous line's
- * bytes (without its newline; 64 zeros for the first line) and n counts
- * lines from 0.  An append is written and fsynced before it returns, so a
- * caller may acknowledge it.  A torn last line (no newline: the process
- * died while writing it, nobody was told it was written) is cut off when
- * the log is opened.  Thread-safe.
+ * An entry is one JSON object {"n", "time", "kind", "channel", "agent",
+ * "details"}; n counts from 0 and the entry's bytes are its Merkle leaf.
+ * Appends are group-committed: concurrent callers share one write and
+ * one fdatasync, and each returns only once its entries are durable.
+ * kill -9 at any moment reopens to at least every acknowledged entry.
+ * Tiles, Hive partitions and the SQLite index follow in the background
+ * ("materialised", usually within a second); checkpoints, proofs and
+ * queries answer for the materialised tree.  Opening reads only the WAL
+ * beyond it.  Thread-safe.
  */
 #ifndef LOCKSTEP_SERVER_EVIDENCE_H
 #define LOCKSTEP_SERVER_EVIDENCE_H
@@ -21,20 +25,21 @@
 #include "lockstep/buf.h"
 #include "merkle.h"
 
-#define LS_EVIDENCE_LINE_MAX (256 * 1024)	 /* one entry */
+#define LS_EVIDENCE_LINE_MAX (512 * 1024)	 /* one entry */
 #define LS_EVIDENCE_QUERY_MAX (64 * 1024 * 1024) /* one answer */
 
 struct ls_evidence;
 
-/* Called for every entry while opening (the log is replayed so the caller
- * can rebuild in-memory state).  Return non-zero to stop with that code. */
+/* Called while opening for each entry of the WAL that was not yet
+ * materialised (not for the whole log).  Non-zero stops with that code. */
 typedef int (*ls_evidence_visit_fn)(void *arg, json_t *entry);
 
 /*
- * Open (create) DATA/evidence/log.jsonl, check the whole chain and call
- * visit (may be NULL) for each entry.  LS_EFORMAT naming the line on a
- * broken chain (the server refuses to append to a log it cannot extend
- * honestly), LS_EIO.
+ * Open (create) DATA/evidence/, recover the WAL tail (a torn last record
+ * is cut off) and materialise it.  An old DATA/evidence/log.jsonl (the
+ * hash-chained log of earlier versions) is migrated: its entries are
+ * re-appended in order with their times, then it is renamed
+ * log.jsonl.migrated.  LS_EFORMAT for a damaged store, LS_EIO.
  */
 int ls_evidence_open(struct ls_evidence **out, const char *data_dir,
     ls_evidence_visit_fn visit, void *arg);
@@ -47,47 +52,110 @@ void ls_evidence_free(struct ls_evidence *ev);
 int ls_evidence_append(struct ls_evidence *ev, const char *kind,
     const char *channel, const char *agent, json_t *details);
 
-/* Number of entries so far. */
+struct ls_evidence_item {
+	const char *kind;    /* "decision", "batch", "refused", "build", ... */
+	const char *channel; /* may be NULL */
+	const char *agent;   /* may be NULL */
+	json_t *details;     /* borrowed; for "decision" the record itself */
+};
+
+/* Append n entries as one group, in order, and return only when all are
+ * durable (group commit: concurrent callers share one fsync).  *first_out
+ * (may be NULL) gets the log index of the first.  LS_ETOOBIG, LS_EIO,
+ * LS_ENOMEM; on failure none of them is acknowledged. */
+int ls_evidence_append_many(struct ls_evidence *ev,
+    const struct ls_evidence_item *items, size_t n, uint64_t *first_out);
+
+/* The entry at index as stored (a JSON object with at least "n", "time",
+ * "kind", "channel", "agent", "details"); caller frees.  LS_ENOTFOUND past
+ * the end.  Does not take the write lock. */
+int ls_evidence_get(struct ls_evidence *ev, uint64_t index, json_t **out);
+
+/* Number of entries acknowledged so far. */
 uint64_t ls_evidence_count(struct ls_evidence *ev);
+
+/* Called by the materialiser (its own thread, no lock held) after each
+ * batch with the new materialised size, e.g. to sign a checkpoint. */
+void ls_evidence_on_commit(struct ls_evidence *ev,
+    void (*fn)(void *arg, uint64_t size), void *arg);
+
+/* Wait (at most ms) until everything acknowledged now is materialised.
+ * LS_ETIMEOUT. */
+int ls_evidence_sync(struct ls_evidence *ev, unsigned ms);
+
+/* Start-up state kept in the index instead of a replay: each build tag
+ * that failed or was held by a pin, and each agent's highest report seq.
+ * Non-zero from fn stops with that code. */
+int ls_evidence_builds_known(struct ls_evidence *ev,
+    int (*fn)(void *arg, const char *channel, const char *tag), void *arg);
+int ls_evidence_report_seqs(struct ls_evidence *ev,
+    int (*fn)(void *arg, const char *agent, uint64_t seq), void *arg);
 
 struct ls_evidence_filter {
 	time_t since, until;		    /* inclusive bounds; 0 = open */
 	const char *agent, *channel, *kind; /* NULL = any */
+	const char *outcome;		    /* decisions; NULL = any */
 	/* A control id ("soc2:CC6.1"): builds and publishes whose release
 	 * covers it, and every entry naming such a bundle (operator
 	 * actions, reports of agents running it).  NULL = any. */
 	const char *control;
 };
 
-/* Matching lines (each ending in "\n") into out.  LS_ETOOBIG past
+/*
+ * A query over the first size entries (size: the materialised tree, e.g.
+ * a signed checkpoint's).  Queries by control use the partitions, the
+ * others the SQLite index; neither takes the write lock.  Lines come in
+ * chunks so an HTTP answer can stream them.
+ */
+struct ls_evidence_query;
+int ls_evidence_query_open(struct ls_evidence_query **out,
+    struct ls_evidence *ev, const struct ls_evidence_filter *f, uint64_t size);
+/* Append the next matching lines (each ending in "\n") to out until it
+ * grew by about want bytes or a few thousand candidates were looked at
+ * (so it may add nothing).  1 when there are no more, 0 when there may
+ * be more, or an ls_err. */
+int ls_evidence_query_next(struct ls_evidence_query *q, struct ls_buf *out,
+    size_t want);
+void ls_evidence_query_free(struct ls_evidence_query *q);
+
+/* Every matching line into out (tests, small answers).  LS_ETOOBIG past
  * LS_EVIDENCE_QUERY_MAX. */
 int ls_evidence_query(struct ls_evidence *ev, struct ls_buf *out,
     const struct ls_evidence_filter *f);
 
 /*
- * Check the chain of DATA/evidence/log.jsonl without the server: every
- * line is a JSON object with the fields above, n counts up from 0, prev
- * matches.  *count_out gets the number of entries.  LS_EFORMAT naming
- * the first bad line, LS_ENOTFOUND, LS_EIO.
+ * Check a store without the server: every entry bundle against the
+ * level-0 tiles, every tile against the tiles above it, every partition
+ * line against the entry it names, the partition count against the
+ * entries.  *count_out gets the number of materialised entries.
+ * LS_EFORMAT / LS_EMISMATCH naming the first bad file, LS_EIO.
  */
 int ls_evidence_verify(const char *data_dir, uint64_t *count_out);
 
-/*
- * The log is also an RFC 6962 Merkle tree whose leaves are the entry lines
- * (without newline).  Size and root of the tree now:
- */
+/* Every acknowledged entry of DATA's store, one line each, to fd
+ * (entry bundles, then the WAL beyond them); safe while the server
+ * runs.  LS_ENOTFOUND without a store, LS_EIO. */
+int ls_evidence_dump(const char *data_dir, int fd);
+
+/* Size and root of the materialised tree (what a checkpoint signs). */
 void ls_evidence_root(struct ls_evidence *ev, uint64_t *size_out,
     uint8_t root[LS_SHA256_LEN]);
 
 /* Leaf hash and inclusion proof of entry index in the tree of the first
- * size entries.  LS_ENOTFOUND when index >= size or size > entries. */
+ * size entries, from the tiles (O(log n) reads; waits up to 5 s for the
+ * materialiser when size is past it).  LS_ENOTFOUND when index >= size or
+ * size > entries. */
 int ls_evidence_proof(struct ls_evidence *ev, uint64_t index, uint64_t size,
     uint8_t leaf[LS_SHA256_LEN],
     uint8_t proof[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN], size_t *len_out);
 
-/* Leaf hashes of DATA/evidence/log.jsonl (whole lines, chain checked) for
- * offline checks; *leaves_out is the caller's to free. */
-int ls_evidence_tree(const char *data_dir,
-    uint8_t (**leaves_out)[LS_SHA256_LEN], uint64_t *count_out);
+/* Consistency proof from tree size m to n (m <= n), from the tiles. */
+int ls_evidence_consistency(struct ls_evidence *ev, uint64_t m, uint64_t n,
+    uint8_t proof[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN], size_t *len_out);
+
+/* Offline: the materialised size and root of DATA's store from its
+ * tiles (no server).  LS_ENOTFOUND without a store. */
+int ls_evidence_tree_root(const char *data_dir, uint64_t size, uint64_t *h_out,
+    uint8_t root[LS_SHA256_LEN]);
 
 #endif

@@ -947,6 +947,7 @@ ls_httpd_stop(struct ls_httpd *h)
 	if (h->waker_started)
 		pthread_join(h->waker, NULL);
 	httpd_hold_stop(h);
+	httpd_evidence_stop();
 	stop_daemon(h->d_plain);
 	stop_daemon(h->d);
 	for (i = 0; i < FILE_BUCKETS; i++)

@@ -116,72 +116,6 @@ status_of(int rc)
 	}
 }
 
-static int
-time_arg(struct MHD_Connection *c, const char *name, time_t *out, int end)
-{
-	const char *v =
-	    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
-	size_t n;
-
-	*out = 0;
-	if (v == NULL || v[0] == '\0')
-		return 0;
-	n = strlen(v);
-	if (ls_time_parse(out, v, n) != 0)
-		return -1;
-	if (end && n == 10) /* a bare date includes its whole day */
-		*out += 86399;
-	return 0;
-}
-
-static enum MHD_Result
-serve_evidence(struct ls_httpd *h, struct MHD_Connection *c)
-{
-	struct ls_evidence_filter f;
-	struct MHD_Response *r;
-	struct ls_buf b;
-	enum MHD_Result ret;
-	char *data;
-	size_t len;
-	int rc;
-
-	memset(&f, 0, sizeof(f));
-	if (time_arg(c, "since", &f.since, 0) != 0 ||
-	    time_arg(c, "until", &f.until, 1) != 0)
-		return httpd_answer_error(c, 400,
-		    "since/until: expected "
-		    "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
-	f.agent =
-	    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "agent");
-	f.channel =
-	    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "channel");
-	f.kind = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "kind");
-	f.control =
-	    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "control");
-	ls_buf_init(&b, LS_EVIDENCE_QUERY_MAX);
-	rc = ls_evidence_query(ls_store_evidence(h->o.store), &b, &f);
-	if (rc != 0) {
-		ls_buf_cleanup(&b);
-		return httpd_answer_error(c, rc == LS_ETOOBIG ? 413 : 500,
-		    rc == LS_ETOOBIG ? "answer too large: narrow the query"
-				     : ls_error_last());
-	}
-	data = ls_buf_take(&b, &len);
-	if (data == NULL)
-		return httpd_answer_error(c, 500, "out of memory");
-	r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
-	if (r == NULL) {
-		free(data);
-		return MHD_NO;
-	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    "application/x-ndjson");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	ret = httpd_answer(c, 200, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
 static enum MHD_Result
 serve_metrics(struct MHD_Connection *c)
 {
@@ -216,8 +150,8 @@ serve_checkpoint(struct ls_httpd *h, struct MHD_Connection *c)
 	return ret;
 }
 
-static int
-u64_arg(struct MHD_Connection *c, const char *name, uint64_t *out)
+int
+httpd_u64_arg(struct MHD_Connection *c, const char *name, uint64_t *out)
 {
 	const char *v =
 	    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
@@ -231,6 +165,20 @@ u64_arg(struct MHD_Connection *c, const char *name, uint64_t *out)
 
 /* GET /v1/evidence/proof?index=I[&size=N]: the inclusion proof of entry I
  * in the tree of the first N entries (default: the last checkpoint). */
+json_t *
+httpd_hashes_json(const uint8_t (*h)[LS_SHA256_LEN], size_t n)
+{
+	json_t *arr = json_array();
+	char b64[64];
+	size_t i;
+
+	for (i = 0; arr != NULL && i < n; i++) {
+		ls_base64_encode(b64, sizeof(b64), h[i], LS_SHA256_LEN);
+		json_array_append_new(arr, json_string(b64));
+	}
+	return arr;
+}
+
 static enum MHD_Result
 serve_proof(struct ls_httpd *h, struct MHD_Connection *c)
 {
@@ -239,19 +187,17 @@ serve_proof(struct ls_httpd *h, struct MHD_Connection *c)
 	char b64[64];
 	json_t *j, *arr;
 	enum MHD_Result ret;
-	size_t len = 0, i;
+	size_t len = 0;
 
-	if (u64_arg(c, "index", &index) != 1 || u64_arg(c, "size", &size) < 0)
+	if (httpd_u64_arg(c, "index", &index) != 1 ||
+	    httpd_u64_arg(c, "size", &size) < 0)
 		return httpd_answer_error(c, 400, "expected index=N[&size=N]");
 	if (ls_evidence_proof(ls_store_evidence(h->o.store), index, size, leaf,
 		proof, &len) != 0)
 		return httpd_answer_error(c, 404, ls_error_last());
-	if ((arr = json_array()) == NULL)
+	if ((arr = httpd_hashes_json((const uint8_t(*)[LS_SHA256_LEN])proof,
+		 len)) == NULL)
 		return httpd_answer_error(c, 500, "out of memory");
-	for (i = 0; i < len; i++) {
-		ls_base64_encode(b64, sizeof(b64), proof[i], LS_SHA256_LEN);
-		json_array_append_new(arr, json_string(b64));
-	}
 	ls_base64_encode(b64, sizeof(b64), leaf, LS_SHA256_LEN);
 	j = json_pack("{s:I, s:I, s:s, s:o}", "index", (json_int_t)index,
 	    "size", (json_int_t)size, "leaf", b64, "proof", arr);
@@ -273,7 +219,11 @@ httpd_api_get(struct ls_httpd *h, struct MHD_Connection *c, const char *url,
 	if (strcmp(url, "/metrics") == 0)
 		return serve_metrics(c);
 	if (strcmp(url, "/v1/evidence") == 0)
-		return serve_evidence(h, c);
+		return httpd_evidence_query(h, c);
+	if (strcmp(url, "/v1/evidence/consistency") == 0)
+		return httpd_evidence_consistency(h, c);
+	if (strncmp(url, "/v1/evidence/tile/", 18) == 0)
+		return httpd_evidence_tile(h, c, url + 13);
 	if (strcmp(url, "/v1/evidence/checkpoint") == 0)
 		return serve_checkpoint(h, c);
 	if (strcmp(url, "/v1/evidence/proof") == 0)

@@ -116,4 +116,20 @@ size_t httpd_body_cap(const char *url);
 /* 1 when url is a route that https_only keeps off plain HTTP. */
 int httpd_https_only(const char *url);
 
+/* GET argument name as a decimal uint64: 1 set, 0 absent, -1 bad. */
+int httpd_u64_arg(struct MHD_Connection *c, const char *name, uint64_t *out);
+
+/* Hashes as a JSON array of base64 strings (proofs); NULL: no memory. */
+json_t *httpd_hashes_json(const uint8_t (*h)[LS_SHA256_LEN], size_t n);
+
+/* httpd_evidence.c: streamed queries, consistency proofs, tiles. */
+enum MHD_Result
+httpd_evidence_query(struct ls_httpd *h, struct MHD_Connection *c);
+enum MHD_Result
+httpd_evidence_consistency(struct ls_httpd *h, struct MHD_Connection *c);
+/* End every query stream (before the daemon stops). */
+void httpd_evidence_stop(void);
+enum MHD_Result httpd_evidence_tile(struct ls_httpd *h,
+    struct MHD_Connection *c, const char *rest);
+
 #endif

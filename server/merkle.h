@@ -51,4 +51,33 @@ int ls_merkle_verify_inclusion(const uint8_t leaf[LS_SHA256_LEN], uint64_t m,
     uint64_t n, const uint8_t (*proof)[LS_SHA256_LEN], size_t len,
     const uint8_t root[LS_SHA256_LEN]);
 
+/* RFC 6962 consistency proof (SUBPROOF) from tree size m to n computed
+ * from all leaf hashes: the reference the tile reader is tested against.
+ * Empty for m == n or m == 0.  LS_EINVAL for m > n. */
+int ls_merkle_consistency(uint8_t proof[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN],
+    size_t *len_out, const uint8_t (*leaves)[LS_SHA256_LEN], uint64_t m,
+    uint64_t n);
+
+/* Check a consistency proof (RFC 9162 2.1.4.2).  0 or LS_EMISMATCH. */
+int ls_merkle_verify_consistency(uint64_t m, uint64_t n,
+    const uint8_t (*proof)[LS_SHA256_LEN], size_t len,
+    const uint8_t root1[LS_SHA256_LEN], const uint8_t root2[LS_SHA256_LEN]);
+
+/*
+ * The same proofs from a source of complete subtree hashes: fn gives the
+ * hash of the perfect subtree at height level whose leftmost leaf is
+ * index << level (the tile reader answers it from tlog tiles in O(1)
+ * reads).  fn returns 0 or a negative ls_err, passed on.
+ */
+typedef int (*ls_merkle_node_fn)(void *arg, unsigned level, uint64_t index,
+    uint8_t out[LS_SHA256_LEN]);
+
+/* Hash of leaves [a, b) (RFC 6962 MTH of that range), b > a. */
+int ls_merkle_range_fn(uint8_t out[LS_SHA256_LEN], ls_merkle_node_fn fn,
+    void *arg, uint64_t a, uint64_t b);
+int ls_merkle_inclusion_fn(uint8_t proof[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN],
+    size_t *len_out, ls_merkle_node_fn fn, void *arg, uint64_t m, uint64_t n);
+int ls_merkle_consistency_fn(uint8_t proof[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN],
+    size_t *len_out, ls_merkle_node_fn fn, void *arg, uint64_t m, uint64_t n);
+
 #endif

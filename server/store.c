@@ -525,41 +525,34 @@ scan_channels(struct ls_store *s)
 	return rc;
 }
 
-/* Evidence replay: failed builds count as built; agent report seqs. */
+/* Start-up state from the evidence index (no replay of the log): failed
+ * and held builds count as built (a passed build is known from its
+ * release note, so one cut short by a crash before its release was
+ * written is built again); agents' report seqs. */
 static int
-replay_entry(void *arg, json_t *e)
+known_build(void *arg, const char *ch, const char *tag)
+{
+	struct channel *c = store_channel(arg, ch, 1);
+
+	return c != NULL ? store_tag_add(c, tag) : 0;
+}
+
+static int
+known_report(void *arg, const char *agent, uint64_t seq)
 {
 	struct ls_store *s = arg;
-	const char *kind = json_string_value(json_object_get(e, "kind"));
-	const char *ch = json_string_value(json_object_get(e, "channel"));
-	const char *agent = json_string_value(json_object_get(e, "agent"));
-	json_t *d = json_object_get(e, "details");
-	const char *tag = json_string_value(json_object_get(d, "tag"));
-	struct channel *c;
 
-	if (kind == NULL)
-		return 0;
-	/* Failed and held builds are known only from here; a passed build
-	 * is known from its release note, so one cut short by a crash
-	 * before its release was written is built again. */
-	if (strcmp(kind, "build") == 0 && ch != NULL && tag != NULL &&
-	    (json_is_true(json_object_get(d, "held_by_pin")) ||
-		strcmp(json_string_value(json_object_get(d, "result"))
-			? json_string_value(json_object_get(d, "result"))
-			: "",
-		    "failed") == 0) &&
-	    (c = store_channel(s, ch, 1)) != NULL)
-		return store_tag_add(c, tag);
-	/* A key enrolled anew (after a removal) starts its seqs over. */
-	if (strcmp(kind, "operator") == 0 && agent != NULL &&
-	    json_is_string(json_object_get(d, "action")) &&
-	    strcmp(json_string_value(json_object_get(d, "action")), "enroll") ==
-		0)
-		ls_agents_reset_seq(s->agents, agent);
-	if (strcmp(kind, "report") == 0 && agent != NULL)
-		(void)ls_agents_set_seq(s->agents, agent,
-		    (uint64_t)json_integer_value(json_object_get(d, "seq")));
+	(void)ls_agents_set_seq(s->agents, agent, seq);
 	return 0;
+}
+
+/* The materialiser committed a batch: sign a checkpoint of it. */
+static void
+evidence_committed(void *arg, uint64_t size)
+{
+	(void)size;
+	if (store_checkpoint_sign(arg) != 0)
+		ls_error_clear(); /* ls_store_tick tries again */
 }
 
 json_t *
@@ -754,6 +747,7 @@ ls_store_open(struct ls_store **out, const struct ls_store_opts *o)
 		return ls_error_set(LS_ENOMEM, "store: out of memory");
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_mutex_init(&s->report_mu, NULL);
+	pthread_mutex_init(&s->ckpt_mu, NULL);
 	s->lockfd = -1;
 	s->ttl = o->ttl < 2 ? 2 : o->ttl;
 	s->on_change = o->on_change;
@@ -770,8 +764,11 @@ ls_store_open(struct ls_store **out, const struct ls_store_opts *o)
 	    (rc = scan_channels(s)) != 0)
 		goto out;
 	remove_data_temps(s);
-	if ((rc = ls_evidence_open(&s->ev, s->data, replay_entry, s)) != 0)
+	if ((rc = ls_evidence_open(&s->ev, s->data, NULL, NULL)) != 0 ||
+	    (rc = ls_evidence_builds_known(s->ev, known_build, s)) != 0 ||
+	    (rc = ls_evidence_report_seqs(s->ev, known_report, s)) != 0)
 		goto out;
+	ls_evidence_on_commit(s->ev, evidence_committed, s);
 	if (o->keys_dir != NULL && (rc = roll_forward(s)) != 0)
 		goto out;
 	*out = s;
@@ -800,6 +797,7 @@ ls_store_free(struct ls_store *s)
 		close(s->lockfd); /* releases the flock */
 	pthread_mutex_destroy(&s->mu);
 	pthread_mutex_destroy(&s->report_mu);
+	pthread_mutex_destroy(&s->ckpt_mu);
 	free(s);
 }
 
@@ -911,28 +909,48 @@ ls_store_tick(struct ls_store *s, time_t now, time_t *next_out)
 	pthread_mutex_unlock(&s->mu);
 	store_notify(s);
 	if (rc == 0)
-		rc = ls_store_checkpoint(s);
+		rc = store_checkpoint_sign(s); /* never waits */
 	*next_out = next > now ? next : now + 1;
+	return rc;
+}
+
+int
+store_checkpoint_sign(struct ls_store *s)
+{
+	uint8_t root[LS_SHA256_LEN];
+	uint64_t size, have;
+	int written, rc = 0;
+
+	if (s->log_key == NULL)
+		return 0;
+	pthread_mutex_lock(&s->ckpt_mu);
+	ls_evidence_root(s->ev, &size, root);
+	pthread_mutex_lock(&s->mu);
+	have = s->ckpt_size;
+	written = s->ckpt_written;
+	pthread_mutex_unlock(&s->mu);
+	if (!written || size != have)
+		rc = ls_checkpoint_write(s->ev, s->data, s->origin, s->log_key,
+		    &size);
+	if (rc == 0) {
+		pthread_mutex_lock(&s->mu);
+		s->ckpt_size = size;
+		s->ckpt_written = 1;
+		pthread_mutex_unlock(&s->mu);
+	}
+	pthread_mutex_unlock(&s->ckpt_mu);
 	return rc;
 }
 
 int
 ls_store_checkpoint(struct ls_store *s)
 {
-	uint64_t size;
-	int rc;
-
-	if (s->log_key == NULL ||
-	    (s->ckpt_written && ls_evidence_count(s->ev) == s->ckpt_size))
+	if (s->log_key == NULL)
 		return 0;
-	if ((rc = ls_checkpoint_write(s->ev, s->data, s->origin, s->log_key,
-		 &size)) != 0)
-		return rc;
-	pthread_mutex_lock(&s->mu);
-	s->ckpt_size = size;
-	s->ckpt_written = 1;
-	pthread_mutex_unlock(&s->mu);
-	return 0;
+	/* Everything acknowledged so far goes into this checkpoint. */
+	if (ls_evidence_sync(s->ev, 30000) != 0)
+		ls_error_clear(); /* sign what is there */
+	return store_checkpoint_sign(s);
 }
 
 uint64_t

@@ -7,7 +7,7 @@
  *   DATA/v1/channels/CH/timestamp.note  the only mutable public file
  *   DATA/v1/channels/CH/releases/N.note
  *   DATA/v1/bundles/SHA256.tar.gz
- *   DATA/evidence/log.jsonl             see evidence.h
+ *   DATA/evidence/                      see evidence.h, evidence_impl.h
  *   DATA/agents/NAME.pub                see agents.h
  *   DATA/state/CH.pending               a build held back by a pin
  *
@@ -51,7 +51,8 @@ struct ls_store_opts {
 /*
  * Lock DATA (LS_ECONFLICT naming the holder's pid when another process
  * has it), load the keys and the newest root note (the release and
- * timestamp keys must be listed in it), replay the evidence, scan the
+ * timestamp keys must be listed in it), open the evidence store (its
+ * index gives failed builds and report seqs: no replay), scan the
  * channels and roll forward an interrupted publish.
  */
 int ls_store_open(struct ls_store **out, const struct ls_store_opts *o);

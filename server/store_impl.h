@@ -46,8 +46,9 @@ struct ls_store {
 	struct ls_evidence *ev;
 	struct ls_agents *agents;
 	struct ls_tokens *tokens; /* single-use enrolment tokens */
-	uint64_t ckpt_size;	  /* entries in the last checkpoint */
-	int ckpt_written;	  /* at least one this run */
+	pthread_mutex_t ckpt_mu; /* one checkpoint writer at a time */
+	uint64_t ckpt_size;	 /* entries in the last checkpoint */
+	int ckpt_written;	 /* at least one this run */
 	void (*on_change)(void *arg, const char *channel);
 	void *arg;
 };
@@ -78,5 +79,7 @@ int store_vkey_parse(struct ls_vkey *vk, const char *vkey_text, size_t len);
  * ls_store_enroll. */
 int store_enroll_key(struct ls_store *s, const struct ls_vkey *vk,
     const char *source);
+/* Sign a checkpoint of the materialised tree if it grew (no wait). */
+int store_checkpoint_sign(struct ls_store *s);
 
 #endif

@@ -9,7 +9,7 @@ start_agent a "$SERVER_URL"
 expect_version a v1 30 "first activation"
 evidence() {	# AGENT: "seq state" of each report the server accepted
 	curl -s --max-time 5 "$SERVER_URL/v1/evidence?kind=report&agent=$1" |
-		python3 -c 'import json,sys
+		tail -n +2 | python3 -c 'import json,sys
 for line in sys.stdin:
     line=line.strip()
     if not line: continue

@@ -148,6 +148,15 @@ ts_is() { test "$(ts_release "$1")" = "$2"; }
 # wait_published CHANNEL SEQ
 wait_published() { wait_until 30 ts_is "$1" "$2"; }
 
+# evlog: every acknowledged evidence entry, one line each, as a file
+# (lockstep evidence cat reads the store while the server runs).
+evlog() {
+	"$ls" evidence cat "$work/data" >"$work/evlog.jsonl" 2>/dev/null
+	echo "$work/evlog.jsonl"
+}
+# evgrep PATTERN: some acknowledged evidence entry matches.
+evgrep() { "$ls" evidence cat "$work/data" 2>/dev/null | grep -q -- "$1"; }
+
 http_code() { curl -s -m 10 -o /dev/null -w '%{http_code}' "$@"; }
 
 # report AGENT SEQ KEYFILE: a signed lockstep/report/v1 note on stdout

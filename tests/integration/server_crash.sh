@@ -114,19 +114,20 @@ check "old timestamp restored" ts_is stable "$ntags"
 start_server
 check "restart rolls the timestamp forward" ts_is stable $((ntags + 1))
 stop_server
-check "roll-forward recorded" grep -q '"kind":"publish".*"recovered":true' \
-    "$work/data/evidence/log.jsonl"
+check "roll-forward recorded" evgrep '"kind":"publish".*"recovered":true'
 check "the rolled-forward timestamp has a higher seq" test \
     "$(body_field "$d/timestamp.note" seq)" -gt "$(body_field "$work/ts.before" seq)"
 
 # A bundle cut short mid-write (its temp file) is removed on open.
 printf 'partial' >"$work/data/v1/bundles/$(printf 'ab%.0s' $(seq 32)).tar.gz.tmp.4242"
 
-# A torn evidence line (died mid-append, never acknowledged) is cut.
-printf '{"n":99,"kind":"rep' >>"$work/data/evidence/log.jsonl"
-"$ls" evidence verify "$work/data" 2>/dev/null && fail "torn line verified"
+# A torn WAL record (died mid-append, never acknowledged) is cut.
+n_before=$(wc -l <"$(evlog)")
+wal=$(ls "$work"/data/evidence/wal/*.wal | tail -1)
+printf '\0\0\1\0{"n":99,"kind":"rep' >>"$wal"
 start_server
 stop_server
-check "torn line cut on open" "$ls" evidence verify "$work/data"
+check "torn record cut on open" "$ls" evidence verify "$work/data"
+check "nothing lost, nothing added" test "$(wc -l <"$(evlog)")" -eq "$n_before"
 check "consistent after all" consistent
 finish

@@ -45,7 +45,15 @@ check "release immutable on the mirror" grep -qi 'immutable' "$work/h"
 sha=$(body_field "$work/data/v1/channels/stable/releases/1.note" bundle | sed 's/^sha256:\([0-9a-f]*\) .*/\1/')
 curl -s -m 5 -o "$work/b" "$m/v1/bundles/$sha.tar.gz"
 check "bundle intact through the mirror" test "$(sha256sum <"$work/b" | cut -d' ' -f1)" = "$sha"
-for p in /evidence/log.jsonl /lock /agents/ /state/ /git/config /v1/../lock; do
+ckpt=$work/data/evidence/checkpoint.note
+curl -s -m 5 -o "$work/c" "$m/v1/evidence/checkpoint"
+check "mirror serves the evidence checkpoint" cmp -s "$work/c" "$ckpt"
+size=$(sed -n 2p "$ckpt")
+curl -s -m 5 -D "$work/h" -o "$work/tile" "$m/v1/evidence/tile/0/000.p/$size"
+check "mirror serves the checkpoint's tile" cmp -s "$work/tile" \
+    "$work/data/evidence/tile/0/000.p/$size"
+check "tile immutable on the mirror" grep -qi 'immutable' "$work/h"
+for p in /evidence/log.jsonl /evidence/index.sqlite /v1/evidence/index.sqlite /v1/evidence/tile/../index.sqlite /lock /agents/ /state/ /git/config /v1/../lock; do
 	check "mirror hides $p" test "$(http_code "$m$p")" = 404
 done
 check "mirror refuses POST" test "$(http_code -X POST "$m$t")" = 405

@@ -35,8 +35,7 @@ check "seq 3 carries action, owner, reason, until" sh -c \
     "grep -qx 'action rollback' '$rels/3.note' && grep -qx 'owner alice' '$rels/3.note' && grep -qx 'reason INC-42 v2 denies too much' '$rels/3.note' && grep -q '^until ${until}T00:00:00Z' '$rels/3.note'"
 check "rollback is signed by the release key" \
     "$ls" note verify "$work/keys/release.pub" --in "$rels/3.note" >/dev/null
-check "operator evidence" grep -q '"kind":"operator".*"action":"rollback".*"owner":"alice"' \
-    "$work/data/evidence/log.jsonl"
+check "operator evidence" evgrep '"kind":"operator".*"action":"rollback".*"owner":"alice"'
 
 # Bad operator input changes nothing.
 before=$(ls "$rels" | wc -l)
@@ -57,8 +56,7 @@ check "pin is seq 4 with v2's bundle" sh -c \
     "test \"\$(sed -n 's/^bundle //p' '$rels/4.note')\" = '$(bundle_of 2)'"
 tag_repo v3.0.0 policy/data.json '{"limits": {"cpu": 5}}'
 refresh
-check "v3.0.0 built while pinned" wait_until 20 grep -q \
-    '"kind":"build".*"tag":"v3.0.0".*"held_by_pin":true' "$work/data/evidence/log.jsonl"
+check "v3.0.0 built while pinned" wait_until 20 evgrep '"kind":"build".*"tag":"v3.0.0".*"held_by_pin":true'
 check "pin holds: still seq 4" ts_is stable 4
 "$ls" status "${api[@]}" >"$work/status"
 check "status shows the pin and its sunset" grep -q "pin by bob until ${until}T00:00:00Z: freeze for audit" "$work/status"

@@ -37,9 +37,7 @@ check "agent file written" test -f "$work/data/agents/agent-2.pub"
 
 report agent-1 1 "$work/a1/agent-1.key" >"$work/r1"
 check "valid report: 202" test "$(post "$work/r1")" = 202
-check "report is in the evidence" grep -q \
-    '"kind":"report","channel":"stable","agent":"agent-1".*"seq":1' \
-    "$work/data/evidence/log.jsonl"
+check "report is in the evidence" evgrep '"kind":"report","channel":"stable","agent":"agent-1".*"seq":1'
 check "replayed report: 409" test "$(post "$work/r1")" = 409
 report agent-1 2 "$work/a1/agent-1.key" >"$work/r2"
 check "next seq: 202" test "$(post "$work/r2")" = 202
@@ -71,7 +69,11 @@ check "malformed counted" grep -qx 'lockstep_reports_total{result="malformed"} 2
 check "oversized counted" grep -qx 'lockstep_reports_total{result="too_big"} 1' "$work/metrics"
 
 # Evidence queries.
-q() { curl -s -m 5 "$url/v1/evidence?$1"; }
+# Queries answer against the signed checkpoint (its first line), which
+# follows appends within a second.
+q() { curl -s -m 5 "$url/v1/evidence?$1" | tail -n +2; }
+q_count() { test "$(q "$1" | wc -l)" -eq "$2"; }
+check "checkpoint catches up" wait_until 10 q_count "kind=report" 3
 check "query by agent (enrolment + 2 reports)" test "$(q 'agent=agent-1' | wc -l)" -eq 3
 check "query by kind=report" test "$(q 'kind=report' | wc -l)" -eq 3
 check "query by kind and agent" test "$(q 'kind=report&agent=agent-2' | wc -l)" -eq 1
@@ -83,7 +85,7 @@ check "query by channel" test "$(q 'channel=stable&kind=publish' | wc -l)" -eq 1
 
 # Signed checkpoint and an inclusion proof, checked offline.  The server
 # signs a checkpoint within a second of the log growing.
-idx=$(grep -n '"kind":"report"' "$work/data/evidence/log.jsonl" | head -1 | cut -d: -f1)
+idx=$(grep -n '"kind":"report"' "$(evlog)" | head -1 | cut -d: -f1)
 idx=$((idx - 1))
 ckpt_covers() {
 	curl -sf -m 5 "$url/v1/evidence/checkpoint" >"$work/ckpt" &&
@@ -94,29 +96,78 @@ check "signed checkpoint covers entry $idx" wait_until 10 ckpt_covers
 size=$(sed -n 2p "$work/ckpt.body")
 curl -s -m 5 "$url/v1/evidence/proof?index=$idx&size=$size" >"$work/proof"
 check "inclusion proof of report entry $idx in the signed tree of $size" \
-    python3 - "$work/data/evidence/log.jsonl" "$idx" "$work/proof" "$work/ckpt.body" <<'PY'
-import base64, hashlib, json, sys
-lines = open(sys.argv[1], "rb").read().split(b"\n")
-idx = int(sys.argv[2])
-proof = json.load(open(sys.argv[3]))
-body = open(sys.argv[4]).read().split("\n")
+    python3 "$LOCKSTEP_ROOT/tests/tools/proof_check.py" "$(evlog)" \
+    "$work/proof" "$work/ckpt.body"
+check "proof past the tree: 404" test "$(http_code "$url/v1/evidence/proof?index=999999")" = 404
+
+# The tlog tiles are served immutable, and the tree of the checkpoint can
+# be rebuilt from them offline; a consistency proof from an older size.
+curl -s -m 5 -D "$work/th" -o "$work/tile0" "$url/v1/evidence/tile/0/000.p/$size"
+check "level-0 tile of the checkpoint served immutable" grep -qi \
+    'Cache-Control: .*immutable' "$work/th"
+curl -s -m 5 -o "$work/bundle0" "$url/v1/evidence/tile/entries/000.p/$size"
+check "tiles and entry bundle rebuild the signed root" \
+    python3 - "$work/tile0" "$work/bundle0" "$work/ckpt.body" <<'PY'
+import base64, hashlib, sys
+tile, bundle = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
+body = open(sys.argv[3]).read().split("\n")
 size, root = int(body[1]), base64.b64decode(body[2])
 h = lambda b: hashlib.sha256(b).digest()
-r = h(b"\0" + lines[idx])
-assert base64.b64decode(proof["leaf"]) == r and proof["size"] == size
-fn, sn = idx, size - 1
-for p in map(base64.b64decode, proof["proof"]):
+leaves, i = [], 0
+while i < len(bundle):
+    n = bundle[i] << 8 | bundle[i + 1]; i += 2
+    leaves.append(h(b"\0" + bundle[i:i + n])); i += n
+assert len(leaves) == size and tile == b"".join(leaves)
+def mth(v):
+    if len(v) == 1: return v[0]
+    k = 1
+    while k * 2 < len(v): k *= 2
+    return h(b"\1" + mth(v[:k]) + mth(v[k:]))
+assert mth(leaves) == root
+PY
+curl -s -m 5 "$url/v1/evidence/consistency?from=3&to=$size" >"$work/cons"
+check "consistency proof from 3 to $size verifies" \
+    python3 - "$work/bundle0" "$work/cons" "$work/ckpt.body" <<'PY'
+import base64, hashlib, json, sys
+bundle = open(sys.argv[1], "rb").read()
+c = json.load(open(sys.argv[2]))
+body = open(sys.argv[3]).read().split("\n")
+root2 = base64.b64decode(body[2])
+h = lambda b: hashlib.sha256(b).digest()
+leaves, i = [], 0
+while i < len(bundle):
+    n = bundle[i] << 8 | bundle[i + 1]; i += 2
+    leaves.append(h(b"\0" + bundle[i:i + n])); i += n
+def mth(v):
+    if len(v) == 1: return v[0]
+    k = 1
+    while k * 2 < len(v): k *= 2
+    return h(b"\1" + mth(v[:k]) + mth(v[k:]))
+m, n = c["from"], c["to"]
+root1 = mth(leaves[:m])
+proof = [base64.b64decode(p) for p in c["proof"]]
+if m & (m - 1) == 0: proof = [root1] + proof
+fn, sn = m - 1, n - 1
+while fn & 1: fn >>= 1; sn >>= 1
+fr = sr = proof[0]
+for p in proof[1:]:
     assert sn != 0
     if fn & 1 or fn == sn:
-        r = h(b"\1" + p + r)
-        while not fn & 1 and fn != 0:
-            fn >>= 1; sn >>= 1
+        fr = h(b"\1" + p + fr); sr = h(b"\1" + p + sr)
+        while not fn & 1 and fn != 0: fn >>= 1; sn >>= 1
     else:
-        r = h(b"\1" + r + p)
+        sr = h(b"\1" + sr + p)
     fn >>= 1; sn >>= 1
-sys.exit(0 if sn == 0 and r == root else 1)
+assert sn == 0 and fr == root1 and sr == root2
 PY
-check "proof past the tree: 404" test "$(http_code "$url/v1/evidence/proof?index=999999")" = 404
+check "tile path outside the tiles: 404" test \
+    "$(http_code "$url/v1/evidence/tile/../index.sqlite")" = 404
+
+# Queries are rate limited per client address.
+# (one curl, one connection: 300 queries well inside a second's refill)
+codes=$(curl -s -m 60 $(for i in $(seq 1 300); do echo "-o /dev/null $url/v1/evidence?kind=none"; done) \
+    -w '%{http_code}\n' | sort | uniq -c)
+check "a burst of queries meets 429 ($(echo $codes))" sh -c "echo '$codes' | grep -q ' 429'"
 
 # Replay protection survives a restart.
 stop_server
@@ -135,14 +186,23 @@ check "agent add on the data folder" "$ls" agent add agent-3 \
 "$ls" agent add agent-3 "$work/a1/agent-1.pub" --data "$work/data" 2>/dev/null &&
 	fail "agent add with a mismatched name succeeded"
 check "evidence and checkpoint verify" "$ls" evidence verify "$work/data"
-# Cutting entries off the end keeps the chain valid but not the signed
-# checkpoint: verify must see it.
-cp "$work/data/evidence/log.jsonl" "$work/log.bak"
-head -n -2 "$work/log.bak" >"$work/data/evidence/log.jsonl"
+# A partition file removed, or a hash tile damaged: verify must see it.
+part=$(find "$work/data/evidence/partitions" -name '*.jsonl' | sort | tail -1)
+mv "$part" "$work/part.bak"
 if "$ls" evidence verify "$work/data" 2>"$work/err"; then
-	fail "truncated log verified"
+	fail "missing partition file verified"
 else
-	ok "truncated log refused: $(cat "$work/err")"
+	ok "missing partition refused: $(cat "$work/err")"
 fi
-cp "$work/log.bak" "$work/data/evidence/log.jsonl"
+mv "$work/part.bak" "$part"
+tile=$(find "$work/data/evidence/tile/0" -type f | sort | tail -1)
+cp "$tile" "$work/tile.bak"
+printf 'x' | dd of="$tile" bs=1 seek=5 conv=notrunc 2>/dev/null
+if "$ls" evidence verify "$work/data" 2>"$work/err"; then
+	fail "damaged tile verified"
+else
+	ok "damaged tile refused: $(cat "$work/err")"
+fi
+cp "$work/tile.bak" "$tile"
+check "verifies again" "$ls" evidence verify "$work/data"
 finish

@@ -1,4 +1,4 @@
-/* test_server_evidence.c - the hash-chained evidence log of the server. */
+/* test_server_evidence.c - the tiled evidence store of the server. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,17 +6,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "../../server/evidence.h"
+#include "../../server/evidence_impl.h"
 #include "lockstep/error.h"
 #include "lockstep/file.h"
 
 struct fx {
 	char dir[64];
-	char log[128];
 };
 
 static int
@@ -29,7 +31,6 @@ setup(void **state)
 	snprintf(f->dir, sizeof(f->dir), "/tmp/ls-test-ev-XXXXXX");
 	if (mkdtemp(f->dir) == NULL)
 		return -1;
-	snprintf(f->log, sizeof(f->log), "%s/evidence/log.jsonl", f->dir);
 	*state = f;
 	return 0;
 }
@@ -44,135 +45,366 @@ teardown(void **state)
 	return 0;
 }
 
-static void
-append3(const char *dir)
+/* Leaf hashes of entries [0, n) read back through ls_evidence_get. */
+static uint8_t (*leaves_of(struct ls_evidence *ev, uint64_t n))[LS_SHA256_LEN]
 {
-	struct ls_evidence *ev = NULL;
-	json_t *d = json_pack("{s:s}", "tag", "v1");
-	uint64_t before;
+	uint8_t(*v)[LS_SHA256_LEN] = calloc(n + 1, LS_SHA256_LEN);
+	json_t *e;
+	char *s;
+	uint64_t i;
 
-	assert_int_equal(ls_evidence_open(&ev, dir, NULL, NULL), 0);
-	before = ls_evidence_count(ev);
-	assert_int_equal(ls_evidence_append(ev, "build", "stable", NULL, d), 0);
-	assert_int_equal(ls_evidence_append(ev, "report", "stable", "a1", NULL),
-	    0);
-	assert_int_equal(ls_evidence_append(ev, "operator", NULL, "a2", d), 0);
-	assert_int_equal(ls_evidence_count(ev), before + 3);
-	json_decref(d);
+	assert_non_null(v);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(ls_evidence_get(ev, i, &e), 0);
+		assert_int_equal(json_integer_value(json_object_get(e, "n")),
+		    i);
+		s = json_dumps(e, JSON_COMPACT);
+		ls_merkle_leaf(v[i], s, strlen(s));
+		free(s);
+		json_decref(e);
+	}
+	return v;
+}
+
+static void
+append_n(struct ls_evidence *ev, unsigned n, const char *kind)
+{
+	json_t *d;
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		d = json_pack("{s:i, s:s}", "i", (int)i, "tag", "v1");
+		assert_int_equal(ls_evidence_append(ev, kind, "stable",
+				     i % 2 ? "a1" : NULL, d),
+		    0);
+		json_decref(d);
+	}
+}
+
+/* Inclusion and consistency proofs from the tiles equal the reference
+ * computation over all leaves, for every size up to 600 (more than two
+ * tiles, partial tiles at every width) and across a reopen. */
+static void
+test_server_evidence__proofs_match_reference(void **state)
+{
+	struct fx *f = *state;
+	struct ls_evidence *ev = NULL;
+	uint8_t(*leaves)[LS_SHA256_LEN];
+	uint8_t a[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN],
+	    b[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN], leaf[LS_SHA256_LEN],
+	    root[LS_SHA256_LEN], root2[LS_SHA256_LEN];
+	size_t la, lb;
+	uint64_t size, m, n, i;
+
+	assert_int_equal(ls_evidence_open(&ev, f->dir, NULL, NULL), 0);
+	for (i = 0; i < 6; i++) {
+		struct ls_evidence_item it[100];
+		json_t *d = json_object();
+
+		for (m = 0; m < 100; m++)
+			it[m] =
+			    (struct ls_evidence_item){ "build", "c", NULL, d };
+		assert_int_equal(ls_evidence_append_many(ev, it, 100, &m), 0);
+		assert_int_equal(m, i * 100);
+		json_decref(d);
+		if (i == 2) { /* reopen in the middle */
+			ls_evidence_free(ev);
+			assert_int_equal(ls_evidence_open(&ev, f->dir, NULL,
+					     NULL),
+			    0);
+		}
+	}
+	assert_int_equal(ls_evidence_sync(ev, 30000), 0);
+	ls_evidence_root(ev, &size, root);
+	assert_int_equal(size, 600);
+	leaves = leaves_of(ev, 600);
+	ls_merkle_root(root2, (const uint8_t(*)[LS_SHA256_LEN])leaves, 600);
+	assert_memory_equal(root, root2, LS_SHA256_LEN);
+	for (n = 1; n <= 600; n += n < 20 ? 1 : 37) {
+		for (m = 0; m < n; m += 1 + n / 7) {
+			assert_int_equal(ls_evidence_proof(ev, m, n, leaf, a,
+					     &la),
+			    0);
+			assert_int_equal(ls_merkle_inclusion(b, &lb,
+					     (const uint8_t(*)[LS_SHA256_LEN])
+						 leaves,
+					     m, n),
+			    0);
+			assert_int_equal(la, lb);
+			assert_memory_equal(a, b, la * LS_SHA256_LEN);
+			assert_memory_equal(leaf, leaves[m], LS_SHA256_LEN);
+			assert_int_equal(ls_evidence_consistency(ev, m, n, a,
+					     &la),
+			    0);
+			assert_int_equal(ls_merkle_consistency(b, &lb,
+					     (const uint8_t(*)[LS_SHA256_LEN])
+						 leaves,
+					     m, n),
+			    0);
+			assert_int_equal(la, lb);
+			assert_memory_equal(a, b, la * LS_SHA256_LEN);
+			ls_merkle_root(root,
+			    (const uint8_t(*)[LS_SHA256_LEN])leaves, m);
+			ls_merkle_root(root2,
+			    (const uint8_t(*)[LS_SHA256_LEN])leaves, n);
+			assert_int_equal(ls_merkle_verify_consistency(m, n,
+					     (const uint8_t(*)[LS_SHA256_LEN])a,
+					     la, root, root2),
+			    0);
+		}
+	}
+	assert_int_not_equal(ls_evidence_proof(ev, 600, 600, leaf, a, &la), 0);
+	assert_int_not_equal(ls_evidence_proof(ev, 0, 601, leaf, a, &la), 0);
+	free(leaves);
+	ls_evidence_free(ev);
+	assert_int_equal(ls_evidence_verify(f->dir, &size), 0);
+	assert_int_equal(size, 600);
+}
+
+struct worker {
+	struct ls_evidence *ev;
+	int id;
+	uint64_t first[50];
+};
+
+static void *
+work(void *arg)
+{
+	struct worker *w = arg;
+	struct ls_evidence_item it[3];
+	json_t *d;
+	int i, k;
+
+	for (i = 0; i < 50; i++) {
+		d = json_pack("{s:i, s:i}", "w", w->id, "i", i);
+		for (k = 0; k < 3; k++)
+			it[k] =
+			    (struct ls_evidence_item){ "batch", NULL, "x", d };
+		if (ls_evidence_append_many(w->ev, it, 3, &w->first[i]) != 0)
+			w->first[i] = UINT64_MAX;
+		json_decref(d);
+	}
+	return NULL;
+}
+
+/* 8 threads append groups at once: every group gets consecutive,
+ * distinct indexes and reads back as written. */
+static void
+test_server_evidence__group_commit(void **state)
+{
+	struct fx *f = *state;
+	struct ls_evidence *ev = NULL;
+	struct worker w[8];
+	pthread_t t[8];
+	unsigned char *seen;
+	json_t *e;
+	int i, j, k;
+
+	assert_int_equal(ls_evidence_open(&ev, f->dir, NULL, NULL), 0);
+	for (i = 0; i < 8; i++) {
+		w[i].ev = ev;
+		w[i].id = i;
+		assert_int_equal(pthread_create(&t[i], NULL, work, &w[i]), 0);
+	}
+	for (i = 0; i < 8; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(ls_evidence_count(ev), 8 * 50 * 3);
+	seen = calloc(8 * 50 * 3, 1);
+	for (i = 0; i < 8; i++)
+		for (j = 0; j < 50; j++) {
+			assert_true(w[i].first[j] < 8 * 50 * 3);
+			for (k = 0; k < 3; k++) {
+				assert_false(seen[w[i].first[j] + (unsigned)k]);
+				seen[w[i].first[j] + (unsigned)k] = 1;
+				assert_int_equal(ls_evidence_get(ev,
+						     w[i].first[j] +
+							 (unsigned)k,
+						     &e),
+				    0);
+				assert_int_equal(json_integer_value(
+						     json_object_get(json_object_get(e,
+									 "details"),
+							 "w")),
+				    i);
+				json_decref(e);
+			}
+		}
+	free(seen);
 	ls_evidence_free(ev);
 }
 
+/* A torn record at the end of the WAL (a write cut by kill -9) is cut
+ * off on open; everything acknowledged is there, and appends go on. */
 static void
-test_server_evidence__chain_verifies_and_continues(void **state)
+test_server_evidence__torn_wal_tail(void **state)
 {
 	struct fx *f = *state;
-	uint64_t n = 0;
+	struct ls_evidence *ev = NULL;
+	char path[256];
+	uint64_t n;
+	int fd;
 
-	append3(f->dir);
+	assert_int_equal(ls_evidence_open(&ev, f->dir, NULL, NULL), 0);
+	append_n(ev, 5, "report");
+	ls_evidence_free(ev);
+	snprintf(path, sizeof(path), "%s/evidence/wal/%020d.wal", f->dir, 0);
+	fd = open(path, O_WRONLY | O_APPEND);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "\0\0\1\0{\"n\":5,", 11), 11);
+	close(fd);
+	assert_int_equal(ls_evidence_open(&ev, f->dir, NULL, NULL), 0);
+	assert_int_equal(ls_evidence_count(ev), 5);
+	append_n(ev, 2, "report");
+	assert_int_equal(ls_evidence_count(ev), 7);
+	ls_evidence_free(ev);
+	assert_int_equal(ls_evidence_verify(f->dir, &n), 0);
+	assert_int_equal(n, 7);
+}
+
+/* Died after the WAL write but before (or in the middle of) writing the
+ * batch's tiles and partitions: the next open completes them from the
+ * WAL, overwriting the half-written partition file of that batch. */
+static void
+test_server_evidence__partitions_completed_from_wal(void **state)
+{
+	struct fx *f = *state;
+	struct ls_evidence *ev = NULL;
+	char path[512], rec[256];
+	uint64_t n;
+	int fd, k, i;
+
+	assert_int_equal(ls_evidence_open(&ev, f->dir, NULL, NULL), 0);
+	append_n(ev, 3, "report");
+	ls_evidence_free(ev);
+	/* Two acknowledged entries the materialiser never saw. */
+	snprintf(path, sizeof(path), "%s/evidence/wal/%020d.wal", f->dir, 0);
+	fd = open(path, O_WRONLY | O_APPEND);
+	assert_true(fd >= 0);
+	for (i = 3; i < 5; i++) {
+		k = snprintf(rec + 4, sizeof(rec) - 4,
+		    "{\"n\":%d,\"time\":\"2026-02-03T04:05:06Z\",\"kind\":"
+		    "\"report\",\"channel\":null,\"agent\":\"z\","
+		    "\"details\":{\"seq\":%d}}",
+		    i, i);
+		rec[0] = rec[1] = 0;
+		rec[2] = (char)(k >> 8);
+		rec[3] = (char)(k & 0xFF);
+		assert_int_equal(write(fd, rec, (size_t)k + 4), k + 4);
+	}
+	close(fd);
+	/* ...and half of that batch's partition file. */
+	snprintf(path, sizeof(path),
+	    "%s/evidence/partitions/kind=report/framework=none/control=none/"
+	    "year=2026/month=02/day=03",
+	    f->dir);
+	assert_int_equal(ls_file_mkdirs(path, 0755), 0);
+	snprintf(path + strlen(path), sizeof(path) - strlen(path),
+	    "/%020d.jsonl", 3);
+	assert_int_equal(ls_file_write_atomic(path, "{\"n\":3,", 7, 0644), 0);
 	assert_int_equal(ls_evidence_verify(f->dir, &n), 0);
 	assert_int_equal(n, 3);
-	append3(f->dir); /* reopen: the chain goes on */
+	assert_int_equal(ls_evidence_open(&ev, f->dir, NULL, NULL), 0);
+	assert_int_equal(ls_evidence_count(ev), 5);
+	ls_evidence_free(ev);
 	assert_int_equal(ls_evidence_verify(f->dir, &n), 0);
-	assert_int_equal(n, 6);
+	assert_int_equal(n, 5);
 }
 
-static int
-count_visit(void *arg, json_t *e)
-{
-	(void)e;
-	(*(int *)arg)++;
-	return 0;
-}
-
+/* Start-up state comes from the index; queries by kind, agent and
+ * control; decisions land in one partition per control. */
 static void
-test_server_evidence__replay_and_query(void **state)
+test_server_evidence__index_partitions_query(void **state)
 {
 	struct fx *f = *state;
 	struct ls_evidence *ev = NULL;
 	struct ls_evidence_filter flt;
 	struct ls_buf b;
-	int seen = 0;
+	char path[512];
+	json_t *d;
+	uint64_t n;
 
-	append3(f->dir);
-	assert_int_equal(ls_evidence_open(&ev, f->dir, count_visit, &seen), 0);
-	assert_int_equal(seen, 3);
+	assert_int_equal(ls_evidence_open(&ev, f->dir, NULL, NULL), 0);
+	append_n(ev, 4, "report");
+	d = json_pack("{s:s, s:s, s:s, s:[s, s], s:s}", "time",
+	    "2026-06-22T10:00:00.123456Z", "outcome", "deny", "agent", "a1",
+	    "controls", "soc2:CC6.1", "soc2:CC6.8", "id", "a1-1");
+	assert_int_equal(ls_evidence_append(ev, "decision", "stable", "a1", d),
+	    0);
+	json_decref(d);
+	d = json_pack("{s:s, s:s}", "tag", "v9", "result", "failed");
+	assert_int_equal(ls_evidence_append(ev, "build", "stable", NULL, d), 0);
+	json_decref(d);
+	ls_evidence_free(ev);
+	assert_int_equal(ls_evidence_open(&ev, f->dir, NULL, NULL), 0);
+	snprintf(path, sizeof(path),
+	    "%s/evidence/partitions/kind=decision/framework=soc2/"
+	    "control=CC6.8/year=2026/month=06/day=22",
+	    f->dir);
+	assert_true(ls_file_exists(path));
 	memset(&flt, 0, sizeof(flt));
 	ls_buf_init(&b, 1 << 20);
 	flt.kind = "report";
 	assert_int_equal(ls_evidence_query(ev, &b, &flt), 0);
-	assert_non_null(strstr(b.data, "\"agent\":\"a1\""));
-	assert_null(strstr(b.data, "\"kind\":\"build\""));
+	assert_non_null(strstr(b.data, "\"n\":3,"));
 	ls_buf_reset(&b);
-	flt.kind = NULL;
-	flt.channel = "stable";
+	memset(&flt, 0, sizeof(flt));
+	flt.control = "soc2:CC6.8";
 	assert_int_equal(ls_evidence_query(ev, &b, &flt), 0);
-	assert_non_null(strstr(b.data, "\"kind\":\"build\""));
-	assert_null(strstr(b.data, "\"kind\":\"operator\""));
+	assert_non_null(strstr(b.data, "\"n\":4,"));
+	assert_null(strstr(b.data, "\"n\":3,"));
 	ls_buf_reset(&b);
-	flt.channel = NULL;
-	flt.until = 1000; /* 1970: nothing */
+	flt.outcome = "allow";
 	assert_int_equal(ls_evidence_query(ev, &b, &flt), 0);
 	assert_int_equal(b.len, 0);
 	ls_buf_cleanup(&b);
 	ls_evidence_free(ev);
-}
-
-static void
-test_server_evidence__tampering_breaks_the_chain(void **state)
-{
-	struct fx *f = *state;
-	struct ls_evidence *ev = NULL;
-	char *text = NULL, *p;
-	size_t len = 0;
-	uint64_t n;
-
-	append3(f->dir);
-	assert_int_equal(ls_file_read(&text, &len, f->log, 1 << 20), 0);
-	p = strstr(text, "\"v1\"");
-	assert_non_null(p);
-	p[2] = '2'; /* v1 -> v2 in the first entry */
-	assert_int_equal(ls_file_write_atomic(f->log, text, len, 0644), 0);
-	free(text);
-	assert_int_equal(ls_evidence_verify(f->dir, &n), LS_EFORMAT);
-	assert_non_null(strstr(ls_error_last(), "entry 1"));
-	/* The server refuses to extend a broken log. */
-	assert_int_equal(ls_evidence_open(&ev, f->dir, NULL, NULL), LS_EFORMAT);
-	assert_null(ev);
-}
-
-static void
-test_server_evidence__torn_last_line_is_cut(void **state)
-{
-	struct fx *f = *state;
-	struct ls_evidence *ev = NULL;
-	FILE *fp;
-	uint64_t n;
-
-	append3(f->dir);
-	fp = fopen(f->log, "a");
-	assert_non_null(fp);
-	fputs("{\"n\":3,\"kind\":\"rep", fp); /* died mid-append */
-	fclose(fp);
-	assert_int_equal(ls_evidence_verify(f->dir, &n), LS_EFORMAT);
-	assert_int_equal(ls_evidence_open(&ev, f->dir, NULL, NULL), 0);
-	assert_int_equal(ls_evidence_count(ev), 3);
-	assert_int_equal(ls_evidence_append(ev, "build", "x", NULL, NULL), 0);
-	ls_evidence_free(ev);
 	assert_int_equal(ls_evidence_verify(f->dir, &n), 0);
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 6);
+}
+
+/* A data folder of the old format (log.jsonl) is migrated in order. */
+static void
+test_server_evidence__migrates_old_log(void **state)
+{
+	struct fx *f = *state;
+	static const char old[] =
+	    "{\"n\":0,\"time\":\"2026-01-02T03:04:05Z\",\"kind\":\"build\","
+	    "\"channel\":\"stable\",\"details\":{\"tag\":\"v1\"},\"prev\":"
+	    "\"0000000000000000000000000000000000000000000000000000000000000000"
+	    "\"}\n";
+	struct ls_evidence *ev = NULL;
+	char path[256];
+	json_t *e;
+
+	snprintf(path, sizeof(path), "%s/evidence", f->dir);
+	assert_int_equal(ls_file_mkdirs(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/evidence/log.jsonl", f->dir);
+	assert_int_equal(ls_file_write_atomic(path, old, strlen(old), 0644), 0);
+	assert_int_equal(ls_evidence_open(&ev, f->dir, NULL, NULL), 0);
+	assert_int_equal(ls_evidence_count(ev), 1);
+	assert_int_equal(ls_evidence_get(ev, 0, &e), 0);
+	assert_string_equal(json_string_value(json_object_get(e, "time")),
+	    "2026-01-02T03:04:05Z");
+	json_decref(e);
+	assert_false(ls_file_exists(path));
+	ls_evidence_free(ev);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_server_evidence__chain_verifies_and_continues,
+		cmocka_unit_test_setup_teardown(test_server_evidence__proofs_match_reference,
 		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_server_evidence__replay_and_query,
+		cmocka_unit_test_setup_teardown(test_server_evidence__group_commit,
 		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_server_evidence__tampering_breaks_the_chain,
+		cmocka_unit_test_setup_teardown(test_server_evidence__torn_wal_tail,
 		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_server_evidence__torn_last_line_is_cut,
+		cmocka_unit_test_setup_teardown(test_server_evidence__partitions_completed_from_wal,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_server_evidence__index_partitions_query,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_server_evidence__migrates_old_log,
 		    setup, teardown),
 	};
 

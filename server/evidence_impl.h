@@ -1,0 +1,187 @@
+/*
+ * evidence_impl.h - private to the evidence store (evidence.c, evtiles.c,
+ * evindex.c, evquery.c, evmigrate.c).
+ *
+ * DATA/evidence/
+ *   wal/<first:020>.wal   the write-ahead log: what an acknowledgement
+ *                         means.  Records are a 4-byte big-endian length
+ *                         and the entry; group commit = one write, one
+ *                         fdatasync.  Segments roll at 64 MiB and are
+ *                         deleted once everything in them is materialised.
+ *   tile/<L>/<N>[.p/<W>]  C2SP tlog-tiles hash tiles, height 8
+ *   tile/entries/<N>[.p/<W>]  entry bundles
+ *   partitions/kind=K/framework=F/control=C/year=Y/month=M/day=D/
+ *                         <first:020>.jsonl, one file per partition per
+ *                         materialised batch (first = the batch's first
+ *                         log index, so names sort in log order)
+ *   index.sqlite          SQLite: how far tiles and partitions are
+ *                         complete ("materialised", H), the right edge,
+ *                         and the per-kind / per-agent index
+ *   checkpoint.note       the signed checkpoint (tlog-checkpoint)
+ *
+ * Appends go to the WAL (acknowledged), then to an in-memory tail; one
+ * materialiser thread turns the tail into tiles, partitions and index
+ * rows, syncfs()es, commits H in SQLite, then signs a checkpoint of size
+ * H.  On open only the WAL beyond H is read, so restart does not grow
+ * with the log.
+ */
+#ifndef LOCKSTEP_SERVER_EVIDENCE_IMPL_H
+#define LOCKSTEP_SERVER_EVIDENCE_IMPL_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "evidence.h"
+#include "merkle.h"
+
+#define EV_TILE_H 8
+#define EV_TILE_W 256
+#define EV_LEVELS 8		/* tile levels for 2^64 leaves */
+#define EV_WAL_ROLL (64u << 20) /* bytes per WAL segment */
+#define EV_TAIL_MAX (64u << 20) /* unmaterialised bytes in memory */
+#define EV_BATCH_MAX 65536	/* entries per materialised batch */
+#define EV_APPEND_MAX                                                          \
+	1000000		 /* entries of one append_many (a decision
+				 batch is up to 200,000 lines and more) */
+#define EV_BATCH_MS 500	 /* longest wait before materialising */
+#define EV_PART_PATH 512 /* one partition's relative path */
+#define EV_MAX_PARTS 64	 /* partitions of one entry */
+
+/* One entry: its line (the leaf data) and what the index needs. */
+struct ev_ent {
+	uint64_t n;
+	char *line; /* {"n":N,...} without newline, owned */
+	size_t len;
+	char *body; /* before n is known: {"time",...}, owned */
+	size_t blen;
+	char kind[32];
+	char *channel, *agent, *outcome, *tag; /* owned or NULL */
+	int build_known;		       /* failed or held build */
+	int64_t report_seq;		       /* report: seq, else -1 */
+	int enroll;			       /* an enrolment: seqs start over */
+	time_t t;			       /* index and partition time */
+	char **parts;			       /* partition paths */
+	size_t nparts;
+};
+
+/* The growing right edge of the tiles (materialiser only). */
+struct ev_edge {
+	uint8_t tile[EV_LEVELS][EV_TILE_W][LS_SHA256_LEN];
+	unsigned count[EV_LEVELS]; /* hashes in tile[L] */
+	unsigned written[EV_LEVELS];
+	int partial[EV_LEVELS]; /* some .p/ of the current tile is on disk */
+	char *bundle;		/* entry bundle bytes so far */
+	size_t blen, bcap;
+	unsigned bcount, bwritten;
+	int bpartial;
+};
+
+struct ls_evidence {
+	char data[PATH_MAX]; /* DATA */
+	char dir[PATH_MAX];  /* DATA/evidence */
+	int dirfd;
+
+	/* write side: q_mu */
+	pthread_mutex_t q_mu;
+	pthread_cond_t q_cond;
+	struct ev_req *q_head, *q_tail;
+	int writing, failed;
+	uint64_t next_n;    /* entries acknowledged */
+	int wal_fd;	    /* current segment */
+	uint64_t wal_first; /* its first entry */
+	off_t wal_off;	    /* its size */
+
+	/* tail: t_mu */
+	pthread_mutex_t t_mu;
+	pthread_cond_t t_cond; /* tail grew, or H moved */
+	struct ev_ent **tail;  /* entries [h, next_n) */
+	size_t ntail, captail;
+	size_t tail_bytes;
+	uint64_t h;			 /* materialised (tiles, partitions) */
+	struct ls_merkle_frontier front; /* tree of the first h */
+	int stop, mat_started, mat_busy, mat_error;
+	int sync_waiters;
+	pthread_t mat;
+	void (*on_commit)(void *arg, uint64_t size);
+	void *commit_arg;
+
+	/* materialiser only */
+	struct ev_edge *edge;
+	sqlite3 *db;
+	char last_dir[PATH_MAX]; /* made by ev_write_file */
+};
+
+/* evidence.c */
+int ev_wal_open(struct ls_evidence *ev, uint64_t first);
+void ev_ent_free(struct ev_ent *e);
+void ev_ent_clear(struct ev_ent *e); /* frees what e holds, not e */
+/* RFC 3339 UTC with or without a fraction, to seconds.  -1 if not. */
+int ev_parse_time(time_t *out, const char *s);
+int ev_ent_meta(struct ev_ent *e, json_t *entry);
+int ev_path(char *out, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* evtiles.c: tile paths, the right edge, reading tiles and bundles. */
+int ev_tile_path(char *out, size_t n, const char *dir, int level,
+    uint64_t index, unsigned width);
+int ev_edge_load(struct ls_evidence *ev, uint64_t h);
+/* Add e (n == the tree size so far) to the edge; writes full tiles. */
+int ev_edge_add(struct ls_evidence *ev, const struct ev_ent *e,
+    uint8_t leaf[LS_SHA256_LEN]);
+/* Write the partial tiles and bundle of the edge now. */
+int ev_edge_flush(struct ls_evidence *ev, uint64_t size);
+/* Read a whole file of at most max bytes (allocates its size only). */
+int ev_read_file(char **out, size_t *len_out, const char *path, size_t max);
+/* Write len bytes to dir-relative path by temp file and rename (no
+ * fsync: the batch ends with syncfs). */
+int ev_write_file(struct ls_evidence *ev, const char *rel, const void *data,
+    size_t len);
+
+struct ev_reader {
+	const char *dir;
+	uint64_t size; /* tree size the reads answer for */
+	uint64_t h;    /* materialised size when made (>= size) */
+	int level;     /* cached tile, -2 none */
+	uint64_t index;
+	unsigned count;
+	uint8_t *buf; /* EV_TILE_W hashes or a bundle */
+	size_t blen;
+};
+void
+ev_reader_init(struct ev_reader *r, const char *dir, uint64_t size, uint64_t h);
+void ev_reader_cleanup(struct ev_reader *r);
+/* ls_merkle_node_fn over the tiles of r->size. */
+int ev_reader_node(void *arg, unsigned level, uint64_t index,
+    uint8_t out[LS_SHA256_LEN]);
+/* Entry index (< r->size) from its bundle: *line points into r's
+ * buffer, valid until the next read. */
+int ev_reader_entry(struct ev_reader *r, uint64_t index, const char **line,
+    size_t *len);
+
+/* evindex.c: SQLite and partitions. */
+int ev_index_open(struct ls_evidence *ev, uint64_t *h_out);
+void ev_index_close(struct ls_evidence *ev);
+/* Partitions, index rows and the new H for entries [from, from+n). */
+int ev_index_batch(struct ls_evidence *ev, struct ev_ent **ents, size_t n,
+    uint64_t from);
+int ev_index_commit(struct ls_evidence *ev, uint64_t h);
+void ev_index_abort(struct ls_evidence *ev);
+int ev_index_reader(const char *dir, sqlite3 **out);
+int ev_part_rel(char *out, size_t n, const char *kind, const char *control,
+    time_t t);
+
+/* Re-append an old entry keeping its time (migration). */
+int ev_append_at(struct ls_evidence *ev, json_t **old, size_t n);
+/* Wait until the materialiser has done every entry acknowledged now (at
+ * most ms milliseconds).  LS_ETIMEOUT. */
+int ev_sync(struct ls_evidence *ev, unsigned ms);
+
+/* evmigrate.c */
+int ev_migrate(struct ls_evidence *ev);
+
+#endif
