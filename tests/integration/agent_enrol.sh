@@ -29,8 +29,10 @@ else
 fi
 check_file() { test -f "$W/data/agents/$1.pub"; }
 if check_file alice; then ok "alice's key is enrolled"; else fail "alice not enrolled"; fi
-if wait_until 10 grep -q '"agent":"alice"' "$W/data/evidence/log.jsonl" &&
-	grep '"kind":"report"' "$W/data/evidence/log.jsonl" | grep -q '"agent":"alice"'; then
+alice_reported() {
+	"$LS" evidence cat "$W/data" | grep '"kind":"report"' | grep -q '"agent":"alice"'
+}
+if wait_until 10 alice_reported; then
 	ok "alice's report reached the server"
 else
 	fail "no report from alice in the evidence"

@@ -14,7 +14,8 @@ make_keys
 make_repo
 tag_repo v1.0.0
 echo "enrol-me" >"$work/enroll.token"
-start_server --enroll-token-file "$work/enroll.token"
+chmod 600 "$work/enroll.token"
+start_server --enroll-token-file "$work/enroll.token" --allow-shared-enroll-token
 check "published" wait_published stable 1
 rel=$work/data/v1/channels/stable/releases/1.note
 sha=$(body_field "$rel" bundle | sed 's/^sha256:\([0-9a-f]*\) .*/\1/')
@@ -64,7 +65,7 @@ for k in $(seq 1 "$KILLS"); do
 	sleep "0.$((RANDOM % 8 + 2))"
 	kill -KILL "$srv_pid" 2>/dev/null
 	wait "$srv_pid" 2>/dev/null
-	start_server --enroll-token-file "$work/enroll.token"
+	start_server --enroll-token-file "$work/enroll.token" --allow-shared-enroll-token
 done
 touch "$work/stop"
 for p in "${posters[@]}"; do wait "$p"; done
@@ -97,7 +98,7 @@ print("reports", sum(seen.values()))
 PY
 
 # Proofs of acknowledged entries against the signed checkpoint.
-start_server --enroll-token-file "$work/enroll.token"
+start_server --enroll-token-file "$work/enroll.token" --allow-shared-enroll-token
 curl -sf -m 5 "$url/v1/evidence/checkpoint" >"$work/ckpt"
 "$ls" note verify "$work/keys/log.pub" --in "$work/ckpt" >"$work/ckpt.body"
 size=$(sed -n 2p "$work/ckpt.body")

@@ -69,14 +69,15 @@ check "used token after removal: 403" \
 t2=$(token victim)
 check "a fresh token enrols the new key: 201" \
     test "$(enroll "$t2" "$work/victim2/victim.pub")" = 201
+"$ls" evidence cat "$work/data" >"$work/ev.jsonl"
 check "remove and token creation are evidence" sh -c \
-    "grep -q '\"action\":\"remove\"' '$work/data/evidence/log.jsonl' &&
-     grep -q '\"action\":\"enroll-token\"' '$work/data/evidence/log.jsonl'"
+    "grep -q '\"action\":\"remove\"' '$work/ev.jsonl' &&
+     grep -q '\"action\":\"enroll-token\"' '$work/ev.jsonl'"
 check "remove of an unknown agent fails" \
     sh -c "! '$ls' agent remove nobody --server '$url' --token-file '$work/admin.token' 2>/dev/null"
 
 # Write budget: 5 writes a minute per key.
-before=$(wc -l <"$work/data/evidence/log.jsonl")
+before=$("$ls" evidence cat "$work/data" | wc -l)
 n202=0
 n429=0
 for i in $(seq 1 20); do
@@ -86,7 +87,7 @@ for i in $(seq 1 20); do
 	429) n429=$((n429 + 1)) ;;
 	esac
 done
-after=$(wc -l <"$work/data/evidence/log.jsonl")
+after=$("$ls" evidence cat "$work/data" | wc -l)
 # 5 a minute, refilled continuously: a run of a few seconds gains < 1.
 check "flood: at most 6 of 20 accepted ($n202), the rest 429 ($n429)" \
     test "$n202" -ge 5 -a "$n202" -le 6 -a $((n202 + n429)) -eq 20

@@ -115,8 +115,9 @@ else
 	fail "agent over https: $(tail -n 5 "$W/alice.once")"
 fi
 check "alice's key is on the server" test -f "$W/data/agents/alice.pub"
+"$LS" evidence cat "$W/data" >"$W/ev.jsonl"
 check "alice's report is evidence" grep -q '"kind":"report".*"agent":"alice"' \
-	"$W/data/evidence/log.jsonl"
+	"$W/ev.jsonl"
 check "alice enforces v1" test "$(status alice active.version)" = v1
 if ! run_once carl; then
 	ok "agent without the CA: refused ($(grep -m1 -o 'SSL[^"]*\|certificate[^"]*' "$W/carl.once" | head -n 1))"
