@@ -17,14 +17,15 @@ const char ls_srv_usage[] =
     "         [--listen 127.0.0.1:8181] [--channel NAME=GLOB]...\n"
     "         [--poll-interval S] [--timestamp-ttl S] [--threads N]\n"
     "         [--admin-token-file F] [--enroll-token-file F]\n"
-    "         [--port-file F] [--log-json]\n"
+    "         [--port-file F] [--log-json] [--decision-budget BYTES]\n"
     "\n"
     "Watches GIT_REPO (path or URL) for tags, builds each new tag matching a\n"
     "channel's glob (default stable=v*) into a signed release and serves the\n"
     "static layout under DATA/v1 over HTTP.  --keys holds release.key,\n"
     "timestamp.key, log.key and N.root.note.  --listen with port 0 picks a\n"
     "free port; --port-file then receives ADDRESS:PORT.  SIGTERM or SIGINT\n"
-    "stop it cleanly.\n"
+    "stop it cleanly.  --decision-budget is each agent's write budget for\n"
+    "decision batches, in bytes a minute (default 1 GiB; 0: none).\n"
     "\n"
     "HTTP:\n"
     "  GET  /v1/root/N.note, /v1/channels/CH/releases/N.note,\n"
@@ -37,8 +38,10 @@ const char ls_srv_usage[] =
     "  GET  /v1/evidence/checkpoint, /v1/evidence/proof?index=I[&size=N]\n"
     "  POST /v1/enroll   (X-Lockstep-Enroll-Token)  one verifier key line\n"
     "  POST /v1/reports  a signed lockstep/report/v1 note (<= 64 KiB)\n"
+    "  POST /v1/decisions  gzip JSON Lines, signed note in Lockstep-Batch\n"
     "  POST /v1/admin/refresh                  fetch now (no token)\n"
-    "  POST /v1/admin/{pin,rollback,unpin,agents}, GET /v1/admin/status\n"
+    "  POST /v1/admin/{pin,rollback,unpin,agents}, GET /v1/admin/status,\n"
+    "       GET /v1/admin/overrides?since=DATE\n"
     "       (Authorization: Bearer TOKEN from --admin-token-file)\n";
 
 static int
@@ -177,6 +180,9 @@ parse_one(struct ls_srv_config *c, int argc, char **argv, int *i)
 		c->enroll_token_file = v;
 	else if ((v = value(argc, argv, i, "--port-file")) != NULL)
 		c->port_file = v;
+	else if ((v = value(argc, argv, i, "--decision-budget")) != NULL)
+		return parse_uint(&c->decision_budget, "--decision-budget", v,
+		    0, 4000000000u);
 	else
 		return ls_error_set(LS_EINVAL, "%s: unknown option", argv[*i]);
 	if (v != NULL && *v == '\0')
@@ -210,6 +216,7 @@ ls_srv_config_parse(struct ls_srv_config *c, int argc, char **argv)
 	c->listen = "127.0.0.1:8181";
 	c->poll_interval = 10;
 	c->ttl = 3600;
+	c->decision_budget = 1024u << 20;
 	for (i = 1; i < argc && rc == 0; i++)
 		rc = parse_one(c, argc, argv, &i);
 	if (rc != 0 || c->help)

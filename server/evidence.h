@@ -90,4 +90,23 @@ int ls_evidence_proof(struct ls_evidence *ev, uint64_t index, uint64_t size,
 int ls_evidence_tree(const char *data_dir,
     uint8_t (**leaves_out)[LS_SHA256_LEN], uint64_t *count_out);
 
+struct ls_evidence_item {
+	const char *kind;    /* "decision", "batch", "refused", "build", ... */
+	const char *channel; /* may be NULL */
+	const char *agent;   /* may be NULL */
+	json_t *details;     /* borrowed; for "decision" the record itself */
+};
+
+/* Append n entries as one group, in order, and return only when all are
+ * durable (group commit: concurrent callers share one fsync).  *first_out
+ * (may be NULL) gets the log index of the first.  LS_ETOOBIG, LS_EIO,
+ * LS_ENOMEM; on failure none of them is acknowledged. */
+int ls_evidence_append_many(struct ls_evidence *ev,
+    const struct ls_evidence_item *items, size_t n, uint64_t *first_out);
+
+/* The entry at index as stored (a JSON object with at least "n", "time",
+ * "kind", "channel", "agent", "details"); caller frees.  LS_ENOTFOUND past
+ * the end.  Does not take the write lock. */
+int ls_evidence_get(struct ls_evidence *ev, uint64_t index, json_t **out);
+
 #endif

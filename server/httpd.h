@@ -16,9 +16,12 @@
 #define LS_HTTPD_CONN_MAX 16000		 /* connections at once */
 #define LS_HTTPD_CONN_MEMORY (16 * 1024) /* headers and buffers */
 
+struct ls_decisions;
+
 struct ls_httpd_opts {
 	const char *listen; /* "127.0.0.1:PORT", PORT may be 0 */
 	struct ls_store *store;
+	struct ls_decisions *decisions; /* POST /v1/decisions; NULL: off */
 	struct ls_gitwatch *watch; /* for POST /v1/admin/refresh */
 	const char *admin_token;   /* NULL: admin endpoints are off */
 	const char *enroll_token;  /* NULL: enrolment is off */

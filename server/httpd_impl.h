@@ -79,6 +79,9 @@ enum MHD_Result httpd_answer_text(struct MHD_Connection *c, unsigned code,
     const char *ctype, const char *text, size_t len);
 enum MHD_Result
 httpd_answer_error(struct MHD_Connection *c, unsigned code, const char *msg);
+/* j as one line of JSON (j may be NULL: 500). */
+enum MHD_Result
+httpd_answer_json(struct MHD_Connection *c, unsigned code, json_t *j);
 
 /* httpd_api.c: POST endpoints, evidence, metrics, admin status. */
 enum MHD_Result httpd_api_get(struct ls_httpd *h, struct MHD_Connection *c,
@@ -86,5 +89,13 @@ enum MHD_Result httpd_api_get(struct ls_httpd *h, struct MHD_Connection *c,
 enum MHD_Result httpd_api_post(struct ls_httpd *h, struct MHD_Connection *c,
     const char *url, struct req *r);
 size_t httpd_body_cap(const char *url);
+
+/* httpd_decisions.c: POST /v1/decisions, GET /v1/admin/overrides and the
+ * exception counters of /metrics. */
+enum MHD_Result httpd_decisions_post(struct ls_httpd *h,
+    struct MHD_Connection *c, struct req *r);
+enum MHD_Result
+httpd_overrides_get(struct ls_httpd *h, struct MHD_Connection *c);
+int httpd_decisions_metrics(struct ls_httpd *h, struct ls_buf *out);
 
 #endif

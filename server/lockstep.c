@@ -26,6 +26,8 @@ static const struct {
 	{ "agent", cli_agent, "agent add NAME VKEY      enrol an agent" },
 	{ "evidence", cli_evidence,
 	    "evidence verify|export DATA_DIR ...  the log" },
+	{ "overrides", cli_overrides,
+	    "overrides --since DATE ...  exception uses, most first" },
 };
 
 void

@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "config.h"
+#include "decisions.h"
 #include "gitwatch.h"
 #include "httpd.h"
 #include "lockstep/error.h"
@@ -97,13 +98,23 @@ serve(struct ls_srv_config *cfg, sigset_t *sigs)
 	struct ls_httpd_opts ho;
 	struct ls_gitwatch_opts go;
 	struct ls_store *store = NULL;
+	struct ls_decisions_opts dopts;
+	struct ls_decisions *dec = NULL;
 	struct ls_httpd *h = NULL;
 	struct ls_gitwatch *w = NULL;
 	int sig = 0, rc = 1;
 
 	if (ls_store_open(&store, &so) != 0)
 		return fail("cannot open the data folder");
+	memset(&dopts, 0, sizeof(dopts));
+	dopts.store = store;
+	dopts.budget = cfg->decision_budget;
+	if (ls_decisions_open(&dec, &dopts) != 0) {
+		rc = fail("decision records");
+		goto out;
+	}
 	memset(&ho, 0, sizeof(ho));
+	ho.decisions = dec;
 	ho.listen = cfg->listen;
 	ho.store = store;
 	ho.admin_token = cfg->admin_token;
@@ -146,6 +157,7 @@ out:
 	ls_gitwatch_stop(w);
 	httpd = NULL;
 	ls_httpd_stop(h);
+	ls_decisions_free(dec);
 	/* The last entries get a checkpoint too. */
 	if (store != NULL && ls_store_checkpoint(store) != 0)
 		log_line(NULL, "error", ls_error_last());

@@ -47,6 +47,19 @@ static const struct {
 	    "Git fetches by result.", "result=\"ok\"" },
 	[LS_M_FETCHES_FAILED] = { "lockstep_git_fetches_total", "counter",
 	    "Git fetches by result.", "result=\"failed\"" },
+	[LS_M_BATCHES_ACCEPTED] = { "lockstep_decision_batches_total",
+	    "counter", "Decision batches by result.",
+	    "result=\"accepted\"" },
+	[LS_M_BATCHES_DUPLICATE] = { "lockstep_decision_batches_total",
+	    "counter", "Decision batches by result.",
+	    "result=\"duplicate\"" },
+	[LS_M_BATCHES_REFUSED] = { "lockstep_decision_batches_total",
+	    "counter", "Decision batches by result.", "result=\"refused\"" },
+	[LS_M_BATCHES_REFUSED_UNRECORDED] = {
+	    "lockstep_decision_refusals_unrecorded_total", "counter",
+	    "Refused batches not written to the log (refusal flood).", NULL },
+	[LS_M_DECISIONS_ACCEPTED] = { "lockstep_decision_records_total",
+	    "counter", "Decision records stored.", NULL },
 };
 
 void

@@ -131,4 +131,12 @@ int ls_store_enroll(struct ls_store *s, const char *vkey_text, size_t len,
  */
 int ls_store_report(struct ls_store *s, const char *note, size_t len);
 
+struct ls_note;
+
+/* Check note's signature with the key agent enrolled (what reports and
+ * decision batches get).  LS_ENOTFOUND when agent is not (or no longer)
+ * enrolled, LS_EBADSIG. */
+int ls_store_agent_verify(struct ls_store *s, const struct ls_note *note,
+    const char *agent);
+
 #endif

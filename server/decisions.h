@@ -1,0 +1,106 @@
+/*
+ * decisions.h - POST /v1/decisions: signed batches of decision records
+ * from enrolled agents (notes/decisions-protocol.md section 2), the chain
+ * of batches of each agent, and the counts of exception uses.
+ *
+ * A batch is verified (the note's signature with the agent's enrolled
+ * key, then the gzip body against the note's sha256, count, first and
+ * last, then every JSON line), checked against the agent's chain (next
+ * seq, prev hash, gaps only where a dropped line covers them) and then
+ * appended as one "batch" entry plus one "decision" entry per line in one
+ * group; it is acknowledged only after that group is durable.  Every
+ * refusal is recorded as a "refused" entry and stores none of the lines.
+ *
+ * The chain state and the exception counts are kept in memory and in
+ * DATA/decisions/state.json (written atomically, at most once a second
+ * and when closing), which names the log index from which the log may
+ * hold batches the file does not know; opening replays only the entries
+ * from there (ls_evidence_get), so restart time does not grow with the
+ * log and a kill -9 at any moment leaves a consistent state.  Thread-safe;
+ * uploads of different agents run in parallel.
+ */
+#ifndef LOCKSTEP_SERVER_DECISIONS_H
+#define LOCKSTEP_SERVER_DECISIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "lockstep/buf.h"
+#include "store.h"
+
+#define LS_DECISIONS_BODY_MAX (8u << 20)  /* gzip bytes of one batch */
+#define LS_DECISIONS_RAW_MAX (32u << 20)  /* uncompressed bytes */
+#define LS_DECISIONS_LINES_MAX 200000	  /* records of one batch */
+#define LS_DECISIONS_LINE_MAX (256 * 1024) /* bytes of one record line */
+#define LS_DECISIONS_DEPTH_MAX 32	  /* JSON nesting of a record */
+#define LS_DECISIONS_WARN_DAYS 14	  /* exception sunset warning */
+
+struct ls_decisions;
+
+struct ls_decisions_opts {
+	struct ls_store *store; /* borrowed: evidence log and agent keys */
+	uint64_t budget;	/* bytes per minute per agent; 0 = none */
+};
+
+/*
+ * Load DATA/decisions/state.json (absent: empty) and replay the log from
+ * the index it names.  LS_EFORMAT naming the file when it is corrupt,
+ * LS_EIO, LS_ENOMEM.
+ */
+int ls_decisions_open(struct ls_decisions **out,
+    const struct ls_decisions_opts *o);
+
+/* Write the state file (if anything changed) and free; NULL ok. */
+void ls_decisions_free(struct ls_decisions *d);
+
+struct ls_decisions_result {
+	unsigned status; /* HTTP status: 200, 400, 403, 409, 413, 429, 500 */
+	char msg[512];	 /* why, when status != 200 */
+	json_t *answer;	 /* owned: the 200 answer; NULL otherwise */
+};
+
+/*
+ * One upload: header is the Lockstep-Batch header (base64 of the signed
+ * note; NULL when absent), body the gzip bytes, toobig set when the body
+ * passed LS_DECISIONS_BODY_MAX.  Fills *res; free res->answer.
+ */
+void ls_decisions_post(struct ls_decisions *d, struct ls_decisions_result *res,
+    const char *header, const void *body, size_t len, int toobig);
+
+/*
+ * The write budget: charge bytes to agent's token bucket (o->budget bytes
+ * a minute, bursts up to one minute's worth).  0, or LS_ETOOBIG when over
+ * it (nothing charged).
+ */
+int ls_decisions_budget_check(struct ls_decisions *d, const char *agent,
+    size_t bytes);
+
+/* lockstep_exception_uses_total{exception,rule,control} and the batch
+ * counters, Prometheus text.  LS_ETOOBIG, LS_ENOMEM. */
+int ls_decisions_metrics(struct ls_decisions *d, struct ls_buf *out);
+
+/*
+ * Exception uses since (0: all), one object per exception and rule, most
+ * used first: {"exception", "rule", "count", "controls": [..], "owners":
+ * [..], "tickets": [..], "expires", "days_left"}, days counted from now.
+ */
+int ls_decisions_overrides(struct ls_decisions *d, json_t **out, time_t since,
+    time_t now);
+
+/* Write the state file now.  LS_EIO. */
+int ls_decisions_sync(struct ls_decisions *d);
+
+struct ls_controls;
+
+/*
+ * Exceptions of c that hold at now but end within LS_DECISIONS_WARN_DAYS
+ * days: a JSON array of {"exception", "owner", "ticket", "expires",
+ * "days_left", "warning"} into *out (empty array when none).  LS_ENOMEM.
+ */
+int ls_decisions_expiring(json_t **out, const struct ls_controls *c,
+    time_t now);
+
+#endif
