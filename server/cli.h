@@ -19,7 +19,9 @@ int cli_unpin(int argc, char **argv);	 /* cli_operator.c */
 int cli_status(int argc, char **argv);	 /* cli_operator.c */
 int cli_agent(int argc, char **argv);	 /* cli_operator.c */
 int cli_evidence(int argc, char **argv); /* cli_operator.c */
-int cli_overrides(int argc, char **argv); /* cli_operator.c */
+
+/* cli_operator.c */
+int cli_overrides(int argc, char **argv);
 
 /* Print "lockstep CMD: " + message + ls_error_last() to stderr. */
 void cli_fail(const char *cmd, const char *fmt, ...)

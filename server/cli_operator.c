@@ -565,8 +565,8 @@ print_list(json_t *arr)
 	json_t *v;
 	size_t i;
 
-	json_array_foreach(arr, i, v) printf("%s%s", i ? "," : "",
-	    json_string_value(v));
+	json_array_foreach(arr, i, v)
+	    printf("%s%s", i ? "," : "", json_string_value(v));
 	if (json_array_size(arr) == 0)
 		printf("-");
 }
@@ -591,7 +591,8 @@ print_overrides(json_t *list)
 		putchar('\t');
 		print_list(json_object_get(r, "tickets"));
 		left = json_object_get(r, "days_left");
-		printf("\t%s\t", json_is_string(json_object_get(r, "expires"))
+		printf("\t%s\t",
+		    json_is_string(json_object_get(r, "expires"))
 			? json_string_value(json_object_get(r, "expires"))
 			: "-");
 		if (json_is_integer(left))
@@ -640,8 +641,8 @@ overrides_remote(const struct opts *o, json_t **out)
 	}
 	rc = remote("overrides", o, "GET", path.data, NULL, "text/plain", &j);
 	ls_buf_cleanup(&path);
-	if (rc == 0 && (*out = json_incref(json_object_get(j, "overrides"))) ==
-	    NULL) {
+	if (rc == 0 &&
+	    (*out = json_incref(json_object_get(j, "overrides"))) == NULL) {
 		fprintf(stderr, "lockstep overrides: malformed answer\n");
 		rc = 1;
 	}
@@ -672,8 +673,9 @@ cli_overrides(int argc, char **argv)
 		return 2;
 	if (o.since != NULL &&
 	    ls_time_parse(&since, o.since, strlen(o.since)) != 0) {
-		fprintf(stderr, "lockstep overrides: --since %s: expected "
-				"YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ\n",
+		fprintf(stderr,
+		    "lockstep overrides: --since %s: expected "
+		    "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ\n",
 		    o.since);
 		return 2;
 	}

@@ -30,7 +30,7 @@ struct upload {
 	char *note_text; /* owned, NUL-terminated */
 	size_t note_len;
 	struct ls_note *note;
-	int verified; /* note signed by the agent's enrolled key */
+	int verified;	   /* note signed by the agent's enrolled key */
 	struct ls_buf raw; /* the uncompressed JSON Lines */
 	json_t **lines;	   /* owned, n.count of them */
 	size_t nlines;
@@ -168,8 +168,9 @@ note_open(struct upload *u, const char *header)
 		return ls_error_set(LS_EFORMAT,
 		    "missing Lockstep-Batch header");
 	if (hlen > (size_t)LS_NOTE_MAX * 4 / 3 + 4)
-		return ls_error_set(LS_ETOOBIG, "Lockstep-Batch header over "
-						"%d bytes",
+		return ls_error_set(LS_ETOOBIG,
+		    "Lockstep-Batch header over "
+		    "%d bytes",
 		    LS_NOTE_MAX);
 	if ((u->note_text = malloc(hlen + 1)) == NULL)
 		return ls_error_set(LS_ENOMEM, "out of memory");
@@ -214,8 +215,9 @@ gunzip(struct ls_buf *out, const void *in, size_t len)
 			rc = ls_error_set(LS_EFORMAT, "body: truncated gzip");
 	}
 	if (rc == 0 && zs.avail_in != 0)
-		rc = ls_error_set(LS_EFORMAT, "body: bytes after the gzip "
-					      "stream");
+		rc = ls_error_set(LS_EFORMAT,
+		    "body: bytes after the gzip "
+		    "stream");
 	inflateEnd(&zs);
 	return rc;
 }
@@ -276,8 +278,7 @@ record_check(struct upload *u, json_t *r, size_t i, uint64_t *seq)
 }
 
 static int
-parse_line(struct upload *u, const char *p, size_t len, size_t i,
-    uint64_t *seq)
+parse_line(struct upload *u, const char *p, size_t len, size_t i, uint64_t *seq)
 {
 	json_error_t jerr;
 	json_t *r;
@@ -288,8 +289,9 @@ parse_line(struct upload *u, const char *p, size_t len, size_t i,
 		return ls_error_set(LS_ETOOBIG, "line %zu: over %d bytes",
 		    i + 1, LS_DECISIONS_LINE_MAX);
 	if (jsoncap_depth(p, len) > LS_DECISIONS_DEPTH_MAX)
-		return ls_error_set(LS_ETOOBIG, "line %zu: nested deeper "
-						"than %d",
+		return ls_error_set(LS_ETOOBIG,
+		    "line %zu: nested deeper "
+		    "than %d",
 		    i + 1, LS_DECISIONS_DEPTH_MAX);
 	r = json_loadb(p, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (r == NULL)
@@ -548,9 +550,9 @@ refuse(struct ls_decisions *d, struct ls_decisions_result *res,
 	json_object_set_new(det, "reason", json_string(res->msg));
 	json_object_set_new(det, "status", json_integer(status));
 	json_object_set_new(det, "signature",
-	    json_string(u->verified	? "verified"
-		    : u->note == NULL	? "absent"
-					: "not verified"));
+	    json_string(u->verified   ? "verified"
+		    : u->note == NULL ? "absent"
+				      : "not verified"));
 	if (suppressed > 0)
 		json_object_set_new(det, "suppressed_before",
 		    json_integer((json_int_t)suppressed));

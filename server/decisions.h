@@ -31,12 +31,12 @@
 #include "lockstep/buf.h"
 #include "store.h"
 
-#define LS_DECISIONS_BODY_MAX (8u << 20)  /* gzip bytes of one batch */
-#define LS_DECISIONS_RAW_MAX (32u << 20)  /* uncompressed bytes */
-#define LS_DECISIONS_LINES_MAX 200000	  /* records of one batch */
+#define LS_DECISIONS_BODY_MAX (8u << 20)   /* gzip bytes of one batch */
+#define LS_DECISIONS_RAW_MAX (32u << 20)   /* uncompressed bytes */
+#define LS_DECISIONS_LINES_MAX 200000	   /* records of one batch */
 #define LS_DECISIONS_LINE_MAX (256 * 1024) /* bytes of one record line */
-#define LS_DECISIONS_DEPTH_MAX 32	  /* JSON nesting of a record */
-#define LS_DECISIONS_WARN_DAYS 14	  /* exception sunset warning */
+#define LS_DECISIONS_DEPTH_MAX 32	   /* JSON nesting of a record */
+#define LS_DECISIONS_WARN_DAYS 14	   /* exception sunset warning */
 
 struct ls_decisions;
 
@@ -50,8 +50,8 @@ struct ls_decisions_opts {
  * the index it names.  LS_EFORMAT naming the file when it is corrupt,
  * LS_EIO, LS_ENOMEM.
  */
-int ls_decisions_open(struct ls_decisions **out,
-    const struct ls_decisions_opts *o);
+int
+ls_decisions_open(struct ls_decisions **out, const struct ls_decisions_opts *o);
 
 /* Write the state file (if anything changed) and free; NULL ok. */
 void ls_decisions_free(struct ls_decisions *d);
@@ -100,7 +100,7 @@ struct ls_controls;
  * days: a JSON array of {"exception", "owner", "ticket", "expires",
  * "days_left", "warning"} into *out (empty array when none).  LS_ENOMEM.
  */
-int ls_decisions_expiring(json_t **out, const struct ls_controls *c,
-    time_t now);
+int
+ls_decisions_expiring(json_t **out, const struct ls_controls *c, time_t now);
 
 #endif

@@ -13,9 +13,9 @@
 #include "lockstep/doc.h"
 #include "lockstep/hash.h"
 
-#define DEC_RECENT 16	       /* accepted batches remembered per agent */
-#define DEC_BUCKETS 4096       /* chain hash table */
-#define DEC_KEYS_MAX 200000    /* exception count keys kept */
+#define DEC_RECENT 16		   /* accepted batches remembered per agent */
+#define DEC_BUCKETS 4096	   /* chain hash table */
+#define DEC_KEYS_MAX 200000	   /* exception count keys kept */
 #define DEC_STATE_MAX (256u << 20) /* bytes of state.json */
 
 struct dec_batch {
@@ -51,12 +51,12 @@ struct ls_decisions {
 	pthread_mutex_t mu; /* table, tallies, inflight, dirty */
 	struct dec_chain *bucket[DEC_BUCKETS];
 	size_t nchains;
-	struct dec_tally t;   /* owned */
-	uint64_t untracked;   /* uses not counted past DEC_KEYS_MAX */
+	struct dec_tally t;	 /* owned */
+	uint64_t untracked;	 /* uses not counted past DEC_KEYS_MAX */
 	uint64_t inflight[1024]; /* log count when each group started */
 	size_t ninflight;
-	int dirty;	     /* memory differs from the file */
-	int64_t written_ms;  /* when the file was last written */
+	int dirty;		 /* memory differs from the file */
+	int64_t written_ms;	 /* when the file was last written */
 	pthread_mutex_t file_mu; /* one writer of state.json */
 	double refuse_tokens;	 /* refused entries recorded, per second */
 	int64_t refuse_ms;
@@ -74,9 +74,8 @@ void dec_chain_accept(struct ls_decisions *d, struct dec_chain *c,
     const struct dec_batch *b, const struct dec_tally *tally);
 
 /* A remembered batch of c with this sha256 and seqs, or NULL. */
-const struct dec_batch *
-dec_chain_find(const struct dec_chain *c, const char *sha, uint64_t first,
-    uint64_t last);
+const struct dec_batch *dec_chain_find(const struct dec_chain *c,
+    const char *sha, uint64_t first, uint64_t last);
 
 /* Tally: init/cleanup and counting one record's "waived". */
 int dec_tally_init(struct dec_tally *t);

@@ -192,8 +192,7 @@ snapshot(struct ls_decisions *d)
 	j = json_pack("{s:i, s:I, s:o, s:o, s:o, s:o, s:I}", "version", 1,
 	    "scan_from", (json_int_t)from, "chains", chains, "uses",
 	    json_deep_copy(d->t.uses), "ctl", json_deep_copy(d->t.ctl), "info",
-	    json_deep_copy(d->t.info), "untracked",
-	    (json_int_t)d->untracked);
+	    json_deep_copy(d->t.info), "untracked", (json_int_t)d->untracked);
 	return j;
 }
 
@@ -266,8 +265,8 @@ load_chain(struct ls_decisions *d, const char *agent, json_t *o)
 	    strlen(json_string_value(json_object_get(o, "last_sha"))) !=
 		LS_SHA256_HEX_LEN)
 		return -1;
-	c->last_seq = (uint64_t)json_integer_value(json_object_get(o,
-	    "last_seq"));
+	c->last_seq =
+	    (uint64_t)json_integer_value(json_object_get(o, "last_seq"));
 	memcpy(c->last_sha, json_string_value(json_object_get(o, "last_sha")),
 	    sizeof(c->last_sha));
 	return 0;
@@ -289,14 +288,15 @@ load_file(struct ls_decisions *d, uint64_t *from)
 	if ((rc = ls_file_read(&text, &len, d->state_path, DEC_STATE_MAX)))
 		return rc;
 	j = json_loadb(text, len, 0, NULL);
-	if (j == NULL || json_integer_value(json_object_get(j, "version")) !=
-	    1 || !json_is_integer(json_object_get(j, "scan_from"))) {
+	if (j == NULL ||
+	    json_integer_value(json_object_get(j, "version")) != 1 ||
+	    !json_is_integer(json_object_get(j, "scan_from"))) {
 		rc = -1;
 		goto out;
 	}
 	*from = (uint64_t)json_integer_value(json_object_get(j, "scan_from"));
-	json_object_foreach(json_object_get(j, "chains"), agent, v) if (
-	    (rc = load_chain(d, agent, v)) != 0) goto out;
+	json_object_foreach(json_object_get(j, "chains"), agent,
+	    v) if ((rc = load_chain(d, agent, v)) != 0) goto out;
 	json_object_update(d->t.uses, json_object_get(j, "uses"));
 	json_object_update(d->t.ctl, json_object_get(j, "ctl"));
 	json_object_update(d->t.info, json_object_get(j, "info"));
@@ -376,9 +376,11 @@ replay_batch(struct replay *r, const char *agent, json_t *det, uint64_t n)
 	memcpy(p->agent, agent, strlen(agent) + 1);
 	memcpy(p->b.sha, sha, sizeof(p->b.sha));
 	memcpy(p->prev, prev, sizeof(p->prev));
-	p->b.first = (uint64_t)json_integer_value(json_object_get(det, "first"));
+	p->b.first =
+	    (uint64_t)json_integer_value(json_object_get(det, "first"));
 	p->b.last = (uint64_t)json_integer_value(json_object_get(det, "last"));
-	p->b.count = (uint64_t)json_integer_value(json_object_get(det, "count"));
+	p->b.count =
+	    (uint64_t)json_integer_value(json_object_get(det, "count"));
 	p->b.index = n;
 	return 0;
 }
@@ -401,8 +403,7 @@ replay_apply(struct ls_decisions *d, struct pending *p)
 }
 
 static int
-replay_entry(struct ls_decisions *d, struct replay *r, json_t *e,
-    uint64_t n)
+replay_entry(struct ls_decisions *d, struct replay *r, json_t *e, uint64_t n)
 {
 	const char *kind = json_string_value(json_object_get(e, "kind"));
 	const char *agent = json_string_value(json_object_get(e, "agent"));
@@ -413,7 +414,8 @@ replay_entry(struct ls_decisions *d, struct replay *r, json_t *e,
 		return 0;
 	if (strcmp(kind, "batch") == 0)
 		return replay_batch(r, agent, det, n);
-	if (strcmp(kind, "decision") != 0 || (p = pending_find(r, agent)) == NULL)
+	if (strcmp(kind, "decision") != 0 ||
+	    (p = pending_find(r, agent)) == NULL)
 		return 0;
 	(void)dec_tally_record(&p->t, det); /* checked when accepted */
 	if (++p->seen == p->b.count) {

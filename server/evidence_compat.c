@@ -94,8 +94,8 @@ ls_evidence_get(struct ls_evidence *ev, uint64_t index, json_t **out)
 		at++;
 	}
 	if (rc == 0 && (at != index || got <= 0 || line[got - 1] != '\n'))
-		rc = ls_error_set(LS_EIO, "%s: entry %llu not found",
-		    ev->path, (unsigned long long)index);
+		rc = ls_error_set(LS_EIO, "%s: entry %llu not found", ev->path,
+		    (unsigned long long)index);
 	if (rc == 0 &&
 	    (*out = json_loadb(line, (size_t)got - 1, 0, NULL)) == NULL)
 		rc = ls_error_set(LS_EFORMAT, "%s: entry %llu: bad JSON",

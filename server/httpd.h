@@ -21,7 +21,8 @@ struct ls_decisions;
 struct ls_httpd_opts {
 	const char *listen; /* "127.0.0.1:PORT", PORT may be 0 */
 	struct ls_store *store;
-	struct ls_decisions *decisions; /* POST /v1/decisions; NULL: off */
+	/* POST /v1/decisions and the overrides; NULL: off */
+	struct ls_decisions *decisions;
 	struct ls_gitwatch *watch; /* for POST /v1/admin/refresh */
 	const char *admin_token;   /* NULL: admin endpoints are off */
 	const char *enroll_token;  /* NULL: enrolment is off */

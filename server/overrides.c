@@ -71,15 +71,15 @@ list_add(json_t *info, const char *key, const char *s)
 
 	if (s == NULL || l == NULL)
 		return;
-	json_array_foreach(l, i, v) if (strcmp(json_string_value(v), s) == 0)
-	    return;
+	json_array_foreach(l, i,
+	    v) if (strcmp(json_string_value(v), s) == 0) return;
 	if (json_array_size(l) < INFO_LIST_MAX)
 		json_array_append_new(l, json_string(s));
 }
 
 static int
-info_add(json_t *info, const char *exc, const char *owner,
-    const char *ticket, const char *expires)
+info_add(json_t *info, const char *exc, const char *owner, const char *ticket,
+    const char *expires)
 {
 	json_t *e = json_object_get(info, exc);
 
@@ -160,8 +160,8 @@ dec_tally_record(struct dec_tally *t, json_t *record)
 		return ls_error_set(LS_EFORMAT, "waived: expected an array");
 	memcpy(day, time, 10);
 	day[10] = '\0';
-	json_array_foreach(waived, i, w) if ((rc = tally_waived(t, w, day)) !=
-	    0) return rc;
+	json_array_foreach(waived, i,
+	    w) if ((rc = tally_waived(t, w, day)) != 0) return rc;
 	return 0;
 }
 
@@ -293,9 +293,9 @@ row_get(json_t *rows, const char *k, size_t klen)
 	snprintf(key, sizeof(key), "%.*s", (int)klen, k);
 	if ((r = json_object_get(rows, key)) != NULL)
 		return r;
-	r = json_pack("{s:s%, s:s, s:I, s:[]}", "exception", k,
-	    strcspn(k, SEP), "rule", key + strcspn(k, SEP) + 1, "count",
-	    (json_int_t)0, "controls");
+	r = json_pack("{s:s%, s:s, s:I, s:[]}", "exception", k, strcspn(k, SEP),
+	    "rule", key + strcspn(k, SEP) + 1, "count", (json_int_t)0,
+	    "controls");
 	if (r == NULL || json_object_set_new(rows, key, r) != 0)
 		return NULL;
 	return r;

@@ -69,8 +69,7 @@ setup(void **state)
 	assert_non_null(f);
 	snprintf(f->dir, sizeof(f->dir), "/tmp/ls-dec-test.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->state, sizeof(f->state), "%s/decisions/state.json",
-	    f->dir);
+	snprintf(f->state, sizeof(f->state), "%s/decisions/state.json", f->dir);
 	open_all(f);
 	assert_int_equal(ls_key_generate(&f->k, "a1"), 0);
 	ls_key_vkey(&vk, f->k);
@@ -164,8 +163,7 @@ post(struct fx *f, const struct ls_buf *l, uint64_t first, uint64_t last,
 			     "last %llu\ncount %zu\nsha256 %s\nprev %s\n"
 			     "dropped 0\ntime 2026-12-03T07:01:03Z\n",
 			     (unsigned long long)first,
-			     (unsigned long long)last, count, sha_out,
-			     f->prev),
+			     (unsigned long long)last, count, sha_out, f->prev),
 	    0);
 	assert_int_equal(ls_note_sign(&note, &nlen, body.data, body.len, &f->k,
 			     1),
@@ -248,10 +246,10 @@ test_server_decisions__crash_replay(void **state)
 			     NULL, "a1", det),
 	    0);
 	json_decref(det);
-	det = json_pack("{s:s, s:i, s:s}", "id", "a1-4", "seq", 4, "agent",
-	    "a1");
-	assert_int_equal(ls_evidence_append(ls_store_evidence(f->s),
-			     "decision", "stable", "a1", det),
+	det =
+	    json_pack("{s:s, s:i, s:s}", "id", "a1-4", "seq", 4, "agent", "a1");
+	assert_int_equal(ls_evidence_append(ls_store_evidence(f->s), "decision",
+			     "stable", "a1", det),
 	    0);
 	json_decref(det);
 	assert_int_equal(ls_file_read(&saved, &slen, f->state, 1 << 20), 0);
@@ -267,8 +265,8 @@ test_server_decisions__crash_replay(void **state)
 	assert_int_equal(post(f, &m, 4, 6, 3, shb, &dup), 200);
 	assert_true(dup);
 	assert_int_equal(ls_decisions_overrides(f->d, &list, 0, 0), 0);
-	assert_int_equal(json_integer_value(json_object_get(
-			     json_array_get(list, 0), "count")),
+	assert_int_equal(json_integer_value(
+			     json_object_get(json_array_get(list, 0), "count")),
 	    6);
 	json_decref(list);
 	free(saved);
@@ -282,8 +280,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_server_decisions__gap_rule,
 		    setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_server_decisions__crash_replay, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_server_decisions__crash_replay,
+		    setup, teardown),
 	};
 
 	if (sodium_init() < 0)
