@@ -474,7 +474,8 @@ append_group(struct ls_decisions *d, struct upload *u, uint64_t *first_out,
 	}
 	/* Registered before the append: a state file written meanwhile
 	 * then replays from here (see decisions.h). */
-	start = dec_inflight_add(d);
+	if ((rc = dec_inflight_add(d, &start)) != 0)
+		goto out;
 	*start_out = start;
 	rc = ls_evidence_append_many(d->ev, items, u->nlines + 1, first_out);
 	if (rc != 0)

@@ -86,8 +86,9 @@ int dec_tally_record(struct dec_tally *t, json_t *record);
 void dec_tally_merge(struct ls_decisions *d, const struct dec_tally *src);
 
 /* Group start/end: add registers the log count now (a lower bound of the
- * group's index) and returns it; del forgets it (after the chain update). */
-uint64_t dec_inflight_add(struct ls_decisions *d);
+ * group's index) into *count_out (LS_ERROR when every slot is taken); del
+ * forgets it (after the chain update). */
+int dec_inflight_add(struct ls_decisions *d, uint64_t *count_out);
 void dec_inflight_del(struct ls_decisions *d, uint64_t count);
 
 /* Write state.json when dirty and a second has passed (force: now). */

@@ -88,19 +88,21 @@ dec_chain_accept(struct ls_decisions *d, struct dec_chain *c,
 	pthread_mutex_unlock(&d->mu);
 }
 
-uint64_t
-dec_inflight_add(struct ls_decisions *d)
+int
+dec_inflight_add(struct ls_decisions *d, uint64_t *count_out)
 {
-	uint64_t count;
+	int rc = 0;
 
 	pthread_mutex_lock(&d->mu);
-	count = ls_evidence_count(d->ev);
-	/* More groups at once than slots: the oldest slot stands for them
-	 * (its count is lower, so replay starts early enough). */
+	*count_out = ls_evidence_count(d->ev);
+	/* An unregistered group could be missed by the replay: refuse it
+	 * (the HTTP pool has at most 256 threads, so this does not happen). */
 	if (d->ninflight < sizeof(d->inflight) / sizeof(d->inflight[0]))
-		d->inflight[d->ninflight++] = count;
+		d->inflight[d->ninflight++] = *count_out;
+	else
+		rc = ls_error_set(LS_ERROR, "too many uploads at once");
 	pthread_mutex_unlock(&d->mu);
-	return count;
+	return rc;
 }
 
 void
