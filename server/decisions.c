@@ -661,6 +661,10 @@ ls_decisions_post(struct ls_decisions *d, struct ls_decisions_result *res,
 		rc = body_open(&u, body, len);
 	if (rc != 0)
 		goto out;
+	/* The budget counts decision bytes: the rest of the uncompressed
+	 * size is charged now (the gzip bytes were checked above). */
+	if (u.raw.len > len)
+		dec_budget_charge(d, u.n.agent, u.raw.len - len);
 	pthread_mutex_lock(&d->mu);
 	c = dec_chain_get(d, u.n.agent);
 	pthread_mutex_unlock(&d->mu);

@@ -73,7 +73,8 @@ void ls_decisions_post(struct ls_decisions *d, struct ls_decisions_result *res,
 /*
  * The write budget: charge bytes to agent's token bucket (o->budget bytes
  * a minute, bursts up to one minute's worth).  0, or LS_ETOOBIG when over
- * it (nothing charged).
+ * it (nothing charged).  An upload is checked with its gzip size before
+ * it is inflated, then charged the rest of its uncompressed size.
  */
 int ls_decisions_budget_check(struct ls_decisions *d, const char *agent,
     size_t bytes);

@@ -77,6 +77,11 @@ void dec_chain_accept(struct ls_decisions *d, struct dec_chain *c,
 const struct dec_batch *dec_chain_find(const struct dec_chain *c,
     const char *sha, uint64_t first, uint64_t last);
 
+/* Charge bytes to agent's write budget without refusing (it may go below
+ * zero, so the next batches wait). */
+void dec_budget_charge(struct ls_decisions *d, const char *agent,
+    size_t bytes);
+
 /* Tally: init/cleanup and counting one record's "waived". */
 int dec_tally_init(struct dec_tally *t);
 void dec_tally_cleanup(struct dec_tally *t);

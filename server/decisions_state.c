@@ -119,9 +119,11 @@ dec_inflight_del(struct ls_decisions *d, uint64_t count)
 	pthread_mutex_unlock(&d->mu);
 }
 
-int
-ls_decisions_budget_check(struct ls_decisions *d, const char *agent,
-    size_t bytes)
+/* Charge bytes to agent's bucket; with check, only when there is room
+ * (LS_ETOOBIG otherwise), without, always (it may go below zero). */
+static int
+budget_take(struct ls_decisions *d, const char *agent, size_t bytes,
+    int check)
 {
 	struct dec_chain *c;
 	double cap = (double)d->o.budget, need;
@@ -141,7 +143,7 @@ ls_decisions_budget_check(struct ls_decisions *d, const char *agent,
 	c->refill_ms = now;
 	/* A batch larger than the whole budget passes on a full bucket. */
 	need = (double)bytes < cap ? (double)bytes : cap;
-	if (c->tokens < need)
+	if (check && c->tokens < need)
 		rc = ls_error_set(LS_ETOOBIG,
 		    "agent %s is over its write budget of %llu bytes a minute",
 		    agent, (unsigned long long)d->o.budget);
@@ -150,6 +152,19 @@ ls_decisions_budget_check(struct ls_decisions *d, const char *agent,
 out:
 	pthread_mutex_unlock(&d->mu);
 	return rc;
+}
+
+int
+ls_decisions_budget_check(struct ls_decisions *d, const char *agent,
+    size_t bytes)
+{
+	return budget_take(d, agent, bytes, 1);
+}
+
+void
+dec_budget_charge(struct ls_decisions *d, const char *agent, size_t bytes)
+{
+	(void)budget_take(d, agent, bytes, 0);
 }
 
 /* ---- state.json ---------------------------------------------------- */

@@ -169,14 +169,20 @@ check "after kill -9: the next batch extends the chain" test "$(post_batch "$b.8
 check "18 seqs of a1: 14 entries (6..9 announced as dropped)" test "$(count_kind decision a1)" -eq 14
 
 # 6. The write budget: 429, recorded, nothing stored.
-# The budget is the first batch's size and a little: the second is over.
+# The budget counts uncompressed bytes: three times the first batch's gzip
+# size lets it in, but its JSON Lines are larger than that, so the second
+# (as small) is over.
 recs a1 19 30 >"$b.l9"
 batch "$b.9" a1 "$k1" "$(cat "$b.8.sha")" "$b.l9"
 recs a1 31 40 >"$b.l10"
 batch "$b.budget" a1 "$k1" "$(cat "$b.9.sha")" "$b.l10"
+gz9=$(stat -c %s "$b.9.gz")
+check "test premise: lines > 3 x gzip > gzip of the next" test \
+    "$(stat -c %s "$b.l9")" -gt $((3 * gz9)) -a \
+    $((2 * gz9)) -gt "$(stat -c %s "$b.budget.gz")"
 stop_server
 start_server --admin-token-file "$work/admin.token" \
-    --decision-budget $(($(stat -c %s "$b.9.gz") + 20))
+    --decision-budget $((3 * gz9))
 check "first batch within the budget: 200" test "$(post_batch "$b.9")" = 200
 expect_refused budget 429
 stop_server
