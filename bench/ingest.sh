@@ -5,12 +5,12 @@
 # uncompressed bytes/s, and the bytes/s of a sequential dsync write of the
 # same bytes in the same folder (dd oflag=dsync, one write per batch).
 # Goals: >= 100,000 records/s and >= 0.5x the disk.
-# BENCH_BATCHES (per uploader, default 20) and BENCH_RECORDS (per batch,
-# default 500) set the size.
+# BENCH_BATCHES (per uploader, default 10) and BENCH_RECORDS (per batch,
+# default 250) set the size.
 set -u
 bin=${1:-${LOCKSTEP_BIN:?usage: bench/ingest.sh BIN_DIR (or LOCKSTEP_BIN set)}}
-nb=${BENCH_BATCHES:-20}
-nr=${BENCH_RECORDS:-500}
+nb=${BENCH_BATCHES:-10}
+nr=${BENCH_RECORDS:-250}
 up=8
 work=$(mktemp -d /tmp/ls-bench-ingest.XXXXXX)
 pids=()
