@@ -188,6 +188,8 @@ note_open(struct upload *u, const char *header)
 
 /* ---- the body ------------------------------------------------------ */
 
+/* Inflate gzip (one member or several, as gunzip(1) reads them) into out,
+ * whose maximum is the cap. */
 static int
 gunzip(struct ls_buf *out, const void *in, size_t len)
 {
@@ -200,7 +202,11 @@ gunzip(struct ls_buf *out, const void *in, size_t len)
 		return ls_error_set(LS_ENOMEM, "zlib: cannot initialise");
 	zs.next_in = (unsigned char *)(uintptr_t)in;
 	zs.avail_in = (uInt)len;
-	while (rc == 0 && zr != Z_STREAM_END) {
+	while (rc == 0 && (zr != Z_STREAM_END || zs.avail_in != 0)) {
+		if (zr == Z_STREAM_END && inflateReset(&zs) != Z_OK) {
+			rc = ls_error_set(LS_EFORMAT, "body: bad gzip member");
+			break;
+		}
 		zs.next_out = chunk;
 		zs.avail_out = sizeof(chunk);
 		zr = inflate(&zs, Z_NO_FLUSH);
@@ -214,10 +220,6 @@ gunzip(struct ls_buf *out, const void *in, size_t len)
 		else if (zr == Z_OK && zs.avail_in == 0 && zs.avail_out != 0)
 			rc = ls_error_set(LS_EFORMAT, "body: truncated gzip");
 	}
-	if (rc == 0 && zs.avail_in != 0)
-		rc = ls_error_set(LS_EFORMAT,
-		    "body: bytes after the gzip "
-		    "stream");
 	inflateEnd(&zs);
 	return rc;
 }

@@ -123,10 +123,23 @@ sha4=$(cat "$b.4.sha")
 batch "$b.gap2" a1 "$k1" "$sha4" "$b.l4g"
 expect_refused gap2 409	# 16 neither a line nor dropped
 
+# Two gzip members (as gunzip(1) reads them) are one body; garbage after
+# the gzip is not.
+recs a1 13 13 >"$b.m1"
+recs a1 14 14 >"$b.m2"
+cat "$b.m1" "$b.m2" >"$b.l45"
+batch "$b.45" a1 "$k1" "$sha4" "$b.l45"
+{ gzip -n -c "$b.m1"; printf 'junk'; } >"$b.trail.gz"
+cp "$b.45.hdr" "$b.trail.hdr"
+expect_refused trail 400
+{ gzip -n -c "$b.m1"; gzip -n -c "$b.m2"; } >"$b.45.gz"
+check "two gzip members: 200" test "$(post_batch "$b.45")" = 200
+sha4=$(cat "$b.45.sha")
+
 # 4. Exception uses.
 w1='[{"id":"EXC-SOON","owner":"alice@example.org","ticket":"SEC-1","expires":"'$soon'","rule":"data.policy.admission.deny","controls":["soc2:CC6.1","soc2:CC8.1"]}]'
 w2='[{"id":"EXC-LATER","owner":"bob@example.org","ticket":"SEC-2","expires":"'$later'","rule":"data.policy.admission.deny","controls":[]}]'
-{ rec a1 13 "$w1"; rec a1 14 "$w1"; rec a1 15 "$w1"; rec a1 16 "$w2"; } >"$b.l5"
+{ rec a1 15 "$w1"; rec a1 16 "$w1"; rec a1 17 "$w1"; rec a1 18 "$w2"; } >"$b.l5"
 batch "$b.5" a1 "$k1" "$sha4" "$b.l5"
 check "batch with waived records: 200" test "$(post_batch "$b.5")" = 200
 sha5=$(cat "$b.5.sha")
@@ -160,21 +173,21 @@ expect_refused removed 403
 check "after kill -9: a1 resend is still a duplicate" test "$(post_batch "$b.5")" = 200
 check "... answered as duplicate" grep -q '"duplicate":true' "$b.5.answer"
 check "after kill -9: counts kept" metric_is EXC-SOON soc2:CC6.1 3
-recs a1 13 16 >"$b.l5x"
+recs a1 15 18 >"$b.l5x"
 batch "$b.replay2" a1 "$k1" "$sha4" "$b.l5x"
 expect_refused replay2 409
-recs a1 17 18 >"$b.l8"
+recs a1 19 20 >"$b.l8"
 batch "$b.8" a1 "$k1" "$sha5" "$b.l8"
 check "after kill -9: the next batch extends the chain" test "$(post_batch "$b.8")" = 200
-check "18 seqs of a1: 14 entries (6..9 announced as dropped)" test "$(count_kind decision a1)" -eq 14
+check "20 seqs of a1: 16 entries (6..9 announced as dropped)" test "$(count_kind decision a1)" -eq 16
 
 # 6. The write budget: 429, recorded, nothing stored.
 # The budget counts uncompressed bytes: three times the first batch's gzip
 # size lets it in, but its JSON Lines are larger than that, so the second
 # (as small) is over.
-recs a1 19 30 >"$b.l9"
+recs a1 21 32 >"$b.l9"
 batch "$b.9" a1 "$k1" "$(cat "$b.8.sha")" "$b.l9"
-recs a1 31 40 >"$b.l10"
+recs a1 33 42 >"$b.l10"
 batch "$b.budget" a1 "$k1" "$(cat "$b.9.sha")" "$b.l10"
 gz9=$(stat -c %s "$b.9.gz")
 check "test premise: lines > 3 x gzip > gzip of the next" test \
