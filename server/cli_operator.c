@@ -566,7 +566,9 @@ print_list(json_t *arr)
 	size_t i;
 
 	json_array_foreach(arr, i, v)
-	    printf("%s%s", i ? "," : "", json_string_value(v));
+	{
+		printf("%s%s", i ? "," : "", json_string_value(v));
+	}
 	if (json_array_size(arr) == 0)
 		printf("-");
 }

@@ -312,7 +312,7 @@ parse_lines(struct upload *u)
 	size_t i = 0;
 	int rc;
 
-	if (u->raw.len == 0 || end[-1] != '\n')
+	if (p == NULL || u->raw.len == 0 || end[-1] != '\n')
 		return ls_error_set(LS_EFORMAT,
 		    "body: JSON Lines must end in a newline");
 	u->lines = calloc((size_t)u->n.count, sizeof(*u->lines));

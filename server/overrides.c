@@ -202,10 +202,14 @@ dec_tally_merge(struct ls_decisions *d, const struct dec_tally *src)
 		dst = json_object_get(d->t.info, exc);
 		k = "owners";
 		json_array_foreach(json_object_get(v, k), i, x)
-		    list_add(dst, k, json_string_value(x));
+		{
+			list_add(dst, k, json_string_value(x));
+		}
 		k = "tickets";
 		json_array_foreach(json_object_get(v, k), i, x)
-		    list_add(dst, k, json_string_value(x));
+		{
+			list_add(dst, k, json_string_value(x));
+		}
 	}
 }
 
@@ -381,8 +385,12 @@ ls_decisions_overrides(struct ls_decisions *d, json_t **out, time_t since,
 		goto out;
 	}
 	pthread_mutex_lock(&d->mu);
-	if ((rc = collect_rows(d, rows, since)) == 0)
-		json_object_foreach(rows, k, v) row_info(v, d->t.info, now);
+	if ((rc = collect_rows(d, rows, since)) == 0) {
+		json_object_foreach(rows, k, v)
+		{
+			row_info(v, d->t.info, now);
+		}
+	}
 	pthread_mutex_unlock(&d->mu);
 	if (rc != 0)
 		goto out;
@@ -390,7 +398,10 @@ ls_decisions_overrides(struct ls_decisions *d, json_t **out, time_t since,
 		rc = ls_error_set(LS_ENOMEM, "out of memory");
 		goto out;
 	}
-	json_object_foreach(rows, k, v) vec[n++] = v;
+	json_object_foreach(rows, k, v)
+	{
+		vec[n++] = v;
+	}
 	qsort(vec, n, sizeof(*vec), cmp_rows);
 	for (i = 0; i < n; i++)
 		json_array_append(list, vec[i]);
