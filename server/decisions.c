@@ -307,14 +307,15 @@ parse_line(struct upload *u, const char *p, size_t len, size_t i, uint64_t *seq)
 static int
 parse_lines(struct upload *u)
 {
-	const char *p = u->raw.data, *end = p + u->raw.len, *nl;
+	const char *p = u->raw.data, *end, *nl;
 	uint64_t seq = 0, prev = 0;
 	size_t i = 0;
 	int rc;
 
-	if (p == NULL || u->raw.len == 0 || end[-1] != '\n')
+	if (p == NULL || u->raw.len == 0 || p[u->raw.len - 1] != '\n')
 		return ls_error_set(LS_EFORMAT,
 		    "body: JSON Lines must end in a newline");
+	end = p + u->raw.len;
 	u->lines = calloc((size_t)u->n.count, sizeof(*u->lines));
 	u->drops = calloc((size_t)u->n.count, sizeof(*u->drops));
 	if (u->lines == NULL || u->drops == NULL)
