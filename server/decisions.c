@@ -31,6 +31,8 @@ struct upload {
 	size_t note_len;
 	struct ls_note *note;
 	int verified;	   /* note signed by the agent's enrolled key */
+	unsigned status;   /* the answer, when not status_of() the code */
+	size_t reserved;   /* bytes of d->mem_used held */
 	struct ls_buf raw; /* the uncompressed JSON Lines */
 	json_t **lines;	   /* owned, n.count of them */
 	size_t nlines;
@@ -609,6 +611,81 @@ answer(const struct upload *u, uint64_t index, int duplicate)
 	return j;
 }
 
+/* Room for the uncompressed bytes of uploads in progress: at most
+ * DEC_MEM_MAX at once (one upload always may go), waiting up to
+ * DEC_MEM_WAIT_MS for it.  Reserved: what deflate's 1032:1 could give
+ * from len gzip bytes, capped; shrunk to the real size once inflated. */
+static int
+mem_reserve(struct ls_decisions *d, struct upload *u, size_t len)
+{
+	size_t want = len < LS_DECISIONS_RAW_MAX / 1032 ? len * 1032 + 65536
+							: LS_DECISIONS_RAW_MAX;
+	struct timespec until;
+	int rc = 0;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += DEC_MEM_WAIT_MS / 1000;
+	pthread_mutex_lock(&d->mu);
+	while (rc == 0 && d->mem_used > 0 && d->mem_used + want > DEC_MEM_MAX)
+		if (pthread_cond_timedwait(&d->mem_cv, &d->mu, &until) != 0)
+			rc = ls_error_set(LS_ETIMEOUT,
+			    "server busy: too many batches being read");
+	if (rc == 0) {
+		d->mem_used += want;
+		u->reserved = want;
+	}
+	pthread_mutex_unlock(&d->mu);
+	return rc;
+}
+
+static void
+mem_release(struct ls_decisions *d, size_t n)
+{
+	pthread_mutex_lock(&d->mu);
+	d->mem_used -= n;
+	pthread_cond_broadcast(&d->mem_cv);
+	pthread_mutex_unlock(&d->mu);
+}
+
+/* Note, signature, budget, room, then the body.  u->status is set when
+ * the answer is not the usual one for the code. */
+static int
+upload_open(struct ls_decisions *d, struct upload *u, const char *header,
+    const void *body, size_t len, int toobig)
+{
+	int rc;
+
+	if ((rc = dec_tally_init(&u->tally)) != 0)
+		return rc;
+	rc = note_open(u, header);
+	if (toobig) /* whatever the note says */
+		return ls_error_set(LS_ETOOBIG, "body over %u bytes",
+		    LS_DECISIONS_BODY_MAX);
+	if (rc != 0 ||
+	    (rc = ls_store_agent_verify(d->o.store, u->note, u->n.agent)) != 0)
+		return rc;
+	u->verified = 1;
+	if ((rc = ls_decisions_budget_check(d, u->n.agent, len)) != 0) {
+		u->status = 429;
+		return rc;
+	}
+	if ((rc = mem_reserve(d, u, len)) != 0) {
+		u->status = 503;
+		return rc;
+	}
+	if ((rc = body_open(u, body, len)) != 0)
+		return rc;
+	if (u->raw.len < u->reserved) {
+		mem_release(d, u->reserved - u->raw.len);
+		u->reserved = u->raw.len;
+	}
+	/* The budget counts decision bytes: the rest of the uncompressed
+	 * size is charged now (the gzip bytes were checked above). */
+	if (u->raw.len > len)
+		dec_budget_charge(d, u->n.agent, u->raw.len - len);
+	return 0;
+}
+
 /* Under c->mu: check, append, update. */
 static int
 ingest_locked(struct ls_decisions *d, struct dec_chain *c, struct upload *u,
@@ -647,27 +724,8 @@ ls_decisions_post(struct ls_decisions *d, struct ls_decisions_result *res,
 	memset(&u, 0, sizeof(u));
 	ls_buf_init(&u.raw, LS_DECISIONS_RAW_MAX);
 	ls_error_clear();
-	if ((rc = dec_tally_init(&u.tally)) != 0)
+	if ((rc = upload_open(d, &u, header, body, len, toobig)) != 0)
 		goto out;
-	rc = note_open(&u, header);
-	if (toobig) /* whatever the note says */
-		rc = ls_error_set(LS_ETOOBIG, "body over %u bytes",
-		    LS_DECISIONS_BODY_MAX);
-	if (rc == 0 &&
-	    (rc = ls_store_agent_verify(d->o.store, u.note, u.n.agent)) == 0)
-		u.verified = 1;
-	if (rc == 0 && ls_decisions_budget_check(d, u.n.agent, len) != 0) {
-		refuse(d, res, &u, 429, LS_ETOOBIG);
-		goto done;
-	}
-	if (rc == 0)
-		rc = body_open(&u, body, len);
-	if (rc != 0)
-		goto out;
-	/* The budget counts decision bytes: the rest of the uncompressed
-	 * size is charged now (the gzip bytes were checked above). */
-	if (u.raw.len > len)
-		dec_budget_charge(d, u.n.agent, u.raw.len - len);
 	pthread_mutex_lock(&d->mu);
 	c = dec_chain_get(d, u.n.agent);
 	pthread_mutex_unlock(&d->mu);
@@ -682,11 +740,11 @@ ls_decisions_post(struct ls_decisions *d, struct ls_decisions_result *res,
 		rc = ls_error_set(LS_ENOMEM, "out of memory");
 out:
 	if (rc != 0) {
-		refuse(d, res, &u, status_of(rc), rc);
+		refuse(d, res, &u, u.status ? u.status : status_of(rc), rc);
 	} else {
 		res->status = 200;
 		(void)dec_state_maybe_write(d, 0);
 	}
-done:
+	mem_release(d, u.reserved);
 	upload_cleanup(&u);
 }

@@ -17,6 +17,8 @@
 #define DEC_BUCKETS 4096	   /* chain hash table */
 #define DEC_KEYS_MAX 200000	   /* exception count keys kept */
 #define DEC_STATE_MAX (256u << 20) /* bytes of state.json */
+#define DEC_MEM_MAX (96u << 20)	   /* uncompressed bytes read at once */
+#define DEC_MEM_WAIT_MS 30000	   /* for room among them */
 
 struct dec_batch {
 	uint64_t first, last, count; /* seqs and lines */
@@ -61,6 +63,8 @@ struct ls_decisions {
 	double refuse_tokens;	 /* refused entries recorded, per second */
 	int64_t refuse_ms;
 	uint64_t refuse_suppressed; /* refusals not recorded (flood) */
+	size_t mem_used;	    /* uncompressed bytes reserved */
+	pthread_cond_t mem_cv;	    /* signalled when mem_used drops */
 };
 
 int64_t dec_now_ms(void);
@@ -79,8 +83,7 @@ const struct dec_batch *dec_chain_find(const struct dec_chain *c,
 
 /* Charge bytes to agent's write budget without refusing (it may go below
  * zero, so the next batches wait). */
-void dec_budget_charge(struct ls_decisions *d, const char *agent,
-    size_t bytes);
+void dec_budget_charge(struct ls_decisions *d, const char *agent, size_t bytes);
 
 /* Tally: init/cleanup and counting one record's "waived". */
 int dec_tally_init(struct dec_tally *t);

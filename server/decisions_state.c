@@ -122,8 +122,7 @@ dec_inflight_del(struct ls_decisions *d, uint64_t count)
 /* Charge bytes to agent's bucket; with check, only when there is room
  * (LS_ETOOBIG otherwise), without, always (it may go below zero). */
 static int
-budget_take(struct ls_decisions *d, const char *agent, size_t bytes,
-    int check)
+budget_take(struct ls_decisions *d, const char *agent, size_t bytes, int check)
 {
 	struct dec_chain *c;
 	double cap = (double)d->o.budget, need;
@@ -482,6 +481,7 @@ ls_decisions_open(struct ls_decisions **out, const struct ls_decisions_opts *o)
 	d->ev = ls_store_evidence(o->store);
 	pthread_mutex_init(&d->mu, NULL);
 	pthread_mutex_init(&d->file_mu, NULL);
+	pthread_cond_init(&d->mem_cv, NULL);
 	d->refuse_tokens = 200;
 	d->refuse_ms = dec_now_ms();
 	n = snprintf(dir, sizeof(dir), "%s/decisions",
@@ -524,5 +524,6 @@ ls_decisions_free(struct ls_decisions *d)
 	dec_tally_cleanup(&d->t);
 	pthread_mutex_destroy(&d->mu);
 	pthread_mutex_destroy(&d->file_mu);
+	pthread_cond_destroy(&d->mem_cv);
 	free(d);
 }
