@@ -57,9 +57,9 @@ ls_decisions_open(struct ls_decisions **out, const struct ls_decisions_opts *o);
 void ls_decisions_free(struct ls_decisions *d);
 
 struct ls_decisions_result {
-	unsigned status; /* HTTP status: 200, 400, 403, 409, 413, 429, 500 */
+	unsigned status; /* HTTP status: 200, 400, 403, 409, 413, 429, 500, 503 */
 	char msg[512];	 /* why, when status != 200 */
-	json_t *answer;	 /* owned: the 200 answer; NULL otherwise */
+	json_t *answer; /* owned: the 200 answer; NULL otherwise */
 };
 
 /*
