@@ -198,6 +198,19 @@ start_server --admin-token-file "$work/admin.token" \
     --decision-budget $((3 * gz9))
 check "first batch within the budget: 200" test "$(post_batch "$b.9")" = 200
 expect_refused budget 429
+
+# A flood of junk: refusals are recorded at most 20 a second (bursts of
+# 200); the rest are counted, in /metrics and in the next one recorded.
+r0=$(count_kind refused)
+curl -s -m 60 -o /dev/null -X POST -H 'Lockstep-Batch: AAAA' --data-binary x \
+    $(for i in $(seq 1 400); do printf '%s/v1/decisions ' "$url"; done)
+check "flood: at most 200 + 20/s recorded" test $(($(count_kind refused) - r0)) -lt 300
+unrec() { curl -s -m 5 "$url/metrics" | sed -n 's/^lockstep_decision_refusals_unrecorded_total //p'; }
+check "flood: the rest counted" test "$(unrec)" -gt 100
+sleep 0.2
+check "next refusal: 400" test "$(post_batch "$b.nohdr")" = 400
+check "next refusal names how many were left out" grep -q '"suppressed_before":[1-9]' \
+    <(curl -s -m 5 "$url/v1/evidence?kind=refused" | tail -n 1)
 stop_server
 
 # 7. overrides on the data folder (server stopped) agree.
