@@ -693,6 +693,7 @@ ingest_locked(struct ls_decisions *d, struct dec_chain *c, struct upload *u,
 {
 	const struct dec_batch *dup = NULL;
 	uint64_t index = 0, start = 0;
+	size_t i;
 	int rc;
 
 	if ((rc = chain_check(c, u, &dup)) < 0)
@@ -708,6 +709,10 @@ ingest_locked(struct ls_decisions *d, struct dec_chain *c, struct upload *u,
 	dec_inflight_del(d, start);
 	ls_metrics_add(LS_M_BATCHES_ACCEPTED, 1);
 	ls_metrics_add(LS_M_DECISIONS_ACCEPTED, (long)u->nlines);
+	ls_metrics_add(LS_M_DECISIONS_DROPPED_POLICY, (long)u->n.dropped);
+	for (i = 0; i < u->ndrops; i++)
+		ls_metrics_add(LS_M_DECISIONS_DROPPED_QUEUE,
+		    (long)(u->drops[i][1] - u->drops[i][0] + 1));
 	res->answer = answer(u, index, 0);
 	return 0;
 }

@@ -58,6 +58,14 @@ static const struct {
 	    "Refused batches not written to the log (refusal flood).", NULL },
 	[LS_M_DECISIONS_ACCEPTED] = { "lockstep_decision_records_total",
 	    "counter", "Decision records stored.", NULL },
+	[LS_M_DECISIONS_DROPPED_POLICY] = { "lockstep_decision_records_dropped_total",
+	    "counter",
+	    "Decision records agents announced as dropped, by cause.",
+	    "reason=\"policy\"" },
+	[LS_M_DECISIONS_DROPPED_QUEUE] = { "lockstep_decision_records_dropped_total",
+	    "counter",
+	    "Decision records agents announced as dropped, by cause.",
+	    "reason=\"queue\"" },
 };
 
 void

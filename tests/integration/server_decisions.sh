@@ -118,6 +118,8 @@ check "a refusal names agent, reason and the note's fields" grep -q \
 batch "$b.4" a1 "$k1" "$sha1" "$b.l4"
 check "gap covered by a dropped line: 200" test "$(post_batch "$b.4")" = 200
 check "3 more entries" test "$(count_kind decision a1)" -eq 8
+check "the 4 lost records are counted" grep -qx \
+    'lockstep_decision_records_dropped_total{reason="queue"} 4' <(curl -s "$url/metrics")
 sha4=$(cat "$b.4.sha")
 { dropline a1 13 14 15; recs a1 17 17; } >"$b.l4g"
 batch "$b.gap2" a1 "$k1" "$sha4" "$b.l4g"
