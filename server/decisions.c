@@ -292,11 +292,13 @@ parse_line(struct upload *u, const char *p, size_t len, size_t i, uint64_t *seq)
 	if (len > LS_DECISIONS_LINE_MAX)
 		return ls_error_set(LS_ETOOBIG, "line %zu: over %d bytes",
 		    i + 1, LS_DECISIONS_LINE_MAX);
-	if (jsoncap_depth(p, len) > LS_DECISIONS_DEPTH_MAX)
+	if (jsoncap_depth(p, len) > LS_DECISIONS_DEPTH_MAX) {
+		u->status = 400; /* a cap, but not one of size */
 		return ls_error_set(LS_ETOOBIG,
 		    "line %zu: nested deeper "
 		    "than %d",
 		    i + 1, LS_DECISIONS_DEPTH_MAX);
+	}
 	r = json_loadb(p, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (r == NULL)
 		return ls_error_set(LS_EFORMAT, "line %zu: %s", i + 1,
@@ -352,9 +354,11 @@ body_open(struct upload *u, const void *body, size_t len)
 	char sha[LS_SHA256_HEX_LEN + 1];
 	int rc;
 
-	if (u->n.count > LS_DECISIONS_LINES_MAX)
+	if (u->n.count > LS_DECISIONS_LINES_MAX) {
+		u->status = 400; /* a cap, but not one of size */
 		return ls_error_set(LS_ETOOBIG, "batch of %llu lines, limit %d",
 		    (unsigned long long)u->n.count, LS_DECISIONS_LINES_MAX);
+	}
 	if ((rc = gunzip(&u->raw, body, len)) != 0)
 		return rc;
 	ls_sha256_hex(sha, u->raw.data ? u->raw.data : "", u->raw.len);

@@ -105,8 +105,18 @@ expect_refused huge 413
 head -c $((33 * 1024 * 1024)) /dev/zero >"$b.bomb.lines"
 batch "$b.bomb" a1 "$k1" "$sha1" "$b.bomb.lines" 6 8 3
 expect_refused bomb 413
+rec a1 6 | sed "s/\"input\":{\"n\":6}/\"input\":$(printf '[%.0s' $(seq 40))$(printf ']%.0s' $(seq 40))/" >"$b.ldeep"
+batch "$b.deep" a1 "$k1" "$sha1" "$b.ldeep"
+expect_refused deep 400	# nested deeper than 32: a cap, not a size
+batch "$b.many" a1 "$k1" "$sha1" "$b.l2" 6 200006 200001
+expect_refused many 400	# more than 200,000 lines
+long=$(head -c 300000 /dev/zero | tr '\0' a)
+line=$(rec a1 6)
+printf '%s\n' "${line/\"n\":6/\"n\":\"$long\"}" >"$b.llong"
+batch "$b.long" a1 "$k1" "$sha1" "$b.llong"
+expect_refused long 413	# one line over 256 KiB
 check "the refusals are counted" grep -q \
-    'lockstep_decision_batches_total{result="refused"} 9' \
+    'lockstep_decision_batches_total{result="refused"} 12' \
     <(curl -s "$url/metrics")
 curl -s "$url/v1/evidence?kind=refused" >"$work/refused"
 check "a refusal names agent, reason and the note's fields" grep -q \
