@@ -79,9 +79,10 @@ void ls_decisions_post(struct ls_decisions *d, struct ls_decisions_result *res,
 int ls_decisions_budget_check(struct ls_decisions *d, const char *agent,
     size_t bytes);
 
-/* lockstep_exception_uses_total{exception,rule,control} and the batch
- * counters, Prometheus text.  LS_ETOOBIG, LS_ENOMEM. */
-int ls_decisions_metrics(struct ls_decisions *d, struct ls_buf *out);
+/* lockstep_exception_uses_total{exception,rule,control}, Prometheus text
+ * appended to out (d is a struct ls_decisions *: the signature of
+ * ls_metrics_set_extra).  LS_ETOOBIG, LS_ENOMEM. */
+int ls_decisions_metrics(void *d, struct ls_buf *out);
 
 /*
  * Exception uses since (0: all), one object per exception and rule, most

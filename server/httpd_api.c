@@ -23,8 +23,8 @@ httpd_body_cap(const char *url)
 					       : LS_HTTPD_BODY_MAX;
 }
 
-enum MHD_Result
-httpd_answer_json(struct MHD_Connection *c, unsigned code, json_t *j)
+static enum MHD_Result
+answer_json(struct MHD_Connection *c, unsigned code, json_t *j)
 {
 	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	struct ls_buf b;
@@ -158,13 +158,13 @@ serve_evidence(struct ls_httpd *h, struct MHD_Connection *c)
 }
 
 static enum MHD_Result
-serve_metrics(struct ls_httpd *h, struct MHD_Connection *c)
+serve_metrics(struct MHD_Connection *c)
 {
 	struct ls_buf b;
 	enum MHD_Result ret;
 
 	ls_buf_init(&b, 16 << 20);
-	if (ls_metrics_render(&b) != 0 || httpd_decisions_metrics(h, &b) != 0)
+	if (ls_metrics_render(&b) != 0)
 		ret = httpd_answer_error(c, 500, ls_error_last());
 	else
 		ret = httpd_answer_text(c, 200, "text/plain; version=0.0.4",
@@ -230,7 +230,7 @@ serve_proof(struct ls_httpd *h, struct MHD_Connection *c)
 	ls_base64_encode(b64, sizeof(b64), leaf, LS_SHA256_LEN);
 	j = json_pack("{s:I, s:I, s:s, s:o}", "index", (json_int_t)index,
 	    "size", (json_int_t)size, "leaf", b64, "proof", arr);
-	ret = httpd_answer_json(c, 200, j);
+	ret = answer_json(c, 200, j);
 	json_decref(j);
 	return ret;
 }
@@ -246,7 +246,7 @@ httpd_api_get(struct ls_httpd *h, struct MHD_Connection *c, const char *url,
 	if (strcmp(url, "/health") == 0)
 		return httpd_answer_text(c, 200, "text/plain", "ok\n", 3);
 	if (strcmp(url, "/metrics") == 0)
-		return serve_metrics(h, c);
+		return serve_metrics(c);
 	if (strcmp(url, "/v1/evidence") == 0)
 		return serve_evidence(h, c);
 	if (strcmp(url, "/v1/evidence/checkpoint") == 0)
@@ -263,7 +263,7 @@ httpd_api_get(struct ls_httpd *h, struct MHD_Connection *c, const char *url,
 			return admin_refused(h, c);
 		if (ls_store_status(h->o.store, &j) != 0)
 			return httpd_answer_error(c, 500, ls_error_last());
-		ret = httpd_answer_json(c, 200, j);
+		ret = answer_json(c, 200, j);
 		json_decref(j);
 		return ret;
 	}
@@ -380,7 +380,7 @@ post_operator(struct ls_httpd *h, struct MHD_Connection *c, struct req *r,
 	if (rc != 0)
 		ret = httpd_answer_error(c, status_of(rc), ls_error_last());
 	else
-		ret = httpd_answer_json(c, 200, res);
+		ret = answer_json(c, 200, res);
 	json_decref(res);
 	json_decref(j);
 	return ret;
@@ -420,4 +420,10 @@ httpd_api_post(struct ls_httpd *h, struct MHD_Connection *c, const char *url,
 	if (strcmp(url, "/v1/admin/unpin") == 0)
 		return post_operator(h, c, r, "unpin");
 	return httpd_answer_error(c, 404, "not found");
+}
+
+enum MHD_Result
+httpd_answer_json(struct MHD_Connection *c, unsigned code, json_t *j)
+{
+	return answer_json(c, code, j);
 }

@@ -51,11 +51,3 @@ httpd_overrides_get(struct ls_httpd *h, struct MHD_Connection *c)
 	json_decref(j);
 	return ret;
 }
-
-int
-httpd_decisions_metrics(struct ls_httpd *h, struct ls_buf *out)
-{
-	if (h->o.decisions == NULL)
-		return 0;
-	return ls_decisions_metrics(h->o.decisions, out);
-}

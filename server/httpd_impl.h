@@ -90,12 +90,10 @@ enum MHD_Result httpd_api_post(struct ls_httpd *h, struct MHD_Connection *c,
     const char *url, struct req *r);
 size_t httpd_body_cap(const char *url);
 
-/* httpd_decisions.c: POST /v1/decisions, GET /v1/admin/overrides and the
- * exception counters of /metrics. */
+/* httpd_decisions.c: POST /v1/decisions, GET /v1/admin/overrides. */
 enum MHD_Result httpd_decisions_post(struct ls_httpd *h,
     struct MHD_Connection *c, struct req *r);
 enum MHD_Result
 httpd_overrides_get(struct ls_httpd *h, struct MHD_Connection *c);
-int httpd_decisions_metrics(struct ls_httpd *h, struct ls_buf *out);
 
 #endif

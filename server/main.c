@@ -20,6 +20,7 @@
 #include "lockstep/error.h"
 #include "lockstep/file.h"
 #include "lockstep/timefmt.h"
+#include "metrics.h"
 #include "store.h"
 
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -113,6 +114,7 @@ serve(struct ls_srv_config *cfg, sigset_t *sigs)
 		rc = fail("decision records");
 		goto out;
 	}
+	ls_metrics_set_extra(ls_decisions_metrics, dec);
 	memset(&ho, 0, sizeof(ho));
 	ho.decisions = dec;
 	ho.listen = cfg->listen;
@@ -157,6 +159,7 @@ out:
 	ls_gitwatch_stop(w);
 	httpd = NULL;
 	ls_httpd_stop(h);
+	ls_metrics_set_extra(NULL, NULL);
 	ls_decisions_free(dec);
 	/* The last entries get a checkpoint too. */
 	if (store != NULL && ls_store_checkpoint(store) != 0)

@@ -68,6 +68,16 @@ static const struct {
 	    "reason=\"queue\"" },
 };
 
+static ls_metrics_extra_fn extra_fn;
+static void *extra_arg;
+
+void
+ls_metrics_set_extra(ls_metrics_extra_fn fn, void *arg)
+{
+	extra_fn = fn;
+	extra_arg = arg;
+}
+
 void
 ls_metrics_add(enum ls_metric m, long delta)
 {
@@ -130,5 +140,7 @@ ls_metrics_render(struct ls_buf *out)
 			    "{code=\"other\"} %ld\n",
 			    v);
 	}
+	if (rc == 0 && extra_fn != NULL)
+		rc = extra_fn(extra_arg, out);
 	return rc;
 }

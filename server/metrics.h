@@ -42,4 +42,10 @@ long ls_metrics_get(enum ls_metric m);
 /* The Prometheus exposition text.  LS_ETOOBIG, LS_ENOMEM. */
 int ls_metrics_render(struct ls_buf *out);
 
+/* More series, appended by fn(arg, out) to every rendering (fn returns 0
+ * or a negative code); fn NULL removes it.  Set before serving starts,
+ * cleared before arg is freed. */
+typedef int (*ls_metrics_extra_fn)(void *arg, struct ls_buf *out);
+void ls_metrics_set_extra(ls_metrics_extra_fn fn, void *arg);
+
 #endif

@@ -16,7 +16,8 @@
 #include "metrics.h"
 
 #define SEP "\x1f"
-#define INFO_LIST_MAX 16 /* owners or tickets kept per exception */
+#define INFO_LIST_MAX 16       /* owners or tickets kept per exception */
+#define METRICS_MAX (8u << 20) /* bytes of /metrics before series are cut */
 
 int
 dec_label_ok(const char *s)
@@ -232,8 +233,9 @@ add_label(struct ls_buf *out, const char *name, const char *v, size_t n)
 }
 
 int
-ls_decisions_metrics(struct ls_decisions *d, struct ls_buf *out)
+ls_decisions_metrics(void *arg, struct ls_buf *out)
 {
+	struct ls_decisions *d = arg;
 	const char *k, *s1, *s2;
 	json_t *v;
 	int rc;
@@ -247,6 +249,12 @@ ls_decisions_metrics(struct ls_decisions *d, struct ls_buf *out)
 	{
 		if (rc != 0)
 			break;
+		if (out->len > METRICS_MAX) { /* keep /metrics readable */
+			rc = ls_buf_adds(out,
+			    "# lockstep_exception_uses_total: "
+			    "more series left out\n");
+			break;
+		}
 		s1 = strchr(k, SEP[0]);
 		s2 = s1 ? strchr(s1 + 1, SEP[0]) : NULL;
 		if (s2 == NULL)
