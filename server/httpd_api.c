@@ -5,13 +5,13 @@
 
 #include <sodium.h>
 
+#include "decisions.h"
 #include "httpd_impl.h"
 #include "lockstep/error.h"
 #include "lockstep/note.h"
 #include "lockstep/timefmt.h"
 #include "lockstep/file.h"
 #include "lockstep/hash.h"
-#include "decisions.h"
 #include "metrics.h"
 
 size_t

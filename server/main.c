@@ -90,6 +90,22 @@ fail(const char *what)
 	return 1;
 }
 
+/* Decision batches and exception counters (decisions.h); NULL on error. */
+static struct ls_decisions *
+decisions_open(const struct ls_srv_config *cfg, struct ls_store *store)
+{
+	struct ls_decisions_opts o;
+	struct ls_decisions *d = NULL;
+
+	memset(&o, 0, sizeof(o));
+	o.store = store;
+	o.budget = cfg->decision_budget;
+	if (ls_decisions_open(&d, &o) != 0)
+		return NULL;
+	ls_metrics_set_extra(ls_decisions_metrics, d);
+	return d;
+}
+
 static int
 serve(struct ls_srv_config *cfg, sigset_t *sigs)
 {
@@ -99,26 +115,19 @@ serve(struct ls_srv_config *cfg, sigset_t *sigs)
 	struct ls_httpd_opts ho;
 	struct ls_gitwatch_opts go;
 	struct ls_store *store = NULL;
-	struct ls_decisions_opts dopts;
-	struct ls_decisions *dec = NULL;
 	struct ls_httpd *h = NULL;
 	struct ls_gitwatch *w = NULL;
 	int sig = 0, rc = 1;
 
 	if (ls_store_open(&store, &so) != 0)
 		return fail("cannot open the data folder");
-	memset(&dopts, 0, sizeof(dopts));
-	dopts.store = store;
-	dopts.budget = cfg->decision_budget;
-	if (ls_decisions_open(&dec, &dopts) != 0) {
+	memset(&ho, 0, sizeof(ho));
+	ho.listen = cfg->listen;
+	ho.store = store;
+	if ((ho.decisions = decisions_open(cfg, store)) == NULL) {
 		rc = fail("decision records");
 		goto out;
 	}
-	ls_metrics_set_extra(ls_decisions_metrics, dec);
-	memset(&ho, 0, sizeof(ho));
-	ho.decisions = dec;
-	ho.listen = cfg->listen;
-	ho.store = store;
 	ho.admin_token = cfg->admin_token;
 	ho.enroll_token = cfg->enroll_token;
 	ho.threads = cfg->threads;
@@ -160,7 +169,7 @@ out:
 	httpd = NULL;
 	ls_httpd_stop(h);
 	ls_metrics_set_extra(NULL, NULL);
-	ls_decisions_free(dec);
+	ls_decisions_free(ho.decisions);
 	/* The last entries get a checkpoint too. */
 	if (store != NULL && ls_store_checkpoint(store) != 0)
 		log_line(NULL, "error", ls_error_last());

@@ -60,6 +60,14 @@ const char *ls_store_data_dir(const struct ls_store *s);
 const char *ls_store_origin(const struct ls_store *s);
 struct ls_evidence *ls_store_evidence(struct ls_store *s);
 
+struct ls_note;
+
+/* Check note's signature with the key agent enrolled (reports.c: what
+ * reports and decision batches get).  LS_ENOTFOUND when agent is not (or
+ * no longer) enrolled, LS_EBADSIG. */
+int ls_store_agent_verify(struct ls_store *s, const struct ls_note *note,
+    const char *agent);
+
 /* Make channel known (no files until its first release).  LS_EINVAL. */
 int ls_store_channel_add(struct ls_store *s, const char *channel);
 
@@ -130,13 +138,5 @@ int ls_store_enroll(struct ls_store *s, const char *vkey_text, size_t len,
  * entry is on disk.
  */
 int ls_store_report(struct ls_store *s, const char *note, size_t len);
-
-struct ls_note;
-
-/* Check note's signature with the key agent enrolled (what reports and
- * decision batches get).  LS_ENOTFOUND when agent is not (or no longer)
- * enrolled, LS_EBADSIG. */
-int ls_store_agent_verify(struct ls_store *s, const struct ls_note *note,
-    const char *agent);
 
 #endif
