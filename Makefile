@@ -18,7 +18,7 @@ SAN ?=
 WERROR ?=
 
 PKGS := libgit2 libsodium libarchive libmicrohttpd libcurl jansson libpcre2-8 \
-	libcrypto zlib
+	libcrypto
 WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wwrite-strings \
 	-Wformat=2 -Wundef
@@ -31,6 +31,8 @@ endif
 ifeq ($(WERROR),1)
 WARN += -Werror
 endif
+# Decision batches arrive gzipped (server/decisions.c).
+PKGS += zlib
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)

@@ -34,6 +34,7 @@ printf 'package bench\n\nallow if input.ok\n' >"$work/repo/policy/bench.rego"
 git -C "$work/repo" add -A
 git -C "$work/repo" -c user.name=b -c user.email=b@b commit -qm bench
 echo bench-admin >"$work/admin.token"
+chmod 600 "$work/admin.token"
 "$bin/lockstep-server" --repo "$work/repo" --keys "$work/keys" \
     --data "$work/data" --listen 127.0.0.1:0 --port-file "$work/port" \
     --admin-token-file "$work/admin.token" --poll-interval 3600 \

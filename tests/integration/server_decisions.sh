@@ -28,6 +28,7 @@ git_q add -A
 git_q commit -qm "exceptions"
 tag_repo v1.0.0
 echo "admin-token" >"$work/admin.token"
+chmod 600 "$work/admin.token"	# secrets are refused when others can read them
 start_server --admin-token-file "$work/admin.token"
 check "published" wait_published stable 1
 for a in a1 a2; do

@@ -14,6 +14,7 @@ make_keys
 make_repo
 tag_repo v1.0.0
 echo "admin-token" >"$work/admin.token"
+chmod 600 "$work/admin.token"	# secrets are refused when others can read them
 start_server --admin-token-file "$work/admin.token"
 check "published" wait_published stable 1
 agents="u1 u2 u3"
