@@ -9,7 +9,13 @@
  * seq, prev hash, gaps only where a dropped line covers them) and then
  * appended as one "batch" entry plus one "decision" entry per line in one
  * group; it is acknowledged only after that group is durable.  Every
- * refusal is recorded as a "refused" entry and stores none of the lines.
+ * refusal is recorded as a "refused" entry and stores none of the lines;
+ * so that junk cannot flood the log, at most 20 refusals a second (bursts
+ * of 200) are recorded, the others counted in /metrics and in the next one
+ * recorded ("suppressed_before").  A byte-identical resend of one of the
+ * agent's last 16 accepted batches is answered as a duplicate; an older
+ * one is a replay (409).  Uploads being inflated and parsed hold at most
+ * 96 MiB of uncompressed bytes at once (others wait, then 503).
  *
  * The chain state and the exception counts are kept in memory and in
  * DATA/decisions/state.json (written atomically, at most once a second
