@@ -486,9 +486,9 @@ append_group(struct ls_decisions *d, struct upload *u, uint64_t *first_out,
 	if ((rc = dec_inflight_add(d, &start)) != 0)
 		goto out;
 	*start_out = start;
+	/* On failure the group stays registered: whatever of it reached the
+	 * disk is then looked at again by the replay at the next start. */
 	rc = ls_evidence_append_many(d->ev, items, u->nlines + 1, first_out);
-	if (rc != 0)
-		dec_inflight_del(d, start);
 out:
 	free(items);
 	json_decref(bd);
