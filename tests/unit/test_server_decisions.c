@@ -2,7 +2,8 @@
  * test_server_decisions.c - decision batches straight through
  * ls_decisions_post: the gap rule, and the chain state rebuilt from the
  * log after a crash (a group cut short is ignored, a whole group the state
- * file missed is applied once, with its exception uses).
+ * file missed is applied once, with its exception uses), and which
+ * exceptions the build warns about (ending within 14 days).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,10 +20,12 @@
 #include "../../server/decisions.h"
 #include "../../server/store.h"
 #include "lockstep/buf.h"
+#include "lockstep/controls.h"
 #include "lockstep/file.h"
 #include "lockstep/hash.h"
 #include "lockstep/key.h"
 #include "lockstep/note.h"
+#include "lockstep/timefmt.h"
 
 static const char zeros[] =
     "0000000000000000000000000000000000000000000000000000000000000000";
@@ -274,6 +277,56 @@ test_server_decisions__crash_replay(void **state)
 	ls_buf_cleanup(&m);
 }
 
+static void
+test_server_decisions__expiring(void **state)
+{
+	static const char text[] =
+	    "{\"exceptions\": ["
+	    "{\"id\": \"A\", \"owner\": \"o\", \"ticket\": \"T-1\", "
+	    "\"reason\": \"r\", \"expires\": \"2026-12-10\", "
+	    "\"exempts\": {\"x\": 1}},"
+	    "{\"id\": \"B\", \"owner\": \"o\", \"ticket\": \"T-2\", "
+	    "\"reason\": \"r\", \"expires\": \"2026-12-17\", "
+	    "\"exempts\": {\"x\": 1}},"
+	    "{\"id\": \"C\", \"owner\": \"o\", \"ticket\": \"T-3\", "
+	    "\"reason\": \"r\", \"expires\": \"2026-12-16\", "
+	    "\"exempts\": {\"x\": 1}},"
+	    "{\"id\": \"D\", \"owner\": \"o\", \"ticket\": \"T-4\", "
+	    "\"reason\": \"r\", \"expires\": \"2026-12-01\", "
+	    "\"exempts\": {\"x\": 1}}]}";
+	struct ls_controls c;
+	json_t *w = NULL;
+	time_t now;
+
+	(void)state;
+	assert_int_equal(ls_time_parse(&now, "2026-12-03T00:00:00Z", 20), 0);
+	ls_controls_init(&c);
+	assert_int_equal(ls_controls_parse(&c, text, strlen(text), "t.json"),
+	    0);
+	assert_int_equal(ls_decisions_expiring(&w, &c, now), 0);
+	/* A ends with 2026-12-10 (8 days), C with 12-16 (14 days: still
+	 * warned); B has 15 days; D has expired (the build fails on it). */
+	assert_int_equal(json_array_size(w), 2);
+	assert_string_equal(json_string_value(
+				json_object_get(json_array_get(w, 0),
+				    "exception")),
+	    "A");
+	assert_int_equal(json_integer_value(
+			     json_object_get(json_array_get(w, 0),
+				 "days_left")),
+	    8);
+	assert_string_equal(json_string_value(
+				json_object_get(json_array_get(w, 1),
+				    "exception")),
+	    "C");
+	assert_int_equal(json_integer_value(
+			     json_object_get(json_array_get(w, 1),
+				 "days_left")),
+	    14);
+	json_decref(w);
+	ls_controls_cleanup(&c);
+}
+
 int
 main(void)
 {
@@ -282,6 +335,7 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_decisions__crash_replay,
 		    setup, teardown),
+		cmocka_unit_test(test_server_decisions__expiring),
 	};
 
 	if (sodium_init() < 0)
