@@ -128,30 +128,7 @@ while read -r n; do
 	curl -s -m 5 "$url/v1/evidence/proof?index=$n&size=$size" >>"$work/proofs"
 done < <(sed 's/^{"n":\([0-9]*\),.*/\1/' "$work/batches")
 check "inclusion proofs of $(wc -l <"$work/batches") batch entries verify" \
-    python3 - "$work/batches" "$work/proofs" "$work/ckpt.body" <<'PY'
-import base64, hashlib, json, sys
-lines = open(sys.argv[1], "rb").read().split(b"\n")[:-1]
-proofs = [json.loads(l) for l in open(sys.argv[2])]
-body = open(sys.argv[3]).read().split("\n")
-size, root = int(body[1]), base64.b64decode(body[2])
-h = lambda b: hashlib.sha256(b).digest()
-assert len(lines) == len(proofs) > 0
-for line, proof in zip(lines, proofs):
-    idx = json.loads(line)["n"]
-    r = h(b"\0" + line)
-    assert base64.b64decode(proof["leaf"]) == r and proof["size"] == size
-    fn, sn = idx, size - 1
-    for p in map(base64.b64decode, proof["proof"]):
-        assert sn != 0
-        if fn & 1 or fn == sn:
-            r = h(b"\1" + p + r)
-            while not fn & 1 and fn != 0:
-                fn >>= 1; sn >>= 1
-        else:
-            r = h(b"\1" + r + p)
-        fn >>= 1; sn >>= 1
-    assert sn == 0 and r == root, idx
-PY
+    python3 "$(dirname "$0")/lib_proof.py" "$work/ckpt.body" "$work/batches" "$work/proofs"
 stop_server
 check "evidence chain intact" "$ls" evidence verify "$work/data"
 finish
