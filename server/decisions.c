@@ -274,7 +274,9 @@ record_check(struct upload *u, json_t *r, size_t i, uint64_t *seq)
 	if (jstr(r, "time") == NULL ||
 	    !rfc3339_ok(jstr(r, "time"), strlen(jstr(r, "time"))))
 		return ls_error_set(LS_EFORMAT, "line %zu: bad time", i + 1);
-	if (json_object_get(r, "channel") != NULL && jstr(r, "channel") == NULL)
+	if (json_object_get(r, "channel") != NULL &&
+	    jstr(r, "channel") == NULL &&
+	    !json_is_null(json_object_get(r, "channel")))
 		return ls_error_set(LS_EFORMAT, "line %zu: bad channel", i + 1);
 	if (dec_tally_record(&u->tally, r) != 0)
 		return ls_error_wrap(LS_EFORMAT, "line %zu", i + 1);

@@ -155,7 +155,7 @@ dec_tally_record(struct dec_tally *t, json_t *record)
 	size_t i;
 	int rc;
 
-	if (waived == NULL)
+	if (waived == NULL || json_is_null(waived))
 		return 0;
 	if (!json_is_array(waived) || time == NULL || strlen(time) < 10)
 		return ls_error_set(LS_EFORMAT, "waived: expected an array");
