@@ -4,8 +4,9 @@
 # restarted).  Each uploader resends the same bytes until it gets a 200.
 # Afterwards: every acknowledged batch is in the log exactly once as a
 # whole group (batch entry + its records), each agent's seqs run 1..N
-# without a gap or a duplicate, nothing was refused, and inclusion proofs
-# of the batch entries verify against the signed checkpoint.
+# without a gap or a duplicate, nothing was refused, the exception uses
+# in the records are counted exactly once in /metrics, and inclusion
+# proofs of the batch entries verify against the signed checkpoint.
 set -u
 . "$(dirname "$0")/lib_server.sh"
 . "$(dirname "$0")/lib_decisions.sh"
@@ -24,15 +25,20 @@ for a in $agents; do
 	    --token-file "$work/admin.token" || fail "enrol $a"
 done
 
+waived='[{"id":"EXC-K9","owner":"o@example.org","ticket":"T-9","expires":"2099-01-01","rule":"data.policy.admission.deny","controls":["soc2:CC6.1"]}]'
+
 # uploader AGENT: batches of 1..12 records until $work/stop exists (at
 # most 400); each is retried (same bytes) until a 200, for up to 60 s.
 uploader() {
-	local a=$1 dir=$work/up-$1 seq=1 prev=$zeros i n code tries u
+	local a=$1 dir=$work/up-$1 seq=1 prev=$zeros i n s code tries u
 	mkdir -p "$dir"
 	for i in $(seq 1 400); do
 		[ -f "$work/stop" ] && break
 		n=$((RANDOM % 12 + 1))
-		recs "$a" "$seq" $((seq + n - 1)) >"$dir/l$i"
+		for s in $(seq "$seq" $((seq + n - 1))); do
+			# every third record used an exception
+			rec "$a" "$s" "$([ $((s % 3)) = 0 ] && echo "$waived")"
+		done >"$dir/l$i"
 		batch "$dir/b$i" "$a" "$work/k-$a/$a.key" "$prev" "$dir/l$i" ||
 			return 1
 		for tries in $(seq 1 600); do
@@ -112,6 +118,17 @@ for agent in sys.argv[2:]:
     print("%s: %d batches, seqs 1..%d, %d unacknowledged partial groups" % (agent, len(mine), last, orphans))
 sys.exit(0 if ok else 1)
 PY
+
+# Exception uses counted exactly once across the crashes: every third seq
+# of each agent's 1..N.
+want=0
+for a in $agents; do
+	last=$(awk -v a="$a" '$1 == a { l = $3 } END { print l }' "$work/acked")
+	want=$((want + last / 3))
+done
+check "exception uses counted once each: $want" grep -qx \
+    "lockstep_exception_uses_total{exception=\"EXC-K9\",rule=\"data.policy.admission.deny\",control=\"soc2:CC6.1\"} $want" \
+    <(curl -s -m 5 "$url/metrics")
 
 # Inclusion proofs of every batch entry against the signed checkpoint.
 total=$(curl -s -m 30 "$url/v1/evidence" | wc -l)
