@@ -30,11 +30,12 @@ struct upload {
 	char *note_text; /* owned, NUL-terminated */
 	size_t note_len;
 	struct ls_note *note;
-	int verified;	   /* note signed by the agent's enrolled key */
-	unsigned status;   /* the answer, when not status_of() the code */
-	size_t reserved;   /* bytes of d->mem_used held */
-	struct ls_buf raw; /* the uncompressed JSON Lines */
-	json_t **lines;	   /* owned, n.count of them */
+	int verified;	       /* note signed by the agent's enrolled key */
+	unsigned status;       /* the answer, when not status_of() the code */
+	char key[DEC_KEY_HEX]; /* the agent key that signed it, hex */
+	size_t reserved;       /* bytes of d->mem_used held */
+	struct ls_buf raw;     /* the uncompressed JSON Lines */
+	json_t **lines;	       /* owned, n.count of them */
 	size_t nlines;
 	uint64_t (*drops)[2]; /* dropped first..last ranges */
 	size_t ndrops;
@@ -421,27 +422,32 @@ gaps_covered(struct upload *u, uint64_t next)
 
 /*
  * Under c->mu: 1 for a byte-identical resend (*dup set), 0 when the batch
- * extends the chain, LS_ECONFLICT for a gap, a fork or a replay.
+ * extends the chain, LS_ECONFLICT for a gap, a fork or a replay.  A key
+ * other than the chain's (the name was removed and enrolled again) starts
+ * a new chain from seq 1.
  */
 static int
 chain_check(struct dec_chain *c, struct upload *u, const struct dec_batch **dup)
 {
-	*dup = dec_chain_find(c, u->n.sha, u->n.first, u->n.last);
+	int anew = dec_chain_rekeyed(c, u->key);
+	uint64_t last = anew ? 0 : c->last_seq;
+	const char *sha = !anew && c->last_sha[0] ? c->last_sha : zeros;
+
+	*dup = anew ? NULL : dec_chain_find(c, u->n.sha, u->n.first, u->n.last);
 	if (*dup != NULL)
 		return 1;
-	if (u->n.first <= c->last_seq)
+	if (u->n.first <= last)
 		return ls_error_set(LS_ECONFLICT,
 		    "replay or fork: seqs %llu..%llu overlap the accepted "
 		    "1..%llu with other bytes",
 		    (unsigned long long)u->n.first,
-		    (unsigned long long)u->n.last,
-		    (unsigned long long)c->last_seq);
-	if (strcmp(u->n.prev, c->last_sha[0] ? c->last_sha : zeros) != 0)
+		    (unsigned long long)u->n.last, (unsigned long long)last);
+	if (strcmp(u->n.prev, sha) != 0)
 		return ls_error_set(LS_ECONFLICT,
 		    "fork: prev %.12s... is not the last accepted batch "
 		    "%.12s...",
-		    u->n.prev, c->last_sha[0] ? c->last_sha : zeros);
-	return gaps_covered(u, c->last_seq + 1);
+		    u->n.prev, sha);
+	return gaps_covered(u, last + 1);
 }
 
 static json_t *
@@ -471,6 +477,10 @@ append_group(struct ls_decisions *d, struct upload *u, uint64_t *first_out,
 	if (bd == NULL || items == NULL ||
 	    json_object_set_new(bd, "note",
 		json_stringn(u->note_text, u->note_len)) != 0) {
+		rc = ls_error_set(LS_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (json_object_set_new(bd, "key", json_string(u->key)) != 0) {
 		rc = ls_error_set(LS_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -509,7 +519,7 @@ accept_group(struct ls_decisions *d, struct dec_chain *c, struct upload *u,
 	b.count = u->n.count;
 	b.index = index;
 	memcpy(b.sha, u->n.sha, sizeof(b.sha));
-	dec_chain_accept(d, c, &b, &u->tally);
+	dec_chain_accept(d, c, &b, u->key, &u->tally);
 }
 
 /* ---- refusals and the answer --------------------------------------- */
@@ -659,6 +669,7 @@ static int
 upload_open(struct ls_decisions *d, struct upload *u, const char *header,
     const void *body, size_t len, int toobig)
 {
+	struct ls_vkey vk;
 	int rc;
 
 	if ((rc = dec_tally_init(&u->tally)) != 0)
@@ -668,9 +679,11 @@ upload_open(struct ls_decisions *d, struct upload *u, const char *header,
 		return ls_error_set(LS_ETOOBIG, "body over %u bytes",
 		    LS_DECISIONS_BODY_MAX);
 	if (rc != 0 ||
-	    (rc = ls_store_agent_verify(d->o.store, u->note, u->n.agent)) != 0)
+	    (rc = ls_store_agent_verify(d->o.store, u->note, u->n.agent,
+		 &vk)) != 0)
 		return rc;
 	u->verified = 1;
+	ls_hex_encode(u->key, vk.pub, sizeof(vk.pub));
 	if ((rc = ls_decisions_budget_check(d, u->n.agent, len)) != 0) {
 		u->status = 429;
 		return rc;

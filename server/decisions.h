@@ -14,7 +14,10 @@
  * of 200) are recorded, the others counted in /metrics and in the next one
  * recorded ("suppressed_before").  A byte-identical resend of one of the
  * agent's last 16 accepted batches is answered as a duplicate; an older
- * one is a replay (409).  Uploads being inflated and parsed hold at most
+ * one is a replay (409).  A chain belongs to the key that signs it: after
+ * a name is removed and enrolled again with a new key (a rebuilt host),
+ * that key's batches start a new chain from seq 1 (batch entries name the
+ * key).  Uploads being inflated and parsed hold at most
  * 96 MiB of uncompressed bytes at once (others wait, then 503).
  *
  * The chain state and the exception counts are kept in memory and in

@@ -12,7 +12,9 @@
 #include "decisions.h"
 #include "lockstep/doc.h"
 #include "lockstep/hash.h"
+#include "lockstep/key.h"
 
+#define DEC_KEY_HEX (2 * LS_KEY_PUB_LEN + 1) /* an agent key, hex */
 #define DEC_RECENT 16		   /* accepted batches remembered per agent */
 #define DEC_BUCKETS 4096	   /* chain hash table */
 #define DEC_KEYS_MAX 200000	   /* exception count keys kept */
@@ -31,7 +33,8 @@ struct dec_chain {
 	pthread_mutex_t mu; /* held from the chain check to the update */
 	char agent[LS_NAME_MAX + 1];
 	/* Below: written under mu and d->mu, read under either. */
-	uint64_t last_seq; /* last seq accepted, 0 = none */
+	char key[DEC_KEY_HEX]; /* public key of the batches, "" = unknown */
+	uint64_t last_seq;     /* last seq accepted, 0 = none */
 	char last_sha[LS_SHA256_HEX_LEN + 1];
 	struct dec_batch recent[DEC_RECENT]; /* ring, newest at head-1 */
 	size_t nrecent, head;
@@ -72,10 +75,15 @@ int64_t dec_now_ms(void);
 /* Find (create) agent's chain under d->mu.  NULL on ENOMEM. */
 struct dec_chain *dec_chain_get(struct ls_decisions *d, const char *agent);
 
-/* Apply an accepted batch to c and the tallies (caller holds c->mu, takes
- * d->mu here).  tally is merged (may be NULL). */
+/* Apply an accepted batch signed by key (hex, "" = unknown) to c and the
+ * tallies (caller holds c->mu, takes d->mu here); a key other than the
+ * chain's starts the chain anew (the name was enrolled again).  tally is
+ * merged (may be NULL). */
 void dec_chain_accept(struct ls_decisions *d, struct dec_chain *c,
-    const struct dec_batch *b, const struct dec_tally *tally);
+    const struct dec_batch *b, const char *key, const struct dec_tally *tally);
+
+/* Whether key (hex) starts c anew: c has batches of another key. */
+int dec_chain_rekeyed(const struct dec_chain *c, const char *key);
 
 /* A remembered batch of c with this sha256 and seqs, or NULL. */
 const struct dec_batch *dec_chain_find(const struct dec_chain *c,

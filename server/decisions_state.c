@@ -76,11 +76,24 @@ chain_push(struct dec_chain *c, const struct dec_batch *b)
 	memcpy(c->last_sha, b->sha, sizeof(c->last_sha));
 }
 
+int
+dec_chain_rekeyed(const struct dec_chain *c, const char *key)
+{
+	return c->key[0] != '\0' && key[0] != '\0' && strcmp(c->key, key) != 0;
+}
+
 void
 dec_chain_accept(struct ls_decisions *d, struct dec_chain *c,
-    const struct dec_batch *b, const struct dec_tally *tally)
+    const struct dec_batch *b, const char *key, const struct dec_tally *tally)
 {
 	pthread_mutex_lock(&d->mu);
+	if (dec_chain_rekeyed(c, key)) {
+		c->nrecent = c->head = 0;
+		c->last_seq = 0;
+		c->last_sha[0] = '\0';
+	}
+	if (key[0] != '\0' && strlen(key) < sizeof(c->key))
+		memcpy(c->key, key, strlen(key) + 1);
 	chain_push(c, b);
 	if (tally != NULL)
 		dec_tally_merge(d, tally);
@@ -182,8 +195,9 @@ chain_json(const struct dec_chain *c)
 			(json_int_t)c->recent[k].count,
 			(json_int_t)c->recent[k].index, c->recent[k].sha));
 	}
-	j = json_pack("{s:I, s:s, s:o}", "last_seq", (json_int_t)c->last_seq,
-	    "last_sha", c->last_sha, "recent", recent);
+	j = json_pack("{s:I, s:s, s:s, s:o}", "last_seq",
+	    (json_int_t)c->last_seq, "last_sha", c->last_sha, "key", c->key,
+	    "recent", recent);
 	return j;
 }
 
@@ -281,6 +295,9 @@ load_chain(struct ls_decisions *d, const char *agent, json_t *o)
 	    strlen(json_string_value(json_object_get(o, "last_sha"))) !=
 		LS_SHA256_HEX_LEN)
 		return -1;
+	if (json_string_length(json_object_get(o, "key")) < sizeof(c->key))
+		memcpy(c->key, json_string_value(json_object_get(o, "key")),
+		    json_string_length(json_object_get(o, "key")) + 1);
 	c->last_seq =
 	    (uint64_t)json_integer_value(json_object_get(o, "last_seq"));
 	memcpy(c->last_sha, json_string_value(json_object_get(o, "last_sha")),
@@ -335,6 +352,7 @@ struct pending {
 	char agent[LS_NAME_MAX + 1];
 	struct dec_batch b;
 	char prev[LS_SHA256_HEX_LEN + 1];
+	char key[DEC_KEY_HEX]; /* "" in entries written before keys were */
 	uint64_t seen;
 	struct dec_tally t;
 };
@@ -369,6 +387,7 @@ replay_batch(struct replay *r, const char *agent, json_t *det, uint64_t n)
 {
 	const char *sha = json_string_value(json_object_get(det, "sha256"));
 	const char *prev = json_string_value(json_object_get(det, "prev"));
+	const char *key;
 	struct pending *p = pending_find(r, agent), *v;
 
 	if (sha == NULL || prev == NULL || strlen(sha) != LS_SHA256_HEX_LEN ||
@@ -392,6 +411,9 @@ replay_batch(struct replay *r, const char *agent, json_t *det, uint64_t n)
 	memcpy(p->agent, agent, strlen(agent) + 1);
 	memcpy(p->b.sha, sha, sizeof(p->b.sha));
 	memcpy(p->prev, prev, sizeof(p->prev));
+	key = json_string_value(json_object_get(det, "key"));
+	if (key != NULL && strlen(key) < sizeof(p->key))
+		memcpy(p->key, key, strlen(key) + 1);
 	p->b.first =
 	    (uint64_t)json_integer_value(json_object_get(det, "first"));
 	p->b.last = (uint64_t)json_integer_value(json_object_get(det, "last"));
@@ -408,14 +430,18 @@ replay_apply(struct ls_decisions *d, struct pending *p)
 	static const char zeros[] = "0000000000000000000000000000000000000000"
 				    "000000000000000000000000";
 	struct dec_chain *c;
+	int anew;
 
 	pthread_mutex_lock(&d->mu);
 	c = dec_chain_get(d, p->agent);
 	pthread_mutex_unlock(&d->mu);
-	if (c == NULL || p->b.first <= c->last_seq ||
-	    strcmp(p->prev, c->last_sha[0] ? c->last_sha : zeros) != 0)
+	if (c == NULL)
 		return;
-	dec_chain_accept(d, c, &p->b, &p->t);
+	anew = dec_chain_rekeyed(c, p->key);
+	if (p->b.first <= (anew ? 0 : c->last_seq) ||
+	    strcmp(p->prev, !anew && c->last_sha[0] ? c->last_sha : zeros) != 0)
+		return;
+	dec_chain_accept(d, c, &p->b, p->key, &p->t);
 }
 
 static int

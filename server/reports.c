@@ -91,7 +91,7 @@ ls_store_report(struct ls_store *s, const char *text, size_t len)
 	memset(&r, 0, sizeof(r));
 	if ((rc = open_report(&note, &r, text, len)) != 0)
 		goto out;
-	if ((rc = ls_store_agent_verify(s, note, r.agent)) != 0) {
+	if ((rc = ls_store_agent_verify(s, note, r.agent, NULL)) != 0) {
 		rc = ls_error_wrap(rc, "report");
 		goto out;
 	}
@@ -112,7 +112,7 @@ out:
 
 int
 ls_store_agent_verify(struct ls_store *s, const struct ls_note *note,
-    const char *agent)
+    const char *agent, struct ls_vkey *vk_out)
 {
 	struct ls_keyset ks = { NULL, 0 };
 	struct ls_vkey vk;
@@ -125,5 +125,7 @@ ls_store_agent_verify(struct ls_store *s, const struct ls_note *note,
 	if ((rc = ls_note_verify(note, &ks, 1)) < 1)
 		return ls_error_wrap(rc < 0 ? rc : LS_EBADSIG, "from %s",
 		    agent);
+	if (vk_out != NULL)
+		*vk_out = vk;
 	return 0;
 }

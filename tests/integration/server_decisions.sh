@@ -183,6 +183,23 @@ start_server --admin-token-file "$work/admin.token"
 recs a2 4 5 >"$b.l7"
 batch "$b.removed" a2 "$k2" "$(cat "$b.6.sha")" "$b.l7"
 expect_refused removed 403
+# Enrolled again with a new key (a rebuilt host): a new chain from seq 1,
+# which survives a kill -9; the old key writes nothing.
+"$ls" keygen a2 -o "$work/k-a2new" >/dev/null
+"$ls" agent add a2 "$work/k-a2new/a2.pub" --server "$url" \
+    --token-file "$work/admin.token" || fail "enrol a2 again"
+recs a2 1 2 >"$b.l11"
+batch "$b.11" a2 "$work/k-a2new/a2.key" "$zeros" "$b.l11"
+check "new key, new chain from seq 1: 200" test "$(post_batch "$b.11")" = 200
+check "... resend: duplicate" test "$(post_batch "$b.11")" = 200 -a \
+    "$(grep -c '"duplicate":true' "$b.11.answer")" = 1
+expect_refused removed 403	# the old key, once more
+kill -KILL "$srv_pid"
+wait "$srv_pid" 2>/dev/null
+start_server --admin-token-file "$work/admin.token"
+recs a2 3 4 >"$b.l12"
+batch "$b.12" a2 "$work/k-a2new/a2.key" "$(cat "$b.11.sha")" "$b.l12"
+check "after kill -9 the new chain goes on: 200" test "$(post_batch "$b.12")" = 200
 check "after kill -9: a1 resend is still a duplicate" test "$(post_batch "$b.5")" = 200
 check "... answered as duplicate" grep -q '"duplicate":true' "$b.5.answer"
 check "after kill -9: counts kept" metric_is EXC-SOON soc2:CC6.1 3
