@@ -350,9 +350,9 @@ parse_lines(struct upload *u)
 	return 0;
 }
 
-/* Verify the body against the signed note; the note is verified. */
+/* Inflate the body and check it against the signed note (verified). */
 static int
-body_open(struct upload *u, const void *body, size_t len)
+body_inflate(struct upload *u, const void *body, size_t len)
 {
 	char sha[LS_SHA256_HEX_LEN + 1];
 	int rc;
@@ -368,7 +368,7 @@ body_open(struct upload *u, const void *body, size_t len)
 	if (strcmp(sha, u->n.sha) != 0)
 		return ls_error_set(LS_EFORMAT,
 		    "body: sha256 %s, the note says %s", sha, u->n.sha);
-	return parse_lines(u);
+	return 0;
 }
 
 /* ---- the chain ----------------------------------------------------- */
@@ -627,15 +627,13 @@ answer(const struct upload *u, uint64_t index, int duplicate)
 	return j;
 }
 
-/* Room for the uncompressed bytes of uploads in progress: at most
- * DEC_MEM_MAX at once (one upload always may go), waiting up to
- * DEC_MEM_WAIT_MS for it.  Reserved: what deflate's 1032:1 could give
- * from len gzip bytes, capped; shrunk to the real size once inflated. */
+/* Room for parsing want uncompressed bytes (their JSON objects take
+ * several times that): at most DEC_MEM_MAX among the uploads being parsed
+ * and appended (one upload always may go), waiting up to DEC_MEM_WAIT_MS
+ * for it.  (Inflating is bounded by the threads times the 32 MiB cap.) */
 static int
-mem_reserve(struct ls_decisions *d, struct upload *u, size_t len)
+mem_reserve(struct ls_decisions *d, struct upload *u, size_t want)
 {
-	size_t want = len < LS_DECISIONS_RAW_MAX / 1032 ? len * 1032 + 65536
-							: LS_DECISIONS_RAW_MAX;
 	struct timespec until;
 	int rc = 0;
 
@@ -688,21 +686,17 @@ upload_open(struct ls_decisions *d, struct upload *u, const char *header,
 		u->status = 429;
 		return rc;
 	}
-	if ((rc = mem_reserve(d, u, len)) != 0) {
-		u->status = 503;
+	if ((rc = body_inflate(u, body, len)) != 0)
 		return rc;
-	}
-	if ((rc = body_open(u, body, len)) != 0)
-		return rc;
-	if (u->raw.len < u->reserved) {
-		mem_release(d, u->reserved - u->raw.len);
-		u->reserved = u->raw.len;
-	}
 	/* The budget counts decision bytes: the rest of the uncompressed
 	 * size is charged now (the gzip bytes were checked above). */
 	if (u->raw.len > len)
 		dec_budget_charge(d, u->n.agent, u->raw.len - len);
-	return 0;
+	if ((rc = mem_reserve(d, u, u->raw.len)) != 0) {
+		u->status = 503;
+		return rc;
+	}
+	return parse_lines(u);
 }
 
 /* Under c->mu: check, append, update. */

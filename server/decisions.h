@@ -17,8 +17,8 @@
  * one is a replay (409).  A chain belongs to the key that signs it: after
  * a name is removed and enrolled again with a new key (a rebuilt host),
  * that key's batches start a new chain from seq 1 (batch entries name the
- * key).  Uploads being inflated and parsed hold at most
- * 96 MiB of uncompressed bytes at once (others wait, then 503).
+ * key).  Uploads being parsed hold at most 96 MiB of
+ * uncompressed bytes at once (others wait up to 5 s, then 503).
  *
  * The chain state and the exception counts are kept in memory and in
  * DATA/decisions/state.json (written atomically, at most once a second

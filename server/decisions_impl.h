@@ -20,7 +20,7 @@
 #define DEC_KEYS_MAX 200000	   /* exception count keys kept */
 #define DEC_STATE_MAX (256u << 20) /* bytes of state.json */
 #define DEC_MEM_MAX (96u << 20)	   /* uncompressed bytes read at once */
-#define DEC_MEM_WAIT_MS 30000	   /* for room among them */
+#define DEC_MEM_WAIT_MS 5000	   /* for room among them */
 
 struct dec_batch {
 	uint64_t first, last, count; /* seqs and lines */

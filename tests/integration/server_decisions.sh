@@ -176,8 +176,7 @@ check "overrides since tomorrow: none" test "$("$ls" overrides --since "$(date -
 recs a2 1 3 >"$b.l6"
 batch "$b.6" a2 "$k2" "$zeros" "$b.l6"
 check "a2 batch: 200" test "$(post_batch "$b.6")" = 200
-kill -KILL "$srv_pid"
-wait "$srv_pid" 2>/dev/null
+{ kill -KILL "$srv_pid"; wait "$srv_pid"; } 2>/dev/null
 rm -f "$work/data/agents/a2.pub"
 start_server --admin-token-file "$work/admin.token"
 recs a2 4 5 >"$b.l7"
@@ -194,8 +193,7 @@ check "new key, new chain from seq 1: 200" test "$(post_batch "$b.11")" = 200
 check "... resend: duplicate" test "$(post_batch "$b.11")" = 200 -a \
     "$(grep -c '"duplicate":true' "$b.11.answer")" = 1
 expect_refused removed 403	# the old key, once more
-kill -KILL "$srv_pid"
-wait "$srv_pid" 2>/dev/null
+{ kill -KILL "$srv_pid"; wait "$srv_pid"; } 2>/dev/null
 start_server --admin-token-file "$work/admin.token"
 recs a2 3 4 >"$b.l12"
 batch "$b.12" a2 "$work/k-a2new/a2.key" "$(cat "$b.11.sha")" "$b.l12"
