@@ -17,12 +17,12 @@ struct ls_srv_config {
 	unsigned poll_interval; /* seconds, default 10 */
 	unsigned ttl;		/* timestamp lifetime, default 3600 */
 	unsigned threads;	/* HTTP threads, 0 = one per CPU */
-	/* decision batch bytes a minute per agent, 0 = none */
-	unsigned decision_budget;
 	const char *admin_token_file, *enroll_token_file, *port_file;
 	char *admin_token, *enroll_token; /* sodium_malloc, or NULL */
 	int log_json;
 	int help;
+	/* decision batch bytes a minute per agent, 0 = none */
+	unsigned decision_budget;
 };
 
 extern const char ls_srv_usage[];
