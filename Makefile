@@ -31,6 +31,8 @@ endif
 ifeq ($(WERROR),1)
 WARN += -Werror
 endif
+# Decision batches arrive gzipped (server/decisions.c).
+PKGS += zlib
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)

@@ -17,6 +17,7 @@ fi
 if [ "${1:-}" = "--bench" ]; then
 	PKGS="$PKGS nginx-light wrk"
 fi
+PKGS="$PKGS zlib1g-dev"	# decision batches are gzip (server/decisions.c)
 
 missing=""
 for p in $PKGS; do

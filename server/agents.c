@@ -356,6 +356,19 @@ refill(struct ls_agents *a, struct agent *e, int64_t now)
 	e->refilled = now;
 }
 
+void
+ls_agents_debit(struct ls_agents *a, const char *name, size_t bytes)
+{
+	struct agent *e;
+
+	pthread_mutex_lock(&a->mu);
+	if ((e = find(a, name)) != NULL) {
+		refill(a, e, mono_ms());
+		e->bytes -= (double)bytes;
+	}
+	pthread_mutex_unlock(&a->mu);
+}
+
 int
 ls_agents_charge(struct ls_agents *a, const char *name, size_t bytes)
 {

@@ -71,6 +71,10 @@ void ls_agents_set_budget(struct ls_agents *a, unsigned writes_per_min,
  */
 int ls_agents_charge(struct ls_agents *a, const char *name, size_t bytes);
 
+/* Charge bytes learnt after the check (a batch's uncompressed rest):
+ * never refused, the budget may go below zero and refill from there. */
+void ls_agents_debit(struct ls_agents *a, const char *name, size_t bytes);
+
 size_t ls_agents_count(struct ls_agents *a);
 
 #endif

@@ -30,6 +30,9 @@ struct ls_root;
  * (ls_root_cleanup it) either way. */
 int cli_root_chain(struct ls_root *out, const char *cmd, char **paths, int n);
 
+/* cli_operator.c */
+int cli_overrides(int argc, char **argv);
+
 /* Print "lockstep CMD: " + message + ls_error_last() to stderr. */
 void cli_fail(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -15,6 +15,7 @@
 
 #include "checkpoint.h"
 #include "cli.h"
+#include "decisions.h"
 #include "evidence.h"
 #include "export.h"
 #include "lockstep/buf.h"
@@ -29,7 +30,7 @@
 
 struct opts {
 	const char *server, *token_file, *data, *keys;
-	const char *owner, *reason, *until, *floor, *ttl, *cacert;
+	const char *owner, *reason, *until, *floor, *ttl, *cacert, *since;
 	const char *pos[3]; /* positional arguments */
 	int npos, json, help;
 };
@@ -47,10 +48,10 @@ parse_opts(struct opts *o, int argc, char **argv, const char *cmd)
 {
 	static const char *names[] = { "--server", "--token-file", "--data",
 		"--keys", "--owner", "--reason", "--until", "--floor", "--ttl",
-		"--cacert" };
+		"--cacert", "--since" };
 	const char **slots[] = { &o->server, &o->token_file, &o->data, &o->keys,
 		&o->owner, &o->reason, &o->until, &o->floor, &o->ttl,
-		&o->cacert };
+		&o->cacert, &o->since };
 	size_t k;
 	int i;
 
@@ -680,5 +681,144 @@ cli_evidence(int argc, char **argv)
 		cli_fail("evidence", "verify");
 		return 1;
 	}
+	return 0;
+}
+
+/* ---- lockstep overrides ------------------------------------------- */
+
+static void
+print_list(json_t *arr)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(arr, i, v)
+	{
+		printf("%s%s", i ? "," : "", json_string_value(v));
+	}
+	if (json_array_size(arr) == 0)
+		printf("-");
+}
+
+static void
+print_overrides(json_t *list)
+{
+	json_t *r, *left;
+	size_t i;
+
+	printf("USES\tEXCEPTION\tRULE\tCONTROLS\tOWNERS\tTICKETS\tSUNSET\t"
+	       "DAYS LEFT\n");
+	json_array_foreach(list, i, r)
+	{
+		printf("%lld\t%s\t%s\t",
+		    (long long)json_integer_value(json_object_get(r, "count")),
+		    json_string_value(json_object_get(r, "exception")),
+		    json_string_value(json_object_get(r, "rule")));
+		print_list(json_object_get(r, "controls"));
+		putchar('\t');
+		print_list(json_object_get(r, "owners"));
+		putchar('\t');
+		print_list(json_object_get(r, "tickets"));
+		left = json_object_get(r, "days_left");
+		printf("\t%s\t",
+		    json_is_string(json_object_get(r, "expires"))
+			? json_string_value(json_object_get(r, "expires"))
+			: "-");
+		if (json_is_integer(left))
+			printf("%lld\n", (long long)json_integer_value(left));
+		else
+			printf("-\n");
+	}
+}
+
+/* The list from the data folder (the server must be stopped). */
+static int
+overrides_local(const struct opts *o, time_t since, json_t **out)
+{
+	struct ls_decisions_opts dopts;
+	struct ls_decisions *d = NULL;
+	struct ls_store *s = NULL;
+	int rc = 1;
+
+	if (open_store(&s, "overrides", o, 0) != 0)
+		return 1;
+	memset(&dopts, 0, sizeof(dopts));
+	dopts.store = s;
+	if (ls_decisions_open(&d, &dopts) != 0 ||
+	    ls_decisions_overrides(d, out, since, time(NULL)) != 0)
+		cli_fail("overrides", "%s", o->data);
+	else
+		rc = 0;
+	ls_decisions_free(d);
+	ls_store_free(s);
+	return rc;
+}
+
+static int
+overrides_remote(const struct opts *o, json_t **out)
+{
+	struct ls_buf path;
+	json_t *j = NULL;
+	int rc;
+
+	ls_buf_init(&path, 512);
+	if (ls_buf_addf(&path, "/v1/admin/overrides?since=%s",
+		o->since ? o->since : "") != 0) {
+		ls_buf_cleanup(&path);
+		cli_fail("overrides", "--since");
+		return 1;
+	}
+	rc = remote("overrides", o, "GET", path.data, NULL, "text/plain", &j);
+	ls_buf_cleanup(&path);
+	if (rc == 0 &&
+	    (*out = json_incref(json_object_get(j, "overrides"))) == NULL) {
+		fprintf(stderr, "lockstep overrides: malformed answer\n");
+		rc = 1;
+	}
+	json_decref(j);
+	return rc;
+}
+
+int
+cli_overrides(int argc, char **argv)
+{
+	struct opts o;
+	json_t *list = NULL;
+	time_t since = 0;
+	char *text;
+	int rc;
+
+	if (parse_opts(&o, argc, argv, argv[0]) != 0)
+		return 2;
+	if (o.help) {
+		printf("usage: lockstep overrides [--since DATE] [--json] "
+		       "(--server URL [--token-file F] | --data DIR)\n\n"
+		       "Exception uses in accepted decision records since "
+		       "DATE, per exception and\nrule, most used first, with "
+		       "owners, tickets, sunset and days left.\n");
+		return 0;
+	}
+	if (need_target(argv[0], &o) != 0)
+		return 2;
+	if (o.since != NULL &&
+	    ls_time_parse(&since, o.since, strlen(o.since)) != 0) {
+		fprintf(stderr,
+		    "lockstep overrides: --since %s: expected "
+		    "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ\n",
+		    o.since);
+		return 2;
+	}
+	rc = o.server != NULL ? overrides_remote(&o, &list)
+			      : overrides_local(&o, since, &list);
+	if (rc != 0)
+		return rc;
+	if (o.json) {
+		if ((text = json_dumps(list, JSON_INDENT(2))) != NULL)
+			printf("%s\n", text);
+		free(text);
+	} else {
+		print_overrides(list);
+	}
+	json_decref(list);
 	return 0;
 }

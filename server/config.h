@@ -34,6 +34,7 @@ struct ls_srv_config {
 	unsigned agent_bytes;	    /* per key and minute, 0 = off */
 	int log_json;
 	int help;
+	/* decision batch bytes a minute per agent, 0 = none */
 };
 
 extern const char ls_srv_usage[];

@@ -19,9 +19,13 @@
 #define LS_HTTPD_PER_IP_POLLS 512	 /* default held polls an address */
 #define LS_HTTPD_TIMEOUT 10 /* default s: idle connection, whole body */
 
+struct ls_decisions;
+
 struct ls_httpd_opts {
 	const char *listen; /* "127.0.0.1:PORT", PORT may be 0 */
 	struct ls_store *store;
+	/* POST /v1/decisions and the overrides; NULL: off */
+	struct ls_decisions *decisions;
 	struct ls_gitwatch *watch; /* for POST /v1/admin/refresh */
 	const char *admin_token;   /* NULL: admin endpoints are off */
 	const char *enroll_token;  /* shared token, or NULL (only with

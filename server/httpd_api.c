@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 
+#include "decisions.h"
 #include "httpd_impl.h"
 #include "lockstep/error.h"
 #include "lockstep/note.h"
@@ -44,6 +45,8 @@ httpd_https_only(const char *url)
 size_t
 httpd_body_cap(const char *url)
 {
+	if (strcmp(url, "/v1/decisions") == 0)
+		return LS_DECISIONS_BODY_MAX;
 	return strcmp(url, "/v1/reports") == 0 ? LS_HTTPD_REPORT_MAX
 					       : LS_HTTPD_BODY_MAX;
 }
@@ -122,7 +125,7 @@ serve_metrics(struct MHD_Connection *c)
 	struct ls_buf b;
 	enum MHD_Result ret;
 
-	ls_buf_init(&b, 1 << 20);
+	ls_buf_init(&b, 16 << 20);
 	if (ls_metrics_render(&b) != 0)
 		ret = httpd_answer_error(c, 500, ls_error_last());
 	else
@@ -228,6 +231,11 @@ httpd_api_get(struct ls_httpd *h, struct MHD_Connection *c, const char *url,
 		return serve_checkpoint(h, c);
 	if (strcmp(url, "/v1/evidence/proof") == 0)
 		return serve_proof(h, c);
+	if (strcmp(url, "/v1/admin/overrides") == 0) {
+		if (!admin_ok(h, c))
+			return admin_refused(h, c);
+		return httpd_overrides_get(h, c);
+	}
 	if (strcmp(url, "/v1/admin/status") == 0) {
 		if (!admin_ok(h, c))
 			return admin_refused(h, c);
@@ -465,6 +473,8 @@ httpd_api_post(struct ls_httpd *h, struct MHD_Connection *c, const char *url,
 {
 	if (strcmp(url, "/v1/reports") == 0)
 		return post_report(h, c, r);
+	if (strcmp(url, "/v1/decisions") == 0)
+		return httpd_decisions_post(h, c, r);
 	if (strcmp(url, "/v1/enroll") == 0)
 		return post_enroll(h, c, r, 0);
 	if (strcmp(url, "/v1/admin/refresh") == 0) {
@@ -495,4 +505,10 @@ httpd_api_post(struct ls_httpd *h, struct MHD_Connection *c, const char *url,
 	if (strcmp(url, "/v1/admin/unpin") == 0)
 		return post_operator(h, c, r, "unpin");
 	return httpd_answer_error(c, 404, "not found");
+}
+
+enum MHD_Result
+httpd_answer_json(struct MHD_Connection *c, unsigned code, json_t *j)
+{
+	return answer_json(c, code, j);
 }

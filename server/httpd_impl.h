@@ -91,6 +91,9 @@ enum MHD_Result httpd_answer_text(struct MHD_Connection *c, unsigned code,
     const char *ctype, const char *text, size_t len);
 enum MHD_Result
 httpd_answer_error(struct MHD_Connection *c, unsigned code, const char *msg);
+/* j as one line of JSON (j may be NULL: 500). */
+enum MHD_Result
+httpd_answer_json(struct MHD_Connection *c, unsigned code, json_t *j);
 
 /* Under h->wmu: wake r (its handler runs again and answers). */
 void httpd_waiter_resume(struct ls_httpd *h, struct req *r);
@@ -131,5 +134,11 @@ httpd_evidence_consistency(struct ls_httpd *h, struct MHD_Connection *c);
 void httpd_evidence_stop(void);
 enum MHD_Result httpd_evidence_tile(struct ls_httpd *h,
     struct MHD_Connection *c, const char *rest);
+
+/* httpd_decisions.c: POST /v1/decisions, GET /v1/admin/overrides. */
+enum MHD_Result httpd_decisions_post(struct ls_httpd *h,
+    struct MHD_Connection *c, struct req *r);
+enum MHD_Result
+httpd_overrides_get(struct ls_httpd *h, struct MHD_Connection *c);
 
 #endif

@@ -31,6 +31,8 @@ static const struct {
 	{ "agent", cli_agent, "agent add|token|remove NAME ...  agents" },
 	{ "evidence", cli_evidence,
 	    "evidence verify|export DATA_DIR ...  the log" },
+	{ "overrides", cli_overrides,
+	    "overrides --since DATE ...  exception uses, most first" },
 };
 
 static void

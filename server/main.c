@@ -16,11 +16,13 @@
 
 #include "agents.h"
 #include "config.h"
+#include "decisions.h"
 #include "gitwatch.h"
 #include "httpd.h"
 #include "lockstep/error.h"
 #include "lockstep/file.h"
 #include "lockstep/timefmt.h"
+#include "metrics.h"
 #include "store.h"
 
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -90,6 +92,21 @@ fail(const char *what)
 	return 1;
 }
 
+/* Decision batches and exception counters (decisions.h); NULL on error. */
+static struct ls_decisions *
+decisions_open(struct ls_store *store)
+{
+	struct ls_decisions_opts o;
+	struct ls_decisions *d = NULL;
+
+	memset(&o, 0, sizeof(o));
+	o.store = store;
+	if (ls_decisions_open(&d, &o) != 0)
+		return NULL;
+	ls_metrics_set_extra(ls_decisions_metrics, d);
+	return d;
+}
+
 static int
 serve(struct ls_srv_config *cfg, sigset_t *sigs)
 {
@@ -116,6 +133,10 @@ serve(struct ls_srv_config *cfg, sigset_t *sigs)
 	memset(&ho, 0, sizeof(ho));
 	ho.listen = cfg->listen;
 	ho.store = store;
+	if ((ho.decisions = decisions_open(store)) == NULL) {
+		rc = fail("decision records");
+		goto out;
+	}
 	ho.admin_token = cfg->admin_token;
 	ho.enroll_token = cfg->enroll_token;
 	ho.tls_cert = cfg->tls_cert;
@@ -172,6 +193,8 @@ out:
 	ls_gitwatch_stop(w);
 	httpd = NULL;
 	ls_httpd_stop(h);
+	ls_metrics_set_extra(NULL, NULL);
+	ls_decisions_free(ho.decisions);
 	/* The last entries get a checkpoint too. */
 	if (store != NULL && ls_store_checkpoint(store) != 0)
 		log_line(NULL, "error", ls_error_last());

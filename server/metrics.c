@@ -47,7 +47,36 @@ static const struct {
 	    "Git fetches by result.", "result=\"ok\"" },
 	[LS_M_FETCHES_FAILED] = { "lockstep_git_fetches_total", "counter",
 	    "Git fetches by result.", "result=\"failed\"" },
+	[LS_M_BATCHES_ACCEPTED] = { "lockstep_decision_batches_total",
+	    "counter", "Decision batches by result.", "result=\"accepted\"" },
+	[LS_M_BATCHES_DUPLICATE] = { "lockstep_decision_batches_total",
+	    "counter", "Decision batches by result.", "result=\"duplicate\"" },
+	[LS_M_BATCHES_REFUSED] = { "lockstep_decision_batches_total", "counter",
+	    "Decision batches by result.", "result=\"refused\"" },
+	[LS_M_BATCHES_REFUSED_UNRECORDED] = { "lockstep_decision_refusals_unrecorded_total",
+	    "counter",
+	    "Refused batches not written to the log (refusal flood).", NULL },
+	[LS_M_DECISIONS_ACCEPTED] = { "lockstep_decision_records_total",
+	    "counter", "Decision records stored.", NULL },
+	[LS_M_DECISIONS_DROPPED_POLICY] = { "lockstep_decision_records_dropped_total",
+	    "counter",
+	    "Decision records agents announced as dropped, by cause.",
+	    "reason=\"policy\"" },
+	[LS_M_DECISIONS_DROPPED_QUEUE] = { "lockstep_decision_records_dropped_total",
+	    "counter",
+	    "Decision records agents announced as dropped, by cause.",
+	    "reason=\"queue\"" },
 };
+
+static ls_metrics_extra_fn extra_fn;
+static void *extra_arg;
+
+void
+ls_metrics_set_extra(ls_metrics_extra_fn fn, void *arg)
+{
+	extra_fn = fn;
+	extra_arg = arg;
+}
 
 void
 ls_metrics_add(enum ls_metric m, long delta)
@@ -111,5 +140,7 @@ ls_metrics_render(struct ls_buf *out)
 			    "{code=\"other\"} %ld\n",
 			    v);
 	}
+	if (rc == 0 && extra_fn != NULL)
+		rc = extra_fn(extra_arg, out);
 	return rc;
 }

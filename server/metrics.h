@@ -25,6 +25,13 @@ enum ls_metric {
 	LS_M_OPERATOR_ACTIONS,
 	LS_M_FETCHES_OK,
 	LS_M_FETCHES_FAILED,
+	LS_M_BATCHES_ACCEPTED,
+	LS_M_BATCHES_DUPLICATE,
+	LS_M_BATCHES_REFUSED,
+	LS_M_BATCHES_REFUSED_UNRECORDED,
+	LS_M_DECISIONS_ACCEPTED,
+	LS_M_DECISIONS_DROPPED_POLICY,
+	LS_M_DECISIONS_DROPPED_QUEUE,
 	LS_M_COUNT
 };
 
@@ -34,5 +41,11 @@ long ls_metrics_get(enum ls_metric m);
 
 /* The Prometheus exposition text.  LS_ETOOBIG, LS_ENOMEM. */
 int ls_metrics_render(struct ls_buf *out);
+
+/* More series, appended by fn(arg, out) to every rendering (fn returns 0
+ * or a negative code); fn NULL removes it.  Set before serving starts,
+ * cleared before arg is freed. */
+typedef int (*ls_metrics_extra_fn)(void *arg, struct ls_buf *out);
+void ls_metrics_set_extra(ls_metrics_extra_fn fn, void *arg);
 
 #endif

@@ -8,6 +8,7 @@
 #include "lockstep/error.h"
 #include "lockstep/hash.h"
 #include "lockstep/manifest.h"
+#include "decisions.h"
 #include "pipeline.h"
 
 #define TREE_DEPTH_MAX 32
@@ -209,16 +210,18 @@ check_file(const struct ls_bundle_file *f, char *reason, size_t rsz)
 }
 
 /* The control map gives the release's controls; an expired exception
- * fails the build. */
+ * fails the build, one ending within LS_DECISIONS_WARN_DAYS is a warning
+ * (*warn gets them, an array). */
 static int
-check_controls(struct ls_build *b, char *reason, size_t rsz)
+check_controls(struct ls_build *b, char *reason, size_t rsz, json_t **warn)
 {
 	struct ls_controls c;
 	int rc;
 
 	ls_controls_init(&c);
 	if ((rc = ls_controls_from_files(&c, &b->files)) == 0 &&
-	    (rc = ls_controls_check_exceptions(&c, time(NULL))) == 0)
+	    (rc = ls_controls_check_exceptions(&c, time(NULL))) == 0 &&
+	    (rc = ls_decisions_expiring(warn, &c, time(NULL))) == 0)
 		rc = ls_controls_list(&b->controls, &b->ncontrols, &c);
 	if (rc != 0)
 		snprintf(reason, rsz, "%s", ls_error_last());
@@ -232,6 +235,7 @@ stage_validate(struct ls_build *b)
 	char reason[512] = "";
 	double t0 = now_ms();
 	size_t i, nrego = 0;
+	json_t *warn = NULL, *detail;
 	int rc = 0;
 
 	for (i = 0; i < b->files.n && rc == 0; i++) {
@@ -245,12 +249,13 @@ stage_validate(struct ls_build *b)
 		    b->commit);
 	}
 	if (rc == 0)
-		rc = check_controls(b, reason, sizeof(reason));
-	stage_record(b, "validate", rc == 0, t0, reason,
-	    json_pack("{s:I, "
-		      "s:I, s:I}",
-		"files", (json_int_t)b->files.n, "bytes",
-		(json_int_t)b->files.total, "rego", (json_int_t)nrego));
+		rc = check_controls(b, reason, sizeof(reason), &warn);
+	detail = json_pack("{s:I, s:I, s:I}", "files", (json_int_t)b->files.n,
+	    "bytes", (json_int_t)b->files.total, "rego", (json_int_t)nrego);
+	if (detail != NULL && json_array_size(warn) > 0)
+		json_object_set(detail, "warnings", warn);
+	json_decref(warn);
+	stage_record(b, "validate", rc == 0, t0, reason, detail);
 	return rc == 0;
 }
 

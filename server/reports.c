@@ -103,22 +103,15 @@ int
 ls_store_report(struct ls_store *s, const char *text, size_t len)
 {
 	struct ls_note *note = NULL;
-	struct ls_keyset ks = { NULL, 0 };
 	struct ls_report r;
-	struct ls_vkey vk;
 	json_t *d = NULL;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
 	if ((rc = open_report(&note, &r, text, len)) != 0)
 		goto out;
-	if ((rc = ls_agents_key(s->agents, r.agent, &vk)) != 0)
-		goto out;
-	ks.keys = &vk;
-	ks.n = 1;
-	if ((rc = ls_note_verify(note, &ks, 1)) < 1) {
-		rc = ls_error_wrap(rc < 0 ? rc : LS_EBADSIG, "report from %s",
-		    r.agent);
+	if ((rc = ls_store_agent_verify(s, note, r.agent, NULL)) != 0) {
+		rc = ls_error_wrap(rc, "report");
 		goto out;
 	}
 	pthread_mutex_lock(&s->report_mu);
@@ -137,4 +130,24 @@ out:
 	json_decref(d);
 	ls_note_free(note);
 	return rc;
+}
+
+int
+ls_store_agent_verify(struct ls_store *s, const struct ls_note *note,
+    const char *agent, struct ls_vkey *vk_out)
+{
+	struct ls_keyset ks = { NULL, 0 };
+	struct ls_vkey vk;
+	int rc;
+
+	if ((rc = ls_agents_key(s->agents, agent, &vk)) != 0)
+		return rc;
+	ks.keys = &vk;
+	ks.n = 1;
+	if ((rc = ls_note_verify(note, &ks, 1)) < 1)
+		return ls_error_wrap(rc < 0 ? rc : LS_EBADSIG, "from %s",
+		    agent);
+	if (vk_out != NULL)
+		*vk_out = vk;
+	return 0;
 }

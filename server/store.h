@@ -62,6 +62,15 @@ const char *ls_store_data_dir(const struct ls_store *s);
 const char *ls_store_origin(const struct ls_store *s);
 struct ls_evidence *ls_store_evidence(struct ls_store *s);
 
+struct ls_note;
+struct ls_vkey;
+
+/* Check note's signature with the key agent enrolled (reports.c: what
+ * reports and decision batches get); vk_out (may be NULL) gets that key.
+ * LS_ENOTFOUND when agent is not (or no longer) enrolled, LS_EBADSIG. */
+int ls_store_agent_verify(struct ls_store *s, const struct ls_note *note,
+    const char *agent, struct ls_vkey *vk_out);
+
 /* Make channel known (no files until its first release).  LS_EINVAL. */
 int ls_store_channel_add(struct ls_store *s, const char *channel);
 

@@ -95,6 +95,7 @@ ckpt_covers() {
 check "signed checkpoint covers entry $idx" wait_until 10 ckpt_covers
 size=$(sed -n 2p "$work/ckpt.body")
 curl -s -m 5 "$url/v1/evidence/proof?index=$idx&size=$size" >"$work/proof"
+sed -n "$((idx + 1))p" "$work/data/evidence/log.jsonl" >"$work/entry"
 check "inclusion proof of report entry $idx in the signed tree of $size" \
     python3 "$LOCKSTEP_ROOT/tests/tools/proof_check.py" "$(evlog)" \
     "$work/proof" "$work/ckpt.body"

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# ingest.sh - server ingest of decision records (issue 8): 8 uploaders
+# post pre-signed gzip batches to POST /v1/decisions at once; each batch is
+# acknowledged only when durable.  Prints durable records/s and
+# uncompressed bytes/s, and the bytes/s of a sequential dsync write of the
+# same bytes in the same folder (dd oflag=dsync, one write per batch).
+# Goals: >= 100,000 records/s and >= 0.5x the disk.
+# BENCH_BATCHES (per uploader, default 10) and BENCH_RECORDS (per batch,
+# default 250) set the size.
+set -u
+bin=${1:-${LOCKSTEP_BIN:?usage: bench/ingest.sh BIN_DIR (or LOCKSTEP_BIN set)}}
+nb=${BENCH_BATCHES:-10}
+nr=${BENCH_RECORDS:-250}
+up=8
+work=$(mktemp -d /tmp/ls-bench-ingest.XXXXXX)
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do
+		timeout 15 tail --pid="$p" -f /dev/null 2>/dev/null
+		kill -KILL "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+wait_for() { local i; for i in $(seq 1 200); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done; return 1; }
+
+"$bin/lockstep" init "$work/keys" --origin bench.lockstep >/dev/null
+mkdir -p "$work/repo/policy"
+git init -q "$work/repo"
+printf 'package bench\n\nallow if input.ok\n' >"$work/repo/policy/bench.rego"
+git -C "$work/repo" add -A
+git -C "$work/repo" -c user.name=b -c user.email=b@b commit -qm bench
+echo bench-admin >"$work/admin.token"
+chmod 600 "$work/admin.token"
+"$bin/lockstep-server" --repo "$work/repo" --keys "$work/keys" \
+    --data "$work/data" --listen 127.0.0.1:0 --port-file "$work/port" \
+    --admin-token-file "$work/admin.token" --poll-interval 3600 \
+    --decision-budget 0 >"$work/server.log" 2>&1 &
+pids+=($!)
+wait_for test -s "$work/port" || { echo "bench: server did not start"; exit 1; }
+url="http://$(cat "$work/port")"
+
+# Batches: JSON Lines made by python, signed by the real CLI.
+for u in $(seq 1 $up); do
+	"$bin/lockstep" keygen "b$u" -o "$work/k$u" >/dev/null
+	"$bin/lockstep" agent add "b$u" "$work/k$u/b$u.pub" --server "$url" \
+	    --token-file "$work/admin.token" || exit 1
+	python3 - "$work/u$u" "b$u" "$nb" "$nr" <<'PY' || exit 1
+import gzip, hashlib, os, sys, time
+out, agent, nb, nr = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+os.makedirs(out)
+prev, seq = "0" * 64, 1
+t = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
+for b in range(nb):
+    lines = "".join(
+        '{"id":"%s-%d","seq":%d,"time":"%s.000001Z","agent":"%s","door":"api",'
+        '"channel":"stable","release":1,"bundle":"%s","version":"v1.0.0",'
+        '"path":"kubernetes/admission/deny","input_sha256":"%s","input":'
+        '{"kind":"Pod","name":"app-%d","image":"registry.example.com/app:%d"},'
+        '"outcome":"allow","violations":[],"waived":[],"controls":'
+        '["soc2:CC6.1","soc2:CC6.8"],"latency_us":%d}\n'
+        % (agent, s, s, t, agent, "ab" * 32, hashlib.sha256(b"%d" % s).hexdigest(),
+           s, s % 97, 40 + s % 13) for s in range(seq, seq + nr)).encode()
+    sha = hashlib.sha256(lines).hexdigest()
+    open("%s/%d.gz" % (out, b), "wb").write(gzip.compress(lines, 6, mtime=0))
+    open("%s/%d.raw" % (out, b), "wb").write(lines)
+    open("%s/%d.body" % (out, b), "w").write(
+        "lockstep/decisions/v1\nagent %s\nfirst %d\nlast %d\ncount %d\n"
+        "sha256 %s\nprev %s\ndropped 0\ntime %sZ\n"
+        % (agent, seq, seq + nr - 1, nr, sha, prev, t))
+    prev, seq = sha, seq + nr
+PY
+	for b in $(seq 0 $((nb - 1))); do
+		"$bin/lockstep" note sign "$work/k$u/b$u.key" \
+		    --in "$work/u$u/$b.body" | base64 -w0 >"$work/u$u/$b.hdr"
+	done
+done
+
+uploader() {	# post every batch in order; a non-200 stops it
+	local u=$1 b code
+	for b in $(seq 0 $((nb - 1))); do
+		code=$(curl -s -m 120 -o /dev/null -w '%{http_code}' -X POST \
+		    -H 'Content-Type: application/gzip' \
+		    -H "Lockstep-Batch: $(cat "$work/u$u/$b.hdr")" \
+		    --data-binary @"$work/u$u/$b.gz" "$url/v1/decisions")
+		[ "$code" = 200 ] || { echo "bench: uploader $u batch $b: HTTP $code"; return 1; }
+	done
+}
+t0=$(date +%s.%N)
+upids=()
+for u in $(seq 1 $up); do uploader "$u" & upids+=($!); done
+ok=1
+for p in "${upids[@]}"; do wait "$p" || ok=0; done
+t1=$(date +%s.%N)
+[ $ok = 1 ] || exit 1
+records=$((up * nb * nr))
+bytes=$(cat "$work"/u*/*.raw | wc -c)
+
+# The disk: the same bytes, one dsync write per batch, one after another.
+cat "$work"/u*/*.raw >"$work/all.raw"
+bs=$((bytes / (up * nb)))
+d0=$(date +%s.%N)
+dd if="$work/all.raw" of="$work/dsync.out" bs="$bs" oflag=dsync status=none
+d1=$(date +%s.%N)
+python3 - "$t0" "$t1" "$d0" "$d1" "$records" "$bytes" <<'PY'
+import sys
+t0, t1, d0, d1 = map(float, sys.argv[1:5]); records, nbytes = int(sys.argv[5]), int(sys.argv[6])
+ingest, disk = nbytes / (t1 - t0), nbytes / (d1 - d0)
+print("ingest: %d records in %.2f s from 8 uploaders: %.0f records/s (goal >= 100000)" % (records, t1 - t0, records / (t1 - t0)))
+print("ingest: %.1f MB/s of JSON Lines; sequential dsync write of the same bytes: %.1f MB/s; ratio %.2fx (goal >= 0.5x)" % (ingest / 1e6, disk / 1e6, ingest / disk))
+PY
