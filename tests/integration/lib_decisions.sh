@@ -52,7 +52,20 @@ post_batch() {
 	    --data-binary @"$1.gz" "${2:-$url}/v1/decisions"
 }
 
-# count_kind KIND [AGENT]: entries of the evidence log of that kind.
-count_kind() {
-	curl -s -m 10 "$url/v1/evidence?kind=$1${2:+&agent=$2}" | wc -l
+# ev_entries [KIND [AGENT]]: every acknowledged entry of the evidence log
+# (of that kind, of that agent) as stored, one a line: `lockstep evidence
+# cat` reads what is durable, where queries see only what is already
+# materialised (up to a second behind).
+ev_entries() {
+	"$ls" evidence cat "$work/data" | python3 -c '
+import json, sys
+k = sys.argv[1] if len(sys.argv) > 1 else ""
+a = sys.argv[2] if len(sys.argv) > 2 else ""
+for l in sys.stdin:
+    e = json.loads(l)
+    if (not k or e.get("kind") == k) and (not a or e.get("agent") == a):
+        sys.stdout.write(l)' "$@"
 }
+
+# count_kind KIND [AGENT]: entries of the evidence log of that kind.
+count_kind() { ev_entries "$@" | wc -l; }

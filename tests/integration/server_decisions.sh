@@ -69,9 +69,9 @@ batch "$b.1" a1 "$k1" "$zeros" "$b.l1"
 check "batch 1..5: 200" test "$(post_batch "$b.1")" = 200
 check "answer names 5 accepted" grep -q '"accepted":5,"first":1,"last":5' "$b.1.answer"
 check "5 decision entries" test "$(count_kind decision a1)" -eq 5
-check "1 batch entry with the signed note" test "$(curl -s "$url/v1/evidence?kind=batch" | grep -c 'lockstep/decisions/v1')" -eq 1
+check "1 batch entry with the signed note" test "$(ev_entries batch | grep -c 'lockstep/decisions/v1')" -eq 1
 idx1=$(sed 's/.*"index":\([0-9]*\).*/\1/' "$b.1.answer")
-check "the index points at the batch entry" test "$(sed -n "$((idx1 + 1))p" "$work/data/evidence/log.jsonl" | grep -c '"kind":"batch"')" -eq 1
+check "the index points at the batch entry" test "$(ev_entries | sed -n "$((idx1 + 1))p" | grep -c '"kind":"batch"')" -eq 1
 check "resend: 200" test "$(post_batch "$b.1")" = 200
 check "resend: duplicate" grep -q '"duplicate":true' "$b.1.answer"
 check "resend: no new entries" test "$(count_kind decision a1)" -eq 5
@@ -119,7 +119,7 @@ expect_refused long 413	# one line over 256 KiB
 check "the refusals are counted" grep -q \
     'lockstep_decision_batches_total{result="refused"} 12' \
     <(curl -s "$url/metrics")
-curl -s "$url/v1/evidence?kind=refused" >"$work/refused"
+ev_entries refused >"$work/refused"
 check "a refusal names agent, reason and the note's fields" grep -q \
     '"agent":"a1","details":{"agent":"a1","first":10,"last":12,.*"reason":"gap: seqs 6..9' \
     "$work/refused"
@@ -243,7 +243,7 @@ if [ "$(unrec)" -gt 0 ]; then
 	sleep 0.2
 	check "next refusal: 400" test "$(post_batch "$b.nohdr")" = 400
 	check "the refusals recorded name all $(unrec) left out" test \
-	    "$(curl -s -m 5 "$url/v1/evidence?kind=refused" |
+	    "$(ev_entries refused |
 	    python3 -c 'import json, sys; print(sum(json.loads(l)["details"].get("suppressed_before", 0) for l in sys.stdin))')" -eq "$(unrec)"
 fi
 stop_server

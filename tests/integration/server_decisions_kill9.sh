@@ -81,7 +81,7 @@ check "batches acknowledged" test "$(wc -l <"$work/acked")" -ge 10
 echo "acknowledged: $(wc -l <"$work/acked") batches"
 
 for a in $agents; do
-	curl -s -m 30 "$url/v1/evidence?agent=$a" >"$work/ev-$a"
+	ev_entries "" "$a" >"$work/ev-$a"
 done
 check "every acknowledged batch exactly once, seqs without gaps" \
     python3 - "$work/acked" $agents <<'PY'
@@ -131,7 +131,7 @@ check "exception uses counted once each: $want" grep -qx \
     <(curl -s -m 5 "$url/metrics")
 
 # Inclusion proofs of every batch entry against the signed checkpoint.
-total=$(curl -s -m 30 "$url/v1/evidence" | wc -l)
+total=$(ev_entries | wc -l)
 ckpt_covers() {
 	curl -sf -m 5 "$url/v1/evidence/checkpoint" >"$work/ckpt" &&
 	    "$ls" note verify "$work/keys/log.pub" --in "$work/ckpt" \
@@ -139,7 +139,7 @@ ckpt_covers() {
 }
 check "signed checkpoint covers the log" wait_until 10 ckpt_covers
 size=$(sed -n 2p "$work/ckpt.body")
-curl -s -m 30 "$url/v1/evidence?kind=batch" >"$work/batches"
+ev_entries batch >"$work/batches"
 : >"$work/proofs"
 while read -r n; do
 	curl -s -m 5 "$url/v1/evidence/proof?index=$n&size=$size" >>"$work/proofs"
