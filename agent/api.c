@@ -9,6 +9,7 @@
 #include <microhttpd.h>
 
 #include "api.h"
+#include "decmetrics.h"
 #include "lockstep/buf.h"
 #include "lockstep/error.h"
 
@@ -45,6 +46,30 @@ reply(struct MHD_Connection *c, unsigned code, const char *json)
 }
 
 static enum MHD_Result
+metrics(struct MHD_Connection *c, struct ls_engine *e)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	struct ls_buf b;
+
+	ls_buf_init(&b, 1u << 20);
+	if (e->metrics == NULL || ls_decmetrics_render(&b, e->metrics) != 0) {
+		ls_buf_cleanup(&b);
+		return reply(c, 503, "{\"code\":\"unavailable\"}\n");
+	}
+	r = MHD_create_response_from_buffer(b.len, b.data,
+	    MHD_RESPMEM_MUST_COPY);
+	ls_buf_cleanup(&b);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type",
+	    "text/plain; version=0.0.4");
+	ret = MHD_queue_response(c, 200, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
 handle(struct ls_api *h, struct MHD_Connection *c, const char *url,
     const char *method, struct req *q)
 {
@@ -54,6 +79,8 @@ handle(struct ls_api *h, struct MHD_Connection *c, const char *url,
 
 	if (strcmp(url, "/health") == 0 && strcmp(method, "GET") == 0)
 		return reply(c, 200, "{\"status\":\"ok\"}\n");
+	if (strcmp(url, "/metrics") == 0 && strcmp(method, "GET") == 0)
+		return metrics(c, h->e);
 	if (strcmp(url, "/v1/status") == 0 && strcmp(method, "GET") == 0) {
 		if (ls_engine_status(&out, h->e) != 0 || out == NULL)
 			return reply(c, 503, "{\"code\":\"unavailable\"}\n");

@@ -6,6 +6,10 @@
  *       [--listen HOST:PORT] [--port-file F] [--interval S]
  *       [--max-backoff S] [--long-poll S] [--low-speed-time S]
  *       [--queue-max N] [--on-activate CMD] [--once] [--log-json]
+ *       [--report-to URL] [--decision-log on|off]
+ *       [--decision-input-max BYTES] [--decision-fsync-ms MS]
+ *       [--decision-queue-max BYTES] [--evidence drop|required]
+ *       (every --opt VALUE may also be written --opt=VALUE)
  *   lockstep-agent --state DIR status [--json]
  */
 #ifndef LOCKSTEP_AGENT_CONFIG_H
@@ -37,6 +41,15 @@ struct ls_config {
 	long low_speed_time;	 /* s window for stalled downloads */
 	long queue_max;		 /* reports kept while offline */
 	const char *on_activate; /* shell command or NULL */
+	const char *report_to;	 /* reports and decision batches (default
+				  * the first --server) */
+	int decision_log;	 /* 1 unless --decision-log=off */
+	long decision_input_max; /* bytes of input kept in a record */
+	long decision_fsync_ms;	 /* group commit interval */
+	long long decision_queue_max; /* bytes of unsent records */
+	long decision_segment_max;    /* bytes before a batch closes */
+	long decision_segment_ms;     /* age before a batch closes */
+	int evidence_required;	 /* --evidence=required */
 	int once;
 	int log_json;
 	int json; /* status --json */

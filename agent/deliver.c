@@ -86,33 +86,27 @@ server_url(char *out, size_t sz, const char *base, const char *path)
 	return 0;
 }
 
-/* POST to each --server in turn until one gives an answer that is not a
- * transport error or 404/405 (a static mirror cannot take reports). */
+/* POST to --report-to only (by default the first --server): reports and
+ * enrolment never go to a mirror (DESIGN.md, Enrolment). */
 static int
 post_any(struct ls_agent *a, long *status, const char *path, const char *header,
     const char *body, size_t len)
 {
 	struct ls_fetch_result res;
 	char url[LS_CONFIG_URL_MAX];
-	size_t i;
-	int rc = LS_ENET;
+	int rc;
 
 	*status = 0;
-	for (i = 0; i < a->cfg->nservers; i++) {
-		if ((rc = server_url(url, sizeof(url), a->cfg->servers[i],
-			 path)) != 0)
-			continue;
-		rc =
-		    ls_fetch_post(a->fetch, &res, url, header, body, len, NULL);
-		if (rc == 0 && res.status != 404 && res.status != 405) {
-			*status = res.status;
-			return 0;
-		}
-		if (rc == 0)
-			rc = ls_error_set(LS_ENET, "%s: HTTP %ld", url,
-			    res.status);
+	if ((rc = server_url(url, sizeof(url), a->cfg->report_to, path)) != 0)
+		return rc;
+	rc = ls_fetch_post(a->fetch, &res, url, header, body, len, NULL);
+	if (rc == 0 && res.status != 404 && res.status != 405) {
+		*status = res.status;
+		return 0;
 	}
-	return rc;
+	return rc != 0 ? rc
+		       : ls_error_set(LS_ENET, "%s: HTTP %ld", url,
+			     res.status);
 }
 
 static int

@@ -6,7 +6,7 @@ set -eu
 
 PKGS="build-essential pkg-config git curl ca-certificates
 libgit2-dev libsodium-dev libarchive-dev libmicrohttpd-dev
-libcurl4-openssl-dev libjansson-dev libcmocka-dev libpcre2-dev libssl-dev
+libcurl4-openssl-dev libjansson-dev libcmocka-dev libpcre2-dev libssl-dev zlib1g-dev
 python3"
 if [ "${1:-}" = "--bench" ]; then
 	PKGS="$PKGS nginx-light wrk"

@@ -1,0 +1,50 @@
+/*
+ * rego_deps.h - the dependency graph of a compiled policy: which rules,
+ * functions and packages each document of data references, and the
+ * METADATA custom.controls written above rules and packages.  Decision
+ * records use it to attribute controls (dectab.h); it is computed once
+ * per compiled policy.
+ *
+ * One node per document of the policy's rule tree (packages, rules,
+ * functions and the folders between them).  A rule depends on every node
+ * its body, head, arguments and else branches reference (a ref into a
+ * package or through a dynamic key depends on that whole subtree); a
+ * package or folder depends on everything below it.
+ */
+#ifndef LOCKSTEP_REGO_DEPS_H
+#define LOCKSTEP_REGO_DEPS_H
+
+#include <stddef.h>
+
+struct ls_rego_policy;
+
+struct ls_rego_dep_node {
+	char *path;	   /* owned; "data.kubernetes.checks.images.violation" */
+	int has_rules;	   /* rules defined at this node */
+	int set_rule;	   /* a partial set rule ("contains") */
+	size_t *deps;	   /* owned; indexes of nodes referenced directly */
+	size_t ndeps;
+	char **controls;   /* owned; METADATA custom.controls of its rules
+			    * and of their modules' package annotations */
+	size_t ncontrols;
+	int reads_watch;   /* references base data under the watched path */
+};
+
+struct ls_rego_graph {
+	struct ls_rego_dep_node *v; /* owned; v[i].path NULL if unused */
+	size_t n;
+};
+
+/*
+ * Build the graph of p.  watch is a dotted base-data path below data
+ * ("lockstep.exceptions") whose readers get reads_watch, or NULL.
+ * LS_ENOMEM, LS_ETOOBIG (more than 64 controls in one annotation).
+ */
+int ls_rego_graph_build(struct ls_rego_graph *out,
+    const struct ls_rego_policy *p, const char *watch);
+void ls_rego_graph_cleanup(struct ls_rego_graph *g); /* safe to repeat */
+
+/* Index of the node at a slash path ("a/b", "" = data), -1 if none. */
+long ls_rego_graph_find(const struct ls_rego_graph *g, const char *path);
+
+#endif
