@@ -99,7 +99,8 @@ list_dir(struct dl_name **out, size_t *n, const char *dir)
 		v[(*n)++] = one;
 	}
 	closedir(d);
-	qsort(v, *n, sizeof(*v), cmp_name);
+	if (*n > 0)
+		qsort(v, *n, sizeof(*v), cmp_name);
 	*out = v;
 	return 0;
 }
