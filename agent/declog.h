@@ -136,4 +136,8 @@ int ls_declog_acked(struct ls_declog *l, const struct ls_declog_batch *b,
 
 void ls_declog_stats(struct ls_declog *l, struct ls_declog_stats *out);
 
+/* Read a segment file of at most max bytes (*out: caller frees), with a
+ * buffer sized to the file.  LS_ENOTFOUND, LS_ETOOBIG, LS_EIO. */
+int ls_declog_read(char **out, size_t *len, const char *path, size_t max);
+
 #endif

@@ -171,6 +171,22 @@ close_leftover(struct ls_declog *l, struct dl_seg *s, size_t good,
 	return ls_file_fsync_dir(l->dir);
 }
 
+int
+ls_declog_read(char **out, size_t *len, const char *path, size_t max)
+{
+	struct stat st;
+
+	*out = NULL;
+	if (stat(path, &st) != 0)
+		return ls_error_set(errno == ENOENT ? LS_ENOTFOUND : LS_EIO,
+		    "%s: %s", path, strerror(errno));
+	if ((unsigned long long)st.st_size > max)
+		return ls_error_set(LS_ETOOBIG, "%s: %lld bytes, limit %zu",
+		    path, (long long)st.st_size, max);
+	/* ls_file_read allocates its max: size it to the file. */
+	return ls_file_read(out, len, path, (size_t)st.st_size + 1);
+}
+
 static int
 load_segment(struct ls_declog *l, const struct dl_name *nm)
 {
@@ -184,7 +200,7 @@ load_segment(struct ls_declog *l, const struct dl_name *nm)
 	s.drops = nm->drops;
 	s.fd = -1;
 	ls_dl_seg_path(path, sizeof(path), l, &s, nm->open);
-	if ((rc = ls_file_read(&text, &len, path, DL_READ_MAX)) != 0)
+	if ((rc = ls_declog_read(&text, &len, path, DL_READ_MAX)) != 0)
 		return rc;
 	scan(&s, &good, text, len);
 	free(text);

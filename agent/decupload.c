@@ -14,7 +14,6 @@
 #include "decupload.h"
 #include "fetch.h"
 #include "lockstep/error.h"
-#include "lockstep/file.h"
 #include "lockstep/hash.h"
 #include "lockstep/note.h"
 #include "lockstep/timefmt.h"
@@ -165,7 +164,7 @@ upload_one(struct ls_decup *u)
 	if ((rc = ls_declog_next(u->o.log, &b)) != 0)
 		return rc;
 	ls_declog_prev(u->o.log, prev);
-	if ((rc = ls_file_read(&bytes, &len, b.path, LS_DECUP_BODY_MAX)) !=
+	if ((rc = ls_declog_read(&bytes, &len, b.path, LS_DECUP_BODY_MAX)) !=
 		0 ||
 	    (rc = ls_decup_note(&note, &nlen, u->o.agent, u->o.key, bytes,
 		 len, prev, b.dropped, &last, sha)) != 0 ||

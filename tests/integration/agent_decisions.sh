@@ -8,81 +8,13 @@
 # exactly once, seqs have no gaps across restarts, and every batch note
 # verifies with `lockstep note verify` under the agent's key.
 . "$(dirname "$0")/libagent.sh"
+. "$(dirname "$0")/libdecisions.sh"
 POINTS=${POINTS:-30}
-SINK_PY=$ROOT/tests/tools/decision_sink.py
-ADM=$ROOT/tests/data/admission
-
-# The example repository plus decision log policies under system.log.
-make_example_repo() {
-	mkdir -p "$W/repo"
-	cp -a "$ROOT/bundles/example/." "$W/repo/"
-	python3 - "$W/repo/.manifest" <<'PY'
-import json, sys
-m = json.load(open(sys.argv[1]))
-m["roots"].append("system")
-json.dump(m, open(sys.argv[1], "w"), indent=2)
-PY
-	mkdir -p "$W/repo/system"
-	cat >"$W/repo/system/log.rego" <<'EOF'
-package system.log
-
-mask contains "/input/request/userInfo"
-
-mask contains {"op": "upsert", "path": "/input/request/object/metadata/name", "value": "masked"}
-
-drop if input.input.request.namespace == "drop-me"
-EOF
-	git -C "$W/repo" init -q -b main
-	git -C "$W/repo" config user.email t@example.com
-	git -C "$W/repo" config user.name test
-	git -C "$W/repo" add -A
-	git -C "$W/repo" commit -qm example
-	git -C "$W/repo" tag v1
-}
-
-"$LS" init "$W/keys" --origin lockstep-test >/dev/null || die "lockstep init"
-head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$W/enroll.token"
-head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$W/admin.token"
-make_example_repo
-start_server
-wait_until 90 published_version v1 || die "v1 not published"
-mkdir -p "$W/sink"
-python3 "$SINK_PY" "$W/sink" "$W/sink.port" >>"$W/sink.log" 2>&1 &
-PIDS+=($!)
-wait_until 20 test -s "$W/sink.port" || die "sink did not start"
-SINK_URL="http://127.0.0.1:$(cat "$W/sink.port")"
+decisions_world
 AGENT_ARGS=(--report-to "$SINK_URL" --decision-segment-ms 200
 	--decision-fsync-ms 20)
 start_agent d1 "$SERVER_URL" "${AGENT_ARGS[@]}"
 wait_until 60 is_version d1 v1 || die "d1 does not enforce v1"
-
-# decide NAME FILE PATH: POST {"input": FILE} and print the answer.
-decide() {
-	python3 - "$(cat "$W/$1.port")" "$2" "$3" <<'PY'
-import json, sys, urllib.request
-port, f, path = sys.argv[1:4]
-body = b'{"input": ' + open(f, "rb").read() + b'}'
-r = urllib.request.urlopen(urllib.request.Request(
-    "http://%s/v1/data/%s" % (port, path), data=body), timeout=10)
-print(r.read().decode())
-PY
-}
-
-# records: every record uploaded so far and left in the agent's segments.
-records() {
-	cat "$W"/sink/*.jsonl "$W"/d1/decisions/*.seg "$W"/d1/decisions/*.open \
-		2>/dev/null
-}
-
-# record_of ID: the record with that id, once it is written (a file).
-record_of() {
-	records | python3 -c 'import json, sys
-for l in sys.stdin:
-    r = json.loads(l)
-    if r.get("id") == sys.argv[1]:
-        print(json.dumps(r)); break' "$1"
-}
-id_of() { python3 -c 'import json,sys; print(json.load(sys.stdin).get("decision_id",""))'; }
 
 ans=$(decide d1 "$ADM/denied-registry.json" kubernetes/admission/deny)
 id=$(printf '%s' "$ans" | id_of)
