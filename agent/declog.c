@@ -9,7 +9,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "declog_int.h"
+#include "lockstep/hash.h"
 #include "lockstep/error.h"
 #include "lockstep/file.h"
 
@@ -325,6 +328,18 @@ ls_declog_rotate(struct ls_declog *l)
 	rc = rotate_locked(l);
 	pthread_mutex_unlock(&l->mu);
 	return rc;
+}
+
+void
+ls_declog_sha256_hex(char out[65], const void *data, size_t len)
+{
+	uint8_t d[LS_SHA256_LEN];
+	unsigned int n = 0;
+
+	if (EVP_Digest(data, len, d, &n, EVP_sha256(), NULL) != 1 ||
+	    n != LS_SHA256_LEN)
+		ls_sha256(d, data, len);
+	ls_hex_encode(out, d, LS_SHA256_LEN);
 }
 
 void

@@ -46,6 +46,12 @@ ls_decrec_free(struct ls_decrec *r)
 	free(r);
 }
 
+int
+ls_decrec_enabled(const struct ls_decrec *r)
+{
+	return r->log != NULL;
+}
+
 void
 ls_decrec_counts(struct ls_decrec *r, struct ls_decrec_counts *out)
 {
@@ -174,6 +180,39 @@ ls_decrec_input_span(size_t *off, size_t *n, const char *s, size_t len)
 	return -1;
 }
 
+/* JSON text already known to parse, without the whitespace between
+ * tokens (a JSON Lines record must hold no raw newline); *out: caller
+ * frees.  Much cheaper than parsing and printing it again. */
+static char *
+compact_json(const char *s, size_t n, size_t *len)
+{
+	char *o = malloc(n + 1);
+	size_t i, k = 0;
+	int in_str = 0;
+
+	if (o == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (in_str) {
+			o[k++] = c;
+			if (c == '\\' && i + 1 < n)
+				o[k++] = s[++i];
+			else if (c == '"')
+				in_str = 0;
+		} else if (c == '"') {
+			in_str = 1;
+			o[k++] = c;
+		} else if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+			o[k++] = c;
+		}
+	}
+	o[k] = '\0';
+	*len = k;
+	return o;
+}
+
 /* ---- violations and controls ---- */
 
 static const char *
@@ -223,16 +262,14 @@ add_controls(json_t *arr, const char *const *c)
 
 /* Evaluate the leaves of d->path once: array [doc, leaf0, ...] of
  * singleton-or-empty arrays; NULL when there are none or on error. */
-static json_t *
-eval_leaves(const struct ls_decision *d, const struct ls_dectab_leaves *lv)
+json_t *
+ls_decrec_query_value(const struct ls_rego_policy *p, const char *query,
+    const char *input, size_t len)
 {
 	char *out = NULL, *err = NULL;
-	json_t *doc, *v = NULL;
+	json_t *doc = NULL, *v = NULL;
 
-	if (lv == NULL || lv->n == 0)
-		return NULL;
-	if (ls_rego_eval_query(&out, d->act->policy, lv->query, d->input,
-		d->input_len, NULL, &err) == 0 &&
+	if (ls_rego_eval_query(&out, p, query, input, len, NULL, &err) == 0 &&
 	    (doc = json_loads(out, 0, NULL)) != NULL) {
 		v = json_object_get(json_array_get(json_object_get(
 						       json_array_get(
@@ -243,10 +280,22 @@ eval_leaves(const struct ls_decision *d, const struct ls_dectab_leaves *lv)
 					0),
 		    "value");
 		json_incref(v);
-		json_decref(doc);
 	}
+	json_decref(doc);
 	free(out);
 	free(err);
+	return v;
+}
+
+static json_t *
+eval_leaves(const struct ls_decision *d, const struct ls_dectab_leaves *lv)
+{
+	json_t *v;
+
+	if (lv == NULL || lv->n == 0)
+		return NULL;
+	v = ls_decrec_query_value(d->act->policy, lv->query, d->input,
+	    d->input_len);
 	return json_is_array(v) ? v : (json_decref(v), NULL);
 }
 
@@ -280,10 +329,18 @@ violations(json_t *rec, json_t *ctl, const struct ls_decision *d,
 		if (v == NULL || json_array_append_new(vs, v) != 0)
 			return LS_ENOMEM;
 		hit = 0;
-		for (j = 0; leafv != NULL && j < lv->n; j++) {
-			lx = json_array_get(json_array_get(leafv, j + 1), 0);
-			if (!json_is_array(lx) || !holds(lx, el))
-				continue;
+		for (j = 0; lv != NULL && j < lv->n; j++) {
+			if (d->attr != NULL) {
+				if (i >= d->attr->n || j >= 64 ||
+				    !(d->attr->holders[i] & (1ull << j)))
+					continue;
+			} else {
+				lx = json_array_get(json_array_get(leafv, j + 1),
+				    0);
+				if (leafv == NULL || !json_is_array(lx) ||
+				    !holds(lx, el))
+					continue;
+			}
 			if (!hit)
 				json_object_set_new(v, "rule",
 				    json_string(lv->paths[j]));
@@ -330,9 +387,8 @@ static json_t *
 eval_without(const struct ls_decision *d, const struct ls_controls *c,
     size_t skip)
 {
-	char *ex = exceptions_without(c, skip), *q = NULL, *out = NULL;
-	char *err = NULL, ref[600];
-	json_t *doc = NULL, *v = NULL;
+	char *ex = exceptions_without(c, skip), *q = NULL, ref[600];
+	json_t *v = NULL;
 	size_t i, k = 0;
 
 	for (i = 0; d->path[i] != '\0' && k + 8 < sizeof(ref); i++)
@@ -347,25 +403,11 @@ eval_without(const struct ls_decision *d, const struct ls_controls *c,
 	    asprintf(&q,
 		"[__v | __v := data[\"%s\"] with data.lockstep.exceptions as "
 		"%s]",
-		ref, ex) > 0 &&
-	    ls_rego_eval_query(&out, d->act->policy, q, d->input, d->input_len,
-		NULL, &err) == 0 &&
-	    (doc = json_loads(out, 0, NULL)) != NULL) {
-		v = json_object_get(json_array_get(json_object_get(
-						       json_array_get(
-							   json_object_get(doc,
-							       "result"),
-							   0),
-						       "expressions"),
-					0),
-		    "value");
-		json_incref(v);
-	}
-	json_decref(doc);
+		ref, ex) > 0)
+		v = ls_decrec_query_value(d->act->policy, q, d->input,
+		    d->input_len);
 	free(ex);
 	free(q);
-	free(out);
-	free(err);
 	return v;
 }
 
@@ -603,7 +645,7 @@ base_record(const struct ls_decision *d, enum ls_outcome oc)
 	const struct ls_engine_active *a = d->act;
 	char sha[LS_SHA256_HEX_LEN + 1];
 
-	ls_sha256_hex(sha, d->input ? d->input : "", d->input ? d->input_len
+	ls_declog_sha256_hex(sha, d->input ? d->input : "", d->input ? d->input_len
 							      : 0);
 	return json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:[], "
 			 "s:[]}",
@@ -632,18 +674,22 @@ set_input(json_t *rec, const struct ls_decision *d, size_t max)
 
 /* Violations, waivers and controls of a decision with a policy. */
 static int
-attribute(json_t *rec, const struct ls_decision *d, enum ls_outcome oc)
+attribute(json_t *rec, const struct ls_decision *d, enum ls_outcome oc,
+    const json_t *res)
 {
 	const struct ls_dectab_leaves *lv;
-	json_t *res = NULL, *leafv = NULL, *ctl = json_array();
+	json_t *leafv = NULL, *ctl = json_array();
 	int rc = 0;
 
 	if (ctl == NULL)
 		return LS_ENOMEM;
-	res = d->result ? json_loads(d->result, JSON_DECODE_ANY, NULL) : NULL;
 	lv = ls_dectab_leaves(d->act->tab, d->path);
-	if (oc == LS_OUT_DENY || oc == LS_OUT_WARN ||
-	    ls_dectab_reads_exceptions(d->act->tab, d->path))
+	/* Leaf values as JSON only when needed: no attribution from the
+	 * door, or a leaf element the result lacks (a waiver candidate). */
+	if (d->attr == NULL ? oc == LS_OUT_DENY || oc == LS_OUT_WARN ||
+		    ls_dectab_reads_exceptions(d->act->tab, d->path)
+			    : d->attr->stray &&
+		    ls_dectab_reads_exceptions(d->act->tab, d->path))
 		leafv = eval_leaves(d, lv);
 	if ((oc == LS_OUT_DENY || oc == LS_OUT_WARN) && json_is_array(res))
 		rc = violations(rec, ctl, d, res, leafv, lv);
@@ -655,7 +701,6 @@ attribute(json_t *rec, const struct ls_decision *d, enum ls_outcome oc)
 	if (rc == 0)
 		json_object_set_new(rec, "controls", sorted_unique(ctl));
 	json_decref(ctl);
-	json_decref(res);
 	json_decref(leafv);
 	return rc;
 }
@@ -668,43 +713,78 @@ count(struct ls_decrec *r, const struct ls_decision *d, enum ls_outcome oc)
 	pthread_mutex_unlock(&r->mu);
 }
 
+/* rec as text, with the input spliced in as its compact bytes (when it
+ * was not parsed for masking): "{...,"input":INPUT}". */
+static char *
+record_text(json_t *rec, const struct ls_decision *d, int splice,
+    size_t *len)
+{
+	char *head, *in = NULL, *out = NULL;
+	size_t hn, n = 0;
+
+	if ((head = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER)) ==
+	    NULL)
+		return NULL;
+	hn = strlen(head);
+	if (!splice) {
+		*len = hn;
+		return head;
+	}
+	if ((in = compact_json(d->input, d->input_len, &n)) != NULL &&
+	    (out = malloc(hn + n + 16)) != NULL) {
+		memcpy(out, head, hn - 1);
+		memcpy(out + hn - 1, ",\"input\":", 9);
+		memcpy(out + hn + 8, in, n);
+		memcpy(out + hn + 8 + n, "}", 2);
+		*len = hn + 8 + n + 1;
+	}
+	free(head);
+	free(in);
+	return out;
+}
+
 int
 ls_decrec_record(struct ls_decrec *r, char *id, const struct ls_decision *d)
 {
 	enum ls_outcome oc;
-	json_t *rec = NULL;
+	json_t *rec = NULL, *res;
 	char *text = NULL;
-	int rc = 0;
+	size_t len = 0;
+	int rc = 0, masked, splice;
 
 	id[0] = '\0';
-	oc = ls_decrec_outcome(d->path, d->result, d->error != NULL);
+	res = d->result ? json_loads(d->result, JSON_DECODE_ANY, NULL) : NULL;
+	oc = d->error != NULL ? LS_OUT_ERROR : outcome_of(d->path, res);
 	count(r, d, oc);
-	if (r->log == NULL)
-		return 0;
-	if (dropped(d)) {
-		ls_declog_count_drop(r->log);
+	if (r->log == NULL || dropped(d)) {
+		if (r->log != NULL)
+			ls_declog_count_drop(r->log);
+		json_decref(res);
 		return 0;
 	}
-	if ((rec = base_record(d, oc)) == NULL)
+	if ((rec = base_record(d, oc)) == NULL) {
+		json_decref(res);
 		return ls_error_set(LS_ENOMEM, "decisions: out of memory");
-	set_input(rec, d, r->input_max);
+	}
+	masked = d->act != NULL && ls_dectab_has_mask(d->act->tab);
+	splice = d->input != NULL && d->input_len <= r->input_max && !masked;
+	if (!splice)
+		set_input(rec, d, r->input_max);
 	if (d->act != NULL && d->act->tab != NULL)
-		rc = attribute(rec, d, oc);
+		rc = attribute(rec, d, oc, res);
 	else
 		json_object_set_new(rec, "controls", json_array());
-	if (rc == 0 && d->act != NULL && json_object_get(rec, "input") &&
-	    ls_dectab_has_mask(d->act->tab))
+	if (rc == 0 && masked && json_object_get(rec, "input"))
 		mask(rec, d);
 	json_object_set_new(rec, "latency_us", json_integer(d->latency_us));
 	if (d->error != NULL)
 		json_object_set_new(rec, "error", json_string(d->error));
-	if (rc == 0 &&
-	    (text = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER)) ==
-		NULL)
+	if (rc == 0 && (text = record_text(rec, d, splice, &len)) == NULL)
 		rc = ls_error_set(LS_ENOMEM, "decisions: out of memory");
 	if (rc == 0)
-		rc = ls_declog_append(r->log, id, text, strlen(text));
+		rc = ls_declog_append(r->log, id, text, len);
 	free(text);
 	json_decref(rec);
+	json_decref(res);
 	return rc;
 }

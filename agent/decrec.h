@@ -31,8 +31,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "declog.h"
 #include "engine.h"
+#include "lockstep/rego_deps.h"
 
 #define LS_DECREC_INPUT_MAX (64 * 1024) /* default --decision-input-max */
 
@@ -54,6 +57,9 @@ struct ls_decision {
 	const char *error;	 /* message when the decision failed */
 	long long latency_us;
 	const struct ls_engine_active *act; /* policy used, NULL if none */
+	/* Attribution when the door evaluated the dectab leaves query (one
+	 * evaluation for the answer and the record), or NULL. */
+	const struct ls_rego_attr *attr;
 };
 
 struct ls_decrec_counts {
@@ -78,6 +84,14 @@ int ls_decrec_record(struct ls_decrec *r, char *id,
     const struct ls_decision *d);
 
 void ls_decrec_counts(struct ls_decrec *r, struct ls_decrec_counts *out);
+
+/* 1 when records are written (not --decision-log=off). */
+int ls_decrec_enabled(const struct ls_decrec *r);
+
+/* The value of the first expression of query on p with input (a new
+ * reference), NULL when undefined or on error. */
+json_t *ls_decrec_query_value(const struct ls_rego_policy *p,
+    const char *query, const char *input, size_t len);
 
 /* The outcome word of a result by the rule above. */
 enum ls_outcome ls_decrec_outcome(const char *path, const char *result,

@@ -226,18 +226,46 @@ record(char **out, int *http, struct ls_engine *e, struct ls_decision *d,
 	return answer(out, http, *http, ans);
 }
 
+/*
+ * With records on, one evaluation gives the answer and the record's
+ * attribution (the dectab leaves query, whose first element is the
+ * document asked for): 0 with *res (NULL = undefined) and d->attr set,
+ * or -1 to evaluate the plain way (also on any error, so the answer's
+ * error is the plain one).
+ */
+static int
+combined(char **res, struct ls_decision *d, struct ls_rego_attr *attr)
+{
+	const struct ls_dectab_leaves *lv;
+
+	*res = NULL;
+	if (d->act->tab == NULL ||
+	    (lv = ls_dectab_leaves(d->act->tab, d->path)) == NULL ||
+	    lv->n == 0 ||
+	    ls_rego_eval_attr(attr, d->act->policy, lv->query, d->input,
+		d->input_len, NULL) != 0)
+		return -1;
+	*res = attr->doc;
+	attr->doc = NULL;
+	d->attr = attr;
+	return 0;
+}
+
 /* Evaluate: *ans the answer object, *http its status, d->result /
  * d->error what the record says. */
 static int
 evaluate(json_t **ans, int *http, char **res, char **err,
-    struct ls_decision *d)
+    struct ls_decision *d, struct ls_rego_attr *attr)
 {
 	json_t *val;
 	json_error_t jerr;
 	int rc;
 
-	rc = ls_rego_eval_path(res, d->act->policy, d->path, d->input,
-	    d->input_len, err);
+	if (attr != NULL && combined(res, d, attr) == 0)
+		rc = *res != NULL ? 0 : LS_ENOTFOUND;
+	else
+		rc = ls_rego_eval_path(res, d->act->policy, d->path, d->input,
+		    d->input_len, err);
 	if (rc == LS_ENOTFOUND) {
 		*http = 200;
 		*ans = json_object();
@@ -266,6 +294,7 @@ ls_engine_decide(char **out, int *http, struct ls_engine *e, const char *path,
     const char *body, size_t len)
 {
 	struct ls_engine_active *act = NULL;
+	struct ls_rego_attr attr;
 	struct ls_decision d;
 	struct timespec t0;
 	char why[256], *in = NULL, *res = NULL, *err = NULL;
@@ -275,6 +304,7 @@ ls_engine_decide(char **out, int *http, struct ls_engine *e, const char *path,
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(&d, 0, sizeof(d));
+	memset(&attr, 0, sizeof(attr));
 	d.door = LS_DOOR_API;
 	d.path = path;
 	*out = NULL;
@@ -314,8 +344,11 @@ ls_engine_decide(char **out, int *http, struct ls_engine *e, const char *path,
 		    &t0);
 		goto out;
 	}
-	if ((rc = evaluate(&ans, http, &res, &err, &d)) == 0)
+	if ((rc = evaluate(&ans, http, &res, &err, &d,
+		 e->rec != NULL && ls_decrec_enabled(e->rec) ? &attr : NULL)) ==
+	    0)
 		rc = record(out, http, e, &d, ans, &t0);
+	ls_rego_attr_cleanup(&attr);
 	pthread_mutex_lock(&e->mu);
 	e->decisions++;
 	pthread_mutex_unlock(&e->mu);

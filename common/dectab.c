@@ -468,8 +468,15 @@ ls_dectab_leaves(struct ls_dectab *t, const char *path)
 {
 	long i = find(t, path);
 	struct ls_dectab_leaves *l = NULL;
+	struct bypath key, *hit;
 
-	if (i < 0)
+	/* Only for a path that is a node itself: the query's first element
+	 * must be the very document asked for. */
+	key.path = (char *)(uintptr_t)path;
+	hit = t != NULL ? bsearch(&key, t->byp, t->nbyp, sizeof(*t->byp),
+			      cmp_byp)
+			: NULL;
+	if (i < 0 || hit == NULL)
 		return NULL;
 	pthread_mutex_lock(&t->mu);
 	if (t->ni[i].leaves == NULL)

@@ -51,7 +51,8 @@ const char *const *ls_dectab_controls(const struct ls_dectab *t,
 /* Own controls of the node at path (same form). */
 const char *const *ls_dectab_own(const struct ls_dectab *t, const char *path);
 
-/* Leaves of path (cached; thread-safe), NULL on ENOMEM or unknown. */
+/* Leaves of path (cached; thread-safe), NULL on ENOMEM or when path is
+ * not itself a document of the policy's rule tree. */
 const struct ls_dectab_leaves *ls_dectab_leaves(struct ls_dectab *t,
     const char *path);
 

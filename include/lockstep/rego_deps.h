@@ -47,4 +47,25 @@ void ls_rego_graph_cleanup(struct ls_rego_graph *g); /* safe to repeat */
 /* Index of the node at a slash path ("a/b", "" = data), -1 if none. */
 long ls_rego_graph_find(const struct ls_rego_graph *g, const char *path);
 
+/*
+ * Attribution of one decision in one evaluation (rego/attr.c): query is
+ * a dectab leaves query ([[doc], [leaf 0], ...], each [] when undefined).
+ * doc gets the document's JSON (as ls_rego_eval_path prints it, NULL
+ * when undefined); for a set or array document, holders[i] has bit j set
+ * when leaf j (j < 64) holds element i, equal to it or with the same
+ * "msg" string; stray is 1 when some leaf holds an element the document
+ * lacks (something, e.g. an exception, filtered it).  No JSON is printed
+ * or parsed for the leaves.  LS_EREGO / LS_ENOMEM with *err_out.
+ */
+struct ls_rego_attr {
+	char *doc;	   /* owned */
+	size_t n;	   /* elements of doc when a set or array */
+	unsigned long long *holders; /* owned, n entries */
+	int stray;
+};
+
+int ls_rego_eval_attr(struct ls_rego_attr *out, const struct ls_rego_policy *p,
+    const char *query, const char *input, size_t input_len, char **err_out);
+void ls_rego_attr_cleanup(struct ls_rego_attr *a); /* safe to repeat */
+
 #endif

@@ -4,10 +4,12 @@
 SINK_PY=$ROOT/tests/tools/decision_sink.py
 ADM=$ROOT/tests/data/admission
 
-# The example repository plus decision log policies under system.log.
+# The example repository plus decision log policies under system.log
+# (NO_LOG_POLICY=1: the example as it is).
 make_example_repo() {
 	mkdir -p "$W/repo"
 	cp -a "$ROOT/bundles/example/." "$W/repo/"
+	[ "${NO_LOG_POLICY:-0}" = 1 ] && { commit_example_repo; return; }
 	python3 - "$W/repo/.manifest" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))
@@ -24,6 +26,10 @@ mask contains {"op": "upsert", "path": "/input/request/object/metadata/name", "v
 
 drop if input.input.request.namespace == "drop-me"
 EOF
+	commit_example_repo
+}
+
+commit_example_repo() {
 	git -C "$W/repo" init -q -b main
 	git -C "$W/repo" config user.email t@example.com
 	git -C "$W/repo" config user.name test
@@ -33,7 +39,7 @@ EOF
 }
 
 # decisions_world: keys, the example repository at v1, the server and
-# a sink; SINK_URL names the sink.
+# a sink (SINK_ARGS: its options); SINK_URL names the sink.
 decisions_world() {
 	"$LS" init "$W/keys" --origin lockstep-test >/dev/null || die "lockstep init"
 	head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$W/enroll.token"
@@ -42,7 +48,8 @@ decisions_world() {
 	start_server
 	wait_until 90 published_version v1 || die "v1 not published"
 	mkdir -p "$W/sink"
-	python3 "$SINK_PY" "$W/sink" "$W/sink.port" >>"$W/sink.log" 2>&1 &
+	python3 "$SINK_PY" "$W/sink" "$W/sink.port" ${SINK_ARGS:-} \
+		>>"$W/sink.log" 2>&1 &
 	PIDS+=($!)
 	wait_until 20 test -s "$W/sink.port" || die "sink did not start"
 	SINK_URL="http://127.0.0.1:$(cat "$W/sink.port")"

@@ -5,12 +5,15 @@ tests (stdlib only).  It stores every batch it accepts as DIR/N.jsonl
 the Lockstep-Batch header), answers 200 with the accepted range, and 200
 "duplicate" for a byte-identical resend.  It does not check signatures:
 python's stdlib has no ed25519, so the test runs `lockstep note verify`
-on the stored notes.  Usage: decision_sink.py DIR PORTFILE [--fail N]
-(--fail N: answer 503 to the first N batches, for retry tests)."""
+on the stored notes.  Usage: decision_sink.py DIR PORTFILE [--fail N | --discard]
+(--fail N: answer 503 to the first N batches, for retry tests;
+--discard: answer 200 without storing, so a benchmark on the same
+machine measures the agent and not this receiver)."""
 import base64, gzip, hashlib, http.server, json, os, sys
 
 DIR, PORTFILE = sys.argv[1], sys.argv[2]
 FAIL = int(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[3] == "--fail" else 0
+DISCARD = len(sys.argv) > 3 and sys.argv[3] == "--discard"
 seen = {}
 count = [0]
 failed = [0]
@@ -37,6 +40,8 @@ class H(http.server.BaseHTTPRequestHandler):
             return self.answer(200, {})
         if self.path != "/v1/decisions":
             return self.answer(404, {})
+        if DISCARD:
+            return self.answer(200, {"accepted": 0})
         if failed[0] < FAIL:
             failed[0] += 1
             return self.answer(503, {"error": "try later"})
@@ -61,9 +66,10 @@ class H(http.server.BaseHTTPRequestHandler):
             f.flush()
             os.fsync(f.fileno())
         seen[sha] = k
-        recs = [json.loads(l) for l in lines.splitlines()]
-        self.answer(200, {"accepted": len(recs), "first": recs[0]["seq"],
-                          "last": recs[-1]["seq"], "index": k})
+        ls = lines.splitlines()
+        self.answer(200, {"accepted": len(ls),
+                          "first": json.loads(ls[0])["seq"],
+                          "last": json.loads(ls[-1])["seq"], "index": k})
 
 
 s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
