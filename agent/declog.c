@@ -175,11 +175,14 @@ replace_by_drop(struct ls_declog *l, size_t i)
 
 /* Make room for need bytes: 0 when there is room (or nothing left to
  * drop in drop mode), LS_ETOOBIG in required mode. */
+#define ROOM_WAITS 100 /* of 10 ms each */
+
 static int
 make_room(struct ls_declog *l, uint64_t need)
 {
+	struct timespec ts;
 	size_t i;
-	int rc;
+	int rc, tries;
 
 	if (queue_bytes(l) + need <= l->o.queue_max)
 		return 0;
@@ -189,14 +192,27 @@ make_room(struct ls_declog *l, uint64_t need)
 		    "decision queue full (%llu bytes): evidence required",
 		    (unsigned long long)l->o.queue_max);
 	}
-	/* closed.v[0] is the next upload: the server may hold it already. */
-	for (i = 1; i < l->closed.n; i++) {
-		if (l->closed.v[i].lines < 2)
-			continue;
-		if ((rc = replace_by_drop(l, i)) != 0)
-			return rc;
-		if (queue_bytes(l) + need <= l->o.queue_max)
-			return 0;
+	for (tries = 0; tries < ROOM_WAITS; tries++) {
+		/* closed.v[0] is the next upload: the server may hold it. */
+		for (i = 1; i < l->closed.n; i++) {
+			if (l->closed.v[i].lines < 2)
+				continue;
+			if ((rc = replace_by_drop(l, i)) != 0)
+				return rc;
+			if (queue_bytes(l) + need <= l->o.queue_max)
+				return 0;
+		}
+		if (l->closing.n == 0)
+			break;
+		/* The rest is still being closed: wait for the thread, so
+		 * the bound holds even when the disk is slower than the
+		 * decisions (back-pressure, bounded). */
+		pthread_cond_signal(&l->cv);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 10 * 1000000L;
+		ts.tv_sec += ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&l->closed_cv, &l->mu, &ts);
 	}
 	return 0;
 }
@@ -254,10 +270,18 @@ static int
 append_locked(struct ls_declog *l, char *id, const char *fields, size_t len)
 {
 	char head[512], now[32];
-	uint64_t seq = l->next;
+	uint64_t seq;
 	size_t total;
 	int hlen, rc;
 
+	if (len + sizeof(head) > LS_DECLOG_LINE_MAX)
+		return ls_error_set(LS_ETOOBIG, "decision record of %zu bytes",
+		    len);
+	/* First: make_room may wait (and release the lock), so the seq is
+	 * taken only afterwards; the head is at most sizeof(head). */
+	if ((rc = make_room(l, len + sizeof(head))) != 0)
+		return rc;
+	seq = l->next;
 	ls_dl_time(now);
 	hlen = snprintf(head, sizeof(head),
 	    "{\"id\":\"%s-%llu\",\"seq\":%llu,\"time\":\"%s\",\"agent\":"
@@ -267,11 +291,6 @@ append_locked(struct ls_declog *l, char *id, const char *fields, size_t len)
 	if (hlen < 0 || (size_t)hlen >= sizeof(head))
 		return ls_error_set(LS_EINVAL, "decisions: agent name");
 	total = (size_t)hlen + len;
-	if (total > LS_DECLOG_LINE_MAX)
-		return ls_error_set(LS_ETOOBIG, "decision record of %zu bytes",
-		    total);
-	if ((rc = make_room(l, total)) != 0)
-		return rc;
 	if (seq > l->reserved) {
 		if ((rc = ls_dl_write_state(l, seq + DL_RESERVE_BLOCK, 0)) != 0)
 			return rc;
@@ -431,6 +450,7 @@ close_one(struct ls_declog *l)
 	/* On failure the .open file stays; the next start recovers it. */
 	if (ok)
 		ls_dl_vec_push(&l->closed, &s);
+	pthread_cond_broadcast(&l->closed_cv);
 }
 
 static void
@@ -494,6 +514,7 @@ free_log(struct ls_declog *l)
 	pthread_mutex_destroy(&l->mu);
 	pthread_mutex_destroy(&l->state_mu);
 	pthread_cond_destroy(&l->cv);
+	pthread_cond_destroy(&l->closed_cv);
 	free(l);
 }
 
@@ -511,6 +532,7 @@ ls_declog_open(struct ls_declog **out, const struct ls_declog_opts *o)
 	pthread_mutex_init(&l->mu, NULL);
 	pthread_mutex_init(&l->state_mu, NULL);
 	pthread_cond_init(&l->cv, NULL);
+	pthread_cond_init(&l->closed_cv, NULL);
 	snprintf(l->agent, sizeof(l->agent), "%s", o->agent);
 	if (snprintf(l->dir, sizeof(l->dir), "%s/%s", o->state_dir,
 		LS_DECLOG_DIR) >= (int)sizeof(l->dir) - 64) {

@@ -34,6 +34,7 @@ struct ls_declog {
 	char agent[128];
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
+	pthread_cond_t closed_cv; /* a handed-over segment was closed */
 	pthread_mutex_t state_mu; /* writes of seq.state */
 	pthread_t thr;
 	int thr_started, stopping;

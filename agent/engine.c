@@ -242,7 +242,7 @@ combined(char **res, struct ls_decision *d, struct ls_rego_attr *attr)
 	if (d->act->tab == NULL ||
 	    (lv = ls_dectab_leaves(d->act->tab, d->path)) == NULL ||
 	    lv->n == 0 ||
-	    ls_rego_eval_attr(attr, d->act->policy, lv->query, d->input,
+	    ls_rego_eval_attr(attr, d->act->policy, lv->prepared, d->input,
 		d->input_len, NULL) != 0)
 		return -1;
 	*res = attr->doc;

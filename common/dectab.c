@@ -35,6 +35,7 @@ struct ls_dectab {
 	struct bypath *byp;
 	size_t nbyp;
 	pthread_mutex_t mu; /* leaves cache */
+	const struct ls_rego_policy *policy; /* borrowed: held with it */
 	int has_mask, has_drop;
 	const char *empty[1];
 };
@@ -254,6 +255,7 @@ ls_dectab_build(struct ls_dectab **out, const struct ls_rego_policy *p,
 		return ls_error_set(LS_ENOMEM, "dectab: out of memory");
 	pthread_mutex_init(&t->mu, NULL);
 	ls_controls_init(&t->map);
+	t->policy = p;
 	if ((rc = ls_rego_graph_build(&t->g, p, "lockstep.exceptions")) != 0)
 		goto out;
 	load_map(t, p, warn);
@@ -281,6 +283,7 @@ free_leaves(struct ls_dectab_leaves *l)
 	free(l->paths);
 	free(l->controls);
 	free((char *)(uintptr_t)l->query);
+	ls_rego_prepared_free(l->prepared);
 	free(l);
 }
 
@@ -450,7 +453,8 @@ make_leaves(struct ls_dectab *t, size_t idx)
 		rc = rc ? rc : add_ref(&q, t->g.v[v[i]].path);
 	}
 	if (rc != 0 || ls_buf_adds(&q, "]]") != 0 ||
-	    (l->query = ls_buf_take(&q, NULL)) == NULL)
+	    (l->query = ls_buf_take(&q, NULL)) == NULL ||
+	    ls_rego_prepare(&l->prepared, t->policy, l->query) != 0)
 		goto fail;
 	free(seen);
 	free(v);
@@ -478,10 +482,14 @@ ls_dectab_leaves(struct ls_dectab *t, const char *path)
 			: NULL;
 	if (i < 0 || hit == NULL)
 		return NULL;
+	/* Built once; afterwards every decision reads it without the lock. */
+	if ((l = __atomic_load_n(&t->ni[i].leaves, __ATOMIC_ACQUIRE)) != NULL)
+		return l;
 	pthread_mutex_lock(&t->mu);
-	if (t->ni[i].leaves == NULL)
-		t->ni[i].leaves = make_leaves(t, (size_t)i);
-	l = t->ni[i].leaves;
+	if ((l = t->ni[i].leaves) == NULL) {
+		l = make_leaves(t, (size_t)i);
+		__atomic_store_n(&t->ni[i].leaves, l, __ATOMIC_RELEASE);
+	}
 	pthread_mutex_unlock(&t->mu);
 	return l;
 }

@@ -26,33 +26,70 @@ on_solution(void *arg, const struct ls_val *const *slots,
 	return 0;
 }
 
+struct ls_rego_prepared {
+	struct ls_arena *a; /* holds everything below */
+	struct ls_body *q;
+	const struct ls_expr **exprs; /* in source order */
+	int nslots;
+};
+
+int
+ls_rego_prepare(struct ls_rego_prepared **out, const struct ls_rego_policy *p,
+    const char *query)
+{
+	struct ls_rego_prepared *r = calloc(1, sizeof(*r));
+	const char **names = NULL;
+	int rc;
+
+	*out = NULL;
+	if (r == NULL || (r->a = ls_arena_new(0)) == NULL) {
+		free(r);
+		return ls_error_set(LS_ENOMEM, "out of memory");
+	}
+	if ((rc = ls_rego_parse_body(&r->q, r->a, "query", query,
+		 strlen(query), 1)) != 0)
+		goto out;
+	r->exprs = ls_arena_alloc(r->a, (r->q->n + 1) * sizeof(*r->exprs));
+	if (r->exprs == NULL) {
+		rc = ls_error_set(LS_ENOMEM, "out of memory");
+		goto out;
+	}
+	memcpy(r->exprs, r->q->e, r->q->n * sizeof(*r->exprs));
+	rc = ls_rego_resolve_query(p, r->a, r->q, NULL, &r->nslots, &names);
+out:
+	if (rc != 0) {
+		ls_rego_prepared_free(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+void
+ls_rego_prepared_free(struct ls_rego_prepared *q)
+{
+	if (q == NULL)
+		return;
+	ls_arena_free(q->a);
+	free(q);
+}
+
 static int
 run(const struct ls_val **out, struct ls_arena *a,
-    const struct ls_rego_policy *p, const char *query, const char *input,
-    size_t len)
+    const struct ls_rego_policy *p, const struct ls_rego_prepared *q,
+    const char *input, size_t len)
 {
 	struct ls_eval_cfg cfg;
-	struct ls_body *q = NULL;
 	struct first f = { NULL };
-	const struct ls_expr **exprs;
-	const char **names = NULL;
-	int nslots = 0, rc;
+	int rc;
 
 	memset(&cfg, 0, sizeof(cfg));
-	if ((rc = ls_rego_parse_body(&q, a, "query", query, strlen(query),
-		 1)) != 0)
-		return rc;
-	if ((exprs = ls_arena_alloc(a, (q->n + 1) * sizeof(*exprs))) == NULL)
-		return ls_error_set(LS_ENOMEM, "out of memory");
-	memcpy(exprs, q->e, q->n * sizeof(*exprs));
-	if ((rc = ls_rego_resolve_query(p, a, q, NULL, &nslots, &names)) != 0)
-		return rc;
 	if (input != NULL &&
 	    (rc = ls_val_from_json(&cfg.input, a, input, len, 0)) != 0)
 		return ls_error_wrap(rc, "input");
-	cfg.exprs = exprs;
-	cfg.nexprs = q->n;
-	rc = ls_eval_query(p, a, q, nslots, &cfg, on_solution, &f);
+	cfg.exprs = q->exprs;
+	cfg.nexprs = q->q->n;
+	rc = ls_eval_query(p, a, q->q, q->nslots, &cfg, on_solution, &f);
 	*out = f.v;
 	return rc;
 }
@@ -160,7 +197,8 @@ attribute(struct ls_rego_attr *out, const struct ls_val *all)
 
 int
 ls_rego_eval_attr(struct ls_rego_attr *out, const struct ls_rego_policy *p,
-    const char *query, const char *input, size_t input_len, char **err_out)
+    const struct ls_rego_prepared *q, const char *input, size_t input_len,
+    char **err_out)
 {
 	struct ls_arena *a = ls_arena_new(ATTR_MEMORY);
 	const struct ls_val *all = NULL, *doc;
@@ -171,7 +209,7 @@ ls_rego_eval_attr(struct ls_rego_attr *out, const struct ls_rego_policy *p,
 	ls_buf_init(&b, ATTR_JSON_MAX);
 	if (a == NULL)
 		return ls_error_set(LS_ENOMEM, "out of memory");
-	rc = run(&all, a, p, query, input, input_len);
+	rc = run(&all, a, p, q, input, input_len);
 	if (rc == 0 && (all == NULL || all->type != LS_VAL_ARRAY ||
 			   all->u.arr.n == 0))
 		rc = ls_error_set(LS_EREGO, "attribution query: no value");

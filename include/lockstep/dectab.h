@@ -24,6 +24,7 @@
 #include "lockstep/controls.h"
 
 struct ls_rego_policy;
+struct ls_rego_prepared;
 struct ls_dectab;
 
 struct ls_dectab_leaves {
@@ -32,6 +33,7 @@ struct ls_dectab_leaves {
 	const char *const **controls; /* per leaf, NULL-terminated, sorted */
 	const char *query;	       /* evaluates [path, leaf 0, ...] as
 					* one array of singleton arrays */
+	struct ls_rego_prepared *prepared; /* query, parsed once */
 };
 
 /*

@@ -64,8 +64,16 @@ struct ls_rego_attr {
 	int stray;
 };
 
+/* The query parsed and resolved once against p (read-only afterwards,
+ * shared by concurrent evaluations).  LS_EREGO / LS_ENOMEM. */
+struct ls_rego_prepared;
+int ls_rego_prepare(struct ls_rego_prepared **out,
+    const struct ls_rego_policy *p, const char *query);
+void ls_rego_prepared_free(struct ls_rego_prepared *q); /* NULL ok */
+
 int ls_rego_eval_attr(struct ls_rego_attr *out, const struct ls_rego_policy *p,
-    const char *query, const char *input, size_t input_len, char **err_out);
+    const struct ls_rego_prepared *q, const char *input, size_t input_len,
+    char **err_out);
 void ls_rego_attr_cleanup(struct ls_rego_attr *a); /* safe to repeat */
 
 #endif
