@@ -221,8 +221,18 @@ record(char **out, int *http, struct ls_engine *e, struct ls_decision *d,
 		return fail(out, http, 503, "evidence_unavailable",
 		    ls_error_last());
 	}
-	if (id[0] != '\0' && ans != NULL)
-		json_object_set_new(ans, "decision_id", json_string(id));
+	if (id[0] != '\0' && ans != NULL) {
+		/* First, as OPA prints it: {"decision_id": ..., "result": ...} */
+		json_t *o = json_pack("{s:s}", "decision_id", id);
+
+		if (o == NULL || json_object_update(o, ans) != 0) {
+			json_decref(o);
+			json_decref(ans);
+			return ls_error_set(LS_ENOMEM, "out of memory");
+		}
+		json_decref(ans);
+		ans = o;
+	}
 	return answer(out, http, *http, ans);
 }
 
