@@ -82,6 +82,20 @@ else
 	fail "drop not counted in /metrics"
 fi
 
+# /metrics: decisions by door and outcome, queue, uploads, fsyncs.
+m=$(curl -s --max-time 5 "http://$(cat "$W/d1.port")/metrics")
+if printf '%s\n' "$m" | grep -qx 'lockstep_agent_decisions_total{door="api",outcome="deny"} 1' &&
+	printf '%s\n' "$m" | grep -qx 'lockstep_agent_decisions_total{door="api",outcome="allow"} 3' &&
+	printf '%s\n' "$m" | grep -q '^lockstep_agent_decision_records_queued [0-9]' &&
+	printf '%s\n' "$m" | grep -q '^lockstep_agent_decision_queue_bytes [0-9]' &&
+	printf '%s\n' "$m" | grep -q '^lockstep_agent_decision_batches_uploaded_total [0-9]' &&
+	printf '%s\n' "$m" | grep -q '^lockstep_agent_decision_fsync_seconds_count [1-9]' &&
+	printf '%s\n' "$m" | grep -q '^lockstep_agent_decision_fsync_seconds_bucket{le="+Inf"} [1-9]'; then
+	ok "/metrics: decisions by door and outcome, queue, batches, fsync latency"
+else
+	fail "/metrics: $(printf '%s\n' "$m" | grep -v '^#' | head -20)"
+fi
+
 # Large input: sha256 only.
 python3 - "$ADM/allowed-pod.json" "$W/big.json" <<'PY'
 import json, sys
