@@ -2,6 +2,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,18 +216,51 @@ nap(struct ls_decup *u, long long ms)
 		poll(NULL, 0, 50);
 }
 
+static void
+say(struct ls_decup *u, const char *level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+say(struct ls_decup *u, const char *level, const char *fmt, ...)
+{
+	char msg[600];
+	va_list ap;
+
+	if (u->o.log_fn == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	u->o.log_fn(u->o.log_ctx, level, "decisions", msg);
+}
+
 static void *
 thread_main(void *arg)
 {
 	struct ls_decup *u = arg;
+	unsigned long fails = 0;
 	long backoff = 0;
 	int rc;
 
 	while (!done(u)) {
 		rc = upload_one(u);
 		if (rc == 0) {
+			if (fails > 0)
+				say(u, "info",
+				    "decision batches upload again after %lu "
+				    "failure(s)",
+				    fails);
+			fails = 0;
 			backoff = 0;
 			continue;
+		}
+		if (rc != LS_ENOTFOUND) {
+			fails++;
+			if ((fails & (fails - 1)) == 0)
+				say(u, "warn",
+				    "decision batch stays queued: %s (failure "
+				    "%lu, retrying)",
+				    ls_error_last(), fails);
 		}
 		if (rc == LS_ENOTFOUND) {
 			pthread_mutex_lock(&u->mu);

@@ -23,6 +23,11 @@ struct ls_decup_opts {
 	struct ls_key *key; /* borrowed */
 	struct ls_declog *log;
 	long max_backoff; /* s */
+	/* Failures (the first, then every doubling) and the recovery;
+	 * level "warn"/"info", event "decisions".  May be NULL. */
+	void (*log_fn)(void *ctx, const char *level, const char *event,
+	    const char *msg);
+	void *log_ctx;
 };
 
 struct ls_decup_stats {

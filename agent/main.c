@@ -127,6 +127,8 @@ start_records(struct ls_decmetrics *m, const struct ls_config *c,
 	uo.key = ls_agent_key(a);
 	uo.log = m->log;
 	uo.max_backoff = c->max_backoff;
+	uo.log_fn = log_line;
+	uo.log_ctx = (void *)(uintptr_t)c;
 	return ls_decup_start(&m->up, &uo);
 }
 

@@ -81,8 +81,12 @@ wait_until 60 is_version q3 v1 || die "q3 does not enforce v1"
 burst q3 "$ADM/allowed-pod.json" 5 "$W/q3.answers"
 if wait_until 30 sh -c "cat $W/sink2/*.jsonl 2>/dev/null | grep -c '\"agent\":\"q3\"' | grep -qx 5"; then
 	failed=$(metric_value q3 lockstep_agent_decision_batches_failed_total)
-	[ "${failed:-0}" -ge 3 ] && ok "upload retried after 3 refusals" ||
-		fail "retry: failed batches $failed"
+	if [ "${failed:-0}" -ge 3 ] && log_has q3 "decision batch stays queued" 5 &&
+		log_has q3 "decision batches upload again" 5; then
+		ok "upload retried after 3 refusals, logged"
+	else
+		fail "retry: failed batches $failed, log: $(grep decisions "$W/q3.log" | tail -3)"
+	fi
 else
 	fail "retry: records not uploaded after refusals"
 fi
