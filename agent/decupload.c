@@ -2,6 +2,8 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,8 @@
 #include "lockstep/hash.h"
 #include "lockstep/note.h"
 #include "lockstep/timefmt.h"
+
+#define UPLOAD_NICE 10
 
 struct ls_decup {
 	struct ls_decup_opts o;
@@ -241,6 +245,11 @@ thread_main(void *arg)
 	unsigned long fails = 0;
 	long backoff = 0;
 	int rc;
+
+	/* Compressing and signing batches yields to answering decisions:
+	 * under a CPU shortage the queue (bounded, durable) absorbs it. */
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), UPLOAD_NICE) != 0)
+		say(u, "warn", "upload thread: cannot lower its priority");
 
 	while (!done(u)) {
 		rc = upload_one(u);

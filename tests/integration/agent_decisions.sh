@@ -144,6 +144,10 @@ for i in $(seq 1 "$POINTS"); do
 done
 n=$(wc -l <"$W/received")
 stop_agent d1
+# SIGTERM closed the open segment and uploaded everything (within 5 s).
+left=$(ls "$W/d1/decisions" | grep -c -e '\.seg$' -e '\.open$')
+[ "$left" -eq 0 ] && ok "SIGTERM: every segment uploaded before exit" ||
+	fail "SIGTERM left $left segment(s): $(ls "$W/d1/decisions")"
 python3 - "$W" <<'PY' && ok "kill -9 x $POINTS: $n answered decisions each kept exactly once, seqs gapless" || fail "kill -9 stream"
 import glob, json, os, sys
 w = sys.argv[1]
