@@ -113,6 +113,25 @@ assert "input" not in r and r["input_truncated"] is True
 assert r["input_sha256"] == sys.argv[2], (r["input_sha256"], sys.argv[2])
 PY
 
+# kill -9 with records only in the open segment, plus a torn line left
+# by a write(2) cut short: the next decision continues the seq, the torn
+# bytes are gone, nothing is lost.
+start_agent k1 "$SERVER_URL" --report-to "$SINK_URL" --decision-segment-ms 60000
+wait_until 60 is_version k1 v1 || die "k1 does not enforce v1"
+for i in 1 2 3; do decide k1 "$ADM/allowed-pod.json" kubernetes/admission/deny >/dev/null; done
+kill -9 "${AGENT_PID_OF[k1]}"
+wait "${AGENT_PID_OF[k1]}" 2>/dev/null
+printf '{"id":"k1-4","seq":4,"ti' >>"$W/k1/decisions/00000000000000000001.open"
+start_agent k1 "$SERVER_URL" --report-to "$SINK_URL" --decision-segment-ms 60000
+id=$(decide k1 "$ADM/allowed-pod.json" kubernetes/admission/deny | id_of)
+stop_agent k1
+if [ "$id" = k1-4 ] && [ "$(cat "$W"/sink/*.jsonl | grep -c '"agent":"k1"')" -eq 4 ] &&
+	! cat "$W"/sink/*.jsonl | grep -q '"ti{'; then
+	ok "kill -9 before rotation, torn tail: next id $id, 4 records uploaded"
+else
+	fail "kill -9 before rotation: next id $id, k1 records $(cat "$W"/sink/*.jsonl | grep -c '"agent":"k1"')"
+fi
+
 # kill -9 at random moments of a stream of decisions.
 stream() {	# PORT OUT: decisions until killed; received ids to OUT
 	python3 - "$1" "$2" "$ADM/denied-registry.json" <<'PY'
@@ -134,8 +153,12 @@ PY
 : >"$W/received"
 for i in $(seq 1 "$POINTS"); do
 	port=$(cat "$W/d1.port")
+	before=$(wc -l <"$W/received")
 	stream "$port" "$W/received" &
 	spid=$!
+	# The stream is flowing, then a random moment within a second.
+	wait_until 10 sh -c "[ \$(wc -l <$W/received) -gt $before ]" ||
+		fail "point $i: no decision answered"
 	sleep "0.$((RANDOM % 10))$((RANDOM % 10))"
 	kill -9 "${AGENT_PID_OF[d1]}"
 	wait "${AGENT_PID_OF[d1]}" 2>/dev/null
@@ -169,11 +192,12 @@ have = set(ids)
 lost = [l.strip() for l in open(w + "/received") if l.strip() not in have]
 assert not lost, "answered but not recorded: %s" % lost[:5]
 PY
-# Every uploaded batch's note verifies under the agent's key, and its
+# Every uploaded batch's note verifies under its agent's key, and its
 # sha256 is the sha256 of the lines the sink stored.
 bad=0
 for nf in "$W"/sink/*.note; do
-	body=$("$LS" note verify "$W/d1/d1.pub" --in "$nf") || { bad=1; break; }
+	who=$(sed -n 's/^agent //p' "$nf")
+	body=$("$LS" note verify "$W/$who/$who.pub" --in "$nf") || { bad=1; break; }
 	sha=$(sha256sum "${nf%.note}.jsonl" | cut -d' ' -f1)
 	printf '%s\n' "$body" | grep -q "^sha256 $sha\$" || { bad=1; break; }
 done
