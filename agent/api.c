@@ -62,8 +62,7 @@ metrics(struct MHD_Connection *c, struct ls_engine *e)
 	ls_buf_cleanup(&b);
 	if (r == NULL)
 		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type",
-	    "text/plain; version=0.0.4");
+	MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4");
 	ret = MHD_queue_response(c, 200, r);
 	MHD_destroy_response(r);
 	return ret;

@@ -128,16 +128,15 @@ url_option(const char **out, const char *o, const char *v)
 }
 
 static int
-choice(int *out, const char *o, const char *v, const char *no,
-    const char *yes)
+choice(int *out, const char *o, const char *v, const char *no, const char *yes)
 {
 	if (strcmp(v, no) == 0)
 		*out = 0;
 	else if (strcmp(v, yes) == 0)
 		*out = 1;
 	else
-		return ls_error_set(LS_EINVAL, "%s %s: want %s or %s", o, v,
-		    no, yes);
+		return ls_error_set(LS_EINVAL, "%s %s: want %s or %s", o, v, no,
+		    yes);
 	return 0;
 }
 

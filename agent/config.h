@@ -35,21 +35,21 @@ struct ls_config {
 	char name[LS_NAME_MAX + 1]; /* agent id ("" = from hostname) */
 	const char *listen;	    /* default 127.0.0.1:8182, "" = off */
 	const char *port_file;
-	long interval;		 /* s between plain polls, default 30 */
-	long max_backoff;	 /* s, default 60 */
-	long long_poll;		 /* s asked per long poll, default 30 */
-	long low_speed_time;	 /* s window for stalled downloads */
-	long queue_max;		 /* reports kept while offline */
-	const char *on_activate; /* shell command or NULL */
-	const char *report_to;	 /* reports and decision batches (default
+	long interval;		      /* s between plain polls, default 30 */
+	long max_backoff;	      /* s, default 60 */
+	long long_poll;		      /* s asked per long poll, default 30 */
+	long low_speed_time;	      /* s window for stalled downloads */
+	long queue_max;		      /* reports kept while offline */
+	const char *on_activate;      /* shell command or NULL */
+	const char *report_to;	      /* reports and decision batches (default
 				  * the first --server) */
-	int decision_log;	 /* 1 unless --decision-log=off */
-	long decision_input_max; /* bytes of input kept in a record */
-	long decision_fsync_ms;	 /* group commit interval */
+	int decision_log;	      /* 1 unless --decision-log=off */
+	long decision_input_max;      /* bytes of input kept in a record */
+	long decision_fsync_ms;	      /* group commit interval */
 	long long decision_queue_max; /* bytes of unsent records */
 	long decision_segment_max;    /* bytes before a batch closes */
 	long decision_segment_ms;     /* age before a batch closes */
-	int evidence_required;	 /* --evidence=required */
+	int evidence_required;	      /* --evidence=required */
 	int once;
 	int log_json;
 	int json; /* status --json */

@@ -16,8 +16,8 @@
 #include "lockstep/error.h"
 #include "lockstep/file.h"
 
-const double ls_declog_fsync_bounds[LS_DECLOG_FSYNC_BUCKETS] = { 0.0005,
-	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 };
+const double ls_declog_fsync_bounds[LS_DECLOG_FSYNC_BUCKETS] = { 0.0005, 0.001,
+	0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 };
 
 long long
 ls_dl_now_ms(void)
@@ -314,15 +314,15 @@ append_locked(struct ls_declog *l, char *id, const char *fields, size_t len)
 }
 
 int
-ls_declog_append(struct ls_declog *l, char *id, const char *fields,
-    size_t len)
+ls_declog_append(struct ls_declog *l, char *id, const char *fields, size_t len)
 {
 	int rc;
 
 	id[0] = '\0';
 	if (len < 2 || fields[0] != '{' || fields[len - 1] != '}')
-		return ls_error_set(LS_EINVAL, "decisions: record not an "
-					       "object");
+		return ls_error_set(LS_EINVAL,
+		    "decisions: record not an "
+		    "object");
 	pthread_mutex_lock(&l->mu);
 	rc = append_locked(l, id, fields, len);
 	pthread_mutex_unlock(&l->mu);
@@ -578,8 +578,8 @@ ls_declog_next(struct ls_declog *l, struct ls_declog_batch *out)
 
 	pthread_mutex_lock(&l->mu);
 	if (l->closed.n > 0) {
-		ls_dl_seg_path(out->path, sizeof(out->path), l,
-		    &l->closed.v[0], 0);
+		ls_dl_seg_path(out->path, sizeof(out->path), l, &l->closed.v[0],
+		    0);
 		out->name_first = l->closed.v[0].first;
 		out->dropped = l->closed.v[0].drops;
 		l->pinned = 1;

@@ -47,33 +47,33 @@
 #include <stdint.h>
 
 #define LS_DECLOG_DIR "decisions"
-#define LS_DECLOG_LINE_MAX (256 * 1024)	      /* one record, as the server */
-#define LS_DECLOG_SEGMENT_MAX (1024 * 1024)   /* default rotation size */
-#define LS_DECLOG_SEGMENT_AGE_MS 5000	      /* default rotation age */
-#define LS_DECLOG_QUEUE_MAX (256ull << 20)    /* default queue bound */
-#define LS_DECLOG_ID_MAX 160 /* "AGENT-SEQ" */
-#define LS_DECLOG_FSYNC_BUCKETS 12	      /* latency histogram */
+#define LS_DECLOG_LINE_MAX (256 * 1024)	    /* one record, as the server */
+#define LS_DECLOG_SEGMENT_MAX (1024 * 1024) /* default rotation size */
+#define LS_DECLOG_SEGMENT_AGE_MS 5000	    /* default rotation age */
+#define LS_DECLOG_QUEUE_MAX (256ull << 20)  /* default queue bound */
+#define LS_DECLOG_ID_MAX 160		    /* "AGENT-SEQ" */
+#define LS_DECLOG_FSYNC_BUCKETS 12	    /* latency histogram */
 
 struct ls_declog_opts {
 	const char *state_dir;
 	const char *agent;
-	long fsync_ms;		 /* group commit interval, >= 1 */
-	uint64_t queue_max;	 /* bytes of all segments */
-	int required;		 /* 1: refuse records when full */
-	uint64_t segment_max;	 /* bytes before a segment closes */
-	long segment_age_ms;	 /* age before a non-empty one closes */
+	long fsync_ms;	      /* group commit interval, >= 1 */
+	uint64_t queue_max;   /* bytes of all segments */
+	int required;	      /* 1: refuse records when full */
+	uint64_t segment_max; /* bytes before a segment closes */
+	long segment_age_ms;  /* age before a non-empty one closes */
 };
 
 /* Counters for /metrics; a consistent copy under the log's lock. */
 struct ls_declog_stats {
-	uint64_t records;	   /* written since start */
-	uint64_t queued_records;   /* lines in segments not yet acked */
-	uint64_t queue_bytes;	   /* bytes of those segments */
-	uint64_t dropped_queue;	   /* records lost to the queue bound */
-	uint64_t dropped_policy;   /* records system.log.drop dropped */
-	uint64_t refused_full;	   /* appends refused (required mode) */
+	uint64_t records;	 /* written since start */
+	uint64_t queued_records; /* lines in segments not yet acked */
+	uint64_t queue_bytes;	 /* bytes of those segments */
+	uint64_t dropped_queue;	 /* records lost to the queue bound */
+	uint64_t dropped_policy; /* records system.log.drop dropped */
+	uint64_t refused_full;	 /* appends refused (required mode) */
 	uint64_t fsyncs;
-	double fsync_seconds;	   /* sum of fsync latencies */
+	double fsync_seconds;			    /* sum of fsync latencies */
 	uint64_t fsync_le[LS_DECLOG_FSYNC_BUCKETS]; /* cumulative counts */
 };
 extern const double ls_declog_fsync_bounds[LS_DECLOG_FSYNC_BUCKETS];
@@ -106,8 +106,8 @@ void ls_declog_close(struct ls_declog *l);
  * mode, when the queue is full; LS_EIO when the write fails (nothing
  * acknowledged).
  */
-int ls_declog_append(struct ls_declog *l, char *id, const char *fields,
-    size_t len);
+int
+ls_declog_append(struct ls_declog *l, char *id, const char *fields, size_t len);
 
 /* Count one record dropped by the bundle's system.log.drop. */
 void ls_declog_count_drop(struct ls_declog *l);

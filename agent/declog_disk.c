@@ -148,21 +148,19 @@ scan(struct dl_seg *s, size_t *good, const char *text, size_t len)
 
 /* A leftover FIRST.open: cut a torn tail, fsync, rename to .seg. */
 static int
-close_leftover(struct ls_declog *l, struct dl_seg *s, size_t good,
-    size_t len)
+close_leftover(struct ls_declog *l, struct dl_seg *s, size_t good, size_t len)
 {
 	char from[PATH_MAX + 64], to[PATH_MAX + 64];
 	int fd, ok;
 
 	ls_dl_seg_path(from, sizeof(from), l, s, 1);
 	if (s->lines == 0)
-		return unlink(from) == 0 ? 0
-					 : ls_error_set(LS_EIO, "%s: %s", from,
-					       strerror(errno));
+		return unlink(from) == 0
+		    ? 0
+		    : ls_error_set(LS_EIO, "%s: %s", from, strerror(errno));
 	if ((fd = open(from, O_WRONLY | O_CLOEXEC)) < 0)
 		return ls_error_set(LS_EIO, "%s: %s", from, strerror(errno));
-	ok = (good == len || ftruncate(fd, (off_t)good) == 0) &&
-	    fsync(fd) == 0;
+	ok = (good == len || ftruncate(fd, (off_t)good) == 0) && fsync(fd) == 0;
 	close(fd);
 	ls_dl_seg_path(to, sizeof(to), l, s, 0);
 	if (!ok || rename(from, to) != 0)

@@ -44,15 +44,15 @@ struct ls_declog {
 	/* the open segment; fd -1 until the first record after a close */
 	int fd;
 	struct dl_seg open;
-	uint64_t open_synced;	/* bytes of it known fsynced */
-	long long open_since;	/* ms (monotonic) of its first record */
-	int open_dir_synced;	/* its directory entry fsynced */
-	uint64_t drops_open;	/* policy drops since the last close */
-	struct dl_vec closing;	/* handed to the thread, in order */
-	struct dl_vec closed;	/* durable, in order */
-	int pinned;		/* closed.v[0] is being uploaded */
-	char prev[65];		/* last acked batch sha256 */
-	uint64_t acked_last;	/* its last seq */
+	uint64_t open_synced;  /* bytes of it known fsynced */
+	long long open_since;  /* ms (monotonic) of its first record */
+	int open_dir_synced;   /* its directory entry fsynced */
+	uint64_t drops_open;   /* policy drops since the last close */
+	struct dl_vec closing; /* handed to the thread, in order */
+	struct dl_vec closed;  /* durable, in order */
+	int pinned;	       /* closed.v[0] is being uploaded */
+	char prev[65];	       /* last acked batch sha256 */
+	uint64_t acked_last;   /* its last seq */
 	struct ls_declog_stats st;
 };
 

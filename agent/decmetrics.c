@@ -12,9 +12,10 @@ decisions(struct ls_buf *b, struct ls_decrec *rec)
 	memset(&c, 0, sizeof(c));
 	if (rec != NULL)
 		ls_decrec_counts(rec, &c);
-	rc = ls_buf_adds(b, "# HELP lockstep_agent_decisions_total Decisions "
-			    "answered, by door and outcome.\n"
-			    "# TYPE lockstep_agent_decisions_total counter\n");
+	rc = ls_buf_adds(b,
+	    "# HELP lockstep_agent_decisions_total Decisions "
+	    "answered, by door and outcome.\n"
+	    "# TYPE lockstep_agent_decisions_total counter\n");
 	for (d = 0; d < LS_NDOORS && rc == 0; d++)
 		for (o = 0; o < LS_NOUTCOMES && rc == 0; o++)
 			rc = ls_buf_addf(b,
@@ -81,8 +82,8 @@ ls_decmetrics_render(struct ls_buf *b, const struct ls_decmetrics *m)
 	    (rc = one(b, "lockstep_agent_decision_records_total", "counter",
 		 "Records written since start.", s.records)) != 0 ||
 	    (rc = one(b, "lockstep_agent_decision_batches_uploaded_total",
-		 "counter", "Batches the server acknowledged.",
-		 u.uploaded)) != 0 ||
+		 "counter", "Batches the server acknowledged.", u.uploaded)) !=
+		0 ||
 	    (rc = one(b, "lockstep_agent_decision_batches_failed_total",
 		 "counter", "Batch uploads that failed (retried).",
 		 u.failed)) != 0 ||

@@ -13,9 +13,9 @@
 #include "lockstep/buf.h"
 
 struct ls_decmetrics {
-	struct ls_decrec *rec;	 /* may be NULL */
-	struct ls_declog *log;	 /* NULL with --decision-log=off */
-	struct ls_decup *up;	 /* may be NULL */
+	struct ls_decrec *rec; /* may be NULL */
+	struct ls_declog *log; /* NULL with --decision-log=off */
+	struct ls_decup *up;   /* may be NULL */
 };
 
 /* Append the metrics text to out.  LS_ETOOBIG / LS_ENOMEM. */

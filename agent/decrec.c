@@ -85,8 +85,8 @@ outcome_of(const char *path, const json_t *v)
 		return nonempty(v) ? LS_OUT_WARN : LS_OUT_ALLOW;
 	if (json_is_false(v))
 		return LS_OUT_DENY;
-	if (json_is_object(v) && json_is_boolean(a = json_object_get(v,
-					     "allowed")))
+	if (json_is_object(v) &&
+	    json_is_boolean(a = json_object_get(v, "allowed")))
 		return json_is_true(a) ? LS_OUT_ALLOW : LS_OUT_DENY;
 	return LS_OUT_ALLOW;
 }
@@ -110,8 +110,8 @@ ls_decrec_outcome(const char *path, const char *result, int failed)
 static size_t
 skip_ws(const char *s, size_t i, size_t n)
 {
-	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
-			    s[i] == '\r'))
+	while (i < n &&
+	    (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
 		i++;
 	return i;
 }
@@ -165,8 +165,8 @@ ls_decrec_input_span(size_t *off, size_t *n, const char *s, size_t len)
 		i = skip_ws(s, i, len);
 		e = skip_value(s, i, len);
 		if (i - k > 0 && strncmp(s + k, "\"input\"", 7) == 0 &&
-		    skip_ws(s, k + 7, len) < len && s[skip_ws(s, k + 7, len)] ==
-			':') {
+		    skip_ws(s, k + 7, len) < len &&
+		    s[skip_ws(s, k + 7, len)] == ':') {
 			*off = i;
 			*n = e - i;
 			return 0;
@@ -232,7 +232,9 @@ holds(const json_t *set, const json_t *el)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(set, i, v) {
+	for (i = 0;
+	     i < json_array_size(set) && (v = json_array_get(set, i)) != NULL;
+	     i++) {
 		if (json_equal(v, el))
 			return 1;
 		x = msg_of(v);
@@ -251,7 +253,9 @@ add_controls(json_t *arr, const char *const *c)
 
 	for (; c != NULL && *c != NULL; c++) {
 		dup = 0;
-		json_array_foreach(arr, i, v)
+		for (i = 0; i < json_array_size(arr) &&
+		     (v = json_array_get(arr, i)) != NULL;
+		     i++)
 			if (strcmp(json_string_value(v), *c) == 0)
 				dup = 1;
 		if (!dup && json_array_append_new(arr, json_string(*c)) != 0)
@@ -271,13 +275,12 @@ ls_decrec_query_value(const struct ls_rego_policy *p, const char *query,
 
 	if (ls_rego_eval_query(&out, p, query, input, len, NULL, &err) == 0 &&
 	    (doc = json_loads(out, 0, NULL)) != NULL) {
-		v = json_object_get(json_array_get(json_object_get(
-						       json_array_get(
-							   json_object_get(doc,
-							       "result"),
-							   0),
-						       "expressions"),
-					0),
+		v = json_object_get(
+		    json_array_get(json_object_get(json_array_get(json_object_get(doc,
+								      "result"),
+						       0),
+				       "expressions"),
+			0),
 		    "value");
 		json_incref(v);
 	}
@@ -309,8 +312,7 @@ violation(const char *msg, const char *rule)
 /* One violation per element of a deny/warn result. */
 static int
 violations(json_t *rec, json_t *ctl, const struct ls_decision *d,
-    const json_t *res, const json_t *leafv,
-    const struct ls_dectab_leaves *lv)
+    const json_t *res, const json_t *leafv, const struct ls_dectab_leaves *lv)
 {
 	json_t *vs = json_object_get(rec, "violations"), *el, *v, *lx;
 	const struct ls_dectab *t = d->act->tab;
@@ -322,7 +324,9 @@ violations(json_t *rec, json_t *ctl, const struct ls_decision *d,
 	for (i = 0; rule[i]; i++)
 		if (rule[i] == '/')
 			rule[i] = '.';
-	json_array_foreach(res, i, el) {
+	for (i = 0;
+	     i < json_array_size(res) && (el = json_array_get(res, i)) != NULL;
+	     i++) {
 		txt = msg_of(el) ? NULL : json_dumps(el, JSON_ENCODE_ANY);
 		v = violation(msg_of(el) ? msg_of(el) : txt ? txt : "", rule);
 		free(txt);
@@ -335,8 +339,9 @@ violations(json_t *rec, json_t *ctl, const struct ls_decision *d,
 				    !(d->attr->holders[i] & (1ull << j)))
 					continue;
 			} else {
-				lx = json_array_get(json_array_get(leafv, j + 1),
-				    0);
+				lx =
+				    json_array_get(json_array_get(leafv, j + 1),
+					0);
 				if (leafv == NULL || !json_is_array(lx) ||
 				    !holds(lx, el))
 					continue;
@@ -352,7 +357,11 @@ violations(json_t *rec, json_t *ctl, const struct ls_decision *d,
 			add_controls(json_object_get(v, "controls"),
 			    ls_dectab_own(t, d->path));
 		add_controls(ctl, NULL);
-		json_array_foreach(json_object_get(v, "controls"), j, lx)
+		for (j = 0;
+		     j < json_array_size(json_object_get(v, "controls")) &&
+		     (lx = json_array_get(json_object_get(v, "controls"), j)) !=
+			 NULL;
+		     j++)
 			json_array_append(ctl, lx);
 	}
 	return 0;
@@ -437,10 +446,12 @@ add_waiver(json_t *rec, json_t *ctl, const struct ls_exception *e,
 	w = json_pack("{s:s, s:s, s:s, s:s, s:s, s:[]}", "id", e->id, "owner",
 	    e->owner, "ticket", e->ticket, "expires", e->expires_text, "rule",
 	    "", "controls");
-	if (w == NULL || json_array_append_new(json_object_get(rec, "waived"),
-			     w) != 0)
+	if (w == NULL ||
+	    json_array_append_new(json_object_get(rec, "waived"), w) != 0)
 		return LS_ENOMEM;
-	json_array_foreach(changed, i, el) {
+	for (i = 0; i < json_array_size(changed) &&
+	     (el = json_array_get(changed, i)) != NULL;
+	     i++) {
 		if (!leaf_of(el, leafv, lv, &j))
 			continue;
 		json_object_set_new(w, "rule", json_string(lv->paths[j]));
@@ -457,8 +468,7 @@ add_waiver(json_t *rec, json_t *ctl, const struct ls_exception *e,
  * result.  Only tried when a leaf holds an element the result lacks. */
 static int
 waivers(json_t *rec, json_t *ctl, const struct ls_decision *d,
-    const json_t *res, const json_t *leafv,
-    const struct ls_dectab_leaves *lv)
+    const json_t *res, const json_t *leafv, const struct ls_dectab_leaves *lv)
 {
 	const struct ls_controls *c = ls_dectab_exceptions(d->act->tab);
 	json_t *lx, *el, *alt, *changed;
@@ -469,7 +479,9 @@ waivers(json_t *rec, json_t *ctl, const struct ls_decision *d,
 		return 0;
 	for (j = 0; j < lv->n && !cand; j++) {
 		lx = json_array_get(json_array_get(leafv, j + 1), 0);
-		json_array_foreach(lx, k, el)
+		for (k = 0; k < json_array_size(lx) &&
+		     (el = json_array_get(lx, k)) != NULL;
+		     k++)
 			if (!json_is_array(res) || !holds(res, el))
 				cand = 1;
 	}
@@ -478,7 +490,9 @@ waivers(json_t *rec, json_t *ctl, const struct ls_decision *d,
 		el = json_array_get(alt, 0);
 		if (el != NULL && !json_equal(el, res)) {
 			changed = json_array();
-			json_array_foreach(el, k, lx)
+			for (k = 0; k < json_array_size(el) &&
+			     (lx = json_array_get(el, k)) != NULL;
+			     k++)
 				if (!json_is_array(res) || !holds(res, lx))
 					json_array_append(changed, lx);
 			rc = add_waiver(rec, ctl, &c->exceptions[i], changed,
@@ -530,8 +544,8 @@ ptr_token(char *out, size_t sz, const char *s, size_t n)
 	size_t i, k = 0;
 
 	for (i = 0; i < n && k + 1 < sz; i++) {
-		if (s[i] == '~' && i + 1 < n && (s[i + 1] == '0' ||
-						    s[i + 1] == '1')) {
+		if (s[i] == '~' && i + 1 < n &&
+		    (s[i + 1] == '0' || s[i + 1] == '1')) {
 			out[k++] = s[i + 1] == '0' ? '~' : '/';
 			i++;
 		} else {
@@ -582,7 +596,9 @@ mask(json_t *rec, const struct ls_decision *d)
 	json_t *m = eval_log_rule(d, "system/log/mask"), *el, *op;
 	size_t i;
 
-	json_array_foreach(m, i, el) {
+	for (i = 0;
+	     i < json_array_size(m) && (el = json_array_get(m, i)) != NULL;
+	     i++) {
 		if (json_is_string(el)) {
 			apply_ptr(rec, json_string_value(el), NULL);
 		} else if (json_is_object(el) &&
@@ -645,15 +661,15 @@ base_record(const struct ls_decision *d, enum ls_outcome oc)
 	const struct ls_engine_active *a = d->act;
 	char sha[LS_SHA256_HEX_LEN + 1];
 
-	ls_declog_sha256_hex(sha, d->input ? d->input : "", d->input ? d->input_len
-							      : 0);
+	ls_declog_sha256_hex(sha, d->input ? d->input : "",
+	    d->input ? d->input_len : 0);
 	return json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:[], "
 			 "s:[]}",
 	    "door", ls_door_names[d->door], "channel", a ? a->channel : "",
 	    "release", (json_int_t)(a ? a->seq : 0), "bundle",
-	    a ? a->sha256 : "", "version", a ? a->version : "", "path",
-	    d->path, "input_sha256", sha, "outcome", ls_outcome_names[oc],
-	    "violations", "waived");
+	    a ? a->sha256 : "", "version", a ? a->version : "", "path", d->path,
+	    "input_sha256", sha, "outcome", ls_outcome_names[oc], "violations",
+	    "waived");
 }
 
 static void
@@ -696,8 +712,8 @@ attribute(json_t *rec, const struct ls_decision *d, enum ls_outcome oc,
 	if (rc == 0 && res != NULL)
 		rc = waivers(rec, ctl, d, res, leafv, lv);
 	if (rc == 0 && json_array_size(ctl) == 0)
-		rc = add_controls(ctl, ls_dectab_controls(d->act->tab,
-					   d->path));
+		rc =
+		    add_controls(ctl, ls_dectab_controls(d->act->tab, d->path));
 	if (rc == 0)
 		json_object_set_new(rec, "controls", sorted_unique(ctl));
 	json_decref(ctl);
@@ -716,8 +732,7 @@ count(struct ls_decrec *r, const struct ls_decision *d, enum ls_outcome oc)
 /* rec as text, with the input spliced in as its compact bytes (when it
  * was not parsed for masking): "{...,"input":INPUT}". */
 static char *
-record_text(json_t *rec, const struct ls_decision *d, int splice,
-    size_t *len)
+record_text(json_t *rec, const struct ls_decision *d, int splice, size_t *len)
 {
 	char *head, *in = NULL, *out = NULL;
 	size_t hn, n = 0;
@@ -735,7 +750,8 @@ record_text(json_t *rec, const struct ls_decision *d, int splice,
 		memcpy(out, head, hn - 1);
 		memcpy(out + hn - 1, ",\"input\":", 9);
 		memcpy(out + hn + 8, in, n);
-		memcpy(out + hn + 8 + n, "}", 2);
+		out[hn + 8 + n] = '}';
+		out[hn + 9 + n] = '\0';
 		*len = hn + 8 + n + 1;
 	}
 	free(head);

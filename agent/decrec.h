@@ -50,11 +50,11 @@ extern const char *const ls_door_names[LS_NDOORS];
 /* One decision as a door saw it. */
 struct ls_decision {
 	enum ls_door door;
-	const char *path;	 /* data path, e.g. kubernetes/admission/deny */
-	const char *input;	 /* input JSON bytes as received, or NULL */
+	const char *path;  /* data path, e.g. kubernetes/admission/deny */
+	const char *input; /* input JSON bytes as received, or NULL */
 	size_t input_len;
-	const char *result;	 /* result JSON, NULL when undefined/error */
-	const char *error;	 /* message when the decision failed */
+	const char *result; /* result JSON, NULL when undefined/error */
+	const char *error;  /* message when the decision failed */
 	long long latency_us;
 	const struct ls_engine_active *act; /* policy used, NULL if none */
 	/* Attribution when the door evaluated the dectab leaves query (one
@@ -70,8 +70,8 @@ struct ls_decrec;
 
 /* log NULL turns records off (--decision-log=off): the hook then only
  * counts.  LS_ENOMEM. */
-int ls_decrec_new(struct ls_decrec **out, struct ls_declog *log,
-    size_t input_max);
+int
+ls_decrec_new(struct ls_decrec **out, struct ls_declog *log, size_t input_max);
 void ls_decrec_free(struct ls_decrec *r); /* NULL is a no-op */
 
 /*
@@ -80,8 +80,8 @@ void ls_decrec_free(struct ls_decrec *r); /* NULL is a no-op */
  * the queue is full in required mode (answer with an error then),
  * LS_EIO, LS_ENOMEM: the record was not written.
  */
-int ls_decrec_record(struct ls_decrec *r, char *id,
-    const struct ls_decision *d);
+int
+ls_decrec_record(struct ls_decrec *r, char *id, const struct ls_decision *d);
 
 void ls_decrec_counts(struct ls_decrec *r, struct ls_decrec_counts *out);
 
@@ -90,16 +90,15 @@ int ls_decrec_enabled(const struct ls_decrec *r);
 
 /* The value of the first expression of query on p with input (a new
  * reference), NULL when undefined or on error. */
-json_t *ls_decrec_query_value(const struct ls_rego_policy *p,
-    const char *query, const char *input, size_t len);
+json_t *ls_decrec_query_value(const struct ls_rego_policy *p, const char *query,
+    const char *input, size_t len);
 
 /* The outcome word of a result by the rule above. */
-enum ls_outcome ls_decrec_outcome(const char *path, const char *result,
-    int failed);
+enum ls_outcome
+ls_decrec_outcome(const char *path, const char *result, int failed);
 
 /* Byte span of the top-level "input" member's value in a JSON object
  * text already known to parse: 0 and *off, *n; -1 when absent. */
-int ls_decrec_input_span(size_t *off, size_t *n, const char *body,
-    size_t len);
+int ls_decrec_input_span(size_t *off, size_t *n, const char *body, size_t len);
 
 #endif

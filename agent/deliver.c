@@ -105,8 +105,7 @@ post_any(struct ls_agent *a, long *status, const char *path, const char *header,
 		return 0;
 	}
 	return rc != 0 ? rc
-		       : ls_error_set(LS_ENET, "%s: HTTP %ld", url,
-			     res.status);
+		       : ls_error_set(LS_ENET, "%s: HTTP %ld", url, res.status);
 }
 
 static int

@@ -264,8 +264,8 @@ combined(char **res, struct ls_decision *d, struct ls_rego_attr *attr)
 /* Evaluate: *ans the answer object, *http its status, d->result /
  * d->error what the record says. */
 static int
-evaluate(json_t **ans, int *http, char **res, char **err,
-    struct ls_decision *d, struct ls_rego_attr *attr)
+evaluate(json_t **ans, int *http, char **res, char **err, struct ls_decision *d,
+    struct ls_rego_attr *attr)
 {
 	json_t *val;
 	json_error_t jerr;

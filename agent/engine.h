@@ -24,9 +24,9 @@
  * controls table (computed once here, at activation) and the release it
  * came from. */
 struct ls_engine_active {
-	int refs;			   /* atomic */
-	struct ls_rego_policy *policy;	   /* owned reference */
-	struct ls_dectab *tab;		   /* owned, NULL if it failed */
+	int refs;		       /* atomic */
+	struct ls_rego_policy *policy; /* owned reference */
+	struct ls_dectab *tab;	       /* owned, NULL if it failed */
 	char channel[LS_NAME_MAX + 1];
 	char version[LS_NAME_MAX + 1];
 	uint64_t seq;	 /* release seq */
@@ -38,11 +38,11 @@ struct ls_decmetrics;
 
 struct ls_engine {
 	pthread_mutex_t mu;
-	struct ls_rego_policy *policy; /* owned reference, NULL if none */
-	struct ls_engine_active *act;  /* owned reference, NULL if none */
-	struct ls_decrec *rec;	       /* decision records, NULL: none */
+	struct ls_rego_policy *policy;	     /* owned reference, NULL if none */
+	struct ls_engine_active *act;	     /* owned reference, NULL if none */
+	struct ls_decrec *rec;		     /* decision records, NULL: none */
 	const struct ls_decmetrics *metrics; /* for GET /metrics, or NULL */
-	struct ls_state state;	       /* copy of the persisted state */
+	struct ls_state state;		     /* copy of the persisted state */
 	int has_state;
 	unsigned long long decisions; /* answered, for logs */
 };

@@ -34,7 +34,7 @@ struct ls_dectab {
 	struct ninfo *ni;
 	struct bypath *byp;
 	size_t nbyp;
-	pthread_mutex_t mu; /* leaves cache */
+	pthread_mutex_t mu;		     /* leaves cache */
 	const struct ls_rego_policy *policy; /* borrowed: held with it */
 	int has_mask, has_drop;
 	const char *empty[1];
@@ -49,8 +49,8 @@ cmp_str(const void *a, const void *b)
 static long
 name_index(const struct ls_dectab *t, const char *s)
 {
-	char *const *hit = bsearch(&s, t->names, t->nnames, sizeof(char *),
-	    cmp_str);
+	char *const *hit =
+	    bsearch(&s, t->names, t->nnames, sizeof(char *), cmp_str);
 
 	return hit ? (long)(hit - t->names) : -1;
 }
@@ -267,8 +267,7 @@ ls_dectab_build(struct ls_dectab **out, const struct ls_rego_policy *p,
 	return 0;
 out:
 	ls_dectab_free(t);
-	return rc == LS_ENOMEM ? ls_error_set(rc, "dectab: out of memory")
-			       : rc;
+	return rc == LS_ENOMEM ? ls_error_set(rc, "dectab: out of memory") : rc;
 }
 
 static void
@@ -325,6 +324,7 @@ find(const struct ls_dectab *t, const char *path)
 		return -1;
 	memcpy(buf, path, strlen(path) + 1);
 	key.path = buf;
+	key.idx = 0;
 	for (;;) {
 		hit = bsearch(&key, t->byp, t->nbyp, sizeof(*t->byp), cmp_byp);
 		if (hit != NULL)
@@ -477,9 +477,10 @@ ls_dectab_leaves(struct ls_dectab *t, const char *path)
 	/* Only for a path that is a node itself: the query's first element
 	 * must be the very document asked for. */
 	key.path = (char *)(uintptr_t)path;
-	hit = t != NULL ? bsearch(&key, t->byp, t->nbyp, sizeof(*t->byp),
-			      cmp_byp)
-			: NULL;
+	key.idx = 0;
+	hit = t != NULL
+	    ? bsearch(&key, t->byp, t->nbyp, sizeof(*t->byp), cmp_byp)
+	    : NULL;
 	if (i < 0 || hit == NULL)
 		return NULL;
 	/* Built once; afterwards every decision reads it without the lock. */

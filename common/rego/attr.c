@@ -46,8 +46,8 @@ ls_rego_prepare(struct ls_rego_prepared **out, const struct ls_rego_policy *p,
 		free(r);
 		return ls_error_set(LS_ENOMEM, "out of memory");
 	}
-	if ((rc = ls_rego_parse_body(&r->q, r->a, "query", query,
-		 strlen(query), 1)) != 0)
+	if ((rc = ls_rego_parse_body(&r->q, r->a, "query", query, strlen(query),
+		 1)) != 0)
 		goto out;
 	r->exprs = ls_arena_alloc(r->a, (r->q->n + 1) * sizeof(*r->exprs));
 	if (r->exprs == NULL) {
@@ -161,14 +161,13 @@ part(const struct ls_val *all, long j)
 	    (size_t)(j + 1) >= all->u.arr.n)
 		return NULL;
 	x = all->u.arr.v[j + 1];
-	return x->type == LS_VAL_ARRAY && x->u.arr.n > 0 ? x->u.arr.v[0]
-							 : NULL;
+	return x->type == LS_VAL_ARRAY && x->u.arr.n > 0 ? x->u.arr.v[0] : NULL;
 }
 
 static int
 attribute(struct ls_rego_attr *out, const struct ls_val *all)
 {
-	const struct ls_val *doc = part(all, -1), *const *de, *const *le;
+	const struct ls_val *doc = part(all, -1), *const * de, *const * le;
 	size_t nleaves = all->u.arr.n - 1, i, k, nl;
 	long j;
 
@@ -210,8 +209,8 @@ ls_rego_eval_attr(struct ls_rego_attr *out, const struct ls_rego_policy *p,
 	if (a == NULL)
 		return ls_error_set(LS_ENOMEM, "out of memory");
 	rc = run(&all, a, p, q, input, input_len);
-	if (rc == 0 && (all == NULL || all->type != LS_VAL_ARRAY ||
-			   all->u.arr.n == 0))
+	if (rc == 0 &&
+	    (all == NULL || all->type != LS_VAL_ARRAY || all->u.arr.n == 0))
 		rc = ls_error_set(LS_EREGO, "attribution query: no value");
 	if (rc == 0 && (doc = part(all, -1)) != NULL &&
 	    (rc = ls_val_to_json(&b, doc)) == 0 &&

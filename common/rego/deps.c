@@ -33,8 +33,7 @@ add_dep(struct ls_rego_dep_node *d, size_t to)
 
 /* Does a base-data ref t (operands from i) reach under the watch path? */
 static int
-ref_watches(const struct gb *b, const struct ls_term *t, size_t i,
-    size_t depth)
+ref_watches(const struct gb *b, const struct ls_term *t, size_t i, size_t depth)
 {
 	const struct ls_term *o;
 
@@ -295,8 +294,8 @@ split_watch(struct gb *b, const char *watch)
 }
 
 int
-ls_rego_graph_build(struct ls_rego_graph *out,
-    const struct ls_rego_policy *p, const char *watch)
+ls_rego_graph_build(struct ls_rego_graph *out, const struct ls_rego_policy *p,
+    const char *watch)
 {
 	struct gb b;
 	int rc;

@@ -29,9 +29,9 @@ struct ls_dectab;
 
 struct ls_dectab_leaves {
 	size_t n;
-	const char **paths;	       /* "data.a.b.violation" */
+	const char **paths;	      /* "data.a.b.violation" */
 	const char *const **controls; /* per leaf, NULL-terminated, sorted */
-	const char *query;	       /* evaluates [path, leaf 0, ...] as
+	const char *query;	      /* evaluates [path, leaf 0, ...] as
 					* one array of singleton arrays */
 	struct ls_rego_prepared *prepared; /* query, parsed once */
 };
@@ -47,16 +47,16 @@ void ls_dectab_free(struct ls_dectab *t); /* NULL is a no-op */
 
 /* Controls of the document at slash path ("a/b"), NULL-terminated,
  * sorted, unique, borrowed; an empty list when unknown. */
-const char *const *ls_dectab_controls(const struct ls_dectab *t,
-    const char *path);
+const char *const *
+ls_dectab_controls(const struct ls_dectab *t, const char *path);
 
 /* Own controls of the node at path (same form). */
 const char *const *ls_dectab_own(const struct ls_dectab *t, const char *path);
 
 /* Leaves of path (cached; thread-safe), NULL on ENOMEM or when path is
  * not itself a document of the policy's rule tree. */
-const struct ls_dectab_leaves *ls_dectab_leaves(struct ls_dectab *t,
-    const char *path);
+const struct ls_dectab_leaves *
+ls_dectab_leaves(struct ls_dectab *t, const char *path);
 
 /* 1 if the document at path reads data.lockstep.exceptions. */
 int ls_dectab_reads_exceptions(const struct ls_dectab *t, const char *path);

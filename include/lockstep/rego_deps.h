@@ -19,15 +19,15 @@
 struct ls_rego_policy;
 
 struct ls_rego_dep_node {
-	char *path;	   /* owned; "data.kubernetes.checks.images.violation" */
-	int has_rules;	   /* rules defined at this node */
-	int set_rule;	   /* a partial set rule ("contains") */
-	size_t *deps;	   /* owned; indexes of nodes referenced directly */
+	char *path;    /* owned; "data.kubernetes.checks.images.violation" */
+	int has_rules; /* rules defined at this node */
+	int set_rule;  /* a partial set rule ("contains") */
+	size_t *deps;  /* owned; indexes of nodes referenced directly */
 	size_t ndeps;
-	char **controls;   /* owned; METADATA custom.controls of its rules
+	char **controls; /* owned; METADATA custom.controls of its rules
 			    * and of their modules' package annotations */
 	size_t ncontrols;
-	int reads_watch;   /* references base data under the watched path */
+	int reads_watch; /* references base data under the watched path */
 };
 
 struct ls_rego_graph {
@@ -58,8 +58,8 @@ long ls_rego_graph_find(const struct ls_rego_graph *g, const char *path);
  * or parsed for the leaves.  LS_EREGO / LS_ENOMEM with *err_out.
  */
 struct ls_rego_attr {
-	char *doc;	   /* owned */
-	size_t n;	   /* elements of doc when a set or array */
+	char *doc;		     /* owned */
+	size_t n;		     /* elements of doc when a set or array */
 	unsigned long long *holders; /* owned, n entries */
 	int stray;
 };

@@ -69,8 +69,8 @@ all_lines(const struct fx *f)
 	FILE *p;
 	size_t n;
 
-	snprintf(cmd, sizeof(cmd), "cat %s/*.seg %s/*.open 2>/dev/null",
-	    f->dir, f->dir);
+	snprintf(cmd, sizeof(cmd), "cat %s/*.seg %s/*.open 2>/dev/null", f->dir,
+	    f->dir);
 	p = popen(cmd, "r");
 	assert_non_null(p);
 	n = fread(out, 1, (1 << 16) - 1, p);
@@ -169,10 +169,10 @@ test_agent_declog__power_cut_announced(void **st)
 	append(l, "a1-102");
 	ls_declog_close(l);
 	lines = all_lines(f);
+	assert_non_null(strstr(lines, "\"seq\":101,\"time\":"));
 	assert_non_null(strstr(lines,
-	    "\"seq\":101,\"time\":"));
-	assert_non_null(strstr(lines, "\"type\":\"dropped\",\"first\":2,"
-				      "\"last\":100,\"reason\":\"crash\""));
+	    "\"type\":\"dropped\",\"first\":2,"
+	    "\"last\":100,\"reason\":\"crash\""));
 	free(lines);
 }
 
@@ -198,7 +198,8 @@ test_agent_declog__required_mode_refuses(void **st)
 static void
 test_agent_declog__input_span(void **st)
 {
-	const char *b = "{ \"x\": {\"input\": 1}, \"input\" :{\"a\": \"}\\\"\"} }";
+	const char *b =
+	    "{ \"x\": {\"input\": 1}, \"input\" :{\"a\": \"}\\\"\"} }";
 	size_t off = 0, n = 0;
 
 	(void)st;
@@ -217,10 +218,8 @@ test_agent_declog__outcome(void **st)
 	assert_int_equal(ls_decrec_outcome("k/deny", "[]", 0), LS_OUT_ALLOW);
 	assert_int_equal(ls_decrec_outcome("k/warn", "[\"w\"]", 0),
 	    LS_OUT_WARN);
-	assert_int_equal(ls_decrec_outcome("k/allow", "false", 0),
-	    LS_OUT_DENY);
-	assert_int_equal(ls_decrec_outcome("k/allow", "true", 0),
-	    LS_OUT_ALLOW);
+	assert_int_equal(ls_decrec_outcome("k/allow", "false", 0), LS_OUT_DENY);
+	assert_int_equal(ls_decrec_outcome("k/allow", "true", 0), LS_OUT_ALLOW);
 	assert_int_equal(ls_decrec_outcome("k/x", "{\"allowed\":false}", 0),
 	    LS_OUT_DENY);
 	assert_int_equal(ls_decrec_outcome("k/deny", NULL, 1), LS_OUT_ERROR);
@@ -230,15 +229,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(
-		    test_agent_declog__seq_survives_restart, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_agent_declog__torn_tail_cut_and_reused, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_agent_declog__power_cut_announced, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_agent_declog__required_mode_refuses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_agent_declog__seq_survives_restart,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_agent_declog__torn_tail_cut_and_reused,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_agent_declog__power_cut_announced,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_agent_declog__required_mode_refuses,
+		    setup, teardown),
 		cmocka_unit_test(test_agent_declog__input_span),
 		cmocka_unit_test(test_agent_declog__outcome),
 	};
