@@ -74,7 +74,7 @@ handle(struct ls_api *h, struct MHD_Connection *c, const char *url,
 {
 	enum MHD_Result ret;
 	char *out = NULL;
-	int code = 500;
+	int code = 500, rc;
 
 	if (strcmp(url, "/health") == 0 && strcmp(method, "GET") == 0)
 		return reply(c, 200, "{\"status\":\"ok\"}\n");
@@ -90,13 +90,13 @@ handle(struct ls_api *h, struct MHD_Connection *c, const char *url,
 	if (strncmp(url, "/v1/data", 8) == 0 &&
 	    (url[8] == '\0' || url[8] == '/') &&
 	    (strcmp(method, "POST") == 0 || strcmp(method, "GET") == 0)) {
-		if (q->toobig)
-			return reply(c, 413,
-			    "{\"code\":\"invalid_parameter\","
-			    "\"message\":\"request body too large\"}");
-		if (ls_engine_decide(&out, &code, h->e, url[8] ? url + 9 : "",
-			q->body.data != NULL ? q->body.data : "",
-			q->body.len) != 0)
+		rc = q->toobig
+		    ? ls_engine_refuse(&out, &code, h->e, url[8] ? url + 9 : "",
+			  413, "invalid_parameter", "request body too large")
+		    : ls_engine_decide(&out, &code, h->e, url[8] ? url + 9 : "",
+			  q->body.data != NULL ? q->body.data : "",
+			  q->body.len);
+		if (rc != 0)
 			return reply(c, 500, "{\"code\":\"internal_error\"}");
 		ret = reply(c, (unsigned)code, out);
 		free(out);

@@ -300,6 +300,24 @@ evaluate(json_t **ans, int *http, char **res, char **err, struct ls_decision *d,
 }
 
 int
+ls_engine_refuse(char **out, int *http, struct ls_engine *e, const char *path,
+    int code, const char *kind, const char *msg)
+{
+	struct ls_decision d;
+	struct timespec t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	memset(&d, 0, sizeof(d));
+	d.door = LS_DOOR_API;
+	d.path = path_ok(path) ? path : "";
+	d.error = msg;
+	*out = NULL;
+	*http = code;
+	return record(out, http, e, &d,
+	    json_pack("{s:s, s:s}", "code", kind, "message", msg), &t0);
+}
+
+int
 ls_engine_decide(char **out, int *http, struct ls_engine *e, const char *path,
     const char *body, size_t len)
 {

@@ -78,6 +78,12 @@ int ls_engine_status(char **out, struct ls_engine *e);
 int ls_engine_decide(char **out, int *http, struct ls_engine *e,
     const char *path, const char *body, size_t len);
 
+/* A decision request refused before evaluation (e.g. 413, body too
+ * large): answered with {"code": kind, "message": msg} and code, and
+ * recorded as an error like any other answer.  LS_ENOMEM only. */
+int ls_engine_refuse(char **out, int *http, struct ls_engine *e,
+    const char *path, int code, const char *kind, const char *msg);
+
 /* With records on (e->rec), each decision is recorded before its answer
  * is built and the answer carries "decision_id"; a full queue in
  * --evidence=required mode answers 503 {"code":"evidence_unavailable"}. */

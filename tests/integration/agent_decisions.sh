@@ -96,6 +96,29 @@ else
 	fail "/metrics: $(printf '%s\n' "$m" | grep -v '^#' | head -20)"
 fi
 
+# A body over the API's cap is refused with 413, and recorded as an error.
+ans=$(python3 - "$(cat "$W/d1.port")" <<'PY'
+import sys, urllib.error, urllib.request
+body = b'{"input": "' + b"x" * (1 << 20) + b'"}'
+try:
+    urllib.request.urlopen(urllib.request.Request(
+        "http://%s/v1/data/kubernetes/admission/deny" % sys.argv[1],
+        data=body), timeout=10)
+except urllib.error.HTTPError as e:
+    print(e.code, e.read().decode())
+PY
+)
+rec=$(record_of "$(printf '%s' "${ans#* }" | id_of)")
+case "$ans" in
+413*) python3 - "$rec" <<'PY' && ok "413 answered and recorded as an error" || fail "413 record: $rec"
+import json, sys
+r = json.loads(sys.argv[1])
+assert r["outcome"] == "error" and r["error"] == "request body too large", r
+PY
+	;;
+*) fail "oversized body: $ans" ;;
+esac
+
 # Large input: sha256 only.
 python3 - "$ADM/allowed-pod.json" "$W/big.json" <<'PY'
 import json, sys
