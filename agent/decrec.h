@@ -19,11 +19,11 @@
  *
  * Masking and dropping follow OPA's decision log policies: when the
  * bundle defines data.system.log.drop / data.system.log.mask they are
- * evaluated with input = {"path","input","result","decision_id"-less
- * event}; drop true drops the record (counted, never silent); mask is a
- * set of JSON pointers ("/input/password") to erase or {"op":"upsert",
- * "path","value"} to set.  Only pointers under /input apply: the record
- * carries no raw result.
+ * evaluated with input = the event {"path", "input", "result"}; drop
+ * true drops the record (counted, never silent); mask is a set of JSON
+ * pointers ("/input/password") to erase or {"op": "upsert", "path",
+ * "value"} to set.  Only pointers under /input apply: the record carries
+ * no raw result to mask.
  */
 #ifndef LOCKSTEP_AGENT_DECREC_H
 #define LOCKSTEP_AGENT_DECREC_H
