@@ -18,7 +18,7 @@ SAN ?=
 WERROR ?=
 
 PKGS := libgit2 libsodium libarchive libmicrohttpd libcurl jansson libpcre2-8 yaml-0.1 \
-	libcrypto gnutls sqlite3
+	libcrypto gnutls sqlite3 zlib
 WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wwrite-strings \
 	-Wformat=2 -Wundef

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "admission.h"
 #include "lockstep/buf.h"
@@ -250,7 +251,7 @@ ls_admission_decide(struct ls_admission_decision *d, struct ls_engine *e,
     const struct ls_admission_opts *o, const char *path, const char *body,
     size_t len)
 {
-	struct ls_rego_policy *p = NULL;
+	struct timespec t0, t1;
 	json_error_t je;
 	json_t *review;
 	int rc = 0;
@@ -268,22 +269,25 @@ ls_admission_decide(struct ls_admission_decision *d, struct ls_engine *e,
 		return 0;
 	}
 	if (read_review(d, review) == 0 && path_of(d, o, path) == 0) {
-		pthread_mutex_lock(&e->mu);
-		if (e->has_state && e->state.has_active) {
-			snprintf(d->version, sizeof(d->version), "%s",
-			    e->state.active.version);
-			snprintf(d->sha256, sizeof(d->sha256), "%s",
-			    e->state.active.sha256);
-		}
-		pthread_mutex_unlock(&e->mu);
-		if ((p = ls_engine_policy(e)) == NULL)
+		/* one reference for the policy, its version and its hash, so
+		 * the record names exactly what decided */
+		if ((d->act = ls_engine_active(e)) == NULL) {
 			refuse(d, 503, "%s",
 			    "no policy bundle is active yet on this agent");
-		else
-			rc = evaluate(d, p, o, body, len);
+		} else {
+			snprintf(d->version, sizeof(d->version), "%s",
+			    d->act->version);
+			snprintf(d->sha256, sizeof(d->sha256), "%s",
+			    d->act->sha256);
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			rc = evaluate(d, d->act->policy, o, body, len);
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			d->latency_us = (long long)(t1.tv_sec - t0.tv_sec) *
+				1000000 +
+			    (t1.tv_nsec - t0.tv_nsec) / 1000;
+		}
 	}
 	json_decref(review);
-	ls_rego_policy_unref(p);
 	/* --admission-failure=allow admits what could not be decided */
 	if (rc == 0 && !d->allowed && d->code != 403 && d->code != 400 &&
 	    o->fail_open) {
@@ -347,5 +351,7 @@ ls_admission_decision_cleanup(struct ls_admission_decision *d)
 {
 	json_decref(d->messages);
 	json_decref(d->warnings);
+	ls_engine_active_unref(d->act);
 	d->messages = d->warnings = NULL;
+	d->act = NULL;
 }

@@ -52,6 +52,8 @@ struct ls_admission_decision {
 	char error[512];	/* why the review or the policy failed */
 	char version[129];	/* bundle version, "" when none */
 	char sha256[65];	/* bundle sha256, "" when none */
+	struct ls_engine_active *act; /* what decided (a reference), or NULL */
+	long long latency_us;	      /* of the evaluation */
 };
 
 /*

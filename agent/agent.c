@@ -149,6 +149,8 @@ recover(struct ls_agent *a)
 		    ls_error_last());
 		a->st.has_active = 0;
 	} else if (a->st.has_active) {
+		/* The engine takes the release of the policy from the state. */
+		ls_agent_publish_status(a);
 		ls_engine_swap(a->engine, p);
 		ls_agent_logf(a, "info", "restored",
 		    "enforcing %s (release "
@@ -448,6 +450,18 @@ ls_agent_run(struct ls_agent *a)
 		sleep_until(a, wake_at(a, now + a->cfg->interval));
 	}
 	return 0;
+}
+
+const char *
+ls_agent_name(const struct ls_agent *a)
+{
+	return a->st.agent;
+}
+
+struct ls_key *
+ls_agent_key(struct ls_agent *a)
+{
+	return a->key;
 }
 
 int

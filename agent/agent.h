@@ -39,6 +39,10 @@ void ls_agent_free(struct ls_agent *a); /* NULL is a no-op */
  */
 int ls_agent_once(struct ls_agent *a);
 
+/* The agent id records and batches name, and its signing key. */
+const char *ls_agent_name(const struct ls_agent *a);
+struct ls_key *ls_agent_key(struct ls_agent *a);
+
 /* Loop until *stop turns non-zero.  Returns 0. */
 int ls_agent_run(struct ls_agent *a);
 

@@ -12,7 +12,9 @@
 #include <microhttpd.h>
 
 #include "admission.h"
+#include "decrec.h"
 #include "api.h"
+#include "decmetrics.h"
 #include "lockstep/buf.h"
 #include "lockstep/error.h"
 #include "lockstep/file.h"
@@ -148,13 +150,47 @@ client_verified(struct MHD_Connection *c)
 	    status == 0;
 }
 
+/* The admission decision's record: the deny messages as the result of
+ * PATH/deny, so its violations carry that rule's controls; errors as
+ * errors. */
+static int
+admission_record(struct ls_api *h, char *id,
+    const struct ls_admission_decision *ad, const struct req *q)
+{
+	struct ls_decision d;
+	char path[LS_ADMISSION_PATH_MAX + 8];
+	char *res = NULL;
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	d.door = LS_DOOR_ADMISSION;
+	snprintf(path, sizeof(path), "%s/deny", ad->path[0] ? ad->path : "-");
+	d.path = path;
+	d.input = q->body.data;
+	d.input_len = q->body.len;
+	d.latency_us = ad->latency_us;
+	d.act = ad->act;
+	if (ad->code == 200 || ad->code == 403) {
+		if ((res = json_dumps(ad->messages, JSON_COMPACT)) == NULL)
+			return ls_error_set(LS_ENOMEM, "out of memory");
+		d.result = res;
+	} else {
+		d.error = ad->error[0] ? ad->error : "no decision";
+	}
+	rc = ls_engine_record(h->e, id, &d);
+	free(res);
+	return rc;
+}
+
 static enum MHD_Result
 admission(struct ls_api *h, struct MHD_Connection *c, const char *path,
     struct req *q)
 {
 	struct ls_admission_decision d;
+	char id[LS_DECLOG_ID_MAX];
 	enum MHD_Result ret;
 	char *out = NULL;
+	int rc;
 
 	if (q->toobig)
 		return reply(c, 413,
@@ -163,11 +199,22 @@ admission(struct ls_api *h, struct MHD_Connection *c, const char *path,
 	if (ls_admission_decide(&d, h->e, &h->adm, path,
 		q->body.data != NULL ? q->body.data : "", q->body.len) != 0)
 		return reply(c, 500, "{\"code\":\"internal_error\"}");
-	if (ls_admission_answer(&out, &d, NULL) != 0) {
+	/* the record is written before the answer leaves; evidence that
+	 * cannot be written refuses the request (--evidence=required) */
+	if ((rc = admission_record(h, id, &d, q)) == LS_ENOMEM) {
 		ls_admission_decision_cleanup(&d);
 		return reply(c, 500, "{\"code\":\"internal_error\"}");
+	} else if (rc != 0) {
+		d.allowed = 0;
+		d.code = 503;
+		json_array_clear(d.messages);
+		snprintf(d.error, sizeof(d.error),
+		    "decision evidence cannot be written: %s", ls_error_last());
 	}
+	rc = ls_admission_answer(&out, &d, id[0] != '\0' ? id : NULL);
 	ls_admission_decision_cleanup(&d);
+	if (rc != 0)
+		return reply(c, 500, "{\"code\":\"internal_error\"}");
 	ret = reply(c, 200, out);
 	free(out);
 	return ret;
@@ -182,27 +229,61 @@ decide(struct ls_api *h, struct MHD_Connection *c, const char *url,
 	char *out = NULL;
 	int code = 500;
 
-	if (!take_slot(h, c, &a))
-		return reply(c, 429,
-		    "{\"code\":\"too_many_requests\",\"message\":"
-		    "\"too many decisions in flight from this client\"}");
+	const char *path = url[8] ? url + 9 : "";
+	int rc;
+
 	if (strncmp(url, "/v1/admission", 13) == 0) {
+		if (!take_slot(h, c, &a))
+			return reply(c, 429,
+			    "{\"code\":\"too_many_requests\",\"message\":"
+			    "\"too many decisions in flight from this "
+			    "client\"}");
 		ret = strcmp(method, "POST") == 0
 		    ? admission(h, c, url[13] == '/' ? url + 14 : NULL, q)
 		    : reply(c, 405, "{\"code\":\"method_not_allowed\"}");
-	} else if (q->toobig) {
-		ret = reply(c, 413,
-		    "{\"code\":\"invalid_parameter\","
-		    "\"message\":\"request body too large\"}");
-	} else if (ls_engine_decide(&out, &code, h->e, url[8] ? url + 9 : "",
-		       q->body.data != NULL ? q->body.data : "",
-		       q->body.len) != 0) {
-		ret = reply(c, 500, "{\"code\":\"internal_error\"}");
-	} else {
-		ret = reply(c, (unsigned)code, out);
+		give_slot(h, c, &a);
+		return ret;
 	}
+	/* Data API: every answer, refusals included, is a decision record */
+	if (!take_slot(h, c, &a))
+		rc = ls_engine_refuse(&out, &code, h->e, path, 429,
+		    "too_many_requests",
+		    "too many decisions in flight from this client");
+	else {
+		rc = q->toobig ? ls_engine_refuse(&out, &code, h->e, path, 413,
+				     "invalid_parameter",
+				     "request body too large")
+			       : ls_engine_decide(&out, &code, h->e, path,
+				     q->body.data != NULL ? q->body.data : "",
+				     q->body.len);
+		give_slot(h, c, &a);
+	}
+	ret = rc != 0 ? reply(c, 500, "{\"code\":\"internal_error\"}")
+		      : reply(c, (unsigned)code, out);
 	free(out);
-	give_slot(h, c, &a);
+	return ret;
+}
+
+static enum MHD_Result
+metrics(struct MHD_Connection *c, struct ls_engine *e)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	struct ls_buf b;
+
+	ls_buf_init(&b, 1u << 20);
+	if (e->metrics == NULL || ls_decmetrics_render(&b, e->metrics) != 0) {
+		ls_buf_cleanup(&b);
+		return reply(c, 503, "{\"code\":\"unavailable\"}\n");
+	}
+	r = MHD_create_response_from_buffer(b.len, b.data,
+	    MHD_RESPMEM_MUST_COPY);
+	ls_buf_cleanup(&b);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4");
+	ret = MHD_queue_response(c, 200, r);
+	MHD_destroy_response(r);
 	return ret;
 }
 
@@ -215,6 +296,8 @@ handle(struct ls_api *h, struct MHD_Connection *c, const char *url,
 
 	if (strcmp(url, "/health") == 0 && strcmp(method, "GET") == 0)
 		return reply(c, 200, "{\"status\":\"ok\"}\n");
+	if (strcmp(url, "/metrics") == 0 && strcmp(method, "GET") == 0)
+		return metrics(c, h->e);
 	if (strcmp(url, "/v1/status") == 0 && strcmp(method, "GET") == 0) {
 		if (ls_engine_status(&out, h->e) != 0 || out == NULL)
 			return reply(c, 503, "{\"code\":\"unavailable\"}\n");

@@ -49,6 +49,16 @@ const char ls_config_usage[] =
     "  --max-conns-per-ip N open connections one client may hold (32)\n"
     "  --no-reports         fetch, verify and activate only: no enrolment,\n"
     "                       no reports (what lockstep check --server does)\n"
+    "  --decision-log on|off  decision records (on); off only for benchmarks\n"
+    "  --decision-input-max N  input bytes kept in a record; larger inputs are\n"
+    "                       logged as their sha256 only (65536)\n"
+    "  --decision-fsync-ms MS  group commit interval of records (50)\n"
+    "  --decision-queue-max N  bytes of records kept until uploaded (256 MiB)\n"
+    "  --decision-segment-max N  bytes of one batch (1 MiB)\n"
+    "  --decision-segment-ms MS  age at which a batch closes (5000)\n"
+    "  --evidence drop|required  full queue: drop the oldest batches with a\n"
+    "                       signed \"dropped\" record (drop), or answer\n"
+    "                       decisions with HTTP 503 (required)\n"
     "  --once               one update attempt; exit 0 if the latest release\n"
     "                       is enforced\n"
     "  --log-json           log one JSON object per line on stderr\n"
@@ -118,6 +128,12 @@ defaults(struct ls_config *c)
 	c->decision_timeout_ms = 1000;
 	c->decision_memory_max = 64L << 20;
 	c->conns_per_ip = 32;
+	c->decision_log = 1;
+	c->decision_input_max = 64 * 1024;
+	c->decision_fsync_ms = 50;
+	c->decision_queue_max = 256LL << 20;
+	c->decision_segment_max = 1024 * 1024;
+	c->decision_segment_ms = 5000;
 }
 
 /* The doors' options; LS_EINVAL for one that is not theirs either. */
@@ -151,8 +167,51 @@ door_option(struct ls_config *c, const char *o, const char *v)
 }
 
 static int
+choice(int *out, const char *o, const char *v, const char *no, const char *yes)
+{
+	if (strcmp(v, no) == 0)
+		*out = 0;
+	else if (strcmp(v, yes) == 0)
+		*out = 1;
+	else
+		return ls_error_set(LS_EINVAL, "%s %s: want %s or %s", o, v, no,
+		    yes);
+	return 0;
+}
+
+/* The decision record options. */
+static int
+decision_option(struct ls_config *c, const char *o, const char *v)
+{
+	long x = 0;
+	int rc = 0;
+
+	if (strcmp(o, "--decision-log") == 0)
+		return choice(&c->decision_log, o, v, "off", "on");
+	if (strcmp(o, "--evidence") == 0)
+		return choice(&c->evidence_required, o, v, "drop", "required");
+	if (strcmp(o, "--decision-input-max") == 0)
+		return parse_long(&c->decision_input_max, o, v, 0, 1L << 30);
+	if (strcmp(o, "--decision-fsync-ms") == 0)
+		return parse_long(&c->decision_fsync_ms, o, v, 1, 10000);
+	if (strcmp(o, "--decision-segment-max") == 0)
+		return parse_long(&c->decision_segment_max, o, v, 1024,
+		    1L << 30);
+	if (strcmp(o, "--decision-segment-ms") == 0)
+		return parse_long(&c->decision_segment_ms, o, v, 1, 3600000);
+	if (strcmp(o, "--decision-queue-max") == 0) {
+		rc = parse_long(&x, o, v, 4096, 1L << 40);
+		c->decision_queue_max = x;
+		return rc;
+	}
+	return 1;
+}
+
+static int
 option(struct ls_config *c, const char *o, const char *v)
 {
+	int rc;
+
 	if (strcmp(o, "--server") == 0) {
 		if (c->nservers == LS_CONFIG_MAX_SERVERS)
 			return ls_error_set(LS_EINVAL, "--server: at most %d",
@@ -217,6 +276,8 @@ option(struct ls_config *c, const char *o, const char *v)
 		return parse_long(&c->queue_max, o, v, 1, 1000000);
 	} else if (strcmp(o, "--on-activate") == 0) {
 		c->on_activate = v;
+	} else if ((rc = decision_option(c, o, v)) != 1) {
+		return rc;
 	} else {
 		return door_option(c, o, v);
 	}
@@ -245,6 +306,17 @@ ls_config_parse(struct ls_config *c, int argc, char **argv)
 			c->json = 1;
 		} else if (strcmp(a, "status") == 0) {
 			c->cmd = LS_CMD_STATUS;
+		} else if (strncmp(a, "--", 2) == 0 && strchr(a, '=') != NULL) {
+			char opt[64];
+			size_t k = (size_t)(strchr(a, '=') - a);
+
+			if (k >= sizeof(opt))
+				return ls_error_set(LS_EINVAL,
+				    "%.60s: unknown option", a);
+			memcpy(opt, a, k);
+			opt[k] = '\0';
+			if ((rc = option(c, opt, a + k + 1)) != 0)
+				return rc;
 		} else if (strncmp(a, "--", 2) == 0) {
 			if (i + 1 >= argc)
 				return ls_error_set(LS_EINVAL,

@@ -11,6 +11,10 @@
  *       [--tls-cert F --tls-key F [--tls-client-ca F]]
  *       [--decision-timeout-ms N] [--decision-memory-max BYTES]
  *       [--max-conns-per-ip N]
+ *       [--decision-log on|off]
+ *       [--decision-input-max BYTES] [--decision-fsync-ms MS]
+ *       [--decision-queue-max BYTES] [--evidence drop|required]
+ *       (every --opt VALUE may also be written --opt=VALUE)
  *   lockstep-agent --state DIR status [--json]
  */
 #ifndef LOCKSTEP_AGENT_CONFIG_H
@@ -34,7 +38,8 @@ struct ls_config {
 	const char *channel;
 	const char *enroll_token;      /* from argv (visible in ps), or NULL */
 	const char *enroll_token_file; /* single-use token, or NULL */
-	const char *report_to;	       /* enrolment and reports; default
+	const char *report_to;	       /* enrolment, reports and decision
+				       batches; default
 				       servers[0], never a mirror */
 	const char *cacert;	       /* CA file for https://, or NULL */
 	char name[LS_NAME_MAX + 1];    /* agent id ("" = from hostname) */
@@ -55,6 +60,13 @@ struct ls_config {
 	long decision_memory_max;  /* bytes per decision, default 64 MiB */
 	long conns_per_ip;	   /* open connections per client, 32 */
 	int no_reports; /* fetch and verify only (lockstep check) */
+	int decision_log;	      /* 1 unless --decision-log=off */
+	long decision_input_max;      /* bytes of input kept in a record */
+	long decision_fsync_ms;	      /* group commit interval */
+	long long decision_queue_max; /* bytes of unsent records */
+	long decision_segment_max;    /* bytes before a batch closes */
+	long decision_segment_ms;     /* age before a batch closes */
+	int evidence_required;	      /* --evidence=required */
 	int once;
 	int log_json;
 	int json; /* status --json */

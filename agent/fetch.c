@@ -309,14 +309,38 @@ ls_fetch_file(struct ls_fetch *f, struct ls_fetch_result *res, const char *url,
 	return rc;
 }
 
+/* Each "\n"-separated line of header as its own header. */
+static int
+add_headers(struct curl_slist **hdrs, const char *header)
+{
+	struct curl_slist *tmp;
+	char line[1024];
+	const char *nl;
+	size_t n;
+
+	for (; *header != '\0'; header = nl ? nl + 1 : header + n) {
+		nl = strchr(header, '\n');
+		n = nl ? (size_t)(nl - header) : strlen(header);
+		if (n >= sizeof(line))
+			return ls_error_set(LS_ETOOBIG, "header too long");
+		memcpy(line, header, n);
+		line[n] = '\0';
+		if (n > 0 && (tmp = curl_slist_append(*hdrs, line)) == NULL)
+			return ls_error_set(LS_ENOMEM, "out of memory");
+		if (n > 0)
+			*hdrs = tmp;
+	}
+	return 0;
+}
+
 int
 ls_fetch_post(struct ls_fetch *f, struct ls_fetch_result *res, const char *url,
     const char *header, const void *body, size_t len, struct ls_buf *resp)
 {
-	struct curl_slist *hdrs = NULL, *tmp;
+	struct curl_slist *hdrs = NULL;
 	struct ls_buf scratch;
 	struct sink s;
-	int rc;
+	int rc = 0;
 
 	ls_buf_init(&scratch, ERRBODY_MAX);
 	sink_init(&s, f, res);
@@ -324,14 +348,12 @@ ls_fetch_post(struct ls_fetch *f, struct ls_fetch_result *res, const char *url,
 	s.max = s.buf->max;
 	s.keep_errors = resp != NULL;
 	setup(f, &s, url, f->o.doc_timeout, 1);
-	if ((tmp = curl_slist_append(hdrs, "Content-Type: text/plain")) == NULL)
+	if ((header == NULL || strncmp(header, "Content-Type:", 13) != 0) &&
+	    (hdrs = curl_slist_append(hdrs, "Content-Type: text/plain")) ==
+		NULL)
 		goto nomem;
-	hdrs = tmp;
-	if (header != NULL) {
-		if ((tmp = curl_slist_append(hdrs, header)) == NULL)
-			goto nomem;
-		hdrs = tmp;
-	}
+	if (header != NULL && (rc = add_headers(&hdrs, header)) != 0)
+		goto out;
 	curl_easy_setopt(f->curl, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(f->curl, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(f->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);

@@ -64,9 +64,9 @@ int
 ls_fetch_file(struct ls_fetch *f, struct ls_fetch_result *res, const char *url,
     int fd, uint64_t max, uint8_t sha_out[LS_SHA256_LEN], uint64_t *len_out);
 
-/* POST body with one extra header line (or NULL); the answer body, of
- * any status, goes to resp (capped by its max, may be NULL).  Errors as
- * ls_fetch_get. */
+/* POST body with extra header lines (or NULL; "\n" separates lines, one
+ * starting "Content-Type:" replaces text/plain); the answer body goes
+ * to resp (capped by its max, may be NULL).  Errors as ls_fetch_get. */
 int
 ls_fetch_post(struct ls_fetch *f, struct ls_fetch_result *res, const char *url,
     const char *header, const void *body, size_t len, struct ls_buf *resp);

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "engine.h"
 #include "api.h"
+#include "decmetrics.h"
 #include "lockstep/error.h"
 #include "lockstep/file.h"
 #include "lockstep/timefmt.h"
@@ -92,14 +93,67 @@ write_port_file(const char *path, const char *bound)
 	return ls_file_write_atomic(path, line, (size_t)n, 0644);
 }
 
+#define STOP_UPLOAD_MS 5000 /* a clean stop uploads for at most this */
+
+/* Decision records: the log, the recorder and the uploader. */
+static int
+start_records(struct ls_decmetrics *m, const struct ls_config *c,
+    struct ls_agent *a, struct ls_engine *e)
+{
+	struct ls_declog_opts lo;
+	struct ls_decup_opts uo;
+	int rc;
+
+	memset(&lo, 0, sizeof(lo));
+	lo.state_dir = c->state;
+	lo.agent = ls_agent_name(a);
+	lo.fsync_ms = c->decision_fsync_ms;
+	lo.queue_max = (uint64_t)c->decision_queue_max;
+	lo.required = c->evidence_required;
+	lo.segment_max = (uint64_t)c->decision_segment_max;
+	lo.segment_age_ms = c->decision_segment_ms;
+	if (c->decision_log && (rc = ls_declog_open(&m->log, &lo)) != 0)
+		return rc;
+	if ((rc = ls_decrec_new(&m->rec, m->log,
+		 (size_t)c->decision_input_max)) != 0)
+		return rc;
+	e->rec = m->rec;
+	e->metrics = m;
+	if (m->log == NULL)
+		return 0;
+	memset(&uo, 0, sizeof(uo));
+	uo.report_to = c->report_to;
+	uo.agent = ls_agent_name(a);
+	uo.key = ls_agent_key(a);
+	uo.log = m->log;
+	uo.max_backoff = c->max_backoff;
+	uo.log_fn = log_line;
+	uo.log_ctx = (void *)(uintptr_t)c;
+	return ls_decup_start(&m->up, &uo);
+}
+
+static void
+stop_records(struct ls_decmetrics *m, struct ls_engine *e)
+{
+	ls_decup_stop(m->up, STOP_UPLOAD_MS);
+	ls_declog_close(m->log);
+	e->rec = NULL;
+	e->metrics = NULL;
+	ls_decrec_free(m->rec);
+	memset(m, 0, sizeof(*m));
+}
+
 static int
 run(const struct ls_config *c)
 {
+	struct ls_decmetrics m;
 	struct ls_api *h = NULL;
 	struct ls_agent *a = NULL;
 	struct ls_engine e;
 	char bound[64];
 	int rc, status = 1;
+
+	memset(&m, 0, sizeof(m));
 
 	if (ls_engine_init(&e) != 0) {
 		fprintf(stderr, "lockstep-agent: %s\n", ls_error_last());
@@ -113,6 +167,8 @@ run(const struct ls_config *c)
 		status = rc == 0 ? 0 : 1;
 		goto out;
 	}
+	if ((rc = start_records(&m, c, a, &e)) != 0)
+		goto out;
 	if (c->listen[0] != '\0') {
 		if ((rc = ls_api_start(&h, c, &e, bound,
 			 sizeof(bound))) != 0)
@@ -126,6 +182,7 @@ out:
 	if (rc != 0)
 		fprintf(stderr, "lockstep-agent: %s\n", ls_error_last());
 	ls_api_stop(h);
+	stop_records(&m, &e);
 	ls_agent_free(a);
 	ls_engine_cleanup(&e);
 	return status;

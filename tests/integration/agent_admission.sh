@@ -85,12 +85,33 @@ for name, exp in sorted(want.items()):
     if exp["allow"] and "status" in r:
         errs.append("status on an allowed review: %r" % r["status"])
     ann = r.get("auditAnnotations", {})
-    if ann.get("bundle-version") != "v1" or ann.get("bundle-sha256") != sha:
+    if ann.get("bundle-version") != "v1" or ann.get("bundle-sha256") != sha \
+            or not ann.get("decision-id", "").startswith("a-"):
         errs.append("auditAnnotations %r" % ann)
     print(("FAIL " if errs else "ok ") + name + (": " + "; ".join(errs) if errs else ""))
     bad += bool(errs)
 sys.exit(1 if bad else 0)
 EOF
+
+# every review answered is a decision record, uploaded to the server:
+# door admission, the deny messages as violations with their controls
+admission_recorded() {
+	"$LS" evidence cat "$W/data" | python3 -c '
+import json, sys
+for l in sys.stdin:
+    e = json.loads(l)
+    d = e.get("details") or {}
+    if e.get("kind") == "decision" and d.get("door") == "admission" and \
+            d.get("outcome") == "deny" and "soc2:CC6.8" in d.get("controls", []) and \
+            any(v.get("msg", "").startswith("image-registry:") for v in d.get("violations", [])):
+        sys.exit(0)
+sys.exit(1)'
+}
+if wait_until 40 admission_recorded; then
+	ok "admission decisions are records on the server (door admission, violations, soc2:CC6.8)"
+else
+	fail "no admission decision record on the server"
+fi
 
 # a DELETE carries only oldObject; the example policy refuses a review
 # without an object, and says so
@@ -242,7 +263,7 @@ ans = json.load(urllib.request.urlopen(req, context=ctx, timeout=10))
 took = time.time() - t0
 for t in ts: t.join(60)
 print("small decision %r in %.2f s; hostile answers %s" % (ans, took, sorted(codes)))
-ok = ans == {"result": 42} and took < 1.5 and len(codes) == 8 and all(c in (429, 500) for c in codes)
+ok = ans.get("result") == 42 and ans.get("decision_id") and took < 1.5 and len(codes) == 8 and all(c in (429, 500) for c in codes)
 sys.exit(0 if ok else 1)
 EOF
 
@@ -255,7 +276,7 @@ apib=https://$(cat "$W/b.port")
 code=$("${C[@]}" -o /dev/null -w '%{http_code}' -X POST -d '{"input":{"n":1}}' "$apib/v1/data/agenttest/fast")
 [ "$code" = 403 ] && ok "Data API without a client certificate: 403" || fail "no client cert: $code"
 out=$("${C[@]}" --cert "$W/client.pem" --key "$W/client.key" -X POST -d '{"input":{"n":1}}' "$apib/v1/data/agenttest/fast")
-[ "$out" = '{"result":2}' ] && ok "Data API with a client certificate" || fail "client cert: $out"
+[ "$out" = '{"decision_id":"b-1","result":2}' ] && ok "Data API with a client certificate" || fail "client cert: $out"
 "${C[@]}" -X POST --data-binary @"$ADM/allowed-pod.json" "$apib/v1/admission" | grep -q '"allowed":true' &&
 	ok "admission needs no client certificate" || fail "admission with --tls-client-ca"
 

@@ -74,13 +74,14 @@ setup(void **state)
 		return -1;
 	}
 	ls_rego_builder_free(b);
-	ls_engine_swap(&eng, p);
+	/* as the agent does: the state first, then the policy it names */
 	ls_state_init(&st);
 	st.has_active = 1;
 	snprintf(st.active.version, sizeof(st.active.version), "v1.2.0");
 	memset(st.active.sha256, 'a', 64);
 	st.active.sha256[64] = '\0';
 	ls_engine_set_state(&eng, &st);
+	ls_engine_swap(&eng, p);
 	return 0;
 }
 
