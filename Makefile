@@ -44,6 +44,7 @@ SERVER_MAINS := server/main.c server/lockstep.c server/lockstep_lite.c
 SERVER_SRC := $(filter-out $(SERVER_MAINS),$(wildcard server/*.c))
 AGENT_SRC := $(filter-out agent/main.c,$(wildcard agent/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
+TOOL_SRC := $(wildcard tests/tools/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 COMMON_LIB := $(BUILD)/libcommon.a
@@ -53,6 +54,7 @@ ALL_LIBS := $(SERVER_LIB) $(AGENT_LIB) $(COMMON_LIB)
 PROGS := $(BUILD)/bin/lockstep $(BUILD)/bin/lockstep-ops \
 	$(BUILD)/bin/lockstep-server $(BUILD)/bin/lockstep-agent
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOL_SRC))
 CONF_BIN := $(BUILD)/tests/conformance-runner
 
 # bench/rego_bench.c counts the Rego arena's chunks by wrapping its entry
@@ -64,7 +66,7 @@ BENCH_WRAP := -Wl,--wrap=ls_arena_alloc,--wrap=ls_arena_strndup \
 .PHONY: all tests check demo bench benchprogs conformance deps format \
 	lint install clean
 all: $(PROGS)
-tests: $(UNIT_BINS) $(if $(wildcard tests/conformance/runner.c),$(CONF_BIN))
+tests: $(UNIT_BINS) $(TOOL_BINS) $(if $(wildcard tests/conformance/runner.c),$(CONF_BIN))
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -98,6 +100,12 @@ $(filter-out $(BUILD)/bin/lockstep,$(PROGS)):
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(ALL_LIBS) $(LIBS) -lcmocka
+
+# Test tools (tests/tools/*.c): programs the integration tests and benches
+# run, linked like the unit tests.
+$(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(ALL_LIBS) $(LIBS)
 
 $(CONF_BIN): $(call obj,tests/conformance/runner.c) $(ALL_LIBS)
 	@mkdir -p $(dir $@)

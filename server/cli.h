@@ -20,6 +20,7 @@ int cli_status(int argc, char **argv);	 /* cli_operator.c */
 int cli_agent(int argc, char **argv);	 /* cli_operator.c */
 int cli_evidence(int argc, char **argv); /* cli_operator.c */
 int cli_check(int argc, char **argv);	 /* cli_check.c */
+int cli_audit(int argc, char **argv);	 /* cli_audit.c */
 
 /* Print "lockstep CMD: " + message + ls_error_last() to stderr. */
 void cli_fail(const char *cmd, const char *fmt, ...)
