@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install the Debian packages Lockstep needs to build, test, demo and bench.
 # Only missing packages are installed; running it twice is harmless.
-# Usage: deploy/install-deps.sh [--bench]
+# Usage: deploy/install-deps.sh [--bench | --browser]
 set -eu
 
 PKGS="build-essential pkg-config git curl ca-certificates
@@ -11,6 +11,9 @@ libyaml-dev libgnutls28-dev
 python3"
 if [ "${1:-}" = "--bench" ]; then
 	PKGS="$PKGS nginx-light wrk"
+fi
+if [ "${1:-}" = "--browser" ]; then	# the auditor page's test
+	PKGS="$PKGS chromium python3-websockets"
 fi
 
 missing=""

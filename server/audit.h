@@ -69,6 +69,12 @@ int ls_audit_write_dir(const struct ls_audit_pkg *p, const char *dir);
 int ls_audit_tar(struct ls_buf *out, const struct ls_audit_pkg *p);
 int ls_audit_untar(const char *dir, const void *tar, size_t len);
 
+/* audit_fetch.c: the package from a server (GET /v1/audit/package with
+ * the token of token_file; cacert may be NULL) into a new directory dir.
+ * LS_ENET naming the HTTP status, LS_EUNSAFE for a foreign tar entry. */
+int ls_audit_fetch(const char *dir, const char *server, const char *token_file,
+    const char *cacert, const struct ls_audit_opts *o);
+
 /* audit_sum.c: the summary of records (an array of entries in log order)
  * as JSON, and its renderings.  LS_ENOMEM. */
 int ls_audit_summary(json_t **out, json_t *records,

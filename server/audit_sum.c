@@ -232,6 +232,25 @@ one_decision_controls(json_t *sum, json_t *e, const struct ls_audit_opts *o)
 	json_decref(one);
 }
 
+/* Decisions per day (of the decision's own time) and per version there:
+ * the timeline the auditor page draws. */
+static void
+one_day(json_t *sum, json_t *e)
+{
+	const char *t = dstr(e, "time");
+	char day[11];
+	json_t *d;
+
+	if (t == NULL || strlen(t) < 10)
+		return;
+	memcpy(day, t, 10);
+	day[10] = '\0';
+	d = child(child(sum, "days", 0), day, 0);
+	bump(d, "decisions", 1);
+	bump(child(d, "versions", 0), or_none(dstr(e, "version")), 1);
+	bump(child(d, "outcomes", 0), or_none(dstr(e, "outcome")), 1);
+}
+
 static void
 one_decision(json_t *sum, json_t *a, json_t *e, const struct ls_audit_opts *o)
 {
@@ -273,6 +292,7 @@ one_decision(json_t *sum, json_t *a, json_t *e, const struct ls_audit_opts *o)
 		bump(x, "count", 1);
 	}
 	one_decision_controls(sum, e, o);
+	one_day(sum, e);
 }
 
 static void
@@ -573,6 +593,7 @@ ls_audit_summary(json_t **out, json_t *records, const struct ls_audit_opts *o)
 	child(sum, "builds", 1);
 	child(sum, "operator", 1);
 	child(sum, "controls", 0);
+	child(sum, "days", 0);
 	if (o->control != NULL)
 		control_obj(sum, o->control);
 	json_array_foreach(records, i, e) if (rc == 0) rc =

@@ -15,19 +15,21 @@
 static const char usage[] =
     "usage: lockstep audit (--control ID | --framework NAME)\n"
     "           --since DATE --until DATE -o DIR\n"
-    "           --data DATA_DIR --keys KEYDIR [--silent-hours N]\n"
+    "           (--data DATA_DIR --keys KEYDIR |\n"
+    "            --server URL --token-file F [--cacert F]) [--silent-hours N]\n"
     "       lockstep audit verify DIR\n\n"
     "Writes the audit package (summary.md/.html/.json, records.jsonl,\n"
     "proofs.jsonl, checkpoint.note, log.pub, oscal/assessment-results.json,\n"
     "manifest.note signed by the log key KEYDIR/log.key) for the decisions\n"
     "under the control (or every control of the framework) between the\n"
-    "dates, from the server's data folder (a copy, or the server stopped).\n"
+    "dates, from the server's data folder (a copy, or the server stopped),\n"
+    "or built and signed by the server (--token-file: the auditor token).\n"
     "verify checks a package offline and exits non-zero with the first\n"
     "reason.\n";
 
 struct args {
 	struct ls_audit_opts o;
-	const char *out, *data, *keys;
+	const char *out, *data, *keys, *server, *token_file, *cacert;
 };
 
 /* The origin from the last checkpoint: "ORIGIN/evidence". */
@@ -84,6 +86,12 @@ parse(struct args *a, int argc, char **argv)
 			a->data = v;
 		else if (strcmp(argv[i], "--keys") == 0)
 			a->keys = v;
+		else if (strcmp(argv[i], "--server") == 0)
+			a->server = v;
+		else if (strcmp(argv[i], "--token-file") == 0)
+			a->token_file = v;
+		else if (strcmp(argv[i], "--cacert") == 0)
+			a->cacert = v;
 		else if (strcmp(argv[i], "--silent-hours") == 0) {
 			a->o.silent_hours = (unsigned)strtoul(v, &end, 10);
 			if (*end != '\0' || a->o.silent_hours == 0 ||
@@ -95,10 +103,14 @@ parse(struct args *a, int argc, char **argv)
 			    argv[i]);
 		i++;
 	}
-	if (since == NULL || until == NULL || a->out == NULL ||
-	    a->data == NULL || a->keys == NULL)
+	if (since == NULL || until == NULL || a->out == NULL)
 		return ls_error_set(LS_EINVAL,
-		    "--since, --until, -o, --data and --keys are required");
+		    "--since, --until and -o are required");
+	if ((a->data != NULL && a->keys != NULL) ==
+	    (a->server != NULL && a->token_file != NULL))
+		return ls_error_set(LS_EINVAL,
+		    "give --data DIR --keys DIR, or --server URL "
+		    "--token-file F");
 	a->o.generated = time(NULL);
 	if (ls_audit_time(&a->o.since, since, 0) != 0 ||
 	    ls_audit_time(&a->o.until, until, 1) != 0)
@@ -168,7 +180,12 @@ cli_audit(int argc, char **argv)
 		fprintf(stderr, "lockstep audit: %s\n", ls_error_last());
 		return 2;
 	}
-	if (build_from_data(&a) != 0) {
+	if (a.server != NULL)
+		rc = ls_audit_fetch(a.out, a.server, a.token_file, a.cacert,
+		    &a.o);
+	else
+		rc = build_from_data(&a);
+	if (rc != 0) {
 		cli_fail("audit", "%s", a.out);
 		return 1;
 	}

@@ -117,6 +117,7 @@ serve(struct ls_srv_config *cfg, sigset_t *sigs)
 	ho.listen = cfg->listen;
 	ho.store = store;
 	ho.admin_token = cfg->admin_token;
+	ho.auditor_token = cfg->auditor_token;
 	ho.enroll_token = cfg->enroll_token;
 	ho.tls_cert = cfg->tls_cert;
 	ho.tls_key = cfg->tls_key;
