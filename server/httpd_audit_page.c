@@ -17,7 +17,7 @@ const char httpd_audit_login_page[] =
 /* In pieces: C11 compilers need only take 4,095-byte literals. */
 const char *const httpd_audit_page[] = {
     "<!doctype html>\n<html><head><meta charset=\"utf-8\">\n",
-    "<title>Lockstep audit</title>\n<style>\n",
+    "<title>Lockstep audit</title>\n<link rel=\"icon\" href=\"data:,\">\n<style>\n",
     "body{font-family:sans-serif;margin:1em}table{border-collapse:collapse;",
     "margin:.5em 0}td,th{border:1px solid #aaa;padding:2px 6px;",
     "font-size:90%}tr.bad td{background:#fdd}.row{display:flex;gap:2em;",
