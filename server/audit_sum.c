@@ -313,6 +313,7 @@ one_report(json_t *a, json_t *e, const struct ls_audit_opts *o)
 
 	if (t < o->since)
 		return; /* the state before the period: its version only */
+	bump(a, "reports", 1);
 	if (state != NULL && strcmp(state, "stale") == 0)
 		bump(g, "stale_reports", 1);
 	if (state != NULL && strcmp(state, "error") == 0)
