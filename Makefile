@@ -114,7 +114,7 @@ $(CONF_BIN): $(call obj,tests/conformance/runner.c) $(ALL_LIBS)
 $(BUILD)/bench/rego-bench: $(call obj,bench/rego_bench.c) $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $(BENCH_WRAP) -o $@ $< $(ALL_LIBS) $(LIBS)
-benchprogs: $(BENCH_BINS)
+benchprogs: $(BENCH_BINS) $(TOOL_BINS)
 
 deps:
 	@deploy/install-deps.sh

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "audit.h"
+#include "audit_proof.h"
 #include "lockstep/error.h"
 #include "lockstep/file.h"
 #include "lockstep/hash.h"
@@ -156,8 +157,8 @@ classify(struct sel *s, struct cand *c, const struct ls_audit_opts *o)
 				json_integer((json_int_t)(c - s->v))) != 0)
 				rc = ls_error_set(LS_ENOMEM, "out of memory");
 		}
-	} else if (strcmp(kind, "batch") == 0 && in)
-		c->keep = 0;
+	} else if (strcmp(kind, "batch") == 0 && t >= o->since)
+		c->keep = 0; /* uploaded later, it may carry the period's */
 	else if (strcmp(kind, "operator") == 0) {
 		if (in && agent == NULL)
 			c->keep = 1; /* pins, rollbacks, unpins */
@@ -317,10 +318,10 @@ ls_audit_pkg_cleanup(struct ls_audit_pkg *p)
 
 /* A checkpoint of the log as it is now, in checkpoint.c's format. */
 static int
-sign_checkpoint(struct ls_buf *out, uint64_t *size, struct ls_evidence *ev,
-    const char *origin, struct ls_key *key)
+sign_checkpoint(struct ls_buf *out, uint64_t *size,
+    uint8_t root[LS_SHA256_LEN], struct ls_evidence *ev, const char *origin,
+    struct ls_key *key)
 {
-	uint8_t root[LS_SHA256_LEN];
 	char b64[64], *note = NULL;
 	struct ls_buf body;
 	size_t nlen;
@@ -328,7 +329,7 @@ sign_checkpoint(struct ls_buf *out, uint64_t *size, struct ls_evidence *ev,
 
 	ls_buf_init(&body, 4096);
 	ls_evidence_root(ev, size, root);
-	ls_base64_encode(b64, sizeof(b64), root, sizeof(root));
+	ls_base64_encode(b64, sizeof(b64), root, LS_SHA256_LEN);
 	if ((rc = ls_buf_addf(&body, "%s/evidence\n%" PRIu64 "\n%s\n", origin,
 		 *size, b64)) == 0 &&
 	    (rc = ls_note_sign(&note, &nlen, body.data, body.len, &key, 1)) ==
@@ -340,17 +341,17 @@ sign_checkpoint(struct ls_buf *out, uint64_t *size, struct ls_evidence *ev,
 }
 
 static int
-add_proof(struct ls_buf *out, struct ls_evidence *ev, uint64_t n,
-    uint64_t size)
+add_proof(struct ls_buf *out, const struct audit_tree *t, uint64_t n)
 {
-	uint8_t leaf[LS_SHA256_LEN], proof[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN];
+	uint8_t proof[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN];
+	uint64_t size = t->n;
 	char b64[64];
 	size_t len = 0, i;
 	int rc;
 
-	if ((rc = ls_evidence_proof(ev, n, size, leaf, proof, &len)) != 0)
+	if ((rc = audit_tree_path(t, proof, &len, n)) != 0)
 		return rc;
-	ls_base64_encode(b64, sizeof(b64), leaf, LS_SHA256_LEN);
+	ls_base64_encode(b64, sizeof(b64), t->level[0][n], LS_SHA256_LEN);
 	rc = ls_buf_addf(out,
 	    "{\"index\":%" PRIu64 ",\"size\":%" PRIu64
 	    ",\"leaf\":\"%s\",\"proof\":[",
@@ -365,7 +366,7 @@ add_proof(struct ls_buf *out, struct ls_evidence *ev, uint64_t n,
 /* records.jsonl and proofs.jsonl; the kept entries into arr. */
 static int
 add_records(struct ls_audit_pkg *p, json_t *arr, struct sel *s,
-    struct ls_evidence *ev, uint64_t size)
+    const struct audit_tree *t)
 {
 	struct ls_buf *rec = pkg_add(p, "records.jsonl", LS_AUDIT_RECORDS_MAX);
 	struct ls_buf *prf = pkg_add(p, "proofs.jsonl", LS_AUDIT_RECORDS_MAX);
@@ -379,7 +380,7 @@ add_records(struct ls_audit_pkg *p, json_t *arr, struct sel *s,
 		n = json_integer_value(json_object_get(s->v[i].e, "n"));
 		if ((rc = ls_buf_add(rec, s->v[i].line, s->v[i].len)) == 0 &&
 		    (rc = ls_buf_addc(rec, '\n')) == 0 &&
-		    (rc = add_proof(prf, ev, (uint64_t)n, size)) == 0 &&
+		    (rc = add_proof(prf, t, (uint64_t)n)) == 0 &&
 		    json_array_append(arr, s->v[i].e) != 0)
 			rc = ls_error_set(LS_ENOMEM, "out of memory");
 	}
@@ -487,10 +488,40 @@ check_opts(const struct ls_audit_opts *o)
 	return 0;
 }
 
+/* The tree of the first size entries, from the log file's leaves; its
+ * root must be the one just signed. */
+static int
+load_tree(struct audit_tree *t, uint8_t (**leaves)[LS_SHA256_LEN],
+    const char *data_dir, uint64_t size, const uint8_t root[LS_SHA256_LEN])
+{
+	uint8_t got[LS_SHA256_LEN];
+	uint64_t count = 0;
+	int rc;
+
+	if ((rc = ls_evidence_tree(data_dir, leaves, &count)) != 0)
+		return rc;
+	if (count < size)
+		return ls_error_set(LS_EMISMATCH,
+		    "%s: the log file has fewer entries than the open log",
+		    data_dir);
+	if ((rc = audit_tree_build(t, (const uint8_t(*)[LS_SHA256_LEN]) *
+		     leaves,
+		 size)) != 0)
+		return rc;
+	audit_tree_root(t, got);
+	if (memcmp(got, root, LS_SHA256_LEN) != 0)
+		return ls_error_set(LS_EMISMATCH,
+		    "%s: the log file's tree is not the open log's", data_dir);
+	return 0;
+}
+
 int
 ls_audit_build(struct ls_audit_pkg *out, struct ls_evidence *ev,
-    const char *origin, struct ls_key *log_key, const struct ls_audit_opts *o)
+    const char *data_dir, const char *origin, struct ls_key *log_key,
+    const struct ls_audit_opts *o)
 {
+	uint8_t root[LS_SHA256_LEN], (*leaves)[LS_SHA256_LEN] = NULL;
+	struct audit_tree tree;
 	struct ls_evidence_filter f;
 	struct sel s;
 	struct ls_buf q;
@@ -501,6 +532,7 @@ ls_audit_build(struct ls_audit_pkg *out, struct ls_evidence *ev,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	memset(&tree, 0, sizeof(tree));
 	memset(&s, 0, sizeof(s));
 	memset(&f, 0, sizeof(f));
 	ls_buf_init(&q, LS_AUDIT_RECORDS_MAX);
@@ -522,8 +554,9 @@ ls_audit_build(struct ls_audit_pkg *out, struct ls_evidence *ev,
 		goto out;
 	if ((rc = sign_checkpoint(pkg_add(out, "checkpoint.note",
 				      LS_NOTE_MAX),
-		 &size, ev, origin, log_key)) != 0 ||
-	    (rc = add_records(out, records, &s, ev, size)) != 0)
+		 &size, root, ev, origin, log_key)) != 0 ||
+	    (rc = load_tree(&tree, &leaves, data_dir, size, root)) != 0 ||
+	    (rc = add_records(out, records, &s, &tree)) != 0)
 		goto out;
 	ls_key_vkey(&vk, log_key);
 	ls_vkey_format(vk_text, &vk);
@@ -535,6 +568,8 @@ ls_audit_build(struct ls_audit_pkg *out, struct ls_evidence *ev,
 out:
 	if (rc != 0)
 		ls_audit_pkg_cleanup(out);
+	audit_tree_free(&tree);
+	free(leaves);
 	sel_cleanup(&s);
 	ls_buf_cleanup(&q);
 	json_decref(records);

@@ -52,12 +52,15 @@ struct ls_audit_pkg {
 };
 
 /*
- * Build the package from the log ev (checkpoint signed now, by log_key,
- * under origin "ORIGIN/evidence").  LS_EINVAL for bad options, LS_ETOOBIG,
- * LS_EIO, LS_ENOMEM.
+ * Build the package from the log ev kept under data_dir (checkpoint signed
+ * now, by log_key, under origin "ORIGIN/evidence"; the proofs computed
+ * from the log's leaves in one pass).  LS_EINVAL for bad options,
+ * LS_ETOOBIG, LS_EIO, LS_ENOMEM, LS_EMISMATCH if the file and the open
+ * log disagree.
  */
 int ls_audit_build(struct ls_audit_pkg *out, struct ls_evidence *ev,
-    const char *origin, struct ls_key *log_key, const struct ls_audit_opts *o);
+    const char *data_dir, const char *origin, struct ls_key *log_key,
+    const struct ls_audit_opts *o);
 void ls_audit_pkg_cleanup(struct ls_audit_pkg *p);
 
 /* Write the files under dir (created; files must not exist).  LS_EEXISTS,

@@ -15,7 +15,7 @@
 static const char usage[] =
     "usage: lockstep audit (--control ID | --framework NAME)\n"
     "           --since DATE --until DATE -o DIR\n"
-    "           (--data DATA_DIR --keys KEYDIR |\n"
+    "           (--data DATA_DIR --keys KEYDIR [--origin NAME] |\n"
     "            --server URL --token-file F [--cacert F]) [--silent-hours N]\n"
     "       lockstep audit verify DIR\n\n"
     "Writes the audit package (summary.md/.html/.json, records.jsonl,\n"
@@ -30,6 +30,7 @@ static const char usage[] =
 struct args {
 	struct ls_audit_opts o;
 	const char *out, *data, *keys, *server, *token_file, *cacert;
+	const char *origin; /* --data without a checkpoint yet */
 };
 
 /* The origin from the last checkpoint: "ORIGIN/evidence". */
@@ -86,6 +87,8 @@ parse(struct args *a, int argc, char **argv)
 			a->data = v;
 		else if (strcmp(argv[i], "--keys") == 0)
 			a->keys = v;
+		else if (strcmp(argv[i], "--origin") == 0)
+			a->origin = v;
 		else if (strcmp(argv[i], "--server") == 0)
 			a->server = v;
 		else if (strcmp(argv[i], "--token-file") == 0)
@@ -129,11 +132,14 @@ build_from_data(const struct args *a)
 
 	memset(&pkg, 0, sizeof(pkg));
 	snprintf(path, sizeof(path), "%s/log.key", a->keys);
-	if ((rc = data_origin(origin, sizeof(origin), a->data)) != 0 ||
-	    (rc = ls_key_load(&key, path)) != 0 ||
+	if (a->origin != NULL)
+		snprintf(origin, sizeof(origin), "%s", a->origin);
+	else if ((rc = data_origin(origin, sizeof(origin), a->data)) != 0)
+		goto out;
+	if ((rc = ls_key_load(&key, path)) != 0 ||
 	    (rc = ls_evidence_open(&ev, a->data, NULL, NULL)) != 0)
 		goto out;
-	if ((rc = ls_audit_build(&pkg, ev, origin, key, &a->o)) == 0)
+	if ((rc = ls_audit_build(&pkg, ev, a->data, origin, key, &a->o)) == 0)
 		rc = ls_audit_write_dir(&pkg, a->out);
 out:
 	ls_audit_pkg_cleanup(&pkg);

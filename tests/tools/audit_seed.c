@@ -8,6 +8,8 @@
  *
  * Record i goes to agent i % AGENTS at SINCE + i * DAYS / RECORDS; every
  * 7th is a deny with a violation, every 11th is waived by an exception.
+ * CONTROL may be a comma-separated list: record i names the (i / AGENTS)
+ * % K-th, so each control gets an equal share of every agent's records.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -31,6 +33,24 @@ struct agent {
 	uint64_t seq;
 	char prev[65];
 };
+
+/* The control of record i from "A,B,C" (into buf). */
+static const char *
+pick(char *buf, size_t n, const char *list, uint64_t i, uint64_t nag)
+{
+	size_t k = 1, len;
+	const char *p, *q;
+
+	for (p = list; *p; p++)
+		k += *p == ',';
+	k = (size_t)((i / nag) % k);
+	for (p = list; k > 0; k--)
+		p = strchr(p, ',') + 1;
+	q = strchr(p, ',');
+	len = q ? (size_t)(q - p) : strlen(p);
+	snprintf(buf, n, "%.*s", (int)len, p);
+	return buf;
+}
 
 static json_t *
 record(const struct agent *a, uint64_t seq, time_t t, uint64_t i,
@@ -159,10 +179,12 @@ main(int argc, char **argv)
 			t = since + (time_t)((double)(i + k) * step);
 			rc = batch(ev, &ag[k], ag[k].seq + 1, n, t);
 			for (j = 0; rc == 0 && j < n; j++) {
+				uint64_t x = i + k + j * nag;
+				char ctl[128];
+
 				r = record(&ag[k], ++ag[k].seq,
-				    since + (time_t)((double)(i + k + j * nag) *
-					step),
-				    i + k + j * nag, argv[6]);
+				    since + (time_t)((double)x * step), x,
+				    pick(ctl, sizeof(ctl), argv[6], x, nag));
 				rc = ls_evidence_append(ev, "decision",
 				    "stable", ag[k].name, r);
 				json_decref(r);
