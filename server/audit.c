@@ -92,6 +92,8 @@ struct sel {
 	json_t *agents;	 /* set: agents in scope */
 	json_t *bundles; /* set: bundles enforced or covering */
 	json_t *before;	 /* agent -> index of its last report before since */
+	char needle[160]; /* "\"CONTROL\"" or "\"FRAMEWORK:" */
+	size_t nlen;
 };
 
 static const char *
@@ -218,12 +220,28 @@ settle(struct sel *s, size_t i)
 	return 1; /* batches, drops, enrolments, agent operator entries */
 }
 
+/* A decision line that names neither the control (or framework) nor a
+ * drop cannot be kept: skip it without parsing.  A false positive is
+ * parsed and judged like any line; the control appears in the line as a
+ * JSON string, written unescaped. */
+static int
+skippable(const char *line, size_t len, const char *needle, size_t nlen)
+{
+	static const char dec[] = "\"kind\":\"decision\"";
+
+	return memmem(line, len, dec, sizeof(dec) - 1) != NULL &&
+	    memmem(line, len, needle, nlen) == NULL &&
+	    memmem(line, len, "\"dropped\"", 9) == NULL;
+}
+
 static int
 sel_push(struct sel *s, char *line, size_t len)
 {
 	struct cand *v;
 	json_t *e;
 
+	if (skippable(line, len, s->needle, s->nlen))
+		return 0;
 	if ((e = json_loadb(line, len, 0, NULL)) == NULL ||
 	    !json_is_object(e)) {
 		json_decref(e);
@@ -267,7 +285,13 @@ select_entries(struct sel *s, struct ls_buf *q, const struct ls_audit_opts *o)
 {
 	char *p = q->data, *end = q->data + q->len, *nl;
 	size_t i;
-	int rc = 0;
+	int rc = 0, n;
+
+	n = o->control ? snprintf(s->needle, sizeof(s->needle), "\"%s\"",
+			     o->control)
+		       : snprintf(s->needle, sizeof(s->needle), "\"%s:",
+			     o->framework);
+	s->nlen = n > 0 && (size_t)n < sizeof(s->needle) ? (size_t)n : 0;
 
 	while (rc == 0 && p < end && (nl = memchr(p, '\n', end - p)) != NULL) {
 		rc = sel_push(s, p, (size_t)(nl - p));
