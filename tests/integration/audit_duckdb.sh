@@ -6,8 +6,7 @@
 # partition.py from the log, in the layout the evidence store writes.
 set -u
 . "$(dirname "$0")/lib_server.sh"
-seed=$LOCKSTEP_BIN/../tests/tools/audit_seed
-root=${LOCKSTEP_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$(dirname "$0")/lib_audit.sh"
 
 # DuckDB's Node API, cached beside the build (npm registry).
 nm=${LOCKSTEP_NODE_MODULES:-$LOCKSTEP_BIN/../node}
@@ -19,16 +18,7 @@ if [ ! -d "$nm/node_modules/@duckdb/node-api" ]; then
 fi
 cp "$root/tests/tools/duckdb_run.mjs" "$nm/run.mjs"
 
-make_keys
-make_repo
-mkdir -p "$work/repo/lockstep"
-echo '{"controls": {"data.policy.admission.deny": ["soc2:CC6.1"]}}' \
-    >"$work/repo/lockstep/data.json"
-git_q add -A
-git_q commit -qm "control map"
-tag_repo v1.0.0
-echo "admin-token" >"$work/admin.token"
-chmod 600 "$work/admin.token"
+audit_repo
 start_server --admin-token-file "$work/admin.token"
 check "published" wait_published stable 1
 "$ls" keygen agent-1 -o "$work/a1" >/dev/null

@@ -7,20 +7,9 @@
 # the OSCAL document has the structure of OSCAL 1.1 assessment-results.
 set -u
 . "$(dirname "$0")/lib_server.sh"
-seed=$LOCKSTEP_BIN/../tests/tools/audit_seed
-root=${LOCKSTEP_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$(dirname "$0")/lib_audit.sh"
 
-make_keys
-make_repo
-mkdir -p "$work/repo/lockstep"
-cat >"$work/repo/lockstep/data.json" <<'JSON'
-{"controls": {"data.policy.admission.deny": ["soc2:CC6.1"]}}
-JSON
-git_q add -A
-git_q commit -qm "control map"
-tag_repo v1.0.0
-echo "admin-token" >"$work/admin.token"
-chmod 600 "$work/admin.token"
+audit_repo
 start_server --admin-token-file "$work/admin.token"
 check "published" wait_published stable 1
 "$ls" keygen agent-1 -o "$work/a1" >/dev/null

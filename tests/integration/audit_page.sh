@@ -8,8 +8,7 @@
 # python3-websockets come from deploy/install-deps.sh --browser.
 set -u
 . "$(dirname "$0")/lib_server.sh"
-seed=$LOCKSTEP_BIN/../tests/tools/audit_seed
-root=${LOCKSTEP_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$(dirname "$0")/lib_audit.sh"
 
 if ! command -v chromium >/dev/null 2>&1 ||
     ! /usr/bin/python3 -c 'import websockets' 2>/dev/null; then
@@ -17,17 +16,7 @@ if ! command -v chromium >/dev/null 2>&1 ||
 		{ echo "FAIL: cannot install chromium"; exit 1; }
 fi
 
-make_keys
-make_repo
-mkdir -p "$work/repo/lockstep"
-echo '{"controls": {"data.policy.admission.deny": ["soc2:CC6.1"]}}' \
-    >"$work/repo/lockstep/data.json"
-git_q add -A
-git_q commit -qm "control map"
-tag_repo v1.0.0
-echo "admin-token-0123456789" >"$work/admin.token"
-echo "auditor-token-abcdefghij" >"$work/auditor.token"
-chmod 600 "$work/admin.token" "$work/auditor.token"
+audit_repo
 start_server --admin-token-file "$work/admin.token" \
     --auditor-token-file "$work/auditor.token"
 check "published" wait_published stable 1

@@ -6,19 +6,9 @@
 # offline.
 set -u
 . "$(dirname "$0")/lib_server.sh"
-seed=$LOCKSTEP_BIN/../tests/tools/audit_seed
+. "$(dirname "$0")/lib_audit.sh"
 
-make_keys
-make_repo
-mkdir -p "$work/repo/lockstep"
-echo '{"controls": {"data.policy.admission.deny": ["soc2:CC6.1"]}}' \
-    >"$work/repo/lockstep/data.json"
-git_q add -A
-git_q commit -qm "control map"
-tag_repo v1.0.0
-echo "admin-token-0123456789" >"$work/admin.token"
-echo "auditor-token-abcdefghij" >"$work/auditor.token"
-chmod 600 "$work/admin.token" "$work/auditor.token"
+audit_repo
 cp "$work/auditor.token" "$work/loose.token" && chmod 644 "$work/loose.token"
 refused_start "auditor token file 0644 refused" "loose.token" \
     --auditor-token-file "$work/loose.token"
