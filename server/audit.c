@@ -364,18 +364,25 @@ sign_checkpoint(struct ls_buf *out, uint64_t *size,
 	return rc;
 }
 
+/* The proof of entry n in the tree of size entries: from the tree built
+ * in memory when there is one, else from the store (ls_evidence_proof). */
 static int
-add_proof(struct ls_buf *out, const struct audit_tree *t, uint64_t n)
+add_proof(struct ls_buf *out, const struct audit_tree *t,
+    struct ls_evidence *ev, uint64_t n, uint64_t size)
 {
-	uint8_t proof[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN];
-	uint64_t size = t->n;
+	uint8_t proof[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN], leaf[LS_SHA256_LEN];
 	char b64[64];
 	size_t len = 0, i;
 	int rc;
 
-	if ((rc = audit_tree_path(t, proof, &len, n)) != 0)
+	if (t->n == size) {
+		if ((rc = audit_tree_path(t, proof, &len, n)) != 0)
+			return rc;
+		memcpy(leaf, t->level[0][n], LS_SHA256_LEN);
+	} else if ((rc = ls_evidence_proof(ev, n, size, leaf, proof, &len)) !=
+	    0)
 		return rc;
-	ls_base64_encode(b64, sizeof(b64), t->level[0][n], LS_SHA256_LEN);
+	ls_base64_encode(b64, sizeof(b64), leaf, LS_SHA256_LEN);
 	rc = ls_buf_addf(out,
 	    "{\"index\":%" PRIu64 ",\"size\":%" PRIu64
 	    ",\"leaf\":\"%s\",\"proof\":[",
@@ -390,7 +397,7 @@ add_proof(struct ls_buf *out, const struct audit_tree *t, uint64_t n)
 /* records.jsonl and proofs.jsonl; the kept entries into arr. */
 static int
 add_records(struct ls_audit_pkg *p, json_t *arr, struct sel *s,
-    const struct audit_tree *t)
+    const struct audit_tree *t, struct ls_evidence *ev, uint64_t size)
 {
 	struct ls_buf *rec = pkg_add(p, "records.jsonl", LS_AUDIT_RECORDS_MAX);
 	struct ls_buf *prf = pkg_add(p, "proofs.jsonl", LS_AUDIT_RECORDS_MAX);
@@ -399,12 +406,13 @@ add_records(struct ls_audit_pkg *p, json_t *arr, struct sel *s,
 	int rc = 0;
 
 	for (i = 0; rc == 0 && i < s->n; i++) {
-		if (s->v[i].keep != 1)
-			continue;
 		n = json_integer_value(json_object_get(s->v[i].e, "n"));
+		/* Entries past the checkpoint wait for the next package. */
+		if (s->v[i].keep != 1 || n < 0 || (uint64_t)n >= size)
+			continue;
 		if ((rc = ls_buf_add(rec, s->v[i].line, s->v[i].len)) == 0 &&
 		    (rc = ls_buf_addc(rec, '\n')) == 0 &&
-		    (rc = add_proof(prf, t, (uint64_t)n)) == 0 &&
+		    (rc = add_proof(prf, t, ev, (uint64_t)n, size)) == 0 &&
 		    json_array_append(arr, s->v[i].e) != 0)
 			rc = ls_error_set(LS_ENOMEM, "out of memory");
 	}
@@ -512,37 +520,43 @@ check_opts(const struct ls_audit_opts *o)
 	return 0;
 }
 
-/* The tree of the first size entries, from the log file's leaves; its
- * root must be the one just signed. */
+/*
+ * When the query gave the whole log in order (an unfiltered query does),
+ * its first size lines are the tree's leaves: hash them, build every
+ * level once and each proof is a few lookups.  Only if the root is the
+ * one just signed; otherwise t stays empty and proofs come from the store.
+ */
 static int
-load_tree(struct audit_tree *t, uint8_t (**leaves)[LS_SHA256_LEN],
-    const char *data_dir, uint64_t size, const uint8_t root[LS_SHA256_LEN])
+tree_from_lines(struct audit_tree *t, uint8_t (**leaves)[LS_SHA256_LEN],
+    const struct ls_buf *q, uint64_t size, const uint8_t root[LS_SHA256_LEN])
 {
+	const char *p = q->data, *end = q->data + q->len, *nl;
 	uint8_t got[LS_SHA256_LEN];
-	uint64_t count = 0;
+	uint64_t i;
 	int rc;
 
-	if ((rc = ls_evidence_tree(data_dir, leaves, &count)) != 0)
-		return rc;
-	if (count < size)
-		return ls_error_set(LS_EMISMATCH,
-		    "%s: the log file has fewer entries than the open log",
-		    data_dir);
+	if (size == 0 || (*leaves = malloc(size * LS_SHA256_LEN)) == NULL)
+		return 0; /* the store's proofs will do */
+	for (i = 0; i < size && p < end; i++, p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			break;
+		ls_merkle_leaf((*leaves)[i], p, (size_t)(nl - p));
+	}
+	if (i < size)
+		return 0;
 	if ((rc = audit_tree_build(t, (const uint8_t(*)[LS_SHA256_LEN]) *
 		     leaves,
 		 size)) != 0)
 		return rc;
 	audit_tree_root(t, got);
 	if (memcmp(got, root, LS_SHA256_LEN) != 0)
-		return ls_error_set(LS_EMISMATCH,
-		    "%s: the log file's tree is not the open log's", data_dir);
+		audit_tree_free(t);
 	return 0;
 }
 
 int
 ls_audit_build(struct ls_audit_pkg *out, struct ls_evidence *ev,
-    const char *data_dir, const char *origin, struct ls_key *log_key,
-    const struct ls_audit_opts *o)
+    const char *origin, struct ls_key *log_key, const struct ls_audit_opts *o)
 {
 	uint8_t root[LS_SHA256_LEN], (*leaves)[LS_SHA256_LEN] = NULL;
 	struct audit_tree tree;
@@ -571,16 +585,16 @@ ls_audit_build(struct ls_audit_pkg *out, struct ls_evidence *ev,
 		rc = ls_error_set(LS_ENOMEM, "out of memory");
 		goto out;
 	}
-	/* Decisions may reach the log after until: read to the end. */
+	/* The checkpoint first: the query then holds at least its entries.
+	 * Decisions may reach the log after until: read to the end. */
 	f.until = 0;
-	if ((rc = ls_evidence_query(ev, &q, &f)) != 0 ||
-	    (rc = select_entries(&s, &q, o)) != 0)
-		goto out;
 	if ((rc = sign_checkpoint(pkg_add(out, "checkpoint.note",
 				      LS_NOTE_MAX),
 		 &size, root, ev, origin, log_key)) != 0 ||
-	    (rc = load_tree(&tree, &leaves, data_dir, size, root)) != 0 ||
-	    (rc = add_records(out, records, &s, &tree)) != 0)
+	    (rc = ls_evidence_query(ev, &q, &f)) != 0 ||
+	    (rc = tree_from_lines(&tree, &leaves, &q, size, root)) != 0 ||
+	    (rc = select_entries(&s, &q, o)) != 0 ||
+	    (rc = add_records(out, records, &s, &tree, ev, size)) != 0)
 		goto out;
 	ls_key_vkey(&vk, log_key);
 	ls_vkey_format(vk_text, &vk);

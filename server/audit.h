@@ -52,15 +52,13 @@ struct ls_audit_pkg {
 };
 
 /*
- * Build the package from the log ev kept under data_dir (checkpoint signed
- * now, by log_key, under origin "ORIGIN/evidence"; the proofs computed
- * from the log's leaves in one pass).  LS_EINVAL for bad options,
- * LS_ETOOBIG, LS_EIO, LS_ENOMEM, LS_EMISMATCH if the file and the open
- * log disagree.
+ * Build the package from the log ev (a checkpoint of its tree signed now
+ * by log_key under origin "ORIGIN/evidence"; entries past it are left for
+ * the next package).  Only evidence.h's stable calls: query, root, proof.
+ * LS_EINVAL for bad options, LS_ETOOBIG, LS_EIO, LS_ENOMEM.
  */
 int ls_audit_build(struct ls_audit_pkg *out, struct ls_evidence *ev,
-    const char *data_dir, const char *origin, struct ls_key *log_key,
-    const struct ls_audit_opts *o);
+    const char *origin, struct ls_key *log_key, const struct ls_audit_opts *o);
 void ls_audit_pkg_cleanup(struct ls_audit_pkg *p);
 
 /* Write the files under dir (created; files must not exist).  LS_EEXISTS,

@@ -139,7 +139,7 @@ build_from_data(const struct args *a)
 	if ((rc = ls_key_load(&key, path)) != 0 ||
 	    (rc = ls_evidence_open(&ev, a->data, NULL, NULL)) != 0)
 		goto out;
-	if ((rc = ls_audit_build(&pkg, ev, a->data, origin, key, &a->o)) == 0)
+	if ((rc = ls_audit_build(&pkg, ev, origin, key, &a->o)) == 0)
 		rc = ls_audit_write_dir(&pkg, a->out);
 out:
 	ls_audit_pkg_cleanup(&pkg);

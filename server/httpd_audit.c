@@ -178,8 +178,7 @@ serve_package(struct ls_httpd *h, struct MHD_Connection *c, int summary)
 	if (opts_from_args(&o, c) != 0)
 		return httpd_answer_error(c, 400, ls_error_last());
 	if ((rc = ls_audit_build(&p, ls_store_evidence(h->o.store),
-		 ls_store_data_dir(h->o.store), ls_store_origin(h->o.store), key,
-		 &o)) != 0)
+		 ls_store_origin(h->o.store), key, &o)) != 0)
 		return httpd_answer_error(c,
 		    rc == LS_EINVAL ? 400 : (rc == LS_ETOOBIG ? 413 : 500),
 		    ls_error_last());
