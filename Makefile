@@ -44,7 +44,6 @@ SERVER_MAINS := server/main.c server/lockstep.c server/lockstep_lite.c
 SERVER_SRC := $(filter-out $(SERVER_MAINS),$(wildcard server/*.c))
 AGENT_SRC := $(filter-out agent/main.c,$(wildcard agent/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
-TOOL_SRC := $(wildcard tests/tools/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 COMMON_LIB := $(BUILD)/libcommon.a
@@ -54,7 +53,7 @@ ALL_LIBS := $(SERVER_LIB) $(AGENT_LIB) $(COMMON_LIB)
 PROGS := $(BUILD)/bin/lockstep $(BUILD)/bin/lockstep-ops \
 	$(BUILD)/bin/lockstep-server $(BUILD)/bin/lockstep-agent
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
-TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOL_SRC))
+AUDIT_TOOL_BINS := $(BUILD)/tests/tools/audit_seed
 CONF_BIN := $(BUILD)/tests/conformance-runner
 
 # bench/rego_bench.c counts the Rego arena's chunks by wrapping its entry
@@ -66,7 +65,7 @@ BENCH_WRAP := -Wl,--wrap=ls_arena_alloc,--wrap=ls_arena_strndup \
 .PHONY: all tests check demo bench benchprogs conformance deps format \
 	lint install clean
 all: $(PROGS)
-tests: $(UNIT_BINS) $(TOOL_BINS) $(if $(wildcard tests/conformance/runner.c),$(CONF_BIN))
+tests: $(UNIT_BINS) $(AUDIT_TOOL_BINS) $(if $(wildcard tests/conformance/runner.c),$(CONF_BIN))
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -101,8 +100,8 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(ALL_LIBS) $(LIBS) -lcmocka
 
-# Test tools (tests/tools/*.c): programs the integration tests and benches
-# run, linked like the unit tests.
+# tests/tools/audit_seed.c: decision records for the audit tests and
+# bench, appended through the evidence library, linked like the unit tests.
 $(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(ALL_LIBS) $(LIBS)
@@ -114,7 +113,7 @@ $(CONF_BIN): $(call obj,tests/conformance/runner.c) $(ALL_LIBS)
 $(BUILD)/bench/rego-bench: $(call obj,bench/rego_bench.c) $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $(BENCH_WRAP) -o $@ $< $(ALL_LIBS) $(LIBS)
-benchprogs: $(BENCH_BINS) $(TOOL_BINS)
+benchprogs: $(BENCH_BINS) $(AUDIT_TOOL_BINS)
 
 deps:
 	@deploy/install-deps.sh
