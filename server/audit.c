@@ -83,15 +83,15 @@ struct cand {
 	size_t len;
 	json_t *e;
 	int keep; /* 1 kept, 0 undecided, -1 dropped */
-	int in;   /* its time falls in the period */
+	int in;	  /* its time falls in the period */
 };
 
 struct sel {
 	struct cand *v;
 	size_t n, cap;
-	json_t *agents;	 /* set: agents in scope */
-	json_t *bundles; /* set: bundles enforced or covering */
-	json_t *before;	 /* agent -> index of its last report before since */
+	json_t *agents;	  /* set: agents in scope */
+	json_t *bundles;  /* set: bundles enforced or covering */
+	json_t *before;	  /* agent -> index of its last report before since */
 	char needle[160]; /* "\"CONTROL\"" or "\"FRAMEWORK:" */
 	size_t nlen;
 };
@@ -287,10 +287,9 @@ select_entries(struct sel *s, struct ls_buf *q, const struct ls_audit_opts *o)
 	size_t i;
 	int rc = 0, n;
 
-	n = o->control ? snprintf(s->needle, sizeof(s->needle), "\"%s\"",
-			     o->control)
-		       : snprintf(s->needle, sizeof(s->needle), "\"%s:",
-			     o->framework);
+	n = o->control
+	    ? snprintf(s->needle, sizeof(s->needle), "\"%s\"", o->control)
+	    : snprintf(s->needle, sizeof(s->needle), "\"%s:", o->framework);
 	s->nlen = n > 0 && (size_t)n < sizeof(s->needle) ? (size_t)n : 0;
 
 	while (rc == 0 && p < end && (nl = memchr(p, '\n', end - p)) != NULL) {
@@ -342,9 +341,8 @@ ls_audit_pkg_cleanup(struct ls_audit_pkg *p)
 
 /* A checkpoint of the log as it is now, in checkpoint.c's format. */
 static int
-sign_checkpoint(struct ls_buf *out, uint64_t *size,
-    uint8_t root[LS_SHA256_LEN], struct ls_evidence *ev, const char *origin,
-    struct ls_key *key)
+sign_checkpoint(struct ls_buf *out, uint64_t *size, uint8_t root[LS_SHA256_LEN],
+    struct ls_evidence *ev, const char *origin, struct ls_key *key)
 {
 	char b64[64], *note = NULL;
 	struct ls_buf body;
@@ -475,8 +473,8 @@ manifest_body(struct ls_buf *b, const struct ls_audit_pkg *p,
 	    o->control ? o->control : o->framework, since, until,
 	    o->silent_hours, gen);
 	for (i = 0; rc == 0 && i < p->n; i++) {
-		ls_sha256_hex(hex, p->files[i].data.data ? p->files[i].data.data
-							 : "",
+		ls_sha256_hex(hex,
+		    p->files[i].data.data ? p->files[i].data.data : "",
 		    p->files[i].data.len);
 		rc = ls_buf_addf(b, "file %s %s\n", hex, p->files[i].name);
 	}
@@ -494,8 +492,7 @@ add_manifest(struct ls_audit_pkg *p, const struct ls_audit_opts *o,
 
 	ls_buf_init(&body, LS_NOTE_MAX);
 	if ((rc = manifest_body(&body, p, o)) == 0 &&
-	    (rc = ls_note_sign(&note, &len, body.data, body.len, &key, 1)) ==
-		0)
+	    (rc = ls_note_sign(&note, &len, body.data, body.len, &key, 1)) == 0)
 		rc = ls_buf_add(pkg_add(p, "manifest.note", LS_NOTE_MAX), note,
 		    len);
 	free(note);
@@ -512,8 +509,8 @@ check_opts(const struct ls_audit_opts *o)
 		return ls_error_set(LS_EINVAL,
 		    "give one of --control ID or --framework NAME");
 	if (strlen(s) == 0 || strlen(s) > 128 || strpbrk(s, " \n\t") != NULL)
-		return ls_error_set(LS_EINVAL, "bad control or framework '%.40s'",
-		    s);
+		return ls_error_set(LS_EINVAL,
+		    "bad control or framework '%.40s'", s);
 	if (o->since == 0 || o->until == 0 || o->until < o->since)
 		return ls_error_set(LS_EINVAL,
 		    "--since and --until are required, since <= until");
@@ -544,9 +541,8 @@ tree_from_lines(struct audit_tree *t, uint8_t (**leaves)[LS_SHA256_LEN],
 	}
 	if (i < size)
 		return 0;
-	if ((rc = audit_tree_build(t, (const uint8_t(*)[LS_SHA256_LEN]) *
-		     leaves,
-		 size)) != 0)
+	if ((rc = audit_tree_build(t,
+		 (const uint8_t(*)[LS_SHA256_LEN]) * leaves, size)) != 0)
 		return rc;
 	audit_tree_root(t, got);
 	if (memcmp(got, root, LS_SHA256_LEN) != 0)
@@ -588,8 +584,7 @@ ls_audit_build(struct ls_audit_pkg *out, struct ls_evidence *ev,
 	/* The checkpoint first: the query then holds at least its entries.
 	 * Decisions may reach the log after until: read to the end. */
 	f.until = 0;
-	if ((rc = sign_checkpoint(pkg_add(out, "checkpoint.note",
-				      LS_NOTE_MAX),
+	if ((rc = sign_checkpoint(pkg_add(out, "checkpoint.note", LS_NOTE_MAX),
 		 &size, root, ev, origin, log_key)) != 0 ||
 	    (rc = ls_evidence_query(ev, &q, &f)) != 0 ||
 	    (rc = tree_from_lines(&tree, &leaves, &q, size, root)) != 0 ||
@@ -598,8 +593,8 @@ ls_audit_build(struct ls_audit_pkg *out, struct ls_evidence *ev,
 		goto out;
 	ls_key_vkey(&vk, log_key);
 	ls_vkey_format(vk_text, &vk);
-	if ((rc = ls_buf_addf(pkg_add(out, "log.pub", 256), "%s\n",
-		 vk_text)) != 0 ||
+	if ((rc = ls_buf_addf(pkg_add(out, "log.pub", 256), "%s\n", vk_text)) !=
+		0 ||
 	    (rc = add_reports(out, records, o)) != 0)
 		goto out;
 	rc = add_manifest(out, o, log_key);
@@ -657,8 +652,8 @@ ls_audit_write_dir(const struct ls_audit_pkg *p, const char *dir)
 	if ((rc = ls_file_mkdirs(dir, 0755)) != 0)
 		return rc;
 	for (i = 0; i < p->n; i++)
-		if ((rc = write_one(dir, p->files[i].name, p->files[i].data.data,
-			 p->files[i].data.len)) != 0)
+		if ((rc = write_one(dir, p->files[i].name,
+			 p->files[i].data.data, p->files[i].data.len)) != 0)
 			return rc;
 	return 0;
 }

@@ -78,8 +78,8 @@ int ls_audit_fetch(const char *dir, const char *server, const char *token_file,
 
 /* audit_sum.c: the summary of records (an array of entries in log order)
  * as JSON, and its renderings.  LS_ENOMEM. */
-int ls_audit_summary(json_t **out, json_t *records,
-    const struct ls_audit_opts *o);
+int
+ls_audit_summary(json_t **out, json_t *records, const struct ls_audit_opts *o);
 int ls_audit_render_md(struct ls_buf *out, json_t *summary);
 int ls_audit_render_html(struct ls_buf *out, json_t *summary);
 int ls_audit_oscal(struct ls_buf *out, json_t *summary);

@@ -61,8 +61,8 @@ observation(json_t *sum, const char *ctl, const char *agent)
 	    "uuid", uuid_of(ctl, agent), "title", "Decisions of ", agent,
 	    "description", "Decision records of agent ", agent,
 	    " under control ", ctl, "methods", "TEST", "collected",
-	    json_string_value(json_object_get(json_object_get(sum, "scope"),
-		"generated")),
+	    json_string_value(
+		json_object_get(json_object_get(sum, "scope"), "generated")),
 	    "relevant-evidence", "href", "../records.jsonl#agent=", agent,
 	    "&control=", ctl, "description",
 	    "records.jsonl: kind decision, this agent, this control; each "
@@ -82,11 +82,10 @@ finding(json_t *c, const char *ctl, json_t *obs_uuids)
 	json_array_foreach(reasons, i, r) if (off < sizeof(desc)) off +=
 	    (size_t)snprintf(desc + off, sizeof(desc) - off, "%s. ",
 		json_string_value(r));
-	return json_pack("{s:o, s:s+, s:s, s:{s:s, s:o, s:{s:s}}, s:o}",
-	    "uuid", uuid_of("finding", ctl), "title", "Control ", ctl,
-	    "description", desc, "target", "type", "objective-id",
-	    "target-id", token_of(ctl), "status", "state",
-	    json_string_value(json_object_get(c, "state")),
+	return json_pack("{s:o, s:s+, s:s, s:{s:s, s:o, s:{s:s}}, s:o}", "uuid",
+	    uuid_of("finding", ctl), "title", "Control ", ctl, "description",
+	    desc, "target", "type", "objective-id", "target-id", token_of(ctl),
+	    "status", "state", json_string_value(json_object_get(c, "state")),
 	    "related-observations", obs_uuids);
 }
 
@@ -104,8 +103,8 @@ per_control(json_t *sum, json_t *result)
 		rel = json_array();
 		json_array_foreach(json_object_get(c, "agents"), i, ag)
 		{
-			json_t *o = observation(sum, ctl,
-			    json_string_value(ag));
+			json_t *o =
+			    observation(sum, ctl, json_string_value(ag));
 
 			json_array_append_new(rel,
 			    json_pack("{s:O}", "observation-uuid",
@@ -137,8 +136,8 @@ int
 ls_audit_oscal(struct ls_buf *out, json_t *sum)
 {
 	json_t *sc = json_object_get(sum, "scope"), *result, *doc;
-	const char *what = json_object_get(sc, "control") ? "control"
-							  : "framework";
+	const char *what =
+	    json_object_get(sc, "control") ? "control" : "framework";
 	const char *gen = json_string_value(json_object_get(sc, "generated"));
 	char key[256], *s;
 	int rc;

@@ -84,8 +84,9 @@ audit_tree_root(const struct audit_tree *t, uint8_t out[LS_SHA256_LEN])
 }
 
 static void
-path(const struct audit_tree *t, uint8_t proof[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN],
-    size_t *len, uint64_t m, uint64_t lo, uint64_t hi)
+path(const struct audit_tree *t,
+    uint8_t proof[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN], size_t *len, uint64_t m,
+    uint64_t lo, uint64_t hi)
 {
 	uint64_t k;
 
@@ -108,8 +109,9 @@ audit_tree_path(const struct audit_tree *t,
 {
 	*len_out = 0;
 	if (m >= t->n)
-		return ls_error_set(LS_ENOTFOUND, "entry %llu is not in a tree "
-						  "of %llu",
+		return ls_error_set(LS_ENOTFOUND,
+		    "entry %llu is not in a tree "
+		    "of %llu",
 		    (unsigned long long)m, (unsigned long long)t->n);
 	path(t, proof, len_out, m, 0, t->n);
 	return 0;

@@ -12,8 +12,8 @@
 #include "merkle.h"
 
 struct audit_tree {
-	uint64_t n;				  /* leaves */
-	uint8_t (*level[65])[LS_SHA256_LEN];	  /* level[0]: the leaves,
+	uint64_t n;			     /* leaves */
+	uint8_t (*level[65])[LS_SHA256_LEN]; /* level[0]: the leaves,
 						     borrowed; others owned */
 	size_t nlevels;
 };

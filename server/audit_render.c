@@ -87,9 +87,9 @@ table_open(struct table *t, const char *title, const char *const *head,
     size_t n)
 {
 	if (t->rc == 0)
-		t->rc = t->html ? ls_buf_addf(t->b, "<h3>%s</h3>\n<table>\n",
-				      title)
-				: ls_buf_addf(t->b, "\n#### %s\n\n", title);
+		t->rc = t->html
+		    ? ls_buf_addf(t->b, "<h3>%s</h3>\n<table>\n", title)
+		    : ls_buf_addf(t->b, "\n#### %s\n\n", title);
 	row(t, 1, head, n);
 }
 
@@ -123,8 +123,7 @@ static void
 agent_tables(struct table *t, json_t *a)
 {
 	const char *vh[] = { "version", "bundle", "from", "to" };
-	const char *eh[] = { "exception", "owner", "ticket", "sunset",
-		"used" };
+	const char *eh[] = { "exception", "owner", "ticket", "sunset", "used" };
 	json_t *v, *g = json_object_get(a, "gaps");
 	const char *k;
 	char num[32];
@@ -208,8 +207,8 @@ global_tables(struct table *t, json_t *sum)
 	{
 		const char *c[8] = { jstr(v, "time"), jstr(v, "action"),
 			jstr(v, "channel"), jstr(v, "agent"),
-			jstr(v, "version"), jstr(v, "owner"),
-			jstr(v, "reason"), jstr(v, "until") };
+			jstr(v, "version"), jstr(v, "owner"), jstr(v, "reason"),
+			jstr(v, "until") };
 		row(t, 0, c, 8);
 	}
 	table_close(t);
@@ -220,8 +219,8 @@ render(struct ls_buf *b, json_t *sum, int html)
 {
 	struct table t = { b, html, 0 };
 	json_t *sc = json_object_get(sum, "scope"), *a;
-	const char *name, *what = json_object_get(sc, "control") ? "control"
-								  : "framework";
+	const char *name,
+	    *what = json_object_get(sc, "control") ? "control" : "framework";
 
 	t.rc = ls_buf_addf(b,
 	    "%s%s %s, %s to %s%s\n%sGenerated %s from %lld records; %lld "

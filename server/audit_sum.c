@@ -34,8 +34,7 @@ bump(json_t *obj, const char *key, json_int_t n)
 {
 	json_t *v = json_object_get(obj, key);
 
-	json_object_set_new(obj, key,
-	    json_integer(json_integer_value(v) + n));
+	json_object_set_new(obj, key, json_integer(json_integer_value(v) + n));
 }
 
 static json_t *
@@ -118,8 +117,7 @@ acc_get(struct accs *as, const char *agent)
 }
 
 static int
-acc_add(struct agent_acc *a, time_t t, const char *version,
-    const char *bundle)
+acc_add(struct agent_acc *a, time_t t, const char *version, const char *bundle)
 {
 	if (grow((void **)&a->v, &a->cap, a->n, sizeof(*a->v)) != 0)
 		return LS_ENOMEM;
@@ -175,8 +173,8 @@ agent_obj(json_t *sum, const char *agent)
 	if (a == NULL) {
 		a = json_pack("{s:[], s:{}, s:{}, s:{}, s:{s:[], s:i, s:i, "
 			      "s:[], s:[], s:i}}",
-		    "versions", "decisions", "violations", "exceptions",
-		    "gaps", "silent", "stale_reports", 0, "error_reports", 0,
+		    "versions", "decisions", "violations", "exceptions", "gaps",
+		    "silent", "stale_reports", 0, "error_reports", 0,
 		    "seq_gaps", "dropped", "dropped_counted", 0);
 		json_object_set_new(child(sum, "agents", 0), agent, a);
 	}
@@ -202,16 +200,16 @@ add_unique(json_t *arr, const char *s)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(arr, i, v) if (strcmp(json_string_value(v), s) ==
-	    0) return;
+	json_array_foreach(arr, i,
+	    v) if (strcmp(json_string_value(v), s) == 0) return;
 	json_array_append_new(arr, json_string(s));
 }
 
 static void
 one_decision_controls(json_t *sum, json_t *e, const struct ls_audit_opts *o)
 {
-	json_t *ctls = json_object_get(json_object_get(e, "details"),
-		   "controls"),
+	json_t *ctls =
+		   json_object_get(json_object_get(e, "details"), "controls"),
 	       *c, *one = json_array(), *co;
 	const char *agent = json_string_value(json_object_get(e, "agent"));
 	size_t i;
@@ -271,14 +269,14 @@ one_decision(json_t *sum, json_t *a, json_t *e, const struct ls_audit_opts *o)
 		or_none(json_string_value(json_object_get(v, "rule"))), 1);
 	json_array_foreach(json_object_get(d, "waived"), i, w)
 	{
-		const char *id = or_none(
-		    json_string_value(json_object_get(w, "id")));
+		const char *id =
+		    or_none(json_string_value(json_object_get(w, "id")));
 
 		x = json_object_get(json_object_get(a, "exceptions"), id);
 		if (x == NULL) {
 			x = json_pack("{s:s, s:s, s:s, s:i}", "owner",
-			    or_none(json_string_value(
-				json_object_get(w, "owner"))),
+			    or_none(
+				json_string_value(json_object_get(w, "owner"))),
 			    "ticket",
 			    or_none(json_string_value(
 				json_object_get(w, "ticket"))),
@@ -332,8 +330,8 @@ one_build(json_t *sum, json_t *e)
 		"channel",
 		or_none(json_string_value(json_object_get(e, "channel"))),
 		"tag", or_none(dstr(e, "tag")), "result",
-		or_none(dstr(e, "result")), "bundle", or_none(dstr(e, "bundle")),
-		"passed",
+		or_none(dstr(e, "result")), "bundle",
+		or_none(dstr(e, "bundle")), "passed",
 		json_integer_value(
 		    json_object_get(json_object_get(d, "tests"), "passed")),
 		"failed",
@@ -485,8 +483,8 @@ judge(json_t *sum, const char *ctl, json_t *c)
 	if (json_integer_value(json_object_get(c, "decisions")) == 0)
 		json_array_append_new(reasons,
 		    json_string("no decisions recorded under the control"));
-	if (json_integer_value(json_object_get(json_object_get(c, "outcomes"),
-		"error")) > 0)
+	if (json_integer_value(
+		json_object_get(json_object_get(c, "outcomes"), "error")) > 0)
 		json_array_append_new(reasons,
 		    json_string("decisions ended in error"));
 	json_object_foreach(json_object_get(sum, "agents"), name, a)
@@ -506,8 +504,8 @@ judge(json_t *sum, const char *ctl, json_t *c)
 	}
 	(void)ctl;
 	json_object_set_new(c, "state",
-	    json_string(json_array_size(reasons) ? "not-satisfied"
-						  : "satisfied"));
+	    json_string(
+		json_array_size(reasons) ? "not-satisfied" : "satisfied"));
 	json_object_set_new(c, "reasons", reasons);
 }
 
@@ -543,9 +541,9 @@ one_record(json_t *sum, struct accs *as, json_t *e,
 		one_build(sum, e);
 	if (strcmp(kind, "operator") == 0 && in)
 		one_operator(sum, e);
-	if (agent == NULL || (strcmp(kind, "decision") != 0 &&
-				 strcmp(kind, "report") != 0 &&
-				 strcmp(kind, "batch") != 0))
+	if (agent == NULL ||
+	    (strcmp(kind, "decision") != 0 && strcmp(kind, "report") != 0 &&
+		strcmp(kind, "batch") != 0))
 		return 0;
 	if ((acc = acc_get(as, agent)) == NULL)
 		return LS_ENOMEM;

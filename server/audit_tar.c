@@ -34,8 +34,8 @@ tar_entry(struct archive *a, const struct ls_audit_file *f)
 	    (f->data.len > 0 &&
 		archive_write_data(a, f->data.data, f->data.len) !=
 		    (la_ssize_t)f->data.len))
-		rc = ls_error_set(LS_ENOMEM, "tar: %s",
-		    archive_error_string(a));
+		rc =
+		    ls_error_set(LS_ENOMEM, "tar: %s", archive_error_string(a));
 	archive_entry_free(e);
 	return rc;
 }
@@ -47,24 +47,24 @@ ls_audit_tar(struct ls_buf *out, const struct ls_audit_pkg *p)
 	size_t i;
 	int rc = 0;
 
-	if (a == NULL || archive_write_set_format_pax_restricted(a) !=
-		ARCHIVE_OK ||
+	if (a == NULL ||
+	    archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
 	    archive_write_open(a, out, NULL, tar_write, NULL) != ARCHIVE_OK)
 		rc = ls_error_set(LS_ENOMEM, "tar: cannot start");
 	for (i = 0; rc == 0 && i < p->n; i++)
 		rc = tar_entry(a, &p->files[i]);
 	if (rc == 0 && archive_write_close(a) != ARCHIVE_OK)
-		rc = ls_error_set(LS_ENOMEM, "tar: %s",
-		    archive_error_string(a));
+		rc =
+		    ls_error_set(LS_ENOMEM, "tar: %s", archive_error_string(a));
 	archive_write_free(a);
 	return rc;
 }
 
 /* Read the current entry (a regular file of a known name) into f. */
 static int
-untar_entry(struct archive *a, struct archive_entry *e,
-    struct ls_audit_file *f, const char *const *names, size_t nnames)
+untar_entry(struct archive *a, struct archive_entry *e, struct ls_audit_file *f,
+    const char *const *names, size_t nnames)
 {
 	const char *name = archive_entry_pathname(e);
 	la_int64_t size = archive_entry_size(e);
@@ -78,8 +78,9 @@ untar_entry(struct archive *a, struct archive_entry *e,
 	if (name == NULL || i == nnames ||
 	    archive_entry_filetype(e) != AE_IFREG || size < 0 ||
 	    (uint64_t)size > LS_AUDIT_RECORDS_MAX)
-		return ls_error_set(LS_EUNSAFE, "tar: entry '%.80s' is not "
-						"a package file",
+		return ls_error_set(LS_EUNSAFE,
+		    "tar: entry '%.80s' is not "
+		    "a package file",
 		    name ? name : "");
 	f->name = names[i];
 	ls_buf_init(&f->data, (size_t)size + 1);

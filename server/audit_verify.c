@@ -107,7 +107,8 @@ check_files(struct pkg_in *p, char *line)
 		    ls_hex_decode(want, sizeof(want), line + 5, 64) != 0)
 			return ls_error_set(LS_EFORMAT,
 			    "manifest.note: bad file line");
-		memcpy(p->names[p->nnames], line + 70, (size_t)(nl - line - 70));
+		memcpy(p->names[p->nnames], line + 70,
+		    (size_t)(nl - line - 70));
 		p->names[p->nnames][nl - line - 70] = '\0';
 		if (strstr(p->names[p->nnames], "..") != NULL)
 			return ls_error_set(LS_EUNSAFE,
@@ -146,11 +147,14 @@ check_unlisted(const struct pkg_in *p, const char *sub)
 
 	snprintf(path, sizeof(path), "%s%s%s", p->dir, sub[0] ? "/" : "", sub);
 	if ((d = opendir(path)) == NULL)
-		return sub[0] ? 0 : ls_error_set(LS_ENOTFOUND, "%s: no such "
-							       "directory",
-					path);
+		return sub[0] ? 0
+			      : ls_error_set(LS_ENOTFOUND,
+				    "%s: no such "
+				    "directory",
+				    path);
 	while (rc == 0 && (de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
 			continue;
 		snprintf(name, sizeof(name), "%s%s%s", sub, sub[0] ? "/" : "",
 		    de->d_name);
@@ -180,8 +184,7 @@ check_manifest(struct pkg_in *p)
 	if ((rc = ls_vkey_parse(&vk, key, klen)) != 0 ||
 	    (rc = ls_keyset_add(&p->log, &vk)) != 0)
 		goto out;
-	if ((rc = read_file(&text, &len, p, "manifest.note", LS_NOTE_MAX)) !=
-		0)
+	if ((rc = read_file(&text, &len, p, "manifest.note", LS_NOTE_MAX)) != 0)
 		goto out;
 	if ((rc = ls_note_open(&note, text, len, &p->log, 1)) < 0) {
 		rc = ls_error_wrap(rc, "manifest.note: not signed by log.pub");
@@ -208,10 +211,11 @@ check_checkpoint(struct pkg_in *p)
 	int rc;
 
 	if ((rc = read_file(&text, &len, p, "checkpoint.note", LS_NOTE_MAX)) !=
-		0)
+	    0)
 		return rc;
 	if ((rc = ls_note_open(&note, text, len, &p->log, 1)) < 0) {
-		rc = ls_error_wrap(rc, "checkpoint.note: not signed by log.pub");
+		rc =
+		    ls_error_wrap(rc, "checkpoint.note: not signed by log.pub");
 		goto out;
 	}
 	rc = 0;
@@ -230,8 +234,8 @@ out:
 }
 
 static int
-check_proof(const struct pkg_in *p, json_t *rec, const char *line,
-    size_t len, json_t *pr, size_t lineno)
+check_proof(const struct pkg_in *p, json_t *rec, const char *line, size_t len,
+    json_t *pr, size_t lineno)
 {
 	uint8_t leaf[LS_SHA256_LEN], want[LS_SHA256_LEN];
 	uint8_t proof[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN];
@@ -286,8 +290,8 @@ check_records(const struct pkg_in *p, json_t *arr)
 	    (rc = read_file(&prf, &qlen, p, "proofs.jsonl",
 		 LS_AUDIT_RECORDS_MAX)) != 0)
 		goto out;
-	for (r = rec, q = prf; rc == 0 && r < rec + rlen; r = rn + 1,
-	    q = qn + 1) {
+	for (r = rec, q = prf; rc == 0 && r < rec + rlen;
+	     r = rn + 1, q = qn + 1) {
 		lineno++;
 		rn = memchr(r, '\n', (size_t)(rec + rlen - r));
 		qn = q < prf + qlen ? memchr(q, '\n', (size_t)(prf + qlen - q))
@@ -333,8 +337,8 @@ agent_keys(json_t *arr)
 
 	json_array_foreach(arr, i, e)
 	{
-		k = json_string_value(json_object_get(
-		    json_object_get(e, "details"), "key"));
+		k = json_string_value(
+		    json_object_get(json_object_get(e, "details"), "key"));
 		agent = json_string_value(json_object_get(e, "agent"));
 		if (k == NULL || agent == NULL)
 			continue;
@@ -382,12 +386,13 @@ check_agent_sigs(json_t *arr, json_int_t *verified, json_int_t *skipped)
 	{
 		kind = json_string_value(json_object_get(e, "kind"));
 		agent = json_string_value(json_object_get(e, "agent"));
-		note = json_string_value(json_object_get(
-		    json_object_get(e, "details"), "note"));
+		note = json_string_value(
+		    json_object_get(json_object_get(e, "details"), "note"));
 		if (rc != 0 || kind == NULL || note == NULL ||
 		    (strcmp(kind, "batch") != 0 && strcmp(kind, "report") != 0))
 			continue;
-		if ((list = json_object_get(keys, agent ? agent : "")) == NULL) {
+		if ((list = json_object_get(keys, agent ? agent : "")) ==
+		    NULL) {
 			(*skipped)++;
 			continue;
 		}
@@ -461,7 +466,8 @@ ls_audit_verify(json_t **stats_out, const char *dir)
 	p.dir = dir;
 	if (stats_out != NULL)
 		*stats_out = NULL;
-	if ((rc = check_manifest(&p)) == 0 && (rc = check_checkpoint(&p)) == 0 &&
+	if ((rc = check_manifest(&p)) == 0 &&
+	    (rc = check_checkpoint(&p)) == 0 &&
 	    (rc = check_records(&p, arr)) == 0 &&
 	    (rc = check_agent_sigs(arr, &ok, &skipped)) == 0)
 		rc = check_recomputed(&p, arr);

@@ -67,11 +67,13 @@ parse(struct args *a, int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0)
 			return 1;
 		if (v == NULL)
-			return ls_error_set(LS_EINVAL, "%s: unknown or "
-						       "missing value",
+			return ls_error_set(LS_EINVAL,
+			    "%s: unknown or "
+			    "missing value",
 			    argv[i]);
 		if (strcmp(argv[i], "--control") == 0)
 			a->o.control = v;

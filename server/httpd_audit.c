@@ -16,7 +16,7 @@
 #define AUDIT_COOKIE "lockstep_auditor="
 
 extern const char *const httpd_audit_page[]; /* httpd_audit_page.c */
-extern const char httpd_audit_login_page[]; /* httpd_audit_page.c */
+extern const char httpd_audit_login_page[];  /* httpd_audit_page.c */
 
 /* The bearer token, or the auditor cookie set by /audit/login. */
 static const char *
@@ -105,19 +105,19 @@ httpd_audit_gate(struct ls_httpd *h, struct MHD_Connection *c, const char *url,
 static int
 opts_from_args(struct ls_audit_opts *o, struct MHD_Connection *c)
 {
-	const char *since = MHD_lookup_connection_value(c,
-	    MHD_GET_ARGUMENT_KIND, "since");
-	const char *until = MHD_lookup_connection_value(c,
-	    MHD_GET_ARGUMENT_KIND, "until");
+	const char *since =
+	    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
+	const char *until =
+	    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "until");
 	const char *hours = MHD_lookup_connection_value(c,
 	    MHD_GET_ARGUMENT_KIND, "silent_hours");
 	char *end = NULL;
 
 	memset(o, 0, sizeof(*o));
-	o->control = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-	    "control");
-	o->framework = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-	    "framework");
+	o->control =
+	    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "control");
+	o->framework =
+	    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "framework");
 	o->silent_hours = LS_AUDIT_SILENT_DEFAULT;
 	o->generated = time(NULL);
 	if (hours != NULL) {
@@ -221,7 +221,8 @@ fleet(struct ls_httpd *h)
 		return NULL;
 	}
 	for (p = b.data; p != NULL && p < b.data + b.len; p = nl + 1) {
-		if ((nl = memchr(p, '\n', b.len - (size_t)(p - b.data))) == NULL)
+		if ((nl = memchr(p, '\n', b.len - (size_t)(p - b.data))) ==
+		    NULL)
 			break;
 		e = json_loadb(p, (size_t)(nl - p), 0, NULL);
 		d = json_object_get(e, "details");
@@ -231,10 +232,10 @@ fleet(struct ls_httpd *h)
 			    json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}",
 				"channel", json_object_get(e, "channel"),
 				"version", json_object_get(d, "version"),
-				"state", json_object_get(d, "state"),
-				"error", json_object_get(d, "error"),
-				"last_report", json_object_get(e, "time"),
-				"bundle", json_object_get(d, "bundle")));
+				"state", json_object_get(d, "state"), "error",
+				json_object_get(d, "error"), "last_report",
+				json_object_get(e, "time"), "bundle",
+				json_object_get(d, "bundle")));
 		json_decref(e);
 	}
 	ls_buf_cleanup(&b);

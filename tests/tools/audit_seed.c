@@ -152,8 +152,9 @@ main(int argc, char **argv)
 
 	if ((argc != 7 && argc != 8) || sodium_init() < 0 ||
 	    ls_time_parse(&since, argv[4], strlen(argv[4])) != 0) {
-		fprintf(stderr, "usage: audit-seed DATA AGENTS RECORDS "
-				"SINCE DAYS CONTROL [PREFIX]\n");
+		fprintf(stderr,
+		    "usage: audit-seed DATA AGENTS RECORDS "
+		    "SINCE DAYS CONTROL [PREFIX]\n");
 		return 2;
 	}
 	nag = strtoull(argv[2], NULL, 10);

@@ -46,8 +46,7 @@ test_server_audit__proofs_match_reference(void **state)
 			assert_int_equal(l1, l2);
 			assert_memory_equal(p1, p2, l1 * LS_SHA256_LEN);
 		}
-		assert_int_equal(audit_tree_path(&t, p1, &l1, n),
-		    LS_ENOTFOUND);
+		assert_int_equal(audit_tree_path(&t, p1, &l1, n), LS_ENOTFOUND);
 		audit_tree_free(&t);
 	}
 }
@@ -99,12 +98,11 @@ test_server_audit__summary(void **state)
 	json_t *recs = json_pack("[{s:i, s:s, s:s, s:s, s:{s:s, s:s, s:s, "
 				 "s:s, s:[], s:[{s:s, s:s, s:s, s:s}], s:[s], "
 				 "s:s}}]",
-	    "n", 7, "time", "2026-07-09T00:00:00Z", "kind", "decision",
-	    "agent", "a1", "details", "time", "2026-07-02T10:00:00.123456Z",
-	    "door", "admission", "outcome", "allow", "version", "v1",
-	    "violations", "waived", "id", "EXC-1", "owner", "o", "ticket",
-	    "T-1", "expires", "2027-01-01", "controls", "soc2:CC6.1",
-	    "future_field", "x");
+	    "n", 7, "time", "2026-07-09T00:00:00Z", "kind", "decision", "agent",
+	    "a1", "details", "time", "2026-07-02T10:00:00.123456Z", "door",
+	    "admission", "outcome", "allow", "version", "v1", "violations",
+	    "waived", "id", "EXC-1", "owner", "o", "ticket", "T-1", "expires",
+	    "2027-01-01", "controls", "soc2:CC6.1", "future_field", "x");
 	json_t *s1 = NULL, *s2 = NULL;
 
 	(void)state;
@@ -116,16 +114,17 @@ test_server_audit__summary(void **state)
 	o.silent_hours = 24;
 	assert_int_equal(ls_audit_summary(&s1, recs, &o), 0);
 	assert_int_equal(ls_audit_summary(&s2, recs, &o), 0);
-	assert_int_equal(json_integer_value(json_object_get(
-			     json_object_get(s1, "decisions"), "total")),
+	assert_int_equal(json_integer_value(
+			     json_object_get(json_object_get(s1, "decisions"),
+				 "total")),
 	    1);
-	assert_non_null(json_object_get(json_object_get(s1, "days"),
-	    "2026-07-02"));
-	assert_string_equal(json_string_value(json_object_get(
-				json_object_get(json_object_get(s1,
-						    "controls"),
-				    "soc2:CC6.1"),
-				"state")),
+	assert_non_null(
+	    json_object_get(json_object_get(s1, "days"), "2026-07-02"));
+	assert_string_equal(json_string_value(
+				json_object_get(json_object_get(json_object_get(s1,
+								    "controls"),
+						    "soc2:CC6.1"),
+				    "state")),
 	    "not-satisfied"); /* silent for more than 24 h */
 	ls_buf_init(&a, 1 << 20);
 	ls_buf_init(&b, 1 << 20);
