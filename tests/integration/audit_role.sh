@@ -71,6 +71,32 @@ check "the token is nowhere in the log" sh -c "! grep -q 'auditor-token-abcdefgh
 check "each answered query recorded (at least 8)" sh -c "test \$(grep -c '\"kind\":\"audit_query\"' '$work/data/evidence/log.jsonl') -ge 8"
 stop_server
 
+# Over HTTPS (--cacert), and refused on plain HTTP with --admin-https-only.
+T=$work/tls
+mkdir -p "$T"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$T/ca.key" -out "$T/ca.pem" -days 2 -subj /CN=audit-test-ca 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$T/srv.key" -out "$T/srv.csr" -subj /CN=127.0.0.1 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$T/ext"
+openssl x509 -req -in "$T/srv.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" \
+    -CAcreateserial -out "$T/srv.pem" -days 2 -extfile "$T/ext" 2>/dev/null
+chmod 600 "$T/srv.key"
+start_server --admin-token-file "$work/admin.token" \
+    --auditor-token-file "$work/auditor.token" --tls-cert "$T/srv.pem" \
+    --tls-key "$T/srv.key" --listen-http 127.0.0.1:0 \
+    --http-port-file "$work/http.port" --admin-https-only
+https_url="https://$(cat "$work/port")"
+check "plain listener up" wait_until 10 test -s "$work/http.port"
+check "package over https with --cacert" "$ls" audit --control soc2:CC6.1 \
+    --since "$since" --until "$until" -o "$work/pkg-tls" --server "$https_url" \
+    --token-file "$work/auditor.token" --cacert "$T/ca.pem"
+check "https package verifies" "$ls" audit verify "$work/pkg-tls"
+check "unknown CA refused" sh -c "! '$ls' audit --control soc2:CC6.1 --since '$since' --until '$until' -o '$work/pkg-tls2' --server '$https_url' --token-file '$work/auditor.token' 2>/dev/null"
+check "audit routes refused on plain HTTP with --admin-https-only" test \
+    "$(http_code "${aud[@]}" "http://$(cat "$work/http.port")/v1/audit/status")" = 403
+stop_server
+
 start_server --admin-token-file "$work/admin.token"
 check "no auditor role: evidence public" test "$(http_code "$url/v1/evidence?kind=report")" = 200
 check "no auditor role: audit routes need the admin token" test "$(http_code "$url/v1/audit/status")" = 401
