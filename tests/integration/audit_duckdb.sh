@@ -21,11 +21,7 @@ cp "$root/tests/tools/duckdb_run.mjs" "$nm/run.mjs"
 audit_repo
 start_server --admin-token-file "$work/admin.token"
 check "published" wait_published stable 1
-"$ls" keygen agent-1 -o "$work/a1" >/dev/null
-"$ls" agent add agent-1 "$work/a1/agent-1.pub" --server "$url" \
-    --token-file "$work/admin.token" || fail "enrol"
-report agent-1 1 "$work/a1/agent-1.key" >"$work/r1"
-check "report accepted" test "$(post "$work/r1")" = 202
+agent_reports agent-1
 stop_server
 since=$(date -u -d '-8 days' +%Y-%m-%d)
 until=$(date -u +%Y-%m-%d)

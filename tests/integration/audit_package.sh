@@ -12,11 +12,7 @@ set -u
 audit_repo
 start_server --admin-token-file "$work/admin.token"
 check "published" wait_published stable 1
-"$ls" keygen agent-1 -o "$work/a1" >/dev/null
-check "agent enrolled" "$ls" agent add agent-1 "$work/a1/agent-1.pub" \
-    --server "$url" --token-file "$work/admin.token"
-report agent-1 1 "$work/a1/agent-1.key" >"$work/r1"
-check "report accepted" test "$(post "$work/r1")" = 202
+agent_reports agent-1
 check "checkpoint written" wait_until 20 test -s "$work/data/evidence/checkpoint.note"
 stop_server
 

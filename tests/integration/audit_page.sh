@@ -20,17 +20,8 @@ audit_repo
 start_server --admin-token-file "$work/admin.token" \
     --auditor-token-file "$work/auditor.token"
 check "published" wait_published stable 1
-for a in agent-1 agent-2; do
-	"$ls" keygen $a -o "$work/$a" >/dev/null
-	check "$a enrolled" "$ls" agent add $a "$work/$a/$a.pub" \
-	    --server "$url" --token-file "$work/admin.token"
-done
-report agent-1 1 "$work/agent-1/agent-1.key" >"$work/r1"
-check "agent-1 reports active" test "$(post "$work/r1")" = 202
-report agent-2 1 "$work/agent-2/agent-2.key" >/dev/null
-sed -i 's/^state active$/state stale/' "$work/body"
-"$ls" note sign "$work/agent-2/agent-2.key" --in "$work/body" >"$work/r2"
-check "agent-2 reports stale" test "$(post "$work/r2")" = 202
+agent_reports agent-1
+agent_reports agent-2 stale
 stop_server
 since=$(date -u -d '-6 days' +%Y-%m-%d)
 until=$(date -u +%Y-%m-%d)

@@ -15,11 +15,7 @@ refused_start "auditor token file 0644 refused" "loose.token" \
 start_server --admin-token-file "$work/admin.token" \
     --auditor-token-file "$work/auditor.token"
 check "published" wait_published stable 1
-"$ls" keygen agent-1 -o "$work/a1" >/dev/null
-check "agent enrolled" "$ls" agent add agent-1 "$work/a1/agent-1.pub" \
-    --server "$url" --token-file "$work/admin.token"
-report agent-1 1 "$work/a1/agent-1.key" >"$work/r1"
-check "report accepted" test "$(post "$work/r1")" = 202
+agent_reports agent-1
 stop_server
 since=$(date -u -d '-3 days' +%Y-%m-%d)
 until=$(date -u +%Y-%m-%d)

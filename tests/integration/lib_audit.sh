@@ -21,3 +21,17 @@ audit_repo() {
 	echo "$auditor_tok" >"$work/auditor.token"
 	chmod 600 "$work/admin.token" "$work/auditor.token"
 }
+
+# agent_reports NAME [STATE]: a key for NAME (under $work/NAME), enrolled
+# through the admin API, and one signed report (seq 1, v1.0.0) in STATE
+# (default active) accepted by the running server.
+agent_reports() {
+	local a=$1 state=${2:-active}
+	"$ls" keygen "$a" -o "$work/$a" >/dev/null
+	check "$a enrolled" "$ls" agent add "$a" "$work/$a/$a.pub" \
+	    --server "$url" --token-file "$work/admin.token"
+	report "$a" 1 "$work/$a/$a.key" >/dev/null
+	sed -i "s/^state active\$/state $state/" "$work/body"
+	"$ls" note sign "$work/$a/$a.key" --in "$work/body" >"$work/$a.report"
+	check "$a reports $state" test "$(post "$work/$a.report")" = 202
+}
