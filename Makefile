@@ -55,6 +55,7 @@ ALL_LIBS := $(SERVER_LIB) $(AGENT_LIB) $(COMMON_LIB)
 PROGS := $(BUILD)/bin/lockstep $(BUILD)/bin/lockstep-ops \
 	$(BUILD)/bin/lockstep-server $(BUILD)/bin/lockstep-agent
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+AUDIT_TOOL_BINS := $(BUILD)/tests/tools/audit_seed
 CONF_BIN := $(BUILD)/tests/conformance-runner
 
 # bench/rego_bench.c counts the Rego arena's chunks by wrapping its entry
@@ -67,7 +68,7 @@ BENCH_WRAP := -Wl,--wrap=ls_arena_alloc,--wrap=ls_arena_strndup \
 	lint install clean
 all: $(PROGS)
 TOOL_BINS := $(BUILD)/tools/ev-load
-tests: $(UNIT_BINS) $(TOOL_BINS) \
+tests: $(UNIT_BINS) $(TOOL_BINS) $(AUDIT_TOOL_BINS) \
 	$(if $(wildcard tests/conformance/runner.c),$(CONF_BIN))
 
 $(BUILD)/obj/%.o: %.c
@@ -103,6 +104,12 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(ALL_LIBS) $(LIBS) -lcmocka
 
+# tests/tools/audit_seed.c: decision records for the audit tests and
+# bench, appended through the evidence library, linked like the unit tests.
+$(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(ALL_LIBS) $(LIBS)
+
 $(BUILD)/tools/ev-load: $(call obj,tests/tools/ev_load.c) $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(ALL_LIBS) $(LIBS)
@@ -114,7 +121,7 @@ $(CONF_BIN): $(call obj,tests/conformance/runner.c) $(ALL_LIBS)
 $(BUILD)/bench/rego-bench: $(call obj,bench/rego_bench.c) $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $(BENCH_WRAP) -o $@ $< $(ALL_LIBS) $(LIBS)
-benchprogs: $(BENCH_BINS) $(TOOL_BINS)
+benchprogs: $(BENCH_BINS) $(TOOL_BINS) $(AUDIT_TOOL_BINS)
 
 deps:
 	@deploy/install-deps.sh

@@ -2,7 +2,7 @@
 # Install the Debian packages Lockstep needs to build, test, demo and bench
 # (nodejs and npm: the DuckDB test installs @duckdb/node-api with npm).
 # Only missing packages are installed; running it twice is harmless.
-# Usage: deploy/install-deps.sh [--bench]
+# Usage: deploy/install-deps.sh [--bench | --browser]
 set -eu
 
 PKGS="build-essential pkg-config git curl ca-certificates
@@ -18,6 +18,9 @@ if [ "${1:-}" = "--bench" ]; then
 	PKGS="$PKGS nginx-light wrk"
 fi
 PKGS="$PKGS zlib1g-dev"	# decision batches are gzip (server/decisions.c)
+if [ "${1:-}" = "--browser" ]; then	# the auditor page's test
+	PKGS="$PKGS chromium python3-websockets"
+fi
 
 missing=""
 for p in $PKGS; do

@@ -32,6 +32,7 @@ int cli_root_chain(struct ls_root *out, const char *cmd, char **paths, int n);
 
 /* cli_operator.c */
 int cli_overrides(int argc, char **argv);
+int cli_audit(int argc, char **argv);	 /* cli_audit.c */
 
 /* Print "lockstep CMD: " + message + ls_error_last() to stderr. */
 void cli_fail(const char *cmd, const char *fmt, ...)

@@ -19,7 +19,8 @@ const char ls_srv_usage[] =
     "usage: lockstep-server --repo GIT_REPO --keys DIR --data DIR\n"
     "         [--listen 127.0.0.1:8181] [--channel NAME=GLOB]...\n"
     "         [--poll-interval S] [--timestamp-ttl S] [--threads N]\n"
-    "         [--admin-token-file F] [--enroll-token-file F\n"
+    "         [--admin-token-file F] [--auditor-token-file F]\n"
+    "         [--enroll-token-file F\n"
     "          --allow-shared-enroll-token]\n"
     "         [--agent-writes-per-min N] [--agent-bytes-per-min N]\n"
     "         [--port-file F] [--log-json]\n"
@@ -67,6 +68,13 @@ const char ls_srv_usage[] =
     "  POST /v1/admin/{pin,rollback,unpin,agents,agents/remove,tokens},\n"
     "       GET /v1/admin/status, GET /v1/admin/overrides?since=DATE\n"
     "       (Authorization: Bearer TOKEN from --admin-token-file)\n"
+    "  GET  /v1/audit/status, /v1/audit/package?control=|framework=\n"
+    "       &since=&until=[&silent_hours=]  (tar), /audit/ (the page)\n"
+    "       With --auditor-token-file the evidence and audit routes take\n"
+    "       its token (read-only; refused on every admin route) or the\n"
+    "       admin token, and each auditor query is itself evidence\n"
+    "       (kind audit_query); without it evidence stays public and the\n"
+    "       audit routes take the admin token only.\n"
     "\n"
     "Each enrolled key may write at most --agent-writes-per-min reports and\n"
     "decision batches (default 600) and --agent-bytes-per-min bytes (default\n"
@@ -189,6 +197,8 @@ parse_one(struct ls_srv_config *c, int argc, char **argv, int *i)
 		    1, 3600);
 	else if ((v = value(argc, argv, i, "--admin-token-file")) != NULL)
 		c->admin_token_file = v;
+	else if ((v = value(argc, argv, i, "--auditor-token-file")) != NULL)
+		c->auditor_token_file = v;
 	else if ((v = value(argc, argv, i, "--enroll-token-file")) != NULL)
 		c->enroll_token_file = v;
 	else if ((v = value(argc, argv, i, "--port-file")) != NULL)
@@ -289,6 +299,9 @@ ls_srv_config_parse(struct ls_srv_config *c, int argc, char **argv)
 		rc = read_tls(c);
 	if (rc == 0 && c->admin_token_file != NULL)
 		rc = ls_secret_read_token(&c->admin_token, c->admin_token_file);
+	if (rc == 0 && c->auditor_token_file != NULL)
+		rc = ls_secret_read_token(&c->auditor_token,
+		    c->auditor_token_file);
 	if (rc == 0 && c->enroll_token_file != NULL)
 		rc = ls_secret_read_token(&c->enroll_token,
 		    c->enroll_token_file);
@@ -304,5 +317,7 @@ ls_srv_config_cleanup(struct ls_srv_config *c)
 	c->tls_cert = c->tls_key = NULL;
 	ls_secret_free(c->admin_token);
 	ls_secret_free(c->enroll_token);
+	ls_secret_free(c->auditor_token);
+	c->auditor_token = NULL;
 	c->repo = c->admin_token = c->enroll_token = NULL;
 }

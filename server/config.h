@@ -22,6 +22,8 @@ struct ls_srv_config {
 	unsigned req_timeout;	/* s: idle connection, whole body */
 	const char *admin_token_file, *enroll_token_file, *port_file;
 	char *admin_token, *enroll_token; /* sodium_malloc, or NULL */
+	const char *auditor_token_file;	  /* read-only evidence access */
+	char *auditor_token;		  /* sodium_malloc, or NULL */
 	int allow_shared_enroll;	  /* --enroll-token-file is usable */
 	const char *tls_cert_file, *tls_key_file; /* HTTPS on --listen */
 	char *tls_cert;				  /* PEM, malloc, or NULL */

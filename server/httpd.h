@@ -28,6 +28,8 @@ struct ls_httpd_opts {
 	struct ls_decisions *decisions;
 	struct ls_gitwatch *watch; /* for POST /v1/admin/refresh */
 	const char *admin_token;   /* NULL: admin endpoints are off */
+	const char *auditor_token; /* read-only evidence, audit routes;
+				      NULL: evidence public, audit off */
 	const char *enroll_token;  /* shared token, or NULL (only with
 				      --allow-shared-enroll-token) */
 	const char *tls_cert;	   /* PEM: --listen serves HTTPS; or NULL */

@@ -17,29 +17,47 @@
 
 /*
  * Routes that --admin-https-only keeps off plain HTTP, first match of the
- * prefix wins: whatever carries a bearer or enrolment token.  Evidence
- * routes for auditors get their own line with their flag.
+ * prefix wins: whatever carries a bearer or enrolment token.  Routes an
+ * auditor token opens (read-only; httpd_audit.c) carry the auditor flag;
+ * evidence is public unless the server has --auditor-token-file.
  */
 static const struct {
 	const char *prefix;
 	int https_only;
+	int auditor;
 } route_flags[] = {
-	{ "/v1/admin/refresh", 0 }, /* a webhook's poke, no token */
-	{ "/v1/admin/", 1 },	    /* bearer token */
-	{ "/v1/enroll", 1 },	    /* enrolment token */
-	{ "/v1/evidence", 0 },	    /* public; auditor routes: 1 */
+	{ "/v1/admin/refresh", 0, 0 }, /* a webhook's poke, no token */
+	{ "/v1/admin/", 1, 0 },	       /* bearer token */
+	{ "/v1/enroll", 1, 0 },	       /* enrolment token */
+	{ "/v1/evidence", 0, 1 },      /* auditor token when configured */
+	{ "/v1/audit/", 1, 1 },	       /* auditor or admin token */
+	{ "/audit/login", 0, 1 },      /* the token form, no data */
+	{ "/audit", 1, 1 },	       /* the auditor page */
 };
 
-int
-httpd_https_only(const char *url)
+static int
+route_flag(const char *url, int auditor)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(route_flags) / sizeof(route_flags[0]); i++)
 		if (strncmp(url, route_flags[i].prefix,
 			strlen(route_flags[i].prefix)) == 0)
-			return route_flags[i].https_only;
+			return auditor ? route_flags[i].auditor
+				       : route_flags[i].https_only;
 	return 0;
+}
+
+int
+httpd_https_only(const char *url)
+{
+	return route_flag(url, 0);
+}
+
+int
+httpd_route_auditor(const char *url)
+{
+	return route_flag(url, 1);
 }
 
 size_t
@@ -221,6 +239,12 @@ httpd_api_get(struct ls_httpd *h, struct MHD_Connection *c, const char *url,
 		return httpd_answer_text(c, 200, "text/plain", "ok\n", 3);
 	if (strcmp(url, "/metrics") == 0)
 		return serve_metrics(c);
+	if (httpd_audit_gate(h, c, url, &ret))
+		return ret;
+	ret = httpd_audit_get(h, c, url, handled);
+	if (*handled)
+		return ret;
+	*handled = 1;
 	if (strcmp(url, "/v1/evidence") == 0)
 		return httpd_evidence_query(h, c);
 	if (strcmp(url, "/v1/evidence/consistency") == 0)

@@ -118,6 +118,16 @@ enum MHD_Result httpd_api_post(struct ls_httpd *h, struct MHD_Connection *c,
 size_t httpd_body_cap(const char *url);
 /* 1 when url is a route that https_only keeps off plain HTTP. */
 int httpd_https_only(const char *url);
+/* 1 when url is a route an auditor token opens. */
+int httpd_route_auditor(const char *url);
+
+/* httpd_audit.c.  The gate: 1 when it answered (refused) in *ret, 0 to
+ * go on, after recording an auditor's query as evidence. */
+int httpd_audit_gate(struct ls_httpd *h, struct MHD_Connection *c,
+    const char *url, enum MHD_Result *ret);
+/* /v1/audit/{status,summary,package}, /audit/; *handled = 0 otherwise. */
+enum MHD_Result httpd_audit_get(struct ls_httpd *h, struct MHD_Connection *c,
+    const char *url, int *handled);
 
 /* GET argument name as a decimal uint64: 1 set, 0 absent, -1 bad. */
 int httpd_u64_arg(struct MHD_Connection *c, const char *name, uint64_t *out);

@@ -29,6 +29,8 @@ static const struct {
 	{ "unpin", cli_unpin, "unpin CHANNEL ..." },
 	{ "status", cli_status, "status                   channels and pins" },
 	{ "agent", cli_agent, "agent add|token|remove NAME ...  agents" },
+	{ "audit", cli_audit,
+	    "audit --control ID --since D --until D -o DIR | verify DIR" },
 	{ "evidence", cli_evidence,
 	    "evidence verify|export DATA_DIR ...  the log" },
 	{ "overrides", cli_overrides,

@@ -138,6 +138,7 @@ serve(struct ls_srv_config *cfg, sigset_t *sigs)
 		goto out;
 	}
 	ho.admin_token = cfg->admin_token;
+	ho.auditor_token = cfg->auditor_token;
 	ho.enroll_token = cfg->enroll_token;
 	ho.tls_cert = cfg->tls_cert;
 	ho.tls_key = cfg->tls_key;

@@ -953,6 +953,12 @@ ls_store_checkpoint(struct ls_store *s)
 	return store_checkpoint_sign(s);
 }
 
+struct ls_key *
+ls_store_log_key(struct ls_store *s)
+{
+	return s->log_key;
+}
+
 uint64_t
 ls_store_checkpoint_size(struct ls_store *s)
 {

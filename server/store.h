@@ -61,6 +61,9 @@ void ls_store_free(struct ls_store *s);
 const char *ls_store_data_dir(const struct ls_store *s);
 const char *ls_store_origin(const struct ls_store *s);
 struct ls_evidence *ls_store_evidence(struct ls_store *s);
+/* The log key (signs checkpoints and audit manifests), or NULL when
+ * KEYS/log.key is absent.  Owned by the store. */
+struct ls_key *ls_store_log_key(struct ls_store *s);
 
 struct ls_note;
 struct ls_vkey;
