@@ -7,7 +7,7 @@ set -eu
 PKGS="build-essential pkg-config git curl ca-certificates
 libgit2-dev libsodium-dev libarchive-dev libmicrohttpd-dev
 libcurl4-openssl-dev libjansson-dev libcmocka-dev libpcre2-dev libssl-dev
-python3"
+python3 clang libclang-rt-dev"
 if [ "${1:-}" = "--bench" ]; then
 	PKGS="$PKGS nginx-light wrk"
 fi
