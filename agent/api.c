@@ -9,6 +9,7 @@
 #include <microhttpd.h>
 
 #include "api.h"
+#include "api_parse.h"
 #include "lockstep/buf.h"
 #include "lockstep/error.h"
 
@@ -49,6 +50,7 @@ handle(struct ls_api *h, struct MHD_Connection *c, const char *url,
     const char *method, struct req *q)
 {
 	enum MHD_Result ret;
+	const char *path;
 	char *out = NULL;
 	int code = 500;
 
@@ -61,14 +63,13 @@ handle(struct ls_api *h, struct MHD_Connection *c, const char *url,
 		free(out);
 		return ret;
 	}
-	if (strncmp(url, "/v1/data", 8) == 0 &&
-	    (url[8] == '\0' || url[8] == '/') &&
+	if ((path = ls_api_data_path(url)) != NULL &&
 	    (strcmp(method, "POST") == 0 || strcmp(method, "GET") == 0)) {
 		if (q->toobig)
 			return reply(c, 413,
 			    "{\"code\":\"invalid_parameter\","
 			    "\"message\":\"request body too large\"}");
-		if (ls_engine_decide(&out, &code, h->e, url[8] ? url + 9 : "",
+		if (ls_engine_decide(&out, &code, h->e, path,
 			q->body.data != NULL ? q->body.data : "",
 			q->body.len) != 0)
 			return reply(c, 500, "{\"code\":\"internal_error\"}");

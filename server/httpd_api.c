@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include "httpd_impl.h"
+#include "httpd_parse.h"
 #include "lockstep/error.h"
 #include "lockstep/note.h"
 #include "lockstep/timefmt.h"
@@ -91,19 +92,8 @@ status_of(int rc)
 static int
 time_arg(struct MHD_Connection *c, const char *name, time_t *out, int end)
 {
-	const char *v =
-	    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
-	size_t n;
-
-	*out = 0;
-	if (v == NULL || v[0] == '\0')
-		return 0;
-	n = strlen(v);
-	if (ls_time_parse(out, v, n) != 0)
-		return -1;
-	if (end && n == 10) /* a bare date includes its whole day */
-		*out += 86399;
-	return 0;
+	return httpd_time_value(out,
+	    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name), end);
 }
 
 static enum MHD_Result
@@ -191,14 +181,8 @@ serve_checkpoint(struct ls_httpd *h, struct MHD_Connection *c)
 static int
 u64_arg(struct MHD_Connection *c, const char *name, uint64_t *out)
 {
-	const char *v =
-	    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
-	char *end;
-
-	if (v == NULL || v[0] < '0' || v[0] > '9')
-		return v == NULL ? 0 : -1;
-	*out = strtoull(v, &end, 10);
-	return *end == '\0' ? 1 : -1;
+	return httpd_u64_value(out,
+	    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name));
 }
 
 /* GET /v1/evidence/proof?index=I[&size=N]: the inclusion proof of entry I
