@@ -17,7 +17,9 @@ cd "$root" || exit 2
 if [ $# -eq 0 ]; then
 	for f in tests/fuzz/*.c; do set -- "$@" "$(basename "$f" .c)"; done
 fi
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
+# Own options, not the caller's: a huge allocation is refused (NULL) and
+# caught by -malloc_limit_mb, leaks are findings.
+export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 mkdir -p "$build/artifacts"
 failed=0
