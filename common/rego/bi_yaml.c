@@ -783,15 +783,39 @@ parse_node(struct yp *p, size_t min_col, const struct ls_val **out)
 	return rc;
 }
 
+/* Index of the first C0 control character other than tab, LF and CR, or
+ * DEL, in s[0..n); n when there is none.  go-yaml refuses them, and the
+ * parser below takes a NUL for the end of the text. */
+static size_t
+control_char(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') ||
+		    c == 0x7f)
+			return i;
+	}
+	return n;
+}
+
 /* Parse one YAML document; message in err on failure. */
 static int
 yaml_parse(const struct ls_val **out, struct ls_arena *a, const char *s,
     size_t n, char *err, size_t errlen)
 {
-	struct yp *p = calloc(1, sizeof *p);
+	struct yp *p;
 	int rc;
 
-	if (p == NULL) {
+	*out = NULL;
+	if (control_char(s, n) < n) {
+		snprintf(err, errlen,
+		    "yaml: control characters are not allowed");
+		return -1;
+	}
+	if ((p = calloc(1, sizeof *p)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}

@@ -15,6 +15,7 @@
 
 #include "lockstep/buf.h"
 #include "lockstep/error.h"
+#include "rego/annot.h"
 #include "rego/arena.h"
 #include "rego/number.h"
 #include "rego/value.h"
@@ -83,12 +84,43 @@ test_fuzz__json_number_digits_round_trip(void **state)
 	assert_json_round_trip(json);
 }
 
+/* rego_yaml: a NUL byte inside a block scalar was taken for an empty line
+ * without moving on, so the parser appended newlines until the 64 MiB
+ * string cap (seconds of CPU per yaml.unmarshal call).  Control
+ * characters are refused, as go-yaml refuses them. */
+static void
+test_fuzz__yaml_control_characters(void **state)
+{
+	static const char block[] = "a: |\n  x\0y\n";
+	static const char after[] = "a: 1\0junk";
+	struct ls_arena *a = ls_arena_new(0);
+	const struct ls_val *v = NULL;
+	char err[256];
+
+	(void)state;
+	assert_int_not_equal(ls_yaml_parse(&v, a, block, sizeof(block) - 1,
+				 err, sizeof(err)),
+	    0);
+	assert_non_null(strstr(err, "control characters are not allowed"));
+	assert_int_not_equal(ls_yaml_parse(&v, a, after, sizeof(after) - 1,
+				 err, sizeof(err)),
+	    0);
+	assert_int_not_equal(ls_yaml_parse(&v, a, "a: \x01", 4, err,
+				 sizeof(err)),
+	    0);
+	assert_int_equal(ls_yaml_parse(&v, a, "a:\t\"b\"\r\n", 8, err,
+			     sizeof(err)),
+	    0);
+	ls_arena_free(a);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fuzz__json_number_exponent_round_trip),
 		cmocka_unit_test(test_fuzz__json_number_digits_round_trip),
+		cmocka_unit_test(test_fuzz__yaml_control_characters),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
