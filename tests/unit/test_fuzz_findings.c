@@ -15,6 +15,7 @@
 
 #include "lockstep/buf.h"
 #include "lockstep/error.h"
+#include "lockstep/rego.h"
 #include "rego/annot.h"
 #include "rego/arena.h"
 #include "rego/number.h"
@@ -114,6 +115,51 @@ test_fuzz__yaml_control_characters(void **state)
 	ls_arena_free(a);
 }
 
+/* Compile one v1 module; the error text (caller frees) or NULL. */
+static char *
+compile_error(const char *src)
+{
+	struct ls_rego_builder *b = ls_rego_builder_new();
+	struct ls_rego_policy *p = NULL;
+	char *err = NULL;
+
+	assert_non_null(b);
+	assert_int_equal(ls_rego_builder_add_module(b, "m.rego", src,
+			     strlen(src), 1, &err),
+	    0);
+	if (ls_rego_compile(&p, b, &err) == 0)
+		assert_null(err);
+	ls_rego_policy_unref(p);
+	ls_rego_builder_free(b);
+	return err;
+}
+
+/* rego_compile: "import data.kuts[r]" read the value of the variable key
+ * r (NULL) to name the import: a NULL dereference while parsing.  Import
+ * paths take string keys only. */
+static void
+test_fuzz__import_path_with_variable_key(void **state)
+{
+	static const char *const bad[] = {
+		"package p\nimport data.kuts[r]\n",
+		"package p\nimport data.a[1]\n",
+		"package p\nimport input.a[[1]]\n",
+		"package p\nimport data.a[x].b\n",
+	};
+	char *err;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err = compile_error(bad[i]);
+		assert_non_null(err);
+		assert_non_null(strstr(err, "invalid import path"));
+		free(err);
+	}
+	assert_null(compile_error("package p\nimport data.a[\"b\"]\n"
+				  "x := b\n"));
+}
+
 int
 main(void)
 {
@@ -121,6 +167,7 @@ main(void)
 		cmocka_unit_test(test_fuzz__json_number_exponent_round_trip),
 		cmocka_unit_test(test_fuzz__json_number_digits_round_trip),
 		cmocka_unit_test(test_fuzz__yaml_control_characters),
+		cmocka_unit_test(test_fuzz__import_path_with_variable_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
