@@ -5,6 +5,8 @@
 #   make demo       install missing packages, build, run the demo
 #   make bench      build optimised, run the benchmarks against references
 #   make conformance [CASES=DIR]   run Rego conformance cases
+#   make fuzz [FUZZ_SECONDS=N]     build the libFuzzer harnesses of
+#                   tests/fuzz/ with clang, run each N s (default 60)
 #
 # Sources are found by wildcard: common/**.c is libcommon, server/*.c and
 # agent/*.c (except their main files) are libserver and libagent, and every
@@ -65,7 +67,7 @@ BENCH_WRAP := -Wl,--wrap=ls_arena_alloc,--wrap=ls_arena_strndup \
 	-Wl,--wrap=ls_arena_free
 
 .PHONY: all tests check demo bench benchprogs conformance deps format \
-	lint install clean
+	lint install clean fuzz fuzz-build
 all: $(PROGS)
 TOOL_BINS := $(BUILD)/tools/ev-load
 tests: $(UNIT_BINS) $(TOOL_BINS) $(AUDIT_TOOL_BINS) \
@@ -129,6 +131,7 @@ deps:
 # The sanitizer build and every test: unit, integration, conformance.
 check: deps
 	$(MAKE) SAN=1 all tests
+	@if tests/fuzz/have-fuzzer.sh $(FUZZ_CC); then $(MAKE) fuzz-build; fi
 	tests/run-all.sh build/san
 
 demo: deps
@@ -144,6 +147,38 @@ CASES ?= ../shared/rego-conformance
 conformance: deps
 	$(MAKE) $(CONF_BIN)
 	$(CONF_BIN) $(CASES)
+
+# libFuzzer harnesses (tests/fuzz/*.c), built with clang into build/fuzz/
+# with their own library objects in build/fuzz/obj, never mixed with the
+# gcc ones: the library is instrumented for coverage (fuzzer-no-link), the
+# harness links the fuzzer runtime.  tests/fuzz/run.sh runs them.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD := build/fuzz
+FUZZ_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+FUZZ_CFLAGS = $(WARN) -Wno-format-nonliteral -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+	-D_GNU_SOURCE -DLS_FUZZ -Iinclude -Icommon -Iserver -Iagent -MMD -MP \
+	$(PKG_CFLAGS)
+FUZZ_SRC := $(wildcard tests/fuzz/*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRC))
+FUZZ_LIB := $(FUZZ_BUILD)/liblockstep.a
+FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(COMMON_SRC) \
+	$(SERVER_SRC) $(AGENT_SRC))
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+$(FUZZ_LIB): $(FUZZ_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+$(FUZZ_BINS): $(FUZZ_BUILD)/%: $(FUZZ_BUILD)/obj/tests/fuzz/%.o $(FUZZ_LIB)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) $(LIBS)
+fuzz-build: $(FUZZ_BINS)
+fuzz: deps
+	$(MAKE) fuzz-build
+	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 SOURCES = $(shell find include common server agent tests -name '*.[ch]')
 format:

@@ -15,6 +15,7 @@
 #include "decrec.h"
 #include "api.h"
 #include "decmetrics.h"
+#include "api_parse.h"
 #include "lockstep/buf.h"
 #include "lockstep/error.h"
 #include "lockstep/file.h"
@@ -229,7 +230,7 @@ decide(struct ls_api *h, struct MHD_Connection *c, const char *url,
 	char *out = NULL;
 	int code = 500;
 
-	const char *path = url[8] ? url + 9 : "";
+	const char *path = ls_api_data_path(url);
 	int rc;
 
 	if (strncmp(url, "/v1/admission", 13) == 0) {
@@ -308,8 +309,7 @@ handle(struct ls_api *h, struct MHD_Connection *c, const char *url,
 	if (strncmp(url, "/v1/admission", 13) == 0 &&
 	    (url[13] == '\0' || url[13] == '/'))
 		return decide(h, c, url, method, q);
-	if (strncmp(url, "/v1/data", 8) == 0 &&
-	    (url[8] == '\0' || url[8] == '/') &&
+	if (ls_api_data_path(url) != NULL &&
 	    (strcmp(method, "POST") == 0 || strcmp(method, "GET") == 0)) {
 		if (h->client_ca && !client_verified(c))
 			return reply(c, 403,

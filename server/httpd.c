@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "httpd_impl.h"
+#include "httpd_parse.h"
 #include "lockstep/error.h"
 #include "lockstep/file.h"
 #include "lockstep/note.h"
@@ -64,58 +65,6 @@ httpd_answer_error(struct MHD_Connection *c, unsigned code, const char *msg)
 	free(s);
 	json_decref(j);
 	return ret;
-}
-
-/* ---- If-None-Match and Prefer ---------------------------------------- */
-
-/* Does the If-None-Match list contain etag (weak comparison, RFC 9110)? */
-static int
-inm_matches(const char *inm, const char *etag)
-{
-	size_t elen = strlen(etag), n;
-	const char *p = inm;
-
-	if (inm == NULL)
-		return 0;
-	while (*p != '\0') {
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		if (*p == '*')
-			return 1;
-		if (strncmp(p, "W/", 2) == 0)
-			p += 2;
-		n = strcspn(p, ",");
-		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-			n--;
-		if (n == elen && memcmp(p, etag, n) == 0)
-			return 1;
-		p += strcspn(p, ",");
-	}
-	return 0;
-}
-
-/* The wait=N preference in seconds (capped), 0 when absent. */
-static unsigned
-prefer_wait(const char *prefer)
-{
-	const char *p = prefer;
-	unsigned v = 0;
-
-	if (p == NULL)
-		return 0;
-	for (; *p != '\0'; p++) {
-		if ((p == prefer || p[-1] == ' ' || p[-1] == ',' ||
-			p[-1] == ';') &&
-		    strncasecmp(p, "wait=", 5) == 0) {
-			for (p += 5; *p >= '0' && *p <= '9'; p++) {
-				v = v * 10 + (unsigned)(*p - '0');
-				if (v > LS_HTTPD_WAIT_MAX)
-					v = LS_HTTPD_WAIT_MAX;
-			}
-			return v;
-		}
-	}
-	return 0;
 }
 
 /* ---- timestamp.note from memory -------------------------------------- */
@@ -300,7 +249,7 @@ answer_held(struct ls_httpd *h, struct MHD_Connection *c, struct req *r,
 	pthread_rwlock_rdlock(&h->lock);
 	e = ts_find(h, r->channel);
 	if (e != NULL && e->ok != NULL) {
-		if (inm_matches(inm, e->etag)) {
+		if (httpd_inm_matches(inm, e->etag)) {
 			resp = make_response("", 0, MHD_RESPMEM_PERSISTENT,
 			    e->etag, NULL, "no-cache");
 		} else {
@@ -380,7 +329,7 @@ ts_try(struct ls_httpd *h, struct MHD_Connection *c, void **con_cls,
 		pthread_rwlock_unlock(&h->lock);
 		return httpd_answer_error(c, 404, "no such channel");
 	}
-	if (!inm_matches(inm, e->etag))
+	if (!httpd_inm_matches(inm, e->etag))
 		ret = httpd_answer(c, 200, e->ok);
 	else if (wait == 0 || h->stopping)
 		ret = httpd_answer(c, 304, e->nm);
@@ -407,7 +356,7 @@ serve_timestamp(struct ls_httpd *h, struct MHD_Connection *c, void **con_cls,
 
 	if (r != (void *)&get_marker && r->resumed)
 		return r->gone ? MHD_NO : answer_held(h, c, r, inm);
-	wait = prefer_wait(
+	wait = httpd_prefer_wait(
 	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Prefer"));
 	ret = ts_try(h, c, con_cls, channel, inm, wait, 0, &retry);
 	if (!retry)
@@ -517,7 +466,7 @@ answer_file(struct MHD_Connection *c, const struct fent *e)
 	const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_IF_NONE_MATCH);
 
-	if (inm_matches(inm, e->etag))
+	if (httpd_inm_matches(inm, e->etag))
 		return httpd_answer(c, 304, e->nm);
 	return httpd_answer(c, 200, e->ok);
 }
@@ -563,64 +512,6 @@ serve_file(struct ls_httpd *h, struct MHD_Connection *c, const char *url,
 
 /* ---- routing ---------------------------------------------------------- */
 
-static int
-all_digits(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n == 0 || n > 19 || s[0] == '0')
-		return 0;
-	for (i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-	return 1;
-}
-
-/* "<digits>.note" exactly. */
-static int
-is_seq_note(const char *s)
-{
-	size_t n = strlen(s);
-
-	return n > 5 && strcmp(s + n - 5, ".note") == 0 && all_digits(s, n - 5);
-}
-
-static int
-is_bundle_name(const char *s, char hex[65])
-{
-	size_t i;
-
-	if (strlen(s) != 64 + 7 || strcmp(s + 64, ".tar.gz") != 0)
-		return 0;
-	for (i = 0; i < 64; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-			(s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	memcpy(hex, s, 64);
-	hex[64] = '\0';
-	return 1;
-}
-
-/* Split "/v1/channels/CH/rest" into CH and rest. */
-static int
-channel_path(const char *url, const char *prefix, char ch[LS_NAME_MAX + 1],
-    const char **rest)
-{
-	size_t plen = strlen(prefix), n;
-	const char *p;
-
-	if (strncmp(url, prefix, plen) != 0)
-		return 0;
-	p = url + plen;
-	n = strcspn(p, "/");
-	if (n == 0 || n > LS_NAME_MAX)
-		return 0;
-	memcpy(ch, p, n);
-	ch[n] = '\0';
-	*rest = p + n;
-	return ls_name_valid(ch);
-}
-
 static enum MHD_Result
 serve_opa_bundle(struct ls_httpd *h, struct MHD_Connection *c,
     const char *channel)
@@ -644,20 +535,20 @@ route_get(struct ls_httpd *h, struct MHD_Connection *c, const char *url,
 	enum MHD_Result ret;
 	int handled = 0;
 
-	if (channel_path(url, "/v1/channels/", ch, &rest)) {
+	if (httpd_channel_path(url, "/v1/channels/", ch, &rest)) {
 		if (strcmp(rest, "/timestamp.note") == 0)
 			return serve_timestamp(h, c, con_cls, ch);
 		if (strncmp(rest, "/releases/", 10) == 0 &&
-		    is_seq_note(rest + 10))
+		    httpd_is_seq_note(rest + 10))
 			return serve_file(h, c, url, NULL);
 		return httpd_answer_error(c, 404, "not found");
 	}
-	if (strncmp(url, "/v1/root/", 9) == 0 && is_seq_note(url + 9))
+	if (strncmp(url, "/v1/root/", 9) == 0 && httpd_is_seq_note(url + 9))
 		return serve_file(h, c, url, NULL);
 	if (strncmp(url, "/v1/bundles/", 12) == 0 &&
-	    is_bundle_name(url + 12, hex))
+	    httpd_is_bundle_name(url + 12, hex))
 		return serve_file(h, c, url, hex);
-	if (channel_path(url, "/bundles/", ch, &rest) && rest[0] == '\0')
+	if (httpd_channel_path(url, "/bundles/", ch, &rest) && rest[0] == '\0')
 		return serve_opa_bundle(h, c, ch);
 	ret = httpd_api_get(h, c, url, &handled);
 	if (handled)

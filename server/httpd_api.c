@@ -7,6 +7,7 @@
 
 #include "decisions.h"
 #include "httpd_impl.h"
+#include "httpd_parse.h"
 #include "lockstep/error.h"
 #include "lockstep/note.h"
 #include "lockstep/timefmt.h"
@@ -174,14 +175,8 @@ serve_checkpoint(struct ls_httpd *h, struct MHD_Connection *c)
 int
 httpd_u64_arg(struct MHD_Connection *c, const char *name, uint64_t *out)
 {
-	const char *v =
-	    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
-	char *end;
-
-	if (v == NULL || v[0] < '0' || v[0] > '9')
-		return v == NULL ? 0 : -1;
-	*out = strtoull(v, &end, 10);
-	return *end == '\0' ? 1 : -1;
+	return httpd_u64_value(out,
+	    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name));
 }
 
 /* GET /v1/evidence/proof?index=I[&size=N]: the inclusion proof of entry I

@@ -34,6 +34,7 @@
 #include <sys/socket.h>
 
 #include "httpd_impl.h"
+#include "httpd_parse.h"
 #include "lockstep/error.h"
 #include "lockstep/file.h"
 #include "lockstep/note.h"
@@ -262,19 +263,8 @@ httpd_evidence_stop(void)
 static int
 time_arg(struct MHD_Connection *c, const char *name, time_t *out, int end)
 {
-	const char *v =
-	    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
-	size_t n;
-
-	*out = 0;
-	if (v == NULL || v[0] == '\0')
-		return 0;
-	n = strlen(v);
-	if (ls_time_parse(out, v, n) != 0)
-		return -1;
-	if (end && n == 10) /* a bare date includes its whole day */
-		*out += 86399;
-	return 0;
+	return httpd_time_value(out,
+	    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name), end);
 }
 
 /* The checkpoint note and its size; text NULL when there is none. */

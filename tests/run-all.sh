@@ -70,6 +70,32 @@ fi
 [ -x "$build/tests/conformance-runner" ] &&
 	spawn "conformance/rego-v1" 300 "$build/tests/conformance-runner" --v1 --messages tests/rego/v1
 
+# libFuzzer smoke: each harness of tests/fuzz/ for 10 s on its seed corpus,
+# two at a time (two lanes), when clang's fuzzer runtime is present and
+# "make fuzz-build" (done by make check) built them.
+fuzz_secs=${LOCKSTEP_FUZZ_SECONDS:-10}
+if ! why=$(tests/fuzz/have-fuzzer.sh 2>&1); then
+	echo "SKIP fuzz: $why"
+elif ! ls build/fuzz/note_doc >/dev/null 2>&1; then
+	echo "SKIP fuzz: harnesses not built (make fuzz-build)"
+else
+	fuzz_all=(tests/fuzz/*.c)
+	for lane in 0 1; do
+		while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+			wait -n
+		done
+		(
+			i=0
+			for f in "${fuzz_all[@]}"; do
+				h=$(basename "$f" .c)
+				[ $((i++ % 2)) -eq "$lane" ] || continue
+				run "fuzz/$h" $((fuzz_secs + 60)) \
+				    tests/fuzz/run.sh build/fuzz "$fuzz_secs" "$h"
+			done
+		) &
+	done
+fi
+
 for t in tests/integration/*.sh; do
 	[ -f "$t" ] || continue
 	case "$(basename "$t")" in lib*.sh) continue ;; esac

@@ -125,7 +125,9 @@ parse_exp(const char *s, size_t len, size_t *i, int64_t *out)
 	start = *i;
 	while (*i < len && s[*i] >= '0' && s[*i] <= '9') {
 		e = e * 10 + (s[*i] - '0');
-		if (e > LS_NUM_MAX_EXP)
+		/* digits may shift the value back under LS_NUM_MAX_EXP;
+		 * ls_num_from_text checks the value itself */
+		if (e > LS_NUM_MAX_EXP + LS_NUM_MAX_DIGITS)
 			return ls_error_set(LS_ETOOBIG, "exponent too large");
 		(*i)++;
 	}
@@ -148,6 +150,10 @@ ls_num_from_text(struct ls_num *out, struct ls_arena *a, const char *s,
 		neg = 1, i++;
 	intstart = i;
 	while (i < len && s[i] >= '0' && s[i] <= '9') {
+		if (nd == 0 && s[i] == '0') { /* not significant */
+			i++;
+			continue;
+		}
 		if (nd >= sizeof(buf))
 			return ls_error_set(LS_ETOOBIG, "number too long");
 		buf[nd++] = s[i++];
@@ -157,11 +163,15 @@ ls_num_from_text(struct ls_num *out, struct ls_arena *a, const char *s,
 	if (i < len && s[i] == '.') {
 		i++;
 		while (i < len && s[i] >= '0' && s[i] <= '9') {
+			nfrac++;
+			if (nd == 0 && s[i] == '0') { /* "0.000..." */
+				i++;
+				continue;
+			}
 			if (nd >= sizeof(buf))
 				return ls_error_set(LS_ETOOBIG,
 				    "number too long");
 			buf[nd++] = s[i++];
-			nfrac++;
 		}
 		if (nfrac == 0)
 			return ls_error_set(LS_EFORMAT, "bad number");
@@ -173,7 +183,16 @@ ls_num_from_text(struct ls_num *out, struct ls_arena *a, const char *s,
 	}
 	if (i != len)
 		return ls_error_set(LS_EFORMAT, "bad number");
-	return ls_num_from_dec(out, a, neg, buf, nd, e - (int64_t)nfrac);
+	if ((rc = ls_num_from_dec(out, a, neg, buf, nd,
+		 e - (int64_t)nfrac)) != 0)
+		return rc;
+	/* The cap is on the value's decimal exponent as ls_num_format
+	 * writes it (d.ddde+X), so whatever is accepted reads back. */
+	if (out->digits != NULL &&
+	    ((int64_t)out->exp + out->ndigits - 1 > LS_NUM_MAX_EXP ||
+		(int64_t)out->exp + out->ndigits - 1 < -LS_NUM_MAX_EXP))
+		return ls_error_set(LS_ETOOBIG, "exponent too large");
+	return 0;
 }
 
 int

@@ -23,8 +23,10 @@
 #include "lockstep/buf.h"
 #include "rego/arena.h"
 
-#define LS_NUM_MAX_DIGITS 4096 /* cap on a literal's digits */
-#define LS_NUM_MAX_EXP 100000  /* cap on |exponent| */
+#define LS_NUM_MAX_DIGITS 4096 /* cap on a literal's significant digits */
+/* Cap on |X| where the value is d.ddd x 10^X (a literal's own exponent
+ * may differ by up to LS_NUM_MAX_DIGITS: "0.01e-99999" is past it). */
+#define LS_NUM_MAX_EXP 100000
 
 struct ls_num {
 	int64_t i;	    /* the value when digits == NULL */

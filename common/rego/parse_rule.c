@@ -492,6 +492,22 @@ dup_import(struct ps *p, const struct ls_import *im, const char *root,
 	return 0;
 }
 
+/* An import path is a root name then string keys only ("data.a.b",
+ * data.a["b"]); a variable or number key names no document. */
+static int
+import_keys_ok(const struct ls_term *x)
+{
+	size_t i;
+
+	if (x->k != LS_T_REF)
+		return 1;
+	for (i = 1; i < x->n; i++)
+		if (x->a[i]->k != LS_T_VAL || x->a[i]->v == NULL ||
+		    x->a[i]->v->type != LS_VAL_STRING)
+			return 0;
+	return 1;
+}
+
 static int
 parse_import(struct ps *p, struct ls_module *m, struct plist *imps)
 {
@@ -507,7 +523,7 @@ parse_import(struct ps *p, struct ls_module *m, struct plist *imps)
 	if ((rc = ls_ps_primary(p, &x)) != 0)
 		return rc;
 	h = x->k == LS_T_REF ? x->a[0] : x;
-	if (h->k != LS_T_VAR ||
+	if (h->k != LS_T_VAR || !import_keys_ok(x) ||
 	    (strcmp(h->name, "data") != 0 && strcmp(h->name, "input") != 0 &&
 		strcmp(h->name, "future") != 0 && strcmp(h->name, "rego") != 0))
 		return ls_error_set(LS_EREGO,
