@@ -64,7 +64,8 @@ parse(struct args *a, int argc, char **argv)
 
 	memset(a, 0, sizeof(*a));
 	a->o.silent_hours = LS_AUDIT_SILENT_DEFAULT;
-	for (i = 1; i < argc; i++) {
+	/* every option takes a value: step over pairs */
+	for (i = 1; i < argc; i += 2) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (strcmp(argv[i], "--help") == 0 ||
@@ -106,7 +107,6 @@ parse(struct args *a, int argc, char **argv)
 		} else
 			return ls_error_set(LS_EINVAL, "%s: unknown option",
 			    argv[i]);
-		i++;
 	}
 	if (since == NULL || until == NULL || a->out == NULL)
 		return ls_error_set(LS_EINVAL,
