@@ -247,7 +247,14 @@ set -e
 info "lockstep check exit code: $rc (1: a failure, as conftest)"
 [ "$rc" -eq 1 ] || die "lockstep check should have failed the manifest"
 
-say "11. The evidence: every build, publish, operator action and report"
+say "11. The evidence: every build, publish, operator action, report and decision"
+decisions_in() {	# the agents' signed decision batches reached the log
+	[ "$("$ls" evidence cat "$work/data" | grep -c '"kind":"decision"')" -ge 3 ]
+}
+wait_until 30 "the agents' decision records" decisions_in
+# the query answers from the materialised log, up to a second behind
+wait_until 10 "the log to be materialised" sh -c \
+    "[ \$(curl -sf '$srv/v1/evidence' | tail -n +2 | wc -l) -ge \$('$ls' evidence cat '$work/data' | wc -l) ]"
 curl -sf "$srv/v1/evidence" | tail -n +2 >"$work/evidence.jsonl"
 python3 - "$work/evidence.jsonl" <<'EOF'
 import json, sys
@@ -270,6 +277,11 @@ for l in open(sys.argv[1]):
     elif k == "operator":
         what = "%s %s -> %s seq %s by %s until %s: %s" % (d.get("action"), r.get("channel"), d.get("version"), d.get("seq"),
                                                       d.get("owner"), d.get("until"), d.get("reason"))
+    elif k == "decision":
+        what = "%s %s (%s door) %s %s: %s" % (d.get("id"), d.get("path"), d.get("door"), d.get("outcome"),
+                                            ",".join(d.get("controls") or []), d.get("version"))
+    elif k == "batch":
+        what = "%s signed decisions %s..%s" % (d.get("agent"), d.get("first"), d.get("last"))
     else:
         what = "%s: %s %s seq %s (report %s)" % (r.get("agent"), d.get("state"), d.get("version"), d.get("release"), d.get("seq"))
     print("   %3d %s %-8s %s" % (r["n"], r["time"][11:19], k, what[:120]))
