@@ -129,18 +129,21 @@ deps:
 	@deploy/install-deps.sh
 
 # The sanitizer build and every test: unit, integration, conformance.
+# Builds use every core (JOBS=1 to build one file at a time).
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 check: deps
-	$(MAKE) SAN=1 all tests
-	@if tests/fuzz/have-fuzzer.sh $(FUZZ_CC); then $(MAKE) fuzz-build; fi
+	$(MAKE) -j$(JOBS) SAN=1 all tests
+	@if tests/fuzz/have-fuzzer.sh $(FUZZ_CC); then \
+		$(MAKE) -j$(JOBS) fuzz-build; fi
 	tests/run-all.sh build/san
 
 demo: deps
-	$(MAKE) all
+	$(MAKE) -j$(JOBS) all
 	deploy/demo.sh $(BUILD)/bin
 
 bench:
 	@deploy/install-deps.sh --bench
-	$(MAKE) all benchprogs CFLAGS="-O2 -g -DNDEBUG"
+	$(MAKE) -j$(JOBS) all benchprogs CFLAGS="-O2 -g -DNDEBUG"
 	bench/run.sh $(BUILD)/bin
 
 CASES ?= ../shared/rego-conformance
