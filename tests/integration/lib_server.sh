@@ -104,12 +104,12 @@ start_server() {
 	url="http://$(cat "$work/port")"
 }
 
-# stop_server: SIGTERM, bounded wait; a non-zero exit (sanitizer report
-# or leak) fails the test.
+# stop_server: SIGTERM, a wait bounded by STOP_GRACE seconds (default
+# 10); a non-zero exit (sanitizer report or leak) fails the test.
 stop_server() {
 	local i rc
 	kill -TERM "$srv_pid" 2>/dev/null
-	for i in $(seq 1 100); do
+	for i in $(seq 1 $((${STOP_GRACE:-10} * 10))); do
 		kill -0 "$srv_pid" 2>/dev/null || break
 		sleep 0.1
 	done

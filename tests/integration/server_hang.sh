@@ -46,7 +46,9 @@ check "timestamp re-signed while the fetch hangs ($seq1 -> $seq2)" test "$seq2" 
 check "still serving" test "$(http_code "$url/v1/channels/stable/timestamp.note")" = 200
 check "still on release 1" ts_is stable 1
 start=$(date +%s)
-stop_server
+# the server gives a hanging fetch LS_GITWATCH_STOP_WAIT (10 s) before it
+# stops without it: SIGTERM gets that plus the rest of a clean stop
+STOP_GRACE=15 stop_server
 check "SIGTERM stops it within the grace period ($(($(date +%s) - start)) s)" \
     test $(($(date +%s) - start)) -le 15
 finish
