@@ -38,7 +38,7 @@ chmod 600 "$work/admin.token"
 "$bin/lockstep-server" --repo "$work/repo" --keys "$work/keys" \
     --data "$work/data" --listen 127.0.0.1:0 --port-file "$work/port" \
     --admin-token-file "$work/admin.token" --poll-interval 3600 \
-    --decision-budget 0 >"$work/server.log" 2>&1 &
+    --agent-writes-per-min 0 --agent-bytes-per-min 0 >"$work/server.log" 2>&1 &
 pids+=($!)
 wait_for test -s "$work/port" || { echo "bench: server did not start"; exit 1; }
 url="http://$(cat "$work/port")"
