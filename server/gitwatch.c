@@ -9,6 +9,7 @@
 
 #include <git2.h>
 
+#include "attempts.h"
 #include "gitwatch.h"
 #include "lockstep/error.h"
 #include "metrics.h"
@@ -31,7 +32,8 @@ struct ls_gitwatch {
 
 struct tag {
 	char *name;
-	git_oid commit;
+	git_oid commit;	   /* or the object the tag ends in */
+	git_object_t type; /* GIT_OBJECT_COMMIT unless the tag is bad */
 };
 
 struct taglist {
@@ -112,7 +114,8 @@ fetch(struct ls_gitwatch *w)
 }
 
 static int
-tag_add(struct taglist *l, const char *name, const git_oid *id)
+tag_add(struct taglist *l, const char *name, const git_oid *id,
+    git_object_t type)
 {
 	struct tag *v;
 
@@ -128,6 +131,7 @@ tag_add(struct taglist *l, const char *name, const git_oid *id)
 	}
 	if ((l->v[l->n].name = strdup(name)) == NULL)
 		return ls_error_set(LS_ENOMEM, "out of memory");
+	l->v[l->n].type = type;
 	l->v[l->n++].commit = *id;
 	return 0;
 }
@@ -150,7 +154,35 @@ tag_cmp(const void *a, const void *b)
 	    ((const struct tag *)b)->name);
 }
 
-/* Every tag of the mirror peeled to its commit. */
+/*
+ * A tag that does not end in a commit (a tag on a blob or a tree, or an
+ * annotated-tag chain ending in one) is listed with the type it ends in,
+ * so it is recorded once as a failed build, and its ref is dropped from
+ * the mirror: libgit2 refuses to fetch into a repository holding one
+ * ("object is not a committish"), which would stop every later tag.  The
+ * next fetch brings it back; it is known by then.
+ */
+static int
+bad_tag(struct ls_gitwatch *w, struct taglist *out, git_reference *ref,
+    const char *name)
+{
+	git_object *obj = NULL;
+	git_oid none;
+	int rc = 0;
+
+	memset(&none, 0, sizeof(none));
+	if (git_reference_peel(&obj, ref, GIT_OBJECT_ANY) != 0)
+		obj = NULL;
+	if (ls_name_valid(name))
+		rc = tag_add(out, name, obj ? git_object_id(obj) : &none,
+		    obj ? git_object_type(obj) : GIT_OBJECT_INVALID);
+	git_object_free(obj);
+	if (git_reference_delete(ref) != 0)
+		logf_(w, "warn", "tag %s: %s", name, git_msg());
+	return rc;
+}
+
+/* Every tag of the mirror peeled to its commit (bad ones: bad_tag). */
 static int
 list_tags(struct ls_gitwatch *w, struct taglist *out)
 {
@@ -165,14 +197,15 @@ list_tags(struct ls_gitwatch *w, struct taglist *out)
 	while (rc == 0 && git_reference_next(&ref, it) == 0) {
 		name = git_reference_name(ref) + strlen("refs/tags/");
 		if (git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) != 0)
-			logf_(w, "warn", "tag %s: not a commit, ignored", name);
+			rc = bad_tag(w, out, ref, name);
 		else if (!ls_name_valid(name))
 			logf_(w, "warn",
 			    "tag %s: not a valid version name, "
 			    "ignored",
 			    name);
 		else
-			rc = tag_add(out, name, git_object_id(obj));
+			rc = tag_add(out, name, git_object_id(obj),
+			    GIT_OBJECT_COMMIT);
 		git_object_free(obj);
 		obj = NULL;
 		git_reference_free(ref);
@@ -184,6 +217,42 @@ list_tags(struct ls_gitwatch *w, struct taglist *out)
 	return rc;
 }
 
+/*
+ * Run the build of t unless it cannot run: a tag that is not on a commit,
+ * or a build started LS_ATTEMPTS_MAX times without a verdict (it crashed
+ * the server, or its record could not be written), is recorded as failed.
+ */
+static int
+build_run(struct ls_gitwatch *w, struct ls_build *b, const struct tag *t)
+{
+	const char *data = ls_store_data_dir(w->o.store);
+	unsigned n = ls_attempts_count(data, b->channel, t->name);
+	char reason[256];
+	int rc;
+
+	if (t->type != GIT_OBJECT_COMMIT) {
+		git_oid_tostr(b->commit, sizeof(b->commit), &t->commit);
+		snprintf(reason, sizeof(reason),
+		    "tag %s names a %s, not a commit", t->name,
+		    git_object_type2string(t->type));
+		return ls_pipeline_refuse(b, "checkout", reason);
+	}
+	if (n >= LS_ATTEMPTS_MAX) {
+		git_oid_tostr(b->commit, sizeof(b->commit), &t->commit);
+		snprintf(reason, sizeof(reason),
+		    "the build started %u times (attempts) without reaching "
+		    "a verdict",
+		    n);
+		return ls_pipeline_refuse(b, "build", reason);
+	}
+	if ((rc = ls_attempts_begin(data, b->channel, t->name, n + 1)) != 0)
+		return rc;
+	logf_(w, n > 0 ? "warn" : "info",
+	    "channel %s tag %s: build attempt %u of %d", b->channel, t->name,
+	    n + 1, LS_ATTEMPTS_MAX);
+	return ls_pipeline_run(b, w->repo, &t->commit);
+}
+
 static int
 build_one(struct ls_gitwatch *w, const char *channel, const struct tag *t)
 {
@@ -191,8 +260,10 @@ build_one(struct ls_gitwatch *w, const char *channel, const struct tag *t)
 	int rc;
 
 	ls_build_init(&b, channel, t->name);
-	if ((rc = ls_pipeline_run(&b, w->repo, &t->commit)) == 0)
-		rc = ls_store_build_done(w->o.store, &b);
+	if ((rc = build_run(w, &b, t)) == 0 &&
+	    (rc = ls_store_build_done(w->o.store, &b)) == 0)
+		ls_attempts_end(ls_store_data_dir(w->o.store), channel,
+		    t->name);
 	if (rc != 0)
 		logf_(w, "error", "channel %s tag %s: %s", channel, t->name,
 		    ls_error_last());

@@ -12,6 +12,8 @@
 #include "pipeline.h"
 
 #define TREE_DEPTH_MAX 32
+#define TREE_ENTRIES_MAX 20000	   /* files and folders in a tag's tree */
+#define TREE_BYTES_MAX (64u << 20) /* bytes of all its blobs */
 
 void
 ls_build_init(struct ls_build *b, const char *channel, const char *tag)
@@ -72,9 +74,43 @@ stage_record(struct ls_build *b, const char *stage, int ok, double t0,
 struct walk {
 	struct ls_build *b;
 	git_repository *repo;
+	git_odb *odb;
 	int rc; /* first error, LS_E* */
 	char reason[512];
+	size_t entries; /* walked so far */
+	size_t bytes;	/* of the blobs accepted so far */
 };
+
+/* Size and type from the object header, before anything is inflated: a
+ * huge blob costs nothing to refuse.  0, or -1 with w->rc and w->reason. */
+static int
+blob_fits(struct walk *w, const char *path, const git_oid *id)
+{
+	git_object_t type = GIT_OBJECT_INVALID;
+	size_t size = 0;
+
+	if (git_odb_read_header(&size, &type, w->odb, id) != 0) {
+		w->rc = LS_EIO;
+		snprintf(w->reason, sizeof(w->reason), "%.300s: %.200s", path,
+		    git_error_last() ? git_error_last()->message : "no blob");
+		return -1;
+	}
+	if (type != GIT_OBJECT_BLOB) {
+		w->rc = LS_EFORMAT;
+		snprintf(w->reason, sizeof(w->reason), "%.300s: not a blob",
+		    path);
+		return -1;
+	}
+	if (size > TREE_BYTES_MAX - w->bytes) {
+		w->rc = LS_ETOOBIG;
+		snprintf(w->reason, sizeof(w->reason),
+		    "%.300s: %zu bytes; a policy tree holds at most %u MiB",
+		    path, size, TREE_BYTES_MAX >> 20);
+		return -1;
+	}
+	w->bytes += size;
+	return 0;
+}
 
 static int
 skipped(const char *root, const char *name)
@@ -103,6 +139,13 @@ walk_cb(const char *root, const git_tree_entry *e, void *payload)
 		    root);
 		return -1;
 	}
+	if (++w->entries > TREE_ENTRIES_MAX) {
+		w->rc = LS_ETOOBIG;
+		snprintf(w->reason, sizeof(w->reason),
+		    "more than %d files and folders in the tree",
+		    TREE_ENTRIES_MAX);
+		return -1;
+	}
 	if (mode == GIT_FILEMODE_TREE)
 		return 0;
 	if (mode == GIT_FILEMODE_LINK || mode == GIT_FILEMODE_COMMIT) {
@@ -114,6 +157,8 @@ walk_cb(const char *root, const git_tree_entry *e, void *payload)
 		    mode == GIT_FILEMODE_LINK ? "symbolic link" : "submodule");
 		return -1;
 	}
+	if (blob_fits(w, path, git_tree_entry_id(e)) != 0)
+		return -1;
 	if (git_blob_lookup(&blob, w->repo, git_tree_entry_id(e)) != 0) {
 		w->rc = LS_EIO;
 		snprintf(w->reason, sizeof(w->reason), "%.300s: %.200s", path,
@@ -133,14 +178,15 @@ walk_cb(const char *root, const git_tree_entry *e, void *payload)
 static int
 stage_checkout(struct ls_build *b, git_repository *repo, const git_oid *id)
 {
-	struct walk w = { b, repo, 0, "" };
+	struct walk w = { b, repo, NULL, 0, "", 0, 0 };
 	git_commit *commit = NULL;
 	git_tree *tree = NULL;
 	double t0 = now_ms();
 	int ok = 0;
 
 	git_oid_tostr(b->commit, sizeof(b->commit), id);
-	if (git_commit_lookup(&commit, repo, id) != 0 ||
+	if (git_repository_odb(&w.odb, repo) != 0 ||
+	    git_commit_lookup(&commit, repo, id) != 0 ||
 	    git_commit_tree(&tree, commit) != 0) {
 		snprintf(w.reason, sizeof(w.reason), "commit %s: %s", b->commit,
 		    git_error_last() ? git_error_last()->message
@@ -159,6 +205,7 @@ out:
 		(json_int_t)b->files.n));
 	git_tree_free(tree);
 	git_commit_free(commit);
+	git_odb_free(w.odb);
 	return ok;
 }
 
@@ -286,6 +333,16 @@ stage_package(struct ls_build *b)
 			  (json_int_t)b->tgz.len)
 		    : NULL);
 	return rc == 0;
+}
+
+int
+ls_pipeline_refuse(struct ls_build *b, const char *stage, const char *reason)
+{
+	if (b->stages == NULL)
+		return ls_error_set(LS_ENOMEM, "out of memory");
+	b->ok = 0;
+	stage_record(b, stage, 0, now_ms(), reason, NULL);
+	return 0;
 }
 
 int

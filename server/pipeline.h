@@ -53,6 +53,13 @@ int ls_pipeline_run(struct ls_build *b, git_repository *repo,
     const git_oid *commit);
 
 /*
+ * Record a build that cannot run (its tag is not on a commit, or it never
+ * finished): stage failed with reason, b->ok 0.  0, or LS_ENOMEM.
+ */
+int
+ls_pipeline_refuse(struct ls_build *b, const char *stage, const char *reason);
+
+/*
  * The test stage: compile the bundle's Rego with its data and run every
  * test_ rule.  Sets tests_passed/failed and adds a per-test array to
  * *detail_out.  LS_EREGO with *reason set when the policy does not compile

@@ -12,7 +12,12 @@
 #include "lockstep/rego.h"
 #include "pipeline.h"
 
-#define MAX_TEST_RECORDS 500 /* per-test entries kept in the evidence */
+/* The build record is one evidence entry (LS_EVIDENCE_LINE_MAX): per-test
+ * entries are capped in number, text and bytes, failures first; the
+ * counts always cover every test. */
+#define MAX_TEST_RECORDS 500	 /* per-test entries kept in the evidence */
+#define TEST_TEXT_MAX 160	 /* bytes of a name, package, file, message */
+#define TEST_RECORDS_BYTES 65536 /* all per-test entries together */
 
 static int
 has_suffix(const char *s, const char *suffix)
@@ -80,25 +85,78 @@ status_name(enum ls_rego_test_status st)
 	}
 }
 
+/* s cut to at most TEST_TEXT_MAX bytes, not inside a UTF-8 sequence. */
+static json_t *
+text(const char *s)
+{
+	size_t n;
+
+	if (s == NULL)
+		return json_null();
+	n = strnlen(s, TEST_TEXT_MAX + 1);
+	if (n > TEST_TEXT_MAX) {
+		n = TEST_TEXT_MAX;
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+	}
+	return json_stringn(s, n);
+}
+
+static json_t *
+result_json(const struct ls_rego_test_result *t, size_t *bytes)
+{
+	json_t *e = json_pack("{s:o, s:o, s:o, s:s, s:o}", "package",
+	    text(t->package ? t->package : ""), "name",
+	    text(t->name ? t->name : ""), "file", text(t->file), "result",
+	    status_name(t->status), "message", text(t->message));
+
+	*bytes = 64;
+	if (t->package != NULL)
+		*bytes += strnlen(t->package, TEST_TEXT_MAX);
+	if (t->name != NULL)
+		*bytes += strnlen(t->name, TEST_TEXT_MAX);
+	if (t->file != NULL)
+		*bytes += strnlen(t->file, TEST_TEXT_MAX);
+	if (t->message != NULL)
+		*bytes += strnlen(t->message, TEST_TEXT_MAX);
+	return e;
+}
+
+static int
+is_failure(enum ls_rego_test_status st)
+{
+	return st == LS_REGO_FAIL || st == LS_REGO_ERROR;
+}
+
 static json_t *
 results_json(const struct ls_rego_test_results *r)
 {
 	json_t *arr = json_array(), *e;
-	size_t i;
+	size_t i, kept = 0, bytes = 0, one;
+	int pass;
 
-	for (i = 0; arr != NULL && i < r->n && i < MAX_TEST_RECORDS; i++) {
-		e = json_pack("{s:s, s:s, s:s?, s:s, s:s?}", "package",
-		    r->v[i].package ? r->v[i].package : "", "name",
-		    r->v[i].name ? r->v[i].name : "", "file", r->v[i].file,
-		    "result", status_name(r->v[i].status), "message",
-		    r->v[i].message);
-		if (e != NULL)
+	/* Failures first: they are what an auditor looks for. */
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; arr != NULL && i < r->n; i++) {
+			if (is_failure(r->v[i].status) != (pass == 0))
+				continue;
+			if (kept >= MAX_TEST_RECORDS)
+				break;
+			if ((e = result_json(&r->v[i], &one)) == NULL)
+				continue;
+			if (bytes + one > TEST_RECORDS_BYTES) {
+				json_decref(e);
+				break;
+			}
 			json_array_append_new(arr, e);
-	}
-	return json_pack("{s:I, s:I, s:I, s:I, s:o, s:b}", "passed",
+			bytes += one;
+			kept++;
+		}
+	return json_pack("{s:I, s:I, s:I, s:I, s:o, s:I, s:b}", "passed",
 	    (json_int_t)r->passed, "failed", (json_int_t)r->failed, "errors",
 	    (json_int_t)r->errored, "skipped", (json_int_t)r->skipped,
-	    "results", arr, "truncated", r->n > MAX_TEST_RECORDS);
+	    "results", arr, "recorded", (json_int_t)kept, "truncated",
+	    kept < r->n);
 }
 
 static void

@@ -71,5 +71,12 @@ check "stalled body dropped within 6 s ($(cat "$work/stall"))" \
 check "trickled body dropped within 6 s ($(cat "$work/trickle"))" \
     test -n "$(secs "$work/trickle")" -a "$(secs "$work/trickle")" -le 6
 check "still answering" test "$(http_code "$url$t")" = 200
+# The timeout is for reading requests: a held poll outlives it.
+etag=$(etag_now)
+start=$SECONDS
+code=$(curl -s -m 30 -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" \
+    -H 'Prefer: wait=6' "$url$t")
+check "a poll held 6 s past the 3 s timeout ends in 304 ($code after $((SECONDS - start)) s)" \
+    test "$code" = 304 -a $((SECONDS - start)) -ge 5
 stop_server
 finish
