@@ -139,13 +139,15 @@ ckpt_covers() {
 }
 check "signed checkpoint covers the log" wait_until 10 ckpt_covers
 size=$(sed -n 2p "$work/ckpt.body")
+ev_entries >"$work/all.jsonl"
 ev_entries batch >"$work/batches"
 : >"$work/proofs"
 while read -r n; do
 	curl -s -m 5 "$url/v1/evidence/proof?index=$n&size=$size" >>"$work/proofs"
 done < <(sed 's/^{"n":\([0-9]*\),.*/\1/' "$work/batches")
 check "inclusion proofs of $(wc -l <"$work/batches") batch entries verify" \
-    python3 "$(dirname "$0")/lib_proof.py" "$work/ckpt.body" "$work/batches" "$work/proofs"
+    python3 "$LOCKSTEP_ROOT/tests/tools/proof_check.py" "$work/all.jsonl" \
+    "$work/proofs" "$work/ckpt.body"
 stop_server
 check "evidence chain intact" "$ls" evidence verify "$work/data"
 finish
