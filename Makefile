@@ -43,7 +43,7 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) -D_GNU_SOURCE -Iinclude -Icommon \
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 LIBS = $(PKG_LIBS) -lpthread -lm
 
-COMMON_SRC := $(wildcard common/*.c common/rego/*.c)
+COMMON_SRC := $(wildcard common/*.c common/rego/*.c common/rego/builtins/*.c)
 SERVER_MAINS := server/main.c server/lockstep.c server/lockstep_lite.c
 SERVER_SRC := $(filter-out $(SERVER_MAINS),$(wildcard server/*.c))
 AGENT_SRC := $(filter-out agent/main.c,$(wildcard agent/*.c))

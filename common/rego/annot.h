@@ -21,7 +21,7 @@ int
 ls_annot_before(const struct ls_val **out, struct ls_arena *a, const char *src,
     const char *at, const char *dflt_scope, char *err, size_t errlen);
 
-/* YAML text -> value (bi_yaml.c); -1 with err filled on failure. */
+/* YAML text -> value (builtins/yaml.c); -1 with err filled on failure. */
 int ls_yaml_parse(const struct ls_val **out, struct ls_arena *a, const char *s,
     size_t n, char *err, size_t errlen);
 

@@ -17,9 +17,9 @@
  * Builtins flagged LS_BI_F_MULTI (e.g. walk) return an array whose
  * elements are each one separate result: the evaluator iterates them.
  *
- * Ownership: the table (bi_table.c) and almost all builtins belong to the
+ * Ownership: the table (builtins/table.c) and almost all builtins belong to the
  * "rego-builtins" helper; the comparison builtins (equal, neq, lt, gt,
- * lte, gte; bi_compare.c) and this interface belong to "rego-core".
+ * lte, gte; builtins/compare.c) and this interface belong to "rego-core".
  */
 #ifndef LS_REGO_BUILTINS_H
 #define LS_REGO_BUILTINS_H
@@ -69,7 +69,7 @@ struct ls_bi {
 	ls_bi_fn fn;
 };
 
-/* The table, in bi_table.c: ls_bi_table[0..ls_bi_table_len). */
+/* The table, in builtins/table.c: ls_bi_table[0..ls_bi_table_len). */
 extern const struct ls_bi ls_bi_table[];
 extern const size_t ls_bi_table_len;
 
@@ -87,14 +87,14 @@ int ls_bi_type_error(struct ls_bi_ctx *ctx, int operand, const char *want,
 /* Record "NAME: " + message and return LS_BI_EBUILTIN. */
 int ls_bi_error(struct ls_bi_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Analyzer only: it cannot see builtins.c (see lockstep/error.h). */
+/* Analyzer only: it cannot see builtins/registry.c (see lockstep/error.h). */
 #if defined(__clang_analyzer__) && !defined(LS_BUILTINS_IMPL)
 #define ls_bi_type_error(ctx, ...)                                             \
 	(ls_bi_type_error((ctx), __VA_ARGS__), LS_BI_ETYPE)
 #define ls_bi_error(ctx, ...) (ls_bi_error((ctx), __VA_ARGS__), LS_BI_EBUILTIN)
 #endif
 
-/* Comparison builtins (bi_compare.c), listed in the table. */
+/* Comparison builtins (builtins/compare.c), listed in the table. */
 int ls_bi_equal(struct ls_bi_ctx *ctx, const struct ls_val *const *args,
     size_t nargs, const struct ls_val **out);
 int ls_bi_neq(struct ls_bi_ctx *ctx, const struct ls_val *const *args,

@@ -5,7 +5,7 @@
  * internal.template_string([part, ...]) where a literal part is a string
  * and each {expr} is the set comprehension {v | v = expr}, so that an
  * undefined expression prints "<undefined>" and one with several values
- * is an error (bi_types.c).  The expression may carry `with` modifiers.
+ * is an error (builtins/types.c).  The expression may carry `with` modifiers.
  */
 #include <stdio.h>
 #include <string.h>

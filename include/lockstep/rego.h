@@ -21,7 +21,7 @@
  * Language: Rego v1 and v0 (v0 modules also understand in, every, if and
  * contains), general ref heads (p[x].y := v), with on input, data and
  * functions, every, comprehensions; builtins are listed in
- * common/rego/bi_table.c.
+ * common/rego/builtins/table.c.
  */
 #ifndef LOCKSTEP_REGO_H
 #define LOCKSTEP_REGO_H

@@ -1,6 +1,6 @@
 /*
  * rego_yaml.c - libFuzzer harness: the Rego engine's YAML parser
- * (ls_yaml_parse in common/rego/bi_yaml.c, behind yaml.unmarshal and
+ * (ls_yaml_parse in common/rego/builtins/yaml.c, behind yaml.unmarshal and
  * METADATA annotations).  A parsed value must write as JSON (or hit the
  * output cap).
  */

@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "lockstep/error.h"
-#include "rego/bi_lib.h"
+#include "rego/builtins/lib.h"
 #include "rego/builtins.h"
 #include "rego/number_arith.h"
 #include "rego/value.h"

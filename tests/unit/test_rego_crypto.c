@@ -24,7 +24,7 @@
 #include <openssl/x509v3.h>
 
 #include "lockstep/error.h"
-#include "rego/bi_crypto.h"
+#include "rego/builtins/crypto.h"
 #include "rego/builtins.h"
 #include "rego/value.h"
 
