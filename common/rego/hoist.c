@@ -14,8 +14,12 @@
  * What moves out, as in OPA: for a call, each argument that is (or
  * holds, inside arrays, objects and sets) a ref or a call; for a ref,
  * each such operand; for a unification, the operands of a ref side and
- * the calls of either side.  Terms holding a `_` stay inside: there the
- * wildcard iterates inside the negation.
+ * the calls of either side.  In a module, `a == b` is a unification too:
+ * OPA's RewriteEquals stage turns it into `a = b` before RewriteDynamicTerms,
+ * so `not x.missing == true` keeps its ref inside the negation and holds
+ * (the query compiler has no such stage: in a query `==` stays a call).
+ * Terms holding a `_` stay inside: there the wildcard iterates inside the
+ * negation.
  */
 #include <string.h>
 
@@ -26,12 +30,13 @@ enum { H_FULL, H_CALLS }; /* move refs and calls / only calls */
 
 struct hs {
 	struct rs *r;
+	int module; /* a module's rule, not a query: == is = */
 	const struct ls_expr *neg; /* the negated expression */
 	struct ls_expr **out;	   /* body being rebuilt */
 	size_t n, cap;
 };
 
-static int hoist_body(struct rs *r, struct ls_body *b);
+static int hoist_body(struct rs *r, struct ls_body *b, int module);
 
 static int
 push(struct hs *h, struct ls_expr *e)
@@ -160,6 +165,12 @@ hoist_neg(struct hs *h, struct ls_expr *e)
 	int rc;
 
 	h->neg = e;
+	if (e->k == LS_E_TERM && h->module && t->k == LS_T_CALL &&
+	    t->bi != NULL && t->n == 2 && strcmp(t->name, "equal") == 0) {
+		if ((rc = hoist_side(h, &t->a[0])) != 0)
+			return rc;
+		return hoist_side(h, &t->a[1]);
+	}
 	if (e->k == LS_E_UNIFY) {
 		if ((rc = hoist_side(h, &e->t[0])) != 0)
 			return rc;
@@ -174,7 +185,7 @@ hoist_neg(struct hs *h, struct ls_expr *e)
 
 /* Nested bodies: comprehensions inside a term. */
 static int
-hoist_term_bodies(struct rs *r, struct ls_term *t)
+hoist_term_bodies(struct rs *r, struct ls_term *t, int module)
 {
 	size_t i;
 	int rc;
@@ -182,38 +193,38 @@ hoist_term_bodies(struct rs *r, struct ls_term *t)
 	if (t == NULL)
 		return 0;
 	if (t->body != NULL) {
-		if ((rc = hoist_body(r, t->body)) != 0 ||
-		    (rc = hoist_term_bodies(r, t->key)) != 0)
+		if ((rc = hoist_body(r, t->body, module)) != 0 ||
+		    (rc = hoist_term_bodies(r, t->key, module)) != 0)
 			return rc;
-		return hoist_term_bodies(r, t->val);
+		return hoist_term_bodies(r, t->val, module);
 	}
 	for (i = 0; i < t->n; i++)
-		if ((rc = hoist_term_bodies(r, t->a[i])) != 0)
+		if ((rc = hoist_term_bodies(r, t->a[i], module)) != 0)
 			return rc;
 	return 0;
 }
 
 static int
-hoist_expr_bodies(struct rs *r, struct ls_expr *e)
+hoist_expr_bodies(struct rs *r, struct ls_expr *e, int module)
 {
 	size_t i;
 	int rc;
 
 	for (i = 0; i < 3; i++)
-		if ((rc = hoist_term_bodies(r, e->t[i])) != 0)
+		if ((rc = hoist_term_bodies(r, e->t[i], module)) != 0)
 			return rc;
 	for (i = 0; i < e->nwith; i++)
-		if ((rc = hoist_term_bodies(r, e->with[i].value)) != 0)
+		if ((rc = hoist_term_bodies(r, e->with[i].value, module)) != 0)
 			return rc;
 	if (e->k == LS_E_EVERY)
-		return hoist_body(r, e->body);
+		return hoist_body(r, e->body, module);
 	return 0;
 }
 
 static int
-hoist_body(struct rs *r, struct ls_body *b)
+hoist_body(struct rs *r, struct ls_body *b, int module)
 {
-	struct hs h = { r, NULL, NULL, 0, 0 };
+	struct hs h = { r, module, NULL, NULL, 0, 0 };
 	size_t i, moved = 0;
 	int rc;
 
@@ -221,7 +232,7 @@ hoist_body(struct rs *r, struct ls_body *b)
 		struct ls_expr *e = b->e[i];
 		size_t before = h.n;
 
-		if ((rc = hoist_expr_bodies(r, e)) != 0)
+		if ((rc = hoist_expr_bodies(r, e, module)) != 0)
 			return rc;
 		if (e->neg && (rc = hoist_neg(&h, e)) != 0)
 			return rc;
@@ -241,15 +252,15 @@ ls_rs_hoist_rule(struct rs *r, struct ls_rule *rule)
 {
 	int rc;
 
-	if ((rc = hoist_body(r, rule->body)) != 0)
+	if ((rc = hoist_body(r, rule->body, 1)) != 0)
 		return rc;
-	if ((rc = hoist_term_bodies(r, rule->value)) != 0)
+	if ((rc = hoist_term_bodies(r, rule->value, 1)) != 0)
 		return rc;
-	return hoist_term_bodies(r, rule->key);
+	return hoist_term_bodies(r, rule->key, 1);
 }
 
 int
 ls_rs_hoist_body(struct rs *r, struct ls_body *b)
 {
-	return hoist_body(r, b);
+	return hoist_body(r, b, 0);
 }
