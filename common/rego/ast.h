@@ -60,7 +60,8 @@ enum {
 	LS_OP_MEMBER2,
 	LS_OP_MEMBER3,
 	LS_OP_META_RULE,
-	LS_OP_META_CHAIN
+	LS_OP_META_CHAIN,
+	LS_OP_UNDEF_FUNC /* unknown function, allowed: fails when called */
 };
 
 enum ls_ek {

@@ -38,6 +38,7 @@ struct ls_rego_policy {
 	struct ls_module **mods;
 	size_t nmods;
 	int nnodes;
+	int allow_undef_funcs; /* unknown calls fail at evaluation */
 };
 
 /* Child of n by name, NULL when absent. */

@@ -687,6 +687,11 @@ call_result(struct ev *ev, const struct ls_term *t,
 		*out = ls_val_bool(member3(args[0], args[1], args[2]));
 		return 0;
 	}
+	if (t->op == LS_OP_UNDEF_FUNC)
+		return ls_error_set(LS_EREGO,
+		    "%s:%d: eval_builtin_error: undefined function %s "
+		    "(allowed to compile, cannot be evaluated)",
+		    ev->file ? ev->file : "query", t->line, t->name);
 	if (t->op == LS_OP_META_RULE || t->op == LS_OP_META_CHAIN)
 		return ev_metadata(ev, t->op == LS_OP_META_CHAIN, out);
 	if (o != NULL) {

@@ -23,6 +23,7 @@ struct ls_rego_builder {
 	struct src *data; /* file = slash path */
 	size_t ndata, capdata;
 	size_t total; /* bytes added so far, capped */
+	int allow_undef_funcs;
 };
 
 static int
@@ -225,6 +226,12 @@ load_data(struct ls_rego_policy *p, const struct ls_rego_builder *b)
 	return 0;
 }
 
+void
+ls_rego_builder_allow_undefined_functions(struct ls_rego_builder *b, int yes)
+{
+	b->allow_undef_funcs = yes != 0;
+}
+
 int
 ls_rego_compile(struct ls_rego_policy **out, struct ls_rego_builder *b,
     char **err_out)
@@ -237,6 +244,7 @@ ls_rego_compile(struct ls_rego_policy **out, struct ls_rego_builder *b,
 	if (p == NULL || (p->arena = ls_arena_new(0)) == NULL)
 		goto out;
 	p->refs = 1;
+	p->allow_undef_funcs = b->allow_undef_funcs;
 	p->mods = ls_arena_alloc(p->arena, (b->nmods + 1) * sizeof(*p->mods));
 	if (p->mods == NULL)
 		goto out;

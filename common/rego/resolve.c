@@ -385,6 +385,9 @@ ls_rs_call_target(struct rs *r, struct ls_term *t, size_t nargs)
 			    "deprecated "
 			    "built-in function calls in expression: %s",
 			    t->name);
+	} else if (r->p != NULL && r->p->allow_undef_funcs) {
+		t->op = LS_OP_UNDEF_FUNC;
+		return 0;
 	} else
 		return rs_fail(r, t, "rego_type_error", "undefined function %s",
 		    t->name);

@@ -42,6 +42,16 @@ int ls_rego_builder_add_module(struct ls_rego_builder *b, const char *file,
 int ls_rego_builder_add_data(struct ls_rego_builder *b, const char *path,
     const char *json, size_t len, char **err_out);
 
+/*
+ * Let calls to functions that are neither builtins nor rules compile; such
+ * a call fails its evaluation with "eval_builtin_error: undefined function
+ * NAME" (OPA's compiler option WithAllowUndefinedFunctionCalls).  For
+ * libraries whose own tool registers custom builtins: their other rules
+ * and tests still run.
+ */
+void ls_rego_builder_allow_undefined_functions(struct ls_rego_builder *b,
+    int yes);
+
 /* Compile (checks safety, recursion, conflicts, arity).  The builder is
  * not consumed. */
 int ls_rego_compile(struct ls_rego_policy **out, struct ls_rego_builder *b,

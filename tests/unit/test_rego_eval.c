@@ -317,6 +317,42 @@ test_rego_eval__deep_bodies_stop_cleanly(void **state)
 	ls_rego_builder_free(b);
 }
 
+/* A tool's custom builtin: refused at compile time unless allowed; when
+ * allowed, only the evaluations that reach it fail. */
+static void
+test_rego_eval__undefined_functions(void **state)
+{
+	static const char src[] = "package c\n"
+				  "uses if trivy.result(1)\n"
+				  "plain := 2\n";
+	struct ls_rego_builder *b = ls_rego_builder_new();
+	struct ls_rego_policy *p = NULL;
+	char *out = NULL, *err = NULL;
+
+	(void)state;
+	assert_int_equal(ls_rego_builder_add_module(b, "c.rego", src,
+			     sizeof(src) - 1, 1, &err),
+	    0);
+	assert_int_equal(ls_rego_compile(&p, b, &err), LS_EREGO);
+	assert_non_null(strstr(err, "undefined function trivy.result"));
+	free(err);
+	err = NULL;
+	ls_rego_builder_allow_undefined_functions(b, 1);
+	assert_int_equal(ls_rego_compile(&p, b, &err), 0);
+	assert_int_equal(ls_rego_eval_path(&out, p, "c/plain", NULL, 0, &err),
+	    0);
+	assert_string_equal(out, "2");
+	free(out);
+	out = NULL;
+	assert_int_equal(ls_rego_eval_path(&out, p, "c/uses", NULL, 0, &err),
+	    LS_EREGO);
+	assert_non_null(
+	    strstr(err, "eval_builtin_error: undefined function trivy.result"));
+	free(err);
+	ls_rego_policy_unref(p);
+	ls_rego_builder_free(b);
+}
+
 int
 main(void)
 {
@@ -326,6 +362,7 @@ main(void)
 		cmocka_unit_test(test_rego_eval__concurrent_evaluation),
 		cmocka_unit_test(test_rego_eval__bundle_dir_and_tests),
 		cmocka_unit_test(test_rego_eval__deep_bodies_stop_cleanly),
+		cmocka_unit_test(test_rego_eval__undefined_functions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
