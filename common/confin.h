@@ -60,6 +60,10 @@ int ls_confin_yaml(const struct ls_val **out, struct ls_arena *a,
  * METADATA blocks. */
 int ls_confin_yaml_first(const struct ls_val **out, struct ls_arena *a,
     const char *text, size_t len);
+/* Exactly one document (none = null), go-yaml's wording; LS_EFORMAT
+ * when the stream holds several: OPA's YAML data files. */
+int ls_confin_yaml_single(const struct ls_val **out, struct ls_arena *a,
+    const char *text, size_t len);
 /* What a plain (unquoted, untagged) scalar resolves to; NULL on ENOMEM. */
 const struct ls_val *
 ls_confin_yaml_plain(struct ls_arena *a, const char *s, size_t len);

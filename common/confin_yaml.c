@@ -579,6 +579,30 @@ ls_confin_yaml_first(const struct ls_val **out, struct ls_arena *a,
 	return rc;
 }
 
+int
+ls_confin_yaml_single(const struct ls_val **out, struct ls_arena *a,
+    const char *text, size_t len)
+{
+	struct ybuild *b = calloc(1, sizeof(*b));
+	int rc;
+
+	*out = NULL;
+	if (b == NULL)
+		return ls_error_set(LS_ENOMEM, "yaml: out of memory");
+	b->a = a;
+	b->name = "yaml";
+	b->go = 1;
+	rc = parse_stream(b, text, len);
+	if (rc == 0 && b->docs.n > 1)
+		rc = ls_error_set(LS_EFORMAT,
+		    "yaml: %zu documents in one data file (opa reads one)",
+		    b->docs.n);
+	if (rc == 0)
+		*out = b->docs.n == 0 ? ls_val_null() : b->docs.v[0];
+	free(b);
+	return rc;
+}
+
 const struct ls_val *
 ls_confin_yaml_plain(struct ls_arena *a, const char *s, size_t len)
 {

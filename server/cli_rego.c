@@ -31,9 +31,18 @@ static void
 usage_test(FILE *f)
 {
 	fprintf(f,
-	    "usage: lockstep test DIR [-v] [--format=json]\n"
-	    "  Run every test_ rule of the policies under DIR like `opa test`;\n"
-	    "  exit 2 if any test fails or errors.\n");
+	    "usage: lockstep test [-v] [--format=pretty|json] "
+	    "[--v0-compatible]\n"
+	    "                     [--ignore GLOB]... PATH...\n"
+	    "  Run every test_ rule of the policies under the PATHs (files or\n"
+	    "  directories) like `opa test`; exit 2 if any test fails or\n"
+	    "  errors.  Every *.rego is a module; every *.json, *.yaml and\n"
+	    "  *.yml is data at its directory's path under the PATH (a data\n"
+	    "  file given as PATH at the root).  A .manifest in a directory\n"
+	    "  PATH sets rego_version and file_rego_versions.\n"
+	    "  --v0-compatible  parse every module as Rego v0 (OPA 0.x)\n"
+	    "  --ignore GLOB    skip files and directories whose base name\n"
+	    "                   matches GLOB (repeatable)\n");
 }
 
 /* Compact JSON text -> indented, as opa prints it. */
@@ -343,56 +352,141 @@ print_tests_text(const struct ls_rego_test_results *r, int verbose)
 		printf("SKIPPED: %zu/%zu\n", r->skipped, r->n);
 }
 
-int
-cli_test(int argc, char **argv)
-{
-	struct ls_rego_test_results r;
-	struct ls_rego_policy *p = NULL;
-	const char *dir = NULL;
-	char *err = NULL;
-	int i, verbose = 0, json = 0, rc = 1;
+/* What `lockstep test` was asked to do. */
+struct test_args {
+	const char **paths; /* argv entries, owned array */
+	size_t npaths;
+	const char **ignore; /* --ignore globs, owned array */
+	size_t nignore;
+	int v0; /* --v0-compatible */
+	int verbose, json;
+};
 
-	memset(&r, 0, sizeof(r));
+/* "--name VALUE" or "--name=VALUE": 1 with *val set, 0 if argv[*i] is
+ * another option, -1 when the value is missing. */
+static int
+opt_value(int argc, char **argv, int *i, const char *name, const char **val)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[*i], name, n) != 0)
+		return 0;
+	if (argv[*i][n] == '=') {
+		*val = argv[*i] + n + 1;
+		return 1;
+	}
+	if (argv[*i][n] != '\0')
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*val = argv[++*i];
+	return 1;
+}
+
+/* 0, or the exit status (0 for --help, 2 for a usage error). */
+static int
+parse_test_args(struct test_args *t, int argc, char **argv, int *done)
+{
+	const char *val;
+	int i, r;
+
+	*done = 1;
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-h") == 0 ||
 		    strcmp(argv[i], "--help") == 0) {
 			usage_test(stdout);
 			return 0;
-		} else if (strcmp(argv[i], "-v") == 0)
-			verbose = 1;
+		} else if (strcmp(argv[i], "-v") == 0 ||
+		    strcmp(argv[i], "--verbose") == 0)
+			t->verbose = 1;
 		else if (strcmp(argv[i], "--format=json") == 0)
-			json = 1;
+			t->json = 1;
 		else if (strcmp(argv[i], "--format=pretty") == 0)
-			json = 0;
-		else if (argv[i][0] == '-' || dir != NULL) {
-			usage_test(stderr);
-			return 2;
-		} else
-			dir = argv[i];
+			t->json = 0;
+		else if (strcmp(argv[i], "--v0-compatible") == 0)
+			t->v0 = 1;
+		else if ((r = opt_value(argc, argv, &i, "--ignore", &val))) {
+			if (r < 0)
+				break;
+			t->ignore[t->nignore++] = val;
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0')
+			break;
+		else
+			t->paths[t->npaths++] = argv[i];
 	}
-	if (dir == NULL) {
+	if (i < argc || t->npaths == 0) {
 		usage_test(stderr);
 		return 2;
 	}
-	if (ls_rego_load_dir(&p, dir, 1, &err) != 0 ||
+	*done = 0;
+	return 0;
+}
+
+/* Load and compile the test's paths as opa test does. */
+static int
+load_test_policy(struct ls_rego_policy **out, const struct test_args *t,
+    char **err)
+{
+	struct ls_rego_load_opts o;
+	struct ls_rego_builder *b = ls_rego_builder_new();
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.data = LS_REGO_DATA_ALL;
+	o.with_tests = 1;
+	o.v0_compatible = t->v0;
+	o.ignore = t->ignore;
+	o.nignore = t->nignore;
+	if (b == NULL)
+		return LS_ENOMEM;
+	rc = ls_rego_load_paths(b, t->paths, t->npaths, &o, err);
+	if (rc == 0)
+		rc = ls_rego_compile(out, b, err);
+	ls_rego_builder_free(b);
+	return rc;
+}
+
+int
+cli_test(int argc, char **argv)
+{
+	struct ls_rego_test_results r;
+	struct ls_rego_policy *p = NULL;
+	struct test_args t;
+	char *err = NULL;
+	int done, rc = 1;
+
+	memset(&r, 0, sizeof(r));
+	memset(&t, 0, sizeof(t));
+	t.paths = calloc((size_t)argc, sizeof(*t.paths));
+	t.ignore = calloc((size_t)argc, sizeof(*t.ignore));
+	if (t.paths == NULL || t.ignore == NULL) {
+		cli_fail(argv[0], "out of memory");
+		goto out;
+	}
+	if ((rc = parse_test_args(&t, argc, argv, &done)) != 0 || done)
+		goto out;
+	rc = 1;
+	if (load_test_policy(&p, &t, &err) != 0 ||
 	    ls_rego_run_tests(&r, p, &err) != 0) {
 		ls_error_clear();
-		cli_fail(argv[0], "%s", err ? err : "failed");
+		cli_fail(argv[0], "%s", err ? err : "out of memory");
 		goto out;
 	}
 	if (r.n == 0) {
 		ls_error_clear();
-		cli_fail(argv[0], "%s: no test_ rules found", dir);
+		cli_fail(argv[0], "%s: no test_ rules found", t.paths[0]);
 		goto out;
 	}
-	if (json)
+	if (t.json)
 		print_tests_json(&r);
 	else
-		print_tests_text(&r, verbose);
+		print_tests_text(&r, t.verbose);
 	rc = r.failed || r.errored ? 2 : 0;
 out:
 	ls_rego_test_results_cleanup(&r);
 	free(err);
+	free(t.paths);
+	free(t.ignore);
 	ls_rego_policy_unref(p);
 	return rc;
 }

@@ -20,7 +20,7 @@ static const struct {
 	{ "note", cli_note, "note sign|cosign|verify ...  signed notes" },
 	{ "root", cli_root, "root new|sign|check|verify ...  root rotation" },
 	{ "bundle", cli_bundle, "bundle build|inspect|extract ..." },
-	{ "test", cli_test, "test DIR [-v] [--format=json]  run Rego tests" },
+	{ "test", cli_test, "test [-v] [--format=json] PATH...  run Rego tests" },
 	{ "eval", cli_eval, "eval -d DIR [-i INPUT] QUERY   evaluate Rego" },
 	{ "check", cli_check,
 	    "check [--policy DIR | --server URL ...] FILE...  conftest-style" },

@@ -42,6 +42,11 @@ int ls_rego_builder_add_module(struct ls_rego_builder *b, const char *file,
 int ls_rego_builder_add_data(struct ls_rego_builder *b, const char *path,
     const char *json, size_t len, char **err_out);
 
+/* ls_rego_builder_add_data naming origin (the file the document came
+ * from) in parse and merge errors; origin may be NULL. */
+int ls_rego_builder_add_data_file(struct ls_rego_builder *b, const char *path,
+    const char *origin, const char *json, size_t len, char **err_out);
+
 /* Compile (checks safety, recursion, conflicts, arity).  The builder is
  * not consumed. */
 int ls_rego_compile(struct ls_rego_policy **out, struct ls_rego_builder *b,
@@ -49,11 +54,45 @@ int ls_rego_compile(struct ls_rego_policy **out, struct ls_rego_builder *b,
 
 /*
  * Load an OPA bundle directory: .manifest (rego_version), every *.rego,
- * every data.json / data.yaml-free JSON at its directory path.  With
+ * every data.json (no other data file) at its directory path.  With
  * with_tests == 0, *_test.rego files are skipped.
  */
 int ls_rego_load_dir(struct ls_rego_policy **out, const char *dir,
     int with_tests, char **err_out);
+
+/* Which files of a directory tree are data documents. */
+enum ls_rego_data_files {
+	LS_REGO_DATA_ALL,    /* every *.json, *.yaml, *.yml (opa test, -d) */
+	LS_REGO_DATA_BUNDLE, /* data.json, data.yaml, data.yml (opa -b) */
+	LS_REGO_DATA_JSON    /* data.json only (ls_rego_load_dir) */
+};
+
+#define LS_REGO_LOAD_MAX_BYTES ((size_t)256 << 20) /* default total cap */
+
+struct ls_rego_load_opts {
+	enum ls_rego_data_files data;
+	int with_tests;		   /* 0 = skip *_test.rego */
+	int v0_compatible;	   /* every module is Rego v0 */
+	const char *const *ignore; /* fnmatch globs on base names */
+	size_t nignore;
+	size_t max_bytes; /* bytes read in all, 0 = LS_REGO_LOAD_MAX_BYTES */
+};
+
+/*
+ * Add the modules and data under paths (each a file or a directory) to
+ * b, as opa test and opa eval -d load them: a data file's document goes
+ * at its directory's path relative to the path argument (a data file
+ * given directly at the root); YAML data holds one document.  A
+ * .manifest at a directory argument sets rego_version, and
+ * file_rego_versions (globs on paths under that directory) per file,
+ * unless o->v0_compatible.  Names starting with '.', symlinks and base
+ * names matching an ignore glob are skipped.  Limits: 16 MiB a file,
+ * 10,000 files, depth 32, o->max_bytes in all.  Returns LS_EREGO,
+ * LS_ETOOBIG, LS_EFORMAT, LS_EIO or LS_ENOTFOUND with *err_out naming
+ * the file.  Merge conflicts show at ls_rego_compile, naming the file.
+ */
+int ls_rego_load_paths(struct ls_rego_builder *b, const char *const *paths,
+    size_t npaths, const struct ls_rego_load_opts *o, char **err_out);
 
 struct ls_rego_policy *ls_rego_policy_ref(struct ls_rego_policy *p);
 void ls_rego_policy_unref(struct ls_rego_policy *p); /* NULL ok */

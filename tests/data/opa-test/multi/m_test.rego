@@ -1,0 +1,3 @@
+package m
+
+test_m if true

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# cli_test_opa.sh - `lockstep test` and `lockstep eval` invoked as public
+# Rego libraries invoke `opa test` / `opa eval` in their CI, on the small
+# trees under tests/data/opa-test: several paths, data files of every
+# name (JSON and YAML) at their directory's path, --ignore,
+# --v0-compatible and .manifest versions, clear load errors.
+set -euo pipefail
+: "${LOCKSTEP_BIN:?}" "${LOCKSTEP_ROOT:?}"
+L="$LOCKSTEP_BIN/lockstep"
+T=$(mktemp -d /tmp/lockstep-cli-test-opa.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+cd "$LOCKSTEP_ROOT/tests/data/opa-test"
+
+# run EXPECTED_RC OUT ARGS...: lockstep with stdout+stderr in OUT.
+run() {
+	local want=$1 out=$2 rc
+	shift 2
+	set +e
+	"$L" "$@" >"$out" 2>&1
+	rc=$?
+	set -e
+	[ "$rc" -eq "$want" ] || fail "lockstep $*: exit $rc, want $want: $(cat "$out")"
+}
+
+# --- several paths; YAML/JSON data of any name at its directory's path ---
+run 0 "$T/out" test lib checks --ignore vendor -v
+for t in test_max_replicas test_yml_at_dir_path test_json_any_name \
+	test_local_data; do
+	grep -q "^data\.k8s\.$t: PASS" "$T/out" || fail "$t: $(cat "$T/out")"
+done
+grep -qx 'PASS: 4/4' "$T/out" || fail "summary: $(cat "$T/out")"
+
+# --- --ignore: a directory (both spellings) and a file by base name ---
+run 1 "$T/out" test lib checks
+grep -q 'checks/vendor/broken.rego:[0-9]*:[0-9]*: rego_parse_error' \
+	"$T/out" || fail "broken file not loaded without --ignore: $(cat "$T/out")"
+run 0 "$T/out" test lib checks --ignore='vend*'
+run 0 "$T/out" test lib checks --ignore 'broken.*' --ignore nothing
+
+# --- a data file given as a path loads at the root ---
+run 0 "$T/out" test rootdata/sub/root.yaml rootdata/root_test.rego
+run 2 "$T/out" test rootdata
+grep -q 'test_rooted: FAIL' "$T/out" ||
+	fail "data under a directory path at the root: $(cat "$T/out")"
+
+# --- v0 syntax: refused by default, parsed with --v0-compatible ---
+run 1 "$T/out" test v0
+grep -q 'old_test.rego:[0-9]*:[0-9]*: rego_parse_error' "$T/out" ||
+	fail "v0 module accepted as v1: $(cat "$T/out")"
+run 0 "$T/out" test --v0-compatible v0
+grep -qx 'PASS: 1/1' "$T/out" || fail "--v0-compatible: $(cat "$T/out")"
+
+# --- .manifest: rego_version and file_rego_versions per file ---
+run 0 "$T/out" test manifest
+grep -qx 'PASS: 1/1' "$T/out" || fail ".manifest: $(cat "$T/out")"
+
+# --- load errors name the file ---
+run 1 "$T/out" test conflict
+grep -q '^lockstep test: conflict/b.json: merge error' "$T/out" ||
+	fail "merge conflict: $(cat "$T/out")"
+run 1 "$T/out" test multi
+grep -q '^lockstep test: multi/two.yaml: .*2 documents' "$T/out" ||
+	fail "multi-document YAML: $(cat "$T/out")"
+run 1 "$T/out" test lib/cfg/limits.yaml.missing
+grep -q 'limits.yaml.missing: no such file' "$T/out" ||
+	fail "missing path: $(cat "$T/out")"
+run 1 "$T/out" test "$LOCKSTEP_ROOT/README.md"
+grep -q 'README.md: not a .rego' "$T/out" || fail "unknown file kind: $(cat "$T/out")"
+
+echo "cli_test_opa: ok"
