@@ -33,7 +33,8 @@ usage_test(FILE *f)
 	fprintf(f,
 	    "usage: lockstep test [-v] [--format=pretty|json] "
 	    "[--v0-compatible]\n"
-	    "                     [--ignore GLOB]... PATH...\n"
+	    "                     [--ignore GLOB]... [-r REGEX] [--timeout D]\n"
+	    "                     [--explain=fails] PATH...\n"
 	    "  Run every test_ rule of the policies under the PATHs (files or\n"
 	    "  directories) like `opa test`; exit 2 if any test fails or\n"
 	    "  errors.  Every *.rego is a module; every *.json, *.yaml and\n"
@@ -42,7 +43,17 @@ usage_test(FILE *f)
 	    "  PATH sets rego_version and file_rego_versions.\n"
 	    "  --v0-compatible  parse every module as Rego v0 (OPA 0.x)\n"
 	    "  --ignore GLOB    skip files and directories whose base name\n"
-	    "                   matches GLOB (repeatable)\n");
+	    "                   matches GLOB (repeatable)\n"
+	    "  -r, --run REGEX  only tests whose name data.PKG.test_x\n"
+	    "                   matches REGEX (PCRE2)\n"
+	    "  --timeout D      per test, a Go duration (500ms, 30s, 1m;\n"
+	    "                   default 5s): past it the test is an ERROR\n"
+	    "  --explain=fails|notes|full|debug  accepted for opa's command\n"
+	    "                   lines; lockstep prints no traces\n"
+	    "  -v               list passing tests and table cases too\n"
+	    "  --format=json    opa test's JSON report\n"
+	    "  A table-driven test (test_x[name] if {...}) reports each name\n"
+	    "  as a case; a name whose body fails after it is bound FAILs.\n");
 }
 
 /* Compact JSON text -> indented, as opa prints it. */
@@ -260,6 +271,33 @@ print_output_b64(const char *out)
 	free(b);
 }
 
+/* A table-driven test's cases from *i on, at depth, as opa's nested
+ * "sub_results" map. */
+static void
+print_cases_json(const struct ls_rego_test_result *t, size_t *i, int depth)
+{
+	int first = 1;
+
+	printf("{");
+	while (*i < t->ncases && t->cases[*i].depth == depth) {
+		const struct ls_rego_test_case *c = &t->cases[(*i)++];
+
+		printf("%s", first ? "" : ", ");
+		first = 0;
+		print_json_str(c->name);
+		printf(": {\"name\": ");
+		print_json_str(c->name);
+		if (c->fail)
+			printf(", \"fail\": true");
+		if (*i < t->ncases && t->cases[*i].depth > depth) {
+			printf(", \"sub_results\": ");
+			print_cases_json(t, i, depth + 1);
+		}
+		printf("}");
+	}
+	printf("}");
+}
+
 static void
 print_tests_json(const struct ls_rego_test_results *r)
 {
@@ -286,6 +324,12 @@ print_tests_json(const struct ls_rego_test_results *r)
 		}
 		if (t->output != NULL)
 			print_output_b64(t->output);
+		if (t->ncases > 0 && t->status != LS_REGO_ERROR) {
+			size_t at = 0;
+
+			printf(", \"sub_results\": ");
+			print_cases_json(t, &at, 0);
+		}
 		printf(", \"duration\": %llu}", t->duration_ns);
 	}
 	printf("%s]\n", r->n ? "\n" : "");
@@ -307,6 +351,20 @@ print_output(const char *out)
 		s = *nl ? nl + 1 : nl;
 	}
 	printf("\n");
+}
+
+/* A table-driven test's cases under its line: the failed ones (all with
+ * -v), two spaces more per level, as opa test prints them. */
+static void
+print_cases_text(const struct ls_rego_test_result *t, int verbose)
+{
+	size_t i;
+
+	for (i = 0; t->status != LS_REGO_ERROR && i < t->ncases; i++)
+		if (verbose || t->cases[i].fail)
+			printf("%*s%s: %s\n", 2 * (t->cases[i].depth + 1), "",
+			    t->cases[i].name,
+			    t->cases[i].fail ? "FAIL" : "PASS");
 }
 
 static void
@@ -334,6 +392,7 @@ print_tests_text(const struct ls_rego_test_results *r, int verbose)
 		lastlen = flen;
 		printf("%s.%s: %s (%.6fms)\n", t->package, t->name,
 		    status_name(t->status), (double)t->duration_ns / 1e6);
+		print_cases_text(t, verbose);
 		if (t->output != NULL)
 			print_output(t->output);
 		if (t->status == LS_REGO_ERROR && t->message)
@@ -343,13 +402,13 @@ print_tests_text(const struct ls_rego_test_results *r, int verbose)
 	    "--------------------------------------------------"
 	    "------------------------------");
 	if (r->passed)
-		printf("PASS: %zu/%zu\n", r->passed, r->n);
+		printf("PASS: %zu/%zu\n", r->passed, r->total);
 	if (r->failed)
-		printf("FAIL: %zu/%zu\n", r->failed, r->n);
-	if (r->errored)
-		printf("ERROR: %zu/%zu\n", r->errored, r->n);
+		printf("FAIL: %zu/%zu\n", r->failed, r->total);
 	if (r->skipped)
-		printf("SKIPPED: %zu/%zu\n", r->skipped, r->n);
+		printf("SKIPPED: %zu/%zu\n", r->skipped, r->total);
+	if (r->errored)
+		printf("ERROR: %zu/%zu\n", r->errored, r->total);
 }
 
 /* What `lockstep test` was asked to do. */
@@ -360,7 +419,50 @@ struct test_args {
 	size_t nignore;
 	int v0; /* --v0-compatible */
 	int verbose, json;
+	struct ls_rego_test_opts topts; /* --run, --timeout */
+	/* --coverage would go here, next to the runner's options. */
 };
+
+/*
+ * A Go duration ("500ms", "30s", "1m30s", "1.5h"; "0") in milliseconds,
+ * rounded up; -1 when malformed or past a day.
+ */
+static long long
+parse_duration_ms(const char *s)
+{
+	static const struct {
+		const char *unit;
+		double ms;
+	} units[] = { { "ns", 1e-6 }, { "us", 1e-3 }, { "\xc2\xb5s", 1e-3 },
+		{ "ms", 1 }, { "s", 1e3 }, { "m", 6e4 }, { "h", 3.6e6 } };
+	double total = 0, v;
+	char *end;
+	size_t i, n;
+
+	if (strcmp(s, "0") == 0)
+		return 0;
+	while (*s != '\0') {
+		if (!(*s >= '0' && *s <= '9') && *s != '.')
+			return -1;
+		v = strtod(s, &end);
+		if (end == s)
+			return -1;
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+			n = strlen(units[i].unit);
+			/* "m" must not take the "m" of "ms" */
+			if (strncmp(end, units[i].unit, n) == 0 &&
+			    !(n == 1 && end[0] == 'm' && end[1] == 's'))
+				break;
+		}
+		if (i == sizeof(units) / sizeof(units[0]))
+			return -1;
+		total += v * units[i].ms;
+		s = end + strlen(units[i].unit);
+	}
+	if (total > 864e5)
+		return -1;
+	return (long long)total + (total > (double)(long long)total);
+}
 
 /* "--name VALUE" or "--name=VALUE": 1 with *val set, 0 if argv[*i] is
  * another option, -1 when the value is missing. */
@@ -383,14 +485,25 @@ opt_value(int argc, char **argv, int *i, const char *name, const char **val)
 	return 1;
 }
 
+/* opa's --explain values; they only change the traces opa prints,
+ * and lockstep prints none. */
+static int
+known_explain(const char *v)
+{
+	return strcmp(v, "fails") == 0 || strcmp(v, "notes") == 0 ||
+	    strcmp(v, "full") == 0 || strcmp(v, "debug") == 0;
+}
+
 /* 0, or the exit status (0 for --help, 2 for a usage error). */
 static int
 parse_test_args(struct test_args *t, int argc, char **argv, int *done)
 {
 	const char *val;
+	long long ms;
 	int i, r;
 
 	*done = 1;
+	t->topts.timeout_ms = 5000; /* opa test's default */
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-h") == 0 ||
 		    strcmp(argv[i], "--help") == 0) {
@@ -399,16 +512,31 @@ parse_test_args(struct test_args *t, int argc, char **argv, int *done)
 		} else if (strcmp(argv[i], "-v") == 0 ||
 		    strcmp(argv[i], "--verbose") == 0)
 			t->verbose = 1;
-		else if (strcmp(argv[i], "--format=json") == 0)
-			t->json = 1;
-		else if (strcmp(argv[i], "--format=pretty") == 0)
-			t->json = 0;
 		else if (strcmp(argv[i], "--v0-compatible") == 0)
 			t->v0 = 1;
 		else if ((r = opt_value(argc, argv, &i, "--ignore", &val))) {
 			if (r < 0)
 				break;
 			t->ignore[t->nignore++] = val;
+		} else if ((r = opt_value(argc, argv, &i, "--run", &val)) ||
+		    (r = opt_value(argc, argv, &i, "-r", &val))) {
+			if (r < 0)
+				break;
+			t->topts.run = val;
+		} else if ((r = opt_value(argc, argv, &i, "--timeout", &val))) {
+			if (r < 0 || (ms = parse_duration_ms(val)) < 0)
+				break;
+			/* opa: 0 means the default */
+			t->topts.timeout_ms = ms ? (unsigned)ms : 5000;
+		} else if ((r = opt_value(argc, argv, &i, "--explain", &val))) {
+			if (r < 0 || !known_explain(val))
+				break;
+		} else if ((r = opt_value(argc, argv, &i, "--format", &val))) {
+			if (r < 0 ||
+			    (strcmp(val, "json") != 0 &&
+				strcmp(val, "pretty") != 0))
+				break;
+			t->json = strcmp(val, "json") == 0;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0')
 			break;
 		else
@@ -467,12 +595,12 @@ cli_test(int argc, char **argv)
 		goto out;
 	rc = 1;
 	if (load_test_policy(&p, &t, &err) != 0 ||
-	    ls_rego_run_tests(&r, p, &err) != 0) {
+	    ls_rego_run_tests_opts(&r, p, &t.topts, &err) != 0) {
 		ls_error_clear();
 		cli_fail(argv[0], "%s", err ? err : "out of memory");
 		goto out;
 	}
-	if (r.n == 0) {
+	if (r.n == 0 && t.topts.run == NULL) {
 		ls_error_clear();
 		cli_fail(argv[0], "%s: no test_ rules found", t.paths[0]);
 		goto out;

@@ -144,26 +144,52 @@ enum ls_rego_test_status {
 	LS_REGO_SKIP
 };
 
+/* One case of a table-driven test (test_x[name] if {...}): each key
+ * of the rule's object, nested keys one level deeper, in opa's order
+ * (depth first, keys sorted). */
+struct ls_rego_test_case {
+	char *name; /* the key: a string as is, else its JSON */
+	int depth;  /* 0 = directly under the test */
+	int fail;   /* 1 = FAIL, 0 = PASS */
+	int leaf;   /* no cases below: counted in the totals */
+};
+
 struct ls_rego_test_result {
 	char *package; /* "data.k8s.admission" */
-	char *name;    /* "test_deny_privileged" */
+	char *name;    /* "test_deny_privileged", "test_x#01" for the
+			* second rule of that name, as opa names it */
 	char *file;    /* file:line of the rule */
 	enum ls_rego_test_status status;
 	char *message; /* error text for LS_REGO_ERROR, else NULL */
 	char *output;  /* print() lines, each ending in '\n'; NULL
 				 * when the test printed nothing */
 	unsigned long long duration_ns;
+	struct ls_rego_test_case *cases; /* owned; NULL when none */
+	size_t ncases;
 };
 
 struct ls_rego_test_results {
 	struct ls_rego_test_result *v; /* owned */
 	size_t n;
-	size_t passed, failed, errored, skipped;
+	/* opa test's counts: a table-driven test that ran counts each
+	 * leaf case instead of itself; total is their sum. */
+	size_t passed, failed, errored, skipped, total;
+};
+
+struct ls_rego_test_opts {
+	const char *run;     /* PCRE2 on "data.pkg.test_x"; NULL = all */
+	unsigned timeout_ms; /* per test, 0 = none; past it: ERROR */
 };
 
 /* Run every test_ rule (todo_test_ rules are SKIP) like opa test. */
 int ls_rego_run_tests(struct ls_rego_test_results *out,
     const struct ls_rego_policy *p, char **err_out);
+
+/* The same with options (o may be NULL).  LS_EINVAL for a bad run
+ * pattern, with *err_out saying why. */
+int ls_rego_run_tests_opts(struct ls_rego_test_results *out,
+    const struct ls_rego_policy *p, const struct ls_rego_test_opts *o,
+    char **err_out);
 void ls_rego_test_results_cleanup(struct ls_rego_test_results *r);
 
 /*

@@ -68,4 +68,55 @@ grep -q 'limits.yaml.missing: no such file' "$T/out" ||
 run 1 "$T/out" test "$LOCKSTEP_ROOT/README.md"
 grep -q 'README.md: not a .rego' "$T/out" || fail "unknown file kind: $(cat "$T/out")"
 
+# --- table-driven tests: run once, reported and counted per case ---
+run 2 "$T/out" test table -v
+grep -A3 '^data\.table\.test_double: FAIL' "$T/out" | grep -qx '  three is wrong: FAIL' ||
+	fail "case failing after its name is bound not reported: $(cat "$T/out")"
+grep -A3 '^data\.table\.test_double: FAIL' "$T/out" | grep -qx '  one: PASS' ||
+	fail "-v does not list passing cases: $(cat "$T/out")"
+grep -A3 '^data\.table\.test_positive: PASS' "$T/out" | grep -qx '  three is wrong: PASS' ||
+	fail "passing table test: $(cat "$T/out")"
+grep -A6 '^data\.table\.test_grid: FAIL' "$T/out" | grep -qx '    2: FAIL' ||
+	fail "nested case not indented under its parent: $(cat "$T/out")"
+grep -q '^data\.table\.test_twice: PASS' "$T/out" &&
+	grep -q '^data\.table\.test_twice#01: FAIL' "$T/out" ||
+	fail "a test defined twice is not two tests: $(cat "$T/out")"
+# leaves count, not their tests: 2+3+3 cases pass, 1+1 fail, test_twice
+# and test_twice#01 one each
+grep -qx 'PASS: 9/12' "$T/out" && grep -qx 'FAIL: 3/12' "$T/out" ||
+	fail "table test totals: $(cat "$T/out")"
+run 2 "$T/out" test table
+if grep -q ': PASS$' "$T/out"; then fail "passing cases shown without -v"; fi
+"$L" test table --format=json >"$T/json" || true
+python3 - "$T/json" <<'PY' || fail "--format=json sub_results: $(cat "$T/json")"
+import json, sys
+r = {t["name"]: t for t in json.load(open(sys.argv[1]))}
+d = r["test_double"]["sub_results"]
+assert d["three is wrong"]["fail"] is True and "fail" not in d["one"], d
+assert r["test_grid"]["sub_results"]["q"]["sub_results"]["2"]["fail"] is True
+assert "sub_results" not in r["test_twice"]
+PY
+
+# --- --run REGEX on data.PKG.NAME ---
+run 0 "$T/out" test table -v --run '^data\.table\.test_(positive|twice)$'
+grep -q 'test_positive: PASS' "$T/out" && grep -q 'test_twice: PASS' "$T/out" ||
+	fail "--run: $(cat "$T/out")"
+if grep -q 'test_double\|test_twice#01' "$T/out"; then fail "--run ran others: $(cat "$T/out")"; fi
+run 2 "$T/out" test table -r 'double'
+run 1 "$T/out" test table -r '('
+grep -q 'missing closing parenthesis' "$T/out" || fail "bad regex: $(cat "$T/out")"
+
+# --- --timeout: the slow test is an ERROR with a message, others run ---
+run 2 "$T/out" test slow --timeout 300ms
+grep -q '^data\.slow\.test_slow: ERROR' "$T/out" &&
+	grep -q 'timed out after 0.300s' "$T/out" ||
+	fail "timeout not an ERROR: $(cat "$T/out")"
+grep -qx 'PASS: 2/3' "$T/out" && grep -qx 'ERROR: 1/3' "$T/out" ||
+	fail "tests after a timeout: $(cat "$T/out")"
+run 2 "$T/out" test slow --timeout=0.3s --explain=fails
+run 2 "$T/out" test slow --timeout 1x
+grep -q '^usage:' "$T/out" || fail "bad duration accepted"
+run 2 "$T/out" test slow --explain=everything
+grep -q '^usage:' "$T/out" || fail "bad --explain accepted"
+
 echo "cli_test_opa: ok"
