@@ -191,6 +191,42 @@ add_yaml(struct loader *l, const char *dir, const char *path, const char *text,
 	return rc;
 }
 
+/*
+ * Bytes of text up to the end of its first JSON value: opa decodes a
+ * data file's first value and ignores what follows (one library's
+ * fixtures hold two objects).  All of text when it cannot tell, so the
+ * parser reports the error; always all of it for ls_rego_load_dir.
+ */
+static size_t
+json_first(const struct loader *l, const char *text, size_t len)
+{
+	size_t i = 0;
+	int depth = 0, str = 0;
+
+	if (l->o->data == LS_REGO_DATA_JSON)
+		return len;
+	while (i < len &&
+	    (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' ||
+		text[i] == '\r'))
+		i++;
+	if (i == len || (text[i] != '{' && text[i] != '['))
+		return len; /* a scalar: the parser decides */
+	for (; i < len; i++) {
+		if (str) {
+			if (text[i] == '\\')
+				i++;
+			else if (text[i] == '"')
+				str = 0;
+		} else if (text[i] == '"')
+			str = 1;
+		else if (text[i] == '{' || text[i] == '[')
+			depth++;
+		else if ((text[i] == '}' || text[i] == ']') && --depth == 0)
+			return i + 1;
+	}
+	return len;
+}
+
 /* rel's directory part ("a/b/x.json" -> "a/b", "x.json" -> ""). */
 static int
 dir_of(char *dir, size_t size, const char *rel)
@@ -224,9 +260,10 @@ load_file(struct loader *l, const char *path, const char *rel, const char *name,
 			 : is_data(l, name)) {
 		if ((rc = dir_of(dir, sizeof(dir), rel)) == 0 &&
 		    (rc = read_capped(l, &text, &len, path)) == 0)
-			rc = yaml ? add_yaml(l, dir, path, text, len)
-				  : ls_rego_builder_add_data_file(l->b, dir,
-					path, text, len, l->err);
+			rc = yaml
+			    ? add_yaml(l, dir, path, text, len)
+			    : ls_rego_builder_add_data_file(l->b, dir, path,
+				  text, json_first(l, text, len), l->err);
 	} else if (given)
 		rc = ls_error_set(LS_EINVAL,
 		    "not a .rego, .json, .yaml or .yml file");
@@ -254,11 +291,18 @@ walk_entry(struct loader *l, const char *path, const char *rel,
     const char *name, int depth)
 {
 	char sub[4096], subrel[4096];
+	size_t plen = strlen(path);
 	struct stat st;
+	/* "lib/" + "x.rego" is "lib/x.rego", as opa names it (not for
+	 * ls_rego_load_dir, whose names stay as they were) */
+	const char *sep =
+	    l->o->data != LS_REGO_DATA_JSON && plen > 0 && path[plen - 1] == '/'
+	    ? ""
+	    : "/";
 
 	if (ignored(l, name))
 		return 0;
-	if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", path, name) >=
+	if ((size_t)snprintf(sub, sizeof(sub), "%s%s%s", path, sep, name) >=
 		sizeof(sub) ||
 	    (size_t)snprintf(subrel, sizeof(subrel), "%s%s%s", rel,
 		*rel ? "/" : "", name) >= sizeof(subrel))

@@ -31,6 +31,13 @@ for t in test_max_replicas test_yml_at_dir_path test_json_any_name \
 done
 grep -qx 'PASS: 4/4' "$T/out" || fail "summary: $(cat "$T/out")"
 
+# --- paths ending in a slash name files as opa does ---
+run 0 "$T/out" test lib/ checks/ --ignore vendor -v
+grep -qx 'checks/k8s/deploy_test.rego:' "$T/out" || fail "file names: $(cat "$T/out")"
+
+# --- a JSON data file's first value, as opa's decoder reads it ---
+run 0 "$T/out" test firstjson
+
 # --- --ignore: a directory (both spellings) and a file by base name ---
 run 1 "$T/out" test lib checks
 grep -q 'checks/vendor/broken.rego:[0-9]*:[0-9]*: rego_parse_error' \
