@@ -13,6 +13,9 @@ int cli_note(int argc, char **argv);	 /* cli_note.c */
 int cli_bundle(int argc, char **argv);	 /* cli_bundle.c */
 int cli_test(int argc, char **argv);	 /* cli_rego.c */
 int cli_eval(int argc, char **argv);	 /* cli_rego.c */
+/* Print ls_rego_eval_query's JSON as opa eval --format=FORMAT (json,
+ * raw, pretty) does (cli_eval_fmt.c); 0 or a negative ls_err. */
+int cli_eval_print(const char *json, const char *format);
 int cli_pin(int argc, char **argv);	 /* cli_operator.c */
 int cli_rollback(int argc, char **argv); /* cli_operator.c */
 int cli_unpin(int argc, char **argv);	 /* cli_operator.c */

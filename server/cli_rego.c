@@ -19,12 +19,28 @@ static void
 usage_eval(FILE *f)
 {
 	fprintf(f,
-	    "usage: lockstep eval -d DIR [-i INPUT.json] "
-	    "[--strict-builtin-errors] [--bench N] QUERY\n"
-	    "  Evaluate QUERY against the policies and data under DIR and\n"
-	    "  print the result as `opa eval --format=json` does.  With\n"
-	    "  --bench, evaluate it N times and print load/compile time,\n"
-	    "  latency percentiles and memory per evaluation instead.\n");
+	    "usage: lockstep eval [-d PATH]... [-b DIR]... [-i INPUT.json]\n"
+	    "                     [--format=json|raw|pretty] "
+	    "[--v0-compatible]\n"
+	    "                     [--ignore GLOB]... [--strict-builtin-errors]"
+	    "\n"
+	    "                     [--bench N] QUERY\n"
+	    "  Evaluate QUERY against the policies and data loaded as\n"
+	    "  `opa eval` loads them and print the result.\n"
+	    "  -d PATH          a file or directory: every *.rego, and every\n"
+	    "                   *.json/*.yaml/*.yml as data at its\n"
+	    "                   directory's path (repeatable)\n"
+	    "  -b DIR           a bundle directory: *.rego, data.json and\n"
+	    "                   data.yaml, .manifest rego_version\n"
+	    "                   (repeatable)\n"
+	    "  --format=json    opa eval's result document (the default);\n"
+	    "         =raw      each expression's value, strings unquoted;\n"
+	    "         =pretty   one value as indented JSON, else a table\n"
+	    "  --v0-compatible  parse modules as Rego v0 (a bundle's\n"
+	    "                   .manifest rego_version still applies)\n"
+	    "  --bench N        evaluate N times and print load/compile\n"
+	    "                   time, latency percentiles and memory per\n"
+	    "                   evaluation instead\n");
 }
 
 static void
@@ -54,26 +70,6 @@ usage_test(FILE *f)
 	    "  --format=json    opa test's JSON report\n"
 	    "  A table-driven test (test_x[name] if {...}) reports each name\n"
 	    "  as a case; a name whose body fails after it is bound FAILs.\n");
-}
-
-/* Compact JSON text -> indented, as opa prints it. */
-static int
-print_pretty(const char *json)
-{
-	struct ls_arena *a = ls_arena_new(0);
-	const struct ls_val *v;
-	struct ls_buf b;
-	int rc;
-
-	ls_buf_init(&b, 1u << 30);
-	rc = a ? ls_val_from_json(&v, a, json, strlen(json), 0) : LS_ENOMEM;
-	if (rc == 0)
-		rc = ls_val_to_json_pretty(&b, v);
-	if (rc == 0)
-		printf("%s\n", b.data);
-	ls_buf_cleanup(&b);
-	ls_arena_free(a);
-	return rc;
 }
 
 /* print() output of policies goes to stderr, like opa eval. */
@@ -146,71 +142,231 @@ bench(const struct ls_rego_policy *p, const char *query, const char *in,
 	return 0;
 }
 
-int
-cli_eval(int argc, char **argv)
+/* What to load, as opa test and opa eval take it. */
+struct load_args {
+	const char **paths; /* -d / PATH arguments (argv entries) */
+	size_t npaths;
+	const char **bundles; /* -b directories */
+	size_t nbundles;
+	const char **ignore; /* --ignore globs */
+	size_t nignore;
+	int v0;	   /* --v0-compatible */
+	int tests; /* load *_test.rego too */
+};
+
+static int
+load_args_init(struct load_args *la, int argc)
 {
-	const char *dir = NULL, *input = NULL, *query = NULL;
-	struct ls_rego_eval_opts o;
-	struct ls_rego_policy *p = NULL;
-	char *text = NULL, *out = NULL, *err = NULL, *end;
-	size_t len = 0;
-	long nbench = 0;
-	double t0;
-	int i, rc = 1;
+	memset(la, 0, sizeof(*la));
+	la->paths = calloc((size_t)argc + 1, sizeof(*la->paths));
+	la->bundles = calloc((size_t)argc + 1, sizeof(*la->bundles));
+	la->ignore = calloc((size_t)argc + 1, sizeof(*la->ignore));
+	return la->paths && la->bundles && la->ignore ? 0 : LS_ENOMEM;
+}
+
+static void
+load_args_cleanup(struct load_args *la)
+{
+	free(la->paths);
+	free(la->bundles);
+	free(la->ignore);
+}
+
+/* Load and compile: paths as opa loads files, then each bundle as opa
+ * -b loads a bundle directory (data.json/data.yaml, .manifest). */
+static int
+load_policy(struct ls_rego_policy **out, const struct load_args *la, char **err)
+{
+	struct ls_rego_load_opts o;
+	struct ls_rego_builder *b = ls_rego_builder_new();
+	int rc;
 
 	memset(&o, 0, sizeof(o));
-	o.print = print_line;
+	o.data = LS_REGO_DATA_ALL;
+	o.with_tests = la->tests;
+	o.v0_compatible = la->v0;
+	o.ignore = la->ignore;
+	o.nignore = la->nignore;
+	if (b == NULL)
+		return LS_ENOMEM;
+	rc = ls_rego_load_paths(b, la->paths, la->npaths, &o, err);
+	o.data = LS_REGO_DATA_BUNDLE;
+	if (rc == 0)
+		rc = ls_rego_load_paths(b, la->bundles, la->nbundles, &o, err);
+	if (rc == 0)
+		rc = ls_rego_compile(out, b, err);
+	ls_rego_builder_free(b);
+	return rc;
+}
+
+/* "--name VALUE" or "--name=VALUE": 1 with *val set, 0 if argv[*i] is
+ * another option, -1 when the value is missing. */
+static int
+opt_value(int argc, char **argv, int *i, const char *name, const char **val)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[*i], name, n) != 0)
+		return 0;
+	if (argv[*i][n] == '=') {
+		*val = argv[*i] + n + 1;
+		return 1;
+	}
+	if (argv[*i][n] != '\0')
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*val = argv[++*i];
+	return 1;
+}
+
+/* -d/-b/--v0-compatible/--ignore, shared by eval and test: 1 when
+ * argv[*i] was one (taken), 0 when not, -1 on a missing value. */
+static int
+load_opt(struct load_args *la, int argc, char **argv, int *i)
+{
+	const char *val;
+	int r;
+
+	if (strcmp(argv[*i], "--v0-compatible") == 0) {
+		la->v0 = 1;
+		return 1;
+	}
+	if ((r = opt_value(argc, argv, i, "--ignore", &val)) > 0)
+		la->ignore[la->nignore++] = val;
+	return r;
+}
+
+/* What `lockstep eval` was asked to do. */
+struct eval_args {
+	struct load_args load; /* -d, -b, --v0-compatible, --ignore */
+	const char *input, *query;
+	const char *format; /* json (default), raw, pretty */
+	long nbench;	    /* --bench N, 0 = off */
+	int strict;	    /* --strict-builtin-errors */
+};
+
+/* opt_value for a short and a long spelling. */
+static int
+opt_either(int argc, char **argv, int *i, const char *s, const char *l,
+    const char **val)
+{
+	int r = opt_value(argc, argv, i, s, val);
+
+	return r != 0 ? r : opt_value(argc, argv, i, l, val);
+}
+
+/* One option at argv[*i]: 1 taken, 0 not an option, -1 a bad one. */
+static int
+eval_opt(struct eval_args *e, int argc, char **argv, int *i)
+{
+	const char *val;
+	char *end;
+	int r;
+
+	if ((r = load_opt(&e->load, argc, argv, i)) != 0)
+		return r;
+	if ((r = opt_either(argc, argv, i, "-d", "--data", &val)) != 0) {
+		if (r > 0)
+			e->load.paths[e->load.npaths++] = val;
+	} else if ((r = opt_either(argc, argv, i, "-b", "--bundle", &val))) {
+		if (r > 0)
+			e->load.bundles[e->load.nbundles++] = val;
+	} else if ((r = opt_either(argc, argv, i, "-i", "--input", &val))) {
+		e->input = val;
+	} else if ((r = opt_value(argc, argv, i, "--format", &val)) > 0) {
+		if (strcmp(val, "json") != 0 && strcmp(val, "raw") != 0 &&
+		    strcmp(val, "pretty") != 0)
+			return -1;
+		e->format = val;
+	} else if (r == 0 &&
+	    (r = opt_value(argc, argv, i, "--bench", &val)) > 0) {
+		e->nbench = strtol(val, &end, 10);
+		if (*end != '\0' || e->nbench < 1 || e->nbench > 10000000)
+			return -1;
+	} else if (r == 0 && strcmp(argv[*i], "--strict-builtin-errors") == 0)
+		e->strict = r = 1;
+	return r;
+}
+
+/* 0, or the exit status (0 for --help, 2 for a usage error). */
+static int
+parse_eval_args(struct eval_args *e, int argc, char **argv, int *done)
+{
+	int i, r = 0;
+
+	*done = 1;
+	e->format = "json";
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-h") == 0 ||
 		    strcmp(argv[i], "--help") == 0) {
 			usage_eval(stdout);
 			return 0;
-		} else if ((strcmp(argv[i], "-d") == 0 ||
-			       strcmp(argv[i], "--data") == 0) &&
-		    i + 1 < argc)
-			dir = argv[++i];
-		else if ((strcmp(argv[i], "-i") == 0 ||
-			     strcmp(argv[i], "--input") == 0) &&
-		    i + 1 < argc)
-			input = argv[++i];
-		else if (strcmp(argv[i], "--strict-builtin-errors") == 0)
-			o.strict_builtin_errors = 1;
-		else if (strcmp(argv[i], "--bench") == 0 && i + 1 < argc) {
-			nbench = strtol(argv[++i], &end, 10);
-			if (*end != '\0' || nbench < 1 || nbench > 10000000) {
-				usage_eval(stderr);
-				return 2;
-			}
-		} else if (argv[i][0] == '-' || query != NULL) {
-			usage_eval(stderr);
-			return 2;
-		} else
-			query = argv[i];
+		}
+		if ((r = eval_opt(e, argc, argv, &i)) < 0)
+			break;
+		if (r > 0)
+			continue;
+		if ((argv[i][0] == '-' && argv[i][1] != '\0') ||
+		    e->query != NULL)
+			break;
+		e->query = argv[i];
 	}
-	if (dir == NULL || query == NULL) {
+	if (i < argc || e->query == NULL ||
+	    e->load.npaths + e->load.nbundles == 0) {
 		usage_eval(stderr);
 		return 2;
 	}
-	if (input != NULL && ls_file_read(&text, &len, input, MAX_INPUT) != 0) {
-		cli_fail(argv[0], "%s", input);
+	*done = 0;
+	return 0;
+}
+
+int
+cli_eval(int argc, char **argv)
+{
+	struct eval_args e;
+	struct ls_rego_eval_opts o;
+	struct ls_rego_policy *p = NULL;
+	char *text = NULL, *out = NULL, *err = NULL;
+	size_t len = 0;
+	double t0;
+	int done, rc = 1;
+
+	memset(&e, 0, sizeof(e));
+	memset(&o, 0, sizeof(o));
+	o.print = print_line;
+	if (load_args_init(&e.load, argc) != 0) {
+		cli_fail(argv[0], "out of memory");
+		goto out;
+	}
+	/* opa eval -d loads every module, tests included */
+	e.load.tests = 1;
+	if ((rc = parse_eval_args(&e, argc, argv, &done)) != 0 || done)
+		goto out;
+	rc = 1;
+	o.strict_builtin_errors = e.strict;
+	if (e.input != NULL &&
+	    ls_file_read(&text, &len, e.input, MAX_INPUT) != 0) {
+		cli_fail(argv[0], "%s", e.input);
 		goto out;
 	}
 	t0 = mono_ms();
-	if (ls_rego_load_dir(&p, dir, 0, &err) == 0 && nbench > 0) {
-		rc = bench(p, query, text, len, nbench, mono_ms() - t0);
+	if (load_policy(&p, &e.load, &err) == 0 && e.nbench > 0) {
+		rc = bench(p, e.query, text, len, e.nbench, mono_ms() - t0);
 		goto out;
 	}
 	if (p == NULL ||
-	    ls_rego_eval_query(&out, p, query, text, len, &o, &err) != 0) {
+	    ls_rego_eval_query(&out, p, e.query, text, len, &o, &err) != 0) {
 		ls_error_clear();
 		cli_fail(argv[0], "%s", err ? err : "failed");
 		goto out;
 	}
-	rc = print_pretty(out) == 0 ? 0 : 1;
+	rc = cli_eval_print(out, e.format) == 0 ? 0 : 1;
 out:
 	free(text);
 	free(out);
 	free(err);
+	load_args_cleanup(&e.load);
 	ls_rego_policy_unref(p);
 	return rc;
 }
@@ -413,11 +569,7 @@ print_tests_text(const struct ls_rego_test_results *r, int verbose)
 
 /* What `lockstep test` was asked to do. */
 struct test_args {
-	const char **paths; /* argv entries, owned array */
-	size_t npaths;
-	const char **ignore; /* --ignore globs, owned array */
-	size_t nignore;
-	int v0; /* --v0-compatible */
+	struct load_args load; /* PATHs, --ignore, --v0-compatible */
 	int verbose, json;
 	struct ls_rego_test_opts topts; /* --run, --timeout */
 	/* --coverage would go here, next to the runner's options. */
@@ -464,27 +616,6 @@ parse_duration_ms(const char *s)
 	return (long long)total + (total > (double)(long long)total);
 }
 
-/* "--name VALUE" or "--name=VALUE": 1 with *val set, 0 if argv[*i] is
- * another option, -1 when the value is missing. */
-static int
-opt_value(int argc, char **argv, int *i, const char *name, const char **val)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(argv[*i], name, n) != 0)
-		return 0;
-	if (argv[*i][n] == '=') {
-		*val = argv[*i] + n + 1;
-		return 1;
-	}
-	if (argv[*i][n] != '\0')
-		return 0;
-	if (*i + 1 >= argc)
-		return -1;
-	*val = argv[++*i];
-	return 1;
-}
-
 /* opa's --explain values; they only change the traces opa prints,
  * and lockstep prints none. */
 static int
@@ -512,14 +643,11 @@ parse_test_args(struct test_args *t, int argc, char **argv, int *done)
 		} else if (strcmp(argv[i], "-v") == 0 ||
 		    strcmp(argv[i], "--verbose") == 0)
 			t->verbose = 1;
-		else if (strcmp(argv[i], "--v0-compatible") == 0)
-			t->v0 = 1;
-		else if ((r = opt_value(argc, argv, &i, "--ignore", &val))) {
+		else if ((r = load_opt(&t->load, argc, argv, &i)) != 0) {
 			if (r < 0)
 				break;
-			t->ignore[t->nignore++] = val;
-		} else if ((r = opt_value(argc, argv, &i, "--run", &val)) ||
-		    (r = opt_value(argc, argv, &i, "-r", &val))) {
+		} else if ((r = opt_either(argc, argv, &i, "-r", "--run",
+				&val))) {
 			if (r < 0)
 				break;
 			t->topts.run = val;
@@ -540,38 +668,14 @@ parse_test_args(struct test_args *t, int argc, char **argv, int *done)
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0')
 			break;
 		else
-			t->paths[t->npaths++] = argv[i];
+			t->load.paths[t->load.npaths++] = argv[i];
 	}
-	if (i < argc || t->npaths == 0) {
+	if (i < argc || t->load.npaths == 0) {
 		usage_test(stderr);
 		return 2;
 	}
 	*done = 0;
 	return 0;
-}
-
-/* Load and compile the test's paths as opa test does. */
-static int
-load_test_policy(struct ls_rego_policy **out, const struct test_args *t,
-    char **err)
-{
-	struct ls_rego_load_opts o;
-	struct ls_rego_builder *b = ls_rego_builder_new();
-	int rc;
-
-	memset(&o, 0, sizeof(o));
-	o.data = LS_REGO_DATA_ALL;
-	o.with_tests = 1;
-	o.v0_compatible = t->v0;
-	o.ignore = t->ignore;
-	o.nignore = t->nignore;
-	if (b == NULL)
-		return LS_ENOMEM;
-	rc = ls_rego_load_paths(b, t->paths, t->npaths, &o, err);
-	if (rc == 0)
-		rc = ls_rego_compile(out, b, err);
-	ls_rego_builder_free(b);
-	return rc;
 }
 
 int
@@ -585,16 +689,15 @@ cli_test(int argc, char **argv)
 
 	memset(&r, 0, sizeof(r));
 	memset(&t, 0, sizeof(t));
-	t.paths = calloc((size_t)argc, sizeof(*t.paths));
-	t.ignore = calloc((size_t)argc, sizeof(*t.ignore));
-	if (t.paths == NULL || t.ignore == NULL) {
+	if (load_args_init(&t.load, argc) != 0) {
 		cli_fail(argv[0], "out of memory");
 		goto out;
 	}
+	t.load.tests = 1;
 	if ((rc = parse_test_args(&t, argc, argv, &done)) != 0 || done)
 		goto out;
 	rc = 1;
-	if (load_test_policy(&p, &t, &err) != 0 ||
+	if (load_policy(&p, &t.load, &err) != 0 ||
 	    ls_rego_run_tests_opts(&r, p, &t.topts, &err) != 0) {
 		ls_error_clear();
 		cli_fail(argv[0], "%s", err ? err : "out of memory");
@@ -602,7 +705,7 @@ cli_test(int argc, char **argv)
 	}
 	if (r.n == 0 && t.topts.run == NULL) {
 		ls_error_clear();
-		cli_fail(argv[0], "%s: no test_ rules found", t.paths[0]);
+		cli_fail(argv[0], "%s: no test_ rules found", t.load.paths[0]);
 		goto out;
 	}
 	if (t.json)
@@ -613,8 +716,7 @@ cli_test(int argc, char **argv)
 out:
 	ls_rego_test_results_cleanup(&r);
 	free(err);
-	free(t.paths);
-	free(t.ignore);
+	load_args_cleanup(&t.load);
 	ls_rego_policy_unref(p);
 	return rc;
 }

@@ -21,7 +21,7 @@ static const struct {
 	{ "root", cli_root, "root new|sign|check|verify ...  root rotation" },
 	{ "bundle", cli_bundle, "bundle build|inspect|extract ..." },
 	{ "test", cli_test, "test [-v] [--format=json] PATH...  run Rego tests" },
-	{ "eval", cli_eval, "eval -d DIR [-i INPUT] QUERY   evaluate Rego" },
+	{ "eval", cli_eval, "eval -d PATH [-i INPUT] [--format=F] QUERY  evaluate" },
 	{ "check", cli_check,
 	    "check [--policy DIR | --server URL ...] FILE...  conftest-style" },
 	{ "pin", cli_pin, "pin CHANNEL VERSION --owner --reason --until" },

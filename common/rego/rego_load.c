@@ -25,7 +25,7 @@
 struct loader {
 	struct ls_rego_builder *b;
 	const struct ls_rego_load_opts *o;
-	int version;		 /* the current root's rego_version */
+	int version;		 /* the root's rego_version, -1 = unset */
 	struct ls_arena *ma;	 /* holds fv; NULL without a manifest */
 	const struct ls_val *fv; /* file_rego_versions, NULL = none */
 	size_t nfiles;		 /* files and directories seen */
@@ -92,7 +92,7 @@ read_manifest(struct loader *l, const char *dir)
 	size_t len;
 	int rc;
 
-	l->version = 1;
+	l->version = -1;
 	l->fv = NULL;
 	ls_arena_free(l->ma);
 	l->ma = NULL;
@@ -114,14 +114,14 @@ read_manifest(struct loader *l, const char *dir)
 	return rc;
 }
 
-/* rego_version of the module at rel (path under the root). */
+/* rego_version of the module at rel (path under the root): the
+ * manifest's file_rego_versions, its rego_version, then the default
+ * (--v0-compatible or v1), as opa lets a bundle's manifest win. */
 static int
 module_version(const struct loader *l, const char *rel)
 {
 	size_t i;
 
-	if (l->o->v0_compatible)
-		return 0;
 	for (i = 0; l->fv != NULL && i < l->fv->u.obj.n; i++) {
 		const struct ls_val *k = l->fv->u.obj.k[i];
 		char pat[4096];
@@ -133,7 +133,9 @@ module_version(const struct loader *l, const char *rel)
 		    0)
 			return version_of(l->fv->u.obj.v[i]);
 	}
-	return l->version;
+	if (l->version >= 0)
+		return l->version;
+	return l->o->v0_compatible ? 0 : 1;
 }
 
 static int
@@ -349,7 +351,7 @@ load_path(struct loader *l, const char *path)
 		return ls_error_set(LS_ENOTFOUND,
 		    "%s: no such file or directory", path);
 	if (!S_ISDIR(st.st_mode)) {
-		l->version = 1;
+		l->version = -1;
 		l->fv = NULL;
 		base = base ? base + 1 : path;
 		return load_file(l, path, base, base, 1);

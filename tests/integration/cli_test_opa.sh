@@ -126,4 +126,39 @@ grep -q '^usage:' "$T/out" || fail "bad duration accepted"
 run 2 "$T/out" test slow --explain=everything
 grep -q '^usage:' "$T/out" || fail "bad --explain accepted"
 
+# --- eval: several -d paths with the same loader, --format ---
+run 0 "$T/out" eval -d lib -d checks --ignore vendor 'data.k8s.fixture.kind'
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["result"][0]; assert r["expressions"][0]["value"] == "Deployment"' \
+	"$T/out" || fail "eval --format=json (default): $(cat "$T/out")"
+run 0 "$T/out" eval -d lib --format=json 'data.lib.max_replicas'
+grep -q '"value": 3' "$T/out" || fail "eval --format=json: $(cat "$T/out")"
+run 0 "$T/out" eval -d lib --format=raw 'data.lib.registry; data.cfg.limits.names'
+[ "$(cat "$T/out")" = 'registry.example.com/ ["a","b"]' ] ||
+	fail "eval --format=raw: $(cat "$T/out")"
+run 0 "$T/out" eval -d lib --format raw 'data.cfg.limits.names[_]'
+[ "$(cat "$T/out")" = "$(printf 'a\nb')" ] || fail "raw, one line a result: $(cat "$T/out")"
+run 0 "$T/out" eval -d lib --format=pretty 'data.cfg.limits.names'
+[ "$(cat "$T/out")" = "$(printf '[\n  "a",\n  "b"\n]')" ] ||
+	fail "eval --format=pretty value: $(cat "$T/out")"
+run 0 "$T/out" eval -d lib --format=pretty 'some x in data.cfg.limits.names; y := upper(x)'
+[ "$(cat "$T/out")" = "$(printf '%s\n' '+-----+-----+' '|  x  |  y  |' \
+	'+-----+-----+' '| "a" | "A" |' '| "b" | "B" |' '+-----+-----+')" ] ||
+	fail "eval --format=pretty table: $(cat "$T/out")"
+run 0 "$T/out" eval -d lib --format=pretty 'data.no.such'
+grep -qx undefined "$T/out" || fail "pretty undefined: $(cat "$T/out")"
+run 2 "$T/out" eval -d lib --format=yaml 'data.lib'
+
+# --- eval -b: a bundle directory, its .manifest and data.json/data.yaml
+# only; -d on the same tree loads every data file (and so conflicts) ---
+run 0 "$T/out" eval -b bundle --format=raw 'data.b.allow; data.b.names'
+[ "$(cat "$T/out")" = 'true ["x","y y"]' ] || fail "eval -b: $(cat "$T/out")"
+run 1 "$T/out" eval -d bundle 'data.b.allow'
+grep -q 'bundle/cfg/extra.json: merge error' "$T/out" || fail "eval -d bundle: $(cat "$T/out")"
+# a manifest's rego_version wins over --v0-compatible
+run 1 "$T/out" eval -b strict1 --v0-compatible 'data.s'
+grep -q 'rego_parse_error' "$T/out" || fail "manifest v1 ignored: $(cat "$T/out")"
+run 0 "$T/out" eval -d strict1/p.rego --v0-compatible --format=raw 'data.s.p'
+[ "$(cat "$T/out")" = '[1]' ] || fail "eval --v0-compatible: $(cat "$T/out")"
+run 1 "$T/out" eval -d strict1/p.rego 'data.s.p'
+
 echo "cli_test_opa: ok"
