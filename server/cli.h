@@ -37,6 +37,12 @@ int cli_root_chain(struct ls_root *out, const char *cmd, char **paths, int n);
 int cli_overrides(int argc, char **argv);
 int cli_audit(int argc, char **argv);	 /* cli_audit.c */
 
+/* "--opt VALUE" or "--opt=VALUE" at argv[*i] (cli_fail.c): 1 with *val
+ * set (and *i past VALUE), 0 when argv[*i] is not opt, -1 when VALUE is
+ * missing. */
+int cli_opt_value(int argc, char **argv, int *i, const char *opt,
+    const char **val);
+
 /* Print "lockstep CMD: " + message + ls_error_last() to stderr. */
 void cli_fail(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -199,27 +199,6 @@ load_policy(struct ls_rego_policy **out, const struct load_args *la, char **err)
 	return rc;
 }
 
-/* "--name VALUE" or "--name=VALUE": 1 with *val set, 0 if argv[*i] is
- * another option, -1 when the value is missing. */
-static int
-opt_value(int argc, char **argv, int *i, const char *name, const char **val)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(argv[*i], name, n) != 0)
-		return 0;
-	if (argv[*i][n] == '=') {
-		*val = argv[*i] + n + 1;
-		return 1;
-	}
-	if (argv[*i][n] != '\0')
-		return 0;
-	if (*i + 1 >= argc)
-		return -1;
-	*val = argv[++*i];
-	return 1;
-}
-
 /* -d/-b/--v0-compatible/--ignore, shared by eval and test: 1 when
  * argv[*i] was one (taken), 0 when not, -1 on a missing value. */
 static int
@@ -232,7 +211,7 @@ load_opt(struct load_args *la, int argc, char **argv, int *i)
 		la->v0 = 1;
 		return 1;
 	}
-	if ((r = opt_value(argc, argv, i, "--ignore", &val)) > 0)
+	if ((r = cli_opt_value(argc, argv, i, "--ignore", &val)) > 0)
 		la->ignore[la->nignore++] = val;
 	return r;
 }
@@ -251,9 +230,9 @@ static int
 opt_either(int argc, char **argv, int *i, const char *s, const char *l,
     const char **val)
 {
-	int r = opt_value(argc, argv, i, s, val);
+	int r = cli_opt_value(argc, argv, i, s, val);
 
-	return r != 0 ? r : opt_value(argc, argv, i, l, val);
+	return r != 0 ? r : cli_opt_value(argc, argv, i, l, val);
 }
 
 /* One option at argv[*i]: 1 taken, 0 not an option, -1 a bad one. */
@@ -274,13 +253,13 @@ eval_opt(struct eval_args *e, int argc, char **argv, int *i)
 			e->load.bundles[e->load.nbundles++] = val;
 	} else if ((r = opt_either(argc, argv, i, "-i", "--input", &val))) {
 		e->input = val;
-	} else if ((r = opt_value(argc, argv, i, "--format", &val)) > 0) {
+	} else if ((r = cli_opt_value(argc, argv, i, "--format", &val)) > 0) {
 		if (strcmp(val, "json") != 0 && strcmp(val, "raw") != 0 &&
 		    strcmp(val, "pretty") != 0)
 			return -1;
 		e->format = val;
 	} else if (r == 0 &&
-	    (r = opt_value(argc, argv, i, "--bench", &val)) > 0) {
+	    (r = cli_opt_value(argc, argv, i, "--bench", &val)) > 0) {
 		e->nbench = strtol(val, &end, 10);
 		if (*end != '\0' || e->nbench < 1 || e->nbench > 10000000)
 			return -1;
@@ -651,15 +630,18 @@ parse_test_args(struct test_args *t, int argc, char **argv, int *done)
 			if (r < 0)
 				break;
 			t->topts.run = val;
-		} else if ((r = opt_value(argc, argv, &i, "--timeout", &val))) {
+		} else if ((r = cli_opt_value(argc, argv, &i, "--timeout",
+				&val))) {
 			if (r < 0 || (ms = parse_duration_ms(val)) < 0)
 				break;
 			/* opa: 0 means the default */
 			t->topts.timeout_ms = ms ? (unsigned)ms : 5000;
-		} else if ((r = opt_value(argc, argv, &i, "--explain", &val))) {
+		} else if ((r = cli_opt_value(argc, argv, &i, "--explain",
+				&val))) {
 			if (r < 0 || !known_explain(val))
 				break;
-		} else if ((r = opt_value(argc, argv, &i, "--format", &val))) {
+		} else if ((r = cli_opt_value(argc, argv, &i, "--format",
+				&val))) {
 			if (r < 0 ||
 			    (strcmp(val, "json") != 0 &&
 				strcmp(val, "pretty") != 0))
