@@ -178,6 +178,9 @@ on_solution(void *arg, const struct ls_val *const *slots,
 
 	(void)exprs;
 	(void)nexprs;
+	for (i = 0; i < st->nkeys; i++)
+		if (keys[i] == NULL)
+			return 0; /* not bound here: nothing to name */
 	if (st->reach) {
 		sub_reach(st, &st->root, keys, st->nkeys);
 		return st->rc;
