@@ -50,7 +50,7 @@ usage_test(FILE *f)
 	    "usage: lockstep test [-v] [--format=pretty|json] "
 	    "[--v0-compatible]\n"
 	    "                     [--ignore GLOB]... [-r REGEX] [--timeout D]\n"
-	    "                     [--explain=fails] PATH...\n"
+	    "                     [--explain=fails] [-b] PATH...\n"
 	    "  Run every test_ rule of the policies under the PATHs (files or\n"
 	    "  directories) like `opa test`; exit 2 if any test fails or\n"
 	    "  errors.  Every *.rego is a module; every *.json, *.yaml and\n"
@@ -60,6 +60,8 @@ usage_test(FILE *f)
 	    "  --v0-compatible  parse every module as Rego v0 (OPA 0.x)\n"
 	    "  --ignore GLOB    skip files and directories whose base name\n"
 	    "                   matches GLOB (repeatable)\n"
+	    "  -b, --bundle     each PATH is a bundle directory (data.json\n"
+	    "                   and data.yaml only, .manifest honoured)\n"
 	    "  -r, --run REGEX  only tests whose name data.PKG.test_x\n"
 	    "                   matches REGEX (PCRE2)\n"
 	    "  --timeout D      per test, a Go duration (500ms, 30s, 1m;\n"
@@ -610,7 +612,7 @@ parse_test_args(struct test_args *t, int argc, char **argv, int *done)
 {
 	const char *val;
 	long long ms;
-	int i, r;
+	int i, r, bundle = 0;
 
 	*done = 1;
 	t->topts.timeout_ms = 5000; /* opa test's default */
@@ -622,6 +624,9 @@ parse_test_args(struct test_args *t, int argc, char **argv, int *done)
 		} else if (strcmp(argv[i], "-v") == 0 ||
 		    strcmp(argv[i], "--verbose") == 0)
 			t->verbose = 1;
+		else if (strcmp(argv[i], "-b") == 0 ||
+		    strcmp(argv[i], "--bundle") == 0)
+			bundle = 1;
 		else if ((r = load_opt(&t->load, argc, argv, &i)) != 0) {
 			if (r < 0)
 				break;
@@ -655,6 +660,12 @@ parse_test_args(struct test_args *t, int argc, char **argv, int *done)
 	if (i < argc || t->load.npaths == 0) {
 		usage_test(stderr);
 		return 2;
+	}
+	if (bundle) { /* opa test -b: every PATH is a bundle directory */
+		memcpy(t->load.bundles, t->load.paths,
+		    t->load.npaths * sizeof(*t->load.paths));
+		t->load.nbundles = t->load.npaths;
+		t->load.npaths = 0;
 	}
 	*done = 0;
 	return 0;

@@ -154,6 +154,10 @@ run 0 "$T/out" eval -b bundle --format=raw 'data.b.allow; data.b.names'
 [ "$(cat "$T/out")" = 'true ["x","y y"]' ] || fail "eval -b: $(cat "$T/out")"
 run 1 "$T/out" eval -d bundle 'data.b.allow'
 grep -q 'bundle/cfg/extra.json: merge error' "$T/out" || fail "eval -d bundle: $(cat "$T/out")"
+# test -b: every PATH a bundle, as opa test -b
+run 0 "$T/out" test -b bundle
+grep -qx 'PASS: 2/2' "$T/out" || fail "test -b: $(cat "$T/out")"
+run 1 "$T/out" test bundle
 # a manifest's rego_version wins over --v0-compatible
 run 1 "$T/out" eval -b strict1 --v0-compatible 'data.s'
 grep -q 'rego_parse_error' "$T/out" || fail "manifest v1 ignored: $(cat "$T/out")"
