@@ -67,7 +67,11 @@ check_manifest(struct loader *l, const struct ls_val *doc, const char *path)
 			return ls_error_set(LS_EFORMAT,
 			    "%s: rego_version must be 0 or 1", path);
 	}
-	v = ls_val_object_gets(doc, "file_rego_versions", 18);
+	/* ls_rego_load_dir (agent, server, check) reads rego_version only,
+	 * as it always did. */
+	v = l->o->data == LS_REGO_DATA_JSON
+	    ? NULL
+	    : ls_val_object_gets(doc, "file_rego_versions", 18);
 	if (v == NULL)
 		return 0;
 	if (v->type != LS_VAL_OBJECT)

@@ -128,6 +128,8 @@ static void
 test_rego_load__load_dir_unchanged(void **state)
 {
 	char dir[] = "/tmp/ls-load-XXXXXX", *err = NULL;
+	const char *paths[1] = { dir };
+	struct ls_rego_load_opts o;
 	struct ls_rego_policy *p = NULL;
 
 	(void)state;
@@ -136,9 +138,15 @@ test_rego_load__load_dir_unchanged(void **state)
 	put(dir, "cfg/more.json", "{\"b\": 2}");
 	put(dir, "cfg/data.yaml", "c: 3\n");
 	put(dir, "p.rego", "package p\nv := data.cfg\n");
+	/* file_rego_versions was never read here; it stays unread */
+	put(dir, ".manifest", "{\"file_rego_versions\": \"bad\"}");
 	assert_int_equal(ls_rego_load_dir(&p, dir, 0, &err), 0);
 	expect(p, "p/v", "{\"a\":1}");
 	ls_rego_policy_unref(p);
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(load(&p, paths, 1, &o, &err), LS_EFORMAT);
+	assert_non_null(strstr(err, "file_rego_versions must be an object"));
+	free(err);
 	assert_int_equal(ls_file_remove_tree(dir), 0);
 }
 
