@@ -55,9 +55,10 @@ int ls_confin_parse(const struct ls_val **out, struct ls_arena *a,
 /* The format parsers, for the dispatcher and the tests. */
 int ls_confin_yaml(const struct ls_val **out, struct ls_arena *a,
     const char *text, size_t len, const char *name);
-/* The first document only, with go-yaml's error wording ("yaml: line N:
- * problem"), as OPA's yaml.unmarshal reads: for the yaml.* builtins and
- * METADATA blocks. */
+/* The first document only (none = null), with go-yaml's error wording
+ * ("yaml: line N: problem"), as OPA's yaml.unmarshal reads: for the
+ * yaml.* builtins, METADATA blocks and YAML data files (OPA's loader
+ * reads those through the same go-yaml Unmarshal). */
 int ls_confin_yaml_first(const struct ls_val **out, struct ls_arena *a,
     const char *text, size_t len);
 /* What a plain (unquoted, untagged) scalar resolves to; NULL on ENOMEM. */

@@ -558,9 +558,11 @@ ls_confin_yaml(const struct ls_val **out, struct ls_arena *a,
 	return rc;
 }
 
-int
-ls_confin_yaml_first(const struct ls_val **out, struct ls_arena *a,
-    const char *text, size_t len)
+/* go-yaml's reading: the first document (null when none) in *out, the
+ * number of documents read in *ndocs. */
+static int
+go_parse(const struct ls_val **out, size_t *ndocs, struct ls_arena *a,
+    const char *text, size_t len, int first_only)
 {
 	struct ybuild *b = calloc(1, sizeof(*b));
 	int rc;
@@ -570,13 +572,24 @@ ls_confin_yaml_first(const struct ls_val **out, struct ls_arena *a,
 		return ls_error_set(LS_ENOMEM, "yaml: out of memory");
 	b->a = a;
 	b->name = "yaml";
-	b->first_only = 1;
+	b->first_only = first_only;
 	b->go = 1;
 	rc = parse_stream(b, text, len);
-	if (rc == 0)
+	if (rc == 0) {
 		*out = b->docs.n == 0 ? ls_val_null() : b->docs.v[0];
+		*ndocs = b->docs.n;
+	}
 	free(b);
 	return rc;
+}
+
+int
+ls_confin_yaml_first(const struct ls_val **out, struct ls_arena *a,
+    const char *text, size_t len)
+{
+	size_t n;
+
+	return go_parse(out, &n, a, text, len, 1);
 }
 
 const struct ls_val *

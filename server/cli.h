@@ -13,6 +13,9 @@ int cli_note(int argc, char **argv);	 /* cli_note.c */
 int cli_bundle(int argc, char **argv);	 /* cli_bundle.c */
 int cli_test(int argc, char **argv);	 /* cli_rego.c */
 int cli_eval(int argc, char **argv);	 /* cli_rego.c */
+/* Print ls_rego_eval_query's JSON as opa eval --format=FORMAT (json,
+ * raw, pretty) does (cli_eval_fmt.c); 0 or a negative ls_err. */
+int cli_eval_print(const char *json, const char *format);
 int cli_pin(int argc, char **argv);	 /* cli_operator.c */
 int cli_rollback(int argc, char **argv); /* cli_operator.c */
 int cli_unpin(int argc, char **argv);	 /* cli_operator.c */
@@ -33,6 +36,12 @@ int cli_root_chain(struct ls_root *out, const char *cmd, char **paths, int n);
 /* cli_operator.c */
 int cli_overrides(int argc, char **argv);
 int cli_audit(int argc, char **argv);	 /* cli_audit.c */
+
+/* "--opt VALUE" or "--opt=VALUE" at argv[*i] (cli_fail.c): 1 with *val
+ * set (and *i past VALUE), 0 when argv[*i] is not opt, -1 when VALUE is
+ * missing. */
+int cli_opt_value(int argc, char **argv, int *i, const char *opt,
+    const char **val);
 
 /* Print "lockstep CMD: " + message + ls_error_last() to stderr. */
 void cli_fail(const char *cmd, const char *fmt, ...)

@@ -1,6 +1,8 @@
-/* cli_fail.c - the one-line error of every `lockstep` subcommand. */
+/* cli_fail.c - the one-line error of every `lockstep` subcommand, and
+ * the option reader they share. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "lockstep/error.h"
@@ -17,4 +19,23 @@ cli_fail(const char *cmd, const char *fmt, ...)
 	if (ls_error_last()[0] != '\0')
 		fprintf(stderr, ": %s", ls_error_last());
 	fputc('\n', stderr);
+}
+
+int
+cli_opt_value(int argc, char **argv, int *i, const char *opt, const char **val)
+{
+	size_t n = strlen(opt);
+
+	if (strncmp(argv[*i], opt, n) != 0)
+		return 0;
+	if (argv[*i][n] == '=') {
+		*val = argv[*i] + n + 1;
+		return 1;
+	}
+	if (argv[*i][n] != '\0')
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*val = argv[++*i];
+	return 1;
 }

@@ -42,26 +42,6 @@ is_help(const char *a)
 	return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
 }
 
-/* "--opt VALUE" or "--opt=VALUE" at argv[*i]: 1 and *val, 0, or -1. */
-static int
-opt_value(int argc, char **argv, int *i, const char *opt, const char **val)
-{
-	size_t n = strlen(opt);
-
-	if (strncmp(argv[*i], opt, n) != 0)
-		return 0;
-	if (argv[*i][n] == '=') {
-		*val = argv[*i] + n + 1;
-		return 1;
-	}
-	if (argv[*i][n] != '\0')
-		return 0;
-	if (*i + 1 >= argc)
-		return -1;
-	*val = argv[++*i];
-	return 1;
-}
-
 int
 cli_keygen(int argc, char **argv)
 {
@@ -74,7 +54,7 @@ cli_keygen(int argc, char **argv)
 			fputs(keygen_usage, stdout);
 			return 0;
 		}
-		if ((r = opt_value(argc, argv, &i, "-o", &dir)) < 0 ||
+		if ((r = cli_opt_value(argc, argv, &i, "-o", &dir)) < 0 ||
 		    (r == 0 && (argv[i][0] == '-' || name != NULL))) {
 			fprintf(stderr,
 			    "lockstep keygen: bad argument '%s' "
@@ -123,9 +103,9 @@ init_args(struct init_opts *o, int argc, char **argv)
 			fputs(init_usage, stdout);
 			return 1;
 		}
-		if ((r = opt_value(argc, argv, &i, "--origin", &o->origin)) ==
-		    0)
-			r = opt_value(argc, argv, &i, "--expires", &exp);
+		if ((r = cli_opt_value(argc, argv, &i, "--origin",
+			 &o->origin)) == 0)
+			r = cli_opt_value(argc, argv, &i, "--expires", &exp);
 		if (r < 0 ||
 		    (r == 0 && (argv[i][0] == '-' || o->dir != NULL))) {
 			fprintf(stderr,

@@ -19,41 +19,63 @@ static void
 usage_eval(FILE *f)
 {
 	fprintf(f,
-	    "usage: lockstep eval -d DIR [-i INPUT.json] "
-	    "[--strict-builtin-errors] [--bench N] QUERY\n"
-	    "  Evaluate QUERY against the policies and data under DIR and\n"
-	    "  print the result as `opa eval --format=json` does.  With\n"
-	    "  --bench, evaluate it N times and print load/compile time,\n"
-	    "  latency percentiles and memory per evaluation instead.\n");
+	    "usage: lockstep eval [-d PATH]... [-b DIR]... [-i INPUT.json]\n"
+	    "                     [--format=json|raw|pretty] "
+	    "[--v0-compatible]\n"
+	    "                     [--ignore GLOB]... [--strict-builtin-errors]"
+	    "\n"
+	    "                     [--bench N] QUERY\n"
+	    "  Evaluate QUERY against the policies and data loaded as\n"
+	    "  `opa eval` loads them and print the result.\n"
+	    "  -d PATH          a file or directory: every *.rego, and every\n"
+	    "                   *.json/*.yaml/*.yml as data at its\n"
+	    "                   directory's path (repeatable)\n"
+	    "  -b DIR           a bundle directory: *.rego, data.json and\n"
+	    "                   data.yaml, .manifest rego_version\n"
+	    "                   (repeatable)\n"
+	    "  --format=json    opa eval's result document (the default);\n"
+	    "         =raw      each expression's value, strings unquoted;\n"
+	    "         =pretty   one value as indented JSON, else a table\n"
+	    "  --v0-compatible  parse modules as Rego v0 (a bundle's\n"
+	    "                   .manifest rego_version still applies)\n"
+	    "  --bench N        evaluate N times and print load/compile\n"
+	    "                   time, latency percentiles and memory per\n"
+	    "                   evaluation instead\n");
 }
 
 static void
 usage_test(FILE *f)
 {
 	fprintf(f,
-	    "usage: lockstep test DIR [-v] [--format=json]\n"
-	    "  Run every test_ rule of the policies under DIR like `opa test`;\n"
-	    "  exit 2 if any test fails or errors.\n");
-}
-
-/* Compact JSON text -> indented, as opa prints it. */
-static int
-print_pretty(const char *json)
-{
-	struct ls_arena *a = ls_arena_new(0);
-	const struct ls_val *v;
-	struct ls_buf b;
-	int rc;
-
-	ls_buf_init(&b, 1u << 30);
-	rc = a ? ls_val_from_json(&v, a, json, strlen(json), 0) : LS_ENOMEM;
-	if (rc == 0)
-		rc = ls_val_to_json_pretty(&b, v);
-	if (rc == 0)
-		printf("%s\n", b.data);
-	ls_buf_cleanup(&b);
-	ls_arena_free(a);
-	return rc;
+	    "usage: lockstep test [-v] [--format=pretty|json] "
+	    "[--v0-compatible]\n"
+	    "                     [--ignore GLOB]... [-r REGEX] [--timeout D]\n"
+	    "                     [--explain=fails] [-b] PATH...\n"
+	    "  Run every test_ rule of the policies under the PATHs (files or\n"
+	    "  directories) like `opa test`; exit 2 if any test fails or\n"
+	    "  errors.  Every *.rego is a module; every *.json, *.yaml and\n"
+	    "  *.yml is data at its directory's path under the PATH (a data\n"
+	    "  file given as PATH at the root).  A .manifest in a directory\n"
+	    "  PATH sets rego_version and file_rego_versions.\n"
+	    "  --v0-compatible  parse every module as Rego v0 (OPA 0.x)\n"
+	    "  --ignore GLOB    skip files and directories whose base name\n"
+	    "                   matches GLOB (repeatable)\n"
+	    "  -b, --bundle     each PATH is a bundle directory (data.json\n"
+	    "                   and data.yaml only, .manifest honoured)\n"
+	    "  --allow-undefined-functions  a call to a function that is\n"
+	    "                   neither a builtin nor a rule compiles, and\n"
+	    "                   ERRORs the tests that reach it (a library\n"
+	    "                   whose own tool registers custom builtins)\n"
+	    "  -r, --run REGEX  only tests whose name data.PKG.test_x\n"
+	    "                   matches REGEX (PCRE2)\n"
+	    "  --timeout D      per test, a Go duration (500ms, 30s, 1m;\n"
+	    "                   default 5s): past it the test is an ERROR\n"
+	    "  --explain=fails|notes|full|debug  accepted for opa's command\n"
+	    "                   lines; lockstep prints no traces\n"
+	    "  -v               list passing tests and table cases too\n"
+	    "  --format=json    opa test's JSON report\n"
+	    "  A table-driven test (test_x[name] if {...}) reports each name\n"
+	    "  as a case; a name whose body fails after it is bound FAILs.\n");
 }
 
 /* print() output of policies goes to stderr, like opa eval. */
@@ -126,71 +148,216 @@ bench(const struct ls_rego_policy *p, const char *query, const char *in,
 	return 0;
 }
 
-int
-cli_eval(int argc, char **argv)
+/* What to load, as opa test and opa eval take it. */
+struct load_args {
+	const char **paths; /* -d / PATH arguments (argv entries) */
+	size_t npaths;
+	const char **bundles; /* -b directories */
+	size_t nbundles;
+	const char **ignore; /* --ignore globs */
+	size_t nignore;
+	int v0;	   /* --v0-compatible */
+	int tests; /* load *_test.rego too */
+	int undef; /* --allow-undefined-functions */
+};
+
+static int
+load_args_init(struct load_args *la, int argc)
 {
-	const char *dir = NULL, *input = NULL, *query = NULL;
-	struct ls_rego_eval_opts o;
-	struct ls_rego_policy *p = NULL;
-	char *text = NULL, *out = NULL, *err = NULL, *end;
-	size_t len = 0;
-	long nbench = 0;
-	double t0;
-	int i, rc = 1;
+	memset(la, 0, sizeof(*la));
+	la->paths = calloc((size_t)argc + 1, sizeof(*la->paths));
+	la->bundles = calloc((size_t)argc + 1, sizeof(*la->bundles));
+	la->ignore = calloc((size_t)argc + 1, sizeof(*la->ignore));
+	return la->paths && la->bundles && la->ignore ? 0 : LS_ENOMEM;
+}
+
+static void
+load_args_cleanup(struct load_args *la)
+{
+	free(la->paths);
+	free(la->bundles);
+	free(la->ignore);
+}
+
+/* Load and compile: paths as opa loads files, then each bundle as opa
+ * -b loads a bundle directory (data.json/data.yaml, .manifest). */
+static int
+load_policy(struct ls_rego_policy **out, const struct load_args *la, char **err)
+{
+	struct ls_rego_load_opts o;
+	struct ls_rego_builder *b = ls_rego_builder_new();
+	int rc;
 
 	memset(&o, 0, sizeof(o));
-	o.print = print_line;
+	o.data = LS_REGO_DATA_ALL;
+	o.with_tests = la->tests;
+	o.v0_compatible = la->v0;
+	o.ignore = la->ignore;
+	o.nignore = la->nignore;
+	if (b == NULL)
+		return LS_ENOMEM;
+	ls_rego_builder_allow_undefined_functions(b, la->undef);
+	rc = ls_rego_load_paths(b, la->paths, la->npaths, &o, err);
+	o.data = LS_REGO_DATA_BUNDLE;
+	if (rc == 0)
+		rc = ls_rego_load_paths(b, la->bundles, la->nbundles, &o, err);
+	if (rc == 0)
+		rc = ls_rego_compile(out, b, err);
+	ls_rego_builder_free(b);
+	return rc;
+}
+
+/* -d/-b/--v0-compatible/--ignore, shared by eval and test: 1 when
+ * argv[*i] was one (taken), 0 when not, -1 on a missing value. */
+static int
+load_opt(struct load_args *la, int argc, char **argv, int *i)
+{
+	const char *val;
+	int r;
+
+	if (strcmp(argv[*i], "--v0-compatible") == 0) {
+		la->v0 = 1;
+		return 1;
+	}
+	if (strcmp(argv[*i], "--allow-undefined-functions") == 0) {
+		la->undef = 1;
+		return 1;
+	}
+	if ((r = cli_opt_value(argc, argv, i, "--ignore", &val)) > 0)
+		la->ignore[la->nignore++] = val;
+	return r;
+}
+
+/* What `lockstep eval` was asked to do. */
+struct eval_args {
+	struct load_args load; /* -d, -b, --v0-compatible, --ignore */
+	const char *input, *query;
+	const char *format; /* json (default), raw, pretty */
+	long nbench;	    /* --bench N, 0 = off */
+	int strict;	    /* --strict-builtin-errors */
+};
+
+/* opt_value for a short and a long spelling. */
+static int
+opt_either(int argc, char **argv, int *i, const char *s, const char *l,
+    const char **val)
+{
+	int r = cli_opt_value(argc, argv, i, s, val);
+
+	return r != 0 ? r : cli_opt_value(argc, argv, i, l, val);
+}
+
+/* One option at argv[*i]: 1 taken, 0 not an option, -1 a bad one. */
+static int
+eval_opt(struct eval_args *e, int argc, char **argv, int *i)
+{
+	const char *val;
+	char *end;
+	int r;
+
+	if ((r = load_opt(&e->load, argc, argv, i)) != 0)
+		return r;
+	if ((r = opt_either(argc, argv, i, "-d", "--data", &val)) != 0) {
+		if (r > 0)
+			e->load.paths[e->load.npaths++] = val;
+	} else if ((r = opt_either(argc, argv, i, "-b", "--bundle", &val))) {
+		if (r > 0)
+			e->load.bundles[e->load.nbundles++] = val;
+	} else if ((r = opt_either(argc, argv, i, "-i", "--input", &val))) {
+		e->input = val;
+	} else if ((r = cli_opt_value(argc, argv, i, "--format", &val)) > 0) {
+		if (strcmp(val, "json") != 0 && strcmp(val, "raw") != 0 &&
+		    strcmp(val, "pretty") != 0)
+			return -1;
+		e->format = val;
+	} else if (r == 0 &&
+	    (r = cli_opt_value(argc, argv, i, "--bench", &val)) > 0) {
+		e->nbench = strtol(val, &end, 10);
+		if (*end != '\0' || e->nbench < 1 || e->nbench > 10000000)
+			return -1;
+	} else if (r == 0 && strcmp(argv[*i], "--strict-builtin-errors") == 0)
+		e->strict = r = 1;
+	return r;
+}
+
+/* 0, or the exit status (0 for --help, 2 for a usage error). */
+static int
+parse_eval_args(struct eval_args *e, int argc, char **argv, int *done)
+{
+	int i, r = 0;
+
+	*done = 1;
+	e->format = "json";
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-h") == 0 ||
 		    strcmp(argv[i], "--help") == 0) {
 			usage_eval(stdout);
 			return 0;
-		} else if ((strcmp(argv[i], "-d") == 0 ||
-			       strcmp(argv[i], "--data") == 0) &&
-		    i + 1 < argc)
-			dir = argv[++i];
-		else if ((strcmp(argv[i], "-i") == 0 ||
-			     strcmp(argv[i], "--input") == 0) &&
-		    i + 1 < argc)
-			input = argv[++i];
-		else if (strcmp(argv[i], "--strict-builtin-errors") == 0)
-			o.strict_builtin_errors = 1;
-		else if (strcmp(argv[i], "--bench") == 0 && i + 1 < argc) {
-			nbench = strtol(argv[++i], &end, 10);
-			if (*end != '\0' || nbench < 1 || nbench > 10000000) {
-				usage_eval(stderr);
-				return 2;
-			}
-		} else if (argv[i][0] == '-' || query != NULL) {
-			usage_eval(stderr);
-			return 2;
-		} else
-			query = argv[i];
+		}
+		if ((r = eval_opt(e, argc, argv, &i)) < 0)
+			break;
+		if (r > 0)
+			continue;
+		if ((argv[i][0] == '-' && argv[i][1] != '\0') ||
+		    e->query != NULL)
+			break;
+		e->query = argv[i];
 	}
-	if (dir == NULL || query == NULL) {
+	if (i < argc || e->query == NULL ||
+	    e->load.npaths + e->load.nbundles == 0) {
 		usage_eval(stderr);
 		return 2;
 	}
-	if (input != NULL && ls_file_read(&text, &len, input, MAX_INPUT) != 0) {
-		cli_fail(argv[0], "%s", input);
+	*done = 0;
+	return 0;
+}
+
+int
+cli_eval(int argc, char **argv)
+{
+	struct eval_args e;
+	struct ls_rego_eval_opts o;
+	struct ls_rego_policy *p = NULL;
+	char *text = NULL, *out = NULL, *err = NULL;
+	size_t len = 0;
+	double t0;
+	int done, rc = 1;
+
+	memset(&e, 0, sizeof(e));
+	memset(&o, 0, sizeof(o));
+	o.print = print_line;
+	if (load_args_init(&e.load, argc) != 0) {
+		cli_fail(argv[0], "out of memory");
+		goto out;
+	}
+	/* opa eval -d loads every module, tests included */
+	e.load.tests = 1;
+	if ((rc = parse_eval_args(&e, argc, argv, &done)) != 0 || done)
+		goto out;
+	rc = 1;
+	o.strict_builtin_errors = e.strict;
+	if (e.input != NULL &&
+	    ls_file_read(&text, &len, e.input, MAX_INPUT) != 0) {
+		cli_fail(argv[0], "%s", e.input);
 		goto out;
 	}
 	t0 = mono_ms();
-	if (ls_rego_load_dir(&p, dir, 0, &err) == 0 && nbench > 0) {
-		rc = bench(p, query, text, len, nbench, mono_ms() - t0);
+	if (load_policy(&p, &e.load, &err) == 0 && e.nbench > 0) {
+		rc = bench(p, e.query, text, len, e.nbench, mono_ms() - t0);
 		goto out;
 	}
 	if (p == NULL ||
-	    ls_rego_eval_query(&out, p, query, text, len, &o, &err) != 0) {
+	    ls_rego_eval_query(&out, p, e.query, text, len, &o, &err) != 0) {
 		ls_error_clear();
 		cli_fail(argv[0], "%s", err ? err : "failed");
 		goto out;
 	}
-	rc = print_pretty(out) == 0 ? 0 : 1;
+	rc = cli_eval_print(out, e.format) == 0 ? 0 : 1;
 out:
 	free(text);
 	free(out);
 	free(err);
+	load_args_cleanup(&e.load);
 	ls_rego_policy_unref(p);
 	return rc;
 }
@@ -251,6 +418,33 @@ print_output_b64(const char *out)
 	free(b);
 }
 
+/* A table-driven test's cases from *i on, at depth, as opa's nested
+ * "sub_results" map. */
+static void
+print_cases_json(const struct ls_rego_test_result *t, size_t *i, int depth)
+{
+	int first = 1;
+
+	printf("{");
+	while (*i < t->ncases && t->cases[*i].depth == depth) {
+		const struct ls_rego_test_case *c = &t->cases[(*i)++];
+
+		printf("%s", first ? "" : ", ");
+		first = 0;
+		print_json_str(c->name);
+		printf(": {\"name\": ");
+		print_json_str(c->name);
+		if (c->fail)
+			printf(", \"fail\": true");
+		if (*i < t->ncases && t->cases[*i].depth > depth) {
+			printf(", \"sub_results\": ");
+			print_cases_json(t, i, depth + 1);
+		}
+		printf("}");
+	}
+	printf("}");
+}
+
 static void
 print_tests_json(const struct ls_rego_test_results *r)
 {
@@ -277,6 +471,12 @@ print_tests_json(const struct ls_rego_test_results *r)
 		}
 		if (t->output != NULL)
 			print_output_b64(t->output);
+		if (t->ncases > 0 && t->status != LS_REGO_ERROR) {
+			size_t at = 0;
+
+			printf(", \"sub_results\": ");
+			print_cases_json(t, &at, 0);
+		}
 		printf(", \"duration\": %llu}", t->duration_ns);
 	}
 	printf("%s]\n", r->n ? "\n" : "");
@@ -298,6 +498,20 @@ print_output(const char *out)
 		s = *nl ? nl + 1 : nl;
 	}
 	printf("\n");
+}
+
+/* A table-driven test's cases under its line: the failed ones (all with
+ * -v), two spaces more per level, as opa test prints them. */
+static void
+print_cases_text(const struct ls_rego_test_result *t, int verbose)
+{
+	size_t i;
+
+	for (i = 0; t->status != LS_REGO_ERROR && i < t->ncases; i++)
+		if (verbose || t->cases[i].fail)
+			printf("%*s%s: %s\n", 2 * (t->cases[i].depth + 1), "",
+			    t->cases[i].name,
+			    t->cases[i].fail ? "FAIL" : "PASS");
 }
 
 static void
@@ -325,6 +539,7 @@ print_tests_text(const struct ls_rego_test_results *r, int verbose)
 		lastlen = flen;
 		printf("%s.%s: %s (%.6fms)\n", t->package, t->name,
 		    status_name(t->status), (double)t->duration_ns / 1e6);
+		print_cases_text(t, verbose);
 		if (t->output != NULL)
 			print_output(t->output);
 		if (t->status == LS_REGO_ERROR && t->message)
@@ -334,13 +549,136 @@ print_tests_text(const struct ls_rego_test_results *r, int verbose)
 	    "--------------------------------------------------"
 	    "------------------------------");
 	if (r->passed)
-		printf("PASS: %zu/%zu\n", r->passed, r->n);
+		printf("PASS: %zu/%zu\n", r->passed, r->total);
 	if (r->failed)
-		printf("FAIL: %zu/%zu\n", r->failed, r->n);
-	if (r->errored)
-		printf("ERROR: %zu/%zu\n", r->errored, r->n);
+		printf("FAIL: %zu/%zu\n", r->failed, r->total);
 	if (r->skipped)
-		printf("SKIPPED: %zu/%zu\n", r->skipped, r->n);
+		printf("SKIPPED: %zu/%zu\n", r->skipped, r->total);
+	if (r->errored)
+		printf("ERROR: %zu/%zu\n", r->errored, r->total);
+}
+
+/* What `lockstep test` was asked to do. */
+struct test_args {
+	struct load_args load; /* PATHs, --ignore, --v0-compatible */
+	int verbose, json;
+	struct ls_rego_test_opts topts; /* --run, --timeout */
+	/* --coverage would go here, next to the runner's options. */
+};
+
+/*
+ * A Go duration ("500ms", "30s", "1m30s", "1.5h"; "0") in milliseconds,
+ * rounded up; -1 when malformed or past a day.
+ */
+static long long
+parse_duration_ms(const char *s)
+{
+	static const struct {
+		const char *unit;
+		double ms;
+	} units[] = { { "ns", 1e-6 }, { "us", 1e-3 }, { "\xc2\xb5s", 1e-3 },
+		{ "ms", 1 }, { "s", 1e3 }, { "m", 6e4 }, { "h", 3.6e6 } };
+	double total = 0, v;
+	char *end;
+	size_t i, n;
+
+	if (strcmp(s, "0") == 0)
+		return 0;
+	while (*s != '\0') {
+		if (!(*s >= '0' && *s <= '9') && *s != '.')
+			return -1;
+		v = strtod(s, &end);
+		if (end == s)
+			return -1;
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+			n = strlen(units[i].unit);
+			/* "m" must not take the "m" of "ms" */
+			if (strncmp(end, units[i].unit, n) == 0 &&
+			    !(n == 1 && end[0] == 'm' && end[1] == 's'))
+				break;
+		}
+		if (i == sizeof(units) / sizeof(units[0]))
+			return -1;
+		total += v * units[i].ms;
+		s = end + strlen(units[i].unit);
+	}
+	if (total > 864e5)
+		return -1;
+	return (long long)total + (total > (double)(long long)total);
+}
+
+/* opa's --explain values; they only change the traces opa prints,
+ * and lockstep prints none. */
+static int
+known_explain(const char *v)
+{
+	return strcmp(v, "fails") == 0 || strcmp(v, "notes") == 0 ||
+	    strcmp(v, "full") == 0 || strcmp(v, "debug") == 0;
+}
+
+/* 0, or the exit status (0 for --help, 2 for a usage error). */
+static int
+parse_test_args(struct test_args *t, int argc, char **argv, int *done)
+{
+	const char *val;
+	long long ms;
+	int i, r, bundle = 0;
+
+	*done = 1;
+	t->topts.timeout_ms = 5000; /* opa test's default */
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
+			usage_test(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "-v") == 0 ||
+		    strcmp(argv[i], "--verbose") == 0)
+			t->verbose = 1;
+		else if (strcmp(argv[i], "-b") == 0 ||
+		    strcmp(argv[i], "--bundle") == 0)
+			bundle = 1;
+		else if ((r = load_opt(&t->load, argc, argv, &i)) != 0) {
+			if (r < 0)
+				break;
+		} else if ((r = opt_either(argc, argv, &i, "-r", "--run",
+				&val))) {
+			if (r < 0)
+				break;
+			t->topts.run = val;
+		} else if ((r = cli_opt_value(argc, argv, &i, "--timeout",
+				&val))) {
+			if (r < 0 || (ms = parse_duration_ms(val)) < 0)
+				break;
+			/* opa: 0 means the default */
+			t->topts.timeout_ms = ms ? (unsigned)ms : 5000;
+		} else if ((r = cli_opt_value(argc, argv, &i, "--explain",
+				&val))) {
+			if (r < 0 || !known_explain(val))
+				break;
+		} else if ((r = cli_opt_value(argc, argv, &i, "--format",
+				&val))) {
+			if (r < 0 ||
+			    (strcmp(val, "json") != 0 &&
+				strcmp(val, "pretty") != 0))
+				break;
+			t->json = strcmp(val, "json") == 0;
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0')
+			break;
+		else
+			t->load.paths[t->load.npaths++] = argv[i];
+	}
+	if (i < argc || t->load.npaths == 0) {
+		usage_test(stderr);
+		return 2;
+	}
+	if (bundle) { /* opa test -b: every PATH is a bundle directory */
+		memcpy(t->load.bundles, t->load.paths,
+		    t->load.npaths * sizeof(*t->load.paths));
+		t->load.nbundles = t->load.npaths;
+		t->load.npaths = 0;
+	}
+	*done = 0;
+	return 0;
 }
 
 int
@@ -348,51 +686,40 @@ cli_test(int argc, char **argv)
 {
 	struct ls_rego_test_results r;
 	struct ls_rego_policy *p = NULL;
-	const char *dir = NULL;
+	struct test_args t;
 	char *err = NULL;
-	int i, verbose = 0, json = 0, rc = 1;
+	int done, rc = 1;
 
 	memset(&r, 0, sizeof(r));
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-h") == 0 ||
-		    strcmp(argv[i], "--help") == 0) {
-			usage_test(stdout);
-			return 0;
-		} else if (strcmp(argv[i], "-v") == 0)
-			verbose = 1;
-		else if (strcmp(argv[i], "--format=json") == 0)
-			json = 1;
-		else if (strcmp(argv[i], "--format=pretty") == 0)
-			json = 0;
-		else if (argv[i][0] == '-' || dir != NULL) {
-			usage_test(stderr);
-			return 2;
-		} else
-			dir = argv[i];
-	}
-	if (dir == NULL) {
-		usage_test(stderr);
-		return 2;
-	}
-	if (ls_rego_load_dir(&p, dir, 1, &err) != 0 ||
-	    ls_rego_run_tests(&r, p, &err) != 0) {
-		ls_error_clear();
-		cli_fail(argv[0], "%s", err ? err : "failed");
+	memset(&t, 0, sizeof(t));
+	if (load_args_init(&t.load, argc) != 0) {
+		cli_fail(argv[0], "out of memory");
 		goto out;
 	}
-	if (r.n == 0) {
+	t.load.tests = 1;
+	if ((rc = parse_test_args(&t, argc, argv, &done)) != 0 || done)
+		goto out;
+	rc = 1;
+	if (load_policy(&p, &t.load, &err) != 0 ||
+	    ls_rego_run_tests_opts(&r, p, &t.topts, &err) != 0) {
 		ls_error_clear();
-		cli_fail(argv[0], "%s: no test_ rules found", dir);
+		cli_fail(argv[0], "%s", err ? err : "out of memory");
 		goto out;
 	}
-	if (json)
+	if (r.n == 0 && t.topts.run == NULL) {
+		ls_error_clear();
+		cli_fail(argv[0], "%s: no test_ rules found", t.load.paths[0]);
+		goto out;
+	}
+	if (t.json)
 		print_tests_json(&r);
 	else
-		print_tests_text(&r, verbose);
+		print_tests_text(&r, t.verbose);
 	rc = r.failed || r.errored ? 2 : 0;
 out:
 	ls_rego_test_results_cleanup(&r);
 	free(err);
+	load_args_cleanup(&t.load);
 	ls_rego_policy_unref(p);
 	return rc;
 }

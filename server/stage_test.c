@@ -170,7 +170,7 @@ first_failure(const struct ls_rego_test_results *r, char *reason, size_t rsz)
 			snprintf(reason, rsz,
 			    "%zu of %zu tests failed; first: "
 			    "%s.%s %s%s%s",
-			    r->failed + r->errored, r->n,
+			    r->failed + r->errored, r->total,
 			    r->v[i].package ? r->v[i].package : "",
 			    r->v[i].name ? r->v[i].name : "",
 			    status_name(r->v[i].status),

@@ -15,6 +15,7 @@ struct src {
 	char *text;
 	size_t len;
 	int version;
+	char *origin; /* data: the file it came from, NULL = unnamed */
 };
 
 struct ls_rego_builder {
@@ -50,6 +51,7 @@ free_srcs(struct src *s, size_t n)
 	for (i = 0; i < n; i++) {
 		free(s[i].file);
 		free(s[i].text);
+		free(s[i].origin);
 	}
 	free(s);
 }
@@ -95,6 +97,7 @@ add_src(struct src **v, size_t *n, size_t *cap, size_t max, const char *file,
 	s->text[len] = '\0';
 	s->len = len;
 	s->version = version;
+	s->origin = NULL;
 	(*n)++;
 	return 0;
 }
@@ -127,6 +130,13 @@ int
 ls_rego_builder_add_data(struct ls_rego_builder *b, const char *path,
     const char *json, size_t len, char **err_out)
 {
+	return ls_rego_builder_add_data_file(b, path, NULL, json, len, err_out);
+}
+
+int
+ls_rego_builder_add_data_file(struct ls_rego_builder *b, const char *path,
+    const char *origin, const char *json, size_t len, char **err_out)
+{
 	int rc;
 
 	if (len > MAX_TOTAL - b->total)
@@ -138,6 +148,9 @@ ls_rego_builder_add_data(struct ls_rego_builder *b, const char *path,
 	b->total += len;
 	rc = add_src(&b->data, &b->ndata, &b->capdata, MAX_DATA_DOCS, path,
 	    json, len, 0);
+	if (rc == 0 && origin != NULL &&
+	    (b->data[b->ndata - 1].origin = strdup(origin)) == NULL)
+		rc = ls_error_set(LS_ENOMEM, "out of memory");
 	return rc ? set_err(err_out, rc) : 0;
 }
 
@@ -206,21 +219,26 @@ load_data(struct ls_rego_policy *p, const struct ls_rego_builder *b)
 	int rc;
 
 	for (i = 0; i < b->ndata; i++) {
-		const char *path = b->data[i].file;
+		const char *path = b->data[i].file, *o = b->data[i].origin;
 
 		while (*path == '/')
 			path++;
 		if ((rc = ls_val_from_json(&doc, p->arena, b->data[i].text,
 			 b->data[i].len, 0)) != 0)
-			return ls_error_wrap(rc, "data %s", *path ? path : "/");
+			return o
+			    ? ls_error_wrap(rc, "%s", o)
+			    : ls_error_wrap(rc, "data %s", *path ? path : "/");
 		if (*path == '\0' && doc->type != LS_VAL_OBJECT)
 			return ls_error_set(LS_EFORMAT,
-			    "data: root document "
-			    "must be an object");
+			    "%s%sroot document must be an object",
+			    o ? o : "data", ": ");
 		if ((doc = wrap(p->arena, path, doc)) == NULL)
 			return ls_error_set(LS_ENOMEM, "out of memory");
 		if ((rc = merge(p->arena, merged, doc, &merged)) != 0)
-			return ls_error_wrap(rc, "data %s", path);
+			return o
+			    ? ls_error_wrap(rc,
+				  "%s: merge error at data path /%s", o, path)
+			    : ls_error_wrap(rc, "data %s", path);
 	}
 	p->data = merged ? merged : ls_val_empty_object();
 	return 0;

@@ -52,6 +52,11 @@ int ls_rego_builder_add_data(struct ls_rego_builder *b, const char *path,
 void ls_rego_builder_allow_undefined_functions(struct ls_rego_builder *b,
     int yes);
 
+/* ls_rego_builder_add_data naming origin (the file the document came
+ * from) in parse and merge errors; origin may be NULL. */
+int ls_rego_builder_add_data_file(struct ls_rego_builder *b, const char *path,
+    const char *origin, const char *json, size_t len, char **err_out);
+
 /* Compile (checks safety, recursion, conflicts, arity).  The builder is
  * not consumed. */
 int ls_rego_compile(struct ls_rego_policy **out, struct ls_rego_builder *b,
@@ -59,11 +64,45 @@ int ls_rego_compile(struct ls_rego_policy **out, struct ls_rego_builder *b,
 
 /*
  * Load an OPA bundle directory: .manifest (rego_version), every *.rego,
- * every data.json / data.yaml-free JSON at its directory path.  With
+ * every data.json (no other data file) at its directory path.  With
  * with_tests == 0, *_test.rego files are skipped.
  */
 int ls_rego_load_dir(struct ls_rego_policy **out, const char *dir,
     int with_tests, char **err_out);
+
+/* Which files of a directory tree are data documents. */
+enum ls_rego_data_files {
+	LS_REGO_DATA_ALL,    /* every *.json, *.yaml, *.yml (opa test, -d) */
+	LS_REGO_DATA_BUNDLE, /* data.json, data.yaml, data.yml (opa -b) */
+	LS_REGO_DATA_JSON    /* data.json only (ls_rego_load_dir) */
+};
+
+#define LS_REGO_LOAD_MAX_BYTES ((size_t)256 << 20) /* default total cap */
+
+struct ls_rego_load_opts {
+	enum ls_rego_data_files data;
+	int with_tests;		   /* 0 = skip *_test.rego */
+	int v0_compatible;	   /* every module is Rego v0 */
+	const char *const *ignore; /* fnmatch globs on base names */
+	size_t nignore;
+	size_t max_bytes; /* bytes read in all, 0 = LS_REGO_LOAD_MAX_BYTES */
+};
+
+/*
+ * Add the modules and data under paths (each a file or a directory) to
+ * b, as opa test and opa eval -d load them: a data file's document goes
+ * at its directory's path relative to the path argument (a data file
+ * given directly at the root); YAML data holds one document.  A
+ * .manifest at a directory argument sets rego_version, and
+ * file_rego_versions (globs on paths under that directory) per file,
+ * unless o->v0_compatible.  Names starting with '.', symlinks and base
+ * names matching an ignore glob are skipped.  Limits: 16 MiB a file,
+ * 10,000 files, depth 32, o->max_bytes in all.  Returns LS_EREGO,
+ * LS_ETOOBIG, LS_EFORMAT, LS_EIO or LS_ENOTFOUND with *err_out naming
+ * the file.  Merge conflicts show at ls_rego_compile, naming the file.
+ */
+int ls_rego_load_paths(struct ls_rego_builder *b, const char *const *paths,
+    size_t npaths, const struct ls_rego_load_opts *o, char **err_out);
 
 struct ls_rego_policy *ls_rego_policy_ref(struct ls_rego_policy *p);
 void ls_rego_policy_unref(struct ls_rego_policy *p); /* NULL ok */
@@ -115,26 +154,52 @@ enum ls_rego_test_status {
 	LS_REGO_SKIP
 };
 
+/* One case of a table-driven test (test_x[name] if {...}): each key
+ * of the rule's object, nested keys one level deeper, in opa's order
+ * (depth first, keys sorted). */
+struct ls_rego_test_case {
+	char *name; /* the key: a string as is, else its JSON */
+	int depth;  /* 0 = directly under the test */
+	int fail;   /* 1 = FAIL, 0 = PASS */
+	int leaf;   /* no cases below: counted in the totals */
+};
+
 struct ls_rego_test_result {
 	char *package; /* "data.k8s.admission" */
-	char *name;    /* "test_deny_privileged" */
+	char *name;    /* "test_deny_privileged", "test_x#01" for the
+			* second rule of that name, as opa names it */
 	char *file;    /* file:line of the rule */
 	enum ls_rego_test_status status;
 	char *message; /* error text for LS_REGO_ERROR, else NULL */
 	char *output;  /* print() lines, each ending in '\n'; NULL
 				 * when the test printed nothing */
 	unsigned long long duration_ns;
+	struct ls_rego_test_case *cases; /* owned; NULL when none */
+	size_t ncases;
 };
 
 struct ls_rego_test_results {
 	struct ls_rego_test_result *v; /* owned */
 	size_t n;
-	size_t passed, failed, errored, skipped;
+	/* opa test's counts: a table-driven test that ran counts each
+	 * leaf case instead of itself; total is their sum. */
+	size_t passed, failed, errored, skipped, total;
+};
+
+struct ls_rego_test_opts {
+	const char *run;     /* PCRE2 on "data.pkg.test_x"; NULL = all */
+	unsigned timeout_ms; /* per test, 0 = none; past it: ERROR */
 };
 
 /* Run every test_ rule (todo_test_ rules are SKIP) like opa test. */
 int ls_rego_run_tests(struct ls_rego_test_results *out,
     const struct ls_rego_policy *p, char **err_out);
+
+/* The same with options (o may be NULL).  LS_EINVAL for a bad run
+ * pattern, with *err_out saying why. */
+int ls_rego_run_tests_opts(struct ls_rego_test_results *out,
+    const struct ls_rego_policy *p, const struct ls_rego_test_opts *o,
+    char **err_out);
 void ls_rego_test_results_cleanup(struct ls_rego_test_results *r);
 
 /*

@@ -1,0 +1,5 @@
+package b
+
+test_allow { allow }
+
+test_names { names == {"x", "y y"} }

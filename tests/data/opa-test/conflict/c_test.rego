@@ -1,0 +1,3 @@
+package c
+
+test_c if true

@@ -1,0 +1,3 @@
+package mixed
+
+test_new_syntax if data.legacy.allow with input as {"ok": true}

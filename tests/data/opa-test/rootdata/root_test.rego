@@ -1,0 +1,3 @@
+package r
+
+test_rooted if data.rooted.v == 1
