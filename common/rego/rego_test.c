@@ -76,7 +76,8 @@ collect_print(void *arg, const char *line, size_t len)
 
 static void
 run_one(const struct ls_rego_policy *p, const struct ls_node *n,
-    const char *path, struct ls_rego_test_result *t)
+    const char *path, const struct ls_rego_eval_opts *base,
+    struct ls_rego_test_result *t)
 {
 	struct ls_rego_eval_opts o;
 	struct ls_buf printed;
@@ -88,7 +89,10 @@ run_one(const struct ls_rego_policy *p, const struct ls_node *n,
 		t->status = LS_REGO_SKIP;
 		return;
 	}
-	memset(&o, 0, sizeof(o));
+	if (base != NULL)
+		o = *base;
+	else
+		memset(&o, 0, sizeof(o));
 	ls_buf_init(&printed, MAX_TEST_OUTPUT);
 	o.print = collect_print;
 	o.print_arg = &printed;
@@ -113,7 +117,8 @@ run_one(const struct ls_rego_policy *p, const struct ls_node *n,
 
 static int
 add_test(const struct ls_rego_policy *p, const struct ls_node *n,
-    struct ls_rego_test_results *r, size_t *cap)
+    const struct ls_rego_eval_opts *o, struct ls_rego_test_results *r,
+    size_t *cap)
 {
 	struct ls_rego_test_result *t;
 	const struct ls_rule *rule = n->nrules ? n->rules[0] : n->dflt;
@@ -137,7 +142,7 @@ add_test(const struct ls_rego_policy *p, const struct ls_node *n,
 		t->name = strdup(n->name);
 		t->file = ls_buf_take(&file, NULL);
 		r->n++;
-		run_one(p, n, path.data, t);
+		run_one(p, n, path.data, o, t);
 		r->passed += t->status == LS_REGO_PASS;
 		r->failed += t->status == LS_REGO_FAIL;
 		r->errored += t->status == LS_REGO_ERROR;
@@ -153,7 +158,8 @@ add_test(const struct ls_rego_policy *p, const struct ls_node *n,
 
 static int
 walk(const struct ls_rego_policy *p, const struct ls_node *n,
-    struct ls_rego_test_results *r, size_t *cap)
+    const struct ls_rego_eval_opts *o, struct ls_rego_test_results *r,
+    size_t *cap)
 {
 	size_t i;
 	int rc;
@@ -161,9 +167,9 @@ walk(const struct ls_rego_policy *p, const struct ls_node *n,
 	if (!n->has_rules)
 		return 0;
 	if (n->nrules && n->k == LS_R_COMPLETE && is_test(n->name))
-		return add_test(p, n, r, cap);
+		return add_test(p, n, o, r, cap);
 	for (i = 0; i < n->nkids; i++)
-		if ((rc = walk(p, n->kids[i], r, cap)) != 0)
+		if ((rc = walk(p, n->kids[i], o, r, cap)) != 0)
 			return rc;
 	return 0;
 }
@@ -191,11 +197,19 @@ int
 ls_rego_run_tests(struct ls_rego_test_results *out,
     const struct ls_rego_policy *p, char **err_out)
 {
+	return ls_rego_run_tests_opts(out, p, NULL, err_out);
+}
+
+int
+ls_rego_run_tests_opts(struct ls_rego_test_results *out,
+    const struct ls_rego_policy *p, const struct ls_rego_eval_opts *opts,
+    char **err_out)
+{
 	size_t cap = 0;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = walk(p, p->root, out, &cap);
+	rc = walk(p, p->root, opts, out, &cap);
 	if (rc == 0 && out->n > 1)
 		qsort(out->v, out->n, sizeof(*out->v), cmp_result);
 	if (rc != 0) {

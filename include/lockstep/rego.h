@@ -30,6 +30,7 @@
 
 struct ls_rego_builder;
 struct ls_rego_policy;
+struct ls_rego_cover;
 
 struct ls_rego_builder *ls_rego_builder_new(void); /* NULL on ENOMEM */
 void ls_rego_builder_free(struct ls_rego_builder *b);
@@ -75,6 +76,9 @@ struct ls_rego_eval_opts {
 	void (*print)(void *arg, const char *line, size_t len);
 	void *print_arg;
 	struct ls_rego_eval_stats *stats; /* filled in when not NULL */
+	/* Coverage hits go here when not NULL (lockstep/rego_cover.h);
+	 * it must have been made for the policy evaluated. */
+	struct ls_rego_cover *cover;
 };
 
 /*
@@ -126,6 +130,12 @@ struct ls_rego_test_results {
 int ls_rego_run_tests(struct ls_rego_test_results *out,
     const struct ls_rego_policy *p, char **err_out);
 void ls_rego_test_results_cleanup(struct ls_rego_test_results *r);
+
+/* ls_rego_run_tests with each test evaluated under opts (budgets, a
+ * coverage collector); the runner still captures print() itself. */
+int ls_rego_run_tests_opts(struct ls_rego_test_results *out,
+    const struct ls_rego_policy *p, const struct ls_rego_eval_opts *opts,
+    char **err_out);
 
 /*
  * Call fn(arg, package, rule) once per rule definition of the policy's
