@@ -31,9 +31,12 @@ static void
 usage_test(FILE *f)
 {
 	fprintf(f,
-	    "usage: lockstep test DIR [-v] [--format=json]\n"
+	    "usage: lockstep test DIR [-v] [--format=json] "
+	    "[--coverage [--threshold F]]\n"
 	    "  Run every test_ rule of the policies under DIR like `opa test`;\n"
-	    "  exit 2 if any test fails or errors.\n");
+	    "  exit 2 if any test fails or errors.  --coverage prints the\n"
+	    "  coverage report as `opa test --coverage` does instead; exit 2\n"
+	    "  if it is below --threshold percent.\n");
 }
 
 /* Compact JSON text -> indented, as opa prints it. */
@@ -348,9 +351,10 @@ cli_test(int argc, char **argv)
 {
 	struct ls_rego_test_results r;
 	struct ls_rego_policy *p = NULL;
+	struct cli_cover cover = { 0, 0 };
 	const char *dir = NULL;
 	char *err = NULL;
-	int i, verbose = 0, json = 0, rc = 1;
+	int i, n, verbose = 0, json = 0, rc = 1;
 
 	memset(&r, 0, sizeof(r));
 	for (i = 1; i < argc; i++) {
@@ -364,7 +368,10 @@ cli_test(int argc, char **argv)
 			json = 1;
 		else if (strcmp(argv[i], "--format=pretty") == 0)
 			json = 0;
-		else if (argv[i][0] == '-' || dir != NULL) {
+		else if ((n = cli_cover_flag(&cover, argc, argv, &i)) != 0) {
+			if (n < 0)
+				return 2;
+		} else if (argv[i][0] == '-' || dir != NULL) {
 			usage_test(stderr);
 			return 2;
 		} else
@@ -374,8 +381,11 @@ cli_test(int argc, char **argv)
 		usage_test(stderr);
 		return 2;
 	}
-	if (ls_rego_load_dir(&p, dir, 1, &err) != 0 ||
-	    ls_rego_run_tests(&r, p, &err) != 0) {
+	if (ls_rego_load_dir(&p, dir, 1, &err) == 0 && cover.on) {
+		rc = cli_cover_test(argv[0], p, &cover, verbose);
+		goto out;
+	}
+	if (p == NULL || ls_rego_run_tests(&r, p, &err) != 0) {
 		ls_error_clear();
 		cli_fail(argv[0], "%s", err ? err : "failed");
 		goto out;
