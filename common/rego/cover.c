@@ -113,8 +113,8 @@ ls_rego_cover_new(struct ls_rego_cover **out, struct ls_rego_policy *p)
 	size_t i;
 
 	*out = NULL;
-	if (c == NULL || (c->mods = calloc(p->nmods + 1, sizeof(*c->mods))) ==
-		NULL) {
+	if (c == NULL ||
+	    (c->mods = calloc(p->nmods + 1, sizeof(*c->mods))) == NULL) {
 		free(c);
 		return ls_error_set(LS_ENOMEM, "out of memory");
 	}

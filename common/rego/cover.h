@@ -10,8 +10,8 @@
 
 /* Mark row of module m as reached; rows and modules the collector does
  * not know are ignored. */
-void ls_rego_cover_hit(struct ls_rego_cover *c, const struct ls_module *m,
-    int row);
+void
+ls_rego_cover_hit(struct ls_rego_cover *c, const struct ls_module *m, int row);
 
 /* 0 when c collects for policy p, else LS_EINVAL with a message. */
 int ls_rego_cover_check(const struct ls_rego_cover *c,

@@ -18,8 +18,8 @@ struct jw {
 	int rc; /* first error */
 };
 
-static void put(struct jw *w, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+static void
+put(struct jw *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 put(struct jw *w, const char *fmt, ...)
@@ -85,8 +85,8 @@ put_str(struct jw *w, const char *s)
 }
 
 static void
-put_ranges(struct jw *w, const char *key,
-    const struct ls_rego_cover_range *v, size_t n, int depth, int *first)
+put_ranges(struct jw *w, const char *key, const struct ls_rego_cover_range *v,
+    size_t n, int depth, int *first)
 {
 	size_t i;
 

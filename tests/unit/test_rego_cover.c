@@ -18,51 +18,53 @@
 #include "lockstep/rego_cover.h"
 
 /* Row numbers matter: the expectations below name them. */
-static const char *policy_src = "package cov\n"			      /* 1 */
-				"\n"					      /* 2 */
-				"default allow := false\n"		      /* 3 */
-				"\n"					      /* 4 */
-				"allow if {\n"				      /* 5 */
-				"\tinput.user == \"admin\"\n"		      /* 6 */
-				"\tinput.method == \"GET\"\n"		      /* 7 */
-				"}\n"					      /* 8 */
-				"\n"					      /* 9 */
-				"deny contains msg if {\n"		      /* 10 */
-				"\tsome x\n"				      /* 11 */
-				"\tx = input.items[_]\n"		      /* 12 */
-				"\tx > 10\n"				      /* 13 */
-				"\tmsg := sprintf(\"big %d\", [x])\n"	      /* 14 */
-				"}\n"					      /* 15 */
-				"\n"					      /* 16 */
-				"grade(n) := \"a\" if {\n"		      /* 17 */
-				"\tn > 90\n"				      /* 18 */
-				"} else := \"b\" if {\n"		      /* 19 */
-				"\tn > 50\n"				      /* 20 */
-				"} else := \"c\"\n"			      /* 21 */
-				"\n"					      /* 22 */
-				"evens := [v | some v in [1, 2, 3, 4]; "      /* 23 */
-				"v % 2 == 0]\n"				      /* 23 */
-				"\n"					      /* 24 */
-				"unused if {\n"				      /* 25 */
-				"\tinput.never\n"			      /* 26 */
-				"}\n";					      /* 27 */
+static const char *policy_src =
+    "package cov\n"			     /* 1 */
+    "\n"				     /* 2 */
+    "default allow := false\n"		     /* 3 */
+    "\n"				     /* 4 */
+    "allow if {\n"			     /* 5 */
+    "\tinput.user == \"admin\"\n"	     /* 6 */
+    "\tinput.method == \"GET\"\n"	     /* 7 */
+    "}\n"				     /* 8 */
+    "\n"				     /* 9 */
+    "deny contains msg if {\n"		     /* 10 */
+    "\tsome x\n"			     /* 11 */
+    "\tx = input.items[_]\n"		     /* 12 */
+    "\tx > 10\n"			     /* 13 */
+    "\tmsg := sprintf(\"big %d\", [x])\n"    /* 14 */
+    "}\n"				     /* 15 */
+    "\n"				     /* 16 */
+    "grade(n) := \"a\" if {\n"		     /* 17 */
+    "\tn > 90\n"			     /* 18 */
+    "} else := \"b\" if {\n"		     /* 19 */
+    "\tn > 50\n"			     /* 20 */
+    "} else := \"c\"\n"			     /* 21 */
+    "\n"				     /* 22 */
+    "evens := [v | some v in [1, 2, 3, 4]; " /* 23 */
+    "v % 2 == 0]\n"			     /* 23 */
+    "\n"				     /* 24 */
+    "unused if {\n"			     /* 25 */
+    "\tinput.never\n"			     /* 26 */
+    "}\n";				     /* 27 */
 
+/* The tests sit on rows 5-6, 9-10 and 13-14. */
 static const char *test_src =
-    "package cov_test\n"						/* 1 */
-    "\n"								/* 2 */
-    "import data.cov\n"							/* 3 */
-    "\n"								/* 4 */
-    "test_allow if {\n"							/* 5 */
-    "\tcov.allow with input as {\"user\": \"admin\", \"method\": \"GET\"}\n" /* 6 */
-    "}\n"								/* 7 */
-    "\n"								/* 8 */
-    "test_deny if {\n"							/* 9 */
-    "\tcov.deny == {\"big 11\"} with input as {\"items\": [11, 3]}\n"	/* 10 */
-    "}\n"								/* 11 */
-    "\n"								/* 12 */
-    "test_grade if {\n"							/* 13 */
-    "\tcov.grade(60) == \"b\"\n"					/* 14 */
-    "}\n";								/* 15 */
+    "package cov_test\n"
+    "\n"
+    "import data.cov\n"
+    "\n"
+    "test_allow if {\n"
+    "\tcov.allow with input as {\"user\": \"admin\", \"method\": \"GET\"}\n"
+    "}\n"
+    "\n"
+    "test_deny if {\n"
+    "\tcov.deny == {\"big 11\"} with input as {\"items\": [11, 3]}\n"
+    "}\n"
+    "\n"
+    "test_grade if {\n"
+    "\tcov.grade(60) == \"b\"\n"
+    "}\n";
 
 static struct ls_rego_policy *
 compile2(const char *f1, const char *s1, const char *f2, const char *s2)
@@ -182,8 +184,8 @@ test_rego_cover__tests_rows_ranges_percentages(void **state)
 static void
 test_rego_cover__hits_add_up_across_evaluations(void **state)
 {
-	struct ls_rego_policy *p = compile2("policy.rego", policy_src, NULL,
-	    NULL);
+	struct ls_rego_policy *p =
+	    compile2("policy.rego", policy_src, NULL, NULL);
 	struct ls_rego_cover_report rep;
 	struct ls_rego_cover *c = NULL;
 
@@ -217,43 +219,42 @@ test_rego_cover__hits_add_up_across_evaluations(void **state)
 static void
 test_rego_cover__json_as_opa_prints_it(void **state)
 {
-	static const char *want =
-	    "{\n"
-	    "  \"files\": {\n"
-	    "    \"a.rego\": {\n"
-	    "      \"covered\": [\n"
-	    "        {\n"
-	    "          \"start\": {\n"
-	    "            \"row\": 2\n"
-	    "          },\n"
-	    "          \"end\": {\n"
-	    "            \"row\": 3\n"
-	    "          }\n"
-	    "        }\n"
-	    "      ],\n"
-	    "      \"not_covered\": [\n"
-	    "        {\n"
-	    "          \"start\": {\n"
-	    "            \"row\": 5\n"
-	    "          },\n"
-	    "          \"end\": {\n"
-	    "            \"row\": 5\n"
-	    "          }\n"
-	    "        }\n"
-	    "      ],\n"
-	    "      \"covered_lines\": 2,\n"
-	    "      \"not_covered_lines\": 1,\n"
-	    "      \"coverage\": 66.66666666666667\n"
-	    "    },\n"
-	    "    \"z\\u003c1\\u003e.rego\": {}\n"
-	    "  },\n"
-	    "  \"covered_lines\": 2,\n"
-	    "  \"not_covered_lines\": 1,\n"
-	    "  \"coverage\": 66.66666666666667\n"
-	    "}\n";
-	struct ls_rego_policy *p = compile2("a.rego",
-	    "package t\np if {\n\tinput.x == 1\n}\nq := 2\n", "z<1>.rego",
-	    "package u\n");
+	static const char *want = "{\n"
+				  "  \"files\": {\n"
+				  "    \"a.rego\": {\n"
+				  "      \"covered\": [\n"
+				  "        {\n"
+				  "          \"start\": {\n"
+				  "            \"row\": 2\n"
+				  "          },\n"
+				  "          \"end\": {\n"
+				  "            \"row\": 3\n"
+				  "          }\n"
+				  "        }\n"
+				  "      ],\n"
+				  "      \"not_covered\": [\n"
+				  "        {\n"
+				  "          \"start\": {\n"
+				  "            \"row\": 5\n"
+				  "          },\n"
+				  "          \"end\": {\n"
+				  "            \"row\": 5\n"
+				  "          }\n"
+				  "        }\n"
+				  "      ],\n"
+				  "      \"covered_lines\": 2,\n"
+				  "      \"not_covered_lines\": 1,\n"
+				  "      \"coverage\": 66.66666666666667\n"
+				  "    },\n"
+				  "    \"z\\u003c1\\u003e.rego\": {}\n"
+				  "  },\n"
+				  "  \"covered_lines\": 2,\n"
+				  "  \"not_covered_lines\": 1,\n"
+				  "  \"coverage\": 66.66666666666667\n"
+				  "}\n";
+	struct ls_rego_policy *p =
+	    compile2("a.rego", "package t\np if {\n\tinput.x == 1\n}\nq := 2\n",
+		"z<1>.rego", "package u\n");
 	struct ls_rego_cover_report rep;
 	struct ls_rego_eval_opts o;
 	struct ls_rego_cover *c = NULL;
@@ -279,8 +280,9 @@ test_rego_cover__json_as_opa_prints_it(void **state)
 	assert_int_equal(ls_rego_cover_new(&c, p), 0);
 	assert_int_equal(ls_rego_cover_report(&rep, c), 0);
 	assert_int_equal(ls_rego_cover_report_json(&out, &rep), 0);
-	assert_non_null(strstr(out, "\"not_covered_lines\": 3,\n"
-				    "  \"coverage\": 0\n}\n"));
+	assert_non_null(strstr(out,
+	    "\"not_covered_lines\": 3,\n"
+	    "  \"coverage\": 0\n}\n"));
 	free(out);
 	ls_rego_cover_report_cleanup(&rep);
 	ls_rego_cover_free(c);
@@ -290,10 +292,10 @@ test_rego_cover__json_as_opa_prints_it(void **state)
 static void
 test_rego_cover__collector_of_another_policy_refused(void **state)
 {
-	struct ls_rego_policy *p = compile2("policy.rego", policy_src, NULL,
-	    NULL);
-	struct ls_rego_policy *q = compile2("policy.rego", policy_src, NULL,
-	    NULL);
+	struct ls_rego_policy *p =
+	    compile2("policy.rego", policy_src, NULL, NULL);
+	struct ls_rego_policy *q =
+	    compile2("policy.rego", policy_src, NULL, NULL);
 	struct ls_rego_eval_opts o;
 	struct ls_rego_cover *c = NULL;
 	char *out = NULL, *err = NULL;
@@ -321,8 +323,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rego_cover__tests_rows_ranges_percentages),
-		cmocka_unit_test(test_rego_cover__hits_add_up_across_evaluations),
+		cmocka_unit_test(
+		    test_rego_cover__tests_rows_ranges_percentages),
+		cmocka_unit_test(
+		    test_rego_cover__hits_add_up_across_evaluations),
 		cmocka_unit_test(test_rego_cover__json_as_opa_prints_it),
 		cmocka_unit_test(
 		    test_rego_cover__collector_of_another_policy_refused),
