@@ -84,6 +84,18 @@ put_str(struct jw *w, const char *s)
 	put(w, "\"");
 }
 
+/* "key": {"row": N} at depth (OPA's Position). */
+static void
+put_pos(struct jw *w, const char *key, int row, int depth)
+{
+	nl(w, depth);
+	put(w, "\"%s\": {", key);
+	nl(w, depth + 1);
+	put(w, "\"row\": %d", row);
+	nl(w, depth);
+	put(w, "}");
+}
+
 static void
 put_ranges(struct jw *w, const char *key, const struct ls_rego_cover_range *v,
     size_t n, int depth, int *first)
@@ -100,18 +112,9 @@ put_ranges(struct jw *w, const char *key, const struct ls_rego_cover_range *v,
 		put(w, "%s", i ? "," : "");
 		nl(w, depth + 1);
 		put(w, "{");
-		nl(w, depth + 2);
-		put(w, "\"start\": {");
-		nl(w, depth + 3);
-		put(w, "\"row\": %d", v[i].start);
-		nl(w, depth + 2);
-		put(w, "},");
-		nl(w, depth + 2);
-		put(w, "\"end\": {");
-		nl(w, depth + 3);
-		put(w, "\"row\": %d", v[i].end);
-		nl(w, depth + 2);
-		put(w, "}");
+		put_pos(w, "start", v[i].start, depth + 2);
+		put(w, ",");
+		put_pos(w, "end", v[i].end, depth + 2);
 		nl(w, depth + 1);
 		put(w, "}");
 	}
