@@ -217,6 +217,49 @@ test_rego_cover__hits_add_up_across_evaluations(void **state)
 }
 
 static void
+test_rego_cover__object_general_every_not(void **state)
+{
+	static const char *src = "package g\n"
+				 "\n"
+				 "obj[k] := v if {\n"
+				 "\tsome k, v in {\"a\": 1}\n"
+				 "}\n"
+				 "\n"
+				 "gen.x[k] := 1 if {\n"
+				 "\tsome k in [\"p\"]\n"
+				 "}\n"
+				 "\n"
+				 "all_pos if {\n"
+				 "\tevery x in [1, 2] {\n"
+				 "\t\tx > 0\n"
+				 "\t}\n"
+				 "}\n"
+				 "\n"
+				 "none if {\n"
+				 "\tnot input.z\n"
+				 "}\n";
+	struct ls_rego_policy *p = compile2("g.rego", src, NULL, NULL);
+	struct ls_rego_cover_report rep;
+	struct ls_rego_cover *c = NULL;
+
+	(void)state;
+	assert_int_equal(ls_rego_cover_new(&c, p), 0);
+	/* `some ... in` rows (4, 8) are never reported as not covered. */
+	assert_int_equal(ls_rego_cover_report(&rep, c), 0);
+	expect_rows(&rep.v[0], "", "3,7,11-13,17-18");
+	ls_rego_cover_report_cleanup(&rep);
+	/* The whole package: an object rule, a general ref head, every
+	 * with its body, a negation; each head produced a value. */
+	eval_with(p, c, "x := data.g");
+	assert_int_equal(ls_rego_cover_report(&rep, c), 0);
+	expect_rows(&rep.v[0], "3-4,7-8,11-13,17-18", "");
+	assert_true(rep.coverage == 100.0);
+	ls_rego_cover_report_cleanup(&rep);
+	ls_rego_cover_free(c);
+	ls_rego_policy_unref(p);
+}
+
+static void
 test_rego_cover__json_as_opa_prints_it(void **state)
 {
 	static const char *want = "{\n"
@@ -327,6 +370,7 @@ main(void)
 		    test_rego_cover__tests_rows_ranges_percentages),
 		cmocka_unit_test(
 		    test_rego_cover__hits_add_up_across_evaluations),
+		cmocka_unit_test(test_rego_cover__object_general_every_not),
 		cmocka_unit_test(test_rego_cover__json_as_opa_prints_it),
 		cmocka_unit_test(
 		    test_rego_cover__collector_of_another_policy_refused),
