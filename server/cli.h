@@ -34,8 +34,13 @@ int cli_root_chain(struct ls_root *out, const char *cmd, char **paths, int n);
 int cli_overrides(int argc, char **argv);
 int cli_audit(int argc, char **argv);	 /* cli_audit.c */
 
+/* Print "lockstep CMD: " + message + ls_error_last() to stderr. */
+void cli_fail(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* `lockstep test --coverage` (cli_cover.c). */
 struct ls_rego_policy;
+struct ls_rego_test_opts;
 struct cli_cover {
 	int on;		  /* --coverage (-c), or a --threshold above 0 */
 	double threshold; /* percent; 0 = none */
@@ -45,13 +50,11 @@ struct cli_cover {
  * value), 0 if not, -1 for a bad value (message printed). */
 int cli_cover_flag(struct cli_cover *c, int argc, char **argv, int *i);
 
-/* Run p's tests collecting coverage; print the JSON report, or the
- * failures / unmet threshold (exit 2).  Returns the exit status. */
+/* Run p's tests under base (NULL: defaults) collecting coverage; print
+ * the JSON report, or the failures / unmet threshold (exit 2).  Returns
+ * the exit status. */
 int cli_cover_test(const char *cmd, struct ls_rego_policy *p,
-    const struct cli_cover *c, int verbose);
-
-/* Print "lockstep CMD: " + message + ls_error_last() to stderr. */
-void cli_fail(const char *cmd, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+    const struct ls_rego_test_opts *base, const struct cli_cover *c,
+    int verbose);
 
 #endif

@@ -124,16 +124,20 @@ out:
 
 int
 cli_cover_test(const char *cmd, struct ls_rego_policy *p,
-    const struct cli_cover *c, int verbose)
+    const struct ls_rego_test_opts *base, const struct cli_cover *c,
+    int verbose)
 {
 	struct ls_rego_test_results r;
-	struct ls_rego_eval_opts o;
+	struct ls_rego_test_opts o;
 	struct ls_rego_cover *cov = NULL;
 	char *err = NULL;
 	int rc = 1;
 
 	memset(&r, 0, sizeof(r));
-	memset(&o, 0, sizeof(o));
+	if (base != NULL)
+		o = *base;
+	else
+		memset(&o, 0, sizeof(o));
 	if (ls_rego_cover_new(&cov, p) != 0) {
 		cli_fail(cmd, "coverage");
 		return 1;

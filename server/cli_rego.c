@@ -382,7 +382,7 @@ cli_test(int argc, char **argv)
 		return 2;
 	}
 	if (ls_rego_load_dir(&p, dir, 1, &err) == 0 && cover.on) {
-		rc = cli_cover_test(argv[0], p, &cover, verbose);
+		rc = cli_cover_test(argv[0], p, NULL, &cover, verbose);
 		goto out;
 	}
 	if (p == NULL || ls_rego_run_tests(&r, p, &err) != 0) {

@@ -9,6 +9,12 @@
 #include "lockstep/rego.h"
 #include "rego/compile.h"
 
+/* What one run of the tests was asked for. */
+struct trun {
+	const struct ls_rego_test_opts *o; /* never NULL */
+	size_t cap;			   /* of the results array */
+};
+
 static unsigned long long
 mono_ns(void)
 {
@@ -76,8 +82,7 @@ collect_print(void *arg, const char *line, size_t len)
 
 static void
 run_one(const struct ls_rego_policy *p, const struct ls_node *n,
-    const char *path, const struct ls_rego_eval_opts *base,
-    struct ls_rego_test_result *t)
+    const char *path, struct ls_rego_test_result *t, const struct trun *run)
 {
 	struct ls_rego_eval_opts o;
 	struct ls_buf printed;
@@ -89,13 +94,11 @@ run_one(const struct ls_rego_policy *p, const struct ls_node *n,
 		t->status = LS_REGO_SKIP;
 		return;
 	}
-	if (base != NULL)
-		o = *base;
-	else
-		memset(&o, 0, sizeof(o));
+	memset(&o, 0, sizeof(o));
 	ls_buf_init(&printed, MAX_TEST_OUTPUT);
 	o.print = collect_print;
 	o.print_arg = &printed;
+	o.cover = run->o->cover;
 	rc = ls_rego_eval_path_opts(&out, p, path, NULL, 0, &o, &err);
 	t->duration_ns = mono_ns() - start;
 	if (printed.len > 0)
@@ -117,15 +120,14 @@ run_one(const struct ls_rego_policy *p, const struct ls_node *n,
 
 static int
 add_test(const struct ls_rego_policy *p, const struct ls_node *n,
-    const struct ls_rego_eval_opts *o, struct ls_rego_test_results *r,
-    size_t *cap)
+    struct ls_rego_test_results *r, struct trun *run)
 {
 	struct ls_rego_test_result *t;
 	const struct ls_rule *rule = n->nrules ? n->rules[0] : n->dflt;
 	struct ls_buf path, pkg, file;
 	int rc;
 
-	if ((rc = push(r, cap)) != 0)
+	if ((rc = push(r, &run->cap)) != 0)
 		return rc;
 	t = &r->v[r->n];
 	memset(t, 0, sizeof(*t));
@@ -142,7 +144,7 @@ add_test(const struct ls_rego_policy *p, const struct ls_node *n,
 		t->name = strdup(n->name);
 		t->file = ls_buf_take(&file, NULL);
 		r->n++;
-		run_one(p, n, path.data, o, t);
+		run_one(p, n, path.data, t, run);
 		r->passed += t->status == LS_REGO_PASS;
 		r->failed += t->status == LS_REGO_FAIL;
 		r->errored += t->status == LS_REGO_ERROR;
@@ -158,8 +160,7 @@ add_test(const struct ls_rego_policy *p, const struct ls_node *n,
 
 static int
 walk(const struct ls_rego_policy *p, const struct ls_node *n,
-    const struct ls_rego_eval_opts *o, struct ls_rego_test_results *r,
-    size_t *cap)
+    struct ls_rego_test_results *r, struct trun *run)
 {
 	size_t i;
 	int rc;
@@ -167,9 +168,9 @@ walk(const struct ls_rego_policy *p, const struct ls_node *n,
 	if (!n->has_rules)
 		return 0;
 	if (n->nrules && n->k == LS_R_COMPLETE && is_test(n->name))
-		return add_test(p, n, o, r, cap);
+		return add_test(p, n, r, run);
 	for (i = 0; i < n->nkids; i++)
-		if ((rc = walk(p, n->kids[i], o, r, cap)) != 0)
+		if ((rc = walk(p, n->kids[i], r, run)) != 0)
 			return rc;
 	return 0;
 }
@@ -202,14 +203,17 @@ ls_rego_run_tests(struct ls_rego_test_results *out,
 
 int
 ls_rego_run_tests_opts(struct ls_rego_test_results *out,
-    const struct ls_rego_policy *p, const struct ls_rego_eval_opts *opts,
+    const struct ls_rego_policy *p, const struct ls_rego_test_opts *o,
     char **err_out)
 {
-	size_t cap = 0;
+	static const struct ls_rego_test_opts none;
+	struct trun run;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = walk(p, p->root, opts, out, &cap);
+	memset(&run, 0, sizeof(run));
+	run.o = o ? o : &none;
+	rc = walk(p, p->root, out, &run);
 	if (rc == 0 && out->n > 1)
 		qsort(out->v, out->n, sizeof(*out->v), cmp_result);
 	if (rc != 0) {

@@ -126,16 +126,20 @@ struct ls_rego_test_results {
 	size_t passed, failed, errored, skipped;
 };
 
+struct ls_rego_test_opts {
+	struct ls_rego_cover *cover; /* coverage hits of every test, or
+					NULL (lockstep/rego_cover.h) */
+};
+
 /* Run every test_ rule (todo_test_ rules are SKIP) like opa test. */
 int ls_rego_run_tests(struct ls_rego_test_results *out,
     const struct ls_rego_policy *p, char **err_out);
-void ls_rego_test_results_cleanup(struct ls_rego_test_results *r);
 
-/* ls_rego_run_tests with each test evaluated under opts (budgets, a
- * coverage collector); the runner still captures print() itself. */
+/* The same with options (o may be NULL). */
 int ls_rego_run_tests_opts(struct ls_rego_test_results *out,
-    const struct ls_rego_policy *p, const struct ls_rego_eval_opts *opts,
+    const struct ls_rego_policy *p, const struct ls_rego_test_opts *o,
     char **err_out);
+void ls_rego_test_results_cleanup(struct ls_rego_test_results *r);
 
 /*
  * Call fn(arg, package, rule) once per rule definition of the policy's

@@ -3,13 +3,13 @@
  * --coverage` reports it.
  *
  * A collector belongs to one compiled policy.  Give it to evaluations
- * through ls_rego_eval_opts.cover (or ls_rego_run_tests_opts); each marks
- * the row of every expression it evaluates and the row of every rule head
- * whose rule produced a value (OPA's EvalOp and ExitOp).  Hits are kept
- * in one bitmap per module, sized by the module's last row, so memory is
- * bounded by the policy and not by the work done.  Evaluations may use
- * the same collector one after the other (hits add up); not at the same
- * time from several threads.
+ * through ls_rego_eval_opts.cover (tests: ls_rego_test_opts.cover); each
+ * marks the row of every expression it evaluates and the row of every
+ * rule head whose rule produced a value (OPA's EvalOp and ExitOp).  Hits
+ * are kept in one bitmap per module, sized by the module's last row, so
+ * memory is bounded by the policy and not by the work done.  Evaluations
+ * may use the same collector one after the other (hits add up); not at
+ * the same time from several threads.
  *
  * The report then lists, per file, the covered rows and the rule heads
  * and expressions (not `some` declarations) that were never reached,

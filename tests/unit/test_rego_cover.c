@@ -141,7 +141,7 @@ test_rego_cover__tests_rows_ranges_percentages(void **state)
 	    compile2("policy.rego", policy_src, "policy_test.rego", test_src);
 	struct ls_rego_test_results r;
 	struct ls_rego_cover_report rep;
-	struct ls_rego_eval_opts o;
+	struct ls_rego_test_opts o;
 	struct ls_rego_cover *c = NULL;
 	char *err = NULL;
 
