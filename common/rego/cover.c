@@ -163,10 +163,9 @@ void
 ls_rego_cover_hit(struct ls_rego_cover *c, const struct ls_module *m, int row)
 {
 	const struct cmod *cm = c->last;
-	struct cmod key;
+	struct cmod key = { m, NULL, 0 };
 
 	if (cm == NULL || cm->m != m) {
-		key.m = m;
 		cm = bsearch(&key, c->mods, c->n, sizeof(*c->mods), cmp_cmod);
 		if (cm == NULL)
 			return;
@@ -296,8 +295,10 @@ file_names(const char ***out, size_t *n, const struct ls_rego_policy *p)
 	size_t i;
 
 	*n = 0;
-	if ((*out = v) == NULL)
+	*out = NULL;
+	if (v == NULL)
 		return ls_error_set(LS_ENOMEM, "out of memory");
+	*out = v;
 	for (i = 0; i < p->nmods; i++)
 		if (p->mods[i]->file != NULL && p->mods[i]->file[0] != '\0')
 			v[(*n)++] = p->mods[i]->file;
