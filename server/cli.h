@@ -47,4 +47,23 @@ int cli_opt_value(int argc, char **argv, int *i, const char *opt,
 void cli_fail(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* `lockstep test --coverage` (cli_cover.c). */
+struct ls_rego_policy;
+struct ls_rego_test_opts;
+struct cli_cover {
+	int on;		  /* --coverage (-c), or a --threshold above 0 */
+	double threshold; /* percent; 0 = none */
+};
+
+/* argv[*i] as a coverage flag: 1 if it was one (*i moved past its
+ * value), 0 if not, -1 for a bad value (message printed). */
+int cli_cover_flag(struct cli_cover *c, int argc, char **argv, int *i);
+
+/* Run p's tests under base (NULL: defaults) collecting coverage; print
+ * the JSON report, or the failures / unmet threshold (exit 2).  Returns
+ * the exit status. */
+int cli_cover_test(const char *cmd, struct ls_rego_policy *p,
+    const struct ls_rego_test_opts *base, const struct cli_cover *c,
+    int verbose);
+
 #endif

@@ -50,7 +50,8 @@ usage_test(FILE *f)
 	    "usage: lockstep test [-v] [--format=pretty|json] "
 	    "[--v0-compatible]\n"
 	    "                     [--ignore GLOB]... [-r REGEX] [--timeout D]\n"
-	    "                     [--explain=fails] [-b] PATH...\n"
+	    "                     [--explain=fails] [-b]\n"
+	    "                     [--coverage [--threshold F]] PATH...\n"
 	    "  Run every test_ rule of the policies under the PATHs (files or\n"
 	    "  directories) like `opa test`; exit 2 if any test fails or\n"
 	    "  errors.  Every *.rego is a module; every *.json, *.yaml and\n"
@@ -74,6 +75,10 @@ usage_test(FILE *f)
 	    "                   lines; lockstep prints no traces\n"
 	    "  -v               list passing tests and table cases too\n"
 	    "  --format=json    opa test's JSON report\n"
+	    "  --coverage, -c   print opa's coverage report (JSON) instead,\n"
+	    "                   when every test passes\n"
+	    "  --threshold F    with --coverage: exit 2 when coverage is\n"
+	    "                   below F percent\n"
 	    "  A table-driven test (test_x[name] if {...}) reports each name\n"
 	    "  as a case; a name whose body fails after it is bound FAILs.\n");
 }
@@ -563,7 +568,7 @@ struct test_args {
 	struct load_args load; /* PATHs, --ignore, --v0-compatible */
 	int verbose, json;
 	struct ls_rego_test_opts topts; /* --run, --timeout */
-	/* --coverage would go here, next to the runner's options. */
+	struct cli_cover cover;		/* --coverage, --threshold */
 };
 
 /*
@@ -655,6 +660,9 @@ parse_test_args(struct test_args *t, int argc, char **argv, int *done)
 				&val))) {
 			if (r < 0 || !known_explain(val))
 				break;
+		} else if ((r = cli_cover_flag(&t->cover, argc, argv, &i))) {
+			if (r < 0)
+				return 2; /* said why */
 		} else if ((r = cli_opt_value(argc, argv, &i, "--format",
 				&val))) {
 			if (r < 0 ||
@@ -700,8 +708,11 @@ cli_test(int argc, char **argv)
 	if ((rc = parse_test_args(&t, argc, argv, &done)) != 0 || done)
 		goto out;
 	rc = 1;
-	if (load_policy(&p, &t.load, &err) != 0 ||
-	    ls_rego_run_tests_opts(&r, p, &t.topts, &err) != 0) {
+	if (load_policy(&p, &t.load, &err) == 0 && t.cover.on) {
+		rc = cli_cover_test(argv[0], p, &t.topts, &t.cover, t.verbose);
+		goto out;
+	}
+	if (p == NULL || ls_rego_run_tests_opts(&r, p, &t.topts, &err) != 0) {
 		ls_error_clear();
 		cli_fail(argv[0], "%s", err ? err : "out of memory");
 		goto out;

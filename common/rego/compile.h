@@ -85,6 +85,7 @@ struct ls_eval_cfg {
 	unsigned long long *steps_out;	    /* steps taken, when not NULL */
 	const struct ls_expr *const *exprs; /* query exprs, in order */
 	size_t nexprs;			    /* their values go to sol() */
+	struct ls_rego_cover *cover;	    /* coverage hits, or NULL */
 };
 
 /* Called once per solution of a query with the frame of slot values. */

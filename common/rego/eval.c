@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "lockstep/error.h"
+#include "rego/cover.h"
 #include "rego/eval.h"
 
 int
@@ -124,6 +125,16 @@ body_next(struct ev *ev, void *arg)
 	return ev_body(ev, c->f, c->b, c->i + 1, c->k, c->arg);
 }
 
+/* Coverage: the row of each expression of a rule that is evaluated (a
+ * query's own expressions belong to no module; OPA compiles `some x`
+ * declarations away, so they are never evaluated there). */
+static void
+cover_expr(const struct ev *ev, const struct ls_expr *e)
+{
+	if (ev->rule != NULL && e->k != LS_E_SOME)
+		ls_rego_cover_hit(ev->cover, ev->rule->mod, e->line);
+}
+
 static int
 ev_expr(struct ev *ev, struct frame *f, const struct ls_expr *e, ev_k k,
     void *arg)
@@ -132,6 +143,8 @@ ev_expr(struct ev *ev, struct frame *f, const struct ls_expr *e, ev_k k,
 
 	if ((rc = ev_step(ev)) != 0)
 		return rc;
+	if (ev->cover != NULL)
+		cover_expr(ev, e);
 	if (e->nwith > 0)
 		return ev_with(ev, f, e, k, arg);
 	return ev_expr_core(ev, f, e, k, arg);

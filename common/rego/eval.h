@@ -71,6 +71,7 @@ struct ev {
 	const struct ls_expr **qexpr;
 	const struct ls_val **qval;
 	size_t nq;
+	struct ls_rego_cover *cover; /* coverage hits, or NULL */
 };
 
 /* Memory marks for iteration loops: ev_mark before the loop, and

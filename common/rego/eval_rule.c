@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lockstep/error.h"
+#include "rego/cover.h"
 #include "rego/eval.h"
 
 int
@@ -116,7 +117,9 @@ rk_value(struct ev *ev, void *arg, const struct ls_val *v)
 	struct rk *c = arg;
 
 	ev_keep(ev);
-
+	/* Coverage: the rule produced a value (OPA's exit of a rule). */
+	if (ev->cover != NULL)
+		ls_rego_cover_hit(ev->cover, c->r->mod, c->r->line);
 	if (c->r->k == LS_R_SET)
 		return ls_vlist_push(&c->vals, v) ? ev_nomem(ev) : 0;
 	if (c->r->k == LS_R_OBJ)
@@ -156,6 +159,8 @@ gk_leaf(struct ev *ev, void *arg, const struct ls_val *v)
 	const struct ls_val *path = ls_val_array(ev->a, g->vals, g->n);
 
 	ev_keep(ev);
+	if (ev->cover != NULL)
+		ls_rego_cover_hit(ev->cover, g->c->r->mod, g->c->r->line);
 	if (path == NULL || ls_vlist_push(&g->c->keys, path) ||
 	    ls_vlist_push(&g->c->vals, v))
 		return ev_nomem(ev);

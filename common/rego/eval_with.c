@@ -307,6 +307,7 @@ ls_eval_query(const struct ls_rego_policy *p, struct ls_arena *a,
 	ev.bctx.print = cfg->print;
 	ev.bctx.print_arg = cfg->print_arg;
 	ev.bctx.eval = &ev;
+	ev.cover = cfg->cover;
 	ev.qexpr = (const struct ls_expr **)ls_arena_alloc(a,
 	    (cfg->nexprs + 1) * sizeof(*ev.qexpr));
 	ev.qval = ls_arena_alloc(a, (cfg->nexprs + 1) * sizeof(*ev.qval));

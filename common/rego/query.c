@@ -6,6 +6,7 @@
 #include "lockstep/error.h"
 #include "lockstep/rego.h"
 #include "rego/compile.h"
+#include "rego/cover.h"
 
 #define MAX_RESULT_JSON (256u << 20)
 #define DEFAULT_MEMORY ((size_t)1 << 30)
@@ -189,7 +190,10 @@ run(struct qrun *r, const struct ls_rego_policy *p, const char *query,
 		cfg.timeout_ms = o->timeout_ms;
 		cfg.print = o->print;
 		cfg.print_arg = o->print_arg;
+		cfg.cover = o->cover;
 	}
+	if (cfg.cover != NULL && (rc = ls_rego_cover_check(cfg.cover, p)) != 0)
+		return rc;
 	cfg.exprs = r->exprs;
 	cfg.nexprs = r->nexprs;
 	if (o != NULL && o->stats != NULL)

@@ -119,6 +119,7 @@ run_doc(const struct ls_rego_policy *p, const char *path,
 	o.print = collect_print;
 	o.print_arg = printed;
 	o.timeout_ms = run->o->timeout_ms;
+	o.cover = run->o->cover;
 	rc = ls_rego_eval_path_opts(&out, p, path, NULL, 0, &o, &err);
 	if (rc == 0)
 		t->status =
@@ -159,6 +160,7 @@ run_one(const struct ls_rego_policy *p, const struct ls_node *n,
 	else {
 		memset(&tr, 0, sizeof(tr));
 		tr.timeout_ms = run->o->timeout_ms;
+		tr.cover = run->o->cover;
 		tr.print = collect_print;
 		tr.print_arg = &printed;
 		rc = ls_test_run_rule(t, p, rule, &tr);

@@ -352,6 +352,8 @@ run_query(struct rq *q, struct tstate *st, const struct ls_rule *r, size_t n,
 	if (!st->reach) {
 		cfg.print = q->run->print;
 		cfg.print_arg = q->run->print_arg;
+		cfg.cover = q->run->cover; /* the rules it calls; the body
+					      runs as a query, no module */
 	}
 	st->base = r->nslots;
 	if (a == NULL ||

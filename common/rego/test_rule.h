@@ -11,6 +11,7 @@
 
 struct ls_test_run {
 	unsigned timeout_ms; /* 0 = none */
+	struct ls_rego_cover *cover; /* coverage hits, or NULL */
 	void (*print)(void *arg, const char *line, size_t len);
 	void *print_arg;
 };

@@ -30,6 +30,7 @@
 
 struct ls_rego_builder;
 struct ls_rego_policy;
+struct ls_rego_cover;
 
 struct ls_rego_builder *ls_rego_builder_new(void); /* NULL on ENOMEM */
 void ls_rego_builder_free(struct ls_rego_builder *b);
@@ -124,6 +125,9 @@ struct ls_rego_eval_opts {
 	void (*print)(void *arg, const char *line, size_t len);
 	void *print_arg;
 	struct ls_rego_eval_stats *stats; /* filled in when not NULL */
+	/* Coverage hits go here when not NULL (lockstep/rego_cover.h);
+	 * it must have been made for the policy evaluated. */
+	struct ls_rego_cover *cover;
 };
 
 /*
@@ -189,6 +193,8 @@ struct ls_rego_test_results {
 struct ls_rego_test_opts {
 	const char *run;     /* PCRE2 on "data.pkg.test_x"; NULL = all */
 	unsigned timeout_ms; /* per test, 0 = none; past it: ERROR */
+	struct ls_rego_cover *cover; /* coverage hits of every test, or
+					NULL (lockstep/rego_cover.h) */
 };
 
 /* Run every test_ rule (todo_test_ rules are SKIP) like opa test. */

@@ -154,7 +154,7 @@ static void
 test_rego_load__table_test_results(void **state)
 {
 	struct ls_rego_builder *b = ls_rego_builder_new();
-	struct ls_rego_test_opts o = { "table", 0 };
+	struct ls_rego_test_opts o = { "table", 0, NULL };
 	struct ls_rego_test_results r;
 	struct ls_rego_policy *p = NULL;
 	const char *src = "package t\n"
