@@ -60,6 +60,20 @@ struct ls_decision {
 	/* Attribution when the door evaluated the dectab leaves query (one
 	 * evaluation for the answer and the record), or NULL. */
 	const struct ls_rego_attr *attr;
+	/* A door that judged the decision itself (lockstep check: every
+	 * deny/violation/warn rule of a namespace, counted as Conftest
+	 * does) gives the outcome, violations and controls, taken as they
+	 * are; NULL: derived from path and result as above. */
+	const struct ls_decision_verdict *verdict;
+	/* hex SHA-256 of the input as the door received it (a file's
+	 * bytes), or NULL: of input. */
+	const char *input_sha256;
+};
+
+struct ls_decision_verdict {
+	enum ls_outcome outcome;
+	const json_t *violations; /* [{"msg","rule","controls":[..]}] */
+	const json_t *controls;	  /* sorted, unique */
 };
 
 struct ls_decrec_counts {

@@ -47,15 +47,31 @@ default_cache(char *out, size_t cap, const char *channel)
 	return 0;
 }
 
+/* The release the engine enforces, for decision records. */
+static void
+bundle_info(struct ls_check_bundle *info, struct ls_engine *e)
+{
+	struct ls_engine_active *a = ls_engine_active(e);
+
+	memset(info, 0, sizeof(*info));
+	if (a == NULL)
+		return;
+	snprintf(info->channel, sizeof(info->channel), "%s", a->channel);
+	snprintf(info->version, sizeof(info->version), "%s", a->version);
+	snprintf(info->sha256, sizeof(info->sha256), "%s", a->sha256);
+	info->seq = a->seq;
+	ls_engine_active_unref(a);
+}
+
 /*
  * Run the agent's update workflow once with the cache as its state
  * directory: the same root chain, timestamp, release, bundle and
  * extraction checks, so CI runs the bytes admission runs.
  */
 int
-ls_check_fetch(struct ls_rego_policy **out, const char *server,
-    const char *root, const char *channel, const char *cache_dir,
-    const char *cacert)
+ls_check_fetch(struct ls_rego_policy **out, struct ls_check_bundle *info,
+    const char *server, const char *root, const char *channel,
+    const char *cache_dir, const char *cacert)
 {
 	char cache[PATH_MAX];
 	struct ls_config cfg;
@@ -97,6 +113,8 @@ ls_check_fetch(struct ls_rego_policy **out, const char *server,
 	if (rc == 0 && (*out = ls_engine_policy(&e)) == NULL)
 		rc = ls_error_set(LS_ENOTFOUND, "%s: no bundle enforced",
 		    channel);
+	if (rc == 0 && info != NULL)
+		bundle_info(info, &e);
 	ls_agent_free(ag);
 	ls_engine_cleanup(&e);
 	return rc;
