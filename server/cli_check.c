@@ -532,6 +532,7 @@ check_all(json_t *results, const struct ls_rego_policy *p,
 			return ls_error_set(LS_ENOMEM, "out of memory");
 		t0 = now_ms();
 		cfg = NULL;
+		sha[0] = '\0'; /* set once the file is read */
 		rc = parse_input(&cfg, ar, a, in->paths[i],
 		    rep != NULL ? sha : NULL);
 		t1 = now_ms();
@@ -541,7 +542,7 @@ check_all(json_t *results, const struct ls_rego_policy *p,
 		st->parse += t1 - t0;
 		st->eval += now_ms() - t1;
 		rc = record(rep, rc, results, from, in->paths[i],
-		    rc == 0 ? cfg : NULL, rep != NULL && cfg ? sha : NULL,
+		    rc == 0 ? cfg : NULL, sha[0] != '\0' ? sha : NULL,
 		    now_ms() - t0);
 		ls_arena_free(ar);
 	}

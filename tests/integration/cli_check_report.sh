@@ -191,6 +191,62 @@ assert x["bundle"] == sys.argv[2], (x["bundle"], sys.argv[2])
 	ok "--policy DIR: version dir:DIR, bundle = sha256 of lockstep bundle build DIR" ||
 	fail "--policy DIR record (exit $rc, $(cat "$W/run5.err")): $(decisions | head -c 300)"
 
+# --- two runs at once on one identity: one seq chain, one writer -----------
+lp() {	# NAME FILES...: --policy DIR run in the background
+	local name=$1
+	shift
+	"$LS" check --no-color -p "$W/repo" -n kubernetes.manifest --report \
+		--state "$W/ci" --report-to "$SERVER_URL" --door precommit "$@" \
+		>"$W/$name.out" 2>"$W/$name.err" &
+}
+lp par1 "$W/pass.json" "$W/fail.json"
+p1=$!
+lp par2 "$W/fail.json" "$W/pass.json"
+p2=$!
+PIDS+=("$p1" "$p2")
+wait "$p1"
+r1=$?
+wait "$p2"
+r2=$?
+decisions | python3 -c '
+import json, sys
+r = json.load(sys.stdin)[8:]
+s = [x["seq"] for x in r]
+assert sorted(s) == [9, 10, 11, 12], s
+# each run holds the identity for its whole length: its two records
+# are consecutive (pass then fail, or fail then pass)
+pairs = [[x["outcome"] for x in r if x["seq"] in q] for q in ((9, 10), (11, 12))]
+assert sorted(map(tuple, pairs)) == [("allow", "deny"), ("deny", "allow")], pairs
+' && [ "$r1" -eq 1 ] && [ "$r2" -eq 1 ] &&
+	ok "two runs at once: seqs 9..12, each run's records consecutive" ||
+	fail "parallel runs (exit $r1 $r2): $(decisions | python3 -c 'import json,sys; print([(x["seq"], x["outcome"]) for x in json.load(sys.stdin)])')"
+
+# --- a file that does not parse: an error record; a large input: its sha --
+printf 'a: [1, 2\nb: 3\n' >"$W/bad.yaml"
+"$LS" check --no-color -p "$W/repo" -n kubernetes.manifest --report \
+	--state "$W/ci" --report-to "$SERVER_URL" --door ci "$W/bad.yaml" \
+	>"$W/bad.out" 2>"$W/bad.err"
+rc=$?
+"$LS" check --no-color -p "$W/repo" -n kubernetes.manifest --report \
+	--state "$W/ci" --report-to "$SERVER_URL" --door ci \
+	--decision-input-max 100 "$W/fail.json" >/dev/null 2>"$W/big.err"
+rc2=$?
+decisions | python3 -c '
+import hashlib, json, sys
+r = json.load(sys.stdin)
+e, big = r[12], r[13]
+assert e["seq"] == 13 and e["outcome"] == "error", e
+assert sys.argv[1] in e["error"] and "line" in e["error"], e["error"]
+assert e["input_sha256"] == hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest()
+assert "input" not in e, e
+assert big["seq"] == 14 and big["outcome"] == "deny", big
+assert big["input_truncated"] is True and "input" not in big, big
+assert big["input_sha256"] == hashlib.sha256(open(sys.argv[2], "rb").read()).hexdigest()
+' "$W/bad.yaml" "$W/fail.json" && [ "$rc" -eq 1 ] && [ "$rc2" -eq 1 ] &&
+	grep -q "bad.yaml: line" "$W/bad.err" &&
+	ok "parse error: exit 1, an error record naming the file; over --decision-input-max: input_truncated, its sha256 kept" ||
+	fail "error/large records (exit $rc $rc2, $(cat "$W/bad.err")): $(decisions | python3 -c 'import json,sys; print(json.load(sys.stdin)[12:])' | head -c 1500)"
+
 # --- refusals: one line, exit 1, nothing recorded ---------------------------
 "$LS" check --no-color -p "$W/repo" --report "$W/pass.json" >/dev/null 2>"$W/e1"
 rc=$?
@@ -208,7 +264,7 @@ rc=$?
 rc=$?
 [ "$rc" -eq 1 ] && grep -q "ci or precommit" "$W/e3" && ok "--door cd refused" ||
 	fail "--door cd: exit $rc, $(cat "$W/e3")"
-have_records 8 && ok "refusals recorded nothing" || fail "refusals wrote records"
+have_records 14 && ok "refusals recorded nothing" || fail "refusals wrote records"
 
 [ "$FAILS" -ne 0 ] && dump_logs
 finish
