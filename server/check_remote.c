@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../agent/agent.h"
 #include "../agent/config.h"
@@ -17,6 +18,7 @@
 #include "check.h"
 #include "lockstep/error.h"
 #include "lockstep/file.h"
+#include "lockstep/timefmt.h"
 
 static volatile sig_atomic_t never_stop;
 
@@ -45,6 +47,31 @@ default_cache(char *out, size_t cap, const char *channel)
 	if (n < 0 || (size_t)n >= cap)
 		return ls_error_set(LS_ETOOBIG, "cache path too long");
 	return 0;
+}
+
+/*
+ * The server unreachable: the release already verified into the cache
+ * is checked while its timestamp is valid, as an agent that cannot
+ * reach its server keeps enforcing it (freeze protection bounds it).
+ * A verification failure is never this: only network errors.
+ */
+static int
+cached_ok(int rc, const struct ls_engine *e)
+{
+	char until[LS_TIME_LEN], msg[512];
+
+	if ((rc != LS_ENET && rc != LS_ETIMEOUT) || !e->has_state ||
+	    !e->state.has_active || e->policy == NULL ||
+	    e->state.timestamp_expires <= time(NULL))
+		return 0;
+	ls_time_format(until, e->state.timestamp_expires);
+	snprintf(msg, sizeof(msg),
+	    "server unreachable: checking with the cached release %s "
+	    "(release %llu, its timestamp valid until %s)",
+	    e->state.active.version, (unsigned long long)e->state.active.seq,
+	    until);
+	quiet_log(NULL, "warn", "offline", msg);
+	return 1;
 }
 
 /* The release the engine enforces, for decision records. */
@@ -108,8 +135,8 @@ ls_check_fetch(struct ls_rego_policy **out, struct ls_check_bundle *info,
 	if ((rc = ls_engine_init(&e)) != 0)
 		return rc;
 	rc = ls_agent_new(&ag, &cfg, &e, quiet_log, NULL, &never_stop);
-	if (rc == 0)
-		rc = ls_agent_once(ag);
+	if (rc == 0 && (rc = ls_agent_once(ag)) != 0 && cached_ok(rc, &e))
+		rc = 0;
 	if (rc == 0 && (*out = ls_engine_policy(&e)) == NULL)
 		rc = ls_error_set(LS_ENOTFOUND, "%s: no bundle enforced",
 		    channel);

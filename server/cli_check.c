@@ -460,12 +460,13 @@ record(struct ls_check_reporter *rep, int rc, json_t *results, size_t from,
 	struct ls_check_file f;
 	struct ls_buf in;
 	char err[1024];
-	json_t *mine = json_array();
+	json_t *mine;
 	size_t i;
 	int wrc;
 
 	if (rep == NULL)
 		return rc;
+	mine = json_array();
 	snprintf(err, sizeof(err), "%s", rc != 0 ? ls_error_last() : "");
 	memset(&f, 0, sizeof(f));
 	ls_buf_init(&in, CHECK_RECORD_JSON_MAX);

@@ -136,12 +136,22 @@ else
 fi
 segs=$(ls "$W/ci/decisions/"*.seg 2>/dev/null | wc -l)
 [ "$segs" -ge 1 ] && ok "queued: $segs closed segment(s) in --state" || fail "no segment queued: $(ls "$W/ci/decisions")"
+# Offline at the desk: no server, no mirror; the cached release (its
+# timestamp still valid) is checked, as a frozen agent keeps enforcing.
+lc run3b --door precommit "$W/pass.json"
+if [ "$rc" -eq 0 ] && grep -q "checking with the cached release v1" "$W/run3b.err" &&
+	grep -q "3 decision record(s) stay queued" "$W/run3b.err"; then
+	ok "offline: the cached release checks (exit 0), 3 records queued"
+else
+	fail "offline: exit $rc, stderr $(cat "$W/run3b.err")"
+fi
 # durable: the queued lines are the records, fsynced before exit
-python3 - "$W/ci/decisions" <<'PY' && ok "queued records: seqs 5 and 6, outcomes allow and deny" || fail "queued segment content"
+python3 - "$W/ci/decisions" <<'PY' && ok "queued records: seqs 5, 6, 7, outcomes allow, deny, allow" || fail "queued segment content"
 import glob, json, sys
 lines = [json.loads(l) for f in sorted(glob.glob(sys.argv[1] + "/*.seg")) for l in open(f)]
-assert [x["seq"] for x in lines] == [5, 6], lines
-assert [x["outcome"] for x in lines] == ["allow", "deny"], lines
+assert [x["seq"] for x in lines] == [5, 6, 7], lines
+assert [x["outcome"] for x in lines] == ["allow", "deny", "allow"], lines
+assert [x["door"] for x in lines] == ["ci", "ci", "precommit"], lines
 PY
 SERVER_LISTEN=$port start_server
 wait_until 30 curl -sf -o /dev/null "$SERVER_URL/v1/channels/stable/timestamp.note" ||
@@ -155,9 +165,9 @@ fi
 decisions | python3 -c '
 import json, sys
 r = json.load(sys.stdin)
-assert [x["seq"] for x in r] == [1, 2, 3, 4, 5, 6, 7], [x["seq"] for x in r]
-assert [x["outcome"] for x in r[4:]] == ["allow", "deny", "allow"], r[4:]
-' && ok "queued records uploaded by the next run: seqs 1..7, no gaps" ||
+assert [x["seq"] for x in r] == list(range(1, 9)), [x["seq"] for x in r]
+assert [x["outcome"] for x in r[4:]] == ["allow", "deny", "allow", "allow"], r[4:]
+' && ok "queued records uploaded by the next run: seqs 1..8, no gaps" ||
 	fail "after the server came back: $(decisions | python3 -c 'import json,sys; print([x["seq"] for x in json.load(sys.stdin)])')"
 left=$(ls "$W/ci/decisions/"*.seg 2>/dev/null | wc -l)
 [ "$left" -eq 0 ] && ok "nothing left queued" || fail "$left segment(s) left"
@@ -170,7 +180,7 @@ prev = "0" * 64
 for x in b:
     assert x["prev"] == prev, (x["prev"], prev)
     prev = x["sha256"]
-assert b[0]["first"] == 1 and b[-1]["last"] == 7, b
+assert b[0]["first"] == 1 and b[-1]["last"] == 8, b
 print(len(b))' >"$W/batches" && ok "$(cat "$W/batches") signed batches, each naming the previous one" ||
 	fail "batch chain: $(ev_entries batch ci-runner | head -c 1000)"
 
@@ -184,7 +194,7 @@ rc=$?
 decisions | python3 -c '
 import json, sys
 x = json.load(sys.stdin)[-1]
-assert x["seq"] == 8 and x["outcome"] == "deny" and x["door"] == "precommit", x
+assert x["seq"] == 9 and x["outcome"] == "deny" and x["door"] == "precommit", x
 assert x["version"] == "dir:" + sys.argv[1] and x["channel"] == "" and x["release"] == 0, x
 assert x["bundle"] == sys.argv[2], (x["bundle"], sys.argv[2])
 ' "$W/repo" "$dir_sha" && [ "$rc" -eq 1 ] &&
@@ -210,15 +220,15 @@ wait "$p2"
 r2=$?
 decisions | python3 -c '
 import json, sys
-r = json.load(sys.stdin)[8:]
+r = json.load(sys.stdin)[9:]
 s = [x["seq"] for x in r]
-assert sorted(s) == [9, 10, 11, 12], s
+assert sorted(s) == [10, 11, 12, 13], s
 # each run holds the identity for its whole length: its two records
 # are consecutive (pass then fail, or fail then pass)
-pairs = [[x["outcome"] for x in r if x["seq"] in q] for q in ((9, 10), (11, 12))]
+pairs = [[x["outcome"] for x in r if x["seq"] in q] for q in ((10, 11), (12, 13))]
 assert sorted(map(tuple, pairs)) == [("allow", "deny"), ("deny", "allow")], pairs
 ' && [ "$r1" -eq 1 ] && [ "$r2" -eq 1 ] &&
-	ok "two runs at once: seqs 9..12, each run's records consecutive" ||
+	ok "two runs at once: seqs 10..13, each run's records consecutive" ||
 	fail "parallel runs (exit $r1 $r2): $(decisions | python3 -c 'import json,sys; print([(x["seq"], x["outcome"]) for x in json.load(sys.stdin)])')"
 
 # --- a file that does not parse: an error record; a large input: its sha --
@@ -234,18 +244,18 @@ rc2=$?
 decisions | python3 -c '
 import hashlib, json, sys
 r = json.load(sys.stdin)
-e, big = r[12], r[13]
-assert e["seq"] == 13 and e["outcome"] == "error", e
+e, big = r[13], r[14]
+assert e["seq"] == 14 and e["outcome"] == "error", e
 assert sys.argv[1] in e["error"] and "line" in e["error"], e["error"]
 assert e["input_sha256"] == hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest()
 assert "input" not in e, e
-assert big["seq"] == 14 and big["outcome"] == "deny", big
+assert big["seq"] == 15 and big["outcome"] == "deny", big
 assert big["input_truncated"] is True and "input" not in big, big
 assert big["input_sha256"] == hashlib.sha256(open(sys.argv[2], "rb").read()).hexdigest()
 ' "$W/bad.yaml" "$W/fail.json" && [ "$rc" -eq 1 ] && [ "$rc2" -eq 1 ] &&
 	grep -q "bad.yaml: line" "$W/bad.err" &&
 	ok "parse error: exit 1, an error record naming the file; over --decision-input-max: input_truncated, its sha256 kept" ||
-	fail "error/large records (exit $rc $rc2, $(cat "$W/bad.err")): $(decisions | python3 -c 'import json,sys; print(json.load(sys.stdin)[12:])' | head -c 1500)"
+	fail "error/large records (exit $rc $rc2, $(cat "$W/bad.err")): $(decisions | python3 -c 'import json,sys; print(json.load(sys.stdin)[13:])' | head -c 1500)"
 
 # --- refusals: one line, exit 1, nothing recorded ---------------------------
 "$LS" check --no-color -p "$W/repo" --report "$W/pass.json" >/dev/null 2>"$W/e1"
@@ -264,7 +274,7 @@ rc=$?
 rc=$?
 [ "$rc" -eq 1 ] && grep -q "ci or precommit" "$W/e3" && ok "--door cd refused" ||
 	fail "--door cd: exit $rc, $(cat "$W/e3")"
-have_records 14 && ok "refusals recorded nothing" || fail "refusals wrote records"
+have_records 15 && ok "refusals recorded nothing" || fail "refusals wrote records"
 
 [ "$FAILS" -ne 0 ] && dump_logs
 finish
