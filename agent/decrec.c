@@ -829,3 +829,15 @@ ls_decrec_record(struct ls_decrec *r, char *id, const struct ls_decision *d)
 	json_decref(res);
 	return rc;
 }
+
+int
+ls_decrec_add_controls(json_t *arr, const char *const *controls)
+{
+	return add_controls(arr, controls);
+}
+
+json_t *
+ls_decrec_sorted_unique(json_t *arr)
+{
+	return sorted_unique(arr);
+}

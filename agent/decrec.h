@@ -115,4 +115,11 @@ ls_decrec_outcome(const char *path, const char *result, int failed);
  * text already known to parse: 0 and *off, *n; -1 when absent. */
 int ls_decrec_input_span(size_t *off, size_t *n, const char *body, size_t len);
 
+/* Append the NULL-terminated controls not yet in arr.  LS_ENOMEM. */
+int ls_decrec_add_controls(json_t *arr, const char *const *controls);
+
+/* A new array of arr's strings, sorted, duplicates dropped; NULL on
+ * ENOMEM. */
+json_t *ls_decrec_sorted_unique(json_t *arr);
+
 #endif

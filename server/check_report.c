@@ -27,9 +27,9 @@
 #include "lockstep/error.h"
 #include "lockstep/key.h"
 
-#define LOCK_WAIT_MS 60000  /* another check --report on the identity */
-#define FLUSH_MS 10000	    /* the last segment closed and durable */
-#define RULES_MAX 4096	    /* checking rules of the policy */
+#define LOCK_WAIT_MS 60000 /* another check --report on the identity */
+#define FLUSH_MS 10000	   /* the last segment closed and durable */
+#define RULES_MAX 4096	   /* checking rules of the policy */
 
 /* A deny/violation/warn rule and the controls it covers. */
 struct rule_ctl {
@@ -189,7 +189,8 @@ reporter_free(struct ls_check_reporter *r)
 }
 
 static int
-report_open(struct ls_check_reporter **out, const struct ls_check_report_opts *o)
+report_open(struct ls_check_reporter **out,
+    const struct ls_check_report_opts *o)
 {
 	struct ls_check_reporter *r = calloc(1, sizeof(*r));
 	struct ls_declog_opts lo;
@@ -224,48 +225,12 @@ out:
 
 /* ---- one file's record ---- */
 
-static int
-has_string(const json_t *arr, const char *s)
-{
-	size_t i;
-	json_t *v;
-
-	json_array_foreach(arr, i, v) if (strcmp(json_string_value(v), s) == 0)
-	    return 1;
-	return 0;
-}
-
-static int
-add_controls(json_t *arr, const char *const *c)
-{
-	for (; c != NULL && *c != NULL; c++)
-		if (!has_string(arr, *c) &&
-		    json_array_append_new(arr, json_string(*c)) != 0)
-			return LS_ENOMEM;
-	return 0;
-}
-
-static int
-cmp_json_str(const void *a, const void *b)
-{
-	return strcmp(json_string_value(*(json_t *const *)a),
-	    json_string_value(*(json_t *const *)b));
-}
-
-/* Sorted in place (a fresh array of the same strings). */
+/* arr's strings sorted, unique; arr's reference is taken. */
 static json_t *
 sorted(json_t *arr)
 {
-	size_t n = json_array_size(arr), i;
-	json_t **v = calloc(n + 1, sizeof(*v)), *out = json_array();
+	json_t *out = ls_decrec_sorted_unique(arr);
 
-	for (i = 0; v != NULL && i < n; i++)
-		v[i] = json_array_get(arr, i);
-	if (v != NULL && n > 1)
-		qsort(v, n, sizeof(*v), cmp_json_str);
-	for (i = 0; v != NULL && out != NULL && i < n; i++)
-		json_array_append(out, v[i]);
-	free(v);
 	json_decref(arr);
 	return out;
 }
@@ -298,6 +263,7 @@ static int
 add_violations(json_t *vs, json_t *ctl, const struct ls_check_reporter *r,
     const json_t *list)
 {
+	const char *const *own;
 	const char *q;
 	char path[1024];
 	json_t *v, *c, *el;
@@ -305,16 +271,17 @@ add_violations(json_t *vs, json_t *ctl, const struct ls_check_reporter *r,
 
 	json_array_foreach(list, i, el)
 	{
-		q = json_string_value(json_object_get(
-		    json_object_get(el, "metadata"), "query"));
+		q = json_string_value(
+		    json_object_get(json_object_get(el, "metadata"), "query"));
 		slash_path(path, sizeof(path), q ? q : "");
 		v = json_pack("{s:O, s:s, s:[]}", "msg",
 		    json_object_get(el, "msg"), "rule", q ? q : "", "controls");
 		if (v == NULL || json_array_append_new(vs, v) != 0)
 			return LS_ENOMEM;
 		c = json_object_get(v, "controls");
-		if (add_controls(c, ls_dectab_controls(r->tab, path)) != 0 ||
-		    add_controls(ctl, ls_dectab_controls(r->tab, path)) != 0)
+		own = ls_dectab_controls(r->tab, path);
+		if (ls_decrec_add_controls(c, own) != 0 ||
+		    ls_decrec_add_controls(ctl, own) != 0)
 			return LS_ENOMEM;
 		json_object_set_new(v, "controls", sorted(json_incref(c)));
 	}
@@ -347,10 +314,10 @@ judge(struct ls_decision_verdict *v, json_t *vs, json_t **ctl, char *path,
 			k += (size_t)snprintf(path + k, psz - k, "%s%s",
 			    k > 0 ? "," : "", ns);
 		/* Nothing found: every control the namespace's rules cover */
-		for (j = 0; rc == 0 && nfail + nwarn == 0 && j < r->nrules;
-		     j++)
+		for (j = 0; rc == 0 && nfail + nwarn == 0 && j < r->nrules; j++)
 			if (ns != NULL && strcmp(r->rules[j].ns, ns) == 0)
-				rc = add_controls(*ctl, r->rules[j].controls);
+				rc = ls_decrec_add_controls(*ctl,
+				    r->rules[j].controls);
 	}
 	for (i = 0; path[i] != '\0'; i++)
 		if (path[i] == '.')
@@ -361,8 +328,9 @@ judge(struct ls_decision_verdict *v, json_t *vs, json_t **ctl, char *path,
 	*ctl = sorted(*ctl);
 	v->violations = vs;
 	v->controls = *ctl;
-	return rc == 0 && *ctl != NULL ? 0
-				       : ls_error_set(LS_ENOMEM, "out of memory");
+	return rc == 0 && *ctl != NULL
+	    ? 0
+	    : ls_error_set(LS_ENOMEM, "out of memory");
 }
 
 static int

@@ -99,10 +99,12 @@ test_decrec_verdict__door_judgement_taken(void **st)
 	    "warn");
 	assert_true(json_equal(json_object_get(a, "violations"), vs));
 	assert_true(json_equal(json_object_get(a, "controls"), ctl));
-	assert_string_equal(
-	    json_string_value(json_object_get(a, "input_sha256")), SHA_X);
-	assert_string_equal(json_string_value(json_object_get(
-				json_object_get(a, "input"), "kind")),
+	assert_string_equal(json_string_value(
+				json_object_get(a, "input_sha256")),
+	    SHA_X);
+	assert_string_equal(json_string_value(
+				json_object_get(json_object_get(a, "input"),
+				    "kind")),
 	    "Pod");
 	/* no verdict: derived from the path, sha256 of the input bytes */
 	assert_string_equal(json_string_value(json_object_get(b, "door")),
@@ -110,8 +112,9 @@ test_decrec_verdict__door_judgement_taken(void **st)
 	assert_string_equal(json_string_value(json_object_get(b, "outcome")),
 	    "allow");
 	assert_int_equal(json_array_size(json_object_get(b, "violations")), 0);
-	assert_string_not_equal(
-	    json_string_value(json_object_get(b, "input_sha256")), SHA_X);
+	assert_string_not_equal(json_string_value(
+				    json_object_get(b, "input_sha256")),
+	    SHA_X);
 	assert_int_equal(json_integer_value(json_object_get(b, "seq")), 2);
 	json_decref(lines);
 	json_decref(vs);
