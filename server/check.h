@@ -100,10 +100,10 @@ struct ls_check_file {
 };
 
 struct ls_check_report_sum {
-	unsigned records;  /* written (and durable) this run */
-	unsigned batches;  /* uploaded this run */
-	uint64_t queued;   /* records left in STATE/decisions */
-	int upload_rc;	   /* 0, or why the upload stopped */
+	unsigned records; /* written (and durable) this run */
+	unsigned batches; /* uploaded this run */
+	uint64_t queued;  /* records left in STATE/decisions */
+	int upload_rc;	  /* 0, or why the upload stopped */
 	char upload_error[512];
 };
 

@@ -507,16 +507,15 @@ check_combined(json_t *results, const struct ls_rego_policy *p,
 	rc = combine(&cfg, ar, a, in);
 	if (rc == 0)
 		rc = ls_check_config(results, p, o, "Combined", cfg);
-	rc = record(rep, rc, results, 0, "Combined", cfg, NULL,
-	    now_ms() - t0);
+	rc = record(rep, rc, results, 0, "Combined", cfg, NULL, now_ms() - t0);
 	ls_arena_free(ar);
 	return rc;
 }
 
 static int
 check_all(json_t *results, const struct ls_rego_policy *p,
-    const struct check_args *a, const struct inputs *in,
-    struct check_stats *st, struct ls_check_reporter *rep)
+    const struct check_args *a, const struct inputs *in, struct check_stats *st,
+    struct ls_check_reporter *rep)
 {
 	struct ls_check_opts o = { a->ns, a->all_ns, a->timeout_ms };
 	const struct ls_val *cfg;
