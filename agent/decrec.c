@@ -805,6 +805,8 @@ ls_decrec_record(struct ls_decrec *r, char *id, const struct ls_decision *d)
 		json_decref(res);
 		return ls_error_set(LS_ENOMEM, "decisions: out of memory");
 	}
+	if (d->file != NULL)
+		json_object_set_new(rec, "file", json_string(d->file));
 	masked = d->act != NULL && ls_dectab_has_mask(d->act->tab);
 	splice = d->input != NULL && d->input_len <= r->input_max && !masked;
 	if (!splice)

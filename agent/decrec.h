@@ -68,6 +68,8 @@ struct ls_decision {
 	/* hex SHA-256 of the input as the door received it (a file's
 	 * bytes), or NULL: of input. */
 	const char *input_sha256;
+	/* The file checked (lockstep check), recorded as "file"; or NULL. */
+	const char *file;
 };
 
 struct ls_decision_verdict {

@@ -350,7 +350,8 @@ report_file(struct ls_check_reporter *r, const struct ls_check_file *f)
 	d.input_sha256 = f->input_sha256;
 	d.latency_us = f->latency_us;
 	d.act = &r->act;
-	d.path = f->filename; /* the rule is named by each violation */
+	d.file = f->filename;
+	d.path = ""; /* the namespaces; each violation names its rule */
 	if (vs == NULL || ctl == NULL)
 		rc = ls_error_set(LS_ENOMEM, "out of memory");
 	else if (f->error != NULL)

@@ -507,6 +507,9 @@ check_combined(json_t *results, const struct ls_rego_policy *p,
 	rc = combine(&cfg, ar, a, in);
 	if (rc == 0)
 		rc = ls_check_config(results, p, o, "Combined", cfg);
+	/* the record holds what the policy saw: the array inside */
+	if (cfg != NULL && cfg->type == LS_VAL_ARRAY && cfg->u.arr.n == 1)
+		cfg = cfg->u.arr.v[0];
 	rc = record(rep, rc, results, 0, "Combined", cfg, NULL, now_ms() - t0);
 	ls_arena_free(ar);
 	return rc;

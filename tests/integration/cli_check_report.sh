@@ -93,6 +93,7 @@ for x, name in ((p, "pass"), (f, "fail")):
     assert x["input_sha256"] == hashlib.sha256(raw).hexdigest(), x["input_sha256"]
     assert x["input"] == json.loads(raw), "input differs"
     assert x["path"] == "kubernetes/manifest", x["path"]
+    assert x["file"] == "%s/%s.json" % (w, name), x["file"]
     assert isinstance(x["latency_us"], int)
 assert p["outcome"] == "allow" and p["violations"] == [], p
 # nothing found: every control the namespace's rules cover
@@ -248,7 +249,7 @@ e, big = r[13], r[14]
 assert e["seq"] == 14 and e["outcome"] == "error", e
 assert sys.argv[1] in e["error"] and "line" in e["error"], e["error"]
 assert e["input_sha256"] == hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest()
-assert "input" not in e, e
+assert "input" not in e and e["file"] == sys.argv[1], e
 assert big["seq"] == 15 and big["outcome"] == "deny", big
 assert big["input_truncated"] is True and "input" not in big, big
 assert big["input_sha256"] == hashlib.sha256(open(sys.argv[2], "rb").read()).hexdigest()
@@ -256,6 +257,19 @@ assert big["input_sha256"] == hashlib.sha256(open(sys.argv[2], "rb").read()).hex
 	grep -q "bad.yaml: line" "$W/bad.err" &&
 	ok "parse error: exit 1, an error record naming the file; over --decision-input-max: input_truncated, its sha256 kept" ||
 	fail "error/large records (exit $rc $rc2, $(cat "$W/bad.err")): $(decisions | python3 -c 'import json,sys; print(json.load(sys.stdin)[13:])' | head -c 1500)"
+
+# --- --combine: one decision, one record ------------------------------------
+"$LS" check --no-color -p "$W/repo" -n kubernetes.manifest --report \
+	--state "$W/ci" --report-to "$SERVER_URL" --door ci --combine \
+	"$W/pass.json" "$W/fail.json" >/dev/null 2>"$W/comb.err"
+decisions | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+x = r[-1]
+assert len(r) == 16 and x["seq"] == 16 and x["file"] == "Combined", x
+assert [d["path"] for d in x["input"]] == sys.argv[1:], x["input"]
+' "$W/pass.json" "$W/fail.json" && ok "--combine: one record, file Combined, the combined input" ||
+	fail "--combine record ($(cat "$W/comb.err")): $(decisions | python3 -c 'import json,sys; print(json.load(sys.stdin)[15:])' | head -c 600)"
 
 # --- refusals: one line, exit 1, nothing recorded ---------------------------
 "$LS" check --no-color -p "$W/repo" --report "$W/pass.json" >/dev/null 2>"$W/e1"
@@ -274,7 +288,7 @@ rc=$?
 rc=$?
 [ "$rc" -eq 1 ] && grep -q "ci or precommit" "$W/e3" && ok "--door cd refused" ||
 	fail "--door cd: exit $rc, $(cat "$W/e3")"
-have_records 15 && ok "refusals recorded nothing" || fail "refusals wrote records"
+have_records 16 && ok "refusals recorded nothing" || fail "refusals wrote records"
 
 [ "$FAILS" -ne 0 ] && dump_logs
 finish
