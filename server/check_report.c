@@ -59,7 +59,7 @@ lock_identity(int *fd, const char *state)
 	char path[PATH_MAX];
 	int waited;
 
-	snprintf(path, sizeof(path), "%s/decisions.lock", state);
+	snprintf(path, sizeof(path), "%s/check.lock", state);
 	if ((*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
 		return ls_error_set(LS_EIO, "%s: %s", path, strerror(errno));
 	for (waited = 0; flock(*fd, LOCK_EX | LOCK_NB) != 0; waited += 50) {

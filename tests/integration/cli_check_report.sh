@@ -288,6 +288,15 @@ rc=$?
 rc=$?
 [ "$rc" -eq 1 ] && grep -q "ci or precommit" "$W/e3" && ok "--door cd refused" ||
 	fail "--door cd: exit $rc, $(cat "$W/e3")"
+# The state of a running agent is not an identity to share: refused.
+start_agent ci "$SERVER_URL"
+"$LS" check --no-color -p "$W/repo" -n kubernetes.manifest --report \
+	--state "$W/ci" --report-to "$SERVER_URL" "$W/pass.json" >/dev/null 2>"$W/e4"
+rc=$?
+[ "$rc" -eq 1 ] && grep -q "in use by another process" "$W/e4" &&
+	ok "the state of a running agent refused: $(head -c 200 "$W/e4")" ||
+	fail "running agent's state: exit $rc, $(cat "$W/e4")"
+stop_agent ci
 have_records 16 && ok "refusals recorded nothing" || fail "refusals wrote records"
 
 [ "$FAILS" -ne 0 ] && dump_logs
