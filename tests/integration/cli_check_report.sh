@@ -146,6 +146,15 @@ if [ "$rc" -eq 0 ] && grep -q "checking with the cached release v1" "$W/run3b.er
 else
 	fail "offline: exit $rc, stderr $(cat "$W/run3b.err")"
 fi
+# ... but a forged answer is never "unreachable": refused, nothing checked
+mirror "timestamp flip"
+CHECK_SERVER=$MIRROR_URL lc run3c --report-to "$SERVER_URL" "$W/pass.json"
+mirror_off
+if [ "$rc" -eq 1 ] && ! grep -q "cached release" "$W/run3c.err" && [ ! -s "$W/run3c.out" ]; then
+	ok "a tampered timestamp with a good cache: refused ($(tail -n 1 "$W/run3c.err" | head -c 200))"
+else
+	fail "tampered timestamp: exit $rc, stderr $(cat "$W/run3c.err")"
+fi
 # durable: the queued lines are the records, fsynced before exit
 python3 - "$W/ci/decisions" <<'PY' && ok "queued records: seqs 5, 6, 7, outcomes allow, deny, allow" || fail "queued segment content"
 import glob, json, sys
