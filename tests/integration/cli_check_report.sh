@@ -308,5 +308,33 @@ rc=$?
 stop_agent ci
 have_records 16 && ok "refusals recorded nothing" || fail "refusals wrote records"
 
+# --- kill -9 in the middle of a run: the next run goes on, no gap ----------
+mkdir -p "$W/many"
+for i in $(seq 1 300); do cp "$W/pass.json" "$W/many/m$i.json"; done
+"$LS" check --no-color -p "$W/repo" -n kubernetes.manifest --report \
+	--state "$W/ci" --report-to "$SERVER_URL" "$W/many" >/dev/null 2>&1 &
+kpid=$!
+PIDS+=("$kpid")
+before=$(decisions | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+# killed once it has written some records (bounded: 20 s)
+wait_until 20 sh -c "cat '$W'/ci/decisions/*.open 2>/dev/null | grep -q ." || true
+sleep 0.$((RANDOM % 5))
+kill -9 "$kpid" 2>/dev/null
+wait "$kpid" 2>/dev/null
+"$LS" check --no-color -p "$W/repo" -n kubernetes.manifest --report \
+	--state "$W/ci" --report-to "$SERVER_URL" "$W/pass.json" >/dev/null 2>"$W/k.err"
+rc=$?
+decisions | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+s = [x["seq"] for x in r]
+before = int(sys.argv[1])
+assert s == list(range(1, len(s) + 1)), s[before - 3:]
+assert len(s) > before + 1, (len(s), before)
+print(len(s) - before - 1)' "$before" >"$W/k.n" && [ "$rc" -eq 0 ] && [ ! -s "$W/k.err" ] &&
+	[ "$(ls "$W/ci/decisions/" | grep -c -e '\.seg$' -e '\.open$')" -eq 0 ] &&
+	ok "kill -9 mid-run: its $(cat "$W/k.n") written record(s) and the next run's uploaded, seqs without gaps" ||
+	fail "after kill -9 (exit $rc, $(cat "$W/k.err")): $(ls "$W/ci/decisions/")"
+
 [ "$FAILS" -ne 0 ] && dump_logs
 finish
