@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -507,6 +508,8 @@ free_log(struct ls_declog *l)
 
 	if (l->fd >= 0)
 		close(l->fd);
+	if (l->lockfd >= 0)
+		close(l->lockfd);
 	for (i = 0; i < l->closing.n; i++)
 		close(l->closing.v[i].fd);
 	free(l->closing.v);
@@ -516,6 +519,26 @@ free_log(struct ls_declog *l)
 	pthread_cond_destroy(&l->cv);
 	pthread_cond_destroy(&l->closed_cv);
 	free(l);
+}
+
+/* One process writes a seq chain: a second (an agent and a lockstep
+ * check --report on one state) would hand out the same seqs. */
+static int
+lock_dir(struct ls_declog *l)
+{
+	char path[PATH_MAX + 8];
+
+	snprintf(path, sizeof(path), "%s.lock", l->dir); /* beside it */
+	l->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (l->lockfd < 0)
+		return ls_error_set(LS_EIO, "%s: %s", path, strerror(errno));
+	if (flock(l->lockfd, LOCK_EX | LOCK_NB) != 0)
+		return ls_error_set(LS_EIO, "%s: %s", l->dir,
+		    errno == EWOULDBLOCK
+			? "in use by another process (a running agent or "
+			  "lockstep check --report on the same state)"
+			: strerror(errno));
+	return 0;
 }
 
 int
@@ -529,6 +552,7 @@ ls_declog_open(struct ls_declog **out, const struct ls_declog_opts *o)
 		return ls_error_set(LS_ENOMEM, "decisions: no memory");
 	l->o = *o;
 	l->fd = -1;
+	l->lockfd = -1;
 	pthread_mutex_init(&l->mu, NULL);
 	pthread_mutex_init(&l->state_mu, NULL);
 	pthread_cond_init(&l->cv, NULL);
@@ -540,7 +564,7 @@ ls_declog_open(struct ls_declog **out, const struct ls_declog_opts *o)
 		goto out;
 	}
 	if ((rc = ls_file_mkdirs(l->dir, 0700)) != 0 ||
-	    (rc = ls_dl_recover(l)) != 0)
+	    (rc = lock_dir(l)) != 0 || (rc = ls_dl_recover(l)) != 0)
 		goto out;
 	if (pthread_create(&l->thr, NULL, thread_main, l) != 0) {
 		rc = ls_error_set(LS_ERROR, "decisions: cannot start thread");

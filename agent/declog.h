@@ -14,6 +14,9 @@
  *                     acknowledged (its sha256 is the next batch's prev)
  *   seq.state         "boot ID\nreserved SEQ\nclean 0|1\n" (below)
  *
+ * STATE/decisions.lock is flock()ed while the log is open: one process
+ * writes a seq chain (a second is refused, LS_EIO).
+ *
  * Durability: a record is write(2)n before ls_declog_append returns, so
  * kill -9 loses nothing that was answered (the page cache survives the
  * process).  A thread fsyncs the open segment every fsync_ms (group

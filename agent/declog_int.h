@@ -51,6 +51,7 @@ struct ls_declog {
 	struct dl_vec closing; /* handed to the thread, in order */
 	struct dl_vec closed;  /* durable, in order */
 	int pinned;	       /* closed.v[0] is being uploaded */
+	int lockfd;	       /* flock()ed DIR.lock: one writer */
 	char prev[65];	       /* last acked batch sha256 */
 	uint64_t acked_last;   /* its last seq */
 	struct ls_declog_stats st;

@@ -661,8 +661,11 @@ base_record(const struct ls_decision *d, enum ls_outcome oc)
 	const struct ls_engine_active *a = d->act;
 	char sha[LS_SHA256_HEX_LEN + 1];
 
-	ls_declog_sha256_hex(sha, d->input ? d->input : "",
-	    d->input ? d->input_len : 0);
+	if (d->input_sha256 != NULL)
+		snprintf(sha, sizeof(sha), "%s", d->input_sha256);
+	else
+		ls_declog_sha256_hex(sha, d->input ? d->input : "",
+		    d->input ? d->input_len : 0);
 	return json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:[], "
 			 "s:[]}",
 	    "door", ls_door_names[d->door], "channel", a ? a->channel : "",
@@ -721,6 +724,24 @@ attribute(json_t *rec, const struct ls_decision *d, enum ls_outcome oc,
 	return rc;
 }
 
+/* The door's own judgement (ls_decision.verdict). */
+static int
+take_verdict(json_t *rec, const struct ls_decision_verdict *v)
+{
+	json_t *vs = json_deep_copy(v->violations);
+	json_t *ctl = json_deep_copy(v->controls);
+
+	if ((v->violations != NULL && vs == NULL) ||
+	    (v->controls != NULL && ctl == NULL)) {
+		json_decref(vs);
+		json_decref(ctl);
+		return ls_error_set(LS_ENOMEM, "decisions: out of memory");
+	}
+	json_object_set_new(rec, "violations", vs ? vs : json_array());
+	json_object_set_new(rec, "controls", ctl ? ctl : json_array());
+	return 0;
+}
+
 static void
 count(struct ls_decrec *r, const struct ls_decision *d, enum ls_outcome oc)
 {
@@ -770,7 +791,9 @@ ls_decrec_record(struct ls_decrec *r, char *id, const struct ls_decision *d)
 
 	id[0] = '\0';
 	res = d->result ? json_loads(d->result, JSON_DECODE_ANY, NULL) : NULL;
-	oc = d->error != NULL ? LS_OUT_ERROR : outcome_of(d->path, res);
+	oc = d->error != NULL ? LS_OUT_ERROR
+	    : d->verdict != NULL ? d->verdict->outcome
+				 : outcome_of(d->path, res);
 	count(r, d, oc);
 	if (r->log == NULL || dropped(d)) {
 		if (r->log != NULL)
@@ -782,11 +805,15 @@ ls_decrec_record(struct ls_decrec *r, char *id, const struct ls_decision *d)
 		json_decref(res);
 		return ls_error_set(LS_ENOMEM, "decisions: out of memory");
 	}
+	if (d->file != NULL)
+		json_object_set_new(rec, "file", json_string(d->file));
 	masked = d->act != NULL && ls_dectab_has_mask(d->act->tab);
 	splice = d->input != NULL && d->input_len <= r->input_max && !masked;
 	if (!splice)
 		set_input(rec, d, r->input_max);
-	if (d->act != NULL && d->act->tab != NULL)
+	if (d->verdict != NULL)
+		rc = take_verdict(rec, d->verdict);
+	else if (d->act != NULL && d->act->tab != NULL)
 		rc = attribute(rec, d, oc, res);
 	else
 		json_object_set_new(rec, "controls", json_array());
@@ -803,4 +830,16 @@ ls_decrec_record(struct ls_decrec *r, char *id, const struct ls_decision *d)
 	json_decref(rec);
 	json_decref(res);
 	return rc;
+}
+
+int
+ls_decrec_add_controls(json_t *arr, const char *const *controls)
+{
+	return add_controls(arr, controls);
+}
+
+json_t *
+ls_decrec_sorted_unique(json_t *arr)
+{
+	return sorted_unique(arr);
 }

@@ -60,6 +60,22 @@ struct ls_decision {
 	/* Attribution when the door evaluated the dectab leaves query (one
 	 * evaluation for the answer and the record), or NULL. */
 	const struct ls_rego_attr *attr;
+	/* A door that judged the decision itself (lockstep check: every
+	 * deny/violation/warn rule of a namespace, counted as Conftest
+	 * does) gives the outcome, violations and controls, taken as they
+	 * are; NULL: derived from path and result as above. */
+	const struct ls_decision_verdict *verdict;
+	/* hex SHA-256 of the input as the door received it (a file's
+	 * bytes), or NULL: of input. */
+	const char *input_sha256;
+	/* The file checked (lockstep check), recorded as "file"; or NULL. */
+	const char *file;
+};
+
+struct ls_decision_verdict {
+	enum ls_outcome outcome;
+	const json_t *violations; /* [{"msg","rule","controls":[..]}] */
+	const json_t *controls;	  /* sorted, unique */
 };
 
 struct ls_decrec_counts {
@@ -100,5 +116,12 @@ ls_decrec_outcome(const char *path, const char *result, int failed);
 /* Byte span of the top-level "input" member's value in a JSON object
  * text already known to parse: 0 and *off, *n; -1 when absent. */
 int ls_decrec_input_span(size_t *off, size_t *n, const char *body, size_t len);
+
+/* Append the NULL-terminated controls not yet in arr.  LS_ENOMEM. */
+int ls_decrec_add_controls(json_t *arr, const char *const *controls);
+
+/* A new array of arr's strings, sorted, duplicates dropped; NULL on
+ * ENOMEM. */
+json_t *ls_decrec_sorted_unique(json_t *arr);
 
 #endif

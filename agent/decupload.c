@@ -309,6 +309,7 @@ ls_decup_start(struct ls_decup **out, const struct ls_decup_opts *o)
 	pthread_mutex_init(&u->mu, NULL);
 	ls_fetch_opts_default(&fo);
 	fo.stop = &u->abort;
+	fo.cacert = o->cacert;
 	if ((rc = ls_fetch_new(&u->fetch, &fo)) != 0) {
 		free(u);
 		return rc;
@@ -350,4 +351,29 @@ ls_decup_stats(struct ls_decup *u, struct ls_decup_stats *out)
 	pthread_mutex_lock(&u->mu);
 	*out = u->st;
 	pthread_mutex_unlock(&u->mu);
+}
+
+int
+ls_decup_drain(const struct ls_decup_opts *o, unsigned *sent)
+{
+	struct ls_fetch_opts fo;
+	struct ls_decup u;
+	int rc;
+
+	*sent = 0;
+	memset(&u, 0, sizeof(u));
+	u.o = *o;
+	pthread_mutex_init(&u.mu, NULL);
+	ls_fetch_opts_default(&fo);
+	fo.stop = &u.abort;
+	fo.cacert = o->cacert;
+	if ((rc = ls_fetch_new(&u.fetch, &fo)) == 0) {
+		while ((rc = upload_one(&u)) == 0)
+			(*sent)++;
+		if (rc == LS_ENOTFOUND)
+			rc = 0;
+	}
+	ls_fetch_free(u.fetch);
+	pthread_mutex_destroy(&u.mu);
+	return rc;
 }

@@ -22,7 +22,8 @@ struct ls_decup_opts {
 	const char *agent;
 	struct ls_key *key; /* borrowed */
 	struct ls_declog *log;
-	long max_backoff; /* s */
+	const char *cacert; /* CA file for an https report_to, NULL: system */
+	long max_backoff;   /* s */
 	/* Failures (the first, then every doubling) and the recovery;
 	 * level "warn"/"info", event "decisions".  May be NULL. */
 	void (*log_fn)(void *ctx, const char *level, const char *event,
@@ -43,6 +44,14 @@ int ls_decup_start(struct ls_decup **out, const struct ls_decup_opts *o);
 void ls_decup_stop(struct ls_decup *u, long bound_ms);
 
 void ls_decup_stats(struct ls_decup *u, struct ls_decup_stats *out);
+
+/*
+ * For a program that runs once (lockstep check --report): upload the
+ * closed segments in order in the calling thread, no retry, until none
+ * is left (0) or one fails (its error; it and the later ones stay
+ * queued for the next run).  *sent gets the batches acknowledged.
+ */
+int ls_decup_drain(const struct ls_decup_opts *o, unsigned *sent);
 
 /* Build the signed note for the batch bytes (decupload.c; used by the
  * tests too).  *out: caller frees.  LS_EFORMAT for bytes that are not

@@ -126,6 +126,7 @@ start_records(struct ls_decmetrics *m, const struct ls_config *c,
 	uo.agent = ls_agent_name(a);
 	uo.key = ls_agent_key(a);
 	uo.log = m->log;
+	uo.cacert = c->cacert;
 	uo.max_backoff = c->max_backoff;
 	uo.log_fn = log_line;
 	uo.log_ctx = (void *)(uintptr_t)c;

@@ -236,11 +236,21 @@ a = r.get("auditAnnotations", {})
 print("   auditAnnotations: bundle-version %s, bundle-sha256 %s..." % (a.get("bundle-version"), a.get("bundle-sha256", "")[:12]))'
 python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["request"]["object"], indent=1))' \
     "$review" >"$work/log-shipper.json"
-info "CI checks the same manifest against the same signed channel:"
-info "  lockstep check --server $srv --root 1.root.note --channel stable -n kubernetes.manifest log-shipper.json"
+# CI's own identity, enrolled once, so its decisions are evidence too
+(umask 077 && "$ls" agent token demo-ci --ttl 10m --server "$srv" \
+    --token-file "$work/admin.token" >"$work/ci.token" 2>/dev/null) ||
+    die "cannot make an enrolment token for CI"
+"$bin/lockstep-agent" --server "$srv" --root "$work/keys/1.root.note" \
+    --state "$work/ci-id" --channel stable --name demo-ci \
+    --enroll-token-file "$work/ci.token" --listen '' --once \
+    2>"$work/ci-id.log" || die "cannot enrol the CI identity"
+info "CI checks the same manifest against the same signed channel, and records the decision:"
+info "  lockstep check --server $srv --root 1.root.note --channel stable -n kubernetes.manifest \\"
+info "      --report --state ci-id --door ci log-shipper.json"
 set +e
 "$ls" check --no-color --server "$srv" --root "$work/keys/1.root.note" \
     --channel stable --cache "$work/ci-cache" -n kubernetes.manifest \
+    --report --state "$work/ci-id" --door ci \
     "$work/log-shipper.json" | sed 's/^/     /'
 rc=${PIPESTATUS[0]}
 set -e
@@ -249,9 +259,13 @@ info "lockstep check exit code: $rc (1: a failure, as conftest)"
 
 say "11. The evidence: every build, publish, operator action, report and decision"
 decisions_in() {	# the agents' signed decision batches reached the log
-	[ "$("$ls" evidence cat "$work/data" | grep -c '"kind":"decision"')" -ge 3 ]
+	[ "$("$ls" evidence cat "$work/data" | grep -c '"kind":"decision"')" -ge 3 ] &&
+	    "$ls" evidence cat "$work/data" | grep '"kind":"decision"' |
+	    grep -q '"door":"ci"' &&
+	    "$ls" evidence cat "$work/data" | grep '"kind":"decision"' |
+	    grep -q '"door":"admission"'
 }
-wait_until 30 "the agents' decision records" decisions_in
+wait_until 30 "the decision records of every door" decisions_in
 # the query answers from the materialised log, up to a second behind
 wait_until 10 "the log to be materialised" sh -c \
     "[ \$(curl -sf '$srv/v1/evidence' | tail -n +2 | wc -l) -ge \$('$ls' evidence cat '$work/data' | wc -l) ]"

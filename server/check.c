@@ -46,6 +46,12 @@ rule_kind(const char *name)
 	return *p == '\0' ? kind : 0;
 }
 
+int
+ls_check_rule_kind(const char *name)
+{
+	return rule_kind(name);
+}
+
 static int
 collect(void *arg, const char *ns, const char *name)
 {

@@ -18,19 +18,26 @@
 #include "check.h"
 #include "cli.h"
 #include "confin.h"
+#include "../agent/decrec.h"
 #include "lockstep/error.h"
 #include "lockstep/file.h"
+#include "lockstep/hash.h"
 
 /* Set by the programs that link the agent's update code. */
 ls_check_remote_fn *ls_check_remote;
+const struct ls_check_report_ops *ls_check_report;
 
 #define CHECK_MAX_FILES 100000 /* inputs, directories walked included */
 #define CHECK_MAX_NS 64	       /* --namespace flags */
 #define CHECK_WALK_DEPTH 32
+#define CHECK_RECORD_JSON_MAX (256u << 20) /* a file as JSON, --report */
 
 struct check_args {
 	const char *policy, *server, *root, *channel, *cache, *cacert;
 	const char *output, *parser;
+	const char *state, *report_to, *door; /* --report */
+	int report;
+	size_t input_max;
 	const char *ns[CHECK_MAX_NS + 1];
 	size_t nns;
 	int all_ns, combine, fail_on_warn, no_fail, color, stats;
@@ -49,7 +56,9 @@ usage(FILE *f)
 	    "[--all-namespaces]\n"
 	    "           [--combine] [--parser FMT] [-o FORMAT] "
 	    "[--fail-on-warn] [--no-fail]\n"
-	    "           [--no-color] [--timeout-ms N] [--stats] FILE|DIR|- ...\n"
+	    "           [--no-color] [--timeout-ms N] [--stats]\n"
+	    "           [--report --state DIR [--report-to URL] [--door D]\n"
+	    "            [--decision-input-max BYTES]] FILE|DIR|- ...\n"
 	    "  Check configuration files as `conftest test` does: the rules\n"
 	    "  deny, violation and warn (with optional _suffix) of each\n"
 	    "  namespace (default main) give failures and warnings; an\n"
@@ -65,20 +74,88 @@ usage(FILE *f)
 	    "  -o FORMAT        stdout, json, tap, junit, sarif, github\n"
 	    "  --stats          time spent loading, parsing, evaluating and\n"
 	    "                   writing, as one JSON line on stderr\n"
+	    "  --report         every file checked becomes a decision record\n"
+	    "                   of the enrolled identity in --state, durable\n"
+	    "                   before exit and uploaded to --report-to\n"
+	    "                   (default --server); what cannot be uploaded\n"
+	    "                   stays queued in --state for the next run\n"
+	    "  --door D         ci or precommit (default: ci when $CI is set)\n"
 	    "  exit: 0 clean, 1 failures; with --fail-on-warn 1 warnings, 2 "
 	    "failures;\n"
 	    "        1 on any error (bad input, policy that does not load)\n");
 }
 
+/* The --report options: 1 when argv[*i] was one, <0 on a bad value. */
+static int
+report_opt(struct check_args *a, int argc, char **argv, int *i)
+{
+	const char *o = argv[*i];
+	int has = *i + 1 < argc;
+	char *end;
+	long long v;
+
+	if (strcmp(o, "--report") == 0)
+		return a->report = 1;
+	if (!has)
+		return 0;
+	if (strcmp(o, "--state") == 0)
+		a->state = argv[++*i];
+	else if (strcmp(o, "--report-to") == 0)
+		a->report_to = argv[++*i];
+	else if (strcmp(o, "--door") == 0)
+		a->door = argv[++*i];
+	else if (strcmp(o, "--decision-input-max") == 0) {
+		v = strtoll(argv[++*i], &end, 10);
+		if (*end != '\0' || v < 0 || v > (1LL << 30))
+			return ls_error_set(LS_EINVAL,
+			    "--decision-input-max: 0 to 1073741824");
+		a->input_max = (size_t)v;
+	} else
+		return 0;
+	return 1;
+}
+
+/* --report needs an identity and a server; the door defaults to ci
+ * under a CI system ($CI set, as GitHub Actions and GitLab CI do). */
+static int
+report_args(struct check_args *a)
+{
+	const char *ci = getenv("CI");
+
+	if (!a->report)
+		return a->state || a->report_to || a->door
+		    ? ls_error_set(LS_EINVAL,
+			  "--state, --report-to and --door go with --report")
+		    : 0;
+	if (a->state == NULL)
+		return ls_error_set(LS_EINVAL,
+		    "--report needs --state DIR (an enrolled identity)");
+	if (a->report_to == NULL)
+		a->report_to = a->server;
+	if (a->report_to == NULL)
+		return ls_error_set(LS_EINVAL,
+		    "--report with --policy needs --report-to URL");
+	if (a->door == NULL)
+		a->door = ci != NULL && ci[0] != '\0' && strcmp(ci, "false") &&
+			strcmp(ci, "0")
+		    ? "ci"
+		    : "precommit";
+	if (strcmp(a->door, "ci") != 0 && strcmp(a->door, "precommit") != 0)
+		return ls_error_set(LS_EINVAL,
+		    "--door: ci or precommit, not '%s'", a->door);
+	return 0;
+}
+
 static int
 parse_args(struct check_args *a, int argc, char **argv)
 {
-	int i;
+	int i, rc;
 
 	memset(a, 0, sizeof(*a));
 	a->output = "stdout";
 	a->color = isatty(STDOUT_FILENO);
 	a->timeout_ms = 5000;
+	a->input_max = LS_DECREC_INPUT_MAX;
 	a->files = calloc((size_t)argc, sizeof(*a->files));
 	if (a->files == NULL)
 		return ls_error_set(LS_ENOMEM, "out of memory");
@@ -122,7 +199,10 @@ parse_args(struct check_args *a, int argc, char **argv)
 			a->color = 0;
 		else if (strcmp(o, "--stats") == 0)
 			a->stats = 1;
-		else if (strcmp(o, "--timeout-ms") == 0 && has) {
+		else if ((rc = report_opt(a, argc, argv, &i)) != 0) {
+			if (rc < 0)
+				return rc;
+		} else if (strcmp(o, "--timeout-ms") == 0 && has) {
 			char *end;
 			long v = strtol(argv[++i], &end, 10);
 
@@ -154,13 +234,14 @@ parse_args(struct check_args *a, int argc, char **argv)
 		    "unknown output '%s' (stdout, json, tap, junit, sarif, "
 		    "github)",
 		    a->output);
-	return 0;
+	return report_args(a);
 }
 
 /* ---- the policy ---------------------------------------------------- */
 
 static int
-load_policy(struct ls_rego_policy **out, const struct check_args *a)
+load_policy(struct ls_rego_policy **out, struct ls_check_bundle *info,
+    const struct check_args *a)
 {
 	const char *dir = a->policy ? a->policy : "policy";
 	char *err = NULL;
@@ -170,8 +251,8 @@ load_policy(struct ls_rego_policy **out, const struct check_args *a)
 		return ls_error_set(LS_EINVAL,
 		    "--server: this program cannot fetch bundles");
 	if (a->server != NULL)
-		return ls_check_remote(out, a->server, a->root, a->channel,
-		    a->cache, a->cacert);
+		return ls_check_remote(out, info, a->server, a->root,
+		    a->channel, a->cache, a->cacert);
 	if ((rc = ls_rego_load_dir(out, dir, 0, &err)) != 0) {
 		rc = ls_error_set(rc, "%s: %s", dir,
 		    err ? err : ls_error_last());
@@ -290,10 +371,11 @@ read_stdin(char **out, size_t *len)
 	return *out ? 0 : ls_error_set(LS_ENOMEM, "out of memory");
 }
 
-/* Read and parse one input into the arena. */
+/* Read and parse one input into the arena; sha (may be NULL) gets the
+ * hex SHA-256 of its bytes. */
 static int
 parse_input(const struct ls_val **out, struct ls_arena *ar,
-    const struct check_args *a, const char *path)
+    const struct check_args *a, const char *path, char *sha)
 {
 	enum ls_confin_fmt fmt;
 	char *text = NULL;
@@ -309,6 +391,8 @@ parse_input(const struct ls_val **out, struct ls_arena *ar,
 	rc = strcmp(path, "-") == 0
 	    ? read_stdin(&text, &len)
 	    : ls_file_read(&text, &len, path, LS_CONFIN_MAX_BYTES);
+	if (rc == 0 && sha != NULL)
+		ls_sha256_hex(sha, text ? text : "", len);
 	if (rc == 0)
 		rc = ls_confin_parse(out, ar, fmt, text ? text : "", len, path);
 	free(text);
@@ -330,7 +414,7 @@ combine(const struct ls_val **out, struct ls_arena *ar,
 	k[0] = ls_val_cstring(ar, "contents");
 	k[1] = ls_val_cstring(ar, "path");
 	for (i = 0; i < in->n && rc == 0; i++) {
-		if ((rc = parse_input(&cfg, ar, a, in->paths[i])) != 0)
+		if ((rc = parse_input(&cfg, ar, a, in->paths[i], NULL)) != 0)
 			break;
 		n = cfg->type == LS_VAL_ARRAY ? cfg->u.arr.n : 1;
 		for (j = 0; j < n && rc == 0; j++) {
@@ -364,40 +448,151 @@ now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/*
+ * --report: the record of one evaluated file (rc its check's result),
+ * its results those appended from index `from`.  The check's error
+ * stays the error returned; a record that cannot be written is one.
+ */
+static int
+record(struct ls_check_reporter *rep, int rc, json_t *results, size_t from,
+    const char *name, const struct ls_val *cfg, const char *sha, double ms)
+{
+	struct ls_check_file f;
+	struct ls_buf in;
+	char err[1024];
+	json_t *mine;
+	size_t i;
+	int wrc;
+
+	if (rep == NULL)
+		return rc;
+	mine = json_array();
+	snprintf(err, sizeof(err), "%s", rc != 0 ? ls_error_last() : "");
+	memset(&f, 0, sizeof(f));
+	ls_buf_init(&in, CHECK_RECORD_JSON_MAX);
+	if (cfg != NULL && ls_val_to_json(&in, cfg) == 0) {
+		f.input = in.data;
+		f.input_len = in.len;
+	}
+	for (i = from; i < json_array_size(results); i++)
+		json_array_append(mine, json_array_get(results, i));
+	f.filename = name;
+	f.input_sha256 = sha;
+	f.results = mine;
+	f.error = rc != 0 ? err : NULL;
+	f.latency_us = (long long)(ms * 1000);
+	wrc = mine ? ls_check_report->file(rep, &f)
+		   : ls_error_set(LS_ENOMEM, "out of memory");
+	if (wrc != 0)
+		wrc = ls_error_wrap(wrc, "decision record of %s", name);
+	ls_buf_cleanup(&in);
+	json_decref(mine);
+	if (rc != 0) /* the check's own error is the one to tell */
+		return ls_error_set(rc, "%s", err);
+	return wrc;
+}
+
+static int
+check_combined(json_t *results, const struct ls_rego_policy *p,
+    const struct ls_check_opts *o, const struct check_args *a,
+    const struct inputs *in, struct ls_check_reporter *rep)
+{
+	const struct ls_val *cfg = NULL;
+	struct ls_arena *ar;
+	double t0 = now_ms();
+	int rc;
+
+	if ((ar = ls_arena_new(0)) == NULL)
+		return ls_error_set(LS_ENOMEM, "out of memory");
+	rc = combine(&cfg, ar, a, in);
+	if (rc == 0)
+		rc = ls_check_config(results, p, o, "Combined", cfg);
+	/* the record holds what the policy saw: the array inside */
+	if (cfg != NULL && cfg->type == LS_VAL_ARRAY && cfg->u.arr.n == 1)
+		cfg = cfg->u.arr.v[0];
+	rc = record(rep, rc, results, 0, "Combined", cfg, NULL, now_ms() - t0);
+	ls_arena_free(ar);
+	return rc;
+}
+
 static int
 check_all(json_t *results, const struct ls_rego_policy *p,
-    const struct check_args *a, const struct inputs *in,
-    struct check_stats *st)
+    const struct check_args *a, const struct inputs *in, struct check_stats *st,
+    struct ls_check_reporter *rep)
 {
 	struct ls_check_opts o = { a->ns, a->all_ns, a->timeout_ms };
 	const struct ls_val *cfg;
 	struct ls_arena *ar;
+	char sha[LS_SHA256_HEX_LEN + 1];
 	double t0, t1;
-	size_t i;
+	size_t i, from;
 	int rc = 0;
 
-	if (a->combine) {
-		if ((ar = ls_arena_new(0)) == NULL)
-			return ls_error_set(LS_ENOMEM, "out of memory");
-		rc = combine(&cfg, ar, a, in);
-		if (rc == 0)
-			rc = ls_check_config(results, p, &o, "Combined", cfg);
-		ls_arena_free(ar);
-		return rc;
-	}
+	if (a->combine)
+		return check_combined(results, p, &o, a, in, rep);
 	for (i = 0; i < in->n && rc == 0; i++) {
 		if ((ar = ls_arena_new(0)) == NULL)
 			return ls_error_set(LS_ENOMEM, "out of memory");
 		t0 = now_ms();
-		rc = parse_input(&cfg, ar, a, in->paths[i]);
+		cfg = NULL;
+		sha[0] = '\0'; /* set once the file is read */
+		rc = parse_input(&cfg, ar, a, in->paths[i],
+		    rep != NULL ? sha : NULL);
 		t1 = now_ms();
+		from = json_array_size(results);
 		if (rc == 0)
 			rc = ls_check_config(results, p, &o, in->paths[i], cfg);
 		st->parse += t1 - t0;
 		st->eval += now_ms() - t1;
+		rc = record(rep, rc, results, from, in->paths[i],
+		    rc == 0 ? cfg : NULL, sha[0] != '\0' ? sha : NULL,
+		    now_ms() - t0);
 		ls_arena_free(ar);
 	}
 	return rc;
+}
+
+static int
+open_report(struct ls_check_reporter **rep, const struct check_args *a,
+    struct ls_rego_policy *p, const struct ls_check_bundle *info)
+{
+	struct ls_check_report_opts o;
+
+	*rep = NULL;
+	if (!a->report)
+		return 0;
+	if (ls_check_report == NULL)
+		return ls_error_set(LS_EINVAL,
+		    "--report: this program cannot write decision records");
+	memset(&o, 0, sizeof(o));
+	o.state = a->state;
+	o.report_to = a->report_to;
+	o.cacert = a->cacert;
+	o.door = a->door;
+	o.input_max = a->input_max;
+	o.policy = p;
+	o.bundle = a->server != NULL ? info : NULL;
+	o.policy_dir = a->policy ? a->policy : "policy";
+	return ls_check_report->open(rep, &o);
+}
+
+/* Durable, uploaded or queued: a queue left behind is said on stderr
+ * (the exit code stays the policy's). */
+static void
+close_report(struct ls_check_reporter *rep, const struct check_args *a)
+{
+	struct ls_check_report_sum s;
+
+	if (rep == NULL)
+		return;
+	ls_check_report->close(rep, &s);
+	if (s.queued > 0)
+		fprintf(stderr,
+		    "lockstep check: %llu decision record(s) stay queued in "
+		    "%s/decisions (upload to %s: %s); the next --report run "
+		    "uploads them\n",
+		    (unsigned long long)s.queued, a->state, a->report_to,
+		    s.upload_rc != 0 ? s.upload_error : "not done");
 }
 
 int
@@ -406,6 +601,8 @@ cli_check(int argc, char **argv)
 	struct check_args a;
 	struct inputs in = { NULL, 0, 0 };
 	struct ls_rego_policy *p = NULL;
+	struct ls_check_reporter *rep = NULL;
+	struct ls_check_bundle info;
 	struct check_stats st = { 0, 0, 0, 0 };
 	json_t *results = json_array();
 	double t0 = now_ms();
@@ -424,9 +621,10 @@ cli_check(int argc, char **argv)
 		goto out;
 	}
 	if (results == NULL || (rc = expand(&in, &a)) != 0 ||
-	    (rc = load_policy(&p, &a)) != 0 ||
+	    (rc = load_policy(&p, &info, &a)) != 0 ||
+	    (rc = open_report(&rep, &a, p, &info)) != 0 ||
 	    ((st.load = now_ms() - t0),
-		(rc = check_all(results, p, &a, &in, &st)) != 0)) {
+		(rc = check_all(results, p, &a, &in, &st, rep)) != 0)) {
 		fprintf(stderr, "lockstep check: %s\n",
 		    results ? ls_error_last() : "out of memory");
 		goto out;
@@ -446,6 +644,8 @@ cli_check(int argc, char **argv)
 	if (a.no_fail)
 		code = 0;
 out:
+	fflush(stdout);
+	close_report(rep, &a);
 	for (i = 0; i < in.n; i++)
 		free(in.paths[i]);
 	free(in.paths);

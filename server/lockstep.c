@@ -65,6 +65,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	ls_check_remote = ls_check_fetch;
+	ls_check_report = &ls_check_report_impl;
 	if (sodium_init() < 0) {
 		fprintf(stderr, "lockstep: libsodium failed to initialise\n");
 		return 1;

@@ -2,9 +2,9 @@
  * lockstep_lite.c - `lockstep`: the policy commands (eval, test, and
  * check on a policy directory) run here, in a program linked with the
  * Rego engine's libraries only, because pre-commit and CI start it for
- * every commit and every file; every other command, and check --server,
- * is handed to lockstep-ops beside it (exec, same arguments), which
- * carries the network, git and archive stacks.
+ * every commit and every file; every other command, and check --server
+ * or --report, is handed to lockstep-ops beside it (exec, same
+ * arguments), which carries the network, git and archive stacks.
  */
 #include <errno.h>
 #include <limits.h>
@@ -54,7 +54,8 @@ needs_ops(int argc, char **argv)
 		return 1;
 	if (strcmp(argv[1], "check") == 0)
 		for (k = 2; k < argc; k++)
-			if (strcmp(argv[k], "--server") == 0)
+			if (strcmp(argv[k], "--server") == 0 ||
+			    strcmp(argv[k], "--report") == 0)
 				return 1;
 	return 0;
 }
