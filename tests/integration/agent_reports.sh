@@ -37,6 +37,9 @@ if wait_until 30 sh -c "[ -z \"\$(ls '$W/a/reports')\" ]"; then
 else
 	fail "server back: $(ls "$W/a/reports" | wc -l) still queued"
 fi
+# Queries read the index, which trails acknowledged writes by about a
+# second: wait (bounded) until it holds them before comparing.
+wait_until 20 has_reports a $((before + nq)) || true
 after=$(evidence a)
 n_after=$(echo "$after" | wc -l)
 [ "$n_after" -ge $((before + nq)) ] ||
