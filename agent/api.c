@@ -171,6 +171,7 @@ admission_record(struct ls_api *h, char *id,
 	d.input_len = q->body.len;
 	d.latency_us = ad->latency_us;
 	d.act = ad->act;
+	d.attr = ad->has_attr ? &ad->attr : NULL;
 	if (ad->code == 200 || ad->code == 403) {
 		if ((res = json_dumps(ad->messages, JSON_COMPACT)) == NULL)
 			return ls_error_set(LS_ENOMEM, "out of memory");

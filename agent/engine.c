@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "admq.h"
 #include "decrec.h"
 #include "engine.h"
 #include "lockstep/error.h"
@@ -36,6 +37,7 @@ ls_engine_active_unref(struct ls_engine_active *a)
 {
 	if (a == NULL || __atomic_sub_fetch(&a->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
+	ls_admq_free(a->admq);
 	ls_rego_policy_unref(a->policy);
 	ls_dectab_free(a->tab);
 	free(a);
@@ -67,6 +69,8 @@ active_new(struct ls_engine *e, struct ls_rego_policy *p)
 	if (ls_dectab_build(&a->tab, p, &warn) != 0)
 		a->tab = NULL;
 	free(warn);
+	if (ls_admq_new(&a->admq) != 0)
+		a->admq = NULL; /* each review then prepares its own query */
 	pthread_mutex_lock(&e->mu);
 	snprintf(a->channel, sizeof(a->channel), "%s", e->state.channel);
 	if (e->has_state && e->state.has_active) {

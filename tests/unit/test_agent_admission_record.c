@@ -1,0 +1,272 @@
+/* test_agent_admission_record.c - the admission door with records on:
+ * one evaluation answers the review and attributes its messages
+ * (ls_admission_decide's attr), and the record built from that equals
+ * the record built by evaluating the leaves again (the door's old way). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "../../agent/admission.h"
+#include "../../agent/declog.h"
+#include "../../agent/decrec.h"
+#include "../../agent/engine.h"
+#include "lockstep/error.h"
+#include "lockstep/file.h"
+
+static const char checks_src[] =
+    "package k8s.admission.checks\n"
+    "\n"
+    "# METADATA\n"
+    "# custom:\n"
+    "#   controls: [\"soc2:CC6.8\"]\n"
+    "image contains {\"check\": \"image\", \"msg\": msg} if {\n"
+    "\tsome c in input.request.object.spec.containers\n"
+    "\tnot startswith(c.image, \"registry.example.com/\")\n"
+    "\tmsg := sprintf(\"image: %s is not from the registry\", [c.image])\n"
+    "}\n"
+    "\n"
+    "# METADATA\n"
+    "# custom:\n"
+    "#   controls: [\"soc2:CC8.1\"]\n"
+    "owner contains \"owner: label missing\" if {\n"
+    "\tnot input.request.object.metadata.labels.owner\n"
+    "}\n";
+
+static const char policy_src[] =
+    "package k8s.admission\n"
+    "\n"
+    "import data.k8s.admission.checks\n"
+    "\n"
+    "deny contains v.msg if some v in checks.image\n"
+    "\n"
+    "deny contains m if some m in checks.owner\n"
+    "\n"
+    "violation contains {\"msg\": \"replicas: more than 10\"} if {\n"
+    "\tinput.request.object.spec.replicas > 10\n"
+    "}\n"
+    "\n"
+    "warn contains \"no probes\" if not "
+    "input.request.object.spec.containers[0].readinessProbe\n";
+
+static const char review[] =
+    "{\"apiVersion\": \"admission.k8s.io/v1\", \"kind\": \"AdmissionReview\","
+    " \"request\": {\"uid\": \"u-1\", \"operation\": \"CREATE\","
+    " \"kind\": {\"kind\": \"Pod\"}, \"object\": {\"metadata\": "
+    "{\"name\": \"p\"}, \"spec\": {\"replicas\": 12, \"containers\": "
+    "[{\"name\": \"a\", \"image\": \"docker.io/evil:1\"}]}}}}";
+
+struct fx {
+	char state[64];
+	struct ls_engine eng;
+	struct ls_declog *log;
+	struct ls_decrec *rec;
+	struct ls_admission_opts o;
+};
+
+static int
+setup(void **st)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct ls_rego_builder *b = ls_rego_builder_new();
+	struct ls_rego_policy *p = NULL;
+	struct ls_declog_opts lo;
+	char *err = NULL;
+
+	if (f == NULL || b == NULL || ls_engine_init(&f->eng) != 0)
+		return -1;
+	snprintf(f->state, sizeof(f->state), "/tmp/ls-admrec.XXXXXX");
+	if (mkdtemp(f->state) == NULL)
+		return -1;
+	memset(&lo, 0, sizeof(lo));
+	lo.state_dir = f->state;
+	lo.agent = "a1";
+	lo.fsync_ms = 5;
+	lo.queue_max = 1 << 20;
+	lo.segment_max = 1 << 20;
+	lo.segment_age_ms = 60000;
+	if (ls_declog_open(&f->log, &lo) != 0 ||
+	    ls_decrec_new(&f->rec, f->log, LS_DECREC_INPUT_MAX) != 0)
+		return -1;
+	f->eng.rec = f->rec;
+	if (ls_rego_builder_add_module(b, "checks.rego", checks_src,
+		strlen(checks_src), 1, &err) != 0 ||
+	    ls_rego_builder_add_module(b, "policy.rego", policy_src,
+		strlen(policy_src), 1, &err) != 0 ||
+	    ls_rego_compile(&p, b, &err) != 0) {
+		fprintf(stderr, "%s\n", err ? err : "?");
+		return -1;
+	}
+	ls_rego_builder_free(b);
+	ls_engine_swap(&f->eng, p);
+	f->o.default_path = "k8s/admission";
+	f->o.timeout_ms = 1000;
+	*st = f;
+	return 0;
+}
+
+static int
+teardown(void **st)
+{
+	struct fx *f = *st;
+
+	f->eng.rec = NULL;
+	ls_engine_cleanup(&f->eng);
+	ls_decrec_free(f->rec);
+	ls_declog_close(f->log);
+	ls_file_remove_tree(f->state);
+	free(f);
+	return 0;
+}
+
+static long
+leaf(const struct ls_admission_decision *d, const char *path)
+{
+	const struct ls_dectab_leaves *lv =
+	    ls_dectab_leaves(d->act->tab, "k8s/admission/deny");
+	size_t j;
+
+	assert_non_null(lv);
+	for (j = 0; j < lv->n; j++)
+		if (strcmp(lv->paths[j], path) == 0)
+			return (long)j;
+	fail_msg("no leaf %s", path);
+	return -1;
+}
+
+static void
+test_admission_record__messages_attributed_in_the_deciding_evaluation(void **st)
+{
+	struct fx *f = *st;
+	struct ls_admission_decision d;
+	long img, own;
+	size_t i;
+
+	assert_int_equal(ls_admission_decide(&d, &f->eng, &f->o, NULL, review,
+			     strlen(review)),
+	    0);
+	assert_int_equal(d.code, 403);
+	assert_int_equal(d.has_attr, 1);
+	assert_int_equal(json_array_size(d.messages), 3);
+	assert_int_equal(d.attr.n, 3);
+	img = leaf(&d, "data.k8s.admission.checks.image");
+	own = leaf(&d, "data.k8s.admission.checks.owner");
+	for (i = 0; i < 3; i++) {
+		const char *m =
+		    json_string_value(json_array_get(d.messages, i));
+
+		if (strncmp(m, "image:", 6) == 0)
+			assert_true(d.attr.holders[i] == 1ull << img);
+		else if (strncmp(m, "owner:", 6) == 0)
+			assert_true(d.attr.holders[i] == 1ull << own);
+		else /* the violation rule is no leaf of deny */
+			assert_true(d.attr.holders[i] == 0);
+	}
+	assert_int_equal(d.attr.stray, 0);
+	ls_admission_decision_cleanup(&d);
+}
+
+/* The record of d, with or without the door's attribution. */
+static void
+record(const struct fx *f, const struct ls_admission_decision *ad,
+    int with_attr)
+{
+	struct ls_decision d;
+	char id[LS_DECLOG_ID_MAX],
+	    *res = json_dumps(ad->messages, JSON_COMPACT);
+
+	memset(&d, 0, sizeof(d));
+	d.door = LS_DOOR_ADMISSION;
+	d.path = "k8s/admission/deny";
+	d.input = review;
+	d.input_len = strlen(review);
+	d.act = ad->act;
+	d.result = res;
+	d.attr = with_attr ? &ad->attr : NULL;
+	assert_int_equal(ls_decrec_record(f->rec, id, &d), 0);
+	free(res);
+}
+
+/* The last n record lines of the open segment, parsed. */
+static json_t *
+line(const struct fx *f, int from_end)
+{
+	char cmd[300], buf[1 << 16];
+	FILE *p;
+	size_t n;
+	json_t *lines = json_array(), *v;
+	char *s, *nl;
+
+	snprintf(cmd, sizeof(cmd), "cat %s/decisions/*.open", f->state);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	n = fread(buf, 1, sizeof(buf) - 1, p);
+	buf[n] = '\0';
+	pclose(p);
+	for (s = buf; (nl = strchr(s, '\n')) != NULL; s = nl + 1) {
+		*nl = '\0';
+		json_array_append_new(lines, json_loads(s, 0, NULL));
+	}
+	v = json_incref(
+	    json_array_get(lines, json_array_size(lines) - (size_t)from_end));
+	json_decref(lines);
+	assert_non_null(v);
+	return v;
+}
+
+static void
+test_admission_record__same_record_as_a_second_evaluation(void **st)
+{
+	struct fx *f = *st;
+	struct ls_admission_decision d;
+	json_t *one, *two;
+	char *s;
+
+	assert_int_equal(ls_admission_decide(&d, &f->eng, &f->o, NULL, review,
+			     strlen(review)),
+	    0);
+	record(f, &d, 1);
+	record(f, &d, 0);
+	one = line(f, 2);
+	two = line(f, 1);
+	assert_true(json_equal(json_object_get(one, "violations"),
+	    json_object_get(two, "violations")));
+	assert_true(json_equal(json_object_get(one, "controls"),
+	    json_object_get(two, "controls")));
+	assert_int_equal(json_array_size(json_object_get(one, "violations")),
+	    3);
+	/* each check's message carries its own rule and control only */
+	s = json_dumps(json_object_get(one, "violations"), JSON_COMPACT);
+	assert_non_null(strstr(s,
+	    "\"rule\":\"data.k8s.admission.checks.image\","
+	    "\"controls\":[\"soc2:CC6.8\"]"));
+	assert_non_null(strstr(s,
+	    "\"rule\":\"data.k8s.admission.checks.owner\","
+	    "\"controls\":[\"soc2:CC8.1\"]"));
+	free(s);
+	assert_string_equal(json_string_value(json_object_get(one, "outcome")),
+	    "deny");
+	json_decref(one);
+	json_decref(two);
+	ls_admission_decision_cleanup(&d);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_admission_record__messages_attributed_in_the_deciding_evaluation,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_admission_record__same_record_as_a_second_evaluation,
+		    setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
