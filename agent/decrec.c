@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "decrec.h"
+#include "dectext.h"
 #include "lockstep/dectab.h"
 #include "lockstep/error.h"
 #include "lockstep/hash.h"
@@ -178,39 +179,6 @@ ls_decrec_input_span(size_t *off, size_t *n, const char *s, size_t len)
 			break;
 	}
 	return -1;
-}
-
-/* JSON text already known to parse, without the whitespace between
- * tokens (a JSON Lines record must hold no raw newline); *out: caller
- * frees.  Much cheaper than parsing and printing it again. */
-static char *
-compact_json(const char *s, size_t n, size_t *len)
-{
-	char *o = malloc(n + 1);
-	size_t i, k = 0;
-	int in_str = 0;
-
-	if (o == NULL)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (in_str) {
-			o[k++] = c;
-			if (c == '\\' && i + 1 < n)
-				o[k++] = s[++i];
-			else if (c == '"')
-				in_str = 0;
-		} else if (c == '"') {
-			in_str = 1;
-			o[k++] = c;
-		} else if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
-			o[k++] = c;
-		}
-	}
-	o[k] = '\0';
-	*len = k;
-	return o;
 }
 
 /* ---- violations and controls ---- */
@@ -655,23 +623,6 @@ sorted_unique(json_t *arr)
 	return out;
 }
 
-static json_t *
-base_record(const struct ls_decision *d, enum ls_outcome oc)
-{
-	const struct ls_engine_active *a = d->act;
-	char sha[LS_SHA256_HEX_LEN + 1];
-
-	ls_declog_sha256_hex(sha, d->input ? d->input : "",
-	    d->input ? d->input_len : 0);
-	return json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:[], "
-			 "s:[]}",
-	    "door", ls_door_names[d->door], "channel", a ? a->channel : "",
-	    "release", (json_int_t)(a ? a->seq : 0), "bundle",
-	    a ? a->sha256 : "", "version", a ? a->version : "", "path", d->path,
-	    "input_sha256", sha, "outcome", ls_outcome_names[oc], "violations",
-	    "waived");
-}
-
 static void
 set_input(json_t *rec, const struct ls_decision *d, size_t max)
 {
@@ -729,36 +680,6 @@ count(struct ls_decrec *r, const struct ls_decision *d, enum ls_outcome oc)
 	pthread_mutex_unlock(&r->mu);
 }
 
-/* rec as text, with the input spliced in as its compact bytes (when it
- * was not parsed for masking): "{...,"input":INPUT}". */
-static char *
-record_text(json_t *rec, const struct ls_decision *d, int splice, size_t *len)
-{
-	char *head, *in = NULL, *out = NULL;
-	size_t hn, n = 0;
-
-	if ((head = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER)) ==
-	    NULL)
-		return NULL;
-	hn = strlen(head);
-	if (!splice) {
-		*len = hn;
-		return head;
-	}
-	if ((in = compact_json(d->input, d->input_len, &n)) != NULL &&
-	    (out = malloc(hn + n + 16)) != NULL) {
-		memcpy(out, head, hn - 1);
-		memcpy(out + hn - 1, ",\"input\":", 9);
-		memcpy(out + hn + 8, in, n);
-		out[hn + 8 + n] = '}';
-		out[hn + 9 + n] = '\0';
-		*len = hn + 8 + n + 1;
-	}
-	free(head);
-	free(in);
-	return out;
-}
-
 int
 ls_decrec_record(struct ls_decrec *r, char *id, const struct ls_decision *d)
 {
@@ -769,7 +690,9 @@ ls_decrec_record(struct ls_decrec *r, char *id, const struct ls_decision *d)
 	int rc = 0, masked, splice;
 
 	id[0] = '\0';
-	res = d->result ? json_loads(d->result, JSON_DECODE_ANY, NULL) : NULL;
+	res = d->result_json ? json_incref((json_t *)(uintptr_t)d->result_json)
+	    : d->result	     ? json_loads(d->result, JSON_DECODE_ANY, NULL)
+			     : NULL;
 	oc = d->error != NULL ? LS_OUT_ERROR : outcome_of(d->path, res);
 	count(r, d, oc);
 	if (r->log == NULL || dropped(d)) {
@@ -778,7 +701,8 @@ ls_decrec_record(struct ls_decrec *r, char *id, const struct ls_decision *d)
 		json_decref(res);
 		return 0;
 	}
-	if ((rec = base_record(d, oc)) == NULL) {
+	/* the members that are trees; the line is written around them */
+	if ((rec = json_pack("{s:[], s:[]}", "violations", "waived")) == NULL) {
 		json_decref(res);
 		return ls_error_set(LS_ENOMEM, "decisions: out of memory");
 	}
@@ -792,11 +716,8 @@ ls_decrec_record(struct ls_decrec *r, char *id, const struct ls_decision *d)
 		json_object_set_new(rec, "controls", json_array());
 	if (rc == 0 && masked && json_object_get(rec, "input"))
 		mask(rec, d);
-	json_object_set_new(rec, "latency_us", json_integer(d->latency_us));
-	if (d->error != NULL)
-		json_object_set_new(rec, "error", json_string(d->error));
-	if (rc == 0 && (text = record_text(rec, d, splice, &len)) == NULL)
-		rc = ls_error_set(LS_ENOMEM, "decisions: out of memory");
+	if (rc == 0)
+		rc = ls_dectext_line(&text, &len, d, oc, rec, splice);
 	if (rc == 0)
 		rc = ls_declog_append(r->log, id, text, len);
 	free(text);

@@ -54,6 +54,7 @@ struct ls_decision {
 	const char *input; /* input JSON bytes as received, or NULL */
 	size_t input_len;
 	const char *result; /* result JSON, NULL when undefined/error */
+	const json_t *result_json; /* the same parsed, when the door has it */
 	const char *error;  /* message when the decision failed */
 	long long latency_us;
 	const struct ls_engine_active *act; /* policy used, NULL if none */

@@ -305,6 +305,7 @@ evaluate(json_t **ans, int *http, char **res, char **err, struct ls_decision *d,
 		    "message", d->error);
 	} else {
 		d->result = *res;
+		d->result_json = val; /* held by *ans until the record is written */
 		*http = 200;
 		*ans = json_pack("{s:o}", "result", val);
 	}
