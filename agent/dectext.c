@@ -101,45 +101,97 @@ string_end(const char *s, size_t i, size_t n)
 int
 ls_dectext_compact(struct ls_buf *b, const char *s, size_t n)
 {
-	size_t i = 0, start = 0;
-	int rc = 0;
+	size_t at = b->len, i = 0, k = 0, e;
+	char *o;
+	int rc;
 
-	while (rc == 0 && i < n) {
-		char c = s[i];
+	/* copied once, then compacted in place: strings move whole */
+	if ((rc = ls_buf_add(b, s, n)) != 0)
+		return rc;
+	o = b->data + at;
+	while (i < n) {
+		char c = o[i];
 
 		if (c == '"') {
-			i = string_end(s, i, n);
+			e = string_end(o, i, n);
+			memmove(o + k, o + i, e - i);
+			k += e - i;
+			i = e;
 		} else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-			rc = ls_buf_add(b, s + start, i - start);
-			while (i < n &&
-			    (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
-				s[i] == '\r'))
-				i++;
-			start = i;
-		} else {
 			i++;
+		} else {
+			o[k++] = o[i++];
 		}
 	}
-	return rc ? rc : ls_buf_add(b, s + start, n - start);
+	b->len = at + k;
+	b->data[b->len] = '\0';
+	return 0;
 }
 
-/* The members of obj, without its braces (nothing when it has none). */
+/* v as compact JSON, objects in insertion order (as jansson's
+ * JSON_PRESERVE_ORDER); reals through jansson, for its number format. */
+static int
+put(struct ls_buf *b, const json_t *v)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+	char *t;
+	int rc = 0;
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		rc = ls_buf_addc(b, '{');
+		i = 0;
+		json_object_foreach((json_t *)(uintptr_t)v, k, x)
+		{
+			if (rc == 0 && i++ > 0)
+				rc = ls_buf_addc(b, ',');
+			rc = rc ? rc : ls_dectext_string(b, k);
+			rc = rc ? rc : ls_buf_addc(b, ':');
+			rc = rc ? rc : put(b, x);
+		}
+		return rc ? rc : ls_buf_addc(b, '}');
+	case JSON_ARRAY:
+		rc = ls_buf_addc(b, '[');
+		json_array_foreach(v, i, x)
+		{
+			if (rc == 0 && i > 0)
+				rc = ls_buf_addc(b, ',');
+			rc = rc ? rc : put(b, x);
+		}
+		return rc ? rc : ls_buf_addc(b, ']');
+	case JSON_STRING: return ls_dectext_string(b, json_string_value(v));
+	case JSON_INTEGER:
+		return ls_buf_addf(b, "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
+	case JSON_TRUE: return ls_buf_adds(b, "true");
+	case JSON_FALSE: return ls_buf_adds(b, "false");
+	case JSON_NULL: return ls_buf_adds(b, "null");
+	case JSON_REAL: break;
+	}
+	if ((t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL)
+		return LS_ENOMEM;
+	rc = ls_buf_adds(b, t);
+	free(t);
+	return rc;
+}
+
+/* The members of obj, after a comma each. */
 static int
 members(struct ls_buf *b, const json_t *obj)
 {
-	char *t;
-	size_t n;
+	const char *k;
+	json_t *x;
 	int rc = 0;
 
-	if (json_object_size(obj) == 0)
-		return 0;
-	if ((t = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
-		return ls_error_set(LS_ENOMEM, "decisions: out of memory");
-	n = strlen(t);
-	rc = ls_buf_addc(b, ',');
-	if (rc == 0 && n >= 2)
-		rc = ls_buf_add(b, t + 1, n - 2);
-	free(t);
+	json_object_foreach((json_t *)(uintptr_t)obj, k, x)
+	{
+		rc = rc ? rc : ls_buf_addc(b, ',');
+		rc = rc ? rc : ls_dectext_string(b, k);
+		rc = rc ? rc : ls_buf_addc(b, ':');
+		rc = rc ? rc : put(b, x);
+	}
 	return rc;
 }
 

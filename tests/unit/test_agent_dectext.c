@@ -150,6 +150,36 @@ test_dectext__line_fields_in_order(void **st)
 	free(text);
 }
 
+/* A parsed (masked) input goes through the writer: every JSON type. */
+static void
+test_dectext__tree_members_every_type(void **st)
+{
+	static const char tree[] = "{\"input\": {\"z\": 1, \"a\": [true, false, "
+				   "null, -7, 2.5, 1e300, \"\\u00e9\\n\"], "
+				   "\"o\": {\"k\": {}}, \"e\": []}}";
+	json_t *rest = json_loads(tree, 0, NULL), *line;
+	struct ls_decision d;
+	char *text = NULL;
+	size_t len = 0;
+
+	(void)st;
+	assert_non_null(rest);
+	memset(&d, 0, sizeof(d));
+	d.path = "p";
+	assert_int_equal(ls_dectext_line(&text, &len, &d, LS_OUT_ALLOW, rest,
+			     0),
+	    0);
+	assert_non_null(strstr(text, "\"input\":{\"z\":1,\"a\":[true,false,"
+				     "null,-7,2.5,"));
+	line = json_loads(text, 0, NULL);
+	assert_non_null(line);
+	assert_true(json_equal(json_object_get(line, "input"),
+	    json_object_get(rest, "input")));
+	json_decref(line);
+	json_decref(rest);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -157,6 +187,7 @@ main(void)
 		cmocka_unit_test(test_dectext__compact_keeps_strings),
 		cmocka_unit_test(test_dectext__strings_escaped),
 		cmocka_unit_test(test_dectext__line_fields_in_order),
+		cmocka_unit_test(test_dectext__tree_members_every_type),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
