@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "decfast.h"
 #include "decrec.h"
 #include "dectext.h"
 #include "lockstep/dectab.h"
@@ -680,14 +681,41 @@ count(struct ls_decrec *r, const struct ls_decision *d, enum ls_outcome oc)
 	pthread_mutex_unlock(&r->mu);
 }
 
+/* The members after outcome (violations, waived, input when parsed,
+ * controls) through jansson: every case the fast path leaves. */
+static int
+general_members(struct ls_buf *b, const struct ls_decision *d,
+    enum ls_outcome oc, const json_t *res, int splice, size_t input_max)
+{
+	json_t *rec = json_pack("{s:[], s:[]}", "violations", "waived");
+	int rc = 0;
+
+	if (rec == NULL)
+		return ls_error_set(LS_ENOMEM, "decisions: out of memory");
+	if (!splice)
+		set_input(rec, d, input_max);
+	if (d->act != NULL && d->act->tab != NULL)
+		rc = attribute(rec, d, oc, res);
+	else
+		json_object_set_new(rec, "controls", json_array());
+	if (rc == 0 && d->act != NULL && ls_dectab_has_mask(d->act->tab) &&
+	    json_object_get(rec, "input"))
+		mask(rec, d);
+	if (rc == 0)
+		rc = ls_dectext_members(b, rec);
+	json_decref(rec);
+	return rc;
+}
+
 int
 ls_decrec_record(struct ls_decrec *r, char *id, const struct ls_decision *d)
 {
 	enum ls_outcome oc;
-	json_t *rec = NULL, *res;
+	struct ls_buf mb;
+	json_t *res;
 	char *text = NULL;
 	size_t len = 0;
-	int rc = 0, masked, splice;
+	int rc = 1, splice;
 
 	id[0] = '\0';
 	res = d->result_json ? json_incref((json_t *)(uintptr_t)d->result_json)
@@ -701,27 +729,24 @@ ls_decrec_record(struct ls_decrec *r, char *id, const struct ls_decision *d)
 		json_decref(res);
 		return 0;
 	}
-	/* the members that are trees; the line is written around them */
-	if ((rec = json_pack("{s:[], s:[]}", "violations", "waived")) == NULL) {
-		json_decref(res);
-		return ls_error_set(LS_ENOMEM, "decisions: out of memory");
-	}
-	masked = d->act != NULL && ls_dectab_has_mask(d->act->tab);
-	splice = d->input != NULL && d->input_len <= r->input_max && !masked;
-	if (!splice)
-		set_input(rec, d, r->input_max);
-	if (d->act != NULL && d->act->tab != NULL)
-		rc = attribute(rec, d, oc, res);
-	else
-		json_object_set_new(rec, "controls", json_array());
-	if (rc == 0 && masked && json_object_get(rec, "input"))
-		mask(rec, d);
+	splice = d->input != NULL && d->input_len <= r->input_max &&
+	    !(d->act != NULL && ls_dectab_has_mask(d->act->tab));
+	ls_buf_init(&mb, LS_DECTEXT_MAX);
+	/* the members after outcome: straight from the door's attribution
+	 * when that is all there is to say, else through jansson */
+	if (splice)
+		rc = ls_decfast_members(&mb, d, oc, res);
+	if (rc == 1)
+		rc = general_members(&mb, d, oc, res, splice, r->input_max);
 	if (rc == 0)
-		rc = ls_dectext_line(&text, &len, d, oc, rec, splice);
+		rc = ls_dectext_line(&text, &len, d, oc, mb.data ? mb.data : "",
+		    mb.len, splice);
 	if (rc == 0)
 		rc = ls_declog_append(r->log, id, text, len);
+	if (rc == LS_ENOMEM)
+		rc = ls_error_set(rc, "decisions: out of memory");
 	free(text);
-	json_decref(rec);
+	ls_buf_cleanup(&mb);
 	json_decref(res);
 	return rc;
 }

@@ -177,9 +177,8 @@ put(struct ls_buf *b, const json_t *v)
 	return rc;
 }
 
-/* The members of obj, after a comma each. */
-static int
-members(struct ls_buf *b, const json_t *obj)
+int
+ls_dectext_members(struct ls_buf *b, const json_t *obj)
 {
 	const char *k;
 	json_t *x;
@@ -205,7 +204,7 @@ field(struct ls_buf *b, const char *name, const char *value)
 
 int
 ls_dectext_line(char **out, size_t *len, const struct ls_decision *d,
-    enum ls_outcome oc, const json_t *rest, int splice)
+    enum ls_outcome oc, const char *members, size_t mlen, int splice)
 {
 	const struct ls_engine_active *a = d->act;
 	char sha[LS_SHA256_HEX_LEN + 1];
@@ -227,7 +226,7 @@ ls_dectext_line(char **out, size_t *len, const struct ls_decision *d,
 	rc = rc ? rc : ls_buf_addf(&b, ",\"input_sha256\":\"%s\"", sha);
 	rc = rc ? rc
 		: ls_buf_addf(&b, ",\"outcome\":\"%s\"", ls_outcome_names[oc]);
-	rc = rc ? rc : members(&b, rest);
+	rc = rc ? rc : ls_buf_add(&b, members, mlen);
 	rc = rc ? rc : ls_buf_addf(&b, ",\"latency_us\":%lld", d->latency_us);
 	if (rc == 0 && d->error != NULL)
 		rc = field(&b, "error", d->error);

@@ -20,12 +20,16 @@
 
 /*
  * *out (caller frees, *len bytes, NUL-terminated): {door, channel,
- * release, bundle, version, path, input_sha256, outcome, the members of
- * rest in order, latency_us, error when set, then "input" as d->input's
- * compact bytes when splice}.  LS_ENOMEM, LS_ETOOBIG.
+ * release, bundle, version, path, input_sha256, outcome, then members
+ * (mlen bytes of ",\"name\":value..." text), latency_us, error when set,
+ * then "input" as d->input's compact bytes when splice}.  LS_ENOMEM,
+ * LS_ETOOBIG.
  */
 int ls_dectext_line(char **out, size_t *len, const struct ls_decision *d,
-    enum ls_outcome oc, const json_t *rest, int splice);
+    enum ls_outcome oc, const char *members, size_t mlen, int splice);
+
+/* Append the members of obj in order, each after a comma. */
+int ls_dectext_members(struct ls_buf *b, const json_t *obj);
 
 /* Append s as a JSON string; invalid UTF-8 becomes U+FFFD. */
 int ls_dectext_string(struct ls_buf *b, const char *s);

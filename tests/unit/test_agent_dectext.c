@@ -16,6 +16,23 @@
 #include "../../agent/dectext.h"
 #include "lockstep/buf.h"
 
+/* ls_dectext_line with the members of rest. */
+static int
+line_of(char **text, size_t *len, const struct ls_decision *d,
+    enum ls_outcome oc, const json_t *rest, int splice)
+{
+	struct ls_buf m;
+	int rc;
+
+	ls_buf_init(&m, 1 << 20);
+	rc = ls_dectext_members(&m, rest);
+	if (rc == 0)
+		rc = ls_dectext_line(text, len, d, oc, m.data ? m.data : "",
+		    m.len, splice);
+	ls_buf_cleanup(&m);
+	return rc;
+}
+
 static char *
 compact(const char *s)
 {
@@ -116,9 +133,7 @@ test_dectext__line_fields_in_order(void **st)
 	d.error = "bad \"thing\"\n";
 	d.latency_us = 42;
 	d.act = &act;
-	assert_int_equal(ls_dectext_line(&text, &len, &d, LS_OUT_ERROR, rest,
-			     1),
-	    0);
+	assert_int_equal(line_of(&text, &len, &d, LS_OUT_ERROR, rest, 1), 0);
 	assert_int_equal(strlen(text), len);
 	assert_null(strchr(text, '\n'));
 	line = json_loads(text, 0, NULL);
@@ -154,9 +169,10 @@ test_dectext__line_fields_in_order(void **st)
 static void
 test_dectext__tree_members_every_type(void **st)
 {
-	static const char tree[] = "{\"input\": {\"z\": 1, \"a\": [true, false, "
-				   "null, -7, 2.5, 1e300, \"\\u00e9\\n\"], "
-				   "\"o\": {\"k\": {}}, \"e\": []}}";
+	static const char tree[] =
+	    "{\"input\": {\"z\": 1, \"a\": [true, false, "
+	    "null, -7, 2.5, 1e300, \"\\u00e9\\n\"], "
+	    "\"o\": {\"k\": {}}, \"e\": []}}";
 	json_t *rest = json_loads(tree, 0, NULL), *line;
 	struct ls_decision d;
 	char *text = NULL;
@@ -166,11 +182,10 @@ test_dectext__tree_members_every_type(void **st)
 	assert_non_null(rest);
 	memset(&d, 0, sizeof(d));
 	d.path = "p";
-	assert_int_equal(ls_dectext_line(&text, &len, &d, LS_OUT_ALLOW, rest,
-			     0),
-	    0);
-	assert_non_null(strstr(text, "\"input\":{\"z\":1,\"a\":[true,false,"
-				     "null,-7,2.5,"));
+	assert_int_equal(line_of(&text, &len, &d, LS_OUT_ALLOW, rest, 0), 0);
+	assert_non_null(strstr(text,
+	    "\"input\":{\"z\":1,\"a\":[true,false,"
+	    "null,-7,2.5,"));
 	line = json_loads(text, 0, NULL);
 	assert_non_null(line);
 	assert_true(json_equal(json_object_get(line, "input"),
