@@ -176,6 +176,7 @@ admission_record(struct ls_api *h, char *id,
 		if ((res = json_dumps(ad->messages, JSON_COMPACT)) == NULL)
 			return ls_error_set(LS_ENOMEM, "out of memory");
 		d.result = res;
+		d.result_json = ad->messages; /* not parsed again */
 	} else {
 		d.error = ad->error[0] ? ad->error : "no decision";
 	}
