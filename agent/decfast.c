@@ -13,16 +13,6 @@ struct ctl_list {
 	size_t n, cap;
 };
 
-static const char *
-msg_of(const json_t *el)
-{
-	if (json_is_string(el))
-		return json_string_value(el);
-	if (json_is_object(el) && json_is_string(json_object_get(el, "msg")))
-		return json_string_value(json_object_get(el, "msg"));
-	return NULL;
-}
-
 static int
 push(struct ctl_list *l, const char *c)
 {
@@ -125,7 +115,8 @@ members(struct ls_buf *b, struct ctl_list *all, const struct ls_decision *d,
 			rc = i > 0 ? ls_buf_addc(b, ',') : 0;
 			rc = rc ? rc
 				: violation(b, all, d, lv, i,
-				      msg_of(json_array_get(res, i)), rule);
+				      ls_decrec_msg_of(json_array_get(res, i)),
+				      rule);
 		}
 	rc = rc ? rc : ls_buf_adds(b, "],\"waived\":[],");
 	if (rc == 0 && all->n == 0)
@@ -148,7 +139,7 @@ ls_decfast_members(struct ls_buf *b, const struct ls_decision *d,
 		ls_dectab_reads_exceptions(d->act->tab, d->path)))
 		return 1;
 	for (i = 0; json_is_array(res) && i < json_array_size(res); i++)
-		if (msg_of(json_array_get(res, i)) == NULL)
+		if (ls_decrec_msg_of(json_array_get(res, i)) == NULL)
 			return 1;
 	rc = members(b, &all, d, oc, res);
 	free(all.v);

@@ -184,8 +184,8 @@ ls_decrec_input_span(size_t *off, size_t *n, const char *s, size_t len)
 
 /* ---- violations and controls ---- */
 
-static const char *
-msg_of(const json_t *el)
+const char *
+ls_decrec_msg_of(const json_t *el)
 {
 	if (json_is_string(el))
 		return json_string_value(el);
@@ -197,7 +197,7 @@ msg_of(const json_t *el)
 static int
 holds(const json_t *set, const json_t *el)
 {
-	const char *m = msg_of(el), *x;
+	const char *m = ls_decrec_msg_of(el), *x;
 	size_t i;
 	json_t *v;
 
@@ -206,7 +206,7 @@ holds(const json_t *set, const json_t *el)
 	     i++) {
 		if (json_equal(v, el))
 			return 1;
-		x = msg_of(v);
+		x = ls_decrec_msg_of(v);
 		if (m != NULL && x != NULL && strcmp(m, x) == 0)
 			return 1;
 	}
@@ -285,6 +285,7 @@ violations(json_t *rec, json_t *ctl, const struct ls_decision *d,
 {
 	json_t *vs = json_object_get(rec, "violations"), *el, *v, *lx;
 	const struct ls_dectab *t = d->act->tab;
+	const char *m;
 	char rule[600], *txt;
 	size_t i, j;
 	int hit;
@@ -296,8 +297,9 @@ violations(json_t *rec, json_t *ctl, const struct ls_decision *d,
 	for (i = 0;
 	     i < json_array_size(res) && (el = json_array_get(res, i)) != NULL;
 	     i++) {
-		txt = msg_of(el) ? NULL : json_dumps(el, JSON_ENCODE_ANY);
-		v = violation(msg_of(el) ? msg_of(el) : txt ? txt : "", rule);
+		m = ls_decrec_msg_of(el);
+		txt = m ? NULL : json_dumps(el, JSON_ENCODE_ANY);
+		v = violation(m ? m : txt ? txt : "", rule);
 		free(txt);
 		if (v == NULL || json_array_append_new(vs, v) != 0)
 			return LS_ENOMEM;

@@ -94,6 +94,10 @@ int ls_decrec_enabled(const struct ls_decrec *r);
 json_t *ls_decrec_query_value(const struct ls_rego_policy *p, const char *query,
     const char *input, size_t len);
 
+/* The message of a result element: the string, or an object's "msg"
+ * string; NULL otherwise. */
+const char *ls_decrec_msg_of(const json_t *el);
+
 /* The outcome word of a result by the rule above. */
 enum ls_outcome
 ls_decrec_outcome(const char *path, const char *result, int failed);
