@@ -173,9 +173,10 @@ doc_elems(const struct ls_val ***de, size_t *n, const struct ls_val *all,
 	if ((*de = calloc(total, sizeof(**de))) == NULL)
 		return ls_error_set(LS_ENOMEM, "out of memory");
 	for (k = 0; k < nattr; k++) {
-		if ((e = elems(part(all, k), &m)) != NULL && m > 0)
+		if ((e = elems(part(all, k), &m)) != NULL && m > 0) {
 			memcpy(*de + *n, e, m * sizeof(*e));
-		*n += m;
+			*n += m;
+		}
 	}
 	return 0;
 }

@@ -134,8 +134,9 @@ test_dectext__line_fields_in_order(void **st)
 	d.latency_us = 42;
 	d.act = &act;
 	assert_int_equal(line_of(&text, &len, &d, LS_OUT_ERROR, rest, 1), 0);
-	assert_int_equal(strlen(text), len);
-	assert_null(strchr(text, '\n'));
+	assert_non_null(text);
+	assert_int_equal(strlen(text ? text : ""), len);
+	assert_null(strchr(text ? text : "", '\n'));
 	line = json_loads(text, 0, NULL);
 	assert_non_null(line);
 	for (i = 0, it = json_object_iter(line); it != NULL;
@@ -183,7 +184,8 @@ test_dectext__tree_members_every_type(void **st)
 	memset(&d, 0, sizeof(d));
 	d.path = "p";
 	assert_int_equal(line_of(&text, &len, &d, LS_OUT_ALLOW, rest, 0), 0);
-	assert_non_null(strstr(text,
+	assert_non_null(text);
+	assert_non_null(strstr(text ? text : "",
 	    "\"input\":{\"z\":1,\"a\":[true,false,"
 	    "null,-7,2.5,"));
 	line = json_loads(text, 0, NULL);
