@@ -262,6 +262,40 @@ test_admission_record__same_record_as_a_second_evaluation(void **st)
 	ls_admission_decision_cleanup(&d);
 }
 
+/* Past LS_ADMQ_PATHS_MAX rule paths the queries are prepared per review
+ * and freed (ASan: no leak), and the answers stay the same. */
+static void
+test_admission_record__paths_past_the_cache(void **st)
+{
+	struct fx *f = *st;
+	struct ls_admission_decision d;
+	char path[64];
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		snprintf(path, sizeof(path), "k8s/other%d", i);
+		assert_int_equal(ls_admission_decide(&d, &f->eng, &f->o, path,
+				     review, strlen(review)),
+		    0);
+		assert_int_equal(d.code, 500);
+		assert_non_null(strstr(d.error, "no deny, violation, warn"));
+		ls_admission_decision_cleanup(&d);
+	}
+	/* the cache is full: the rule path is prepared for this review only */
+	assert_int_equal(ls_admission_decide(&d, &f->eng, &f->o, NULL, review,
+			     strlen(review)),
+	    0);
+	assert_int_equal(d.code, 403);
+	assert_int_equal(d.has_attr, 1);
+	assert_int_equal(json_array_size(d.messages), 3);
+	ls_admission_decision_cleanup(&d);
+	assert_int_equal(ls_admission_decide(&d, &f->eng, &f->o, "k8s/bad path",
+			     review, strlen(review)),
+	    0);
+	assert_int_equal(d.code, 400);
+	ls_admission_decision_cleanup(&d);
+}
+
 int
 main(void)
 {
@@ -270,6 +304,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_admission_record__same_record_as_a_second_evaluation,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_admission_record__paths_past_the_cache, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
