@@ -296,6 +296,52 @@ test_admission_record__paths_past_the_cache(void **st)
 	ls_admission_decision_cleanup(&d);
 }
 
+/* The answer, written as text, is the review jansson would build. */
+static void
+test_admission_record__answer_text(void **st)
+{
+	struct ls_admission_decision d;
+	json_t *got, *want;
+	char *out = NULL;
+
+	(void)st;
+	memset(&d, 0, sizeof(d));
+	snprintf(d.api_version, sizeof(d.api_version), "admission.k8s.io/v1");
+	snprintf(d.uid, sizeof(d.uid), "u-\"1\"");
+	snprintf(d.version, sizeof(d.version), "v1.2.0");
+	snprintf(d.sha256, sizeof(d.sha256), "%064d", 7);
+	d.code = 403;
+	d.messages = json_pack("[s, s]", "a \"quoted\" msg", "line\nbreak \u00e9");
+	d.warnings = json_pack("[s]", "w\\1");
+	assert_int_equal(ls_admission_answer(&out, &d, "a1-9"), 0);
+	got = json_loads(out, 0, NULL);
+	want = json_pack("{s:s, s:s, s:{s:s, s:b, s:{s:i, s:s}, s:[s], "
+			 "s:{s:s, s:s, s:s}}}",
+	    "apiVersion", "admission.k8s.io/v1", "kind", "AdmissionReview",
+	    "response", "uid", "u-\"1\"", "allowed", 0, "status", "code", 403,
+	    "message", "a \"quoted\" msg; line\nbreak \u00e9", "warnings",
+	    "w\\1", "auditAnnotations", "bundle-version", "v1.2.0",
+	    "bundle-sha256", d.sha256, "decision-id", "a1-9");
+	assert_non_null(got);
+	assert_true(json_equal(got, want));
+	json_decref(got);
+	json_decref(want);
+	free(out);
+	/* allowed, nothing to say, no bundle: no status, no annotations */
+	d.allowed = 1;
+	d.code = 200;
+	d.version[0] = d.sha256[0] = '\0';
+	json_array_clear(d.messages);
+	json_array_clear(d.warnings);
+	assert_int_equal(ls_admission_answer(&out, &d, NULL), 0);
+	assert_string_equal(out, "{\"apiVersion\":\"admission.k8s.io/v1\","
+				 "\"kind\":\"AdmissionReview\",\"response\":"
+				 "{\"uid\":\"u-\\\"1\\\"\",\"allowed\":true}}");
+	free(out);
+	json_decref(d.messages);
+	json_decref(d.warnings);
+}
+
 int
 main(void)
 {
@@ -306,6 +352,7 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_admission_record__paths_past_the_cache, setup, teardown),
+		cmocka_unit_test(test_admission_record__answer_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
