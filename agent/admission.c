@@ -1,5 +1,4 @@
 /* admission.c - AdmissionReview v1 in, AdmissionReview v1 out. */
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +6,8 @@
 #include <time.h>
 
 #include "admission.h"
+#include "admq.h"
+#include "decrec.h"
 #include "lockstep/buf.h"
 #include "lockstep/error.h"
 
@@ -26,95 +27,62 @@ refuse(struct ls_admission_decision *d, int code, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* "data.a.b" from "a/b", quoting segments that are not identifiers;
- * 0, or -1 for a path with characters no rule name has. */
-static int
-rule_ref(struct ls_buf *b, const char *path)
-{
-	const char *s = path;
-	int rc = ls_buf_adds(b, "data");
-
-	while (rc == 0 && *s != '\0') {
-		const char *e = strchr(s, '/');
-		size_t n = e ? (size_t)(e - s) : strlen(s), i;
-		int ident = n > 0 && !isdigit((unsigned char)s[0]);
-
-		for (i = 0; i < n; i++) {
-			if (!isalnum((unsigned char)s[i]) && s[i] != '_' &&
-			    s[i] != '-')
-				return -1;
-			ident &= s[i] != '-';
-		}
-		if (n > 0)
-			rc = ident ? ls_buf_addf(b, ".%.*s", (int)n, s)
-				   : ls_buf_addf(b, "[\"%.*s\"]", (int)n, s);
-		s += n + (e != NULL);
-	}
-	return rc;
-}
-
-static const char *const rules[] = { "deny", "violation", "warn", "allow" };
-
 /*
- * The four rules in one query, so what they share (deny is often built
- * from violations, allow from deny) is evaluated once:
- *   r0 := [x | x := data.P.deny]; r1 := ...violation; r2 := ...warn;
- *   r3 := [x | x := data.P.allow]
- * each binding is [value] when the rule is defined, [] when not.
- * v[k] gets rule k's value or NULL; LS_EREGO with d->error.
+ * The four rules (deny, violation, warn, allow) in one evaluation of the
+ * query prepared for d->path (admq.h), so what they share is evaluated
+ * once; with want_attr, the same evaluation also gives the attribution
+ * of the deny and violation elements to P/deny's leaves for the record.
+ * v[k] gets rule k's value or NULL; LS_EREGO / LS_EINVAL with d->error.
  */
 static int
-rule_values(json_t *v[4], struct ls_admission_decision *d,
-    const struct ls_rego_policy *p, const struct ls_admission_opts *o,
-    const char *input, size_t len)
+rule_values(json_t *v[LS_ADMQ_DOCS], struct ls_rego_attr *attr,
+    struct ls_admission_decision *d, const struct ls_admission_opts *o,
+    int want_attr, const char *input, size_t len)
 {
+	const struct ls_admq_entry *q = NULL;
+	struct ls_admq_entry *tmp = NULL;
 	struct ls_rego_eval_opts eo;
-	struct ls_buf q, ref;
-	char *res = NULL, *err = NULL, name[4];
-	json_t *doc, *b;
+	char *docs[LS_ADMQ_DOCS], *err = NULL;
 	size_t k;
-	int rc = 0;
+	int rc;
 
 	memset(&eo, 0, sizeof(eo));
 	eo.timeout_ms = o->timeout_ms;
 	eo.max_memory = o->max_memory;
-	ls_buf_init(&q, 8192);
-	ls_buf_init(&ref, 1024);
-	if (rule_ref(&ref, d->path) != 0) {
-		ls_buf_cleanup(&q);
-		ls_buf_cleanup(&ref);
-		refuse(d, 400, "bad rule path '%s'", d->path);
-		return LS_EINVAL;
+	if ((rc = ls_admq_get(&q, &tmp, d->act, d->path)) != 0) {
+		if (rc == LS_EINVAL)
+			refuse(d, 400, "bad rule path '%s'", d->path);
+		else if (rc != LS_ENOMEM)
+			refuse(d, 500, "policy error: %s", ls_error_last());
+		return rc;
 	}
-	for (k = 0; k < 4 && rc == 0; k++)
-		rc = ls_buf_addf(&q, "%sr%zu := [x | x := %s.%s]", k ? "; " : "",
-		    k, ref.data, rules[k]);
-	if (rc == 0)
-		rc = ls_rego_eval_query(&res, p, q.data, input, len, &eo, &err);
-	ls_buf_cleanup(&q);
-	ls_buf_cleanup(&ref);
+	d->has_attr = want_attr && (q->lv == NULL || q->leaves != NULL);
+	rc = ls_rego_eval_docs(docs, LS_ADMQ_DOCS, 2, attr, d->act->policy,
+	    want_attr && q->leaves != NULL ? q->leaves : q->plain, input, len,
+	    &eo, &err);
+	ls_admq_entry_free(tmp);
 	if (rc != 0) {
+		d->has_attr = 0;
 		refuse(d, 500, "policy error: %s", err ? err : ls_error_last());
 		free(err);
 		return rc;
 	}
-	doc = json_loads(res, JSON_DECODE_ANY, NULL);
-	free(res);
-	if (doc == NULL)
-		return ls_error_set(LS_ENOMEM, "admission: out of memory");
-	b = json_object_get(json_array_get(json_object_get(doc, "result"), 0),
-	    "bindings");
-	for (k = 0; k < 4; k++) {
-		snprintf(name, sizeof(name), "r%zu", k);
-		v[k] = json_incref(json_array_get(json_object_get(b, name), 0));
+	for (k = 0; k < LS_ADMQ_DOCS; k++) {
+		v[k] = docs[k] ? json_loads(docs[k], JSON_DECODE_ANY, NULL)
+			       : NULL;
+		if (docs[k] != NULL && v[k] == NULL)
+			rc = ls_error_set(LS_ENOMEM, "admission: out of memory");
+		free(docs[k]);
 	}
-	json_decref(doc);
-	return 0;
+	return rc;
 }
 
-/* Append the messages of a deny/violation/warn value to dst. */
+/* Append the messages of a deny/violation/warn value to dst.  With
+ * attr (elements numbered from *el on), a message's leaves go to
+ * d->attr.holders at the message's index in dst. */
 static int
-messages(json_t *dst, const json_t *v)
+messages(json_t *dst, const json_t *v, struct ls_admission_decision *d,
+    const struct ls_rego_attr *attr, size_t *el)
 {
 	size_t i;
 	json_t *m;
@@ -123,12 +91,36 @@ messages(json_t *dst, const json_t *v)
 	{
 		const json_t *s = json_is_object(m) ? json_object_get(m, "msg")
 						     : m;
+		size_t at = json_array_size(dst), from = (*el)++;
 
-		if (json_is_string(s) &&
-		    json_array_append(dst, (json_t *)(uintptr_t)s) != 0)
+		if (!json_is_string(s))
+			continue;
+		if (json_array_append(dst, (json_t *)(uintptr_t)s) != 0)
 			return LS_ENOMEM;
+		if (attr != NULL && d->attr.holders != NULL && from < attr->n)
+			d->attr.holders[at] = attr->holders[from];
 	}
 	return 0;
+}
+
+/* d->attr, indexed by d->messages, from attr over the deny and
+ * violation elements. */
+static int
+message_attr(struct ls_admission_decision *d, const struct ls_rego_attr *attr,
+    json_t *v[LS_ADMQ_DOCS])
+{
+	size_t el = 0, n = json_array_size(v[0]) + json_array_size(v[1]);
+	int rc;
+
+	d->attr.stray = attr->stray;
+	if (n > 0 &&
+	    (d->attr.holders = calloc(n, sizeof(*d->attr.holders))) == NULL)
+		return LS_ENOMEM;
+	rc = messages(d->messages, v[0], d, attr, &el);
+	if (rc == 0)
+		rc = messages(d->messages, v[1], d, attr, &el);
+	d->attr.n = json_array_size(d->messages);
+	return rc;
 }
 
 /* Cut at 120 bytes without splitting a UTF-8 sequence, ending in "...". */
@@ -162,26 +154,29 @@ dotted(const char *path, char *buf, size_t cap)
 }
 
 static int
-evaluate(struct ls_admission_decision *d, const struct ls_rego_policy *p,
-    const struct ls_admission_opts *o, const char *input, size_t len)
+evaluate(struct ls_admission_decision *d, const struct ls_admission_opts *o,
+    int want_attr, const char *input, size_t len)
 {
-	json_t *v[4] = { NULL, NULL, NULL, NULL }, *w = json_array();
+	json_t *v[LS_ADMQ_DOCS] = { NULL, NULL, NULL, NULL }, *w = json_array();
 	char ref[LS_ADMISSION_PATH_MAX + 1];
-	size_t i, k;
+	struct ls_rego_attr attr;
+	size_t i, k, el = 0;
 	int rc = w ? 0 : LS_ENOMEM, defined = 0;
 
+	memset(&attr, 0, sizeof(attr));
 	if (rc == 0)
-		rc = rule_values(v, d, p, o, input, len);
-	for (k = 0; k < 4; k++)
+		rc = rule_values(v, &attr, d, o, want_attr, input, len);
+	for (k = 0; k < LS_ADMQ_DOCS; k++)
 		defined |= v[k] != NULL;
 	if (rc == 0 && !defined)
 		refuse(d, o->fail_open ? 200 : 500,
 		    "no deny, violation, warn or allow rule at data.%s",
 		    dotted(d->path, ref, sizeof(ref)));
-	for (k = 0; k < 2 && rc == 0; k++)
-		rc = messages(d->messages, v[k]);
 	if (rc == 0)
-		rc = messages(w, v[2]);
+		rc = message_attr(d, &attr, v);
+	ls_rego_attr_cleanup(&attr);
+	if (rc == 0)
+		rc = messages(w, v[2], d, NULL, &el);
 	for (i = 0; rc == 0 && i < json_array_size(w); i++)
 		if (json_array_append_new(d->warnings,
 			warning(json_string_value(json_array_get(w, i)))) != 0)
@@ -198,7 +193,7 @@ evaluate(struct ls_admission_decision *d, const struct ls_rego_policy *p,
 			    "denied by data.%s.allow",
 			    dotted(d->path, ref, sizeof(ref)));
 	}
-	for (k = 0; k < 4; k++)
+	for (k = 0; k < LS_ADMQ_DOCS; k++)
 		json_decref(v[k]);
 	json_decref(w);
 	return rc == LS_ENOMEM ? rc : 0;
@@ -280,7 +275,9 @@ ls_admission_decide(struct ls_admission_decision *d, struct ls_engine *e,
 			snprintf(d->sha256, sizeof(d->sha256), "%s",
 			    d->act->sha256);
 			clock_gettime(CLOCK_MONOTONIC, &t0);
-			rc = evaluate(d, d->act->policy, o, body, len);
+			rc = evaluate(d, o,
+			    e->rec != NULL && ls_decrec_enabled(e->rec), body,
+			    len);
 			clock_gettime(CLOCK_MONOTONIC, &t1);
 			d->latency_us = (long long)(t1.tv_sec - t0.tv_sec) *
 				1000000 +
@@ -352,6 +349,7 @@ ls_admission_decision_cleanup(struct ls_admission_decision *d)
 	json_decref(d->messages);
 	json_decref(d->warnings);
 	ls_engine_active_unref(d->act);
+	ls_rego_attr_cleanup(&d->attr);
 	d->messages = d->warnings = NULL;
 	d->act = NULL;
 }

@@ -27,6 +27,7 @@
 #include <jansson.h>
 
 #include "engine.h"
+#include "lockstep/rego_deps.h"
 
 #define LS_ADMISSION_WARNING_MAX 120 /* bytes of one warning */
 #define LS_ADMISSION_PATH_MAX 256
@@ -54,6 +55,11 @@ struct ls_admission_decision {
 	char sha256[65];	/* bundle sha256, "" when none */
 	struct ls_engine_active *act; /* what decided (a reference), or NULL */
 	long long latency_us;	      /* of the evaluation */
+	/* With records on: the leaves of PATH/deny holding each message
+	 * (holders indexed as messages), from the evaluation that decided,
+	 * so the record needs no second one; has_attr 0 when not known. */
+	struct ls_rego_attr attr;
+	int has_attr;
 };
 
 /*

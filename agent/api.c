@@ -171,10 +171,12 @@ admission_record(struct ls_api *h, char *id,
 	d.input_len = q->body.len;
 	d.latency_us = ad->latency_us;
 	d.act = ad->act;
+	d.attr = ad->has_attr ? &ad->attr : NULL;
 	if (ad->code == 200 || ad->code == 403) {
 		if ((res = json_dumps(ad->messages, JSON_COMPACT)) == NULL)
 			return ls_error_set(LS_ENOMEM, "out of memory");
 		d.result = res;
+		d.result_json = ad->messages; /* not parsed again */
 	} else {
 		d.error = ad->error[0] ? ad->error : "no decision";
 	}

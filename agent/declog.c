@@ -350,13 +350,26 @@ ls_declog_rotate(struct ls_declog *l)
 	return rc;
 }
 
+/* SHA-256 fetched once: EVP_sha256() is fetched again on every digest
+ * (a lock and a lookup per record). */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void
+sha256_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 void
 ls_declog_sha256_hex(char out[65], const void *data, size_t len)
 {
 	uint8_t d[LS_SHA256_LEN];
 	unsigned int n = 0;
 
-	if (EVP_Digest(data, len, d, &n, EVP_sha256(), NULL) != 1 ||
+	pthread_once(&sha256_once, sha256_fetch);
+	if (sha256_md == NULL ||
+	    EVP_Digest(data, len, d, &n, sha256_md, NULL) != 1 ||
 	    n != LS_SHA256_LEN)
 		ls_sha256(d, data, len);
 	ls_hex_encode(out, d, LS_SHA256_LEN);

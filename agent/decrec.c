@@ -5,7 +5,9 @@
 
 #include <jansson.h>
 
+#include "decfast.h"
 #include "decrec.h"
+#include "dectext.h"
 #include "lockstep/dectab.h"
 #include "lockstep/error.h"
 #include "lockstep/hash.h"
@@ -180,43 +182,10 @@ ls_decrec_input_span(size_t *off, size_t *n, const char *s, size_t len)
 	return -1;
 }
 
-/* JSON text already known to parse, without the whitespace between
- * tokens (a JSON Lines record must hold no raw newline); *out: caller
- * frees.  Much cheaper than parsing and printing it again. */
-static char *
-compact_json(const char *s, size_t n, size_t *len)
-{
-	char *o = malloc(n + 1);
-	size_t i, k = 0;
-	int in_str = 0;
-
-	if (o == NULL)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (in_str) {
-			o[k++] = c;
-			if (c == '\\' && i + 1 < n)
-				o[k++] = s[++i];
-			else if (c == '"')
-				in_str = 0;
-		} else if (c == '"') {
-			in_str = 1;
-			o[k++] = c;
-		} else if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
-			o[k++] = c;
-		}
-	}
-	o[k] = '\0';
-	*len = k;
-	return o;
-}
-
 /* ---- violations and controls ---- */
 
-static const char *
-msg_of(const json_t *el)
+const char *
+ls_decrec_msg_of(const json_t *el)
 {
 	if (json_is_string(el))
 		return json_string_value(el);
@@ -228,7 +197,7 @@ msg_of(const json_t *el)
 static int
 holds(const json_t *set, const json_t *el)
 {
-	const char *m = msg_of(el), *x;
+	const char *m = ls_decrec_msg_of(el), *x;
 	size_t i;
 	json_t *v;
 
@@ -237,7 +206,7 @@ holds(const json_t *set, const json_t *el)
 	     i++) {
 		if (json_equal(v, el))
 			return 1;
-		x = msg_of(v);
+		x = ls_decrec_msg_of(v);
 		if (m != NULL && x != NULL && strcmp(m, x) == 0)
 			return 1;
 	}
@@ -316,6 +285,7 @@ violations(json_t *rec, json_t *ctl, const struct ls_decision *d,
 {
 	json_t *vs = json_object_get(rec, "violations"), *el, *v, *lx;
 	const struct ls_dectab *t = d->act->tab;
+	const char *m;
 	char rule[600], *txt;
 	size_t i, j;
 	int hit;
@@ -327,8 +297,9 @@ violations(json_t *rec, json_t *ctl, const struct ls_decision *d,
 	for (i = 0;
 	     i < json_array_size(res) && (el = json_array_get(res, i)) != NULL;
 	     i++) {
-		txt = msg_of(el) ? NULL : json_dumps(el, JSON_ENCODE_ANY);
-		v = violation(msg_of(el) ? msg_of(el) : txt ? txt : "", rule);
+		m = ls_decrec_msg_of(el);
+		txt = m ? NULL : json_dumps(el, JSON_ENCODE_ANY);
+		v = violation(m ? m : txt ? txt : "", rule);
 		free(txt);
 		if (v == NULL || json_array_append_new(vs, v) != 0)
 			return LS_ENOMEM;
@@ -655,26 +626,6 @@ sorted_unique(json_t *arr)
 	return out;
 }
 
-static json_t *
-base_record(const struct ls_decision *d, enum ls_outcome oc)
-{
-	const struct ls_engine_active *a = d->act;
-	char sha[LS_SHA256_HEX_LEN + 1];
-
-	if (d->input_sha256 != NULL)
-		snprintf(sha, sizeof(sha), "%s", d->input_sha256);
-	else
-		ls_declog_sha256_hex(sha, d->input ? d->input : "",
-		    d->input ? d->input_len : 0);
-	return json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:[], "
-			 "s:[]}",
-	    "door", ls_door_names[d->door], "channel", a ? a->channel : "",
-	    "release", (json_int_t)(a ? a->seq : 0), "bundle",
-	    a ? a->sha256 : "", "version", a ? a->version : "", "path", d->path,
-	    "input_sha256", sha, "outcome", ls_outcome_names[oc], "violations",
-	    "waived");
-}
-
 static void
 set_input(json_t *rec, const struct ls_decision *d, size_t max)
 {
@@ -750,47 +701,50 @@ count(struct ls_decrec *r, const struct ls_decision *d, enum ls_outcome oc)
 	pthread_mutex_unlock(&r->mu);
 }
 
-/* rec as text, with the input spliced in as its compact bytes (when it
- * was not parsed for masking): "{...,"input":INPUT}". */
-static char *
-record_text(json_t *rec, const struct ls_decision *d, int splice, size_t *len)
+/* The members after outcome (violations, waived, input when parsed,
+ * controls) through jansson: every case the fast path leaves. */
+static int
+general_members(struct ls_buf *b, const struct ls_decision *d,
+    enum ls_outcome oc, const json_t *res, int splice, size_t input_max)
 {
-	char *head, *in = NULL, *out = NULL;
-	size_t hn, n = 0;
+	json_t *rec = json_pack("{s:[], s:[]}", "violations", "waived");
+	int rc = 0;
 
-	if ((head = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER)) ==
-	    NULL)
-		return NULL;
-	hn = strlen(head);
-	if (!splice) {
-		*len = hn;
-		return head;
-	}
-	if ((in = compact_json(d->input, d->input_len, &n)) != NULL &&
-	    (out = malloc(hn + n + 16)) != NULL) {
-		memcpy(out, head, hn - 1);
-		memcpy(out + hn - 1, ",\"input\":", 9);
-		memcpy(out + hn + 8, in, n);
-		out[hn + 8 + n] = '}';
-		out[hn + 9 + n] = '\0';
-		*len = hn + 8 + n + 1;
-	}
-	free(head);
-	free(in);
-	return out;
+	if (rec == NULL)
+		return ls_error_set(LS_ENOMEM, "decisions: out of memory");
+	if (d->file != NULL)
+		json_object_set_new(rec, "file", json_string(d->file));
+	if (!splice)
+		set_input(rec, d, input_max);
+	if (d->verdict != NULL)
+		rc = take_verdict(rec, d->verdict);
+	else if (d->act != NULL && d->act->tab != NULL)
+		rc = attribute(rec, d, oc, res);
+	else
+		json_object_set_new(rec, "controls", json_array());
+	if (rc == 0 && d->act != NULL && ls_dectab_has_mask(d->act->tab) &&
+	    json_object_get(rec, "input"))
+		mask(rec, d);
+	if (rc == 0)
+		rc = ls_dectext_members(b, rec);
+	json_decref(rec);
+	return rc;
 }
 
 int
 ls_decrec_record(struct ls_decrec *r, char *id, const struct ls_decision *d)
 {
 	enum ls_outcome oc;
-	json_t *rec = NULL, *res;
+	struct ls_buf mb;
+	json_t *res;
 	char *text = NULL;
 	size_t len = 0;
-	int rc = 0, masked, splice;
+	int rc = 1, splice;
 
 	id[0] = '\0';
-	res = d->result ? json_loads(d->result, JSON_DECODE_ANY, NULL) : NULL;
+	res = d->result_json ? json_incref((json_t *)(uintptr_t)d->result_json)
+	    : d->result	     ? json_loads(d->result, JSON_DECODE_ANY, NULL)
+			     : NULL;
 	oc = d->error != NULL ? LS_OUT_ERROR
 	    : d->verdict != NULL ? d->verdict->outcome
 				 : outcome_of(d->path, res);
@@ -801,33 +755,24 @@ ls_decrec_record(struct ls_decrec *r, char *id, const struct ls_decision *d)
 		json_decref(res);
 		return 0;
 	}
-	if ((rec = base_record(d, oc)) == NULL) {
-		json_decref(res);
-		return ls_error_set(LS_ENOMEM, "decisions: out of memory");
-	}
-	if (d->file != NULL)
-		json_object_set_new(rec, "file", json_string(d->file));
-	masked = d->act != NULL && ls_dectab_has_mask(d->act->tab);
-	splice = d->input != NULL && d->input_len <= r->input_max && !masked;
-	if (!splice)
-		set_input(rec, d, r->input_max);
-	if (d->verdict != NULL)
-		rc = take_verdict(rec, d->verdict);
-	else if (d->act != NULL && d->act->tab != NULL)
-		rc = attribute(rec, d, oc, res);
-	else
-		json_object_set_new(rec, "controls", json_array());
-	if (rc == 0 && masked && json_object_get(rec, "input"))
-		mask(rec, d);
-	json_object_set_new(rec, "latency_us", json_integer(d->latency_us));
-	if (d->error != NULL)
-		json_object_set_new(rec, "error", json_string(d->error));
-	if (rc == 0 && (text = record_text(rec, d, splice, &len)) == NULL)
-		rc = ls_error_set(LS_ENOMEM, "decisions: out of memory");
+	splice = d->input != NULL && d->input_len <= r->input_max &&
+	    !(d->act != NULL && ls_dectab_has_mask(d->act->tab));
+	ls_buf_init(&mb, LS_DECTEXT_MAX);
+	/* the members after outcome: straight from the door's attribution
+	 * when that is all there is to say, else through jansson */
+	if (splice && d->verdict == NULL && d->file == NULL)
+		rc = ls_decfast_members(&mb, d, oc, res);
+	if (rc == 1)
+		rc = general_members(&mb, d, oc, res, splice, r->input_max);
+	if (rc == 0)
+		rc = ls_dectext_line(&text, &len, d, oc, mb.data ? mb.data : "",
+		    mb.len, splice);
 	if (rc == 0)
 		rc = ls_declog_append(r->log, id, text, len);
+	if (rc == LS_ENOMEM)
+		rc = ls_error_set(rc, "decisions: out of memory");
 	free(text);
-	json_decref(rec);
+	ls_buf_cleanup(&mb);
 	json_decref(res);
 	return rc;
 }

@@ -54,6 +54,7 @@ struct ls_decision {
 	const char *input; /* input JSON bytes as received, or NULL */
 	size_t input_len;
 	const char *result; /* result JSON, NULL when undefined/error */
+	const json_t *result_json; /* the same parsed, when the door has it */
 	const char *error;  /* message when the decision failed */
 	long long latency_us;
 	const struct ls_engine_active *act; /* policy used, NULL if none */
@@ -108,6 +109,10 @@ int ls_decrec_enabled(const struct ls_decrec *r);
  * reference), NULL when undefined or on error. */
 json_t *ls_decrec_query_value(const struct ls_rego_policy *p, const char *query,
     const char *input, size_t len);
+
+/* The message of a result element: the string, or an object's "msg"
+ * string; NULL otherwise. */
+const char *ls_decrec_msg_of(const json_t *el);
 
 /* The outcome word of a result by the rule above. */
 enum ls_outcome

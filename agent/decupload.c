@@ -62,18 +62,18 @@ ls_decup_note(char **out, size_t *out_len, const char *agent,
     struct ls_key *key, const char *b, size_t len, const char *prev,
     uint64_t dropped, uint64_t *last_out, char sha_out[65])
 {
-	const char *lastl, *firstnl;
+	const char *lastl, *firstnl, *p;
 	uint64_t first, last, count = 0;
 	char body[1024], now[LS_TIME_LEN];
-	size_t i;
 	int n;
 
 	*out = NULL;
 	if (len == 0 || b[len - 1] != '\n' ||
 	    (firstnl = memchr(b, '\n', len)) == NULL)
 		return ls_error_set(LS_EFORMAT, "batch: not JSON Lines");
-	for (i = 0; i < len; i++)
-		count += b[i] == '\n';
+	/* memchr: a byte loop was a third of the note's CPU */
+	for (p = b; (p = memchr(p, '\n', len - (size_t)(p - b))) != NULL; p++)
+		count++;
 	for (lastl = b + len - 1; lastl > b && lastl[-1] != '\n'; lastl--)
 		;
 	first = seq_of_line(b, (size_t)(firstnl - b));

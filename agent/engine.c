@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "admq.h"
 #include "decrec.h"
 #include "engine.h"
 #include "lockstep/error.h"
@@ -36,6 +37,7 @@ ls_engine_active_unref(struct ls_engine_active *a)
 {
 	if (a == NULL || __atomic_sub_fetch(&a->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
+	ls_admq_free(a->admq);
 	ls_rego_policy_unref(a->policy);
 	ls_dectab_free(a->tab);
 	free(a);
@@ -67,6 +69,8 @@ active_new(struct ls_engine *e, struct ls_rego_policy *p)
 	if (ls_dectab_build(&a->tab, p, &warn) != 0)
 		a->tab = NULL;
 	free(warn);
+	if (ls_admq_new(&a->admq) != 0)
+		a->admq = NULL; /* each review then prepares its own query */
 	pthread_mutex_lock(&e->mu);
 	snprintf(a->channel, sizeof(a->channel), "%s", e->state.channel);
 	if (e->has_state && e->state.has_active) {
@@ -165,14 +169,21 @@ fail(char **out, int *http, int code, const char *kind, const char *msg)
 	    json_pack("{s:s, s:s}", "code", kind, "message", msg));
 }
 
-/* The "input" member of body as JSON text (*in NULL when absent). */
+/*
+ * The "input" member of body: *input and *n its bytes as received (in
+ * body), or, where they cannot be told apart, in *in as JSON text the
+ * caller frees; *input NULL when absent.  -1 with why for a bad body.
+ */
 static int
-input_of(char **in, const char *body, size_t len, char *why, size_t whysz)
+input_of(const char **input, size_t *n, char **in, const char *body,
+    size_t len, char *why, size_t whysz)
 {
 	json_error_t jerr;
-	json_t *doc, *input;
+	json_t *doc, *v;
+	size_t off = 0;
 
-	*in = NULL;
+	*input = *in = NULL;
+	*n = 0;
 	if (len == 0)
 		return 0;
 	/* jansson caps nesting depth (JSON_PARSER_MAX_DEPTH, 2048). */
@@ -183,10 +194,17 @@ input_of(char **in, const char *body, size_t len, char *why, size_t whysz)
 		json_decref(doc);
 		return -1;
 	}
-	if ((input = json_object_get(doc, "input")) != NULL)
-		*in = json_dumps(input, JSON_COMPACT | JSON_ENCODE_ANY);
+	/* printed again only when the bytes cannot be found */
+	if ((v = json_object_get(doc, "input")) != NULL &&
+	    ls_decrec_input_span(&off, n, body, len) == 0) {
+		*input = body + off;
+	} else if (v != NULL &&
+	    (*in = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)) != NULL) {
+		*input = *in;
+		*n = strlen(*in);
+	}
 	json_decref(doc);
-	return input != NULL && *in == NULL ? -2 : 0;
+	return v != NULL && *input == NULL ? -2 : 0;
 }
 
 static long long
@@ -301,6 +319,7 @@ evaluate(json_t **ans, int *http, char **res, char **err, struct ls_decision *d,
 		    "message", d->error);
 	} else {
 		d->result = *res;
+		d->result_json = val; /* held by *ans until the record is written */
 		*http = 200;
 		*ans = json_pack("{s:o}", "result", val);
 	}
@@ -335,7 +354,6 @@ ls_engine_decide(char **out, int *http, struct ls_engine *e, const char *path,
 	struct ls_decision d;
 	struct timespec t0;
 	char why[256], *in = NULL, *res = NULL, *err = NULL;
-	size_t off = 0, n = 0;
 	json_t *ans = NULL;
 	int rc;
 
@@ -354,7 +372,8 @@ ls_engine_decide(char **out, int *http, struct ls_engine *e, const char *path,
 			"message", d.error),
 		    &t0);
 	}
-	if ((rc = input_of(&in, body, len, why, sizeof(why))) == -1) {
+	if ((rc = input_of(&d.input, &d.input_len, &in, body, len, why,
+		 sizeof(why))) == -1) {
 		d.error = why;
 		*http = 400;
 		return record(out, http, e, &d,
@@ -364,14 +383,6 @@ ls_engine_decide(char **out, int *http, struct ls_engine *e, const char *path,
 	}
 	if (rc == -2)
 		return ls_error_set(LS_ENOMEM, "decision: out of memory");
-	/* The record hashes and keeps the input bytes as received. */
-	if (in != NULL && ls_decrec_input_span(&off, &n, body, len) == 0) {
-		d.input = body + off;
-		d.input_len = n;
-	} else if (in != NULL) {
-		d.input = in;
-		d.input_len = strlen(in);
-	}
 	if ((d.act = act = ls_engine_active(e)) == NULL) {
 		d.error = "no active policy";
 		*http = 503;

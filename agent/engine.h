@@ -23,6 +23,7 @@
 /* What one decision runs on, swapped as a whole: the policy, its
  * controls table (computed once here, at activation) and the release it
  * came from. */
+struct ls_admq;
 struct ls_engine_active {
 	int refs;		       /* atomic */
 	struct ls_rego_policy *policy; /* owned reference */
@@ -31,6 +32,7 @@ struct ls_engine_active {
 	char version[LS_NAME_MAX + 1];
 	uint64_t seq;	 /* release seq */
 	char sha256[65]; /* bundle sha256 hex */
+	struct ls_admq *admq; /* admission queries (admq.h), or NULL */
 };
 
 struct ls_decrec;

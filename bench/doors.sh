@@ -3,7 +3,9 @@
 # measured in the same run:
 #  1. admission decisions/s over HTTPS with keep-alive against the plain
 #     Data API on the same AdmissionReview and bundle (goal: ratio >= 0.8),
-#     with p99 latency; wrk, 2 threads, 16 connections, 5 s each.
+#     with p99 latency; wrk, 2 threads, 16 connections, DOOR_SECS (5) s
+#     each, DOOR_ROUNDS (3) paired rounds, medians; and each agent's CPU
+#     time per decision, which a shared machine's load moves less.
 #  2. `lockstep check` on 1,000 Kubernetes manifests: wall time against the
 #     engine's own evaluation time (its --stats), so parsing, process start
 #     and output show.
@@ -46,23 +48,46 @@ wrk.body = f:read("*a")
 f:close()
 wrk.headers["Content-Type"] = "application/json"
 EOF
-# run_wrk URL BODY: prints "REQ_PER_S P99_MS NON2XX"
+# run_wrk NAME URL BODY: prints "REQ_PER_S P99_MS NON2XX CPU_US", CPU_US
+# the agent NAME's CPU time (all threads, /proc) per answered request.
 run_wrk() {
-	BODY=$2 wrk -t2 -c16 -d5s --latency -s "$W/post.lua" "$1" >"$W/wrk.out" 2>&1
-	python3 - "$W/wrk.out" <<'EOF'
+	local pid=${AGENT_PID_OF[$1]} c0
+	c0=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+	BODY=$3 wrk -t2 -c16 -d"${DOOR_SECS:-5}s" --latency -s "$W/post.lua" "$2" >"$W/wrk.out" 2>&1
+	sleep 0.2
+	python3 - "$W/wrk.out" $(($(awk '{ print $14 + $15 }' "/proc/$pid/stat") - c0)) "$(getconf CLK_TCK)" <<'EOF'
 import re, sys
 t = open(sys.argv[1]).read()
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
+n = int(re.search(r"(\d+) requests in", t).group(1))
 m = re.search(r"99%\s+([\d.]+)(us|ms|s)", t)
 p99 = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
 bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", t)
-print("%.0f %.2f %s" % (rps, p99, bad.group(1) if bad else "0"))
+cpu = int(sys.argv[2]) * 1e6 / int(sys.argv[3]) / max(n, 1)
+print("%.0f %.2f %s %.1f" % (rps, p99, bad.group(1) if bad else "0", cpu))
 EOF
 }
-read -r d_rps d_p99 d_bad <<<"$(run_wrk "http://$(cat "$W/plain.port")/v1/data/kubernetes/admission/deny" "$W/data-body.json")"
-read -r a_rps a_p99 a_bad <<<"$(run_wrk "https://$(cat "$W/tls.port")/v1/admission" "$review")"
-ratio=$(awk -v a="$a_rps" -v d="$d_rps" 'BEGIN { printf "%.2f", a / (d > 0 ? d : 1) }')
-echo "doors: admission over HTTPS (keep-alive, deny+violation+warn+allow) ${a_rps}/s p99 ${a_p99} ms vs Data API over HTTP (deny only) ${d_rps}/s p99 ${d_p99} ms: ratio ${ratio}x (goal >= 0.8x); non-2xx answers: ${a_bad} and ${d_bad}"
+# DOOR_ROUNDS paired rounds (Data API, then admission), medians: the
+# load of a shared machine drifts between runs.
+: >"$W/door-rounds"
+for _ in $(seq "${DOOR_ROUNDS:-3}"); do
+	read -r d_rps d_p99 d_bad d_cpu <<<"$(run_wrk plain "http://$(cat "$W/plain.port")/v1/data/kubernetes/admission/deny" "$W/data-body.json")"
+	read -r a_rps a_p99 a_bad a_cpu <<<"$(run_wrk tls "https://$(cat "$W/tls.port")/v1/admission" "$review")"
+	echo "$a_rps $a_p99 $a_bad $a_cpu $d_rps $d_p99 $d_bad $d_cpu" >>"$W/door-rounds"
+done
+read -r a_rps a_p99 a_bad a_cpu d_rps d_p99 d_bad d_cpu ratio cratio <<<"$(python3 - "$W/door-rounds" <<'EOF'
+import statistics, sys
+rows = [list(map(float, l.split())) for l in open(sys.argv[1])]
+med = lambda k: statistics.median(r[k] for r in rows)
+tot = lambda k: sum(r[k] for r in rows)
+print("%.0f %.2f %.0f %.1f %.0f %.2f %.0f %.1f %.2f %.2f" % (med(0), med(1),
+      tot(2), med(3), med(4), med(5), tot(6), med(7),
+      statistics.median(r[0] / r[4] for r in rows if r[4] > 0),
+      statistics.median(r[7] / r[3] for r in rows if r[3] > 0)))
+EOF
+)"
+echo "doors: admission over HTTPS (keep-alive, deny+violation+warn+allow) ${a_rps}/s p99 ${a_p99} ms vs Data API over HTTP (deny only) ${d_rps}/s p99 ${d_p99} ms: ratio ${ratio}x (goal >= 0.8x); non-2xx answers: ${a_bad} and ${d_bad} (medians of ${DOOR_ROUNDS:-3} paired rounds)"
+echo "doors: agent CPU per decision: admission over HTTPS ${a_cpu} us, Data API ${d_cpu} us: Data API/admission ${cratio}x; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 stop_agent plain
 stop_agent tls
 

@@ -142,45 +142,63 @@ elems(const struct ls_val *v, size_t *n)
 	return NULL;
 }
 
-static int
-holds(const struct ls_val *set, const struct ls_val *x)
-{
-	const struct ls_val *const *v;
-	size_t n, i;
-
-	v = elems(set, &n);
-	for (i = 0; i < n; i++)
-		if (same(v[i], x))
-			return 1;
-	return 0;
-}
-
-/* The value of leaf j (or of the document for j = -1), NULL if none. */
+/* The value of part i of the query's array, NULL if undefined. */
 static const struct ls_val *
-part(const struct ls_val *all, long j)
+part(const struct ls_val *all, size_t i)
 {
 	const struct ls_val *x;
 
-	if (all == NULL || all->type != LS_VAL_ARRAY ||
-	    (size_t)(j + 1) >= all->u.arr.n)
+	if (all == NULL || all->type != LS_VAL_ARRAY || i >= all->u.arr.n)
 		return NULL;
-	x = all->u.arr.v[j + 1];
+	x = all->u.arr.v[i];
 	return x->type == LS_VAL_ARRAY && x->u.arr.n > 0 ? x->u.arr.v[0] : NULL;
 }
 
+/* The elements of parts 0..nattr-1 in order, as one list (*de owned). */
 static int
-attribute(struct ls_rego_attr *out, const struct ls_val *all)
+doc_elems(const struct ls_val ***de, size_t *n, const struct ls_val *all,
+    size_t nattr)
 {
-	const struct ls_val *doc = part(all, -1), *const * de, *const * le;
-	size_t nleaves = all->u.arr.n - 1, i, k, nl;
-	long j;
+	const struct ls_val *const *e;
+	size_t k, m, total = 0;
 
-	de = elems(doc, &out->n);
-	if (out->n > 0 &&
-	    (out->holders = calloc(out->n, sizeof(*out->holders))) == NULL)
+	*de = NULL;
+	for (k = 0; k < nattr; k++) {
+		(void)elems(part(all, k), &m);
+		total += m;
+	}
+	*n = 0;
+	if (total == 0)
+		return 0;
+	if ((*de = calloc(total, sizeof(**de))) == NULL)
 		return ls_error_set(LS_ENOMEM, "out of memory");
-	for (j = 0; (size_t)j < nleaves; j++) {
-		le = elems(part(all, j), &nl);
+	for (k = 0; k < nattr; k++) {
+		if ((e = elems(part(all, k), &m)) != NULL && m > 0) {
+			memcpy(*de + *n, e, m * sizeof(*e));
+			*n += m;
+		}
+	}
+	return 0;
+}
+
+/* holders and stray of out: leaves are the parts from ndocs on. */
+static int
+attribute(struct ls_rego_attr *out, const struct ls_val *all, size_t ndocs,
+    size_t nattr)
+{
+	const struct ls_val **de, *const * le;
+	size_t nleaves = all->u.arr.n - ndocs, i, j, k, nl;
+	int rc;
+
+	if ((rc = doc_elems(&de, &out->n, all, nattr)) != 0)
+		return rc;
+	if (out->n > 0 &&
+	    (out->holders = calloc(out->n, sizeof(*out->holders))) == NULL) {
+		free(de);
+		return ls_error_set(LS_ENOMEM, "out of memory");
+	}
+	for (j = 0; j < nleaves; j++) {
+		le = elems(part(all, ndocs + j), &nl);
 		for (k = 0; k < nl; k++) {
 			int held = 0;
 
@@ -191,11 +209,73 @@ attribute(struct ls_rego_attr *out, const struct ls_val *all)
 				if (j < 64)
 					out->holders[i] |= 1ull << j;
 			}
-			if (!held && !holds(doc, le[k]))
+			if (!held)
 				out->stray = 1;
 		}
 	}
+	free(de);
 	return 0;
+}
+
+/* docs[k] = JSON of part k (NULL when undefined), for k < ndocs. */
+static int
+docs_json(char **docs, const struct ls_val *all, size_t ndocs)
+{
+	const struct ls_val *doc;
+	struct ls_buf b;
+	size_t k;
+	int rc = 0;
+
+	for (k = 0; k < ndocs && rc == 0; k++) {
+		if ((doc = part(all, k)) == NULL)
+			continue;
+		ls_buf_init(&b, ATTR_JSON_MAX);
+		if ((rc = ls_val_to_json(&b, doc)) == 0 &&
+		    (docs[k] = ls_buf_take(&b, NULL)) == NULL)
+			rc = ls_error_set(LS_ENOMEM, "out of memory");
+		ls_buf_cleanup(&b);
+	}
+	return rc;
+}
+
+int
+ls_rego_eval_docs(char **docs, size_t ndocs, size_t nattr,
+    struct ls_rego_attr *out, const struct ls_rego_policy *p,
+    const struct ls_rego_prepared *q, const char *input, size_t input_len,
+    const struct ls_rego_eval_opts *opts, char **err_out)
+{
+	struct ls_arena *a = ls_arena_new(opts != NULL && opts->max_memory
+		? opts->max_memory
+		: ATTR_MEMORY);
+	const struct ls_val *all = NULL;
+	size_t k;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	memset(docs, 0, ndocs * sizeof(*docs));
+	if (a == NULL)
+		return ls_error_set(LS_ENOMEM, "out of memory");
+	rc = run(&all, a, p, q, input, input_len, opts);
+	if (rc == 0 && (all == NULL || all->type != LS_VAL_ARRAY ||
+			   all->u.arr.n < ndocs || nattr > ndocs))
+		rc = ls_error_set(LS_EREGO, "attribution query: no value");
+	if (rc == 0)
+		rc = docs_json(docs, all, ndocs);
+	if (rc == 0)
+		rc = attribute(out, all, ndocs, nattr);
+	ls_arena_free(a);
+	if (rc != 0) {
+		ls_rego_attr_cleanup(out);
+		for (k = 0; k < ndocs; k++) {
+			free(docs[k]);
+			docs[k] = NULL;
+		}
+		if (err_out != NULL) {
+			free(*err_out);
+			*err_out = strdup(ls_error_last());
+		}
+	}
+	return rc;
 }
 
 int
@@ -203,36 +283,11 @@ ls_rego_eval_attr(struct ls_rego_attr *out, const struct ls_rego_policy *p,
     const struct ls_rego_prepared *q, const char *input, size_t input_len,
     const struct ls_rego_eval_opts *opts, char **err_out)
 {
-	struct ls_arena *a = ls_arena_new(opts != NULL && opts->max_memory
-		? opts->max_memory
-		: ATTR_MEMORY);
-	const struct ls_val *all = NULL, *doc;
-	struct ls_buf b;
-	int rc;
+	char *doc = NULL;
+	int rc = ls_rego_eval_docs(&doc, 1, 1, out, p, q, input, input_len,
+	    opts, err_out);
 
-	memset(out, 0, sizeof(*out));
-	ls_buf_init(&b, ATTR_JSON_MAX);
-	if (a == NULL)
-		return ls_error_set(LS_ENOMEM, "out of memory");
-	rc = run(&all, a, p, q, input, input_len, opts);
-	if (rc == 0 &&
-	    (all == NULL || all->type != LS_VAL_ARRAY || all->u.arr.n == 0))
-		rc = ls_error_set(LS_EREGO, "attribution query: no value");
-	if (rc == 0 && (doc = part(all, -1)) != NULL &&
-	    (rc = ls_val_to_json(&b, doc)) == 0 &&
-	    (out->doc = ls_buf_take(&b, NULL)) == NULL)
-		rc = ls_error_set(LS_ENOMEM, "out of memory");
-	if (rc == 0)
-		rc = attribute(out, all);
-	ls_buf_cleanup(&b);
-	ls_arena_free(a);
-	if (rc != 0) {
-		ls_rego_attr_cleanup(out);
-		if (err_out != NULL) {
-			free(*err_out);
-			*err_out = strdup(ls_error_last());
-		}
-	}
+	out->doc = doc;
 	return rc;
 }
 

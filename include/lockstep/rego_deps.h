@@ -79,4 +79,18 @@ int ls_rego_eval_attr(struct ls_rego_attr *out, const struct ls_rego_policy *p,
     const struct ls_rego_eval_opts *opts, char **err_out);
 void ls_rego_attr_cleanup(struct ls_rego_attr *a); /* safe to repeat */
 
+/*
+ * One evaluation of a query with ndocs documents before the leaves:
+ * [[doc 0], ..., [doc ndocs-1], [leaf 0], ...].  docs[k] gets document
+ * k's JSON (owned, NULL when undefined); out->doc stays NULL, and out's
+ * elements are those of documents 0..nattr-1 (nattr <= ndocs) taken in
+ * order as one list, leaf j being part ndocs + j.  So a door that
+ * answers from several rules (the admission door: deny, violation, warn,
+ * allow) attributes its messages without a second evaluation.
+ */
+int ls_rego_eval_docs(char **docs, size_t ndocs, size_t nattr,
+    struct ls_rego_attr *out, const struct ls_rego_policy *p,
+    const struct ls_rego_prepared *q, const char *input, size_t input_len,
+    const struct ls_rego_eval_opts *opts, char **err_out);
+
 #endif
