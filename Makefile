@@ -62,7 +62,7 @@ CONF_BIN := $(BUILD)/tests/conformance-runner
 
 # bench/rego_bench.c counts the Rego arena's chunks by wrapping its entry
 # points; the wrap is in this program's link line only.
-BENCH_BINS := $(BUILD)/bench/rego-bench
+BENCH_BINS := $(BUILD)/bench/rego-bench $(BUILD)/bench/proctime
 BENCH_WRAP := -Wl,--wrap=ls_arena_alloc,--wrap=ls_arena_strndup \
 	-Wl,--wrap=ls_arena_free
 
@@ -123,6 +123,11 @@ $(CONF_BIN): $(call obj,tests/conformance/runner.c) $(ALL_LIBS)
 $(BUILD)/bench/rego-bench: $(call obj,bench/rego_bench.c) $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $(BENCH_WRAP) -o $@ $< $(ALL_LIBS) $(LIBS)
+# bench/proctime.c times whole processes; libc only, so it is also the
+# reference program the doors' figures are set beside.
+$(BUILD)/bench/proctime: $(call obj,bench/proctime.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $<
 benchprogs: $(BENCH_BINS) $(TOOL_BINS) $(AUDIT_TOOL_BINS)
 
 deps:
