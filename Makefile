@@ -114,9 +114,11 @@ $(BUILD)/bin/lockstep: $(call obj,server/lockstep_lite.c) $(SERVER_LIB) \
 $(BUILD)/bin/lockstep-ops: $(call obj,server/lockstep.c) $(ALL_LIBS)
 $(BUILD)/bin/lockstep-server: $(call obj,server/main.c) $(ALL_LIBS)
 $(BUILD)/bin/lockstep-agent: $(call obj,agent/main.c) $(ALL_LIBS)
+# --as-needed: each program depends on the libraries it calls (the agent
+# neither on libcurl nor on libarchive), whatever the toolchain's default.
 $(filter-out $(BUILD)/bin/lockstep,$(PROGS)):
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(ALL_LIBS) $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -Wl,--as-needed -o $@ $< $(ALL_LIBS) $(LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(ALL_LIBS)
 	@mkdir -p $(dir $@)
