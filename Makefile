@@ -41,7 +41,7 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) -D_GNU_SOURCE -Iinclude -Icommon \
 	-MMD -MP $(PKG_CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
-LIBS = $(PKG_LIBS) -lpthread -lm
+LIBS = $(PKG_LIBS) -lpthread -lm -ldl
 
 COMMON_SRC := $(wildcard common/*.c common/rego/*.c common/rego/builtins/*.c)
 SERVER_MAINS := server/main.c server/lockstep.c server/lockstep_lite.c
@@ -89,19 +89,20 @@ $(ALL_LIBS):
 # execs lockstep-ops (everything) for the rest: pre-commit and CI start it
 # per commit, and the network and git stacks cost most of a start.  Those
 # libraries are linked from Debian's static archives (LITE_STATIC=0 for
-# the shared ones): loading and relocating libcrypto.so alone took 0.6 ms
-# of a 1.4 ms run (bench/doors.sh).  The price: rebuild lockstep when
-# Debian updates libcrypto, libsodium, PCRE2, jansson or libyaml; the
-# server, agent and lockstep-ops keep the shared ones.  Packed relative
-# relocations (DT_RELR, where the linker has them) keep the program PIE
-# at a tenth of the relocation table.
-LITE_PKGS := yaml-0.1 jansson libpcre2-8 libcrypto libsodium
+# the shared ones): each shared one costs its mapping and relocation at
+# every start (bench/doors.sh).  The price: rebuild lockstep when Debian
+# updates libsodium, PCRE2, jansson or libyaml; the server, agent and
+# lockstep-ops keep the shared ones.  libcrypto is not linked at all: the
+# crypto builtins load it on their first call (common/rego/builtins/
+# ossl.h).  Packed relative relocations (DT_RELR, where the linker has
+# them) keep the program PIE at a tenth of the relocation table.
+LITE_PKGS := yaml-0.1 jansson libpcre2-8 libsodium
 LITE_STATIC ?= 1
 ifeq ($(LITE_STATIC),1)
 LITE_LIBS = -Wl,-Bstatic $(shell pkg-config --libs --static $(LITE_PKGS) \
-	2>/dev/null | sed 's/-pthread//g; s/-ldl//g') -Wl,-Bdynamic -lpthread -lm
+	2>/dev/null | sed 's/-pthread//g; s/-ldl//g') -Wl,-Bdynamic -lpthread -lm -ldl
 else
-LITE_LIBS = $(shell pkg-config --libs $(LITE_PKGS) 2>/dev/null) -lpthread -lm
+LITE_LIBS = $(shell pkg-config --libs $(LITE_PKGS) 2>/dev/null) -lpthread -lm -ldl
 endif
 LITE_RELR := $(shell printf 'int main(void){return 0;}' | $(CC) -x c - \
 	-o /dev/null -Wl,-z,pack-relative-relocs 2>/dev/null && \
