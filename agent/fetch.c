@@ -424,8 +424,8 @@ tunnel(struct xfer *x, const struct fetch_url *u)
 	    (rc = read_head(x, &res, &h)) < 0)
 		return rc;
 	if (h.status != 200 || x->f->c.rpos != x->f->c.rlen)
-		return ls_error_set(LS_ENET, "proxy refused the tunnel: HTTP %ld",
-		    h.status);
+		return ls_error_set(LS_ENET,
+		    "proxy refused the tunnel: HTTP %ld", h.status);
 	return 0;
 }
 
@@ -482,8 +482,8 @@ exchange(struct xfer *x, const struct fetch_url *u, const struct req *q,
 		if (sent != 0 && !x->started)
 			rc = sent;
 		fconn_close(&f->c);
-		if (!reused || x->started || attempt > 0 ||
-		    rc == LS_ETIMEOUT || (x->w.stop != NULL && *x->w.stop))
+		if (!reused || x->started || attempt > 0 || rc == LS_ETIMEOUT ||
+		    (x->w.stop != NULL && *x->w.stop))
 			return rc;
 	}
 }
@@ -513,8 +513,9 @@ request(struct ls_fetch *f, struct sink *s, const struct req *q)
 		fconn_close(&f->c);
 out:
 	if (s->toobig)
-		return ls_error_set(LS_ETOOBIG, "%s: body larger than %llu bytes",
-		    q->url, (unsigned long long)s->max);
+		return ls_error_set(LS_ETOOBIG,
+		    "%s: body larger than %llu bytes", q->url,
+		    (unsigned long long)s->max);
 	if (s->ioerr)
 		return ls_error_set(LS_EIO, "%s: write: %s", q->url,
 		    strerror(s->ioerr));
@@ -548,8 +549,8 @@ ls_fetch_get(struct ls_fetch *f, struct ls_fetch_result *res,
 	s.max = out->max;
 	ls_buf_reset(out);
 	hdrs[0] = '\0';
-	if (etag != NULL && etag[0] != '\0' && strlen(etag) <= LS_FETCH_ETAG_MAX &&
-	    strpbrk(etag, "\r\n") == NULL)
+	if (etag != NULL && etag[0] != '\0' &&
+	    strlen(etag) <= LS_FETCH_ETAG_MAX && strpbrk(etag, "\r\n") == NULL)
 		n = snprintf(hdrs, sizeof(hdrs), "If-None-Match: %s\r\n", etag);
 	if (wait_s > 0)
 		snprintf(hdrs + n, sizeof(hdrs) - (size_t)n,

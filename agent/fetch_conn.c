@@ -95,8 +95,8 @@ connect_one(const struct addrinfo *ai, long long until_ms,
 	int fd, err = 0, one = 1, r;
 	socklen_t len = sizeof(err);
 
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
-		SOCK_CLOEXEC, ai->ai_protocol);
+	fd = socket(ai->ai_family,
+	    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
 	if (fd < 0)
 		return ls_error_set(LS_ENET, "socket: %s", strerror(errno));
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
@@ -106,9 +106,9 @@ connect_one(const struct addrinfo *ai, long long until_ms,
 		}
 		if ((r = wait_fd(fd, POLLOUT, until_ms, w)) != 1) {
 			close(fd);
-			return r == 2 ? ls_error_set(LS_ETIMEOUT,
-					    "connect timed out")
-				      : r;
+			return r == 2
+			    ? ls_error_set(LS_ETIMEOUT, "connect timed out")
+			    : r;
 		}
 		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 			err = errno;
@@ -198,8 +198,7 @@ tls_start(struct fconn *c, const char *host, const char *cacert,
 	if (gnutls_init(&c->tls, GNUTLS_CLIENT | GNUTLS_NONBLOCK) < 0)
 		return ls_error_set(LS_ENOMEM, "TLS: out of memory");
 	if (gnutls_priority_set_direct(c->tls, TLS_PRIORITY, NULL) < 0 ||
-	    gnutls_credentials_set(c->tls, GNUTLS_CRD_CERTIFICATE, c->cred) <
-		0)
+	    gnutls_credentials_set(c->tls, GNUTLS_CRD_CERTIFICATE, c->cred) < 0)
 		return ls_error_set(LS_ENET, "TLS: cannot set up a session");
 	if (inet_pton(AF_INET, host, ip) != 1 &&
 	    inet_pton(AF_INET6, host, ip) != 1)

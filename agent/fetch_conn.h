@@ -20,7 +20,7 @@
 #define FCONN_RBUF (16 * 1024)
 
 struct fconn {
-	int fd; /* -1: not connected */
+	int fd;				       /* -1: not connected */
 	gnutls_session_t tls;		       /* NULL for http */
 	gnutls_certificate_credentials_t cred; /* made on the first https */
 	int https;
@@ -31,7 +31,7 @@ struct fconn {
 
 /* Bounds of one request's waits. */
 struct fconn_wait {
-	long long end_ms;	      /* overall deadline, monotonic ms */
+	long long end_ms;	     /* overall deadline, monotonic ms */
 	volatile sig_atomic_t *stop; /* abort when it turns 1; may be NULL */
 };
 
@@ -60,7 +60,6 @@ int fconn_write(struct fconn *c, const void *p, size_t n,
  * none, 0 at the end of the stream, or LS_ENET / LS_ETIMEOUT (past
  * w->end_ms, or stopped).
  */
-int fconn_fill(struct fconn *c, long long until_ms,
-    const struct fconn_wait *w);
+int fconn_fill(struct fconn *c, long long until_ms, const struct fconn_wait *w);
 
 #endif

@@ -82,7 +82,8 @@ main(int argc, char **argv)
 			pause();
 	}
 	if (argc < 3 || (n = strtol(argv[1], NULL, 10)) < 1 || n > MAX_RUNS) {
-		fprintf(stderr, "usage: proctime N CMD [ARG...] | --noop | --idle\n");
+		fprintf(stderr,
+		    "usage: proctime N CMD [ARG...] | --noop | --idle\n");
 		return 2;
 	}
 	if ((t = calloc((size_t)n, sizeof(*t))) == NULL)

@@ -50,7 +50,8 @@ refill(struct tarread *t)
 			n = read(t->fd, t->in, IN_CAP);
 		while (n < 0 && errno == EINTR);
 		if (n < 0)
-			return ls_error_set(LS_EIO, "read: %s", strerror(errno));
+			return ls_error_set(LS_EIO, "read: %s",
+			    strerror(errno));
 	}
 	t->in_len = (size_t)n;
 	t->raw_eof = n == 0;
@@ -324,15 +325,13 @@ pax_parse(struct tarread *t, const char *p, size_t n)
 			char num[24];
 
 			if (vlen == 0 || vlen >= sizeof(num))
-				return ls_error_set(LS_EFORMAT,
-				    "bad pax size");
+				return ls_error_set(LS_EFORMAT, "bad pax size");
 			memcpy(num, val, vlen);
 			num[vlen] = '\0';
 			errno = 0;
 			t->ext_size = strtoull(num, &end, 10);
 			if (errno != 0 || *end != '\0' || num[0] == '-')
-				return ls_error_set(LS_EFORMAT,
-				    "bad pax size");
+				return ls_error_set(LS_EFORMAT, "bad pax size");
 			t->has_ext_size = 1;
 		} else if (klen > 11 && memcmp(rec, "GNU.sparse.", 11) == 0) {
 			t->ext_sparse = 1;
@@ -389,8 +388,7 @@ entry_type(unsigned char flag, const char *path)
 	case '0':
 	case '7': /* contiguous: a regular file everywhere */
 		/* Old tar wrote directories as files named "d/". */
-		return n > 0 && path[n - 1] == '/' ? TARREAD_DIR
-						   : TARREAD_FILE;
+		return n > 0 && path[n - 1] == '/' ? TARREAD_DIR : TARREAD_FILE;
 	case '5': return TARREAD_DIR;
 	case '1': return TARREAD_HARDLINK;
 	case '2': return TARREAD_SYMLINK;

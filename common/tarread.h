@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define TARREAD_NAME_MAX 4095	     /* bytes of a path or link name */
+#define TARREAD_NAME_MAX 4095	    /* bytes of a path or link name */
 #define TARREAD_EXT_MAX (64 * 1024) /* bytes of one pax or GNU header */
 
 enum tarread_type {

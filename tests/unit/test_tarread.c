@@ -33,7 +33,7 @@ struct sample {
 	size_t size;
 };
 
-static char long_path[300]; /* > 255 bytes: pax or GNU long name */
+static char long_path[300];   /* > 255 bytes: pax or GNU long name */
 static char prefix_path[200]; /* > 100 bytes: ustar prefix */
 
 static void
@@ -109,8 +109,7 @@ write_archive(struct mem *m, int fmt, int gz, int long_names)
 	if (gz)
 		assert_int_equal(archive_write_add_filter_gzip(a), 0);
 	assert_int_equal(archive_write_set_bytes_in_last_block(a, 1), 0);
-	assert_int_equal(archive_write_open2(a, m, NULL, mem_write, NULL,
-			     NULL),
+	assert_int_equal(archive_write_open2(a, m, NULL, mem_write, NULL, NULL),
 	    0);
 	s = samples(&n, long_names);
 	for (i = 0; i < n; i++) {
@@ -301,7 +300,10 @@ header(unsigned char *h, const char *name, char type, const char *size)
 	memcpy(h + 100, "0000644", 7);
 	memcpy(h + 124, size, strlen(size));
 	h[156] = (unsigned char)type;
-	memcpy(h + 257, "ustar\0" "00", 8);
+	memcpy(h + 257,
+	    "ustar\0"
+	    "00",
+	    8);
 	memset(h + 148, ' ', 8);
 	for (i = 0; i < 512; i++)
 		sum += h[i];

@@ -23,9 +23,9 @@ load(void)
 		return;
 	}
 	/* POSIX lets a void * from dlsym become a function pointer. */
-#define LS_OSSL_LOAD(name)                                                   \
-	if (why[0] == '\0' &&                                                \
-	    (*(void **)&table.name = dlsym(h, #name)) == NULL)               \
+#define LS_OSSL_LOAD(name)                                                     \
+	if (why[0] == '\0' &&                                                  \
+	    (*(void **)&table.name = dlsym(h, #name)) == NULL)                 \
 		snprintf(why, sizeof(why), "%s: no %s", LIBCRYPTO, #name);
 	LS_OSSL_FUNCS(LS_OSSL_LOAD)
 #undef LS_OSSL_LOAD
