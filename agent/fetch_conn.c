@@ -127,16 +127,13 @@ static int
 connect_tcp(struct fconn *c, const char *host, const char *port,
     long connect_ms, const struct fconn_wait *w)
 {
-	struct addrinfo hints, *res = NULL, *ai;
+	struct addrinfo *res = NULL, *ai;
 	long long until = fconn_now_ms() + connect_ms;
-	int r, rc = LS_ENET;
+	int rc;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	if ((r = getaddrinfo(host, port, &hints, &res)) != 0)
-		return ls_error_set(LS_ENET, "cannot resolve %s: %s", host,
-		    gai_strerror(r));
+	if ((rc = fconn_resolve(&res, host, port, until, w)) < 0)
+		return rc;
+	rc = LS_ENET;
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		if ((rc = connect_one(ai, until, w, &c->fd)) == 0)
 			break;

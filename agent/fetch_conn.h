@@ -41,6 +41,13 @@ void fconn_init(struct fconn *c);
 void fconn_close(struct fconn *c);   /* the connection; keeps cred */
 void fconn_cleanup(struct fconn *c); /* everything */
 
+/* The addresses of host:port into *out (freeaddrinfo), waiting at most
+ * until until_ms and the request's deadline, stopping with w->stop
+ * (fetch_dns.c).  LS_ENET, LS_ETIMEOUT, LS_ENOMEM. */
+struct addrinfo;
+int fconn_resolve(struct addrinfo **out, const char *host, const char *port,
+    long long until_ms, const struct fconn_wait *w);
+
 /* A TCP connection to host:port within connect_ms and w.  LS_ENET,
  * LS_ETIMEOUT with a message. */
 int fconn_connect(struct fconn *c, const char *host, const char *port,

@@ -4,7 +4,8 @@
  * case needs: chunked bodies with extensions and trailers, keep-alive
  * reuse, a kept connection the server closed (retried once on a fresh
  * one), 100 Continue, a bad chunk size, a body read to the close, a body
- * cut short, and a status line that is not HTTP.
+ * cut short, a status line that is not HTTP, and a host name resolved by
+ * the lookup thread.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -52,11 +53,15 @@ static const char *const conn5[] = {
 	"SSH-2.0-OpenSSH\r\n\r\n",
 	NULL,
 };
-static const char *const *const script[] = { conn1, conn2, conn3, conn4,
-	conn5 };
+static const char *const conn6[] = {
+	"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nname",
+	NULL,
+};
+static const char *const *const script[] = { conn1, conn2, conn3, conn4, conn5,
+	conn6 };
 
 static pid_t server = -1;
-static char base[64];
+static char base[64], named[64];
 static struct ls_fetch *f;
 
 /* Read one request head (GET only: no body). */
@@ -116,6 +121,8 @@ start(void **state)
 	    getsockname(s, (struct sockaddr *)&a, &len) != 0)
 		return -1;
 	snprintf(base, sizeof(base), "http://127.0.0.1:%d/x",
+	    ntohs(a.sin_port));
+	snprintf(named, sizeof(named), "http://localhost:%d/x",
 	    ntohs(a.sin_port));
 	if ((server = fork()) == 0) {
 		alarm(60);
@@ -211,12 +218,33 @@ test_agent_http__bad_urls(void **state)
 	ls_buf_cleanup(&b);
 }
 
+/* A name, not an address: resolved by fetch_dns.c's lookup thread. */
+static void
+test_agent_http__named_host(void **state)
+{
+	struct ls_fetch_result res;
+	struct ls_buf b;
+	int rc;
+
+	(void)state;
+	ls_buf_init(&b, 64);
+	assert_int_equal(ls_fetch_get(f, &res, &b, named, NULL, 0), 0);
+	assert_int_equal(b.len, 4);
+	assert_memory_equal(b.data, "name", 4);
+	/* No such name (or no DNS here: the bounded wait ends it then). */
+	rc = ls_fetch_get(f, &res, &b, "http://no-such-host.invalid/", NULL, 0);
+	assert_true(rc == LS_ENET || rc == LS_ETIMEOUT);
+	assert_non_null(strstr(ls_error_last(), "resolv"));
+	ls_buf_cleanup(&b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_agent_http__script),
 		cmocka_unit_test(test_agent_http__bad_urls),
+		cmocka_unit_test(test_agent_http__named_host),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
