@@ -496,6 +496,7 @@ request(struct ls_fetch *f, struct sink *s, const struct req *q)
 	struct head h;
 	int rc, cut = 0;
 
+	memset(&h, 0, sizeof(h));
 	x.w.end_ms = fconn_now_ms() + q->total_s * 1000;
 	x.win_ms = fconn_now_ms();
 	if ((rc = fetch_url_parse(&u, q->url)) < 0 ||

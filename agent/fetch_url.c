@@ -76,7 +76,8 @@ fetch_url_parse(struct fetch_url *u, const char *url)
 	if ((rc = parse_authority(u, p, end)) < 0)
 		return rc;
 	if (!u->port_given)
-		strcpy(u->port, u->https ? "443" : "80");
+		snprintf(u->port, sizeof(u->port), "%s",
+		    u->https ? "443" : "80");
 	set_authority(u);
 	u->path = end;
 	u->path_len = (int)strcspn(end, "#");
@@ -163,6 +164,6 @@ fetch_url_proxy(struct fetch_url *p, const struct fetch_url *u)
 	if ((rc = fetch_url_parse(p, v)) < 0)
 		return ls_error_wrap(rc, "proxy %.64s", v);
 	if (!p->port_given)
-		strcpy(p->port, PROXY_PORT);
+		snprintf(p->port, sizeof(p->port), "%s", PROXY_PORT);
 	return 1;
 }

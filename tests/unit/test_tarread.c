@@ -288,6 +288,16 @@ test_tarread__damage_refused(void **state)
 	free(m.p);
 }
 
+/* n bytes of s into a header field (tar fields need no NUL). */
+static void
+field(unsigned char *h, size_t off, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h[off + i] = (unsigned char)s[i];
+}
+
 /* A ustar header block with a valid checksum. */
 static void
 header(unsigned char *h, const char *name, char type, const char *size)
@@ -296,11 +306,11 @@ header(unsigned char *h, const char *name, char type, const char *size)
 	size_t i;
 
 	memset(h, 0, 512);
-	memcpy(h, name, strlen(name));
-	memcpy(h + 100, "0000644", 7);
-	memcpy(h + 124, size, strlen(size));
+	field(h, 0, name, strlen(name));
+	field(h, 100, "0000644", 7);
+	field(h, 124, size, strlen(size));
 	h[156] = (unsigned char)type;
-	memcpy(h + 257,
+	field(h, 257,
 	    "ustar\0"
 	    "00",
 	    8);
