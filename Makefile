@@ -41,7 +41,7 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) -D_GNU_SOURCE -Iinclude -Icommon \
 	-MMD -MP $(PKG_CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
-LIBS = $(PKG_LIBS) -lpthread -lm
+LIBS = $(PKG_LIBS) -lpthread -lm -ldl
 
 COMMON_SRC := $(wildcard common/*.c common/rego/*.c common/rego/builtins/*.c)
 SERVER_MAINS := server/main.c server/lockstep.c server/lockstep_lite.c
@@ -62,7 +62,7 @@ CONF_BIN := $(BUILD)/tests/conformance-runner
 
 # bench/rego_bench.c counts the Rego arena's chunks by wrapping its entry
 # points; the wrap is in this program's link line only.
-BENCH_BINS := $(BUILD)/bench/rego-bench
+BENCH_BINS := $(BUILD)/bench/rego-bench $(BUILD)/bench/proctime
 BENCH_WRAP := -Wl,--wrap=ls_arena_alloc,--wrap=ls_arena_strndup \
 	-Wl,--wrap=ls_arena_free
 
@@ -87,20 +87,39 @@ $(ALL_LIBS):
 
 # `lockstep` runs the policy commands with the engine's libraries only and
 # execs lockstep-ops (everything) for the rest: pre-commit and CI start it
-# per commit, and the network and git stacks cost most of a start.
-LITE_PKGS := yaml-0.1 jansson libpcre2-8 libcrypto libsodium
-LITE_LIBS = $(shell pkg-config --libs $(LITE_PKGS) 2>/dev/null) -lpthread -lm
+# per commit, and the network and git stacks cost most of a start.  Those
+# libraries are linked from Debian's static archives (LITE_STATIC=0 for
+# the shared ones): each shared one costs its mapping and relocation at
+# every start (bench/doors.sh).  The price: rebuild lockstep when Debian
+# updates libsodium, PCRE2, jansson or libyaml; the server, agent and
+# lockstep-ops keep the shared ones.  libcrypto is not linked at all: the
+# crypto builtins load it on their first call (common/rego/builtins/
+# ossl.h).  Packed relative relocations (DT_RELR, where the linker has
+# them) keep the program PIE at a tenth of the relocation table.
+LITE_PKGS := yaml-0.1 jansson libpcre2-8 libsodium
+LITE_STATIC ?= 1
+ifeq ($(LITE_STATIC),1)
+LITE_LIBS = -Wl,-Bstatic $(shell pkg-config --libs --static $(LITE_PKGS) \
+	2>/dev/null | sed 's/-pthread//g; s/-ldl//g') -Wl,-Bdynamic -lpthread -lm -ldl
+else
+LITE_LIBS = $(shell pkg-config --libs $(LITE_PKGS) 2>/dev/null) -lpthread -lm -ldl
+endif
+LITE_RELR := $(shell printf 'int main(void){return 0;}' | $(CC) -x c - \
+	-o /dev/null -Wl,-z,pack-relative-relocs 2>/dev/null && \
+	echo -Wl,-z,pack-relative-relocs)
 $(BUILD)/bin/lockstep: $(call obj,server/lockstep_lite.c) $(SERVER_LIB) \
 	$(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -Wl,--as-needed -o $@ $< $(SERVER_LIB) \
-		$(COMMON_LIB) $(LITE_LIBS)
+	$(CC) $(ALL_LDFLAGS) $(LITE_RELR) -Wl,--as-needed -o $@ $< \
+		$(SERVER_LIB) $(COMMON_LIB) $(LITE_LIBS)
 $(BUILD)/bin/lockstep-ops: $(call obj,server/lockstep.c) $(ALL_LIBS)
 $(BUILD)/bin/lockstep-server: $(call obj,server/main.c) $(ALL_LIBS)
 $(BUILD)/bin/lockstep-agent: $(call obj,agent/main.c) $(ALL_LIBS)
+# --as-needed: each program depends on the libraries it calls (the agent
+# neither on libcurl nor on libarchive), whatever the toolchain's default.
 $(filter-out $(BUILD)/bin/lockstep,$(PROGS)):
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(ALL_LIBS) $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -Wl,--as-needed -o $@ $< $(ALL_LIBS) $(LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(ALL_LIBS)
 	@mkdir -p $(dir $@)
@@ -123,6 +142,11 @@ $(CONF_BIN): $(call obj,tests/conformance/runner.c) $(ALL_LIBS)
 $(BUILD)/bench/rego-bench: $(call obj,bench/rego_bench.c) $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $(BENCH_WRAP) -o $@ $< $(ALL_LIBS) $(LIBS)
+# bench/proctime.c times whole processes; libc only, so it is also the
+# reference program the doors' figures are set beside.
+$(BUILD)/bench/proctime: $(call obj,bench/proctime.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $<
 benchprogs: $(BENCH_BINS) $(TOOL_BINS) $(AUDIT_TOOL_BINS)
 
 deps:

@@ -1,12 +1,12 @@
 /*
- * fetch.h - the agent's HTTP client (libcurl, one reused easy handle).
+ * fetch.h - the agent's HTTP/1.1 client (fetch.c, over fetch_conn.c).
  *
  * Everything the agent downloads comes from an untrusted mirror, so every
  * request has a connect timeout and an overall timeout, bodies are capped
  * while they stream (documents by the buffer's max, bundles by the signed
  * length), redirects are not followed and only http/https are spoken.
- * One handle is reused for every request so the long poll, the documents
- * and the bundle share one kept-alive connection.
+ * One connection is reused for every request so the long poll, the
+ * documents and the bundle share one kept-alive connection.
  */
 #ifndef LOCKSTEP_AGENT_FETCH_H
 #define LOCKSTEP_AGENT_FETCH_H
@@ -40,7 +40,7 @@ struct ls_fetch;
 
 void ls_fetch_opts_default(struct ls_fetch_opts *o);
 
-/* LS_ENOMEM, LS_ENET when libcurl cannot start. */
+/* LS_ENOMEM. */
 int ls_fetch_new(struct ls_fetch **out, const struct ls_fetch_opts *o);
 void ls_fetch_free(struct ls_fetch *f); /* NULL is a no-op */
 

@@ -10,7 +10,10 @@
 #     engine's own evaluation time (its --stats), so parsing, process start
 #     and output show.
 #  3. one `lockstep eval` / `lockstep check` on a small policy as a whole
-#     process (goal <= 2 ms), against the process start of /bin/true.
+#     process (goal <= 2 ms), against the process start of /bin/true and of
+#     a libc-only C program (bench/proctime.c spawns and times them).
+#  4. an idle agent's resident memory (goal <= 8 MB), against a sleeping
+#     libc-only C program.
 # Uses the integration helpers (real server, real agents, 127.0.0.1).
 set -u
 export LOCKSTEP_BIN=$(cd "${1:-${LOCKSTEP_BIN:?usage: bench/doors.sh BIN_DIR}}" && pwd)
@@ -144,16 +147,66 @@ cat >"$W/small.yaml" <<'EOF'
 kind: Service
 metadata: {name: api}
 EOF
-per_run() {	# N CMD...: mean ms of one run over N runs
-	local n=$1 t0
-	shift
-	t0=$(date +%s%N)
-	for _ in $(seq "$n"); do "$@" >/dev/null 2>&1; done
-	awk -v t="$(($(date +%s%N) - t0))" -v n="$n" 'BEGIN { printf "%.2f", t / n / 1e6 }'
+# proctime N CMD...: "MEDIAN MEAN MIN FAILED" ms over N spawned runs.
+PT=$(dirname "$LOCKSTEP_BIN")/bench/proctime
+[ -x "$PT" ] || die "$PT is missing (make benchprogs)"
+N=${DOORS_RUNS:-500}
+read -r t_true _ t_true_min _ <<<"$("$PT" "$N" /bin/true)"
+read -r t_libc _ t_libc_min _ <<<"$("$PT" "$N" "$PT" --noop)"
+read -r t_eval _ t_eval_min f_eval <<<"$("$PT" "$N" "$LS" eval -d "$W/small" -i "$W/small-in.json" data.p.allow)"
+read -r t_check _ t_check_min f_check <<<"$("$PT" "$N" "$LS" check --no-color -p "$pol" "$W/small.yaml")"
+read -r t_ops _ t_ops_min _ <<<"$("$PT" "$N" "$LOCKSTEP_BIN/lockstep-ops" eval -d "$W/small" -i "$W/small-in.json" data.p.allow)"
+[ "$f_eval" = 0 ] && [ "$f_check" = 0 ] || echo "doors: FAILED runs: eval $f_eval, check $f_check of $N"
+x() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / (b > 0 ? b : 1) }'; }
+echo "doors: one whole process on a small policy, median (min) of $N spawns, load $(cut -d' ' -f1-3 /proc/loadavg):"
+echo "doors:   lockstep eval ${t_eval} ms (${t_eval_min}), lockstep check ${t_check} ms (${t_check_min}) (goal <= 2 ms); $(x "$t_eval" "$t_libc")x and $(x "$t_check" "$t_libc")x a libc-only C program"
+echo "doors:   references in the same run: /bin/true ${t_true} ms (${t_true_min}), a libc-only C program ${t_libc} ms (${t_libc_min}), the same eval linked with every stack (lockstep-ops) ${t_ops} ms (${t_ops_min})"
+echo "doors:   shared objects: lockstep $(ldd "$LS" | wc -l), lockstep-ops $(ldd "$LOCKSTEP_BIN/lockstep-ops" | wc -l)"
+
+# --- 4. an idle agent's memory -----------------------------------------
+# As the demo runs them: enrolled, listening (plain, and HTTPS for the
+# admission door), long-polling the server, the example bundle active,
+# one decision answered; read after SETTLE seconds.
+start_agent idle "$SERVER_URL" --interval 2 --long-poll 30
+start_agent idle-tls "$SERVER_URL" --interval 2 --long-poll 30 \
+    --tls-cert "$W/tls.crt" --tls-key "$W/tls.key"
+wait_until 60 is_version idle v1 || die "idle agent not active"
+wait_until 60 is_version idle-tls v1 || die "idle-tls agent not active"
+curl -s -o /dev/null --max-time 5 -X POST --data-binary @"$W/data-body.json" \
+    "http://$(cat "$W/idle.port")/v1/data/kubernetes/admission/deny"
+curl -s -o /dev/null --max-time 5 -k -X POST --data-binary @"$review" \
+    "https://$(cat "$W/idle-tls.port")/v1/admission"
+"$PT" --idle &
+ref_pid=$!
+PIDS+=("$ref_pid")
+sleep "${SETTLE:-3}"
+# mem PID: "RSS ANON FILE PSS TOP" (KiB; TOP the three shared objects
+# with the most resident pages, as NAME=KIB,...).
+mem() {
+	python3 - "$1" <<'EOF'
+import collections, os, re, sys
+pid = sys.argv[1]
+st = dict(l.split(":", 1) for l in open("/proc/%s/status" % pid))
+kb = lambda k: int(st[k].split()[0])
+pss, libs, name = 0, collections.Counter(), ""
+for line in open("/proc/%s/smaps" % pid):
+    m = re.match(r"^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$", line)
+    if m:
+        name = os.path.basename(m.group(1))
+    elif line.startswith("Rss:") and ".so" in name:
+        libs[name.split(".so")[0]] += int(line.split()[1])
+    elif line.startswith("Pss:"):
+        pss += int(line.split()[1])
+top = ",".join("%s=%d" % kv for kv in libs.most_common(3)) or "-"
+print(kb("VmRSS"), kb("RssAnon"), kb("RssFile"), pss, top)
+EOF
 }
-t_true=$(per_run 300 /bin/true)
-t_eval=$(per_run 300 "$LS" eval -d "$W/small" -i "$W/small-in.json" data.p.allow)
-t_check=$(per_run 300 "$LS" check --no-color -p "$pol" "$W/small.yaml")
-t_ops=$(per_run 300 "$LOCKSTEP_BIN/lockstep-ops" eval -d "$W/small" -i "$W/small-in.json" data.p.allow)
-echo "doors: one process on a small policy: lockstep eval ${t_eval} ms, lockstep check ${t_check} ms (goal <= 2 ms); the same eval linked with every stack (lockstep-ops) ${t_ops} ms; /bin/true ${t_true} ms; shared objects: lockstep $(ldd "$LS" | wc -l), lockstep-ops $(ldd "$LOCKSTEP_BIN/lockstep-ops" | wc -l)"
+read -r a_rss a_anon a_file a_pss a_top <<<"$(mem "${AGENT_PID_OF[idle]}")"
+read -r t_rss _ _ t_pss _ <<<"$(mem "${AGENT_PID_OF[idle-tls]}")"
+read -r r_rss _ _ r_pss _ <<<"$(mem "$ref_pid")"
+kill "$ref_pid"
+echo "doors: idle agent as the demo runs it (example bundle, long poll, one decision): RSS ${a_rss} KiB (goal <= 8192 KiB), with the HTTPS admission listener ${t_rss} KiB; $(x "$a_rss" "$r_rss")x a sleeping libc-only C program (${r_rss} KiB)"
+echo "doors:   of the agent's RSS: anonymous ${a_anon} KiB, file-backed ${a_file} KiB ($(ldd "$AGENT" | wc -l) shared objects; most resident: ${a_top//,/, }); PSS ${a_pss} KiB (HTTPS: ${t_pss} KiB; the C program ${r_pss} KiB)"
+stop_agent idle
+stop_agent idle-tls
 finish >/dev/null

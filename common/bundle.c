@@ -16,6 +16,7 @@
 #include "lockstep/extract.h"
 #include "lockstep/file.h"
 #include "lockstep/hash.h"
+#include "tarread.h"
 #include "tarsafe.h"
 
 /* Bytes of a written tar.gz: content plus headers and gzip overhead. */
@@ -486,23 +487,17 @@ ls_bundle_read(struct ls_bundle_files *f, const void *tgz, size_t len)
 		read_end };
 	struct ls_extract_limits lim;
 	struct read_ctx c = { f, { NULL, 0, 0, 0 }, NULL };
-	struct archive *a = NULL;
-	int rc = 0;
+	struct tarread *t = NULL;
+	int rc;
 
 	ls_extract_limits_default(&lim);
-	if ((a = tarsafe_reader_new()) == NULL) {
-		rc = ls_error_set(LS_ENOMEM, "bundle: out of memory");
+	if ((rc = tarread_open_mem(&t, tgz, len)) < 0) {
+		rc = ls_error_wrap(rc, "bundle");
 		goto out;
 	}
-	if (archive_read_open_memory(a, tgz, len) != ARCHIVE_OK) {
-		rc = ls_error_set(LS_EFORMAT, "bundle: not a tar.gz: %s",
-		    archive_error_string(a) ? archive_error_string(a) : "?");
-		goto out;
-	}
-	rc = tarsafe_walk(a, "bundle", &lim, &ops, &c);
+	rc = tarsafe_walk(t, "bundle", &lim, &ops, &c);
 out:
-	if (a != NULL)
-		archive_read_free(a);
+	tarread_free(t);
 	ls_buf_cleanup(&c.cur);
 	free(c.path);
 	return rc;

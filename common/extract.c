@@ -18,11 +18,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <archive.h>
-
 #include "lockstep/error.h"
 #include "lockstep/extract.h"
 #include "lockstep/file.h"
+#include "tarread.h"
 #include "tarsafe.h"
 
 #define PATH_BUF 4096
@@ -175,29 +174,18 @@ static int
 walk_source(const struct source *src, const struct ls_extract_limits *lim,
     const struct tarsafe_ops *ops, void *ctx)
 {
-	struct archive *a = NULL;
-	int rc = 0, r;
+	struct tarread *t = NULL;
+	int rc;
 
-	if ((a = tarsafe_reader_new()) == NULL)
-		return ls_error_set(LS_ENOMEM, "%s: out of memory", src->name);
-	if (src->fd >= 0) {
-		if (lseek(src->fd, 0, SEEK_SET) < 0) {
-			rc = ls_error_set(LS_EIO, "%s: %s", src->name,
-			    strerror(errno));
-			goto out;
-		}
-		r = archive_read_open_fd(a, src->fd, 65536);
-	} else {
-		r = archive_read_open_memory(a, src->mem, src->len);
-	}
-	if (r != ARCHIVE_OK) {
-		rc = ls_error_set(LS_EFORMAT, "%s: not a tar.gz: %s", src->name,
-		    archive_error_string(a) ? archive_error_string(a) : "?");
-		goto out;
-	}
-	rc = tarsafe_walk(a, src->name, lim, ops, ctx);
-out:
-	archive_read_free(a);
+	if (src->fd >= 0 && lseek(src->fd, 0, SEEK_SET) < 0)
+		return ls_error_set(LS_EIO, "%s: %s", src->name,
+		    strerror(errno));
+	rc = src->fd >= 0 ? tarread_open_fd(&t, src->fd)
+			  : tarread_open_mem(&t, src->mem, src->len);
+	if (rc < 0)
+		return ls_error_wrap(rc, "%s", src->name);
+	rc = tarsafe_walk(t, src->name, lim, ops, ctx);
+	tarread_free(t);
 	return rc;
 }
 

@@ -2,10 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <archive.h>
-#include <archive_entry.h>
-
 #include "lockstep/error.h"
+#include "tarread.h"
 #include "tarsafe.h"
 
 #define READ_CHUNK (64 * 1024)
@@ -214,30 +212,14 @@ pathset_add_dir(struct pathset *s, const char *path)
 
 /* ---- walking an archive ---- */
 
-struct archive *
-tarsafe_reader_new(void)
-{
-	struct archive *a = archive_read_new();
-
-	if (a == NULL)
-		return NULL;
-	if (archive_read_support_filter_gzip(a) != ARCHIVE_OK ||
-	    archive_read_support_format_tar(a) != ARCHIVE_OK) {
-		archive_read_free(a);
-		return NULL;
-	}
-	return a;
-}
-
 static const char *
-type_name(mode_t type)
+type_name(enum tarread_type type)
 {
 	switch (type) {
-	case AE_IFLNK: return "symbolic link";
-	case AE_IFCHR: return "character device";
-	case AE_IFBLK: return "block device";
-	case AE_IFIFO: return "FIFO";
-	case AE_IFSOCK: return "socket";
+	case TARREAD_SYMLINK: return "symbolic link";
+	case TARREAD_CHR: return "character device";
+	case TARREAD_BLK: return "block device";
+	case TARREAD_FIFO: return "FIFO";
 	default: return "unknown entry type";
 	}
 }
@@ -245,24 +227,18 @@ type_name(mode_t type)
 /* The path of entry e, checked; a directory's trailing '/' is dropped
  * into buf.  Returns NULL after setting the error. */
 static const char *
-entry_path(struct archive_entry *e, const struct ls_extract_limits *lim,
+entry_path(const struct tarread_entry *e, const struct ls_extract_limits *lim,
     char *buf, size_t bufsz, int *rc)
 {
-	const char *p = archive_entry_pathname(e);
-	size_t n;
+	size_t n = strlen(e->path);
 
-	if (p == NULL) {
-		*rc = ls_error_set(LS_EUNSAFE, "entry without a usable name");
-		return NULL;
-	}
-	n = strlen(p);
 	if (n >= bufsz) {
 		*rc = ls_error_set(LS_ETOOBIG,
 		    "entry name of %zu bytes, limit %zu", n, lim->max_name);
 		return NULL;
 	}
-	memcpy(buf, p, n + 1);
-	if (archive_entry_filetype(e) == AE_IFDIR && n > 1 && buf[n - 1] == '/')
+	memcpy(buf, e->path, n + 1);
+	if (e->type == TARREAD_DIR && n > 1 && buf[n - 1] == '/')
 		buf[n - 1] = '\0';
 	if ((*rc = tarsafe_check_path(buf, lim->max_depth, lim->max_name)) < 0)
 		return NULL;
@@ -271,35 +247,34 @@ entry_path(struct archive_entry *e, const struct ls_extract_limits *lim,
 
 /* Entry kind check: only regular files and directories, no links. */
 static int
-check_kind(struct archive_entry *e)
+check_kind(const struct tarread_entry *e)
 {
-	mode_t type = archive_entry_filetype(e);
-
-	if (archive_entry_hardlink(e) != NULL)
+	if (e->type == TARREAD_HARDLINK ||
+	    (e->has_link &&
+		(e->type == TARREAD_FILE || e->type == TARREAD_DIR)))
 		return ls_error_set(LS_EUNSAFE, "hard link refused");
-	if (archive_entry_symlink(e) != NULL)
+	if (e->type == TARREAD_SYMLINK)
 		return ls_error_set(LS_EUNSAFE, "symbolic link refused");
-	if (type != AE_IFREG && type != AE_IFDIR)
-		return ls_error_set(LS_EUNSAFE, "%s refused", type_name(type));
+	if (e->type != TARREAD_FILE && e->type != TARREAD_DIR)
+		return ls_error_set(LS_EUNSAFE, "%s refused",
+		    type_name(e->type));
 	return 0;
 }
 
 /* Stream one file's content, counting every byte against the cap. */
 static int
-stream_file(struct archive *a, const struct ls_extract_limits *lim,
+stream_file(struct tarread *t, const struct ls_extract_limits *lim,
     uint64_t *total, const struct tarsafe_ops *ops, void *ctx, char *chunk)
 {
-	la_ssize_t n;
+	ssize_t n;
 	int rc;
 
 	for (;;) {
-		n = archive_read_data(a, chunk, READ_CHUNK);
+		n = tarread_data(t, chunk, READ_CHUNK);
 		if (n == 0)
 			return 0;
 		if (n < 0)
-			return ls_error_set(LS_EFORMAT, "corrupt data: %s",
-			    archive_error_string(a) ? archive_error_string(a)
-						    : "read error");
+			return ls_error_wrap((int)n, "corrupt data");
 		if ((uint64_t)n > lim->max_total - *total)
 			return ls_error_set(LS_ETOOBIG,
 			    "content exceeds %llu bytes",
@@ -312,40 +287,37 @@ stream_file(struct archive *a, const struct ls_extract_limits *lim,
 }
 
 static int
-walk_entry(struct archive *a, struct archive_entry *e,
+walk_entry(struct tarread *t, const struct tarread_entry *e,
     const struct ls_extract_limits *lim, struct pathset *seen, uint64_t *total,
     const struct tarsafe_ops *ops, void *ctx, char *chunk)
 {
 	char name[4096];
 	const char *path;
-	la_int64_t size;
 	int rc = 0;
 
 	if ((path = entry_path(e, lim, name, sizeof(name), &rc)) == NULL)
 		return rc;
 	if ((rc = check_kind(e)) < 0)
 		return rc;
-	if (archive_entry_filetype(e) == AE_IFDIR) {
+	if (e->type == TARREAD_DIR) {
 		if ((rc = pathset_add_dir(seen, path)) < 0)
 			return rc;
 		return ops && ops->dir ? ops->dir(ctx, path) : 0;
 	}
 	if ((rc = pathset_add_file(seen, path)) < 0)
 		return rc;
-	size = archive_entry_size_is_set(e) ? archive_entry_size(e) : 0;
 	/* Refuse a declared size past the cap before reading any of it;
-	 * stream_file counts the bytes actually read as well, in case a
-	 * reader ever hands over more than the header said. */
-	if (size < 0 || (uint64_t)size > lim->max_total - *total)
+	 * stream_file counts the bytes actually read as well. */
+	if (e->size > lim->max_total - *total)
 		return ls_error_set(LS_ETOOBIG,
-		    "%lld bytes after %llu would pass the %llu-byte content "
+		    "%llu bytes after %llu would pass the %llu-byte content "
 		    "cap",
-		    (long long)size, (unsigned long long)*total,
+		    (unsigned long long)e->size, (unsigned long long)*total,
 		    (unsigned long long)lim->max_total);
 	if (ops && ops->file_begin &&
-	    (rc = ops->file_begin(ctx, path, (uint64_t)size)) != 0)
+	    (rc = ops->file_begin(ctx, path, e->size)) != 0)
 		return rc;
-	if ((rc = stream_file(a, lim, total, ops, ctx, chunk)) != 0)
+	if ((rc = stream_file(t, lim, total, ops, ctx, chunk)) != 0)
 		return rc;
 	return ops && ops->file_end ? ops->file_end(ctx) : 0;
 }
@@ -367,11 +339,11 @@ printable(char *out, size_t outsz, const char *name)
 }
 
 int
-tarsafe_walk(struct archive *a, const char *src,
+tarsafe_walk(struct tarread *t, const char *src,
     const struct ls_extract_limits *lim, const struct tarsafe_ops *ops,
     void *ctx)
 {
-	struct archive_entry *e;
+	struct tarread_entry e;
 	struct pathset *seen = NULL;
 	uint64_t total = 0;
 	size_t count = 0;
@@ -383,12 +355,9 @@ tarsafe_walk(struct archive *a, const char *src,
 		rc = ls_error_set(LS_ENOMEM, "%s: out of memory", src);
 		goto out;
 	}
-	while ((r = archive_read_next_header(a, &e)) != ARCHIVE_EOF) {
-		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-			rc = ls_error_set(LS_EFORMAT,
-			    "%s: not a valid tar.gz: %s", src,
-			    archive_error_string(a) ? archive_error_string(a)
-						    : "read error");
+	while ((r = tarread_next(t, &e)) != 0) {
+		if (r < 0) {
+			rc = ls_error_wrap(r, "%s: not a valid tar.gz", src);
 			goto out;
 		}
 		if (++count > lim->max_entries) {
@@ -396,10 +365,9 @@ tarsafe_walk(struct archive *a, const char *src,
 			    "%s: more than %zu entries", src, lim->max_entries);
 			goto out;
 		}
-		rc = walk_entry(a, e, lim, seen, &total, ops, ctx, chunk);
+		rc = walk_entry(t, &e, lim, seen, &total, ops, ctx, chunk);
 		if (rc != 0) {
-			printable(shown, sizeof(shown),
-			    archive_entry_pathname(e));
+			printable(shown, sizeof(shown), e.path);
 			rc = ls_error_wrap(rc, "%s: entry '%s'", src, shown);
 			goto out;
 		}

@@ -13,7 +13,7 @@
 
 #include "lockstep/extract.h"
 
-struct archive;
+struct tarread;
 
 #define TARSAFE_MAX_COMPONENT 255 /* bytes of one path component */
 
@@ -53,17 +53,14 @@ struct tarsafe_ops {
 };
 
 /*
- * Read every entry of the opened archive a.  Refuses links, devices,
+ * Read every entry of the opened archive t (tarread.h).  Refuses links, devices,
  * FIFOs, sockets, unsafe paths, duplicates, and stops with LS_ETOOBIG as
  * soon as the content read passes lim->max_total (while streaming, not
  * after) or the entry count passes lim->max_entries.  src names the
  * archive in messages.  ops may be NULL to validate only.
  */
-int tarsafe_walk(struct archive *a, const char *src,
+int tarsafe_walk(struct tarread *t, const char *src,
     const struct ls_extract_limits *lim, const struct tarsafe_ops *ops,
     void *ctx);
-
-/* A reader for tar or tar.gz (nothing else); NULL on ENOMEM. */
-struct archive *tarsafe_reader_new(void);
 
 #endif

@@ -3,7 +3,8 @@
 # the server serves --listen over TLS (1.2 or later) and a plain
 # --listen-http next to it; with --admin-https-only the admin and
 # enrolment endpoints refuse plain HTTP with 403; lockstep and the agent
-# speak https with --cacert, and the agent fetches and enrols over it.
+# speak https with --cacert, and the agent fetches and enrols over it,
+# also through a proxy named by https_proxy / http_proxy.
 . "$(dirname "$0")/libagent.sh"
 command -v openssl >/dev/null || die "openssl is needed"
 
@@ -123,5 +124,41 @@ if ! run_once carl; then
 	ok "agent without the CA: refused ($(grep -m1 -o 'SSL[^"]*\|certificate[^"]*' "$W/carl.once" | head -n 1))"
 else
 	fail "agent trusted an unknown CA"
+fi
+# A proxy named by the environment, as libcurl read it: https through a
+# CONNECT tunnel (the certificate still checked end to end), http as an
+# absolute URL, and no_proxy going around it.
+python3 "$ROOT/tests/tools/http_proxy.py" --port-file "$W/proxy.port" \
+	--log "$W/proxy.log" >>"$W/proxy.err" 2>&1 &
+PIDS+=($!)
+wait_until 20 test -s "$W/proxy.port" || die "proxy did not start"
+proxy=http://$(cat "$W/proxy.port")
+if https_proxy=$proxy run_once dave --cacert "$T/ca.pem" &&
+	grep -q "^CONNECT ${HTTPS#https://}\$" "$W/proxy.log"; then
+	ok "agent over https through a proxy (CONNECT ${HTTPS#https://})"
+else
+	fail "https through a proxy: $(tail -n 3 "$W/dave.once") / $(cat "$W/proxy.log")"
+fi
+if ! https_proxy=$proxy run_once erin; then
+	ok "through the proxy, an unknown CA still refused"
+else
+	fail "through the proxy, the agent trusted an unknown CA"
+fi
+: >"$W/proxy.log"
+if http_proxy=$proxy "$AGENT" --server "$HTTP" --root "$W/keys/1.root.note" \
+	--state "$W/frank" --channel stable --listen off --once \
+	>"$W/frank.once" 2>&1 &&
+	grep -q "^GET $HTTP/v1/channels/stable/timestamp.note\$" "$W/proxy.log"; then
+	ok "agent over http through a proxy (absolute URLs)"
+else
+	fail "http through a proxy: $(tail -n 3 "$W/frank.once") / $(cat "$W/proxy.log")"
+fi
+: >"$W/proxy.log"
+if no_proxy=localhost,127.0.0.1 http_proxy=$proxy "$AGENT" --server "$HTTP" \
+	--root "$W/keys/1.root.note" --state "$W/gina" --channel stable \
+	--listen off --once >"$W/gina.once" 2>&1 && [ ! -s "$W/proxy.log" ]; then
+	ok "no_proxy: around the proxy"
+else
+	fail "no_proxy: $(tail -n 3 "$W/gina.once") / $(cat "$W/proxy.log")"
 fi
 finish

@@ -134,4 +134,7 @@ BI_DECL(ls_bi_graphql_schema_is_valid);
 BI_DECL(ls_bi_aws_sign_req);
 #undef BI_DECL
 
+/* Last: every OpenSSL call below this goes through the lazy table. */
+#include "rego/builtins/ossl.h"
+
 #endif
