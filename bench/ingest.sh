@@ -6,7 +6,8 @@
 # same bytes in the same folder (dd oflag=dsync, one write per batch).
 # Goals: >= 100,000 records/s and >= 0.5x the disk.
 # BENCH_BATCHES (per uploader, default 10) and BENCH_RECORDS (per batch,
-# default 250) set the size.
+# default 250) set the size.  The server's CPU time a record is printed too:
+# on a shared machine it says more than the wall clock.
 set -u
 bin=${1:-${LOCKSTEP_BIN:?usage: bench/ingest.sh BIN_DIR (or LOCKSTEP_BIN set)}}
 nb=${BENCH_BATCHES:-10}
@@ -39,7 +40,8 @@ chmod 600 "$work/admin.token"
     --data "$work/data" --listen 127.0.0.1:0 --port-file "$work/port" \
     --admin-token-file "$work/admin.token" --poll-interval 3600 \
     --agent-writes-per-min 0 --agent-bytes-per-min 0 >"$work/server.log" 2>&1 &
-pids+=($!)
+spid=$!
+pids+=($spid)
 wait_for test -s "$work/port" || { echo "bench: server did not start"; exit 1; }
 url="http://$(cat "$work/port")"
 
@@ -89,6 +91,8 @@ uploader() {	# post every batch in order; a non-200 stops it
 		[ "$code" = 200 ] || { echo "bench: uploader $u batch $b: HTTP $code"; return 1; }
 	done
 }
+cpu() { awk '{ print $14 + $15 }' "/proc/$spid/stat"; }	# server ticks
+c0=$(cpu)
 t0=$(date +%s.%N)
 upids=()
 for u in $(seq 1 $up); do uploader "$u" & upids+=($!); done
@@ -96,6 +100,7 @@ ok=1
 for p in "${upids[@]}"; do wait "$p" || ok=0; done
 t1=$(date +%s.%N)
 [ $ok = 1 ] || exit 1
+c1=$(cpu)
 records=$((up * nb * nr))
 bytes=$(cat "$work"/u*/*.raw | wc -c)
 
@@ -105,10 +110,14 @@ bs=$((bytes / (up * nb)))
 d0=$(date +%s.%N)
 dd if="$work/all.raw" of="$work/dsync.out" bs="$bs" oflag=dsync status=none
 d1=$(date +%s.%N)
-python3 - "$t0" "$t1" "$d0" "$d1" "$records" "$bytes" <<'PY'
-import sys
+python3 - "$t0" "$t1" "$d0" "$d1" "$records" "$bytes" "$((c1 - c0))" "$(getconf CLK_TCK)" <<'PY'
+import os, sys
 t0, t1, d0, d1 = map(float, sys.argv[1:5]); records, nbytes = int(sys.argv[5]), int(sys.argv[6])
+ticks, hz = int(sys.argv[7]), int(sys.argv[8])
 ingest, disk = nbytes / (t1 - t0), nbytes / (d1 - d0)
 print("ingest: %d records in %.2f s from 8 uploaders: %.0f records/s (goal >= 100000)" % (records, t1 - t0, records / (t1 - t0)))
+us = ticks * 1e6 / hz / records
+print("ingest: server CPU %.1f us a record (%.0f records/s a core, %d cores; load %.2f)" %
+      (us, 1e6 / us if us else 0, os.cpu_count(), os.getloadavg()[0]))
 print("ingest: %.1f MB/s of JSON Lines; sequential dsync write of the same bytes: %.1f MB/s; ratio %.2fx (goal >= 0.5x)" % (ingest / 1e6, disk / 1e6, ingest / disk))
 PY
