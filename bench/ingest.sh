@@ -46,40 +46,9 @@ wait_for test -s "$work/port" || { echo "bench: server did not start"; exit 1; }
 url="http://$(cat "$work/port")"
 
 # Batches: JSON Lines made by python, signed by the real CLI.
-for u in $(seq 1 $up); do
-	"$bin/lockstep" keygen "b$u" -o "$work/k$u" >/dev/null
-	"$bin/lockstep" agent add "b$u" "$work/k$u/b$u.pub" --server "$url" \
-	    --token-file "$work/admin.token" || exit 1
-	python3 - "$work/u$u" "b$u" "$nb" "$nr" <<'PY' || exit 1
-import gzip, hashlib, os, sys, time
-out, agent, nb, nr = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-os.makedirs(out)
-prev, seq = "0" * 64, 1
-t = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
-for b in range(nb):
-    lines = "".join(
-        '{"id":"%s-%d","seq":%d,"time":"%s.000001Z","agent":"%s","door":"api",'
-        '"channel":"stable","release":1,"bundle":"%s","version":"v1.0.0",'
-        '"path":"kubernetes/admission/deny","input_sha256":"%s","input":'
-        '{"kind":"Pod","name":"app-%d","image":"registry.example.com/app:%d"},'
-        '"outcome":"allow","violations":[],"waived":[],"controls":'
-        '["soc2:CC6.1","soc2:CC6.8"],"latency_us":%d}\n'
-        % (agent, s, s, t, agent, "ab" * 32, hashlib.sha256(b"%d" % s).hexdigest(),
-           s, s % 97, 40 + s % 13) for s in range(seq, seq + nr)).encode()
-    sha = hashlib.sha256(lines).hexdigest()
-    open("%s/%d.gz" % (out, b), "wb").write(gzip.compress(lines, 6, mtime=0))
-    open("%s/%d.raw" % (out, b), "wb").write(lines)
-    open("%s/%d.body" % (out, b), "w").write(
-        "lockstep/decisions/v1\nagent %s\nfirst %d\nlast %d\ncount %d\n"
-        "sha256 %s\nprev %s\ndropped 0\ntime %sZ\n"
-        % (agent, seq, seq + nr - 1, nr, sha, prev, t))
-    prev, seq = sha, seq + nr
-PY
-	for b in $(seq 0 $((nb - 1))); do
-		"$bin/lockstep" note sign "$work/k$u/b$u.key" \
-		    --in "$work/u$u/$b.body" | base64 -w0 >"$work/u$u/$b.hdr"
-	done
-done
+. "$(dirname "$0")/lib_ingest.sh"
+make_batches "$work" $up "$nb" "$nr" || exit 1
+enrol_batches "$work" $up "$url" "$work/admin.token" || exit 1
 
 uploader() {	# post every batch in order; a non-200 stops it
 	local u=$1 b code
