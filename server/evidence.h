@@ -84,6 +84,12 @@ int ls_evidence_append_texts(struct ls_evidence *ev,
  * the end.  Does not take the write lock. */
 int ls_evidence_get(struct ls_evidence *ev, uint64_t index, json_t **out);
 
+/* Every entry from index from to the count now, in order, to fn (the
+ * entry is borrowed); reads each entry bundle once, not once an entry.
+ * Non-zero from fn stops with that code.  Does not take the write lock. */
+int ls_evidence_scan(struct ls_evidence *ev, uint64_t from,
+    int (*fn)(void *arg, json_t *entry, uint64_t index), void *arg);
+
 /* Number of entries acknowledged so far. */
 uint64_t ls_evidence_count(struct ls_evidence *ev);
 
