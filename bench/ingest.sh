@@ -6,7 +6,8 @@
 # same bytes in the same folder (dd oflag=dsync, one write per batch).
 # Goals: >= 100,000 records/s and >= 0.5x the disk.
 # BENCH_BATCHES (per uploader, default 10) and BENCH_RECORDS (per batch,
-# default 250) set the size.
+# default 250) set the size.  The server's CPU time a record is printed too:
+# on a shared machine it says more than the wall clock.
 set -u
 bin=${1:-${LOCKSTEP_BIN:?usage: bench/ingest.sh BIN_DIR (or LOCKSTEP_BIN set)}}
 nb=${BENCH_BATCHES:-10}
@@ -39,45 +40,15 @@ chmod 600 "$work/admin.token"
     --data "$work/data" --listen 127.0.0.1:0 --port-file "$work/port" \
     --admin-token-file "$work/admin.token" --poll-interval 3600 \
     --agent-writes-per-min 0 --agent-bytes-per-min 0 >"$work/server.log" 2>&1 &
-pids+=($!)
+spid=$!
+pids+=($spid)
 wait_for test -s "$work/port" || { echo "bench: server did not start"; exit 1; }
 url="http://$(cat "$work/port")"
 
 # Batches: JSON Lines made by python, signed by the real CLI.
-for u in $(seq 1 $up); do
-	"$bin/lockstep" keygen "b$u" -o "$work/k$u" >/dev/null
-	"$bin/lockstep" agent add "b$u" "$work/k$u/b$u.pub" --server "$url" \
-	    --token-file "$work/admin.token" || exit 1
-	python3 - "$work/u$u" "b$u" "$nb" "$nr" <<'PY' || exit 1
-import gzip, hashlib, os, sys, time
-out, agent, nb, nr = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-os.makedirs(out)
-prev, seq = "0" * 64, 1
-t = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
-for b in range(nb):
-    lines = "".join(
-        '{"id":"%s-%d","seq":%d,"time":"%s.000001Z","agent":"%s","door":"api",'
-        '"channel":"stable","release":1,"bundle":"%s","version":"v1.0.0",'
-        '"path":"kubernetes/admission/deny","input_sha256":"%s","input":'
-        '{"kind":"Pod","name":"app-%d","image":"registry.example.com/app:%d"},'
-        '"outcome":"allow","violations":[],"waived":[],"controls":'
-        '["soc2:CC6.1","soc2:CC6.8"],"latency_us":%d}\n'
-        % (agent, s, s, t, agent, "ab" * 32, hashlib.sha256(b"%d" % s).hexdigest(),
-           s, s % 97, 40 + s % 13) for s in range(seq, seq + nr)).encode()
-    sha = hashlib.sha256(lines).hexdigest()
-    open("%s/%d.gz" % (out, b), "wb").write(gzip.compress(lines, 6, mtime=0))
-    open("%s/%d.raw" % (out, b), "wb").write(lines)
-    open("%s/%d.body" % (out, b), "w").write(
-        "lockstep/decisions/v1\nagent %s\nfirst %d\nlast %d\ncount %d\n"
-        "sha256 %s\nprev %s\ndropped 0\ntime %sZ\n"
-        % (agent, seq, seq + nr - 1, nr, sha, prev, t))
-    prev, seq = sha, seq + nr
-PY
-	for b in $(seq 0 $((nb - 1))); do
-		"$bin/lockstep" note sign "$work/k$u/b$u.key" \
-		    --in "$work/u$u/$b.body" | base64 -w0 >"$work/u$u/$b.hdr"
-	done
-done
+. "$(dirname "$0")/lib_ingest.sh"
+make_batches "$work" $up "$nb" "$nr" || exit 1
+enrol_batches "$work" $up "$url" "$work/admin.token" || exit 1
 
 uploader() {	# post every batch in order; a non-200 stops it
 	local u=$1 b code
@@ -89,6 +60,8 @@ uploader() {	# post every batch in order; a non-200 stops it
 		[ "$code" = 200 ] || { echo "bench: uploader $u batch $b: HTTP $code"; return 1; }
 	done
 }
+cpu() { awk '{ print $14 + $15 }' "/proc/$spid/stat"; }	# server ticks
+c0=$(cpu)
 t0=$(date +%s.%N)
 upids=()
 for u in $(seq 1 $up); do uploader "$u" & upids+=($!); done
@@ -96,6 +69,7 @@ ok=1
 for p in "${upids[@]}"; do wait "$p" || ok=0; done
 t1=$(date +%s.%N)
 [ $ok = 1 ] || exit 1
+c1=$(cpu)
 records=$((up * nb * nr))
 bytes=$(cat "$work"/u*/*.raw | wc -c)
 
@@ -105,10 +79,14 @@ bs=$((bytes / (up * nb)))
 d0=$(date +%s.%N)
 dd if="$work/all.raw" of="$work/dsync.out" bs="$bs" oflag=dsync status=none
 d1=$(date +%s.%N)
-python3 - "$t0" "$t1" "$d0" "$d1" "$records" "$bytes" <<'PY'
-import sys
+python3 - "$t0" "$t1" "$d0" "$d1" "$records" "$bytes" "$((c1 - c0))" "$(getconf CLK_TCK)" <<'PY'
+import os, sys
 t0, t1, d0, d1 = map(float, sys.argv[1:5]); records, nbytes = int(sys.argv[5]), int(sys.argv[6])
+ticks, hz = int(sys.argv[7]), int(sys.argv[8])
 ingest, disk = nbytes / (t1 - t0), nbytes / (d1 - d0)
 print("ingest: %d records in %.2f s from 8 uploaders: %.0f records/s (goal >= 100000)" % (records, t1 - t0, records / (t1 - t0)))
+us = ticks * 1e6 / hz / records
+print("ingest: server CPU %.1f us a record (%.0f records/s a core, %d cores; load %.2f)" %
+      (us, 1e6 / us if us else 0, os.cpu_count(), os.getloadavg()[0]))
 print("ingest: %.1f MB/s of JSON Lines; sequential dsync write of the same bytes: %.1f MB/s; ratio %.2fx (goal >= 0.5x)" % (ingest / 1e6, disk / 1e6, ingest / disk))
 PY

@@ -12,7 +12,7 @@
 void
 ls_sha256(uint8_t out[LS_SHA256_LEN], const void *data, size_t len)
 {
-	crypto_hash_sha256(out, data, len);
+	ls_sha256_parts(out, data, len, NULL, 0);
 }
 
 void

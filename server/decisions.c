@@ -36,6 +36,7 @@ struct upload {
 	size_t reserved;       /* bytes of d->mem_used held */
 	struct ls_buf raw;     /* the uncompressed JSON Lines */
 	json_t **lines;	       /* owned, n.count of them */
+	struct ls_evidence_text *texts; /* each line's bytes in raw */
 	size_t nlines;
 	uint64_t (*drops)[2]; /* dropped first..last ranges */
 	size_t ndrops;
@@ -306,6 +307,8 @@ parse_line(struct upload *u, const char *p, size_t len, size_t i, uint64_t *seq)
 	if (r == NULL)
 		return ls_error_set(LS_EFORMAT, "line %zu: %s", i + 1,
 		    jerr.text);
+	u->texts[u->nlines + 1].data = p;
+	u->texts[u->nlines + 1].len = len;
 	u->lines[u->nlines++] = r;
 	return record_check(u, r, i, seq);
 }
@@ -325,7 +328,9 @@ parse_lines(struct upload *u)
 	end = p + u->raw.len;
 	u->lines = calloc((size_t)u->n.count, sizeof(*u->lines));
 	u->drops = calloc((size_t)u->n.count, sizeof(*u->drops));
-	if (u->lines == NULL || u->drops == NULL)
+	/* [0] is the batch entry's, serialised */
+	u->texts = calloc((size_t)u->n.count + 1, sizeof(*u->texts));
+	if (u->lines == NULL || u->drops == NULL || u->texts == NULL)
 		return ls_error_set(LS_ENOMEM, "out of memory");
 	for (; p < end; p = nl + 1, i++) {
 		nl = memchr(p, '\n', (size_t)(end - p));
@@ -500,7 +505,8 @@ append_group(struct ls_decisions *d, struct upload *u, uint64_t *first_out,
 	*start_out = start;
 	/* On failure the group stays registered: whatever of it reached the
 	 * disk is then looked at again by the replay at the next start. */
-	rc = ls_evidence_append_many(d->ev, items, u->nlines + 1, first_out);
+	rc = ls_evidence_append_texts(d->ev, items, u->texts, u->nlines + 1,
+	    first_out);
 out:
 	free(items);
 	json_decref(bd);
@@ -607,6 +613,7 @@ upload_cleanup(struct upload *u)
 	for (i = 0; i < u->nlines; i++)
 		json_decref(u->lines[i]);
 	free(u->lines);
+	free(u->texts);
 	free(u->drops);
 	ls_buf_cleanup(&u->raw);
 	ls_note_free(u->note);

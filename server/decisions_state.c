@@ -438,23 +438,32 @@ replay_entry(struct ls_decisions *d, struct replay *r, json_t *e, uint64_t n)
 	return 0;
 }
 
+struct scan {
+	struct ls_decisions *d;
+	struct replay *r;
+};
+
+static int
+scan_one(void *arg, json_t *e, uint64_t n)
+{
+	struct scan *sc = arg;
+
+	return replay_entry(sc->d, sc->r, e, n);
+}
+
 int
 dec_state_load(struct ls_decisions *d)
 {
 	struct replay r = { NULL, 0, 0 };
-	uint64_t i, from, count;
-	json_t *e;
+	struct scan sc;
+	uint64_t from;
 	int rc;
 
 	if ((rc = load_file(d, &from)) != 0)
 		return rc;
-	count = ls_evidence_count(d->ev);
-	for (i = from; i < count && rc == 0; i++) {
-		if ((rc = ls_evidence_get(d->ev, i, &e)) != 0)
-			break;
-		rc = replay_entry(d, &r, e, i);
-		json_decref(e);
-	}
+	sc.d = d;
+	sc.r = &r;
+	rc = ls_evidence_scan(d->ev, from, scan_one, &sc);
 	while (r.n > 0)
 		pending_drop(&r, r.n - 1);
 	free(r.v);

@@ -111,25 +111,23 @@ add_part(struct ev_ent *e, const char *kind, const char *control)
 	return 0;
 }
 
-/* Index fields and partitions of entry (a JSON object as stored). */
-int
-ev_ent_meta(struct ev_ent *e, json_t *entry)
+/* Index fields and partitions of an entry from its parts. */
+static int
+ent_fields(struct ev_ent *e, const char *kind, const char *when,
+    const char *channel, const char *agent, json_t *d)
 {
-	const char *kind = json_string_value(json_object_get(entry, "kind"));
-	json_t *d = json_object_get(entry, "details"), *c;
+	json_t *c;
 	const char *res;
 	size_t i;
 	int rc = 0, any = 0;
 
 	if (kind == NULL || strlen(kind) >= sizeof(e->kind) ||
-	    !json_is_object(d) ||
-	    ev_parse_time(&e->t,
-		json_string_value(json_object_get(entry, "time"))) != 0)
+	    !json_is_object(d) || ev_parse_time(&e->t, when) != 0)
 		return ls_error_set(LS_EFORMAT,
 		    "evidence: entry without kind, time or details");
 	snprintf(e->kind, sizeof(e->kind), "%s", kind);
-	e->channel = dup_str(json_object_get(entry, "channel"));
-	e->agent = dup_str(json_object_get(entry, "agent"));
+	e->channel = channel ? strdup(channel) : NULL;
+	e->agent = agent ? strdup(agent) : NULL;
 	e->report_seq = -1;
 	if (strcmp(kind, "decision") == 0) {
 		e->outcome = dup_str(json_object_get(d, "outcome"));
@@ -165,14 +163,28 @@ ev_ent_meta(struct ev_ent *e, json_t *entry)
 	return add_part(e, kind, NULL);
 }
 
-/* An entry without its index yet (the writer puts "n" in front). */
+/* Index fields and partitions of entry (a JSON object as stored). */
+int
+ev_ent_meta(struct ev_ent *e, json_t *entry)
+{
+	return ent_fields(e, json_string_value(json_object_get(entry, "kind")),
+	    json_string_value(json_object_get(entry, "time")),
+	    json_string_value(json_object_get(entry, "channel")),
+	    json_string_value(json_object_get(entry, "agent")),
+	    json_object_get(entry, "details"));
+}
+
+/* An entry without its index yet (the writer puts "n" in front).  text
+ * (tlen bytes) is details as JSON text when the caller has it (it must
+ * be what details was parsed from), else details is serialised. */
 static int
 ent_prepare(struct ev_ent **out, const char *kind, const char *channel,
-    const char *agent, json_t *details, const char *when)
+    const char *agent, json_t *details, const char *when, const char *text,
+    size_t tlen)
 {
-	char now[LS_TIME_LEN];
+	char now[LS_TIME_LEN], *dumped = NULL;
 	struct ev_ent *e = NULL;
-	json_t *j = NULL, *empty = NULL;
+	json_t *empty = NULL;
 	int rc = 0;
 
 	*out = NULL;
@@ -182,28 +194,29 @@ ent_prepare(struct ev_ent **out, const char *kind, const char *channel,
 	}
 	if (details == NULL && (details = empty = json_object()) == NULL)
 		return ls_error_set(LS_ENOMEM, "evidence: out of memory");
-	if ((e = calloc(1, sizeof(*e))) == NULL ||
-	    (j = json_pack("{s:s, s:s, s:s?, s:s?, s:O}", "time", when, "kind",
-		 kind, "channel", channel, "agent", agent, "details",
-		 details)) == NULL ||
-	    (e->body = json_dumps(j, JSON_COMPACT)) == NULL) {
+	if (text == NULL &&
+	    (text = dumped = json_dumps(details, JSON_COMPACT)) != NULL)
+		tlen = strlen(text);
+	if (text == NULL || (e = calloc(1, sizeof(*e))) == NULL) {
 		rc = ls_error_set(LS_ENOMEM, "evidence: cannot encode entry");
 		goto out;
 	}
-	e->blen = strlen(e->body);
+	if ((rc = ev_entry_text(&e->body, &e->blen, when, kind, channel, agent,
+		 text, tlen)) != 0)
+		goto out;
 	if (e->blen + 32 > LS_EVIDENCE_LINE_MAX) {
 		rc = ls_error_set(LS_ETOOBIG,
 		    "evidence: entry of %zu bytes (limit %d)", e->blen,
 		    LS_EVIDENCE_LINE_MAX);
 		goto out;
 	}
-	if ((rc = ev_ent_meta(e, j)) != 0)
+	if ((rc = ent_fields(e, kind, when, channel, agent, details)) != 0)
 		goto out;
 	*out = e;
 	e = NULL;
 out:
 	ev_ent_free(e);
-	json_decref(j);
+	free(dumped);
 	json_decref(empty);
 	return rc;
 }
@@ -426,6 +439,14 @@ int
 ls_evidence_append_many(struct ls_evidence *ev,
     const struct ls_evidence_item *items, size_t n, uint64_t *first_out)
 {
+	return ls_evidence_append_texts(ev, items, NULL, n, first_out);
+}
+
+int
+ls_evidence_append_texts(struct ls_evidence *ev,
+    const struct ls_evidence_item *items, const struct ls_evidence_text *texts,
+    size_t n, uint64_t *first_out)
+{
 	struct ev_ent **ents;
 	size_t i;
 	int rc = 0;
@@ -443,7 +464,8 @@ ls_evidence_append_many(struct ls_evidence *ev,
 		return ls_error_set(LS_ENOMEM, "evidence: out of memory");
 	for (i = 0; i < n && rc == 0; i++)
 		rc = ent_prepare(&ents[i], items[i].kind, items[i].channel,
-		    items[i].agent, items[i].details, NULL);
+		    items[i].agent, items[i].details, NULL,
+		    texts ? texts[i].data : NULL, texts ? texts[i].len : 0);
 	if (rc == 0)
 		rc = append_ents(ev, ents, n, first_out);
 	for (i = 0; i < n; i++)
@@ -477,7 +499,8 @@ ev_append_at(struct ls_evidence *ev, json_t **old, size_t n)
 		    json_string_value(json_object_get(old[i], "channel")),
 		    json_string_value(json_object_get(old[i], "agent")),
 		    json_object_get(old[i], "details"),
-		    json_string_value(json_object_get(old[i], "time")));
+		    json_string_value(json_object_get(old[i], "time")), NULL,
+		    0);
 	if (rc == 0)
 		rc = append_ents(ev, ents, n, NULL);
 	for (i = 0; i < n; i++)

@@ -66,10 +66,29 @@ struct ls_evidence_item {
 int ls_evidence_append_many(struct ls_evidence *ev,
     const struct ls_evidence_item *items, size_t n, uint64_t *first_out);
 
+/* details of item i as JSON text, when the caller has it (e.g. a line
+ * as received): stored as is, instead of serialising details again.  It
+ * must be the text details was parsed from; data NULL serialises. */
+struct ls_evidence_text {
+	const char *data;
+	size_t len;
+};
+
+/* ls_evidence_append_many with texts (NULL: serialise every details). */
+int ls_evidence_append_texts(struct ls_evidence *ev,
+    const struct ls_evidence_item *items, const struct ls_evidence_text *texts,
+    size_t n, uint64_t *first_out);
+
 /* The entry at index as stored (a JSON object with at least "n", "time",
  * "kind", "channel", "agent", "details"); caller frees.  LS_ENOTFOUND past
  * the end.  Does not take the write lock. */
 int ls_evidence_get(struct ls_evidence *ev, uint64_t index, json_t **out);
+
+/* Every entry from index from to the count now, in order, to fn (the
+ * entry is borrowed); reads each entry bundle once, not once an entry.
+ * Non-zero from fn stops with that code.  Does not take the write lock. */
+int ls_evidence_scan(struct ls_evidence *ev, uint64_t from,
+    int (*fn)(void *arg, json_t *entry, uint64_t index), void *arg);
 
 /* Number of entries acknowledged so far. */
 uint64_t ls_evidence_count(struct ls_evidence *ev);

@@ -123,6 +123,12 @@ void ev_ent_clear(struct ev_ent *e); /* frees what e holds, not e */
 /* RFC 3339 UTC with or without a fraction, to seconds.  -1 if not. */
 int ev_parse_time(time_t *out, const char *s);
 int ev_ent_meta(struct ev_ent *e, json_t *entry);
+/* evtext.c: the stored text {"time","kind","channel","agent","details"}
+ * with details (dlen bytes of JSON, outer blanks dropped) copied as is.
+ * LS_ETOOBIG, LS_ENOMEM. */
+int ev_entry_text(char **out, size_t *len_out, const char *when,
+    const char *kind, const char *channel, const char *agent,
+    const char *details, size_t dlen);
 int ev_path(char *out, size_t n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -174,3 +174,38 @@ ls_evidence_get(struct ls_evidence *ev, uint64_t index, json_t **out)
 		    "evidence: entry %" PRIu64 " is not JSON", index);
 	return 0;
 }
+
+int
+ls_evidence_scan(struct ls_evidence *ev, uint64_t from,
+    int (*fn)(void *arg, json_t *entry, uint64_t index), void *arg)
+{
+	struct ev_reader r;
+	uint64_t i, h, count = ls_evidence_count(ev);
+	const char *line;
+	size_t len = 0;
+	json_t *e;
+	int rc = 0;
+
+	pthread_mutex_lock(&ev->t_mu);
+	h = ev->h;
+	pthread_mutex_unlock(&ev->t_mu);
+	ev_reader_init(&r, ev->dir, h, h);
+	for (i = from; i < count && rc == 0; i++) {
+		e = NULL;
+		if (i < h) { /* one bundle read for its 256 entries */
+			if ((rc = ev_reader_entry(&r, i, &line, &len)) != 0)
+				break;
+			if ((e = json_loadb(line, len, 0, NULL)) == NULL)
+				rc = ls_error_set(LS_EFORMAT,
+				    "evidence: entry %" PRIu64 " is not JSON",
+				    i);
+		} else {
+			rc = ls_evidence_get(ev, i, &e);
+		}
+		if (rc == 0)
+			rc = fn(arg, e, i);
+		json_decref(e);
+	}
+	ev_reader_cleanup(&r);
+	return rc;
+}

@@ -629,6 +629,7 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (r == NULL || r == (void *)&get_marker)
 		return;
 	ls_buf_cleanup(&r->body);
+	free(r->job); /* an answered job (never one in flight: suspended) */
 	free(r);
 	*con_cls = NULL;
 }
@@ -839,6 +840,7 @@ ls_httpd_stop(struct ls_httpd *h)
 		pthread_join(h->waker, NULL);
 	httpd_hold_stop(h);
 	httpd_evidence_stop();
+	httpd_decisions_stop();
 	stop_daemon(h->d_plain);
 	stop_daemon(h->d);
 	for (i = 0; i < FILE_BUCKETS; i++)

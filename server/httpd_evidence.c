@@ -245,19 +245,37 @@ stream_read(void *cls, uint64_t pos, char *out, size_t max)
 	return 0;
 }
 
-void
-httpd_evidence_stop(void)
+/* Streams whose connection is suspended or may still be (a worker not
+ * finished yet can suspend it again), cancelling each. */
+static unsigned
+streams_cancel(void)
 {
 	struct stream *s;
+	unsigned busy = 0;
 
 	pthread_mutex_lock(&qmu);
 	for (s = all_streams; s != NULL; s = s->next) {
 		pthread_mutex_lock(&s->mu);
 		s->cancel = 1;
 		pthread_cond_signal(&s->cond);
+		if (s->suspended || (s->started && !s->done))
+			busy++;
 		pthread_mutex_unlock(&s->mu);
 	}
 	pthread_mutex_unlock(&qmu);
+	return busy;
+}
+
+/* libmicrohttpd aborts if it is stopped with a connection suspended: wait
+ * (at most 5 s) for the workers to end and resume theirs. */
+void
+httpd_evidence_stop(void)
+{
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+	int i;
+
+	for (i = 0; i < 500 && streams_cancel() > 0; i++)
+		nanosleep(&pause, NULL);
 }
 
 static int

@@ -33,6 +33,7 @@ struct req {
 	MHD_socket fd;	    /* while held: in h->hup_fd, else invalid */
 	uint32_t ip;	    /* while held: client IPv4, network order */
 	int64_t started;    /* POST: first call, wall-clock ms */
+	void *job;	    /* POST /v1/decisions: its worker's job */
 };
 
 /* A channel's timestamp.note, served from memory. */
@@ -145,9 +146,16 @@ void httpd_evidence_stop(void);
 enum MHD_Result httpd_evidence_tile(struct ls_httpd *h,
     struct MHD_Connection *c, const char *rest);
 
-/* httpd_decisions.c: POST /v1/decisions, GET /v1/admin/overrides. */
+/* httpd_decisions.c: POST /v1/decisions, GET /v1/admin/overrides.  An
+ * upload runs on a worker thread of its own pool with its connection
+ * suspended, so a batch's parse and fsync never hold the request threads
+ * that timestamps need. */
 enum MHD_Result httpd_decisions_post(struct ls_httpd *h,
     struct MHD_Connection *c, struct req *r);
+/* Finish the uploads in flight (their connections resumed) and end the
+ * workers; later uploads run on the request thread.  Before the daemon
+ * stops. */
+void httpd_decisions_stop(void);
 enum MHD_Result
 httpd_overrides_get(struct ls_httpd *h, struct MHD_Connection *c);
 

@@ -9,13 +9,9 @@
 void
 ls_merkle_leaf(uint8_t out[LS_SHA256_LEN], const void *data, size_t len)
 {
-	crypto_hash_sha256_state st;
 	const uint8_t zero = 0x00;
 
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, &zero, 1);
-	crypto_hash_sha256_update(&st, data, len);
-	crypto_hash_sha256_final(&st, out);
+	ls_sha256_parts(out, &zero, 1, data, len);
 }
 
 void
@@ -27,7 +23,7 @@ ls_merkle_node(uint8_t out[LS_SHA256_LEN], const uint8_t l[LS_SHA256_LEN],
 	buf[0] = 0x01;
 	memcpy(buf + 1, l, LS_SHA256_LEN);
 	memcpy(buf + 1 + LS_SHA256_LEN, r, LS_SHA256_LEN);
-	crypto_hash_sha256(out, buf, sizeof(buf));
+	ls_sha256(out, buf, sizeof(buf));
 }
 
 void

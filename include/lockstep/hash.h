@@ -12,6 +12,11 @@
 
 void ls_sha256(uint8_t out[LS_SHA256_LEN], const void *data, size_t len);
 
+/* SHA-256 of a followed by b (blen may be 0), e.g. a Merkle leaf's prefix
+ * byte and its data (sha256.c: OpenSSL, libsodium if it cannot). */
+void ls_sha256_parts(uint8_t out[LS_SHA256_LEN], const void *a, size_t alen,
+    const void *b, size_t blen);
+
 /* Lower-case hex of len bytes into out (2*len+1 bytes, NUL-terminated). */
 void ls_hex_encode(char *out, const uint8_t *in, size_t len);
 
