@@ -34,7 +34,7 @@ ifeq ($(WERROR),1)
 WARN += -Werror
 endif
 # Decision batches arrive gzipped (server/decisions.c).
-PKGS += zlib
+PKGS += zlib nettle
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -96,7 +96,7 @@ $(ALL_LIBS):
 # crypto builtins load it on their first call (common/rego/builtins/
 # ossl.h).  Packed relative relocations (DT_RELR, where the linker has
 # them) keep the program PIE at a tenth of the relocation table.
-LITE_PKGS := yaml-0.1 jansson libpcre2-8 libsodium
+LITE_PKGS := yaml-0.1 jansson libpcre2-8 libsodium nettle
 LITE_STATIC ?= 1
 ifeq ($(LITE_STATIC),1)
 LITE_LIBS = -Wl,-Bstatic $(shell pkg-config --libs --static $(LITE_PKGS) \

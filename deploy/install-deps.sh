@@ -8,7 +8,7 @@ set -eu
 PKGS="build-essential pkg-config git curl ca-certificates
 libgit2-dev libsodium-dev libarchive-dev libmicrohttpd-dev
 libcurl4-openssl-dev libjansson-dev libcmocka-dev libpcre2-dev libssl-dev zlib1g-dev
-libyaml-dev libgnutls28-dev libsqlite3-dev
+libyaml-dev libgnutls28-dev nettle-dev libsqlite3-dev
 python3 clang libclang-rt-dev"
 # A node that brings its own npm (e.g. NodeSource's) is fine as it is.
 if ! command -v npm >/dev/null 2>&1; then
