@@ -67,9 +67,9 @@ note_canonical(const struct bnote *n, const char *body, size_t len)
 	fprintf(f,
 	    "lockstep/decisions/v1\nagent %s\nfirst %llu\nlast %llu\n"
 	    "count %llu\nsha256 %s\nprev %s\ndropped %llu\ntime %s\n",
-	    n->agent, (unsigned long long)n->first,
-	    (unsigned long long)n->last, (unsigned long long)n->count, n->sha,
-	    n->prev, (unsigned long long)n->dropped, n->time);
+	    n->agent, (unsigned long long)n->first, (unsigned long long)n->last,
+	    (unsigned long long)n->count, n->sha, n->prev,
+	    (unsigned long long)n->dropped, n->time);
 	fclose(f);
 	if (!n->parsed || alen != len || memcmp(again, body, len) != 0)
 		abort();
@@ -126,8 +126,7 @@ note_part(struct bnote *n, const char *text, size_t len)
 }
 
 static void
-lines_check(const struct bnote *n, const char *raw, size_t len,
-    uint64_t next)
+lines_check(const struct bnote *n, const char *raw, size_t len, uint64_t next)
 {
 	size_t i, lines = 0;
 

@@ -50,20 +50,21 @@ test_note_parse(void **state)
 	assert_int_equal(note(&n, "9", "3", "1"), LS_EFORMAT);
 	assert_int_equal(note(&n, "0", "3", "1"), LS_EFORMAT);
 	assert_int_equal(note(&n, "1", "1", "0"), LS_EFORMAT);
-	assert_int_equal(ls_decisions_note_parse(&n, "lockstep/report/v1\n", 19),
+	assert_int_equal(ls_decisions_note_parse(&n, "lockstep/report/v1\n",
+			     19),
 	    LS_EFORMAT);
 }
 
-#define REC(seq) \
-	"{\"id\":\"a1-" #seq "\",\"seq\":" #seq \
+#define REC(seq)                                                               \
+	"{\"id\":\"a1-" #seq "\",\"seq\":" #seq                                \
 	",\"agent\":\"a1\",\"time\":\"2026-12-03T09:14:58.1Z\"}\n"
-#define DROP(seq, f, l) \
-	"{\"id\":\"a1-" #seq "\",\"seq\":" #seq ",\"agent\":\"a1\"," \
+#define DROP(seq, f, l)                                                        \
+	"{\"id\":\"a1-" #seq "\",\"seq\":" #seq ",\"agent\":\"a1\","           \
 	"\"type\":\"dropped\",\"first\":" #f ",\"last\":" #l "}\n"
 
 static int
-lines(const char *first, const char *last, const char *count,
-    const char *raw, uint64_t next)
+lines(const char *first, const char *last, const char *count, const char *raw,
+    uint64_t next)
 {
 	struct bnote n;
 
@@ -88,8 +89,7 @@ test_lines_check(void **state)
 	assert_int_equal(lines("1", "1", "1", REC(1) "\n", 1), LS_EFORMAT);
 	assert_int_equal(lines("1", "1", "1", "", 1), LS_EFORMAT);
 	/* the line cap comes before any allocation for the lines */
-	assert_int_equal(lines("1", "999999", "999999", REC(1), 1),
-	    LS_ETOOBIG);
+	assert_int_equal(lines("1", "999999", "999999", REC(1), 1), LS_ETOOBIG);
 }
 
 static size_t
