@@ -145,7 +145,8 @@ tokens_once(void)
 	if (mkdtemp(tdir) == NULL || ls_tokens_open(&toks, tdir) != 0)
 		abort();
 	atexit(tokens_cleanup);
-	if (ls_tokens_create(toks, tok, id, &exp, "fz", 3600) != 0 ||
+	if (ls_tokens_create(toks, tok, id, &exp, "fz", LS_TOKEN_TTL_MAX) !=
+		0 ||
 	    ls_key_generate(&k, "fz") != 0)
 		abort();
 	ls_key_vkey(&fz, k);
