@@ -15,15 +15,6 @@
 static const char zeros[] =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
-/* The signed note's fields (protocol section 2). */
-struct bnote {
-	char agent[LS_NAME_MAX + 1];
-	uint64_t first, last, count, dropped;
-	char sha[LS_SHA256_HEX_LEN + 1], prev[LS_SHA256_HEX_LEN + 1];
-	char time[40];
-	int parsed; /* the fields above are set */
-};
-
 /* One upload in progress. */
 struct upload {
 	struct bnote n;
@@ -357,16 +348,24 @@ parse_lines(struct upload *u)
 
 /* Inflate the body and check it against the signed note (verified). */
 static int
-body_inflate(struct upload *u, const void *body, size_t len)
+count_check(struct upload *u)
 {
-	char sha[LS_SHA256_HEX_LEN + 1];
-	int rc;
-
 	if (u->n.count > LS_DECISIONS_LINES_MAX) {
 		u->status = 400; /* a cap, but not one of size */
 		return ls_error_set(LS_ETOOBIG, "batch of %llu lines, limit %d",
 		    (unsigned long long)u->n.count, LS_DECISIONS_LINES_MAX);
 	}
+	return 0;
+}
+
+static int
+body_inflate(struct upload *u, const void *body, size_t len)
+{
+	char sha[LS_SHA256_HEX_LEN + 1];
+	int rc;
+
+	if ((rc = count_check(u)) != 0)
+		return rc;
 	if ((rc = gunzip(&u->raw, body, len)) != 0)
 		return rc;
 	ls_sha256_hex(sha, u->raw.data ? u->raw.data : "", u->raw.len);
@@ -772,4 +771,38 @@ out:
 	}
 	mem_release(d, u.reserved);
 	upload_cleanup(&u);
+}
+
+/* ---- the stateless checks, for tests and tests/fuzz/doc_batch.c ---- */
+
+int
+ls_decisions_note_parse(struct bnote *n, const char *body, size_t len)
+{
+	memset(n, 0, sizeof(*n));
+	return note_body_parse(n, body, len);
+}
+
+int
+ls_decisions_gunzip(struct ls_buf *out, const void *in, size_t len)
+{
+	return gunzip(out, in, len);
+}
+
+int
+ls_decisions_lines_check(const struct bnote *n, const char *raw, size_t len,
+    uint64_t next)
+{
+	struct upload u;
+	int rc;
+
+	memset(&u, 0, sizeof(u));
+	u.n = *n;
+	ls_buf_init(&u.raw, LS_DECISIONS_RAW_MAX);
+	if ((rc = dec_tally_init(&u.tally)) == 0 &&
+	    (rc = count_check(&u)) == 0 &&
+	    (rc = ls_buf_add(&u.raw, raw, len)) == 0 &&
+	    (rc = parse_lines(&u)) == 0)
+		rc = gaps_covered(&u, next);
+	upload_cleanup(&u);
+	return rc;
 }

@@ -68,6 +68,15 @@ struct ls_decisions {
 	pthread_cond_t mem_cv;	    /* signalled when mem_used drops */
 };
 
+/* The signed note's fields (protocol section 2). */
+struct bnote {
+	char agent[LS_NAME_MAX + 1];
+	uint64_t first, last, count, dropped;
+	char sha[LS_SHA256_HEX_LEN + 1], prev[LS_SHA256_HEX_LEN + 1];
+	char time[40];
+	int parsed; /* the fields above are set */
+};
+
 int64_t dec_now_ms(void);
 
 /* Find (create) agent's chain under d->mu.  NULL on ENOMEM. */
@@ -114,5 +123,28 @@ int dec_state_load(struct ls_decisions *d);
 /* A waived entry's field fit for a key and a label: 1..256 bytes, no
  * control characters. */
 int dec_label_ok(const char *s);
+
+/*
+ * decisions.c: the stateless checks of POST /v1/decisions, the very code
+ * the upload runs, for unit tests and tests/fuzz/doc_batch.c.
+ *
+ * note_parse: the body of the Lockstep-Batch note (ls_note_body), the
+ * protocol's eight lines in this order and nothing else; first, last and
+ * count agree.  LS_EFORMAT.
+ *
+ * gunzip: inflate gzip (one member or several) into out, whose maximum
+ * is the cap.  LS_EFORMAT, LS_ETOOBIG.
+ *
+ * lines_check: the uncompressed JSON Lines raw against the parsed note n,
+ * as the upload checks them once their sha256 matched (not checked here):
+ * n's count of records of n's agent, seqs ascending from n's first to its
+ * last, each record valid; then the gap rule from seq next (the chain's
+ * last accepted seq + 1).  LS_EFORMAT, LS_ETOOBIG, LS_ECONFLICT,
+ * LS_ENOMEM.
+ */
+int ls_decisions_note_parse(struct bnote *n, const char *body, size_t len);
+int ls_decisions_gunzip(struct ls_buf *out, const void *in, size_t len);
+int ls_decisions_lines_check(const struct bnote *n, const char *raw,
+    size_t len, uint64_t next);
 
 #endif

@@ -90,27 +90,15 @@ answer_json(struct MHD_Connection *c, unsigned code, json_t *j)
 	return ret;
 }
 
-/* "Authorization: Bearer TOKEN" (or header: TOKEN) equals want, compared
- * in constant time, length included. */
-static int
-token_ok(struct MHD_Connection *c, const char *header, const char *prefix,
-    const char *want)
-{
-	const char *got =
-	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, header);
-	size_t plen = strlen(prefix);
-
-	if (want == NULL || got == NULL || strncmp(got, prefix, plen) != 0)
-		return 0;
-	got += plen;
-	return ls_secret_equal(got, strlen(got), want, strlen(want));
-}
-
+/* "Authorization: Bearer TOKEN" equals the admin token, compared in
+ * constant time, length included (httpd_parse.c). */
 static int
 admin_ok(struct ls_httpd *h, struct MHD_Connection *c)
 {
-	return token_ok(c, MHD_HTTP_HEADER_AUTHORIZATION, "Bearer ",
-	    h->o.admin_token);
+	const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_AUTHORIZATION);
+
+	return httpd_token_equal(httpd_bearer(v), h->o.admin_token);
 }
 
 static enum MHD_Result
@@ -283,8 +271,7 @@ enroll_with_token(struct ls_httpd *h, struct MHD_Connection *c, struct req *r)
 	rc = ls_store_enroll_token(h->o.store, tok, strlen(tok), r->body.data,
 	    r->body.len);
 	if (rc == LS_ENOTFOUND && h->o.enroll_token != NULL) {
-		if (!ls_secret_equal(tok, strlen(tok), h->o.enroll_token,
-			strlen(h->o.enroll_token)))
+		if (!httpd_token_equal(tok, h->o.enroll_token))
 			return ls_error_set(LS_EBADSIG,
 			    "wrong enrolment token");
 		rc = ls_store_enroll(h->o.store, r->body.data, r->body.len,

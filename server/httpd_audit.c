@@ -8,6 +8,7 @@
 
 #include "audit.h"
 #include "httpd_impl.h"
+#include "httpd_parse.h"
 #include "lockstep/error.h"
 #include "lockstep/hash.h"
 #include "lockstep/secret.h"
@@ -22,20 +23,13 @@ extern const char httpd_audit_login_page[];  /* httpd_audit_page.c */
 static const char *
 presented(struct MHD_Connection *c)
 {
-	const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_AUTHORIZATION);
+	const char *v = httpd_bearer(MHD_lookup_connection_value(c,
+	    MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION));
 
-	if (v != NULL && strncmp(v, "Bearer ", 7) == 0)
-		return v + 7;
+	if (v != NULL)
+		return v;
 	return MHD_lookup_connection_value(c, MHD_COOKIE_KIND,
 	    "lockstep_auditor");
-}
-
-static int
-equal(const char *got, const char *want)
-{
-	return got != NULL && want != NULL &&
-	    ls_secret_equal(got, strlen(got), want, strlen(want));
 }
 
 static enum MHD_Result
@@ -81,9 +75,9 @@ httpd_audit_gate(struct ls_httpd *h, struct MHD_Connection *c, const char *url,
 	if (!httpd_route_auditor(url) || strcmp(url, "/audit/login") == 0)
 		return 0;
 	tok = presented(c);
-	if (equal(tok, h->o.admin_token))
+	if (httpd_token_equal(tok, h->o.admin_token))
 		snprintf(who, sizeof(who), "admin");
-	else if (equal(tok, h->o.auditor_token)) {
+	else if (httpd_token_equal(tok, h->o.auditor_token)) {
 		ls_sha256_hex(id, tok, strlen(tok));
 		snprintf(who, sizeof(who), "auditor:%.16s", id);
 	} else if (h->o.auditor_token == NULL && evidence)

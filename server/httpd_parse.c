@@ -7,6 +7,7 @@
 
 #include "httpd.h"
 #include "httpd_parse.h"
+#include "lockstep/secret.h"
 #include "lockstep/timefmt.h"
 
 /* Does the If-None-Match list contain etag (weak comparison, RFC 9110)? */
@@ -142,4 +143,22 @@ httpd_u64_value(uint64_t *out, const char *v)
 		return v == NULL ? 0 : -1;
 	*out = strtoull(v, &end, 10);
 	return *end == '\0' ? 1 : -1;
+}
+
+const char *
+httpd_bearer(const char *authorization)
+{
+	static const char scheme[] = "Bearer ";
+
+	if (authorization == NULL ||
+	    strncmp(authorization, scheme, sizeof(scheme) - 1) != 0)
+		return NULL;
+	return authorization + sizeof(scheme) - 1;
+}
+
+int
+httpd_token_equal(const char *got, const char *want)
+{
+	return got != NULL && want != NULL &&
+	    ls_secret_equal(got, strlen(got), want, strlen(want));
 }

@@ -43,4 +43,13 @@ int httpd_time_value(time_t *out, const char *v, int end);
  * for decimal digits only, -1 otherwise. */
 int httpd_u64_value(uint64_t *out, const char *v);
 
+/* The token of an Authorization value: what follows "Bearer " (the
+ * scheme as lockstep sends it); NULL for another scheme or NULL. */
+const char *httpd_bearer(const char *authorization);
+
+/* 1 when got (NULL: none presented) is exactly want (NULL: no token
+ * configured, nothing matches), compared in constant time, the length
+ * included; else 0. */
+int httpd_token_equal(const char *got, const char *want);
+
 #endif

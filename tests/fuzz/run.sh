@@ -45,6 +45,8 @@ for h in "$@"; do
 	work="$build/corpus/$h"
 	log="$build/$h.log"
 	mkdir -p "$work" "tests/fuzz/corpus/$h"
+	dict=()
+	[ -f "tests/fuzz/$h.dict" ] && dict=(-dict="tests/fuzz/$h.dict")
 	timer=()
 	[ -x /usr/bin/time ] && timer=(/usr/bin/time -f "%U %S" -o "$build/$h.time")
 	rm -f "$build/$h.time"
@@ -52,6 +54,7 @@ for h in "$@"; do
 	    "$bin" -max_total_time="$secs" -max_len="$(max_len "$h")" \
 	    -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=10 \
 	    -print_final_stats=1 -artifact_prefix="$build/artifacts/$h-" \
+	    "${dict[@]}" \
 	    "$work" "tests/fuzz/corpus/$h" >"$log" 2>&1
 	rc=$?
 	cpu=$(awk '{printf "%.0f", $1 + $2}' "$build/$h.time" 2>/dev/null)
