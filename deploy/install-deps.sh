@@ -18,6 +18,7 @@ if [ "${1:-}" = "--bench" ]; then
 	PKGS="$PKGS nginx-light wrk"
 fi
 PKGS="$PKGS zlib1g-dev"	# decision batches are gzip (server/decisions.c)
+PKGS="$PKGS python3-jsonschema"	# the OSCAL schema check (audit_package.sh)
 if [ "${1:-}" = "--browser" ]; then	# the auditor page's test
 	PKGS="$PKGS chromium python3-websockets"
 fi
