@@ -319,13 +319,60 @@ decision_here(struct build *b, json_t *e)
 	return first;
 }
 
+/* The string value after key (a literal such as ",\"agent\":\"") in
+ * [p, end), when it has no escapes: into out.  0 if not found. */
+static int
+quick_str(char *out, size_t n, const char *p, const char *end,
+    const char *key)
+{
+	size_t kl = strlen(key);
+	const char *v = memmem(p, (size_t)(end - p), key, kl), *q;
+
+	if (v == NULL)
+		return 0;
+	v += kl;
+	for (q = v; q < end && *q != '"' && *q != '\\'; q++)
+		;
+	if (q == end || *q != '"' || (size_t)(q - v) >= n)
+		return 0;
+	memcpy(out, v, (size_t)(q - v));
+	out[q - v] = '\0';
+	return 1;
+}
+
+/*
+ * Pass 1 without parsing, for one control over whole days (the partition
+ * files then hold exactly the records in scope): the entry's agent (the
+ * store writes n, time, kind, channel, agent, details in that order) and
+ * the record's bundle (a decision record names it before its input).
+ * 0 when the line is not of that shape: it is parsed.
+ */
+static int
+quick_scope(struct build *b, const char *line, size_t len, int *rc)
+{
+	const char *end = line + len, *d;
+	char agent[256], bundle[72];
+
+	if (json_array_size(b->ctls) != 1 || b->o->since % 86400 != 0 ||
+	    b->o->until % 86400 != 86399 ||
+	    (d = memmem(line, len, ",\"details\":{", 12)) == NULL ||
+	    !quick_str(agent, sizeof(agent), line, d, ",\"agent\":\"") ||
+	    !quick_str(bundle, sizeof(bundle), d, end, ",\"bundle\":\""))
+		return 0;
+	if ((*rc = set_add(b->agents, agent)) == 0)
+		*rc = set_add(b->bundles, bundle);
+	return 1;
+}
+
 static int
 on_decision(struct build *b, const char *line, size_t len)
 {
-	json_t *e = parse(line, len);
+	json_t *e;
 	int rc = 0;
 
-	if (e == NULL || !decision_here(b, e))
+	if (!b->emit && quick_scope(b, line, len, &rc))
+		return rc;
+	if ((e = parse(line, len)) == NULL || !decision_here(b, e))
 		goto out;
 	if (b->emit)
 		rc = emit(b, line, len, e);
