@@ -231,6 +231,8 @@ scan(struct build *b, const struct ls_evidence_filter *f, line_fn fn)
 	return rc;
 }
 
+/* Batches are read from their partitions (they are spread thinly over
+ * the whole log: through the index every entry bundle would be read). */
 static int
 scan_kind(struct build *b, const char *kind, time_t since, time_t until,
     line_fn fn)
@@ -239,6 +241,7 @@ scan_kind(struct build *b, const char *kind, time_t since, time_t until,
 
 	memset(&f, 0, sizeof(f));
 	f.kind = kind;
+	f.by_partition = strcmp(kind, "batch") == 0;
 	f.since = since;
 	f.until = until;
 	return scan(b, &f, fn);

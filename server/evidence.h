@@ -99,6 +99,11 @@ struct ls_evidence_filter {
 	 * covers it, and every entry naming such a bundle (operator
 	 * actions, reports of agents running it).  NULL = any. */
 	const char *control;
+	/* With kind (not "decision") and no control: read the kind's Hive
+	 * partitions (kind=K/framework=none/control=none) day by day over
+	 * [since, until or now] instead of the index; e.g. one kind's
+	 * entries spread thinly over a long log.  0 = the index. */
+	int by_partition;
 };
 
 /*
