@@ -1,7 +1,8 @@
 /* test_server_evaudit.c - the evidence store's reads for audit packages:
  * the prover's proofs equal ls_evidence_proof's (entry tiles, the right
- * edge, past the first 65,536 entries), and the controls of a framework
- * are listed from the decision partitions. */
+ * edge, past the first 65,536 entries), the controls of a framework are
+ * listed from the decision partitions, and a kind read from its
+ * partitions gives the lines the index gives. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -168,6 +170,47 @@ test_server_evaudit__controls(void **state)
 	json_decref(got);
 }
 
+static void
+test_server_evaudit__kind_by_partition(void **state)
+{
+	static const char *const ctls[] = { "soc2:CC6.1" };
+	struct fx *f = *state;
+	struct ls_evidence_filter flt;
+	struct ls_buf a, b;
+	char path[128];
+	json_t *d = json_pack("{s:I}", "first", (json_int_t)1);
+	int i;
+
+	append(f->ev, 300, ctls, 1);
+	for (i = 0; i < 40; i++) {
+		assert_int_equal(ls_evidence_append(f->ev, "batch", "stable",
+				     i % 2 ? "a1" : "a2", d),
+		    0);
+		append(f->ev, 7, ctls, 1);
+	}
+	memset(&flt, 0, sizeof(flt));
+	flt.kind = "batch";
+	flt.since = time(NULL) - 86400;
+	ls_buf_init(&a, 1 << 24);
+	ls_buf_init(&b, 1 << 24);
+	assert_int_equal(ls_evidence_query(f->ev, &a, &flt), 0);
+	flt.by_partition = 1;
+	assert_int_equal(ls_evidence_query(f->ev, &b, &flt), 0);
+	assert_true(a.len > 0);
+	assert_int_equal(a.len, b.len);
+	assert_memory_equal(a.data, b.data, a.len);
+	/* It did read the partitions: without them it finds nothing. */
+	snprintf(path, sizeof(path), "%s/evidence/partitions/kind=batch",
+	    f->dir);
+	assert_int_equal(ls_file_remove_tree(path), 0);
+	ls_buf_reset(&b);
+	assert_int_equal(ls_evidence_query(f->ev, &b, &flt), 0);
+	assert_int_equal(b.len, 0);
+	ls_buf_cleanup(&a);
+	ls_buf_cleanup(&b);
+	json_decref(d);
+}
+
 int
 main(void)
 {
@@ -176,6 +219,8 @@ main(void)
 		    test_server_evaudit__prover_matches_proof, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_evaudit__controls,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_server_evaudit__kind_by_partition, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
