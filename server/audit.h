@@ -5,7 +5,10 @@
  *
  * Files (every one listed with its sha256 in manifest.note, a signed note
  * by the log key):
- *   records.jsonl    the evidence entries, byte for byte as in the log
+ *   records.jsonl    the evidence entries, byte for byte as in the log:
+ *                    the context (operator, build, publish, report,
+ *                    batch, announced drops), then the decisions day by
+ *                    day (see audit.c)
  *   proofs.jsonl     one line per record: {"index","size","leaf","proof"}
  *                    (base64 hashes, RFC 6962 inclusion in the tree of
  *                    checkpoint.note), the shape of GET /v1/evidence/proof
