@@ -112,4 +112,23 @@ d["assessment-results"]["results"][0]["findings"][0]["target"]["status"]["state"
 json.dump(d, open(sys.argv[2], "w"))
 PY
 check "a finding state outside OSCAL's is refused" sh -c "! python3 '$root/tests/tools/oscal_schema_check.py' '$schema' '$work/bad.json' 2>/dev/null"
+
+# kill -9 while the package is written: the directory is either absent
+# (a DIR.partial-* is left) or complete and verifying; a rerun then works.
+for delay in 0.05 0.2 0.5; do
+	rm -rf "$work/k9" "$work"/k9.partial-*
+	"$ls" audit --control soc2:CC6.1 --since "$since" --until "$until" \
+	    -o "$work/k9" --data "$work/data" --keys "$work/keys" &
+	pid=$!
+	sleep "$delay"
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	if [ -e "$work/k9" ]; then
+		check "killed after $delay s: the package there verifies" \
+		    "$ls" audit verify "$work/k9"
+	else
+		check "killed after $delay s: no package, a rerun writes one" \
+		    sh -c "'$ls' audit --control soc2:CC6.1 --since '$since' --until '$until' -o '$work/k9' --data '$work/data' --keys '$work/keys' && '$ls' audit verify '$work/k9'"
+	fi
+done
 finish
