@@ -737,9 +737,9 @@ build_cleanup(struct build *b)
 	ls_buf_cleanup(&b->q);
 }
 
-int
-ls_audit_build_dir(const char *dir, struct ls_evidence *ev,
-    const char *origin, struct ls_key *log_key, const struct ls_audit_opts *o)
+static int
+build_dir(const char *dir, struct ls_evidence *ev, const char *origin,
+    struct ls_key *log_key, const struct ls_audit_opts *o, int transient)
 {
 	uint8_t root[LS_SHA256_LEN];
 	char vk_text[LS_VKEY_TEXT_MAX + 1];
@@ -755,6 +755,7 @@ ls_audit_build_dir(const char *dir, struct ls_evidence *ev,
 	if ((rc = check_opts(o)) != 0 || (rc = build_init(&b, ev, o)) != 0 ||
 	    (rc = audit_out_open(&w, dir)) != 0)
 		goto out;
+	w.transient = transient;
 	/* The checkpoint first: every pass reads the tree it signs. */
 	(void)ls_evidence_sync(ev, 10000);
 	if ((rc = sign_checkpoint(&cp, &b.size, root, ev, origin, log_key)) !=
@@ -783,6 +784,13 @@ out:
 	build_cleanup(&b);
 	ls_buf_cleanup(&cp);
 	return rc;
+}
+
+int
+ls_audit_build_dir(const char *dir, struct ls_evidence *ev,
+    const char *origin, struct ls_key *log_key, const struct ls_audit_opts *o)
+{
+	return build_dir(dir, ev, origin, log_key, o, 0);
 }
 
 /* The package in memory (the server's tar): built in a temporary
@@ -823,7 +831,7 @@ ls_audit_build(struct ls_audit_pkg *out, struct ls_evidence *ev,
 	if (mkdtemp(tmp) == NULL)
 		return ls_error_set(LS_EIO, "%s: %s", tmp, strerror(errno));
 	snprintf(dir, sizeof(dir), "%s/pkg", tmp);
-	if ((rc = ls_audit_build_dir(dir, ev, origin, log_key, o)) == 0)
+	if ((rc = build_dir(dir, ev, origin, log_key, o, 1)) == 0)
 		rc = read_back(out, dir);
 	if (rc != 0)
 		ls_audit_pkg_cleanup(out);

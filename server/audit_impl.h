@@ -31,6 +31,7 @@ struct audit_out {
 	char tmp[PATH_MAX];
 	struct audit_pfile f[AUDIT_FILES_MAX];
 	size_t n;
+	int transient; /* read back and removed: no fsync */
 };
 
 /* LS_EEXISTS when dir is there, LS_EIO. */

@@ -115,15 +115,15 @@ audit_pfile_write(struct audit_pfile *f, const void *p, size_t n)
 	return 0;
 }
 
-/* Flush, fsync, close; the file's hash is final. */
+/* Flush, fsync (unless transient), close; the file's hash is final. */
 static int
-pfile_close(struct audit_pfile *f)
+pfile_close(struct audit_pfile *f, int transient)
 {
 	int rc = 0;
 
 	if (f->fd < 0)
 		return 0;
-	if ((rc = pfile_flush(f)) == 0 && fsync(f->fd) != 0)
+	if ((rc = pfile_flush(f)) == 0 && !transient && fsync(f->fd) != 0)
 		rc = ls_error_set(LS_EIO, "%s: fsync failed", f->name);
 	close(f->fd);
 	f->fd = -1;
@@ -179,16 +179,16 @@ audit_out_finish(struct audit_out *w, const struct ls_audit_opts *o,
 	int rc = 0;
 
 	for (i = 0; rc == 0 && i < nfiles; i++)
-		rc = pfile_close(&w->f[i]);
+		rc = pfile_close(&w->f[i], w->transient);
 	ls_buf_init(&body, LS_NOTE_MAX);
 	if (rc == 0 && (rc = manifest_body(&body, w, o)) == 0 &&
 	    (rc = ls_note_sign(&note, &len, body.data, body.len, &key, 1)) ==
 		0 &&
 	    (rc = audit_out_add(w, "manifest.note", note, len)) == 0)
-		rc = pfile_close(&w->f[w->n - 1]);
+		rc = pfile_close(&w->f[w->n - 1], w->transient);
 	free(note);
 	ls_buf_cleanup(&body);
-	if (rc == 0) {
+	if (rc == 0 && !w->transient) {
 		char sub[PATH_MAX + 8];
 
 		snprintf(sub, sizeof(sub), "%s/oscal", w->tmp);
@@ -203,7 +203,8 @@ audit_out_finish(struct audit_out *w, const struct ls_audit_opts *o,
 		    "%s: %s", w->dir, strerror(errno));
 	if (rc == 0) {
 		w->tmp[0] = '\0';
-		rc = ls_file_fsync_parent(w->dir);
+		if (!w->transient)
+			rc = ls_file_fsync_parent(w->dir);
 	}
 	return rc;
 }
