@@ -799,14 +799,21 @@ static int
 read_back(struct ls_audit_pkg *out, const char *dir)
 {
 	char path[PATH_MAX + 64], *data = NULL;
+	struct stat st;
 	size_t i, len;
 	int rc = 0;
 
 	for (i = 0; rc == 0 && i < sizeof(pkg_names) / sizeof(pkg_names[0]);
 	     i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, pkg_names[i]);
+		/* ls_file_read allocates its cap: the file's own size. */
+		if (stat(path, &st) != 0 || st.st_size < 0 ||
+		    (unsigned long long)st.st_size > LS_AUDIT_RECORDS_MAX) {
+			rc = ls_error_set(LS_EIO, "%s: cannot read back", path);
+			break;
+		}
 		if ((rc = ls_file_read(&data, &len, path,
-			 LS_AUDIT_RECORDS_MAX)) != 0)
+			 (size_t)st.st_size)) != 0)
 			break;
 		out->files[out->n].name = pkg_names[i];
 		ls_buf_init(&out->files[out->n].data, LS_AUDIT_RECORDS_MAX);
