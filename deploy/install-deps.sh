@@ -18,7 +18,7 @@ if [ "${1:-}" = "--bench" ]; then
 	PKGS="$PKGS nginx-light wrk"
 fi
 PKGS="$PKGS zlib1g-dev"	# decision batches are gzip (server/decisions.c)
-PKGS="$PKGS python3-jsonschema"	# SARIF schema check (tests/integration/cli_check.sh)
+PKGS="$PKGS python3-jsonschema"	# SARIF (cli_check.sh) and OSCAL (audit_package.sh) schema checks
 if [ "${1:-}" = "--browser" ]; then	# the auditor page's test
 	PKGS="$PKGS chromium python3-websockets"
 fi

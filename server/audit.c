@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 
 #include "audit.h"
-#include "audit_proof.h"
+#include "audit_impl.h"
 #include "lockstep/error.h"
 #include "lockstep/file.h"
 #include "lockstep/hash.h"
@@ -77,256 +77,9 @@ ls_audit_in_scope(json_t *controls, const struct ls_audit_opts *o)
 	return 0;
 }
 
-/* One candidate entry. */
-struct cand {
-	char *line; /* into the query buffer, without newline */
-	size_t len;
-	json_t *e;
-	int keep; /* 1 kept, 0 undecided, -1 dropped */
-	int in;	  /* its time falls in the period */
-};
-
-struct sel {
-	struct cand *v;
-	size_t n, cap;
-	json_t *agents;	  /* set: agents in scope */
-	json_t *bundles;  /* set: bundles enforced or covering */
-	json_t *before;	  /* agent -> index of its last report before since */
-	char needle[160]; /* "\"CONTROL\"" or "\"FRAMEWORK:" */
-	size_t nlen;
-};
-
-static const char *
-dstr(json_t *e, const char *key)
-{
-	return json_string_value(
-	    json_object_get(json_object_get(e, "details"), key));
-}
-
-static const char *
-estr(json_t *e, const char *key)
-{
-	return json_string_value(json_object_get(e, key));
-}
-
-static int
-set_add(json_t *set, const char *k)
-{
-	if (k == NULL || k[0] == '\0')
-		return 0;
-	return json_object_set_new(set, k, json_true()) == 0
-	    ? 0
-	    : ls_error_set(LS_ENOMEM, "out of memory");
-}
-
-static int
-set_has(json_t *set, const char *k)
-{
-	return k != NULL && json_object_get(set, k) != NULL;
-}
-
-/* First look: keep what needs no context, note agents and bundles. */
-static int
-classify(struct sel *s, struct cand *c, const struct ls_audit_opts *o)
-{
-	const char *kind = estr(c->e, "kind"), *agent = estr(c->e, "agent");
-	json_t *d = json_object_get(c->e, "details");
-	time_t t = ls_audit_entry_time(c->e);
-	int in = t != 0 && t >= o->since && t <= o->until, rc = 0;
-
-	if (kind == NULL)
-		return 0;
-	c->keep = -1;
-	c->in = in;
-	if (strcmp(kind, "decision") == 0 && in) {
-		if (ls_audit_in_scope(json_object_get(d, "controls"), o)) {
-			c->keep = 1;
-			if ((rc = set_add(s->agents, agent)) == 0)
-				rc = set_add(s->bundles, dstr(c->e, "bundle"));
-		} else if (json_is_string(json_object_get(d, "type")) &&
-		    strcmp(dstr(c->e, "type"), "dropped") == 0)
-			c->keep = 0;
-	} else if (strcmp(kind, "build") == 0 || strcmp(kind, "publish") == 0) {
-		c->keep = 0;
-		if (ls_audit_in_scope(json_object_get(d, "controls"), o))
-			rc = set_add(s->bundles, dstr(c->e, "bundle"));
-	} else if (strcmp(kind, "report") == 0 && agent != NULL) {
-		if (in)
-			c->keep = 0;
-		else if (t != 0 && t < o->since) {
-			c->keep = 0;
-			if (json_object_set_new(s->before, agent,
-				json_integer((json_int_t)(c - s->v))) != 0)
-				rc = ls_error_set(LS_ENOMEM, "out of memory");
-		}
-	} else if (strcmp(kind, "batch") == 0 && t >= o->since)
-		c->keep = 0; /* uploaded later, it may carry the period's */
-	else if (strcmp(kind, "operator") == 0) {
-		if (in && agent == NULL)
-			c->keep = 1; /* pins, rollbacks, unpins */
-		else if (agent != NULL && json_object_get(d, "key") != NULL)
-			c->keep = 0; /* enrolments: keys for signatures */
-		else if (in)
-			c->keep = 0;
-	}
-	return rc;
-}
-
-/* A report counts when it falls in the period or is the agent's last one
- * before it (what the agent ran when the period began). */
-static int
-report_counts(struct sel *s, size_t i)
-{
-	json_t *idx = json_object_get(s->before, estr(s->v[i].e, "agent"));
-
-	return s->v[i].in ||
-	    (idx != NULL && json_integer_value(idx) == (json_int_t)i);
-}
-
-/* Reports decide which agents are in scope: those running a bundle that
- * covers the control. */
-static int
-settle_reports(struct sel *s)
-{
-	const char *kind;
-	size_t i;
-	int rc = 0;
-
-	for (i = 0; i < s->n && rc == 0; i++) {
-		kind = estr(s->v[i].e, "kind");
-		if (s->v[i].keep != 0 || kind == NULL ||
-		    strcmp(kind, "report") != 0 || !report_counts(s, i))
-			continue;
-		if (set_has(s->bundles, dstr(s->v[i].e, "bundle")))
-			rc = set_add(s->agents, estr(s->v[i].e, "agent"));
-	}
-	return rc;
-}
-
-static int
-settle(struct sel *s, size_t i)
-{
-	struct cand *c = &s->v[i];
-	const char *kind = estr(c->e, "kind"), *agent = estr(c->e, "agent");
-
-	if (c->keep != 0)
-		return c->keep;
-	if (strcmp(kind, "build") == 0 || strcmp(kind, "publish") == 0)
-		return set_has(s->bundles, dstr(c->e, "bundle")) ? 1 : -1;
-	if (!set_has(s->agents, agent))
-		return -1;
-	if (strcmp(kind, "report") == 0)
-		return report_counts(s, i) ? 1 : -1;
-	return 1; /* batches, drops, enrolments, agent operator entries */
-}
-
-/* A decision line that names neither the control (or framework) nor a
- * drop cannot be kept: skip it without parsing.  A false positive is
- * parsed and judged like any line; the control appears in the line as a
- * JSON string, written unescaped. */
-static int
-skippable(const char *line, size_t len, const char *needle, size_t nlen)
-{
-	static const char dec[] = "\"kind\":\"decision\"";
-
-	return memmem(line, len, dec, sizeof(dec) - 1) != NULL &&
-	    memmem(line, len, needle, nlen) == NULL &&
-	    memmem(line, len, "\"dropped\"", 9) == NULL;
-}
-
-static int
-sel_push(struct sel *s, char *line, size_t len)
-{
-	struct cand *v;
-	json_t *e;
-
-	if (skippable(line, len, s->needle, s->nlen))
-		return 0;
-	if ((e = json_loadb(line, len, 0, NULL)) == NULL ||
-	    !json_is_object(e)) {
-		json_decref(e);
-		return 0; /* not ours to judge: the log's chain is */
-	}
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 1024;
-
-		if ((v = realloc(s->v, cap * sizeof(*v))) == NULL) {
-			json_decref(e);
-			return ls_error_set(LS_ENOMEM, "out of memory");
-		}
-		s->v = v;
-		s->cap = cap;
-	}
-	s->v[s->n].line = line;
-	s->v[s->n].len = len;
-	s->v[s->n].e = e;
-	s->v[s->n].keep = 0;
-	s->v[s->n].in = 0;
-	s->n++;
-	return 0;
-}
-
-static void
-sel_cleanup(struct sel *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		json_decref(s->v[i].e);
-	free(s->v);
-	json_decref(s->agents);
-	json_decref(s->bundles);
-	json_decref(s->before);
-}
-
-/* Split the query answer into candidates and settle each. */
-static int
-select_entries(struct sel *s, struct ls_buf *q, const struct ls_audit_opts *o)
-{
-	char *p = q->data, *end = q->data + q->len, *nl;
-	size_t i;
-	int rc = 0, n;
-
-	n = o->control
-	    ? snprintf(s->needle, sizeof(s->needle), "\"%s\"", o->control)
-	    : snprintf(s->needle, sizeof(s->needle), "\"%s:", o->framework);
-	s->nlen = n > 0 && (size_t)n < sizeof(s->needle) ? (size_t)n : 0;
-
-	while (rc == 0 && p < end && (nl = memchr(p, '\n', end - p)) != NULL) {
-		rc = sel_push(s, p, (size_t)(nl - p));
-		p = nl + 1;
-	}
-	for (i = 0; rc == 0 && i < s->n; i++)
-		rc = classify(s, &s->v[i], o);
-	if (rc == 0)
-		rc = settle_reports(s);
-	/* Bundles that agents in scope enforced. */
-	for (i = 0; rc == 0 && i < s->n; i++) {
-		const char *kind = estr(s->v[i].e, "kind");
-
-		if (s->v[i].keep == 0 && kind != NULL &&
-		    strcmp(kind, "report") == 0 && report_counts(s, i) &&
-		    set_has(s->agents, estr(s->v[i].e, "agent")))
-			rc = set_add(s->bundles, dstr(s->v[i].e, "bundle"));
-	}
-	for (i = 0; rc == 0 && i < s->n; i++)
-		s->v[i].keep = settle(s, i);
-	return rc;
-}
-
 static const char *const pkg_names[] = { "records.jsonl", "proofs.jsonl",
 	"checkpoint.note", "log.pub", "summary.json", "summary.md",
 	"summary.html", "oscal/assessment-results.json", "manifest.note" };
-
-static struct ls_buf *
-pkg_add(struct ls_audit_pkg *p, const char *name, size_t max)
-{
-	struct ls_audit_file *f = &p->files[p->n++];
-
-	f->name = name;
-	ls_buf_init(&f->data, max);
-	return &f->data;
-}
 
 void
 ls_audit_pkg_cleanup(struct ls_audit_pkg *p)
@@ -362,144 +115,6 @@ sign_checkpoint(struct ls_buf *out, uint64_t *size, uint8_t root[LS_SHA256_LEN],
 	return rc;
 }
 
-/* The proof of entry n in the tree of size entries: from the tree built
- * in memory when there is one, else from the store (ls_evidence_proof). */
-static int
-add_proof(struct ls_buf *out, const struct audit_tree *t,
-    struct ls_evidence *ev, uint64_t n, uint64_t size)
-{
-	uint8_t proof[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN], leaf[LS_SHA256_LEN];
-	char b64[64];
-	size_t len = 0, i;
-	int rc;
-
-	if (t->n == size) {
-		if ((rc = audit_tree_path(t, proof, &len, n)) != 0)
-			return rc;
-		memcpy(leaf, t->level[0][n], LS_SHA256_LEN);
-	} else if ((rc = ls_evidence_proof(ev, n, size, leaf, proof, &len)) !=
-	    0)
-		return rc;
-	ls_base64_encode(b64, sizeof(b64), leaf, LS_SHA256_LEN);
-	rc = ls_buf_addf(out,
-	    "{\"index\":%" PRIu64 ",\"size\":%" PRIu64
-	    ",\"leaf\":\"%s\",\"proof\":[",
-	    n, size, b64);
-	for (i = 0; rc == 0 && i < len; i++) {
-		ls_base64_encode(b64, sizeof(b64), proof[i], LS_SHA256_LEN);
-		rc = ls_buf_addf(out, "%s\"%s\"", i ? "," : "", b64);
-	}
-	return rc ? rc : ls_buf_adds(out, "]}\n");
-}
-
-/* records.jsonl and proofs.jsonl; the kept entries into arr. */
-static int
-add_records(struct ls_audit_pkg *p, json_t *arr, struct sel *s,
-    const struct audit_tree *t, struct ls_evidence *ev, uint64_t size)
-{
-	struct ls_buf *rec = pkg_add(p, "records.jsonl", LS_AUDIT_RECORDS_MAX);
-	struct ls_buf *prf = pkg_add(p, "proofs.jsonl", LS_AUDIT_RECORDS_MAX);
-	json_int_t n;
-	size_t i;
-	int rc = 0;
-
-	for (i = 0; rc == 0 && i < s->n; i++) {
-		n = json_integer_value(json_object_get(s->v[i].e, "n"));
-		/* Entries past the checkpoint wait for the next package. */
-		if (s->v[i].keep != 1 || n < 0 || (uint64_t)n >= size)
-			continue;
-		if ((rc = ls_buf_add(rec, s->v[i].line, s->v[i].len)) == 0 &&
-		    (rc = ls_buf_addc(rec, '\n')) == 0 &&
-		    (rc = add_proof(prf, t, ev, (uint64_t)n, size)) == 0 &&
-		    json_array_append(arr, s->v[i].e) != 0)
-			rc = ls_error_set(LS_ENOMEM, "out of memory");
-	}
-	return rc;
-}
-
-static int
-add_json(struct ls_audit_pkg *p, const char *name, json_t *j)
-{
-	char *s = json_dumps(j, JSON_INDENT(1) | JSON_ENSURE_ASCII);
-	int rc;
-
-	if (s == NULL)
-		return ls_error_set(LS_ENOMEM, "out of memory");
-	rc = ls_buf_addf(pkg_add(p, name, LS_AUDIT_RECORDS_MAX), "%s\n", s);
-	free(s);
-	return rc;
-}
-
-/* summary.json, .md, .html and the OSCAL document. */
-static int
-add_reports(struct ls_audit_pkg *p, json_t *records,
-    const struct ls_audit_opts *o)
-{
-	json_t *sum = NULL;
-	int rc;
-
-	if ((rc = ls_audit_summary(&sum, records, o)) == 0 &&
-	    (rc = add_json(p, "summary.json", sum)) == 0 &&
-	    (rc = ls_audit_render_md(pkg_add(p, "summary.md",
-					 LS_AUDIT_RECORDS_MAX),
-		 sum)) == 0 &&
-	    (rc = ls_audit_render_html(pkg_add(p, "summary.html",
-					   LS_AUDIT_RECORDS_MAX),
-		 sum)) == 0)
-		rc = ls_audit_oscal(pkg_add(p, "oscal/assessment-results.json",
-					LS_AUDIT_RECORDS_MAX),
-		    sum);
-	json_decref(sum);
-	return rc;
-}
-
-/* The manifest body: parameters, then every file's hash. */
-static int
-manifest_body(struct ls_buf *b, const struct ls_audit_pkg *p,
-    const struct ls_audit_opts *o)
-{
-	char since[LS_TIME_LEN], until[LS_TIME_LEN], gen[LS_TIME_LEN];
-	char hex[LS_SHA256_HEX_LEN + 1];
-	size_t i;
-	int rc;
-
-	ls_time_format(since, o->since);
-	ls_time_format(until, o->until);
-	ls_time_format(gen, o->generated);
-	rc = ls_buf_addf(b,
-	    "lockstep/audit/v1\nscope %s %s\nsince %s\nuntil %s\n"
-	    "silent-hours %u\ngenerated %s\n",
-	    o->control ? "control" : "framework",
-	    o->control ? o->control : o->framework, since, until,
-	    o->silent_hours, gen);
-	for (i = 0; rc == 0 && i < p->n; i++) {
-		ls_sha256_hex(hex,
-		    p->files[i].data.data ? p->files[i].data.data : "",
-		    p->files[i].data.len);
-		rc = ls_buf_addf(b, "file %s %s\n", hex, p->files[i].name);
-	}
-	return rc;
-}
-
-static int
-add_manifest(struct ls_audit_pkg *p, const struct ls_audit_opts *o,
-    struct ls_key *key)
-{
-	struct ls_buf body;
-	char *note = NULL;
-	size_t len;
-	int rc;
-
-	ls_buf_init(&body, LS_NOTE_MAX);
-	if ((rc = manifest_body(&body, p, o)) == 0 &&
-	    (rc = ls_note_sign(&note, &len, body.data, body.len, &key, 1)) == 0)
-		rc = ls_buf_add(pkg_add(p, "manifest.note", LS_NOTE_MAX), note,
-		    len);
-	free(note);
-	ls_buf_cleanup(&body);
-	return rc;
-}
-
 static int
 check_opts(const struct ls_audit_opts *o)
 {
@@ -518,94 +133,716 @@ check_opts(const struct ls_audit_opts *o)
 }
 
 /*
- * When the query gave the whole log in order (an unfiltered query does),
- * its first size lines are the tree's leaves: hash them, build every
- * level once and each proof is a few lookups.  Only if the root is the
- * one just signed; otherwise t stays empty and proofs come from the store.
+ * The build, streamed: every pass reads the store through
+ * ls_evidence_query in chunks and writes as it goes, so memory grows with
+ * agents, bundles and the summary's keys, never with the records.
+ *
+ *   1. decisions under the scope in the period (the control's Hive
+ *      partitions): the agents and bundles in scope;
+ *   2. builds and publishes (bundles covering the control), reports
+ *      (agents running such a bundle, bundles the agents in scope ran);
+ *   3. written: operator entries (enrolments first: verify needs the
+ *      agents' keys before their batches), builds, publishes, reports,
+ *      batches, announced drops, then the decisions again, day by day.
+ * records.jsonl thus holds the context first and then each agent's
+ * decisions in time order: the order the summary is computed in, here and
+ * in ls_audit_verify.
  */
-static int
-tree_from_lines(struct audit_tree *t, uint8_t (**leaves)[LS_SHA256_LEN],
-    const struct ls_buf *q, uint64_t size, const uint8_t root[LS_SHA256_LEN])
+struct build {
+	const struct ls_audit_opts *o;
+	struct ls_evidence *ev;
+	uint64_t size;
+	struct ls_evidence_prover *pv;
+	struct ls_audit_acc *acc;
+	struct audit_pfile *rec, *prf;
+	json_t *agents;	 /* set: agents in scope */
+	json_t *bundles; /* set: bundles covering or enforced */
+	json_t *before;	 /* agent -> n of its last report before since */
+	json_t *ctls;	 /* the controls whose partitions are read */
+	struct ls_buf q; /* one chunk of a query */
+	size_t ctl_i;	 /* the control being read */
+	int emit;	 /* pass 3 */
+};
+
+static const char *
+dstr(json_t *e, const char *key)
 {
-	const char *p = q->data, *end = q->data + q->len, *nl;
-	uint8_t got[LS_SHA256_LEN];
-	uint64_t i;
+	return json_string_value(
+	    json_object_get(json_object_get(e, "details"), key));
+}
+
+static const char *
+estr(json_t *e, const char *key)
+{
+	return json_string_value(json_object_get(e, key));
+}
+
+static int
+set_add(json_t *set, const char *k)
+{
+	if (k == NULL || k[0] == '\0')
+		return 0;
+	return json_object_set_new(set, k, json_true()) == 0
+	    ? 0
+	    : ls_error_set(LS_ENOMEM, "out of memory");
+}
+
+static int
+set_has(json_t *set, const char *k)
+{
+	return k != NULL && json_object_get(set, k) != NULL;
+}
+
+static int
+in_period(const struct ls_audit_opts *o, json_t *e)
+{
+	time_t t = ls_audit_entry_time(e);
+
+	return t != 0 && t >= o->since && t <= o->until;
+}
+
+typedef int (*line_fn)(struct build *b, const char *line, size_t len);
+
+/* Every line of a query, to fn. */
+static int
+scan(struct build *b, const struct ls_evidence_filter *f, line_fn fn)
+{
+	struct ls_evidence_query *q = NULL;
+	const char *p, *end, *nl;
+	int rc, more;
+
+	if ((rc = ls_evidence_query_open(&q, b->ev, f, b->size)) != 0)
+		return rc;
+	do {
+		ls_buf_reset(&b->q);
+		if ((more = ls_evidence_query_next(q, &b->q, 1 << 20)) < 0) {
+			rc = more;
+			break;
+		}
+		p = b->q.data;
+		end = p + b->q.len;
+		for (; rc == 0 && p < end; p = nl + 1) {
+			if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+				break;
+			rc = fn(b, p, (size_t)(nl - p));
+		}
+	} while (rc == 0 && more == 0);
+	ls_evidence_query_free(q);
+	return rc;
+}
+
+/* Batches are read from their partitions (they are spread thinly over
+ * the whole log: through the index every entry bundle would be read). */
+static int
+scan_kind(struct build *b, const char *kind, time_t since, time_t until,
+    line_fn fn)
+{
+	struct ls_evidence_filter f;
+
+	memset(&f, 0, sizeof(f));
+	f.kind = kind;
+	f.by_partition = strcmp(kind, "batch") == 0;
+	f.since = since;
+	f.until = until;
+	return scan(b, &f, fn);
+}
+
+static json_t *
+parse(const char *line, size_t len)
+{
+	json_t *e = json_loadb(line, len, 0, NULL);
+
+	if (!json_is_object(e)) {
+		json_decref(e);
+		return NULL; /* not ours to judge: the log's chain is */
+	}
+	return e;
+}
+
+/* Into records.jsonl with its proof, and into the summary. */
+static int
+emit(struct build *b, const char *line, size_t len, json_t *e)
+{
+	uint8_t proof[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN], leaf[LS_SHA256_LEN];
+	json_int_t n = json_integer_value(json_object_get(e, "n"));
+	char text[96 + LS_MERKLE_MAX_PROOF * 48], b64[64];
+	size_t plen = 0, i, o;
 	int rc;
 
-	if (size == 0 || (*leaves = malloc(size * LS_SHA256_LEN)) == NULL)
-		return 0; /* the store's proofs will do */
-	for (i = 0; i < size && p < end; i++, p = nl + 1) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			break;
-		ls_merkle_leaf((*leaves)[i], p, (size_t)(nl - p));
-	}
-	if (i < size)
-		return 0;
-	if ((rc = audit_tree_build(t,
-		 (const uint8_t(*)[LS_SHA256_LEN]) * leaves, size)) != 0)
+	if (n < 0 || (uint64_t)n >= b->size)
+		return 0; /* past the checkpoint: the next package's */
+	if ((rc = ls_evidence_prover_proof(b->pv, (uint64_t)n, leaf, proof,
+		 &plen)) != 0)
 		return rc;
-	audit_tree_root(t, got);
-	if (memcmp(got, root, LS_SHA256_LEN) != 0)
-		audit_tree_free(t);
+	ls_base64_encode(b64, sizeof(b64), leaf, LS_SHA256_LEN);
+	o = (size_t)snprintf(text, sizeof(text),
+	    "{\"index\":%" PRId64 ",\"size\":%" PRIu64
+	    ",\"leaf\":\"%s\",\"proof\":[",
+	    (int64_t)n, b->size, b64);
+	for (i = 0; i < plen; i++) {
+		ls_base64_encode(b64, sizeof(b64), proof[i], LS_SHA256_LEN);
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "%s\"%s\"",
+		    i ? "," : "", b64);
+	}
+	o += (size_t)snprintf(text + o, sizeof(text) - o, "]}\n");
+	if ((rc = audit_pfile_write(b->rec, line, len)) != 0 ||
+	    (rc = audit_pfile_write(b->rec, "\n", 1)) != 0 ||
+	    (rc = audit_pfile_write(b->prf, text, o)) != 0)
+		return rc;
+	return ls_audit_acc_add(b->acc, e);
+}
+
+/* A decision read from the partition of control ctl_i: in scope, in the
+ * period, and read there first (under a framework a record naming two of
+ * its controls is in both partitions). */
+static int
+decision_here(struct build *b, json_t *e)
+{
+	json_t *c, *ctls = json_object_get(json_object_get(e, "details"),
+		       "controls"),
+		   *one;
+	const char *here =
+	    json_string_value(json_array_get(b->ctls, b->ctl_i));
+	size_t i;
+	int first = 0;
+
+	if (!in_period(b->o, e))
+		return 0;
+	one = json_array();
+	json_array_foreach(ctls, i, c)
+	{
+		json_array_clear(one);
+		json_array_append(one, c);
+		if (ls_audit_in_scope(one, b->o)) {
+			first = strcmp(json_string_value(c), here) == 0;
+			break;
+		}
+	}
+	json_decref(one);
+	return first;
+}
+
+/* The string value after key (a literal such as ",\"agent\":\"") in
+ * [p, end), when it has no escapes: into out.  0 if not found. */
+static int
+quick_str(char *out, size_t n, const char *p, const char *end,
+    const char *key)
+{
+	size_t kl = strlen(key);
+	const char *v = memmem(p, (size_t)(end - p), key, kl), *q;
+
+	if (v == NULL)
+		return 0;
+	v += kl;
+	for (q = v; q < end && *q != '"' && *q != '\\'; q++)
+		;
+	if (q == end || *q != '"' || (size_t)(q - v) >= n)
+		return 0;
+	memcpy(out, v, (size_t)(q - v));
+	out[q - v] = '\0';
+	return 1;
+}
+
+/*
+ * Pass 1 without parsing, for one control over whole days (the partition
+ * files then hold exactly the records in scope): the entry's agent (the
+ * store writes n, time, kind, channel, agent, details in that order) and
+ * the record's bundle (a decision record names it before its input).
+ * 0 when the line is not of that shape: it is parsed.
+ */
+static int
+quick_scope(struct build *b, const char *line, size_t len, int *rc)
+{
+	const char *end = line + len, *d;
+	char agent[256], bundle[72];
+
+	if (json_array_size(b->ctls) != 1 || b->o->since % 86400 != 0 ||
+	    b->o->until % 86400 != 86399 ||
+	    (d = memmem(line, len, ",\"details\":{", 12)) == NULL ||
+	    !quick_str(agent, sizeof(agent), line, d, ",\"agent\":\"") ||
+	    !quick_str(bundle, sizeof(bundle), d, end, ",\"bundle\":\""))
+		return 0;
+	if ((*rc = set_add(b->agents, agent)) == 0)
+		*rc = set_add(b->bundles, bundle);
+	return 1;
+}
+
+static int
+on_decision(struct build *b, const char *line, size_t len)
+{
+	json_t *e;
+	int rc = 0;
+
+	if (!b->emit && quick_scope(b, line, len, &rc))
+		return rc;
+	if ((e = parse(line, len)) == NULL || !decision_here(b, e))
+		goto out;
+	if (b->emit)
+		rc = emit(b, line, len, e);
+	else if ((rc = set_add(b->agents, estr(e, "agent"))) == 0)
+		rc = set_add(b->bundles, dstr(e, "bundle"));
+out:
+	json_decref(e);
+	return rc;
+}
+
+/* The decisions of control ctl_i over [since, until]. */
+static int
+scan_decisions(struct build *b, time_t since, time_t until)
+{
+	struct ls_evidence_filter f;
+
+	memset(&f, 0, sizeof(f));
+	f.kind = "decision";
+	f.control = json_string_value(json_array_get(b->ctls, b->ctl_i));
+	f.since = since;
+	f.until = until;
+	return scan(b, &f, on_decision);
+}
+
+/* Pass 1, and the decisions of pass 3: one control, period at once;
+ * several, day by day so each agent's decisions stay in time order. */
+static int
+decisions(struct build *b)
+{
+	time_t day, lo, hi;
+	int rc = 0;
+
+	if (json_array_size(b->ctls) == 1 || !b->emit) {
+		for (b->ctl_i = 0;
+		     rc == 0 && b->ctl_i < json_array_size(b->ctls); b->ctl_i++)
+			rc = scan_decisions(b, b->o->since, b->o->until);
+		return rc;
+	}
+	for (day = b->o->since - b->o->since % 86400;
+	     rc == 0 && day <= b->o->until; day += 86400) {
+		lo = day < b->o->since ? b->o->since : day;
+		hi = day + 86399 > b->o->until ? b->o->until : day + 86399;
+		for (b->ctl_i = 0;
+		     rc == 0 && b->ctl_i < json_array_size(b->ctls); b->ctl_i++)
+			rc = scan_decisions(b, lo, hi);
+	}
+	return rc;
+}
+
+static int
+add_ctl(void *arg, const char *control)
+{
+	return json_array_append_new(arg, json_string(control)) == 0
+	    ? 0
+	    : ls_error_set(LS_ENOMEM, "out of memory");
+}
+
+static int
+cmp_json_str(const void *x, const void *y)
+{
+	return strcmp(json_string_value(*(json_t *const *)x),
+	    json_string_value(*(json_t *const *)y));
+}
+
+/* The controls to read: the one asked, or the framework's, sorted. */
+static int
+controls(struct build *b)
+{
+	json_t *v[256];
+	size_t i, n;
+	int rc;
+
+	if (b->o->control != NULL)
+		return add_ctl(b->ctls, b->o->control);
+	if ((rc = ls_evidence_controls(b->ev, b->o->framework, add_ctl,
+		 b->ctls)) != 0)
+		return rc;
+	if ((n = json_array_size(b->ctls)) > 256)
+		return ls_error_set(LS_ETOOBIG,
+		    "framework %s: more than 256 controls", b->o->framework);
+	for (i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(b->ctls, i));
+	qsort(v, n, sizeof(v[0]), cmp_json_str);
+	json_array_clear(b->ctls);
+	for (i = 0; i < n; i++)
+		json_array_append_new(b->ctls, v[i]);
 	return 0;
+}
+
+/* Builds and publishes: the bundles covering the scope; written when
+ * their bundle is in scope. */
+static int
+on_build(struct build *b, const char *line, size_t len)
+{
+	json_t *e = parse(line, len);
+	int rc = 0;
+
+	if (e == NULL)
+		return 0;
+	if (b->emit) {
+		if (set_has(b->bundles, dstr(e, "bundle")))
+			rc = emit(b, line, len, e);
+	} else if (ls_audit_in_scope(json_object_get(json_object_get(e,
+						     "details"),
+					 "controls"),
+		       b->o))
+		rc = set_add(b->bundles, dstr(e, "bundle"));
+	json_decref(e);
+	return rc;
+}
+
+/* A report counts when it falls in the period or is the agent's last one
+ * before it (what the agent ran when the period began). */
+static int
+report_counts(struct build *b, json_t *e)
+{
+	json_t *idx = json_object_get(b->before, estr(e, "agent"));
+
+	return in_period(b->o, e) ||
+	    (idx != NULL &&
+		json_integer_value(idx) ==
+		    json_integer_value(json_object_get(e, "n")));
+}
+
+/* Reports, three times: the last before the period per agent; the agents
+ * running a bundle in scope; the bundles the agents in scope ran. */
+static int
+on_report_before(struct build *b, const char *line, size_t len)
+{
+	json_t *e = parse(line, len);
+	time_t t = e ? ls_audit_entry_time(e) : 0;
+	const char *agent = e ? estr(e, "agent") : NULL;
+	int rc = 0;
+
+	if (agent != NULL && t != 0 && t < b->o->since &&
+	    json_object_set_new(b->before, agent,
+		json_incref(json_object_get(e, "n"))) != 0)
+		rc = ls_error_set(LS_ENOMEM, "out of memory");
+	json_decref(e);
+	return rc;
+}
+
+static int
+on_report_agents(struct build *b, const char *line, size_t len)
+{
+	json_t *e = parse(line, len);
+	int rc = 0;
+
+	if (e != NULL && report_counts(b, e) &&
+	    set_has(b->bundles, dstr(e, "bundle")))
+		rc = set_add(b->agents, estr(e, "agent"));
+	json_decref(e);
+	return rc;
+}
+
+static int
+on_report_bundles(struct build *b, const char *line, size_t len)
+{
+	json_t *e = parse(line, len);
+	int rc = 0;
+
+	if (e != NULL && report_counts(b, e) &&
+	    set_has(b->agents, estr(e, "agent")))
+		rc = set_add(b->bundles, dstr(e, "bundle"));
+	json_decref(e);
+	return rc;
+}
+
+static int
+on_report_emit(struct build *b, const char *line, size_t len)
+{
+	json_t *e = parse(line, len);
+	int rc = 0;
+
+	if (e != NULL && report_counts(b, e) &&
+	    set_has(b->agents, estr(e, "agent")))
+		rc = emit(b, line, len, e);
+	json_decref(e);
+	return rc;
+}
+
+/* Pins, rollbacks and unpins of the period; enrolments of the agents in
+ * scope (their keys, for the signatures); other actions on them in the
+ * period. */
+static int
+on_operator(struct build *b, const char *line, size_t len)
+{
+	json_t *e = parse(line, len);
+	const char *agent = e ? estr(e, "agent") : NULL;
+	int keep, in, rc = 0;
+
+	if (e == NULL)
+		return 0;
+	in = in_period(b->o, e);
+	if (agent == NULL)
+		keep = in;
+	else
+		keep = set_has(b->agents, agent) &&
+		    (in || json_object_get(json_object_get(e, "details"),
+			       "key") != NULL);
+	if (keep)
+		rc = emit(b, line, len, e);
+	json_decref(e);
+	return rc;
+}
+
+/* Batches of the agents in scope from the period on (uploaded later,
+ * they may carry the period's decisions). */
+static int
+on_batch(struct build *b, const char *line, size_t len)
+{
+	json_t *e = parse(line, len);
+	int rc = 0;
+
+	if (e != NULL && ls_audit_entry_time(e) >= b->o->since &&
+	    set_has(b->agents, estr(e, "agent")))
+		rc = emit(b, line, len, e);
+	json_decref(e);
+	return rc;
+}
+
+/* Announced drops of the agents in scope in the period: decisions that
+ * name no control; only those lines are parsed. */
+static int
+on_drop(struct build *b, const char *line, size_t len)
+{
+	json_t *e;
+	const char *type;
+	int rc = 0;
+
+	if (memmem(line, len, "\"dropped\"", 9) == NULL ||
+	    (e = parse(line, len)) == NULL)
+		return 0;
+	type = dstr(e, "type");
+	if (type != NULL && strcmp(type, "dropped") == 0 &&
+	    in_period(b->o, e) && set_has(b->agents, estr(e, "agent")))
+		rc = emit(b, line, len, e);
+	json_decref(e);
+	return rc;
+}
+
+/* Passes 1 and 2: what is in scope. */
+static int
+select_scope(struct build *b)
+{
+	int rc;
+
+	b->emit = 0;
+	if ((rc = controls(b)) != 0 || (rc = decisions(b)) != 0 ||
+	    (rc = scan_kind(b, "build", 0, 0, on_build)) != 0 ||
+	    (rc = scan_kind(b, "publish", 0, 0, on_build)) != 0 ||
+	    (rc = scan_kind(b, "report", 0, b->o->since - 1,
+		 on_report_before)) != 0 ||
+	    (rc = scan_kind(b, "report", 0, b->o->until, on_report_agents)) !=
+		0)
+		return rc;
+	return scan_kind(b, "report", 0, b->o->until, on_report_bundles);
+}
+
+/* Pass 3: records.jsonl and proofs.jsonl, the summary fed as they go. */
+static int
+write_records(struct build *b)
+{
+	struct ls_evidence_filter f;
+	int rc;
+
+	b->emit = 1;
+	memset(&f, 0, sizeof(f));
+	f.kind = "decision";
+	f.control = "none"; /* the partition of decisions without controls */
+	f.since = b->o->since;
+	f.until = b->o->until;
+	if ((rc = scan_kind(b, "operator", 0, 0, on_operator)) != 0 ||
+	    (rc = scan_kind(b, "build", 0, 0, on_build)) != 0 ||
+	    (rc = scan_kind(b, "publish", 0, 0, on_build)) != 0 ||
+	    (rc = scan_kind(b, "report", 0, b->o->until, on_report_emit)) !=
+		0 ||
+	    (rc = scan_kind(b, "batch", b->o->since, 0, on_batch)) != 0 ||
+	    (rc = scan(b, &f, on_drop)) != 0)
+		return rc;
+	return decisions(b);
+}
+
+static int
+add_json(struct audit_out *w, const char *name, json_t *j)
+{
+	char *s = json_dumps(j, JSON_INDENT(1) | JSON_ENSURE_ASCII);
+	struct audit_pfile *f;
+	int rc;
+
+	if (s == NULL)
+		return ls_error_set(LS_ENOMEM, "out of memory");
+	if ((f = audit_out_file(w, name)) == NULL)
+		rc = LS_EIO;
+	else if ((rc = audit_pfile_write(f, s, strlen(s))) == 0)
+		rc = audit_pfile_write(f, "\n", 1);
+	free(s);
+	return rc;
+}
+
+static int
+add_buf(struct audit_out *w, const char *name,
+    int (*render)(struct ls_buf *, json_t *), json_t *sum)
+{
+	struct ls_buf out;
+	int rc;
+
+	ls_buf_init(&out, LS_AUDIT_RECORDS_MAX);
+	if ((rc = render(&out, sum)) == 0)
+		rc = audit_out_add(w, name, out.data ? out.data : "", out.len);
+	ls_buf_cleanup(&out);
+	return rc;
+}
+
+/* summary.json, .md, .html and the OSCAL document. */
+static int
+add_reports(struct audit_out *w, struct ls_audit_acc *acc)
+{
+	json_t *sum = NULL;
+	int rc;
+
+	if ((rc = ls_audit_acc_finish(acc, &sum)) == 0 &&
+	    (rc = add_json(w, "summary.json", sum)) == 0 &&
+	    (rc = add_buf(w, "summary.md", ls_audit_render_md, sum)) == 0 &&
+	    (rc = add_buf(w, "summary.html", ls_audit_render_html, sum)) == 0)
+		rc = add_buf(w, "oscal/assessment-results.json", ls_audit_oscal,
+		    sum);
+	json_decref(sum);
+	return rc;
+}
+
+static int
+build_init(struct build *b, struct ls_evidence *ev,
+    const struct ls_audit_opts *o)
+{
+	memset(b, 0, sizeof(*b));
+	b->o = o;
+	b->ev = ev;
+	ls_buf_init(&b->q, (size_t)LS_EVIDENCE_QUERY_MAX);
+	b->agents = json_object();
+	b->bundles = json_object();
+	b->before = json_object();
+	b->ctls = json_array();
+	if (b->agents == NULL || b->bundles == NULL || b->before == NULL ||
+	    b->ctls == NULL)
+		return ls_error_set(LS_ENOMEM, "out of memory");
+	return ls_audit_acc_new(&b->acc, o);
+}
+
+static void
+build_cleanup(struct build *b)
+{
+	ls_evidence_prover_free(b->pv);
+	ls_audit_acc_free(b->acc);
+	json_decref(b->agents);
+	json_decref(b->bundles);
+	json_decref(b->before);
+	json_decref(b->ctls);
+	ls_buf_cleanup(&b->q);
+}
+
+static int
+build_dir(const char *dir, struct ls_evidence *ev, const char *origin,
+    struct ls_key *log_key, const struct ls_audit_opts *o, int transient)
+{
+	uint8_t root[LS_SHA256_LEN];
+	char vk_text[LS_VKEY_TEXT_MAX + 1];
+	struct ls_buf cp;
+	struct audit_out w;
+	struct build b;
+	struct ls_vkey vk;
+	int rc;
+
+	memset(&w, 0, sizeof(w));
+	memset(&b, 0, sizeof(b));
+	ls_buf_init(&cp, LS_NOTE_MAX);
+	if ((rc = check_opts(o)) != 0 || (rc = build_init(&b, ev, o)) != 0 ||
+	    (rc = audit_out_open(&w, dir)) != 0)
+		goto out;
+	w.transient = transient;
+	/* The checkpoint first: every pass reads the tree it signs. */
+	(void)ls_evidence_sync(ev, 10000);
+	if ((rc = sign_checkpoint(&cp, &b.size, root, ev, origin, log_key)) !=
+		0 ||
+	    (rc = audit_out_add(&w, "checkpoint.note", cp.data, cp.len)) != 0 ||
+	    (rc = ls_evidence_prover_open(&b.pv, ev, b.size)) != 0 ||
+	    (rc = select_scope(&b)) != 0)
+		goto out;
+	if ((b.rec = audit_out_file(&w, "records.jsonl")) == NULL ||
+	    (b.prf = audit_out_file(&w, "proofs.jsonl")) == NULL) {
+		rc = LS_EIO;
+		goto out;
+	}
+	if ((rc = write_records(&b)) != 0)
+		goto out;
+	ls_key_vkey(&vk, log_key);
+	ls_vkey_format(vk_text, &vk);
+	strcat(vk_text, "\n");
+	if ((rc = audit_out_add(&w, "log.pub", vk_text, strlen(vk_text))) !=
+		0 ||
+	    (rc = add_reports(&w, b.acc)) != 0)
+		goto out;
+	rc = audit_out_finish(&w, o, log_key);
+out:
+	audit_out_cleanup(&w);
+	build_cleanup(&b);
+	ls_buf_cleanup(&cp);
+	return rc;
+}
+
+int
+ls_audit_build_dir(const char *dir, struct ls_evidence *ev,
+    const char *origin, struct ls_key *log_key, const struct ls_audit_opts *o)
+{
+	return build_dir(dir, ev, origin, log_key, o, 0);
+}
+
+/* The package in memory (the server's tar): built in a temporary
+ * directory, read back, removed. */
+static int
+read_back(struct ls_audit_pkg *out, const char *dir)
+{
+	char path[PATH_MAX + 64], *data = NULL;
+	struct stat st;
+	size_t i, len;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < sizeof(pkg_names) / sizeof(pkg_names[0]);
+	     i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, pkg_names[i]);
+		/* ls_file_read allocates its cap: the file's own size. */
+		if (stat(path, &st) != 0 || st.st_size < 0 ||
+		    (unsigned long long)st.st_size > LS_AUDIT_RECORDS_MAX) {
+			rc = ls_error_set(LS_EIO, "%s: cannot read back", path);
+			break;
+		}
+		if ((rc = ls_file_read(&data, &len, path,
+			 (size_t)st.st_size)) != 0)
+			break;
+		out->files[out->n].name = pkg_names[i];
+		ls_buf_init(&out->files[out->n].data, LS_AUDIT_RECORDS_MAX);
+		rc = ls_buf_add(&out->files[out->n++].data, data, len);
+		free(data);
+		data = NULL;
+	}
+	return rc;
 }
 
 int
 ls_audit_build(struct ls_audit_pkg *out, struct ls_evidence *ev,
     const char *origin, struct ls_key *log_key, const struct ls_audit_opts *o)
 {
-	uint8_t root[LS_SHA256_LEN], (*leaves)[LS_SHA256_LEN] = NULL;
-	struct audit_tree tree;
-	struct ls_evidence_filter f;
-	struct sel s;
-	struct ls_buf q;
-	json_t *records = json_array();
-	char vk_text[LS_VKEY_TEXT_MAX];
-	struct ls_vkey vk;
-	uint64_t size = 0;
+	char tmp[PATH_MAX], dir[PATH_MAX + 8];
+	const char *td = getenv("TMPDIR");
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	memset(&tree, 0, sizeof(tree));
-	memset(&s, 0, sizeof(s));
-	memset(&f, 0, sizeof(f));
-	ls_buf_init(&q, LS_AUDIT_RECORDS_MAX);
-	s.agents = json_object();
-	s.bundles = json_object();
-	s.before = json_object();
-	f.until = o->until;
-	if ((rc = check_opts(o)) != 0)
-		goto out;
-	if (records == NULL || s.agents == NULL || s.bundles == NULL ||
-	    s.before == NULL) {
-		rc = ls_error_set(LS_ENOMEM, "out of memory");
-		goto out;
-	}
-	/* The checkpoint first: the query then holds at least its entries.
-	 * Decisions may reach the log after until: read to the end. */
-	f.until = 0;
-	if ((rc = sign_checkpoint(pkg_add(out, "checkpoint.note", LS_NOTE_MAX),
-		 &size, root, ev, origin, log_key)) != 0 ||
-	    (rc = ls_evidence_query(ev, &q, &f)) != 0 ||
-	    (rc = tree_from_lines(&tree, &leaves, &q, size, root)) != 0 ||
-	    (rc = select_entries(&s, &q, o)) != 0 ||
-	    (rc = add_records(out, records, &s, &tree, ev, size)) != 0)
-		goto out;
-	ls_key_vkey(&vk, log_key);
-	ls_vkey_format(vk_text, &vk);
-	if ((rc = ls_buf_addf(pkg_add(out, "log.pub", 256), "%s\n", vk_text)) !=
-		0 ||
-	    (rc = add_reports(out, records, o)) != 0)
-		goto out;
-	rc = add_manifest(out, o, log_key);
-out:
+	snprintf(tmp, sizeof(tmp), "%s/lockstep-audit-XXXXXX",
+	    td != NULL && td[0] == '/' ? td : "/tmp");
+	if (mkdtemp(tmp) == NULL)
+		return ls_error_set(LS_EIO, "%s: %s", tmp, strerror(errno));
+	snprintf(dir, sizeof(dir), "%s/pkg", tmp);
+	if ((rc = build_dir(dir, ev, origin, log_key, o, 1)) == 0)
+		rc = read_back(out, dir);
 	if (rc != 0)
 		ls_audit_pkg_cleanup(out);
-	audit_tree_free(&tree);
-	free(leaves);
-	sel_cleanup(&s);
-	ls_buf_cleanup(&q);
-	json_decref(records);
+	(void)ls_file_remove_tree(tmp);
 	return rc;
 }
 

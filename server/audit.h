@@ -5,7 +5,10 @@
  *
  * Files (every one listed with its sha256 in manifest.note, a signed note
  * by the log key):
- *   records.jsonl    the evidence entries, byte for byte as in the log
+ *   records.jsonl    the evidence entries, byte for byte as in the log:
+ *                    the context (operator, build, publish, report,
+ *                    batch, announced drops), then the decisions day by
+ *                    day (see audit.c)
  *   proofs.jsonl     one line per record: {"index","size","leaf","proof"}
  *                    (base64 hashes, RFC 6962 inclusion in the tree of
  *                    checkpoint.note), the shape of GET /v1/evidence/proof
@@ -61,6 +64,13 @@ int ls_audit_build(struct ls_audit_pkg *out, struct ls_evidence *ev,
     const char *origin, struct ls_key *log_key, const struct ls_audit_opts *o);
 void ls_audit_pkg_cleanup(struct ls_audit_pkg *p);
 
+/* The same package written straight into the new directory dir (an
+ * existing dir is refused: LS_EEXISTS), streamed: memory does not grow
+ * with the number of records.  dir appears only once complete and
+ * durable; a failure or kill leaves at most a DIR.partial-XXXXXX. */
+int ls_audit_build_dir(const char *dir, struct ls_evidence *ev,
+    const char *origin, struct ls_key *log_key, const struct ls_audit_opts *o);
+
 /* Write the files under dir (created; files must not exist).  LS_EEXISTS,
  * LS_EIO. */
 int ls_audit_write_dir(const struct ls_audit_pkg *p, const char *dir);
@@ -76,8 +86,16 @@ int ls_audit_untar(const char *dir, const void *tar, size_t len);
 int ls_audit_fetch(const char *dir, const char *server, const char *token_file,
     const char *cacert, const struct ls_audit_opts *o);
 
-/* audit_sum.c: the summary of records (an array of entries in log order)
- * as JSON, and its renderings.  LS_ENOMEM. */
+/* audit_sum.c: the summary of records as JSON, and its renderings.
+ * Streamed: one record at a time in the order of records.jsonl, in memory
+ * that grows with agents, days, versions and rules, not with records
+ * (see audit_acc.h).  ls_audit_summary does the same over an array.
+ * LS_ENOMEM. */
+struct ls_audit_acc;
+int ls_audit_acc_new(struct ls_audit_acc **out, const struct ls_audit_opts *o);
+int ls_audit_acc_add(struct ls_audit_acc *acc, json_t *entry);
+int ls_audit_acc_finish(struct ls_audit_acc *acc, json_t **summary_out);
+void ls_audit_acc_free(struct ls_audit_acc *acc);
 int
 ls_audit_summary(json_t **out, json_t *records, const struct ls_audit_opts *o);
 int ls_audit_render_md(struct ls_buf *out, json_t *summary);

@@ -118,9 +118,19 @@ per_control(json_t *sum, json_t *result)
 		json_array_append_new(sel,
 		    json_pack("{s:o}", "control-id", token_of(ctl)));
 	}
-	json_object_set_new(result, "reviewed-controls",
-	    json_pack("{s:[{s:o}]}", "control-selections", "include-controls",
-		sel));
+	if (json_array_size(sel) > 0)
+		json_object_set_new(result, "reviewed-controls",
+		    json_pack("{s:[{s:o}]}", "control-selections",
+			"include-controls", sel));
+	else /* OSCAL wants at least one control or include-all */
+		json_object_set_new(result, "reviewed-controls",
+		    json_pack("{s:[{s:s, s:{}}]}", "control-selections",
+			"description",
+			"Every control of the framework; no decision in the "
+			"period names one.",
+			"include-all"));
+	if (json_array_size(sel) == 0)
+		json_decref(sel);
 	if (json_array_size(obs) > 0)
 		json_object_set_new(result, "observations", obs);
 	else

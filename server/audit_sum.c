@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "audit_acc.h"
 #include "lockstep/error.h"
 #include "lockstep/timefmt.h"
 
@@ -58,113 +59,6 @@ timestr(time_t t)
 	return json_string(s);
 }
 
-/* Per agent working state, kept beside the summary. */
-struct ev_time {
-	time_t t;
-	size_t i; /* order among equal times */
-	const char *version, *bundle;
-};
-
-struct range {
-	json_int_t first, last;
-};
-
-struct agent_acc {
-	const char *name;
-	struct ev_time *v; /* activity: reports, decisions, batches */
-	size_t n, cap;
-	struct range *b; /* batches in log order */
-	size_t nb, capb;
-	struct range *d; /* announced drops */
-	size_t nd, capd;
-};
-
-struct accs {
-	json_t *idx; /* agent -> index in v */
-	struct agent_acc *v;
-	size_t n, cap;
-};
-
-static int
-grow(void **v, size_t *cap, size_t n, size_t size)
-{
-	void *p;
-	size_t c;
-
-	if (n < *cap)
-		return 0;
-	c = *cap ? *cap * 2 : 16;
-	if ((p = realloc(*v, c * size)) == NULL)
-		return ls_error_set(LS_ENOMEM, "out of memory");
-	*v = p;
-	*cap = c;
-	return 0;
-}
-
-static struct agent_acc *
-acc_get(struct accs *as, const char *agent)
-{
-	json_t *h = json_object_get(as->idx, agent);
-
-	if (h != NULL)
-		return &as->v[json_integer_value(h)];
-	if (grow((void **)&as->v, &as->cap, as->n, sizeof(*as->v)) != 0)
-		return NULL;
-	memset(&as->v[as->n], 0, sizeof(as->v[0]));
-	as->v[as->n].name = agent;
-	json_object_set_new(as->idx, agent, json_integer((json_int_t)as->n));
-	return &as->v[as->n++];
-}
-
-static int
-acc_add(struct agent_acc *a, time_t t, const char *version, const char *bundle)
-{
-	if (grow((void **)&a->v, &a->cap, a->n, sizeof(*a->v)) != 0)
-		return LS_ENOMEM;
-	a->v[a->n].t = t;
-	a->v[a->n].i = a->n;
-	a->v[a->n].version = version;
-	a->v[a->n].bundle = bundle;
-	a->n++;
-	return 0;
-}
-
-static int
-range_add(struct range **v, size_t *n, size_t *cap, json_int_t first,
-    json_int_t last)
-{
-	if (grow((void **)v, cap, *n, sizeof(**v)) != 0)
-		return LS_ENOMEM;
-	(*v)[*n].first = first;
-	(*v)[*n].last = last;
-	(*n)++;
-	return 0;
-}
-
-static void
-accs_cleanup(struct accs *as)
-{
-	size_t i;
-
-	for (i = 0; i < as->n; i++) {
-		free(as->v[i].v);
-		free(as->v[i].b);
-		free(as->v[i].d);
-	}
-	free(as->v);
-	json_decref(as->idx);
-}
-
-static int
-cmp_time(const void *x, const void *y)
-{
-	const struct ev_time *a = x, *b = y;
-
-	if (a->t != b->t)
-		return a->t < b->t ? -1 : 1;
-	return a->i < b->i ? -1 : a->i > b->i;
-}
-
 static json_t *
 agent_obj(json_t *sum, const char *agent)
 {
@@ -194,19 +88,33 @@ control_obj(json_t *sum, const char *ctl)
 	return c;
 }
 
-static void
-add_unique(json_t *arr, const char *s)
-{
-	size_t i;
-	json_t *v;
+/* The accumulator: the summary so far and what it cannot hold. */
+struct ls_audit_acc {
+	struct ls_audit_opts o;
+	json_t *sum;
+	json_t *seen; /* control -> {agent: true}: its agents listed once */
+	struct audit_agents as;
+	json_int_t records;
+};
 
-	json_array_foreach(arr, i,
-	    v) if (strcmp(json_string_value(v), s) == 0) return;
-	json_array_append_new(arr, json_string(s));
+static void
+add_unique(struct ls_audit_acc *acc, json_t *co, const char *ctl,
+    const char *agent)
+{
+	json_t *set = json_object_get(acc->seen, ctl);
+
+	if (set == NULL) {
+		set = json_object();
+		json_object_set_new(acc->seen, ctl, set);
+	}
+	if (json_object_get(set, agent) != NULL)
+		return;
+	json_object_set_new(set, agent, json_true());
+	json_array_append_new(json_object_get(co, "agents"), json_string(agent));
 }
 
 static void
-one_decision_controls(json_t *sum, json_t *e, const struct ls_audit_opts *o)
+one_decision_controls(struct ls_audit_acc *acc, json_t *e)
 {
 	json_t *ctls =
 		   json_object_get(json_object_get(e, "details"), "controls"),
@@ -218,14 +126,14 @@ one_decision_controls(json_t *sum, json_t *e, const struct ls_audit_opts *o)
 	{
 		json_array_clear(one);
 		json_array_append(one, c);
-		if (!json_is_string(c) || !ls_audit_in_scope(one, o))
+		if (!json_is_string(c) || !ls_audit_in_scope(one, &acc->o))
 			continue;
-		co = control_obj(sum, json_string_value(c));
+		co = control_obj(acc->sum, json_string_value(c));
 		bump(co, "decisions", 1);
 		bump(json_object_get(co, "outcomes"),
 		    or_none(dstr(e, "outcome")), 1);
 		if (agent != NULL)
-			add_unique(json_object_get(co, "agents"), agent);
+			add_unique(acc, co, json_string_value(c), agent);
 	}
 	json_decref(one);
 }
@@ -250,8 +158,9 @@ one_day(json_t *sum, json_t *e)
 }
 
 static void
-one_decision(json_t *sum, json_t *a, json_t *e, const struct ls_audit_opts *o)
+one_decision(struct ls_audit_acc *acc, json_t *a, json_t *e)
 {
+	json_t *sum = acc->sum;
 	json_t *d = json_object_get(e, "details"), *v, *w, *x;
 	char key[128];
 	size_t i;
@@ -289,7 +198,7 @@ one_decision(json_t *sum, json_t *a, json_t *e, const struct ls_audit_opts *o)
 		}
 		bump(x, "count", 1);
 	}
-	one_decision_controls(sum, e, o);
+	one_decision_controls(acc, e);
 	one_day(sum, e);
 }
 
@@ -354,108 +263,6 @@ one_operator(json_t *sum, json_t *e)
 		json_object_set_new(op, keys[i],
 		    json_string(or_none(dstr(e, keys[i]))));
 	json_array_append_new(child(sum, "operator", 1), op);
-}
-
-static time_t
-period_end(const struct ls_audit_opts *o)
-{
-	return o->generated != 0 && o->generated < o->until ? o->generated
-							    : o->until;
-}
-
-/* Version intervals: consecutive activity on one version, each interval
- * lasting until the next version is seen (or the period's end). */
-static void
-versions(json_t *a, struct agent_acc *acc, const struct ls_audit_opts *o)
-{
-	json_t *arr = json_object_get(a, "versions"), *cur = NULL;
-	size_t i;
-
-	for (i = 0; i < acc->n; i++) {
-		struct ev_time *e = &acc->v[i];
-		time_t from = e->t < o->since ? o->since : e->t;
-
-		if (e->version == NULL)
-			continue;
-		if (cur != NULL &&
-		    strcmp(json_string_value(json_object_get(cur, "version")),
-			e->version) == 0)
-			continue;
-		if (cur != NULL)
-			json_object_set_new(cur, "to", timestr(from));
-		cur = json_pack("{s:s, s:s, s:o}", "version", e->version,
-		    "bundle", or_none(e->bundle), "from", timestr(from));
-		json_array_append_new(arr, cur);
-	}
-	if (cur != NULL)
-		json_object_set_new(cur, "to", timestr(period_end(o)));
-}
-
-static void
-silent(json_t *a, struct agent_acc *acc, const struct ls_audit_opts *o)
-{
-	json_t *arr = json_object_get(json_object_get(a, "gaps"), "silent");
-	time_t prev = o->since, end = period_end(o), limit;
-	size_t i;
-
-	limit = (time_t)o->silent_hours * 3600;
-	for (i = 0; i <= acc->n; i++) {
-		time_t t = i < acc->n ? acc->v[i].t : end;
-
-		if (t < o->since || t > end)
-			continue;
-		if (t - prev > limit)
-			json_array_append_new(arr,
-			    json_pack("{s:o, s:o, s:I}", "from", timestr(prev),
-				"to", timestr(t), "hours",
-				(json_int_t)((t - prev) / 3600)));
-		prev = t;
-	}
-}
-
-static int
-covered(const struct agent_acc *acc, json_int_t first, json_int_t last)
-{
-	size_t i;
-
-	for (i = 0; i < acc->nd; i++)
-		if (acc->d[i].first <= first && acc->d[i].last >= last)
-			return 1;
-	return 0;
-}
-
-static void
-seq_gaps(json_t *a, struct agent_acc *acc)
-{
-	json_t *arr = json_object_get(json_object_get(a, "gaps"), "seq_gaps");
-	size_t i;
-
-	for (i = 1; i < acc->nb; i++) {
-		json_int_t want = acc->b[i - 1].last + 1;
-
-		if (acc->b[i].first > want &&
-		    !covered(acc, want, acc->b[i].first - 1))
-			json_array_append_new(arr,
-			    json_pack("{s:I, s:I}", "first", want, "last",
-				acc->b[i].first - 1));
-	}
-}
-
-static int
-finish_agents(json_t *sum, struct accs *as, const struct ls_audit_opts *o)
-{
-	size_t i;
-
-	for (i = 0; i < as->n; i++) {
-		struct agent_acc *acc = &as->v[i];
-		json_t *a = agent_obj(sum, acc->name);
-
-		qsort(acc->v, acc->n, sizeof(acc->v[0]), cmp_time);
-		versions(a, acc, o);
-		silent(a, acc, o);
-		seq_gaps(a, acc);
-	}
-	return 0;
 }
 
 static int
@@ -525,89 +332,131 @@ scope(json_t *sum, const struct ls_audit_opts *o)
 }
 
 static int
-one_record(json_t *sum, struct accs *as, json_t *e,
-    const struct ls_audit_opts *o)
+one_agent_record(struct ls_audit_acc *acc, json_t *e, const char *kind,
+    const char *agent, time_t t)
+{
+	struct audit_agent *st = audit_agent_get(&acc->as, agent);
+	json_t *a = agent_obj(acc->sum, agent);
+	const char *type = dstr(e, "type");
+
+	if (st == NULL || a == NULL)
+		return ls_error_set(LS_ENOMEM, "out of memory");
+	if (strcmp(kind, "batch") == 0) {
+		bump(json_object_get(a, "gaps"), "dropped_counted",
+		    dint(e, "dropped"));
+		return audit_agent_batch(st, dint(e, "first"),
+			   dint(e, "last")) ||
+		    audit_agent_point(&acc->as, st, t, NULL, NULL, 0, &acc->o);
+	}
+	if (strcmp(kind, "report") == 0) {
+		one_report(a, e, &acc->o);
+		return audit_agent_point(&acc->as, st, t, dstr(e, "version"),
+		    dstr(e, "bundle"), 1, &acc->o);
+	}
+	if (type != NULL && strcmp(type, "dropped") == 0) {
+		one_dropped(a, e);
+		return audit_agent_drop(st, dint(e, "first"), dint(e, "last"));
+	}
+	one_decision(acc, a, e);
+	return audit_agent_point(&acc->as, st, t, dstr(e, "version"),
+	    dstr(e, "bundle"), 0, &acc->o);
+}
+
+int
+ls_audit_acc_add(struct ls_audit_acc *acc, json_t *e)
 {
 	const char *kind = json_string_value(json_object_get(e, "kind"));
 	const char *agent = json_string_value(json_object_get(e, "agent"));
-	const char *type = dstr(e, "type");
 	time_t t = ls_audit_entry_time(e);
-	int in = t >= o->since && t <= o->until;
-	struct agent_acc *acc = NULL;
+	int in = t >= acc->o.since && t <= acc->o.until;
 
+	acc->records++;
 	if (kind == NULL)
 		return 0;
 	if (strcmp(kind, "build") == 0)
-		one_build(sum, e);
+		one_build(acc->sum, e);
 	if (strcmp(kind, "operator") == 0 && in)
-		one_operator(sum, e);
+		one_operator(acc->sum, e);
 	if (agent == NULL ||
 	    (strcmp(kind, "decision") != 0 && strcmp(kind, "report") != 0 &&
 		strcmp(kind, "batch") != 0))
 		return 0;
-	if ((acc = acc_get(as, agent)) == NULL)
-		return LS_ENOMEM;
-	agent_obj(sum, agent);
-	if (strcmp(kind, "batch") == 0) {
-		bump(json_object_get(agent_obj(sum, agent), "gaps"),
-		    "dropped_counted", dint(e, "dropped"));
-		return range_add(&acc->b, &acc->nb, &acc->capb,
-			   dint(e, "first"), dint(e, "last")) ||
-		    acc_add(acc, t, NULL, NULL);
+	return one_agent_record(acc, e, kind, agent, t) ? LS_ENOMEM : 0;
+}
+
+void
+ls_audit_acc_free(struct ls_audit_acc *acc)
+{
+	if (acc == NULL)
+		return;
+	json_decref(acc->sum);
+	json_decref(acc->seen);
+	audit_agents_cleanup(&acc->as);
+	free(acc);
+}
+
+int
+ls_audit_acc_new(struct ls_audit_acc **out, const struct ls_audit_opts *o)
+{
+	struct ls_audit_acc *acc = calloc(1, sizeof(*acc));
+
+	*out = NULL;
+	if (acc == NULL || audit_agents_init(&acc->as) != 0 ||
+	    (acc->sum = json_object()) == NULL ||
+	    (acc->seen = json_object()) == NULL) {
+		ls_audit_acc_free(acc);
+		return ls_error_set(LS_ENOMEM, "out of memory");
 	}
-	if (strcmp(kind, "report") == 0) {
-		one_report(agent_obj(sum, agent), e, o);
-		return acc_add(acc, t, dstr(e, "version"), dstr(e, "bundle"));
-	}
-	if (type != NULL && strcmp(type, "dropped") == 0) {
-		one_dropped(agent_obj(sum, agent), e);
-		return range_add(&acc->d, &acc->nd, &acc->capd,
-		    dint(e, "first"), dint(e, "last"));
-	}
-	one_decision(sum, agent_obj(sum, agent), e, o);
-	return acc_add(acc, t, dstr(e, "version"), dstr(e, "bundle"));
+	acc->o = *o;
+	scope(acc->sum, o);
+	json_object_set_new(acc->sum, "records", json_integer(0));
+	json_object_set_new(acc->sum, "decisions",
+	    json_pack("{s:i, s:{}, s:{}}", "total", 0, "by_door",
+		"by_outcome"));
+	child(acc->sum, "agents", 0);
+	child(acc->sum, "builds", 1);
+	child(acc->sum, "operator", 1);
+	child(acc->sum, "controls", 0);
+	child(acc->sum, "days", 0);
+	if (o->control != NULL)
+		control_obj(acc->sum, o->control);
+	*out = acc;
+	return 0;
+}
+
+int
+ls_audit_acc_finish(struct ls_audit_acc *acc, json_t **out)
+{
+	json_t *c;
+	const char *name;
+	size_t i;
+
+	*out = NULL;
+	json_object_set_new(acc->sum, "records", json_integer(acc->records));
+	for (i = 0; i < acc->as.n; i++)
+		audit_agent_finish(agent_obj(acc->sum, acc->as.v[i].name),
+		    &acc->as, &acc->as.v[i], &acc->o);
+	json_object_foreach(json_object_get(acc->sum, "controls"), name, c)
+	    judge(acc->sum, name, c);
+	*out = json_incref(acc->sum);
+	return 0;
 }
 
 int
 ls_audit_summary(json_t **out, json_t *records, const struct ls_audit_opts *o)
 {
-	struct accs as = { json_object(), NULL, 0, 0 };
-	json_t *sum = json_object(), *e, *c;
-	const char *name;
+	struct ls_audit_acc *acc = NULL;
+	json_t *e;
 	size_t i;
-	int rc = 0;
+	int rc;
 
 	*out = NULL;
-	if (sum == NULL || as.idx == NULL) {
-		rc = ls_error_set(LS_ENOMEM, "out of memory");
-		goto out;
-	}
-	scope(sum, o);
-	json_object_set_new(sum, "records",
-	    json_integer((json_int_t)json_array_size(records)));
-	json_object_set_new(sum, "decisions",
-	    json_pack("{s:i, s:{}, s:{}}", "total", 0, "by_door",
-		"by_outcome"));
-	child(sum, "agents", 0);
-	child(sum, "builds", 1);
-	child(sum, "operator", 1);
-	child(sum, "controls", 0);
-	child(sum, "days", 0);
-	if (o->control != NULL)
-		control_obj(sum, o->control);
+	if ((rc = ls_audit_acc_new(&acc, o)) != 0)
+		return rc;
 	json_array_foreach(records, i, e) if (rc == 0) rc =
-	    one_record(sum, &as, e, o);
+	    ls_audit_acc_add(acc, e);
 	if (rc == 0)
-		rc = finish_agents(sum, &as, o);
-	json_object_foreach(json_object_get(sum, "controls"), name, c)
-	    judge(sum, name, c);
-	if (rc != 0)
-		rc = ls_error_set(LS_ENOMEM, "out of memory");
-out:
-	accs_cleanup(&as);
-	if (rc == 0)
-		*out = sum;
-	else
-		json_decref(sum);
+		rc = ls_audit_acc_finish(acc, out);
+	ls_audit_acc_free(acc);
 	return rc;
 }

@@ -1,6 +1,9 @@
 /* audit_verify.c - `lockstep audit verify DIR`: check a package offline
  * with nothing but its own files (see audit.h). */
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -276,79 +279,108 @@ check_proof(const struct pkg_in *p, json_t *rec, const char *line, size_t len,
 	return 0;
 }
 
-/* Every record line with its proof; the records parsed into arr. */
-static int
-check_records(const struct pkg_in *p, json_t *arr)
-{
-	char *rec = NULL, *prf = NULL, *r, *q, *rn, *qn;
-	size_t rlen, qlen, lineno = 0;
-	json_t *e = NULL, *pr = NULL;
-	int rc;
+/* Lines of one package file read in chunks, each at most cap bytes. */
+struct lines {
+	const char *name;
+	int fd;
+	char *buf;
+	size_t cap, start, end;
+	int eof;
+};
 
-	if ((rc = read_file(&rec, &rlen, p, "records.jsonl",
-		 LS_AUDIT_RECORDS_MAX)) != 0 ||
-	    (rc = read_file(&prf, &qlen, p, "proofs.jsonl",
-		 LS_AUDIT_RECORDS_MAX)) != 0)
-		goto out;
-	for (r = rec, q = prf; rc == 0 && r < rec + rlen;
-	     r = rn + 1, q = qn + 1) {
-		lineno++;
-		rn = memchr(r, '\n', (size_t)(rec + rlen - r));
-		qn = q < prf + qlen ? memchr(q, '\n', (size_t)(prf + qlen - q))
-				    : NULL;
-		if (rn == NULL || qn == NULL) {
-			rc = ls_error_set(LS_EFORMAT,
-			    "records.jsonl/proofs.jsonl: line %zu missing or "
-			    "unterminated",
-			    lineno);
-			break;
-		}
-		e = json_loadb(r, (size_t)(rn - r), JSON_REJECT_DUPLICATES,
-		    NULL);
-		pr = json_loadb(q, (size_t)(qn - q), 0, NULL);
-		if (!json_is_object(e) || !json_is_object(pr))
-			rc = ls_error_set(LS_EFORMAT,
-			    "records.jsonl: line %zu: not a JSON object",
-			    lineno);
-		else if ((rc = check_proof(p, e, r, (size_t)(rn - r), pr,
-			      lineno)) == 0 &&
-		    json_array_append(arr, e) != 0)
-			rc = ls_error_set(LS_ENOMEM, "out of memory");
-		json_decref(e);
-		json_decref(pr);
-	}
-	if (rc == 0 && q < prf + qlen)
-		rc = ls_error_set(LS_EFORMAT,
-		    "proofs.jsonl: more lines than records");
-out:
-	free(rec);
-	free(prf);
-	return rc;
+static int
+lines_open(struct lines *l, const struct pkg_in *p, const char *name,
+    size_t cap)
+{
+	char path[PATH_MAX];
+
+	memset(l, 0, sizeof(l[0]));
+	l->fd = -1;
+	l->name = name;
+	l->cap = cap;
+	snprintf(path, sizeof(path), "%s/%s", p->dir, name);
+	if ((l->buf = malloc(cap)) == NULL)
+		return ls_error_set(LS_ENOMEM, "out of memory");
+	if ((l->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return ls_error_set(LS_ENOTFOUND, "%s: %s", path,
+		    strerror(errno));
+	return 0;
 }
 
-/* Every key enrolled (or removed) under an agent's name: a name enrolled
- * anew after a removal speaks with either key over the period. */
-static json_t *
-agent_keys(json_t *arr)
+static void
+lines_close(struct lines *l)
 {
-	json_t *keys = json_object(), *e, *l;
-	const char *k, *agent;
-	size_t i;
+	if (l->fd >= 0)
+		close(l->fd);
+	free(l->buf);
+	l->buf = NULL;
+	l->fd = -1;
+}
 
-	json_array_foreach(arr, i, e)
-	{
-		k = json_string_value(
-		    json_object_get(json_object_get(e, "details"), "key"));
-		agent = json_string_value(json_object_get(e, "agent"));
-		if (k == NULL || agent == NULL)
-			continue;
-		if ((l = json_object_get(keys, agent)) == NULL) {
-			l = json_array();
-			json_object_set_new(keys, agent, l);
+/* 1 and the next line (without its newline), 0 at the end, or an
+ * ls_err for an overlong or unterminated line. */
+static int
+lines_next(struct lines *l, const char **line, size_t *len, size_t lineno)
+{
+	char *nl;
+	ssize_t n;
+
+	for (;;) {
+		nl = memchr(l->buf + l->start, '\n', l->end - l->start);
+		if (nl != NULL) {
+			*line = l->buf + l->start;
+			*len = (size_t)(nl - *line);
+			l->start += *len + 1;
+			return 1;
 		}
-		json_array_append_new(l, json_string(k));
+		if (l->eof)
+			return l->start == l->end
+			    ? 0
+			    : ls_error_set(LS_EFORMAT,
+				  "%s: line %zu unterminated", l->name,
+				  lineno);
+		memmove(l->buf, l->buf + l->start, l->end - l->start);
+		l->end -= l->start;
+		l->start = 0;
+		if (l->end == l->cap)
+			return ls_error_set(LS_ETOOBIG,
+			    "%s: line %zu is too long", l->name, lineno);
+		if ((n = read(l->fd, l->buf + l->end, l->cap - l->end)) < 0)
+			return ls_error_set(LS_EIO, "%s: %s", l->name,
+			    strerror(errno));
+		l->eof = n == 0;
+		l->end += (size_t)n;
 	}
-	return keys;
+}
+
+/* The streamed checks: keys seen so far, counts, the summary. */
+struct stream {
+	json_t *keys; /* agent -> [enrolled keys] */
+	json_int_t records, verified, skipped;
+	struct ls_audit_acc *acc;
+};
+
+/* Every key enrolled (or removed) under an agent's name: a name enrolled
+ * anew after a removal speaks with either key over the period.  The
+ * package lists operator entries before batches and reports. */
+static int
+note_key(struct stream *st, json_t *e)
+{
+	const char *k = json_string_value(
+	    json_object_get(json_object_get(e, "details"), "key"));
+	const char *agent = json_string_value(json_object_get(e, "agent"));
+	json_t *l;
+
+	if (k == NULL || agent == NULL)
+		return 0;
+	if ((l = json_object_get(st->keys, agent)) == NULL) {
+		l = json_array();
+		if (json_object_set_new(st->keys, agent, l) != 0)
+			return ls_error_set(LS_ENOMEM, "out of memory");
+	}
+	return json_array_append_new(l, json_string(k)) == 0
+	    ? 0
+	    : ls_error_set(LS_ENOMEM, "out of memory");
 }
 
 static int
@@ -372,47 +404,94 @@ note_signed(const char *note, json_t *list)
 	return ok;
 }
 
-/* Batch and report notes signed by the agent's enrolled key, where the
+/* A batch or report note signed by the agent's enrolled key, where the
  * enrolment is among the records. */
 static int
-check_agent_sigs(json_t *arr, json_int_t *verified, json_int_t *skipped)
+check_agent_sig(struct stream *st, json_t *e)
 {
-	json_t *keys = agent_keys(arr), *e, *list;
-	const char *kind, *agent, *note;
-	size_t i;
-	int rc = 0;
+	const char *kind = json_string_value(json_object_get(e, "kind"));
+	const char *agent = json_string_value(json_object_get(e, "agent"));
+	const char *note = json_string_value(
+	    json_object_get(json_object_get(e, "details"), "note"));
+	json_t *list;
 
-	json_array_foreach(arr, i, e)
-	{
-		kind = json_string_value(json_object_get(e, "kind"));
-		agent = json_string_value(json_object_get(e, "agent"));
-		note = json_string_value(
-		    json_object_get(json_object_get(e, "details"), "note"));
-		if (rc != 0 || kind == NULL || note == NULL ||
-		    (strcmp(kind, "batch") != 0 && strcmp(kind, "report") != 0))
-			continue;
-		if ((list = json_object_get(keys, agent ? agent : "")) ==
-		    NULL) {
-			(*skipped)++;
-			continue;
-		}
-		if (!note_signed(note, list))
-			rc = ls_error_set(LS_EBADSIG,
-			    "records.jsonl: entry %lld: %s note not signed by "
-			    "%s's enrolled key",
-			    (long long)json_integer_value(
-				json_object_get(e, "n")),
-			    kind, agent);
-		else
-			(*verified)++;
+	if (kind == NULL || note == NULL ||
+	    (strcmp(kind, "batch") != 0 && strcmp(kind, "report") != 0))
+		return 0;
+	if ((list = json_object_get(st->keys, agent ? agent : "")) == NULL) {
+		st->skipped++;
+		return 0;
 	}
-	json_decref(keys);
+	if (!note_signed(note, list))
+		return ls_error_set(LS_EBADSIG,
+		    "records.jsonl: entry %lld: %s note not signed by "
+		    "%s's enrolled key",
+		    (long long)json_integer_value(json_object_get(e, "n")),
+		    kind, agent);
+	st->verified++;
+	return 0;
+}
+
+static int
+check_line(const struct pkg_in *p, struct stream *st, const char *r,
+    size_t rlen, const char *q, size_t qlen, size_t lineno)
+{
+	json_t *e = json_loadb(r, rlen, JSON_REJECT_DUPLICATES, NULL);
+	json_t *pr = json_loadb(q, qlen, 0, NULL);
+	int rc;
+
+	if (!json_is_object(e) || !json_is_object(pr))
+		rc = ls_error_set(LS_EFORMAT,
+		    "records.jsonl: line %zu: not a JSON object", lineno);
+	else if ((rc = check_proof(p, e, r, rlen, pr, lineno)) == 0 &&
+	    (rc = note_key(st, e)) == 0 && (rc = check_agent_sig(st, e)) == 0)
+		rc = ls_audit_acc_add(st->acc, e);
+	json_decref(e);
+	json_decref(pr);
+	return rc;
+}
+
+/* Every record line with its proof, one at a time. */
+static int
+check_records(const struct pkg_in *p, struct stream *st)
+{
+	struct lines rec, prf;
+	const char *r, *q;
+	size_t rlen, qlen;
+	int rc, gr, gq;
+
+	if ((rc = lines_open(&rec, p, "records.jsonl",
+		 LS_EVIDENCE_LINE_MAX + 4096)) != 0 ||
+	    (rc = lines_open(&prf, p, "proofs.jsonl", 16384)) != 0)
+		goto out;
+	for (;;) {
+		if ((gr = lines_next(&rec, &r, &rlen, st->records + 1)) < 0 ||
+		    (gq = lines_next(&prf, &q, &qlen, st->records + 1)) < 0) {
+			rc = gr < 0 ? gr : gq;
+			break;
+		}
+		if (gr == 0 || gq == 0) {
+			if (gr != gq)
+				rc = ls_error_set(LS_EFORMAT,
+				    "records.jsonl/proofs.jsonl: line %lld "
+				    "missing",
+				    (long long)st->records + 1);
+			break;
+		}
+		st->records++;
+		if ((rc = check_line(p, st, r, rlen, q, qlen,
+			 (size_t)st->records)) != 0)
+			break;
+	}
+out:
+	lines_close(&rec);
+	lines_close(&prf);
 	return rc;
 }
 
 /* The summary, its renderings and the OSCAL file, recomputed. */
 static int
-check_recomputed(const struct pkg_in *p, json_t *arr)
+check_recomputed(const struct pkg_in *p, struct ls_audit_acc *acc)
 {
 	static const char *const names[] = { "summary.json", "summary.md",
 		"summary.html", "oscal/assessment-results.json" };
@@ -426,7 +505,7 @@ check_recomputed(const struct pkg_in *p, json_t *arr)
 	for (i = 0; i < 4; i++)
 		ls_buf_init(&pk.files[i].data, LS_AUDIT_RECORDS_MAX);
 	pk.n = 4;
-	if ((rc = ls_audit_summary(&sum, arr, &p->o)) != 0)
+	if ((rc = ls_audit_acc_finish(acc, &sum)) != 0)
 		goto out;
 	if ((s = json_dumps(sum, JSON_INDENT(1) | JSON_ENSURE_ASCII)) == NULL ||
 	    ls_buf_addf(&pk.files[0].data, "%s\n", s) != 0 ||
@@ -458,25 +537,31 @@ int
 ls_audit_verify(json_t **stats_out, const char *dir)
 {
 	struct pkg_in p;
-	json_t *arr = json_array();
-	json_int_t ok = 0, skipped = 0;
+	struct stream st;
 	int rc;
 
 	memset(&p, 0, sizeof(p));
+	memset(&st, 0, sizeof(st));
 	p.dir = dir;
 	if (stats_out != NULL)
 		*stats_out = NULL;
+	if ((st.keys = json_object()) == NULL) {
+		rc = ls_error_set(LS_ENOMEM, "out of memory");
+		goto out;
+	}
 	if ((rc = check_manifest(&p)) == 0 &&
 	    (rc = check_checkpoint(&p)) == 0 &&
-	    (rc = check_records(&p, arr)) == 0 &&
-	    (rc = check_agent_sigs(arr, &ok, &skipped)) == 0)
-		rc = check_recomputed(&p, arr);
+	    (rc = ls_audit_acc_new(&st.acc, &p.o)) == 0 &&
+	    (rc = check_records(&p, &st)) == 0)
+		rc = check_recomputed(&p, st.acc);
 	if (rc == 0 && stats_out != NULL)
 		*stats_out = json_pack("{s:I, s:I, s:I, s:I}", "records",
-		    (json_int_t)json_array_size(arr), "checkpoint_size",
-		    (json_int_t)p.size, "agent_notes_verified", ok,
-		    "agent_notes_without_key", skipped);
+		    st.records, "checkpoint_size", (json_int_t)p.size,
+		    "agent_notes_verified", st.verified,
+		    "agent_notes_without_key", st.skipped);
+out:
 	ls_keyset_cleanup(&p.log);
-	json_decref(arr);
+	ls_audit_acc_free(st.acc);
+	json_decref(st.keys);
 	return rc;
 }

@@ -128,11 +128,9 @@ build_from_data(const struct args *a)
 {
 	struct ls_evidence *ev = NULL;
 	struct ls_key *key = NULL;
-	struct ls_audit_pkg pkg;
 	char origin[256], path[PATH_MAX];
 	int rc;
 
-	memset(&pkg, 0, sizeof(pkg));
 	snprintf(path, sizeof(path), "%s/log.key", a->keys);
 	if (a->origin != NULL)
 		snprintf(origin, sizeof(origin), "%s", a->origin);
@@ -141,10 +139,8 @@ build_from_data(const struct args *a)
 	if ((rc = ls_key_load(&key, path)) != 0 ||
 	    (rc = ls_evidence_open(&ev, a->data, NULL, NULL)) != 0)
 		goto out;
-	if ((rc = ls_audit_build(&pkg, ev, origin, key, &a->o)) == 0)
-		rc = ls_audit_write_dir(&pkg, a->out);
+	rc = ls_audit_build_dir(a->out, ev, origin, key, &a->o);
 out:
-	ls_audit_pkg_cleanup(&pkg);
 	ls_evidence_free(ev);
 	ls_key_free(key);
 	return rc;

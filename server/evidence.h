@@ -118,6 +118,11 @@ struct ls_evidence_filter {
 	 * covers it, and every entry naming such a bundle (operator
 	 * actions, reports of agents running it).  NULL = any. */
 	const char *control;
+	/* With kind (not "decision") and no control: read the kind's Hive
+	 * partitions (kind=K/framework=none/control=none) day by day over
+	 * [since, until or now] instead of the index; e.g. one kind's
+	 * entries spread thinly over a long log.  0 = the index. */
+	int by_partition;
 };
 
 /*
@@ -167,6 +172,23 @@ void ls_evidence_root(struct ls_evidence *ev, uint64_t *size_out,
 int ls_evidence_proof(struct ls_evidence *ev, uint64_t index, uint64_t size,
     uint8_t leaf[LS_SHA256_LEN],
     uint8_t proof[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN], size_t *len_out);
+
+/* Many inclusion proofs in the tree of the first size entries (size at
+ * most the materialised tree): each tile read once while the indexes stay
+ * near each other, then a few lookups per proof; bounded memory (evprove.c).
+ * The same leaf and proof as ls_evidence_proof. */
+struct ls_evidence_prover;
+int ls_evidence_prover_open(struct ls_evidence_prover **out,
+    struct ls_evidence *ev, uint64_t size);
+int ls_evidence_prover_proof(struct ls_evidence_prover *p, uint64_t index,
+    uint8_t leaf[LS_SHA256_LEN],
+    uint8_t proof[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN], size_t *len_out);
+void ls_evidence_prover_free(struct ls_evidence_prover *p);
+
+/* Every control "FRAMEWORK:ID" of the framework that a decision partition
+ * names, in no order.  Non-zero from fn stops with that code. */
+int ls_evidence_controls(struct ls_evidence *ev, const char *framework,
+    int (*fn)(void *arg, const char *control), void *arg);
 
 /* Consistency proof from tree size m to n (m <= n), from the tiles. */
 int ls_evidence_consistency(struct ls_evidence *ev, uint64_t m, uint64_t n,

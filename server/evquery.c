@@ -306,8 +306,8 @@ part_base(struct ls_evidence_query *q)
 	char rel[EV_PART_PATH], *y;
 	int rc;
 
-	if ((rc = ev_part_rel(rel, sizeof(rel), "decision", q->f.control, 0)) !=
-	    0)
+	if ((rc = ev_part_rel(rel, sizeof(rel),
+		 q->f.control ? "decision" : q->f.kind, q->f.control, 0)) != 0)
 		return rc;
 	if ((y = strstr(rel, "/year=")) != NULL)
 		*y = '\0';
@@ -344,8 +344,12 @@ ls_evidence_query_open(struct ls_evidence_query **out, struct ls_evidence *ev,
 	q->f.control = q->control = dup_or_null(f->control);
 	q->f.outcome = q->outcome = dup_or_null(f->outcome);
 	ev_reader_init(&q->r, ev->dir, size, h);
-	q->phase = q->f.control != NULL &&
-		(q->f.kind == NULL || strcmp(q->f.kind, "decision") == 0)
+	q->phase = (q->f.control != NULL &&
+		       (q->f.kind == NULL ||
+			   strcmp(q->f.kind, "decision") == 0)) ||
+		(q->f.by_partition && q->f.kind != NULL &&
+		    q->f.control == NULL &&
+		    strcmp(q->f.kind, "decision") != 0)
 	    ? 0
 	    : 1;
 	q->fast = whole_days(q);

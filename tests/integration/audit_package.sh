@@ -4,7 +4,8 @@
 # records (with batches signed by their agents) appended through the
 # evidence library; the package verifies offline, its numbers match the
 # records, 20 single-byte changes across its files are each refused, and
-# the OSCAL document has the structure of OSCAL 1.1 assessment-results.
+# the OSCAL document has the structure of OSCAL 1.1 assessment-results and
+# validates against NIST's OSCAL 1.1.2 assessment-results JSON schema.
 set -u
 . "$(dirname "$0")/lib_server.sh"
 . "$(dirname "$0")/lib_audit.sh"
@@ -56,13 +57,6 @@ check "summary names agent-1 (reported v1.0.0)" grep -q "Agent agent-1" "$pkg/su
 check "summary lists the build of v1.0.0" grep -q "| v1.0.0 | passed |" "$pkg/summary.md"
 check "agent notes verified" sh -c "'$ls' audit verify '$pkg' 2>&1 | grep -q '\"agent_notes_verified\":[1-9]'"
 
-check "OSCAL structure" python3 "$root/tests/tools/oscal_check.py" \
-    "$pkg/oscal/assessment-results.json"
-if [ -f "$root/tests/data/oscal/oscal_assessment-results_schema.json" ]; then
-	check "OSCAL schema" python3 "$root/tests/tools/oscal_check.py" \
-	    "$pkg/oscal/assessment-results.json" \
-	    "$root/tests/data/oscal/oscal_assessment-results_schema.json"
-fi
 
 # 20 single-byte changes, spread over the files.
 files=(records.jsonl proofs.jsonl checkpoint.note log.pub summary.json
@@ -94,4 +88,47 @@ check "bad dates refused" sh -c "! '$ls' audit --control soc2:CC6.1 --since 2026
 check "existing output refused" sh -c "! '$ls' audit --control soc2:CC6.1 --since '$since' --until '$until' -o '$pkg' --data '$work/data' --keys '$work/keys' 2>/dev/null"
 check "framework package verifies" sh -c "'$ls' audit --framework soc2 --since '$since' --until '$until' -o '$work/fw' --data '$work/data' --keys '$work/keys' && '$ls' audit verify '$work/fw'"
 check "framework covers both controls" python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); assert set(s["controls"]) == {"soc2:CC6.1", "soc2:CC7.2"}, s["controls"].keys()' "$work/fw/summary.json"
+check "OSCAL structure" python3 "$root/tests/tools/oscal_check.py" \
+    "$pkg/oscal/assessment-results.json"
+# NIST's OSCAL 1.1.2 assessment-results JSON schema, generated from the
+# v1.1.2 metaschema (tests/data/oscal_assessment-results_schema.md).
+schema=$root/tests/data/oscal_assessment-results_schema.json
+check "OSCAL validates against the OSCAL 1.1.2 JSON schema" \
+    python3 "$root/tests/tools/oscal_schema_check.py" "$schema" \
+    "$pkg/oscal/assessment-results.json"
+check "framework OSCAL validates too" \
+    python3 "$root/tests/tools/oscal_schema_check.py" "$schema" \
+    "$work/fw/oscal/assessment-results.json"
+check "a framework no decision names: package verifies" sh -c "'$ls' audit --framework nist --since '$since' --until '$until' -o '$work/none' --data '$work/data' --keys '$work/keys' && '$ls' audit verify '$work/none'"
+check "its OSCAL (no control found) validates too" \
+    python3 "$root/tests/tools/oscal_schema_check.py" "$schema" \
+    "$work/none/oscal/assessment-results.json"
+
+# The schema check can fail: a document it must refuse.
+python3 - "$pkg/oscal/assessment-results.json" "$work/bad.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["assessment-results"]["results"][0]["findings"][0]["target"]["status"]["state"] = "fine"
+json.dump(d, open(sys.argv[2], "w"))
+PY
+check "a finding state outside OSCAL's is refused" sh -c "! python3 '$root/tests/tools/oscal_schema_check.py' '$schema' '$work/bad.json' 2>/dev/null"
+
+# kill -9 while the package is written: the directory is either absent
+# (a DIR.partial-* is left) or complete and verifying; a rerun then works.
+for delay in 0.05 0.2 0.5; do
+	rm -rf "$work/k9" "$work"/k9.partial-*
+	"$ls" audit --control soc2:CC6.1 --since "$since" --until "$until" \
+	    -o "$work/k9" --data "$work/data" --keys "$work/keys" &
+	pid=$!
+	sleep "$delay"
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	if [ -e "$work/k9" ]; then
+		check "killed after $delay s: the package there verifies" \
+		    "$ls" audit verify "$work/k9"
+	else
+		check "killed after $delay s: no package, a rerun writes one" \
+		    sh -c "'$ls' audit --control soc2:CC6.1 --since '$since' --until '$until' -o '$work/k9' --data '$work/data' --keys '$work/keys' && '$ls' audit verify '$work/k9'"
+	fi
+done
 finish

@@ -6,10 +6,20 @@
  *
  *   audit-seed DATA_DIR AGENTS RECORDS SINCE(YYYY-MM-DD) DAYS CONTROL [PREFIX]
  *
- * Record i goes to agent i % AGENTS at SINCE + i * DAYS / RECORDS; every
- * 7th is a deny with a violation, every 11th is waived by an exception.
- * CONTROL may be a comma-separated list: record i names the (i / AGENTS)
- * % K-th, so each control gets an equal share of every agent's records.
+ * Record i goes to agent i % AGENTS; records are written (and timed) in
+ * rounds where each agent uploads a batch of up to 50 consecutive
+ * decisions, the c-th record written at SINCE + c * DAYS / RECORDS, so
+ * the log's order is the records' time order, as on a live server.
+ * Every 7th is a deny with a violation, every 11th is waived by an
+ * exception.
+ * CONTROL may be a comma-separated list of K controls: record i names
+ * the (i / AGENTS) % K-th and, with AUDIT_SEED_PER=P in the environment
+ * (default 1), the P - 1 controls after it in the list, so each control
+ * gets an equal share (P / K) of every agent's records.
+ *
+ * Entries go through the evidence library in groups of GROUP (one WAL
+ * write and fsync each, as a busy server's group commit does), so ten
+ * million records take minutes, not hours.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -26,6 +36,7 @@
 #include "lockstep/timefmt.h"
 
 #define BATCH 50
+#define GROUP 20000
 
 struct agent {
 	char name[32];
@@ -34,16 +45,17 @@ struct agent {
 	char prev[65];
 };
 
-/* The control of record i from "A,B,C" (into buf). */
+/* The j-th control of record i from "A,B,C" (into buf). */
 static const char *
-pick(char *buf, size_t n, const char *list, uint64_t i, uint64_t nag)
+pick(char *buf, size_t n, const char *list, uint64_t i, uint64_t nag,
+    size_t j)
 {
 	size_t k = 1, len;
 	const char *p, *q;
 
 	for (p = list; *p; p++)
 		k += *p == ',';
-	k = (size_t)((i / nag) % k);
+	k = (size_t)((i / nag + j) % k);
 	for (p = list; k > 0; k--)
 		p = strchr(p, ',') + 1;
 	q = strchr(p, ',');
@@ -52,9 +64,58 @@ pick(char *buf, size_t n, const char *list, uint64_t i, uint64_t nag)
 	return buf;
 }
 
+/* The controls array of record i: per of them, distinct. */
+static json_t *
+controls(const char *list, uint64_t i, uint64_t nag, size_t per)
+{
+	json_t *a = json_array();
+	char buf[128];
+	size_t j, k = 1;
+	const char *p;
+
+	for (p = list; *p; p++)
+		k += *p == ',';
+	for (j = 0; j < per && j < k; j++)
+		json_array_append_new(a,
+		    json_string(pick(buf, sizeof(buf), list, i, nag, j)));
+	return a;
+}
+
+/* Entries waiting for one append_many. */
+struct group {
+	struct ls_evidence_item it[GROUP];
+	size_t n;
+};
+
+static int
+flush(struct ls_evidence *ev, struct group *g)
+{
+	size_t i;
+	int rc = g->n ? ls_evidence_append_many(ev, g->it, g->n, NULL) : 0;
+
+	for (i = 0; i < g->n; i++)
+		json_decref(g->it[i].details);
+	g->n = 0;
+	return rc;
+}
+
+/* Queue one entry (details owned by the group). */
+static int
+queue(struct ls_evidence *ev, struct group *g, const char *kind,
+    const char *agent, json_t *details)
+{
+	if (details == NULL)
+		return LS_ENOMEM;
+	g->it[g->n].kind = kind;
+	g->it[g->n].channel = "stable";
+	g->it[g->n].agent = agent;
+	g->it[g->n++].details = details;
+	return g->n == GROUP ? flush(ev, g) : 0;
+}
+
 static json_t *
 record(const struct agent *a, uint64_t seq, time_t t, uint64_t i,
-    const char *control)
+    json_t *ctls)
 {
 	char ts[40], id[64], tb[LS_TIME_LEN];
 	int deny = i % 7 == 3, waived = i % 11 == 5;
@@ -64,7 +125,7 @@ record(const struct agent *a, uint64_t seq, time_t t, uint64_t i,
 	snprintf(ts, sizeof(ts), "%.19s.%06" PRIu64 "Z", tb, i % 1000000);
 	snprintf(id, sizeof(id), "%s-%" PRIu64, a->name, seq);
 	r = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s, "
-		      "s:s, s:s, s:[], s:[], s:[s], s:I}",
+		      "s:s, s:s, s:[], s:[], s:[], s:I}",
 	    "id", id, "seq", (json_int_t)seq, "time", ts, "agent", a->name,
 	    "door", i % 3 == 0 ? "admission" : "api", "channel", "stable",
 	    "release", (json_int_t)1, "bundle",
@@ -73,23 +134,24 @@ record(const struct agent *a, uint64_t seq, time_t t, uint64_t i,
 	    "input_sha256",
 	    "2222222222222222222222222222222222222222222222222222222222222222",
 	    "outcome", deny ? "deny" : "allow", "violations", "waived",
-	    "controls", control, "latency_us", (json_int_t)(100 + i % 50));
+	    "controls", "latency_us", (json_int_t)(100 + i % 50));
 	if (deny)
 		json_array_append_new(json_object_get(r, "violations"),
-		    json_pack("{s:s, s:s, s:[s]}", "msg", "privileged pod",
-			"rule", "deny_privileged", "controls", control));
+		    json_pack("{s:s, s:s, s:O}", "msg", "privileged pod",
+			"rule", "deny_privileged", "controls", ctls));
 	if (waived)
 		json_array_append_new(json_object_get(r, "waived"),
-		    json_pack("{s:s, s:s, s:s, s:s, s:s, s:[s]}", "id",
+		    json_pack("{s:s, s:s, s:s, s:s, s:s, s:O}", "id",
 			"EXC-42", "owner", "alice@example.com", "ticket",
 			"SEC-1234", "expires", "2027-01-31", "rule",
-			"deny_privileged", "controls", control));
+			"deny_privileged", "controls", ctls));
+	json_object_set_new(r, "controls", ctls);
 	return r;
 }
 
 static int
-batch(struct ls_evidence *ev, struct agent *a, uint64_t first, uint64_t n,
-    time_t t)
+batch(struct ls_evidence *ev, struct group *g, struct agent *a,
+    uint64_t first, uint64_t n, time_t t)
 {
 	char body[1024], ts[LS_TIME_LEN], hex[65], *note = NULL;
 	size_t len;
@@ -112,10 +174,8 @@ batch(struct ls_evidence *ev, struct agent *a, uint64_t first, uint64_t n,
 	    (json_int_t)(first + n - 1), "count", (json_int_t)n, "sha256", hex,
 	    "prev", a->prev, "dropped", 0, "note", note);
 	memcpy(a->prev, hex, 65);
-	rc = ls_evidence_append(ev, "batch", "stable", a->name, d);
-	json_decref(d);
 	free(note);
-	return rc;
+	return queue(ev, g, "batch", a->name, d);
 }
 
 static int
@@ -139,18 +199,45 @@ enrol(struct ls_evidence *ev, struct agent *a)
 	return rc;
 }
 
+/* Rounds: each agent gets a batch of up to BATCH records. */
+static int
+seed(struct ls_evidence *ev, struct group *g, struct agent *ag, uint64_t nag,
+    uint64_t nrec, time_t since, double step, const char *list, size_t per)
+{
+	uint64_t i, k, n, j, x, c = 0;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < nrec; i += n * nag) {
+		n = (nrec - i) / nag >= BATCH ? BATCH : 1;
+		for (k = 0; rc == 0 && k < nag && i + k < nrec; k++) {
+			rc = batch(ev, g, &ag[k], ag[k].seq + 1, n,
+			    since + (time_t)((double)(c + n) * step));
+			for (j = 0; rc == 0 && j < n; j++, c++) {
+				x = i + k + j * nag;
+				rc = queue(ev, g, "decision", ag[k].name,
+				    record(&ag[k], ++ag[k].seq,
+					since + (time_t)((double)c * step), x,
+					controls(list, x, nag, per)));
+			}
+		}
+	}
+	return rc ? rc : flush(ev, g);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct ls_evidence *ev = NULL;
-	struct agent *ag;
-	uint64_t nag, nrec, i, k, n;
-	time_t since, t;
+	struct group *g = calloc(1, sizeof(*g));
+	const char *per_env = getenv("AUDIT_SEED_PER");
+	struct agent *ag = NULL;
+	uint64_t nag, nrec, k;
+	size_t per = per_env ? (size_t)strtoul(per_env, NULL, 10) : 1;
+	time_t since;
 	double step;
-	json_t *r;
 	int rc = 0;
 
-	if ((argc != 7 && argc != 8) || sodium_init() < 0 ||
+	if ((argc != 7 && argc != 8) || sodium_init() < 0 || g == NULL ||
 	    ls_time_parse(&since, argv[4], strlen(argv[4])) != 0) {
 		fprintf(stderr,
 		    "usage: audit-seed DATA AGENTS RECORDS "
@@ -171,32 +258,15 @@ main(int argc, char **argv)
 		    argc == 8 ? argv[7] : "agent", k);
 		rc = enrol(ev, &ag[k]);
 	}
-	/* Rounds: each agent gets a batch of up to BATCH records. */
-	for (i = 0; rc == 0 && i < nrec; i += n * nag) {
-		n = (nrec - i) / nag >= BATCH ? BATCH : 1;
-		for (k = 0; rc == 0 && k < nag && i + k < nrec; k++) {
-			uint64_t j;
-
-			t = since + (time_t)((double)(i + k) * step);
-			rc = batch(ev, &ag[k], ag[k].seq + 1, n, t);
-			for (j = 0; rc == 0 && j < n; j++) {
-				uint64_t x = i + k + j * nag;
-				char ctl[128];
-
-				r = record(&ag[k], ++ag[k].seq,
-				    since + (time_t)((double)x * step), x,
-				    pick(ctl, sizeof(ctl), argv[6], x, nag));
-				rc = ls_evidence_append(ev, "decision",
-				    "stable", ag[k].name, r);
-				json_decref(r);
-			}
-		}
-	}
+	if (rc == 0)
+		rc = seed(ev, g, ag, nag, nrec, since, step, argv[6],
+		    per ? per : 1);
 	if (rc != 0)
 		fprintf(stderr, "audit-seed: %s\n", ls_error_last());
 	for (k = 0; k < nag; k++)
 		ls_key_free(ag[k].key);
 	free(ag);
+	free(g);
 	ls_evidence_free(ev);
 	return rc ? 1 : 0;
 }

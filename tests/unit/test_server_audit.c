@@ -1,6 +1,6 @@
 /* test_server_audit.c - the audit package's pieces that need no server:
- * batch proofs equal to the reference ones, scope matching, dates, and a
- * summary recomputed identically from the same records. */
+ * scope matching, dates, and a summary recomputed identically from the
+ * same records (the proofs: test_server_evaudit.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,46 +10,7 @@
 #include <cmocka.h>
 
 #include "../../server/audit.h"
-#include "../../server/audit_proof.h"
 #include "lockstep/error.h"
-
-static void
-test_server_audit__proofs_match_reference(void **state)
-{
-	uint8_t leaves[70][LS_SHA256_LEN], want[LS_SHA256_LEN];
-	uint8_t p1[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN];
-	uint8_t p2[LS_MERKLE_MAX_PROOF][LS_SHA256_LEN];
-	uint8_t got[LS_SHA256_LEN];
-	struct audit_tree t;
-	size_t l1, l2;
-	uint64_t n, m;
-
-	(void)state;
-	for (n = 0; n < 70; n++)
-		ls_merkle_leaf(leaves[n], &n, sizeof(n));
-	for (n = 1; n <= 70; n++) {
-		assert_int_equal(audit_tree_build(&t,
-				     (const uint8_t(*)[LS_SHA256_LEN])leaves,
-				     n),
-		    0);
-		ls_merkle_root(want, (const uint8_t(*)[LS_SHA256_LEN])leaves,
-		    n);
-		audit_tree_root(&t, got);
-		assert_memory_equal(got, want, LS_SHA256_LEN);
-		for (m = 0; m < n; m++) {
-			assert_int_equal(audit_tree_path(&t, p1, &l1, m), 0);
-			assert_int_equal(ls_merkle_inclusion(p2, &l2,
-					     (const uint8_t(*)[LS_SHA256_LEN])
-						 leaves,
-					     m, n),
-			    0);
-			assert_int_equal(l1, l2);
-			assert_memory_equal(p1, p2, l1 * LS_SHA256_LEN);
-		}
-		assert_int_equal(audit_tree_path(&t, p1, &l1, n), LS_ENOTFOUND);
-		audit_tree_free(&t);
-	}
-}
 
 static void
 test_server_audit__scope(void **state)
@@ -144,7 +105,6 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_server_audit__proofs_match_reference),
 		cmocka_unit_test(test_server_audit__scope),
 		cmocka_unit_test(test_server_audit__dates),
 		cmocka_unit_test(test_server_audit__summary),

@@ -1,0 +1,52 @@
+/* audit_impl.h - private to the audit package's build (audit.c,
+ * audit_write.c). */
+#ifndef LOCKSTEP_SERVER_AUDIT_IMPL_H
+#define LOCKSTEP_SERVER_AUDIT_IMPL_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sodium.h>
+
+#include "audit.h"
+#include "lockstep/key.h"
+
+#define AUDIT_FILES_MAX 12
+
+/* One package file being written: buffered, hashed as it goes. */
+struct audit_pfile {
+	const char *name; /* static */
+	int fd;
+	char *buf;
+	size_t len;
+	crypto_hash_sha256_state h;
+	uint8_t sha[LS_SHA256_LEN]; /* once closed */
+};
+
+/* The package directory being written: DIR.partial-XXXXXX until the
+ * manifest is signed, then renamed to DIR. */
+struct audit_out {
+	char dir[PATH_MAX - 32];
+	char tmp[PATH_MAX];
+	struct audit_pfile f[AUDIT_FILES_MAX];
+	size_t n;
+	int transient; /* read back and removed: no fsync */
+};
+
+/* LS_EEXISTS when dir is there, LS_EIO. */
+int audit_out_open(struct audit_out *w, const char *dir);
+/* A new file of the package (NULL with the error set). */
+struct audit_pfile *audit_out_file(struct audit_out *w, const char *name);
+int audit_pfile_write(struct audit_pfile *f, const void *p, size_t n);
+/* A whole small file at once. */
+int audit_out_add(struct audit_out *w, const char *name, const void *p,
+    size_t n);
+/* Close every file, sign the manifest of their hashes with key, make the
+ * directory the package. */
+int audit_out_finish(struct audit_out *w, const struct ls_audit_opts *o,
+    struct ls_key *key);
+/* Remove what is left of an unfinished package. */
+void audit_out_cleanup(struct audit_out *w);
+
+#endif
