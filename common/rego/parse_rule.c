@@ -361,6 +361,27 @@ annotation(struct ps *p, const struct ls_val **out, const char *scope)
 	return rc;
 }
 
+/* A keyword alone cannot name a rule (`not`, or `if` under v1); as the
+ * first segment of a ref head it can (`if.x := 1`, `default.foo := 1`). */
+static int
+bare_keyword(const struct ps *p, const char *name)
+{
+	static const char *const always[] = { "not", "with", "as", "some",
+		"else", "import", "package", "default" };
+	static const char *const future[] = { "in", "every", "if",
+		"contains" };
+	size_t i;
+
+	for (i = 0; i < sizeof(always) / sizeof(*always); i++)
+		if (strcmp(name, always[i]) == 0)
+			return 1;
+	for (i = 0; (p->kw || p->version) && i < sizeof(future) /
+		 sizeof(*future); i++)
+		if (strcmp(name, future[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 parse_rule(struct ps *p, struct ls_module *m, struct plist *rules)
 {
@@ -382,6 +403,8 @@ parse_rule(struct ps *p, struct ls_module *m, struct plist *rules)
 		return ls_ps_unexpected(p);
 	if ((rc = ls_ps_primary(p, &r->head)) != 0)
 		return rc;
+	if (r->head->k == LS_T_VAR && bare_keyword(p, r->head->name))
+		return ls_ps_fail(p, "unexpected %s keyword", r->head->name);
 	if ((p->kw || p->version) && ls_ps_is_kw(p, "contains") &&
 	    !ls_ps_cur(p)->nl) {
 		p->i++;
