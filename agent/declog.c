@@ -15,19 +15,11 @@
 #include "declog_int.h"
 #include "lockstep/hash.h"
 #include "lockstep/error.h"
+#include "lockstep/timefmt.h"
 #include "lockstep/file.h"
 
 const double ls_declog_fsync_bounds[LS_DECLOG_FSYNC_BUCKETS] = { 0.0005, 0.001,
 	0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 };
-
-long long
-ls_dl_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void
 ls_dl_time(char out[32])
@@ -146,7 +138,7 @@ open_segment(struct ls_declog *l, uint64_t first)
 	if (l->fd < 0)
 		return ls_error_set(LS_EIO, "%s: %s", path, strerror(errno));
 	l->open_synced = 0;
-	l->open_since = ls_dl_now_ms();
+	l->open_since = ls_mono_ms();
 	l->open_dir_synced = 0;
 	return 0;
 }
@@ -367,11 +359,11 @@ ls_declog_sha256_hex(char out[65], const void *data, size_t len)
 void
 ls_declog_flush(struct ls_declog *l, long bound_ms)
 {
-	long long until = ls_dl_now_ms() + bound_ms;
+	long long until = ls_mono_ms() + bound_ms;
 
 	pthread_mutex_lock(&l->mu);
 	rotate_locked(l);
-	while (l->closing.n > 0 && ls_dl_now_ms() < until) {
+	while (l->closing.n > 0 && ls_mono_ms() < until) {
 		pthread_mutex_unlock(&l->mu);
 		poll(NULL, 0, 5);
 		pthread_mutex_lock(&l->mu);
@@ -476,7 +468,7 @@ work(struct ls_declog *l)
 {
 	sync_open(l);
 	if (l->fd >= 0 && l->open.lines > 0 &&
-	    ls_dl_now_ms() - l->open_since >= l->o.segment_age_ms)
+	    ls_mono_ms() - l->open_since >= l->o.segment_age_ms)
 		rotate_locked(l);
 	while (l->closing.n > 0)
 		close_one(l);

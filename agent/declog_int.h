@@ -57,7 +57,6 @@ struct ls_declog {
 	struct ls_declog_stats st;
 };
 
-long long ls_dl_now_ms(void);
 void ls_dl_time(char out[32]); /* RFC 3339 UTC with microseconds */
 
 int ls_dl_vec_push(struct dl_vec *v, const struct dl_seg *s);

@@ -35,15 +35,6 @@ struct ls_decup {
 	struct ls_decup_stats st;
 };
 
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static uint64_t
 seq_of_line(const char *p, size_t n)
 {
@@ -206,7 +197,7 @@ done(struct ls_decup *u)
 	int s;
 
 	pthread_mutex_lock(&u->mu);
-	s = u->stopping && (u->drain_until == 0 || mono_ms() >= u->drain_until);
+	s = u->stopping && (u->drain_until == 0 || ls_mono_ms() >= u->drain_until);
 	pthread_mutex_unlock(&u->mu);
 	return s;
 }
@@ -215,9 +206,9 @@ done(struct ls_decup *u)
 static void
 nap(struct ls_decup *u, long long ms)
 {
-	long long until = mono_ms() + ms;
+	long long until = ls_mono_ms() + ms;
 
-	while (!done(u) && mono_ms() < until)
+	while (!done(u) && ls_mono_ms() < until)
 		poll(NULL, 0, 50);
 }
 
@@ -330,13 +321,13 @@ ls_decup_stop(struct ls_decup *u, long bound_ms)
 
 	if (u == NULL)
 		return;
-	until = mono_ms() + bound_ms;
+	until = ls_mono_ms() + bound_ms;
 	ls_declog_flush(u->o.log, bound_ms);
 	pthread_mutex_lock(&u->mu);
 	u->stopping = 1;
 	u->drain_until = until;
 	pthread_mutex_unlock(&u->mu);
-	while (!u->finished && mono_ms() < until)
+	while (!u->finished && ls_mono_ms() < until)
 		poll(NULL, 0, 20);
 	u->abort = 1;
 	pthread_join(u->thr, NULL);

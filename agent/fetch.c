@@ -19,6 +19,7 @@
 #include "fetch_conn.h"
 #include "fetch_url.h"
 #include "lockstep/error.h"
+#include "lockstep/timefmt.h"
 #include "lockstep/file.h"
 
 #define ERRBODY_MAX 4096     /* body of a non-200 answer we read and drop */
@@ -115,7 +116,7 @@ xfer_fill(struct xfer *x)
 			x->got += f->c.rlen - f->c.rpos - before;
 			x->started = 1;
 		}
-		now = fconn_now_ms();
+		now = ls_mono_ms();
 		if (x->low_speed && now - x->win_ms >= win) {
 			if (x->got - x->win_got <
 			    (uint64_t)(f->o.low_speed_limit *
@@ -497,8 +498,8 @@ request(struct ls_fetch *f, struct sink *s, const struct req *q)
 	int rc, cut = 0;
 
 	memset(&h, 0, sizeof(h));
-	x.w.end_ms = fconn_now_ms() + q->total_s * 1000;
-	x.win_ms = fconn_now_ms();
+	x.w.end_ms = ls_mono_ms() + q->total_s * 1000;
+	x.win_ms = ls_mono_ms();
 	if ((rc = fetch_url_parse(&u, q->url)) < 0 ||
 	    (rc = exchange(&x, &u, q, s->res, &h)) < 0)
 		goto out;

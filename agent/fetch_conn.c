@@ -16,18 +16,10 @@
 
 #include "fetch_conn.h"
 #include "lockstep/error.h"
+#include "lockstep/timefmt.h"
 
 #define SLICE_MS 200 /* the stop flag is looked at this often */
 #define TLS_PRIORITY "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
-
-long long
-fconn_now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 void
 fconn_init(struct fconn *c)
@@ -72,7 +64,7 @@ wait_fd(int fd, short events, long long until_ms, const struct fconn_wait *w)
 	for (;;) {
 		if (w->stop != NULL && *w->stop)
 			return ls_error_set(LS_ENET, "stopped");
-		now = fconn_now_ms();
+		now = ls_mono_ms();
 		if (now >= w->end_ms)
 			return ls_error_set(LS_ETIMEOUT, "timed out");
 		if (now >= until_ms)
@@ -128,7 +120,7 @@ connect_tcp(struct fconn *c, const char *host, const char *port,
     long connect_ms, const struct fconn_wait *w)
 {
 	struct addrinfo *res = NULL, *ai;
-	long long until = fconn_now_ms() + connect_ms;
+	long long until = ls_mono_ms() + connect_ms;
 	int rc;
 
 	if ((rc = fconn_resolve(&res, host, port, until, w)) < 0)

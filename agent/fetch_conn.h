@@ -35,7 +35,6 @@ struct fconn_wait {
 	volatile sig_atomic_t *stop; /* abort when it turns 1; may be NULL */
 };
 
-long long fconn_now_ms(void);
 
 void fconn_init(struct fconn *c);
 void fconn_close(struct fconn *c);   /* the connection; keeps cred */

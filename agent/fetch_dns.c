@@ -17,6 +17,7 @@
 
 #include "fetch_conn.h"
 #include "lockstep/error.h"
+#include "lockstep/timefmt.h"
 
 #define SLICE_MS 200
 
@@ -108,7 +109,7 @@ lookup_wait(struct lookup *l, long long until_ms, const struct fconn_wait *w)
 
 	pthread_mutex_lock(&l->mu);
 	while (!l->done) {
-		now = fconn_now_ms();
+		now = ls_mono_ms();
 		if (w->stop != NULL && *w->stop)
 			rc = ls_error_set(LS_ENET, "stopped");
 		else if (now >= until_ms || now >= w->end_ms)

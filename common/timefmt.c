@@ -78,3 +78,12 @@ bad:
 	    "YYYY-MM-DDTHH:MM:SSZ)",
 	    (int)(len > 40 ? 40 : len), s);
 }
+
+long long
+ls_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -12,6 +12,7 @@
 #include "agents.h"
 #include "lockstep/doc.h"
 #include "lockstep/error.h"
+#include "lockstep/timefmt.h"
 #include "lockstep/file.h"
 
 #define NBUCKETS 4096
@@ -331,15 +332,6 @@ ls_agents_set_budget(struct ls_agents *a, unsigned writes_per_min,
 	pthread_mutex_unlock(&a->mu);
 }
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Token buckets holding at most one minute's budget. */
 static void
 refill(struct ls_agents *a, struct agent *e, int64_t now)
@@ -363,7 +355,7 @@ ls_agents_debit(struct ls_agents *a, const char *name, size_t bytes)
 
 	pthread_mutex_lock(&a->mu);
 	if ((e = find(a, name)) != NULL) {
-		refill(a, e, mono_ms());
+		refill(a, e, ls_mono_ms());
 		e->bytes -= (double)bytes;
 	}
 	pthread_mutex_unlock(&a->mu);
@@ -381,7 +373,7 @@ ls_agents_charge(struct ls_agents *a, const char *name, size_t bytes)
 		    name);
 		goto out;
 	}
-	refill(a, e, mono_ms());
+	refill(a, e, ls_mono_ms());
 	if ((a->writes_per_min != 0 && e->writes < 1.0) ||
 	    (a->bytes_per_min != 0 && e->bytes < (double)bytes)) {
 		rc = ls_error_set(LS_ELIMIT,

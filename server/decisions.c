@@ -535,7 +535,7 @@ accept_group(struct ls_decisions *d, struct dec_chain *c, struct upload *u,
 static int
 refuse_allowed(struct ls_decisions *d, uint64_t *suppressed)
 {
-	int64_t now = dec_now_ms();
+	int64_t now = ls_mono_ms();
 	int ok;
 
 	pthread_mutex_lock(&d->mu);

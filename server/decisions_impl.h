@@ -77,7 +77,6 @@ struct bnote {
 	int parsed; /* the fields above are set */
 };
 
-int64_t dec_now_ms(void);
 
 /* Find (create) agent's chain under d->mu.  NULL on ENOMEM. */
 struct dec_chain *dec_chain_get(struct ls_decisions *d, const char *agent);

@@ -12,16 +12,8 @@
 #include "decisions_impl.h"
 #include "store.h"
 #include "lockstep/error.h"
+#include "lockstep/timefmt.h"
 #include "lockstep/file.h"
-
-int64_t
-dec_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static unsigned
 hash_name(const char *s)
@@ -209,10 +201,10 @@ dec_state_maybe_write(struct ls_decisions *d, int force)
 	else if (pthread_mutex_trylock(&d->file_mu) != 0)
 		return 0; /* someone is writing it now */
 	pthread_mutex_lock(&d->mu);
-	if (d->dirty && (force || dec_now_ms() - d->written_ms >= 1000)) {
+	if (d->dirty && (force || ls_mono_ms() - d->written_ms >= 1000)) {
 		j = snapshot(d);
 		d->dirty = 0;
-		d->written_ms = dec_now_ms();
+		d->written_ms = ls_mono_ms();
 	}
 	pthread_mutex_unlock(&d->mu);
 	if (j != NULL && (text = json_dumps(j, JSON_COMPACT)) == NULL)
@@ -489,7 +481,7 @@ ls_decisions_open(struct ls_decisions **out, const struct ls_decisions_opts *o)
 	pthread_mutex_init(&d->file_mu, NULL);
 	pthread_cond_init(&d->mem_cv, NULL);
 	d->refuse_tokens = 200;
-	d->refuse_ms = dec_now_ms();
+	d->refuse_ms = ls_mono_ms();
 	n = snprintf(dir, sizeof(dir), "%s/decisions",
 	    ls_store_data_dir(o->store));
 	if (n < 0 || (size_t)n >= sizeof(dir) ||

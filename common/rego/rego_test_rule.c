@@ -16,6 +16,7 @@
 
 #include "lockstep/buf.h"
 #include "lockstep/error.h"
+#include "lockstep/timefmt.h"
 #include "rego/test_rule.h"
 
 #define MAX_CASES 100000
@@ -318,16 +319,6 @@ extended_body(struct ls_arena *a, const struct ls_body *b, size_t n,
 	return q;
 }
 
-static unsigned long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000ULL +
-	    (unsigned long long)ts.tv_nsec / 1000000ULL;
-}
-
 struct rq {
 	const struct ls_rego_policy *p;
 	const struct ls_test_run *run;
@@ -342,7 +333,7 @@ run_query(struct rq *q, struct tstate *st, const struct ls_rule *r, size_t n,
 	struct ls_arena *a = ls_arena_new(EVAL_MEMORY);
 	struct ls_eval_cfg cfg;
 	struct ls_body *b;
-	unsigned long long now = mono_ms();
+	unsigned long long now = ls_mono_ms();
 	int rc;
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -467,7 +458,7 @@ ls_test_run_rule(struct ls_rego_test_result *t, const struct ls_rego_policy *p,
 
 	memset(&st, 0, sizeof(st));
 	if (run->timeout_ms)
-		q.deadline_ms = mono_ms() + run->timeout_ms;
+		q.deadline_ms = ls_mono_ms() + run->timeout_ms;
 	rc =
 	    r->k == LS_R_OBJ ? run_table(&q, &st, r) : run_complete(&q, &st, r);
 	if (rc == 0 && r->k == LS_R_OBJ) {

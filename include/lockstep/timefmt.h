@@ -18,4 +18,7 @@ void ls_time_format(char out[LS_TIME_LEN], time_t t);
  */
 int ls_time_parse(time_t *out, const char *s, size_t len);
 
+/* Milliseconds on the monotonic clock, for deadlines and durations. */
+long long ls_mono_ms(void);
+
 #endif
