@@ -17,21 +17,8 @@
 KILLS=${KILLS:-30}
 NAMES="a1 a2 a3"
 
-# The server without the shared enrolment token: agents enrol with
-# single-use tokens only.  (libagent.sh's restart_server calls this.)
-start_server() {
-	rm -f "$W/server.port"
-	"$SERVER" --repo "$W/repo" --keys "$W/keys" --data "$W/data" \
-		--listen "${SERVER_LISTEN:-127.0.0.1:0}" \
-		--port-file "$W/server.port" --poll-interval 60 \
-		--admin-token-file "$W/admin.token" "$@" \
-		>>"$W/server.log" 2>&1 &
-	SERVER_PID=$!
-	PIDS+=("$SERVER_PID")
-	wait_until 30 test -s "$W/server.port" || die "server did not start"
-	SERVER_URL="http://$(cat "$W/server.port")"
-	SERVER_PORT=$(cat "$W/server.port")
-}
+# No shared enrolment token: agents enrol with single-use tokens only.
+SHARED_ENROLL=0
 
 # forget_pid PID: a process that is gone leaves the cleanup list.
 forget_pid() {
