@@ -53,9 +53,10 @@ ok "three agents enrolled with single-use tokens, enforcing v1"
 
 # client PORT OUT: decisions until $W/stop exists (at most 20000, at most
 # 180 s), alternating an image deny and a waived allow; the decision_id of
-# every 200 answer received goes to OUT.
+# every 200 answer received goes to OUT.  (exec: its PID is the
+# python process, which the cleanup kills.)
 client() {
-	python3 - "$1" "$2" "$W/stop" "$ADM/denied-registry.json" \
+	exec python3 - "$1" "$2" "$W/stop" "$ADM/denied-registry.json" \
 		"$ADM/allowed-node-exporter-exception.json" <<'PY'
 import json, os, sys, time, urllib.request
 port, out, stop = sys.argv[1:4]
