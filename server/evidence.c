@@ -248,6 +248,37 @@ ev_wal_open(struct ls_evidence *ev, uint64_t first)
 	return 0;
 }
 
+size_t
+ev_wal_len(const char *p)
+{
+	const unsigned char *u = (const unsigned char *)p;
+
+	return ((size_t)(u[0] & 0x7F) << 24) | ((size_t)u[1] << 16) |
+	    ((size_t)u[2] << 8) | u[3];
+}
+
+int
+ev_wal_ends(const char *p)
+{
+	return (*(const unsigned char *)p & 0x80) == 0;
+}
+
+size_t
+ev_wal_whole(const char *data, size_t len)
+{
+	size_t off = 0, whole = 0, rl;
+
+	while (len - off >= 4) {
+		rl = ev_wal_len(data + off);
+		if (rl > LS_EVIDENCE_LINE_MAX || len - off - 4 < rl)
+			break;
+		if (ev_wal_ends(data + off))
+			whole = off + 4 + rl;
+		off += 4 + rl;
+	}
+	return whole;
+}
+
 /* Tail of the tree: entries the materialiser has not done yet. */
 static int
 tail_push(struct ls_evidence *ev, struct ev_ent *e)
@@ -305,7 +336,9 @@ write_group(struct ls_evidence *ev, struct ev_req *list)
 		for (i = 0; i < r->n; i++) {
 			struct ev_ent *e = r->ents[i];
 
-			buf[off++] = (char)(e->len >> 24);
+			/* all of an append or none of it (evidence_impl.h) */
+			buf[off++] = (char)((e->len >> 24) |
+			    (i + 1 < r->n ? EV_WAL_MORE >> 24 : 0));
 			buf[off++] = (char)((e->len >> 16) & 0xFF);
 			buf[off++] = (char)((e->len >> 8) & 0xFF);
 			buf[off++] = (char)(e->len & 0xFF);

@@ -35,8 +35,9 @@ struct ls_evidence;
 typedef int (*ls_evidence_visit_fn)(void *arg, json_t *entry);
 
 /*
- * Open (create) DATA/evidence/, recover the WAL tail (a torn last record
- * is cut off) and materialise it.  An old DATA/evidence/log.jsonl (the
+ * Open (create) DATA/evidence/, recover the WAL tail (an append cut short
+ * by a crash is cut off whole: appends are all or nothing) and
+ * materialise it.  An old DATA/evidence/log.jsonl (the
  * hash-chained log of earlier versions) is migrated: its entries are
  * re-appended in order with their times, then it is renamed
  * log.jsonl.migrated.  LS_EFORMAT for a damaged store, LS_EIO.
@@ -62,7 +63,8 @@ struct ls_evidence_item {
 /* Append n entries as one group, in order, and return only when all are
  * durable (group commit: concurrent callers share one fsync).  *first_out
  * (may be NULL) gets the log index of the first.  LS_ETOOBIG, LS_EIO,
- * LS_ENOMEM; on failure none of them is acknowledged. */
+ * LS_ENOMEM; on failure none of them is acknowledged.  A crash at any
+ * moment leaves all of them in the log or none. */
 int ls_evidence_append_many(struct ls_evidence *ev,
     const struct ls_evidence_item *items, size_t n, uint64_t *first_out);
 

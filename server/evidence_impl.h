@@ -5,9 +5,15 @@
  * DATA/evidence/
  *   wal/<first:020>.wal   the write-ahead log: what an acknowledgement
  *                         means.  Records are a 4-byte big-endian length
- *                         and the entry; group commit = one write, one
- *                         fdatasync.  Segments roll at 64 MiB and are
- *                         deleted once everything in them is materialised.
+ *                         and the entry; the length's top bit
+ *                         (EV_WAL_MORE) is set on every record of one
+ *                         append but its last, so that an append cut
+ *                         short by kill -9 (a write(2) interrupted
+ *                         between pages leaves whole records of it) is
+ *                         cut off whole on open.  Group commit = one
+ *                         write, one fdatasync.  Segments roll at 64 MiB
+ *                         and are deleted once everything in them is
+ *                         materialised.
  *   tile/<L>/<N>[.p/<W>]  C2SP tlog-tiles hash tiles, height 8
  *   tile/entries/<N>[.p/<W>]  entry bundles
  *   partitions/kind=K/framework=F/control=C/year=Y/month=M/day=D/
@@ -118,6 +124,14 @@ struct ls_evidence {
 
 /* evidence.c */
 int ev_wal_open(struct ls_evidence *ev, uint64_t first);
+#define EV_WAL_MORE 0x80000000u /* in a record's length: the append goes on */
+/* The entry length of the WAL record at p (4 bytes there). */
+size_t ev_wal_len(const char *p);
+/* Bytes of WAL data[0, len) that hold whole appends: records cut short
+ * and the records of an append whose last record is missing excluded. */
+size_t ev_wal_whole(const char *data, size_t len);
+/* Whether the WAL record at p ends its append. */
+int ev_wal_ends(const char *p);
 void ev_ent_free(struct ev_ent *e);
 void ev_ent_clear(struct ev_ent *e); /* frees what e holds, not e */
 /* RFC 3339 UTC with or without a fraction, to seconds.  -1 if not. */

@@ -73,8 +73,7 @@ wal_list(struct ls_evidence *ev, uint64_t **out, size_t *n_out)
 /* One WAL record at idx into the tail; 1 when it is not a whole, valid
  * record (a torn tail). */
 static int
-wal_record(struct ls_evidence *ev, const char *p, size_t len, uint64_t idx,
-    ls_evidence_visit_fn visit, void *arg)
+wal_record(struct ls_evidence *ev, const char *p, size_t len, uint64_t idx)
 {
 	char want[32];
 	struct ev_ent *e = NULL;
@@ -99,8 +98,6 @@ wal_record(struct ls_evidence *ev, const char *p, size_t len, uint64_t idx,
 		ls_error_clear();
 		goto out;
 	}
-	if (visit != NULL && (rc = visit(arg, j)) != 0)
-		goto out;
 	ev->tail[ev->ntail++] = e;
 	ev->tail_bytes += len;
 	e = NULL;
@@ -127,15 +124,46 @@ tail_reserve(struct ls_evidence *ev, size_t more)
 	return 0;
 }
 
-/* Read segment first from entry h on; *next gets the index after its
- * last whole record, *good the bytes up to there. */
+/* Tail entries from..ntail (one whole append) to visit. */
+static int
+visit_group(struct ls_evidence *ev, size_t from, ls_evidence_visit_fn visit,
+    void *arg)
+{
+	json_t *j;
+	int rc = 0;
+
+	for (; visit != NULL && from < ev->ntail && rc == 0; from++) {
+		if ((j = json_loadb(ev->tail[from]->line, ev->tail[from]->len,
+			 0, NULL)) == NULL)
+			return ls_error_set(LS_ENOMEM,
+			    "evidence: out of memory");
+		rc = visit(arg, j);
+		json_decref(j);
+	}
+	return rc;
+}
+
+/* Drop tail entries from..ntail (an append cut short). */
+static void
+tail_cut(struct ls_evidence *ev, size_t from)
+{
+	while (ev->ntail > from) {
+		struct ev_ent *e = ev->tail[--ev->ntail];
+
+		ev->tail_bytes -= e->len;
+		ev_ent_free(e);
+	}
+}
+
+/* Read segment first from entry h on, whole appends only; *next gets the
+ * index after the last one, *good the bytes up to there. */
 static int
 wal_read(struct ls_evidence *ev, uint64_t first, uint64_t *next, off_t *good,
     int *torn, ls_evidence_visit_fn visit, void *arg)
 {
 	char path[PATH_MAX], *data = NULL;
-	size_t len = 0, off = 0, rl;
-	uint64_t idx = first;
+	size_t len = 0, off = 0, whole, rl, gtail = ev->ntail, goff = 0;
+	uint64_t idx = first, gidx = first;
 	int rc;
 
 	*torn = 0;
@@ -143,24 +171,14 @@ wal_read(struct ls_evidence *ev, uint64_t first, uint64_t *next, off_t *good,
 		 ev->dir, first)) != 0 ||
 	    (rc = ev_read_file(&data, &len, path, (size_t)1 << 34)) != 0)
 		return rc;
-	while (off < len) {
-		const unsigned char *p = (const unsigned char *)data + off;
-
-		if (len - off < 4) {
-			*torn = 1;
-			break;
-		}
-		rl = ((size_t)p[0] << 24) | ((size_t)p[1] << 16) |
-		    ((size_t)p[2] << 8) | p[3];
-		if (rl > LS_EVIDENCE_LINE_MAX || len - off - 4 < rl) {
-			*torn = 1;
-			break;
-		}
+	whole = ev_wal_whole(data, len);
+	*torn = whole < len;
+	while (off < whole) {
+		rl = ev_wal_len(data + off);
 		if (idx >= ev->h) {
 			if ((rc = tail_reserve(ev, 1)) != 0)
 				goto out;
-			rc =
-			    wal_record(ev, data + off + 4, rl, idx, visit, arg);
+			rc = wal_record(ev, data + off + 4, rl, idx);
 			if (rc == 1) {
 				*torn = 1;
 				rc = 0;
@@ -169,9 +187,20 @@ wal_read(struct ls_evidence *ev, uint64_t first, uint64_t *next, off_t *good,
 			if (rc != 0)
 				goto out;
 		}
-		off += 4 + rl;
 		idx++;
+		if (ev_wal_ends(data + off)) { /* an append is whole */
+			if ((rc = visit_group(ev, gtail, visit, arg)) != 0)
+				goto out;
+			gtail = ev->ntail;
+			goff = off + 4 + rl;
+			gidx = idx;
+		}
+		off += 4 + rl;
 	}
+	/* Whatever follows the last whole append was never acknowledged. */
+	tail_cut(ev, gtail);
+	idx = gidx;
+	off = goff;
 out:
 	*next = idx;
 	*good = (off_t)off;

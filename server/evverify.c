@@ -266,27 +266,23 @@ dump_line(int fd, const char *line, size_t len)
 	return rc == 0 ? ls_file_write_all(fd, "\n", 1) : rc;
 }
 
-/* WAL records from entry from on (whole records only: the server may be
- * appending). */
+/* WAL records from entry from on (whole appends only: the server may be
+ * appending, or was killed in the middle of one). */
 static int
 dump_segment(const char *dir, uint64_t first, uint64_t from, int fd)
 {
 	char path[PATH_MAX], *data = NULL;
 	uint64_t idx = first;
-	size_t len = 0, off = 0, rl;
+	size_t len = 0, off = 0, rl, whole;
 	int rc;
 
 	if ((rc = ev_path(path, sizeof(path), "%s/wal/%020" PRIu64 ".wal", dir,
 		 first)) != 0 ||
 	    (rc = ev_read_file(&data, &len, path, (size_t)1 << 32)) != 0)
 		return rc;
-	while (rc == 0 && off + 4 <= len) {
-		const unsigned char *p = (const unsigned char *)data + off;
-
-		rl = ((size_t)p[0] << 24) | ((size_t)p[1] << 16) |
-		    ((size_t)p[2] << 8) | p[3];
-		if (len - off - 4 < rl)
-			break;
+	whole = ev_wal_whole(data, len);
+	while (rc == 0 && off < whole) {
+		rl = ev_wal_len(data + off);
 		if (idx++ >= from)
 			rc = dump_line(fd, data + off + 4, rl);
 		off += 4 + rl;

@@ -100,14 +100,17 @@ print(json.dumps({"blob": base64.b64encode(os.urandom(int(sys.argv[1]))).decode(
 	return 0
 }
 
-start_server() {	# extra server args...
+# start_server [extra args]: SHARED_ENROLL=0 leaves out the shared
+# enrolment token (agents then enrol with single-use tokens only).
+start_server() {
+	local enrol=(--enroll-token-file "$W/enroll.token" --allow-shared-enroll-token)
+	[ "${SHARED_ENROLL:-1}" = 0 ] && enrol=()
 	rm -f "$W/server.port"
 	"$SERVER" --repo "$W/repo" --keys "$W/keys" --data "$W/data" \
 		--listen "${SERVER_LISTEN:-127.0.0.1:0}" \
 		--port-file "$W/server.port" \
 		--channel stable='v*' --channel beta='b*' --poll-interval 1 \
-		--timestamp-ttl "$TS_TTL" \
-		--enroll-token-file "$W/enroll.token" --allow-shared-enroll-token \
+		--timestamp-ttl "$TS_TTL" "${enrol[@]}" \
 		--admin-token-file "$W/admin.token" "$@" \
 		>>"$W/server.log" 2>&1 &
 	SERVER_PID=$!

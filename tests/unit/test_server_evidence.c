@@ -261,6 +261,130 @@ test_server_evidence__torn_wal_tail(void **state)
 	assert_int_equal(n, 7);
 }
 
+/* One WAL record of entry n into out (more: the append goes on after
+ * it); its size. */
+static size_t
+wal_rec(char *out, size_t cap, int n, int more)
+{
+	int k = snprintf(out + 4, cap - 4,
+	    "{\"n\":%d,\"time\":\"2026-02-03T04:05:06Z\",\"kind\":"
+	    "\"decision\",\"channel\":\"stable\",\"agent\":\"z\","
+	    "\"details\":{\"seq\":%d}}",
+	    n, n);
+
+	out[0] = (char)(more ? 0x80 : 0);
+	out[1] = 0;
+	out[2] = (char)(k >> 8);
+	out[3] = (char)(k & 0xFF);
+	return (size_t)k + 4;
+}
+
+/* The top bits of the length prefixes of the last n (<= 8) WAL
+ * records of path. */
+static void
+wal_more_bits(const char *path, size_t n, int *bits)
+{
+	char *data = NULL;
+	size_t len = 0, off = 0, rl, i = 0, at[256];
+
+	assert_int_equal(ev_read_file(&data, &len, path, 1 << 20), 0);
+	while (off + 4 <= len && i < 256) {
+		at[i++] = off;
+		rl = ((size_t)(data[off] & 0x7F) << 24) |
+		    ((size_t)(unsigned char)data[off + 1] << 16) |
+		    ((size_t)(unsigned char)data[off + 2] << 8) |
+		    (unsigned char)data[off + 3];
+		off += 4 + rl;
+	}
+	assert_int_equal(off, len);
+	assert_true(i >= n);
+	for (off = 0; off < n; off++)
+		bits[off] = (data[at[i - n + off]] & 0x80) != 0;
+	free(data);
+}
+
+/* Lines ls_evidence_dump (lockstep evidence cat) writes for f->dir. */
+static size_t
+dump_lines(const char *dir)
+{
+	char path[256], *text = NULL;
+	size_t len = 0, lines = 0, i;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/dump.jsonl", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ls_evidence_dump(dir, fd), 0);
+	close(fd);
+	assert_int_equal(ev_read_file(&text, &len, path, 1 << 20), 0);
+	for (i = 0; i < len; i++)
+		lines += text[i] == '\n';
+	free(text);
+	unlink(path);
+	return lines;
+}
+
+/* An append is all or nothing across kill -9: every record of a group
+ * but its last says the group goes on, and a group cut short at the end
+ * of the WAL (a write(2) interrupted between pages leaves whole records
+ * of it) is cut off whole on open, not only its torn last record;
+ * evidence cat does not show it either. */
+static void
+test_server_evidence__torn_group_cut_whole(void **state)
+{
+	struct fx *f = *state;
+	struct ls_evidence *ev = NULL;
+	struct ls_evidence_item it[3] = { { "batch", NULL, "z", NULL },
+		{ "decision", "stable", "z", NULL },
+		{ "decision", "stable", "z", NULL } };
+	char path[256], rec[512];
+	int fd, bits[4];
+	size_t k;
+	uint64_t n;
+	json_t *e;
+
+	snprintf(path, sizeof(path), "%s/evidence/wal/%020d.wal", f->dir, 0);
+	assert_int_equal(ls_evidence_open(&ev, f->dir, NULL, NULL), 0);
+	append_n(ev, 3, "report");
+	assert_int_equal(ls_evidence_append_many(ev, it, 3, NULL), 0);
+	wal_more_bits(path, 4, bits);
+	assert_int_equal(bits[0], 0); /* a single append */
+	assert_int_equal(bits[1], 1); /* the group: goes on, goes on, ends */
+	assert_int_equal(bits[2], 1);
+	assert_int_equal(bits[3], 0);
+	ls_evidence_free(ev);
+
+	/* Unmaterialised: a whole group 6..7, then 8..9 of a group that
+	 * never got its last record, then half a record. */
+	fd = open(path, O_WRONLY | O_APPEND);
+	assert_true(fd >= 0);
+	k = wal_rec(rec, sizeof(rec), 6, 1);
+	assert_int_equal(write(fd, rec, k), (ssize_t)k);
+	k = wal_rec(rec, sizeof(rec), 7, 0);
+	assert_int_equal(write(fd, rec, k), (ssize_t)k);
+	k = wal_rec(rec, sizeof(rec), 8, 1);
+	assert_int_equal(write(fd, rec, k), (ssize_t)k);
+	k = wal_rec(rec, sizeof(rec), 9, 1);
+	assert_int_equal(write(fd, rec, k), (ssize_t)k);
+	k = wal_rec(rec, sizeof(rec), 10, 0);
+	assert_int_equal(write(fd, rec, k / 2), (ssize_t)(k / 2));
+	close(fd);
+	assert_int_equal(dump_lines(f->dir), 8);
+
+	assert_int_equal(ls_evidence_open(&ev, f->dir, NULL, NULL), 0);
+	assert_int_equal(ls_evidence_count(ev), 8);
+	append_n(ev, 1, "report");
+	assert_int_equal(ls_evidence_count(ev), 9);
+	assert_int_equal(ls_evidence_get(ev, 8, &e), 0);
+	assert_string_equal(json_string_value(json_object_get(e, "kind")),
+	    "report");
+	json_decref(e);
+	ls_evidence_free(ev);
+	assert_int_equal(ls_evidence_verify(f->dir, &n), 0);
+	assert_int_equal(n, 9);
+	assert_int_equal(dump_lines(f->dir), 9);
+}
+
 /* Died after the WAL write but before (or in the middle of) writing the
  * batch's tiles and partitions: the next open completes them from the
  * WAL, overwriting the half-written partition file of that batch. */
@@ -399,6 +523,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_server_evidence__group_commit,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_evidence__torn_wal_tail,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_server_evidence__torn_group_cut_whole,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_evidence__partitions_completed_from_wal,
 		    setup, teardown),
