@@ -160,11 +160,13 @@ read -r t_true _ t_true_min _ <<<"$("$PT" "$N" /bin/true)"
 read -r t_libc _ t_libc_min _ <<<"$("$PT" "$N" "$PT" --noop)"
 read -r t_eval _ t_eval_min f_eval <<<"$("$PT" "$N" "$LS" eval -d "$W/small" -i "$W/small-in.json" data.p.allow)"
 read -r t_check _ t_check_min f_check <<<"$("$PT" "$N" "$LS" check --no-color -p "$pol" "$W/small.yaml")"
+read -r t_help _ t_help_min _ <<<"$("$PT" "$N" "$LS" --help)"
 read -r t_ops _ t_ops_min _ <<<"$("$PT" "$N" "$LOCKSTEP_BIN/lockstep-ops" eval -d "$W/small" -i "$W/small-in.json" data.p.allow)"
 [ "$f_eval" = 0 ] && [ "$f_check" = 0 ] || echo "doors: FAILED runs: eval $f_eval, check $f_check of $N"
 x() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / (b > 0 ? b : 1) }'; }
 echo "doors: one whole process on a small policy, median (min) of $N spawns, load $(cut -d' ' -f1-3 /proc/loadavg):"
 echo "doors:   lockstep eval ${t_eval} ms (${t_eval_min}), lockstep check ${t_check} ms (${t_check_min}) (goal <= 2 ms); $(x "$t_eval" "$t_libc")x and $(x "$t_check" "$t_libc")x a libc-only C program"
+echo "doors:   lockstep --help ${t_help} ms (${t_help_min})"
 echo "doors:   references in the same run: /bin/true ${t_true} ms (${t_true_min}), a libc-only C program ${t_libc} ms (${t_libc_min}), the same eval linked with every stack (lockstep-ops) ${t_ops} ms (${t_ops_min})"
 echo "doors:   shared objects: lockstep $(ldd "$LS" | wc -l), lockstep-ops $(ldd "$LOCKSTEP_BIN/lockstep-ops" | wc -l)"
 
