@@ -27,6 +27,106 @@ refuse(struct ls_admission_decision *d, int code, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The review's envelope, read from the engine's parse of it. */
+struct review {
+	struct ls_admission_decision *d;
+	int seen; /* the review parsed, its fields read */
+	int bad;  /* refused as malformed */
+};
+
+static int
+malformed(struct review *rv, const char *why)
+{
+	rv->bad = 1;
+	refuse(rv->d, 400, "malformed review: %s", why);
+	return ls_error_set(LS_EINVAL, "malformed review: %s", why);
+}
+
+/* uid, apiVersion and dryRun of the review (an on_input hook, so the
+ * parse the evaluation makes serves); LS_EINVAL with d refused when it
+ * is not an AdmissionReview with a request. */
+static int
+review_fields(void *arg, const struct ls_rego_view *r)
+{
+	struct review *rv = arg;
+	struct ls_admission_decision *d = rv->d;
+	const struct ls_rego_view *req = ls_rego_view_get(r, "request");
+	const char *av = ls_rego_view_string(ls_rego_view_get(r, "apiVersion"),
+	    NULL);
+	const char *kind = ls_rego_view_string(ls_rego_view_get(r, "kind"),
+	    NULL);
+	size_t n = 0;
+	const char *uid = ls_rego_view_string(ls_rego_view_get(req, "uid"), &n);
+
+	rv->seen = 1;
+	if (av != NULL && strcmp(av, "admission.k8s.io/v1beta1") == 0)
+		snprintf(d->api_version, sizeof(d->api_version), "%s", av);
+	if (uid != NULL && n < sizeof(d->uid) && strlen(uid) == n)
+		memcpy(d->uid, uid, n + 1);
+	d->dry_run = ls_rego_view_is_true(ls_rego_view_get(req, "dryRun"));
+	if (kind == NULL || strcmp(kind, "AdmissionReview") != 0)
+		return malformed(rv, "not an AdmissionReview");
+	if (!ls_rego_view_is_object(req))
+		return malformed(rv, "no request");
+	if (d->uid[0] == '\0')
+		return malformed(rv, "request.uid missing");
+	return 0;
+}
+
+/* After a parse or evaluation that failed with rc: a review that did
+ * not parse is malformed (400); one refused by review_fields already
+ * is.  1 when d is refused so, 0 when the failure lies elsewhere. */
+static int
+review_failed(struct review *rv, int rc)
+{
+	char why[sizeof(rv->d->error)];
+
+	if (rv->seen)
+		return rv->bad;
+	if (rc != LS_EFORMAT && rc != LS_ETOOBIG)
+		return 0;
+	snprintf(why, sizeof(why), "%s", ls_error_last());
+	malformed(rv, why);
+	return 1;
+}
+
+/* The review read alone, where nothing is evaluated: 0 when it is
+ * well formed, else d refused (400) or LS_ENOMEM. */
+static int
+review_alone(struct review *rv, const struct ls_admission_opts *o,
+    const char *body, size_t len)
+{
+	int rc = ls_rego_view_json(body, len, o->max_memory, review_fields,
+	    rv);
+
+	if (rc == 0 || review_failed(rv, rc))
+		return rc == 0 ? 0 : -1;
+	if (rc != LS_ENOMEM)
+		refuse(rv->d, 500, "%s", ls_error_last());
+	return rc == LS_ENOMEM ? rc : -1;
+}
+
+/* No query for d->path (rc from ls_admq_get): the review's own faults
+ * come first, then the path's. */
+static int
+no_query(struct review *rv, const struct ls_admission_opts *o, int rc,
+    const char *input, size_t len)
+{
+	char why[sizeof(rv->d->error)];
+	int r;
+
+	if (rc == LS_ENOMEM)
+		return rc;
+	snprintf(why, sizeof(why), "%s", ls_error_last());
+	if ((r = review_alone(rv, o, input, len)) != 0)
+		return r;
+	if (rc == LS_EINVAL)
+		refuse(rv->d, 400, "bad rule path '%s'", rv->d->path);
+	else
+		refuse(rv->d, 500, "policy error: %s", why);
+	return rc;
+}
+
 /*
  * The four rules (deny, violation, warn, allow) in one evaluation of the
  * query prepared for d->path (admq.h), so what they share is evaluated
@@ -36,9 +136,10 @@ refuse(struct ls_admission_decision *d, int code, const char *fmt, ...)
  */
 static int
 rule_values(json_t *v[LS_ADMQ_DOCS], struct ls_rego_attr *attr,
-    struct ls_admission_decision *d, const struct ls_admission_opts *o,
-    int want_attr, const char *input, size_t len)
+    struct review *rv, const struct ls_admission_opts *o, int want_attr,
+    const char *input, size_t len)
 {
+	struct ls_admission_decision *d = rv->d;
 	const struct ls_admq_entry *q = NULL;
 	struct ls_admq_entry *tmp = NULL;
 	struct ls_rego_eval_opts eo;
@@ -49,13 +150,11 @@ rule_values(json_t *v[LS_ADMQ_DOCS], struct ls_rego_attr *attr,
 	memset(&eo, 0, sizeof(eo));
 	eo.timeout_ms = o->timeout_ms;
 	eo.max_memory = o->max_memory;
-	if ((rc = ls_admq_get(&q, &tmp, d->act, d->path)) != 0) {
-		if (rc == LS_EINVAL)
-			refuse(d, 400, "bad rule path '%s'", d->path);
-		else if (rc != LS_ENOMEM)
-			refuse(d, 500, "policy error: %s", ls_error_last());
-		return rc;
-	}
+	eo.strict_input = 1; /* its bytes go into the record as they are */
+	eo.on_input = review_fields;
+	eo.on_input_arg = rv;
+	if ((rc = ls_admq_get(&q, &tmp, d->act, d->path)) != 0)
+		return no_query(rv, o, rc, input, len);
 	d->has_attr = want_attr && (q->lv == NULL || q->leaves != NULL);
 	rc = ls_rego_eval_docs(docs, LS_ADMQ_DOCS, 2, attr, d->act->policy,
 	    want_attr && q->leaves != NULL ? q->leaves : q->plain, input, len,
@@ -63,7 +162,9 @@ rule_values(json_t *v[LS_ADMQ_DOCS], struct ls_rego_attr *attr,
 	ls_admq_entry_free(tmp);
 	if (rc != 0) {
 		d->has_attr = 0;
-		refuse(d, 500, "policy error: %s", err ? err : ls_error_last());
+		if (!review_failed(rv, rc))
+			refuse(d, 500, "policy error: %s",
+			    err ? err : ls_error_last());
 		free(err);
 		return rc;
 	}
@@ -154,9 +255,10 @@ dotted(const char *path, char *buf, size_t cap)
 }
 
 static int
-evaluate(struct ls_admission_decision *d, const struct ls_admission_opts *o,
-    int want_attr, const char *input, size_t len)
+evaluate(struct review *rv, const struct ls_admission_opts *o, int want_attr,
+    const char *input, size_t len)
 {
+	struct ls_admission_decision *d = rv->d;
 	json_t *v[LS_ADMQ_DOCS] = { NULL, NULL, NULL, NULL }, *w = json_array();
 	char ref[LS_ADMISSION_PATH_MAX + 1];
 	struct ls_rego_attr attr;
@@ -165,7 +267,7 @@ evaluate(struct ls_admission_decision *d, const struct ls_admission_opts *o,
 
 	memset(&attr, 0, sizeof(attr));
 	if (rc == 0)
-		rc = rule_values(v, &attr, d, o, want_attr, input, len);
+		rc = rule_values(v, &attr, rv, o, want_attr, input, len);
 	for (k = 0; k < LS_ADMQ_DOCS; k++)
 		defined |= v[k] != NULL;
 	if (rc == 0 && !defined)
@@ -199,35 +301,8 @@ evaluate(struct ls_admission_decision *d, const struct ls_admission_opts *o,
 	return rc == LS_ENOMEM ? rc : 0;
 }
 
-/* uid, apiVersion and dryRun of the review; -1 with d->error when it is
- * not an AdmissionReview with a request. */
-static int
-read_review(struct ls_admission_decision *d, const json_t *r)
-{
-	const json_t *req = json_object_get(r, "request");
-	const char *uid = json_string_value(json_object_get(req, "uid"));
-	const char *av = json_string_value(json_object_get(r, "apiVersion"));
-	const char *kind = json_string_value(json_object_get(r, "kind"));
-
-	if (av != NULL && strcmp(av, "admission.k8s.io/v1beta1") == 0)
-		snprintf(d->api_version, sizeof(d->api_version), "%s", av);
-	if (uid != NULL && strlen(uid) < sizeof(d->uid))
-		snprintf(d->uid, sizeof(d->uid), "%s", uid);
-	d->dry_run = json_is_true(json_object_get(req, "dryRun"));
-	if (!json_is_object(r) || kind == NULL ||
-	    strcmp(kind, "AdmissionReview") != 0)
-		return refuse(d, 400, "%s",
-			   "malformed review: not an AdmissionReview"),
-		       -1;
-	if (!json_is_object(req))
-		return refuse(d, 400, "%s", "malformed review: no request"), -1;
-	if (uid == NULL || d->uid[0] == '\0')
-		return refuse(d, 400, "%s",
-			   "malformed review: request.uid missing"),
-		       -1;
-	return 0;
-}
-
+/* d->path from path or the default; -1 when there is none or it is
+ * too long. */
 static int
 path_of(struct ls_admission_decision *d, const struct ls_admission_opts *o,
     const char *path)
@@ -236,7 +311,7 @@ path_of(struct ls_admission_decision *d, const struct ls_admission_opts *o,
 							: o->default_path;
 
 	if (p == NULL || strlen(p) > LS_ADMISSION_PATH_MAX)
-		return refuse(d, 400, "%s", "no or too long rule path"), -1;
+		return -1;
 	snprintf(d->path, sizeof(d->path), "%s", p);
 	return 0;
 }
@@ -246,10 +321,9 @@ ls_admission_decide(struct ls_admission_decision *d, struct ls_engine *e,
     const struct ls_admission_opts *o, const char *path, const char *body,
     size_t len)
 {
+	struct review rv = { d, 0, 0 };
 	struct timespec t0, t1;
-	json_error_t je;
-	json_t *review;
-	int rc = 0;
+	int rc = 0, bad_path;
 
 	memset(d, 0, sizeof(*d));
 	snprintf(d->api_version, sizeof(d->api_version),
@@ -258,33 +332,38 @@ ls_admission_decide(struct ls_admission_decision *d, struct ls_engine *e,
 	d->warnings = json_array();
 	if (d->messages == NULL || d->warnings == NULL)
 		return ls_error_set(LS_ENOMEM, "admission: out of memory");
-	review = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
-	if (review == NULL) {
-		refuse(d, 400, "malformed review: %s", je.text);
-		return 0;
-	}
-	if (read_review(d, review) == 0 && path_of(d, o, path) == 0) {
-		/* one reference for the policy, its version and its hash, so
-		 * the record names exactly what decided */
-		if ((d->act = ls_engine_active(e)) == NULL) {
+	bad_path = path_of(d, o, path) != 0;
+	/* one reference for the policy, its version and its hash, so the
+	 * record names exactly what decided */
+	if (!bad_path)
+		d->act = ls_engine_active(e);
+	if (bad_path || d->act == NULL) {
+		/* nothing to evaluate: the review's faults come first */
+		rc = review_alone(&rv, o, body, len);
+		if (rc == 0 && bad_path)
+			refuse(d, 400, "%s", "no or too long rule path");
+		else if (rc == 0)
 			refuse(d, 503, "%s",
 			    "no policy bundle is active yet on this agent");
-		} else {
-			snprintf(d->version, sizeof(d->version), "%s",
-			    d->act->version);
-			snprintf(d->sha256, sizeof(d->sha256), "%s",
-			    d->act->sha256);
-			clock_gettime(CLOCK_MONOTONIC, &t0);
-			rc = evaluate(d, o,
-			    e->rec != NULL && ls_decrec_enabled(e->rec), body,
-			    len);
-			clock_gettime(CLOCK_MONOTONIC, &t1);
-			d->latency_us = (long long)(t1.tv_sec - t0.tv_sec) *
-				1000000 +
-			    (t1.tv_nsec - t0.tv_nsec) / 1000;
-		}
+	} else {
+		snprintf(d->version, sizeof(d->version), "%s",
+		    d->act->version);
+		snprintf(d->sha256, sizeof(d->sha256), "%s", d->act->sha256);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		rc = evaluate(&rv, o, e->rec != NULL && ls_decrec_enabled(e->rec),
+		    body, len);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		d->latency_us = (long long)(t1.tv_sec - t0.tv_sec) * 1000000 +
+		    (t1.tv_nsec - t0.tv_nsec) / 1000;
 	}
-	json_decref(review);
+	if (rv.bad) {
+		/* no policy decided a review that is not one */
+		ls_engine_active_unref(d->act);
+		d->act = NULL;
+		d->version[0] = d->sha256[0] = '\0';
+		d->latency_us = 0;
+	}
+	rc = rc == LS_ENOMEM ? rc : 0;
 	/* --admission-failure=allow admits what could not be decided */
 	if (rc == 0 && !d->allowed && d->code != 403 && d->code != 400 &&
 	    o->fail_open) {

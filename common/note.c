@@ -64,6 +64,12 @@ utf8_seq(const unsigned char *s, size_t n)
 	return len;
 }
 
+size_t
+ls_utf8_seq(const char *s, size_t n)
+{
+	return n > 0 ? utf8_seq((const unsigned char *)s, n) : 0;
+}
+
 int
 ls_utf8_valid(const char *text, size_t len)
 {

@@ -7,6 +7,8 @@
 #ifndef LOCKSTEP_CLI_H
 #define LOCKSTEP_CLI_H
 
+#include <stdio.h>
+
 int cli_keygen(int argc, char **argv);	 /* cli_keys.c */
 int cli_init(int argc, char **argv);	 /* cli_keys.c */
 int cli_note(int argc, char **argv);	 /* cli_note.c */
@@ -35,6 +37,11 @@ int cli_root_chain(struct ls_root *out, const char *cmd, char **paths, int n);
 
 /* cli_operator.c */
 int cli_overrides(int argc, char **argv);
+
+/* The command list (cli_usage.c).  cli_usage_main handles no command
+ * (usage on stderr, 2) and --help, -h, help (stdout, 0); -1 otherwise. */
+void cli_usage(FILE *f);
+int cli_usage_main(int argc, char **argv);
 int cli_audit(int argc, char **argv);	 /* cli_audit.c */
 
 /* "--opt VALUE" or "--opt=VALUE" at argv[*i] (cli_fail.c): 1 with *val

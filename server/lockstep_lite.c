@@ -5,6 +5,7 @@
  * every commit and every file; every other command, and check --server
  * or --report, is handed to lockstep-ops beside it (exec, same
  * arguments), which carries the network, git and archive stacks.
+ * --help is answered here too.
  */
 #include <errno.h>
 #include <limits.h>
@@ -65,8 +66,11 @@ main(int argc, char **argv)
 {
 	char ops[PATH_MAX];
 	size_t i;
+	int rc;
 
-	if (argc >= 2 && !needs_ops(argc, argv))
+	if ((rc = cli_usage_main(argc, argv)) >= 0)
+		return rc;
+	if (!needs_ops(argc, argv))
 		for (i = 0; i < sizeof(local) / sizeof(local[0]); i++)
 			if (strcmp(argv[1], local[i].name) == 0)
 				return local[i].fn(argc - 1, argv + 1);

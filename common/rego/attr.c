@@ -89,8 +89,12 @@ run(const struct ls_val **out, struct ls_arena *a,
 		cfg.max_steps = opts->max_steps;
 	}
 	if (input != NULL &&
-	    (rc = ls_val_from_json(&cfg.input, a, input, len, 0)) != 0)
+	    (rc = ls_val_from_json_flags(&cfg.input, a, input, len, 0,
+		 opts != NULL && opts->strict_input ? LS_JSON_STRICT : 0)) !=
+		0)
 		return ls_error_wrap(rc, "input");
+	if ((rc = ls_rego_view_call(opts, cfg.input)) != 0)
+		return rc;
 	cfg.exprs = q->exprs;
 	cfg.nexprs = q->q->n;
 	rc = ls_eval_query(p, a, q->q, q->nslots, &cfg, on_solution, &f);

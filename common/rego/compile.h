@@ -101,4 +101,9 @@ int ls_eval_query(const struct ls_rego_policy *p, struct ls_arena *a,
     const struct ls_body *q, int nslots, const struct ls_eval_cfg *cfg,
     ls_eval_sol_fn sol, void *arg);
 
+struct ls_rego_eval_opts;
+/* o->on_input with the parsed input, when both are set (rego/view.c). */
+int ls_rego_view_call(const struct ls_rego_eval_opts *o,
+    const struct ls_val *in);
+
 #endif

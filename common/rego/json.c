@@ -1,7 +1,12 @@
 /* json.c - JSON and Rego text for values, and a bounded JSON parser. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lockstep/error.h"
+#include "lockstep/note.h"
+#include "rego/arena.h"
 #include "rego/value.h"
 
 /* Output ---------------------------------------------------------------- */
@@ -184,6 +189,7 @@ struct jp {
 	size_t len, i;
 	int depth, max_depth;
 	struct ls_arena *a;
+	int strict; /* LS_JSON_STRICT */
 };
 
 static int
@@ -272,8 +278,12 @@ jp_escape(struct jp *p, char *out, size_t *n)
 	    hex4(p->s + p->i + 2, &lo) == 0 && lo >= 0xdc00 && lo < 0xe000) {
 		p->i += 6;
 		cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-	} else if (cp >= 0xd800 && cp < 0xe000)
+	} else if (cp >= 0xd800 && cp < 0xe000) {
+		if (p->strict)
+			return jp_fail(p, "lone surrogate escape in string");
 		cp = 0xfffd;
+	} else if (cp == 0 && p->strict)
+		return jp_fail(p, "\\u0000 in string");
 	*n += ls_utf8_put(out + *n, cp);
 	return 0;
 }
@@ -304,6 +314,16 @@ jp_string(struct jp *p, const struct ls_val **out)
 				return rc;
 			continue;
 		}
+		if (c >= 0x80 && p->strict) {
+			size_t k = ls_utf8_seq(p->s + p->i, p->len - p->i);
+
+			if (k == 0)
+				return jp_fail(p, "invalid UTF-8 in string");
+			memcpy(buf + n, p->s + p->i, k);
+			n += k;
+			p->i += k;
+			continue;
+		}
 		buf[n++] = (char)c;
 		p->i++;
 	}
@@ -311,6 +331,28 @@ jp_string(struct jp *p, const struct ls_val **out)
 	buf[n] = '\0';
 	*out = ls_val_string_ref(p->a, buf, n);
 	return *out ? 0 : ls_error_set(LS_ENOMEM, "JSON: out of memory");
+}
+
+/* What jansson takes: an integer within 64 bits (strtoll), a real
+ * within a double (strtod).  s: a well-formed number text of n bytes. */
+static int
+jp_in_range(struct jp *p, const char *s, size_t n)
+{
+	char small[64], *buf = small;
+	double d;
+
+	if (n >= sizeof(small) &&
+	    (buf = ls_arena_alloc(p->a, n + 1)) == NULL)
+		return 0;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	errno = 0;
+	if (strpbrk(buf, ".eE") == NULL) {
+		(void)strtoll(buf, NULL, 10);
+		return errno != ERANGE;
+	}
+	d = strtod(buf, NULL);
+	return !(errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL));
 }
 
 static int
@@ -328,6 +370,8 @@ jp_number(struct jp *p, const struct ls_val **out)
 		return jp_fail(p, "bad number");
 	if (rc != 0)
 		return rc;
+	if (p->strict && !jp_in_range(p, p->s + start, p->i - start))
+		return jp_fail(p, "number out of range");
 	*out = ls_val_number(p->a, &n);
 	return *out ? 0 : ls_error_set(LS_ENOMEM, "JSON: out of memory");
 }
@@ -417,7 +461,9 @@ jp_object(struct jp *p, const struct ls_val **out)
 	}
 	p->i++;
 	*out = ls_val_object(p->a, k.v, v.v, k.n, &conflict);
-	if (*out == NULL && conflict)
+	/* an equal value under a repeated key merges, unless strict */
+	if ((*out == NULL && conflict) ||
+	    (*out != NULL && p->strict && (*out)->u.obj.n != k.n))
 		return jp_fail(p, "duplicate object key");
 	return *out ? 0 : ls_error_set(LS_ENOMEM, "JSON: out of memory");
 }
@@ -464,8 +510,16 @@ int
 ls_val_from_json(const struct ls_val **out, struct ls_arena *a,
     const char *json, size_t len, int max_depth)
 {
+	return ls_val_from_json_flags(out, a, json, len, max_depth, 0);
+}
+
+int
+ls_val_from_json_flags(const struct ls_val **out, struct ls_arena *a,
+    const char *json, size_t len, int max_depth, int flags)
+{
 	struct jp p = { json, len, 0, 0,
-		max_depth > 0 ? max_depth : LS_JSON_MAX_DEPTH, a };
+		max_depth > 0 ? max_depth : LS_JSON_MAX_DEPTH, a,
+		(flags & LS_JSON_STRICT) != 0 };
 	int rc;
 
 	if ((rc = jp_value(&p, out)) != 0)

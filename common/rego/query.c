@@ -68,7 +68,7 @@ term_value(struct ls_arena *a, const struct ls_term *t,
 
 static int
 parse_input(struct qrun *r, const char *text, size_t len, int is_rego,
-    const struct ls_val **out)
+    int flags, const struct ls_val **out)
 {
 	struct ls_term *t;
 	int rc;
@@ -77,7 +77,7 @@ parse_input(struct qrun *r, const char *text, size_t len, int is_rego,
 	if (text == NULL)
 		return 0;
 	if (!is_rego) {
-		rc = ls_val_from_json(out, r->a, text, len, 0);
+		rc = ls_val_from_json_flags(out, r->a, text, len, 0, flags);
 		return rc ? ls_error_wrap(rc, "input") : 0;
 	}
 	if ((rc = ls_rego_parse_term(&t, r->a, "input", text, len)) != 0)
@@ -180,8 +180,11 @@ run(struct qrun *r, const struct ls_rego_policy *p, const char *query,
 	if ((rc = ls_rego_resolve_query(p, r->a, r->q, NULL, &r->nslots,
 		 &r->names)) != 0)
 		return rc;
-	if ((rc = parse_input(r, input, input_len, o && o->input_is_rego,
-		 &in)) != 0)
+	if ((rc = parse_input(r, input, input_len,
+		 o != NULL && o->input_is_rego,
+		 o != NULL && o->strict_input ? LS_JSON_STRICT : 0, &in)) != 0)
+		return rc;
+	if ((rc = ls_rego_view_call(o, in)) != 0)
 		return rc;
 	cfg.input = in;
 	if (o != NULL) {

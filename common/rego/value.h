@@ -166,6 +166,16 @@ int ls_val_to_rego(struct ls_buf *b, const struct ls_val *v);
 int ls_val_from_json(const struct ls_val **out, struct ls_arena *a,
     const char *json, size_t len, int max_depth);
 
+/* Strict: also refuse what jansson refuses and the default parse lets
+ * through (a key repeated with an equal value, invalid UTF-8,
+ * "\u0000", an escaped lone surrogate, an
+ * integer beyond 64 bits, a real beyond a double), so text that passes
+ * can be handed as it is to a reader using jansson (a decision record's
+ * input, read by the server). */
+#define LS_JSON_STRICT 1
+int ls_val_from_json_flags(const struct ls_val **out, struct ls_arena *a,
+    const char *json, size_t len, int max_depth, int flags);
+
 /* Write code point cp (<= 0x10FFFF) as UTF-8 into out (4 bytes room);
  * returns the bytes written. */
 size_t ls_utf8_put(char *out, unsigned cp);

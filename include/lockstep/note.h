@@ -31,6 +31,9 @@ struct ls_note; /* a parsed note: body plus signature lines */
  * the rule for note text; else 0. */
 int ls_utf8_valid(const char *s, size_t len);
 
+/* Bytes of the well-formed UTF-8 sequence at s (at most n), 0 if none. */
+size_t ls_utf8_seq(const char *s, size_t n);
+
 /*
  * Sign body (must end in "\n", no blank line, valid UTF-8, <= LS_NOTE_MAX)
  * with every key.  *out gets the note text (NUL-terminated, caller frees).

@@ -31,6 +31,7 @@
 struct ls_rego_builder;
 struct ls_rego_policy;
 struct ls_rego_cover;
+struct ls_rego_view;
 
 struct ls_rego_builder *ls_rego_builder_new(void); /* NULL on ENOMEM */
 void ls_rego_builder_free(struct ls_rego_builder *b);
@@ -120,6 +121,7 @@ struct ls_rego_eval_opts {
 	size_t max_steps;	   /* 0 = default cap on evaluation work */
 	unsigned timeout_ms;	   /* 0 = no wall-clock limit */
 	int input_is_rego;	   /* input text is a Rego term (sets ok) */
+	int strict_input; /* JSON input refused where jansson refuses it */
 	size_t max_memory;	   /* 0 = default arena cap (1 GiB) */
 	/* print() output, one line per call; NULL = discarded. */
 	void (*print)(void *arg, const char *line, size_t len);
@@ -128,7 +130,36 @@ struct ls_rego_eval_opts {
 	/* Coverage hits go here when not NULL (lockstep/rego_cover.h);
 	 * it must have been made for the policy evaluated. */
 	struct ls_rego_cover *cover;
+	/* Called once with the parsed input before evaluation starts (not
+	 * when there is no input); a nonzero return ends the evaluation
+	 * with that code, the callback having set the error.  The view is
+	 * valid during the call only.  So a door reads its envelope from
+	 * the parse the evaluation makes anyway. */
+	int (*on_input)(void *arg, const struct ls_rego_view *input);
+	void *on_input_arg;
 };
+
+/*
+ * A read-only view of one value the engine parsed (rego/view.c).
+ * ls_rego_view_get gives an object's member (NULL when v is NULL, not
+ * an object, or has no such key); ls_rego_view_string a string's bytes
+ * (NUL-terminated, *len without it; NULL unless a string).
+ */
+const struct ls_rego_view *ls_rego_view_get(const struct ls_rego_view *v,
+    const char *key);
+const char *ls_rego_view_string(const struct ls_rego_view *v, size_t *len);
+int ls_rego_view_is_object(const struct ls_rego_view *v);
+int ls_rego_view_is_true(const struct ls_rego_view *v);
+
+/*
+ * Parse JSON text with the engine's parser (duplicate keys refused, and
+ * what jansson refuses, as strict_input; depth and max_memory bytes
+ * capped, 0 = 64 MiB) and call fn with its
+ * view, for a caller that needs some fields and no evaluation.  fn's
+ * nonzero return is returned; LS_EFORMAT / LS_ETOOBIG for bad text.
+ */
+int ls_rego_view_json(const char *json, size_t len, size_t max_memory,
+    int (*fn)(void *arg, const struct ls_rego_view *v), void *arg);
 
 /*
  * Evaluate query with input (JSON text or NULL).  *out_json gets

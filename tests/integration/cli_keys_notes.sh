@@ -36,6 +36,17 @@ expect_refusal() {
 mode_of() { stat -c %a "$1"; }
 
 # --- keygen -----------------------------------------------------------
+# lockstep --help is answered by lockstep itself: no lockstep-ops beside
+# it (the network and git stacks are not loaded for a help text)
+mkdir -p "$work/alone"
+cp "$ls" "$work/alone/lockstep"
+"$work/alone/lockstep" --help >"$work/help.out" 2>&1 &&
+    grep -q "lockstep audit --control" "$work/help.out" ||
+	fail "lockstep --help without lockstep-ops: $(head -c 300 "$work/help.out")"
+"$work/alone/lockstep" >/dev/null 2>&1
+[ $? = 2 ] || fail "lockstep with no command: exit 2"
+"$ls" --help | cmp -s - <("$LOCKSTEP_BIN/lockstep-ops" --help) ||
+	fail "lockstep --help and lockstep-ops --help differ"
 "$ls" keygen --help | grep -q "usage: lockstep keygen" ||
 	fail "keygen --help"
 "$ls" keygen alice -o "$work/k" || fail "keygen alice"

@@ -244,6 +244,19 @@ test_agent_admission__malformed_reviews(void **state)
 		"{\"kind\":\"AdmissionReview\"}",
 		"{\"kind\":\"AdmissionReview\",\"request\":{}}",
 		"{\"kind\":\"AdmissionReview\",\"request\":{\"uid\":5}}",
+		/* what the server's jansson would refuse in the record */
+		"{\"kind\":\"AdmissionReview\",\"kind\":\"AdmissionReview\","
+		"\"request\":{\"uid\":\"d\"}}",
+		"{\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u\","
+		"\"x\":\"\xff\"}}",
+		"{\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u\","
+		"\"x\":\"\\u0000\"}}",
+		"{\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u\","
+		"\"x\":\"\\udc00\"}}",
+		"{\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u\","
+		"\"x\":1e999}}",
+		"{\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u\","
+		"\"x\":18446744073709551616}}",
 	};
 	size_t i;
 
@@ -253,7 +266,8 @@ test_agent_admission__malformed_reviews(void **state)
 		json_t *st = json_object_get(r, "status");
 
 		assert_string_equal(str(doc, "kind"), "AdmissionReview");
-		assert_true(json_is_false(json_object_get(r, "allowed")));
+		if (!json_is_false(json_object_get(r, "allowed")))
+			fail_msg("admitted: %s", bad[i]);
 		assert_int_equal(json_integer_value(json_object_get(st,
 				     "code")),
 		    400);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "lockstep/error.h"
 #include "rego/value.h"
@@ -134,6 +135,50 @@ test_rego_value__json_rejects_hostile(void **state)
 	ls_arena_free(a);
 }
 
+/* Strict parsing refuses exactly what jansson refuses among the texts
+ * the default parse takes (a decision record's input is handed to the
+ * server's jansson as it is, with JSON_REJECT_DUPLICATES). */
+static void
+test_rego_value__json_strict_as_jansson(void **state)
+{
+	static const char *const lax_ok[] = {
+		"\"\xc3\xa9\"", "1e308", "1e-400", "9223372036854775807",
+		"-9223372036854775808", "\"\\ud83d\\ude00\"",
+		"0.00000000000000000000000000000000000000000000000000000000000000001",
+		"{\"a\":[\"\\u00e9\",-0.5e+3]}",
+		/* refused when strict, as by jansson */
+		"\"\xff\"", "\"\xc0\xaf\"", "\"\xed\xa0\x80\"",
+		"\"\xf4\x90\x80\x80\"", "\"\\u0000\"", "\"\\ud800\"",
+		"\"\\udc00\"", "\"\\ud800x\"", "1e400", "-1e400",
+		"{\"a\":1,\"a\":1}",
+		"9223372036854775808", "-9223372036854775809",
+		"[1, 99999999999999999999999999999999999999999999999999999999999999999999]",
+	};
+	struct ls_arena *a = ls_arena_new(0);
+	const struct ls_val *v;
+	size_t i, n;
+	int strict, refused = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(lax_ok) / sizeof(lax_ok[0]); i++) {
+		json_t *j;
+
+		n = strlen(lax_ok[i]);
+		assert_int_equal(ls_val_from_json(&v, a, lax_ok[i], n, 0), 0);
+		strict = ls_val_from_json_flags(&v, a, lax_ok[i], n, 0,
+		    LS_JSON_STRICT);
+		j = json_loadb(lax_ok[i], n, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
+		    NULL);
+		if ((strict == 0) != (j != NULL))
+			fail_msg("%s: strict %d, jansson %s", lax_ok[i], strict,
+			    j ? "takes it" : "refuses it");
+		refused += strict != 0;
+		json_decref(j);
+	}
+	assert_int_equal(refused, 14);
+	ls_arena_free(a);
+}
+
 static void
 test_rego_value__arena_cap(void **state)
 {
@@ -154,6 +199,7 @@ main(void)
 		cmocka_unit_test(test_rego_value__order_and_canonical_objects),
 		cmocka_unit_test(test_rego_value__sets_dedupe),
 		cmocka_unit_test(test_rego_value__json_rejects_hostile),
+		cmocka_unit_test(test_rego_value__json_strict_as_jansson),
 		cmocka_unit_test(test_rego_value__arena_cap),
 	};
 
