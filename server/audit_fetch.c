@@ -121,8 +121,9 @@ perform(CURL *c, struct sink *s, const char *server)
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
 	cc = curl_easy_perform(c);
 	if (s->toobig || cc == CURLE_FILESIZE_EXCEEDED)
-		return ls_error_set(LS_ETOOBIG, "%s: package over %" PRIu64
-		    " bytes", server, LS_AUDIT_TAR_MAX);
+		return ls_error_set(LS_ETOOBIG,
+		    "%s: package over %" PRIu64 " bytes", server,
+		    LS_AUDIT_TAR_MAX);
 	if (cc != CURLE_OK)
 		return ls_error_set(LS_ENET, "%s: %s", server,
 		    curl_easy_strerror(cc));

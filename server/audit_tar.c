@@ -119,8 +119,8 @@ untar_entry(struct archive *a, struct archive_entry *e, struct audit_out *w,
 	la_ssize_t got;
 	int rc = 0;
 
-	if (name == NULL || archive_entry_filetype(e) != AE_IFREG ||
-	    size < 0 || (uint64_t)size > LS_AUDIT_TAR_MAX)
+	if (name == NULL || archive_entry_filetype(e) != AE_IFREG || size < 0 ||
+	    (uint64_t)size > LS_AUDIT_TAR_MAX)
 		return ls_error_set(LS_EUNSAFE,
 		    "tar: entry '%.80s' is not a package file (or twice)",
 		    ename ? ename : "");
@@ -158,8 +158,8 @@ ls_audit_untar_fd(const char *dir, int fd)
 		rc = ls_error_set(LS_EFORMAT, "tar: %s",
 		    archive_error_string(a));
 	if (rc == 0 && w.n != AUDIT_PKG_NFILES)
-		rc = ls_error_set(LS_EFORMAT, "tar: %zu of the %d package files",
-		    w.n, AUDIT_PKG_NFILES);
+		rc = ls_error_set(LS_EFORMAT,
+		    "tar: %zu of the %d package files", w.n, AUDIT_PKG_NFILES);
 	if (rc == 0)
 		rc = audit_out_commit(&w);
 out:

@@ -182,8 +182,7 @@ audit_out_finish(struct audit_out *w, const struct ls_audit_opts *o,
 		rc = pfile_close(&w->f[i], w->transient);
 	ls_buf_init(&body, LS_NOTE_MAX);
 	if (rc == 0 && (rc = manifest_body(&body, w, o)) == 0 &&
-	    (rc = ls_note_sign(&note, &len, body.data, body.len, &key, 1)) ==
-		0)
+	    (rc = ls_note_sign(&note, &len, body.data, body.len, &key, 1)) == 0)
 		rc = audit_out_add(w, "manifest.note", note, len);
 	free(note);
 	ls_buf_cleanup(&body);

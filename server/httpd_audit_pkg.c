@@ -23,10 +23,10 @@
 #include "lockstep/error.h"
 #include "lockstep/file.h"
 
-#define PKG_BUILDS 2	       /* packages built or being sent at once */
-#define PKG_RETRY "30"	       /* seconds, for the 503 */
+#define PKG_BUILDS 2		    /* packages built or being sent at once */
+#define PKG_RETRY "30"		    /* seconds, for the 503 */
 #define PKG_SUMMARY_MAX (64u << 20) /* summary.json read back */
-#define PKG_BLOCK (64 * 1024)  /* bytes a response read asks for */
+#define PKG_BLOCK (64 * 1024)	    /* bytes a response read asks for */
 
 static int builds; /* across daemons: the disk is shared */
 
@@ -93,8 +93,7 @@ tar_open(int *fd_out, uint64_t *size, const char *tmp)
 
 	snprintf(path, sizeof(path), "%s/package.tar", tmp);
 	snprintf(pkg, sizeof(pkg), "%s/pkg", tmp);
-	if ((fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) <
-	    0)
+	if ((fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
 		return ls_error_set(LS_EIO, "%s: %s", path, strerror(errno));
 	(void)unlink(path);
 	if ((rc = ls_audit_tar_dir(fd, pkg)) == 0 && fstat(fd, &st) != 0)
@@ -108,11 +107,29 @@ tar_open(int *fd_out, uint64_t *size, const char *tmp)
 	return 0;
 }
 
+/* Send r (NULL: MHD_NO) as code with ctype, no caching, and one more
+ * header when hname is not NULL. */
+static enum MHD_Result
+send_response(struct MHD_Connection *c, unsigned code, struct MHD_Response *r,
+    const char *ctype, const char *hname, const char *hval)
+{
+	enum MHD_Result ret;
+
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (hname != NULL)
+		MHD_add_response_header(r, hname, hval);
+	ret = httpd_answer(c, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static enum MHD_Result
 answer_tar(struct MHD_Connection *c, int fd, uint64_t size)
 {
 	struct MHD_Response *r;
-	enum MHD_Result ret;
 	int *cls = malloc(sizeof(*cls));
 
 	if (cls == NULL) {
@@ -123,18 +140,11 @@ answer_tar(struct MHD_Connection *c, int fd, uint64_t size)
 	*cls = fd;
 	r = MHD_create_response_from_callback(size, PKG_BLOCK, tar_read, cls,
 	    tar_done);
-	if (r == NULL) {
+	if (r == NULL)
 		tar_done(cls);
-		return MHD_NO;
-	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    "application/x-tar");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	MHD_add_response_header(r, "Content-Disposition",
+	return send_response(c, 200, r, "application/x-tar",
+	    "Content-Disposition",
 	    "attachment; filename=\"audit-package.tar\"");
-	ret = httpd_answer(c, 200, r);
-	MHD_destroy_response(r);
-	return ret;
 }
 
 static enum MHD_Result
@@ -142,23 +152,15 @@ answer_summary(struct MHD_Connection *c, const char *tmp)
 {
 	char path[PATH_MAX], *data = NULL;
 	struct MHD_Response *r;
-	enum MHD_Result ret;
 	size_t len = 0;
 
 	snprintf(path, sizeof(path), "%s/pkg/summary.json", tmp);
 	if (ls_file_read(&data, &len, path, PKG_SUMMARY_MAX) != 0)
 		return httpd_answer_error(c, 500, ls_error_last());
 	r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
-	if (r == NULL) {
+	if (r == NULL)
 		free(data);
-		return MHD_NO;
-	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    "application/json");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	ret = httpd_answer(c, 200, r);
-	MHD_destroy_response(r);
-	return ret;
+	return send_response(c, 200, r, "application/json", NULL, NULL);
 }
 
 static enum MHD_Result
@@ -166,20 +168,11 @@ answer_busy(struct MHD_Connection *c)
 {
 	static const char msg[] =
 	    "{\"error\":\"too many audit packages at once: retry later\"}\n";
-	struct MHD_Response *r;
-	enum MHD_Result ret;
 
-	r = MHD_create_response_from_buffer(sizeof(msg) - 1,
-	    (void *)(uintptr_t)msg, MHD_RESPMEM_PERSISTENT);
-	if (r == NULL)
-		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    "application/json");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, PKG_RETRY);
-	ret = httpd_answer(c, 503, r);
-	MHD_destroy_response(r);
-	return ret;
+	return send_response(c, 503,
+	    MHD_create_response_from_buffer(sizeof(msg) - 1,
+		(void *)(uintptr_t)msg, MHD_RESPMEM_PERSISTENT),
+	    "application/json", MHD_HTTP_HEADER_RETRY_AFTER, PKG_RETRY);
 }
 
 /* DATA/audit-tmp/XXXXXX/pkg, built. */
@@ -206,12 +199,9 @@ static unsigned
 status_of(int rc)
 {
 	switch (rc) {
-	case LS_EINVAL:
-		return 400;
-	case LS_ETOOBIG:
-		return 413;
-	default:
-		return 500;
+	case LS_EINVAL: return 400;
+	case LS_ETOOBIG: return 413;
+	default: return 500;
 	}
 }
 

@@ -98,18 +98,28 @@ assert_nothing_left(void)
 	closedir(d);
 }
 
+/* A whole package at base/src, tarred into a new file (its fd); the
+ * paths of src and of the target dst. */
+static int
+tar_whole(char *src, char *dst)
+{
+	int fd = tar_file();
+
+	make_src(NNAMES);
+	snprintf(src, PATH_MAX, "%s/src", base);
+	snprintf(dst, PATH_MAX, "%s/dst", base);
+	assert_int_equal(ls_audit_tar_dir(fd, src), 0);
+	return fd;
+}
+
 static void
 test_server_audit_tar__round_trip(void **state)
 {
 	char src[PATH_MAX], dst[PATH_MAX], *b = NULL;
 	size_t i, blen;
-	int fd = tar_file();
+	int fd = tar_whole(src, dst);
 
 	(void)state;
-	make_src(NNAMES);
-	snprintf(src, sizeof(src), "%s/src", base);
-	snprintf(dst, sizeof(dst), "%s/dst", base);
-	assert_int_equal(ls_audit_tar_dir(fd, src), 0);
 	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
 	assert_int_equal(ls_audit_untar_fd(dst, fd), 0);
 	for (i = 0; i < NNAMES; i++) {
@@ -219,13 +229,9 @@ test_server_audit_tar__truncated(void **state)
 {
 	char src[PATH_MAX], dst[PATH_MAX];
 	struct stat st;
-	int fd = tar_file();
+	int fd = tar_whole(src, dst);
 
 	(void)state;
-	make_src(NNAMES);
-	snprintf(src, sizeof(src), "%s/src", base);
-	snprintf(dst, sizeof(dst), "%s/dst", base);
-	assert_int_equal(ls_audit_tar_dir(fd, src), 0);
 	assert_int_equal(fstat(fd, &st), 0);
 	assert_int_equal(ftruncate(fd, st.st_size / 2), 0);
 	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
@@ -238,14 +244,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(
-		    test_server_audit_tar__round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_server_audit_tar__missing_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_server_audit_tar__round_trip,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_server_audit_tar__missing_file,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_audit_tar__hostile,
 		    setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_server_audit_tar__truncated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_server_audit_tar__truncated,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
