@@ -7,12 +7,13 @@
 # less than the package it sent; its temporary files are gone once the
 # answer is done, and a crash's leftovers at the next start; at most two
 # packages are built or sent at once (503 with Retry-After, and the slots
-# come back when the slow clients hang up); a refused, truncated or foreign
-# download leaves nothing at -o DIR nor beside it.
+# come back when the slow clients hang up); kill -9 during a build leaves
+# files the restart removes; a refused, truncated or foreign download
+# leaves nothing at -o DIR nor beside it.
 set -u
 . "$(dirname "$0")/lib_server.sh"
 . "$(dirname "$0")/lib_audit.sh"
-RECORDS=${AUDIT_SERVE_RECORDS:-20000}
+RECORDS=${AUDIT_SERVE_RECORDS:-15000}
 auth=(-H "Authorization: Bearer $auditor_tok")
 
 audit_repo
@@ -21,7 +22,8 @@ start_server --admin-token-file "$work/admin.token" \
 check "published" wait_published stable 1
 agent_reports agent-1
 stop_server
-since=$(date -u -d '-3 days' +%Y-%m-%d)
+# The decisions end a day ago: none has the second a package is made in.
+since=$(date -u -d '-4 days' +%Y-%m-%d)
 until=$(date -u +%Y-%m-%d)
 check "seed $RECORDS decisions of 20 agents" "$seed" "$work/data" 20 \
     "$RECORDS" "$since" 3 soc2:CC6.1
@@ -58,7 +60,11 @@ check "summary.json: server = --data, but for the time made" python3 -c '
 import re, sys
 t = [open(p).read() for p in sys.argv[1:3]]
 g = [re.search(r"\"generated\": \"([^\"]+)\"", x).group(1) for x in t]
-sys.exit(t[0].replace(g[0], "T") != t[1].replace(g[1], "T"))' \
+a, b = (x.replace(y, "T").splitlines() for x, y in zip(t, g))
+for i, (p, q) in enumerate(zip(a, b)):
+    if p != q:
+        print("  line %d: %s | %s" % (i + 1, p.strip(), q.strip()))
+sys.exit(a != b)' \
     "$work/srv/summary.json" "$work/dat/summary.json"
 
 # Peak RSS: a package of one day first (the build's own memory), then
@@ -116,8 +122,7 @@ code=$(curl -s -m 30 -D "$work/busy.hdr" -o /dev/null -w '%{http_code}' \
     "${auth[@]}" "$url/v1/audit/package?control=soc2:CC6.1&since=$since&until=$since")
 check "a third package meanwhile: 503 ($code)" test "$code" = 503
 check "... with Retry-After" grep -qi '^Retry-After: [0-9]' "$work/busy.hdr"
-kill -KILL "$slow_pid" 2>/dev/null
-wait "$slow_pid" 2>/dev/null
+{ kill -KILL "$slow_pid" && wait "$slow_pid"; } 2>/dev/null
 check "slots back once the slow clients hang up: 200" wait_until 60 sh -c \
     "test \"\$(curl -s -m 30 -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer $auditor_tok' '$pkg_url')\" = 200"
 check "the summary route still answers" test \
@@ -133,6 +138,36 @@ echo wrong >"$work/wrong.token" && chmod 600 "$work/wrong.token"
 check "a refused token: the client fails" sh -c "! '$ls' audit --control soc2:CC6.1 --since '$since' --until '$until' -o '$work/out/refused' --server '$url' --token-file '$work/wrong.token' 2>'$work/refused.err'"
 check "... naming the status" grep -q "HTTP 401" "$work/refused.err"
 check "... and leaves nothing" nothing_at "$work/out/refused"
+stop_server
+
+# kill -9 while a package is built: the next start removes its files.
+start_audit
+pkg_url="$url/v1/audit/package?control=soc2:CC6.1&since=$since&until=$until"
+curl -s -m 60 -o /dev/null "${auth[@]}" "$pkg_url" &
+curl_pid=$!
+pids+=("$curl_pid")
+# A build takes well under a second here: look without sleeping (at
+# most 20 s), and kill the moment its directory is there.
+building=no
+end=$((SECONDS + 20))
+while [ "$SECONDS" -lt "$end" ]; do
+	if compgen -G "$work/data/audit-tmp/*" >/dev/null; then
+		kill -KILL "$srv_pid"
+		building=yes
+		break
+	fi
+done
+check "killed while a package was built" test "$building" = yes
+kill -KILL "$srv_pid" 2>/dev/null
+wait "$srv_pid" 2>/dev/null
+wait "$curl_pid" 2>/dev/null
+check "killed: its files are left" test -n "$(ls -A "$work/data/audit-tmp")"
+start_audit
+check "restarted: audit-tmp emptied" test -z "$(ls -A "$work/data/audit-tmp")"
+check "and packages are served again" "$ls" audit --control soc2:CC6.1 \
+    --since "$since" --until "$until" -o "$work/after-kill" --server "$url" \
+    --token-file "$work/auditor.token"
+check "... verifying" "$ls" audit verify "$work/after-kill"
 stop_server
 
 # A server that sends a broken tar (tests/tools/hostile_mirror.py): cut
