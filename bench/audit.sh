@@ -9,7 +9,10 @@
 # eatmydata: seeding is setup).  Measured: wall time and peak memory of
 # `lockstep audit --data` (goal < 60 s), package size and the control's
 # share of the records, wall time and peak memory of `lockstep audit
-# verify`.  Needs about 3.5 KB of disk per record (log, three partition
+# verify`; then the same package over HTTP (the server route, GET
+# /v1/audit/package on a lockstep-server over the same store): wall time,
+# the server's peak RSS (VmHWM) before and after, and the peak memory of
+# `lockstep audit --server` downloading and unpacking it.  Needs about 3.5 KB of disk per record (log, three partition
 # copies, index) plus the package; refuses to start without it.
 # AUDIT_KEEP=1 keeps the store and package (path printed) for reruns.
 set -u
@@ -31,10 +34,19 @@ CONTROLS=${AUDIT_CONTROLS:-$(echo $fw | tr ' ' ',')}
 seed=$bin/../tests/tools/audit_seed
 base=${AUDIT_TMP:-/tmp}
 work=$(mktemp -d "$base/ls-bench-audit.XXXXXX")
+srv_pid=""
+stop_srv() {
+	[ -n "$srv_pid" ] || return 0
+	kill -TERM "$srv_pid" 2>/dev/null
+	timeout 20 tail --pid="$srv_pid" -f /dev/null 2>/dev/null
+	kill -KILL "$srv_pid" 2>/dev/null
+	wait "$srv_pid" 2>/dev/null
+	srv_pid=""
+}
 if [ "${AUDIT_KEEP:-0}" = 1 ]; then
-	trap 'echo "audit: kept $work"' EXIT
+	trap 'stop_srv; echo "audit: kept $work"' EXIT
 else
-	trap 'rm -rf "$work"' EXIT
+	trap 'stop_srv; rm -rf "$work"' EXIT
 fi
 [ -x "$seed" ] || { echo "audit: $seed missing (make benchprogs)"; exit 1; }
 eat=""
@@ -82,3 +94,43 @@ echo "audit package, $CONTROL, 90 days: $(( t1 - t0 )) ms (goal < 60000 ms)," \
     "$(( recs * 1000 / (t1 - t0 + 1) )) records/s; load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "audit verify: $(( t2 - t1 )) ms, CPU ${vu} s user ${vs} s system," \
     "peak memory $(( vrss / 1024 )) MiB ($(sed 's/.*ok //' "$work/verify.txt"))"
+
+# The server route: the same package from a lockstep-server over the same
+# store (its repository an empty one: nothing to build).
+mkdir -p "$work/repo"
+git init -q "$work/repo" && git -C "$work/repo" -c user.name=b \
+    -c user.email=b@example.org commit -q --allow-empty -m empty || exit 1
+(umask 077; echo "bench-auditor-token-0123456789" >"$work/auditor.token")
+"$bin/lockstep-server" --repo "$work/repo" --keys "$work/keys" \
+    --data "$work/data" --listen 127.0.0.1:0 --port-file "$work/port" \
+    --poll-interval 3600 --auditor-token-file "$work/auditor.token" \
+    >"$work/server.log" 2>&1 &
+srv_pid=$!
+for _ in $(seq 1 600); do [ -s "$work/port" ] && break; sleep 0.1; done
+[ -s "$work/port" ] || { echo "audit: server did not start"; cat "$work/server.log"; exit 1; }
+hwm() { awk '/^VmHWM/ { print int($2 / 1024) }' "/proc/$srv_pid/status"; }
+h0=$(hwm)
+t0=$(now_ms)
+code=$(curl -s -m 1800 -o "$work/srv.tar" -w '%{http_code}' \
+    -H "Authorization: Bearer bench-auditor-token-0123456789" \
+    "http://$(cat "$work/port")/v1/audit/package?control=$CONTROL&since=2026-06-01&until=2026-08-29")
+t1=$(now_ms)
+h1=$(hwm)
+tsize=$(( $(stat -c %s "$work/srv.tar") >> 20 ))
+[ "$code" = 200 ] || { echo "audit: server route: HTTP $code"; head -c 300 "$work/srv.tar"; exit 1; }
+rm -f "$work/srv.tar"
+/usr/bin/time -f "%M %U %S" -o "$work/fetch.rss" "$bin/lockstep" audit \
+    --control "$CONTROL" --since 2026-06-01 --until 2026-08-29 \
+    -o "$work/pkg-srv" --server "http://$(cat "$work/port")" \
+    --token-file "$work/auditor.token" || exit 1
+t2=$(now_ms)
+read -r frss fu fs <"$work/fetch.rss"
+stop_srv
+cmp -s "$work/pkg/records.jsonl" "$work/pkg-srv/records.jsonl" &&
+	same="records.jsonl the same as --data's" ||
+	same="records.jsonl DIFFERS from --data's"
+echo "audit package, server route: GET /v1/audit/package $(( t1 - t0 )) ms" \
+    "for a tar of $tsize MiB; server peak RSS (VmHWM) $h0 MiB before," \
+    "$h1 MiB after (+$(( h1 - h0 )) MiB); lockstep audit --server" \
+    "$(( t2 - t1 )) ms, peak memory $(( frss / 1024 )) MiB; $same;" \
+    "load $(cut -d' ' -f1-3 /proc/loadavg)"

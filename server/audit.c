@@ -77,9 +77,10 @@ ls_audit_in_scope(json_t *controls, const struct ls_audit_opts *o)
 	return 0;
 }
 
-static const char *const pkg_names[] = { "records.jsonl", "proofs.jsonl",
-	"checkpoint.note", "log.pub", "summary.json", "summary.md",
-	"summary.html", "oscal/assessment-results.json", "manifest.note" };
+const char *const audit_pkg_names[AUDIT_PKG_NFILES] = { "records.jsonl",
+	"proofs.jsonl", "checkpoint.note", "log.pub", "summary.json",
+	"summary.md", "summary.html", "oscal/assessment-results.json",
+	"manifest.note" };
 
 void
 ls_audit_pkg_cleanup(struct ls_audit_pkg *p)
@@ -793,104 +794,9 @@ ls_audit_build_dir(const char *dir, struct ls_evidence *ev,
 	return build_dir(dir, ev, origin, log_key, o, 0);
 }
 
-/* The package in memory (the server's tar): built in a temporary
- * directory, read back, removed. */
-static int
-read_back(struct ls_audit_pkg *out, const char *dir)
-{
-	char path[PATH_MAX + 64], *data = NULL;
-	struct stat st;
-	size_t i, len;
-	int rc = 0;
-
-	for (i = 0; rc == 0 && i < sizeof(pkg_names) / sizeof(pkg_names[0]);
-	     i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, pkg_names[i]);
-		/* ls_file_read allocates its cap: the file's own size. */
-		if (stat(path, &st) != 0 || st.st_size < 0 ||
-		    (unsigned long long)st.st_size > LS_AUDIT_RECORDS_MAX) {
-			rc = ls_error_set(LS_EIO, "%s: cannot read back", path);
-			break;
-		}
-		if ((rc = ls_file_read(&data, &len, path,
-			 (size_t)st.st_size)) != 0)
-			break;
-		out->files[out->n].name = pkg_names[i];
-		ls_buf_init(&out->files[out->n].data, LS_AUDIT_RECORDS_MAX);
-		rc = ls_buf_add(&out->files[out->n++].data, data, len);
-		free(data);
-		data = NULL;
-	}
-	return rc;
-}
-
 int
-ls_audit_build(struct ls_audit_pkg *out, struct ls_evidence *ev,
+ls_audit_build_tmp(const char *dir, struct ls_evidence *ev,
     const char *origin, struct ls_key *log_key, const struct ls_audit_opts *o)
 {
-	char tmp[PATH_MAX], dir[PATH_MAX + 8];
-	const char *td = getenv("TMPDIR");
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	snprintf(tmp, sizeof(tmp), "%s/lockstep-audit-XXXXXX",
-	    td != NULL && td[0] == '/' ? td : "/tmp");
-	if (mkdtemp(tmp) == NULL)
-		return ls_error_set(LS_EIO, "%s: %s", tmp, strerror(errno));
-	snprintf(dir, sizeof(dir), "%s/pkg", tmp);
-	if ((rc = build_dir(dir, ev, origin, log_key, o, 1)) == 0)
-		rc = read_back(out, dir);
-	if (rc != 0)
-		ls_audit_pkg_cleanup(out);
-	(void)ls_file_remove_tree(tmp);
-	return rc;
-}
-
-static int
-name_ok(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(pkg_names) / sizeof(pkg_names[0]); i++)
-		if (strcmp(name, pkg_names[i]) == 0)
-			return 1;
-	return 0;
-}
-
-static int
-write_one(const char *dir, const char *name, const void *data, size_t len)
-{
-	char path[PATH_MAX];
-	int n;
-
-	if (!name_ok(name))
-		return ls_error_set(LS_EUNSAFE, "%s: not a package file", name);
-	n = snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return ls_error_set(LS_EINVAL, "%s: path too long", dir);
-	if (ls_file_exists(path))
-		return ls_error_set(LS_EEXISTS, "%s: already there", path);
-	if (strchr(name, '/') != NULL) {
-		char sub[PATH_MAX];
-
-		snprintf(sub, sizeof(sub), "%s/oscal", dir);
-		if (ls_file_mkdirs(sub, 0755) != 0)
-			return LS_EIO;
-	}
-	return ls_file_write_atomic(path, data ? data : "", len, 0644);
-}
-
-int
-ls_audit_write_dir(const struct ls_audit_pkg *p, const char *dir)
-{
-	size_t i;
-	int rc;
-
-	if ((rc = ls_file_mkdirs(dir, 0755)) != 0)
-		return rc;
-	for (i = 0; i < p->n; i++)
-		if ((rc = write_one(dir, p->files[i].name,
-			 p->files[i].data.data, p->files[i].data.len)) != 0)
-			return rc;
-	return 0;
+	return build_dir(dir, ev, origin, log_key, o, 1);
 }

@@ -24,6 +24,7 @@
 #define LOCKSTEP_SERVER_AUDIT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -34,6 +35,7 @@
 
 #define LS_AUDIT_MAX_FILES 12
 #define LS_AUDIT_RECORDS_MAX ((size_t)4 << 30) /* bytes of records read */
+#define LS_AUDIT_TAR_MAX ((uint64_t)4 << 30)	/* a package's tar, bytes */
 #define LS_AUDIT_SILENT_DEFAULT 24	       /* hours */
 
 struct ls_audit_opts {
@@ -49,40 +51,49 @@ struct ls_audit_file {
 	struct ls_buf data; /* owned */
 };
 
+/* Package files in memory (audit_verify.c's recomputed ones). */
 struct ls_audit_pkg {
 	struct ls_audit_file files[LS_AUDIT_MAX_FILES];
 	size_t n;
 };
 
+void ls_audit_pkg_cleanup(struct ls_audit_pkg *p);
+
 /*
  * Build the package from the log ev (a checkpoint of its tree signed now
  * by log_key under origin "ORIGIN/evidence"; entries past it are left for
- * the next package).  Only evidence.h's stable calls: query, root, proof.
- * LS_EINVAL for bad options, LS_ETOOBIG, LS_EIO, LS_ENOMEM.
+ * the next package) straight into the new directory dir (an existing dir
+ * is refused: LS_EEXISTS), streamed: memory does not grow with the number
+ * of records.  Only evidence.h's stable calls: query, root, proof.  dir
+ * appears only once complete and durable; a failure or kill leaves at
+ * most a DIR.partial-XXXXXX.  LS_EINVAL for bad options, LS_ETOOBIG,
+ * LS_EIO, LS_ENOMEM.
  */
-int ls_audit_build(struct ls_audit_pkg *out, struct ls_evidence *ev,
-    const char *origin, struct ls_key *log_key, const struct ls_audit_opts *o);
-void ls_audit_pkg_cleanup(struct ls_audit_pkg *p);
-
-/* The same package written straight into the new directory dir (an
- * existing dir is refused: LS_EEXISTS), streamed: memory does not grow
- * with the number of records.  dir appears only once complete and
- * durable; a failure or kill leaves at most a DIR.partial-XXXXXX. */
 int ls_audit_build_dir(const char *dir, struct ls_evidence *ev,
     const char *origin, struct ls_key *log_key, const struct ls_audit_opts *o);
+/* The same without fsync, for a package that is sent and removed (the
+ * server's GET /v1/audit/package). */
+int ls_audit_build_tmp(const char *dir, struct ls_evidence *ev,
+    const char *origin, struct ls_key *log_key, const struct ls_audit_opts *o);
 
-/* Write the files under dir (created; files must not exist).  LS_EEXISTS,
- * LS_EIO. */
-int ls_audit_write_dir(const struct ls_audit_pkg *p, const char *dir);
-
-/* The package as one POSIX tar (out capped by the caller), and back into
- * a new directory: only the package's own file names are accepted. */
-int ls_audit_tar(struct ls_buf *out, const struct ls_audit_pkg *p);
-int ls_audit_untar(const char *dir, const void *tar, size_t len);
+/* audit_tar.c.  The package directory dir as one POSIX tar written to
+ * fd, a file at a time (memory does not grow with the package); each file
+ * is removed from dir once in the tar, so the disk holds the package
+ * about once.  LS_EIO, LS_ENOTFOUND for a missing file. */
+int ls_audit_tar_dir(int fd, const char *dir);
+/* The tar read from fd into the new directory dir: only the package's
+ * own file names, once each, regular files of at most LS_AUDIT_TAR_MAX
+ * bytes (LS_EUNSAFE otherwise; LS_EFORMAT for a truncated tar).  dir
+ * appears only once every file is durable (DIR.partial-XXXXXX, renamed);
+ * a failure leaves nothing at dir.  LS_EEXISTS when dir is there. */
+int ls_audit_untar_fd(const char *dir, int fd);
 
 /* audit_fetch.c: the package from a server (GET /v1/audit/package with
- * the token of token_file; cacert may be NULL) into a new directory dir.
- * LS_ENET naming the HTTP status, LS_EUNSAFE for a foreign tar entry. */
+ * the token of token_file; cacert may be NULL) into a new directory dir,
+ * downloaded into an unlinked temporary file beside dir (at most
+ * LS_AUDIT_TAR_MAX bytes) and then extracted: nothing appears at dir
+ * unless the whole package arrived.  LS_ENET naming the HTTP status,
+ * LS_EUNSAFE for a foreign tar entry, LS_ETOOBIG. */
 int ls_audit_fetch(const char *dir, const char *server, const char *token_file,
     const char *cacert, const struct ls_audit_opts *o);
 

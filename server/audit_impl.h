@@ -1,5 +1,5 @@
 /* audit_impl.h - private to the audit package's build (audit.c,
- * audit_write.c). */
+ * audit_write.c, audit_tar.c). */
 #ifndef LOCKSTEP_SERVER_AUDIT_IMPL_H
 #define LOCKSTEP_SERVER_AUDIT_IMPL_H
 
@@ -13,6 +13,10 @@
 #include "lockstep/key.h"
 
 #define AUDIT_FILES_MAX 12
+#define AUDIT_PKG_NFILES 9
+
+/* The package's file names, in the order of its tar (audit.c). */
+extern const char *const audit_pkg_names[AUDIT_PKG_NFILES];
 
 /* One package file being written: buffered, hashed as it goes. */
 struct audit_pfile {
@@ -46,6 +50,10 @@ int audit_out_add(struct audit_out *w, const char *name, const void *p,
  * directory the package. */
 int audit_out_finish(struct audit_out *w, const struct ls_audit_opts *o,
     struct ls_key *key);
+/* Close every file and make the directory the package (durably unless
+ * transient): what audit_out_finish does after the manifest, and all
+ * that a package read from a tar needs. */
+int audit_out_commit(struct audit_out *w);
 /* Remove what is left of an unfinished package. */
 void audit_out_cleanup(struct audit_out *w);
 

@@ -182,12 +182,21 @@ audit_out_finish(struct audit_out *w, const struct ls_audit_opts *o,
 		rc = pfile_close(&w->f[i], w->transient);
 	ls_buf_init(&body, LS_NOTE_MAX);
 	if (rc == 0 && (rc = manifest_body(&body, w, o)) == 0 &&
-	    (rc = ls_note_sign(&note, &len, body.data, body.len, &key, 1)) ==
-		0 &&
-	    (rc = audit_out_add(w, "manifest.note", note, len)) == 0)
-		rc = pfile_close(&w->f[w->n - 1], w->transient);
+	    (rc = ls_note_sign(&note, &len, body.data, body.len, &key, 1)) == 0)
+		rc = audit_out_add(w, "manifest.note", note, len);
 	free(note);
 	ls_buf_cleanup(&body);
+	return rc == 0 ? audit_out_commit(w) : rc;
+}
+
+int
+audit_out_commit(struct audit_out *w)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < w->n; i++)
+		rc = pfile_close(&w->f[i], w->transient);
 	if (rc == 0 && !w->transient) {
 		char sub[PATH_MAX + 8];
 

@@ -763,6 +763,10 @@ ls_httpd_start(struct ls_httpd **out, const struct ls_httpd_opts *o)
 	pthread_mutex_init(&h->wmu, NULL);
 	pthread_cond_init(&h->wcond, NULL);
 	load_channels(h);
+	if ((rc = httpd_audit_pkg_init(h)) != 0) {
+		ls_httpd_stop(h);
+		return rc;
+	}
 	if (httpd_hold_init(h) != 0) {
 		ls_httpd_stop(h);
 		return ls_error_set(LS_ERROR,

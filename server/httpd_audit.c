@@ -155,45 +155,16 @@ answer_owned(struct MHD_Connection *c, struct ls_buf *b, const char *ctype,
 	return ret;
 }
 
-/* GET /v1/audit/package (a tar) or /v1/audit/summary (its summary.json). */
+/* GET /v1/audit/package (a tar) or /v1/audit/summary (its summary.json):
+ * httpd_audit_pkg.c. */
 static enum MHD_Result
 serve_package(struct ls_httpd *h, struct MHD_Connection *c, int summary)
 {
-	struct ls_key *key = ls_store_log_key(h->o.store);
 	struct ls_audit_opts o;
-	struct ls_audit_pkg p;
-	struct ls_buf out;
-	enum MHD_Result ret;
-	size_t i;
-	int rc;
 
-	if (key == NULL)
-		return httpd_answer_error(c, 503, "no log key: no packages");
 	if (opts_from_args(&o, c) != 0)
 		return httpd_answer_error(c, 400, ls_error_last());
-	if ((rc = ls_audit_build(&p, ls_store_evidence(h->o.store),
-		 ls_store_origin(h->o.store), key, &o)) != 0)
-		return httpd_answer_error(c,
-		    rc == LS_EINVAL ? 400 : (rc == LS_ETOOBIG ? 413 : 500),
-		    ls_error_last());
-	ls_buf_init(&out, LS_AUDIT_RECORDS_MAX);
-	if (summary) {
-		for (i = 0; i < p.n; i++)
-			if (strcmp(p.files[i].name, "summary.json") == 0)
-				rc = ls_buf_add(&out, p.files[i].data.data,
-				    p.files[i].data.len);
-	} else
-		rc = ls_audit_tar(&out, &p);
-	ls_audit_pkg_cleanup(&p);
-	if (rc != 0)
-		ret = httpd_answer_error(c, 500, ls_error_last());
-	else
-		ret = answer_owned(c, &out,
-		    summary ? "application/json" : "application/x-tar",
-		    summary ? NULL
-			    : "attachment; filename=\"audit-package.tar\"");
-	ls_buf_cleanup(&out);
-	return ret;
+	return httpd_audit_pkg_serve(h, c, &o, summary);
 }
 
 /* The fleet now: each agent's last report (version, state, when). */

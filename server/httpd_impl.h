@@ -130,6 +130,15 @@ int httpd_audit_gate(struct ls_httpd *h, struct MHD_Connection *c,
 enum MHD_Result httpd_audit_get(struct ls_httpd *h, struct MHD_Connection *c,
     const char *url, int *handled);
 
+/* httpd_audit_pkg.c.  Empty DATA/audit-tmp (a crash's leftovers) at
+ * start: 0, LS_EIO. */
+int httpd_audit_pkg_init(struct ls_httpd *h);
+struct ls_audit_opts;
+/* The package for o as a tar (or its summary.json), built on disk and
+ * sent from there; 503 with Retry-After past the concurrent builds. */
+enum MHD_Result httpd_audit_pkg_serve(struct ls_httpd *h,
+    struct MHD_Connection *c, const struct ls_audit_opts *o, int summary);
+
 /* GET argument name as a decimal uint64: 1 set, 0 absent, -1 bad. */
 int httpd_u64_arg(struct MHD_Connection *c, const char *name, uint64_t *out);
 

@@ -1,0 +1,235 @@
+/* httpd_audit_pkg.c - GET /v1/audit/package and /v1/audit/summary: the
+ * package is built by the same streaming writer as `lockstep audit
+ * --data`, into a private directory under DATA/audit-tmp, turned into a
+ * tar file a file at a time, and sent from that file; so a request costs
+ * the server the memory of a build (agents, versions, days), never the
+ * package's size.  The tar is unlinked once open, so the disk is given
+ * back when the response ends however it ends, and a crash leaves only a
+ * directory that the next start removes.  At most PKG_BUILDS packages
+ * are built or sent at once (they hold disk); more get 503 and
+ * Retry-After. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "httpd_impl.h"
+#include "lockstep/error.h"
+#include "lockstep/file.h"
+
+#define PKG_BUILDS 2		    /* packages built or being sent at once */
+#define PKG_RETRY "30"		    /* seconds, for the 503 */
+#define PKG_SUMMARY_MAX (64u << 20) /* summary.json read back */
+#define PKG_BLOCK (64 * 1024)	    /* bytes a response read asks for */
+
+static int builds; /* across daemons: the disk is shared */
+
+int
+httpd_audit_pkg_init(struct ls_httpd *h)
+{
+	char dir[PATH_MAX];
+	int n = snprintf(dir, sizeof(dir), "%s/audit-tmp", h->data);
+
+	if (n < 0 || (size_t)n >= sizeof(dir))
+		return ls_error_set(LS_EINVAL, "%s: path too long", h->data);
+	if (ls_file_exists(dir) && ls_file_remove_tree(dir) != 0)
+		return LS_EIO;
+	if (mkdir(dir, 0700) != 0)
+		return ls_error_set(LS_EIO, "%s: %s", dir, strerror(errno));
+	return 0;
+}
+
+static int
+slot_take(void)
+{
+	if (__atomic_add_fetch(&builds, 1, __ATOMIC_SEQ_CST) <= PKG_BUILDS)
+		return 1;
+	__atomic_sub_fetch(&builds, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+static void
+slot_give(void)
+{
+	__atomic_sub_fetch(&builds, 1, __ATOMIC_SEQ_CST);
+}
+
+/* The response's side: the open (unlinked) tar; its end gives the slot
+ * back. */
+static ssize_t
+tar_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	int fd = *(int *)cls;
+	ssize_t n;
+
+	do
+		n = pread(fd, buf, max, (off_t)pos);
+	while (n < 0 && errno == EINTR);
+	return n > 0 ? n : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void
+tar_done(void *cls)
+{
+	close(*(int *)cls);
+	free(cls);
+	slot_give();
+}
+
+/* tmp/package.tar from tmp/pkg (whose files go as they are copied),
+ * open and already unlinked. */
+static int
+tar_open(int *fd_out, uint64_t *size, const char *tmp)
+{
+	char path[PATH_MAX], pkg[PATH_MAX];
+	struct stat st;
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "%s/package.tar", tmp);
+	snprintf(pkg, sizeof(pkg), "%s/pkg", tmp);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+		return ls_error_set(LS_EIO, "%s: %s", path, strerror(errno));
+	(void)unlink(path);
+	if ((rc = ls_audit_tar_dir(fd, pkg)) == 0 && fstat(fd, &st) != 0)
+		rc = ls_error_set(LS_EIO, "%s: %s", path, strerror(errno));
+	if (rc != 0) {
+		close(fd);
+		return rc;
+	}
+	*fd_out = fd;
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+/* Send r (NULL: MHD_NO) as code with ctype, no caching, and one more
+ * header when hname is not NULL. */
+static enum MHD_Result
+send_response(struct MHD_Connection *c, unsigned code, struct MHD_Response *r,
+    const char *ctype, const char *hname, const char *hval)
+{
+	enum MHD_Result ret;
+
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (hname != NULL)
+		MHD_add_response_header(r, hname, hval);
+	ret = httpd_answer(c, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+answer_tar(struct MHD_Connection *c, int fd, uint64_t size)
+{
+	struct MHD_Response *r;
+	int *cls = malloc(sizeof(*cls));
+
+	if (cls == NULL) {
+		close(fd);
+		slot_give();
+		return httpd_answer_error(c, 500, "out of memory");
+	}
+	*cls = fd;
+	r = MHD_create_response_from_callback(size, PKG_BLOCK, tar_read, cls,
+	    tar_done);
+	if (r == NULL)
+		tar_done(cls);
+	return send_response(c, 200, r, "application/x-tar",
+	    "Content-Disposition",
+	    "attachment; filename=\"audit-package.tar\"");
+}
+
+static enum MHD_Result
+answer_summary(struct MHD_Connection *c, const char *tmp)
+{
+	char path[PATH_MAX], *data = NULL;
+	struct MHD_Response *r;
+	size_t len = 0;
+
+	snprintf(path, sizeof(path), "%s/pkg/summary.json", tmp);
+	if (ls_file_read(&data, &len, path, PKG_SUMMARY_MAX) != 0)
+		return httpd_answer_error(c, 500, ls_error_last());
+	r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL)
+		free(data);
+	return send_response(c, 200, r, "application/json", NULL, NULL);
+}
+
+static enum MHD_Result
+answer_busy(struct MHD_Connection *c)
+{
+	static const char msg[] =
+	    "{\"error\":\"too many audit packages at once: retry later\"}\n";
+
+	return send_response(c, 503,
+	    MHD_create_response_from_buffer(sizeof(msg) - 1,
+		(void *)(uintptr_t)msg, MHD_RESPMEM_PERSISTENT),
+	    "application/json", MHD_HTTP_HEADER_RETRY_AFTER, PKG_RETRY);
+}
+
+/* DATA/audit-tmp/XXXXXX/pkg, built. */
+static int
+build(char *tmp, size_t n, struct ls_httpd *h, const struct ls_audit_opts *o)
+{
+	char pkg[PATH_MAX];
+	int len = snprintf(tmp, n, "%s/audit-tmp/XXXXXX", h->data);
+
+	if (len < 0 || (size_t)len >= n) {
+		tmp[0] = '\0';
+		return ls_error_set(LS_EINVAL, "%s: path too long", h->data);
+	}
+	if (mkdtemp(tmp) == NULL) {
+		tmp[0] = '\0';
+		return ls_error_set(LS_EIO, "audit-tmp: %s", strerror(errno));
+	}
+	snprintf(pkg, sizeof(pkg), "%s/pkg", tmp);
+	return ls_audit_build_tmp(pkg, ls_store_evidence(h->o.store),
+	    ls_store_origin(h->o.store), ls_store_log_key(h->o.store), o);
+}
+
+static unsigned
+status_of(int rc)
+{
+	switch (rc) {
+	case LS_EINVAL: return 400;
+	case LS_ETOOBIG: return 413;
+	default: return 500;
+	}
+}
+
+enum MHD_Result
+httpd_audit_pkg_serve(struct ls_httpd *h, struct MHD_Connection *c,
+    const struct ls_audit_opts *o, int summary)
+{
+	char tmp[PATH_MAX - 64]; /* room for /pkg/summary.json */
+	enum MHD_Result ret = MHD_NO;
+	uint64_t size = 0;
+	int rc, fd = -1;
+
+	if (ls_store_log_key(h->o.store) == NULL)
+		return httpd_answer_error(c, 503, "no log key: no packages");
+	if (!slot_take())
+		return answer_busy(c);
+	tmp[0] = '\0';
+	if ((rc = build(tmp, sizeof(tmp), h, o)) == 0 && !summary)
+		rc = tar_open(&fd, &size, tmp);
+	if (rc != 0)
+		ret = httpd_answer_error(c, status_of(rc), ls_error_last());
+	else if (summary)
+		ret = answer_summary(c, tmp);
+	if (tmp[0] != '\0')
+		(void)ls_file_remove_tree(tmp);
+	if (rc != 0 || summary) {
+		slot_give();
+		return ret;
+	}
+	return answer_tar(c, fd, size);
+}
