@@ -111,6 +111,41 @@ add_part(struct ev_ent *e, const char *kind, const char *control)
 	return 0;
 }
 
+static int
+ent_head(struct ev_ent *e, const char *kind, const char *when,
+    const char *channel, const char *agent, int details_ok)
+{
+	if (kind == NULL || strlen(kind) >= sizeof(e->kind) || !details_ok ||
+	    ev_parse_time(&e->t, when) != 0)
+		return ls_error_set(LS_EFORMAT,
+		    "evidence: entry without kind, time or details");
+	snprintf(e->kind, sizeof(e->kind), "%s", kind);
+	e->channel = channel ? strdup(channel) : NULL;
+	e->agent = agent ? strdup(agent) : NULL;
+	e->report_seq = -1;
+	return 0;
+}
+
+/* A decision's fields as read by the caller (what ent_fields takes from
+ * a details tree). */
+static int
+ent_fields_dec(struct ev_ent *e, const char *when, const char *channel,
+    const char *agent, const struct ls_evidence_dec *d)
+{
+	size_t i;
+	int rc;
+
+	if ((rc = ent_head(e, "decision", when, channel, agent, 1)) != 0)
+		return rc;
+	e->outcome = d->outcome ? strdup(d->outcome) : NULL;
+	(void)ev_parse_time(&e->t, d->time);
+	for (i = 0; i < d->ncontrols && rc == 0; i++)
+		rc = add_part(e, "decision", d->controls[i]);
+	if (rc == 0 && d->ncontrols == 0)
+		rc = add_part(e, "decision", NULL);
+	return rc;
+}
+
 /* Index fields and partitions of an entry from its parts. */
 static int
 ent_fields(struct ev_ent *e, const char *kind, const char *when,
@@ -121,14 +156,8 @@ ent_fields(struct ev_ent *e, const char *kind, const char *when,
 	size_t i;
 	int rc = 0, any = 0;
 
-	if (kind == NULL || strlen(kind) >= sizeof(e->kind) ||
-	    !json_is_object(d) || ev_parse_time(&e->t, when) != 0)
-		return ls_error_set(LS_EFORMAT,
-		    "evidence: entry without kind, time or details");
-	snprintf(e->kind, sizeof(e->kind), "%s", kind);
-	e->channel = channel ? strdup(channel) : NULL;
-	e->agent = agent ? strdup(agent) : NULL;
-	e->report_seq = -1;
+	if ((rc = ent_head(e, kind, when, channel, agent, json_is_object(d))))
+		return rc;
 	if (strcmp(kind, "decision") == 0) {
 		e->outcome = dup_str(json_object_get(d, "outcome"));
 		(void)ev_parse_time(&e->t,
@@ -180,7 +209,7 @@ ev_ent_meta(struct ev_ent *e, json_t *entry)
 static int
 ent_prepare(struct ev_ent **out, const char *kind, const char *channel,
     const char *agent, json_t *details, const char *when, const char *text,
-    size_t tlen)
+    size_t tlen, const struct ls_evidence_dec *dec)
 {
 	char now[LS_TIME_LEN], *dumped = NULL;
 	struct ev_ent *e = NULL;
@@ -192,7 +221,12 @@ ent_prepare(struct ev_ent **out, const char *kind, const char *channel,
 		ls_time_format(now, time(NULL));
 		when = now;
 	}
-	if (details == NULL && (details = empty = json_object()) == NULL)
+	if (dec != NULL && (text == NULL || details != NULL ||
+			       strcmp(kind ? kind : "", "decision") != 0))
+		return ls_error_set(LS_EINVAL,
+		    "evidence: decision fields without the text");
+	if (dec == NULL && details == NULL &&
+	    (details = empty = json_object()) == NULL)
 		return ls_error_set(LS_ENOMEM, "evidence: out of memory");
 	if (text == NULL &&
 	    (text = dumped = json_dumps(details, JSON_COMPACT)) != NULL)
@@ -210,7 +244,9 @@ ent_prepare(struct ev_ent **out, const char *kind, const char *channel,
 		    LS_EVIDENCE_LINE_MAX);
 		goto out;
 	}
-	if ((rc = ent_fields(e, kind, when, channel, agent, details)) != 0)
+	rc = dec != NULL ? ent_fields_dec(e, when, channel, agent, dec)
+			 : ent_fields(e, kind, when, channel, agent, details);
+	if (rc != 0)
 		goto out;
 	*out = e;
 	e = NULL;
@@ -447,6 +483,14 @@ ls_evidence_append_texts(struct ls_evidence *ev,
     const struct ls_evidence_item *items, const struct ls_evidence_text *texts,
     size_t n, uint64_t *first_out)
 {
+	return ls_evidence_append_decs(ev, items, texts, NULL, n, first_out);
+}
+
+int
+ls_evidence_append_decs(struct ls_evidence *ev,
+    const struct ls_evidence_item *items, const struct ls_evidence_text *texts,
+    const struct ls_evidence_dec *decs, size_t n, uint64_t *first_out)
+{
 	struct ev_ent **ents;
 	size_t i;
 	int rc = 0;
@@ -465,7 +509,8 @@ ls_evidence_append_texts(struct ls_evidence *ev,
 	for (i = 0; i < n && rc == 0; i++)
 		rc = ent_prepare(&ents[i], items[i].kind, items[i].channel,
 		    items[i].agent, items[i].details, NULL,
-		    texts ? texts[i].data : NULL, texts ? texts[i].len : 0);
+		    texts ? texts[i].data : NULL, texts ? texts[i].len : 0,
+		    decs && decs[i].time ? &decs[i] : NULL);
 	if (rc == 0)
 		rc = append_ents(ev, ents, n, first_out);
 	for (i = 0; i < n; i++)
@@ -500,7 +545,7 @@ ev_append_at(struct ls_evidence *ev, json_t **old, size_t n)
 		    json_string_value(json_object_get(old[i], "agent")),
 		    json_object_get(old[i], "details"),
 		    json_string_value(json_object_get(old[i], "time")), NULL,
-		    0);
+		    0, NULL);
 	if (rc == 0)
 		rc = append_ents(ev, ents, n, NULL);
 	for (i = 0; i < n; i++)
