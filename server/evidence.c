@@ -2,11 +2,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "evidence_impl.h"
@@ -89,14 +91,11 @@ ev_parse_time(time_t *out, const char *s)
 }
 
 static int
-add_part(struct ev_ent *e, const char *kind, const char *control)
+add_rel(struct ev_ent *e, const char *rel)
 {
-	char rel[EV_PART_PATH], **v;
+	char **v;
 	size_t i;
-	int rc;
 
-	if ((rc = ev_part_rel(rel, sizeof(rel), kind, control, e->t)) != 0)
-		return rc;
 	for (i = 0; i < e->nparts; i++)
 		if (strcmp(e->parts[i], rel) == 0)
 			return 0;
@@ -109,6 +108,59 @@ add_part(struct ev_ent *e, const char *kind, const char *control)
 		return ls_error_set(LS_ENOMEM, "evidence: out of memory");
 	e->nparts++;
 	return 0;
+}
+
+static int
+add_part(struct ev_ent *e, const char *kind, const char *control)
+{
+	char rel[EV_PART_PATH];
+	int rc;
+
+	if ((rc = ev_part_rel(rel, sizeof(rel), kind, control, e->t)) != 0)
+		return rc;
+	return add_rel(e, rel);
+}
+
+/* A decision's partition for (control, day) repeats for every record of
+ * a batch: the last few are kept per thread (ev_part_rel formats a date
+ * and escapes every time). */
+#define PART_MEMO 8
+
+struct part_memo {
+	char control[128]; /* "" for none */
+	int64_t day;	   /* days since the epoch, UTC */
+	char rel[EV_PART_PATH];
+};
+
+static _Thread_local struct part_memo memo[PART_MEMO];
+static _Thread_local unsigned memo_used, memo_next;
+
+static int
+add_decision_part(struct ev_ent *e, const char *control)
+{
+	int64_t day = (int64_t)e->t / 86400 - ((int64_t)e->t % 86400 < 0);
+	const char *key = control ? control : "";
+	struct part_memo *m;
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < memo_used; i++)
+		if (memo[i].day == day && strcmp(memo[i].control, key) == 0)
+			return add_rel(e, memo[i].rel);
+	if (strlen(key) >= sizeof(memo[0].control))
+		return add_part(e, "decision", control);
+	m = &memo[memo_next];
+	m->control[0] = '\0'; /* unusable until filled */
+	m->day = INT64_MIN;
+	if ((rc = ev_part_rel(m->rel, sizeof(m->rel), "decision", control,
+		 e->t)) != 0)
+		return rc;
+	memcpy(m->control, key, strlen(key) + 1);
+	m->day = day;
+	memo_next = (memo_next + 1) % PART_MEMO;
+	if (memo_used < PART_MEMO)
+		memo_used++;
+	return add_rel(e, m->rel);
 }
 
 static int
@@ -140,9 +192,9 @@ ent_fields_dec(struct ev_ent *e, const char *when, const char *channel,
 	e->outcome = d->outcome ? strdup(d->outcome) : NULL;
 	(void)ev_parse_time(&e->t, d->time);
 	for (i = 0; i < d->ncontrols && rc == 0; i++)
-		rc = add_part(e, "decision", d->controls[i]);
+		rc = add_decision_part(e, d->controls[i]);
 	if (rc == 0 && d->ncontrols == 0)
-		rc = add_part(e, "decision", NULL);
+		rc = add_decision_part(e, NULL);
 	return rc;
 }
 
@@ -304,54 +356,80 @@ tail_push(struct ls_evidence *ev, struct ev_ent *e)
 	return 0;
 }
 
-/* Give entries their index and line; one write, one fdatasync. */
+/* e's line: {"n":N, in front of its body, made in the body's own
+ * allocation (which has room to spare: see ev_entry_text). */
+static int
+ent_number(struct ev_ent *e, uint64_t n)
+{
+	char pre[32], dig[24];
+	size_t plen = 5, k = 0;
+	char *line;
+
+	do
+		dig[k++] = (char)('0' + n % 10);
+	while ((n /= 10) > 0);
+	memcpy(pre, "{\"n\":", 5);
+	while (k > 0)
+		pre[plen++] = dig[--k];
+	pre[plen++] = ',';
+	if ((line = realloc(e->body, plen + e->blen)) == NULL)
+		return ls_error_set(LS_ENOMEM, "evidence: out of memory");
+	e->body = NULL;
+	memmove(line + plen, line + 1, e->blen - 1);
+	memcpy(line, pre, plen);
+	free(e->line);
+	e->line = line;
+	e->len = plen + e->blen - 1;
+	line[e->len] = '\0';
+	return 0;
+}
+
+/* Give entries their index and line; one writev, one fdatasync. */
 static int
 write_group(struct ls_evidence *ev, struct ev_req *list)
 {
 	struct ev_req *r;
-	char *buf = NULL, pre[40];
-	size_t total = 0, off = 0, i, plen;
+	struct iovec *iov = NULL;
+	unsigned char(*len4)[4] = NULL;
+	size_t total = 0, cnt = 0, k = 0, i;
 	uint64_t n = ev->next_n;
 	int rc = 0;
 
 	if (ev->failed)
 		return ls_error_set(LS_EIO, "evidence: log failed earlier");
+	for (r = list; r != NULL; r = r->next)
+		cnt += r->n;
+	if (cnt > INT_MAX / 2)
+		return ls_error_set(LS_ETOOBIG, "evidence: group too large");
+	iov = malloc((2 * cnt + 1) * sizeof(*iov));
+	len4 = malloc((cnt + 1) * sizeof(*len4));
+	if (iov == NULL || len4 == NULL) {
+		rc = ls_error_set(LS_ENOMEM, "evidence: out of memory");
+		goto out;
+	}
 	for (r = list; r != NULL; r = r->next) {
 		r->first = n;
-		for (i = 0; i < r->n; i++) {
+		for (i = 0; i < r->n; i++, k++) {
 			struct ev_ent *e = r->ents[i];
 
-			plen = (size_t)snprintf(pre, sizeof(pre),
-			    "{\"n\":%" PRIu64 ",", n);
-			free(e->line);
-			if ((e->line = malloc(plen + e->blen)) == NULL)
-				return ls_error_set(LS_ENOMEM,
-				    "evidence: out of memory");
-			memcpy(e->line, pre, plen);
-			memcpy(e->line + plen, e->body + 1, e->blen - 1);
-			e->len = plen + e->blen - 1;
-			e->line[e->len] = '\0';
+			if ((rc = ent_number(e, n)) != 0)
+				goto out;
 			e->n = n++;
+			len4[k][0] = (unsigned char)(e->len >> 24);
+			len4[k][1] = (unsigned char)((e->len >> 16) & 0xFF);
+			len4[k][2] = (unsigned char)((e->len >> 8) & 0xFF);
+			len4[k][3] = (unsigned char)(e->len & 0xFF);
+			iov[2 * k].iov_base = len4[k];
+			iov[2 * k].iov_len = 4;
+			iov[2 * k + 1].iov_base = e->line;
+			iov[2 * k + 1].iov_len = e->len;
 			total += 4 + e->len;
 		}
 	}
-	if ((buf = malloc(total ? total : 1)) == NULL)
-		return ls_error_set(LS_ENOMEM, "evidence: out of memory");
-	for (r = list; r != NULL; r = r->next)
-		for (i = 0; i < r->n; i++) {
-			struct ev_ent *e = r->ents[i];
-
-			buf[off++] = (char)(e->len >> 24);
-			buf[off++] = (char)((e->len >> 16) & 0xFF);
-			buf[off++] = (char)((e->len >> 8) & 0xFF);
-			buf[off++] = (char)(e->len & 0xFF);
-			memcpy(buf + off, e->line, e->len);
-			off += e->len;
-		}
 	if (ev->wal_off >= (off_t)EV_WAL_ROLL &&
 	    (rc = ev_wal_open(ev, ev->next_n)) != 0)
 		goto out;
-	if (ls_file_write_all(ev->wal_fd, buf, total) != 0 ||
+	if (ev_writev_all(ev->wal_fd, iov, (int)(2 * cnt)) != 0 ||
 	    fdatasync(ev->wal_fd) < 0) {
 		rc = ls_error_set(LS_EIO, "evidence: WAL write: %s",
 		    strerror(errno));
@@ -365,7 +443,8 @@ write_group(struct ls_evidence *ev, struct ev_req *list)
 	ev->wal_off += (off_t)total;
 	ev->next_n = n;
 out:
-	free(buf);
+	free(iov);
+	free(len4);
 	return rc;
 }
 

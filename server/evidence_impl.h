@@ -147,6 +147,13 @@ int ev_read_file(char **out, size_t *len_out, const char *path, size_t max);
  * fsync: the batch ends with syncfs). */
 int ev_write_file(struct ls_evidence *ev, const char *rel, const void *data,
     size_t len);
+/* The same with the bytes of iov[0..n), which it uses up. */
+struct iovec;
+int ev_write_filev(struct ls_evidence *ev, const char *rel, struct iovec *iov,
+    int n);
+/* Every byte of iov[0..n) to fd, through partial writes (iov is used
+ * up).  LS_EIO with errno set, no message. */
+int ev_writev_all(int fd, struct iovec *iov, int n);
 
 struct ev_reader {
 	const char *dir;
