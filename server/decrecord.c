@@ -57,14 +57,22 @@ dec_reader_cleanup(struct dec_reader *r)
 static int
 line_plain(const char *p, size_t len, size_t *colons)
 {
-	size_t i, digits = 0;
+	size_t i, j, digits = 0;
 	int in_str = 0;
 
-	if (!ls_utf8_valid(p, len) || memchr(p, '\n', len) != NULL)
-		return 0;
 	for (i = 0; i < len; i++) {
-		char c = p[i];
+		unsigned char c = (unsigned char)p[i];
 
+		if (c < 0x20)
+			return 0;
+		if (c >= 0x80) { /* a run of them: one UTF-8 check */
+			for (j = i; j < len && (unsigned char)p[j] >= 0x80;)
+				j++;
+			if (!ls_utf8_valid(p + i, j - i))
+				return 0;
+			i = j - 1;
+			continue;
+		}
 		if (in_str) {
 			if (c == '\\' && (++i >= len || p[i] == 'u'))
 				return 0;
@@ -154,6 +162,25 @@ keep_controls(struct dec_reader *r, struct dec_line *out,
 	return 0;
 }
 
+/* id is agent "-" seq (what record_check builds with snprintf). */
+static int
+id_is(const char *id, size_t idlen, const char *agent, uint64_t seq)
+{
+	size_t alen = strlen(agent), k = 0, i;
+	char dig[24];
+
+	do
+		dig[k++] = (char)('0' + seq % 10);
+	while ((seq /= 10) > 0);
+	if (idlen != alen + 1 + k || memcmp(id, agent, alen) != 0 ||
+	    id[alen] != '-')
+		return 0;
+	for (i = 0; i < k; i++)
+		if (id[alen + 1 + i] != dig[k - 1 - i])
+			return 0;
+	return 1;
+}
+
 /* The checks of record_check (decisions.c) on a parsed plain line; 1
  * for anything that path must decide. */
 static int
@@ -163,7 +190,6 @@ fields(struct dec_reader *r, struct dec_line *out, const struct ls_val *o,
 	const struct ls_val *seq = get(o, "seq"), *w = get(o, "waived");
 	const struct ls_val *ch = get(o, "channel");
 	const char *id, *a, *t, *type = str(o, "type", NULL), *oc;
-	char want[LS_NAME_MAX + 24];
 	size_t idlen = 0, tlen = 0, oclen = 0;
 
 	if (seq == NULL || seq->type != LS_VAL_NUMBER ||
@@ -175,13 +201,12 @@ fields(struct dec_reader *r, struct dec_line *out, const struct ls_val *o,
 	    (ch != NULL && ch->type != LS_VAL_STRING && ch->type != LS_VAL_NULL))
 		return 1;
 	out->seq = (uint64_t)seq->u.num.i;
-	snprintf(want, sizeof(want), "%s-%llu", agent,
-	    (unsigned long long)out->seq);
 	id = str(o, "id", &idlen);
 	a = str(o, "agent", NULL);
 	t = str(o, "time", &tlen);
 	if (a == NULL || strcmp(a, agent) != 0 || id == NULL ||
-	    strcmp(id, want) != 0 || t == NULL || !dec_rfc3339_ok(t, tlen))
+	    !id_is(id, idlen, agent, out->seq) || t == NULL ||
+	    !dec_rfc3339_ok(t, tlen))
 		return 1;
 	oc = str(o, "outcome", &oclen);
 	if ((out->dec.time = keep(r, t, tlen)) == NULL ||

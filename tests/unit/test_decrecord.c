@@ -79,6 +79,13 @@ test_decrecord__same_verdicts(void **state)
 		HEAD TIME ",\"type\":\"bogus\"}",
 		"{\"id\":\"a1-1\",\"seq\":1,\"agent\":\"a2\"," TIME "}",
 		"{\"id\":\"a1-2\",\"seq\":1,\"agent\":\"a1\"," TIME "}",
+		"{\"id\":\"a1-01\",\"seq\":1,\"agent\":\"a1\"," TIME "}",
+		"{\"id\":\"a1-1x\",\"seq\":1,\"agent\":\"a1\"," TIME "}",
+		"{\"id\":\"a11\",\"seq\":1,\"agent\":\"a1\"," TIME "}",
+		"{\"id\":\"a1-1\",\"seq\":0,\"agent\":\"a1\"," TIME "}",
+		"{\"id\":\"a1-1\",\"seq\":-1,\"agent\":\"a1\"," TIME "}",
+		HEAD TIME ",\"input\":\"\xc3\xa9\x01\"}",
+		HEAD TIME ",\"input\":\"\\\xc3\xa9\"}",
 		"[1]",
 	};
 	size_t i;
