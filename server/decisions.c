@@ -21,12 +21,12 @@ struct upload {
 	char *note_text; /* owned, NUL-terminated */
 	size_t note_len;
 	struct ls_note *note;
-	int verified;	       /* note signed by the agent's enrolled key */
-	unsigned status;       /* the answer, when not status_of() the code */
-	char key[DEC_KEY_HEX]; /* the agent key that signed it, hex */
-	size_t reserved;       /* bytes of d->mem_used held */
-	struct ls_buf raw;     /* the uncompressed JSON Lines */
-	struct dec_line *lines;	       /* n.count of them */
+	int verified;		/* note signed by the agent's enrolled key */
+	unsigned status;	/* the answer, when not status_of() the code */
+	char key[DEC_KEY_HEX];	/* the agent key that signed it, hex */
+	size_t reserved;	/* bytes of d->mem_used held */
+	struct ls_buf raw;	/* the uncompressed JSON Lines */
+	struct dec_line *lines; /* n.count of them */
 	struct ls_evidence_text *texts; /* each line's bytes in raw */
 	struct ls_evidence_dec *decs;	/* [i + 1]: line i's, fast path */
 	struct dec_reader reader;	/* set up with lines */

@@ -104,8 +104,8 @@ void dec_reader_cleanup(struct dec_reader *r);
  * in r->keep): 0 when it passes every check of the jansson path, 1 when
  * that path must read it (nothing is set), LS_ENOMEM.
  */
-int dec_line_fast(struct dec_line *out, struct dec_reader *r,
-    const char *agent, const char *p, size_t len);
+int dec_line_fast(struct dec_line *out, struct dec_reader *r, const char *agent,
+    const char *p, size_t len);
 
 /* "YYYY-MM-DDTHH:MM:SS[.ffffff]Z" of len bytes: 1 if so. */
 int dec_rfc3339_ok(const char *s, size_t len);

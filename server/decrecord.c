@@ -198,7 +198,8 @@ fields(struct dec_reader *r, struct dec_line *out, const struct ls_val *o,
 		(type == NULL || strcmp(type, "decision") != 0)) ||
 	    (w != NULL && w->type != LS_VAL_NULL &&
 		(w->type != LS_VAL_ARRAY || w->u.arr.n != 0)) ||
-	    (ch != NULL && ch->type != LS_VAL_STRING && ch->type != LS_VAL_NULL))
+	    (ch != NULL && ch->type != LS_VAL_STRING &&
+		ch->type != LS_VAL_NULL))
 		return 1;
 	out->seq = (uint64_t)seq->u.num.i;
 	id = str(o, "id", &idlen);
@@ -212,8 +213,7 @@ fields(struct dec_reader *r, struct dec_line *out, const struct ls_val *o,
 	if ((out->dec.time = keep(r, t, tlen)) == NULL ||
 	    (oc != NULL && (out->dec.outcome = keep(r, oc, oclen)) == NULL) ||
 	    (ch != NULL && ch->type == LS_VAL_STRING &&
-		(out->channel = keep(r, ch->u.str.p, ch->u.str.len)) ==
-		    NULL) ||
+		(out->channel = keep(r, ch->u.str.p, ch->u.str.len)) == NULL) ||
 	    keep_controls(r, out, get(o, "controls")) != 0)
 		return ls_error_set(LS_ENOMEM, "out of memory");
 	return 0;

@@ -273,8 +273,9 @@ ent_prepare(struct ev_ent **out, const char *kind, const char *channel,
 		ls_time_format(now, time(NULL));
 		when = now;
 	}
-	if (dec != NULL && (text == NULL || details != NULL ||
-			       strcmp(kind ? kind : "", "decision") != 0))
+	if (dec != NULL &&
+	    (text == NULL || details != NULL ||
+		strcmp(kind ? kind : "", "decision") != 0))
 		return ls_error_set(LS_EINVAL,
 		    "evidence: decision fields without the text");
 	if (dec == NULL && details == NULL &&
@@ -623,8 +624,8 @@ ev_append_at(struct ls_evidence *ev, json_t **old, size_t n)
 		    json_string_value(json_object_get(old[i], "channel")),
 		    json_string_value(json_object_get(old[i], "agent")),
 		    json_object_get(old[i], "details"),
-		    json_string_value(json_object_get(old[i], "time")), NULL,
-		    0, NULL);
+		    json_string_value(json_object_get(old[i], "time")), NULL, 0,
+		    NULL);
 	if (rc == 0)
 		rc = append_ents(ev, ents, n, NULL);
 	for (i = 0; i < n; i++)

@@ -152,9 +152,9 @@ struct pgroup {
 struct pgroups {
 	struct pgroup *g;
 	size_t ng;
-	size_t *next;  /* part -> next part of its partition */
-	size_t *ent;   /* part -> its entry */
-	size_t *slot;  /* open addressing: group, or SIZE_MAX */
+	size_t *next; /* part -> next part of its partition */
+	size_t *ent;  /* part -> its entry */
+	size_t *slot; /* open addressing: group, or SIZE_MAX */
 	size_t mask;
 };
 
@@ -240,8 +240,8 @@ write_part(struct ls_evidence *ev, struct ev_ent **ents,
 		iov[n].iov_base = nl;
 		iov[n++].iov_len = 1;
 	}
-	if ((rc = ev_path(rel, sizeof(rel), "partitions/%s/%020" PRIu64 ".jsonl",
-		 g->path, from)) != 0)
+	if ((rc = ev_path(rel, sizeof(rel),
+		 "partitions/%s/%020" PRIu64 ".jsonl", g->path, from)) != 0)
 		return rc;
 	return ev_write_filev(ev, rel, iov, n);
 }

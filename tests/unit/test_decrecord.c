@@ -43,7 +43,8 @@ test_decrecord__same_verdicts(void **state)
 	static const char *const ok[] = {
 		HEAD TIME "}",
 		HEAD TIME ",\"outcome\":\"deny\",\"channel\":null}",
-		HEAD TIME ",\"input\":{\"name\":\"caf\xc3\xa9\"},\"waived\":[]}",
+		HEAD TIME
+		",\"input\":{\"name\":\"caf\xc3\xa9\"},\"waived\":[]}",
 		/* the jansson path: tab, \u escape, fraction, waived */
 		HEAD "\t" TIME "}",
 		HEAD TIME ",\"input\":{\"name\":\"caf\\u00e9\"}}",
@@ -56,7 +57,8 @@ test_decrecord__same_verdicts(void **state)
 		"{\"id\":\"a1-1\",\"seq\":1.0,\"agent\":\"a1\"," TIME "}",
 		"{\"id\":\"a1-1\",\"seq\":1e0,\"agent\":\"a1\"," TIME "}",
 		"{\"id\":\"a1-1\",\"seq\":\"1\",\"agent\":\"a1\"," TIME "}",
-		"{\"id\":\"a1-1\",\"seq\":1,\"seq\":1,\"agent\":\"a1\"," TIME "}",
+		"{\"id\":\"a1-1\",\"seq\":1,\"seq\":1,\"agent\":\"a1\"," TIME
+		"}",
 		"{\"id\":\"a1-1\",\"seq\":01,\"agent\":\"a1\"," TIME "}",
 		HEAD TIME ",\"input\":{\"a\":1,\"a\":2}}",
 		HEAD TIME ",\"input\":\"\xff\"}",
@@ -135,8 +137,7 @@ test_decrecord__fast_fields(void **state)
 
 	(void)state;
 	assert_int_equal(dec_reader_init(&r), 0);
-	assert_int_equal(dec_line_fast(&l, &r, "a1", plain, strlen(plain)),
-	    0);
+	assert_int_equal(dec_line_fast(&l, &r, "a1", plain, strlen(plain)), 0);
 	assert_null(l.j);
 	assert_true(l.seq == 1);
 	assert_string_equal(l.channel, "stable");
