@@ -56,6 +56,10 @@ ev_ent_clear(struct ev_ent *e)
 
 	free(e->line);
 	free(e->body);
+	if (e->packed) {
+		memset(e, 0, sizeof(*e));
+		return;
+	}
 	free(e->channel);
 	free(e->agent);
 	free(e->outcome);
@@ -135,32 +139,50 @@ struct part_memo {
 static _Thread_local struct part_memo memo[PART_MEMO];
 static _Thread_local unsigned memo_used, memo_next;
 
+/* *out: the partition of a decision of time t naming control (NULL:
+ * none), valid until the next call; NULL when it is not kept (a long
+ * control). */
 static int
-add_decision_part(struct ev_ent *e, const char *control)
+decision_rel(const char **out, time_t t, const char *control)
 {
-	int64_t day = (int64_t)e->t / 86400 - ((int64_t)e->t % 86400 < 0);
+	int64_t day = (int64_t)t / 86400 - ((int64_t)t % 86400 < 0);
 	const char *key = control ? control : "";
 	struct part_memo *m;
 	unsigned i;
 	int rc;
 
+	*out = NULL;
 	for (i = 0; i < memo_used; i++)
-		if (memo[i].day == day && strcmp(memo[i].control, key) == 0)
-			return add_rel(e, memo[i].rel);
+		if (memo[i].day == day && strcmp(memo[i].control, key) == 0) {
+			*out = memo[i].rel;
+			return 0;
+		}
 	if (strlen(key) >= sizeof(memo[0].control))
-		return add_part(e, "decision", control);
+		return 0;
 	m = &memo[memo_next];
 	m->control[0] = '\0'; /* unusable until filled */
 	m->day = INT64_MIN;
 	if ((rc = ev_part_rel(m->rel, sizeof(m->rel), "decision", control,
-		 e->t)) != 0)
+		 t)) != 0)
 		return rc;
 	memcpy(m->control, key, strlen(key) + 1);
 	m->day = day;
 	memo_next = (memo_next + 1) % PART_MEMO;
 	if (memo_used < PART_MEMO)
 		memo_used++;
-	return add_rel(e, m->rel);
+	*out = m->rel;
+	return 0;
+}
+
+static int
+add_decision_part(struct ev_ent *e, const char *control)
+{
+	const char *rel;
+	int rc;
+
+	if ((rc = decision_rel(&rel, e->t, control)) != 0)
+		return rc;
+	return rel != NULL ? add_rel(e, rel) : add_part(e, "decision", control);
 }
 
 static int
@@ -196,6 +218,99 @@ ent_fields_dec(struct ev_ent *e, const char *when, const char *channel,
 	if (rc == 0 && d->ncontrols == 0)
 		rc = add_decision_part(e, NULL);
 	return rc;
+}
+
+/* A decision's distinct partitions, copied into buf (at most PACK_PARTS
+ * of them, PACK_BYTES in all): their count, or 0 when they do not fit. */
+#define PACK_PARTS 8
+#define PACK_BYTES 2048
+
+static int
+pack_rels(size_t *n_out, size_t *used_out, char *buf, size_t *off, time_t t,
+    const struct ls_evidence_dec *d)
+{
+	size_t nc = d->ncontrols ? d->ncontrols : 1, n = 0, used = 0, i, j, k;
+	const char *rel;
+	int rc;
+
+	*n_out = 0;
+	for (i = 0; i < nc; i++) {
+		rc =
+		    decision_rel(&rel, t, d->ncontrols ? d->controls[i] : NULL);
+		if (rc != 0 || rel == NULL)
+			return rc;
+		for (j = 0; j < n && strcmp(buf + off[j], rel) != 0; j++)
+			;
+		if (j < n)
+			continue;
+		k = strlen(rel) + 1;
+		if (n == PACK_PARTS || used + k > PACK_BYTES)
+			return 0;
+		memcpy(buf + used, rel, k);
+		off[n++] = used;
+		used += k;
+	}
+	*n_out = n;
+	*used_out = used;
+	return 0;
+}
+
+static char *
+pack_str(char **p, const char *s)
+{
+	char *at = *p;
+	size_t k;
+
+	if (s == NULL)
+		return NULL;
+	k = strlen(s) + 1;
+	memcpy(at, s, k);
+	*p += k;
+	return at;
+}
+
+/* A decision entry in one allocation with its strings and partitions
+ * (e->packed: one malloc and one free instead of eight, the free on the
+ * materialiser's thread); *out NULL when they do not fit (the caller
+ * then builds it field by field). */
+static int
+ent_new_dec(struct ev_ent **out, const char *when, const char *channel,
+    const char *agent, const struct ls_evidence_dec *d)
+{
+	char buf[PACK_BYTES], *p;
+	size_t off[PACK_PARTS], n, used = 0, need, i;
+	struct ev_ent *e;
+	time_t t;
+	int rc;
+
+	*out = NULL;
+	if (ev_parse_time(&t, when) != 0)
+		return 0; /* ent_head says what is wrong */
+	(void)ev_parse_time(&t, d->time);
+	if ((rc = pack_rels(&n, &used, buf, off, t, d)) != 0 || n == 0)
+		return rc;
+	need = sizeof(*e) + n * sizeof(char *) + used +
+	    (channel ? strlen(channel) + 1 : 0) +
+	    (agent ? strlen(agent) + 1 : 0) +
+	    (d->outcome ? strlen(d->outcome) + 1 : 0);
+	if ((e = calloc(1, need)) == NULL)
+		return ls_error_set(LS_ENOMEM, "evidence: out of memory");
+	e->packed = 1;
+	e->parts = (char **)(e + 1);
+	p = (char *)(e->parts + n);
+	memcpy(p, buf, used);
+	for (i = 0; i < n; i++)
+		e->parts[i] = p + off[i];
+	p += used;
+	e->nparts = n;
+	e->channel = pack_str(&p, channel);
+	e->agent = pack_str(&p, agent);
+	e->outcome = pack_str(&p, d->outcome);
+	memcpy(e->kind, "decision", sizeof("decision"));
+	e->report_seq = -1;
+	e->t = t;
+	*out = e;
+	return 0;
 }
 
 /* Index fields and partitions of an entry from its parts. */
@@ -284,7 +399,10 @@ ent_prepare(struct ev_ent **out, const char *kind, const char *channel,
 	if (text == NULL &&
 	    (text = dumped = json_dumps(details, JSON_COMPACT)) != NULL)
 		tlen = strlen(text);
-	if (text == NULL || (e = calloc(1, sizeof(*e))) == NULL) {
+	if (dec != NULL && (rc = ent_new_dec(&e, when, channel, agent, dec)))
+		goto out;
+	if (text == NULL ||
+	    (e == NULL && (e = calloc(1, sizeof(*e))) == NULL)) {
 		rc = ls_error_set(LS_ENOMEM, "evidence: cannot encode entry");
 		goto out;
 	}
@@ -297,8 +415,12 @@ ent_prepare(struct ev_ent **out, const char *kind, const char *channel,
 		    LS_EVIDENCE_LINE_MAX);
 		goto out;
 	}
-	rc = dec != NULL ? ent_fields_dec(e, when, channel, agent, dec)
-			 : ent_fields(e, kind, when, channel, agent, details);
+	if (e->packed)
+		rc = 0;
+	else if (dec != NULL)
+		rc = ent_fields_dec(e, when, channel, agent, dec);
+	else
+		rc = ent_fields(e, kind, when, channel, agent, details);
 	if (rc != 0)
 		goto out;
 	*out = e;
@@ -571,6 +693,7 @@ ls_evidence_append_decs(struct ls_evidence *ev,
     const struct ls_evidence_item *items, const struct ls_evidence_text *texts,
     const struct ls_evidence_dec *decs, size_t n, uint64_t *first_out)
 {
+	char now[LS_TIME_LEN];
 	struct ev_ent **ents;
 	size_t i;
 	int rc = 0;
@@ -580,6 +703,7 @@ ls_evidence_append_decs(struct ls_evidence *ev,
 			*first_out = ls_evidence_count(ev);
 		return 0;
 	}
+	ls_time_format(now, time(NULL)); /* one time for the group */
 	if (n > EV_APPEND_MAX)
 		return ls_error_set(LS_ETOOBIG,
 		    "evidence: %zu entries in one append (limit %d)", n,
@@ -588,7 +712,7 @@ ls_evidence_append_decs(struct ls_evidence *ev,
 		return ls_error_set(LS_ENOMEM, "evidence: out of memory");
 	for (i = 0; i < n && rc == 0; i++)
 		rc = ent_prepare(&ents[i], items[i].kind, items[i].channel,
-		    items[i].agent, items[i].details, NULL,
+		    items[i].agent, items[i].details, now,
 		    texts ? texts[i].data : NULL, texts ? texts[i].len : 0,
 		    decs && decs[i].time ? &decs[i] : NULL);
 	if (rc == 0)

@@ -67,6 +67,8 @@ struct ev_ent {
 	time_t t;			       /* index and partition time */
 	char **parts;			       /* partition paths */
 	size_t nparts;
+	int packed; /* channel, agent, outcome and parts live in e's own
+		     * allocation (a decision's fast path) */
 };
 
 /* The growing right edge of the tiles (materialiser only). */
