@@ -68,6 +68,10 @@ ev_writev_all(int fd, struct iovec *iov, int n)
 			continue;
 		if (w < 0)
 			return LS_EIO;
+		if (w == 0 && iov->iov_len > 0) { /* no progress: give up */
+			errno = EIO;
+			return LS_EIO;
+		}
 		for (; n > 0 && (size_t)w >= iov->iov_len; iov++, n--)
 			w -= (ssize_t)iov->iov_len;
 		if (n > 0) {
