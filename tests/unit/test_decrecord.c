@@ -153,6 +153,77 @@ test_decrecord__fast_fields(void **state)
 	dec_reader_cleanup(&r);
 }
 
+/* The fast path accepts nothing jansson refuses: mutations of a plain
+ * record (bytes replaced, inserted, removed; fixed seed, bounded) that it
+ * reads must parse with jansson (duplicates refused) to the same seq,
+ * agent, id, time and outcome. */
+static void
+test_decrecord__mutations_jansson_agrees(void **state)
+{
+	static const char base[] = HEAD TIME
+	    ",\"outcome\":\"deny\",\"channel\":\"stable\",\"input\":{\"a\":"
+	    "[1,-2,{\"b\":null}],\"c\":\"x\\\"y\\\\z\"},\"waived\":[],"
+	    "\"controls\":[\"soc2:CC6.1\"],\"latency_us\":40}";
+	static const char alphabet[] =
+	    "{}[]:,\"\\0123456789.eE-+ tfnulrsa\xc3\xa9\x01";
+	unsigned seed = 12345;
+	struct dec_reader r;
+	struct dec_line l;
+	char line[sizeof(base) + 8];
+	size_t len, pos, i, fast = 0;
+	json_error_t jerr;
+	json_t *j;
+	int round;
+
+	(void)state;
+	assert_int_equal(dec_reader_init(&r), 0);
+	for (round = 0; round < 20000; round++) {
+		memcpy(line, base, sizeof(base));
+		len = sizeof(base) - 1;
+		for (i = 0; i < 1 + (size_t)round % 3; i++) {
+			seed = seed * 1103515245u + 12345u;
+			pos = (seed >> 8) % len;
+			seed = seed * 1103515245u + 12345u;
+			char c = alphabet[(seed >> 8) % (sizeof(alphabet) - 1)];
+			if (round % 5 == 0 && len < sizeof(line) - 2) {
+				memmove(line + pos + 1, line + pos, len - pos);
+				line[pos] = c;
+				len++;
+			} else if (round % 5 == 1 && len > 1) {
+				memmove(line + pos, line + pos + 1,
+				    len - pos - 1);
+				len--;
+			} else {
+				line[pos] = c;
+			}
+		}
+		if (dec_line_fast(&l, &r, "a1", line, len) != 0)
+			continue;
+		fast++;
+		j = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+		if (j == NULL)
+			fail_msg("fast path read what jansson refuses: %.*s (%s)",
+			    (int)len, line, jerr.text);
+		assert_true(json_is_integer(json_object_get(j, "seq")));
+		assert_true((uint64_t)json_integer_value(
+				json_object_get(j, "seq")) == l.seq);
+		assert_string_equal(json_string_value(
+					json_object_get(j, "agent")),
+		    "a1");
+		assert_string_equal(json_string_value(
+					json_object_get(j, "time")),
+		    l.dec.time);
+		if (l.dec.outcome != NULL)
+			assert_string_equal(json_string_value(
+						json_object_get(j, "outcome")),
+			    l.dec.outcome);
+		json_decref(j);
+	}
+	print_message("%zu of 20000 mutations read by the fast path\n", fast);
+	assert_true(fast > 100); /* the mutations do reach the fast path */
+	dec_reader_cleanup(&r);
+}
+
 int
 main(void)
 {
@@ -160,6 +231,7 @@ main(void)
 		cmocka_unit_test(test_decrecord__same_verdicts),
 		cmocka_unit_test(test_decrecord__depth),
 		cmocka_unit_test(test_decrecord__fast_fields),
+		cmocka_unit_test(test_decrecord__mutations_jansson_agrees),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
