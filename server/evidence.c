@@ -2,13 +2,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "evidence_impl.h"
@@ -507,52 +505,46 @@ ent_number(struct ev_ent *e, uint64_t n)
 	return 0;
 }
 
-/* Give entries their index and line; one writev, one fdatasync. */
+/* Give entries their index and line; one write, one fdatasync. */
 static int
 write_group(struct ls_evidence *ev, struct ev_req *list)
 {
 	struct ev_req *r;
-	struct iovec *iov = NULL;
-	unsigned char(*len4)[4] = NULL;
-	size_t total = 0, cnt = 0, k = 0, i;
+	char *buf = NULL;
+	size_t total = 0, off = 0, i;
 	uint64_t n = ev->next_n;
 	int rc = 0;
 
 	if (ev->failed)
 		return ls_error_set(LS_EIO, "evidence: log failed earlier");
-	for (r = list; r != NULL; r = r->next)
-		cnt += r->n;
-	if (cnt > INT_MAX / 2)
-		return ls_error_set(LS_ETOOBIG, "evidence: group too large");
-	iov = malloc((2 * cnt + 1) * sizeof(*iov));
-	len4 = malloc((cnt + 1) * sizeof(*len4));
-	if (iov == NULL || len4 == NULL) {
-		rc = ls_error_set(LS_ENOMEM, "evidence: out of memory");
-		goto out;
-	}
 	for (r = list; r != NULL; r = r->next) {
 		r->first = n;
-		for (i = 0; i < r->n; i++, k++) {
+		for (i = 0; i < r->n; i++) {
 			struct ev_ent *e = r->ents[i];
 
 			if ((rc = ent_number(e, n)) != 0)
-				goto out;
+				return rc;
 			e->n = n++;
-			len4[k][0] = (unsigned char)(e->len >> 24);
-			len4[k][1] = (unsigned char)((e->len >> 16) & 0xFF);
-			len4[k][2] = (unsigned char)((e->len >> 8) & 0xFF);
-			len4[k][3] = (unsigned char)(e->len & 0xFF);
-			iov[2 * k].iov_base = len4[k];
-			iov[2 * k].iov_len = 4;
-			iov[2 * k + 1].iov_base = e->line;
-			iov[2 * k + 1].iov_len = e->len;
 			total += 4 + e->len;
 		}
 	}
+	if ((buf = malloc(total ? total : 1)) == NULL)
+		return ls_error_set(LS_ENOMEM, "evidence: out of memory");
+	for (r = list; r != NULL; r = r->next)
+		for (i = 0; i < r->n; i++) {
+			struct ev_ent *e = r->ents[i];
+
+			buf[off++] = (char)(e->len >> 24);
+			buf[off++] = (char)((e->len >> 16) & 0xFF);
+			buf[off++] = (char)((e->len >> 8) & 0xFF);
+			buf[off++] = (char)(e->len & 0xFF);
+			memcpy(buf + off, e->line, e->len);
+			off += e->len;
+		}
 	if (ev->wal_off >= (off_t)EV_WAL_ROLL &&
 	    (rc = ev_wal_open(ev, ev->next_n)) != 0)
 		goto out;
-	if (ev_writev_all(ev->wal_fd, iov, (int)(2 * cnt)) != 0 ||
+	if (ls_file_write_all(ev->wal_fd, buf, total) != 0 ||
 	    fdatasync(ev->wal_fd) < 0) {
 		rc = ls_error_set(LS_EIO, "evidence: WAL write: %s",
 		    strerror(errno));
@@ -566,8 +558,7 @@ write_group(struct ls_evidence *ev, struct ev_req *list)
 	ev->wal_off += (off_t)total;
 	ev->next_n = n;
 out:
-	free(iov);
-	free(len4);
+	free(buf);
 	return rc;
 }
 

@@ -153,9 +153,6 @@ int ev_write_file(struct ls_evidence *ev, const char *rel, const void *data,
 struct iovec;
 int ev_write_filev(struct ls_evidence *ev, const char *rel, struct iovec *iov,
     int n);
-/* Every byte of iov[0..n) to fd, through partial writes (iov is used
- * up).  LS_EIO with errno set, no message. */
-int ev_writev_all(int fd, struct iovec *iov, int n);
 
 struct ev_reader {
 	const char *dir;

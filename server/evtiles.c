@@ -57,8 +57,10 @@ ev_tile_path(char *out, size_t n, const char *dir, int level, uint64_t index,
 	return 0;
 }
 
-int
-ev_writev_all(int fd, struct iovec *iov, int n)
+/* Every byte of iov[0..n) to fd, through partial writes (iov is used
+ * up).  LS_EIO with errno set. */
+static int
+writev_all(int fd, struct iovec *iov, int n)
 {
 	ssize_t w;
 
@@ -115,7 +117,7 @@ ev_write_filev(struct ls_evidence *ev, const char *rel, struct iovec *iov,
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return ls_error_set(LS_EIO, "%s: %s", tmp, strerror(errno));
-	if ((rc = ev_writev_all(fd, iov, n)) != 0)
+	if ((rc = writev_all(fd, iov, n)) != 0)
 		rc = ls_error_set(LS_EIO, "%s: %s", tmp, strerror(errno));
 	if (close(fd) < 0 && rc == 0)
 		rc = ls_error_set(LS_EIO, "%s: %s", tmp, strerror(errno));

@@ -282,27 +282,17 @@ static int
 jp_string(struct jp *p, const struct ls_val **out)
 {
 	size_t start = ++p->i, n = 0, j;
-	int rc, esc = 0;
 	char *buf;
+	int rc;
 
 	for (j = start; j < p->len && p->s[j] != '"'; j++)
-		if (p->s[j] == '\\') {
+		if (p->s[j] == '\\')
 			j++;
-			esc = 1;
-		}
 	if (j >= p->len)
 		return jp_fail(p, "unterminated string");
 	buf = ls_arena_alloc(p->a, j - start + 1);
 	if (buf == NULL)
 		return ls_error_set(LS_ENOMEM, "JSON: out of memory");
-	/* Most strings have no escape: check them, then copy at once. */
-	for (; !esc && p->i < j; p->i++)
-		if ((unsigned char)p->s[p->i] < 0x20)
-			return jp_fail(p, "control character in string");
-	if (!esc) {
-		n = j - start;
-		memcpy(buf, p->s + start, n);
-	}
 	while (p->s[p->i] != '"') {
 		unsigned char c = (unsigned char)p->s[p->i];
 
