@@ -21,13 +21,15 @@ struct upload {
 	char *note_text; /* owned, NUL-terminated */
 	size_t note_len;
 	struct ls_note *note;
-	int verified;	       /* note signed by the agent's enrolled key */
-	unsigned status;       /* the answer, when not status_of() the code */
-	char key[DEC_KEY_HEX]; /* the agent key that signed it, hex */
-	size_t reserved;       /* bytes of d->mem_used held */
-	struct ls_buf raw;     /* the uncompressed JSON Lines */
-	json_t **lines;	       /* owned, n.count of them */
+	int verified;		/* note signed by the agent's enrolled key */
+	unsigned status;	/* the answer, when not status_of() the code */
+	char key[DEC_KEY_HEX];	/* the agent key that signed it, hex */
+	size_t reserved;	/* bytes of d->mem_used held */
+	struct ls_buf raw;	/* the uncompressed JSON Lines */
+	struct dec_line *lines; /* n.count of them */
 	struct ls_evidence_text *texts; /* each line's bytes in raw */
+	struct ls_evidence_dec *decs;	/* [i + 1]: line i's, fast path */
+	struct dec_reader reader;	/* set up with lines */
 	size_t nlines;
 	uint64_t (*drops)[2]; /* dropped first..last ranges */
 	size_t ndrops;
@@ -70,8 +72,8 @@ hex64(char out[LS_SHA256_HEX_LEN + 1], const char *s, size_t len)
 }
 
 /* "YYYY-MM-DDTHH:MM:SS[.ffffff]Z" */
-static int
-rfc3339_ok(const char *s, size_t len)
+int
+dec_rfc3339_ok(const char *s, size_t len)
 {
 	char t[LS_TIME_LEN];
 	time_t when;
@@ -107,7 +109,7 @@ note_field(struct bnote *n, size_t i, const char *v, size_t len)
 	case 5: return hex64(n->prev, v, len);
 	case 6: return u64_text(&n->dropped, v, len);
 	default:
-		if (!rfc3339_ok(v, len))
+		if (!dec_rfc3339_ok(v, len))
 			return -1;
 		memcpy(n->time, v, len);
 		n->time[len] = '\0';
@@ -265,7 +267,7 @@ record_check(struct upload *u, json_t *r, size_t i, uint64_t *seq)
 		return ls_error_set(LS_EFORMAT, "line %zu: unknown type",
 		    i + 1);
 	if (jstr(r, "time") == NULL ||
-	    !rfc3339_ok(jstr(r, "time"), strlen(jstr(r, "time"))))
+	    !dec_rfc3339_ok(jstr(r, "time"), strlen(jstr(r, "time"))))
 		return ls_error_set(LS_EFORMAT, "line %zu: bad time", i + 1);
 	if (json_object_get(r, "channel") != NULL &&
 	    jstr(r, "channel") == NULL &&
@@ -279,14 +281,25 @@ record_check(struct upload *u, json_t *r, size_t i, uint64_t *seq)
 static int
 parse_line(struct upload *u, const char *p, size_t len, size_t i, uint64_t *seq)
 {
+	struct dec_line *l = &u->lines[u->nlines];
 	json_error_t jerr;
 	json_t *r;
+	int rc;
 
 	if (len == 0)
 		return ls_error_set(LS_EFORMAT, "line %zu: empty", i + 1);
 	if (len > LS_DECISIONS_LINE_MAX)
 		return ls_error_set(LS_ETOOBIG, "line %zu: over %d bytes",
 		    i + 1, LS_DECISIONS_LINE_MAX);
+	u->texts[u->nlines + 1].data = p;
+	u->texts[u->nlines + 1].len = len;
+	if ((rc = dec_line_fast(l, &u->reader, u->n.agent, p, len)) <= 0) {
+		if (rc == 0) {
+			u->decs[++u->nlines] = l->dec;
+			*seq = l->seq;
+		}
+		return rc;
+	}
 	if (jsoncap_depth(p, len) > LS_DECISIONS_DEPTH_MAX) {
 		u->status = 400; /* a cap, but not one of size */
 		return ls_error_set(LS_ETOOBIG,
@@ -298,10 +311,11 @@ parse_line(struct upload *u, const char *p, size_t len, size_t i, uint64_t *seq)
 	if (r == NULL)
 		return ls_error_set(LS_EFORMAT, "line %zu: %s", i + 1,
 		    jerr.text);
-	u->texts[u->nlines + 1].data = p;
-	u->texts[u->nlines + 1].len = len;
-	u->lines[u->nlines++] = r;
-	return record_check(u, r, i, seq);
+	l->j = r;
+	u->nlines++;
+	rc = record_check(u, r, i, seq);
+	l->seq = *seq;
+	return rc;
 }
 
 /* Split, parse and check the lines against the note. */
@@ -321,7 +335,9 @@ parse_lines(struct upload *u)
 	u->drops = calloc((size_t)u->n.count, sizeof(*u->drops));
 	/* [0] is the batch entry's, serialised */
 	u->texts = calloc((size_t)u->n.count + 1, sizeof(*u->texts));
-	if (u->lines == NULL || u->drops == NULL || u->texts == NULL)
+	u->decs = calloc((size_t)u->n.count + 1, sizeof(*u->decs));
+	if (u->lines == NULL || u->drops == NULL || u->texts == NULL ||
+	    u->decs == NULL || dec_reader_init(&u->reader) != 0)
 		return ls_error_set(LS_ENOMEM, "out of memory");
 	for (; p < end; p = nl + 1, i++) {
 		nl = memchr(p, '\n', (size_t)(end - p));
@@ -397,8 +413,7 @@ gaps_covered(struct upload *u, uint64_t next)
 
 	qsort(u->drops, u->ndrops, sizeof(*u->drops), cmp_range);
 	for (i = 0; i < u->nlines; i++) {
-		s = (uint64_t)json_integer_value(
-		    json_object_get(u->lines[i], "seq"));
+		s = u->lines[i].seq;
 		for (;;) {
 			while (j < u->ndrops && u->drops[j][0] <= cur) {
 				if (u->drops[j][1] > reach)
@@ -493,9 +508,11 @@ append_group(struct ls_decisions *d, struct upload *u, uint64_t *first_out,
 	items[0].details = bd;
 	for (i = 0; i < u->nlines; i++) {
 		items[i + 1].kind = "decision";
-		items[i + 1].channel = jstr(u->lines[i], "channel");
+		items[i + 1].channel = u->lines[i].j != NULL
+		    ? jstr(u->lines[i].j, "channel")
+		    : u->lines[i].channel;
 		items[i + 1].agent = u->n.agent;
-		items[i + 1].details = u->lines[i];
+		items[i + 1].details = u->lines[i].j;
 	}
 	/* Registered before the append: a state file written meanwhile
 	 * then replays from here (see decisions.h). */
@@ -504,8 +521,8 @@ append_group(struct ls_decisions *d, struct upload *u, uint64_t *first_out,
 	*start_out = start;
 	/* On failure the group stays registered: whatever of it reached the
 	 * disk is then looked at again by the replay at the next start. */
-	rc = ls_evidence_append_texts(d->ev, items, u->texts, u->nlines + 1,
-	    first_out);
+	rc = ls_evidence_append_decs(d->ev, items, u->texts, u->decs,
+	    u->nlines + 1, first_out);
 out:
 	free(items);
 	json_decref(bd);
@@ -610,9 +627,11 @@ upload_cleanup(struct upload *u)
 	size_t i;
 
 	for (i = 0; i < u->nlines; i++)
-		json_decref(u->lines[i]);
+		json_decref(u->lines[i].j);
 	free(u->lines);
 	free(u->texts);
+	free(u->decs);
+	dec_reader_cleanup(&u->reader);
 	free(u->drops);
 	ls_buf_cleanup(&u->raw);
 	ls_note_free(u->note);

@@ -10,9 +10,11 @@
 #include <stdint.h>
 
 #include "decisions.h"
+#include "evidence.h"
 #include "lockstep/doc.h"
 #include "lockstep/hash.h"
 #include "lockstep/key.h"
+#include "rego/arena.h"
 
 #define DEC_KEY_HEX (2 * LS_KEY_PUB_LEN + 1) /* an agent key, hex */
 #define DEC_RECENT 16		   /* accepted batches remembered per agent */
@@ -77,6 +79,36 @@ struct bnote {
 	int parsed; /* the fields above are set */
 };
 
+
+/* One record line of an upload: its jansson tree (the strict path), or
+ * the fields the fast path read (decrecord.c). */
+struct dec_line {
+	json_t *j;		    /* owned, or NULL: read by the fast path */
+	uint64_t seq;		    /* the record's seq */
+	const char *channel;	    /* fast path: NULL when absent or null */
+	struct ls_evidence_dec dec; /* fast path: time, outcome, controls */
+};
+
+/* The fast path's arenas: scratch for one line's tree (reset to mark
+ * after each line), keep for the fields of every line of the upload. */
+struct dec_reader {
+	struct ls_arena *scratch, *keep;
+	struct ls_arena_mark mark;
+};
+
+int dec_reader_init(struct dec_reader *r); /* LS_ENOMEM */
+void dec_reader_cleanup(struct dec_reader *r);
+
+/*
+ * Read a plain record line of agent (see decrecord.c) into *out (strings
+ * in r->keep): 0 when it passes every check of the jansson path, 1 when
+ * that path must read it (nothing is set), LS_ENOMEM.
+ */
+int dec_line_fast(struct dec_line *out, struct dec_reader *r, const char *agent,
+    const char *p, size_t len);
+
+/* "YYYY-MM-DDTHH:MM:SS[.ffffff]Z" of len bytes: 1 if so. */
+int dec_rfc3339_ok(const char *s, size_t len);
 
 /* Find (create) agent's chain under d->mu.  NULL on ENOMEM. */
 struct dec_chain *dec_chain_get(struct ls_decisions *d, const char *agent);

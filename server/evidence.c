@@ -54,6 +54,10 @@ ev_ent_clear(struct ev_ent *e)
 
 	free(e->line);
 	free(e->body);
+	if (e->packed) {
+		memset(e, 0, sizeof(*e));
+		return;
+	}
 	free(e->channel);
 	free(e->agent);
 	free(e->outcome);
@@ -89,14 +93,11 @@ ev_parse_time(time_t *out, const char *s)
 }
 
 static int
-add_part(struct ev_ent *e, const char *kind, const char *control)
+add_rel(struct ev_ent *e, const char *rel)
 {
-	char rel[EV_PART_PATH], **v;
+	char **v;
 	size_t i;
-	int rc;
 
-	if ((rc = ev_part_rel(rel, sizeof(rel), kind, control, e->t)) != 0)
-		return rc;
 	for (i = 0; i < e->nparts; i++)
 		if (strcmp(e->parts[i], rel) == 0)
 			return 0;
@@ -111,6 +112,205 @@ add_part(struct ev_ent *e, const char *kind, const char *control)
 	return 0;
 }
 
+static int
+add_part(struct ev_ent *e, const char *kind, const char *control)
+{
+	char rel[EV_PART_PATH];
+	int rc;
+
+	if ((rc = ev_part_rel(rel, sizeof(rel), kind, control, e->t)) != 0)
+		return rc;
+	return add_rel(e, rel);
+}
+
+/* A decision's partition for (control, day) repeats for every record of
+ * a batch: the last few are kept per thread (ev_part_rel formats a date
+ * and escapes every time). */
+#define PART_MEMO 8
+
+struct part_memo {
+	char control[128]; /* "" for none */
+	int64_t day;	   /* days since the epoch, UTC */
+	char rel[EV_PART_PATH];
+};
+
+static _Thread_local struct part_memo memo[PART_MEMO];
+static _Thread_local unsigned memo_used, memo_next;
+
+/* *out: the partition of a decision of time t naming control (NULL:
+ * none), valid until the next call; NULL when it is not kept (a long
+ * control). */
+static int
+decision_rel(const char **out, time_t t, const char *control)
+{
+	int64_t day = (int64_t)t / 86400 - ((int64_t)t % 86400 < 0);
+	const char *key = control ? control : "";
+	struct part_memo *m;
+	unsigned i;
+	int rc;
+
+	*out = NULL;
+	for (i = 0; i < memo_used; i++)
+		if (memo[i].day == day && strcmp(memo[i].control, key) == 0) {
+			*out = memo[i].rel;
+			return 0;
+		}
+	if (strlen(key) >= sizeof(memo[0].control))
+		return 0;
+	m = &memo[memo_next];
+	m->control[0] = '\0'; /* unusable until filled */
+	m->day = INT64_MIN;
+	if ((rc = ev_part_rel(m->rel, sizeof(m->rel), "decision", control,
+		 t)) != 0)
+		return rc;
+	memcpy(m->control, key, strlen(key) + 1);
+	m->day = day;
+	memo_next = (memo_next + 1) % PART_MEMO;
+	if (memo_used < PART_MEMO)
+		memo_used++;
+	*out = m->rel;
+	return 0;
+}
+
+static int
+add_decision_part(struct ev_ent *e, const char *control)
+{
+	const char *rel;
+	int rc;
+
+	if ((rc = decision_rel(&rel, e->t, control)) != 0)
+		return rc;
+	return rel != NULL ? add_rel(e, rel) : add_part(e, "decision", control);
+}
+
+static int
+ent_head(struct ev_ent *e, const char *kind, const char *when,
+    const char *channel, const char *agent, int details_ok)
+{
+	if (kind == NULL || strlen(kind) >= sizeof(e->kind) || !details_ok ||
+	    ev_parse_time(&e->t, when) != 0)
+		return ls_error_set(LS_EFORMAT,
+		    "evidence: entry without kind, time or details");
+	snprintf(e->kind, sizeof(e->kind), "%s", kind);
+	e->channel = channel ? strdup(channel) : NULL;
+	e->agent = agent ? strdup(agent) : NULL;
+	e->report_seq = -1;
+	return 0;
+}
+
+/* A decision's fields as read by the caller (what ent_fields takes from
+ * a details tree). */
+static int
+ent_fields_dec(struct ev_ent *e, const char *when, const char *channel,
+    const char *agent, const struct ls_evidence_dec *d)
+{
+	size_t i;
+	int rc;
+
+	if ((rc = ent_head(e, "decision", when, channel, agent, 1)) != 0)
+		return rc;
+	e->outcome = d->outcome ? strdup(d->outcome) : NULL;
+	(void)ev_parse_time(&e->t, d->time);
+	for (i = 0; i < d->ncontrols && rc == 0; i++)
+		rc = add_decision_part(e, d->controls[i]);
+	if (rc == 0 && d->ncontrols == 0)
+		rc = add_decision_part(e, NULL);
+	return rc;
+}
+
+/* A decision's distinct partitions, copied into buf (at most PACK_PARTS
+ * of them, PACK_BYTES in all): their count, or 0 when they do not fit. */
+#define PACK_PARTS 8
+#define PACK_BYTES 2048
+
+static int
+pack_rels(size_t *n_out, size_t *used_out, char *buf, size_t *off, time_t t,
+    const struct ls_evidence_dec *d)
+{
+	size_t nc = d->ncontrols ? d->ncontrols : 1, n = 0, used = 0, i, j, k;
+	const char *rel;
+	int rc;
+
+	*n_out = 0;
+	for (i = 0; i < nc; i++) {
+		rc =
+		    decision_rel(&rel, t, d->ncontrols ? d->controls[i] : NULL);
+		if (rc != 0 || rel == NULL)
+			return rc;
+		for (j = 0; j < n && strcmp(buf + off[j], rel) != 0; j++)
+			;
+		if (j < n)
+			continue;
+		k = strlen(rel) + 1;
+		if (n == PACK_PARTS || used + k > PACK_BYTES)
+			return 0;
+		memcpy(buf + used, rel, k);
+		off[n++] = used;
+		used += k;
+	}
+	*n_out = n;
+	*used_out = used;
+	return 0;
+}
+
+static char *
+pack_str(char **p, const char *s)
+{
+	char *at = *p;
+	size_t k;
+
+	if (s == NULL)
+		return NULL;
+	k = strlen(s) + 1;
+	memcpy(at, s, k);
+	*p += k;
+	return at;
+}
+
+/* A decision entry in one allocation with its strings and partitions
+ * (e->packed: one malloc and one free instead of eight, the free on the
+ * materialiser's thread); *out NULL when they do not fit (the caller
+ * then builds it field by field). */
+static int
+ent_new_dec(struct ev_ent **out, const char *when, const char *channel,
+    const char *agent, const struct ls_evidence_dec *d)
+{
+	char buf[PACK_BYTES], *p;
+	size_t off[PACK_PARTS], n, used = 0, need, i;
+	struct ev_ent *e;
+	time_t t;
+	int rc;
+
+	*out = NULL;
+	if (ev_parse_time(&t, when) != 0)
+		return 0; /* ent_head says what is wrong */
+	(void)ev_parse_time(&t, d->time);
+	if ((rc = pack_rels(&n, &used, buf, off, t, d)) != 0 || n == 0)
+		return rc;
+	need = sizeof(*e) + n * sizeof(char *) + used +
+	    (channel ? strlen(channel) + 1 : 0) +
+	    (agent ? strlen(agent) + 1 : 0) +
+	    (d->outcome ? strlen(d->outcome) + 1 : 0);
+	if ((e = calloc(1, need)) == NULL)
+		return ls_error_set(LS_ENOMEM, "evidence: out of memory");
+	e->packed = 1;
+	e->parts = (char **)(e + 1);
+	p = (char *)(e->parts + n);
+	memcpy(p, buf, used);
+	for (i = 0; i < n; i++)
+		e->parts[i] = p + off[i];
+	p += used;
+	e->nparts = n;
+	e->channel = pack_str(&p, channel);
+	e->agent = pack_str(&p, agent);
+	e->outcome = pack_str(&p, d->outcome);
+	memcpy(e->kind, "decision", sizeof("decision"));
+	e->report_seq = -1;
+	e->t = t;
+	*out = e;
+	return 0;
+}
+
 /* Index fields and partitions of an entry from its parts. */
 static int
 ent_fields(struct ev_ent *e, const char *kind, const char *when,
@@ -121,14 +321,8 @@ ent_fields(struct ev_ent *e, const char *kind, const char *when,
 	size_t i;
 	int rc = 0, any = 0;
 
-	if (kind == NULL || strlen(kind) >= sizeof(e->kind) ||
-	    !json_is_object(d) || ev_parse_time(&e->t, when) != 0)
-		return ls_error_set(LS_EFORMAT,
-		    "evidence: entry without kind, time or details");
-	snprintf(e->kind, sizeof(e->kind), "%s", kind);
-	e->channel = channel ? strdup(channel) : NULL;
-	e->agent = agent ? strdup(agent) : NULL;
-	e->report_seq = -1;
+	if ((rc = ent_head(e, kind, when, channel, agent, json_is_object(d))))
+		return rc;
 	if (strcmp(kind, "decision") == 0) {
 		e->outcome = dup_str(json_object_get(d, "outcome"));
 		(void)ev_parse_time(&e->t,
@@ -180,7 +374,7 @@ ev_ent_meta(struct ev_ent *e, json_t *entry)
 static int
 ent_prepare(struct ev_ent **out, const char *kind, const char *channel,
     const char *agent, json_t *details, const char *when, const char *text,
-    size_t tlen)
+    size_t tlen, const struct ls_evidence_dec *dec)
 {
 	char now[LS_TIME_LEN], *dumped = NULL;
 	struct ev_ent *e = NULL;
@@ -192,12 +386,21 @@ ent_prepare(struct ev_ent **out, const char *kind, const char *channel,
 		ls_time_format(now, time(NULL));
 		when = now;
 	}
-	if (details == NULL && (details = empty = json_object()) == NULL)
+	if (dec != NULL &&
+	    (text == NULL || details != NULL ||
+		strcmp(kind ? kind : "", "decision") != 0))
+		return ls_error_set(LS_EINVAL,
+		    "evidence: decision fields without the text");
+	if (dec == NULL && details == NULL &&
+	    (details = empty = json_object()) == NULL)
 		return ls_error_set(LS_ENOMEM, "evidence: out of memory");
 	if (text == NULL &&
 	    (text = dumped = json_dumps(details, JSON_COMPACT)) != NULL)
 		tlen = strlen(text);
-	if (text == NULL || (e = calloc(1, sizeof(*e))) == NULL) {
+	if (dec != NULL && (rc = ent_new_dec(&e, when, channel, agent, dec)))
+		goto out;
+	if (text == NULL ||
+	    (e == NULL && (e = calloc(1, sizeof(*e))) == NULL)) {
 		rc = ls_error_set(LS_ENOMEM, "evidence: cannot encode entry");
 		goto out;
 	}
@@ -210,7 +413,13 @@ ent_prepare(struct ev_ent **out, const char *kind, const char *channel,
 		    LS_EVIDENCE_LINE_MAX);
 		goto out;
 	}
-	if ((rc = ent_fields(e, kind, when, channel, agent, details)) != 0)
+	if (e->packed)
+		rc = 0;
+	else if (dec != NULL)
+		rc = ent_fields_dec(e, when, channel, agent, dec);
+	else
+		rc = ent_fields(e, kind, when, channel, agent, details);
+	if (rc != 0)
 		goto out;
 	*out = e;
 	e = NULL;
@@ -299,13 +508,41 @@ tail_push(struct ls_evidence *ev, struct ev_ent *e)
 	return 0;
 }
 
+/* e's line: {"n":N, in front of its body, made in the body's own
+ * allocation (which has room to spare: see ev_entry_text). */
+static int
+ent_number(struct ev_ent *e, uint64_t n)
+{
+	char pre[32], dig[24];
+	size_t plen = 5, k = 0;
+	char *line;
+
+	do
+		dig[k++] = (char)('0' + n % 10);
+	while ((n /= 10) > 0);
+	memcpy(pre, "{\"n\":", 5);
+	while (k > 0)
+		pre[plen++] = dig[--k];
+	pre[plen++] = ',';
+	if ((line = realloc(e->body, plen + e->blen)) == NULL)
+		return ls_error_set(LS_ENOMEM, "evidence: out of memory");
+	e->body = NULL;
+	memmove(line + plen, line + 1, e->blen - 1);
+	memcpy(line, pre, plen);
+	free(e->line);
+	e->line = line;
+	e->len = plen + e->blen - 1;
+	line[e->len] = '\0';
+	return 0;
+}
+
 /* Give entries their index and line; one write, one fdatasync. */
 static int
 write_group(struct ls_evidence *ev, struct ev_req *list)
 {
 	struct ev_req *r;
-	char *buf = NULL, pre[40];
-	size_t total = 0, off = 0, i, plen;
+	char *buf = NULL;
+	size_t total = 0, off = 0, i;
 	uint64_t n = ev->next_n;
 	int rc = 0;
 
@@ -316,16 +553,8 @@ write_group(struct ls_evidence *ev, struct ev_req *list)
 		for (i = 0; i < r->n; i++) {
 			struct ev_ent *e = r->ents[i];
 
-			plen = (size_t)snprintf(pre, sizeof(pre),
-			    "{\"n\":%" PRIu64 ",", n);
-			free(e->line);
-			if ((e->line = malloc(plen + e->blen)) == NULL)
-				return ls_error_set(LS_ENOMEM,
-				    "evidence: out of memory");
-			memcpy(e->line, pre, plen);
-			memcpy(e->line + plen, e->body + 1, e->blen - 1);
-			e->len = plen + e->blen - 1;
-			e->line[e->len] = '\0';
+			if ((rc = ent_number(e, n)) != 0)
+				return rc;
 			e->n = n++;
 			total += 4 + e->len;
 		}
@@ -480,6 +709,15 @@ ls_evidence_append_texts(struct ls_evidence *ev,
     const struct ls_evidence_item *items, const struct ls_evidence_text *texts,
     size_t n, uint64_t *first_out)
 {
+	return ls_evidence_append_decs(ev, items, texts, NULL, n, first_out);
+}
+
+int
+ls_evidence_append_decs(struct ls_evidence *ev,
+    const struct ls_evidence_item *items, const struct ls_evidence_text *texts,
+    const struct ls_evidence_dec *decs, size_t n, uint64_t *first_out)
+{
+	char now[LS_TIME_LEN];
 	struct ev_ent **ents;
 	size_t i;
 	int rc = 0;
@@ -489,6 +727,7 @@ ls_evidence_append_texts(struct ls_evidence *ev,
 			*first_out = ls_evidence_count(ev);
 		return 0;
 	}
+	ls_time_format(now, time(NULL)); /* one time for the group */
 	if (n > EV_APPEND_MAX)
 		return ls_error_set(LS_ETOOBIG,
 		    "evidence: %zu entries in one append (limit %d)", n,
@@ -497,8 +736,9 @@ ls_evidence_append_texts(struct ls_evidence *ev,
 		return ls_error_set(LS_ENOMEM, "evidence: out of memory");
 	for (i = 0; i < n && rc == 0; i++)
 		rc = ent_prepare(&ents[i], items[i].kind, items[i].channel,
-		    items[i].agent, items[i].details, NULL,
-		    texts ? texts[i].data : NULL, texts ? texts[i].len : 0);
+		    items[i].agent, items[i].details, now,
+		    texts ? texts[i].data : NULL, texts ? texts[i].len : 0,
+		    decs && decs[i].time ? &decs[i] : NULL);
 	if (rc == 0)
 		rc = append_ents(ev, ents, n, first_out);
 	for (i = 0; i < n; i++)
@@ -532,8 +772,8 @@ ev_append_at(struct ls_evidence *ev, json_t **old, size_t n)
 		    json_string_value(json_object_get(old[i], "channel")),
 		    json_string_value(json_object_get(old[i], "agent")),
 		    json_object_get(old[i], "details"),
-		    json_string_value(json_object_get(old[i], "time")), NULL,
-		    0);
+		    json_string_value(json_object_get(old[i], "time")), NULL, 0,
+		    NULL);
 	if (rc == 0)
 		rc = append_ents(ev, ents, n, NULL);
 	for (i = 0; i < n; i++)

@@ -81,6 +81,21 @@ int ls_evidence_append_texts(struct ls_evidence *ev,
     const struct ls_evidence_item *items, const struct ls_evidence_text *texts,
     size_t n, uint64_t *first_out);
 
+/* A decision record's index fields as the caller read them from its
+ * text, so that no details tree is needed.  time NULL: none given. */
+struct ls_evidence_dec {
+	const char *time;	     /* the record's own time, RFC 3339 */
+	const char *outcome;	     /* NULL when absent or not a string */
+	const char *const *controls; /* its non-empty control strings */
+	size_t ncontrols;
+};
+
+/* ls_evidence_append_texts where item i, a "decision" with its text, may
+ * come with decs[i] (decs may be NULL) instead of details (then NULL). */
+int ls_evidence_append_decs(struct ls_evidence *ev,
+    const struct ls_evidence_item *items, const struct ls_evidence_text *texts,
+    const struct ls_evidence_dec *decs, size_t n, uint64_t *first_out);
+
 /* The entry at index as stored (a JSON object with at least "n", "time",
  * "kind", "channel", "agent", "details"); caller frees.  LS_ENOTFOUND past
  * the end.  Does not take the write lock. */

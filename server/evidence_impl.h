@@ -73,6 +73,8 @@ struct ev_ent {
 	time_t t;			       /* index and partition time */
 	char **parts;			       /* partition paths */
 	size_t nparts;
+	int packed; /* channel, agent, outcome and parts live in e's own
+		     * allocation (a decision's fast path) */
 };
 
 /* The growing right edge of the tiles (materialiser only). */
@@ -161,6 +163,10 @@ int ev_read_file(char **out, size_t *len_out, const char *path, size_t max);
  * fsync: the batch ends with syncfs). */
 int ev_write_file(struct ls_evidence *ev, const char *rel, const void *data,
     size_t len);
+/* The same with the bytes of iov[0..n), which it uses up. */
+struct iovec;
+int ev_write_filev(struct ls_evidence *ev, const char *rel, struct iovec *iov,
+    int n);
 
 struct ev_reader {
 	const char *dir;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "evidence_impl.h"
@@ -56,9 +57,45 @@ ev_tile_path(char *out, size_t n, const char *dir, int level, uint64_t index,
 	return 0;
 }
 
+/* Every byte of iov[0..n) to fd, through partial writes (iov is used
+ * up).  LS_EIO with errno set. */
+static int
+writev_all(int fd, struct iovec *iov, int n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = writev(fd, iov, n > IOV_MAX ? IOV_MAX : n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return LS_EIO;
+		if (w == 0 && iov->iov_len > 0) { /* no progress: give up */
+			errno = EIO;
+			return LS_EIO;
+		}
+		for (; n > 0 && (size_t)w >= iov->iov_len; iov++, n--)
+			w -= (ssize_t)iov->iov_len;
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
 int
 ev_write_file(struct ls_evidence *ev, const char *rel, const void *data,
     size_t len)
+{
+	struct iovec one = { (void *)(uintptr_t)data, len };
+
+	return ev_write_filev(ev, rel, &one, 1);
+}
+
+int
+ev_write_filev(struct ls_evidence *ev, const char *rel, struct iovec *iov,
+    int n)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 8], *slash;
 	int fd, rc;
@@ -80,7 +117,8 @@ ev_write_file(struct ls_evidence *ev, const char *rel, const void *data,
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return ls_error_set(LS_EIO, "%s: %s", tmp, strerror(errno));
-	rc = ls_file_write_all(fd, data, len);
+	if ((rc = writev_all(fd, iov, n)) != 0)
+		rc = ls_error_set(LS_EIO, "%s: %s", tmp, strerror(errno));
 	if (close(fd) < 0 && rc == 0)
 		rc = ls_error_set(LS_EIO, "%s: %s", tmp, strerror(errno));
 	if (rc == 0 && rename(tmp, path) < 0)
