@@ -83,6 +83,8 @@ ls_file_write_all(int fd, const void *data, size_t len)
 			continue;
 		if (n < 0)
 			return LS_EIO;
+		if (n == 0) /* no progress (a full device may say so) */
+			return LS_EIO;
 		p += n;
 		len -= (size_t)n;
 	}

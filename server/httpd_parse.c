@@ -145,13 +145,14 @@ httpd_u64_value(uint64_t *out, const char *v)
 	return *end == '\0' ? 1 : -1;
 }
 
+/* The scheme is case-insensitive (RFC 9110, 11.1): "bearer x" too. */
 const char *
 httpd_bearer(const char *authorization)
 {
 	static const char scheme[] = "Bearer ";
 
 	if (authorization == NULL ||
-	    strncmp(authorization, scheme, sizeof(scheme) - 1) != 0)
+	    strncasecmp(authorization, scheme, sizeof(scheme) - 1) != 0)
 		return NULL;
 	return authorization + sizeof(scheme) - 1;
 }

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -196,7 +197,7 @@ tokens(char *const f[NFIELDS])
 	const char *b = httpd_bearer(auth);
 	size_t alen = strlen(auth);
 
-	if (b != (strncmp(auth, "Bearer ", 7) == 0 ? auth + 7 : NULL))
+	if (b != (strncasecmp(auth, "Bearer ", 7) == 0 ? auth + 7 : NULL))
 		abort();
 	if (httpd_token_equal(b, admin) != (b && strcmp(b, admin) == 0) ||
 	    httpd_token_equal(b, want) != (b && want && !strcmp(b, want)) ||

@@ -25,6 +25,10 @@ test_bearer(void **state)
 	assert_null(httpd_bearer("Bearer"));
 	assert_null(httpd_bearer("Basic abc"));
 	assert_null(httpd_bearer("abc"));
+	/* the scheme is case-insensitive (RFC 9110, 11.1), the token not */
+	assert_string_equal(httpd_bearer("bearer abc"), "abc");
+	assert_string_equal(httpd_bearer("BEARER Abc"), "Abc");
+	assert_null(httpd_bearer("Bearerabc"));
 }
 
 static void
