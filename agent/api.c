@@ -19,6 +19,7 @@
 #include "lockstep/buf.h"
 #include "lockstep/error.h"
 #include "lockstep/file.h"
+#include "lockstep/timefmt.h"
 #include "lockstep/tlscred.h"
 
 #define CONN_LIMIT 1024
@@ -27,14 +28,20 @@
 #define THREADS 4
 /* Decisions one client may have in flight: one thread of the pool stays
  * free for other clients however slow one client's inputs are, and a
- * single busy client (an API server) still gets most of the pool. */
+ * single busy client (an API server) still gets most of the pool.  Its
+ * further decisions wait, suspended (no thread held), in arrival order,
+ * for at most a decision's budget (--decision-timeout-ms): an API
+ * server sends admission reviews in bursts and must not meet a 429. */
 #define INFLIGHT_PER_CLIENT (THREADS - 1)
 #define CLIENTS_TRACKED 1024
 #define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 
+struct req;
+
 struct inflight {
 	struct in_addr addr;
-	unsigned n; /* 0: free slot */
+	unsigned n;		 /* decisions running or handed a slot */
+	struct req *head, *tail; /* waiting for a slot, oldest first */
 };
 
 struct ls_api {
@@ -43,13 +50,22 @@ struct ls_api {
 	struct ls_admission_opts adm;
 	int tls, client_ca; /* serving TLS; Data API wants client certs */
 	char *trust_pem;    /* --tls-client-ca contents, for MHD */
-	pthread_mutex_t mu; /* guards busy */
+	pthread_mutex_t mu; /* guards busy, stopping and every req's slot */
 	struct inflight busy[CLIENTS_TRACKED];
+	int stopping; /* no more waiting */
 };
+
+/* A request's place in its client's decision slots. */
+enum slot { SLOT_NONE, SLOT_WAITING, SLOT_GRANTED, SLOT_STOPPED };
 
 struct req {
 	struct ls_buf body;
 	int toobig;
+	enum slot slot;
+	struct in_addr addr;	    /* the client counted (INADDR_ANY: none) */
+	struct MHD_Connection *conn; /* suspended while SLOT_WAITING */
+	struct req *next;	    /* in the client's queue */
+	long long wait_until;	    /* ms, monotonic */
 };
 
 static enum MHD_Result
@@ -83,56 +99,106 @@ client_addr(struct MHD_Connection *c, struct in_addr *out)
 	return 0;
 }
 
-/* Take one of the client's decision slots; 0 when it has none left. */
-static int
-take_slot(struct ls_api *h, struct MHD_Connection *c, struct in_addr *a)
+/* The client's entry, or a free one taken for it (NULL: table full;
+ * the client is then not counted). h->mu held. */
+static struct inflight *
+entry_of(struct ls_api *h, const struct in_addr *a)
 {
 	struct inflight *free_slot = NULL;
 	size_t i;
-	int ok = 1;
 
-	a->s_addr = INADDR_ANY; /* no client address: not counted */
-	if (client_addr(c, a) != 0) {
-		a->s_addr = INADDR_ANY;
-		return 1;
-	}
-	pthread_mutex_lock(&h->mu);
 	for (i = 0; i < CLIENTS_TRACKED; i++) {
 		struct inflight *f = &h->busy[i];
+		int idle = f->n == 0 && f->head == NULL;
 
-		if (f->n > 0 && f->addr.s_addr == a->s_addr) {
-			ok = f->n < INFLIGHT_PER_CLIENT;
-			f->n += (unsigned)ok;
-			break;
-		}
-		if (f->n == 0 && free_slot == NULL)
+		if (!idle && f->addr.s_addr == a->s_addr)
+			return f;
+		if (idle && free_slot == NULL)
 			free_slot = f;
 	}
-	if (i == CLIENTS_TRACKED && free_slot != NULL) {
+	if (free_slot != NULL)
 		free_slot->addr = *a;
-		free_slot->n = 1;
-	}
-	pthread_mutex_unlock(&h->mu);
-	return ok;
+	return free_slot;
 }
 
+/* Give back a slot of client a: handed to its oldest waiter, resumed,
+ * if it has one. */
 static void
-give_slot(struct ls_api *h, struct MHD_Connection *c, const struct in_addr *a)
+give_slot_of(struct ls_api *h, const struct in_addr *a)
 {
+	struct inflight *f = NULL;
+	struct req *w;
 	size_t i;
 
-	(void)c;
 	if (a->s_addr == INADDR_ANY)
 		return;
 	pthread_mutex_lock(&h->mu);
-	for (i = 0; i < CLIENTS_TRACKED; i++)
-		if (h->busy[i].n > 0 && h->busy[i].addr.s_addr == a->s_addr) {
-			h->busy[i].n--;
-			break;
-		}
+	for (i = 0; i < CLIENTS_TRACKED && f == NULL; i++)
+		if ((h->busy[i].n > 0 || h->busy[i].head != NULL) &&
+		    h->busy[i].addr.s_addr == a->s_addr)
+			f = &h->busy[i];
+	if (f != NULL && (w = f->head) != NULL) {
+		if ((f->head = w->next) == NULL)
+			f->tail = NULL;
+		w->next = NULL;
+		w->slot = SLOT_GRANTED;
+		MHD_resume_connection(w->conn);
+	} else if (f != NULL && f->n > 0) {
+		f->n--;
+	}
 	pthread_mutex_unlock(&h->mu);
 }
 
+enum take { TAKE_RUN, TAKE_WAIT, TAKE_REFUSE, TAKE_LATE, TAKE_STOPPED };
+
+/*
+ * A decision slot for q: TAKE_RUN (it holds one now; give_slot after the
+ * decision), TAKE_WAIT (c is suspended until a slot is handed over;
+ * return MHD_YES), TAKE_LATE (handed one after waiting past its budget:
+ * it was passed on; refuse), TAKE_STOPPED (the API is stopping).
+ */
+static enum take
+take_slot(struct ls_api *h, struct MHD_Connection *c, struct req *q,
+    long wait_ms)
+{
+	struct inflight *f;
+	enum take t = TAKE_RUN;
+
+	if (q->slot == SLOT_NONE && client_addr(c, &q->addr) != 0)
+		q->addr.s_addr = INADDR_ANY;
+	if (q->addr.s_addr == INADDR_ANY) /* no client address: not counted */
+		return TAKE_RUN;
+	pthread_mutex_lock(&h->mu);
+	if (q->slot == SLOT_STOPPED) {
+		t = TAKE_STOPPED;
+	} else if (q->slot == SLOT_GRANTED) {
+		q->slot = SLOT_NONE;
+		t = ls_mono_ms() > q->wait_until ? TAKE_LATE : TAKE_RUN;
+	} else if ((f = entry_of(h, &q->addr)) == NULL) {
+		q->addr.s_addr = INADDR_ANY; /* table full: not counted */
+	} else if (f->n < INFLIGHT_PER_CLIENT) {
+		f->n++;
+	} else if (h->stopping) {
+		t = TAKE_STOPPED;
+	} else {
+		/* suspended before it is queued: nobody resumes it first */
+		MHD_suspend_connection(c);
+		q->slot = SLOT_WAITING;
+		q->conn = c;
+		q->next = NULL;
+		q->wait_until = ls_mono_ms() + wait_ms;
+		if (f->tail != NULL)
+			f->tail->next = q;
+		else
+			f->head = q;
+		f->tail = q;
+		t = TAKE_WAIT;
+	}
+	pthread_mutex_unlock(&h->mu);
+	if (t == TAKE_LATE)
+		give_slot_of(h, &q->addr);
+	return t;
+}
 /* With --tls-client-ca: a client certificate that verifies. */
 static int
 client_verified(struct MHD_Connection *c)
@@ -223,43 +289,59 @@ admission(struct ls_api *h, struct MHD_Connection *c, const char *path,
 	return ret;
 }
 
+/* The answer to a decision that gets no slot. */
+static int
+refusal(const char **kind, const char **msg, enum take t)
+{
+	*kind = t == TAKE_STOPPED ? "unavailable" : "too_many_requests";
+	*msg = t == TAKE_STOPPED ? "the agent is stopping"
+	    : t == TAKE_LATE     ? "too many decisions in flight from this "
+				   "client: waited past the decision budget"
+				 : "too many decisions in flight from this client";
+	return t == TAKE_STOPPED ? 503 : 429;
+}
+
 static enum MHD_Result
 decide(struct ls_api *h, struct MHD_Connection *c, const char *url,
     const char *method, struct req *q)
 {
 	enum MHD_Result ret;
-	struct in_addr a;
-	char *out = NULL;
-	int code = 500;
+	const char *kind, *msg;
+	char *out = NULL, buf[256];
+	int code = 500, status;
+	enum take t;
 
 	const char *path = ls_api_data_path(url);
 	int rc;
 
+	if ((t = take_slot(h, c, q, h->adm.timeout_ms)) == TAKE_WAIT)
+		return MHD_YES; /* called again when resumed */
 	if (strncmp(url, "/v1/admission", 13) == 0) {
-		if (!take_slot(h, c, &a))
-			return reply(c, 429,
-			    "{\"code\":\"too_many_requests\",\"message\":"
-			    "\"too many decisions in flight from this "
-			    "client\"}");
+		if (t != TAKE_RUN) {
+			status = refusal(&kind, &msg, t);
+			snprintf(buf, sizeof(buf),
+			    "{\"code\":\"%s\",\"message\":\"%s\"}", kind, msg);
+			return reply(c, (unsigned)status, buf);
+		}
 		ret = strcmp(method, "POST") == 0
 		    ? admission(h, c, url[13] == '/' ? url + 14 : NULL, q)
 		    : reply(c, 405, "{\"code\":\"method_not_allowed\"}");
-		give_slot(h, c, &a);
+		give_slot_of(h, &q->addr);
 		return ret;
 	}
 	/* Data API: every answer, refusals included, is a decision record */
-	if (!take_slot(h, c, &a))
-		rc = ls_engine_refuse(&out, &code, h->e, path, 429,
-		    "too_many_requests",
-		    "too many decisions in flight from this client");
-	else {
+	if (t != TAKE_RUN) {
+		status = refusal(&kind, &msg, t);
+		rc = ls_engine_refuse(&out, &code, h->e, path, status, kind,
+		    msg);
+	} else {
 		rc = q->toobig ? ls_engine_refuse(&out, &code, h->e, path, 413,
 				     "invalid_parameter",
 				     "request body too large")
 			       : ls_engine_decide(&out, &code, h->e, path,
 				     q->body.data != NULL ? q->body.data : "",
 				     q->body.len);
-		give_slot(h, c, &a);
+		give_slot_of(h, &q->addr);
 	}
 	ret = rc != 0 ? reply(c, 500, "{\"code\":\"internal_error\"}")
 		      : reply(c, (unsigned)code, out);
@@ -347,15 +429,46 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	return handle(cls, c, url, method, q);
 }
 
+/* Take q out of f's queue, if it is there. */
+static void
+unqueue(struct inflight *f, struct req *q)
+{
+	struct req **pp, *prev = NULL;
+
+	for (pp = &f->head; *pp != NULL; prev = *pp, pp = &(*pp)->next) {
+		if (*pp != q)
+			continue;
+		*pp = q->next;
+		if (f->tail == q)
+			f->tail = prev;
+		q->next = NULL;
+		return;
+	}
+}
+
 static void
 on_done(void *cls, struct MHD_Connection *c, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
+	struct ls_api *h = cls;
 	struct req *q = *con_cls;
+	size_t i;
+	int pass = 0;
 
-	(void)cls, (void)c, (void)toe;
+	(void)c, (void)toe;
 	if (q == NULL)
 		return;
+	/* gone while it waited for a slot, or before it used the one
+	 * handed to it: the queue forgets it, the slot passes on */
+	pthread_mutex_lock(&h->mu);
+	if (q->slot == SLOT_GRANTED)
+		pass = 1;
+	for (i = 0; q->slot == SLOT_WAITING && i < CLIENTS_TRACKED; i++)
+		unqueue(&h->busy[i], q);
+	q->slot = SLOT_NONE;
+	pthread_mutex_unlock(&h->mu);
+	if (pass)
+		give_slot_of(h, &q->addr);
 	ls_buf_cleanup(&q->body);
 	free(q);
 	*con_cls = NULL;
@@ -419,7 +532,8 @@ static struct MHD_Daemon *
 start(struct ls_api *h, const struct ls_config *cfg, struct sockaddr_in *sa)
 {
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	    MHD_USE_TURBO | (h->tls ? MHD_USE_TLS : 0);
+	    MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME |
+	    (h->tls ? MHD_USE_TLS : 0);
 	/* the TLS options are only passed when serving TLS: MHD refuses
 	 * them on a plain daemon */
 	struct MHD_OptionItem tls[] = {
@@ -486,11 +600,34 @@ ls_api_start(struct ls_api **out, const struct ls_config *cfg,
 	return 0;
 }
 
+/* Resume every waiting decision with a refusal: MHD cannot stop with
+ * suspended connections. */
+static void
+stop_waiting(struct ls_api *h)
+{
+	struct req *w;
+	size_t i;
+
+	pthread_mutex_lock(&h->mu);
+	h->stopping = 1;
+	for (i = 0; i < CLIENTS_TRACKED; i++) {
+		while ((w = h->busy[i].head) != NULL) {
+			h->busy[i].head = w->next;
+			w->next = NULL;
+			w->slot = SLOT_STOPPED;
+			MHD_resume_connection(w->conn);
+		}
+		h->busy[i].tail = NULL;
+	}
+	pthread_mutex_unlock(&h->mu);
+}
+
 void
 ls_api_stop(struct ls_api *h)
 {
 	if (h == NULL)
 		return;
+	stop_waiting(h);
 	MHD_stop_daemon(h->d);
 	if (h->tls)
 		ls_tlscred_cleanup();
