@@ -86,6 +86,7 @@ struct ls_check_report_opts {
 	struct ls_rego_policy *policy;
 	const struct ls_check_bundle *bundle; /* --server, or NULL: */
 	const char *policy_dir;		      /* --policy DIR */
+	unsigned timeout_ms; /* per attribution query, as per check query */
 };
 
 /* One evaluated file. */
@@ -93,6 +94,8 @@ struct ls_check_file {
 	const char *filename;
 	const char *input; /* the parsed file as JSON, or NULL */
 	size_t input_len;
+	int one_config; /* input is one configuration even as an array
+			 * (--combine); else an array is one per element */
 	const char *input_sha256; /* hex, of the file's bytes, or NULL */
 	const json_t *results;	  /* its results (one per namespace) */
 	const char *error;	  /* or why it could not be checked */

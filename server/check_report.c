@@ -26,6 +26,7 @@
 #include "lockstep/dectab.h"
 #include "lockstep/error.h"
 #include "lockstep/key.h"
+#include "lockstep/rego_deps.h"
 
 #define LOCK_WAIT_MS 60000 /* another check --report on the identity */
 #define FLUSH_MS 10000	   /* the last segment closed and durable */
@@ -258,16 +259,184 @@ slash_path(char *out, size_t sz, const char *ref)
 	out[k] = '\0';
 }
 
+/*
+ * Which leaves of a rule produced which messages, on one file: the rule
+ * evaluated once more per configuration with its leaves query (as the
+ * admission door attributes in the evaluation that decides), so each
+ * failure carries the controls of the rules that produced it, not every
+ * control the rule depends on.  Per file, per rule path, computed once.
+ */
+struct producers {
+	char path[1024];
+	const struct ls_dectab_leaves *lv;
+	json_t *msgs;		     /* element messages (null: none) */
+	unsigned long long *holders; /* per element */
+	int ok;			     /* 0: fall back to all its controls */
+};
+
+struct attribution {
+	json_t *configs; /* the configurations the policy saw */
+	struct producers *v;
+	size_t n;
+};
+
+static void
+attribution_cleanup(struct attribution *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++) {
+		json_decref(a->v[i].msgs);
+		free(a->v[i].holders);
+	}
+	free(a->v);
+}
+
+/* Append the elements of one evaluation (doc, holders) to pr. */
+static int
+add_elements(struct producers *pr, const struct ls_rego_attr *at)
+{
+	json_t *doc = at->doc ? json_loads(at->doc, JSON_DECODE_ANY, NULL)
+			      : NULL;
+	size_t i, have = json_array_size(pr->msgs), n = at->n;
+	unsigned long long *h;
+	const char *m;
+	int rc = 0;
+
+	if (at->doc != NULL && doc == NULL)
+		return LS_ENOMEM;
+	if (!json_is_array(doc) || json_array_size(doc) != n || n == 0) {
+		json_decref(doc);
+		return 0; /* undefined here, or not a collection */
+	}
+	if ((h = realloc(pr->holders, (have + n) * sizeof(*h))) == NULL) {
+		json_decref(doc);
+		return LS_ENOMEM;
+	}
+	pr->holders = h;
+	for (i = 0; rc == 0 && i < n; i++) {
+		m = ls_decrec_msg_of(json_array_get(doc, i));
+		h[have + i] = at->holders[i];
+		rc = json_array_append_new(pr->msgs,
+			 m ? json_string(m) : json_null()) == 0
+		    ? 0
+		    : LS_ENOMEM;
+	}
+	json_decref(doc);
+	return rc;
+}
+
+static int
+evaluate_producers(struct producers *pr, const struct ls_check_reporter *r,
+    const json_t *configs)
+{
+	struct ls_rego_eval_opts eo;
+	struct ls_rego_attr at;
+	const json_t *cfg;
+	char *text;
+	size_t i;
+	int rc = 0;
+
+	memset(&eo, 0, sizeof(eo));
+	eo.timeout_ms = r->o.timeout_ms;
+	pr->lv = ls_dectab_leaves(r->tab, pr->path);
+	if (pr->lv == NULL || pr->lv->n == 0 || pr->lv->prepared == NULL)
+		return 0;
+	if ((pr->msgs = json_array()) == NULL)
+		return LS_ENOMEM;
+	json_array_foreach(configs, i, cfg)
+	{
+		if ((text = json_dumps(cfg, JSON_COMPACT | JSON_ENCODE_ANY)) ==
+		    NULL)
+			return LS_ENOMEM;
+		memset(&at, 0, sizeof(at));
+		rc = ls_rego_eval_attr(&at, r->o.policy, pr->lv->prepared, text,
+		    strlen(text), &eo, NULL);
+		free(text);
+		if (rc == LS_ENOMEM)
+			return rc;
+		/* an evaluation that fails, or leaves holding messages
+		 * the rule lacks (an exception filtered them, or the rule
+		 * reads its leaves under `with`): producers unknown, all
+		 * the rule's controls */
+		if (rc != 0 || at.stray) {
+			ls_rego_attr_cleanup(&at);
+			return 0;
+		}
+		rc = add_elements(pr, &at);
+		ls_rego_attr_cleanup(&at);
+		if (rc != 0)
+			return rc;
+	}
+	pr->ok = 1;
+	return 0;
+}
+
+/* The producers of path on this file (evaluated on first use). */
+static int
+producers_of(struct producers **out, struct attribution *a,
+    const struct ls_check_reporter *r, const char *path)
+{
+	struct producers *v;
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->v[i].path, path) == 0) {
+			*out = &a->v[i];
+			return 0;
+		}
+	if ((v = realloc(a->v, (a->n + 1) * sizeof(*v))) == NULL)
+		return LS_ENOMEM;
+	a->v = v;
+	*out = &v[a->n];
+	memset(*out, 0, sizeof(**out));
+	snprintf((*out)->path, sizeof((*out)->path), "%s", path);
+	a->n++;
+	return evaluate_producers(*out, r, a->configs);
+}
+
+/* The controls of one message of the rule at path: those of the leaves
+ * that produced it; the rule's own when none did; every control the
+ * rule depends on when its producers are not known. */
+static int
+controls_of(json_t *c, struct attribution *a,
+    const struct ls_check_reporter *r, const char *path, const char *msg)
+{
+	unsigned long long bits = 0;
+	struct producers *pr;
+	size_t i;
+	int rc;
+
+	if ((rc = producers_of(&pr, a, r, path)) != 0)
+		return rc;
+	if (!pr->ok || msg == NULL)
+		return ls_decrec_add_controls(c,
+		    ls_dectab_controls(r->tab, path));
+	for (i = 0; i < json_array_size(pr->msgs); i++) {
+		const char *m = json_string_value(json_array_get(pr->msgs, i));
+
+		if (m != NULL && strcmp(m, msg) == 0)
+			bits |= pr->holders[i];
+	}
+	if (bits == 0)
+		return ls_decrec_add_controls(c, ls_dectab_own(r->tab, path));
+	for (i = 0; i < pr->lv->n && i < 64; i++)
+		if ((bits & (1ull << i)) &&
+		    (rc = ls_decrec_add_controls(c, pr->lv->controls[i])) != 0)
+			return rc;
+	return 0;
+}
+
 /* Each failure and warning: msg, the rule that gave it, its controls. */
 static int
 add_violations(json_t *vs, json_t *ctl, const struct ls_check_reporter *r,
-    const json_t *list)
+    struct attribution *at, const json_t *list)
 {
-	const char *const *own;
 	const char *q;
 	char path[1024];
-	json_t *v, *c, *el;
-	size_t i;
+	json_t *v, *c, *el, *one;
+	size_t i, k;
+	int rc;
 
 	json_array_foreach(list, i, el)
 	{
@@ -279,11 +448,14 @@ add_violations(json_t *vs, json_t *ctl, const struct ls_check_reporter *r,
 		if (v == NULL || json_array_append_new(vs, v) != 0)
 			return LS_ENOMEM;
 		c = json_object_get(v, "controls");
-		own = ls_dectab_controls(r->tab, path);
-		if (ls_decrec_add_controls(c, own) != 0 ||
-		    ls_decrec_add_controls(ctl, own) != 0)
-			return LS_ENOMEM;
+		if ((rc = controls_of(c, at, r, path,
+			 json_string_value(json_object_get(el, "msg")))) != 0)
+			return rc;
 		json_object_set_new(v, "controls", sorted(json_incref(c)));
+		c = json_object_get(v, "controls");
+		json_array_foreach(c, k, one) /* the record's: sorted later */
+			if (json_array_append(ctl, one) != 0)
+				return LS_ENOMEM;
 	}
 	return 0;
 }
@@ -291,7 +463,8 @@ add_violations(json_t *vs, json_t *ctl, const struct ls_check_reporter *r,
 /* The verdict of a file's results (one object per namespace). */
 static int
 judge(struct ls_decision_verdict *v, json_t *vs, json_t **ctl, char *path,
-    size_t psz, const struct ls_check_reporter *r, const json_t *results)
+    size_t psz, const struct ls_check_reporter *r, struct attribution *at,
+    const json_t *results)
 {
 	size_t i, j, k = 0, nfail = 0, nwarn = 0;
 	const char *ns;
@@ -305,10 +478,10 @@ judge(struct ls_decision_verdict *v, json_t *vs, json_t **ctl, char *path,
 		nfail += json_array_size(json_object_get(res, "failures"));
 		nwarn += json_array_size(json_object_get(res, "warnings"));
 		if (rc == 0)
-			rc = add_violations(vs, *ctl, r,
+			rc = add_violations(vs, *ctl, r, at,
 			    json_object_get(res, "failures"));
 		if (rc == 0)
-			rc = add_violations(vs, *ctl, r,
+			rc = add_violations(vs, *ctl, r, at,
 			    json_object_get(res, "warnings"));
 		if (ns != NULL && k + strlen(ns) + 2 < psz)
 			k += (size_t)snprintf(path + k, psz - k, "%s%s",
@@ -333,9 +506,27 @@ judge(struct ls_decision_verdict *v, json_t *vs, json_t **ctl, char *path,
 	    : ls_error_set(LS_ENOMEM, "out of memory");
 }
 
+/* The configurations the policy saw in f, as the checker splits its
+ * input: a top-level array is one per element (a multi-document file). */
+static int
+configs_of(struct attribution *at, const struct ls_check_file *f)
+{
+	json_t *in = f->input ? json_loadb(f->input, f->input_len,
+				    JSON_DECODE_ANY, NULL)
+			      : json_null();
+
+	if (in == NULL) /* not ours to judge: no attribution */
+		in = json_null();
+	if (!json_is_array(in) || f->one_config)
+		in = json_pack("[o]", in);
+	at->configs = in;
+	return in ? 0 : ls_error_set(LS_ENOMEM, "out of memory");
+}
+
 static int
 report_file(struct ls_check_reporter *r, const struct ls_check_file *f)
 {
+	struct attribution at = { NULL, NULL, 0 };
 	struct ls_decision_verdict v;
 	struct ls_decision d;
 	char id[LS_DECLOG_ID_MAX], path[1024], *res = NULL;
@@ -356,8 +547,9 @@ report_file(struct ls_check_reporter *r, const struct ls_check_file *f)
 		rc = ls_error_set(LS_ENOMEM, "out of memory");
 	else if (f->error != NULL)
 		d.error = f->error;
-	else if ((rc = judge(&v, vs, &ctl, path, sizeof(path), r,
-		      f->results)) == 0) {
+	else if ((rc = configs_of(&at, f)) == 0 &&
+	    (rc = judge(&v, vs, &ctl, path, sizeof(path), r, &at,
+		 f->results)) == 0) {
 		d.path = path;
 		d.verdict = &v;
 		if ((res = json_dumps(f->results, JSON_COMPACT)) == NULL)
@@ -370,6 +562,8 @@ report_file(struct ls_check_reporter *r, const struct ls_check_file *f)
 	free(res);
 	json_decref(vs);
 	json_decref(ctl);
+	json_decref(at.configs);
+	attribution_cleanup(&at);
 	return rc;
 }
 

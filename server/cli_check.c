@@ -455,7 +455,8 @@ now_ms(void)
  */
 static int
 record(struct ls_check_reporter *rep, int rc, json_t *results, size_t from,
-    const char *name, const struct ls_val *cfg, const char *sha, double ms)
+    const char *name, const struct ls_val *cfg, int one, const char *sha,
+    double ms)
 {
 	struct ls_check_file f;
 	struct ls_buf in;
@@ -477,6 +478,7 @@ record(struct ls_check_reporter *rep, int rc, json_t *results, size_t from,
 	for (i = from; i < json_array_size(results); i++)
 		json_array_append(mine, json_array_get(results, i));
 	f.filename = name;
+	f.one_config = one;
 	f.input_sha256 = sha;
 	f.results = mine;
 	f.error = rc != 0 ? err : NULL;
@@ -510,7 +512,8 @@ check_combined(json_t *results, const struct ls_rego_policy *p,
 	/* the record holds what the policy saw: the array inside */
 	if (cfg != NULL && cfg->type == LS_VAL_ARRAY && cfg->u.arr.n == 1)
 		cfg = cfg->u.arr.v[0];
-	rc = record(rep, rc, results, 0, "Combined", cfg, NULL, now_ms() - t0);
+	rc = record(rep, rc, results, 0, "Combined", cfg, 1, NULL,
+	    now_ms() - t0);
 	ls_arena_free(ar);
 	return rc;
 }
@@ -545,7 +548,7 @@ check_all(json_t *results, const struct ls_rego_policy *p,
 		st->parse += t1 - t0;
 		st->eval += now_ms() - t1;
 		rc = record(rep, rc, results, from, in->paths[i],
-		    rc == 0 ? cfg : NULL, sha[0] != '\0' ? sha : NULL,
+		    rc == 0 ? cfg : NULL, 0, sha[0] != '\0' ? sha : NULL,
 		    now_ms() - t0);
 		ls_arena_free(ar);
 	}
@@ -570,6 +573,7 @@ open_report(struct ls_check_reporter **rep, const struct check_args *a,
 	o.cacert = a->cacert;
 	o.door = a->door;
 	o.input_max = a->input_max;
+	o.timeout_ms = a->timeout_ms;
 	o.policy = p;
 	o.bundle = a->server != NULL ? info : NULL;
 	o.policy_dir = a->policy ? a->policy : "policy";

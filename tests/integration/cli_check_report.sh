@@ -336,5 +336,58 @@ print(len(s) - before - 1)' "$before" >"$W/k.n" && [ "$rc" -eq 0 ] && [ ! -s "$W
 	ok "kill -9 mid-run: its $(cat "$W/k.n") written record(s) and the next run's uploaded, seqs without gaps" ||
 	fail "after kill -9 (exit $rc, $(cat "$W/k.err")): $(ls "$W/ci/decisions/")"
 
+# --- a wrapper rule: each violation carries the controls of the rule that
+# produced it (the wrapper's leaves, evaluated once more on the file), not
+# every control the wrapper depends on; the file's record holds their union.
+mkdir -p "$W/wrapped/lib" "$W/wrapped/lockstep"
+cat >"$W/wrapped/lib/images.rego" <<'EOF'
+package lib.images
+
+violation contains sprintf("image %s from an unapproved registry", [c.image]) if {
+	some c in input.spec.containers
+	not startswith(c.image, "registry.example.com/")
+}
+EOF
+cat >"$W/wrapped/lib/labels.rego" <<'EOF'
+package lib.labels
+
+violation contains sprintf("label %s missing", [l]) if {
+	some l in {"owner", "team"}
+	not input.metadata.labels[l]
+}
+EOF
+cat >"$W/wrapped/main.rego" <<'EOF'
+package main
+
+deny contains msg if {
+	some msg in data.lib.images.violation
+}
+
+deny contains msg if {
+	some msg in data.lib.labels.violation
+}
+EOF
+cat >"$W/wrapped/lockstep/data.json" <<'EOF'
+{"controls": {"data.lib.images": ["soc2:CC6.8"], "data.lib.labels": ["soc2:CC8.1"]}}
+EOF
+cat >"$W/wrapped.json" <<'EOF'
+{"kind": "Pod", "metadata": {"name": "p", "labels": {"owner": "a"}},
+ "spec": {"containers": [{"name": "c", "image": "docker.io/x:1"}]}}
+EOF
+"$LS" check --no-color -p "$W/wrapped" --report --state "$W/ci" \
+	--report-to "$SERVER_URL" --door ci "$W/wrapped.json" >"$W/wr.out" 2>"$W/wr.err"
+rc=$?
+decisions | python3 -c '
+import json, sys
+x = json.load(sys.stdin)[-1]
+assert x["file"].endswith("wrapped.json") and x["outcome"] == "deny", x
+got = sorted((v["msg"], v["controls"]) for v in x["violations"])
+assert got == [("image docker.io/x:1 from an unapproved registry", ["soc2:CC6.8"]),
+               ("label team missing", ["soc2:CC8.1"])], got
+assert x["controls"] == ["soc2:CC6.8", "soc2:CC8.1"], x["controls"]
+' && [ "$rc" -eq 1 ] &&
+	ok "a wrapper rule: each violation carries its own rule's control, the record both" ||
+	fail "wrapper attribution (exit $rc, $(cat "$W/wr.err")): $(decisions | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1].get("violations"))')"
+
 [ "$FAILS" -ne 0 ] && dump_logs
 finish
