@@ -259,31 +259,88 @@ write_line(struct ls_declog *l, const char *head, size_t hlen,
 	    (unsigned long long)l->open.first, strerror(errno));
 }
 
+/* Append s (n bytes) at *w. */
+static void
+put(char **w, const char *s, size_t n)
+{
+	memcpy(*w, s, n);
+	*w += n;
+}
+
+/* Append v in decimal at *w. */
+static void
+put_u64(char **w, uint64_t v)
+{
+	char t[24];
+	size_t i = sizeof(t);
+
+	do
+		t[--i] = (char)('0' + v % 10);
+	while ((v /= 10) > 0);
+	put(w, t + i, sizeof(t) - i);
+}
+
+/* The record time (RFC 3339 UTC, microseconds) at *w: the seconds are
+ * formatted once a second (lock held), the rest by hand. */
+static void
+put_time(struct ls_declog *l, char **w)
+{
+	struct timespec ts;
+	struct tm tm;
+	long us;
+	int i;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (ts.tv_sec != l->time_sec || l->time_text[0] == '\0') {
+		gmtime_r(&ts.tv_sec, &tm);
+		if (strftime(l->time_text, sizeof(l->time_text),
+			"%Y-%m-%dT%H:%M:%S", &tm) == 0)
+			l->time_text[0] = '\0';
+		l->time_sec = ts.tv_sec;
+	}
+	put(w, l->time_text, strlen(l->time_text));
+	put(w, ".", 1);
+	us = ts.tv_nsec / 1000 % 1000000;
+	for (i = 5; i >= 0; i--) {
+		(*w)[i] = (char)('0' + us % 10);
+		us /= 10;
+	}
+	*w += 6;
+	put(w, "Z", 1);
+}
+
 static int
 append_locked(struct ls_declog *l, char *id, const char *fields, size_t len)
 {
-	char head[512], now[32];
+	char head[512], *w = head, *idp;
+	size_t total, alen = strlen(l->agent), hlen, idlen;
 	uint64_t seq;
-	size_t total;
-	int hlen, rc;
+	int rc;
 
 	if (len + sizeof(head) > LS_DECLOG_LINE_MAX)
 		return ls_error_set(LS_ETOOBIG, "decision record of %zu bytes",
 		    len);
 	/* First: make_room may wait (and release the lock), so the seq is
-	 * taken only afterwards; the head is at most sizeof(head). */
+	 * taken only afterwards.  The head fits: the agent name is under
+	 * 128 bytes, the rest under 160. */
 	if ((rc = make_room(l, len + sizeof(head))) != 0)
 		return rc;
 	seq = l->next;
-	ls_dl_time(now);
-	hlen = snprintf(head, sizeof(head),
-	    "{\"id\":\"%s-%llu\",\"seq\":%llu,\"time\":\"%s\",\"agent\":"
-	    "\"%s\"%s",
-	    l->agent, (unsigned long long)seq, (unsigned long long)seq, now,
-	    l->agent, len > 2 ? "," : "");
-	if (hlen < 0 || (size_t)hlen >= sizeof(head))
-		return ls_error_set(LS_EINVAL, "decisions: agent name");
-	total = (size_t)hlen + len;
+	put(&w, "{\"id\":\"", 7);
+	idp = w;
+	put(&w, l->agent, alen);
+	put(&w, "-", 1);
+	put_u64(&w, seq);
+	idlen = (size_t)(w - idp);
+	put(&w, "\",\"seq\":", 8);
+	put_u64(&w, seq);
+	put(&w, ",\"time\":\"", 9);
+	put_time(l, &w);
+	put(&w, "\",\"agent\":\"", 11);
+	put(&w, l->agent, alen);
+	put(&w, len > 2 ? "\"," : "\"", len > 2 ? 2 : 1);
+	hlen = (size_t)(w - head);
+	total = hlen + len;
 	if (seq > l->reserved) {
 		if ((rc = ls_dl_write_state(l, seq + DL_RESERVE_BLOCK, 0)) != 0)
 			return rc;
@@ -291,7 +348,7 @@ append_locked(struct ls_declog *l, char *id, const char *fields, size_t len)
 	}
 	if (l->fd < 0 && (rc = open_segment(l, seq)) != 0)
 		return rc;
-	if ((rc = write_line(l, head, (size_t)hlen, fields, len)) != 0)
+	if ((rc = write_line(l, head, hlen, fields, len)) != 0)
 		return rc;
 	l->open.bytes += total;
 	l->open.lines++;
@@ -299,8 +356,10 @@ append_locked(struct ls_declog *l, char *id, const char *fields, size_t len)
 	l->next = seq + 1;
 	l->st.records++;
 	l->st.queued_records++;
-	snprintf(id, LS_DECLOG_ID_MAX, "%s-%llu", l->agent,
-	    (unsigned long long)seq);
+	if (idlen < LS_DECLOG_ID_MAX) {
+		memcpy(id, idp, idlen);
+		id[idlen] = '\0';
+	}
 	if (l->open.bytes >= l->o.segment_max)
 		return rotate_locked(l);
 	return 0;

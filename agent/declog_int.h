@@ -55,6 +55,8 @@ struct ls_declog {
 	char prev[65];	       /* last acked batch sha256 */
 	uint64_t acked_last;   /* its last seq */
 	struct ls_declog_stats st;
+	time_t time_sec;     /* the second time_text holds (record times) */
+	char time_text[24]; /* "YYYY-MM-DDTHH:MM:SS" of time_sec */
 };
 
 void ls_dl_time(char out[32]); /* RFC 3339 UTC with microseconds */

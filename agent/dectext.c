@@ -70,60 +70,43 @@ ls_dectext_string(struct ls_buf *b, const char *s)
 	return rc ? rc : ls_buf_addc(b, '"');
 }
 
-/* 1 when the quote at s[q] is escaped: an odd run of backslashes before
- * it, counted back to from (the string's first byte). */
-static int
-escaped(const char *s, size_t from, size_t q)
-{
-	size_t k = 0;
-
-	while (q > from + k && s[q - 1 - k] == '\\')
-		k++;
-	return k % 2 == 1;
-}
-
-/* The index after the closing quote of the string opened at s[i]. */
-static size_t
-string_end(const char *s, size_t i, size_t n)
-{
-	const char *q;
-	size_t from = i + 1;
-
-	for (i = from; i < n; i = (size_t)(q - s) + 1) {
-		if ((q = memchr(s + i, '"', n - i)) == NULL)
-			return n;
-		if (!escaped(s, from, (size_t)(q - s)))
-			return (size_t)(q - s) + 1;
-	}
-	return n;
-}
+/* Byte classes of ls_dectext_compact: 1 blank, 2 quote. */
+static const unsigned char compact_class[256] = { [' '] = 1, ['\t'] = 1,
+	['\n'] = 1, ['\r'] = 1, ['"'] = 2 };
 
 int
 ls_dectext_compact(struct ls_buf *b, const char *s, size_t n)
 {
-	size_t at = b->len, i = 0, k = 0, e;
+	const unsigned char *in = (const unsigned char *)s;
+	size_t i = 0, k = 0;
+	unsigned char c;
 	char *o;
 	int rc;
 
-	/* copied once, then compacted in place: strings move whole */
-	if ((rc = ls_buf_add(b, s, n)) != 0)
+	/* one pass into room for all of it: the output is never longer */
+	if ((rc = ls_buf_reserve(b, n)) != 0)
 		return rc;
-	o = b->data + at;
+	o = b->data + b->len;
 	while (i < n) {
-		char c = o[i];
-
-		if (c == '"') {
-			e = string_end(o, i, n);
-			memmove(o + k, o + i, e - i);
-			k += e - i;
-			i = e;
-		} else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-			i++;
-		} else {
-			o[k++] = o[i++];
+		c = in[i++];
+		if (compact_class[c] == 0) {
+			o[k++] = (char)c;
+			continue;
+		}
+		if (compact_class[c] == 1)
+			continue;
+		/* a string, escapes included, copied as it is */
+		o[k++] = (char)c;
+		while (i < n) {
+			c = in[i++];
+			o[k++] = (char)c;
+			if (c == '"')
+				break;
+			if (c == '\\' && i < n)
+				o[k++] = (char)in[i++];
 		}
 	}
-	b->len = at + k;
+	b->len += k;
 	b->data[b->len] = '\0';
 	return 0;
 }
@@ -194,12 +177,40 @@ ls_dectext_members(struct ls_buf *b, const json_t *obj)
 	return rc;
 }
 
+/* ,"name": (name is a literal of ours) */
+static int
+key(struct ls_buf *b, const char *name)
+{
+	int rc = ls_buf_add(b, ",\"", 2);
+
+	rc = rc ? rc : ls_buf_adds(b, name);
+	return rc ? rc : ls_buf_add(b, "\":", 2);
+}
+
 static int
 field(struct ls_buf *b, const char *name, const char *value)
 {
-	int rc = ls_buf_addf(b, ",\"%s\":", name);
+	int rc = key(b, name);
 
 	return rc ? rc : ls_dectext_string(b, value);
+}
+
+/* ,"name":N */
+static int
+number(struct ls_buf *b, const char *name, long long v)
+{
+	char t[24];
+	size_t i = sizeof(t);
+	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v
+				     : (unsigned long long)v;
+	int rc = key(b, name);
+
+	do
+		t[--i] = (char)('0' + u % 10);
+	while ((u /= 10) > 0);
+	if (v < 0)
+		t[--i] = '-';
+	return rc ? rc : ls_buf_add(b, t + i, sizeof(t) - i);
 }
 
 int
@@ -218,19 +229,21 @@ ls_dectext_line(char **out, size_t *len, const struct ls_decision *d,
 	else
 		ls_declog_sha256_hex(sha, d->input ? d->input : "",
 		    d->input ? d->input_len : 0);
-	rc = ls_buf_addf(&b, "{\"door\":\"%s\"", ls_door_names[d->door]);
+	/* room for it all at once: the members, the input, the rest */
+	rc = ls_buf_reserve(&b,
+	    mlen + (splice ? d->input_len : 0) + strlen(d->path) + 640);
+	rc = rc ? rc : ls_buf_adds(&b, "{\"door\":\"");
+	rc = rc ? rc : ls_buf_adds(&b, ls_door_names[d->door]);
+	rc = rc ? rc : ls_buf_addc(&b, '"');
 	rc = rc ? rc : field(&b, "channel", a ? a->channel : "");
-	rc = rc ? rc
-		: ls_buf_addf(&b, ",\"release\":%llu",
-		      (unsigned long long)(a ? a->seq : 0));
+	rc = rc ? rc : number(&b, "release", (long long)(a ? a->seq : 0));
 	rc = rc ? rc : field(&b, "bundle", a ? a->sha256 : "");
 	rc = rc ? rc : field(&b, "version", a ? a->version : "");
 	rc = rc ? rc : field(&b, "path", d->path);
-	rc = rc ? rc : ls_buf_addf(&b, ",\"input_sha256\":\"%s\"", sha);
-	rc = rc ? rc
-		: ls_buf_addf(&b, ",\"outcome\":\"%s\"", ls_outcome_names[oc]);
+	rc = rc ? rc : field(&b, "input_sha256", sha);
+	rc = rc ? rc : field(&b, "outcome", ls_outcome_names[oc]);
 	rc = rc ? rc : ls_buf_add(&b, members, mlen);
-	rc = rc ? rc : ls_buf_addf(&b, ",\"latency_us\":%lld", d->latency_us);
+	rc = rc ? rc : number(&b, "latency_us", d->latency_us);
 	if (rc == 0 && d->error != NULL)
 		rc = field(&b, "error", d->error);
 	if (rc == 0 && splice) {

@@ -59,6 +59,12 @@ reserve(struct ls_buf *b, size_t n)
 }
 
 int
+ls_buf_reserve(struct ls_buf *b, size_t n)
+{
+	return reserve(b, n);
+}
+
+int
 ls_buf_add(struct ls_buf *b, const void *p, size_t n)
 {
 	int rc;

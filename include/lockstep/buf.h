@@ -23,6 +23,10 @@ void ls_buf_init(struct ls_buf *b, size_t max);
 void ls_buf_cleanup(struct ls_buf *b); /* frees data; safe to repeat */
 void ls_buf_reset(struct ls_buf *b);   /* len = 0, keeps the memory */
 
+/* Room for n more bytes without another allocation (a hint: what is
+ * appended may still grow it).  LS_ETOOBIG past max, LS_ENOMEM. */
+int ls_buf_reserve(struct ls_buf *b, size_t n);
+
 /* Append bytes. LS_ETOOBIG past max, LS_ENOMEM; buffer unchanged on error. */
 int ls_buf_add(struct ls_buf *b, const void *p, size_t n);
 int ls_buf_adds(struct ls_buf *b, const char *s);
