@@ -106,8 +106,17 @@ git init -q "$work/repo" && git -C "$work/repo" -c user.name=b \
     --poll-interval 3600 --auditor-token-file "$work/auditor.token" \
     >"$work/server.log" 2>&1 &
 srv_pid=$!
-for _ in $(seq 1 600); do [ -s "$work/port" ] && break; sleep 0.1; done
+# The seeder writes no decisions/state.json: the first start rebuilds the
+# agents' chains from the whole log (said in its log), minutes at 10 M
+# on a slow machine; bounded at 30 minutes.
+ts=$(now_ms)
+for _ in $(seq 1 18000); do
+	[ -s "$work/port" ] && break
+	kill -0 "$srv_pid" 2>/dev/null || break
+	sleep 0.1
+done
 [ -s "$work/port" ] || { echo "audit: server did not start"; cat "$work/server.log"; exit 1; }
+echo "audit: server first start on the seeded store $(( $(now_ms) - ts )) ms (no state.json: the chains rebuilt from the log)"
 hwm() { awk '/^VmHWM/ { print int($2 / 1024) }' "/proc/$srv_pid/status"; }
 h0=$(hwm)
 t0=$(now_ms)

@@ -149,7 +149,7 @@ ls_vkey_format(char out[LS_VKEY_TEXT_MAX], const struct ls_vkey *vk)
 	raw[0] = ALG_ED25519;
 	memcpy(raw + 1, vk->pub, LS_KEY_PUB_LEN);
 	ls_hex_encode(hex, vk->id, LS_KEY_ID_LEN);
-	ls_base64_encode(b64, sizeof(b64), raw, sizeof(raw));
+	ls_base64_encode_secret(b64, sizeof(b64), raw, sizeof(raw));
 	snprintf(out, LS_VKEY_TEXT_MAX, "%s+%s+%s", vk->name, hex, b64);
 }
 
@@ -199,7 +199,7 @@ ls_vkey_parse(struct ls_vkey *out, const char *text, size_t len)
 		    (int)nlen, text);
 	if (ls_hex_decode(id, LS_KEY_ID_LEN, hex, 2 * LS_KEY_ID_LEN) < 0)
 		return ls_error_set(LS_EFORMAT, "key id is not 8 hex digits");
-	if (ls_base64_decode(raw, sizeof(raw), &got, b64, blen) < 0 ||
+	if (ls_base64_decode_secret(raw, sizeof(raw), &got, b64, blen) < 0 ||
 	    got != sizeof(raw) - 8)
 		return ls_error_set(LS_EFORMAT, "bad base64 public key");
 	if (raw[0] != ALG_ED25519)
@@ -280,7 +280,7 @@ parse_secret(struct ls_key *k, const char *text, size_t len)
 		return ls_error_set(LS_EFORMAT, "key id is not 8 hex digits");
 	if ((raw = sodium_malloc(1 + SEED_LEN + 8)) == NULL)
 		return ls_error_set(LS_ENOMEM, "out of secure memory");
-	if (ls_base64_decode(raw, 1 + SEED_LEN + 8, &got, b64, blen) < 0 ||
+	if (ls_base64_decode_secret(raw, 1 + SEED_LEN + 8, &got, b64, blen) < 0 ||
 	    got != 1 + SEED_LEN || raw[0] != ALG_ED25519) {
 		rc =
 		    ls_error_set(LS_EFORMAT, "bad Ed25519 secret key encoding");
@@ -386,7 +386,7 @@ format_secret(char **out, size_t *out_len, const struct ls_key *k)
 	raw[0] = ALG_ED25519;
 	memcpy(raw + 1, k->sk, SEED_LEN); /* sk = seed || pub */
 	ls_hex_encode(hex, k->id, LS_KEY_ID_LEN);
-	ls_base64_encode(b64, sizeof(b64), raw, 1 + SEED_LEN);
+	ls_base64_encode_secret(b64, sizeof(b64), raw, 1 + SEED_LEN);
 	n = snprintf(text, KEYFILE_MAX, PRIV_PREFIX "%s+%s+%s\n", k->name, hex,
 	    b64);
 	sodium_memzero(b64, sizeof(b64));

@@ -21,3 +21,25 @@ ls_sha256_parts(uint8_t out[LS_SHA256_LEN], const void *a, size_t alen,
 		sha256_update(&c, blen, b);
 	sha256_digest(&c, LS_SHA256_LEN, out);
 }
+
+_Static_assert(sizeof(struct sha256_ctx) <= sizeof(((struct ls_sha256_stream *)0)->u),
+    "struct ls_sha256_stream holds Nettle's sha256_ctx");
+
+void
+ls_sha256_stream_init(struct ls_sha256_stream *s)
+{
+	sha256_init((struct sha256_ctx *)(void *)s->u.bytes);
+}
+
+void
+ls_sha256_stream_update(struct ls_sha256_stream *s, const void *p, size_t n)
+{
+	sha256_update((struct sha256_ctx *)(void *)s->u.bytes, n, p);
+}
+
+void
+ls_sha256_stream_final(struct ls_sha256_stream *s, uint8_t out[LS_SHA256_LEN])
+{
+	sha256_digest((struct sha256_ctx *)(void *)s->u.bytes, LS_SHA256_LEN,
+	    out);
+}

@@ -24,7 +24,7 @@ struct audit_pfile {
 	int fd;
 	char *buf;
 	size_t len;
-	crypto_hash_sha256_state h;
+	struct ls_sha256_stream h;
 	uint8_t sha[LS_SHA256_LEN]; /* once closed */
 };
 

@@ -90,7 +90,7 @@ audit_out_file(struct audit_out *w, const char *name)
 		ls_error_set(LS_EIO, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	crypto_hash_sha256_init(&f->h);
+	ls_sha256_stream_init(&f->h);
 	w->n++;
 	return f;
 }
@@ -100,7 +100,7 @@ audit_pfile_write(struct audit_pfile *f, const void *p, size_t n)
 {
 	int rc;
 
-	crypto_hash_sha256_update(&f->h, p, n);
+	ls_sha256_stream_update(&f->h, p, n);
 	if (n >= PFILE_BUF) {
 		if ((rc = pfile_flush(f)) != 0)
 			return rc;
@@ -129,7 +129,7 @@ pfile_close(struct audit_pfile *f, int transient)
 	f->fd = -1;
 	free(f->buf);
 	f->buf = NULL;
-	crypto_hash_sha256_final(&f->h, f->sha);
+	ls_sha256_stream_final(&f->h, f->sha);
 	return rc;
 }
 

@@ -52,6 +52,9 @@ struct ls_decisions;
 struct ls_decisions_opts {
 	struct ls_store *store; /* borrowed: evidence log, agent keys and
 				 * their write budgets */
+	/* Told before a long replay at open (may be NULL). */
+	void (*log)(void *arg, const char *level, const char *msg);
+	void *log_arg;
 };
 
 /*

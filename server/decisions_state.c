@@ -15,6 +15,8 @@
 #include "lockstep/timefmt.h"
 #include "lockstep/file.h"
 
+#define REPLAY_SAY 100000 /* entries: a replay worth announcing */
+
 static unsigned
 hash_name(const char *s)
 {
@@ -448,11 +450,25 @@ dec_state_load(struct ls_decisions *d)
 {
 	struct replay r = { NULL, 0, 0 };
 	struct scan sc;
-	uint64_t from;
+	uint64_t from, count;
+	char msg[512];
 	int rc;
 
 	if ((rc = load_file(d, &from)) != 0)
 		return rc;
+	count = ls_evidence_count(d->ev);
+	/* state.json is written once a second: a replay is its tail, unless
+	 * the file is new here (a migrated or seeded folder) or was lost */
+	if (d->o.log != NULL && count > from && count - from >= REPLAY_SAY) {
+		snprintf(msg, sizeof(msg),
+		    "rebuilding the agents' decision chains from the evidence "
+		    "log: %llu entries from index %llu (%s); this start "
+		    "takes longer, once",
+		    (unsigned long long)(count - from), (unsigned long long)from,
+		    from == 0 ? "no decisions/state.json"
+			      : "decisions/state.json is behind the log");
+		d->o.log(d->o.log_arg, "warn", msg);
+	}
 	sc.d = d;
 	sc.r = &r;
 	rc = ls_evidence_scan(d->ev, from, scan_one, &sc);

@@ -102,6 +102,7 @@ decisions_open(struct ls_store *store)
 
 	memset(&o, 0, sizeof(o));
 	o.store = store;
+	o.log = log_line;
 	if (ls_decisions_open(&d, &o) != 0)
 		return NULL;
 	ls_metrics_set_extra(ls_decisions_metrics, d);

@@ -27,15 +27,40 @@ int ls_hex_decode(uint8_t *out, size_t len, const char *hex, size_t hexlen);
 void
 ls_sha256_hex(char out[LS_SHA256_HEX_LEN + 1], const void *data, size_t len);
 
+/* SHA-256 over parts given one after another (Nettle, common/sha256.c).
+ * The state is opaque: room for Nettle's, checked where it is used. */
+struct ls_sha256_stream {
+	union {
+		uint64_t align;
+		unsigned char bytes[160];
+	} u;
+};
+void ls_sha256_stream_init(struct ls_sha256_stream *s);
+void ls_sha256_stream_update(struct ls_sha256_stream *s, const void *p,
+    size_t n);
+void ls_sha256_stream_final(struct ls_sha256_stream *s,
+    uint8_t out[LS_SHA256_LEN]);
+
 /* SHA-256 of a file streamed in 64 KiB chunks; *size_out gets its length. */
 int ls_sha256_file(uint8_t out[LS_SHA256_LEN], unsigned long long *size_out,
     const char *path);
 
-/* Standard base64 with padding (RFC 4648 section 4). */
+/*
+ * Standard base64 with padding (RFC 4648 section 4), by table: for public
+ * bytes (hashes, proofs, signatures, notes), where an audit package
+ * encodes millions.  outsz >= ls_base64_encoded_len(n); the output is
+ * NUL-terminated.
+ */
 size_t ls_base64_encoded_len(size_t n); /* including the NUL */
 void ls_base64_encode(char *out, size_t outsz, const uint8_t *in, size_t n);
-/* Strict decode: padding required, no spaces. LS_EFORMAT or LS_ETOOBIG. */
+/* Strict decode: padding required, no spaces, the unused bits of the last
+ * group zero (one encoding per value).  LS_EFORMAT or LS_ETOOBIG. */
 int ls_base64_decode(uint8_t *out, size_t outsz, size_t *out_len,
+    const char *in, size_t inlen);
+/* The same in constant time (libsodium), for secret keys. */
+void ls_base64_encode_secret(char *out, size_t outsz, const uint8_t *in,
+    size_t n);
+int ls_base64_decode_secret(uint8_t *out, size_t outsz, size_t *out_len,
     const char *in, size_t inlen);
 
 #endif
