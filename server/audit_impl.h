@@ -36,6 +36,8 @@ struct audit_out {
 	struct audit_pfile f[AUDIT_FILES_MAX];
 	size_t n;
 	int transient; /* read back and removed: no fsync */
+	int lockfd;    /* tmp, flock()ed while this run writes it, */
+	int locked;    /* when this is 1 */
 };
 
 /* LS_EEXISTS when dir is there, LS_EIO. */

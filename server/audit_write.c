@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audit_impl.h"
@@ -18,6 +21,7 @@
 #include "lockstep/timefmt.h"
 
 #define PFILE_BUF ((size_t)1 << 20)
+#define STALE_AGE 60 /* s: a partial this old and unlocked is a dead run's */
 
 static int
 pfile_flush(struct audit_pfile *f)
@@ -28,6 +32,55 @@ pfile_flush(struct audit_pfile *f)
 		return ls_error_set(LS_EIO, "%s: write failed", f->name);
 	f->len = 0;
 	return 0;
+}
+
+/*
+ * Remove what runs killed before their rename left: DIR.partial-XXXXXX
+ * beside dir that no live run holds (each run flock()s its own) and that
+ * is over STALE_AGE old (a run between mkdtemp and flock is younger).
+ */
+static void
+sweep_stale(const char *dir)
+{
+	char parent[PATH_MAX], path[PATH_MAX + 300];
+	const char *base;
+	struct dirent *e;
+	struct stat st;
+	size_t blen;
+	DIR *d;
+	int fd;
+
+	snprintf(parent, sizeof(parent), "%s", dir);
+	if ((base = strrchr(dir, '/')) != NULL) {
+		parent[base - dir > 0 ? base - dir : 1] = '\0';
+		base++;
+	} else {
+		snprintf(parent, sizeof(parent), ".");
+		base = dir;
+	}
+	blen = strlen(base);
+	if ((d = opendir(parent)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, base, blen) != 0 ||
+		    strncmp(e->d_name + blen, ".partial-", 9) != 0 ||
+		    strlen(e->d_name + blen + 9) != 6)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", parent, e->d_name);
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &st) == 0 && time(NULL) - st.st_mtime > STALE_AGE &&
+		    flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			(void)ls_file_remove_tree(path);
+			fprintf(stderr,
+			    "lockstep audit: removed %s, left by a run that "
+			    "did not finish\n",
+			    path);
+		}
+		close(fd);
+	}
+	closedir(d);
 }
 
 int
@@ -50,12 +103,21 @@ audit_out_open(struct audit_out *w, const char *dir)
 		if (ls_file_mkdirs(parent, 0755) != 0)
 			return LS_EIO;
 	}
+	sweep_stale(w->dir);
 	snprintf(w->tmp, sizeof(w->tmp), "%s.partial-XXXXXX", w->dir);
 	if (mkdtemp(w->tmp) == NULL) {
 		w->tmp[0] = '\0';
 		return ls_error_set(LS_EIO, "%s: cannot create: %s", w->dir,
 		    strerror(errno));
 	}
+	/* held until the rename or the cleanup: a live run's partial */
+	if ((w->lockfd = open(w->tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) <
+	    0)
+		return ls_error_set(LS_EIO, "%s: %s", w->tmp, strerror(errno));
+	w->locked = 1;
+	if (flock(w->lockfd, LOCK_EX | LOCK_NB) != 0)
+		return ls_error_set(LS_EIO, "%s: cannot lock: %s", w->tmp,
+		    strerror(errno));
 	if (chmod(w->tmp, 0755) != 0)
 		return ls_error_set(LS_EIO, "%s: %s", w->tmp, strerror(errno));
 	return 0;
@@ -234,4 +296,7 @@ audit_out_cleanup(struct audit_out *w)
 	if (w->tmp[0] != '\0')
 		(void)ls_file_remove_tree(w->tmp);
 	w->tmp[0] = '\0';
+	if (w->locked)
+		close(w->lockfd);
+	w->locked = 0;
 }

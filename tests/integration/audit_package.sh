@@ -131,4 +131,22 @@ for delay in 0.05 0.2 0.5; do
 		    sh -c "'$ls' audit --control soc2:CC6.1 --since '$since' --until '$until' -o '$work/k9' --data '$work/data' --keys '$work/keys' && '$ls' audit verify '$work/k9'"
 	fi
 done
+
+# What killed runs leave is removed by the next run once it is over a
+# minute old and no live run holds it (each run flock()s its partial);
+# a younger one, or one held, stays.
+rm -rf "$work/sw" "$work"/sw.partial-*
+mkdir "$work/sw.partial-aaaaaa" "$work/sw.partial-bbbbbb" "$work/sw.partial-cccccc"
+touch -d '2 minutes ago' "$work/sw.partial-aaaaaa" "$work/sw.partial-cccccc"
+flock "$work/sw.partial-cccccc" sleep 30 &
+holder=$!
+sleep 0.3
+"$ls" audit --control soc2:CC6.1 --since "$since" --until "$until" \
+    -o "$work/sw" --data "$work/data" --keys "$work/keys" 2>"$work/sw.err"
+check "a dead run's partial removed and said; a young one and a held one kept" \
+    sh -c "[ ! -e '$work/sw.partial-aaaaaa' ] && [ -d '$work/sw.partial-bbbbbb' ] &&
+	[ -d '$work/sw.partial-cccccc' ] && [ -d '$work/sw' ] &&
+	grep -q 'sw.partial-aaaaaa, left by a run that did not finish' '$work/sw.err'"
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
 finish
