@@ -30,9 +30,11 @@
  * free for other clients however slow one client's inputs are, and a
  * single busy client (an API server) still gets most of the pool.  Its
  * further decisions wait, suspended (no thread held), in arrival order,
- * for at most a decision's budget (--decision-timeout-ms): an API
+ * for at most WAIT_BUDGETS decision budgets (--decision-timeout-ms; 5 s
+ * by default, under Kubernetes' default webhook timeout of 10 s): an API
  * server sends admission reviews in bursts and must not meet a 429. */
 #define INFLIGHT_PER_CLIENT (THREADS - 1)
+#define WAIT_BUDGETS 5
 #define CLIENTS_TRACKED 1024
 #define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 
@@ -296,7 +298,7 @@ refusal(const char **kind, const char **msg, enum take t)
 	*kind = t == TAKE_STOPPED ? "unavailable" : "too_many_requests";
 	*msg = t == TAKE_STOPPED ? "the agent is stopping"
 	    : t == TAKE_LATE     ? "too many decisions in flight from this "
-				   "client: waited past the decision budget"
+				   "client: waited five decision budgets"
 				 : "too many decisions in flight from this client";
 	return t == TAKE_STOPPED ? 503 : 429;
 }
@@ -314,7 +316,8 @@ decide(struct ls_api *h, struct MHD_Connection *c, const char *url,
 	const char *path = ls_api_data_path(url);
 	int rc;
 
-	if ((t = take_slot(h, c, q, h->adm.timeout_ms)) == TAKE_WAIT)
+	if ((t = take_slot(h, c, q, (long)h->adm.timeout_ms * WAIT_BUDGETS)) ==
+	    TAKE_WAIT)
 		return MHD_YES; /* called again when resumed */
 	if (strncmp(url, "/v1/admission", 13) == 0) {
 		if (t != TAKE_RUN) {
