@@ -14,6 +14,7 @@
 
 #include "declog_int.h"
 #include "lockstep/hash.h"
+#include "lockstep/buf.h"
 #include "lockstep/error.h"
 #include "lockstep/timefmt.h"
 #include "lockstep/file.h"
@@ -271,13 +272,9 @@ put(char **w, const char *s, size_t n)
 static void
 put_u64(char **w, uint64_t v)
 {
-	char t[24];
-	size_t i = sizeof(t);
+	char t[LS_U64_DEC_MAX];
 
-	do
-		t[--i] = (char)('0' + v % 10);
-	while ((v /= 10) > 0);
-	put(w, t + i, sizeof(t) - i);
+	put(w, t, ls_u64_dec(t, v));
 }
 
 /* The record time (RFC 3339 UTC, microseconds) at *w: the seconds are

@@ -199,18 +199,15 @@ field(struct ls_buf *b, const char *name, const char *value)
 static int
 number(struct ls_buf *b, const char *name, long long v)
 {
-	char t[24];
-	size_t i = sizeof(t);
-	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v
-				     : (unsigned long long)v;
+	char t[LS_U64_DEC_MAX + 1];
+	uint64_t u = v < 0 ? 0ull - (uint64_t)v : (uint64_t)v;
 	int rc = key(b, name);
 
-	do
-		t[--i] = (char)('0' + u % 10);
-	while ((u /= 10) > 0);
-	if (v < 0)
-		t[--i] = '-';
-	return rc ? rc : ls_buf_add(b, t + i, sizeof(t) - i);
+	t[0] = '-';
+	if (rc == 0)
+		rc = ls_buf_add(b, v < 0 ? t : t + 1,
+		    ls_u64_dec(t + 1, u) + (v < 0));
+	return rc;
 }
 
 int

@@ -134,3 +134,18 @@ ls_buf_take(struct ls_buf *b, size_t *len_out)
 	b->cap = 0;
 	return p;
 }
+
+size_t
+ls_u64_dec(char out[LS_U64_DEC_MAX], uint64_t v)
+{
+	char t[LS_U64_DEC_MAX];
+	size_t i = sizeof(t), n;
+
+	do
+		t[--i] = (char)('0' + v % 10);
+	while ((v /= 10) > 0);
+	n = sizeof(t) - i;
+	memcpy(out, t + i, n);
+	out[n] = '\0';
+	return n;
+}

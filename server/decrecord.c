@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "decisions_impl.h"
+#include "lockstep/buf.h"
 #include "lockstep/error.h"
 #include "lockstep/note.h"
 #include "rego/value.h"
@@ -166,19 +167,12 @@ keep_controls(struct dec_reader *r, struct dec_line *out,
 static int
 id_is(const char *id, size_t idlen, const char *agent, uint64_t seq)
 {
-	size_t alen = strlen(agent), k = 0, i;
-	char dig[24];
+	size_t alen = strlen(agent), k;
+	char dig[LS_U64_DEC_MAX];
 
-	do
-		dig[k++] = (char)('0' + seq % 10);
-	while ((seq /= 10) > 0);
-	if (idlen != alen + 1 + k || memcmp(id, agent, alen) != 0 ||
-	    id[alen] != '-')
-		return 0;
-	for (i = 0; i < k; i++)
-		if (id[alen + 1 + i] != dig[k - 1 - i])
-			return 0;
-	return 1;
+	k = ls_u64_dec(dig, seq);
+	return idlen == alen + 1 + k && memcmp(id, agent, alen) == 0 &&
+	    id[alen] == '-' && memcmp(id + alen + 1, dig, k) == 0;
 }
 
 /* The checks of record_check (decisions.c) on a parsed plain line; 1

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "evidence_impl.h"
+#include "lockstep/buf.h"
 #include "lockstep/error.h"
 #include "lockstep/file.h"
 #include "lockstep/timefmt.h"
@@ -513,16 +514,12 @@ tail_push(struct ls_evidence *ev, struct ev_ent *e)
 static int
 ent_number(struct ev_ent *e, uint64_t n)
 {
-	char pre[32], dig[24];
-	size_t plen = 5, k = 0;
+	char pre[32];
+	size_t plen = 5;
 	char *line;
 
-	do
-		dig[k++] = (char)('0' + n % 10);
-	while ((n /= 10) > 0);
 	memcpy(pre, "{\"n\":", 5);
-	while (k > 0)
-		pre[plen++] = dig[--k];
+	plen += ls_u64_dec(pre + plen, n);
 	pre[plen++] = ',';
 	if ((line = realloc(e->body, plen + e->blen)) == NULL)
 		return ls_error_set(LS_ENOMEM, "evidence: out of memory");

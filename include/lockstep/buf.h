@@ -11,6 +11,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct ls_buf {
 	char *data; /* owned; NULL until the first append */
@@ -42,5 +43,9 @@ int ls_buf_vaddf(struct ls_buf *b, const char *fmt, va_list ap)
  * NULL only if that allocation fails.  *len_out may be NULL.
  */
 char *ls_buf_take(struct ls_buf *b, size_t *len_out);
+
+/* v in decimal at out, NUL-terminated; returns the digits' count. */
+#define LS_U64_DEC_MAX 21 /* the digits of UINT64_MAX and the NUL */
+size_t ls_u64_dec(char out[LS_U64_DEC_MAX], uint64_t v);
 
 #endif
