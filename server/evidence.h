@@ -165,6 +165,21 @@ int ls_evidence_query(struct ls_evidence *ev, struct ls_buf *out,
     const struct ls_evidence_filter *f);
 
 /*
+ * Merge the partition files of days that are over (two days before now,
+ * 0 = the clock), as the store does by itself every minute it is idle:
+ * one pass of the materialiser, waited for at most ms.  out (may be
+ * NULL): what compaction did since open.  LS_ETIMEOUT.
+ */
+struct ls_evidence_compacted {
+	uint64_t days, files; /* day folders compacted, files merged away */
+	uint64_t busy;	      /* days left for later: a reader held them */
+	uint64_t failed;
+	char error[256]; /* the last failure, "" if none */
+};
+int ls_evidence_compact(struct ls_evidence *ev, time_t now, unsigned ms,
+    struct ls_evidence_compacted *out);
+
+/*
  * Check a store without the server: every entry bundle against the
  * level-0 tiles, every tile against the tiles above it, every partition
  * line against the entry it names, the partition count against the

@@ -19,7 +19,10 @@
  *   partitions/kind=K/framework=F/control=C/year=Y/month=M/day=D/
  *                         <first:020>.jsonl, one file per partition per
  *                         materialised batch (first = the batch's first
- *                         log index, so names sort in log order)
+ *                         log index, so names sort in log order); once
+ *                         the day is over, merged into
+ *                         <first:020>-<last:020>.jsonl (evcompact.c)
+ *   compact/              compaction's lock, journal and scratch folder
  *   index.sqlite          SQLite: how far tiles and partitions are
  *                         complete ("materialised", H), the right edge,
  *                         and the per-kind / per-agent index
@@ -77,6 +80,12 @@ struct ev_ent {
 		     * allocation (a decision's fast path) */
 };
 
+/* What compaction did since open (evcompact.c). */
+struct ev_compact_stats {
+	uint64_t passes, days, files, busy, failed;
+	char error[256]; /* the last failure */
+};
+
 /* The growing right edge of the tiles (materialiser only). */
 struct ev_edge {
 	uint8_t tile[EV_LEVELS][EV_TILE_W][LS_SHA256_LEN];
@@ -118,7 +127,14 @@ struct ls_evidence {
 	void (*on_commit)(void *arg, uint64_t size);
 	void *commit_arg;
 
+	/* compaction (evcompact.c): requests under t_mu */
+	unsigned compact_req, compact_done;
+	time_t compact_now; /* the clock a request judges days by, 0 = now */
 	/* materialiser only */
+	struct ev_compact_stats compact;
+	char compact_after[EV_PART_PATH]; /* where the next pass goes on */
+	long long compact_next;		  /* ls_mono_ms of the next pass */
+	int compact_off; /* the file system cannot exchange folders */
 	struct ev_edge *edge;
 	sqlite3 *db;
 	char last_dir[PATH_MAX]; /* made by ev_write_file */
@@ -198,6 +214,26 @@ int ev_index_batch(struct ls_evidence *ev, struct ev_ent **ents, size_t n,
 int ev_index_commit(struct ls_evidence *ev, uint64_t h);
 void ev_index_abort(struct ls_evidence *ev);
 int ev_index_reader(const char *dir, sqlite3 **out);
+/* DIR/partitions/PART/<first>.jsonl, or <first>-<merged>.jsonl for a
+ * compacted file (merged: the files row's merged, 0 when NULL). */
+int ev_part_file(char *out, size_t n, const char *dir, const char *part,
+    uint64_t first, uint64_t merged);
+
+/* evcompact.c: day folders over merged (see there). */
+#define EV_COMPACT_EVERY_MS 60000 /* between passes of an idle store */
+#define EV_COMPACT_BUDGET_MS 2000 /* of one pass */
+extern int ev_compact_stop_at;	  /* tests: stop after step N, as a crash */
+/* Finish or undo what a crash left; makes compact/lock.  At open. */
+int ev_compact_recover(struct ls_evidence *ev);
+/* Merge the day folders older than EV_COMPACT_DAYS before now, for at
+ * most budget_ms; materialiser thread only.  An ls_err of the first
+ * day that failed (the pass stops there). */
+int ev_compact_pass(struct ls_evidence *ev, time_t now, long budget_ms,
+    struct ev_compact_stats *stats);
+/* Readers of partition files by name hold this (shared) while they
+ * read: fd, or -1 where the store has no lock file (never compacted). */
+int ev_parts_share(const char *evdir);
+void ev_parts_unshare(int fd);
 int ev_part_rel(char *out, size_t n, const char *kind, const char *control,
     time_t t);
 

@@ -14,7 +14,10 @@
  * Files are named <first:020>.jsonl after the first log index of the
  * batch that wrote them (names sort in log order) and hold that batch's
  * entries of the partition, as stored, in log order; a file is never
- * changed once its batch is committed.  Values outside [A-Za-z0-9._-]
+ * changed once its batch is committed.  Compaction (evcompact.c) merges
+ * the files of a day that is over into <first:020>-<last:020>.jsonl,
+ * first and last the first and the last batch merged (files table:
+ * merged = last), which are never merged again.  Values outside [A-Za-z0-9._-]
  * are %XX-encoded.
  *
  * SQLite (DATA/evidence/index.sqlite): meta (materialised size h),
@@ -43,12 +46,24 @@ static const char schema[] =
     "CREATE INDEX IF NOT EXISTS entries_kind ON entries(kind, t);"
     "CREATE INDEX IF NOT EXISTS entries_agent ON entries(agent, t);"
     "CREATE TABLE IF NOT EXISTS files(path TEXT NOT NULL,"
-    " first INTEGER NOT NULL, lines INTEGER NOT NULL,"
+    " first INTEGER NOT NULL, lines INTEGER NOT NULL, merged INTEGER,"
     " PRIMARY KEY(path, first));"
     "CREATE TABLE IF NOT EXISTS builds(channel TEXT, tag TEXT,"
     " PRIMARY KEY(channel, tag));"
     "CREATE TABLE IF NOT EXISTS reports(agent TEXT PRIMARY KEY,"
     " seq INTEGER);";
+
+int
+ev_part_file(char *out, size_t n, const char *dir, const char *part,
+    uint64_t first, uint64_t merged)
+{
+	if (merged == 0)
+		return ev_path(out, n, "%s/partitions/%s/%020" PRIu64 ".jsonl",
+		    dir, part, first);
+	return ev_path(out, n,
+	    "%s/partitions/%s/%020" PRIu64 "-%020" PRIu64 ".jsonl", dir, part,
+	    first, merged);
+}
 
 static int
 db_error(sqlite3 *db, const char *what)
@@ -73,6 +88,15 @@ ev_index_open(struct ls_evidence *ev, uint64_t *h_out)
 		NULL) != SQLITE_OK ||
 	    sqlite3_exec(ev->db, schema, NULL, NULL, NULL) != SQLITE_OK)
 		return db_error(ev->db, path);
+	/* merged: a compacted file's last merged batch (evcompact.c); a
+	 * store of an earlier version gets the column on open */
+	if (sqlite3_prepare_v2(ev->db, "SELECT merged FROM files LIMIT 0", -1,
+		&st, NULL) != SQLITE_OK &&
+	    sqlite3_exec(ev->db, "ALTER TABLE files ADD COLUMN merged INTEGER",
+		NULL, NULL, NULL) != SQLITE_OK)
+		return db_error(ev->db, "files: adding merged");
+	sqlite3_finalize(st);
+	st = NULL;
 	if (sqlite3_prepare_v2(ev->db, "SELECT v FROM meta WHERE k='h'", -1,
 		&st, NULL) != SQLITE_OK)
 		return db_error(ev->db, "meta");
@@ -387,7 +411,7 @@ ev_index_batch(struct ls_evidence *ev, struct ev_ent **ents, size_t n,
 		"UPDATE SET seq=max(seq, excluded.seq)",
 		-1, &rst, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(ev->db,
-		"INSERT OR REPLACE INTO files VALUES(?,?,?)", -1, &fst,
+		"INSERT OR REPLACE INTO files(path, first, lines) VALUES(?,?,?)", -1, &fst,
 		NULL) != SQLITE_OK) {
 		rc = db_error(ev->db, "prepare");
 		goto out;

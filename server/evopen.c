@@ -14,6 +14,7 @@
 
 #include "evidence_impl.h"
 #include "lockstep/error.h"
+#include "lockstep/timefmt.h"
 #include "lockstep/file.h"
 
 #define MAX_SEGMENTS 100000
@@ -389,6 +390,25 @@ deadline_in(struct timespec *ts, unsigned ms)
 	}
 }
 
+/* One compaction pass, t_mu held (dropped while it runs). */
+static void
+compact(struct ls_evidence *ev)
+{
+	unsigned req = ev->compact_req;
+	time_t now = ev->compact_now != 0 ? ev->compact_now : time(NULL);
+
+	ev->mat_busy = 1;
+	pthread_mutex_unlock(&ev->t_mu);
+	if (!ev->compact_off &&
+	    ev_compact_pass(ev, now, EV_COMPACT_BUDGET_MS, &ev->compact) != 0)
+		ls_error_clear(); /* counted, with its message, in compact */
+	pthread_mutex_lock(&ev->t_mu);
+	ev->mat_busy = 0;
+	ev->compact_next = ls_mono_ms() + EV_COMPACT_EVERY_MS;
+	ev->compact_done = req;
+	pthread_cond_broadcast(&ev->t_cond);
+}
+
 static void *
 mat_main(void *arg)
 {
@@ -399,7 +419,17 @@ mat_main(void *arg)
 	pthread_mutex_lock(&ev->t_mu);
 	while (!ev->stop) {
 		if (ev->ntail == 0) {
-			pthread_cond_wait(&ev->t_cond, &ev->t_mu);
+			/* Idle: compact the days that are over, now and then
+			 * or when asked. */
+			if (ev->compact_req != ev->compact_done ||
+			    ls_mono_ms() >= ev->compact_next) {
+				compact(ev);
+				continue;
+			}
+			deadline_in(&ts,
+			    (unsigned)(ev->compact_next - ls_mono_ms()));
+			(void)pthread_cond_timedwait(&ev->t_cond, &ev->t_mu,
+			    &ts);
 			continue;
 		}
 		/* Let a batch gather unless someone waits for it. */
@@ -444,6 +474,39 @@ ev_sync(struct ls_evidence *ev, unsigned ms)
 			rc = ls_error_set(LS_ETIMEOUT,
 			    "evidence: tiles not written within %u ms", ms);
 	ev->sync_waiters--;
+	pthread_mutex_unlock(&ev->t_mu);
+	return rc;
+}
+
+int
+ls_evidence_compact(struct ls_evidence *ev, time_t now, unsigned ms,
+    struct ls_evidence_compacted *out)
+{
+	struct timespec ts;
+	unsigned want;
+	int rc = 0;
+
+	deadline_in(&ts, ms);
+	pthread_mutex_lock(&ev->t_mu);
+	want = ++ev->compact_req;
+	ev->compact_now = now;
+	pthread_cond_broadcast(&ev->t_cond);
+	while (rc == 0 && (int)(ev->compact_done - want) < 0 && !ev->stop)
+		if (pthread_cond_timedwait(&ev->t_cond, &ev->t_mu, &ts) ==
+		    ETIMEDOUT)
+			rc = ls_error_set(LS_ETIMEOUT,
+			    "evidence: no compaction pass within %u ms", ms);
+	if (rc == 0 && out != NULL) {
+		out->days = ev->compact.days;
+		out->files = ev->compact.files;
+		out->busy = ev->compact.busy;
+		out->failed = ev->compact.failed;
+		snprintf(out->error, sizeof(out->error), "%s",
+		    ev->compact_off ? "the file system cannot exchange "
+				      "folders (renameat2 RENAME_EXCHANGE)"
+				    : ev->compact.error);
+	}
+	ev->compact_now = 0;
 	pthread_mutex_unlock(&ev->t_mu);
 	return rc;
 }
@@ -503,6 +566,7 @@ ls_evidence_open(struct ls_evidence **out, const char *data_dir,
 		goto out;
 	}
 	if ((rc = ev_index_open(ev, &ev->h)) != 0 ||
+	    (rc = ev_compact_recover(ev)) != 0 ||
 	    (rc = ev_edge_load(ev, ev->h)) != 0 || (rc = front_load(ev)) != 0 ||
 	    (rc = wal_recover(ev, visit, arg)) != 0)
 		goto out;
@@ -510,6 +574,7 @@ ls_evidence_open(struct ls_evidence **out, const char *data_dir,
 		rc = ls_error_set(LS_ERROR, "evidence: cannot start a thread");
 		goto out;
 	}
+	ev->compact_next = ls_mono_ms() + EV_COMPACT_EVERY_MS / 4;
 	ev->mat_started = 1;
 	if ((rc = ev_sync(ev, 600000)) != 0 || (rc = ev_migrate(ev)) != 0)
 		goto out;

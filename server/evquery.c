@@ -44,6 +44,7 @@ struct ls_evidence_query {
 	struct ev_reader r;
 	char (*bundles)[65];
 	size_t nbundles;
+	int parts_fd; /* compaction's lock, held shared while it reads */
 };
 
 static int
@@ -174,7 +175,9 @@ day_open(struct ls_evidence_query *q, time_t day)
 	while ((de = readdir(d)) != NULL && q->nfiles < MAX_FILES_DAY) {
 		size_t n = strlen(de->d_name);
 
-		if (n != 26 || strcmp(de->d_name + 20, ".jsonl") != 0 ||
+		/* <first>.jsonl, or <first>-<last>.jsonl once compacted */
+		if ((n != 26 && (n != 47 || de->d_name[20] != '-')) ||
+		    strcmp(de->d_name + n - 6, ".jsonl") != 0 ||
 		    strtoull(de->d_name, NULL, 10) >= q->size)
 			continue;
 		if (q->nfiles == cap) {
@@ -336,6 +339,7 @@ ls_evidence_query_open(struct ls_evidence_query **out, struct ls_evidence *ev,
 	if ((q = calloc(1, sizeof(*q))) == NULL)
 		return ls_error_set(LS_ENOMEM, "evidence: out of memory");
 	q->ev = ev;
+	q->parts_fd = ev_parts_share(ev->dir);
 	q->size = size;
 	q->f = *f;
 	q->f.agent = q->agent = dup_or_null(f->agent);
@@ -371,6 +375,7 @@ ls_evidence_query_free(struct ls_evidence_query *q)
 		return;
 	files_free(q);
 	free(q->data);
+	ev_parts_unshare(q->parts_fd);
 	sqlite3_finalize(q->st);
 	if (q->db != NULL)
 		sqlite3_close(q->db);

@@ -154,7 +154,7 @@ check_tiles(const char *dir, uint64_t h, uint64_t *parts_out)
 /* One partition file: each line is the entry it names, in order. */
 static int
 check_file(const char *dir, struct ev_reader *r, const char *part,
-    uint64_t first, uint64_t lines)
+    uint64_t first, uint64_t merged, uint64_t lines)
 {
 	char path[PATH_MAX];
 	const char *entry;
@@ -163,9 +163,8 @@ check_file(const char *dir, struct ev_reader *r, const char *part,
 	size_t len = 0, elen;
 	int rc;
 
-	if ((rc = ev_path(path, sizeof(path),
-		 "%s/partitions/%s/%020" PRIu64 ".jsonl", dir, part, first)) !=
-	    0)
+	if ((rc = ev_part_file(path, sizeof(path), dir, part, first,
+		 merged)) != 0)
 		return rc;
 	if ((rc = ev_read_file(&data, &len, path, (size_t)1 << 31)) != 0)
 		return rc;
@@ -209,11 +208,15 @@ check_parts(const char *dir, uint64_t h, uint64_t want_total)
 	uint64_t total = 0;
 	int rc;
 
+	int parts_fd;
+
 	if ((rc = ev_index_reader(dir, &db)) != 0)
 		return rc;
+	/* The rows and the files they name, as one state (evcompact.c) */
+	parts_fd = ev_parts_share(dir);
 	ev_reader_init(&r, dir, h, h);
 	if (sqlite3_prepare_v2(db,
-		"SELECT path, first, lines FROM files WHERE first < ? "
+		"SELECT path, first, lines, merged FROM files WHERE first < ? "
 		"ORDER BY first",
 		-1, &st, NULL) != SQLITE_OK)
 		rc = ls_error_set(LS_EIO, "%s: index: %s", dir,
@@ -225,7 +228,8 @@ check_parts(const char *dir, uint64_t h, uint64_t want_total)
 
 		rc = check_file(dir, &r,
 		    (const char *)sqlite3_column_text(st, 0),
-		    (uint64_t)sqlite3_column_int64(st, 1), lines);
+		    (uint64_t)sqlite3_column_int64(st, 1),
+		    (uint64_t)sqlite3_column_int64(st, 3), lines);
 		total += lines;
 	}
 	if (rc == 0 && total != want_total)
@@ -235,6 +239,7 @@ check_parts(const char *dir, uint64_t h, uint64_t want_total)
 		    dir, total, want_total);
 	sqlite3_finalize(st);
 	sqlite3_close(db);
+	ev_parts_unshare(parts_fd);
 	ev_reader_cleanup(&r);
 	return rc;
 }

@@ -43,7 +43,7 @@ ls_evidence_export(const char *data_dir, const char *out_dir, size_t *files_out)
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 	uint64_t count = 0;
-	int rc;
+	int parts_fd = -1, rc;
 
 	*files_out = 0;
 	if ((rc = ev_path(dir, sizeof(dir), "%s/evidence", data_dir)) != 0 ||
@@ -52,22 +52,24 @@ ls_evidence_export(const char *data_dir, const char *out_dir, size_t *files_out)
 	    (rc = ev_index_reader(dir, &db)) != 0)
 		goto out;
 	if (sqlite3_prepare_v2(db,
-		"SELECT path, first FROM files WHERE first < ? ORDER BY first",
+		"SELECT path, first, merged FROM files WHERE first < ? "
+		"ORDER BY first",
 		-1, &st, NULL) != SQLITE_OK) {
 		rc = ls_error_set(LS_EIO, "%s: index: %s", dir,
 		    sqlite3_errmsg(db));
 		goto out;
 	}
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)count);
+	parts_fd = ev_parts_share(dir); /* rows and files as one state */
 	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
 		const char *p = (const char *)sqlite3_column_text(st, 0);
 		uint64_t first = (uint64_t)sqlite3_column_int64(st, 1);
+		uint64_t merged = (uint64_t)sqlite3_column_int64(st, 2);
 
-		if ((rc = ev_path(from, sizeof(from),
-			 "%s/partitions/%s/%020" PRIu64 ".jsonl", dir, p,
-			 first)) != 0 ||
-		    (rc = ev_path(to, sizeof(to), "%s/%s/%020" PRIu64 ".jsonl",
-			 out_dir, p, first)) != 0 ||
+		if ((rc = ev_part_file(from, sizeof(from), dir, p, first,
+			 merged)) != 0 ||
+		    (rc = ev_path(to, sizeof(to), "%s/%s%s", out_dir, p,
+			 strrchr(from, '/'))) != 0 ||
 		    (rc = copy_file(from, to)) != 0)
 			break;
 		(*files_out)++;
@@ -82,5 +84,6 @@ out:
 	sqlite3_finalize(st);
 	if (db != NULL)
 		sqlite3_close(db);
+	ev_parts_unshare(parts_fd);
 	return rc;
 }

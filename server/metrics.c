@@ -66,6 +66,13 @@ static const struct {
 	    "counter",
 	    "Decision records agents announced as dropped, by cause.",
 	    "reason=\"queue\"" },
+	[LS_M_COMPACT_FILES] = { "lockstep_evidence_compacted_files_total",
+	    "counter",
+	    "Partition files merged away by compaction of days that are over.",
+	    NULL },
+	[LS_M_COMPACT_FAILED] = { "lockstep_evidence_compaction_failures_total",
+	    "counter", "Day folders whose compaction failed (tried again).",
+	    NULL },
 };
 
 static ls_metrics_extra_fn extra_fn;

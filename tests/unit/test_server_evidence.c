@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <time.h>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -486,6 +488,146 @@ test_server_evidence__index_partitions_query(void **state)
 	assert_int_equal(n, 6);
 }
 
+/* ---- compaction ------------------------------------------------------ */
+
+#define OLD_DAY                                                                \
+	"/evidence/partitions/kind=decision/framework=soc2/control=CC6.1/"     \
+	"year=2026/month=06/day=22"
+
+/* One decision of soc2:CC6.1 at when, materialised on its own (so it
+ * gets its own partition file). */
+static void
+decide_one(struct ls_evidence *ev, const char *when, int i)
+{
+	char id[32];
+	json_t *d;
+
+	snprintf(id, sizeof(id), "a1-%d", i);
+	d = json_pack("{s:s, s:s, s:s, s:[s], s:s}", "time", when, "outcome",
+	    i % 3 ? "allow" : "deny", "agent", "a1", "controls", "soc2:CC6.1",
+	    "id", id);
+	assert_int_equal(ls_evidence_append(ev, "decision", "stable", "a1", d),
+	    0);
+	json_decref(d);
+	assert_int_equal(ls_evidence_sync(ev, 10000), 0);
+}
+
+static size_t
+jsonl_in(const char *dir)
+{
+	char cmd[PATH_MAX + 64], line[64];
+	FILE *p;
+	size_t n = 0;
+
+	snprintf(cmd, sizeof(cmd), "ls %s | grep -c 'jsonl$'", dir);
+	assert_non_null(p = popen(cmd, "r"));
+	if (fgets(line, sizeof(line), p) != NULL)
+		n = (size_t)strtoul(line, NULL, 10);
+	pclose(p);
+	return n;
+}
+
+static void
+control_lines(struct ls_evidence *ev, struct ls_buf *b)
+{
+	struct ls_evidence_filter flt;
+
+	memset(&flt, 0, sizeof(flt));
+	flt.control = "soc2:CC6.1";
+	ls_buf_reset(b);
+	assert_int_equal(ls_evidence_query(ev, b, &flt), 0);
+}
+
+/* Files of a day that is over are merged into one, the rows follow, the
+ * query and verify see the same entries; today's folder is left; a
+ * reader's shared lock makes the pass leave the day; a stop (as a crash)
+ * after each step is finished or undone on open, with every entry once. */
+static void
+test_server_evidence__compaction(void **state)
+{
+	struct fx *f = *state;
+	struct ls_evidence *ev = NULL;
+	struct ls_evidence_compacted c;
+	struct ls_buf want, got;
+	char old[PATH_MAX], today[64], now_dir[PATH_MAX], path[PATH_MAX + 64];
+	time_t now = time(NULL);
+	struct tm tm;
+	uint64_t n;
+	int i, step, lk;
+
+	gmtime_r(&now, &tm);
+	strftime(today, sizeof(today), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(old, sizeof(old), "%s" OLD_DAY, f->dir);
+	snprintf(now_dir, sizeof(now_dir),
+	    "%s/evidence/partitions/kind=decision/framework=soc2/"
+	    "control=CC6.1/year=%04d/month=%02d/day=%02d",
+	    f->dir, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	ls_buf_init(&want, 1 << 22);
+	ls_buf_init(&got, 1 << 22);
+	assert_int_equal(ls_evidence_open(&ev, f->dir, NULL, NULL), 0);
+	for (i = 0; i < 30; i++)
+		decide_one(ev, i == 7 ? today : "2026-06-22T10:00:00Z", i);
+	decide_one(ev, today, 30);
+	assert_int_equal(jsonl_in(old), 29);
+	assert_int_equal(jsonl_in(now_dir), 2);
+	control_lines(ev, &want);
+
+	assert_int_equal(ls_evidence_compact(ev, 0, 20000, &c), 0);
+	assert_string_equal(c.error, "");
+	assert_int_equal(c.files, 28);
+	assert_int_equal(jsonl_in(old), 1);
+	snprintf(path, sizeof(path), "%s/%020d-%020d.jsonl", old, 0, 29);
+	assert_true(ls_file_exists(path));
+	assert_int_equal(jsonl_in(now_dir), 2); /* not over */
+	control_lines(ev, &got);
+	assert_int_equal(got.len, want.len);
+	assert_memory_equal(got.data, want.data, want.len);
+	ls_evidence_free(ev);
+	assert_int_equal(ls_evidence_verify(f->dir, &n), 0);
+	assert_int_equal(n, 31);
+
+	/* A reader holds the lock: the day waits. */
+	assert_int_equal(ls_evidence_open(&ev, f->dir, NULL, NULL), 0);
+	decide_one(ev, "2026-06-22T11:00:00Z", 31);
+	decide_one(ev, "2026-06-22T11:00:01Z", 32);
+	assert_true((lk = ev_parts_share(ev->dir)) >= 0);
+	assert_int_equal(ls_evidence_compact(ev, 0, 20000, &c), 0);
+	assert_true(c.busy >= 1);
+	assert_int_equal(jsonl_in(old), 3);
+	ev_parts_unshare(lk);
+	assert_int_equal(ls_evidence_compact(ev, 0, 20000, &c), 0);
+	/* the merged file stays as it is; the two late ones are merged */
+	assert_int_equal(jsonl_in(old), 2);
+	ls_evidence_free(ev);
+
+	/* Stopped after each step, as by kill -9, then opened again. */
+	for (step = 1; step <= 4; step++) {
+		assert_int_equal(ls_evidence_open(&ev, f->dir, NULL, NULL), 0);
+		for (i = 0; i < 3; i++)
+			decide_one(ev, "2026-06-22T12:00:00Z", 100 + step * 10 + i);
+		control_lines(ev, &want);
+		assert_int_equal(jsonl_in(old), 2 + step + 2);
+		ev_compact_stop_at = step;
+		assert_int_equal(ls_evidence_compact(ev, 0, 20000, &c), 0);
+		ev_compact_stop_at = 0;
+		assert_true(c.failed >= 1);
+		ls_evidence_free(ev);
+		assert_int_equal(ls_evidence_open(&ev, f->dir, NULL, NULL), 0);
+		/* before the exchange: undone; after it: finished */
+		assert_int_equal(jsonl_in(old), step <= 2 ? 2 + step + 2 : 2 + step);
+		control_lines(ev, &got);
+		assert_int_equal(got.len, want.len);
+		assert_memory_equal(got.data, want.data, want.len);
+		assert_int_equal(ls_evidence_compact(ev, 0, 20000, &c), 0);
+		assert_int_equal(jsonl_in(old), 2 + step);
+		ls_evidence_free(ev);
+		assert_int_equal(ls_evidence_verify(f->dir, &n), 0);
+		assert_int_equal(n, 33 + 3 * step);
+	}
+	ls_buf_cleanup(&want);
+	ls_buf_cleanup(&got);
+}
+
 /* A data folder of the old format (log.jsonl) is migrated in order. */
 static void
 test_server_evidence__migrates_old_log(void **state)
@@ -529,6 +671,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_server_evidence__partitions_completed_from_wal,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_evidence__index_partitions_query,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_server_evidence__compaction,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_evidence__migrates_old_log,
 		    setup, teardown),
