@@ -4,8 +4,11 @@
 # partitions with hive_partitioning and counts, per control, the same
 # decisions as GET /v1/evidence?control= and as the log itself.  The
 # decisions are appended through the real store by tests/tools/ev_load.c
-# (8 threads, groups of 50, 7 controls, over 3 days).  SKIP (exit 0) only
-# when npm cannot reach its registry.
+# (8 threads, groups of 50, 7 controls, over 3 days).  Then the server
+# compacts the day that is over (two days ago; its first pass comes 15 s
+# after start), and DuckDB, the API and `lockstep evidence verify` (run
+# beside the server) see the same entries in fewer files.  SKIP (exit 0)
+# only when npm cannot reach its registry.
 set -u
 . "$(dirname "$0")/lib_server.sh"
 
@@ -36,12 +39,6 @@ covered() {
 }
 check "checkpoint covers all $total entries" wait_until 20 covered
 
-: >"$work/api.counts"
-for c in 0 1 2 3 4 5 6; do
-	n=$(curl -s -m 10 "$url/v1/evidence?control=soc2:CC$c&kind=decision" |
-	    tail -n +2 | wc -l)
-	echo "soc2:CC$c $n" >>"$work/api.counts"
-done
 "$ls" evidence cat "$work/data" | python3 -c '
 import collections, json, sys
 c = collections.Counter()
@@ -67,16 +64,41 @@ const { DuckDBInstance } = require('@duckdb/node-api');
 		console.log(`${row[0]}:${row[1]} ${row[2]}`);
 })().catch((e) => { console.error(e); process.exit(1); });
 JS
-check "DuckDB reads the partitions" sh -c "NODE_PATH='$cache/node_modules' \
-    timeout 120 node '$work/count.js' '$work/data/evidence/partitions' \
-    >'$work/duck.counts' 2>'$work/duck.err'"
-sort -o "$work/duck.counts" "$work/duck.counts"
-sort -o "$work/api.counts" "$work/api.counts"
-cat "$work/duck.err"
-check "DuckDB counts = the log's counts per control" \
-    cmp -s "$work/duck.counts" "$work/log.counts"
-check "API counts = the log's counts per control" \
-    cmp -s "$work/api.counts" "$work/log.counts"
+# counts NAME: DuckDB's and the API's counts per control against the log's
+counts() {
+	: >"$work/api.counts"
+	for c in 0 1 2 3 4 5 6; do
+		n=$(curl -s -m 10 "$url/v1/evidence?control=soc2:CC$c&kind=decision" |
+		    tail -n +2 | wc -l)
+		echo "soc2:CC$c $n" >>"$work/api.counts"
+	done
+	check "DuckDB reads the partitions ($1)" sh -c "NODE_PATH='$cache/node_modules' \
+	    timeout 120 node '$work/count.js' '$work/data/evidence/partitions' \
+	    >'$work/duck.counts' 2>'$work/duck.err'"
+	sort -o "$work/duck.counts" "$work/duck.counts"
+	sort -o "$work/api.counts" "$work/api.counts"
+	cat "$work/duck.err"
+	check "DuckDB counts = the log's counts per control ($1)" \
+	    cmp -s "$work/duck.counts" "$work/log.counts"
+	check "API counts = the log's counts per control ($1)" \
+	    cmp -s "$work/api.counts" "$work/log.counts"
+}
+counts "as written"
 echo "per control (DuckDB):" $(cat "$work/duck.counts")
+
+nfiles() { find "$work/data/evidence/partitions" -name '*.jsonl' | wc -l; }
+compacted() {
+	n=$(curl -s -m 5 "$url/metrics" |
+	    sed -n 's/^lockstep_evidence_compacted_files_total //p')
+	[ "${n:-0}" -gt 0 ]
+}
+before=$(nfiles)
+check "the day that is over is compacted" wait_until 60 compacted
+after=$(nfiles)
+check "fewer partition files ($before -> $after)" test "$after" -lt "$before"
+check "merged files are named <first>-<last>.jsonl" sh -c \
+    "find '$work/data/evidence/partitions' -name '*-*.jsonl' | grep -q ."
+counts "compacted"
+check "the store verifies beside the server" "$ls" evidence verify "$work/data"
 stop_server
 finish
