@@ -224,3 +224,25 @@ ls_base64_decode(uint8_t *out, size_t outsz, size_t *out_len, const char *in,
 	*out_len = k;
 	return 0;
 }
+
+uint64_t
+ls_fnv1a(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint64_t h = 14695981039346656037ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ b[i]) * 1099511628211ULL;
+	return h;
+}
+
+uint64_t
+ls_fnv1a_str(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}

@@ -5,6 +5,7 @@
 #include "lockstep/error.h"
 #include "tarread.h"
 #include "tarsafe.h"
+#include "lockstep/hash.h"
 
 #define READ_CHUNK (64 * 1024)
 
@@ -62,23 +63,10 @@ struct pathset {
 	size_t n, cap;		/* cap is a power of two */
 };
 
-static uint64_t
-hash_bytes(const char *p, size_t n)
-{
-	uint64_t h = 14695981039346656037ULL;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 static struct pathset_slot *
 find_slot(const struct pathset *s, const char *p, size_t n)
 {
-	size_t i = (size_t)hash_bytes(p, n) & (s->cap - 1);
+	size_t i = (size_t)ls_fnv1a(p, n) & (s->cap - 1);
 
 	while (s->v[i].path != NULL) {
 		if (strlen(s->v[i].path) == n &&

@@ -12,6 +12,7 @@
 #include "agents.h"
 #include "lockstep/doc.h"
 #include "lockstep/error.h"
+#include "lockstep/hash.h"
 #include "lockstep/timefmt.h"
 #include "lockstep/file.h"
 
@@ -37,11 +38,7 @@ struct ls_agents {
 static unsigned
 hash_name(const char *s)
 {
-	unsigned h = 2166136261u;
-
-	while (*s != '\0')
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h % NBUCKETS;
+	return (unsigned)(ls_fnv1a_str(s) % NBUCKETS);
 }
 
 static struct agent *

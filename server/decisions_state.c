@@ -12,6 +12,7 @@
 #include "decisions_impl.h"
 #include "store.h"
 #include "lockstep/error.h"
+#include "lockstep/hash.h"
 #include "lockstep/timefmt.h"
 #include "lockstep/file.h"
 
@@ -20,11 +21,7 @@
 static unsigned
 hash_name(const char *s)
 {
-	unsigned h = 2166136261u;
-
-	while (*s != '\0')
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h % DEC_BUCKETS;
+	return (unsigned)(ls_fnv1a_str(s) % DEC_BUCKETS);
 }
 
 struct dec_chain *

@@ -35,6 +35,7 @@
 
 #include "evidence_impl.h"
 #include "lockstep/error.h"
+#include "lockstep/hash.h"
 
 static const char schema[] =
     "PRAGMA journal_mode=WAL;"
@@ -182,16 +183,6 @@ struct pgroups {
 	size_t mask;
 };
 
-static size_t
-path_hash(const char *s)
-{
-	size_t h = 14695981039346656037u;
-
-	while (*s != '\0')
-		h = (h ^ (unsigned char)*s++) * 1099511628211u;
-	return h;
-}
-
 /* Group the np parts of ents[0..n) by partition, in log order (a hash
  * table: sorting the paths cost more than writing them). */
 static int
@@ -215,7 +206,7 @@ pgroups_build(struct pgroups *pg, struct ev_ent **ents, size_t n, size_t np)
 		for (j = 0; j < ents[i]->nparts; j++, k++) {
 			const char *path = ents[i]->parts[j];
 
-			h = path_hash(path) & pg->mask;
+			h = (size_t)ls_fnv1a_str(path) & pg->mask;
 			while (pg->slot[h] != SIZE_MAX &&
 			    strcmp(pg->g[pg->slot[h]].path, path) != 0)
 				h = (h + 1) & pg->mask;

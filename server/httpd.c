@@ -14,6 +14,7 @@
 #include "httpd_impl.h"
 #include "httpd_parse.h"
 #include "lockstep/error.h"
+#include "lockstep/hash.h"
 #include "lockstep/file.h"
 #include "lockstep/note.h"
 #include "metrics.h"
@@ -372,11 +373,7 @@ serve_timestamp(struct ls_httpd *h, struct MHD_Connection *c, void **con_cls,
 static unsigned
 url_hash(const char *s)
 {
-	unsigned v = 2166136261u;
-
-	while (*s != '\0')
-		v = (v ^ (unsigned char)*s++) * 16777619u;
-	return v % FILE_BUCKETS;
+	return (unsigned)(ls_fnv1a_str(s) % FILE_BUCKETS);
 }
 
 static struct fent *

@@ -17,6 +17,12 @@ void ls_sha256(uint8_t out[LS_SHA256_LEN], const void *data, size_t len);
 void ls_sha256_parts(uint8_t out[LS_SHA256_LEN], const void *a, size_t alen,
     const void *b, size_t blen);
 
+/* FNV-1a (64 bits) of n bytes, or of a NUL-terminated string: for hash
+ * tables, never for anything an adversary could exploit by collisions
+ * beyond slower lookups. */
+uint64_t ls_fnv1a(const void *p, size_t n);
+uint64_t ls_fnv1a_str(const char *s);
+
 /* Lower-case hex of len bytes into out (2*len+1 bytes, NUL-terminated). */
 void ls_hex_encode(char *out, const uint8_t *in, size_t len);
 
