@@ -67,6 +67,8 @@ struct req {
 	struct in_addr addr;	    /* the client counted (INADDR_ANY: none) */
 	struct MHD_Connection *conn; /* suspended while SLOT_WAITING */
 	struct req *next;	    /* in the client's queue */
+	struct inflight *in;	    /* that queue's entry, while waiting (an
+				     * entry with waiters is never reused) */
 	long long wait_until;	    /* ms, monotonic */
 };
 
@@ -189,6 +191,7 @@ take_slot(struct ls_api *h, struct MHD_Connection *c, struct req *q,
 		q->conn = c;
 		q->next = NULL;
 		q->wait_until = ls_mono_ms() + wait_ms;
+		q->in = f;
 		if (f->tail != NULL)
 			f->tail->next = q;
 		else
@@ -455,7 +458,6 @@ on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 {
 	struct ls_api *h = cls;
 	struct req *q = *con_cls;
-	size_t i;
 	int pass = 0;
 
 	(void)c, (void)toe;
@@ -466,8 +468,8 @@ on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 	pthread_mutex_lock(&h->mu);
 	if (q->slot == SLOT_GRANTED)
 		pass = 1;
-	for (i = 0; q->slot == SLOT_WAITING && i < CLIENTS_TRACKED; i++)
-		unqueue(&h->busy[i], q);
+	if (q->slot == SLOT_WAITING)
+		unqueue(q->in, q);
 	q->slot = SLOT_NONE;
 	pthread_mutex_unlock(&h->mu);
 	if (pass)

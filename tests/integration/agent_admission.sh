@@ -313,6 +313,51 @@ print("burst answers %s, allowed %s" % (sorted(codes), allowed))
 sys.exit(0 if codes == [200] * N and allowed == [True] * N else 1)
 EOF
 
+# Waiters that go away: one client fills its 3 slots with slow decisions
+# and sends 3 more, which wait (suspended), then closes those three.  The
+# slots the slow ones give back pass through the gone waiters and come
+# back free: 6 quick decisions of the same client then all answer 200.
+python3 - "$api" "$W/ca.pem" >"$W/gone.out" 2>&1 <<'EOF' && ok "waiters that went away leave no slot taken: 6 quick decisions answered 200" || fail "waiters gone: $(cat "$W/gone.out")"
+import json, ssl, sys, threading, time, http.client
+api, ca = sys.argv[1:3]
+host, port = api[len("https://"):].split(":")
+ctx = ssl.create_default_context(cafile=ca)
+slow = json.dumps({"input": {"xs": list(range(3000))}}).encode()
+def conn():
+    c = http.client.HTTPSConnection(host, int(port), context=ctx, timeout=30)
+    c.connect()
+    return c
+def finish(c, out):
+    try:
+        r = c.getresponse(); r.read(); out.append(r.status)
+    except (OSError, http.client.HTTPException) as e:
+        out.append(type(e).__name__)
+busy, done = [conn() for _ in range(3)], []
+for c in busy:
+    c.request("POST", "/v1/data/agenttest/slow", slow)
+time.sleep(0.2)
+gone = [conn() for _ in range(3)]
+for c in gone:
+    c.request("POST", "/v1/data/agenttest/slow", slow)
+time.sleep(0.2)
+for c in gone:
+    c.sock.close()
+ts = [threading.Thread(target=finish, args=(c, done)) for c in busy]
+for t in ts: t.start()
+for t in ts: t.join(60)
+codes = []
+def quick(i):
+    c = conn()
+    c.request("POST", "/v1/data/agenttest/fast", json.dumps({"input": {"n": i}}))
+    finish(c, codes)
+ts = [threading.Thread(target=quick, args=(i,)) for i in range(6)]
+t0 = time.time()
+for t in ts: t.start()
+for t in ts: t.join(60)
+print("slow answers %s; quick answers %s in %.2f s" % (sorted(map(str, done)), sorted(map(str, codes)), time.time() - t0))
+sys.exit(0 if codes == [200] * 6 and time.time() - t0 < 4 else 1)
+EOF
+
 # Stopping with decisions waiting for a slot (suspended connections,
 # which libmicrohttpd refuses to stop with: it aborts): the agent
 # resumes them, closes them and exits 0.
