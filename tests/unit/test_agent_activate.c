@@ -179,6 +179,35 @@ test_agent_activate__engine_swap_keeps_readers(void **state)
 	assert_int_equal(ls_engine_decide(&out, &http, &e, "t/../v", "", 0), 0);
 	assert_int_equal(http, 400);
 	free(out);
+	/* The body as jansson would take it: duplicate keys, invalid UTF-8,
+	 * \u0000 and a body that is no object are refused; an escaped key
+	 * is the key it spells. */
+	{
+		static const char *bad[] = {
+			"{\"input\": {\"x\": 1}, \"input\": {\"x\": 2}}",
+			"{\"input\": {\"x\": 1, \"x\": 2}}",
+			"{\"input\": {\"x\": \"\xff\"}}",
+			"{\"input\": {\"x\": \"a\\u0000b\"}}",
+			"[{\"input\": {\"x\": 1}}]",
+			"{\"input\": {\"x\": 1}} x",
+		};
+		const char *esc = "{\"\\u0069nput\": {\"x\": 5}}";
+		size_t i;
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			assert_int_equal(ls_engine_decide(&out, &http, &e,
+					     "t/v", bad[i], strlen(bad[i])),
+			    0);
+			assert_int_equal(http, 400);
+			free(out);
+		}
+		assert_int_equal(ls_engine_decide(&out, &http, &e, "t/v", esc,
+				     strlen(esc)),
+		    0);
+		assert_int_equal(http, 200);
+		assert_string_equal(out, "{\"result\":5}");
+		free(out);
+	}
 	/* A reader holding the old policy keeps it across a swap. */
 	held = ls_engine_policy(&e);
 	make_bundle(tgz, sizeof(tgz), "two", "package t\n\nv := 2\n");
