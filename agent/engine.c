@@ -242,6 +242,30 @@ since_us(const struct timespec *t0)
 	    (t1.tv_nsec - t0->tv_nsec) / 1000;
 }
 
+/* The answer text *out ({...}) with "decision_id" first, as OPA prints
+ * it: {"decision_id": ..., "result": ...}.  The id is the agent's own
+ * (letters, digits, '-'), so it is printed as it is. */
+static int
+with_id(char **out, const char *id)
+{
+	size_t n = strlen(*out), k = strlen(id);
+	int empty = n == 2; /* "{}" */
+	char *t = malloc(n + k + 20);
+
+	if (t == NULL) {
+		free(*out);
+		*out = NULL;
+		return ls_error_set(LS_ENOMEM, "decision: out of memory");
+	}
+	memcpy(t, "{\"decision_id\":\"", 16);
+	memcpy(t + 16, id, k);
+	memcpy(t + 16 + k, empty ? "\"}" : "\",", 2);
+	memcpy(t + 18 + k, empty ? "" : *out + 1, empty ? 1 : n);
+	free(*out);
+	*out = t;
+	return 0;
+}
+
 /* Record the decision; then the answer: {"decision_id", ...} merged in,
  * or 503 when evidence is required and cannot be written. */
 static int
@@ -264,19 +288,10 @@ record(char **out, int *http, struct ls_engine *e, struct ls_decision *d,
 		return fail(out, http, 503, "evidence_unavailable",
 		    ls_error_last());
 	}
-	if (id[0] != '\0' && ans != NULL) {
-		/* First, as OPA prints it: {"decision_id": ..., "result": ...} */
-		json_t *o = json_pack("{s:s}", "decision_id", id);
-
-		if (o == NULL || json_object_update(o, ans) != 0) {
-			json_decref(o);
-			json_decref(ans);
-			return ls_error_set(LS_ENOMEM, "out of memory");
-		}
-		json_decref(ans);
-		ans = o;
-	}
-	return answer(out, http, *http, ans);
+	if ((rc = answer(out, http, *http, ans)) != 0 || id[0] == '\0' ||
+	    (*out)[0] != '{')
+		return rc;
+	return with_id(out, id);
 }
 
 int
