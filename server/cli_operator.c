@@ -642,7 +642,8 @@ cli_evidence(int argc, char **argv)
 		    "Copy the Hive partitions (OUT_DIR/kind=K/framework=F/"
 		    "control=C/year=Y/\nmonth=M/day=D/*.jsonl, entries as "
 		    "logged) plus the signed checkpoint, for\nAthena, Trino "
-		    "or DuckDB; a re-run adds what is new.\n\n"
+		    "or DuckDB; a re-run adds what is new and removes the\nfiles the "
+		    "server has merged since (--compact-partitions).\n\n"
 		    "       lockstep evidence cat DATA_DIR\n\n"
 		    "Print every acknowledged entry, one JSON line each, in "
 		    "log order\n(safe while the server runs).\n");

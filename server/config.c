@@ -27,7 +27,7 @@ const char ls_srv_usage[] =
     "         [--tls-cert PEM --tls-key PEM [--listen-http ADDR:PORT\n"
     "          [--http-port-file F]] [--admin-https-only]]\n"
     "         [--max-conns-per-ip N] [--max-polls-per-ip N]\n"
-    "         [--request-timeout S]\n"
+    "         [--request-timeout S] [--compact-partitions]\n"
     "\n"
     "Watches GIT_REPO (path or URL) for tags, builds each new tag matching a\n"
     "channel's glob (default stable=v*) into a signed release and serves the\n"
@@ -78,7 +78,13 @@ const char ls_srv_usage[] =
     "\n"
     "Each enrolled key may write at most --agent-writes-per-min reports and\n"
     "decision batches (default 600) and --agent-bytes-per-min bytes (default\n"
-    "64 MiB) a minute; past that it gets 429 and nothing is stored.\n";
+    "64 MiB) a minute; past that it gets 429 and nothing is stored.\n"
+    "\n"
+    "With --compact-partitions, the evidence store merges the small files of\n"
+    "each Hive partition day that is over (two days old) into files of up to\n"
+    "64 MiB when it is idle, and deletes the files it merged.  Files over\n"
+    "three days old are never merged, so a copy that only adds files must\n"
+    "take files over four days old only (rclone copy --min-age 4d).\n";
 
 static int
 parse_uint(unsigned *out, const char *opt, const char *v, unsigned lo,
@@ -161,6 +167,8 @@ parse_one(struct ls_srv_config *c, int argc, char **argv, int *i)
 		c->help = 1;
 	else if (strcmp(argv[*i], "--log-json") == 0)
 		c->log_json = 1;
+	else if (strcmp(argv[*i], "--compact-partitions") == 0)
+		c->compact = 1;
 	else if (strcmp(argv[*i], "--allow-shared-enroll-token") == 0)
 		c->allow_shared_enroll = 1;
 	else if ((v = value(argc, argv, i, "--agent-writes-per-min")) != NULL)

@@ -35,6 +35,7 @@ struct ls_srv_config {
 	unsigned agent_writes;	    /* per key and minute, 0 = off */
 	unsigned agent_bytes;	    /* per key and minute, 0 = off */
 	int log_json;
+	int compact; /* --compact-partitions */
 	int help;
 	/* decision batch bytes a minute per agent, 0 = none */
 };

@@ -9,11 +9,14 @@
  * merges runs of consecutive files of one day folder into files of at
  * most EV_COMPACT_FILE_MAX bytes, each named <first>-<last>.jsonl after
  * the first and the last file of its run: names still sort in log order,
- * and the lines and their order are unchanged.  A merged file is never
- * merged again, nor is any file changed, so a copy that only adds files
- * (rclone --immutable to a bucket under Object Lock) never meets a
- * changed one; late records of a day make new files, merged later among
- * themselves.  No file is ever changed: the new folder is built beside
+ * and the lines and their order are unchanged.  Only the server's
+ * --compact-partitions turns it on: the merged files are deleted, which a
+ * copy that only adds files (rclone --immutable to a bucket under Object
+ * Lock) must allow for.  No file is ever changed, a merged file is never
+ * merged again, and no file over EV_COMPACT_FRESH old is merged, so such
+ * a copy of files over four days old never meets a file that is merged
+ * later; late records of a day make new files, merged among themselves
+ * while they are fresh.  No file is ever changed: the new folder is built beside
  * (compact/new, the files that stay hard-linked) and exchanged with the
  * day's folder in one renameat2(RENAME_EXCHANGE), so whoever lists the
  * folder sees all the old files or all the new ones, never both.
@@ -54,6 +57,7 @@
 #include "lockstep/timefmt.h"
 
 #define EV_COMPACT_DAYS 2		       /* a day folder this old */
+#define EV_COMPACT_FRESH (3 * 86400)  /* files older are never merged */
 #define EV_COMPACT_FILE_MAX ((off_t)64 << 20) /* bytes of a merged file */
 #define EV_COMPACT_STEP ((off_t)256 << 20)    /* bytes merged per day step */
 #define EV_COMPACT_FILES 10000000	       /* files of one day folder */
@@ -64,6 +68,7 @@ int ev_compact_stop_at; /* tests: stop (as a crash would) after step N */
 
 struct cfile {
 	uint64_t first, lines, merged; /* merged: 0, or as in the row */
+	int frozen; /* never merged: merged already, or over EV_COMPACT_FRESH */
 	off_t size;
 	size_t run; /* index of the run it belongs to */
 };
@@ -171,7 +176,7 @@ cday_free(struct cday *d)
 /* The rows of d->rel and the sizes of their files; runs of consecutive
  * files within EV_COMPACT_FILE_MAX.  *worth 1 when some run has two. */
 static int
-cday_load(struct ls_evidence *ev, struct cday *d, int *worth)
+cday_load(struct ls_evidence *ev, struct cday *d, time_t now, int *worth)
 {
 	sqlite3_stmt *st = NULL;
 	struct stat sb;
@@ -222,11 +227,11 @@ cday_load(struct ls_evidence *ev, struct cday *d, int *worth)
 			break;
 		}
 		v->size = sb.st_size;
+		v->frozen = v->merged != 0 || sb.st_mtime < now - EV_COMPACT_FRESH;
 		/* Past EV_COMPACT_STEP merged bytes the rest stay as they
 		 * are (hard-linked) until the next pass: a step stays short
 		 * and the materialiser is not held up. */
-		if (run_len > 0 && v->merged == 0 &&
-		    d->f[d->n - 1].merged == 0 &&
+		if (run_len > 0 && !v->frozen && !d->f[d->n - 1].frozen &&
 		    run_bytes + v->size <= EV_COMPACT_FILE_MAX &&
 		    step_bytes + v->size <= EV_COMPACT_STEP) {
 			if (run_len == 1)
@@ -526,7 +531,8 @@ remove_new(const struct ls_evidence *ev)
 
 /* Compact one day folder; *merged gets the files it removed. */
 static int
-compact_day(struct ls_evidence *ev, struct cday *d, size_t *merged)
+compact_day(struct ls_evidence *ev, struct cday *d, time_t now,
+    size_t *merged)
 {
 	char newdir[PATH_MAX], lock[PATH_MAX], journal[PATH_MAX],
 	    parent[PATH_MAX], *slash;
@@ -535,7 +541,7 @@ compact_day(struct ls_evidence *ev, struct cday *d, size_t *merged)
 	int lfd = -1, worth, rc;
 
 	memset(&j, 0, sizeof(j));
-	if ((rc = cday_load(ev, d, &worth)) != 0 || !worth)
+	if ((rc = cday_load(ev, d, now, &worth)) != 0 || !worth)
 		return rc;
 	if ((rc = compact_path(newdir, sizeof(newdir), ev, "new")) != 0 ||
 	    (rc = compact_path(lock, sizeof(lock), ev, "lock")) != 0 ||
@@ -650,7 +656,7 @@ ev_compact_pass(struct ls_evidence *ev, time_t now, long budget_ms,
 			continue; /* not over yet */
 		merged = 0;
 		memcpy(d.rel, rel, sizeof(rel));
-		one = compact_day(ev, &d, &merged);
+		one = compact_day(ev, &d, now, &merged);
 		cday_free(&d);
 		if (one == 1) {
 			stats->busy++;

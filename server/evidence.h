@@ -166,7 +166,8 @@ int ls_evidence_query(struct ls_evidence *ev, struct ls_buf *out,
 
 /*
  * Merge the partition files of days that are over (two days before now,
- * 0 = the clock), as the store does by itself every minute it is idle:
+ * 0 = the clock), as the store does by itself every minute it is idle
+ * when compaction is on:
  * one pass of the materialiser, waited for at most ms.  out (may be
  * NULL): what compaction did since open.  LS_ETIMEOUT.
  */
@@ -178,6 +179,10 @@ struct ls_evidence_compacted {
 };
 int ls_evidence_compact(struct ls_evidence *ev, time_t now, unsigned ms,
     struct ls_evidence_compacted *out);
+/* Whether the store compacts by itself when idle (off by default: it
+ * deletes the files it merges, which a copy that only adds files must
+ * know of; see the server's --compact-partitions). */
+void ls_evidence_set_compaction(struct ls_evidence *ev, int on);
 
 /*
  * Check a store without the server: every entry bundle against the

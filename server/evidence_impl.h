@@ -135,6 +135,7 @@ struct ls_evidence {
 	char compact_after[EV_PART_PATH]; /* where the next pass goes on */
 	long long compact_next;		  /* ls_mono_ms of the next pass */
 	int compact_off; /* the file system cannot exchange folders */
+	int compact_on;	 /* passes by itself when idle (t_mu) */
 	struct ev_edge *edge;
 	sqlite3 *db;
 	char last_dir[PATH_MAX]; /* made by ev_write_file */

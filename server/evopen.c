@@ -422,8 +422,13 @@ mat_main(void *arg)
 			/* Idle: compact the days that are over, now and then
 			 * or when asked. */
 			if (ev->compact_req != ev->compact_done ||
-			    ls_mono_ms() >= ev->compact_next) {
+			    (ev->compact_on &&
+				ls_mono_ms() >= ev->compact_next)) {
 				compact(ev);
+				continue;
+			}
+			if (!ev->compact_on) {
+				pthread_cond_wait(&ev->t_cond, &ev->t_mu);
 				continue;
 			}
 			deadline_in(&ts,
@@ -476,6 +481,16 @@ ev_sync(struct ls_evidence *ev, unsigned ms)
 	ev->sync_waiters--;
 	pthread_mutex_unlock(&ev->t_mu);
 	return rc;
+}
+
+void
+ls_evidence_set_compaction(struct ls_evidence *ev, int on)
+{
+	pthread_mutex_lock(&ev->t_mu);
+	ev->compact_on = on;
+	ev->compact_next = ls_mono_ms() + EV_COMPACT_EVERY_MS / 4;
+	pthread_cond_broadcast(&ev->t_cond);
+	pthread_mutex_unlock(&ev->t_mu);
 }
 
 int

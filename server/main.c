@@ -126,6 +126,7 @@ serve(struct ls_srv_config *cfg, sigset_t *sigs)
 		return fail("cannot open the data folder");
 	ls_agents_set_budget(ls_store_agents(store), cfg->agent_writes,
 	    cfg->agent_bytes);
+	ls_evidence_set_compaction(ls_store_evidence(store), cfg->compact);
 	if (cfg->enroll_token != NULL)
 		log_line(NULL, "warn",
 		    "--allow-shared-enroll-token: whoever holds the shared "

@@ -5,10 +5,11 @@
 # decisions as GET /v1/evidence?control= and as the log itself.  The
 # decisions are appended through the real store by tests/tools/ev_load.c
 # (8 threads, groups of 50, 7 controls, over 3 days).  Then the server
-# compacts the day that is over (two days ago; its first pass comes 15 s
-# after start), and DuckDB, the API and `lockstep evidence verify` (run
-# beside the server) see the same entries in fewer files.  SKIP (exit 0)
-# only when npm cannot reach its registry.
+# (--compact-partitions) compacts the day that is over (two days ago; its
+# first pass comes 15 s after start), and DuckDB, the API and `lockstep
+# evidence verify` (run beside the server) see the same entries in fewer
+# files; an export made before and re-run after holds each entry once.
+# SKIP (exit 0) only when npm cannot reach its registry.
 set -u
 . "$(dirname "$0")/lib_server.sh"
 
@@ -31,7 +32,7 @@ make_keys
 make_repo
 tag_repo v1.0.0
 check "decisions appended through the store" "$load" "$work/data" 2000 8 50 7 3
-start_server
+start_server --compact-partitions
 check "published" wait_published stable 1
 total=$("$ls" evidence cat "$work/data" | wc -l)
 covered() {
@@ -73,7 +74,7 @@ counts() {
 		echo "soc2:CC$c $n" >>"$work/api.counts"
 	done
 	check "DuckDB reads the partitions ($1)" sh -c "NODE_PATH='$cache/node_modules' \
-	    timeout 120 node '$work/count.js' '$work/data/evidence/partitions' \
+	    timeout 120 node '$work/count.js' '${2:-$work/data/evidence/partitions}' \
 	    >'$work/duck.counts' 2>'$work/duck.err'"
 	sort -o "$work/duck.counts" "$work/duck.counts"
 	sort -o "$work/api.counts" "$work/api.counts"
@@ -85,6 +86,7 @@ counts() {
 }
 counts "as written"
 echo "per control (DuckDB):" $(cat "$work/duck.counts")
+check "exported before compaction" "$ls" evidence export "$work/data" "$work/export"
 
 nfiles() { find "$work/data/evidence/partitions" -name '*.jsonl' | wc -l; }
 compacted() {
@@ -100,5 +102,11 @@ check "merged files are named <first>-<last>.jsonl" sh -c \
     "find '$work/data/evidence/partitions' -name '*-*.jsonl' | grep -q ."
 counts "compacted"
 check "the store verifies beside the server" "$ls" evidence verify "$work/data"
+check "export re-run after compaction" "$ls" evidence export "$work/data" "$work/export"
+(cd "$work/data/evidence/partitions" && find . -name '*.jsonl' | sort) >"$work/store.files"
+(cd "$work/export" && find . -name '*.jsonl' | sort) >"$work/export.files"
+check "the export holds the store's files, no more" \
+    cmp -s "$work/store.files" "$work/export.files"
+counts "export after compaction" "$work/export"
 stop_server
 finish

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <pthread.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 
 #include "../../server/evidence.h"
 #include "../../server/evidence_impl.h"
+#include "../../server/export.h"
 #include "lockstep/error.h"
 #include "lockstep/file.h"
 
@@ -550,6 +552,8 @@ test_server_evidence__compaction(void **state)
 	struct ls_evidence_compacted c;
 	struct ls_buf want, got;
 	char old[PATH_MAX], today[64], now_dir[PATH_MAX], path[PATH_MAX + 64];
+	char out[PATH_MAX], out_old[PATH_MAX];
+	size_t nf;
 	time_t now = time(NULL);
 	struct tm tm;
 	uint64_t n;
@@ -571,6 +575,11 @@ test_server_evidence__compaction(void **state)
 	assert_int_equal(jsonl_in(old), 29);
 	assert_int_equal(jsonl_in(now_dir), 2);
 	control_lines(ev, &want);
+	snprintf(out, sizeof(out), "%s/out", f->dir);
+	snprintf(out_old, sizeof(out_old), "%s/out%s", f->dir,
+	    OLD_DAY + strlen("/evidence/partitions"));
+	assert_int_equal(ls_evidence_export(f->dir, out, &nf), 0);
+	assert_int_equal(jsonl_in(out_old), 29);
 
 	assert_int_equal(ls_evidence_compact(ev, 0, 20000, &c), 0);
 	assert_string_equal(c.error, "");
@@ -578,6 +587,8 @@ test_server_evidence__compaction(void **state)
 	assert_int_equal(jsonl_in(old), 1);
 	snprintf(path, sizeof(path), "%s/%020d-%020d.jsonl", old, 0, 29);
 	assert_true(ls_file_exists(path));
+	snprintf(path, sizeof(path), "%s/%020d-%020d.jsonl", out_old, 0, 29);
+	assert_false(ls_file_exists(path)); /* not exported yet */
 	assert_int_equal(jsonl_in(now_dir), 2); /* not over */
 	control_lines(ev, &got);
 	assert_int_equal(got.len, want.len);
@@ -585,6 +596,10 @@ test_server_evidence__compaction(void **state)
 	ls_evidence_free(ev);
 	assert_int_equal(ls_evidence_verify(f->dir, &n), 0);
 	assert_int_equal(n, 31);
+	/* a second export drops the files merged since the first */
+	assert_int_equal(ls_evidence_export(f->dir, out, &nf), 0);
+	assert_int_equal(jsonl_in(out_old), 1);
+	assert_true(ls_file_exists(path));
 
 	/* A reader holds the lock: the day waits. */
 	assert_int_equal(ls_evidence_open(&ev, f->dir, NULL, NULL), 0);
@@ -626,6 +641,41 @@ test_server_evidence__compaction(void **state)
 	}
 	ls_buf_cleanup(&want);
 	ls_buf_cleanup(&got);
+}
+
+/* Files over three days old are never merged (a copy that only adds
+ * files may have taken them); the fresh ones beside them are. */
+static void
+test_server_evidence__compaction_leaves_old_files(void **state)
+{
+	struct fx *f = *state;
+	struct ls_evidence *ev = NULL;
+	struct ls_evidence_compacted c;
+	struct timespec ts[2];
+	char old[PATH_MAX], file[PATH_MAX + 64];
+	uint64_t n;
+	int i;
+
+	snprintf(old, sizeof(old), "%s" OLD_DAY, f->dir);
+	assert_int_equal(ls_evidence_open(&ev, f->dir, NULL, NULL), 0);
+	for (i = 0; i < 5; i++)
+		decide_one(ev, "2026-06-22T10:00:00Z", i);
+	ts[0].tv_sec = ts[1].tv_sec = time(NULL) - 4 * 86400;
+	ts[0].tv_nsec = ts[1].tv_nsec = 0;
+	for (i = 0; i < 2; i++) { /* the first two files: entries 0 and 1 */
+		snprintf(file, sizeof(file), "%s/%020d.jsonl", old, i);
+		assert_int_equal(utimensat(AT_FDCWD, file, ts, 0), 0);
+	}
+	assert_int_equal(ls_evidence_compact(ev, 0, 20000, &c), 0);
+	assert_int_equal(c.files, 2);
+	assert_int_equal(jsonl_in(old), 3);
+	snprintf(file, sizeof(file), "%s/%020d.jsonl", old, 1);
+	assert_true(ls_file_exists(file));
+	snprintf(file, sizeof(file), "%s/%020d-%020d.jsonl", old, 2, 4);
+	assert_true(ls_file_exists(file));
+	ls_evidence_free(ev);
+	assert_int_equal(ls_evidence_verify(f->dir, &n), 0);
+	assert_int_equal(n, 5);
 }
 
 /* A data folder of the old format (log.jsonl) is migrated in order. */
@@ -673,6 +723,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_server_evidence__index_partitions_query,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_evidence__compaction,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_server_evidence__compaction_leaves_old_files,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_evidence__migrates_old_log,
 		    setup, teardown),
