@@ -31,9 +31,9 @@
  *
  * A crash after each step leaves:
  *   new/ built             removed on open
- *   journal written        on open the folder's names differ from the
- *                          journal's (it lost files): undone
- *   exchanged              on open they match: the rows are written
+ *   journal written        on open the day's path is not the new
+ *                          folder (inode in the journal): undone
+ *   exchanged              on open it is: the rows are written
  *   rows written           the same (idempotent)
  *   journal removed        new/ (the old folder) removed on open
  */
@@ -334,9 +334,12 @@ build_new(const struct cday *d, const char *newdir)
 	return rc != 0 ? rc : ls_file_fsync_dir(newdir);
 }
 
-/* The journal: the partition path and its rows once compacted. */
+/* The journal: the partition path, the new folder's inode (after the
+ * exchange the day's path names it: that is how a restart tells whether
+ * the exchange happened) and the rows once compacted. */
 static int
-journal_write(const struct ls_evidence *ev, const struct cday *d)
+journal_write(const struct ls_evidence *ev, const struct cday *d,
+    uint64_t ino)
 {
 	char path[PATH_MAX];
 	struct ls_buf b;
@@ -347,7 +350,8 @@ journal_write(const struct ls_evidence *ev, const struct cday *d)
 	if ((rc = compact_path(path, sizeof(path), ev, "journal")) != 0)
 		return rc;
 	ls_buf_init(&b, JOURNAL_MAX);
-	rc = ls_buf_addf(&b, "lockstep/compact/v1\n%s\n", d->rel);
+	rc = ls_buf_addf(&b, "lockstep/compact/v1\n%s\nino %" PRIu64 "\n",
+	    d->rel, ino);
 	for (i = 0; i < d->n && rc == 0; i++) {
 		lines += d->f[i].lines;
 		if (i + 1 == d->n || d->f[i + 1].run != d->f[i].run) {
@@ -368,6 +372,7 @@ journal_write(const struct ls_evidence *ev, const struct cday *d)
 /* Rows read back from a journal: rel, and n (first, lines, merged). */
 struct jrows {
 	char rel[EV_PART_PATH];
+	uint64_t ino;
 	uint64_t (*row)[3];
 	size_t n;
 };
@@ -393,6 +398,13 @@ journal_read(const char *path, struct jrows *j)
 	memcpy(j->rel, data + 20, (size_t)(nl - (data + 20)));
 	if (j->rel[0] == '\0' || strstr(j->rel, "..") != NULL)
 		goto out;
+	p = nl + 1;
+	errno = 0;
+	if (strncmp(p, "ino ", 4) != 0 ||
+	    (j->ino = strtoull(p + 4, &end, 10)) == 0 || *end != '\n' ||
+	    errno != 0)
+		goto out;
+	nl = end;
 	for (p = nl + 1; p < data + len; p = nl + 1) {
 		nl = strchr(p, '\n');
 		if (j->n == cap) {
@@ -427,24 +439,31 @@ out:
 	return rc;
 }
 
-/* The files table's rows of j->rel become j's. */
+/* The files table's rows of j->rel that the journal covers (up to its
+ * last file; a late batch's row after it stays) become j's. */
 static int
 rows_write(struct ls_evidence *ev, const struct jrows *j)
 {
 	sqlite3_stmt *del = NULL, *ins = NULL;
+	uint64_t last = 0;
 	size_t i;
 	int rc = 0;
 
 	if (sqlite3_exec(ev->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(ev->db, "DELETE FROM files WHERE path = ?", -1,
-		&del, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ev->db,
+		"DELETE FROM files WHERE path = ? AND first <= ?", -1, &del,
+		NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(ev->db, "INSERT INTO files VALUES(?, ?, ?, ?)",
 		-1, &ins, NULL) != SQLITE_OK) {
 		rc = ls_error_set(LS_EIO, "evidence index: %s",
 		    sqlite3_errmsg(ev->db));
 		goto out;
 	}
+	for (i = 0; i < j->n; i++)
+		if ((j->row[i][2] ? j->row[i][2] : j->row[i][0]) > last)
+			last = j->row[i][2] ? j->row[i][2] : j->row[i][0];
 	sqlite3_bind_text(del, 1, j->rel, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(del, 2, (sqlite3_int64)last);
 	if (sqlite3_step(del) != SQLITE_DONE)
 		rc = ls_error_set(LS_EIO, "evidence index: %s",
 		    sqlite3_errmsg(ev->db));
@@ -473,34 +492,13 @@ out:
 	return rc;
 }
 
-/* Whether the *.jsonl names of folder dir are exactly j's rows. */
+/* Whether the day's folder is the one the journal's exchange put there. */
 static int
-folder_is(const char *dir, const struct jrows *j)
+exchanged(const char *dir, const struct jrows *j)
 {
-	char want[48];
-	struct dirent *de;
-	size_t seen = 0, i;
-	DIR *d;
-	int found;
+	struct stat sb;
 
-	if ((d = opendir(dir)) == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL) {
-		size_t n = strlen(de->d_name);
-
-		if (n < 6 || strcmp(de->d_name + n - 6, ".jsonl") != 0)
-			continue;
-		for (found = 0, i = 0; i < j->n && !found; i++) {
-			file_name(want, sizeof(want), j->row[i][0],
-			    j->row[i][2]);
-			found = strcmp(want, de->d_name) == 0;
-		}
-		if (!found)
-			break;
-		seen++;
-	}
-	closedir(d);
-	return de == NULL && seen == j->n;
+	return stat(dir, &sb) == 0 && (uint64_t)sb.st_ino == j->ino;
 }
 
 /* ---- one day, a pass -------------------------------------------------- */
@@ -537,6 +535,7 @@ compact_day(struct ls_evidence *ev, struct cday *d, time_t now,
 	char newdir[PATH_MAX], lock[PATH_MAX], journal[PATH_MAX],
 	    parent[PATH_MAX], *slash;
 	struct jrows j;
+	struct stat sb;
 	size_t i;
 	int lfd = -1, worth, rc;
 
@@ -561,7 +560,12 @@ compact_day(struct ls_evidence *ev, struct cday *d, time_t now,
 		rc = errno == EWOULDBLOCK ? 1 : sys_error(lock);
 		goto out; /* a reader: another pass */
 	}
-	if ((rc = journal_write(ev, d)) != 0 || (rc = stop_here(2)) != 0)
+	if (stat(newdir, &sb) < 0) {
+		rc = sys_error(newdir);
+		goto out;
+	}
+	if ((rc = journal_write(ev, d, (uint64_t)sb.st_ino)) != 0 ||
+	    (rc = stop_here(2)) != 0)
 		goto out;
 	if (renameat2(AT_FDCWD, newdir, AT_FDCWD, d->dir, RENAME_EXCHANGE) <
 	    0) {
@@ -611,7 +615,7 @@ finish_journal(struct ls_evidence *ev)
 		return rc;
 	if ((rc = ev_path(day, sizeof(day), "%s/partitions/%s", ev->dir,
 		 j.rel)) == 0 &&
-	    folder_is(day, &j))
+	    exchanged(day, &j))
 		rc = rows_write(ev, &j); /* exchanged: finish it */
 	free(j.row);
 	if (rc != 0)

@@ -678,6 +678,45 @@ test_server_evidence__compaction_leaves_old_files(void **state)
 	assert_int_equal(n, 5);
 }
 
+/* A batch of the day materialised after the exchange but before the
+ * rows were written keeps its row when the journal is finished. */
+static void
+test_server_evidence__compaction_late_row(void **state)
+{
+	struct fx *f = *state;
+	struct ls_evidence *ev = NULL;
+	struct ls_evidence_compacted c;
+	struct ls_buf want, got;
+	char old[PATH_MAX];
+	uint64_t n;
+	int i;
+
+	snprintf(old, sizeof(old), "%s" OLD_DAY, f->dir);
+	ls_buf_init(&want, 1 << 20);
+	ls_buf_init(&got, 1 << 20);
+	assert_int_equal(ls_evidence_open(&ev, f->dir, NULL, NULL), 0);
+	for (i = 0; i < 3; i++)
+		decide_one(ev, "2026-06-22T10:00:00Z", i);
+	ev_compact_stop_at = 3; /* exchanged, rows not written */
+	assert_int_equal(ls_evidence_compact(ev, 0, 20000, &c), 0);
+	ev_compact_stop_at = 0;
+	assert_int_equal(c.failed, 1);
+	decide_one(ev, "2026-06-22T11:00:00Z", 3);
+	assert_int_equal(jsonl_in(old), 2);
+	control_lines(ev, &want);
+	assert_int_equal(ls_evidence_compact(ev, 0, 20000, &c), 0);
+	ls_evidence_free(ev);
+	assert_int_equal(ls_evidence_verify(f->dir, &n), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(ls_evidence_open(&ev, f->dir, NULL, NULL), 0);
+	control_lines(ev, &got);
+	assert_int_equal(got.len, want.len);
+	assert_memory_equal(got.data, want.data, want.len);
+	ls_evidence_free(ev);
+	ls_buf_cleanup(&want);
+	ls_buf_cleanup(&got);
+}
+
 /* A data folder of the old format (log.jsonl) is migrated in order. */
 static void
 test_server_evidence__migrates_old_log(void **state)
@@ -725,6 +764,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_server_evidence__compaction,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_evidence__compaction_leaves_old_files,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_server_evidence__compaction_late_row,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_evidence__migrates_old_log,
 		    setup, teardown),
