@@ -248,19 +248,17 @@ since_us(const struct timespec *t0)
 static int
 with_id(char **out, const char *id)
 {
-	size_t n = strlen(*out), k = strlen(id);
-	int empty = n == 2; /* "{}" */
-	char *t = malloc(n + k + 20);
+	size_t cap = strlen(*out) + strlen(id) + 20;
+	int empty = strcmp(*out, "{}") == 0;
+	char *t = malloc(cap);
 
 	if (t == NULL) {
 		free(*out);
 		*out = NULL;
 		return ls_error_set(LS_ENOMEM, "decision: out of memory");
 	}
-	memcpy(t, "{\"decision_id\":\"", 16);
-	memcpy(t + 16, id, k);
-	memcpy(t + 16 + k, empty ? "\"}" : "\",", 2);
-	memcpy(t + 18 + k, empty ? "" : *out + 1, empty ? 1 : n);
+	snprintf(t, cap, "{\"decision_id\":\"%s\"%s%s", id, empty ? "}" : ",",
+	    empty ? "" : *out + 1);
 	free(*out);
 	*out = t;
 	return 0;
