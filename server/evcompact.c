@@ -194,8 +194,7 @@ cday_load(struct ls_evidence *ev, struct cday *d, time_t now, int *worth)
 		"SELECT first, lines, merged FROM files WHERE path = ? "
 		"ORDER BY first",
 		-1, &st, NULL) != SQLITE_OK)
-		return ls_error_set(LS_EIO, "evidence index: %s",
-		    sqlite3_errmsg(ev->db));
+		return ev_db_error(ev->db, "files of a day");
 	sqlite3_bind_text(st, 1, d->rel, -1, SQLITE_STATIC);
 	if ((dfd = open(d->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		rc = sys_error(d->dir);
@@ -455,8 +454,7 @@ rows_write(struct ls_evidence *ev, const struct jrows *j)
 		NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(ev->db, "INSERT INTO files VALUES(?, ?, ?, ?)",
 		-1, &ins, NULL) != SQLITE_OK) {
-		rc = ls_error_set(LS_EIO, "evidence index: %s",
-		    sqlite3_errmsg(ev->db));
+		rc = ev_db_error(ev->db, "compacted rows");
 		goto out;
 	}
 	for (i = 0; i < j->n; i++)
@@ -465,8 +463,7 @@ rows_write(struct ls_evidence *ev, const struct jrows *j)
 	sqlite3_bind_text(del, 1, j->rel, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(del, 2, (sqlite3_int64)last);
 	if (sqlite3_step(del) != SQLITE_DONE)
-		rc = ls_error_set(LS_EIO, "evidence index: %s",
-		    sqlite3_errmsg(ev->db));
+		rc = ev_db_error(ev->db, "compacted rows");
 	for (i = 0; i < j->n && rc == 0; i++) {
 		sqlite3_reset(ins);
 		sqlite3_bind_text(ins, 1, j->rel, -1, SQLITE_STATIC);
@@ -477,13 +474,11 @@ rows_write(struct ls_evidence *ev, const struct jrows *j)
 		else
 			sqlite3_bind_null(ins, 4);
 		if (sqlite3_step(ins) != SQLITE_DONE)
-			rc = ls_error_set(LS_EIO, "evidence index: %s",
-			    sqlite3_errmsg(ev->db));
+			rc = ev_db_error(ev->db, "compacted rows");
 	}
 	if (rc == 0 &&
 	    sqlite3_exec(ev->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		rc = ls_error_set(LS_EIO, "evidence index: commit: %s",
-		    sqlite3_errmsg(ev->db));
+		rc = ev_db_error(ev->db, "commit");
 out:
 	sqlite3_finalize(del);
 	sqlite3_finalize(ins);
@@ -646,8 +641,7 @@ ev_compact_pass(struct ls_evidence *ev, time_t now, long budget_ms,
 		"SELECT path FROM files WHERE path > ? GROUP BY path "
 		"HAVING COUNT(*) > 1 ORDER BY path LIMIT ?",
 		-1, &st, NULL) != SQLITE_OK)
-		return ls_error_set(LS_EIO, "evidence index: %s",
-		    sqlite3_errmsg(ev->db));
+		return ev_db_error(ev->db, "compaction candidates");
 	sqlite3_bind_text(st, 1, ev->compact_after, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 2, EV_COMPACT_SCAN);
 	memset(&d, 0, sizeof(d));

@@ -215,6 +215,8 @@ int ev_index_batch(struct ls_evidence *ev, struct ev_ent **ents, size_t n,
 int ev_index_commit(struct ls_evidence *ev, uint64_t h);
 void ev_index_abort(struct ls_evidence *ev);
 int ev_index_reader(const char *dir, sqlite3 **out);
+/* LS_EIO "evidence index: WHAT: sqlite's message". */
+int ev_db_error(sqlite3 *db, const char *what);
 /* DIR/partitions/PART/<first>.jsonl, or <first>-<merged>.jsonl for a
  * compacted file (merged: the files row's merged, 0 when NULL). */
 int ev_part_file(char *out, size_t n, const char *dir, const char *part,

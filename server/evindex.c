@@ -66,8 +66,8 @@ ev_part_file(char *out, size_t n, const char *dir, const char *part,
 	    first, merged);
 }
 
-static int
-db_error(sqlite3 *db, const char *what)
+int
+ev_db_error(sqlite3 *db, const char *what)
 {
 	return ls_error_set(LS_EIO, "evidence index: %s: %s", what,
 	    db ? sqlite3_errmsg(db) : "cannot open");
@@ -88,19 +88,19 @@ ev_index_open(struct ls_evidence *ev, uint64_t *h_out)
 		    SQLITE_OPEN_NOMUTEX,
 		NULL) != SQLITE_OK ||
 	    sqlite3_exec(ev->db, schema, NULL, NULL, NULL) != SQLITE_OK)
-		return db_error(ev->db, path);
+		return ev_db_error(ev->db, path);
 	/* merged: a compacted file's last merged batch (evcompact.c); a
 	 * store of an earlier version gets the column on open */
 	if (sqlite3_prepare_v2(ev->db, "SELECT merged FROM files LIMIT 0", -1,
 		&st, NULL) != SQLITE_OK &&
 	    sqlite3_exec(ev->db, "ALTER TABLE files ADD COLUMN merged INTEGER",
 		NULL, NULL, NULL) != SQLITE_OK)
-		return db_error(ev->db, "files: adding merged");
+		return ev_db_error(ev->db, "files: adding merged");
 	sqlite3_finalize(st);
 	st = NULL;
 	if (sqlite3_prepare_v2(ev->db, "SELECT v FROM meta WHERE k='h'", -1,
 		&st, NULL) != SQLITE_OK)
-		return db_error(ev->db, "meta");
+		return ev_db_error(ev->db, "meta");
 	if (sqlite3_step(st) == SQLITE_ROW)
 		*h_out = (uint64_t)sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -291,7 +291,7 @@ write_parts(struct ls_evidence *ev, struct ev_ent **ents, size_t n,
 		sqlite3_bind_int64(fst, 2, (sqlite3_int64)from);
 		sqlite3_bind_int64(fst, 3, (sqlite3_int64)pg.g[i].count);
 		if (sqlite3_step(fst) != SQLITE_DONE)
-			rc = db_error(ev->db, "files");
+			rc = ev_db_error(ev->db, "files");
 	}
 out:
 	free(iov);
@@ -325,14 +325,14 @@ index_rows(struct ls_evidence *ev, struct ev_ent **ents, size_t n,
 		bind_opt(est, 5, e->outcome);
 		sqlite3_bind_int64(est, 6, (sqlite3_int64)e->t);
 		if (sqlite3_step(est) != SQLITE_DONE)
-			return db_error(ev->db, "entries");
+			return ev_db_error(ev->db, "entries");
 		if (e->build_known && e->channel && e->tag) {
 			sqlite3_reset(bst);
 			sqlite3_bind_text(bst, 1, e->channel, -1,
 			    SQLITE_STATIC);
 			sqlite3_bind_text(bst, 2, e->tag, -1, SQLITE_STATIC);
 			if (sqlite3_step(bst) != SQLITE_DONE)
-				return db_error(ev->db, "builds");
+				return ev_db_error(ev->db, "builds");
 		}
 		if (e->enroll) { /* rare: prepared when needed */
 			sqlite3_stmt *del = NULL;
@@ -347,14 +347,14 @@ index_rows(struct ls_evidence *ev, struct ev_ent **ents, size_t n,
 			}
 			sqlite3_finalize(del);
 			if (!ok)
-				return db_error(ev->db, "reports");
+				return ev_db_error(ev->db, "reports");
 		}
 		if (e->report_seq >= 0 && e->agent != NULL) {
 			sqlite3_reset(rst);
 			sqlite3_bind_text(rst, 1, e->agent, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(rst, 2, e->report_seq);
 			if (sqlite3_step(rst) != SQLITE_DONE)
-				return db_error(ev->db, "reports");
+				return ev_db_error(ev->db, "reports");
 		}
 	}
 	return 0;
@@ -374,7 +374,7 @@ drop_from(struct ls_evidence *ev, uint64_t from)
 		ok = sqlite3_step(st) == SQLITE_DONE;
 	}
 	sqlite3_finalize(st);
-	return ok ? 0 : db_error(ev->db, "entries");
+	return ok ? 0 : ev_db_error(ev->db, "entries");
 }
 
 int
@@ -385,7 +385,7 @@ ev_index_batch(struct ls_evidence *ev, struct ev_ent **ents, size_t n,
 	int rc = 0;
 
 	if (sqlite3_exec(ev->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-		return db_error(ev->db, "begin");
+		return ev_db_error(ev->db, "begin");
 	/* A batch cut short before its commit left rows of its own: they
 	 * go first, in one statement (INSERT OR REPLACE for each row cost
 	 * a fifth more than the insert). */
@@ -404,7 +404,7 @@ ev_index_batch(struct ls_evidence *ev, struct ev_ent **ents, size_t n,
 	    sqlite3_prepare_v2(ev->db,
 		"INSERT OR REPLACE INTO files(path, first, lines) VALUES(?,?,?)", -1, &fst,
 		NULL) != SQLITE_OK) {
-		rc = db_error(ev->db, "prepare");
+		rc = ev_db_error(ev->db, "prepare");
 		goto out;
 	}
 	if ((rc = index_rows(ev, ents, n, est, bst, rst)) == 0)
@@ -434,7 +434,7 @@ ev_index_commit(struct ls_evidence *ev, uint64_t h)
 	snprintf(sql, sizeof(sql),
 	    "INSERT OR REPLACE INTO meta VALUES('h', %" PRIu64 ");COMMIT", h);
 	if (sqlite3_exec(ev->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
-		int rc = db_error(ev->db, "commit");
+		int rc = ev_db_error(ev->db, "commit");
 
 		ev_index_abort(ev);
 		return rc;
@@ -454,7 +454,7 @@ ev_index_reader(const char *dir, sqlite3 **out)
 		return rc;
 	if (sqlite3_open_v2(path, out, SQLITE_OPEN_READONLY, NULL) !=
 	    SQLITE_OK) {
-		rc = db_error(*out, path);
+		rc = ev_db_error(*out, path);
 		sqlite3_close(*out);
 		*out = NULL;
 		return rc;
@@ -475,7 +475,7 @@ ls_evidence_builds_known(struct ls_evidence *ev,
 		return rc;
 	if (sqlite3_prepare_v2(db, "SELECT channel, tag FROM builds", -1, &st,
 		NULL) != SQLITE_OK)
-		rc = db_error(db, "builds");
+		rc = ev_db_error(db, "builds");
 	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
 		rc = fn(arg, (const char *)sqlite3_column_text(st, 0),
 		    (const char *)sqlite3_column_text(st, 1));
@@ -496,7 +496,7 @@ ls_evidence_report_seqs(struct ls_evidence *ev,
 		return rc;
 	if (sqlite3_prepare_v2(db, "SELECT agent, seq FROM reports", -1, &st,
 		NULL) != SQLITE_OK)
-		rc = db_error(db, "reports");
+		rc = ev_db_error(db, "reports");
 	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
 		rc = fn(arg, (const char *)sqlite3_column_text(st, 0),
 		    (uint64_t)sqlite3_column_int64(st, 1));
