@@ -33,8 +33,10 @@ endif
 ifeq ($(WERROR),1)
 WARN += -Werror
 endif
-# Decision batches arrive gzipped (server/decisions.c).
-PKGS += zlib nettle
+# Decision batches are gzip: the agent compresses them with libdeflate
+# (agent/decupload.c), the server inflates them with zlib, a stream with
+# a cap (server/decisions.c).
+PKGS += zlib nettle libdeflate
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)

@@ -17,7 +17,7 @@ fi
 if [ "${1:-}" = "--bench" ]; then
 	PKGS="$PKGS nginx-light wrk"
 fi
-PKGS="$PKGS zlib1g-dev"	# decision batches are gzip (server/decisions.c)
+PKGS="$PKGS zlib1g-dev libdeflate-dev"	# decision batches are gzip (agent/decupload.c, server/decisions.c)
 PKGS="$PKGS python3-jsonschema"	# SARIF (cli_check.sh) and OSCAL (audit_package.sh) schema checks
 if [ "${1:-}" = "--browser" ]; then	# the auditor page's test
 	PKGS="$PKGS chromium python3-websockets"
