@@ -74,6 +74,67 @@ ls_dectext_string(struct ls_buf *b, const char *s)
 static const unsigned char compact_class[256] = { [' '] = 1, ['\t'] = 1,
 	['\n'] = 1, ['\r'] = 1, ['"'] = 2 };
 
+#define BYTES_1 0x0101010101010101ull
+#define BYTES_80 0x8080808080808080ull
+
+/* Eight bytes from p, the first in the low byte whatever the machine. */
+static uint64_t
+load8(const unsigned char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
+}
+
+/* The high bit of each byte of w that is b, and of none before the first
+ * one (the zero-byte test on w ^ b: a borrow only runs upwards from a
+ * byte that matched, so the lowest bit set is exact). */
+static uint64_t
+bytes_equal(uint64_t w, unsigned char b)
+{
+	uint64_t x = w ^ (b * BYTES_1);
+
+	return (x - BYTES_1) & ~x & BYTES_80;
+}
+
+/* A string's bytes after its opening quote, up to and including the
+ * closing one, from in[*i] to o[*k]; escapes copied as they are.  Eight
+ * bytes at a time up to the next quote or backslash: most of a record's
+ * input is strings.  The output is never ahead of the input, so an
+ * eight-byte store at o + *k stays within the n bytes reserved. */
+static void
+copy_string(char *o, size_t *k, const unsigned char *in, size_t *i, size_t n)
+{
+	uint64_t w, m;
+	unsigned char c;
+	size_t p;
+
+	for (;;) {
+		while (*i + 8 <= n) {
+			w = load8(in + *i);
+			m = bytes_equal(w, '"') | bytes_equal(w, '\\');
+			p = m == 0 ? 8 : (size_t)__builtin_ctzll(m) / 8;
+			memcpy(o + *k, in + *i, 8);
+			*i += p;
+			*k += p;
+			if (p < 8)
+				break;
+		}
+		if (*i >= n)
+			return;
+		c = in[(*i)++];
+		o[(*k)++] = (char)c;
+		if (c == '"')
+			return;
+		if (c == '\\' && *i < n)
+			o[(*k)++] = (char)in[(*i)++];
+	}
+}
+
 int
 ls_dectext_compact(struct ls_buf *b, const char *s, size_t n)
 {
@@ -91,19 +152,13 @@ ls_dectext_compact(struct ls_buf *b, const char *s, size_t n)
 		c = in[i++];
 		if (compact_class[c] == 0) {
 			o[k++] = (char)c;
-			continue;
-		}
-		if (compact_class[c] == 1)
-			continue;
-		/* a string, escapes included, copied as it is */
-		o[k++] = (char)c;
-		while (i < n) {
-			c = in[i++];
+		} else if (compact_class[c] == 2) {
 			o[k++] = (char)c;
-			if (c == '"')
-				break;
-			if (c == '\\' && i < n)
-				o[k++] = (char)in[i++];
+			copy_string(o, &k, in, &i, n);
+		} else if (c == '\n') {
+			/* the indentation after it, eight spaces at once */
+			while (i + 8 <= n && load8(in + i) == 0x20 * BYTES_1)
+				i += 8;
 		}
 	}
 	b->len += k;

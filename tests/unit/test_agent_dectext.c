@@ -75,6 +75,73 @@ test_dectext__compact_keeps_strings(void **st)
 	}
 }
 
+/* The byte-at-a-time compaction ls_dectext_compact had before its
+ * eight-byte steps: the reference it must agree with. */
+static size_t
+compact_ref(char *o, const char *s, size_t n)
+{
+	size_t i = 0, k = 0;
+	char c;
+
+	while (i < n) {
+		c = s[i++];
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+			continue;
+		o[k++] = c;
+		if (c != '"')
+			continue;
+		while (i < n) {
+			c = s[i++];
+			o[k++] = c;
+			if (c == '"')
+				break;
+			if (c == '\\' && i < n)
+				o[k++] = s[i++];
+		}
+	}
+	return k;
+}
+
+/* 20,000 seeded strings over the bytes that matter (blanks, quotes,
+ * backslashes, runs of spaces, long plain runs), at every length up to
+ * 80: the same bytes as the reference, whatever the alignment of a quote
+ * or a backslash within the eight-byte steps. */
+static void
+test_dectext__compact_matches_reference(void **st)
+{
+	static const char *const atoms[] = { " ", "  ", "   ", "        ", "\n",
+		"\n      ", "\t", "\r", "\"", "\\", "a", "abcdefgh", "xy", ",",
+		":", "{", "]", "\xc3\xa9" };
+	char in[400], want[400];
+	struct ls_buf b;
+	unsigned long x = 12345;
+	size_t n, k, j;
+	int r;
+
+	(void)st;
+	ls_buf_init(&b, 1 << 20);
+	for (r = 0; r < 20000; r++) {
+		n = 0;
+		for (j = 0; j < (size_t)(r % 80); j++) {
+			const char *a;
+
+			x = x * 6364136223846793005ul + 1442695040888963407ul;
+			a = atoms[(x >> 33) %
+			    (sizeof(atoms) / sizeof(atoms[0]))];
+			if (n + strlen(a) >= sizeof(in))
+				break;
+			memcpy(in + n, a, strlen(a));
+			n += strlen(a);
+		}
+		k = compact_ref(want, in, n);
+		ls_buf_reset(&b);
+		assert_int_equal(ls_dectext_compact(&b, in, n), 0);
+		assert_int_equal(b.len, k);
+		assert_memory_equal(b.data, want, k);
+	}
+	ls_buf_cleanup(&b);
+}
+
 static void
 test_dectext__strings_escaped(void **st)
 {
@@ -202,6 +269,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dectext__compact_keeps_strings),
+		cmocka_unit_test(test_dectext__compact_matches_reference),
 		cmocka_unit_test(test_dectext__strings_escaped),
 		cmocka_unit_test(test_dectext__line_fields_in_order),
 		cmocka_unit_test(test_dectext__tree_members_every_type),
