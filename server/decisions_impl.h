@@ -89,11 +89,19 @@ struct dec_line {
 	struct ls_evidence_dec dec; /* fast path: time, outcome, controls */
 };
 
-/* The fast path's arenas: scratch for one line's tree (reset to mark
- * after each line), keep for the fields of every line of the upload. */
+/* A member name of an object the fast path is reading. */
+struct dec_key {
+	const char *p;
+	size_t n;
+};
+
+/* The fast path's memory: the names of the objects open in the line
+ * being read (to find a duplicate), and keep, an arena for the fields of
+ * every line of the upload. */
 struct dec_reader {
-	struct ls_arena *scratch, *keep;
-	struct ls_arena_mark mark;
+	struct dec_key *keys;
+	size_t nkeys, capkeys;
+	struct ls_arena *keep;
 };
 
 int dec_reader_init(struct dec_reader *r); /* LS_ENOMEM */

@@ -2,48 +2,44 @@
  * decrecord.c - the fast reading of one decision record line.
  *
  * Building a jansson tree of every line (and freeing it) was a third of
- * the server's CPU time a record.  Most lines are plain: UTF-8 text with
- * no control characters, no \u escapes and only small integers.  Such a
- * line is parsed with the Rego engine's JSON parser into an arena that is
- * reset after each line, and the few fields the server needs are copied
- * out.  Anything else (a \u escape, a fraction or an exponent, a number
- * of 19 digits or more, a duplicate key, a waived entry, a dropped
- * line, a record that fails a check) goes back to the jansson path (decisions.c), which gives
- * the same answer and message as always.  So the fast path only ever
- * accepts lines jansson accepts with the same checks, never more.
+ * the server's CPU time a record, and an engine value tree (sorted
+ * objects in an arena) still a sixth.  Most lines are plain: UTF-8 text
+ * with no control characters, no \u escapes and only small integers.
+ * Such a line is checked here by a scanner that builds nothing: it
+ * follows the JSON grammar, finds duplicate names in every object (as
+ * jansson's JSON_REJECT_DUPLICATES does), and reads only the top-level
+ * fields the server needs.  Anything else (a \u escape, a fraction or
+ * an exponent, a number of 19 digits or more, an escape in a field the
+ * server reads or in a name, a waived entry, a dropped line, a record
+ * that fails a check) goes back to the jansson path (decisions.c), which
+ * gives the same answer and message as always.  So the fast path only
+ * ever accepts lines jansson accepts with the same checks, never more.
  */
 
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "decisions_impl.h"
 #include "lockstep/buf.h"
 #include "lockstep/error.h"
 #include "lockstep/note.h"
-#include "rego/value.h"
-
-#define SCRATCH_MAX (64u << 20) /* one line's tree */
+#include "rego/arena.h"
 
 int
 dec_reader_init(struct dec_reader *r)
 {
 	memset(r, 0, sizeof(*r));
-	r->scratch = ls_arena_new(SCRATCH_MAX);
-	r->keep = ls_arena_new(0);
-	if (r->scratch == NULL || r->keep == NULL ||
-	    ls_arena_alloc(r->scratch, 1) == NULL) {
-		dec_reader_cleanup(r);
+	if ((r->keep = ls_arena_new(0)) == NULL)
 		return ls_error_set(LS_ENOMEM, "out of memory");
-	}
-	/* Reset to here after each line: the first chunk stays. */
-	ls_arena_mark(r->scratch, &r->mark);
 	return 0;
 }
 
 void
 dec_reader_cleanup(struct dec_reader *r)
 {
-	ls_arena_free(r->scratch);
+	free(r->keys);
 	ls_arena_free(r->keep);
 	memset(r, 0, sizeof(*r));
 }
@@ -52,11 +48,10 @@ dec_reader_cleanup(struct dec_reader *r)
  * The fast path's precondition: valid UTF-8 without control characters
  * (ls_utf8_valid), no "\u" escape in a string, and outside strings no
  * '.', no exponent and no run of more than 18 digits (so every number is
- * an integer that fits in int64, as jansson wants integers).  *colons
- * gets the ':' outside strings: the members of the line's objects.
+ * an integer that fits in int64, as jansson wants integers).
  */
 static int
-line_plain(const char *p, size_t len, size_t *colons)
+line_plain(const char *p, size_t len)
 {
 	size_t i, j, digits = 0;
 	int in_str = 0;
@@ -90,73 +85,378 @@ line_plain(const char *p, size_t len, size_t *colons)
 			return 0;
 		digits = 0;
 		in_str = c == '"';
-		*colons += c == ':';
 	}
 	return 1;
 }
 
-/* Members of every object in v.  The parser keeps one of two equal
- * members ("a":1,"a":1) where jansson refuses the duplicate: a count
- * below the line's colons shows one. */
-static size_t
-members(const struct ls_val *v)
-{
-	size_t i, n = 0;
+/* ---- the scanner ------------------------------------------------------ */
 
-	if (v->type == LS_VAL_ARRAY)
-		for (i = 0; i < v->u.arr.n; i++)
-			n += members(v->u.arr.v[i]);
-	if (v->type == LS_VAL_OBJECT)
-		for (i = 0, n = v->u.obj.n; i < v->u.obj.n; i++)
-			n += members(v->u.obj.v[i]);
-	return n;
+/* A line being read: p[i] is the next byte. */
+struct scan {
+	const char *p;
+	size_t len, i;
+	struct dec_reader *r;
+};
+
+/* The top-level members the server reads: each value's text, p NULL
+ * when the member is absent. */
+struct top {
+	struct dec_key id, seq, type, agent, time, outcome, channel, waived,
+	    controls;
+};
+
+/* Not for the fast path (the jansson path decides and explains). */
+#define SLOW 1
+
+static void
+blanks(struct scan *s)
+{
+	while (s->i < s->len &&
+	    (s->p[s->i] == ' ' || s->p[s->i] == '\t' || s->p[s->i] == '\n' ||
+		s->p[s->i] == '\r'))
+		s->i++;
 }
 
-static const struct ls_val *
-get(const struct ls_val *o, const char *k)
+static int
+is_digit(char c)
 {
-	return ls_val_object_gets(o, k, strlen(k));
+	return c >= '0' && c <= '9';
 }
 
-/* A string member's value, or NULL when absent or not a string. */
-static const char *
-str(const struct ls_val *o, const char *k, size_t *len)
+/* A string at p[i] == '"': *txt its bytes between the quotes, *esc set
+ * when it holds an escape (line_plain has refused \u). */
+static int
+string(struct scan *s, struct dec_key *txt, int *esc)
 {
-	const struct ls_val *v = get(o, k);
+	size_t i = s->i + 1;
+	char c;
 
-	if (v == NULL || v->type != LS_VAL_STRING)
-		return NULL;
-	if (len != NULL)
-		*len = v->u.str.len;
-	return v->u.str.p;
+	*esc = 0;
+	for (; i < s->len; i++) {
+		if ((c = s->p[i]) == '"') {
+			txt->p = s->p + s->i + 1;
+			txt->n = i - s->i - 1;
+			s->i = i + 1;
+			return 0;
+		}
+		if (c == '\\') {
+			if (++i >= s->len || s->p[i] == '\0' ||
+			    strchr("\"\\/bfnrt", s->p[i]) == NULL)
+				return SLOW;
+			*esc = 1;
+		}
+	}
+	return SLOW;
 }
 
-static const char *
-keep(struct dec_reader *r, const char *s, size_t len)
+/* -?(0|[1-9][0-9]*): line_plain has refused fractions, exponents and
+ * runs of more than 18 digits. */
+static int
+number(struct scan *s)
 {
-	return s == NULL ? NULL : ls_arena_strndup(r->keep, s, len);
+	size_t i = s->i;
+
+	if (s->p[i] == '-')
+		i++;
+	if (i >= s->len || !is_digit(s->p[i]))
+		return SLOW;
+	if (s->p[i] == '0')
+		i++;
+	else
+		while (i < s->len && is_digit(s->p[i]))
+			i++;
+	if (i < s->len &&
+	    (is_digit(s->p[i]) || s->p[i] == '.' || s->p[i] == 'e' ||
+		s->p[i] == 'E'))
+		return SLOW;
+	s->i = i;
+	return 0;
 }
 
-/* The controls: non-empty strings, in order, as ent_fields took them. */
+static int
+literal(struct scan *s, const char *w)
+{
+	size_t n = strlen(w);
+
+	if (s->len - s->i < n || memcmp(s->p + s->i, w, n) != 0)
+		return SLOW;
+	s->i += n;
+	return 0;
+}
+
+static int
+cmp_key(const void *a, const void *b)
+{
+	const struct dec_key *x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n < y->n ? -1 : 1;
+	return memcmp(x->p, y->p, x->n);
+}
+
+/* SLOW when two of keys[from..] are equal. */
+static int
+duplicates(struct dec_reader *r, size_t from)
+{
+	struct dec_key *k = r->keys + from;
+	size_t n = r->nkeys - from, i, j;
+
+	if (n <= 8) {
+		for (i = 0; i < n; i++)
+			for (j = i + 1; j < n; j++)
+				if (cmp_key(&k[i], &k[j]) == 0)
+					return SLOW;
+		return 0;
+	}
+	qsort(k, n, sizeof(*k), cmp_key);
+	for (i = 1; i < n; i++)
+		if (cmp_key(&k[i - 1], &k[i]) == 0)
+			return SLOW;
+	return 0;
+}
+
+static int
+push_key(struct dec_reader *r, const struct dec_key *k)
+{
+	struct dec_key *v;
+	size_t cap;
+
+	if (r->nkeys == r->capkeys) {
+		cap = r->capkeys ? 2 * r->capkeys : 64;
+		if ((v = realloc(r->keys, cap * sizeof(*v))) == NULL)
+			return ls_error_set(LS_ENOMEM, "out of memory");
+		r->keys = v;
+		r->capkeys = cap;
+	}
+	r->keys[r->nkeys++] = *k;
+	return 0;
+}
+
+static int value(struct scan *s, unsigned depth);
+
+/* The member of top named k, or NULL. */
+static struct dec_key *
+top_member(struct top *t, const struct dec_key *k)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} names[] = {
+		{ "id", offsetof(struct top, id) },
+		{ "seq", offsetof(struct top, seq) },
+		{ "type", offsetof(struct top, type) },
+		{ "agent", offsetof(struct top, agent) },
+		{ "time", offsetof(struct top, time) },
+		{ "outcome", offsetof(struct top, outcome) },
+		{ "channel", offsetof(struct top, channel) },
+		{ "waived", offsetof(struct top, waived) },
+		{ "controls", offsetof(struct top, controls) },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i].name) == k->n &&
+		    memcmp(names[i].name, k->p, k->n) == 0)
+			return (
+			    struct dec_key *)(void *)((char *)t + names[i].off);
+	return NULL;
+}
+
+/* An object at p[i] == '{', depth deep (the line's own is 1); top, for
+ * the line's own, gets the text of the members the server reads. */
+static int
+object(struct scan *s, unsigned depth, struct top *top)
+{
+	size_t from = s->r->nkeys, at;
+	struct dec_key k, *m;
+	int rc, esc;
+
+	if (depth > LS_DECISIONS_DEPTH_MAX)
+		return SLOW;
+	s->i++;
+	blanks(s);
+	if (s->i < s->len && s->p[s->i] == '}') {
+		s->i++;
+		return 0;
+	}
+	for (;;) {
+		if (s->i >= s->len || s->p[s->i] != '"')
+			return SLOW;
+		/* a name with an escape may equal another spelled plainly */
+		if ((rc = string(s, &k, &esc)) != 0 || esc)
+			return SLOW;
+		if ((rc = push_key(s->r, &k)) != 0)
+			return rc;
+		blanks(s);
+		if (s->i >= s->len || s->p[s->i] != ':')
+			return SLOW;
+		s->i++;
+		blanks(s);
+		at = s->i;
+		if ((rc = value(s, depth)) != 0)
+			return rc;
+		if (top != NULL && (m = top_member(top, &k)) != NULL) {
+			m->p = s->p + at;
+			m->n = s->i - at;
+		}
+		blanks(s);
+		if (s->i < s->len && s->p[s->i] == ',') {
+			s->i++;
+			blanks(s);
+			continue;
+		}
+		if (s->i < s->len && s->p[s->i] == '}')
+			break;
+		return SLOW;
+	}
+	s->i++;
+	rc = duplicates(s->r, from);
+	s->r->nkeys = from;
+	return rc;
+}
+
+static int
+array(struct scan *s, unsigned depth)
+{
+	int rc;
+
+	if (depth > LS_DECISIONS_DEPTH_MAX)
+		return SLOW;
+	s->i++;
+	blanks(s);
+	if (s->i < s->len && s->p[s->i] == ']') {
+		s->i++;
+		return 0;
+	}
+	for (;;) {
+		if ((rc = value(s, depth)) != 0)
+			return rc;
+		blanks(s);
+		if (s->i < s->len && s->p[s->i] == ',') {
+			s->i++;
+			blanks(s);
+			continue;
+		}
+		if (s->i < s->len && s->p[s->i] == ']')
+			break;
+		return SLOW;
+	}
+	s->i++;
+	return 0;
+}
+
+/* A value inside a container depth deep. */
+static int
+value(struct scan *s, unsigned depth)
+{
+	struct dec_key txt;
+	int esc;
+
+	if (s->i >= s->len)
+		return SLOW;
+	switch (s->p[s->i]) {
+	case '{': return object(s, depth + 1, NULL);
+	case '[': return array(s, depth + 1);
+	case '"': return string(s, &txt, &esc);
+	case 't': return literal(s, "true");
+	case 'f': return literal(s, "false");
+	case 'n': return literal(s, "null");
+	default: return number(s);
+	}
+}
+
+/* ---- the fields --------------------------------------------------------- */
+
+/* A member's text as a string without escapes: its bytes in *out.  0, or
+ * SLOW when it is not a string or holds an escape (the jansson path
+ * unescapes). */
+static int
+plain_string(const struct dec_key *v, struct dec_key *out)
+{
+	if (v->p == NULL || v->n < 2 || v->p[0] != '"' ||
+	    memchr(v->p, '\\', v->n) != NULL)
+		return SLOW;
+	out->p = v->p + 1;
+	out->n = v->n - 2;
+	return 0;
+}
+
+static int
+text_is(const struct dec_key *v, const char *w)
+{
+	return v->p != NULL && v->n == strlen(w) && memcmp(v->p, w, v->n) == 0;
+}
+
+/* A member that is absent, null or [] (blanks inside allowed). */
+static int
+none_or_empty(const struct dec_key *v)
+{
+	size_t i;
+
+	if (v->p == NULL || text_is(v, "null"))
+		return 1;
+	if (v->p[0] != '[')
+		return 0;
+	for (i = 1; i + 1 < v->n; i++)
+		if (v->p[i] != ' ' && v->p[i] != '\t' && v->p[i] != '\n' &&
+		    v->p[i] != '\r')
+			return 0;
+	return 1;
+}
+
+/* The seq: a positive integer (no sign, no leading zero; under 19
+ * digits, line_plain's rule). */
+static int
+seq_of(const struct dec_key *v, uint64_t *out)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	if (v->p == NULL || v->n == 0 || v->n > 18 || v->p[0] == '0')
+		return SLOW;
+	for (i = 0; i < v->n; i++) {
+		if (!is_digit(v->p[i]))
+			return SLOW;
+		n = n * 10 + (uint64_t)(v->p[i] - '0');
+	}
+	*out = n;
+	return 0;
+}
+
+/* The controls: the non-empty strings of an array, in order, as
+ * ent_fields takes them; other elements are skipped.  A string with an
+ * escape is SLOW. */
 static int
 keep_controls(struct dec_reader *r, struct dec_line *out,
-    const struct ls_val *ctl)
+    const struct dec_key *ctl)
 {
+	struct scan s = { ctl->p, ctl->n, 1, r };
+	struct dec_key txt;
 	const char **v;
-	size_t i, n = 0;
+	size_t n = 0, max = ctl->n / 2;
+	int esc, rc;
 
-	if (ctl == NULL || ctl->type != LS_VAL_ARRAY || ctl->u.arr.n == 0)
+	if (ctl->p == NULL || ctl->p[0] != '[' || none_or_empty(ctl))
 		return 0;
-	v = ls_arena_alloc(r->keep, ctl->u.arr.n * sizeof(*v));
-	if (v == NULL)
-		return -1;
-	for (i = 0; i < ctl->u.arr.n; i++) {
-		const struct ls_val *c = ctl->u.arr.v[i];
-
-		if (c->type != LS_VAL_STRING || c->u.str.len == 0)
-			continue;
-		if ((v[n++] = keep(r, c->u.str.p, c->u.str.len)) == NULL)
-			return -1;
+	/* elements are separated by commas: at most n / 2 of them */
+	if ((v = ls_arena_alloc(r->keep, max * sizeof(*v))) == NULL)
+		return ls_error_set(LS_ENOMEM, "out of memory");
+	for (;;) {
+		blanks(&s);
+		if (s.p[s.i] == '"') {
+			if ((rc = string(&s, &txt, &esc)) != 0 || esc)
+				return SLOW;
+			if (txt.n > 0 && n < max &&
+			    (v[n++] = ls_arena_strndup(r->keep, txt.p,
+				 txt.n)) == NULL)
+				return ls_error_set(LS_ENOMEM, "out of memory");
+		} else if ((rc = value(&s, 1)) != 0) {
+			return rc; /* cannot be: the line was read */
+		}
+		blanks(&s);
+		if (s.i >= s.len || s.p[s.i] != ',')
+			break;
+		s.i++;
 	}
 	out->dec.controls = v;
 	out->dec.ncontrols = n;
@@ -165,74 +465,76 @@ keep_controls(struct dec_reader *r, struct dec_line *out,
 
 /* id is agent "-" seq (what record_check builds with snprintf). */
 static int
-id_is(const char *id, size_t idlen, const char *agent, uint64_t seq)
+id_is(const struct dec_key *id, const char *agent, uint64_t seq)
 {
 	size_t alen = strlen(agent), k;
 	char dig[LS_U64_DEC_MAX];
 
 	k = ls_u64_dec(dig, seq);
-	return idlen == alen + 1 + k && memcmp(id, agent, alen) == 0 &&
-	    id[alen] == '-' && memcmp(id + alen + 1, dig, k) == 0;
+	return id->n == alen + 1 + k && memcmp(id->p, agent, alen) == 0 &&
+	    id->p[alen] == '-' && memcmp(id->p + alen + 1, dig, k) == 0;
 }
 
-/* The checks of record_check (decisions.c) on a parsed plain line; 1
+static const char *
+keep(struct dec_reader *r, const struct dec_key *k)
+{
+	return ls_arena_strndup(r->keep, k->p, k->n);
+}
+
+/* The checks of record_check (decisions.c) on the line's members; SLOW
  * for anything that path must decide. */
 static int
-fields(struct dec_reader *r, struct dec_line *out, const struct ls_val *o,
+fields(struct dec_reader *r, struct dec_line *out, const struct top *t,
     const char *agent)
 {
-	const struct ls_val *seq = get(o, "seq"), *w = get(o, "waived");
-	const struct ls_val *ch = get(o, "channel");
-	const char *id, *a, *t, *type = str(o, "type", NULL), *oc;
-	size_t idlen = 0, tlen = 0, oclen = 0;
+	struct dec_key id, a, tm, oc = { NULL, 0 }, ch = { NULL, 0 };
 
-	if (seq == NULL || seq->type != LS_VAL_NUMBER ||
-	    seq->u.num.digits != NULL || seq->u.num.i < 1 ||
-	    (get(o, "type") != NULL &&
-		(type == NULL || strcmp(type, "decision") != 0)) ||
-	    (w != NULL && w->type != LS_VAL_NULL &&
-		(w->type != LS_VAL_ARRAY || w->u.arr.n != 0)) ||
-	    (ch != NULL && ch->type != LS_VAL_STRING &&
-		ch->type != LS_VAL_NULL))
-		return 1;
-	out->seq = (uint64_t)seq->u.num.i;
-	id = str(o, "id", &idlen);
-	a = str(o, "agent", NULL);
-	t = str(o, "time", &tlen);
-	if (a == NULL || strcmp(a, agent) != 0 || id == NULL ||
-	    !id_is(id, idlen, agent, out->seq) || t == NULL ||
-	    !dec_rfc3339_ok(t, tlen))
-		return 1;
-	oc = str(o, "outcome", &oclen);
-	if ((out->dec.time = keep(r, t, tlen)) == NULL ||
-	    (oc != NULL && (out->dec.outcome = keep(r, oc, oclen)) == NULL) ||
-	    (ch != NULL && ch->type == LS_VAL_STRING &&
-		(out->channel = keep(r, ch->u.str.p, ch->u.str.len)) == NULL) ||
-	    keep_controls(r, out, get(o, "controls")) != 0)
+	if (seq_of(&t->seq, &out->seq) != 0 ||
+	    (t->type.p != NULL && !text_is(&t->type, "\"decision\"")) ||
+	    !none_or_empty(&t->waived) ||
+	    (t->channel.p != NULL && !text_is(&t->channel, "null") &&
+		plain_string(&t->channel, &ch) != 0) ||
+	    plain_string(&t->id, &id) != 0 ||
+	    plain_string(&t->agent, &a) != 0 ||
+	    plain_string(&t->time, &tm) != 0 ||
+	    (t->outcome.p != NULL && t->outcome.p[0] == '"' &&
+		plain_string(&t->outcome, &oc) != 0))
+		return SLOW;
+	if (a.n != strlen(agent) || memcmp(a.p, agent, a.n) != 0 ||
+	    !id_is(&id, agent, out->seq) || !dec_rfc3339_ok(tm.p, tm.n))
+		return SLOW;
+	if ((out->dec.time = keep(r, &tm)) == NULL ||
+	    (oc.p != NULL && (out->dec.outcome = keep(r, &oc)) == NULL) ||
+	    (ch.p != NULL && (out->channel = keep(r, &ch)) == NULL))
 		return ls_error_set(LS_ENOMEM, "out of memory");
-	return 0;
+	return keep_controls(r, out, &t->controls);
 }
 
 int
 dec_line_fast(struct dec_line *out, struct dec_reader *r, const char *agent,
     const char *p, size_t len)
 {
-	const struct ls_val *o = NULL;
-	size_t colons = 0;
+	struct scan s = { p, len, 0, r };
+	struct top t;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (!line_plain(p, len, &colons))
-		return 1;
-	rc = ls_val_from_json(&o, r->scratch, p, len, LS_DECISIONS_DEPTH_MAX);
-	if (rc != 0 || o->type != LS_VAL_OBJECT || members(o) != colons)
-		rc = 1;
-	else
-		rc = fields(r, out, o, agent);
-	if (rc == 1) {
+	memset(&t, 0, sizeof(t));
+	r->nkeys = 0;
+	if (!line_plain(p, len))
+		return SLOW;
+	blanks(&s);
+	if (s.i >= s.len || s.p[s.i] != '{')
+		return SLOW;
+	rc = object(&s, 1, &t);
+	blanks(&s);
+	if (rc == 0 && s.i != s.len)
+		rc = SLOW;
+	if (rc == 0)
+		rc = fields(r, out, &t, agent);
+	if (rc == SLOW) {
 		ls_error_clear(); /* the jansson path says what is wrong */
 		memset(out, 0, sizeof(*out));
 	}
-	ls_arena_reset(r->scratch, &r->mark);
 	return rc;
 }

@@ -61,6 +61,11 @@ test_decrecord__same_verdicts(void **state)
 		"}",
 		"{\"id\":\"a1-1\",\"seq\":01,\"agent\":\"a1\"," TIME "}",
 		HEAD TIME ",\"input\":{\"a\":1,\"a\":2}}",
+		HEAD TIME ",\"input\":[{\"b\":{\"c\":1,\"d\":[],\"c\":1}}]}",
+		HEAD TIME ",\"input\":{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,"
+			  "\"f\":6,\"g\":7,\"h\":8,\"i\":9,\"e\":10}}",
+		HEAD TIME ",\"input\":{\"a/b\":1,\"a\\/b\":2}}",
+		HEAD TIME ",\"outcome\":\"deny\",\"outcome\":\"deny\"}",
 		HEAD TIME ",\"input\":\"\xff\"}",
 		HEAD TIME ",\"input\":\"\xc0\xaf\"}",
 		HEAD TIME ",\"input\":\"\xed\xa0\x80\"}", /* a surrogate */
@@ -130,7 +135,16 @@ test_decrecord__fast_fields(void **state)
 		HEAD TIME ",\"x\":\"\\u00e9\"}",
 		HEAD TIME ",\"waived\":[{\"id\":\"x1\"}]}",
 		HEAD "\t" TIME "}",
+		HEAD TIME
+		",\"outcome\":\"de\\/ny\"}", /* an escape in a field */
+		HEAD TIME ",\"controls\":[\"soc2:CC6\\/1\"]}",
+		HEAD TIME ",\"input\":{\"a\\/b\":1}}", /* an escape in a name */
+		HEAD TIME ",\"input\":{\"k\":[{\"x\":1,\"x\":1}]}}",
 	};
+	static const char many[] = HEAD TIME
+	    ",\"input\":{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,"
+	    "\"g\":7,\"h\":8,\"i\":{\"a\":[true,false,null,-0,\"\\n\"]}},"
+	    "\"controls\":[{\"a\":1},\"x:1\",[],\"y:2\"],\"outcome\":7}";
 	struct dec_reader r;
 	struct dec_line l;
 	size_t i;
@@ -147,23 +161,46 @@ test_decrecord__fast_fields(void **state)
 	assert_string_equal(l.dec.controls[0], "soc2:CC6.1");
 	assert_string_equal(l.dec.controls[1], "pci:2.2");
 	for (i = 0; i < sizeof(slow) / sizeof(slow[0]); i++)
-		assert_int_equal(dec_line_fast(&l, &r, "a1", slow[i],
-				     strlen(slow[i])),
-		    1);
+		if (dec_line_fast(&l, &r, "a1", slow[i], strlen(slow[i])) != 1)
+			fail_msg("read by the fast path: %s", slow[i]);
+	assert_int_equal(dec_line_fast(&l, &r, "a1", many, strlen(many)), 0);
+	assert_null(l.dec.outcome); /* not a string */
+	assert_null(l.channel);
+	assert_int_equal(l.dec.ncontrols, 2);
+	assert_string_equal(l.dec.controls[0], "x:1");
+	assert_string_equal(l.dec.controls[1], "y:2");
 	dec_reader_cleanup(&r);
+}
+
+/* The controls the fast path read are the array's non-empty strings. */
+static void
+same_controls(json_t *ctl, const struct dec_line *l)
+{
+	size_t i, n = 0;
+	json_t *c;
+
+	json_array_foreach(ctl, i, c)
+	{
+		if (!json_is_string(c) || json_string_length(c) == 0)
+			continue;
+		assert_true(n < l->dec.ncontrols);
+		assert_string_equal(json_string_value(c), l->dec.controls[n]);
+		n++;
+	}
+	assert_int_equal(n, l->dec.ncontrols);
 }
 
 /* The fast path accepts nothing jansson refuses: mutations of a plain
  * record (bytes replaced, inserted, removed; fixed seed, bounded) that it
  * reads must parse with jansson (duplicates refused) to the same seq,
- * agent, id, time and outcome. */
+ * agent, id, time, outcome, channel and controls. */
 static void
 test_decrecord__mutations_jansson_agrees(void **state)
 {
 	static const char base[] = HEAD TIME
 	    ",\"outcome\":\"deny\",\"channel\":\"stable\",\"input\":{\"a\":"
 	    "[1,-2,{\"b\":null}],\"c\":\"x\\\"y\\\\z\"},\"waived\":[],"
-	    "\"controls\":[\"soc2:CC6.1\"],\"latency_us\":40}";
+	    "\"controls\":[\"soc2:CC6.1\",\"c:2\"],\"latency_us\":40}";
 	static const char alphabet[] =
 	    "{}[]:,\"\\0123456789.eE-+ tfnulrsa\xc3\xa9\x01";
 	unsigned seed = 12345;
@@ -217,6 +254,17 @@ test_decrecord__mutations_jansson_agrees(void **state)
 			assert_string_equal(json_string_value(
 						json_object_get(j, "outcome")),
 			    l.dec.outcome);
+		else
+			assert_null(
+			    json_string_value(json_object_get(j, "outcome")));
+		if (l.channel != NULL)
+			assert_string_equal(json_string_value(
+						json_object_get(j, "channel")),
+			    l.channel);
+		else
+			assert_null(
+			    json_string_value(json_object_get(j, "channel")));
+		same_controls(json_object_get(j, "controls"), &l);
 		json_decref(j);
 	}
 	print_message("%zu of 20000 mutations read by the fast path\n", fast);
