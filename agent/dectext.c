@@ -8,6 +8,7 @@
 #include "lockstep/buf.h"
 #include "lockstep/error.h"
 #include "lockstep/hash.h"
+#include "swar.h"
 
 /* Length of the valid UTF-8 sequence at s (1..4), 0 when invalid. */
 static size_t
@@ -71,35 +72,8 @@ ls_dectext_string(struct ls_buf *b, const char *s)
 }
 
 /* Byte classes of ls_dectext_compact: 1 blank, 2 quote. */
-static const unsigned char compact_class[256] = { [' '] = 1, ['\t'] = 1,
-	['\n'] = 1, ['\r'] = 1, ['"'] = 2 };
-
-#define BYTES_1 0x0101010101010101ull
-#define BYTES_80 0x8080808080808080ull
-
-/* Eight bytes from p, the first in the low byte whatever the machine. */
-static uint64_t
-load8(const unsigned char *p)
-{
-	uint64_t w;
-
-	memcpy(&w, p, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	w = __builtin_bswap64(w);
-#endif
-	return w;
-}
-
-/* The high bit of each byte of w that is b, and of none before the first
- * one (the zero-byte test on w ^ b: a borrow only runs upwards from a
- * byte that matched, so the lowest bit set is exact). */
-static uint64_t
-bytes_equal(uint64_t w, unsigned char b)
-{
-	uint64_t x = w ^ (b * BYTES_1);
-
-	return (x - BYTES_1) & ~x & BYTES_80;
-}
+static const unsigned char compact_class
+    [256] = { [' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, ['"'] = 2 };
 
 /* A string's bytes after its opening quote, up to and including the
  * closing one, from in[*i] to o[*k]; escapes copied as they are.  Eight
@@ -115,9 +89,9 @@ copy_string(char *o, size_t *k, const unsigned char *in, size_t *i, size_t n)
 
 	for (;;) {
 		while (*i + 8 <= n) {
-			w = load8(in + *i);
-			m = bytes_equal(w, '"') | bytes_equal(w, '\\');
-			p = m == 0 ? 8 : (size_t)__builtin_ctzll(m) / 8;
+			w = ls_swar_load(in + *i);
+			m = ls_swar_eq(w, '"') | ls_swar_eq(w, '\\');
+			p = ls_swar_first(m);
 			memcpy(o + *k, in + *i, 8);
 			*i += p;
 			*k += p;
@@ -157,7 +131,8 @@ ls_dectext_compact(struct ls_buf *b, const char *s, size_t n)
 			copy_string(o, &k, in, &i, n);
 		} else if (c == '\n') {
 			/* the indentation after it, eight spaces at once */
-			while (i + 8 <= n && load8(in + i) == 0x20 * BYTES_1)
+			while (i + 8 <= n &&
+			    ls_swar_load(in + i) == 0x20 * LS_SWAR_1)
 				i += 8;
 		}
 	}

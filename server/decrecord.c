@@ -26,6 +26,7 @@
 #include "lockstep/error.h"
 #include "lockstep/note.h"
 #include "rego/arena.h"
+#include "swar.h"
 
 int
 dec_reader_init(struct dec_reader *r)
@@ -42,51 +43,6 @@ dec_reader_cleanup(struct dec_reader *r)
 	free(r->keys);
 	ls_arena_free(r->keep);
 	memset(r, 0, sizeof(*r));
-}
-
-/*
- * The fast path's precondition: valid UTF-8 without control characters
- * (ls_utf8_valid), no "\u" escape in a string, and outside strings no
- * '.', no exponent and no run of more than 18 digits (so every number is
- * an integer that fits in int64, as jansson wants integers).
- */
-static int
-line_plain(const char *p, size_t len)
-{
-	size_t i, j, digits = 0;
-	int in_str = 0;
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (c < 0x20)
-			return 0;
-		if (c >= 0x80) { /* a run of them: one UTF-8 check */
-			for (j = i; j < len && (unsigned char)p[j] >= 0x80;)
-				j++;
-			if (!ls_utf8_valid(p + i, j - i))
-				return 0;
-			i = j - 1;
-			continue;
-		}
-		if (in_str) {
-			if (c == '\\' && (++i >= len || p[i] == 'u'))
-				return 0;
-			else if (c == '"')
-				in_str = 0;
-			continue;
-		}
-		if (c >= '0' && c <= '9') {
-			if (++digits > 18)
-				return 0;
-			continue;
-		}
-		if (c == '.' || ((c == 'e' || c == 'E') && digits > 0))
-			return 0;
-		digits = 0;
-		in_str = c == '"';
-	}
-	return 1;
 }
 
 /* ---- the scanner ------------------------------------------------------ */
@@ -111,9 +67,7 @@ struct top {
 static void
 blanks(struct scan *s)
 {
-	while (s->i < s->len &&
-	    (s->p[s->i] == ' ' || s->p[s->i] == '\t' || s->p[s->i] == '\n' ||
-		s->p[s->i] == '\r'))
+	while (s->i < s->len && s->p[s->i] == ' ')
 		s->i++;
 }
 
@@ -123,41 +77,72 @@ is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+/*
+ * What the fast path reads (the rest goes to the jansson path): strings
+ * of valid UTF-8 without control characters and without \u escapes,
+ * numbers that are integers of at most 18 digits (so that each fits in
+ * int64, as jansson wants integers), and only spaces between tokens.
+ */
+
 /* A string at p[i] == '"': *txt its bytes between the quotes, *esc set
- * when it holds an escape (line_plain has refused \u). */
+ * when it holds an escape.  Plain ASCII eight bytes at a time. */
 static int
 string(struct scan *s, struct dec_key *txt, int *esc)
 {
-	size_t i = s->i + 1;
-	char c;
+	const char *p = s->p;
+	size_t i = s->i + 1, j, k, n = s->len;
+	unsigned char c;
+	uint64_t w;
 
 	*esc = 0;
-	for (; i < s->len; i++) {
-		if ((c = s->p[i]) == '"') {
-			txt->p = s->p + s->i + 1;
-			txt->n = i - s->i - 1;
-			s->i = i + 1;
-			return 0;
+	for (;;) {
+		while (i + 8 <= n) {
+			w = ls_swar_load(p + i);
+			k = ls_swar_first(ls_swar_eq(w, '"') |
+			    ls_swar_eq(w, '\\') | ls_swar_below(w, 0x20) |
+			    ls_swar_high(w));
+			i += k;
+			if (k < 8)
+				break;
 		}
+		if (i >= n)
+			return SLOW;
+		c = (unsigned char)p[i];
+		if (c == '"')
+			break;
 		if (c == '\\') {
-			if (++i >= s->len || s->p[i] == '\0' ||
-			    strchr("\"\\/bfnrt", s->p[i]) == NULL)
+			if (i + 1 >= n || p[i + 1] == '\0' ||
+			    strchr("\"\\/bfnrt", p[i + 1]) == NULL)
 				return SLOW;
 			*esc = 1;
+			i += 2;
+		} else if (c >= 0x80) { /* a run of them: one UTF-8 check */
+			for (j = i; j < n && (unsigned char)p[j] >= 0x80;)
+				j++;
+			if (!ls_utf8_valid(p + i, j - i))
+				return SLOW;
+			i = j;
+		} else if (c < 0x20) {
+			return SLOW;
+		} else {
+			i++;
 		}
 	}
-	return SLOW;
+	txt->p = p + s->i + 1;
+	txt->n = i - s->i - 1;
+	s->i = i + 1;
+	return 0;
 }
 
-/* -?(0|[1-9][0-9]*): line_plain has refused fractions, exponents and
- * runs of more than 18 digits. */
+/* -?(0|[1-9][0-9]*), at most 18 digits. */
 static int
 number(struct scan *s)
 {
-	size_t i = s->i;
+	size_t i = s->i, from;
 
 	if (s->p[i] == '-')
 		i++;
+	from = i;
 	if (i >= s->len || !is_digit(s->p[i]))
 		return SLOW;
 	if (s->p[i] == '0')
@@ -165,9 +150,10 @@ number(struct scan *s)
 	else
 		while (i < s->len && is_digit(s->p[i]))
 			i++;
-	if (i < s->len &&
-	    (is_digit(s->p[i]) || s->p[i] == '.' || s->p[i] == 'e' ||
-		s->p[i] == 'E'))
+	if (i - from > 18 ||
+	    (i < s->len &&
+		(is_digit(s->p[i]) || s->p[i] == '.' || s->p[i] == 'e' ||
+		    s->p[i] == 'E')))
 		return SLOW;
 	s->i = i;
 	return 0;
@@ -194,23 +180,32 @@ cmp_key(const void *a, const void *b)
 	return memcmp(x->p, y->p, x->n);
 }
 
-/* SLOW when two of keys[from..] are equal. */
+static int
+same_key(const struct dec_key *x, const struct dec_key *y)
+{
+	return x->n == y->n &&
+	    (x->n == 0 ||
+		(x->p[0] == y->p[0] && memcmp(x->p, y->p, x->n) == 0));
+}
+
+/* SLOW when two of keys[from..] are equal: each pair up to 32 of them (a
+ * record has about 17), sorted beyond. */
 static int
 duplicates(struct dec_reader *r, size_t from)
 {
 	struct dec_key *k = r->keys + from;
 	size_t n = r->nkeys - from, i, j;
 
-	if (n <= 8) {
+	if (n <= 32) {
 		for (i = 0; i < n; i++)
 			for (j = i + 1; j < n; j++)
-				if (cmp_key(&k[i], &k[j]) == 0)
+				if (same_key(&k[i], &k[j]))
 					return SLOW;
 		return 0;
 	}
 	qsort(k, n, sizeof(*k), cmp_key);
 	for (i = 1; i < n; i++)
-		if (cmp_key(&k[i - 1], &k[i]) == 0)
+		if (same_key(&k[i - 1], &k[i]))
 			return SLOW;
 	return 0;
 }
@@ -405,7 +400,7 @@ none_or_empty(const struct dec_key *v)
 }
 
 /* The seq: a positive integer (no sign, no leading zero; under 19
- * digits, line_plain's rule). */
+ * digits, the fast path's rule). */
 static int
 seq_of(const struct dec_key *v, uint64_t *out)
 {
@@ -521,8 +516,6 @@ dec_line_fast(struct dec_line *out, struct dec_reader *r, const char *agent,
 	memset(out, 0, sizeof(*out));
 	memset(&t, 0, sizeof(t));
 	r->nkeys = 0;
-	if (!line_plain(p, len))
-		return SLOW;
 	blanks(&s);
 	if (s.i >= s.len || s.p[s.i] != '{')
 		return SLOW;

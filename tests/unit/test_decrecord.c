@@ -172,6 +172,67 @@ test_decrecord__fast_fields(void **state)
 	dec_reader_cleanup(&r);
 }
 
+/* A byte of each class at every position of a string, across the
+ * eight-byte steps of the scanner: valid ones are read by the fast path,
+ * the others left to jansson. */
+static void
+test_decrecord__string_bytes(void **state)
+{
+	static const struct {
+		const char *b;
+		int fast;
+	} cases[] = { { "\xc3\xa9", 1 }, { "\\n", 1 }, { "\\/", 1 },
+		{ "\x01", 0 }, { "\x1f", 0 }, { "\xff", 0 }, { "\xc3", 0 },
+		{ "\\u0041", 0 }, { "\\x", 0 }, { "\x7f", 1 } };
+	struct dec_reader r;
+	struct dec_line l;
+	char line[256], str[64];
+	size_t c, pos;
+	int rc;
+
+	(void)state;
+	assert_int_equal(dec_reader_init(&r), 0);
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++)
+		for (pos = 0; pos < 20; pos++) {
+			snprintf(str, sizeof(str), "%.*s%s%.*s", (int)pos,
+			    "abcdefghijklmnopqrst", cases[c].b, (int)(20 - pos),
+			    "ABCDEFGHIJKLMNOPQRST");
+			snprintf(line, sizeof(line),
+			    HEAD TIME ",\"input\":{\"s\":\"%s\"}}", str);
+			rc = dec_line_fast(&l, &r, "a1", line, strlen(line));
+			if (rc != (cases[c].fast ? 0 : 1))
+				fail_msg("%d for %s", rc, line);
+		}
+	dec_reader_cleanup(&r);
+}
+
+/* Duplicate names in an object of more than 32 members (sorted, not
+ * compared pair by pair). */
+static void
+test_decrecord__many_members(void **state)
+{
+	struct dec_reader r;
+	struct dec_line l;
+	char line[2048];
+	int n, i, dup;
+
+	(void)state;
+	assert_int_equal(dec_reader_init(&r), 0);
+	for (dup = 0; dup < 2; dup++) {
+		n = snprintf(line, sizeof(line), HEAD TIME ",\"input\":{");
+		for (i = 0; i < 40; i++)
+			n += snprintf(line + n, sizeof(line) - (size_t)n,
+			    "%s\"k%d\":%d", i ? "," : "",
+			    dup && i == 39 ? 7 : i, i);
+		snprintf(line + n, sizeof(line) - (size_t)n, "}}");
+		assert_int_equal(dec_line_fast(&l, &r, "a1", line,
+				     strlen(line)),
+		    dup ? 1 : 0);
+		assert_int_equal(check(line) == 0, !dup);
+	}
+	dec_reader_cleanup(&r);
+}
+
 /* The controls the fast path read are the array's non-empty strings. */
 static void
 same_controls(json_t *ctl, const struct dec_line *l)
@@ -278,6 +339,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decrecord__same_verdicts),
 		cmocka_unit_test(test_decrecord__depth),
+		cmocka_unit_test(test_decrecord__string_bytes),
+		cmocka_unit_test(test_decrecord__many_members),
 		cmocka_unit_test(test_decrecord__fast_fields),
 		cmocka_unit_test(test_decrecord__mutations_jansson_agrees),
 	};
