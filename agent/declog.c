@@ -10,8 +10,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <gnutls/crypto.h>
-
 #include "declog_int.h"
 #include "lockstep/hash.h"
 #include "lockstep/buf.h"
@@ -398,17 +396,15 @@ ls_declog_rotate(struct ls_declog *l)
 	return rc;
 }
 
-/* GnuTLS's SHA-256 (nettle, with the CPU's SHA extensions), loaded for
- * the listener anyway: OpenSSL's first digest would load its providers
- * and configuration into an agent that otherwise never starts OpenSSL
- * (1.9 MB resident). */
+/* Nettle's SHA-256 (ls_sha256): the CPU's SHA extensions where present,
+ * as fast here as GnuTLS's on a record's input (2.4-2.6 us for 3.3 KB),
+ * and without OpenSSL's providers in an agent that never starts it. */
 void
 ls_declog_sha256_hex(char out[65], const void *data, size_t len)
 {
 	uint8_t d[LS_SHA256_LEN];
 
-	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, data, len, d) != 0)
-		ls_sha256(d, data, len);
+	ls_sha256(d, data, len);
 	ls_hex_encode(out, d, LS_SHA256_LEN);
 }
 
