@@ -34,8 +34,9 @@ ifeq ($(WERROR),1)
 WARN += -Werror
 endif
 # Decision batches are gzip: the agent compresses them with libdeflate
-# (agent/decupload.c), the server inflates them with zlib, a stream with
-# a cap (server/decisions.c).
+# (agent/decupload.c); the server inflates a whole single member with
+# libdeflate and anything else with zlib, a stream with a cap
+# (server/decisions.c).
 PKGS += zlib nettle libdeflate
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

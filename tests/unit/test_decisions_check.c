@@ -134,6 +134,25 @@ test_gunzip(void **state)
 	ls_buf_init(&b, sizeof(big) - 1);
 	assert_int_equal(ls_decisions_gunzip(&b, gz, n), LS_ETOOBIG);
 	ls_buf_cleanup(&b);
+	/* one whole member (libdeflate), exactly at the cap */
+	ls_buf_init(&b, sizeof(big));
+	assert_int_equal(ls_decisions_gunzip(&b, gz, n), 0);
+	assert_int_equal(b.len, sizeof(big));
+	assert_memory_equal(b.data, big, sizeof(big));
+	/* a trailer whose size is not the member's: refused, by zlib */
+	gz[n - 1] ^= 0x01; /* 2^24 bytes more than it holds, past the cap */
+	ls_buf_reset(&b);
+	assert_int_equal(ls_decisions_gunzip(&b, gz, n), LS_EFORMAT);
+	gz[n - 1] ^= 0x01;
+	gz[n - 4] ^= 0x01; /* one byte more than it holds, within a cap */
+	ls_buf_cleanup(&b);
+	ls_buf_init(&b, sizeof(big) + 16);
+	assert_int_equal(ls_decisions_gunzip(&b, gz, n), LS_EFORMAT);
+	gz[n - 4] ^= 0x01;
+	gz[n - 8] ^= 0x01; /* the CRC */
+	ls_buf_reset(&b);
+	assert_int_equal(ls_decisions_gunzip(&b, gz, n), LS_EFORMAT);
+	ls_buf_cleanup(&b);
 }
 
 int
