@@ -278,7 +278,7 @@ object(struct scan *s, unsigned depth, struct top *top)
 		if (s->i >= s->len || s->p[s->i] != '"')
 			return SLOW;
 		/* a name with an escape may equal another spelled plainly */
-		if ((rc = string(s, &k, &esc)) != 0 || esc)
+		if (string(s, &k, &esc) != 0 || esc)
 			return SLOW;
 		if ((rc = push_key(s->r, &k)) != 0)
 			return rc;
@@ -439,7 +439,7 @@ keep_controls(struct dec_reader *r, struct dec_line *out,
 	for (;;) {
 		blanks(&s);
 		if (s.p[s.i] == '"') {
-			if ((rc = string(&s, &txt, &esc)) != 0 || esc)
+			if (string(&s, &txt, &esc) != 0 || esc)
 				return SLOW;
 			if (txt.n > 0 && n < max &&
 			    (v[n++] = ls_arena_strndup(r->keep, txt.p,

@@ -130,7 +130,7 @@ test_dectext__compact_matches_reference(void **st)
 			    (sizeof(atoms) / sizeof(atoms[0]))];
 			if (n + strlen(a) >= sizeof(in))
 				break;
-			memcpy(in + n, a, strlen(a));
+			memcpy(in + n, a, strlen(a) + 1); /* its NUL fits */
 			n += strlen(a);
 		}
 		k = compact_ref(want, in, n);
