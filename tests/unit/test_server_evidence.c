@@ -289,7 +289,7 @@ static void
 wal_more_bits(const char *path, size_t n, int *bits)
 {
 	char *data = NULL;
-	size_t len = 0, off = 0, rl, i = 0, at[256];
+	size_t len = 0, off = 0, rl, i = 0, at[256] = { 0 };
 
 	assert_int_equal(ev_read_file(&data, &len, path, 1 << 20), 0);
 	while (off + 4 <= len && i < 256) {
