@@ -8,14 +8,15 @@ work=$(mktemp -d /tmp/ls-server-test.XXXXXX)
 fails=0
 pids=()
 
+. "$(dirname "${BASH_SOURCE[0]}")/libpids.sh"
+
 cleanup() {	# TERM first (nginx's master then stops its workers), then KILL
 	local p
+	kill_ours TERM "${pids[@]}"
 	for p in "${pids[@]}"; do
-		kill -TERM "$p" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do
+		ours "$p" || continue
 		timeout 5 tail --pid="$p" -f /dev/null 2>/dev/null
-		kill -KILL "$p" 2>/dev/null
+		kill_ours KILL "$p"
 	done
 	wait 2>/dev/null
 	rm -rf "$work"

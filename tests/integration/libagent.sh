@@ -18,10 +18,12 @@ declare -A AGENT_PID_OF
 FAILS=0
 TS_TTL=${TS_TTL:-3600}
 
+. "$ROOT/tests/integration/libpids.sh"
+
 cleanup() {
 	local p
 	for p in "${PIDS[@]}"; do
-		kill -9 "$p" 2>/dev/null
+		kill_ours KILL "$p"
 		wait "$p" 2>/dev/null
 	done
 	if [ "$FAILS" -eq 0 ]; then
