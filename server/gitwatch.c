@@ -79,6 +79,36 @@ progress_cb(const git_indexer_progress *stats, void *payload)
 	return time(NULL) > d->end ? -1 : 0; /* abort a fetch that drags */
 }
 
+/*
+ * Drop every tag of the mirror that does not end in a commit.  libgit2
+ * refuses to fetch into a repository holding one ("object is not a
+ * committish"), and one may be left there: each fetch brings the bad
+ * tags back and list_tags drops them, but a server stopped (or killed)
+ * between the two leaves them for its next start, whose first fetch
+ * would then fail and hide new tags until the poll after.
+ */
+static void
+drop_bad_tags(struct ls_gitwatch *w)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	git_object *obj = NULL;
+
+	if (git_reference_iterator_glob_new(&it, w->repo, "refs/tags/*") != 0)
+		return; /* the fetch reports what is wrong */
+	while (git_reference_next(&ref, it) == 0) {
+		if (git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) == 0)
+			git_object_free(obj);
+		else if (git_reference_delete(ref) != 0)
+			logf_(w, "warn", "%s: %s", git_reference_name(ref),
+			    git_msg());
+		obj = NULL;
+		git_reference_free(ref);
+		ref = NULL;
+	}
+	git_reference_iterator_free(it);
+}
+
 static int
 fetch(struct ls_gitwatch *w)
 {
@@ -98,6 +128,7 @@ fetch(struct ls_gitwatch *w)
 	/* Skipping url.*.insteadOf also skips libgit2 1.5's config regex
 	 * walk, which leaks PCRE2 match data on every non-matching entry
 	 * (fixed upstream in libgit2 PR #6382). */
+	drop_bad_tags(w);
 	git_remote_create_options_init(&ro, GIT_REMOTE_CREATE_OPTIONS_VERSION);
 	ro.repository = w->repo;
 	ro.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF |
@@ -159,8 +190,9 @@ tag_cmp(const void *a, const void *b)
  * annotated-tag chain ending in one) is listed with the type it ends in,
  * so it is recorded once as a failed build, and its ref is dropped from
  * the mirror: libgit2 refuses to fetch into a repository holding one
- * ("object is not a committish"), which would stop every later tag.  The
- * next fetch brings it back; it is known by then.
+ * ("object is not a committish"), which would stop every later tag (and
+ * drop_bad_tags sweeps again before each fetch).  The next fetch brings
+ * it back; it is known by then.
  */
 static int
 bad_tag(struct ls_gitwatch *w, struct taglist *out, git_reference *ref,
