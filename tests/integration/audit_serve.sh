@@ -16,17 +16,7 @@ set -u
 RECORDS=${AUDIT_SERVE_RECORDS:-15000}
 auth=(-H "Authorization: Bearer $auditor_tok")
 
-audit_repo
-start_server --admin-token-file "$work/admin.token" \
-    --auditor-token-file "$work/auditor.token"
-check "published" wait_published stable 1
-agent_reports agent-1
-stop_server
-# The decisions end a day ago: none has the second a package is made in.
-since=$(date -u -d '-4 days' +%Y-%m-%d)
-until=$(date -u +%Y-%m-%d)
-check "seed $RECORDS decisions of 20 agents" "$seed" "$work/data" 20 \
-    "$RECORDS" "$since" 3 soc2:CC6.1
+seeded_store "$RECORDS"
 
 # A crash's leftovers in DATA/audit-tmp are removed at start.
 mkdir -p "$work/data/audit-tmp/crashed-XXXX/pkg"
