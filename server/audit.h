@@ -44,6 +44,8 @@ struct ls_audit_opts {
 	time_t since, until;   /* inclusive */
 	unsigned silent_hours; /* a gap longer than this is reported */
 	time_t generated;      /* when the package is made */
+	const int *cancel;     /* NULL, or the build gives up (LS_ERROR)
+				* once *cancel is set (read atomically) */
 };
 
 struct ls_audit_file {

@@ -274,6 +274,21 @@ answer_held(struct ls_httpd *h, struct MHD_Connection *c, struct req *r,
  * allocates nothing). */
 static char get_marker;
 
+struct req *
+httpd_req_of(void **con_cls)
+{
+	struct req *r = *con_cls;
+
+	if (r == (void *)&get_marker) {
+		if ((r = calloc(1, sizeof(*r))) == NULL)
+			return NULL;
+		ls_buf_init(&r->body, 0);
+		r->fd = MHD_INVALID_SOCKET;
+		*con_cls = r;
+	}
+	return r;
+}
+
 /* Under wmu and the read lock: hold the request until channel changes or
  * the wait ends.  0; 1 when its address holds too many already (answer
  * now); -1 when out of memory. */
@@ -281,15 +296,10 @@ static int
 hold(struct ls_httpd *h, struct MHD_Connection *c, void **con_cls,
     const char *channel, unsigned wait)
 {
-	struct req *r = *con_cls;
+	struct req *r = httpd_req_of(con_cls);
 
-	if (r == (void *)&get_marker) {
-		if ((r = calloc(1, sizeof(*r))) == NULL)
-			return -1;
-		ls_buf_init(&r->body, 0);
-		r->fd = MHD_INVALID_SOCKET;
-		*con_cls = r;
-	}
+	if (r == NULL)
+		return -1;
 	if (httpd_hold_admit(h, r, c) != 0)
 		return 1;
 	r->held = 1;
@@ -547,7 +557,7 @@ route_get(struct ls_httpd *h, struct MHD_Connection *c, const char *url,
 		return serve_file(h, c, url, hex);
 	if (httpd_channel_path(url, "/bundles/", ch, &rest) && rest[0] == '\0')
 		return serve_opa_bundle(h, c, ch);
-	ret = httpd_api_get(h, c, url, &handled);
+	ret = httpd_api_get(h, c, url, con_cls, &handled);
 	if (handled)
 		return ret;
 	return httpd_answer_error(c, 404, "not found");
@@ -595,6 +605,8 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		*con_cls = r;
 		return MHD_YES;
 	}
+	if (get && r != (void *)&get_marker && r->job != NULL)
+		return httpd_job_resumed(c, r); /* routed and gated before */
 	if (get)
 		return route_get(h, c, url, con_cls);
 	if (strcmp(method, "POST") != 0)
@@ -626,7 +638,11 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (r == NULL || r == (void *)&get_marker)
 		return;
 	ls_buf_cleanup(&r->body);
-	free(r->job); /* an answered job (never one in flight: suspended) */
+	/* A job is never in flight here: its connection is suspended. */
+	if (r->job_free != NULL)
+		r->job_free(r->job);
+	else
+		free(r->job);
 	free(r);
 	*con_cls = NULL;
 }
@@ -706,7 +722,8 @@ start_daemon(struct ls_httpd *h, struct sockaddr_in *sa, unsigned threads,
 		MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO | MHD_USE_ERROR_LOG |
 		(tls ? MHD_USE_TLS : 0),
 	    0, NULL, NULL, handler, h, MHD_OPTION_SOCK_ADDR,
-	    (struct sockaddr *)sa, MHD_OPTION_THREAD_POOL_SIZE, threads,
+	    (struct sockaddr *)sa, MHD_OPTION_THREAD_POOL_SIZE,
+	    threads > 1 ? threads : 0u, /* 1: the daemon's own thread */
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)LS_HTTPD_CONN_MAX,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LS_HTTPD_CONN_MEMORY,
 	    MHD_OPTION_CONNECTION_TIMEOUT, h->o.timeout,
@@ -760,6 +777,7 @@ ls_httpd_start(struct ls_httpd **out, const struct ls_httpd_opts *o)
 	pthread_mutex_init(&h->wmu, NULL);
 	pthread_cond_init(&h->wcond, NULL);
 	load_channels(h);
+	httpd_job_init();
 	if ((rc = httpd_audit_pkg_init(h)) != 0) {
 		ls_httpd_stop(h);
 		return rc;
@@ -841,6 +859,7 @@ ls_httpd_stop(struct ls_httpd *h)
 		pthread_join(h->waker, NULL);
 	httpd_hold_stop(h);
 	httpd_evidence_stop();
+	httpd_job_stop(h);
 	httpd_decisions_stop();
 	stop_daemon(h->d_plain);
 	stop_daemon(h->d);

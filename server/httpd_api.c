@@ -212,7 +212,7 @@ serve_proof(struct ls_httpd *h, struct MHD_Connection *c)
 
 enum MHD_Result
 httpd_api_get(struct ls_httpd *h, struct MHD_Connection *c, const char *url,
-    int *handled)
+    void **con_cls, int *handled)
 {
 	json_t *j = NULL;
 	enum MHD_Result ret;
@@ -224,7 +224,7 @@ httpd_api_get(struct ls_httpd *h, struct MHD_Connection *c, const char *url,
 		return serve_metrics(c);
 	if (httpd_audit_gate(h, c, url, &ret))
 		return ret;
-	ret = httpd_audit_get(h, c, url, handled);
+	ret = httpd_audit_get(h, c, url, con_cls, handled);
 	if (*handled)
 		return ret;
 	*handled = 1;

@@ -158,13 +158,14 @@ answer_owned(struct MHD_Connection *c, struct ls_buf *b, const char *ctype,
 /* GET /v1/audit/package (a tar) or /v1/audit/summary (its summary.json):
  * httpd_audit_pkg.c. */
 static enum MHD_Result
-serve_package(struct ls_httpd *h, struct MHD_Connection *c, int summary)
+serve_package(struct ls_httpd *h, struct MHD_Connection *c, void **con_cls,
+    int summary)
 {
 	struct ls_audit_opts o;
 
 	if (opts_from_args(&o, c) != 0)
 		return httpd_answer_error(c, 400, ls_error_last());
-	return httpd_audit_pkg_serve(h, c, &o, summary);
+	return httpd_audit_pkg_serve(h, c, con_cls, &o, summary);
 }
 
 /* The fleet now: each agent's last report (version, state, when). */
@@ -207,26 +208,66 @@ fleet(struct ls_httpd *h)
 	return agents;
 }
 
-static enum MHD_Result
-serve_status(struct ls_httpd *h, struct MHD_Connection *c)
-{
-	json_t *st = NULL, *ag = fleet(h);
-	char now[LS_TIME_LEN], *s;
-	enum MHD_Result ret;
+/* The fleet status reads every report in the log: a job of its own
+ * (httpd_job.c), off the request threads. */
+struct status_job {
+	struct ls_httpd *h;
+	char *text; /* the answer */
+};
 
-	if (ag == NULL || ls_store_status(h->o.store, &st) != 0) {
+static int
+status_run(void *arg, const int *cancel)
+{
+	struct status_job *sj = arg;
+	json_t *st = NULL, *ag;
+	char now[LS_TIME_LEN];
+
+	(void)cancel; /* one query, bounded by LS_EVIDENCE_QUERY_MAX */
+	if ((ag = fleet(sj->h)) == NULL ||
+	    ls_store_status(sj->h->o.store, &st) != 0) {
 		json_decref(ag);
-		return httpd_answer_error(c, 500, ls_error_last());
+		return LS_ERROR;
 	}
 	ls_time_format(now, time(NULL));
 	json_object_set_new(st, "fleet", ag);
 	json_object_set_new(st, "now", json_string(now));
-	s = json_dumps(st, JSON_COMPACT);
-	ret = s ? httpd_answer_text(c, 200, "application/json", s, strlen(s))
-		: httpd_answer_error(c, 500, "out of memory");
-	free(s);
+	sj->text = json_dumps(st, JSON_COMPACT);
 	json_decref(st);
-	return ret;
+	return sj->text != NULL ? 0 : ls_error_set(LS_ENOMEM, "out of memory");
+}
+
+static enum MHD_Result
+status_answer(void *arg, int rc, const char *msg, struct MHD_Connection *c)
+{
+	struct status_job *sj = arg;
+
+	if (rc != 0)
+		return httpd_answer_error(c, 500, msg);
+	return httpd_answer_text(c, 200, "application/json", sj->text,
+	    strlen(sj->text));
+}
+
+static void
+status_free(void *arg)
+{
+	struct status_job *sj = arg;
+
+	free(sj->text);
+	free(sj);
+}
+
+static const struct httpd_job_ops status_ops = { status_run, status_answer,
+	status_free };
+
+static enum MHD_Result
+serve_status(struct ls_httpd *h, struct MHD_Connection *c, void **con_cls)
+{
+	struct status_job *sj = calloc(1, sizeof(*sj));
+
+	if (sj == NULL)
+		return httpd_answer_error(c, 500, "out of memory");
+	sj->h = h;
+	return httpd_job_start(c, con_cls, &status_ops, sj);
 }
 
 static enum MHD_Result
@@ -248,15 +289,15 @@ serve_page(struct MHD_Connection *c)
 
 enum MHD_Result
 httpd_audit_get(struct ls_httpd *h, struct MHD_Connection *c, const char *url,
-    int *handled)
+    void **con_cls, int *handled)
 {
 	*handled = 1;
 	if (strcmp(url, "/v1/audit/status") == 0)
-		return serve_status(h, c);
+		return serve_status(h, c, con_cls);
 	if (strcmp(url, "/v1/audit/package") == 0)
-		return serve_package(h, c, 0);
+		return serve_package(h, c, con_cls, 0);
 	if (strcmp(url, "/v1/audit/summary") == 0)
-		return serve_package(h, c, 1);
+		return serve_package(h, c, con_cls, 1);
 	if (strcmp(url, "/audit/") == 0 || strcmp(url, "/audit") == 0)
 		return serve_page(c);
 	if (strcmp(url, "/audit/login") == 0)

@@ -1,6 +1,7 @@
 /* httpd_audit_pkg.c - GET /v1/audit/package and /v1/audit/summary: the
  * package is built by the same streaming writer as `lockstep audit
- * --data`, into a private directory under DATA/audit-tmp, turned into a
+ * --data`, on a job's thread (httpd_job.c: never on a request thread; a
+ * stop cancels it), into a private directory under DATA/audit-tmp, turned into a
  * tar file a file at a time, and sent from that file; so a request costs
  * the server the memory of a build (agents, versions, days), never the
  * package's size.  The tar is unlinked once open, so the disk is given
@@ -148,22 +149,6 @@ answer_tar(struct MHD_Connection *c, int fd, uint64_t size)
 }
 
 static enum MHD_Result
-answer_summary(struct MHD_Connection *c, const char *tmp)
-{
-	char path[PATH_MAX], *data = NULL;
-	struct MHD_Response *r;
-	size_t len = 0;
-
-	snprintf(path, sizeof(path), "%s/pkg/summary.json", tmp);
-	if (ls_file_read(&data, &len, path, PKG_SUMMARY_MAX) != 0)
-		return httpd_answer_error(c, 500, ls_error_last());
-	r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
-	if (r == NULL)
-		free(data);
-	return send_response(c, 200, r, "application/json", NULL, NULL);
-}
-
-static enum MHD_Result
 answer_busy(struct MHD_Connection *c)
 {
 	static const char msg[] =
@@ -173,6 +158,38 @@ answer_busy(struct MHD_Connection *c)
 	    MHD_create_response_from_buffer(sizeof(msg) - 1,
 		(void *)(uintptr_t)msg, MHD_RESPMEM_PERSISTENT),
 	    "application/json", MHD_HTTP_HEADER_RETRY_AFTER, PKG_RETRY);
+}
+
+/*
+ * A package's job (httpd_job.c): built, and turned into its open tar or
+ * its summary, on the job's thread; its directory removed there too.  The
+ * slot is the job's until the tar's response takes it over.
+ */
+struct pkg {
+	struct ls_httpd *h;
+	struct ls_audit_opts o;
+	char *control, *framework; /* o's, owned */
+	int summary;
+	int fd; /* the tar, or -1 */
+	uint64_t size;
+	char *sum; /* summary.json */
+	size_t sum_len;
+	int slot;
+};
+
+static void
+pkg_free(void *arg)
+{
+	struct pkg *p = arg;
+
+	if (p->fd >= 0)
+		close(p->fd);
+	if (p->slot)
+		slot_give();
+	free(p->sum);
+	free(p->control);
+	free(p->framework);
+	free(p);
 }
 
 /* DATA/audit-tmp/XXXXXX/pkg, built. */
@@ -195,6 +212,30 @@ build(char *tmp, size_t n, struct ls_httpd *h, const struct ls_audit_opts *o)
 	    ls_store_origin(h->o.store), ls_store_log_key(h->o.store), o);
 }
 
+static int
+pkg_run(void *arg, const int *cancel)
+{
+	struct pkg *p = arg;
+	char tmp[PATH_MAX - 64]; /* room for /pkg/summary.json */
+	char path[PATH_MAX];
+	int rc;
+
+	p->o.cancel = cancel;
+	tmp[0] = '\0';
+	if ((rc = build(tmp, sizeof(tmp), p->h, &p->o)) == 0) {
+		if (p->summary) {
+			snprintf(path, sizeof(path), "%s/pkg/summary.json",
+			    tmp);
+			rc = ls_file_read(&p->sum, &p->sum_len, path,
+			    PKG_SUMMARY_MAX);
+		} else
+			rc = tar_open(&p->fd, &p->size, tmp);
+	}
+	if (tmp[0] != '\0')
+		(void)ls_file_remove_tree(tmp);
+	return rc;
+}
+
 static unsigned
 status_of(int rc)
 {
@@ -205,31 +246,69 @@ status_of(int rc)
 	}
 }
 
+static enum MHD_Result
+pkg_answer(void *arg, int rc, const char *msg, struct MHD_Connection *c)
+{
+	struct pkg *p = arg;
+	struct MHD_Response *r;
+	int fd = p->fd;
+
+	if (rc != 0)
+		return httpd_answer_error(c, status_of(rc), msg);
+	if (p->summary) {
+		r = MHD_create_response_from_buffer(p->sum_len, p->sum,
+		    MHD_RESPMEM_MUST_FREE);
+		if (r != NULL)
+			p->sum = NULL;
+		return send_response(c, 200, r, "application/json", NULL,
+		    NULL);
+	}
+	p->fd = -1; /* answer_tar's, with the slot */
+	p->slot = 0;
+	return answer_tar(c, fd, p->size);
+}
+
+static const struct httpd_job_ops pkg_ops = { pkg_run, pkg_answer,
+	pkg_free };
+
+static char *
+dup_or_null(const char *s, int *failed)
+{
+	char *d;
+
+	if (s == NULL)
+		return NULL;
+	if ((d = strdup(s)) == NULL)
+		*failed = 1;
+	return d;
+}
+
 enum MHD_Result
 httpd_audit_pkg_serve(struct ls_httpd *h, struct MHD_Connection *c,
-    const struct ls_audit_opts *o, int summary)
+    void **con_cls, const struct ls_audit_opts *o, int summary)
 {
-	char tmp[PATH_MAX - 64]; /* room for /pkg/summary.json */
-	enum MHD_Result ret = MHD_NO;
-	uint64_t size = 0;
-	int rc, fd = -1;
+	struct pkg *p;
+	int failed = 0;
 
 	if (ls_store_log_key(h->o.store) == NULL)
 		return httpd_answer_error(c, 503, "no log key: no packages");
 	if (!slot_take())
 		return answer_busy(c);
-	tmp[0] = '\0';
-	if ((rc = build(tmp, sizeof(tmp), h, o)) == 0 && !summary)
-		rc = tar_open(&fd, &size, tmp);
-	if (rc != 0)
-		ret = httpd_answer_error(c, status_of(rc), ls_error_last());
-	else if (summary)
-		ret = answer_summary(c, tmp);
-	if (tmp[0] != '\0')
-		(void)ls_file_remove_tree(tmp);
-	if (rc != 0 || summary) {
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		slot_give();
-		return ret;
+		return httpd_answer_error(c, 500, "out of memory");
 	}
-	return answer_tar(c, fd, size);
+	p->h = h;
+	p->o = *o;
+	p->fd = -1;
+	p->slot = 1;
+	p->summary = summary;
+	/* The connection's values, copied: the job outlives this call. */
+	p->o.control = p->control = dup_or_null(o->control, &failed);
+	p->o.framework = p->framework = dup_or_null(o->framework, &failed);
+	if (failed) {
+		pkg_free(p);
+		return httpd_answer_error(c, 500, "out of memory");
+	}
+	return httpd_job_start(c, con_cls, &pkg_ops, p);
 }

@@ -33,7 +33,8 @@ struct req {
 	MHD_socket fd;	    /* while held: in h->hup_fd, else invalid */
 	uint32_t ip;	    /* while held: client IPv4, network order */
 	int64_t started;    /* POST: first call, wall-clock ms */
-	void *job;	    /* POST /v1/decisions: its worker's job */
+	void *job;	    /* POST /v1/decisions, or a slow GET's job */
+	void (*job_free)(void *job); /* NULL: free() */
 };
 
 /* A channel's timestamp.note, served from memory. */
@@ -96,6 +97,10 @@ httpd_answer_error(struct MHD_Connection *c, unsigned code, const char *msg);
 enum MHD_Result
 httpd_answer_json(struct MHD_Connection *c, unsigned code, json_t *j);
 
+/* The request state of a GET, made on first use (a plain GET has none):
+ * NULL when out of memory. */
+struct req *httpd_req_of(void **con_cls);
+
 /* Under h->wmu: wake r (its handler runs again and answers). */
 void httpd_waiter_resume(struct ls_httpd *h, struct req *r);
 
@@ -113,7 +118,7 @@ void httpd_hold_release(struct ls_httpd *h, struct req *r);
 
 /* httpd_api.c: POST endpoints, evidence, metrics, admin status. */
 enum MHD_Result httpd_api_get(struct ls_httpd *h, struct MHD_Connection *c,
-    const char *url, int *handled);
+    const char *url, void **con_cls, int *handled);
 enum MHD_Result httpd_api_post(struct ls_httpd *h, struct MHD_Connection *c,
     const char *url, struct req *r);
 size_t httpd_body_cap(const char *url);
@@ -128,16 +133,18 @@ int httpd_audit_gate(struct ls_httpd *h, struct MHD_Connection *c,
     const char *url, enum MHD_Result *ret);
 /* /v1/audit/{status,summary,package}, /audit/; *handled = 0 otherwise. */
 enum MHD_Result httpd_audit_get(struct ls_httpd *h, struct MHD_Connection *c,
-    const char *url, int *handled);
+    const char *url, void **con_cls, int *handled);
 
 /* httpd_audit_pkg.c.  Empty DATA/audit-tmp (a crash's leftovers) at
  * start: 0, LS_EIO. */
 int httpd_audit_pkg_init(struct ls_httpd *h);
 struct ls_audit_opts;
-/* The package for o as a tar (or its summary.json), built on disk and
- * sent from there; 503 with Retry-After past the concurrent builds. */
+/* The package for o as a tar (or its summary.json), built on disk by a
+ * job (httpd_job.c) and sent from there; 503 with Retry-After past the
+ * concurrent builds. */
 enum MHD_Result httpd_audit_pkg_serve(struct ls_httpd *h,
-    struct MHD_Connection *c, const struct ls_audit_opts *o, int summary);
+    struct MHD_Connection *c, void **con_cls, const struct ls_audit_opts *o,
+    int summary);
 
 /* GET argument name as a decimal uint64: 1 set, 0 absent, -1 bad. */
 int httpd_u64_arg(struct MHD_Connection *c, const char *name, uint64_t *out);
@@ -154,6 +161,30 @@ httpd_evidence_consistency(struct ls_httpd *h, struct MHD_Connection *c);
 void httpd_evidence_stop(void);
 enum MHD_Result httpd_evidence_tile(struct ls_httpd *h,
     struct MHD_Connection *c, const char *rest);
+
+/* httpd_job.c: a slow GET answered off the request threads. */
+struct httpd_job_ops {
+	/* On the job's own thread: 0, or an LS_E* code with the error set.
+	 * Gives up (any code) once httpd_job_cancelled(cancel). */
+	int (*run)(void *arg, const int *cancel);
+	/* On the request thread once run ended (not when it was cancelled:
+	 * that is a 503): queue the answer for rc (msg: its error). */
+	enum MHD_Result (*answer)(void *arg, int rc, const char *msg,
+	    struct MHD_Connection *c);
+	/* When the request ends, answered or not. */
+	void (*free)(void *arg);
+};
+/* Run ops on arg (owned from here, even on failure) for the GET on c. */
+enum MHD_Result httpd_job_start(struct MHD_Connection *c, void **con_cls,
+    const struct httpd_job_ops *ops, void *arg);
+/* The handler's call for a GET whose request has a job. */
+enum MHD_Result httpd_job_resumed(struct MHD_Connection *c, struct req *r);
+/* 1 once the stop asked the job to give up. */
+int httpd_job_cancelled(const int *cancel);
+void httpd_job_init(void);
+/* Cancel the jobs and wait for each to resume its connection; later
+ * ones get 503.  Before the daemon stops. */
+void httpd_job_stop(struct ls_httpd *h);
 
 /* httpd_decisions.c: POST /v1/decisions, GET /v1/admin/overrides.  An
  * upload runs on a worker thread of its own pool with its connection
