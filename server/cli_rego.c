@@ -285,6 +285,24 @@ eval_opt(struct eval_args *e, int argc, char **argv, int *i)
 	return r;
 }
 
+/* Why the arguments stopped at argv[i] (r: the option reader's answer
+ * there, -1 for a missing or bad value), or that WHAT is missing, as one
+ * line before the usage. */
+static void
+usage_error(const char *cmd, int argc, char **argv, int i, int r,
+    const char *have, const char *what)
+{
+	if (i >= argc)
+		cli_fail(cmd, "%s is required", what);
+	else if (r < 0)
+		cli_fail(cmd, "%s: a missing or bad option value", argv[i]);
+	else if (argv[i][0] == '-' && argv[i][1] != '\0')
+		cli_fail(cmd, "%s: unknown option", argv[i]);
+	else
+		cli_fail(cmd, "%s: one %s only (%s was given first)",
+		    argv[i], what, have);
+}
+
 /* 0, or the exit status (0 for --help, 2 for a usage error). */
 static int
 parse_eval_args(struct eval_args *e, int argc, char **argv, int *done)
@@ -308,8 +326,9 @@ parse_eval_args(struct eval_args *e, int argc, char **argv, int *done)
 			break;
 		e->query = argv[i];
 	}
-	if (i < argc || e->query == NULL ||
-	    e->load.npaths + e->load.nbundles == 0) {
+	/* With no -d or -b the query runs on no policy, as opa eval's. */
+	if (i < argc || e->query == NULL) {
+		usage_error("eval", argc, argv, i, r, e->query, "QUERY");
 		usage_eval(stderr);
 		return 2;
 	}
@@ -627,7 +646,7 @@ parse_test_args(struct test_args *t, int argc, char **argv, int *done)
 {
 	const char *val;
 	long long ms;
-	int i, r, bundle = 0;
+	int i, r = 0, bundle = 0;
 
 	*done = 1;
 	t->topts.timeout_ms = 5000; /* opa test's default */
@@ -652,14 +671,18 @@ parse_test_args(struct test_args *t, int argc, char **argv, int *done)
 			t->topts.run = val;
 		} else if ((r = cli_opt_value(argc, argv, &i, "--timeout",
 				&val))) {
-			if (r < 0 || (ms = parse_duration_ms(val)) < 0)
+			if (r < 0 || (ms = parse_duration_ms(val)) < 0) {
+				r = -1;
 				break;
+			}
 			/* opa: 0 means the default */
 			t->topts.timeout_ms = ms ? (unsigned)ms : 5000;
 		} else if ((r = cli_opt_value(argc, argv, &i, "--explain",
 				&val))) {
-			if (r < 0 || !known_explain(val))
+			if (r < 0 || !known_explain(val)) {
+				r = -1;
 				break;
+			}
 		} else if ((r = cli_cover_flag(&t->cover, argc, argv, &i))) {
 			if (r < 0)
 				return 2; /* said why */
@@ -667,8 +690,10 @@ parse_test_args(struct test_args *t, int argc, char **argv, int *done)
 				&val))) {
 			if (r < 0 ||
 			    (strcmp(val, "json") != 0 &&
-				strcmp(val, "pretty") != 0))
+				strcmp(val, "pretty") != 0)) {
+				r = -1;
 				break;
+			}
 			t->json = strcmp(val, "json") == 0;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0')
 			break;
@@ -676,6 +701,7 @@ parse_test_args(struct test_args *t, int argc, char **argv, int *done)
 			t->load.paths[t->load.npaths++] = argv[i];
 	}
 	if (i < argc || t->load.npaths == 0) {
+		usage_error("test", argc, argv, i, r, NULL, "a PATH");
 		usage_test(stderr);
 		return 2;
 	}

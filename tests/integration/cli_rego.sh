@@ -67,6 +67,33 @@ python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["result"][0]; assert
 	grep -q '"p99_us": [0-9.]*, "arena_bytes_per_eval": [1-9]' || fail "--bench"
 if "$L" eval -d "$src" 'x := [' 2>"$T/err"; then fail "bad query accepted"; fi
 grep -q 'query:1:' "$T/err" || fail "bad query error: $(cat "$T/err")"
+# With no -d or -b the query runs on no policy, as opa eval's does.
+[ "$("$L" eval --format=raw 'count(numbers.range(1, 10))')" = 10 ] ||
+	fail "eval without -d"
+
+# --- usage errors: exit 2, one line saying what is wrong, then usage ---
+usage_err() {	# usage_err WANT ARGS...: lockstep ARGS exits 2 saying WANT
+	local want=$1 rc
+	shift
+	set +e
+	"$L" "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	set -e
+	[ "$rc" -eq 2 ] || fail "lockstep $*: exit $rc, want 2"
+	[ "$(head -n1 "$T/err")" = "$want" ] ||
+		fail "lockstep $*: said '$(head -n1 "$T/err")', want '$want'"
+	grep -q '^usage: ' "$T/err" || fail "lockstep $*: no usage"
+}
+usage_err "lockstep eval: QUERY is required" eval -d "$src"
+usage_err "lockstep eval: b: one QUERY only (a was given first)" eval a b
+usage_err "lockstep eval: --bogus: unknown option" eval --bogus a
+usage_err "lockstep eval: --format=xml: a missing or bad option value" \
+	eval --format=xml a
+usage_err "lockstep eval: -d: a missing or bad option value" eval a -d
+usage_err "lockstep test: a PATH is required" test -v
+usage_err "lockstep test: --nope: unknown option" test --nope "$src"
+usage_err "lockstep test: 5x: a missing or bad option value" \
+	test --timeout 5x "$src"
 
 # --- malformed policies: one-line FILE:LINE:COL errors, exit 1 ---
 for bad in "$LOCKSTEP_ROOT"/tests/data/rego/*.rego; do
