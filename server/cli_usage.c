@@ -12,7 +12,7 @@ static const char *const help[] = {
 	"root new|sign|check|verify ...  root rotation",
 	"bundle build|inspect|extract ...",
 	"test [-v] [--format=json] PATH...  run Rego tests",
-	"eval -d PATH [-i INPUT] [--format=F] QUERY  evaluate",
+	"eval [-d PATH] [-i INPUT] [--format=F] QUERY  evaluate",
 	"check [--policy DIR | --server URL ...] FILE...  conftest-style",
 	"pin CHANNEL VERSION --owner --reason --until",
 	"rollback CHANNEL VERSION ...",
