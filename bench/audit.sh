@@ -12,8 +12,11 @@
 # verify`; then the same package over HTTP (the server route, GET
 # /v1/audit/package on a lockstep-server over the same store): wall time,
 # the server's peak RSS (VmHWM) before and after, and the peak memory of
-# `lockstep audit --server` downloading and unpacking it.  Needs about 3.5 KB of disk per record (log, three partition
-# copies, index) plus the package; refuses to start without it.
+# `lockstep audit --server` downloading and unpacking it; and /health on
+# 16 keep-alive connections while the server builds one more package
+# (bench/keepalive_probe.py), against the same with no build.  Needs
+# about 3.5 KB of disk per record (log, three partition copies, index)
+# plus the package; refuses to start without it.
 # AUDIT_KEEP=1 keeps the store and package (path printed) for reruns.
 set -u
 bin=$(cd "${1:-${LOCKSTEP_BIN:?usage: bench/audit.sh BIN_DIR}}" && pwd)
@@ -134,6 +137,15 @@ rm -f "$work/srv.tar"
     --token-file "$work/auditor.token" || exit 1
 t2=$(now_ms)
 read -r frss fu fs <"$work/fetch.rss"
+# The request threads while a package is built: /health on 16 keep-alive
+# connections (as agents keep theirs), and the same with no build.
+probe=$(dirname "$0")/keepalive_probe.py
+busy=$(timeout 1800 python3 "$probe" "$(cat "$work/port")" \
+    bench-auditor-token-0123456789 \
+    "/v1/audit/package?control=$CONTROL&since=2026-06-01&until=2026-08-29" \
+    2>"$work/probe.err") || busy="probe failed: $(tail -n1 "$work/probe.err")"
+idle=$(timeout 60 python3 "$probe" "$(cat "$work/port")" - - 3 \
+    2>"$work/probe.err") || idle="probe failed: $(tail -n1 "$work/probe.err")"
 stop_srv
 cmp -s "$work/pkg/records.jsonl" "$work/pkg-srv/records.jsonl" &&
 	same="records.jsonl the same as --data's" ||
@@ -143,3 +155,5 @@ echo "audit package, server route: GET /v1/audit/package $(( t1 - t0 )) ms" \
     "$h1 MiB after (+$(( h1 - h0 )) MiB); lockstep audit --server" \
     "$(( t2 - t1 )) ms, peak memory $(( frss / 1024 )) MiB; $same;" \
     "load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "audit package, request threads while one is built: $busy"
+echo "audit package, request threads with no build (reference): $idle"
