@@ -126,7 +126,7 @@ httpd_job_start(struct MHD_Connection *c, void **con_cls,
 	pthread_attr_t attr;
 	pthread_t th;
 	struct job *j = NULL;
-	int refused, started;
+	int refused, stopped, started;
 
 	if (r == NULL || (j = calloc(1, sizeof(*j))) == NULL) {
 		ops->free(arg);
@@ -136,7 +136,8 @@ httpd_job_start(struct MHD_Connection *c, void **con_cls,
 	j->arg = arg;
 	j->c = c;
 	pthread_mutex_lock(&mu);
-	refused = stopping || njobs >= JOBS_MAX;
+	stopped = stopping;
+	refused = stopped || njobs >= JOBS_MAX;
 	if (!refused) {
 		njobs++;
 		j->next = running;
@@ -145,9 +146,9 @@ httpd_job_start(struct MHD_Connection *c, void **con_cls,
 	pthread_mutex_unlock(&mu);
 	if (refused) {
 		job_free(j);
-		return answer_busy(c, stopping ? "the server is stopping"
-					       : "too many slow requests at "
-						 "once: retry later");
+		return answer_busy(c, stopped ? "the server is stopping"
+					      : "too many slow requests at "
+						"once: retry later");
 	}
 	r->job = j;
 	r->job_free = job_free;
