@@ -204,11 +204,14 @@ in_period(const struct ls_audit_opts *o, json_t *e)
 
 typedef int (*line_fn)(struct build *b, const char *line, size_t len);
 
+/* 0, or LS_ERROR once the caller cancelled the build (o->cancel). */
 static int
-cancelled(const struct build *b)
+cancel_check(const struct build *b)
 {
-	return b->o->cancel != NULL &&
-	    __atomic_load_n(b->o->cancel, __ATOMIC_RELAXED);
+	if (b->o->cancel != NULL &&
+	    __atomic_load_n(b->o->cancel, __ATOMIC_RELAXED))
+		return ls_error_set(LS_ERROR, "build cancelled");
+	return 0;
 }
 
 /* Every line of a query, to fn. */
@@ -223,10 +226,8 @@ scan(struct build *b, const struct ls_evidence_filter *f, line_fn fn)
 		return rc;
 	do {
 		ls_buf_reset(&b->q);
-		if (cancelled(b)) {
-			rc = ls_error_set(LS_ERROR, "build cancelled");
+		if ((rc = cancel_check(b)) != 0)
 			break;
-		}
 		if ((more = ls_evidence_query_next(q, &b->q, 1 << 20)) < 0) {
 			rc = more;
 			break;
@@ -236,9 +237,8 @@ scan(struct build *b, const struct ls_evidence_filter *f, line_fn fn)
 		for (; rc == 0 && p < end; p = nl + 1) {
 			if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 				break;
-			rc = cancelled(b) ? ls_error_set(LS_ERROR,
-						"build cancelled")
-					  : fn(b, p, (size_t)(nl - p));
+			if ((rc = cancel_check(b)) == 0)
+				rc = fn(b, p, (size_t)(nl - p));
 		}
 	} while (rc == 0 && more == 0);
 	ls_evidence_query_free(q);

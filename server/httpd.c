@@ -30,9 +30,11 @@ httpd_answer(struct MHD_Connection *c, unsigned code, struct MHD_Response *r)
 	return MHD_queue_response(c, code, r);
 }
 
-enum MHD_Result
-httpd_answer_text(struct MHD_Connection *c, unsigned code, const char *ctype,
-    const char *text, size_t len)
+/* text (copied) as code, not cached, with the header hname: hval when
+ * hname is not NULL. */
+static enum MHD_Result
+answer_text_hdr(struct MHD_Connection *c, unsigned code, const char *ctype,
+    const char *text, size_t len, const char *hname, const char *hval)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -43,13 +45,25 @@ httpd_answer_text(struct MHD_Connection *c, unsigned code, const char *ctype,
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (hname != NULL)
+		MHD_add_response_header(r, hname, hval);
 	ret = httpd_answer(c, code, r);
 	MHD_destroy_response(r);
 	return ret;
 }
 
 enum MHD_Result
-httpd_answer_error(struct MHD_Connection *c, unsigned code, const char *msg)
+httpd_answer_text(struct MHD_Connection *c, unsigned code, const char *ctype,
+    const char *text, size_t len)
+{
+	return answer_text_hdr(c, code, ctype, text, len, NULL, NULL);
+}
+
+/* {"error": msg} as code, with the header hname: hval when hname is not
+ * NULL. */
+static enum MHD_Result
+answer_error_hdr(struct MHD_Connection *c, unsigned code, const char *msg,
+    const char *hname, const char *hval)
 {
 	json_t *j = json_pack("{s:s}", "error", msg);
 	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
@@ -58,14 +72,29 @@ httpd_answer_error(struct MHD_Connection *c, unsigned code, const char *msg)
 
 	ls_buf_init(&b, 4096);
 	if (s == NULL || ls_buf_addf(&b, "%s\n", s) != 0)
-		ret = httpd_answer_text(c, code, "text/plain", "error\n", 6);
+		ret = answer_text_hdr(c, code, "text/plain", "error\n", 6, hname,
+		    hval);
 	else
-		ret = httpd_answer_text(c, code, "application/json", b.data,
-		    b.len);
+		ret = answer_text_hdr(c, code, "application/json", b.data,
+		    b.len, hname, hval);
 	ls_buf_cleanup(&b);
 	free(s);
 	json_decref(j);
 	return ret;
+}
+
+enum MHD_Result
+httpd_answer_error(struct MHD_Connection *c, unsigned code, const char *msg)
+{
+	return answer_error_hdr(c, code, msg, NULL, NULL);
+}
+
+enum MHD_Result
+httpd_answer_busy(struct MHD_Connection *c, const char *msg,
+    const char *retry_after)
+{
+	return answer_error_hdr(c, 503, msg, MHD_HTTP_HEADER_RETRY_AFTER,
+	    retry_after);
 }
 
 /* ---- timestamp.note from memory -------------------------------------- */

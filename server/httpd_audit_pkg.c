@@ -1,14 +1,14 @@
 /* httpd_audit_pkg.c - GET /v1/audit/package and /v1/audit/summary: the
  * package is built by the same streaming writer as `lockstep audit
  * --data`, on a job's thread (httpd_job.c: never on a request thread; a
- * stop cancels it), into a private directory under DATA/audit-tmp, turned into a
- * tar file a file at a time, and sent from that file; so a request costs
- * the server the memory of a build (agents, versions, days), never the
- * package's size.  The tar is unlinked once open, so the disk is given
- * back when the response ends however it ends, and a crash leaves only a
- * directory that the next start removes.  At most PKG_BUILDS packages
- * are built or sent at once (they hold disk); more get 503 and
- * Retry-After. */
+ * stop cancels it), into a private directory under DATA/audit-tmp,
+ * turned into a tar file a file at a time, and sent from that file; so a
+ * request costs the server the memory of a build (agents, versions,
+ * days), never the package's size.  The tar is unlinked once open, so
+ * the disk is given back when the response ends however it ends, and a
+ * crash leaves only a directory that the next start removes.  At most
+ * PKG_BUILDS packages are built or sent at once (they hold disk); more
+ * get 503 and Retry-After. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -148,18 +148,6 @@ answer_tar(struct MHD_Connection *c, int fd, uint64_t size)
 	    "attachment; filename=\"audit-package.tar\"");
 }
 
-static enum MHD_Result
-answer_busy(struct MHD_Connection *c)
-{
-	static const char msg[] =
-	    "{\"error\":\"too many audit packages at once: retry later\"}\n";
-
-	return send_response(c, 503,
-	    MHD_create_response_from_buffer(sizeof(msg) - 1,
-		(void *)(uintptr_t)msg, MHD_RESPMEM_PERSISTENT),
-	    "application/json", MHD_HTTP_HEADER_RETRY_AFTER, PKG_RETRY);
-}
-
 /*
  * A package's job (httpd_job.c): built, and turned into its open tar or
  * its summary, on the job's thread; its directory removed there too.  The
@@ -293,7 +281,8 @@ httpd_audit_pkg_serve(struct ls_httpd *h, struct MHD_Connection *c,
 	if (ls_store_log_key(h->o.store) == NULL)
 		return httpd_answer_error(c, 503, "no log key: no packages");
 	if (!slot_take())
-		return answer_busy(c);
+		return httpd_answer_busy(c,
+		    "too many audit packages at once: retry later", PKG_RETRY);
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		slot_give();
 		return httpd_answer_error(c, 500, "out of memory");

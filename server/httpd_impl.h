@@ -93,6 +93,9 @@ enum MHD_Result httpd_answer_text(struct MHD_Connection *c, unsigned code,
     const char *ctype, const char *text, size_t len);
 enum MHD_Result
 httpd_answer_error(struct MHD_Connection *c, unsigned code, const char *msg);
+/* 503 {"error": msg} with Retry-After: retry_after (seconds). */
+enum MHD_Result httpd_answer_busy(struct MHD_Connection *c, const char *msg,
+    const char *retry_after);
 /* j as one line of JSON (j may be NULL: 500). */
 enum MHD_Result
 httpd_answer_json(struct MHD_Connection *c, unsigned code, json_t *j);
@@ -165,7 +168,7 @@ enum MHD_Result httpd_evidence_tile(struct ls_httpd *h,
 /* httpd_job.c: a slow GET answered off the request threads. */
 struct httpd_job_ops {
 	/* On the job's own thread: 0, or an LS_E* code with the error set.
-	 * Gives up (any code) once httpd_job_cancelled(cancel). */
+	 * Gives up (any code) once *cancel is set (read atomically). */
 	int (*run)(void *arg, const int *cancel);
 	/* On the request thread once run ended (not when it was cancelled:
 	 * that is a 503): queue the answer for rc (msg: its error). */
@@ -179,8 +182,6 @@ enum MHD_Result httpd_job_start(struct MHD_Connection *c, void **con_cls,
     const struct httpd_job_ops *ops, void *arg);
 /* The handler's call for a GET whose request has a job. */
 enum MHD_Result httpd_job_resumed(struct MHD_Connection *c, struct req *r);
-/* 1 once the stop asked the job to give up. */
-int httpd_job_cancelled(const int *cancel);
 void httpd_job_init(void);
 /* Cancel the jobs and wait for each to resume its connection; later
  * ones get 503.  Before the daemon stops. */

@@ -34,6 +34,7 @@ struct job {
 	struct MHD_Connection *c;
 	int cancel; /* atomic: the stop asks the work to give up */
 	int done;   /* rc and msg are set (under mu) */
+	int unstarted; /* no thread could be started for it */
 	int rc;
 	char msg[512];
 };
@@ -98,26 +99,6 @@ job_free(void *cls)
 	free(j);
 }
 
-static enum MHD_Result
-answer_busy(struct MHD_Connection *c, const char *msg)
-{
-	struct MHD_Response *r;
-	enum MHD_Result ret;
-	char body[256];
-	int n = snprintf(body, sizeof(body), "{\"error\":\"%s\"}\n", msg);
-
-	r = MHD_create_response_from_buffer((size_t)n, body,
-	    MHD_RESPMEM_MUST_COPY);
-	if (r == NULL)
-		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    "application/json");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, JOBS_RETRY);
-	ret = httpd_answer(c, 503, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
 enum MHD_Result
 httpd_job_start(struct MHD_Connection *c, void **con_cls,
     const struct httpd_job_ops *ops, void *arg)
@@ -146,9 +127,10 @@ httpd_job_start(struct MHD_Connection *c, void **con_cls,
 	pthread_mutex_unlock(&mu);
 	if (refused) {
 		job_free(j);
-		return answer_busy(c, stopped ? "the server is stopping"
-					      : "too many slow requests at "
-						"once: retry later");
+		return httpd_answer_busy(c,
+		    stopped ? "the server is stopping"
+			    : "too many slow requests at once: retry later",
+		    JOBS_RETRY);
 	}
 	r->job = j;
 	r->job_free = job_free;
@@ -161,8 +143,10 @@ httpd_job_start(struct MHD_Connection *c, void **con_cls,
 		    pthread_create(&th, &attr, job_main, j) == 0;
 		pthread_attr_destroy(&attr);
 	}
-	if (!started)
+	if (!started) {
+		j->unstarted = 1;
 		job_finish(j, LS_ENOMEM, "cannot start a thread");
+	}
 	return MHD_YES;
 }
 
@@ -179,16 +163,10 @@ httpd_job_resumed(struct MHD_Connection *c, struct req *r)
 		return MHD_YES;
 	cancelled = __atomic_load_n(&j->cancel, __ATOMIC_RELAXED);
 	if (j->rc != 0 && cancelled)
-		return answer_busy(c, "the server is stopping");
-	if (j->rc == LS_ENOMEM)
-		return answer_busy(c, j->msg);
+		return httpd_answer_busy(c, "the server is stopping", JOBS_RETRY);
+	if (j->unstarted)
+		return httpd_answer_busy(c, j->msg, JOBS_RETRY);
 	return j->ops->answer(j->arg, j->rc, j->msg, c);
-}
-
-int
-httpd_job_cancelled(const int *cancel)
-{
-	return cancel != NULL && __atomic_load_n(cancel, __ATOMIC_RELAXED);
 }
 
 void
