@@ -12,14 +12,7 @@ audit_repo
 cp "$work/auditor.token" "$work/loose.token" && chmod 644 "$work/loose.token"
 refused_start "auditor token file 0644 refused" "loose.token" \
     --auditor-token-file "$work/loose.token"
-start_server --admin-token-file "$work/admin.token" \
-    --auditor-token-file "$work/auditor.token"
-check "published" wait_published stable 1
-agent_reports agent-1
-stop_server
-since=$(date -u -d '-3 days' +%Y-%m-%d)
-until=$(date -u +%Y-%m-%d)
-check "seed decisions" "$seed" "$work/data" 3 600 "$since" 2 soc2:CC6.1
+seeded_store 3 600 3 2
 start_server --admin-token-file "$work/admin.token" \
     --auditor-token-file "$work/auditor.token"
 

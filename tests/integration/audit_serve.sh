@@ -16,7 +16,8 @@ set -u
 RECORDS=${AUDIT_SERVE_RECORDS:-15000}
 auth=(-H "Authorization: Bearer $auditor_tok")
 
-seeded_store "$RECORDS"
+audit_repo
+seeded_store 20 "$RECORDS" 4 3
 
 # A crash's leftovers in DATA/audit-tmp are removed at start.
 mkdir -p "$work/data/audit-tmp/crashed-XXXX/pkg"

@@ -14,7 +14,8 @@ set -u
 . "$(dirname "$0")/lib_audit.sh"
 RECORDS=${AUDIT_BUSY_RECORDS:-60000}
 
-seeded_store "$RECORDS"
+audit_repo
+seeded_store 20 "$RECORDS" 4 3
 
 start_busy() {
 	start_server --admin-token-file "$work/admin.token" \

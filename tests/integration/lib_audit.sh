@@ -36,24 +36,23 @@ agent_reports() {
 	check "$a reports $state" test "$(post "$work/$a.report")" = 202
 }
 
-# seeded_store RECORDS: audit_repo, v1.0.0 published, agent-1 reporting,
-# and RECORDS decisions of 20 agents over the 3 days from $since (4 days
-# ago; $until is today) seeded into the stopped server's store.  The
-# decisions end a day ago, but the seeded batches carry the time they
-# were appended (they end the agents' silent gaps): it returns once that
-# second has passed, so no package is made in it.
+# seeded_store AGENTS RECORDS DAYS_AGO DAYS (after audit_repo): v1.0.0
+# published, agent-1 reporting, and RECORDS decisions of AGENTS agents
+# over DAYS days from $since (DAYS_AGO days ago; $until is today) seeded
+# into the stopped server's store.  The seeded batches carry the time
+# they were appended (they end the agents' silent gaps): it returns once
+# that second has passed, so no package is made in it.
 seeded_store() {
 	local seeded
-	audit_repo
 	start_server --admin-token-file "$work/admin.token" \
 	    --auditor-token-file "$work/auditor.token"
 	check "published" wait_published stable 1
 	agent_reports agent-1
 	stop_server
-	since=$(date -u -d '-4 days' +%Y-%m-%d)
+	since=$(date -u -d "-$3 days" +%Y-%m-%d)
 	until=$(date -u +%Y-%m-%d)
-	check "seed $1 decisions of 20 agents" "$seed" "$work/data" 20 \
-	    "$1" "$since" 3 soc2:CC6.1
+	check "seed $2 decisions of $1 agents" "$seed" "$work/data" "$1" \
+	    "$2" "$since" "$4" soc2:CC6.1
 	seeded=$(date +%s)
 	wait_until 2 sh -c "test \$(date +%s) -gt $seeded"
 }
