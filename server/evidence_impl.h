@@ -138,7 +138,6 @@ struct ls_evidence {
 	int compact_on;	 /* passes by itself when idle (t_mu) */
 	struct ev_edge *edge;
 	sqlite3 *db;
-	char last_dir[PATH_MAX]; /* made by ev_write_file */
 };
 
 /* evidence.c */

@@ -319,7 +319,6 @@ materialise(struct ls_evidence *ev, struct ev_ent **ents, size_t n,
 	if (rc == 0)
 		rc = ev_index_commit(ev, from + n);
 	if (rc != 0) { /* back to what is committed */
-		ev->last_dir[0] = '\0';
 		ev_index_abort(ev);
 		if (ev_edge_load(ev, from) != 0)
 			ls_error_clear();

@@ -103,18 +103,17 @@ ev_write_filev(struct ls_evidence *ev, const char *rel, struct iovec *iov,
 	if ((rc = ev_path(path, sizeof(path), "%s/%s", ev->dir, rel)) != 0 ||
 	    (rc = ev_path(tmp, sizeof(tmp), "%s.tmp", path)) != 0)
 		return rc;
-	if ((slash = strrchr(path, '/')) != NULL) {
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* Most files go where one went before: make the folders only
+	 * when they are missing, not with a mkdir(2) per level per file. */
+	if (fd < 0 && errno == ENOENT && (slash = strrchr(path, '/')) != NULL) {
 		*slash = '\0';
-		/* Most files of a batch go where the one before went. */
-		if (strcmp(path, ev->last_dir) != 0 &&
-		    (rc = ls_file_mkdirs(path, 0755)) == 0)
-			snprintf(ev->last_dir, sizeof(ev->last_dir), "%s",
-			    path);
+		rc = ls_file_mkdirs(path, 0755);
 		*slash = '/';
 		if (rc != 0)
 			return rc;
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return ls_error_set(LS_EIO, "%s: %s", tmp, strerror(errno));
 	if ((rc = writev_all(fd, iov, n)) != 0)
