@@ -126,4 +126,10 @@ print("ingest: of which %.1f us in the request threads (verify, inflate, parse, 
       "%.1f us in the others (materialiser: tiles, partitions, index)" %
       ((ticks - bg) * 1e6 / hz / records, bg * 1e6 / hz / records))
 print("ingest: %.1f MB/s of JSON Lines; sequential dsync write of the same bytes: %.1f MB/s; ratio %.2fx (goal >= 0.5x)" % (ingest / 1e6, disk / 1e6, ingest / disk))
+# The most the measured CPU a record allows, every core the server's and
+# the uploaders, curl and loopback free: what bounds the ratio above.
+if us:
+    top = os.cpu_count() * 1e6 / us * nbytes / records
+    print("ingest: ceiling at %.1f us a record on %d cores, nothing else running: %.1f MB/s, %.2fx the disk" %
+          (us, os.cpu_count(), top / 1e6, top / disk))
 PY
