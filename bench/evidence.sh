@@ -15,8 +15,10 @@
 #     batches through POST /v1/decisions, BENCH_EV_LOAD_RATE records/s,
 #     default 2,000): inclusion proof p50/p99, a 90-day query for one
 #     control (goal < 2 s), timestamp.note p99 (goal: unchanged from an
-#     empty log under the same load; also with 4 control queries
-#     streaming), restart time clean and after kill -9 (goal < 1 s).
+#     empty log under the same load: against the empty log measured
+#     before the seeding, and paired, against a second server on an empty
+#     log run beside the big one, round by round; also with 4 control
+#     queries streaming), restart time clean and after kill -9 (goal < 1 s).
 set -u
 bin=${1:-${LOCKSTEP_BIN:?usage: bench/evidence.sh BIN_DIR}}
 load=$bin/../tools/ev-load
@@ -82,17 +84,18 @@ git -C "$work/repo" -c user.name=b -c user.email=b@b commit -qm bench
 git -C "$work/repo" tag v1.0.0
 echo bench-admin >"$work/admin.token"
 chmod 600 "$work/admin.token"
-serve() {	# DATA: start a server, set spid and url
-	rm -f "$work/port"
+serve() {	# DATA [PORT_FILE]: start a server, set spid and url
+	local pf=${2:-$work/port}
+	rm -f "$pf"
 	"$bin/lockstep-server" --repo "$work/repo" --keys "$work/keys" \
-	    --data "$1" --listen 127.0.0.1:0 --port-file "$work/port" \
+	    --data "$1" --listen 127.0.0.1:0 --port-file "$pf" \
 	    --admin-token-file "$work/admin.token" --poll-interval 3600 \
 	    --agent-writes-per-min 0 --agent-bytes-per-min 0 \
 	    >>"$work/server.log" 2>&1 &
 	spid=$!
 	pids+=("$spid")
-	wait_for test -s "$work/port" || { echo "bench: no server"; tail "$work/server.log"; exit 1; }
-	url="http://$(cat "$work/port")"
+	wait_for test -s "$pf" || { echo "bench: no server"; tail "$work/server.log"; exit 1; }
+	url="http://$(cat "$pf")"
 	wait_for curl -sf -o /dev/null "$url/health"
 }
 restart() {	# TERM|KILL DATA: stop the server; rt = ms from start to answering
@@ -102,24 +105,26 @@ restart() {	# TERM|KILL DATA: stop the server; rt = ms from start to answering
 	serve "$2"
 	rt=$(($(now_ms) - t0))
 }
-ts_p99() {	# -> median of 3 runs of p99 ms of timestamp.note, 3 s, 8 connections
-	local k
-	for k in 1 2 3; do
-		wrk -t2 -c8 -d3s --latency "$url/v1/channels/stable/timestamp.note" |
-		    awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us/, "", v); v /= 1000 }
-		         else if (v ~ /ms$/) sub(/ms/, "", v); else if (v ~ /s$/) { sub(/s/, "", v); v *= 1000 }
-		         print v }'
-	done | sort -n | sed -n 2p
+ts_one() {	# [URL] -> p99 ms of timestamp.note, 3 s, 8 connections
+	wrk -t2 -c8 -d3s --latency "${1:-$url}/v1/channels/stable/timestamp.note" |
+	    awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us/, "", v); v /= 1000 }
+	         else if (v ~ /ms$/) sub(/ms/, "", v); else if (v ~ /s$/) { sub(/s/, "", v); v *= 1000 }
+	         print v }'
 }
-# The load: 2 uploaders, batches of 200, enough for 90 s at the rate.
+ts_p99() {	# -> median of 3 runs of ts_one
+	local k
+	for k in 1 2 3; do ts_one; done | sort -n | sed -n 2p
+}
+# The load: 2 uploaders, batches of 200, enough for 150 s at the rate.
 . "$here/lib_ingest.sh"
-lnb=$((rate * 90 / 400 + 1))
+lnb=$((rate * 150 / 400 + 1))
 make_batches "$work/load" 2 "$lnb" 200 || { echo "bench: no batches"; exit 1; }
-load_start() {	# enrol the uploaders and start the load; sets lpid
-	enrol_batches "$work/load" 2 "$url" "$work/admin.token" >/dev/null ||
+load_start() {	# [PORT_FILE OUT]: enrol the uploaders, start the load; sets lpid
+	local pf=${1:-$work/port}
+	enrol_batches "$work/load" 2 "http://$(cat "$pf")" "$work/admin.token" >/dev/null ||
 		{ echo "bench: enrolment failed"; exit 1; }
-	python3 "$here/ingest_load.py" "$work/load" "$work/port" 2 "$lnb" 200 \
-	    "$rate" 90 >"$work/load.out" 2>&1 &
+	python3 "$here/ingest_load.py" "$work/load" "$pf" 2 "$lnb" 200 \
+	    "$rate" 150 >"${2:-$work/load.out}" 2>&1 &
 	lpid=$!
 	pids+=("$lpid")
 	sleep 2
@@ -180,7 +185,35 @@ echo "90-day query for one control under the load: $((lines - 1)) entries in $((
 ts_big=$(ts_p99)
 python3 -c "
 e, b = float('$ts_empty' or 0), float('$ts_big' or 0)
-print('timestamp.note p99 under the load: %.2f ms at %d entries, %.2f ms on an empty log: %.2fx (goal 1x)' % (b, $size, e, b / e if e else 0))"
+print('timestamp.note p99 under the load: %.2f ms at %d entries, %.2f ms on the empty log measured before the seeding: %.2fx' % (b, $size, e, b / e if e else 0))"
+
+# The same, paired: a second server on a new empty log, under its own copy
+# of the load, beside the big one; 5 rounds of one 3 s wrk run on each,
+# alternating, so that both see the machine as it is in that round.
+big_spid=$spid big_url=$url big_lpid=$lpid
+serve "$work/empty2" "$work/port2"
+e_spid=$spid e_url=$url
+wait_for test -s "$work/empty2/v1/channels/stable/timestamp.note"
+load_start "$work/port2" "$work/load2.out"
+e_lpid=$lpid
+spid=$big_spid url=$big_url lpid=$big_lpid
+for r in 1 2 3 4 5; do
+	echo "$(ts_one "$e_url") $(ts_one "$big_url")"
+done >"$work/paired"
+kill -TERM "$e_lpid"; wait "$e_lpid"
+kill -TERM "$e_spid"; wait "$e_spid"
+python3 - "$work/paired" "$size" <<'PY'
+import statistics, sys
+rows = [tuple(map(float, l.split())) for l in open(sys.argv[1]) if len(l.split()) == 2]
+if not rows:
+    sys.exit("bench: no paired timestamp.note figures")
+e = statistics.median(r[0] for r in rows)
+b = statistics.median(r[1] for r in rows)
+print("timestamp.note p99 under the load, paired (%d rounds, each: empty log, then big log): "
+      "median %.2f ms at %s entries, %.2f ms on an empty log: %.2fx (goal 1x); ratios by round %s" %
+      (len(rows), b, sys.argv[2], e, b / e if e else 0,
+       " ".join("%.2f" % (r[1] / r[0]) if r[0] else "-" for r in rows)))
+PY
 
 # ... and with 4 control queries streaming besides.
 qpids=()
