@@ -103,19 +103,28 @@ load_key(struct ls_agent *a)
 }
 
 /* The enrolment token, until the server has our key: from the file (a
- * file others can read is refused) or, with a warning, from argv. */
-static int
-load_enroll_token(struct ls_agent *a)
+ * file others can read is refused) or, with a warning, from argv.  The
+ * file is read again after a refusal, so that a new token written there
+ * is used without a restart. */
+int
+ls_agent_load_token(struct ls_agent *a)
 {
 	const struct ls_config *c = a->cfg;
+	char *tok = NULL;
 	size_t n;
+	int rc;
 
 	if (a->st.enrolled)
 		return 0;
-	if (c->enroll_token_file != NULL)
-		return ls_secret_read_token(&a->enroll_token,
-		    c->enroll_token_file);
-	if (c->enroll_token == NULL)
+	if (c->enroll_token_file != NULL) {
+		if ((rc = ls_secret_read_token(&tok, c->enroll_token_file)) !=
+		    0)
+			return rc;
+		ls_secret_free(a->enroll_token);
+		a->enroll_token = tok;
+		return 0;
+	}
+	if (c->enroll_token == NULL || a->enroll_token != NULL)
 		return 0;
 	ls_agent_logf(a, "warn", "enrol",
 	    "--enroll-token is visible to every user in ps and /proc; use "
@@ -227,7 +236,7 @@ ls_agent_new(struct ls_agent **out, const struct ls_config *cfg,
 	fo.low_speed_time = cfg->low_speed_time;
 	fo.stop = stop;
 	fo.cacert = cfg->cacert;
-	if ((rc = open_state(a)) != 0 || (rc = load_enroll_token(a)) != 0 ||
+	if ((rc = open_state(a)) != 0 || (rc = ls_agent_load_token(a)) != 0 ||
 	    (rc = load_root(a)) != 0 || (rc = load_key(a)) != 0 ||
 	    (rc = recover(a)) != 0 ||
 	    (rc = ls_fetch_new(&a->fetch, &fo)) != 0) {
@@ -388,8 +397,10 @@ housekeeping(struct ls_agent *a)
 		a->delivery_backoff = 0;
 		return;
 	}
-	ls_agent_logf(a, "warn", "report", "%zu report(s) stay queued: %s", n,
-	    ls_error_last());
+	/* A refused enrolment is logged by itself, once an hour. */
+	if (a->enrol_rc == 0)
+		ls_agent_logf(a, "warn", "report",
+		    "%zu report(s) stay queued: %s", n, ls_error_last());
 	a->delivery_backoff =
 	    a->delivery_backoff == 0 ? 1 : a->delivery_backoff * 2;
 	if (a->delivery_backoff > a->cfg->max_backoff)

@@ -45,6 +45,7 @@ struct ls_agent {
 	char *enroll_token; /* sodium memory; NULL: do not enrol */
 	int enrol_rc;	    /* refusal of the last enrolment */
 	char enrol_error[LS_TEXT_MAX + 1]; /* its message, "" when none */
+	time_t enrol_logged; /* when that message was last logged */
 };
 
 /* Log a formatted message through the callback. */
@@ -63,6 +64,10 @@ int ls_agent_update(struct ls_agent *a, long wait_s,
 
 /* Sign and queue a report of a->st (deliver.c). */
 int ls_agent_report(struct ls_agent *a, const char *why);
+
+/* Read the enrolment token into a->enroll_token (agent.c): from
+ * --enroll-token-file, again on every call, or from --enroll-token. */
+int ls_agent_load_token(struct ls_agent *a);
 
 /* Enrol at --report-to if not enrolled yet (deliver.c).  0 when enrolled
  * or nothing to do; LS_ECONFLICT (name taken, 409) or LS_EBADSIG (token

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <sodium.h>
@@ -126,21 +127,37 @@ answer_error(char *out, size_t sz, const struct ls_buf *b)
 	json_decref(j);
 }
 
+/* A refusal is tried again every pass (a 409 ends once an operator has
+ * removed the other key, a 403 once a new token is in the file), but the
+ * same refusal is logged once an hour, not once a pass. */
+#define ENROL_RELOG_S 3600
+
 static int
 enrol_refused(struct ls_agent *a, long status, const struct ls_buf *answer)
 {
-	char why[512];
+	char why[512], msg[sizeof(a->enrol_error)];
+	time_t now = time(NULL);
 
 	answer_error(why, sizeof(why), answer);
 	a->enrol_rc = status == 409 ? LS_ECONFLICT : LS_EBADSIG;
-	snprintf(a->enrol_error, sizeof(a->enrol_error),
-	    "enrolment refused by %s: HTTP %ld: %s%s", a->cfg->report_to,
-	    status, why[0] ? why : "no reason given",
-	    status == 409 ? " (the name is taken by another key: an operator "
-			    "must remove it and issue a new token)"
-			  : " (ask an operator for a new token: lockstep "
-			    "agent token NAME)");
-	ls_agent_logf(a, "error", "enrol", "%s", a->enrol_error);
+	snprintf(msg, sizeof(msg), "enrolment refused by %s: HTTP %ld: %s%s",
+	    a->cfg->report_to, status, why[0] ? why : "no reason given",
+	    status == 409
+		? " (the name is taken by another key: once an operator has "
+		  "removed it, lockstep agent remove NAME, the next try "
+		  "enrols with the same token, until it expires)"
+		: a->cfg->enroll_token_file != NULL
+		? " (ask an operator for a new token, lockstep agent token "
+		  "NAME, and put it in the token file: it is read again "
+		  "before each try)"
+		: " (ask an operator for a new token: lockstep agent token "
+		  "NAME)");
+	if (strcmp(msg, a->enrol_error) != 0 ||
+	    now - a->enrol_logged >= ENROL_RELOG_S) {
+		ls_agent_logf(a, "error", "enrol", "%s", msg);
+		a->enrol_logged = now;
+	}
+	snprintf(a->enrol_error, sizeof(a->enrol_error), "%s", msg);
 	return ls_error_set(a->enrol_rc, "%s", a->enrol_error);
 }
 
@@ -154,7 +171,12 @@ ls_agent_enrol(struct ls_agent *a)
 	long status;
 	int rc;
 
-	if (a->enroll_token == NULL || a->st.enrolled)
+	if (a->st.enrolled)
+		return 0;
+	/* After a refusal, the token file may hold a new token. */
+	if (a->enrol_rc != 0 && (rc = ls_agent_load_token(a)) != 0)
+		return ls_error_wrap(rc, "enrolment token");
+	if (a->enroll_token == NULL)
 		return 0;
 	ls_key_vkey(&vk, a->key);
 	ls_vkey_format(text, &vk);

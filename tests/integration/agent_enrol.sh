@@ -2,7 +2,9 @@
 # agent_enrol.sh - the agent enrols with a single-use token read from a
 # file, only at --report-to (never at a mirror), says clearly when it is
 # refused (name taken: 409, bad token: 403): --once exits non-zero, a
-# running agent keeps enforcing with state error.
+# running agent keeps enforcing with state error, tries again every pass
+# (logging the refusal once), enrols once an operator removes the other
+# key, and reads a new token from its file.
 . "$(dirname "$0")/libagent.sh"
 
 setup_world
@@ -112,4 +114,45 @@ else
 	fail "refused agent: state $(status frank state), last_error $(last_error frank)"
 fi
 if log_has frank "enrolment refused" 5; then ok "refusal logged"; else fail "refusal not logged"; fi
+
+# It tries again every pass, but says so once, not once a pass.
+refusals() {
+	curl -s --max-time 5 "$SERVER_URL/metrics" |
+		awk '/^lockstep_enrolments_total\{result="refused"\}/ { print $2 }'
+}
+r0=$(refusals)
+tried_more() { [ "$(refusals)" -ge $((r0 + 4)) ]; }
+if wait_until 30 tried_more; then
+	n=$(grep '"event":"\(enrol\|report\)"' "$W/frank.log" | grep -c "enrolment refused")
+	if [ "$n" = 1 ]; then
+		ok "4 more refused tries, the refusal logged once"
+	else
+		fail "the refusal logged $n times in $(($(refusals) - r0 + 1)) tries"
+	fi
+else
+	fail "the refused agent stopped trying (refusals $r0 -> $(refusals))"
+fi
+
+# Once an operator removes the other key, the same token enrols it.
+"$LS" agent remove frank "${admin[@]}" >/dev/null || die "remove frank"
+frank_back() { is_state frank active && grep -q "enrolled as frank" "$W/frank.log"; }
+if wait_until 30 frank_back; then
+	ok "the other key removed: frank enrols with its token, state active"
+else
+	fail "after the removal: state $(status frank state), $(last_error frank)"
+fi
+
+# A refused token (403): a new token written to the file is read and used.
+mktoken hank "$W/gina.etok" || die "token for hank"
+start_agent gina "$MIRROR_URL" --report-to "$SERVER_URL" \
+	--enroll-token-file "$W/gina.etok"
+gina_refused() { is_state gina error && last_error gina | grep -q "403"; }
+wait_until 30 gina_refused || fail "gina: not refused: $(last_error gina)"
+mktoken gina "$W/gina.etok" || die "token for gina"
+gina_in() { is_state gina active && grep -q "enrolled as gina" "$W/gina.log"; }
+if wait_until 30 gina_in; then
+	ok "a new token in the file is used without a restart"
+else
+	fail "gina after a new token: state $(status gina state), $(last_error gina)"
+fi
 finish
