@@ -9,6 +9,7 @@
 #include "audit.h"
 #include "httpd_impl.h"
 #include "httpd_parse.h"
+#include "metrics.h"
 #include "lockstep/error.h"
 #include "lockstep/hash.h"
 #include "lockstep/secret.h"
@@ -45,10 +46,11 @@ collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
 }
 
 /* kind "audit_query": who (the token's id, never the token), what (path
- * and arguments); when is the entry's time.  Durable before the answer. */
+ * and arguments); when is the entry's time.  Durable before the answer.
+ * hourly: the first read of the log's structure this hour (below). */
 static int
 record_query(struct ls_httpd *h, struct MHD_Connection *c, const char *url,
-    const char *who)
+    const char *who, int hourly)
 {
 	json_t *args = json_object(), *d;
 	int rc;
@@ -56,6 +58,11 @@ record_query(struct ls_httpd *h, struct MHD_Connection *c, const char *url,
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, args);
 	d = json_pack("{s:s, s:s%, s:o}", "who", who, "path", url,
 	    strnlen(url, 256), "query", args);
+	if (d != NULL && hourly &&
+	    json_object_set_new(d, "first_of_hour", json_true()) != 0) {
+		json_decref(d);
+		d = NULL;
+	}
 	if (d == NULL)
 		return ls_error_set(LS_ENOMEM, "out of memory");
 	rc = ls_evidence_append(ls_store_evidence(h->o.store), "audit_query",
@@ -64,20 +71,38 @@ record_query(struct ls_httpd *h, struct MHD_Connection *c, const char *url,
 	return rc;
 }
 
+/*
+ * The log's own structure: what a tlog-tiles client or a monitor polls.
+ * Recorded one by one, each read would grow the log it reads and the
+ * next poll would find new tiles to read, for ever.  So the first such
+ * read of each hour by each role is recorded (durable before its answer,
+ * as any query) and the others of that hour are counted in /metrics.
+ */
+static int
+log_structure(const char *url)
+{
+	return strcmp(url, "/v1/evidence/checkpoint") == 0 ||
+	    strcmp(url, "/v1/evidence/consistency") == 0 ||
+	    strncmp(url, "/v1/evidence/tile/", 18) == 0;
+}
+
 int
 httpd_audit_gate(struct ls_httpd *h, struct MHD_Connection *c, const char *url,
     enum MHD_Result *ret)
 {
 	const char *tok;
 	char id[LS_SHA256_HEX_LEN + 1], who[40];
-	int evidence = strncmp(url, "/v1/evidence", 12) == 0;
+	int evidence = strncmp(url, "/v1/evidence", 12) == 0, role = 1;
+	int hourly = log_structure(url);
+	int64_t hour = (int64_t)(time(NULL) / 3600);
 
 	if (!httpd_route_auditor(url) || strcmp(url, "/audit/login") == 0)
 		return 0;
 	tok = presented(c);
-	if (httpd_token_equal(tok, h->o.admin_token))
+	if (httpd_token_equal(tok, h->o.admin_token)) {
 		snprintf(who, sizeof(who), "admin");
-	else if (httpd_token_equal(tok, h->o.auditor_token)) {
+		role = 0;
+	} else if (httpd_token_equal(tok, h->o.auditor_token)) {
 		ls_sha256_hex(id, tok, strlen(tok));
 		snprintf(who, sizeof(who), "auditor:%.16s", id);
 	} else if (h->o.auditor_token == NULL && evidence)
@@ -89,10 +114,20 @@ httpd_audit_gate(struct ls_httpd *h, struct MHD_Connection *c, const char *url,
 		    : httpd_answer_error(c, 401, "auditor token required");
 		return 1;
 	}
-	if (record_query(h, c, url, who) != 0) {
+	if (hourly &&
+	    __atomic_load_n(&h->logread_hour[role], __ATOMIC_ACQUIRE) == hour) {
+		ls_metrics_add(LS_M_AUDIT_COUNTED, 1);
+		return 0;
+	}
+	if (record_query(h, c, url, who, hourly) != 0) {
 		*ret = httpd_answer_error(c, 500, ls_error_last());
 		return 1;
 	}
+	/* Set once durable: two first reads at once may both be recorded. */
+	if (hourly)
+		__atomic_store_n(&h->logread_hour[role], hour,
+		    __ATOMIC_RELEASE);
+	ls_metrics_add(LS_M_AUDIT_RECORDED, 1);
 	return 0;
 }
 

@@ -83,6 +83,10 @@ struct ls_httpd {
 	int hup_started;
 	pthread_t hup;
 	struct ipcount *ips[HTTPD_IP_BUCKETS]; /* held polls per address */
+	/* Hour (time / 3600) of the last recorded read of the log's own
+	 * structure by the admin [0] and the auditor [1] (httpd_audit.c);
+	 * __atomic access. */
+	int64_t logread_hour[2];
 };
 
 /* Queue r with code and count it. */

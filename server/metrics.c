@@ -73,6 +73,18 @@ static const struct {
 	[LS_M_COMPACT_FAILED] = { "lockstep_evidence_compaction_failures_total",
 	    "counter", "Day folders whose compaction failed (tried again).",
 	    NULL },
+	[LS_M_AUDIT_RECORDED] = { "lockstep_auditor_requests_total", "counter",
+	    "Requests made with the auditor or admin token to evidence and "
+	    "audit routes: recorded as audit_query entries, or counted only "
+	    "(reads of the checkpoint, tiles and consistency proofs after "
+	    "the first of the hour).",
+	    "result=\"recorded\"" },
+	[LS_M_AUDIT_COUNTED] = { "lockstep_auditor_requests_total", "counter",
+	    "Requests made with the auditor or admin token to evidence and "
+	    "audit routes: recorded as audit_query entries, or counted only "
+	    "(reads of the checkpoint, tiles and consistency proofs after "
+	    "the first of the hour).",
+	    "result=\"counted\"" },
 };
 
 static ls_metrics_extra_fn extra_fn;

@@ -2,8 +2,8 @@
 # audit_role.sh - the auditor token on a real server: read-only access to
 # evidence, proofs, the fleet status and the audit package; refused on
 # every admin route; each auditor query recorded as evidence (who by the
-# token's id, never the token); the package from the server verifies
-# offline.
+# token's id, never the token), reads of the checkpoint and tiles once an
+# hour; the package from the server verifies offline.
 set -u
 . "$(dirname "$0")/lib_server.sh"
 . "$(dirname "$0")/lib_audit.sh"
@@ -58,6 +58,19 @@ check "the control asked for is in the record" grep -q '"kind":"audit_query".*"c
 check "admin queries recorded as admin" grep -q '"kind":"audit_query".*"who":"admin"' "$(evlog)"
 check "the token is nowhere in the log" sh -c "! grep -q 'auditor-token-abcdefghij' '$(evlog)'"
 check "each answered query recorded (at least 8)" sh -c "test \$(grep -c '\"kind\":\"audit_query\"' '$(evlog)') -ge 8"
+
+# The log's own structure (checkpoint, tiles, consistency proofs) is what
+# monitors poll: the first read of each hour by each role is recorded, the
+# others only counted, so that reading the log does not grow it.
+for k in 1 2 3 4 5; do
+	curl -s -m 10 -o /dev/null "${aud[@]}" "$url/v1/evidence/checkpoint"
+	curl -s -m 10 -o /dev/null "${aud[@]}" "$url/v1/evidence/tile/0/000"
+done
+logreads() { grep '"kind":"audit_query"' "$(evlog)" | grep -c '"path":"/v1/evidence/\(checkpoint\|tile/\)'; }
+n=$(logreads)
+check "11 reads of checkpoint and tiles: $n recorded, 1 or 2 (an hour may begin)" test "$n" -ge 1 -a "$n" -le 2
+check "a recorded one says it is the hour's first" grep -q '"first_of_hour":true' "$(evlog)"
+check "the others counted in /metrics" sh -c "curl -s -m 10 '$url/metrics' | grep -q '^lockstep_auditor_requests_total{result=\"counted\"} [1-9]'"
 stop_server
 
 # Over HTTPS (--cacert), and refused on plain HTTP with --admin-https-only.
