@@ -93,11 +93,13 @@ httpd_audit_gate(struct ls_httpd *h, struct MHD_Connection *c, const char *url,
 	const char *tok;
 	char id[LS_SHA256_HEX_LEN + 1], who[40];
 	int evidence = strncmp(url, "/v1/evidence", 12) == 0, role = 1;
-	int hourly = log_structure(url);
-	int64_t hour = (int64_t)(time(NULL) / 3600);
+	int hourly;
+	int64_t hour;
 
 	if (!httpd_route_auditor(url) || strcmp(url, "/audit/login") == 0)
 		return 0;
+	hourly = log_structure(url);
+	hour = (int64_t)(time(NULL) / 3600);
 	tok = presented(c);
 	if (httpd_token_equal(tok, h->o.admin_token)) {
 		snprintf(who, sizeof(who), "admin");
